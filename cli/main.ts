@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+
+/**
+ * `hood-blocker` — one binary for the dry run (`extract`), the local pipeline (`start`), and operations
+ * (`enqueue`, `dlq`, `check`). Each command lives in its own module and is loaded only when used, so
+ * `extract` stays fast and needs no AWS SDK.
+ */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A mistake by the user: printed as one line, no stack trace, exit code 2 unless given. */
+export class UsageError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'UsageError';
+    this.exitCode = exitCode;
+  }
+}
+
+export type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  extract: { summary: 'dry run: print the block/ignore decisions for a payload', load: async () => (await import('./extract.js')).run },
+  start: { summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)', load: async () => (await import('./start.js')).run },
+  enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the block queue', load: async () => (await import('./enqueue.js')).run },
+  dlq: { summary: 'inspect (list) and replay (redrive) dead letters', load: async () => (await import('./dlq.js')).run },
+  check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
+};
+
+export function usage(): string {
+  const lines = ['Usage: hood-blocker <command> [options]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
+  lines.push('', 'Run "hood-blocker <command> --help" for the options of a command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`hood-blocker: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`hood-blocker ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // Node's parseArgs throws TypeErrors with a code for unknown/invalid options: a user mistake too.
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`hood-blocker ${name}: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`hood-blocker ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+export { parseArgs };
+
+const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker)$/u.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { type Reason, ReasonSchema } from './types.js';
+
+/**
+ * All configuration is read here, once, at cold start; nothing else reads `process.env`.
+ * Every problem names its variable; values of secrets are never echoed.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface RateWindow {
+  count: number;
+  windowMs: number;
+}
+
+export const DEFAULT_HOOD_API_URL = 'https://api.ocamba.com/v1/hood';
+export const DEFAULT_RATE_LIMITS = '10/1s,150/1m';
+export const DEFAULT_BLOCK_REASONS: readonly Reason[] = [
+  'hard_bounce',
+  'complaint',
+  'unsubscribe',
+  'sms_opt_out',
+  'suppressed',
+  'manual',
+];
+// Union of the AWS End User Messaging (US/CA) and Twilio default opt-out keywords (research/event-sources.md §4, §7.1).
+export const DEFAULT_SMS_OPT_OUT_KEYWORDS: readonly string[] = [
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'OPTOUT',
+  'OPT-OUT',
+  'REVOKE',
+  'REMOVE',
+  'ARRET',
+  'TD',
+];
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/** `10/1s,150/1m` → windows; fixed-window semantics, the Hood rate-limit doc's format (research §3.2). */
+export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): RateWindow[] {
+  const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) throw new ConfigError(variable, 'expected count/window pairs such as "10/1s,150/1m"');
+  return parts.map((part) => {
+    const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m)$/u.exec(part);
+    if (!m) throw new ConfigError(variable, `"${part}" is not count/window (units ms, s, m), e.g. "150/1m"`);
+    const count = Number(m[1]);
+    const windowMs = Number(m[2] ?? '1') * UNIT_MS[m[3] as keyof typeof UNIT_MS];
+    if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(variable, `"${part}": count must be ≥ 1`);
+    if (!(windowMs >= 1)) throw new ConfigError(variable, `"${part}": window must be ≥ 1ms`);
+    return { count, windowMs };
+  });
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function url(env: Env, name: string, fallback?: string): string | undefined {
+  const v = str(env, name) ?? fallback;
+  if (v === undefined) return undefined;
+  const parsed = z.url({ protocol: /^https?$/u }).safeParse(v);
+  if (!parsed.success) throw new ConfigError(name, 'must be an http(s) URL');
+  return v.replace(/\/+$/u, '');
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const v = str(env, name);
+  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Mapping policy shared by the consumer, the webhook ingress and `extract`. */
+export interface PolicyConfig {
+  blockReasons: ReadonlySet<Reason>;
+  /** Upper-cased, trimmed opt-out keywords; matched against the whole trimmed message body. */
+  smsOptOutKeywords: ReadonlySet<string>;
+}
+
+export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
+  const reasons = list(env, 'BLOCK_REASONS') ?? [...DEFAULT_BLOCK_REASONS];
+  const blockReasons = new Set<Reason>();
+  for (const r of reasons) {
+    const parsed = ReasonSchema.safeParse(r);
+    if (!parsed.success) {
+      throw new ConfigError('BLOCK_REASONS', `unknown reason "${r}"; known: ${ReasonSchema.options.join(', ')}`);
+    }
+    blockReasons.add(parsed.data);
+  }
+  const keywords = list(env, 'SMS_OPT_OUT_KEYWORDS') ?? [...DEFAULT_SMS_OPT_OUT_KEYWORDS];
+  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())) };
+}
+
+export interface QueueConfig {
+  blockQueueUrl: string | undefined;
+  deadLetterQueueUrl: string | undefined;
+  /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
+  sqsEndpoint: string | undefined;
+  region: string;
+}
+
+export function loadQueueConfig(env: Env = process.env): QueueConfig {
+  return {
+    blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
+    deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
+    sqsEndpoint: url(env, 'AWS_ENDPOINT_URL_SQS') ?? url(env, 'AWS_ENDPOINT_URL'),
+    region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+  };
+}
+
+export type TokenSource = { kind: 'value'; token: string } | { kind: 'ssm'; parameterName: string };
+
+export interface HoodConfig {
+  apiUrl: string;
+  token: TokenSource;
+  rateLimits: RateWindow[];
+  consumerMaxConcurrency: number;
+  /** Per-request budget (connect + headers + body). */
+  requestTimeoutMs: number;
+}
+
+export function loadHoodConfig(env: Env = process.env): HoodConfig {
+  const token = str(env, 'HOOD_API_TOKEN');
+  const parameterName = str(env, 'HOOD_API_TOKEN_PARAMETER');
+  if (token === undefined && parameterName === undefined) {
+    throw new ConfigError('HOOD_API_TOKEN', 'is not set (set it, or HOOD_API_TOKEN_PARAMETER to an SSM SecureString name)');
+  }
+  if (token !== undefined && /[\s\u0000-\u001F]/u.test(token)) {
+    throw new ConfigError('HOOD_API_TOKEN', 'contains whitespace or control characters');
+  }
+  return {
+    apiUrl: url(env, 'HOOD_API_URL', DEFAULT_HOOD_API_URL)!,
+    token: token !== undefined ? { kind: 'value', token } : { kind: 'ssm', parameterName: parameterName! },
+    rateLimits: parseRateLimits(str(env, 'HOOD_RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
+    consumerMaxConcurrency: int(env, 'CONSUMER_MAX_CONCURRENCY', 2, 1, 1000),
+    requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+  };
+}
+
+export interface ConsumerConfig {
+  hood: HoodConfig;
+  queues: QueueConfig;
+  policy: PolicyConfig;
+}
+
+export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
+  return { hood: loadHoodConfig(env), queues: loadQueueConfig(env), policy: loadPolicyConfig(env) };
+}
+
+/** Per-provider webhook secrets; a provider whose secret is unset is disabled (404). */
+export interface WebhookSecrets {
+  sendgridPublicKey?: string;
+  twilioAuthToken?: string;
+  mailgunSigningKey?: string;
+  mandrillKey?: string;
+  resendSecret?: string;
+  vonageSignatureSecret?: string;
+  basicAuth?: { user: string; pass: string };
+  genericToken?: string;
+  snsTopicArns?: readonly string[];
+}
+
+export interface WebhookConfig {
+  secrets: WebhookSecrets;
+  publicUrl: string | undefined;
+  queues: QueueConfig;
+  policy: PolicyConfig;
+  maxBodyBytes: number;
+}
+
+export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
+  const basic = str(env, 'WEBHOOK_BASIC_AUTH');
+  let basicAuth: WebhookSecrets['basicAuth'];
+  if (basic !== undefined) {
+    const i = basic.indexOf(':');
+    if (i <= 0 || i === basic.length - 1) throw new ConfigError('WEBHOOK_BASIC_AUTH', 'must be "user:password"');
+    basicAuth = { user: basic.slice(0, i), pass: basic.slice(i + 1) };
+  }
+  const arns = list(env, 'SNS_TOPIC_ARNS');
+  for (const arn of arns ?? []) {
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn)) throw new ConfigError('SNS_TOPIC_ARNS', `"${arn}" is not an SNS topic ARN`);
+  }
+  const s: WebhookSecrets = {};
+  const set = <K extends keyof WebhookSecrets>(k: K, v: WebhookSecrets[K] | undefined) => {
+    if (v !== undefined) s[k] = v;
+  };
+  set('sendgridPublicKey', str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY'));
+  set('twilioAuthToken', str(env, 'TWILIO_AUTH_TOKEN'));
+  set('mailgunSigningKey', str(env, 'MAILGUN_WEBHOOK_SIGNING_KEY'));
+  set('mandrillKey', str(env, 'MANDRILL_WEBHOOK_KEY'));
+  set('resendSecret', str(env, 'RESEND_WEBHOOK_SECRET'));
+  set('vonageSignatureSecret', str(env, 'VONAGE_SIGNATURE_SECRET'));
+  set('basicAuth', basicAuth);
+  set('genericToken', str(env, 'GENERIC_WEBHOOK_TOKEN'));
+  set('snsTopicArns', arns && arns.length > 0 ? arns : undefined);
+  return s;
+}
+
+export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
+  return {
+    secrets: loadWebhookSecrets(env),
+    publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
+    queues: loadQueueConfig(env),
+    policy: loadPolicyConfig(env),
+    maxBodyBytes: int(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),
+  };
+}

@@ -1,0 +1,92 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export type ContactKind = 'email' | 'phone';
+export type NormalisedContact =
+  | { ok: true; contact: string; kind: ContactKind }
+  | { ok: false; detail: string };
+
+// RFC 5321 §4.5.3.1: local part ≤ 64 octets, path ≤ 256 octets → address ≤ 254 once the brackets are gone.
+const MAX_LOCAL = 64;
+const MAX_ADDRESS = 254;
+const MAX_INPUT = 512;
+// Dot-atom (RFC 5322 §3.2.3) plus UTF-8 (RFC 6531 SMTPUTF8); quoted local parts are not accepted: no
+// provider in research/event-sources.md emits them, and Hood only promises to accept "a valid email".
+const LOCAL_RE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/u;
+const LABEL_RE = /^(?!-)[a-z0-9\u0080-\uFFFF-]{1,63}(?<!-)$/u;
+const TLD_RE = /^([a-z\u0080-\uFFFF]{2,63}|xn--[a-z0-9-]{1,59})$/u;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/u;
+
+/**
+ * Normalise an email address or phone number to the form Hood accepts: a bare, lower-cased address,
+ * or E.164. The whole address is lower-cased, not only the domain: RFC 5321 lets the local part be
+ * case-sensitive, but no mailbox provider treats it so, and providers report the same recipient in
+ * different cases (SES keeps the sender's case, SendGrid lowercases), which would otherwise create
+ * duplicate blocked contacts in Hood.
+ */
+export function normaliseContact(raw: unknown): NormalisedContact {
+  if (typeof raw !== 'string') return { ok: false, detail: 'contact is not a string' };
+  if (raw.length > MAX_INPUT) return { ok: false, detail: 'contact is too long' };
+  const value = raw.trim();
+  if (value === '') return { ok: false, detail: 'contact is empty' };
+  if (CONTROL_RE.test(value)) return { ok: false, detail: 'contact contains control characters' };
+  if (value.includes('@')) return normaliseEmail(value);
+  return normalisePhone(value);
+}
+
+export function normaliseEmail(input: string): NormalisedContact {
+  let value = input.trim();
+  // `"Jane Doe" <jane@example.com>` or `Jane <jane@example.com>` (Resend data.to, mail headers).
+  const angle = /<([^<>]*)>\s*$/u.exec(value);
+  if (angle) value = angle[1]!.trim();
+  if (/^mailto:/iu.test(value)) value = value.slice(7);
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) return { ok: false, detail: 'not an email address' };
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1).toLowerCase().replace(/\.$/u, '');
+  if (local.length > MAX_LOCAL) return { ok: false, detail: 'email local part is longer than 64 characters' };
+  if (!LOCAL_RE.test(local)) return { ok: false, detail: 'email local part has characters an address cannot have' };
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL_RE.test(l)) || !TLD_RE.test(labels[labels.length - 1]!)) {
+    return { ok: false, detail: 'email domain is not a valid host name' };
+  }
+  const contact = `${local.toLowerCase()}@${domain}`;
+  if (contact.length > MAX_ADDRESS) return { ok: false, detail: 'email address is longer than 254 characters' };
+  return { ok: true, contact, kind: 'email' };
+}
+
+/**
+ * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
+ * not *valid* against the library's range metadata: that metadata lags real allocations, and an opt-out
+ * must never be dropped because a range looks unassigned (DESIGN.md "Contact normalisation").
+ * A number without `+` is read as international (Vonage `msisdn` omits it), never as national.
+ */
+export function normalisePhone(input: string): NormalisedContact {
+  let value = input.trim().replace(/^tel:/iu, '');
+  if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };
+  if (!/^\+?[\d\s().\-/]+$/u.test(value)) return { ok: false, detail: 'not a phone number' };
+  if (value.startsWith('00')) value = `+${value.slice(2)}`;
+  const digits = value.replace(/\D/gu, '');
+  // Short codes (3–6 digits) and service numbers are senders, not people: never block them.
+  if (digits.length < 8) return { ok: false, detail: 'too short for an E.164 number (short code?)' };
+  if (digits.length > 15) return { ok: false, detail: 'longer than 15 digits (E.164 maximum)' };
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  if (!parsed) return { ok: false, detail: 'not a phone number' };
+  if (!parsed.isPossible()) return { ok: false, detail: 'not a possible number for its country code' };
+  return { ok: true, contact: parsed.number, kind: 'phone' };
+}
+
+/** Mask a contact for logs: enough to recognise it when you already know it, not to harvest it. */
+export function maskContact(contact: string): string {
+  const at = contact.lastIndexOf('@');
+  if (at > 0) {
+    const local = contact.slice(0, at);
+    const domain = contact.slice(at + 1);
+    const dot = domain.lastIndexOf('.');
+    const tld = dot >= 0 ? domain.slice(dot) : '';
+    return `${local[0] ?? ''}***@${domain[0] ?? ''}***${tld}`;
+  }
+  const digits = contact.replace(/\D/gu, '');
+  if (digits.length <= 6) return '***';
+  return `${contact.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}${'*'.repeat(Math.max(3, digits.length - 4))}${digits.slice(-2)}`;
+}

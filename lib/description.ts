@@ -1,0 +1,39 @@
+import type { BlockRequest } from './types.js';
+
+// Hood documents no maximum `description` length (research/ocamba-hood.md §3.5) and its UI caps user
+// comments at 100 characters; 255 keeps the text whole in any sensible column and readable in the UI.
+export const MAX_DESCRIPTION = 255;
+
+const LABELS: Record<BlockRequest['reason'], string> = {
+  hard_bounce: 'Hard bounce',
+  complaint: 'Spam complaint',
+  unsubscribe: 'Unsubscribed',
+  group_unsubscribe: 'Unsubscribed from a group',
+  sms_opt_out: 'SMS opt-out',
+  suppressed: 'Already suppressed by the provider',
+  manual: 'Blocked manually',
+};
+
+/**
+ * The text stored with the blocked contact in Hood: why (reason + provider detail), where from (source,
+ * event id) and when, so that someone reading the Do Not Contact list can trace the entry back.
+ * Control characters are removed (payload text is attacker-controlled) and the result is bounded.
+ */
+export function buildDescription(req: Pick<BlockRequest, 'reason' | 'source' | 'description' | 'eventId' | 'occurredAt'>): string {
+  const parts = [`${LABELS[req.reason]} (${req.reason}) via ${req.source}`];
+  if (req.description) parts.push(req.description);
+  if (req.eventId) parts.push(`event ${req.eventId}`);
+  if (req.occurredAt) parts.push(`at ${req.occurredAt}`);
+  return bound(clean(`hood-blocker: ${parts.join('; ')}`), MAX_DESCRIPTION);
+}
+
+export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/gu, ' ').replace(/\s{2,}/gu, ' ').trim();
+}
+
+export function bound(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = [...text].slice(0, max - 1).join('');
+  return `${cut.slice(0, max - 1)}…`;
+}

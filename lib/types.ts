@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Reason labels of DESIGN.md: why a contact is (or would be) blocked. */
+export const ReasonSchema = z.enum([
+  'hard_bounce',
+  'complaint',
+  'unsubscribe',
+  'group_unsubscribe',
+  'sms_opt_out',
+  'suppressed',
+  'manual',
+]);
+export type Reason = z.infer<typeof ReasonSchema>;
+export const REASONS: readonly Reason[] = ReasonSchema.options;
+
+/**
+ * The normalised queue message (DESIGN.md "Queue message"). Users and the webhook ingress put these on
+ * the block queue; the consumer also re-queues failed contacts of a multi-contact event in this shape.
+ * Unknown keys are tolerated (forward compatibility) but not forwarded.
+ */
+export const NormalisedMessageSchema = z.object({
+  contact: z.string().min(1).max(512),
+  description: z.string().max(2000).optional(),
+  reason: ReasonSchema.optional(),
+  source: z.string().max(100).optional(),
+  eventId: z.string().max(512).optional(),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
+
+/** One contact to block, as produced by a provider mapper (contact already normalised where possible). */
+export interface BlockRequest {
+  contact: string;
+  reason: Reason;
+  source: string;
+  description?: string;
+  eventId?: string;
+  occurredAt?: string;
+}
+
+/** A mapper's verdict on one event (or one recipient of an event). */
+export type Decision =
+  | ({ action: 'block' } & BlockRequest)
+  | {
+      /** Deliberately not an opt-out: deleted and counted, with a reason that says why. */
+      action: 'ignore';
+      reason: string;
+      source: string;
+      detail?: string;
+      eventId?: string;
+    }
+  | {
+      /** Cannot be acted upon (no usable contact, unknown shape): dead-lettered with this reason. */
+      action: 'reject';
+      reason: RejectReason;
+      source: string;
+      detail?: string;
+      contact?: string;
+      eventId?: string;
+    };
+
+export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message';
+
+export type BlockDecision = Extract<Decision, { action: 'block' }>;
+export type IgnoreDecision = Extract<Decision, { action: 'ignore' }>;
+export type RejectDecision = Extract<Decision, { action: 'reject' }>;
