@@ -129,6 +129,14 @@ export interface HoodConfig {
   consumerMaxConcurrency: number;
   /** Per-request budget (connect + headers + body). */
   requestTimeoutMs: number;
+  /**
+   * Real delivery attempts (5xx, timeouts, crashes) before a message is dead-lettered with reason
+   * `retries_exhausted`. Keep equal to the queue's redrive `maxReceiveCount`: the consumer needs it for
+   * copies it re-queues itself (their SQS receive count starts again at 1).
+   */
+  maxAttempts: number;
+  /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
+  retryBaseSeconds: number;
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -146,6 +154,8 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     rateLimits: parseRateLimits(str(env, 'HOOD_RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
     consumerMaxConcurrency: int(env, 'CONSUMER_MAX_CONCURRENCY', 2, 1, 1000),
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+    maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
+    retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
   };
 }
 

@@ -1,0 +1,12 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadConsumerConfig } from '../lib/config.js';
+import { createConsumer } from '../lib/consumer/consumer.js';
+
+// Cold start: configuration is validated once (a bad variable fails the init with its name), the token
+// is resolved (SSM when HOOD_API_TOKEN_PARAMETER is set), and the Hood pool, pacer and ledger are built
+// to be reused by every invocation of this container.
+const consumer = await createConsumer(loadConsumerConfig());
+
+/** SQS event source mapping entry point (`functionResponseType: ReportBatchItemFailures`). */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  consumer.handle(event, context);

@@ -1,0 +1,125 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ConsumerConfig } from '../config.js';
+import { createHoodClient } from '../hood/client.js';
+import { resolveToken } from '../hood/token.js';
+import { Pacer } from '../pacing/pacer.js';
+import { createSqsClient } from '../queue/sqs.js';
+import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
+import { RecentContacts } from './recent.js';
+
+export interface LambdaContextLike {
+  getRemainingTimeInMillis(): number;
+  awsRequestId?: string;
+}
+
+export interface Consumer {
+  handle(event: { Records: readonly QueueRecord[] }, context: LambdaContextLike): Promise<BatchResponse>;
+  readonly pacer: Pacer;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  logger?: Log & { appendKeys?: (keys: Record<string, unknown>) => void; resetKeys?: () => void };
+  /** Receives per-invocation outcome counts; default: Powertools Metrics (EMF, namespace HoodBlocker). */
+  publishCounts?: (counts: Partial<Record<Outcome, number>>) => void;
+  sqs?: SQSClient;
+  hood?: HoodCreator & { close?: () => Promise<void> };
+  clock?: () => number;
+}
+
+export const SERVICE_NAME = 'hood-blocker';
+export const METRICS_NAMESPACE = 'HoodBlocker';
+
+/**
+ * Everything a consumer container keeps between invocations: Hood client (keep-alive pool), pacer
+ * (its call history is what keeps us under the rate limit across batches), recent-contacts ledger,
+ * SQS client. The Lambda handler creates one at cold start; tests and `npm start` create their own.
+ */
+export async function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Promise<Consumer> {
+  const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
+  const publishCounts = options.publishCounts ?? emfPublisher();
+  const sqs = options.sqs ?? createSqsClient(config.queues);
+  const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: config.hood.consumerMaxConcurrency, clock: options.clock });
+  const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
+
+  const connect = async () =>
+    options.hood ??
+    createHoodClient({ apiUrl: config.hood.apiUrl, token: await resolveToken(config.hood.token), requestTimeoutMs: config.hood.requestTimeoutMs });
+  let hood = await connect();
+  // A token kept in SSM can be rotated without a deploy: after a 401/403, read it again before the
+  // next batch (research/ocamba-hood.md §2: a rolled key is deactivated at once).
+  let reconnect = false;
+
+  return {
+    pacer,
+    async handle(event, context) {
+      if (reconnect && config.hood.token.kind === 'ssm' && !options.hood) {
+        reconnect = false;
+        try {
+          const fresh = await connect();
+          await (hood as { close?: () => Promise<void> }).close?.();
+          hood = fresh;
+        } catch (error) {
+          logger.error('Could not re-read the Hood token from SSM', { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      const counts: Partial<Record<Outcome, number>> = {};
+      logger.appendKeys?.({ awsRequestId: context.awsRequestId });
+      try {
+        return await processBatch(event.Records ?? [], () => context.getRemainingTimeInMillis(), {
+          config,
+          hood,
+          sqs,
+          pacer,
+          recent,
+          logger,
+          clock: options.clock,
+          count: (outcome, n = 1) => {
+            counts[outcome] = (counts[outcome] ?? 0) + n;
+          },
+          onUnauthorized: () => {
+            reconnect = true;
+          },
+        });
+      } finally {
+        publishCounts(counts);
+      }
+    },
+    async close() {
+      await (hood as { close?: () => Promise<void> }).close?.();
+      sqs.destroy();
+    },
+  };
+}
+
+/** Adapts Powertools Logger (structured JSON lines, level from POWERTOOLS_LOG_LEVEL) to `Log`. */
+export function powertoolsLog(logger: Logger): Log & { appendKeys: (keys: Record<string, unknown>) => void } {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) => {
+    if (fields) logger[level](message, fields as LogAttributes);
+    else logger[level](message);
+  };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    appendKeys: (keys) => logger.appendKeys(keys as LogAttributes),
+  };
+}
+
+/** One EMF document per invocation with a count per outcome (zeros omitted). */
+export function emfPublisher(): (counts: Partial<Record<Outcome, number>>) => void {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  return (counts) => {
+    let any = false;
+    for (const [name, value] of Object.entries(counts)) {
+      if (!value) continue;
+      metrics.addMetric(name, MetricUnit.Count, value);
+      any = true;
+    }
+    if (any) metrics.publishStoredMetrics();
+  };
+}

@@ -1,0 +1,374 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ConsumerConfig } from '../config.js';
+import { maskContact } from '../contact.js';
+import { buildDescription } from '../description.js';
+import type { CreateResult } from '../hood/client.js';
+import type { Pacer } from '../pacing/pacer.js';
+import {
+  type DeadLetterInfo,
+  type OutgoingMessage,
+  changeVisibility,
+  deadLetter,
+  deadLetterAttributes,
+  deleteMessage,
+  queueUrlFromArn,
+  sendMessages,
+  SQS_MAX_DELAY_SECONDS,
+} from '../queue/sqs.js';
+import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
+import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
+import type { RecentContacts } from './recent.js';
+
+/** The subset of a Lambda SQS record the consumer reads. */
+export interface QueueRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes?: { ApproximateReceiveCount?: string };
+  messageAttributes?: Record<string, { stringValue?: string | undefined; dataType?: string } | undefined>;
+  eventSourceARN?: string;
+}
+
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+export type LogFields = Record<string, unknown>;
+export interface Log {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Outcome counters, published as CloudWatch metrics (EMF) by the handler. */
+export type Outcome =
+  | 'blocked'
+  | 'already_blocked'
+  | 'deduplicated'
+  | 'ignored'
+  | 'dead_lettered'
+  | 'retried'
+  | 'rate_limited'
+  | 'unauthorized'
+  | 'deferred';
+
+export interface HoodCreator {
+  createBlockedContact(
+    request: { contact: string; description: string },
+    options?: { signal?: AbortSignal; correlationId?: string; timeoutMs?: number },
+  ): Promise<CreateResult>;
+}
+
+export interface ConsumerDeps {
+  config: ConsumerConfig;
+  hood: HoodCreator;
+  sqs: SQSClient;
+  pacer: Pacer;
+  recent: RecentContacts;
+  logger: Log;
+  count: (outcome: Outcome, n?: number) => void;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called after a 401/403 so the next invocation can pick up a rotated token (SSM). */
+  onUnauthorized?: () => void;
+}
+
+/** Time kept free at the end of an invocation for re-queueing, dead-lettering and returning. */
+export const DEADLINE_RESERVE_MS = 1500;
+/** A call is started only if it can use at least this much of its timeout before the deadline. */
+export const MIN_CALL_BUDGET_MS = 2000;
+/** After this many consecutive outages in one invocation, stop calling Hood until the next one. */
+export const CIRCUIT_BREAK_AFTER = 3;
+/** Delay before a held message (token rejected) is tried again. */
+export const HELD_DELAY_SECONDS = 15;
+
+type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred';
+
+type ContactResult =
+  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated'; hoodId?: string }
+  | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
+  | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function attr(record: QueueRecord, name: string): string | undefined {
+  return record.messageAttributes?.[name]?.stringValue;
+}
+
+/**
+ * Processes one SQS batch sequentially, in pacing order, and returns the partial batch response
+ * (`ReportBatchItemFailures`). Implements DESIGN.md's outcome table:
+ *
+ * - created / already blocked → deleted (we delete it at once, so a later timeout of this invocation
+ *   cannot bring it back and cause a second create);
+ * - not an opt-out → deleted, counted and logged with the reason;
+ * - malformed, invalid contact, Hood 400 → sent to the DLQ with the reason attributes, then deleted;
+ * - 401/403 → kept: re-queued as an identical copy with a delay, never dead-lettered;
+ * - 429, or not attempted before the deadline → re-queued as a copy (does not count towards the
+ *   redrive policy: throttling alone must never dead-letter);
+ * - 5xx, timeout, reset → left on the queue with an exponential visibility backoff; the redrive policy
+ *   dead-letters after `maxReceiveCount` real attempts;
+ * - several contacts, some failed → the failed ones re-queued as normalised messages, original deleted.
+ *
+ * If a re-queue or dead-letter send fails, the record is reported as failed instead: SQS keeps it.
+ */
+export async function processBatch(
+  records: readonly QueueRecord[],
+  remainingTimeMs: () => number,
+  deps: ConsumerDeps,
+): Promise<BatchResponse> {
+  const clock = deps.clock ?? Date.now;
+  const sleep = deps.sleep ?? sleepReal;
+  const { config, logger } = deps;
+  const failures: { itemIdentifier: string }[] = [];
+  const pendingDeletes: Promise<void>[] = [];
+  const doneInBatch = new Map<string, string | undefined>();
+  let held: 'unauthorized' | undefined;
+  let consecutiveOutages = 0;
+
+  const deadlineAt = () => clock() + remainingTimeMs();
+
+  /** One Hood create for one contact, with pacing, deadline and dedupe. */
+  const blockOne = async (block: BlockDecision, correlationId: string): Promise<ContactResult> => {
+    if (doneInBatch.has(block.contact) || deps.recent.has(block.contact)) {
+      return { kind: 'done', outcome: 'deduplicated', hoodId: doneInBatch.get(block.contact) };
+    }
+    if (held) return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS };
+    if (consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
+      return { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
+    }
+    const now = clock();
+    const startAt = deps.pacer.nextSlot(now);
+    const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
+    if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) {
+      return { kind: 'retry', retry: 'deferred', delaySeconds: 0, detail: 'not attempted before the deadline' };
+    }
+    if (startAt > now) await sleep(startAt - now);
+    deps.pacer.started(clock());
+    const result = await deps.hood.createBlockedContact(
+      { contact: block.contact, description: buildDescription(block) },
+      { correlationId, timeoutMs: Math.min(config.hood.requestTimeoutMs, budget) },
+    );
+    deps.pacer.completed(clock(), 'rateLimit' in result ? result.rateLimit : undefined);
+    switch (result.kind) {
+      case 'created':
+      case 'already_blocked':
+        consecutiveOutages = 0;
+        deps.pacer.succeeded();
+        doneInBatch.set(block.contact, result.kind === 'created' ? result.id : undefined);
+        deps.recent.add(block.contact);
+        return { kind: 'done', outcome: result.kind === 'created' ? 'blocked' : 'already_blocked', hoodId: result.kind === 'created' ? result.id : undefined };
+      case 'rejected':
+        consecutiveOutages = 0;
+        deps.pacer.succeeded();
+        return {
+          kind: 'dead_letter',
+          reason: 'hood_rejected',
+          detail: [`HTTP ${result.status}`, result.title, result.message].filter(Boolean).join(': '),
+          traceId: result.traceId,
+        };
+      case 'unauthorized':
+        held = 'unauthorized';
+        deps.onUnauthorized?.();
+        logger.error('Hood rejected the API token: processing is held until it is fixed; messages are kept', {
+          outcome: 'unauthorized',
+          status: result.status,
+          traceId: result.traceId,
+        });
+        return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS, detail: `HTTP ${result.status}` };
+      case 'rate_limited': {
+        const pauseMs = deps.pacer.rateLimited(result.retryAfterSeconds, clock());
+        logger.warn('Hood answered 429; pausing', { outcome: 'rate_limited', retryAfter: result.retryAfterSeconds ?? null, pauseMs: Math.round(pauseMs) });
+        return { kind: 'retry', retry: 'rate_limited', delaySeconds: Math.ceil(pauseMs / 1000), detail: `Retry-After ${result.retryAfterSeconds ?? 'absent'}` };
+      }
+      case 'unavailable':
+        consecutiveOutages += 1;
+        return { kind: 'retry', retry: 'unavailable', delaySeconds: 0, detail: `${result.cause}${result.status ? ` HTTP ${result.status}` : ''}` };
+    }
+  };
+
+  for (const record of records) {
+    const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1);
+    const priorAttempts = (Number(attr(record, 'attempts') ?? '0') || 0) + receiveCount - 1;
+    const correlationId = attr(record, 'correlation_id') ?? record.messageId;
+    const queueUrl = queueUrlFromArn(record.eventSourceARN ?? '', config.queues) ?? config.queues.blockQueueUrl;
+    const ctx = { messageId: record.messageId, correlationId, receiveCount };
+
+    try {
+      const decisions = applyBlockReasons(mapQueueBody(record.body, config.policy), config.policy.blockReasons);
+      const blocks = uniqueBlocks(decisions);
+      const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');
+      const ignores = decisions.filter((d): d is Extract<Decision, { action: 'ignore' }> => d.action === 'ignore');
+      const contactCount = blocks.length + rejects.filter((r) => r.contact !== undefined).length;
+      const singleUnit = contactCount <= 1;
+
+      for (const ignore of ignores) {
+        deps.count('ignored');
+        logger.info('Ignored: not an opt-out', { ...ctx, outcome: 'ignored', reason: ignore.reason, source: ignore.source, detail: ignore.detail });
+      }
+
+      // A record that is nothing but rejects (unrecognised body, one invalid contact): dead-letter as is.
+      if (blocks.length === 0 && rejects.length > 0) {
+        const first = rejects[0]!;
+        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+          reason: first.reason,
+          detail: first.detail,
+          source: first.source,
+          sourceMessageId: record.messageId,
+          correlationId,
+          receiveCount,
+        });
+        deps.count('dead_lettered');
+        logger.warn('Dead-lettered', { ...ctx, outcome: 'dead_lettered', reason: first.reason, detail: first.detail, source: first.source });
+        continue;
+      }
+      if (blocks.length === 0) continue;
+
+      if (priorAttempts >= config.hood.maxAttempts) {
+        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+          reason: 'retries_exhausted',
+          detail: `${priorAttempts} failed attempts`,
+          sourceMessageId: record.messageId,
+          correlationId,
+          receiveCount,
+        });
+        deps.count('dead_lettered');
+        logger.error('Dead-lettered after exhausting retries', { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: priorAttempts });
+        continue;
+      }
+
+      // Invalid contacts inside a multi-contact event go to the DLQ one by one; valid ones proceed.
+      const deadLetters: OutgoingMessage[] = [];
+      for (const reject of rejects) {
+        deadLetters.push(contactDeadLetter({ contact: reject.contact ?? '', source: reject.source, eventId: reject.eventId }, {
+          reason: reject.reason,
+          detail: reject.detail,
+          source: reject.source,
+          sourceMessageId: record.messageId,
+          correlationId,
+          receiveCount,
+        }));
+      }
+
+      const retries: { block: BlockDecision; result: Extract<ContactResult, { kind: 'retry' }> }[] = [];
+      let anyDone = false;
+      for (const block of blocks) {
+        const result = await blockOne(block, correlationId);
+        const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: block.source };
+        if (result.kind === 'done') {
+          anyDone = true;
+          deps.count(result.outcome);
+          logger.info(result.outcome === 'blocked' ? 'Blocked' : result.outcome === 'already_blocked' ? 'Already blocked in Hood' : 'Already blocked recently; no new call', {
+            ...log,
+            outcome: result.outcome,
+            hoodId: result.hoodId,
+          });
+        } else if (result.kind === 'dead_letter') {
+          anyDone = true;
+          const info: DeadLetterInfo = { reason: result.reason, detail: result.detail, traceId: result.traceId, source: block.source, sourceMessageId: record.messageId, correlationId, receiveCount };
+          deadLetters.push(singleUnit ? { body: record.body, attributes: deadLetterAttributes(info) } : contactDeadLetter(block, info));
+          logger.warn('Hood rejected the contact; dead-lettering', { ...log, outcome: 'dead_lettered', reason: result.reason, detail: result.detail, traceId: result.traceId });
+        } else {
+          retries.push({ block, result });
+          deps.count(result.retry === 'unavailable' ? 'retried' : result.retry);
+          if (result.retry === 'unavailable') logger.warn('Hood unavailable; will retry', { ...log, outcome: 'retried', detail: result.detail, attempts: priorAttempts + 1 });
+          else if (result.retry === 'deferred') logger.info('Not attempted in this invocation; re-queued', { ...log, outcome: 'deferred', detail: result.detail });
+        }
+      }
+
+      if (deadLetters.length > 0) {
+        await sendMessages(deps.sqs, requireDlq(config), deadLetters);
+        deps.count('dead_lettered', deadLetters.length);
+      }
+
+      if (retries.length === 0) {
+        if (queueUrl) pendingDeletes.push(deleteMessage(deps.sqs, queueUrl, record.receiptHandle).catch(() => undefined));
+        continue;
+      }
+
+      const realFailure = retries.some((r) => r.result.retry === 'unavailable');
+      const attemptsAfter = priorAttempts + (realFailure ? 1 : 0);
+      const delaySeconds = Math.min(SQS_MAX_DELAY_SECONDS, Math.max(...retries.map((r) => r.result.delaySeconds)));
+
+      if (!anyDone && deadLetters.length === 0 && realFailure) {
+        // Nothing of this record happened: let SQS redeliver it after a backoff. The receive count is
+        // the real-attempt counter the redrive policy uses.
+        const backoff = backoffSeconds(config.hood.retryBaseSeconds, priorAttempts);
+        if (queueUrl) await changeVisibility(deps.sqs, queueUrl, record.receiptHandle, backoff).catch(() => undefined);
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+
+      // Throttled, deferred or held (or a mix with partial success): re-queue copies. A copy starts
+      // with a fresh receive count, so this never moves a message towards the DLQ; the `attempts`
+      // attribute carries the real failures so far.
+      const target = queueUrl ?? config.queues.blockQueueUrl;
+      if (!target) throw new Error('no queue to re-queue to (BLOCK_QUEUE_URL unset)');
+      const baseAttributes = { correlation_id: correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+      const copies: OutgoingMessage[] =
+        !anyDone && deadLetters.length === 0
+          ? [{ body: record.body, delaySeconds: realFailure ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : delaySeconds, attributes: baseAttributes }]
+          : retries.map(({ block, result }) => ({
+              body: JSON.stringify(toNormalised(block)),
+              delaySeconds: result.retry === 'unavailable' ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : result.delaySeconds,
+              attributes: baseAttributes,
+            }));
+      await sendMessages(deps.sqs, target, copies);
+      if (queueUrl) pendingDeletes.push(deleteMessage(deps.sqs, queueUrl, record.receiptHandle).catch(() => undefined));
+    } catch (error) {
+      // Queue I/O failed (or something unexpected): keep the message; SQS redelivers it.
+      failures.push({ itemIdentifier: record.messageId });
+      logger.error('Record kept for retry after an internal failure', {
+        ...ctx,
+        outcome: 'retried',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      deps.count('retried');
+    }
+  }
+
+  await Promise.all(pendingDeletes);
+  return { batchItemFailures: failures };
+}
+
+/** Exponential backoff for real failures: base × 2^attempts, capped at SQS's 900 s delay, ±20% jitter. */
+export function backoffSeconds(baseSeconds: number, priorAttempts: number): number {
+  const raw = Math.min(SQS_MAX_DELAY_SECONDS, baseSeconds * 2 ** Math.min(priorAttempts, 20));
+  return Math.max(1, Math.round(raw * (0.8 + Math.random() * 0.4)));
+}
+
+function requireDlq(config: ConsumerConfig): string {
+  if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
+  return config.queues.deadLetterQueueUrl;
+}
+
+/** One block per distinct contact of a record, first reason wins (identical contacts → one call). */
+function uniqueBlocks(decisions: readonly Decision[]): BlockDecision[] {
+  const seen = new Set<string>();
+  const out: BlockDecision[] = [];
+  for (const d of decisions) {
+    if (d.action !== 'block' || seen.has(d.contact)) continue;
+    seen.add(d.contact);
+    out.push(d);
+  }
+  return out;
+}
+
+function toNormalised(block: BlockDecision): NormalisedMessage {
+  const msg: NormalisedMessage = { contact: block.contact, reason: block.reason, source: block.source };
+  if (block.description) msg.description = block.description;
+  if (block.eventId) msg.eventId = block.eventId;
+  if (block.occurredAt) msg.occurredAt = block.occurredAt;
+  return msg;
+}
+
+function contactDeadLetter(
+  block: { contact: string; source: string; eventId?: string | undefined },
+  info: DeadLetterInfo,
+): OutgoingMessage {
+  const body: Record<string, string> = { contact: block.contact, source: block.source };
+  if (block.eventId) body.eventId = block.eventId;
+  return { body: JSON.stringify(body), attributes: deadLetterAttributes(info) };
+}
+

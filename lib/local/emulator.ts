@@ -1,0 +1,83 @@
+/**
+ * A real SQS (and SNS) emulator for tests, the benchmark and `npm start`: fauxqs, in this process.
+ * fauxqs speaks the AWS SDK v3 protocol (send, receive, visibility, batch delete, redrive to a DLQ).
+ * Its queue URLs use `sqs.<region>.localhost`, which does not resolve everywhere; it routes by path,
+ * so clients get `http://127.0.0.1:<port>/<account>/<queue>` URLs.
+ */
+export interface LocalQueues {
+  endpoint: string;
+  port: number;
+  region: string;
+  blockQueueUrl: string;
+  blockQueueArn: string;
+  deadLetterQueueUrl: string;
+  deadLetterQueueArn: string;
+  /** SNS topic subscribed to the block queue with raw delivery (the SES → SNS → SQS path). */
+  sesTopicArn: string;
+  publish(topicArn: string, message: string): void;
+  stop(): Promise<void>;
+}
+
+export interface LocalQueueOptions {
+  port?: number;
+  region?: string;
+  blockQueueName?: string;
+  deadLetterQueueName?: string;
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+}
+
+interface FauxqsServer {
+  port: number;
+  stop(): Promise<void>;
+  createQueue(name: string, options?: { attributes?: Record<string, string>; region?: string }): { queueUrl: string; queueArn: string };
+  createTopic(name: string, options?: { region?: string }): { topicArn: string };
+  subscribe(options: { topic: string; queue: string; region?: string; attributes?: Record<string, string> }): unknown;
+  publish(topic: string, message: string, options?: Record<string, unknown>): unknown;
+}
+
+export async function startLocalQueues(options: LocalQueueOptions = {}): Promise<LocalQueues> {
+  let fauxqs: { startFauxqs(options: Record<string, unknown>): Promise<FauxqsServer> };
+  try {
+    fauxqs = (await import('fauxqs')) as unknown as typeof fauxqs;
+  } catch (error) {
+    throw new Error(
+      `the local SQS emulator (fauxqs) could not be loaded: ${error instanceof Error ? error.message : String(error)}. ` +
+        'Run "npm install" in the hood-blocker checkout (it is a development dependency) on Node.js ≥ 22.5.',
+    );
+  }
+  const region = options.region ?? 'us-east-1';
+  const server = await fauxqs.startFauxqs({ port: options.port ?? 0, logger: false, defaultRegion: region });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const toLocal = (url: string) => `${endpoint}${new URL(url).pathname}`;
+  const dlq = server.createQueue(options.deadLetterQueueName ?? 'hood-blocker-dlq', {
+    attributes: { MessageRetentionPeriod: '1209600' },
+  });
+  const block = server.createQueue(options.blockQueueName ?? 'hood-blocker-block', {
+    attributes: {
+      MessageRetentionPeriod: '1209600',
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+    },
+  });
+  const topic = server.createTopic('hood-blocker-ses-notifications');
+  server.subscribe({
+    topic: 'hood-blocker-ses-notifications',
+    queue: options.blockQueueName ?? 'hood-blocker-block',
+    attributes: { RawMessageDelivery: 'true' },
+  });
+  return {
+    endpoint,
+    port: server.port,
+    region,
+    blockQueueUrl: toLocal(block.queueUrl),
+    blockQueueArn: block.queueArn,
+    deadLetterQueueUrl: toLocal(dlq.queueUrl),
+    deadLetterQueueArn: dlq.queueArn,
+    sesTopicArn: topic.topicArn,
+    publish: (topicArn, message) => {
+      server.publish(topicArn.split(':').pop()!, message);
+    },
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,159 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { QueueConfig } from '../config.js';
+import { QueueError } from '../errors.js';
+
+/** One message to put on a queue. Attribute values are strings (SQS `String` data type). */
+export interface OutgoingMessage {
+  body: string;
+  attributes?: Record<string, string | undefined>;
+  /** 0–900 s (SQS maximum). */
+  delaySeconds?: number;
+}
+
+/** SQS limits (SQS Developer Guide, "Quotas related to messages"). */
+export const SQS_BATCH_SIZE = 10;
+export const SQS_MAX_DELAY_SECONDS = 900;
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+export const SQS_MAX_ATTRIBUTES = 10;
+
+export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint'>): SQSClient {
+  // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
+  return new SQSClient({
+    region: config.region,
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    maxAttempts: 3,
+  });
+}
+
+/**
+ * Queue URL for a Lambda record's `eventSourceARN` (`arn:aws:sqs:<region>:<account>:<name>`). With a
+ * custom endpoint (local emulator) the URL is `<endpoint>/<account>/<name>`, which fauxqs and
+ * LocalStack route by path; otherwise the regional AWS endpoint.
+ */
+export function queueUrlFromArn(arn: string, config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'>): string | undefined {
+  const m = /^arn:aws[\w-]*:sqs:([\w-]+):(\d+|[\w-]+):(.+)$/u.exec(arn);
+  if (!m) return undefined;
+  const [, region, account, name] = m;
+  for (const known of [config.blockQueueUrl, config.deadLetterQueueUrl]) {
+    if (known && known.endsWith(`/${account}/${name}`)) return known;
+  }
+  if (config.sqsEndpoint) return `${config.sqsEndpoint.replace(/\/+$/u, '')}/${account}/${name}`;
+  const suffix = region!.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://sqs.${region}.${suffix}/${account}/${name}`;
+}
+
+function toAttributes(attrs: OutgoingMessage['attributes']): Record<string, MessageAttributeValue> | undefined {
+  if (!attrs) return undefined;
+  const out: Record<string, MessageAttributeValue> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === '' || n >= SQS_MAX_ATTRIBUTES) continue;
+    // SQS attribute values must be valid XML characters; keep them short and printable.
+    // eslint-disable-next-line no-control-regex
+    out[k] = { DataType: 'String', StringValue: v.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/gu, ' ').slice(0, 1024) };
+    n += 1;
+  }
+  return n > 0 ? out : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Send messages in batches of 10, retrying entries SQS reports as failed (throttling, internal errors)
+ * with a short backoff. Resolves only when every message is on the queue; otherwise throws a QueueError
+ * naming how many are missing, so callers answer 5xx / keep the source message instead of losing it.
+ */
+export async function sendMessages(
+  client: SQSClient,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+  options: { attempts?: number; backoffMs?: number } = {},
+): Promise<void> {
+  const attempts = options.attempts ?? 4;
+  const backoffMs = options.backoffMs ?? 100;
+  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
+    let pending: SendMessageBatchRequestEntry[] = messages.slice(start, start + SQS_BATCH_SIZE).map((m, i) => ({
+      Id: String(i),
+      MessageBody: m.body,
+      MessageAttributes: toAttributes(m.attributes),
+      DelaySeconds: m.delaySeconds === undefined ? undefined : Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(m.delaySeconds))),
+    }));
+    let lastError = '';
+    for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
+      try {
+        const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+        // Sender faults (malformed entry) will never succeed: stop retrying those and report them.
+        const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
+        if (senderFault) throw new QueueError('queue_send_rejected', `SQS rejected a message: ${senderFault.Code ?? 'unknown'} ${senderFault.Message ?? ''}`.trim());
+        lastError = (out.Failed ?? []).map((f) => f.Code).join(', ');
+        pending = pending.filter((e) => failed.has(e.Id));
+      } catch (error) {
+        if (error instanceof QueueError) throw error;
+        lastError = error instanceof Error ? error.name : 'unknown error';
+      }
+      if (pending.length > 0 && attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
+    }
+    if (pending.length > 0) {
+      throw new QueueError('queue_unavailable', `${pending.length} of ${messages.length} message(s) could not be sent to the queue (${lastError})`);
+    }
+  }
+}
+
+/** Dead-letter attributes: the reason is what `dlq list` groups by; all values are safe to log. */
+export interface DeadLetterInfo {
+  reason: string;
+  detail?: string;
+  traceId?: string;
+  source?: string;
+  sourceMessageId?: string;
+  correlationId?: string;
+  receiveCount?: number;
+}
+
+export function deadLetterAttributes(info: DeadLetterInfo): Record<string, string | undefined> {
+  return {
+    reason: info.reason,
+    detail: info.detail?.slice(0, 500),
+    trace_id: info.traceId,
+    source: info.source,
+    source_message_id: info.sourceMessageId,
+    correlation_id: info.correlationId,
+    receive_count: info.receiveCount === undefined ? undefined : String(info.receiveCount),
+    dead_lettered_at: new Date().toISOString(),
+  };
+}
+
+/** Put a message on the DLQ with its reason attached (throws QueueError when it could not). */
+export async function deadLetter(client: SQSClient, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
+  await sendMessages(client, dlqUrl, [{ body, attributes: deadLetterAttributes(info) }]);
+}
+
+export async function deleteMessage(client: SQSClient, queueUrl: string, receiptHandle: string): Promise<void> {
+  try {
+    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+  } catch (error) {
+    throw new QueueError('queue_delete_failed', `could not delete a message (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
+  }
+}
+
+export async function changeVisibility(client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+  try {
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(SQS_MAX_VISIBILITY_SECONDS, Math.ceil(seconds))),
+      }),
+    );
+  } catch (error) {
+    throw new QueueError('queue_visibility_failed', `could not change visibility (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
+  }
+}

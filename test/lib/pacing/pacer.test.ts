@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseRateLimits } from '../../../lib/config.js';
+import { Pacer, shareWindows } from '../../../lib/pacing/pacer.js';
+
+/** Drive a pacer on a virtual clock: each call takes `latency` ms; returns start and finish times. */
+function simulate(pacer: Pacer, calls: number, latency: (i: number) => number, clock: { now: number }) {
+  const spans: { start: number; end: number }[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    clock.now = pacer.nextSlot(clock.now);
+    const start = clock.now;
+    pacer.started(start);
+    clock.now += latency(i);
+    pacer.completed(clock.now);
+    spans.push({ start, end: clock.now });
+  }
+  return spans;
+}
+
+/** Worst case count of arrivals in any fixed window of `windowMs`, for arrivals anywhere in [start, end]. */
+function maxInAnyWindow(spans: { start: number; end: number }[], windowMs: number): number {
+  // Adversarial: each arrival at its start; slide a window starting at every arrival.
+  const starts = spans.map((s) => s.start).sort((a, b) => a - b);
+  const ends = spans.map((s) => s.end).sort((a, b) => a - b);
+  let worst = 0;
+  for (const t of [...starts, ...ends]) {
+    // Window [t, t + windowMs): arrivals that could land inside = spans overlapping it.
+    const n = spans.filter((s) => s.end >= t && s.start < t + windowMs).length;
+    worst = Math.max(worst, n);
+  }
+  return worst;
+}
+
+describe('shareWindows', () => {
+  it('gives each consumer an equal whole share of every window', () => {
+    // Prepare
+    const windows = parseRateLimits('10/1s,150/1m');
+    // Act
+    const shares = shareWindows(windows, 2);
+    // Assess
+    expect(shares).toEqual([
+      { count: 5, windowMs: 1000 },
+      { count: 75, windowMs: 60_000 },
+    ]);
+  });
+
+  it('stretches the window when there are more consumers than calls', () => {
+    // Prepare
+    const windows = parseRateLimits('1/1s');
+    // Act
+    const shares = shareWindows(windows, 3);
+    // Assess
+    expect(shares).toEqual([{ count: 1, windowMs: 3000 }]);
+  });
+});
+
+describe('Pacer', () => {
+  it('lets the first share of a window start at once', () => {
+    // Prepare
+    const clock = { now: 1_000_000 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
+    // Act
+    const spans = simulate(pacer, 5, () => 0, clock);
+    // Assess
+    expect(spans.every((s) => s.start === 1_000_000)).toBe(true);
+  });
+
+  it('holds the next call until the share-th previous call finished one window ago', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 2, clock: () => clock.now });
+    // Act
+    const spans = simulate(pacer, 6, () => 20, clock);
+    // Assess: calls 1–5 back to back (20 ms each), call 6 waits for call 1's end (20) + 1000.
+    expect(spans[5]!.start).toBe(1020);
+  });
+
+  it('never puts more than its share into any window, whatever the alignment and latency', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 50, max: 5000 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 50 }),
+        (count, consumers, windowMs, latencies) => {
+          // Prepare
+          const clock = { now: 0 };
+          const pacer = new Pacer({ windows: [{ count, windowMs }], consumers, clock: () => clock.now });
+          // Act
+          const spans = simulate(pacer, 120, (i) => latencies[i % latencies.length]!, clock);
+          // Assess
+          const share = pacer.shares[0]!;
+          expect(maxInAnyWindow(spans, share.windowMs)).toBeLessThanOrEqual(share.count);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches the steady limit within a latency of the ideal over a long backlog', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
+    // Act: 750 calls (10 minutes' share) with 15 ms latency.
+    const spans = simulate(pacer, 750, () => 15, clock);
+    // Assess: each call starts one window plus one latency after the call 75 places back, so 675
+    // calls span 9 × (60 s + 15 ms): 99.97% of the steady share.
+    expect(spans[749]!.start - spans[74]!.start).toBeLessThanOrEqual(9 * (60_000 + 15));
+  });
+
+  it('pauses for Retry-After after a 429', () => {
+    // Prepare
+    const clock = { now: 5000 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 1, clock: () => clock.now });
+    // Act
+    pacer.rateLimited(3, clock.now);
+    // Assess
+    expect(pacer.nextSlot(clock.now)).toBe(8000);
+  });
+
+  it('backs off exponentially for Retry-After -1 (parallel limit) and resets on success', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 1, clock: () => clock.now });
+    // Act
+    const first = pacer.rateLimited(-1, 0);
+    const second = pacer.rateLimited(-1, 0);
+    pacer.succeeded();
+    const afterReset = pacer.rateLimited(-1, 0);
+    // Assess
+    expect(first).toBeGreaterThanOrEqual(500);
+    expect(first).toBeLessThanOrEqual(1000);
+    expect(second).toBeGreaterThanOrEqual(1000);
+    expect(afterReset).toBeLessThanOrEqual(1000);
+  });
+
+  it('waits for the server reset when the server says nothing remains', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, clock: () => clock.now });
+    // Act
+    pacer.started(0);
+    pacer.completed(10, { limit: 150, remaining: 0, resetSeconds: 7 });
+    // Assess
+    expect(pacer.nextSlot(10)).toBe(7010);
+  });
+
+  it('ignores server headers that still leave room', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, clock: () => clock.now });
+    // Act
+    pacer.started(0);
+    pacer.completed(10, { limit: 150, remaining: 40, resetSeconds: 7 });
+    // Assess
+    expect(pacer.nextSlot(10)).toBe(10);
+  });
+});
