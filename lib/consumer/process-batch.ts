@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConsumerConfig } from '../config.js';
 import { maskContact } from '../contact.js';
 import { buildDescription } from '../description.js';
-import type { CreateResult } from '../hood/client.js';
+import type { CallOptions, CreateResult } from '../hood/client.js';
 import type { Pacer } from '../pacing/pacer.js';
 import {
   type DeadLetterInfo,
@@ -56,7 +56,7 @@ export type Outcome =
 export interface HoodCreator {
   createBlockedContact(
     request: { contact: string; description: string },
-    options?: { signal?: AbortSignal; correlationId?: string; timeoutMs?: number },
+    options?: CallOptions,
   ): Promise<CreateResult>;
 }
 
@@ -178,9 +178,9 @@ export async function processBatch(
         });
         return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS, detail: `HTTP ${result.status}` };
       case 'rate_limited': {
-        const pauseMs = deps.pacer.rateLimited(result.retryAfterSeconds, clock());
-        logger.warn('Hood answered 429; pausing', { outcome: 'rate_limited', retryAfter: result.retryAfterSeconds ?? null, pauseMs: Math.round(pauseMs) });
-        return { kind: 'retry', retry: 'rate_limited', delaySeconds: Math.ceil(pauseMs / 1000), detail: `Retry-After ${result.retryAfterSeconds ?? 'absent'}` };
+        const pauseMs = deps.pacer.rateLimited(result.parallelLimit ? undefined : result.retryAfterMs, clock());
+        logger.warn('Hood answered 429; pausing', { outcome: 'rate_limited', retryAfter: result.parallelLimit ? -1 : (result.retryAfterSeconds ?? null), pauseMs: Math.round(pauseMs) });
+        return { kind: 'retry', retry: 'rate_limited', delaySeconds: Math.ceil(pauseMs / 1000), detail: `Retry-After ${result.parallelLimit ? '-1' : (result.retryAfterSeconds ?? 'absent')}` };
       }
       case 'unavailable':
         consecutiveOutages += 1;

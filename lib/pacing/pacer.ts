@@ -108,14 +108,14 @@ export class Pacer {
   }
 
   /**
-   * Hood answered 429. `retryAfterSeconds` ≥ 0: pause that long. `-1` (too many parallel requests,
-   * research §3.2) or absent: there is no reliable time, so back off exponentially with jitter.
-   * Returns the pause in ms.
+   * Hood answered 429. A known wait (`Retry-After` ≥ 0, in ms): pause that long. Unknown — `-1` (too many
+   * parallel requests, research §3.2) or absent — means there is no reliable time, so back off
+   * exponentially with jitter. Returns the pause in ms.
    */
-  rateLimited(retryAfterSeconds: number | undefined, now = this.clock()): number {
+  rateLimited(retryAfterMs: number | undefined, now = this.clock()): number {
     let pauseMs: number;
-    if (retryAfterSeconds !== undefined && retryAfterSeconds >= 0) {
-      pauseMs = Math.max(retryAfterSeconds * 1000, 100);
+    if (retryAfterMs !== undefined && retryAfterMs >= 0) {
+      pauseMs = Math.max(retryAfterMs, 50);
     } else {
       this.parallelBackoffMs = Math.min(30_000, this.parallelBackoffMs === 0 ? 1000 : this.parallelBackoffMs * 2);
       pauseMs = this.parallelBackoffMs / 2 + Math.random() * (this.parallelBackoffMs / 2);

@@ -1,0 +1,39 @@
+/**
+ * One consumer "container" in its own worker thread (its own V8 heap, so its memory can be measured
+ * alone): the built handler, driven by an event source mapping poller over the SQS emulator.
+ */
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startEventSourceMapping, type SqsLambdaHandler } from '../lib/local/esm.js';
+
+interface WorkerInput {
+  env: Record<string, string>;
+  queueUrl: string;
+  queueArn: string;
+  endpoint: string;
+  region: string;
+}
+
+const input = workerData as WorkerInput;
+Object.assign(process.env, input.env);
+// The handler logs one JSON line per record; keep the benchmark's own output readable.
+process.stdout.write = (() => true) as typeof process.stdout.write;
+const { handler } = (await import(pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href)) as { handler: SqsLambdaHandler };
+const sqs = new SQSClient({ region: input.region, endpoint: input.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+let peakHeap = 0;
+const sample = () => {
+  peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
+};
+const timer = setInterval(sample, 100);
+const esm = startEventSourceMapping({ sqs, queueUrl: input.queueUrl, queueArn: input.queueArn, handlers: [handler], batchSize: 10, timeoutMs: 60_000, waitTimeSeconds: 1 });
+parentPort!.on('message', async (m: string) => {
+  if (m !== 'stop') return;
+  await esm.stop();
+  clearInterval(timer);
+  sample();
+  parentPort!.postMessage({ peakHeap, stats: esm.stats() });
+  sqs.destroy();
+});

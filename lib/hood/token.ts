@@ -1,0 +1,57 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { TokenSource } from '../config.js';
+import { ConfigError, RetryableError } from '../errors.js';
+
+/** Anything that can `send` a GetParameter command: the real client, or a test double. */
+export type SsmSender = Pick<SSMClient, 'send'>;
+
+export interface ResolveTokenOptions {
+  ssmClient?: SsmSender;
+}
+
+const VARIABLE = 'HOOD_API_TOKEN_PARAMETER';
+// Errors that an operator has to fix (wrong name, missing permission, wrong KMS key), as opposed to transient
+// SSM trouble (throttling, network) that the next cold start may not see.
+const OPERATOR_ERRORS = new Set([
+  'ParameterNotFound',
+  'ParameterVersionNotFound',
+  'AccessDeniedException',
+  'InvalidKeyId',
+  'ValidationException',
+  'UnrecognizedClientException',
+]);
+
+/**
+ * The Hood personal API key (research/ocamba-hood.md §2: a static Bearer key, no refresh flow), from the
+ * environment as is, or from an SSM SecureString read once at cold start. The SSM client is imported only on
+ * that path so that a bundle configured with `HOOD_API_TOKEN` never loads it. Errors name the parameter and
+ * never the value.
+ */
+export async function resolveToken(source: TokenSource, options: ResolveTokenOptions = {}): Promise<string> {
+  if (source.kind === 'value') return source.token;
+  const { parameterName } = source;
+  const ssm = await import('@aws-sdk/client-ssm');
+  const client: SsmSender = options.ssmClient ?? new ssm.SSMClient({});
+  let value: string | undefined;
+  try {
+    const out = await client.send(new ssm.GetParameterCommand({ Name: parameterName, WithDecryption: true }));
+    value = out.Parameter?.Value;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    if (OPERATOR_ERRORS.has(name)) {
+      throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (${name})`);
+    }
+    throw new RetryableError('token_unavailable', `${VARIABLE}: reading SSM parameter "${parameterName}" failed (${name})`, { cause: error });
+  } finally {
+    // A client we created is ours to release; a caller's client stays theirs.
+    if (options.ssmClient === undefined) (client as SSMClient).destroy();
+  }
+  const token = value?.trim();
+  if (token === undefined || token === '') {
+    throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" is empty`);
+  }
+  if (/[\s\u0000-\u001F\u007F]/u.test(token)) {
+    throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" holds whitespace or control characters`);
+  }
+  return token;
+}

@@ -1,0 +1,88 @@
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { QueueRecord } from '../../lib/consumer/process-batch.js';
+import type { LocalQueues } from '../../lib/local/emulator.js';
+
+export function sqsClientFor(queues: LocalQueues): SQSClient {
+  return new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+export async function sendBodies(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+  attributes?: Record<string, string>,
+): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.slice(i, i + 10).map((body, j) => ({
+          Id: String(j),
+          MessageBody: body,
+          MessageAttributes: attributes
+            ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]))
+            : undefined,
+        })),
+      }),
+    );
+  }
+}
+
+/** Receive up to `max` visible messages (short polls until none is left). */
+export async function receiveAll(sqs: SQSClient, queueUrl: string, max = 1000, visibilityTimeout = 30): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let empty = 0; out.length < max && empty < 2; ) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: visibilityTimeout,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const got = r.Messages ?? [];
+    if (got.length === 0) empty += 1;
+    out.push(...got);
+  }
+  return out;
+}
+
+/** A Lambda SQS record built from a real received message, as the event source mapping builds it. */
+export function toRecord(message: Message, queueArn: string): QueueRecord {
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: { ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1' },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType ?? 'String' }]),
+    ),
+    eventSourceARN: queueArn,
+  };
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const r = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return {
+    visible: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(r.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+export function attribute(message: Message, name: string): string | undefined {
+  return message.MessageAttributes?.[name]?.StringValue;
+}

@@ -1,0 +1,346 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ConsumerConfig, loadConsumerConfig } from '../../../lib/config.js';
+import { type ConsumerDeps, type HoodCreator, type Outcome, processBatch } from '../../../lib/consumer/process-batch.js';
+import { RecentContacts } from '../../../lib/consumer/recent.js';
+import type { CreateResult } from '../../../lib/hood/client.js';
+import { type LocalQueues, startLocalQueues } from '../../../lib/local/emulator.js';
+import { Pacer } from '../../../lib/pacing/pacer.js';
+import { captureLog } from '../../helpers/logs.js';
+import { attribute, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+
+/** Hood at the network edge: answers per call from a script, records every request. */
+function scriptedHood(answer: (contact: string, call: number) => CreateResult) {
+  const calls: { contact: string; description: string; correlationId?: string }[] = [];
+  const hood: HoodCreator = {
+    async createBlockedContact(input, options) {
+      calls.push({ contact: input.contact, description: input.description, correlationId: options?.correlationId });
+      return answer(input.contact, calls.length);
+    },
+  };
+  return { hood, calls };
+}
+
+const created = (id = '1016'): CreateResult => ({ kind: 'created', id, type: 'email', status: 201 });
+
+let queues: LocalQueues;
+let sqs: SQSClient;
+let config: ConsumerConfig;
+
+beforeEach(async () => {
+  queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+  sqs = sqsClientFor(queues);
+  config = loadConsumerConfig({
+    HOOD_API_TOKEN: 'test-token',
+    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
+    HOOD_RATE_LIMITS: '1000/1s',
+    HOOD_RETRY_BASE_SECONDS: '1',
+    HOOD_MAX_ATTEMPTS: '3',
+    BLOCK_QUEUE_URL: queues.blockQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_REGION: queues.region,
+  });
+});
+
+afterEach(async () => {
+  sqs.destroy();
+  await queues.stop();
+});
+
+/** Put bodies on the block queue, receive them like the event source mapping, run one batch. */
+async function runBatch(
+  bodies: string[],
+  hood: HoodCreator,
+  options: { remainingMs?: number; attributes?: Record<string, string>; recent?: RecentContacts; pacer?: Pacer } = {},
+) {
+  await sendBodies(sqs, queues.blockQueueUrl, bodies, options.attributes);
+  const messages = await receiveAll(sqs, queues.blockQueueUrl, bodies.length);
+  const records = messages.map((m) => toRecord(m, queues.blockQueueArn));
+  const counts: Partial<Record<Outcome, number>> = {};
+  const logger = captureLog();
+  const deps: ConsumerDeps = {
+    config,
+    hood,
+    sqs,
+    pacer: options.pacer ?? new Pacer({ windows: config.hood.rateLimits, consumers: 1 }),
+    recent: options.recent ?? new RecentContacts(),
+    logger,
+    count: (o, n = 1) => {
+      counts[o] = (counts[o] ?? 0) + n;
+    },
+  };
+  const response = await processBatch(records, () => options.remainingMs ?? 60_000, deps);
+  return { response, counts, logger, records };
+}
+
+const message = (contact: string, extra: Record<string, unknown> = {}) => JSON.stringify({ contact, reason: 'unsubscribe', source: 'test', ...extra });
+
+describe('processBatch: Hood 201', () => {
+  it('blocks a normalised message and deletes it', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { response, counts } = await runBatch([message('Jane@Example.com')], hood);
+    // Assess
+    expect(calls.map((c) => c.contact)).toEqual(['jane@example.com']);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.blocked).toBe(1);
+    expect(await queueDepth(sqs, queues.blockQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('sends a bounded description naming the reason and source', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    await runBatch([message('jane@example.com', { eventId: 'evt-1', description: 'x'.repeat(5000).slice(0, 1999) })], hood);
+    // Assess
+    expect(calls[0]!.description).toMatch(/unsubscribe.*via test/u);
+    expect(calls[0]!.description.length).toBeLessThanOrEqual(255);
+  });
+
+  it('logs the Hood id with the contact masked', async () => {
+    // Prepare
+    const { hood } = scriptedHood(() => created('4242'));
+    // Act
+    const { logger } = await runBatch([message('jane.doe@example.com')], hood);
+    // Assess
+    const line = logger.lines.find((l) => l.fields.outcome === 'blocked');
+    expect(line?.fields.hoodId).toBe('4242');
+    expect(logger.text()).not.toContain('jane.doe@example.com');
+  });
+
+  it('makes one call for identical contacts within a batch', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { response, counts } = await runBatch([message('a@example.com'), message('A@EXAMPLE.COM'), message('a@example.com')], hood);
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(counts.deduplicated).toBe(2);
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('does not create a contact again when it is redelivered to the same container', async () => {
+    // Prepare
+    const recent = new RecentContacts();
+    const { hood, calls } = scriptedHood(() => created());
+    await runBatch([message('a@example.com')], hood, { recent });
+    // Act
+    await runBatch([message('a@example.com')], hood, { recent });
+    // Assess
+    expect(calls).toHaveLength(1);
+  });
+
+  it('treats an "already blocked" answer as success', async () => {
+    // Prepare
+    const { hood } = scriptedHood(() => ({ kind: 'already_blocked', status: 400, message: 'Contact is already blocked.' }));
+    // Act
+    const { response, counts } = await runBatch([message('a@example.com')], hood);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.already_blocked).toBe(1);
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
+  });
+
+  it('fans a multi-recipient SES bounce out to one call per bounced recipient', async () => {
+    // Prepare
+    const bounce = {
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'jane@example.com' }, { emailAddress: 'richard@example.com' }],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        feedbackId: 'fb-1',
+      },
+      mail: { messageId: 'm-1', destination: ['jane@example.com', 'richard@example.com', 'mary@example.com'], timestamp: '2016-01-27T14:59:38.237Z', source: 'a@b.co' },
+    };
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    await runBatch([JSON.stringify(bounce)], hood);
+    // Assess
+    expect(calls.map((c) => c.contact).sort()).toEqual(['jane@example.com', 'richard@example.com']);
+  });
+});
+
+describe('processBatch: not an opt-out', () => {
+  it('deletes a delivery notification without calling Hood and counts it as ignored', async () => {
+    // Prepare
+    const delivery = { notificationType: 'Delivery', mail: { messageId: 'm', destination: ['a@example.com'] }, delivery: { recipients: ['a@example.com'] } };
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { response, counts, logger } = await runBatch([JSON.stringify(delivery)], hood);
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.ignored).toBe(1);
+    expect(logger.lines.some((l) => l.fields.outcome === 'ignored' && typeof l.fields.reason === 'string')).toBe(true);
+  });
+
+  it('ignores a reason left out of BLOCK_REASONS', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { counts } = await runBatch([message('a@example.com', { reason: 'group_unsubscribe' })], hood);
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(counts.ignored).toBe(1);
+  });
+});
+
+describe('processBatch: dead letters', () => {
+  it('dead-letters a body that is not JSON with reason unrecognised_event and deletes it', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { response } = await runBatch(['this is not json'], hood);
+    // Assess
+    const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(calls).toHaveLength(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dead.map((m) => [m.Body, attribute(m, 'reason')])).toEqual([['this is not json', 'unrecognised_event']]);
+  });
+
+  it('dead-letters a short code with reason invalid_contact', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    await runBatch([message('12345')], hood);
+    // Assess
+    const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(calls).toHaveLength(0);
+    expect(dead.map((m) => attribute(m, 'reason'))).toEqual(['invalid_contact']);
+  });
+
+  it('dead-letters a Hood 400 with its trace id and never retries it', async () => {
+    // Prepare
+    const { hood } = scriptedHood(() => ({ kind: 'rejected', status: 400, title: 'Bad request.', message: 'The request body is not valid.', traceId: 'trace-99' }));
+    // Act
+    const { response, counts } = await runBatch([message('a@example.com')], hood);
+    // Assess
+    const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.dead_lettered).toBe(1);
+    expect(dead.map((m) => [attribute(m, 'reason'), attribute(m, 'trace_id')])).toEqual([['hood_rejected', 'trace-99']]);
+    expect(await queueDepth(sqs, queues.blockQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('keeps the message when the DLQ cannot be reached', async () => {
+    // Prepare
+    config = { ...config, queues: { ...config.queues, deadLetterQueueUrl: `${queues.endpoint}/000000000000/missing-queue` } };
+    const { hood } = scriptedHood(() => created());
+    // Act
+    const { response, records } = await runBatch(['not json'], hood);
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
+  });
+
+  it('dead-letters with retries_exhausted once the carried attempts reach the maximum', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    await runBatch([message('a@example.com')], hood, { attributes: { attempts: '3' } });
+    // Assess
+    const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(calls).toHaveLength(0);
+    expect(dead.map((m) => attribute(m, 'reason'))).toEqual(['retries_exhausted']);
+  });
+});
+
+describe('processBatch: retryable failures', () => {
+  it('holds every message on 401: re-queued intact, never dead-lettered, no further calls', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => ({ kind: 'unauthorized', status: 401 }));
+    const bodies = [message('a@example.com'), message('b@example.com'), message('c@example.com')];
+    // Act
+    const { counts, logger } = await runBatch(bodies, hood);
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(counts.unauthorized).toBe(3);
+    expect(logger.lines.some((l) => l.level === 'error' && l.fields.outcome === 'unauthorized')).toBe(true);
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0, delayed: 0 });
+    const depth = await queueDepth(sqs, queues.blockQueueUrl);
+    expect(depth.visible + depth.delayed).toBe(3);
+  });
+
+  it('re-queues a throttled message with a delay instead of failing it (429 never counts towards the DLQ)', async () => {
+    // Prepare
+    const { hood } = scriptedHood(() => ({ kind: 'rate_limited', status: 429, retryAfterSeconds: 2, retryAfterMs: 2000, parallelLimit: false }));
+    // Act
+    const { response, counts } = await runBatch([message('a@example.com')], hood, { remainingMs: 10_000 });
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.rate_limited).toBe(1);
+    expect(await queueDepth(sqs, queues.blockQueueUrl)).toMatchObject({ visible: 0, delayed: 1 });
+  });
+
+  it('pauses the pacer after a 429 so the next record is not sent at once', async () => {
+    // Prepare
+    const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: 1 });
+    const { hood, calls } = scriptedHood((_c, n) => (n === 1 ? { kind: 'rate_limited', status: 429, retryAfterSeconds: 30, retryAfterMs: 30_000, parallelLimit: false } : created()));
+    // Act: the pause (30 s) is longer than the invocation has left, so the second record is deferred.
+    const { counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, { pacer, remainingMs: 10_000 });
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(counts.deferred).toBe(1);
+    expect(pacer.nextSlot()).toBeGreaterThan(Date.now() + 20_000);
+  });
+
+  it('leaves a message on the queue with a visibility backoff when Hood is down', async () => {
+    // Prepare
+    const { hood } = scriptedHood(() => ({ kind: 'unavailable', status: 503, cause: 'server_error', message: 'HTTP 503' }));
+    // Act
+    const { response, records } = await runBatch([message('a@example.com')], hood);
+    // Assess: reported as failed; visible again after the ~1 s backoff (not the 30 s queue default).
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const again = await receiveAll(sqs, queues.blockQueueUrl);
+    expect(again.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2']);
+  });
+
+  it('re-queues only the failed contact of a multi-contact event and deletes the original', async () => {
+    // Prepare
+    const bounce = {
+      notificationType: 'Bounce',
+      bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'ok@example.com' }, { emailAddress: 'down@example.com' }], timestamp: '2016-01-27T14:59:38.237Z', feedbackId: 'fb-2' },
+      mail: { messageId: 'm-2', destination: ['ok@example.com', 'down@example.com'], timestamp: '2016-01-27T14:59:38.237Z', source: 'a@b.co' },
+    };
+    const { hood } = scriptedHood((contact) => (contact === 'ok@example.com' ? created() : { kind: 'unavailable', status: 500, cause: 'server_error', message: 'HTTP 500' }));
+    // Act
+    const { response } = await runBatch([JSON.stringify(bounce)], hood);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const requeued = await receiveAll(sqs, queues.blockQueueUrl);
+    expect(requeued).toHaveLength(1);
+    expect(JSON.parse(requeued[0]!.Body!)).toMatchObject({ contact: 'down@example.com', reason: 'hard_bounce', source: 'ses' });
+    expect(attribute(requeued[0]!, 'attempts')).toBe('1');
+  });
+
+  it('does not start a call it cannot finish before the deadline, and re-queues the record at once', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    // Act
+    const { response, counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, { remainingMs: 1000 });
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts.deferred).toBe(2);
+    const back = await receiveAll(sqs, queues.blockQueueUrl);
+    expect(back.map((m) => JSON.parse(m.Body!).contact).sort()).toEqual(['a@example.com', 'b@example.com']);
+    expect(back.every((m) => m.Attributes?.ApproximateReceiveCount === '1')).toBe(true);
+  });
+
+  it('stops calling Hood after consecutive outages and defers the rest of the batch', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => ({ kind: 'unavailable', cause: 'timeout', message: 'timeout' }));
+    const bodies = ['a', 'b', 'c', 'd', 'e'].map((c) => message(`${c}@example.com`));
+    // Act
+    const { response, counts } = await runBatch(bodies, hood);
+    // Assess
+    expect(calls).toHaveLength(3);
+    expect(response.batchItemFailures).toHaveLength(3);
+    expect(counts.deferred).toBe(2);
+  });
+});
