@@ -104,6 +104,11 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
 }
 
 export interface QueueConfig {
+  /**
+   * Static dummy credentials for a local emulator endpoint (127.0.0.1/localhost) when none are in the
+   * environment: emulators ignore them, and the SDK would otherwise fail to sign any request.
+   */
+  localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   blockQueueUrl: string | undefined;
   deadLetterQueueUrl: string | undefined;
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
@@ -112,10 +117,14 @@ export interface QueueConfig {
 }
 
 export function loadQueueConfig(env: Env = process.env): QueueConfig {
+  const sqsEndpoint = url(env, 'AWS_ENDPOINT_URL_SQS') ?? url(env, 'AWS_ENDPOINT_URL');
+  const local = sqsEndpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(sqsEndpoint);
+  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
   return {
+    localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
-    sqsEndpoint: url(env, 'AWS_ENDPOINT_URL_SQS') ?? url(env, 'AWS_ENDPOINT_URL'),
+    sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   };
 }

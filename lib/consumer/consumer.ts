@@ -31,6 +31,7 @@ export interface ConsumerOptions {
 }
 
 export const SERVICE_NAME = 'hood-blocker';
+const DEFAULT_BUDGET_MS = 60_000;
 export const METRICS_NAMESPACE = 'HoodBlocker';
 
 /**
@@ -67,9 +68,15 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         }
       }
       const counts: Partial<Record<Outcome, number>> = {};
-      logger.appendKeys?.({ awsRequestId: context.awsRequestId });
+      logger.appendKeys?.({ awsRequestId: context?.awsRequestId });
+      // Lambda always passes a context; a bare invocation (a test, a script) gets a 60 s budget.
+      const startedAt = Date.now();
+      const remaining =
+        typeof context?.getRemainingTimeInMillis === 'function'
+          ? () => context.getRemainingTimeInMillis()
+          : () => DEFAULT_BUDGET_MS - (Date.now() - startedAt);
       try {
-        return await processBatch(event.Records ?? [], () => context.getRemainingTimeInMillis(), {
+        return await processBatch(Array.isArray(event?.Records) ? event.Records : [], remaining, {
           config,
           hood,
           sqs,

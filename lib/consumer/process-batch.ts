@@ -138,19 +138,27 @@ export async function processBatch(
     if (consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
     }
-    const now = clock();
-    const startAt = deps.pacer.nextSlot(now);
-    const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
-    if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) {
+    const attempt = await deps.pacer.exclusive(async () => {
+      // Another invocation of this container may have blocked it while we waited our turn.
+      if (deps.recent.has(block.contact)) return 'deduplicated' as const;
+      const now = clock();
+      const startAt = deps.pacer.nextSlot(now);
+      const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
+      if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) return undefined;
+      if (startAt > now) await sleep(startAt - now);
+      deps.pacer.started(clock());
+      const answer = await deps.hood.createBlockedContact(
+        { contact: block.contact, description: buildDescription(block) },
+        { correlationId, timeoutMs: Math.min(config.hood.requestTimeoutMs, budget) },
+      );
+      deps.pacer.completed(clock(), 'rateLimit' in answer ? answer.rateLimit : undefined);
+      return answer;
+    });
+    if (attempt === undefined) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: 0, detail: 'not attempted before the deadline' };
     }
-    if (startAt > now) await sleep(startAt - now);
-    deps.pacer.started(clock());
-    const result = await deps.hood.createBlockedContact(
-      { contact: block.contact, description: buildDescription(block) },
-      { correlationId, timeoutMs: Math.min(config.hood.requestTimeoutMs, budget) },
-    );
-    deps.pacer.completed(clock(), 'rateLimit' in result ? result.rateLimit : undefined);
+    if (attempt === 'deduplicated') return { kind: 'done', outcome: 'deduplicated' };
+    const result = attempt;
     switch (result.kind) {
       case 'created':
       case 'already_blocked':

@@ -135,4 +135,19 @@ export class Pacer {
   get isBusy(): boolean {
     return this.inFlightSince !== undefined;
   }
+
+  /**
+   * Run `fn` (wait for a slot, then call) alone: if one container is ever invoked concurrently, its
+   * invocations still take turns, so two of them can never claim the same slot.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private tail: Promise<void> = Promise.resolve();
 }

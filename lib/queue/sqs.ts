@@ -23,11 +23,12 @@ export const SQS_MAX_DELAY_SECONDS = 900;
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 export const SQS_MAX_ATTRIBUTES = 10;
 
-export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint'>): SQSClient {
+export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint'> & Partial<Pick<QueueConfig, 'localCredentials'>>): SQSClient {
   // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
   return new SQSClient({
     region: config.region,
     ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
     maxAttempts: 3,
   });
 }

@@ -132,6 +132,22 @@ describe('processBatch: Hood 201', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('makes one call when a container is invoked twice at once with the same contact', async () => {
+    // Prepare
+    const { hood, calls } = scriptedHood(() => created());
+    const shared = { recent: new RecentContacts(), pacer: new Pacer({ windows: config.hood.rateLimits, consumers: 1 }) };
+    await sendBodies(sqs, queues.blockQueueUrl, [message('same@example.com'), message('same@example.com')]);
+    const [m1, m2] = await receiveAll(sqs, queues.blockQueueUrl, 2);
+    const deps = (): ConsumerDeps => ({ config, hood, sqs, ...shared, logger: captureLog(), count: () => undefined });
+    // Act
+    await Promise.all([
+      processBatch([toRecord(m1!, queues.blockQueueArn)], () => 60_000, deps()),
+      processBatch([toRecord(m2!, queues.blockQueueArn)], () => 60_000, deps()),
+    ]);
+    // Assess
+    expect(calls).toHaveLength(1);
+  });
+
   it('treats an "already blocked" answer as success', async () => {
     // Prepare
     const { hood } = scriptedHood(() => ({ kind: 'already_blocked', status: 400, message: 'Contact is already blocked.' }));
