@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BLOCK_REASONS, loadConsumerConfig, loadPolicyConfig, loadQueueConfig, loadWebhookConfig, parseRateLimits } from '../../lib/config.js';
+import { ConfigError } from '../../lib/errors.js';
+
+const base = { HOOD_API_TOKEN: 'tok-SECRET-123' };
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseRateLimits', () => {
+  it('reads the default windows of Hood', () => {
+    // Act
+    const windows = parseRateLimits('10/1s,150/1m');
+    // Assess
+    expect(windows).toEqual([
+      { count: 10, windowMs: 1000 },
+      { count: 150, windowMs: 60_000 },
+    ]);
+  });
+
+  it('reads millisecond windows and implicit unit counts', () => {
+    // Act
+    const windows = parseRateLimits('10/100ms, 150/m');
+    // Assess
+    expect(windows).toEqual([
+      { count: 10, windowMs: 100 },
+      { count: 150, windowMs: 60_000 },
+    ]);
+  });
+
+  it('names the variable and the bad pair', () => {
+    // Act
+    const error = configError(() => parseRateLimits('10/1h'));
+    // Assess
+    expect(error.message).toBe('HOOD_RATE_LIMITS: "10/1h" is not count/window (units ms, s, m), e.g. "150/1m"');
+  });
+});
+
+describe('loadConsumerConfig', () => {
+  it('applies the documented defaults', () => {
+    // Act
+    const config = loadConsumerConfig(base);
+    // Assess
+    expect(config.hood.apiUrl).toBe('https://api.ocamba.com/v1/hood');
+    expect(config.hood.consumerMaxConcurrency).toBe(2);
+    expect(config.hood.rateLimits).toEqual(parseRateLimits('10/1s,150/1m'));
+    expect([...config.policy.blockReasons]).toEqual([...DEFAULT_BLOCK_REASONS]);
+  });
+
+  it('fails at cold start naming HOOD_API_TOKEN when no token is configured', () => {
+    // Act
+    const error = configError(() => loadConsumerConfig({}));
+    // Assess
+    expect(error.variable).toBe('HOOD_API_TOKEN');
+  });
+
+  it('accepts an SSM parameter name instead of the token', () => {
+    // Act
+    const config = loadConsumerConfig({ HOOD_API_TOKEN_PARAMETER: '/hood-blocker/prod/hood-api-token' });
+    // Assess
+    expect(config.hood.token).toEqual({ kind: 'ssm', parameterName: '/hood-blocker/prod/hood-api-token' });
+  });
+
+  it('never echoes the token in a configuration error', () => {
+    // Act
+    const error = configError(() => loadConsumerConfig({ HOOD_API_TOKEN: 'tok SECRET' }));
+    // Assess
+    expect(error.message).not.toContain('SECRET');
+    expect(error.variable).toBe('HOOD_API_TOKEN');
+  });
+
+  it('rejects a concurrency that is not a positive integer', () => {
+    // Act
+    const error = configError(() => loadConsumerConfig({ ...base, CONSUMER_MAX_CONCURRENCY: 'two' }));
+    // Assess
+    expect(error.variable).toBe('CONSUMER_MAX_CONCURRENCY');
+  });
+
+  it('rejects a Hood URL that is not http(s)', () => {
+    // Act
+    const error = configError(() => loadConsumerConfig({ ...base, HOOD_API_URL: 'ftp://example.com' }));
+    // Assess
+    expect(error.variable).toBe('HOOD_API_URL');
+  });
+});
+
+describe('loadPolicyConfig', () => {
+  it('rejects an unknown reason naming the known ones', () => {
+    // Act
+    const error = configError(() => loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,bounced' }));
+    // Assess
+    expect(error.message).toContain('unknown reason "bounced"');
+    expect(error.message).toContain('group_unsubscribe');
+  });
+
+  it('upper-cases custom SMS keywords', () => {
+    // Act
+    const policy = loadPolicyConfig({ SMS_OPT_OUT_KEYWORDS: 'stop, halt' });
+    // Assess
+    expect([...policy.smsOptOutKeywords]).toEqual(['STOP', 'HALT']);
+  });
+});
+
+describe('loadQueueConfig', () => {
+  it('uses dummy credentials only for a local emulator without credentials', () => {
+    // Act
+    const local = loadQueueConfig({ AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566' });
+    const aws = loadQueueConfig({});
+    const withKeys = loadQueueConfig({ AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566', AWS_ACCESS_KEY_ID: 'k' });
+    // Assess
+    expect(local.localCredentials).toBeDefined();
+    expect(aws.localCredentials).toBeUndefined();
+    expect(withKeys.localCredentials).toBeUndefined();
+  });
+});
+
+describe('loadWebhookConfig', () => {
+  it('leaves a provider disabled when its secret is unset', () => {
+    // Act
+    const config = loadWebhookConfig({ GENERIC_WEBHOOK_TOKEN: 'g' });
+    // Assess
+    expect(config.secrets).toEqual({ genericToken: 'g' });
+  });
+
+  it('requires WEBHOOK_BASIC_AUTH to be user:password', () => {
+    // Act
+    const error = configError(() => loadWebhookConfig({ WEBHOOK_BASIC_AUTH: 'nopassword' }));
+    // Assess
+    expect(error.variable).toBe('WEBHOOK_BASIC_AUTH');
+    expect(error.message).not.toContain('nopassword');
+  });
+
+  it('rejects an SNS topic allowlist entry that is not a topic ARN', () => {
+    // Act
+    const error = configError(() => loadWebhookConfig({ SNS_TOPIC_ARNS: 'arn:aws:sqs:us-east-1:123456789012:q' }));
+    // Assess
+    expect(error.variable).toBe('SNS_TOPIC_ARNS');
+  });
+});
