@@ -33,7 +33,8 @@ export function clean(text: string): string {
 }
 
 export function bound(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = [...text].slice(0, max - 1).join('');
-  return `${cut.slice(0, max - 1)}…`;
+  // Cut on code points, never inside a surrogate pair (an emoji half is not valid UTF-8 for Hood).
+  const points = [...text];
+  if (points.length <= max) return text;
+  return `${points.slice(0, max - 1).join('')}…`;
 }

@@ -22,7 +22,7 @@ export const NormalisedMessageSchema = z.object({
   contact: z.string().min(1).max(512),
   description: z.string().max(2000).optional(),
   reason: ReasonSchema.optional(),
-  source: z.string().max(100).optional(),
+  source: z.string().min(1).max(100).optional(),
   eventId: z.string().max(512).optional(),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 });

@@ -35,7 +35,8 @@ for (const e of entries) {
     outfile: e.out,
     // The CLI runs locally; keep the emulator (fauxqs, native sqlite) out of the bundle and load it at run time.
     external: e.cli ? ['fauxqs'] : [],
-    banner: e.cli ? { js: `#!/usr/bin/env node\n${common.banner.js}` } : common.banner,
+    // cli/main.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps as the first line.
+    banner: common.banner,
   });
   sizes[e.out] = statSync(e.out).size;
   writeFileSync(`${e.out}.meta.json`, JSON.stringify(result.metafile));

@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadPolicyConfig } from '../lib/config.js';
+import { buildDescription } from '../lib/description.js';
+import { ConfigError } from '../lib/errors.js';
+import {
+  applyBlockReasons,
+  detectSource,
+  isSourceName,
+  mapAwsNative,
+  mapProvider,
+  mapQueueBody,
+  type MappingPolicy,
+  SOURCE_NAMES,
+  type SourceName,
+} from '../lib/sources/index.js';
+import { isRecord, reject } from '../lib/sources/shared.js';
+import type { Decision } from '../lib/types.js';
+import { type CliIo, UsageError } from './main.js';
+
+/**
+ * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (DESIGN.md "CLI"):
+ * the same library the handlers use, no network, no signature check, one JSON line per decision.
+ * Lines are a contract users script against: block `{action,contact,reason,source,description}`,
+ * ignore `{action,reason,source,detail?}`, reject `{action,reason,source,contact?,detail?}`. Contacts are
+ * printed unmasked: this runs on the operator's own machine, on a payload they already hold.
+ */
+
+// Webhook bodies are small (SendGrid batches ≤ 768 KB, SQS ≤ 256 KB); a cap keeps a wrong file from eating memory.
+const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+export function extractUsage(): string {
+  return [
+    'Usage: hood-blocker extract [file|-] [--source auto|<name>]',
+    '',
+    'Dry run of the mapping: reads one payload and prints one JSON line per decision',
+    '(block, ignore or reject). No network, no signature check.',
+    '',
+    'The payload may be a provider webhook body (JSON or form-encoded), an SNS envelope, an SQS',
+    'message body, or a whole Lambda SQS or SNS event. Without a file, or with "-", it is read from stdin.',
+    'BLOCK_REASONS and SMS_OPT_OUT_KEYWORDS are read from the environment; a reason outside',
+    'BLOCK_REASONS prints as an ignore with that reason.',
+    '',
+    'Options:',
+    `  -s, --source <name>  auto (default), or one of: ${SOURCE_NAMES.join(', ')}`,
+    '  -h, --help           show this help',
+  ].join('\n');
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      source: { type: 'string', short: 's', default: 'auto' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(`${extractUsage()}\n`);
+    return 0;
+  }
+  const source = values.source;
+  if (source !== 'auto' && !isSourceName(source)) {
+    throw new UsageError(`unknown --source "${source}"; expected auto or one of: ${SOURCE_NAMES.join(', ')}`);
+  }
+  if (positionals.length > 1) throw new UsageError(`expected at most one input file, got ${positionals.length}`);
+  const file = positionals[0];
+
+  let policy;
+  try {
+    policy = loadPolicyConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const text = await readInput(file, io);
+  const payload = parsePayload(text);
+  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy.blockReasons);
+  io.stdout.write(decisions.map((d) => `${JSON.stringify(toLine(d))}\n`).join(''));
+  return 0;
+}
+
+async function readInput(file: string | undefined, io: CliIo): Promise<string> {
+  if (file === undefined || file === '-') {
+    if ((io.stdin as { isTTY?: boolean }).isTTY === true) {
+      throw new UsageError('no input: pass a file, or pipe a payload on stdin (see --help)');
+    }
+    return readStream(io.stdin);
+  }
+  let buffer: Buffer;
+  try {
+    buffer = await readFile(file);
+  } catch (error) {
+    const code = isRecord(error) ? error.code : undefined;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : 'unreadable';
+    throw new UsageError(`cannot read "${file}": ${why}`);
+  }
+  if (buffer.length > MAX_INPUT_BYTES) throw new UsageError(`"${file}" is larger than ${MAX_INPUT_BYTES} bytes`);
+  return buffer.toString('utf8');
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > MAX_INPUT_BYTES) throw new UsageError(`stdin is larger than ${MAX_INPUT_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// `key=value&key=value` with percent-encoding: what Twilio, Mandrill, Vonage and legacy Mailgun POST.
+const FORM_RE = /^[^\s&=]+(=[^\s&]*)?(&[^\s&=]*(=[^\s&]*)?)*$/u;
+
+/** JSON first; otherwise an `application/x-www-form-urlencoded` body as a plain object of strings. */
+export function parseBody(text: string): unknown {
+  const body = text.replace(/^\uFEFF/u, '').trim();
+  if (body === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    // not JSON: maybe a form body
+  }
+  if (!body.includes('=') || !FORM_RE.test(body)) return undefined;
+  const fields = new Map<string, string>();
+  // Repeated keys keep their first value; fromEntries defines own properties, so "__proto__" stays a key.
+  for (const [key, value] of new URLSearchParams(body)) if (!fields.has(key)) fields.set(key, value);
+  return Object.fromEntries(fields);
+}
+
+function parsePayload(text: string): unknown {
+  if (text.replace(/^\uFEFF/u, '').trim() === '') throw new UsageError('the input is empty');
+  const payload = parseBody(text);
+  if (payload === undefined) throw new UsageError('the input is neither JSON nor form-encoded (key=value&…)');
+  return payload;
+}
+
+function isLambdaSqsEvent(payload: unknown): payload is { Records: Array<Record<string, unknown>> } {
+  return (
+    isRecord(payload) &&
+    Array.isArray(payload.Records) &&
+    payload.Records.length > 0 &&
+    payload.Records.every((r) => isRecord(r) && r.eventSource === 'aws:sqs')
+  );
+}
+
+function mapPayload(payload: unknown, source: 'auto' | SourceName, policy: MappingPolicy): Decision[] {
+  if (isLambdaSqsEvent(payload)) {
+    // Each record as the consumer would see it, or, with an explicit provider, as that provider's body.
+    return payload.Records.flatMap((record) => {
+      const body = record.body;
+      if (typeof body !== 'string') return [reject('unrecognised_event', 'queue', 'SQS record without a string body')];
+      if (source === 'auto') return mapQueueBody(body, policy);
+      const parsed = parseBody(body);
+      if (parsed === undefined) return [reject('unrecognised_event', source, 'SQS body is neither JSON nor form-encoded')];
+      return mapProvider(source, parsed, policy);
+    });
+  }
+  if (source !== 'auto') return mapProvider(source, payload, policy);
+  const detected = detectSource(payload);
+  if (detected !== undefined) return mapProvider(detected, payload, policy);
+  const decisions = mapAwsNative(payload, policy);
+  // Tell the operator what to do about it, not only that it failed.
+  return decisions.map((d) =>
+    d.action === 'reject' && d.reason === 'unrecognised_event' && d.source === 'unknown'
+      ? { ...d, detail: 'no provider recognised this payload; pass --source <name>' }
+      : d,
+  );
+}
+
+type Line =
+  | { action: 'block'; contact: string; reason: string; source: string; description: string }
+  | { action: 'ignore'; reason: string; source: string; detail?: string }
+  | { action: 'reject'; reason: string; source: string; contact?: string; detail?: string };
+
+function toLine(d: Decision): Line {
+  switch (d.action) {
+    case 'block':
+      return { action: 'block', contact: d.contact, reason: d.reason, source: d.source, description: buildDescription(d) };
+    case 'ignore':
+      return { action: 'ignore', reason: d.reason, source: d.source, ...(d.detail !== undefined && { detail: d.detail }) };
+    case 'reject':
+      return {
+        action: 'reject',
+        reason: d.reason,
+        source: d.source,
+        ...(d.contact !== undefined && { contact: d.contact }),
+        ...(d.detail !== undefined && { detail: d.detail }),
+      };
+  }
+}

@@ -1,0 +1,60 @@
+import type { Decision } from '../types.js';
+import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, reject, text, trimmed } from './shared.js';
+import type { MappingPolicy } from './types.js';
+
+/**
+ * SendGrid Event Webhook (research/event-sources.md §3; SGDOCS event.md): the body is a JSON array of
+ * events `{email, timestamp (unix s), event, sg_event_id, sg_message_id, …}`; contact = `email`.
+ * Decisions are made on `event` (and, for bounces, `type`), never on the SMTP text in `reason`/`status`.
+ */
+const SOURCE = 'sendgrid';
+
+// event.md "dropped" reasons naming an address SendGrid already suppresses (its Bounces, Unsubscribes,
+// Spam Reports and Invalid Emails lists). "Invalid SMTPAPI header", "Spam Content",
+// "Recipient List over Package Quota" are about the message or the account, not the recipient.
+const SUPPRESSED_DROP_REASONS = new Set(['bounced address', 'unsubscribed address', 'spam reporting address', 'invalid']);
+
+// Delivery and engagement events that say nothing about consent (event.md).
+const NOT_OPT_OUT = new Set(['processed', 'deferred', 'delivered', 'open', 'click']);
+
+export function mapSendgrid(payload: unknown, _policy?: MappingPolicy): Decision[] {
+  return dedupe(eachEvent(payload, SOURCE, mapEvent));
+}
+
+function mapEvent(event: unknown): Decision[] {
+  if (!isRecord(event) || typeof event.event !== 'string') return [reject('unrecognised_event', SOURCE, 'not a SendGrid event (no "event" field)')];
+  const eventId = eventIdOf(event.sg_event_id);
+  const extras = { eventId, occurredAt: isoFromUnix(event.timestamp) };
+  const name = event.event;
+  switch (name) {
+    case 'bounce': {
+      // event.md: "type - indicates whether the bounce event was a hard bounce (type=bounce) or block
+      // (type=blocked)"; a block is "temporary". Older payloads have no type: a plain bounce.
+      const type = trimmed(event.type)?.toLowerCase();
+      if (type === undefined || type === 'bounce') {
+        return [block(event.email, 'hard_bounce', SOURCE, { ...extras, description: detail('bounce', trimmed(event.reason), trimmed(event.status)) })];
+      }
+      if (type === 'blocked') return [ignore('blocked_bounce', SOURCE, detail('bounce type=blocked (temporary)', trimmed(event.reason)), eventId)];
+      return [ignore('not_a_hard_bounce', SOURCE, detail(`bounce type=${type}`), eventId)];
+    }
+    case 'dropped': {
+      const reason = trimmed(event.reason);
+      if (reason !== undefined && SUPPRESSED_DROP_REASONS.has(reason.toLowerCase())) {
+        return [block(event.email, 'suppressed', SOURCE, { ...extras, description: detail('dropped', reason) })];
+      }
+      return [ignore('dropped_not_suppressed', SOURCE, detail('dropped', reason), eventId)];
+    }
+    case 'spamreport':
+      return [block(event.email, 'complaint', SOURCE, { ...extras, description: 'spam report' })];
+    case 'unsubscribe':
+      // event.md: "Recipient clicked on the 'Opt Out of All Emails' link".
+      return [block(event.email, 'unsubscribe', SOURCE, { ...extras, description: 'opted out of all emails' })];
+    case 'group_unsubscribe':
+      // Scoped to one ASM unsubscribe group: blocks only if BLOCK_REASONS includes group_unsubscribe.
+      return [block(event.email, 'group_unsubscribe', SOURCE, { ...extras, description: detail('unsubscribe group', text(event.asm_group_id)) })];
+    case 'group_resubscribe':
+      return [ignore('group_resubscribe', SOURCE, detail('unsubscribe group', text(event.asm_group_id)), eventId)];
+    default:
+      return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
+  }
+}
