@@ -2,6 +2,7 @@
 // dist/handlers/block-contacts.mjs, dist/handlers/webhook.mjs (each exporting `handler`), dist/cli.mjs.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 
 const common = {
   bundle: true,
@@ -15,6 +16,15 @@ const common = {
   // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
   banner: { js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);" },
   metafile: true,
+  // Hood client: the slim undici entry (see scripts/undici-lite.cjs); only the bare specifier.
+  plugins: [
+    {
+      name: 'undici-lite',
+      setup(b) {
+        b.onResolve({ filter: /^undici$/ }, () => ({ path: resolvePath('scripts/undici-lite.cjs') }));
+      },
+    },
+  ],
 };
 
 mkdirSync('dist/handlers', { recursive: true });

@@ -1,0 +1,450 @@
+import { randomUUID } from 'node:crypto';
+import type { WebhookConfig } from '../config.js';
+import { maskContact } from '../contact.js';
+import { QueueError } from '../errors.js';
+import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
+import { applyBlockReasons, mapProvider } from '../sources/index.js';
+import type { BlockDecision, Decision, RejectDecision } from '../types.js';
+import { parseBody } from './body.js';
+import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from './sns-client.js';
+import { verifyBasicAuth } from './verify/basic.js';
+import { verifyBearer } from './verify/bearer.js';
+import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from './verify/common.js';
+import { mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
+import { verifyMandrill } from './verify/mandrill.js';
+import type { ReplayCache } from './verify/replay-cache.js';
+import { verifySendgrid } from './verify/sendgrid.js';
+import { type CertificateKeyResolver, isSnsUrl, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
+import { verifySvix } from './verify/svix.js';
+import { verifyTwilio } from './verify/twilio.js';
+import { verifyVonage } from './verify/vonage.js';
+
+/**
+ * The webhook ingress (DESIGN.md "Webhook ingress"), independent of API Gateway so that the Lambda
+ * handler and the local pipeline share it. For one request, in this order:
+ *   unknown provider → 404 · provider without a configured secret → 404 (never unauthenticated) ·
+ *   HEAD → 200 (Mandrill probes a new webhook with HEAD) · other methods but POST → 405 ·
+ *   body over the limit → 413 · signature/credentials on the RAW bytes → 401 ·
+ *   parse (JSON or form) → 400 · map → BLOCK_REASONS → fan out → 200 only once everything is queued.
+ * A queue failure answers 503 so that the provider retries; nothing is reported as done unless it is.
+ */
+
+export const WEBHOOK_PROVIDERS = [
+  'sendgrid',
+  'twilio',
+  'mailgun',
+  'postmark',
+  'brevo',
+  'mandrill',
+  'sparkpost',
+  'resend',
+  'vonage',
+  'sns',
+  'generic',
+] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+
+export function isWebhookProvider(value: string): value is WebhookProvider {
+  return (WEBHOOK_PROVIDERS as readonly string[]).includes(value);
+}
+
+export interface WebhookRequest {
+  /** The `{provider}` path segment. */
+  provider: string;
+  method: string;
+  /** Header names lower-cased. */
+  headers: RequestHeaders;
+  /** The body exactly as received (base64-decoded when API Gateway encoded it). */
+  rawBody: Buffer;
+  /** The public URL the provider called, query included (Twilio and Mandrill sign it); see `publicRequestUrl`. */
+  url: string;
+  query: Readonly<Record<string, string>>;
+}
+
+export interface WebhookResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Structurally the Powertools Logger's `(message, attributes)` form, so tests can pass a recorder. */
+export interface WebhookLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Timestamp windows; each defaults to the one its verifier documents. */
+export interface VerificationOptions {
+  sendgridToleranceMs?: number;
+  svixToleranceMs?: number;
+  mailgunWindow?: TimestampWindow;
+  vonageWindow?: TimestampWindow;
+}
+
+export interface WebhookDeps {
+  config: WebhookConfig;
+  /** Put normalised block requests on the block queue; resolves only when all are queued, else throws (QueueError). */
+  sendToQueue(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Dead-letter one message with its reason; when absent (no DEAD_LETTER_QUEUE_URL) rejects go to the block queue. */
+  deadLetter?: (body: string, info: DeadLetterInfo) => Promise<void>;
+  /** Epoch milliseconds. */
+  now(): number;
+  /** GET a (pinned) SNS SigningCertURL, resolving to PEM. Cached per function, promise included. */
+  fetchCertificate: FetchCertificate;
+  /** GET a (pinned) SNS SubscribeURL. */
+  confirmSubscription: ConfirmSubscription;
+  logger: WebhookLogger;
+  newCorrelationId?: () => string;
+  /** Defaults to the module-level cache of verify/mailgun.ts (shared by warm invocations). */
+  mailgunReplayCache?: ReplayCache;
+  verification?: VerificationOptions;
+}
+
+/** Summary answered with 200 (Twilio gets TwiML instead). */
+export interface WebhookSummary {
+  queued: number;
+  ignored: number;
+  rejected: number;
+  correlationId: string;
+}
+
+/** Twilio expects TwiML; an empty Response sends no reply SMS (twilio docs "messaging/twiml"). */
+export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/**
+ * The URL a provider called: WEBHOOK_PUBLIC_URL (the part of the configured webhook URL that precedes
+ * the path Lambda sees) + path, or the Host / X-Forwarded-Proto headers when it is unset; + query.
+ */
+export function publicRequestUrl(input: {
+  publicUrl: string | undefined;
+  headers: RequestHeaders;
+  path: string;
+  rawQueryString?: string | undefined;
+  domainName?: string | undefined;
+}): string {
+  let base = input.publicUrl;
+  if (base === undefined) {
+    const proto = header(input.headers, 'x-forwarded-proto')?.split(',')[0]?.trim() || 'https';
+    const host = header(input.headers, 'host') ?? input.domainName ?? 'localhost';
+    base = `${proto}://${host}`;
+  }
+  const query = input.rawQueryString ? `?${input.rawQueryString}` : '';
+  return `${base.replace(/\/+$/u, '')}${input.path}${query}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Responses
+
+function json(statusCode: number, correlationId: string, body: Record<string, unknown>, extra: Record<string, string> = {}): WebhookResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...extra },
+    body: JSON.stringify(body),
+  };
+}
+
+const notFound = (correlationId: string) => json(404, correlationId, { error: 'not_found', correlationId });
+
+// ---------------------------------------------------------------------------------------------------
+// Authentication per provider
+
+function isEnabled(provider: WebhookProvider, config: WebhookConfig): boolean {
+  const s = config.secrets;
+  switch (provider) {
+    case 'sendgrid':
+      return s.sendgridPublicKey !== undefined;
+    case 'twilio':
+      return s.twilioAuthToken !== undefined;
+    case 'mailgun':
+      return s.mailgunSigningKey !== undefined;
+    case 'mandrill':
+      return s.mandrillKey !== undefined;
+    case 'resend':
+      return s.resendSecret !== undefined;
+    case 'vonage':
+      return s.vonageSignatureSecret !== undefined;
+    case 'postmark':
+    case 'brevo':
+    case 'sparkpost':
+      return s.basicAuth !== undefined;
+    case 'generic':
+      return s.genericToken !== undefined;
+    case 'sns':
+      return s.snsTopicArns !== undefined && s.snsTopicArns.length > 0;
+  }
+}
+
+type Authentication =
+  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage }
+  | { ok: false; reason: VerifyFailureReason };
+
+const certificateCaches = new WeakMap<FetchCertificate, CertificateKeyResolver>();
+
+/** One certificate cache per fetcher: the handler passes the same function on every warm invocation. */
+function certificateResolver(fetchCertificate: FetchCertificate): CertificateKeyResolver {
+  let resolver = certificateCaches.get(fetchCertificate);
+  if (!resolver) {
+    resolver = createCertificateCache(fetchCertificate);
+    certificateCaches.set(fetchCertificate, resolver);
+  }
+  return resolver;
+}
+
+async function authenticate(provider: WebhookProvider, request: WebhookRequest, deps: WebhookDeps): Promise<Authentication> {
+  const s = deps.config.secrets;
+  const { rawBody, headers, url } = request;
+  const nowMs = deps.now();
+  const v = deps.verification ?? {};
+  switch (provider) {
+    case 'sendgrid':
+      return verifySendgrid({ rawBody, headers, publicKey: s.sendgridPublicKey!, nowMs, toleranceMs: v.sendgridToleranceMs });
+    case 'twilio':
+      return verifyTwilio({ rawBody, headers, url, authToken: s.twilioAuthToken! });
+    case 'mailgun': {
+      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache: deps.mailgunReplayCache });
+      return result.ok ? { ok: true, mailgunToken: result.token } : result;
+    }
+    case 'mandrill':
+      return verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
+    case 'resend':
+      return verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
+    case 'vonage':
+      return verifyVonage({ rawBody, headers, signatureSecret: s.vonageSignatureSecret!, nowMs, window: v.vonageWindow });
+    case 'postmark':
+    case 'sparkpost':
+      return verifyBasicAuth({ headers, user: s.basicAuth!.user, pass: s.basicAuth!.pass });
+    case 'brevo':
+      return verifyBasicAuth({ headers, user: s.basicAuth!.user, pass: s.basicAuth!.pass, acceptBearer: true });
+    case 'generic':
+      return verifyBearer({ headers, token: s.genericToken! });
+    case 'sns': {
+      const result = await verifySns({ rawBody, allowedTopicArns: s.snsTopicArns!, getCertificateKey: certificateResolver(deps.fetchCertificate) });
+      return result.ok ? { ok: true, sns: result.message } : result;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fan-out
+
+/** The DESIGN.md queue message for one block decision; optional keys only when present. */
+function blockMessageBody(d: BlockDecision): string {
+  const body: Record<string, string> = { contact: d.contact, reason: d.reason, source: d.source };
+  if (d.description !== undefined) body.description = d.description;
+  if (d.eventId !== undefined) body.eventId = d.eventId;
+  if (d.occurredAt !== undefined) body.occurredAt = d.occurredAt;
+  return JSON.stringify(body);
+}
+
+/**
+ * A rejected event in the normalised shape, so `dlq redrive` can replay it once the cause is fixed. Its
+ * `reason` is the reject reason (invalid_contact, …), which is deliberately NOT a block reason: if this
+ * body lands on the block queue (no DLQ configured) the consumer can only dead-letter it, never block it.
+ */
+function rejectMessageBody(d: RejectDecision): string {
+  const body: Record<string, string> = {};
+  if (d.contact !== undefined) body.contact = d.contact;
+  body.reason = d.reason;
+  body.source = d.source;
+  if (d.detail !== undefined) body.description = d.detail;
+  if (d.eventId !== undefined) body.eventId = d.eventId;
+  return JSON.stringify(body);
+}
+
+interface FanOut {
+  blocks: BlockDecision[];
+  rejects: RejectDecision[];
+  ignored: Map<string, number>;
+}
+
+/** One block per distinct contact (the first decision for it wins: payload order), rejects, ignore counts. */
+function fanOut(decisions: readonly Decision[]): FanOut {
+  const blocks: BlockDecision[] = [];
+  const rejects: RejectDecision[] = [];
+  const ignored = new Map<string, number>();
+  const contacts = new Set<string>();
+  for (const d of decisions) {
+    if (d.action === 'block') {
+      if (contacts.has(d.contact)) continue;
+      contacts.add(d.contact);
+      blocks.push(d);
+    } else if (d.action === 'reject') {
+      rejects.push(d);
+    } else {
+      ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
+    }
+  }
+  return { blocks, rejects, ignored };
+}
+
+/** Concurrent dead-letter sends per request: enough for a 1000-event batch full of bad contacts, gentle on SQS. */
+const DEAD_LETTER_CONCURRENCY = 10;
+
+/**
+ * Block requests first (the work that matters), then rejects. Any failure throws and the request is
+ * answered 503: the provider's retry re-sends everything, and duplicates are harmless (the consumer
+ * treats an already blocked contact as done; a duplicate dead letter is just noise).
+ */
+async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<void> {
+  const messages: OutgoingMessage[] = plan.blocks.map((d) => ({
+    body: blockMessageBody(d),
+    attributes: { correlation_id: correlationId, source: d.source },
+  }));
+  const deadLetter = deps.deadLetter;
+  if (!deadLetter) {
+    for (const d of plan.rejects) {
+      messages.push({ body: rejectMessageBody(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
+    }
+  }
+  if (messages.length > 0) await deps.sendToQueue(messages);
+  if (!deadLetter) return;
+  for (let i = 0; i < plan.rejects.length; i += DEAD_LETTER_CONCURRENCY) {
+    await Promise.all(
+      plan.rejects
+        .slice(i, i + DEAD_LETTER_CONCURRENCY)
+        .map((d) => deadLetter(rejectMessageBody(d), { reason: d.reason, detail: d.detail, source: d.source, correlationId })),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The handler
+
+export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const correlationId = deps.newCorrelationId?.() ?? randomUUID();
+  const provider = request.provider;
+  const log = { correlationId, provider };
+  let mailgunToken: string | undefined;
+  try {
+    if (!isWebhookProvider(provider) || !isEnabled(provider, deps.config)) {
+      deps.logger.info('webhook for an unknown or disabled provider', { ...log, provider: provider.slice(0, 40), statusCode: 404 });
+      return notFound(correlationId);
+    }
+    const method = request.method.toUpperCase();
+    if (method === 'HEAD') return { statusCode: 200, headers: { 'x-correlation-id': correlationId }, body: '' };
+    if (method !== 'POST') return json(405, correlationId, { error: 'method_not_allowed', correlationId }, { allow: 'POST, HEAD' });
+
+    // Before anything reads the body: the declared length and the actual one.
+    const declared = Number(header(request.headers, 'content-length'));
+    if (request.rawBody.length > deps.config.maxBodyBytes || (Number.isFinite(declared) && declared > deps.config.maxBodyBytes)) {
+      deps.logger.warn('webhook body over the size limit', { ...log, bytes: request.rawBody.length, limit: deps.config.maxBodyBytes, statusCode: 413 });
+      return json(413, correlationId, { error: 'payload_too_large', limit: deps.config.maxBodyBytes, correlationId });
+    }
+
+    const auth = await authenticate(provider, request, deps);
+    if (!auth.ok) {
+      if (auth.reason === 'certificate_unavailable') {
+        // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
+        // (SNSDG SendMessageToHttp.prepare.md).
+        deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
+        return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
+      }
+      deps.logger.warn('webhook rejected: authentication failed', { ...log, reason: auth.reason, statusCode: 401 });
+      return json(401, correlationId, { error: 'unauthorized', reason: auth.reason, correlationId });
+    }
+    mailgunToken = auth.mailgunToken;
+
+    let decisions: Decision[];
+    if (auth.sns) {
+      const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
+      if (outcome) return outcome;
+      decisions = mapProvider('sns', auth.sns.raw, deps.config.policy);
+    } else {
+      const parsed = parseBody(request.rawBody, header(request.headers, 'content-type'));
+      if (!parsed.ok) {
+        deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
+        releaseMailgunToken(mailgunToken, deps);
+        return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
+      }
+      decisions = mapProvider(provider, parsed.payload, deps.config.policy);
+    }
+
+    const plan = fanOut(applyBlockReasons(decisions, deps.config.policy.blockReasons));
+    await enqueue(plan, correlationId, deps);
+
+    for (const d of plan.blocks) {
+      deps.logger.debug('block request queued', { ...log, contact: maskContact(d.contact), reason: d.reason, source: d.source, eventId: d.eventId });
+    }
+    for (const d of plan.rejects) {
+      deps.logger.warn('event rejected, dead-lettered', {
+        ...log,
+        reason: d.reason,
+        detail: redactContacts(d.detail),
+        source: d.source,
+        eventId: d.eventId,
+        contact: d.contact === undefined ? undefined : maskContact(d.contact),
+      });
+    }
+    const summary: WebhookSummary = { queued: plan.blocks.length, ignored: sum(plan.ignored), rejected: plan.rejects.length, correlationId };
+    deps.logger.info('webhook processed', { ...log, statusCode: 200, ...summary, ignoredReasons: Object.fromEntries(plan.ignored) });
+    if (provider === 'twilio') {
+      return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML };
+    }
+    return json(200, correlationId, { ...summary });
+  } catch (error) {
+    // A retry of this request must not be refused as a replay: the work was not done.
+    releaseMailgunToken(mailgunToken, deps);
+    if (error instanceof QueueError) {
+      deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
+      return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });
+    }
+    deps.logger.error('webhook failed unexpectedly', {
+      ...log,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown',
+      statusCode: 500,
+    });
+    return json(500, correlationId, { error: 'internal_error', correlationId });
+  }
+}
+
+// Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them too.
+const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
+// `+` and digits, or a bare run of 8+ digits (Vonage omits the +); SMTP codes like "550 5.1.1" stay readable.
+const PHONE_IN_TEXT_RE = /\+\d[\d ().-]{6,}\d|\b\d{8,15}\b/gu;
+
+/** A detail string safe to log: contacts inside it are masked. */
+export function redactContacts(text: string | undefined): string | undefined {
+  return text?.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(PHONE_IN_TEXT_RE, (m) => maskContact(m));
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return total;
+}
+
+function releaseMailgunToken(token: string | undefined, deps: WebhookDeps): void {
+  if (token !== undefined) (deps.mailgunReplayCache ?? mailgunReplayCache).delete(token);
+}
+
+/**
+ * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
+ * confirm by GET on the SubscribeURL, itself pinned to the SNS host. UnsubscribeConfirmation: nothing to
+ * do. Returns undefined for a Notification, which is mapped like any payload.
+ */
+async function handleSnsControlMessage(message: VerifiedSnsMessage, deps: WebhookDeps, correlationId: string): Promise<WebhookResponse | undefined> {
+  const log = { correlationId, provider: 'sns', topicArn: message.topicArn, messageId: message.messageId };
+  if (message.type === 'UnsubscribeConfirmation') {
+    deps.logger.info('SNS unsubscribe confirmation received; nothing to do', { ...log, statusCode: 200 });
+    return json(200, correlationId, { queued: 0, ignored: 1, rejected: 0, correlationId });
+  }
+  if (message.type !== 'SubscriptionConfirmation') return undefined;
+  if (!isSnsUrl(message.subscribeUrl)) {
+    deps.logger.warn('SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed', { ...log, statusCode: 400 });
+    return json(400, correlationId, { error: 'bad_request', reason: 'untrusted_subscribe_url', correlationId });
+  }
+  try {
+    await deps.confirmSubscription(message.subscribeUrl);
+  } catch (error) {
+    deps.logger.error('SNS subscription could not be confirmed; answering 503 so SNS retries', {
+      ...log,
+      error: error instanceof Error ? error.message : 'unknown',
+      statusCode: 503,
+    });
+    return json(503, correlationId, { error: 'unavailable', reason: 'confirmation_failed', correlationId });
+  }
+  deps.logger.info('SNS subscription confirmed', { ...log, statusCode: 200 });
+  return json(200, correlationId, { confirmed: true, topicArn: message.topicArn, correlationId });
+}

@@ -1,0 +1,516 @@
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
+// template and the function zips it produces. Deploy-time behaviour is AWS's; what we own is what we ask for.
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OSLS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+const BUNDLES = ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs'];
+const SES_TOPICS = ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws:sns:us-east-1:123456789012:ses-complaints'];
+const SSM_ARN_PREFIX = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
+const WEBHOOK_SECRETS = [
+  'SENDGRID_WEBHOOK_PUBLIC_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'MAILGUN_WEBHOOK_SIGNING_KEY',
+  'MANDRILL_WEBHOOK_KEY',
+  'RESEND_WEBHOOK_SECRET',
+  'VONAGE_SIGNATURE_SECRET',
+  'WEBHOOK_BASIC_AUTH',
+  'GENERIC_WEBHOOK_TOKEN',
+];
+
+interface Resource {
+  Type: string;
+  Condition?: string;
+  DependsOn?: string[];
+  Properties: Record<string, any>;
+}
+interface Template {
+  Conditions?: Record<string, any>;
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  NotAction?: unknown;
+  NotResource?: unknown;
+}
+
+let workDir: string;
+let packageDir: string;
+let template: Template;
+let withTopics: Template;
+
+/**
+ * `osls package --package <name>/package` from a copy of the service (serverless.yml, infra/, the built
+ * dist/, package.json) in `<workDir>/<name>`: osls wipes `<service>/.serverless` while packaging, so
+ * packaging in place would delete the repo's own `.serverless/` and two packagings would race.
+ * Returns the generated update-stack template.
+ */
+async function oslsPackage(name: string, params: string[] = []): Promise<Template> {
+  const service = join(workDir, name);
+  mkdirSync(service);
+  for (const entry of ['serverless.yml', 'package.json', 'infra', 'dist']) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
+  // No credentials, no profile, no config file: packaging must not need AWS.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  env.AWS_SHARED_CREDENTIALS_FILE = join(workDir, 'no-credentials');
+  env.AWS_CONFIG_FILE = join(workDir, 'no-config');
+  const dir = join(service, 'package');
+  const args = [OSLS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)];
+  try {
+    await run(process.execPath, args, { cwd: service, env, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`osls package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+/** File names in a zip, from its central directory (no dependency needed for that). */
+function zipEntries(file: string): string[] {
+  const buf = readFileSync(file);
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i -= 1) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error(`${file} is not a zip`);
+  const names: string[] = [];
+  let p = buf.readUInt32LE(eocd + 16);
+  for (let n = buf.readUInt16LE(eocd + 10); n > 0; n -= 1) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
+    const nameLength = buf.readUInt16LE(p + 28);
+    names.push(buf.toString('utf8', p + 46, p + 46 + nameLength));
+    p += 46 + nameLength + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+  }
+  return names;
+}
+
+const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const consumer = () => template.Resources.BlockContactsLambdaFunction!;
+const webhook = () => template.Resources.WebhookLambdaFunction!;
+const consumerEnv = () => consumer().Properties.Environment.Variables as Record<string, unknown>;
+const webhookEnv = () => webhook().Properties.Environment.Variables as Record<string, unknown>;
+const mapping = () => {
+  const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+  expect(mappings).toHaveLength(1);
+  return mappings[0]![1];
+};
+/** The inline policy statements of the role a function runs with. */
+const roleStatements = (fn: Resource): Statement[] => {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  return (template.Resources[roleId]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+};
+const ssmStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('ssm:')));
+
+beforeAll(async () => {
+  // The zips must hold the real bundles; build only when they are missing (CI builds before testing).
+  if (!BUNDLES.every((b) => existsSync(join(ROOT, b)))) {
+    await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
+  }
+  const missing = BUNDLES.filter((b) => !existsSync(join(ROOT, b)));
+  if (missing.length > 0) throw new Error(`cannot package: ${missing.join(', ')} not built (handler source missing?)`);
+  workDir = mkdtempSync(join(tmpdir(), 'hood-blocker-infra-'));
+  packageDir = join(workDir, 'default', 'package');
+  [template, withTopics] = await Promise.all([
+    oslsPackage('default'),
+    oslsPackage('ses-topics', [`sesNotificationTopicArns=${SES_TOPICS.join(',')}`]),
+  ]);
+}, 180_000);
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('serverless.yml: functions', () => {
+  it('runs both functions on nodejs22.x, arm64', () => {
+    // Prepare
+    const functions = ofType(template, 'AWS::Lambda::Function');
+
+    // Act
+    const platforms = functions.map(([, f]) => [f.Properties.Runtime, f.Properties.Architectures]);
+
+    // Assess
+    expect(functions).toHaveLength(2);
+    expect(platforms).toEqual([
+      ['nodejs22.x', ['arm64']],
+      ['nodejs22.x', ['arm64']],
+    ]);
+  });
+
+  it('gives the consumer a 60 s timeout and 256 MB', () => {
+    // Prepare
+    const { Timeout, MemorySize, Handler } = consumer().Properties;
+
+    // Act
+    const settings = { Timeout, MemorySize, Handler };
+
+    // Assess
+    expect(settings).toEqual({ Timeout: 60, MemorySize: 256, Handler: 'dist/handlers/block-contacts.handler' });
+  });
+
+  it('reserves no consumer concurrency below the event source mapping maximum', () => {
+    // Prepare
+    const maximum = mapping().Properties.ScalingConfig.MaximumConcurrency as number;
+
+    // Act
+    const reserved = consumer().Properties.ReservedConcurrentExecutions as number | undefined;
+
+    // Assess: none is best; one below the maximum throttles the poller and burns receive counts.
+    expect(reserved ?? maximum).toBeGreaterThanOrEqual(maximum);
+  });
+
+  it.each([
+    ['BlockContactsLambdaFunction', 'dist/handlers/block-contacts'],
+    ['WebhookLambdaFunction', 'dist/handlers/webhook'],
+  ])('zips only the own bundle and source map of %s', (logicalId, bundle) => {
+    // Prepare
+    const zip = join(packageDir, basename(template.Resources[logicalId]!.Properties.Code.S3Key as string));
+
+    // Act
+    const entries = zipEntries(zip).sort();
+
+    // Assess
+    expect(entries).toEqual([`${bundle}.mjs`, `${bundle}.mjs.map`]);
+  });
+});
+
+describe('serverless.yml: queues', () => {
+  it('sets the block queue visibility timeout to at least 6 × the consumer timeout + the batching window', () => {
+    // Prepare
+    const timeout = consumer().Properties.Timeout as number;
+    const window = mapping().Properties.MaximumBatchingWindowInSeconds as number;
+
+    // Act
+    const visibility = template.Resources.BlockQueue!.Properties.VisibilityTimeout as number;
+
+    // Assess
+    expect(visibility).toBeGreaterThanOrEqual(6 * timeout + window);
+  });
+
+  it('dead-letters into the DLQ after the maxReceiveCount the consumer also counts to', () => {
+    // Prepare
+    const redrive = template.Resources.BlockQueue!.Properties.RedrivePolicy;
+
+    // Act
+    const maxAttempts = Number(consumerEnv().HOOD_MAX_ATTEMPTS);
+
+    // Assess
+    expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['BlockDeadLetterQueue', 'Arn'] });
+    expect(redrive.maxReceiveCount).toBe(16);
+    expect(maxAttempts).toBe(redrive.maxReceiveCount);
+  });
+
+  it('rides out a 2 h Hood outage without dead-lettering, even with the shortest jittered backoff', () => {
+    // Prepare: backoff after the n-th real failure is min(900, base × 2^(n-1)) s, jittered down to 80 %.
+    const base = Number(consumerEnv().HOOD_RETRY_BASE_SECONDS);
+    const maxReceiveCount = template.Resources.BlockQueue!.Properties.RedrivePolicy.maxReceiveCount as number;
+
+    // Act: when the last attempt SQS allows starts, counted from the first failure.
+    let lastAttemptAt = 0;
+    for (let n = 1; n < maxReceiveCount; n += 1) lastAttemptAt += 0.8 * Math.min(900, base * 2 ** (n - 1));
+
+    // Assess
+    expect(base).toBe(30);
+    expect(lastAttemptAt).toBeGreaterThanOrEqual(2 * 3600);
+  });
+
+  it.each(['BlockQueue', 'BlockDeadLetterQueue'])('keeps messages on %s for 14 days', (queue) => {
+    // Prepare
+    const fourteenDays = 14 * 24 * 3600;
+
+    // Act
+    const retention = template.Resources[queue]!.Properties.MessageRetentionPeriod as number;
+
+    // Assess
+    expect(retention).toBe(fourteenDays);
+  });
+
+  it.each(['BlockQueue', 'BlockDeadLetterQueue'])('encrypts %s with SQS-managed keys', (queue) => {
+    // Prepare
+    const properties = template.Resources[queue]!.Properties;
+
+    // Act
+    const sse = properties.SqsManagedSseEnabled as boolean;
+
+    // Assess
+    expect(sse).toBe(true);
+  });
+});
+
+describe('serverless.yml: event source mapping', () => {
+  it('polls the block queue in batches of 10 with a 5 s batching window', () => {
+    // Prepare
+    const { EventSourceArn, BatchSize, MaximumBatchingWindowInSeconds } = mapping().Properties;
+
+    // Act
+    const polling = { EventSourceArn, BatchSize, MaximumBatchingWindowInSeconds };
+
+    // Assess
+    expect(polling).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+    });
+  });
+
+  it('reports partial batch failures', () => {
+    // Prepare
+    const properties = mapping().Properties;
+
+    // Act
+    const responseTypes = properties.FunctionResponseTypes as string[];
+
+    // Assess
+    expect(responseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('caps concurrency at the CONSUMER_MAX_CONCURRENCY the consumer paces for', () => {
+    // Prepare
+    const maximum = mapping().Properties.ScalingConfig.MaximumConcurrency as number;
+
+    // Act
+    const paced = Number(consumerEnv().CONSUMER_MAX_CONCURRENCY);
+
+    // Assess
+    expect(maximum).toBeGreaterThanOrEqual(2);
+    expect(paced).toBe(maximum);
+  });
+});
+
+describe('serverless.yml: alarms', () => {
+  it.each([
+    ['DeadLetterQueueNotEmptyAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }],
+    ['BlockQueueOldestMessageAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600, ComparisonOperator: 'GreaterThanThreshold' }],
+    ['HoodUnauthorizedAlarm', { Namespace: 'HoodBlocker', MetricName: 'unauthorized', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 }],
+    ['BlockContactsErrorsAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }],
+  ])('defines %s', (logicalId, expected) => {
+    // Prepare
+    const alarm = template.Resources[logicalId];
+
+    // Act
+    const properties = alarm?.Properties;
+
+    // Assess
+    expect(alarm?.Type).toBe('AWS::CloudWatch::Alarm');
+    expect(properties).toMatchObject(expected);
+  });
+
+  it.each([
+    ['DeadLetterQueueNotEmptyAlarm', { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BlockDeadLetterQueue', 'QueueName'] } }],
+    ['BlockQueueOldestMessageAlarm', { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BlockQueue', 'QueueName'] } }],
+    ['BlockContactsErrorsAlarm', { Name: 'FunctionName', Value: { Ref: 'BlockContactsLambdaFunction' } }],
+  ])('points %s at the right resource', (logicalId, dimension) => {
+    // Prepare
+    const alarm = template.Resources[logicalId]!;
+
+    // Act
+    const dimensions = alarm.Properties.Dimensions as unknown[];
+
+    // Assess
+    expect(dimensions).toEqual([dimension]);
+  });
+
+  it('watches the unauthorized metric under the service name the consumer emits it with', () => {
+    // Prepare
+    const service = consumerEnv().POWERTOOLS_SERVICE_NAME;
+
+    // Act
+    const dimensions = template.Resources.HoodUnauthorizedAlarm!.Properties.Dimensions as unknown[];
+
+    // Assess
+    expect(consumerEnv().POWERTOOLS_METRICS_NAMESPACE).toBe('HoodBlocker');
+    expect(dimensions).toEqual([{ Name: 'service', Value: service }]);
+  });
+
+  it('sends every alarm to AlarmTopic', () => {
+    // Prepare
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
+
+    // Act
+    const actions = alarms.map(([, a]) => a.Properties.AlarmActions as unknown[]);
+
+    // Assess
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const a of actions) expect(a).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+});
+
+describe('serverless.yml: HTTP API', () => {
+  it.each(['POST', 'HEAD'])('routes %s /webhooks/{provider} to the webhook function', (method) => {
+    // Prepare
+    const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+
+    // Act
+    const route = routes.find((r) => r.RouteKey === `${method} /webhooks/{provider}`);
+    const integrationId = route?.Target['Fn::Join'][1][1].Ref as string;
+
+    // Assess
+    expect(route).toBeDefined();
+    expect(template.Resources[integrationId]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+  });
+});
+
+describe('serverless.yml: IAM', () => {
+  it('names a resource in every IAM statement, with no "*" outside CloudWatch Logs', () => {
+    // Prepare
+    const documents = [
+      ...ofType(template, 'AWS::IAM::Role').flatMap(([, r]) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+      ...ofType(template, 'AWS::IAM::Policy').map(([, r]) => r.Properties.PolicyDocument),
+      ...ofType(template, 'AWS::IAM::ManagedPolicy').map(([, r]) => r.Properties.PolicyDocument),
+    ];
+    const statements = documents.flatMap((d) => d.Statement as Statement[]);
+    const named = (resource: unknown): boolean => {
+      if (typeof resource === 'string') return resource.startsWith('arn:') && !resource.includes('*');
+      const r = resource as Record<string, any>;
+      if (typeof r.Ref === 'string') return r.Ref in template.Resources;
+      if (r['Fn::GetAtt']) return asList<string>(r['Fn::GetAtt'])[0]!.split('.')[0]! in template.Resources;
+      if (typeof r['Fn::Sub'] === 'string') return r['Fn::Sub'].startsWith('arn:${AWS::Partition}:') && !r['Fn::Sub'].includes('*');
+      return false;
+    };
+
+    // Act
+    const offenders = statements.filter(
+      (s) =>
+        s.NotAction !== undefined ||
+        s.NotResource !== undefined ||
+        !asList(s.Resource).every((r) => named(r) || asList(s.Action).every((a) => a.startsWith('logs:'))),
+    );
+
+    // Assess
+    expect(statements.length).toBeGreaterThan(0);
+    expect(offenders).toEqual([]);
+  });
+
+  it('runs each function with its own role', () => {
+    // Prepare
+    const roles = ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort();
+
+    // Act
+    const used = [consumer(), webhook()].map((f) => f.Properties.Role['Fn::GetAtt'][0] as string);
+
+    // Assess
+    expect(used).toEqual(['BlockContactsRole', 'WebhookRole']);
+    expect(roles).toEqual(['BlockContactsRole', 'WebhookRole']);
+  });
+
+  it('lets the consumer read only the Hood token parameter', () => {
+    // Prepare
+    const tokenParameter = consumerEnv().HOOD_API_TOKEN_PARAMETER as string;
+
+    // Act
+    const statements = ssmStatements(consumer());
+
+    // Assess
+    expect(tokenParameter).toBe('/hood-blocker/ci/hood-api-token');
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': `${SSM_ARN_PREFIX}${tokenParameter}` } }),
+    ]);
+  });
+
+  it('lets the webhook read only the provider secret parameters it is configured with', () => {
+    // Prepare
+    const parameters = WEBHOOK_SECRETS.map((name) => webhookEnv()[`${name}_PARAMETER`] as string);
+
+    // Act
+    const statements = ssmStatements(webhook());
+
+    // Assess
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Action).toBe('ssm:GetParameters');
+    expect(asList(statements[0]!.Resource)).toEqual(parameters.map((p) => ({ 'Fn::Sub': `${SSM_ARN_PREFIX}${p}` })));
+  });
+
+  it('passes webhook secrets as SSM parameter names under /hood-blocker/<stage>/, never as values', () => {
+    // Prepare
+    const env = webhookEnv();
+
+    // Act
+    const parameters = WEBHOOK_SECRETS.map((name) => env[`${name}_PARAMETER`]);
+    const values = WEBHOOK_SECRETS.filter((name) => name in env || name in consumerEnv());
+
+    // Assess
+    for (const p of parameters) expect(p).toMatch(/^\/hood-blocker\/ci\/[a-z0-9-]+$/u);
+    expect(values).toEqual([]);
+    expect('HOOD_API_TOKEN' in consumerEnv()).toBe(false);
+  });
+});
+
+describe('serverless.yml: SES → SNS → SQS example wiring', () => {
+  it('creates no subscription and no queue policy when sesNotificationTopicArns is empty', () => {
+    // Prepare
+    const condition = template.Conditions?.HasSesNotificationTopics;
+
+    // Act
+    const subscriptions = ofType(template, 'AWS::SNS::Subscription').filter(([, s]) => s.Properties.Protocol === 'sqs');
+
+    // Assess
+    expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    expect(template.Resources.BlockQueueSnsPolicy!.Condition).toBe('HasSesNotificationTopics');
+    expect(subscriptions).toEqual([]);
+  });
+
+  it('subscribes each listed topic to the block queue with raw delivery', () => {
+    // Prepare
+    const subscriptions = ofType(withTopics, 'AWS::SNS::Subscription').filter(([, s]) => s.Properties.Protocol === 'sqs');
+
+    // Act
+    const wiring = subscriptions.map(([, s]) => [s.Properties.TopicArn, s.Properties.Endpoint, s.Properties.RawMessageDelivery, s.Condition]);
+
+    // Assess
+    expect(wiring).toEqual(SES_TOPICS.map((arn) => [arn, { 'Fn::GetAtt': ['BlockQueue', 'Arn'] }, true, 'HasSesNotificationTopics']));
+  });
+
+  it('lets only the listed topics send to the block queue', () => {
+    // Prepare
+    const policy = withTopics.Resources.BlockQueueSnsPolicy!.Properties.PolicyDocument;
+
+    // Act
+    const statements = policy.Statement as (Statement & { Principal: unknown; Condition: unknown })[];
+
+    // Assess
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
+        Condition: { ArnEquals: { 'aws:SourceArn': SES_TOPICS } },
+      }),
+    ]);
+  });
+});
+
+describe('serverless.yml: outputs', () => {
+  it('exports the outputs the CLI reads, under stable names', () => {
+    // Prepare
+    const names = ['BlockQueueUrl', 'BlockQueueArn', 'DeadLetterQueueUrl', 'DeadLetterQueueArn', 'WebhookBaseUrl', 'AlarmTopicArn'];
+
+    // Act
+    const outputs = Object.fromEntries(names.map((n) => [n, template.Outputs[n]?.Value]));
+
+    // Assess
+    expect(outputs).toEqual({
+      BlockQueueUrl: { Ref: 'BlockQueue' },
+      BlockQueueArn: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
+      DeadLetterQueueUrl: { Ref: 'BlockDeadLetterQueue' },
+      DeadLetterQueueArn: { 'Fn::GetAtt': ['BlockDeadLetterQueue', 'Arn'] },
+      WebhookBaseUrl: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] }, '/webhooks']] },
+      AlarmTopicArn: { Ref: 'AlarmTopic' },
+    });
+  });
+});

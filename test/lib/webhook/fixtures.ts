@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+
+/** Read files under test/fixtures (copies of /work/shared/fixtures; see its SOURCES.md for provenance). */
+const ROOT = new URL('../../fixtures/', import.meta.url);
+
+export function fixtureBytes(relativePath: string): Buffer {
+  return readFileSync(new URL(relativePath, ROOT));
+}
+
+export function fixtureJson<T = unknown>(relativePath: string): T {
+  return JSON.parse(fixtureBytes(relativePath).toString('utf8')) as T;
+}
