@@ -54,6 +54,10 @@ export class Pacer {
   private readonly finished: number[] = [];
   private readonly keep: number;
   private pausedUntil = 0;
+  private lastStart: number | undefined;
+  /** Smallest gap between two starts: the steady rate of the tightest share. */
+  readonly spacingMs: number;
+  private readonly windows: readonly RateWindow[];
   private inFlightSince: number | undefined;
   private parallelBackoffMs = 0;
 
@@ -62,11 +66,17 @@ export class Pacer {
     this.shares = shareWindows(options.windows, Math.max(1, options.consumers));
     this.clock = options.clock ?? Date.now;
     this.keep = Math.max(...this.shares.map((s) => s.count));
+    this.spacingMs = Math.max(...this.shares.map((s) => s.windowMs / s.count));
+    this.windows = options.windows;
   }
 
   /** Earliest time (ms since epoch) the next call may start. */
   nextSlot(now = this.clock()): number {
     let slot = Math.max(now, this.pausedUntil);
+    // Calls are spread evenly at the share's steady rate instead of bursting a whole window's worth:
+    // a backlog drains at the same rate, Hood sees a smooth load, and the time between two calls is
+    // there to fetch the next batch, so batch boundaries do not shift the window and cost throughput.
+    if (this.lastStart !== undefined) slot = Math.max(slot, this.lastStart + this.spacingMs);
     for (const share of this.shares) {
       if (this.finished.length >= share.count) {
         const anchor = this.finished[this.finished.length - share.count]!;
@@ -84,6 +94,7 @@ export class Pacer {
   /** Call when a request is about to be sent. */
   started(now = this.clock()): void {
     this.inFlightSince = now;
+    this.lastStart = now;
   }
 
   /**
@@ -95,9 +106,12 @@ export class Pacer {
     this.finished.push(now);
     if (this.finished.length > this.keep) this.finished.splice(0, this.finished.length - this.keep);
     if (rateLimit?.remaining !== undefined && rateLimit.remaining <= 0) {
-      // Somebody else (another client of the account, or a consumer we do not know about) used the
-      // budget: wait for the server's reset. Reset is in whole seconds, so a sub-second window reads 0.
-      const resetMs = Math.max(1, rateLimit.resetSeconds ?? 1) * 1000;
+      // The account's window is used up (another client of the account, a consumer we do not know
+      // about): wait for the server's reset. `X-RateLimit-Reset` is in whole seconds (a sub-second rest
+      // reads 0); when `X-RateLimit-Limit` names one of our windows, that window's length bounds the wait.
+      let resetMs = Math.max(1, rateLimit.resetSeconds ?? 1) * 1000;
+      const known = this.windows.find((w) => w.count === rateLimit.limit);
+      if (known) resetMs = Math.min(resetMs, known.windowMs);
       this.pausedUntil = Math.max(this.pausedUntil, now + resetMs);
     }
   }

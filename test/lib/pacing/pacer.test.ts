@@ -55,24 +55,34 @@ describe('shareWindows', () => {
 });
 
 describe('Pacer', () => {
-  it('lets the first share of a window start at once', () => {
+  it('starts the first call at once', () => {
     // Prepare
     const clock = { now: 1_000_000 };
     const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
     // Act
-    const spans = simulate(pacer, 5, () => 0, clock);
+    const spans = simulate(pacer, 1, () => 0, clock);
     // Assess
-    expect(spans.every((s) => s.start === 1_000_000)).toBe(true);
+    expect(spans[0]!.start).toBe(1_000_000);
+  });
+
+  it('spreads calls evenly at the steady share (150/min over 2 consumers: one per 800 ms)', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
+    // Act
+    const spans = simulate(pacer, 4, () => 5, clock);
+    // Assess
+    expect(spans.map((s) => s.start)).toEqual([0, 800, 1600, 2400]);
   });
 
   it('holds the next call until the share-th previous call finished one window ago', () => {
-    // Prepare
+    // Prepare: 5/1s share; calls take 300 ms, longer than the 200 ms spacing.
     const clock = { now: 0 };
     const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 2, clock: () => clock.now });
     // Act
-    const spans = simulate(pacer, 6, () => 20, clock);
-    // Assess: calls 1–5 back to back (20 ms each), call 6 waits for call 1's end (20) + 1000.
-    expect(spans[5]!.start).toBe(1020);
+    const spans = simulate(pacer, 6, () => 300, clock);
+    // Assess: calls 1–5 back to back (300 ms each); call 6 must wait for call 1's end (300) + 1000.
+    expect(spans[5]!.start).toBe(1500);
   });
 
   it('never puts more than its share into any window, whatever the alignment and latency', () => {
@@ -134,6 +144,17 @@ describe('Pacer', () => {
     expect(afterReset).toBeLessThanOrEqual(1000);
   });
 
+  it('bounds the wait for a server reset by the window the server names', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/100ms,150/6s'), consumers: 2, clock: () => clock.now });
+    // Act: X-RateLimit-Reset is whole seconds; Limit 10 is our 100 ms window.
+    pacer.started(0);
+    pacer.completed(10, { limit: 10, remaining: 0, resetSeconds: 1 });
+    // Assess
+    expect(pacer.nextSlot(10)).toBe(110);
+  });
+
   it('waits for the server reset when the server says nothing remains', () => {
     // Prepare
     const clock = { now: 0 };
@@ -152,7 +173,7 @@ describe('Pacer', () => {
     // Act
     pacer.started(0);
     pacer.completed(10, { limit: 150, remaining: 40, resetSeconds: 7 });
-    // Assess
-    expect(pacer.nextSlot(10)).toBe(10);
+    // Assess: only the even spacing (60 s / 75) applies, not the 7 s reset.
+    expect(pacer.nextSlot(10)).toBe(800);
   });
 });

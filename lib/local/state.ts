@@ -1,0 +1,119 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * What `hood-blocker start` writes to `.hood-blocker/local.json` so that `enqueue`, `dlq` and `check`
+ * with `--local` can reach the running pipeline. Its queues live only in that process's memory, so the
+ * file is only useful while the process runs: it records the pid and is removed on a clean stop.
+ */
+export interface LocalState {
+  version: 1;
+  pid: number;
+  startedAt: string;
+  sqs: {
+    endpoint: string;
+    region: string;
+    blockQueueUrl: string;
+    blockQueueArn: string;
+    deadLetterQueueUrl: string;
+    deadLetterQueueArn: string;
+    sesTopicArn: string;
+  };
+  /** `http://127.0.0.1:<port>/webhooks`; append `/<provider>`. */
+  webhookUrl: string;
+  genericWebhookToken: string;
+  hood: {
+    /** True when the consumer calls the built-in sandbox; false when it calls the real Hood. */
+    sandbox: boolean;
+    url: string;
+    /** Only for the sandbox: the real Hood token is never written to disk. */
+    token?: string;
+    listUrl?: string;
+  };
+  logFile: string;
+}
+
+export const DEFAULT_STATE_DIR = '.hood-blocker';
+export const STATE_FILE = 'local.json';
+export const LOG_FILE = 'local.log';
+
+export function stateFilePath(stateDir: string): string {
+  return resolve(join(stateDir, STATE_FILE));
+}
+
+export function logFilePath(stateDir: string): string {
+  return resolve(join(stateDir, LOG_FILE));
+}
+
+/** Creates the directory owner-only: the file holds the generated webhook and sandbox tokens. */
+export function ensureStateDir(stateDir: string): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+}
+
+export function writeLocalState(stateDir: string, state: LocalState): string {
+  ensureStateDir(stateDir);
+  const path = stateFilePath(stateDir);
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  // `mode` only applies when the file is created; a file left by an earlier run keeps its mode otherwise.
+  chmodSync(path, 0o600);
+  return path;
+}
+
+/** Removes the state file only if it is this process's (a second `start` may have replaced it). */
+export function removeLocalState(stateDir: string, pid: number = process.pid): void {
+  const path = stateFilePath(stateDir);
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as Partial<LocalState>;
+    if (state.pid !== pid) return;
+  } catch {
+    return;
+  }
+  rmSync(path, { force: true });
+}
+
+export type ReadLocalStateResult =
+  | { ok: true; state: LocalState; path: string }
+  | { ok: false; path: string; problem: 'missing' | 'unreadable' | 'not_running'; message: string };
+
+/** Reads the state file and checks that the process that wrote it is still alive. */
+export function readLocalState(stateDir: string): ReadLocalStateResult {
+  const path = stateFilePath(stateDir);
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch {
+    return {
+      ok: false,
+      path,
+      problem: 'missing',
+      message: `no local pipeline found (${path} does not exist): start one with "npm start" in this directory, or pass --state-dir`,
+    };
+  }
+  let state: LocalState;
+  try {
+    state = JSON.parse(raw) as LocalState;
+    if (state.version !== 1 || typeof state.pid !== 'number' || typeof state.sqs?.blockQueueUrl !== 'string') throw new Error('shape');
+  } catch {
+    return { ok: false, path, problem: 'unreadable', message: `${path} is not a hood-blocker state file; delete it and run "npm start" again` };
+  }
+  if (!isAlive(state.pid)) {
+    return {
+      ok: false,
+      path,
+      problem: 'not_running',
+      message: `the local pipeline that wrote ${path} (pid ${state.pid}) is no longer running: start it again with "npm start"`,
+    };
+  }
+  return { ok: true, state, path };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // Signal 0 checks for existence without delivering anything.
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
