@@ -145,7 +145,8 @@ export async function processBatch(
       const startAt = deps.pacer.nextSlot(now);
       const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
       if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) return undefined;
-      if (startAt > now) await sleep(startAt - now);
+      // Timers have 1 ms resolution; a sub-millisecond wait would cost a whole timer tick.
+      if (startAt - now >= 1) await sleep(startAt - now);
       deps.pacer.started(clock());
       const answer = await deps.hood.createBlockedContact(
         { contact: block.contact, description: buildDescription(block) },

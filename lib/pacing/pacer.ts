@@ -54,7 +54,8 @@ export class Pacer {
   private readonly finished: number[] = [];
   private readonly keep: number;
   private pausedUntil = 0;
-  private lastStart: number | undefined;
+  /** GCRA "theoretical arrival time" of the next call at the even rate. */
+  private tat: number | undefined;
   /** Smallest gap between two starts: the steady rate of the tightest share. */
   readonly spacingMs: number;
   private readonly windows: readonly RateWindow[];
@@ -73,10 +74,11 @@ export class Pacer {
   /** Earliest time (ms since epoch) the next call may start. */
   nextSlot(now = this.clock()): number {
     let slot = Math.max(now, this.pausedUntil);
-    // Calls are spread evenly at the share's steady rate instead of bursting a whole window's worth:
-    // a backlog drains at the same rate, Hood sees a smooth load, and the time between two calls is
-    // there to fetch the next batch, so batch boundaries do not shift the window and cost throughput.
-    if (this.lastStart !== undefined) slot = Math.max(slot, this.lastStart + this.spacingMs);
+    // Calls are spread evenly at the share's steady rate (GCRA with one call of tolerance) instead of
+    // bursting a whole window's worth: Hood sees a smooth load, the time between two calls is there to
+    // fetch the next batch, and a call that starts late (a batch boundary) is made up by the next one
+    // instead of pushing every later call back.
+    if (this.tat !== undefined) slot = Math.max(slot, this.tat - this.spacingMs);
     for (const share of this.shares) {
       if (this.finished.length >= share.count) {
         const anchor = this.finished[this.finished.length - share.count]!;
@@ -94,7 +96,7 @@ export class Pacer {
   /** Call when a request is about to be sent. */
   started(now = this.clock()): void {
     this.inFlightSince = now;
-    this.lastStart = now;
+    this.tat = Math.max(this.tat ?? now, now) + this.spacingMs;
   }
 
   /**

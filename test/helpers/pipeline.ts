@@ -6,6 +6,7 @@ import { parseRateLimits } from '../../lib/config.js';
 import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
 import { type EventSourceMapping, type InvocationInfo, type SqsLambdaHandler, startEventSourceMapping } from '../../lib/local/esm.js';
 import { type HoodSandbox, type HoodSandboxOptions, startHoodSandbox } from '../../lib/sandbox/hood-server.js';
+import { type SqsFaultProxy, startSqsFaultProxy } from './sqs-fault-proxy.js';
 import { sqsClientFor } from './sqs.js';
 
 export const SANDBOX_TOKEN = 'sandbox-token-3f9a8c1e';
@@ -20,6 +21,10 @@ export interface PipelineOptions {
   batchSize?: number;
   env?: Record<string, string>;
   sandbox?: Omit<HoodSandboxOptions, 'rateLimits'>;
+  /** Route the consumers' SQS calls (not the event source mapping's) through a fault-injecting proxy. */
+  sqsFaults?: boolean;
+  /** Wrap each consumer's handler, e.g. to simulate a crash after it did its work. */
+  wrapHandler?: (handler: SqsLambdaHandler, consumer: number) => SqsLambdaHandler;
 }
 
 export interface Pipeline {
@@ -28,6 +33,7 @@ export interface Pipeline {
   hood: HoodSandbox;
   esm: EventSourceMapping;
   invocations: InvocationInfo[];
+  sqsFaults: SqsFaultProxy | undefined;
   /** Everything the handlers wrote to stdout/stderr (logs, EMF metrics). */
   output: string[];
   stop(): Promise<void>;
@@ -48,6 +54,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   });
   const hood = await startHoodSandbox({ token: SANDBOX_TOKEN, rateLimits: parseRateLimits(limits), duplicateBehaviour: 'create', ...options.sandbox });
   const consumers = options.consumers ?? 2;
+  const sqsFaults = options.sqsFaults ? await startSqsFaultProxy(queues.endpoint) : undefined;
   const env: Record<string, string> = {
     HOOD_API_URL: hood.url,
     HOOD_API_TOKEN: SANDBOX_TOKEN,
@@ -55,7 +62,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     CONSUMER_MAX_CONCURRENCY: String(consumers),
     BLOCK_QUEUE_URL: queues.blockQueueUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsFaults?.endpoint ?? queues.endpoint,
     AWS_REGION: queues.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -75,7 +82,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   for (let i = 0; i < consumers; i += 1) {
     // A distinct specifier makes a distinct module instance: its own pacer, ledger and pool.
     const mod = (await import(`${BUILT_HANDLER}?consumer=${randomUUID()}`)) as { handler: SqsLambdaHandler };
-    handlers.push(mod.handler);
+    handlers.push(options.wrapHandler ? options.wrapHandler(mod.handler, i) : mod.handler);
   }
   const sqs = sqsClientFor(queues);
   const invocations: InvocationInfo[] = [];
@@ -96,12 +103,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     esm,
     invocations,
     output,
+    sqsFaults,
     async stop() {
       await esm.stop();
       restore();
       process.env = saved;
       sqs.destroy();
       await hood.close();
+      await sqsFaults?.close();
       await queues.stop();
     },
   };

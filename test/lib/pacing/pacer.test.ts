@@ -70,9 +70,21 @@ describe('Pacer', () => {
     const clock = { now: 0 };
     const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
     // Act
-    const spans = simulate(pacer, 4, () => 5, clock);
-    // Assess
-    expect(spans.map((s) => s.start)).toEqual([0, 800, 1600, 2400]);
+    const spans = simulate(pacer, 5, () => 5, clock);
+    // Assess: one call of tolerance (the second follows the first's 5 ms), then one every 800 ms.
+    expect(spans.map((s) => s.start)).toEqual([0, 5, 800, 1600, 2400]);
+  });
+
+  it('makes up for a call that started late instead of pushing every later call back', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, clock: () => clock.now });
+    simulate(pacer, 3, () => 5, clock); // 0, 0, 800
+    // Act: the next call is 300 ms late (fetching a batch), then calls follow as fast as allowed.
+    clock.now = 1900;
+    const spans = simulate(pacer, 3, () => 5, clock);
+    // Assess: 1900, then back on the 800 ms grid (2400, 3200) rather than 2700, 3500.
+    expect(spans.map((s) => s.start)).toEqual([1900, 2400, 3200]);
   });
 
   it('holds the next call until the share-th previous call finished one window ago', () => {
@@ -173,7 +185,7 @@ describe('Pacer', () => {
     // Act
     pacer.started(0);
     pacer.completed(10, { limit: 150, remaining: 40, resetSeconds: 7 });
-    // Assess: only the even spacing (60 s / 75) applies, not the 7 s reset.
-    expect(pacer.nextSlot(10)).toBe(800);
+    // Assess: not the 7 s reset; the second call may follow at once (one call of tolerance).
+    expect(pacer.nextSlot(10)).toBe(10);
   });
 });
