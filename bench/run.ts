@@ -5,6 +5,7 @@
  * shrink, the counts and the fixed-window semantics stay those of Hood.
  */
 import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -58,9 +59,8 @@ async function backlogRun(label: string, messages: number, limits: string, consu
   const workers = Array.from(
     { length: consumers },
     () =>
-      new Worker(new URL('./consumer-worker.ts', import.meta.url), {
+      new Worker(WORKER_BUNDLE, {
         workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region },
-        execArgv: ['--import', 'tsx'],
       }),
   );
   const deadline = started + Math.max(120_000, (messages / steady.count) * steady.windowMs * 3);
@@ -171,6 +171,20 @@ function coldStart() {
     console.log(`${file.padEnd(36)}${fmt(size / 1024, 0)} KiB   import ${fmt(times[3]!, 0)} ms`);
   }
 }
+
+// Each consumer runs in a worker thread (its own V8 heap); bundle the worker so no TypeScript loader
+// sits in the heap being measured.
+const WORKER_BUNDLE = 'dist/bench/consumer-worker.mjs';
+await build({
+  entryPoints: ['bench/consumer-worker.ts'],
+  outfile: WORKER_BUNDLE,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
 
 console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}`);
 coldStart();

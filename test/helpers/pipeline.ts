@@ -50,7 +50,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const limits = options.limits ?? '10/100ms,150/6s';
   const queues = await startLocalQueues({
     maxReceiveCount: options.maxReceiveCount ?? 5,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
+    // Lambda requires the queue's visibility timeout to be at least the function timeout.
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
   });
   const hood = await startHoodSandbox({ token: SANDBOX_TOKEN, rateLimits: parseRateLimits(limits), duplicateBehaviour: 'create', ...options.sandbox });
   const consumers = options.consumers ?? 2;

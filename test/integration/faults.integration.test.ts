@@ -80,7 +80,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 50_000);
     // Assess
     const inv = await invariant(pipeline, '5xx burst', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 30, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 30, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   });
 
   it('hanging requests time out within the budget and are retried', async () => {
@@ -93,7 +94,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 50_000);
     // Assess
     const inv = await invariant(pipeline, 'hanging requests', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   });
 
   it('connection resets are retried', async () => {
@@ -106,7 +108,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 50_000);
     // Assess
     const inv = await invariant(pipeline, 'connection resets', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   });
 
   it('a 429 storm with Retry-After: -1 never dead-letters, even with maxReceiveCount 1', async () => {
@@ -119,7 +122,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 55_000);
     // Assess
     const inv = await invariant(pipeline, '429 storm, Retry-After -1', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 20, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   }, 90_000);
 
   it('SQS failing while dead-lettering: the record is kept and dead-lettered with its reason later', async () => {
@@ -136,7 +140,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     // Assess
     const inv = await invariant(pipeline, 'SQS fails while dead-lettering', contacts, invalid);
     expect(pipeline.sqsFaults!.counts().failed.SendMessageBatch).toBe(8);
-    expect(inv).toMatchObject({ blockedOnce: 5, createdTwice: 0, lost: 0, deadLettered: { invalid_contact: 2 }, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 5, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({ invalid_contact: 2 });
   });
 
   it('SQS failing while re-queueing a throttled record: the record is kept, not lost', async () => {
@@ -150,7 +155,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 55_000);
     // Assess
     const inv = await invariant(pipeline, 'SQS fails while re-queueing', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 10, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 10, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   }, 90_000);
 
   it('the Lambda deadline mid-batch: unattempted records go back without counting towards the DLQ', async () => {
@@ -163,7 +169,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     // Assess
     const inv = await invariant(pipeline, 'deadline mid-batch', contacts);
     expect(pipeline.invocations.every((i) => i.outcome !== 'timeout')).toBe(true);
-    expect(inv).toMatchObject({ blockedOnce: 16, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 16, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   }, 90_000);
 
   it('duplicate deliveries of the same opt-out create it once', async () => {
@@ -200,7 +207,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     // Assess
     const inv = await invariant(pipeline, 'crash between 201 and delete', contacts);
     expect(pipeline.esm.stats().errors).toBeGreaterThan(0);
-    expect(inv).toMatchObject({ blockedOnce: 30, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 30, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   });
 
   it('a crash after 201 when our own delete also failed: the redelivery does not create again', async () => {
@@ -224,7 +232,8 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 20_000);
     // Assess
     const inv = await invariant(pipeline, 'crash after 201, delete failed', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 10, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 10, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   });
 
   it('a token rejected for a while: work is held, then resumes once it is fixed', async () => {
@@ -239,6 +248,7 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     await settle(pipeline, contacts.length, 55_000);
     // Assess
     const inv = await invariant(pipeline, '401 then fixed', contacts);
-    expect(inv).toMatchObject({ blockedOnce: 6, createdTwice: 0, lost: 0, deadLettered: {}, stillQueued: 0 });
+    expect(inv).toMatchObject({ blockedOnce: 6, createdTwice: 0, lost: 0, stillQueued: 0 });
+    expect(inv.deadLettered).toEqual({});
   }, 90_000);
 });
