@@ -2,7 +2,8 @@
  * One consumer "container" in its own worker thread (its own V8 heap, so its memory can be measured
  * alone): the built handler, driven by an event source mapping poller over the SQS emulator.
  */
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -23,11 +24,16 @@ Object.assign(process.env, input.env);
 process.stdout.write = (() => true) as typeof process.stdout.write;
 const { handler } = (await import(pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href)) as { handler: SqsLambdaHandler };
 const sqs = new SQSClient({ region: input.region, endpoint: input.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+// Live heap: collect garbage before each sample, so the number is what the consumer keeps, not what
+// V8 has not bothered to free yet.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 let peakHeap = 0;
 const sample = () => {
+  gc();
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 };
-const timer = setInterval(sample, 100);
+const timer = setInterval(sample, 1000);
 const esm = startEventSourceMapping({ sqs, queueUrl: input.queueUrl, queueArn: input.queueArn, handlers: [handler], batchSize: 10, timeoutMs: 60_000, waitTimeSeconds: 1 });
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;

@@ -6,12 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseRateLimits, loadConsumerConfig } from '../lib/config.js';
 import { startLocalQueues } from '../lib/local/emulator.js';
-import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
+import type { SandboxStats } from '../lib/sandbox/hood-server.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
 import { RecentContacts } from '../lib/consumer/recent.js';
 import { Pacer } from '../lib/pacing/pacer.js';
@@ -30,7 +31,19 @@ async function backlogRun(label: string, messages: number, limits: string, consu
   const windows = parseRateLimits(limits);
   const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
-  const hood = await startHoodSandbox({ token: TOKEN, rateLimits: windows, duplicateBehaviour: 'create' });
+  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: windows } });
+  const hoodAsk = <T>(question: string, kind: string) =>
+    new Promise<T>((done) => {
+      const on = (m: { kind: string } & T) => {
+        if (m.kind !== kind) return;
+        hoodWorker.off('message', on);
+        done(m);
+      };
+      hoodWorker.on('message', on);
+      if (question) hoodWorker.postMessage(question);
+    });
+  const hood = { url: (await hoodAsk<{ url: string }>('', 'ready')).url };
+  const hoodStats = async () => (await hoodAsk<{ stats: SandboxStats }>('stats', 'stats')).stats;
   const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const contacts = Array.from({ length: messages }, (_, i) => `bench${i}@example.com`);
   for (let i = 0; i < contacts.length; i += 10) {
@@ -59,12 +72,12 @@ async function backlogRun(label: string, messages: number, limits: string, consu
   const workers = Array.from(
     { length: consumers },
     () =>
-      new Worker(WORKER_BUNDLE, {
+      new Worker(resolve(WORKER_BUNDLE), {
         workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region },
       }),
   );
   const deadline = started + Math.max(120_000, (messages / steady.count) * steady.windowMs * 3);
-  while (hood.stats().created < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while ((await hoodStats()).created < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   const results = await Promise.all(
     workers.map(
       (w) =>
@@ -77,10 +90,12 @@ async function backlogRun(label: string, messages: number, limits: string, consu
         }),
     ),
   );
-  const stored = hood.contacts();
+  const final = await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final', 'final');
+  await hoodWorker.terminate();
+  const stored = final.contacts;
   const unique = new Set(stored.map((c) => c.contact));
-  const stats = hood.stats();
-  const createdAt = stored.map((c) => c.createdAtMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+  const stats = final.stats;
+  const createdAt = stored.map((c) => c.at).filter(Number.isFinite).sort((a, b) => a - b);
   let steadyPct = NaN;
   if (createdAt.length >= 20) {
     // Steady state: from the 10th to the 90th percentile of creates (no start-up burst, no tail).
@@ -96,9 +111,8 @@ async function backlogRun(label: string, messages: number, limits: string, consu
   console.log(`429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations})`);
   console.log(`lost                        ${messages - unique.size}`);
   console.log(`duplicates                  ${stored.length - unique.size}`);
-  console.log(`peak heap per consumer      ${results.map((r) => `${fmt(r.peakHeap / 1024 / 1024)} MiB`).join(', ')}`);
+  console.log(`peak live heap per consumer ${results.map((r) => `${fmt(r.peakHeap / 1024 / 1024)} MiB`).join(', ')}`);
   sqs.destroy();
-  await hood.close();
   await queues.stop();
   return { steadyPct, rateLimited: stats.rateLimited, lost: messages - unique.size, duplicates: stored.length - unique.size, peakHeaps: results.map((r) => r.peakHeap) };
 }
@@ -175,24 +189,32 @@ function coldStart() {
 // Each consumer runs in a worker thread (its own V8 heap); bundle the worker so no TypeScript loader
 // sits in the heap being measured.
 const WORKER_BUNDLE = 'dist/bench/consumer-worker.mjs';
-await build({
-  entryPoints: ['bench/consumer-worker.ts'],
-  outfile: WORKER_BUNDLE,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+const HOOD_BUNDLE = 'dist/bench/hood-worker.mjs';
+for (const [entry, outfile] of [
+  ['bench/consumer-worker.ts', WORKER_BUNDLE],
+  ['bench/hood-worker.ts', HOOD_BUNDLE],
+]) {
+  await build({
+    entryPoints: [entry!],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
 
 console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}`);
 coldStart();
 await mappingRun();
 await overheadRun(quick ? 2000 : 20_000);
-const small = await backlogRun('Backlog 1k', 1000, '10/50ms,150/3s');
+// Time scale: Hood's windows ÷ 10 for 1k (≈ 40 s) and ÷ 20 for 10k (≈ 200 s). Fixed per-call costs
+// (HTTP, SQS) weigh 10–20× more against these windows than against Hood's real 1 s / 60 s ones.
+const small = await backlogRun('Backlog 1k', 1000, '10/100ms,150/6s');
 if (!quick) {
-  const big = await backlogRun('Backlog 10k', 10_000, '10/20ms,150/1200ms');
+  const big = await backlogRun('Backlog 10k', 10_000, '10/50ms,150/3s');
   console.log(`\n## Memory: peak heap per consumer, 10k vs 1k backlog`);
   console.log(`ratio                       ${big.peakHeaps.map((h, i) => fmt(h / (small.peakHeaps[i] ?? h), 2)).join(', ')} (≈ 1.0 = flat)`);
 }

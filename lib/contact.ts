@@ -30,6 +30,10 @@ export function normaliseContact(raw: unknown): NormalisedContact {
   const value = raw.trim();
   if (value === '') return { ok: false, detail: 'contact is empty' };
   if (CONTROL_RE.test(value)) return { ok: false, detail: 'contact contains control characters' };
+  // A lone surrogate cannot be encoded as UTF-8: no mailbox or number can contain one.
+  if (!value.isWellFormed()) return { ok: false, detail: 'contact is not well-formed Unicode' };
+  // U+FFFD is what a decoder leaves where bytes were lost: the real contact is unknown.
+  if (/[\uFFFD\uFFFE\uFFFF]/u.test(value)) return { ok: false, detail: 'contact has undecodable characters' };
   if (value.includes('@')) return normaliseEmail(value);
   return normalisePhone(value);
 }

@@ -359,6 +359,14 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
         return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
       }
       decisions = mapProvider(provider, parsed.payload, deps.config.policy);
+      // The generic route is called by the company's own apps: a body with nothing usable in it (not a
+      // block request, nor an array of them) is their bug to fix, so say 400 instead of dead-lettering
+      // it. Provider routes keep dead-lettering unknown shapes: the provider cannot fix its payload, and
+      // the DLQ keeps it for inspection.
+      if (provider === 'generic' && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
+        deps.logger.warn('webhook rejected: not a block request', { ...log, statusCode: 400 });
+        return json(400, correlationId, { error: 'bad_request', reason: 'not_a_block_request', correlationId });
+      }
     }
 
     const plan = fanOut(applyBlockReasons(decisions, deps.config.policy.blockReasons));

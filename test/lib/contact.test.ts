@@ -43,6 +43,11 @@ describe('normaliseContact: email', () => {
     expect(rejected('jane@example.com\r\nBcc: all@example.com')).toBe(true);
   });
 
+  it('rejects an address damaged by a decoder (U+FFFD) or with a lone surrogate', () => {
+    expect(rejected('\uFFFD@example.com')).toBe(true);
+    expect(rejected('\uD800x@example.com')).toBe(true);
+  });
+
   it('rejects two addresses in one field', () => {
     expect(rejected('jane@example.com, john@example.com')).toBe(true);
   });

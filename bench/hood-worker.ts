@@ -1,0 +1,18 @@
+/**
+ * The Hood stand-in in its own worker thread, so its answers are not delayed by the SQS emulator's
+ * work on the main thread (as the real Hood is not delayed by SQS).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
+import type { RateWindow } from '../lib/config.js';
+
+const input = workerData as { token: string; rateLimits: RateWindow[] };
+const hood = await startHoodSandbox({ token: input.token, rateLimits: input.rateLimits, duplicateBehaviour: 'create' });
+parentPort!.postMessage({ kind: 'ready', url: hood.url });
+parentPort!.on('message', async (m: string) => {
+  if (m === 'stats') parentPort!.postMessage({ kind: 'stats', stats: hood.stats() });
+  if (m === 'final') {
+    parentPort!.postMessage({ kind: 'final', stats: hood.stats(), contacts: hood.contacts().map((c) => ({ contact: c.contact, at: c.createdAtMs })) });
+    await hood.close();
+  }
+});
