@@ -12,7 +12,7 @@ import { type LocalQueues, startLocalQueues } from '../lib/local/emulator.js';
 import { type EventSourceMapping, startEventSourceMapping } from '../lib/local/esm.js';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, logFilePath, removeLocalState, stateFilePath, writeLocalState } from '../lib/local/state.js';
 import { createHoodSandboxHandler, type HoodSandboxHandler } from '../lib/sandbox/hood-server.js';
-import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
+import { isEnabled, WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { type FileLog, openFileLog } from './shared/log.js';
 import { clearLine, formatRate, isTty, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
@@ -369,8 +369,8 @@ async function startPipeline(options: {
   undo.push(() => esm.stop());
 
   const webhooks = {
-    enabled: WEBHOOK_PROVIDERS.filter((p) => providerEnabled(p, webhookConfig.secrets)),
-    disabled: WEBHOOK_PROVIDERS.filter((p) => !providerEnabled(p, webhookConfig.secrets)),
+    enabled: WEBHOOK_PROVIDERS.filter((p) => isEnabled(p, webhookConfig)),
+    disabled: WEBHOOK_PROVIDERS.filter((p) => !isEnabled(p, webhookConfig)),
   };
 
   const pipeline: Pipeline = {
@@ -471,32 +471,6 @@ async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
-function providerEnabled(provider: string, s: ReturnType<typeof loadWebhookConfig>['secrets']): boolean {
-  switch (provider) {
-    case 'sendgrid':
-      return s.sendgridPublicKey !== undefined;
-    case 'twilio':
-      return s.twilioAuthToken !== undefined;
-    case 'mailgun':
-      return s.mailgunSigningKey !== undefined;
-    case 'mandrill':
-      return s.mandrillKey !== undefined;
-    case 'resend':
-      return s.resendSecret !== undefined;
-    case 'vonage':
-      return s.vonageSignatureSecret !== undefined;
-    case 'postmark':
-    case 'brevo':
-    case 'sparkpost':
-      return s.basicAuth !== undefined;
-    case 'generic':
-      return s.genericToken !== undefined;
-    case 'sns':
-      return (s.snsTopicArns?.length ?? 0) > 0;
-    default:
-      return false;
-  }
-}
 
 const PROVIDER_SECRET: Record<string, string> = {
   sendgrid: 'SENDGRID_WEBHOOK_PUBLIC_KEY',

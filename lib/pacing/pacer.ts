@@ -108,13 +108,16 @@ export class Pacer {
     this.finished.push(now);
     if (this.finished.length > this.keep) this.finished.splice(0, this.finished.length - this.keep);
     if (rateLimit?.remaining !== undefined && rateLimit.remaining <= 0) {
-      // The account's window is used up (another client of the account, a consumer we do not know
-      // about): wait for the server's reset. `X-RateLimit-Reset` is in whole seconds (a sub-second rest
-      // reads 0); when `X-RateLimit-Limit` names one of our windows, that window's length bounds the wait.
-      let resetMs = Math.max(1, rateLimit.resetSeconds ?? 1) * 1000;
+      // The account's window is used up. Our own calls never need this pause: every consumer keeps
+      // within its share of *any* interval of the window's length, so its next call lands in the next
+      // window by itself — and when calls are spread evenly a window fills up only at its very end.
+      // Another client of the account using the budget is what this guards against. `X-RateLimit-Reset`
+      // is whole seconds, rounded up, so the window surely lasts `Reset - 1` s more: pause that long
+      // (an unknown reset: 1 s), at most the length of the window the server names by its limit.
+      let pauseMs = rateLimit.resetSeconds === undefined ? 1000 : Math.max(0, rateLimit.resetSeconds - 1) * 1000;
       const known = this.windows.find((w) => w.count === rateLimit.limit);
-      if (known) resetMs = Math.min(resetMs, known.windowMs);
-      this.pausedUntil = Math.max(this.pausedUntil, now + resetMs);
+      if (known) pauseMs = Math.min(pauseMs, known.windowMs);
+      this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     }
   }
 

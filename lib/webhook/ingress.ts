@@ -150,7 +150,8 @@ const notFound = (correlationId: string) => json(404, correlationId, { error: 'n
 // ---------------------------------------------------------------------------------------------------
 // Authentication per provider
 
-function isEnabled(provider: WebhookProvider, config: WebhookConfig): boolean {
+/** A provider is enabled only when its secret is configured (DESIGN.md: otherwise 404, never unauthenticated). */
+export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig, 'secrets'>): boolean {
   const s = config.secrets;
   switch (provider) {
     case 'sendgrid':

@@ -162,7 +162,7 @@ describe('Pacer', () => {
     const pacer = new Pacer({ windows: parseRateLimits('10/100ms,150/6s'), consumers: 2, clock: () => clock.now });
     // Act: X-RateLimit-Reset is whole seconds; Limit 10 is our 100 ms window.
     pacer.started(0);
-    pacer.completed(10, { limit: 10, remaining: 0, resetSeconds: 1 });
+    pacer.completed(10, { limit: 10, remaining: 0, resetSeconds: 3 });
     // Assess
     expect(pacer.nextSlot(10)).toBe(110);
   });
@@ -174,8 +174,19 @@ describe('Pacer', () => {
     // Act
     pacer.started(0);
     pacer.completed(10, { limit: 150, remaining: 0, resetSeconds: 7 });
+    // Assess: the window surely lasts 6 s more (Reset is rounded up).
+    expect(pacer.nextSlot(10)).toBe(6010);
+  });
+
+  it('does not pause when the used-up window ends within the second (our own even traffic)', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, clock: () => clock.now });
+    // Act
+    pacer.started(0);
+    pacer.completed(10, { limit: 150, remaining: 0, resetSeconds: 1 });
     // Assess
-    expect(pacer.nextSlot(10)).toBe(7010);
+    expect(pacer.nextSlot(10)).toBe(10);
   });
 
   it('ignores server headers that still leave room', () => {
