@@ -164,6 +164,8 @@ function mapPayload(payload: unknown, source: 'auto' | SourceName, policy: Mappi
   if (source !== 'auto') return mapProvider(source, payload, policy);
   const detected = detectSource(payload);
   if (detected !== undefined) return mapProvider(detected, payload, policy);
+  const captured = unwrapCaptured(payload);
+  if (captured !== undefined) return mapPayload(captured.payload, captured.source ?? 'auto', policy);
   const decisions = mapAwsNative(payload, policy);
   // Tell the operator what to do about it, not only that it failed.
   return decisions.map((d) =>
@@ -171,6 +173,37 @@ function mapPayload(payload: unknown, source: 'auto' | SourceName, policy: Mappi
       ? { ...d, detail: 'no provider recognised this payload; pass --source <name>' }
       : d,
   );
+}
+
+const SOURCE_SET: ReadonlySet<string> = new Set(SOURCE_NAMES);
+const WRAPPER_KEYS = ['params', 'form', 'fields', 'payload', 'body', 'data'] as const;
+
+/**
+ * A payload saved together with its request — an API Gateway or Lambda function URL event copied from a
+ * log, a `{headers, body}` capture, a signature test vector `{url, params, signature}` — is unwrapped to
+ * the body it carries, so it can be checked as it is. The provider comes from a `/webhooks/<provider>`
+ * path when there is one. Only used when nothing recognised the payload itself.
+ */
+function unwrapCaptured(payload: unknown, depth = 0): { payload: unknown; source?: SourceName } | undefined {
+  if (!isRecord(payload) || depth > 2) return undefined;
+  const path = [payload.rawPath, payload.path, payload.url].find((v): v is string => typeof v === 'string');
+  const fromPath = path === undefined ? undefined : /\/webhooks\/([a-z-]+)/u.exec(path)?.[1];
+  const source = fromPath !== undefined && SOURCE_SET.has(fromPath) ? (fromPath as SourceName) : undefined;
+  for (const key of WRAPPER_KEYS) {
+    const inner = payload[key];
+    let candidate: unknown;
+    if (typeof inner === 'string' && inner.trim() !== '') {
+      const text = payload.isBase64Encoded === true ? Buffer.from(inner, 'base64').toString('utf8') : inner;
+      candidate = parseBody(text);
+    } else if (isRecord(inner) || Array.isArray(inner)) {
+      candidate = inner;
+    }
+    if (candidate === undefined) continue;
+    if (source !== undefined || detectSource(candidate) !== undefined || isLambdaSqsEvent(candidate)) return { payload: candidate, source };
+    const deeper = unwrapCaptured(candidate, depth + 1);
+    if (deeper !== undefined) return { payload: deeper.payload, source: deeper.source ?? source };
+  }
+  return undefined;
 }
 
 type Line =

@@ -131,7 +131,11 @@ export function publicRequestUrl(input: {
     base = `${proto}://${host}`;
   }
   const query = input.rawQueryString ? `?${input.rawQueryString}` : '';
-  return `${base.replace(/\/+$/u, '')}${input.path}${query}`;
+  const trimmed = base.replace(/\/+$/u, '');
+  // WEBHOOK_PUBLIC_URL is a base, but someone may have set the provider's full webhook URL: do not
+  // append the path a second time.
+  if (input.path !== '/' && trimmed.endsWith(input.path.replace(/\/+$/u, ''))) return `${trimmed}${query}`;
+  return `${trimmed}${input.path}${query}`;
 }
 
 // ---------------------------------------------------------------------------------------------------

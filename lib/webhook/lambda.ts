@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createSqsClient, deadLetter, sendMessages } from '../queue/sqs.js';
@@ -15,7 +15,7 @@ import { svixKey } from './verify/svix.js';
  * API Gateway HTTP API (payload format 2.0) adapter for the ingress, shared by the Lambda entry
  * (handlers/webhook.ts) and the local pipeline (`npm start`). The work is in ./ingress.ts.
  */
-export type WebhookLambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+export type WebhookLambdaHandler = (event: APIGatewayProxyEventV2 | APIGatewayProxyEvent) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Everything a test or the local pipeline may replace; the rest is built from the configuration. */
 export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'config'>> {
@@ -53,20 +53,31 @@ function checkSecrets(config: WebhookConfig): void {
 const PROVIDER_PATH_RE = /(?:^|\/)webhooks\/([^/]+)\/?$/u;
 
 /** Turn an API Gateway HTTP API v2 event into the ingress's request. */
-export function toWebhookRequest(event: APIGatewayProxyEventV2, config: Pick<WebhookConfig, 'publicUrl'>): WebhookRequest {
+export function toWebhookRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent, config: Pick<WebhookConfig, 'publicUrl'>): WebhookRequest {
+  // HTTP API and function URLs send payload format 2.0; a REST API (or an HTTP API set to 1.0) sends 1.0.
+  const v1 = event as Partial<APIGatewayProxyEvent>;
+  const v2 = event as Partial<APIGatewayProxyEventV2>;
   const headers: Record<string, string> = {};
-  // HTTP API lower-cases header names already; the local pipeline and tests may not.
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  const rawPath = event.rawPath ?? '/';
+  // HTTP API lower-cases header names already; REST APIs, the local pipeline and tests may not.
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined && value !== null) headers[name.toLowerCase()] = value;
+  const rawPath = v2.rawPath ?? v1.path ?? '/';
   const provider = event.pathParameters?.provider ?? PROVIDER_PATH_RE.exec(rawPath)?.[1] ?? '';
   const body = event.body ?? '';
   const rawBody = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  const rawQueryString = event.rawQueryString ?? '';
+  let rawQueryString = v2.rawQueryString ?? '';
+  if (v2.rawQueryString === undefined && v1.multiValueQueryStringParameters) {
+    const search = new URLSearchParams();
+    for (const [name, values] of Object.entries(v1.multiValueQueryStringParameters)) for (const value of values ?? []) search.append(name, value);
+    rawQueryString = search.toString();
+  } else if (v2.rawQueryString === undefined && v1.queryStringParameters) {
+    rawQueryString = new URLSearchParams(Object.entries(v1.queryStringParameters).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  }
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) query[name] = value;
+  const method = v2.requestContext?.http?.method ?? v1.httpMethod ?? 'POST';
   return {
     provider,
-    method: event.requestContext?.http?.method ?? 'POST',
+    method,
     headers,
     rawBody,
     url: publicRequestUrl({ publicUrl: config.publicUrl, headers, path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),

@@ -56,6 +56,36 @@ function sqsEvent(...bodies: string[]): string {
   });
 }
 
+describe('hood-blocker extract, payloads saved with their request', () => {
+  it('maps an API Gateway event copied from a log, taking the provider from its path', async () => {
+    // Prepare
+    const body = Buffer.from('From=%2B14155550123&To=%2B14155550100&Body=STOP&MessageSid=SM1').toString('base64');
+    const event = JSON.stringify({ version: '2.0', rawPath: '/webhooks/twilio', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, isBase64Encoded: true });
+    // Act
+    const run = await cli(['extract', '-'], { stdin: event });
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: '+14155550123', reason: 'sms_opt_out', source: 'twilio' })]);
+  });
+
+  it('maps the form params of a signature test vector', async () => {
+    // Prepare
+    const fixture = JSON.parse(readFileSync(`${FIXTURES}mandrill/telegraf-mandrill-hard-bounce-event.json`, 'utf8')) as unknown;
+    const vector = JSON.stringify({ url: 'https://example.com/webhooks/mandrill', key: 'k', params: { mandrill_events: JSON.stringify([fixture]) }, signature: 'x' });
+    // Act
+    const run = await cli(['extract', '-'], { stdin: vector });
+    // Assess
+    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: 'example.webhook@mandrillapp.com', reason: 'hard_bounce', source: 'mandrill' })]);
+  });
+
+  it('still reports a payload that nothing recognises', async () => {
+    // Act
+    const run = await cli(['extract', '-'], { stdin: JSON.stringify({ headers: {}, body: '{"hello":"world"}' }) });
+    // Assess
+    expect(run.lines).toEqual([expect.objectContaining({ action: 'reject', reason: 'unrecognised_event' })]);
+  });
+});
+
 describe('hood-blocker extract, reading input', () => {
   it('prints one block line per decision for a JSON file', async () => {
     // Prepare

@@ -260,6 +260,46 @@ describe('loadWebhookHandlerConfig', () => {
   });
 });
 
+describe('other event shapes and URLs', () => {
+  it('accepts a REST API (payload format 1.0) event', async () => {
+    // Prepare
+    const { handler, queued } = capturingHandler();
+    const event = {
+      resource: '/webhooks/{provider}',
+      path: '/webhooks/generic',
+      httpMethod: 'POST',
+      headers: { Authorization: `Bearer ${SECRETS.GENERIC_WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' },
+      multiValueHeaders: {},
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      pathParameters: { provider: 'generic' },
+      stageVariables: null,
+      requestContext: { domainName: 'abc.execute-api.eu-west-1.amazonaws.com' },
+      body: Buffer.from('{"contact":"rest@example.com"}').toString('base64'),
+      isBase64Encoded: true,
+    } as unknown as Parameters<typeof handler>[0];
+    // Act
+    const response = await handler(event);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(queued.map((m) => JSON.parse(m.body).contact)).toEqual(['rest@example.com']);
+  });
+
+  it('does not append the path twice when WEBHOOK_PUBLIC_URL is the full webhook URL', () => {
+    // Act
+    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio', rawQueryString: 'a=1' }), { publicUrl: 'https://hooks.example.com/webhooks/twilio' });
+    // Assess
+    expect(request.url).toBe('https://hooks.example.com/webhooks/twilio?a=1');
+  });
+
+  it('appends the path to a WEBHOOK_PUBLIC_URL base with a prefix', () => {
+    // Act
+    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio' }), { publicUrl: 'https://api.example.com/prod' });
+    // Assess
+    expect(request.url).toBe('https://api.example.com/prod/webhooks/twilio');
+  });
+});
+
 describe('handler (the Lambda entry point)', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
