@@ -96,7 +96,9 @@ export class Pacer {
   /** Call when a request is about to be sent. */
   started(now = this.clock()): void {
     this.inFlightSince = now;
-    this.tat = Math.max(this.tat ?? now, now) + this.spacingMs;
+    // A fresh pacer (a new container) does not know whether another container just used this share, so
+    // it earns its tolerance first: the second call waits a full spacing.
+    this.tat = this.tat === undefined ? now + 2 * this.spacingMs : Math.max(this.tat, now) + this.spacingMs;
   }
 
   /**

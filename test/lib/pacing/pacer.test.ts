@@ -71,20 +71,20 @@ describe('Pacer', () => {
     const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, clock: () => clock.now });
     // Act
     const spans = simulate(pacer, 5, () => 5, clock);
-    // Assess: one call of tolerance (the second follows the first's 5 ms), then one every 800 ms.
-    expect(spans.map((s) => s.start)).toEqual([0, 5, 800, 1600, 2400]);
+    // Assess: a fresh pacer starts at once, then one call every 800 ms.
+    expect(spans.map((s) => s.start)).toEqual([0, 800, 1600, 2400, 3200]);
   });
 
   it('makes up for a call that started late instead of pushing every later call back', () => {
     // Prepare
     const clock = { now: 0 };
     const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, clock: () => clock.now });
-    simulate(pacer, 3, () => 5, clock); // 0, 0, 800
+    simulate(pacer, 3, () => 5, clock); // 0, 800, 1600
     // Act: the next call is 300 ms late (fetching a batch), then calls follow as fast as allowed.
-    clock.now = 1900;
+    clock.now = 2700;
     const spans = simulate(pacer, 3, () => 5, clock);
-    // Assess: 1900, then back on the 800 ms grid (2400, 3200) rather than 2700, 3500.
-    expect(spans.map((s) => s.start)).toEqual([1900, 2400, 3200]);
+    // Assess: 2700, then back on the 800 ms grid (3200, 4000) rather than 3500, 4300.
+    expect(spans.map((s) => s.start)).toEqual([2700, 3200, 4000]);
   });
 
   it('holds the next call until the share-th previous call finished one window ago', () => {
@@ -128,6 +128,19 @@ describe('Pacer', () => {
     // Assess: each call starts one window plus one latency after the call 75 places back, so 675
     // calls span 9 × (60 s + 15 ms): 99.97% of the steady share.
     expect(spans[749]!.start - spans[74]!.start).toBeLessThanOrEqual(9 * (60_000 + 15));
+  });
+
+  it('keeps a container handoff within one call of the share (a fresh container knows no history)', () => {
+    // Prepare: container A drains at its share, then a fresh container C takes over at once.
+    const windows = parseRateLimits('150/1m');
+    const clock = { now: 0 };
+    const a = new Pacer({ windows, consumers: 2, clock: () => clock.now });
+    const spans = simulate(a, 100, () => 5, clock);
+    const c = new Pacer({ windows, consumers: 2, clock: () => clock.now });
+    // Act
+    spans.push(...simulate(c, 100, () => 5, clock));
+    // Assess
+    expect(maxInAnyWindow(spans, 60_000)).toBeLessThanOrEqual(76);
   });
 
   it('pauses for Retry-After after a 429', () => {
@@ -185,8 +198,8 @@ describe('Pacer', () => {
     // Act
     pacer.started(0);
     pacer.completed(10, { limit: 150, remaining: 0, resetSeconds: 1 });
-    // Assess
-    expect(pacer.nextSlot(10)).toBe(10);
+    // Assess: only the even spacing.
+    expect(pacer.nextSlot(10)).toBe(800);
   });
 
   it('ignores server headers that still leave room', () => {
@@ -196,7 +209,7 @@ describe('Pacer', () => {
     // Act
     pacer.started(0);
     pacer.completed(10, { limit: 150, remaining: 40, resetSeconds: 7 });
-    // Assess: not the 7 s reset; the second call may follow at once (one call of tolerance).
-    expect(pacer.nextSlot(10)).toBe(10);
+    // Assess: not the 7 s reset, only the even spacing.
+    expect(pacer.nextSlot(10)).toBe(800);
   });
 });
