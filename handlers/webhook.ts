@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createWebhookHandler, loadWebhookHandlerConfig } from '../lib/webhook/lambda.js';
+import { createWebhookHandler, loadWebhookHandlerConfig, webhookEmfPublisher } from '../lib/webhook/lambda.js';
 
 // Cold start: `<NAME>_PARAMETER` secrets are read from SSM, then the configuration is validated once;
 // a bad variable fails the init with its name (DESIGN.md "Environment"), never a secret's value.
-const webhook = createWebhookHandler({ config: await loadWebhookHandlerConfig(process.env) });
+const webhook = createWebhookHandler({ config: await loadWebhookHandlerConfig(process.env), publishMetrics: webhookEmfPublisher() });
 
 /** `POST /webhooks/{provider}` behind an API Gateway HTTP API (payload 2.0; REST API payload 1.0 works too). */
 export const handler = (event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): Promise<APIGatewayProxyStructuredResultV2> => webhook(event);

@@ -65,6 +65,8 @@ export interface WebhookResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** What a 200 did (not sent to the provider: Twilio gets TwiML); for metrics. */
+  summary?: WebhookSummary;
 }
 
 /** Structurally the Powertools Logger's `(message, attributes)` form, so tests can pass a recorder. */
@@ -108,6 +110,24 @@ export interface WebhookSummary {
   ignored: number;
   rejected: number;
   correlationId: string;
+}
+
+/**
+ * CloudWatch counts for one webhook request (names prefixed `webhook_`, so they can never be confused
+ * with the consumer's `unauthorized`, which means Hood rejected our token).
+ */
+export function webhookMetrics(response: Pick<WebhookResponse, 'statusCode' | 'summary'>): Record<string, number> {
+  const m: Record<string, number> = { webhook_requests: 1 };
+  const s = response.statusCode;
+  if (s === 401) m.webhook_unauthorized = 1;
+  else if (s >= 500) m.webhook_failed = 1;
+  else if (s >= 400) m.webhook_bad_request = 1;
+  if (response.summary) {
+    m.webhook_queued = response.summary.queued;
+    m.webhook_ignored = response.summary.ignored;
+    m.webhook_rejected = response.summary.rejected;
+  }
+  return m;
 }
 
 /** Twilio expects TwiML; an empty Response sends no reply SMS (twilio docs "messaging/twiml"). */
@@ -393,9 +413,9 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     const summary: WebhookSummary = { queued: plan.blocks.length, ignored: sum(plan.ignored), rejected: plan.rejects.length, correlationId };
     deps.logger.info('webhook processed', { ...log, statusCode: 200, ...summary, ignoredReasons: Object.fromEntries(plan.ignored) });
     if (provider === 'twilio') {
-      return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML };
+      return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML, summary };
     }
-    return json(200, correlationId, { ...summary });
+    return { ...json(200, correlationId, { ...summary }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
     releaseMailgunToken(mailgunToken, deps);

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -6,7 +7,7 @@ import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createSqsClient, deadLetter, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
-import { handleWebhook, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest } from './ingress.js';
+import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from './sns-client.js';
 import { loadSendgridPublicKey } from './verify/sendgrid.js';
 import { svixKey } from './verify/svix.js';
@@ -23,6 +24,8 @@ export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'conf
   config?: WebhookConfig;
   /** Used for the default queue sender and dead-letterer. */
   sqsClient?: SQSClient;
+  /** Receives each request's counts (see `webhookMetrics`); the Lambda entry publishes them as EMF. */
+  publishMetrics?: (provider: string, counts: Record<string, number>) => void;
 }
 
 export const SERVICE_NAME = 'hood-blocker';
@@ -125,7 +128,9 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   };
 
   return async (event) => {
-    const response = await handleWebhook(toWebhookRequest(event, config), deps);
+    const request = toWebhookRequest(event, config);
+    const response = await handleWebhook(request, deps);
+    overrides.publishMetrics?.(isWebhookProvider(request.provider) ? request.provider : 'unknown', webhookMetrics(response));
     return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: false };
   };
 }
@@ -137,4 +142,14 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
  */
 export async function loadWebhookHandlerConfig(env: Env, options: { ssm?: SsmLike } = {}): Promise<WebhookConfig> {
   return loadWebhookConfig(await resolveSecretParameters(env, options));
+}
+
+/** EMF per request: namespace HoodBlocker, dimensions service and provider (11 values at most). */
+export function webhookEmfPublisher(): (provider: string, counts: Record<string, number>) => void {
+  const metrics = new Metrics({ namespace: 'HoodBlocker', serviceName: SERVICE_NAME });
+  return (provider, counts) => {
+    metrics.addDimension('provider', provider);
+    for (const [name, value] of Object.entries(counts)) if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    metrics.publishStoredMetrics();
+  };
 }

@@ -320,3 +320,26 @@ describe('handler (the Lambda entry point)', () => {
     expect(response.statusCode).toBe(401);
   });
 });
+
+describe('metrics', () => {
+  it('hands each request\'s counts to publishMetrics, by provider', async () => {
+    // Prepare
+    const published: [string, Record<string, number>][] = [];
+    const handler = createWebhookHandler({
+      config: testConfig(),
+      sendToQueue: async () => {},
+      deadLetter: async () => {},
+      now: () => NOW_MS,
+      logger: recordingLogger(),
+      publishMetrics: (provider, counts) => published.push([provider, counts]),
+    });
+    // Act
+    await handler(apiEvent({ body: '{"contact":"m@example.com"}', headers: bearer, pathParameters: { provider: 'generic' } }));
+    await handler(apiEvent({ body: '{}', headers: { authorization: 'Bearer wrong' }, pathParameters: { provider: 'generic' } }));
+    // Assess
+    expect(published).toEqual([
+      ['generic', { webhook_requests: 1, webhook_queued: 1, webhook_ignored: 0, webhook_rejected: 0 }],
+      ['generic', { webhook_requests: 1, webhook_unauthorized: 1 }],
+    ]);
+  });
+});
