@@ -118,7 +118,7 @@ export async function processBatch(
   remainingTimeMs: () => number,
   deps: ConsumerDeps,
 ): Promise<BatchResponse> {
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? (() => Date.now());
   const sleep = deps.sleep ?? sleepReal;
   const { config, logger } = deps;
   const failures: { itemIdentifier: string }[] = [];

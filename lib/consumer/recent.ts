@@ -9,7 +9,7 @@ export class RecentContacts {
   constructor(
     private readonly maxEntries = 20_000,
     private readonly ttlMs = 6 * 60 * 60 * 1000,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = () => Date.now(),
   ) {}
 
   has(contact: string): boolean {

@@ -65,7 +65,8 @@ export class Pacer {
   constructor(options: PacerOptions) {
     if (options.windows.length === 0) throw new Error('Pacer needs at least one window');
     this.shares = shareWindows(options.windows, Math.max(1, options.consumers));
-    this.clock = options.clock ?? Date.now;
+    // Looked up at each call, so a test (or harness) that fakes Date after this was built is honoured.
+    this.clock = options.clock ?? (() => Date.now());
     this.keep = Math.max(...this.shares.map((s) => s.count));
     this.spacingMs = Math.max(...this.shares.map((s) => s.windowMs / s.count));
     this.windows = options.windows;

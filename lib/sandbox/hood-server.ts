@@ -151,7 +151,7 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     throw new TypeError('rateLimits needs at least one window with count ≥ 1 and windowMs ≥ 1');
   }
   const maxParallel = options.maxParallel ?? 10;
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? (() => Date.now());
   const duplicateBehaviour = options.duplicateBehaviour ?? 'reject_400';
   const latency = options.latencyMs ?? 0;
 

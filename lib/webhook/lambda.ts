@@ -118,7 +118,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     config,
     sendToQueue,
     deadLetter: dead,
-    now: overrides.now ?? Date.now,
+    now: overrides.now ?? (() => Date.now()),
     fetchCertificate: overrides.fetchCertificate ?? ((url) => fetchSnsCertificate(url)),
     confirmSubscription: overrides.confirmSubscription ?? ((url) => confirmSnsSubscription(url)),
     logger: overrides.logger ?? powertoolsLogger(new Logger({ serviceName: SERVICE_NAME })),
