@@ -15,6 +15,7 @@ import {
   sendMessages,
   SQS_MAX_DELAY_SECONDS,
 } from '../queue/sqs.js';
+import { budgetMs, waitMs } from '../pacing/timer-ms.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
 import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
 import type { RecentContacts } from './recent.js';
@@ -90,7 +91,7 @@ type ContactResult =
   | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
   | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
 
-const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, waitMs(ms)));
 
 function attr(record: QueueRecord, name: string): string | undefined {
   return record.messageAttributes?.[name]?.stringValue;
@@ -146,11 +147,12 @@ export async function processBatch(
       const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
       if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) return undefined;
       // Timers have 1 ms resolution; a sub-millisecond wait would cost a whole timer tick.
-      if (startAt - now >= 1) await sleep(startAt - now);
+      if (startAt - now >= 1) await sleep(waitMs(startAt - now));
       deps.pacer.started(clock());
       const answer = await deps.hood.createBlockedContact(
         { contact: block.contact, description: buildDescription(block) },
-        { correlationId, timeoutMs: Math.min(config.hood.requestTimeoutMs, budget) },
+        // The budget comes from the deadline and the pacer's slot: whole milliseconds for the request's signal.
+        { correlationId, timeoutMs: budgetMs(Math.min(config.hood.requestTimeoutMs, budget)) },
       );
       deps.pacer.completed(clock(), 'rateLimit' in answer ? answer.rateLimit : undefined);
       return answer;
@@ -199,7 +201,7 @@ export async function processBatch(
 
   for (const record of records) {
     const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1);
-    const priorAttempts = (Number(attr(record, 'attempts') ?? '0') || 0) + receiveCount - 1;
+    const priorAttempts = attemptsAttribute(attr(record, 'attempts'), config.hood.maxAttempts) + receiveCount - 1;
     const correlationId = attr(record, 'correlation_id') ?? record.messageId;
     const queueUrl = queueUrlFromArn(record.eventSourceARN ?? '', config.queues) ?? config.queues.blockQueueUrl;
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
@@ -339,6 +341,17 @@ export async function processBatch(
 
   await Promise.all(pendingDeletes);
   return { batchItemFailures: failures };
+}
+
+/**
+ * The `attempts` attribute as a whole count in 0..maxAttempts. Anyone who can send to the queue sets it:
+ * a negative or fractional value must not buy extra retries or a fractional backoff, and a huge one
+ * means "exhausted", nothing more.
+ */
+export function attemptsAttribute(raw: string | undefined, maxAttempts: number): number {
+  const n = Number(raw ?? '0');
+  if (!Number.isFinite(n) || n <= 0) return 0;
+  return Math.min(maxAttempts, Math.floor(n));
 }
 
 /** Exponential backoff for real failures: base × 2^attempts, capped at SQS's 900 s delay, ±20% jitter. */

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Pool, request, type Dispatcher } from 'undici';
+import { budgetMs } from '../pacing/timer-ms.js';
 import {
   BlockedContactListSchema,
   CreatedBlockedContactSchema,
@@ -129,7 +130,8 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const correlationId = safeHeaderValue(call?.correlationId);
     if (correlationId !== undefined) headers['x-correlation-id'] = correlationId;
-    const timeoutMs = call?.timeoutMs !== undefined && call.timeoutMs > 0 ? Math.min(call.timeoutMs, requestTimeoutMs) : requestTimeoutMs;
+    // AbortSignal.timeout takes whole milliseconds only (RangeError otherwise): round any caller's budget down.
+    const timeoutMs = budgetMs(call?.timeoutMs !== undefined && call.timeoutMs > 0 ? Math.min(call.timeoutMs, requestTimeoutMs) : requestTimeoutMs);
     const budget = AbortSignal.timeout(timeoutMs);
     const signal = call?.signal ? AbortSignal.any([budget, call.signal]) : budget;
     try {

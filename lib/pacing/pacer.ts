@@ -1,4 +1,5 @@
 import type { RateWindow } from '../config.js';
+import { waitMs } from './timer-ms.js';
 
 /** What a Hood answer said about the account's remaining budget (non-429 answers only). */
 export interface ServerRateLimit {
@@ -68,7 +69,10 @@ export class Pacer {
     // Looked up at each call, so a test (or harness) that fakes Date after this was built is honoured.
     this.clock = options.clock ?? (() => Date.now());
     this.keep = Math.max(...this.shares.map((s) => s.count));
-    this.spacingMs = Math.max(...this.shares.map((s) => s.windowMs / s.count));
+    // Whole milliseconds, rounded up (never faster than the share): 150/min over 4 consumers is 37 calls
+    // per 60 s, one per 1621.6 ms → 1622 ms. Every slot below is then a whole millisecond too, as the
+    // timers and signals it ends up in require.
+    this.spacingMs = Math.max(...this.shares.map((s) => Math.ceil(s.windowMs / s.count)));
     this.windows = options.windows;
   }
 
@@ -86,7 +90,8 @@ export class Pacer {
         slot = Math.max(slot, anchor + share.windowMs);
       }
     }
-    return slot;
+    // A clock may have sub-millisecond resolution (performance.now-based clocks); never hand one on.
+    return Math.ceil(slot);
   }
 
   /** Milliseconds to wait before the next call may start. */
@@ -120,6 +125,7 @@ export class Pacer {
       let pauseMs = rateLimit.resetSeconds === undefined ? 1000 : Math.max(0, rateLimit.resetSeconds - 1) * 1000;
       const known = this.windows.find((w) => w.count === rateLimit.limit);
       if (known) pauseMs = Math.min(pauseMs, known.windowMs);
+      pauseMs = waitMs(pauseMs);
       this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     }
   }
@@ -142,6 +148,7 @@ export class Pacer {
       this.parallelBackoffMs = Math.min(30_000, this.parallelBackoffMs === 0 ? 1000 : this.parallelBackoffMs * 2);
       pauseMs = this.parallelBackoffMs / 2 + Math.random() * (this.parallelBackoffMs / 2);
     }
+    pauseMs = waitMs(pauseMs);
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     return pauseMs;
   }
