@@ -49,7 +49,8 @@ export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): Ra
     const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m)$/u.exec(part);
     if (!m) throw new ConfigError(variable, `"${part}" is not count/window (units ms, s, m), e.g. "150/1m"`);
     const count = Number(m[1]);
-    const windowMs = Number(m[2] ?? '1') * UNIT_MS[m[3] as keyof typeof UNIT_MS];
+    // Whole milliseconds, rounded up (a longer window is the safe side): windows end up in timers.
+    const windowMs = Math.ceil(Number(m[2] ?? '1') * UNIT_MS[m[3] as keyof typeof UNIT_MS]);
     if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(variable, `"${part}": count must be ≥ 1`);
     if (!(windowMs >= 1)) throw new ConfigError(variable, `"${part}": window must be ≥ 1ms`);
     return { count, windowMs };
@@ -146,6 +147,10 @@ export interface HoodConfig {
   maxAttempts: number;
   /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
   retryBaseSeconds: number;
+  /** `HOOD_MAX_IN_FLIGHT`: Hood calls in flight across all consumers (Hood's parallel cap is undocumented). */
+  maxInFlight: number;
+  /** `HOOD_RATE_HEADROOM`: percent of every window left to other clients of the account. */
+  rateHeadroomPercent: number;
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -165,6 +170,8 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
+    maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 4, 1, 10),
+    rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
   };
 }
 

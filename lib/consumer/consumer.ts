@@ -43,7 +43,14 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
   const publishCounts = options.publishCounts ?? emfPublisher();
   const sqs = options.sqs ?? createSqsClient(config.queues);
-  const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: config.hood.consumerMaxConcurrency, clock: options.clock });
+  const pacer = new Pacer({
+    windows: config.hood.rateLimits,
+    consumers: config.hood.consumerMaxConcurrency,
+    maxInFlight: config.hood.maxInFlight,
+    headroomPercent: config.hood.rateHeadroomPercent,
+    requestTimeoutMs: config.hood.requestTimeoutMs,
+    clock: options.clock,
+  });
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
 
   const connect = async () =>
