@@ -151,6 +151,11 @@ export interface HoodConfig {
   maxInFlight: number;
   /** `HOOD_RATE_HEADROOM`: percent of every window left to other clients of the account. */
   rateHeadroomPercent: number;
+  /**
+   * `LEDGER_TABLE`: when set, consumers share one rate budget through it (items `pk` = `rate#…`); unset: static
+   * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
+   */
+  rateLedger: { table: string; endpoint: string | undefined; localCredentials: boolean } | undefined;
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -172,7 +177,17 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
     maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 4, 1, 10),
     rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
+    rateLedger: rateLedgerConfig(env),
   };
+}
+
+function rateLedgerConfig(env: Env): HoodConfig['rateLedger'] {
+  const table = str(env, 'LEDGER_TABLE');
+  if (table === undefined) return undefined;
+  const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
+  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
+  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
+  return { table, endpoint, localCredentials: local && !hasCredentials };
 }
 
 export interface ConsumerConfig {

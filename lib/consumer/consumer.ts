@@ -5,7 +5,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
 import { resolveToken } from '../hood/token.js';
-import { Pacer } from '../pacing/pacer.js';
+import { type Lane, Pacer, type RateGate } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
 import { RecentContacts } from './recent.js';
@@ -17,7 +17,7 @@ export interface LambdaContextLike {
 
 export interface Consumer {
   handle(event: { Records: readonly QueueRecord[] }, context: LambdaContextLike): Promise<BatchResponse>;
-  readonly pacer: Pacer;
+  readonly pacer: RateGate;
   close(): Promise<void>;
 }
 
@@ -28,6 +28,45 @@ export interface ConsumerOptions {
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
+  /** Use this limiter instead of the one the configuration chooses (tests, the bulk lane). */
+  pacer?: RateGate;
+}
+
+/**
+ * The limiter the configuration asks for: with `LEDGER_TABLE`, one budget for the whole account shared
+ * through DynamoDB (any consumer count reaches the limit, hand-overs are exact, short backlogs burst);
+ * without it, a static 1/N share of every window per consumer. The DynamoDB client is loaded only then.
+ */
+export async function createRateGate(config: ConsumerConfig, options: { clock?: () => number; lane?: Lane } = {}): Promise<RateGate> {
+  const hood = config.hood;
+  if (hood.rateLedger) {
+    const [{ DynamoDBClient }, { LedgerRateLimiter }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../pacing/ledger-limiter.js')]);
+    const dynamo = new DynamoDBClient({
+      region: config.queues.region,
+      ...(hood.rateLedger.endpoint ? { endpoint: hood.rateLedger.endpoint } : {}),
+      ...(hood.rateLedger.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      maxAttempts: 3,
+    });
+    return new LedgerRateLimiter({
+      dynamo,
+      table: hood.rateLedger.table,
+      windows: hood.rateLimits,
+      lane: options.lane,
+      maxInFlight: hood.maxInFlight,
+      headroomPercent: hood.rateHeadroomPercent,
+      requestTimeoutMs: hood.requestTimeoutMs,
+      clock: options.clock,
+    });
+  }
+  return new Pacer({
+    windows: hood.rateLimits,
+    consumers: hood.consumerMaxConcurrency,
+    maxInFlight: hood.maxInFlight,
+    headroomPercent: hood.rateHeadroomPercent,
+    requestTimeoutMs: hood.requestTimeoutMs,
+    lane: options.lane,
+    clock: options.clock,
+  });
 }
 
 export const SERVICE_NAME = 'hood-blocker';
@@ -43,14 +82,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
   const publishCounts = options.publishCounts ?? emfPublisher();
   const sqs = options.sqs ?? createSqsClient(config.queues);
-  const pacer = new Pacer({
-    windows: config.hood.rateLimits,
-    consumers: config.hood.consumerMaxConcurrency,
-    maxInFlight: config.hood.maxInFlight,
-    headroomPercent: config.hood.rateHeadroomPercent,
-    requestTimeoutMs: config.hood.requestTimeoutMs,
-    clock: options.clock,
-  });
+  const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock }));
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
 
   const connect = async () =>

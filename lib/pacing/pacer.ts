@@ -254,10 +254,11 @@ export class Pacer implements RateGate {
       for (;;) {
         const now = this.clock();
         const slot = this.nextSlot(now);
-        if (slot > latestStart && Number.isFinite(slot)) return undefined;
+        if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return undefined;
         if (!Number.isFinite(slot)) {
-          // Every call this consumer may have in flight is out: the next answer frees one.
-          await this.changed();
+          // Every call this consumer may have in flight is out: the next answer frees one (or the latest
+          // start comes, and the work goes back to the queue).
+          await Promise.race([this.changed(), sleep(waitMs(latestStart - now))]);
           continue;
         }
         if (slot > now) {
