@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
+import * as z from 'zod/mini';
 
 /** Reason labels of DESIGN.md: why a contact is (or would be) blocked. */
 export const ReasonSchema = z.enum([
@@ -19,12 +20,12 @@ export const REASONS: readonly Reason[] = ReasonSchema.options;
  * Unknown keys are tolerated (forward compatibility) but not forwarded.
  */
 export const NormalisedMessageSchema = z.object({
-  contact: z.string().min(1).max(512),
-  description: z.string().max(2000).optional(),
-  reason: ReasonSchema.optional(),
-  source: z.string().min(1).max(100).optional(),
-  eventId: z.string().max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  contact: z.string().check(z.minLength(1), z.maxLength(512)),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  reason: z.optional(ReasonSchema),
+  source: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  eventId: z.optional(z.string().check(z.maxLength(512))),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
 });
 export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
 
