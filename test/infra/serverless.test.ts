@@ -177,7 +177,7 @@ describe('serverless.yml: functions', () => {
   it.each([
     ['BlockContactsLambdaFunction', 'dist/handlers/block-contacts'],
     ['WebhookLambdaFunction', 'dist/handlers/webhook'],
-  ])('zips only the own bundle and source map of %s', (logicalId, bundle) => {
+  ])('zips only the own bundle and its chunks of %s', (logicalId, bundle) => {
     // Prepare
     const zip = join(packageDir, basename(template.Resources[logicalId]!.Properties.Code.S3Key as string));
 
@@ -185,7 +185,9 @@ describe('serverless.yml: functions', () => {
     const entries = zipEntries(zip).sort();
 
     // Assess
-    expect(entries).toEqual([`${bundle}.mjs`, `${bundle}.mjs.map`]);
+    expect(entries[0]).toBe(`${bundle}.mjs`);
+    expect(entries.slice(1).every((e) => e.startsWith(`${bundle}-chunks/`) && e.endsWith('.mjs'))).toBe(true);
+    expect(entries.length).toBeGreaterThan(1);
   });
 });
 
@@ -264,7 +266,7 @@ describe('serverless.yml: event source mapping', () => {
     expect(polling).toEqual({
       EventSourceArn: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 0,
     });
   });
 
