@@ -185,9 +185,10 @@ describe('serverless.yml: functions', () => {
     const entries = zipEntries(zip).sort();
 
     // Assess
-    expect(entries[0]).toBe(`${bundle}.mjs`);
-    expect(entries.slice(1).every((e) => e.startsWith(`${bundle}-chunks/`) && e.endsWith('.mjs'))).toBe(true);
-    expect(entries.length).toBeGreaterThan(1);
+    const chunks = entries.filter((e) => e !== `${bundle}.mjs`);
+    expect(entries).toContain(`${bundle}.mjs`);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.filter((e) => !(e.startsWith(`${bundle}-chunks/`) && e.endsWith('.mjs')))).toEqual([]);
   });
 });
 
