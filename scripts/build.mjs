@@ -12,6 +12,9 @@ const common = {
   // The map is written next to the bundle for debugging but not referenced from it and not shipped in the
   // Lambda zip: the runtime never reads it (no --enable-source-maps), so it would only cost upload size.
   sourcemap: 'external',
+  // ES module builds first (the AWS SDK ships `dist-es`): a split-off chunk that is imported on demand then
+  // has real named exports; with the CommonJS builds, `await import()` of a chunk sees only `default`.
+  mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',
   // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
