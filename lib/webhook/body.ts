@@ -55,7 +55,40 @@ export function formEntries(rawBody: Uint8Array): Array<[string, string]> {
   return [...new URLSearchParams(lenientUtf8.decode(rawBody))];
 }
 
-/** Form parameters as a plain object of strings; for a repeated parameter the last value wins (PHP/Django semantics). */
+/**
+ * THE form parser for decisions, shared by the ingress and `hood-blocker extract`: parameters as a plain
+ * object of strings, where a parameter that appears more than once is left out. A repeated key is
+ * ambiguous — `Body=STOP&Body=thanks` is STOP to a reader that keeps the first value and "thanks" to one
+ * that keeps the last — so it can never decide a block. No provider repeats the keys it maps.
+ */
+export function formFields(text: string | Uint8Array): Record<string, string> {
+  const entries = [...new URLSearchParams(typeof text === 'string' ? text : lenientUtf8.decode(text))];
+  const counts = new Map<string, number>();
+  for (const [key] of entries) counts.set(key, (counts.get(key) ?? 0) + 1);
+  const out: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    // defineProperty: a parameter named `__proto__` must become data, not change the prototype.
+    if (counts.get(key) === 1) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Names of the form parameters that appear more than once (empty for a JSON body). */
+export function repeatedFormKeys(rawBody: Uint8Array): Set<string> {
+  const text = lenientUtf8.decode(rawBody);
+  const first = firstNonSpace(text);
+  if (first === '{' || first === '[') return new Set();
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [key] of new URLSearchParams(text)) (seen.has(key) ? repeated : seen).add(key);
+  return repeated;
+}
+
+/**
+ * Form parameters as a plain object of strings; for a repeated parameter the last value wins (PHP/Django
+ * semantics). For computing signatures the way providers do (Mandrill's PHP reference, Vonage's SDKs),
+ * never for deciding: use `formFields`.
+ */
 export function formObject(rawBody: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of formEntries(rawBody)) {
@@ -80,7 +113,7 @@ export function parseBody(rawBody: Uint8Array, contentType: string | undefined, 
     }
   }
   if (!FORM_START_RE.test(text.trimStart())) return { ok: false, reason: 'malformed_form' };
-  return { ok: true, kind, payload: formObject(rawBody) };
+  return { ok: true, kind, payload: formFields(rawBody) };
 }
 
 /** Parse as a JSON object (not an array or scalar); undefined otherwise. Never throws. */
