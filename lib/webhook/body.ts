@@ -57,31 +57,23 @@ export function formEntries(rawBody: Uint8Array): Array<[string, string]> {
 
 /**
  * THE form parser for decisions, shared by the ingress and `hood-blocker extract`: parameters as a plain
- * object of strings, where a parameter that appears more than once is left out. A repeated key is
- * ambiguous — `Body=STOP&Body=thanks` is STOP to a reader that keeps the first value and "thanks" to one
- * that keeps the last — so it can never decide a block. No provider repeats the keys it maps.
+ * object of strings, where a parameter given two DIFFERENT values is left out. Such a key is ambiguous —
+ * `Body=STOP&Body=thanks` is STOP to a reader that keeps the first value and "thanks" to one that keeps
+ * the last — so it can never decide a block. The same value repeated is not ambiguous (and Twilio's
+ * signature, which dedupes values, cannot tell it from a single one). No provider repeats keys it maps.
  */
 export function formFields(text: string | Uint8Array): Record<string, string> {
-  const entries = [...new URLSearchParams(typeof text === 'string' ? text : lenientUtf8.decode(text))];
-  const counts = new Map<string, number>();
-  for (const [key] of entries) counts.set(key, (counts.get(key) ?? 0) + 1);
+  const values = new Map<string, string | null>();
+  for (const [key, value] of new URLSearchParams(typeof text === 'string' ? text : lenientUtf8.decode(text))) {
+    const seen = values.get(key);
+    values.set(key, seen === undefined || seen === value ? value : null);
+  }
   const out: Record<string, string> = {};
-  for (const [key, value] of entries) {
+  for (const [key, value] of values) {
     // defineProperty: a parameter named `__proto__` must become data, not change the prototype.
-    if (counts.get(key) === 1) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (value !== null) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
-}
-
-/** Names of the form parameters that appear more than once (empty for a JSON body). */
-export function repeatedFormKeys(rawBody: Uint8Array): Set<string> {
-  const text = lenientUtf8.decode(rawBody);
-  const first = firstNonSpace(text);
-  if (first === '{' || first === '[') return new Set();
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
-  for (const [key] of new URLSearchParams(text)) (seen.has(key) ? repeated : seen).add(key);
-  return repeated;
 }
 
 /**

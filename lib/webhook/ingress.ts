@@ -216,7 +216,7 @@ export function basicAuthFor(provider: 'postmark' | 'brevo' | 'sparkpost', secre
 }
 
 type Authentication =
-  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage; vonageParams?: Record<string, string> }
+  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage; signedParams?: Record<string, string> }
   | { ok: false; reason: VerifyFailureReason };
 
 /** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
@@ -256,8 +256,10 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
       if (!(await replayStoreOf(deps).claim(mailgunTokenKey(result.token), ttl))) return { ok: false, reason: 'replayed' };
       return { ok: true, mailgunToken: result.token };
     }
-    case 'mandrill':
-      return verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
+    case 'mandrill': {
+      const result = verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
+      return result.ok ? { ok: true, signedParams: result.params } : result;
+    }
     case 'resend':
       return verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
     case 'vonage': {
@@ -269,7 +271,7 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
         window: v.vonageWindow,
         method: deps.config.vonageSignatureMethod,
       });
-      return result.ok ? { ok: true, vonageParams: result.params } : result;
+      return result.ok ? { ok: true, signedParams: result.params } : result;
     }
     case 'postmark':
     case 'sparkpost': {
@@ -437,9 +439,11 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       }
       // Only the signed fields: an unsigned `Records` array next to a signed notification is never mapped.
       decisions = mapProvider('sns', auth.sns.envelope, deps.config.policy);
-    } else if (auth.vonageParams) {
-      // Only signed scalar parameters: an unsigned nested `from: {number}` never names a contact.
-      decisions = mapProvider('vonage', auth.vonageParams, deps.config.policy);
+    } else if (auth.signedParams) {
+      // Mandrill and Vonage sign a parameter object (a repeated form key: its last value; Vonage JSON:
+      // scalars only): exactly that object is mapped, so an unsigned nested `from: {number}` or an earlier
+      // duplicate key never names a contact.
+      decisions = mapProvider(provider, auth.signedParams, deps.config.policy);
     } else {
       const contentType = SIGNED_BODY_PROVIDERS.has(provider) ? undefined : header(request.headers, 'content-type');
       const parsed = parseBody(request.rawBody, contentType);

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { decodeUtf8, detectBodyKind, formObject, repeatedFormKeys } from '../body.js';
+import { decodeUtf8, detectBodyKind, formObject } from '../body.js';
 import { checkTimestamp, fail, type RequestHeaders, safeEqualStrings, type TimestampWindow, type VerifyFailure } from './common.js';
 
 /**
@@ -56,8 +56,8 @@ function vonageParams(rawBody: Buffer, contentType: string | undefined): Record<
   const text = decodeUtf8(rawBody);
   if (text === undefined) return undefined;
   const kind = detectBodyKind(contentType, text);
-  // Signed as PHP/the SDKs read a form: a repeated key keeps its last value. The ingress maps only the
-  // keys that are not repeated (formFields), so what it maps is always a subset of what was signed.
+  // Signed as PHP/the SDKs read a form: a repeated key keeps its last value, and the ingress maps exactly
+  // these signed values, so an earlier unsigned duplicate never reaches a mapper.
   if (kind === 'form') return formObject(rawBody);
   if (kind !== 'json') return undefined;
   let body: unknown;
@@ -106,10 +106,8 @@ export function verifyVonage(input: VonageVerifyInput): VonageVerifyResult {
   }
   if (!matched) return fail('bad_signature');
   const signed: Record<string, string> = {};
-  // A repeated form key is ambiguous (body.ts `formFields`): it never reaches a mapper.
-  const repeated = repeatedFormKeys(input.rawBody);
   for (const [key, value] of Object.entries(params)) {
-    if (key !== 'sig' && !repeated.has(key)) Object.defineProperty(signed, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key !== 'sig') Object.defineProperty(signed, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return { ok: true, params: signed };
 }
