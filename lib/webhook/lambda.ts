@@ -31,6 +31,12 @@ export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'conf
    * refreshed at most every `config.secretsRefreshMs`, so a rotated secret takes effect without a deploy.
    */
   reloadConfig?: () => Promise<WebhookConfig>;
+  /**
+   * The local pipeline only (`npm start`), where the HTTP server in front of the handler IS the gateway:
+   * build the signed URL from its Host and X-Forwarded-Proto (a tunnel sets them) when WEBHOOK_PUBLIC_URL
+   * is unset. Never in Lambda: there these headers are written by the caller.
+   */
+  trustForwardedHeaders?: boolean;
 }
 
 /** Batches of 10 in flight at once per request: 27,000 contacts (2,700 batches) queue in a few seconds at most. */
@@ -102,8 +108,20 @@ function checkSecrets(config: WebhookConfig): void {
 
 const PROVIDER_PATH_RE = /(?:^|\/)webhooks\/([^/]+)\/?$/u;
 
+/** `<X-Forwarded-Proto or http>://<Host>` for the local pipeline; undefined without a Host header. */
+function forwardedBase(headers: Readonly<Record<string, string>>): string | undefined {
+  const host = headers.host?.trim();
+  if (!host) return undefined;
+  const proto = headers['x-forwarded-proto']?.split(',')[0]?.trim() || 'http';
+  return `${proto}://${host}`;
+}
+
 /** Turn an API Gateway HTTP API v2 event into the ingress's request. */
-export function toWebhookRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent, config: Pick<WebhookConfig, 'publicUrl'>): WebhookRequest {
+export function toWebhookRequest(
+  event: APIGatewayProxyEventV2 | APIGatewayProxyEvent,
+  config: Pick<WebhookConfig, 'publicUrl'>,
+  options: { trustForwardedHeaders?: boolean } = {},
+): WebhookRequest {
   // HTTP API and function URLs send payload format 2.0; a REST API (or an HTTP API set to 1.0) sends 1.0.
   const v1 = event as Partial<APIGatewayProxyEvent>;
   const v2 = event as Partial<APIGatewayProxyEventV2>;
@@ -130,8 +148,8 @@ export function toWebhookRequest(event: APIGatewayProxyEventV2 | APIGatewayProxy
     method,
     headers,
     rawBody,
-    // API Gateway's own domain name, never the caller's Host / X-Forwarded-* headers.
-    url: publicRequestUrl({ publicUrl: config.publicUrl, path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),
+    // API Gateway's own domain name, never the caller's Host / X-Forwarded-* headers (but see trustForwardedHeaders).
+    url: publicRequestUrl({ publicUrl: config.publicUrl ?? (options.trustForwardedHeaders ? forwardedBase(headers) : undefined), path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),
     query,
   };
 }
@@ -185,7 +203,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   const currentConfig = overrides.reloadConfig ? createConfigRefresher({ initial: config, reload: overrides.reloadConfig, now, logger }) : undefined;
 
   return async (event) => {
-    const request = toWebhookRequest(event, config);
+    const request = toWebhookRequest(event, config, { trustForwardedHeaders: overrides.trustForwardedHeaders });
     const fresh = currentConfig ? await currentConfig() : config;
     const response = await handleWebhook(request, fresh === config ? deps : { ...deps, config: fresh });
     overrides.publishMetrics?.(isWebhookProvider(request.provider) ? request.provider : 'unknown', webhookMetrics(response));

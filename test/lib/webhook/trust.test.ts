@@ -21,7 +21,7 @@ import {
   testConfig,
   twilioRequest,
 } from './harness.js';
-import { createTestSnsSigner, snsNotification, TEST_CERT_URL, TEST_TOPIC_ARN, type TestSnsSigner } from './sns-signer.js';
+import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, TEST_CERT_URL, TEST_TOPIC_ARN, type TestSnsSigner } from './sns-signer.js';
 
 /**
  * Issue 9 "Nothing forged": every decision comes from authenticated bytes. Each test here failed on
@@ -135,6 +135,21 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
     expect(fetcher.mock.calls.filter(([u]) => u === TEST_CERT_URL)).toHaveLength(1);
   });
 
+  it('does not confirm a signed SubscriptionConfirmation whose SubscribeURL is another region\'s SNS host', async () => {
+    // Prepare
+    const h = harness({ signer });
+    const message = signer.sign(
+      snsSubscriptionConfirmation({ SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC_ARN}&Token=x` }),
+    );
+
+    // Act
+    const response = await handleWebhook(snsRequest(message), h.deps);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(h.confirmSubscription).not.toHaveBeenCalled();
+  });
+
   it('answers a message from a topic that is not allowed with the generic 401 and logs the precise reason', async () => {
     // Prepare
     const h = harness({ signer });
@@ -174,6 +189,17 @@ describe('item 6: the signed URL never comes from Host or X-Forwarded-* headers'
 
     // Assess
     expect(req.url).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/twilio');
+  });
+
+  it('uses Host and X-Forwarded-Proto only for the local pipeline, which is its own gateway', () => {
+    // Prepare
+    const event = apiEvent('twilio', 'a=b', { host: 'abcd.ngrok.app', 'x-forwarded-proto': 'https' });
+
+    // Act
+    const req = toWebhookRequest(event, { publicUrl: undefined }, { trustForwardedHeaders: true });
+
+    // Assess
+    expect(req.url).toBe('https://abcd.ngrok.app/webhooks/twilio');
   });
 
   it('refuses a Twilio request signed for another host and sent with that Host header', async () => {
