@@ -433,10 +433,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     let decisions: Decision[];
     if (auth.sns) {
       const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
-      if (outcome) {
-        if (outcome.statusCode >= 500) await releaseMailgunToken(mailgunToken, deps);
-        return outcome;
-      }
+      if (outcome) return outcome;
       // Only the signed fields: an unsigned `Records` array next to a signed notification is never mapped.
       decisions = mapProvider('sns', auth.sns.envelope, deps.config.policy);
     } else if (auth.signedParams) {

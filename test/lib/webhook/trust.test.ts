@@ -5,12 +5,15 @@ import { Readable, Writable } from 'node:stream';
 import { main } from '../../../cli/main.js';
 import { loadWebhookConfig } from '../../../lib/config.js';
 import { createCertificateCache } from '../../../lib/webhook/sns-client.js';
+import { QueueError } from '../../../lib/errors.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
+import type { ReplayStore } from '../../../lib/webhook/verify/replay-cache.js';
 import { createWebhookHandler, toWebhookRequest } from '../../../lib/webhook/lambda.js';
 import { vonageSignature } from '../../../lib/webhook/verify/vonage.js';
 import {
   basicRequest,
   harness,
+  mailgunRequest,
   NOW_MS,
   NOW_S,
   QUEUE_ENV,
@@ -407,3 +410,70 @@ async function extract(args: string[], stdin: string): Promise<string> {
   await main(args, { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]), env: {} });
   return Buffer.concat(chunks).toString('utf8');
 }
+
+describe('ReplayStore (Mailgun tokens)', () => {
+  function recordingStore() {
+    const claimed = new Set<string>();
+    const calls: string[] = [];
+    const store: ReplayStore = {
+      claim: async (key, ttlMs) => {
+        calls.push(`claim ${key} ${ttlMs}`);
+        if (claimed.has(key)) return false;
+        claimed.add(key);
+        return true;
+      },
+      release: async (key) => {
+        calls.push(`release ${key}`);
+        claimed.delete(key);
+      },
+    };
+    return { store, calls };
+  }
+  const unsubscribed = { event: 'unsubscribed', recipient: 'jane@example.com', timestamp: 1_700_000_000, id: 'ev-1' };
+
+  it('claims the token of an authentic request for the whole 9-hour window and keeps it once queued', async () => {
+    // Prepare
+    const h = harness();
+    const { store, calls } = recordingStore();
+    h.deps.replayStore = store;
+
+    // Act
+    const response = await handleWebhook(mailgunRequest(unsubscribed, 'tok-1'), h.deps);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(calls).toEqual([`claim mailgun:tok-1 ${9 * 3_600_000 + 5 * 60_000}`]);
+  });
+
+  it('releases the token when the request could not be queued, so the provider\'s retry is accepted', async () => {
+    // Prepare
+    const h = harness();
+    const { store, calls } = recordingStore();
+    h.deps.replayStore = store;
+    h.deps.sendToQueue = async () => {
+      throw new QueueError('queue_unavailable', 'down');
+    };
+
+    // Act
+    const failed = await handleWebhook(mailgunRequest(unsubscribed, 'tok-2'), h.deps);
+    h.deps.sendToQueue = async () => {};
+    const retried = await handleWebhook(mailgunRequest(unsubscribed, 'tok-2'), h.deps);
+
+    // Assess
+    expect([failed.statusCode, retried.statusCode]).toEqual([503, 200]);
+    expect(calls).toContain('release mailgun:tok-2');
+  });
+
+  it('refuses a second use of a token', async () => {
+    // Prepare
+    const h = harness();
+    h.deps.replayStore = recordingStore().store;
+    await handleWebhook(mailgunRequest(unsubscribed, 'tok-3'), h.deps);
+
+    // Act
+    const replay = await handleWebhook(mailgunRequest(unsubscribed, 'tok-3'), h.deps);
+
+    // Assess
+    expect(replay.statusCode).toBe(401);
+  });
+});
