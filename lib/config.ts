@@ -146,6 +146,16 @@ export interface HoodConfig {
   maxAttempts: number;
   /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
   retryBaseSeconds: number;
+  /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
+  dryRun: boolean;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(name, 'must be true or false');
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -165,6 +175,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
+    dryRun: bool(env, 'HOOD_DRY_RUN', false),
   };
 }
 
