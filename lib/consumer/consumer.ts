@@ -68,7 +68,8 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   };
   let hood = await connect();
   // A token kept in SSM can be rotated without a deploy: after a 401/403, read it again before the
-  // next batch (research/ocamba-hood.md §2: a rolled key is deactivated at once).
+  // next batch (a rolled key is deactivated at once:
+  // https://docs.ocamba.com/api/core/v2.0/create-personal-api-keys-by_id-roll).
   let reconnect = false;
 
   return {
