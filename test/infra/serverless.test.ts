@@ -1,19 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 
 // Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
 // template and the function zips it produces. Deploy-time behaviour is AWS's; what we own is what we ask for.
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OSLS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-const BUNDLES = ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs'];
 const SES_TOPICS = ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws:sns:us-east-1:123456789012:ses-complaints'];
 const SSM_ARN_PREFIX = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
 const WEBHOOK_SECRETS = [
@@ -69,30 +63,7 @@ let prod: Template;
 /** stage prod with the deletion-protection override. */
 let prodUnprotected: Template;
 
-/**
- * `osls package --package <name>/package` from a copy of the service (serverless.yml, infra/, the built
- * dist/, package.json) in `<workDir>/<name>`: osls wipes `<service>/.serverless` while packaging, so
- * packaging in place would delete the repo's own `.serverless/` and two packagings would race.
- * Returns the generated update-stack template.
- */
-async function oslsPackage(name: string, params: string[] = [], stage = 'ci'): Promise<Template> {
-  const service = join(workDir, name);
-  mkdirSync(service);
-  for (const entry of ['serverless.yml', 'package.json', 'infra', 'dist']) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
-  // No credentials, no profile, no config file: packaging must not need AWS.
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  env.AWS_SHARED_CREDENTIALS_FILE = join(workDir, 'no-credentials');
-  env.AWS_CONFIG_FILE = join(workDir, 'no-config');
-  const dir = join(service, 'package');
-  const args = [OSLS, 'package', '--stage', stage, '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)];
-  try {
-    await run(process.execPath, args, { cwd: service, env, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`osls package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
-  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-}
+const oslsPackage = (name: string, params: string[] = [], stage = 'ci') => packageService<Template>(workDir, name, params, stage);
 
 /** File names in a zip, from its central directory (no dependency needed for that). */
 function zipEntries(file: string): string[] {
@@ -138,12 +109,8 @@ const roleStatements = (fn: Resource): Statement[] => {
 const ssmStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('ssm:')));
 
 beforeAll(async () => {
-  // The zips must hold the real bundles; build only when they are missing (CI builds before testing).
-  if (!BUNDLES.every((b) => existsSync(join(ROOT, b)))) {
-    await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
-  }
-  const missing = BUNDLES.filter((b) => !existsSync(join(ROOT, b)));
-  if (missing.length > 0) throw new Error(`cannot package: ${missing.join(', ')} not built (handler source missing?)`);
+  // The zips must hold the real bundles.
+  await ensureBundles();
   workDir = mkdtempSync(join(tmpdir(), 'hood-blocker-infra-'));
   packageDir = join(workDir, 'default', 'package');
   [template, withTopics, prod, prodUnprotected] = await Promise.all([
@@ -998,5 +965,66 @@ describe('serverless.yml: bulk queue', () => {
       LedgerHashKeySecretArn: { Ref: 'LedgerHashKeySecret' },
       DashboardName: { Ref: 'Dashboard' },
     });
+  });
+});
+
+describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
+  /** What CloudFormation calls to create each resource type the stack uses. */
+  const CREATE_ACTIONS: Record<string, string[]> = {
+    'AWS::S3::Bucket': ['s3:CreateBucket', 's3:PutEncryptionConfiguration'],
+    'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy'],
+    'AWS::Logs::LogGroup': ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+    'AWS::Lambda::Function': ['lambda:CreateFunction', 'lambda:GetFunction', 'lambda:PutFunctionConcurrency', 'iam:PassRole'],
+    'AWS::Lambda::EventSourceMapping': ['lambda:CreateEventSourceMapping', 'lambda:GetEventSourceMapping'],
+    'AWS::Lambda::Permission': ['lambda:AddPermission'],
+    'AWS::ApiGatewayV2::Api': ['apigateway:POST'],
+    'AWS::ApiGatewayV2::Stage': ['apigateway:POST', 'apigateway:PATCH'],
+    'AWS::ApiGatewayV2::Integration': ['apigateway:POST'],
+    'AWS::ApiGatewayV2::Route': ['apigateway:POST'],
+    'AWS::SQS::Queue': ['sqs:CreateQueue', 'sqs:GetQueueAttributes'],
+    'AWS::SQS::QueuePolicy': ['sqs:SetQueueAttributes'],
+    'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContinuousBackups'],
+    'AWS::SecretsManager::Secret': ['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword'],
+    'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:GetRole'],
+    'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:GetTopicAttributes'],
+    'AWS::SNS::Subscription': ['sns:Subscribe', 'sns:GetSubscriptionAttributes'],
+    'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
+    'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard'],
+  };
+  const policy = () => JSON.parse(readFileSync(join(ROOT, 'infra', 'deploy-policy.json'), 'utf8')) as { Statement: Statement[] };
+
+  it('knows how to create every resource type in the packaged stack', () => {
+    // Prepare
+    const types = new Set([...Object.values(template.Resources), ...Object.values(withTopics.Resources)].map((r) => r.Type));
+
+    // Act
+    const unknown = [...types].filter((t) => !(t in CREATE_ACTIONS));
+
+    // Assess
+    expect(unknown).toEqual([]);
+  });
+
+  it('allows every action those resource types need', () => {
+    // Prepare
+    const allowed = new Set(policy().Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action)));
+
+    // Act
+    const missing = Object.values(CREATE_ACTIONS).flat().filter((a) => !allowed.has(a));
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+
+  it('allows no service wildcard and passes only the stack own roles', () => {
+    // Prepare
+    const statements = policy().Statement;
+
+    // Act
+    const wildcards = statements.flatMap((s) => asList(s.Action)).filter((a) => a.includes('*'));
+    const passRole = statements.filter((s) => asList(s.Action).includes('iam:PassRole'));
+
+    // Assess
+    expect(wildcards).toEqual([]);
+    expect(passRole.map((s) => s.Resource)).toEqual(['arn:aws:iam::*:role/hood-blocker-*']);
   });
 });
