@@ -147,6 +147,25 @@ describe('README: alarms and outputs', () => {
   });
 });
 
+describe('README: resource names', () => {
+  it('names only functions, log groups, queues, tables, topics and dashboards the stack creates', () => {
+    // Prepare
+    const names = new Set(
+      Object.values(template.Resources).flatMap((r) => {
+        const p = r.Properties ?? {};
+        return [p.FunctionName, p.TableName, p.QueueName, p.TopicName, p.DashboardName, p.LogGroupName].filter((n): n is string => typeof n === 'string');
+      }),
+    );
+
+    // Act
+    const mentioned = [...README.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) => m[0].slice(1, -1).replace('<stage>', STAGE));
+
+    // Assess
+    expect(mentioned.length).toBeGreaterThanOrEqual(6);
+    expect(mentioned.filter((n) => !names.has(n))).toEqual([]);
+  });
+});
+
 describe('README: repository hygiene', () => {
   it('cites no file outside the repository', () => {
     // Prepare
