@@ -15,7 +15,7 @@ import { verifyMandrill } from './verify/mandrill.js';
 import { memoryReplayStore, type ReplayCache, type ReplayStore } from './verify/replay-cache.js';
 import { verifySendgrid } from './verify/sendgrid.js';
 import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
-import { verifySvix } from './verify/svix.js';
+import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from './verify/svix.js';
 import { verifyTwilio } from './verify/twilio.js';
 import { verifyVonage } from './verify/vonage.js';
 
@@ -102,7 +102,7 @@ export interface WebhookDeps {
   confirmSubscription: ConfirmSubscription;
   logger: WebhookLogger;
   newCorrelationId?: () => string;
-  /** Single-use Mailgun tokens. Default: the module-level cache of verify/mailgun.ts (per instance, shared by warm invocations). */
+  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of verify/mailgun.ts (per instance, shared by warm invocations). */
   replayStore?: ReplayStore;
   /** @deprecated use `replayStore`; wrapped in a memory ReplayStore when given. */
   mailgunReplayCache?: ReplayCache;
@@ -216,7 +216,15 @@ export function basicAuthFor(provider: 'postmark' | 'brevo' | 'sparkpost', secre
 }
 
 type Authentication =
-  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage; signedParams?: Record<string, string> }
+  | {
+      ok: true;
+      /** A one-time value claimed in the ReplayStore: released if the request ends before anything is queued. */
+      claimedKey?: string;
+      /** An authentic Svix message id already claimed: a duplicate delivery, answered 200 without queueing again. */
+      duplicate?: boolean;
+      sns?: VerifiedSnsMessage;
+      signedParams?: Record<string, string>;
+    }
   | { ok: false; reason: VerifyFailureReason };
 
 /** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
@@ -253,15 +261,26 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
       if (!result.ok) return result;
       // Only authentic tokens are claimed, so an attacker cannot fill the store to evict real ones.
       const ttl = Math.max(MAILGUN_TOKEN_TTL_MS, (v.mailgunWindow?.maxAgeMs ?? 0) + (v.mailgunWindow?.maxFutureMs ?? 0));
-      if (!(await replayStoreOf(deps).claim(mailgunTokenKey(result.token), ttl))) return { ok: false, reason: 'replayed' };
-      return { ok: true, mailgunToken: result.token };
+      const key = `mailgun:${result.token}`;
+      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: false, reason: 'replayed' };
+      return { ok: true, claimedKey: key };
     }
     case 'mandrill': {
       const result = verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
       return result.ok ? { ok: true, signedParams: result.params } : result;
     }
-    case 'resend':
-      return verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
+    case 'resend': {
+      const result = verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
+      if (!result.ok) return result;
+      // Svix keeps a message's id across delivery attempts and signs each attempt anew, so the id is the
+      // deduplication key (https://docs.svix.com/idempotency, "Receiving idempotency (deduplication)"):
+      // an id already handled is a duplicate delivery. Claimed for twice the window: older copies fail the
+      // timestamp check anyway.
+      const key = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
+      const ttl = 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS);
+      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: true, duplicate: true };
+      return { ok: true, claimedKey: key };
+    }
     case 'vonage': {
       const result = verifyVonage({
         rawBody,
@@ -397,7 +416,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   const correlationId = deps.newCorrelationId?.() ?? randomUUID();
   const provider = request.provider;
   const log = { correlationId, provider };
-  let mailgunToken: string | undefined;
+  let claimedKey: string | undefined;
   let queued = false;
   try {
     if (!isWebhookProvider(provider) || !isEnabled(provider, deps.config)) {
@@ -428,7 +447,12 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       deps.logger.warn('webhook rejected: authentication failed', { ...log, reason: auth.reason, statusCode: 401 });
       return unauthorized(correlationId);
     }
-    mailgunToken = auth.mailgunToken;
+    claimedKey = auth.claimedKey;
+    if (auth.duplicate) {
+      deps.logger.info('webhook processed', { ...log, statusCode: 200, queued: 0, ignored: 1, rejected: 0, ignoredReasons: { duplicate_delivery: 1 } });
+      const summary: WebhookSummary = { queued: 0, ignored: 1, rejected: 0, correlationId };
+      return { ...json(200, correlationId, { ...summary }), summary };
+    }
 
     let decisions: Decision[];
     if (auth.sns) {
@@ -446,7 +470,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       const parsed = parseBody(request.rawBody, contentType);
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
-        await releaseMailgunToken(mailgunToken, deps);
+        await releaseClaim(claimedKey, deps);
         return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
       }
       decisions = mapProvider(provider, parsed.payload, deps.config.policy);
@@ -481,7 +505,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     return { ...json(200, correlationId, { ...summary }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
-    if (!queued) await releaseMailgunToken(mailgunToken, deps).catch(() => undefined);
+    if (!queued) await releaseClaim(claimedKey, deps).catch(() => undefined);
     if (error instanceof QueueError) {
       deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
       return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });
@@ -511,12 +535,8 @@ function sum(counts: ReadonlyMap<string, number>): number {
   return total;
 }
 
-function mailgunTokenKey(token: string): string {
-  return `mailgun:${token}`;
-}
-
-async function releaseMailgunToken(token: string | undefined, deps: WebhookDeps): Promise<void> {
-  if (token !== undefined) await replayStoreOf(deps).release(mailgunTokenKey(token));
+async function releaseClaim(key: string | undefined, deps: WebhookDeps): Promise<void> {
+  if (key !== undefined) await replayStoreOf(deps).release(key);
 }
 
 /**

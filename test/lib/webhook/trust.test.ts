@@ -19,6 +19,7 @@ import {
   QUEUE_ENV,
   recordingLogger,
   request,
+  resendRequest,
   SECRETS,
   snsRequest,
   testConfig,
@@ -475,5 +476,39 @@ describe('ReplayStore (Mailgun tokens)', () => {
 
     // Assess
     expect(replay.statusCode).toBe(401);
+  });
+});
+
+describe('ReplayStore (Svix message ids)', () => {
+  const complained = { type: 'email.complained', created_at: '2026-01-15T10:00:00.000Z', data: { email_id: 'em_1', to: ['jane@example.com'] } };
+
+  it('answers a second delivery of the same Svix message 200 without queueing it again', async () => {
+    // Prepare
+    const h = harness();
+    await handleWebhook(resendRequest(complained), h.deps);
+
+    // Act
+    const again = await handleWebhook(resendRequest(complained), h.deps);
+
+    // Assess
+    expect(again.statusCode).toBe(200);
+    expect(h.queued).toHaveLength(1);
+  });
+
+  it('accepts the retry of a Svix message whose first delivery could not be queued', async () => {
+    // Prepare
+    const h = harness();
+    h.deps.sendToQueue = async () => {
+      throw new QueueError('queue_unavailable', 'down');
+    };
+    const failed = await handleWebhook(resendRequest(complained), h.deps);
+    h.deps.sendToQueue = async (messages) => void h.queued.push(...messages);
+
+    // Act
+    const retried = await handleWebhook(resendRequest(complained), h.deps);
+
+    // Assess
+    expect([failed.statusCode, retried.statusCode]).toEqual([503, 200]);
+    expect(h.queued).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import type { WebhookConfig } from '../../../lib/config.js';
 import type { OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
+import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/verify/replay-cache.js';
 import { vonageSignature } from '../../../lib/webhook/verify/vonage.js';
 import { mandrillRequest, NOW_MS, NOW_S, recordingLogger, resendRequest, SECRETS, sendgridRequest, testConfig, twilioRequest } from './harness.js';
 import { createTestSnsSigner, snsNotification, type TestSnsSigner } from './sns-signer.js';
@@ -107,6 +108,8 @@ async function blockedBy(req: WebhookRequest, headers: Record<string, string>, b
     now: () => NOW_MS,
     fetchCertificate: async () => signer.certificatePem,
     logger: recordingLogger(),
+    // A fresh store per request: this property is about unsigned parts, not about replays.
+    replayStore: memoryReplayStore(new ReplayCache({ maxEntries: 10, ttlMs: 600_000 }), () => NOW_MS),
   });
   await handler(apiEvent(req, headers, body));
   return queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact).sort();
