@@ -512,3 +512,21 @@ describe('ReplayStore (Svix message ids)', () => {
     expect(h.queued).toHaveLength(1);
   });
 });
+
+describe('webhook configuration', () => {
+  it('names POSTMARK_WEBHOOK_BASIC_AUTH when it is not user:password, without echoing it', () => {
+    // Act / Assess
+    expect(() => testConfig({ POSTMARK_WEBHOOK_BASIC_AUTH: 'no-colon-secret' })).toThrow(/POSTMARK_WEBHOOK_BASIC_AUTH/u);
+    expect(() => testConfig({ POSTMARK_WEBHOOK_BASIC_AUTH: 'no-colon-secret' })).not.toThrow(/no-colon-secret/u);
+  });
+
+  it('refreshes secrets every 5 minutes by default', () => {
+    // Act / Assess
+    expect(testConfig().secretsRefreshMs).toBe(300_000);
+  });
+
+  it('refuses a refresh interval under a minute (SSM would be read on nearly every request)', () => {
+    // Act / Assess
+    expect(() => testConfig({ WEBHOOK_SECRETS_REFRESH_SECONDS: '5' })).toThrow(/WEBHOOK_SECRETS_REFRESH_SECONDS/u);
+  });
+});
