@@ -46,8 +46,8 @@ beforeAll(() => {
 });
 
 /** Spawns the CLI with a clean environment: no inherited HOOD_API_TOKEN may switch it to the real Hood. */
-function spawnCli(args: string[], env: Record<string, string> = {}): Running {
-  const dir = tempDir('hood-blocker-start-');
+function spawnCli(args: string[], env: Record<string, string> = {}, inDir?: ReturnType<typeof tempDir>): Running {
+  const dir = inDir ?? tempDir('hood-blocker-start-');
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: dir.path,
     env: { PATH: process.env.PATH ?? '', HOME: dir.path, ...env },
@@ -71,8 +71,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-async function startPipeline(env: Record<string, string> = {}): Promise<Running & { ready: Ready }> {
-  const running = spawnCli(['start', '--port', '0', '--json'], env);
+async function startPipeline(env: Record<string, string> = {}, inDir?: ReturnType<typeof tempDir>): Promise<Running & { ready: Ready }> {
+  const running = spawnCli(['start', '--port', '0', '--json'], env, inDir);
   const ready = await waitFor('the ready line', () => {
     if (running.child.exitCode !== null) throw new Error(`start exited with ${running.child.exitCode}: ${running.stderr()}`);
     const line = running.lines.find((l) => l.includes('"event":"ready"'));
@@ -284,6 +284,23 @@ describe('hood-blocker start: startup', () => {
     }
   });
 
+  it('never prints, nor writes to its state file, a GENERIC_WEBHOOK_TOKEN the user supplied', async () => {
+    // Prepare
+    const secret = `user-chosen-${randomBytes(12).toString('hex')}`;
+    const running = spawnCli(['start', '--port', '0'], { GENERIC_WEBHOOK_TOKEN: secret });
+    try {
+      // Act
+      const curl = await waitFor('the curl example', () => running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')));
+
+      // Assess
+      expect(curl).toContain('Bearer $GENERIC_WEBHOOK_TOKEN');
+      expect(running.lines.join('\n')).not.toContain(secret);
+      expect(readFileSync(join(running.dir.path, '.hood-blocker', 'local.json'), 'utf8')).not.toContain(secret);
+    } finally {
+      await stop(running);
+    }
+  });
+
   it('refuses a port that is in use with one clear line and exit code 1', async () => {
     // Prepare
     const blocker: Server = createServer();
@@ -300,6 +317,49 @@ describe('hood-blocker start: startup', () => {
     } finally {
       blocker.close();
       await stop(running);
+    }
+  });
+});
+
+describe('hood-blocker start: twice in one directory', () => {
+  it('refuses the second one with the pid and port of the first, leaving its state file and log alone', async () => {
+    // Prepare
+    const first = await startPipeline();
+    try {
+      const stateBefore = readFileSync(first.ready.stateFile, 'utf8');
+      const port = new URL(first.ready.webhookUrl).port;
+
+      // Act
+      const second = spawnCli(['start', '--port', '0'], {}, first.dir);
+      const code = await second.exit;
+
+      // Assess
+      expect(code).toBe(1);
+      expect(second.stderr().trim()).toMatch(new RegExp(`already running in .* \\(pid ${first.child.pid}, port ${port}\\)`, 'u'));
+      expect(readFileSync(first.ready.stateFile, 'utf8')).toBe(stateBefore);
+      expect(logEntries(first.ready).some((e) => e.message === 'Local pipeline ready')).toBe(true);
+    } finally {
+      await stop(first);
+    }
+  });
+
+  it('keeps the previous run\'s log as local.log.1', async () => {
+    // Prepare
+    const dir = tempDir('hood-blocker-start-');
+    const first = await startPipeline({}, dir);
+    first.child.kill('SIGTERM');
+    await first.exit;
+
+    // Act
+    const second = await startPipeline({}, dir);
+    try {
+      // Assess
+      const previous = readFileSync(join(dir.path, '.hood-blocker', 'local.log.1'), 'utf8');
+      expect(previous).toContain('Local pipeline ready');
+      expect(previous).toContain('"message":"Stopped"');
+      expect(readFileSync(second.ready.logFile, 'utf8')).not.toContain('"message":"Stopped"');
+    } finally {
+      await stop(second);
     }
   });
 });
