@@ -190,7 +190,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     sqs: info.sqs,
     webhookUrl: info.webhookUrl,
     ...(givenGenericToken ? {} : { genericWebhookToken: genericToken }),
-    hood: { sandbox, url: pipeline.hoodUrl, ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}) },
+    hood: {
+      sandbox,
+      url: pipeline.hoodUrl,
+      ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}),
+      // `dryRun` is part of the Hood config once HOOD_DRY_RUN exists there.
+      dryRun: (pipeline.consumerConfig.hood as { dryRun?: boolean }).dryRun === true,
+    },
     logFile: log.path,
   });
   undo.push(() => removeLocalState(stateDir));

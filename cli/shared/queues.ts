@@ -51,6 +51,8 @@ export interface QueueTarget {
   deadLetterQueueUrl: string | undefined;
   blockQueueArn?: string | undefined;
   deadLetterQueueArn?: string | undefined;
+  /** With --stack: every output of the stack (e.g. HoodDryRun). */
+  stackOutputs?: Record<string, string>;
 }
 
 /** Outputs of a deployed stack by key; injectable for tests. */
@@ -101,6 +103,7 @@ export async function resolveQueueTarget(
       deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
       blockQueueArn: outputs.BlockQueueArn,
       deadLetterQueueArn: outputs.DeadLetterQueueArn,
+      stackOutputs: outputs,
     };
   }
   if (byUrl) {

@@ -30,6 +30,8 @@ export interface LocalState {
     /** Only for the sandbox: the real Hood token is never written to disk. */
     token?: string;
     listUrl?: string;
+    /** HOOD_DRY_RUN: shadow mode, nothing is sent to Hood (shown by `check --local`). */
+    dryRun?: boolean;
   };
   logFile: string;
 }
