@@ -20,7 +20,7 @@ let sqs: SQSClient;
 let dir: ReturnType<typeof tempDir>;
 
 beforeEach(async () => {
-  hood = await startHoodSandbox({ token: TOKEN });
+  hood = await startHoodSandbox({ token: TOKEN, clock: () => 1_700_000_000_500 });
   queues = await startLocalQueues();
   sqs = sqsClientFor(queues);
   dir = tempDir();

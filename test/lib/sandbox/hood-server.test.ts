@@ -344,8 +344,8 @@ describe('blocked-contacts answers', () => {
   });
 
   it('answers validate with the account headroom without spending any of it', async () => {
-    // Prepare
-    const s = await sandbox();
+    // Prepare: a frozen clock, so no window turns over between the requests.
+    const s = await sandbox({ clock: () => 1_700_000_000_500 });
     const url = `${s.origin}/v2/ocamba/personal-api-keys/validate`;
     await fetch(`${s.url}/blocked-contacts`, { headers: AUTH });
 
