@@ -3,6 +3,7 @@ import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/ho
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
 import { peekDeadLetters } from './dlq.js';
+import { describeError } from './shared/errors.js';
 import { type CliIo, parseArgs } from './main.js';
 import { plural, writeJson, writeLine } from './shared/output.js';
 import {
@@ -103,13 +104,13 @@ async function checkHood(localStateDir: string | undefined, io: CliIo, probe: bo
       config = loadHoodConfig(io.env);
     }
   } catch (error) {
-    return [{ name: 'token', status: 'fail', message: error instanceof Error ? error.message : String(error) }];
+    return [{ name: 'token', status: 'fail', message: describeError(error) }];
   }
   let client: HoodClient;
   try {
     client = createHoodClient({ apiUrl: config.apiUrl, token: await resolveToken(config.token), requestTimeoutMs: config.requestTimeoutMs });
   } catch (error) {
-    return [{ name: 'token', status: 'fail', message: error instanceof Error ? error.message : String(error) }];
+    return [{ name: 'token', status: 'fail', message: describeError(error) }];
   }
   try {
     const results: CheckResult[] = [];

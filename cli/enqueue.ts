@@ -97,7 +97,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const queueUrl = target ? requireBlockQueueUrl(target) : undefined;
 
   const text = await readInput(file, io);
-  const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? detectFormat(file, text);
+  // --column only makes sense for CSV: a one-column export ("email" alone) has no delimiter to sniff.
+  const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? (values.column !== undefined ? 'csv' : detectFormat(file, text));
   if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
   let result;
   try {
@@ -162,7 +163,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           await sendMessages(sqs, queueUrl, messages);
         } catch (error) {
           // sendMessages already retried with backoff; what is left is an outage worth stopping for.
-          sendError = error instanceof Error ? error.message : String(error);
+          sendError = describeAwsError(error, target);
           firstUnsentLine = chunk[0]!.line;
           break;
         }

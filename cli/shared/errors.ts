@@ -31,8 +31,9 @@ export function describeError(error: unknown): string {
   if (aws !== undefined) return aws;
   if (!(error instanceof Error)) return String(error);
   const text = firstLine(error.message);
-  // SDK service errors carry their class name (QueueDoesNotExist, ThrottlingException, …): keep it.
-  return error.name && error.name !== 'Error' && !text.startsWith(error.name) ? `${error.name}: ${text}` : text;
+  // AWS service errors carry their class name (QueueDoesNotExist, ThrottlingException, …): keep it.
+  const fromAws = '$metadata' in error || '$fault' in error;
+  return fromAws && !text.startsWith(error.name) ? `${error.name}: ${text}` : text;
 }
 
 function firstLine(text: string): string {
