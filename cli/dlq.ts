@@ -13,6 +13,7 @@ import { sendMessages } from '../lib/queue/sqs.js';
 import { mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
+import { didYouMean } from './shared/suggest.js';
 import {
   createQueueClient,
   describeAwsError,
@@ -90,7 +91,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (sub === 'list') return list(rest, io);
   if (sub === 'redrive') return redrive(rest, io);
   if (sub === 'purge') return purge(rest, io);
-  throw new UsageError(`unknown subcommand "${sub}": use "dlq list", "dlq redrive" or "dlq purge"`);
+  throw new UsageError(`unknown subcommand "${sub}"${didYouMean(sub, ['list', 'redrive', 'purge'])}: use "dlq list", "dlq redrive" or "dlq purge"`);
 }
 
 interface DeadLetterSample {

@@ -36,6 +36,14 @@ describe('hood-blocker: mistakes', () => {
     expect(result.stderr.trim()).toBe('hood-blocker dlq: unknown option --yse (did you mean "--yes"?); see --help');
   });
 
+  it('suggests the closest dlq subcommand', async () => {
+    // Act
+    const result = await runCli(['dlq', 'lsit']);
+
+    // Assess
+    expect(result.stderr.trim()).toBe('hood-blocker dlq: unknown subcommand "lsit" (did you mean "list"?): use "dlq list", "dlq redrive" or "dlq purge"');
+  });
+
   it('accepts --json on extract, whose output already is JSON lines, without changing it', async () => {
     // Prepare
     const payload = JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe' });
