@@ -80,7 +80,7 @@ interface StartInfo {
   /** Only when generated here; null when the user supplied GENERIC_WEBHOOK_TOKEN (never echoed). */
   genericWebhookToken: string | null;
   genericWebhookTokenGenerated: boolean;
-  hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number };
+  hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number; dryRun: boolean };
   sqs: LocalState['sqs'];
   consumers: number;
   healthUrl: string;
@@ -168,6 +168,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       token: sandboxToken ?? null,
       rateLimits: formatWindows(pipeline.consumerConfig.hood.rateLimits),
       ratePerMinute: steadyRatePerMinute(pipeline.consumerConfig.hood.rateLimits),
+      dryRun: (pipeline.consumerConfig.hood as { dryRun?: boolean }).dryRun === true,
     },
     sqs: {
       endpoint: queues.endpoint,
@@ -195,7 +196,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       url: pipeline.hoodUrl,
       ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}),
       // `dryRun` is part of the Hood config once HOOD_DRY_RUN exists there.
-      dryRun: (pipeline.consumerConfig.hood as { dryRun?: boolean }).dryRun === true,
+      dryRun: info.hood.dryRun,
     },
     logFile: log.path,
   });
@@ -501,9 +502,9 @@ const PROVIDER_SECRET: Record<string, string> = {
   mandrill: 'MANDRILL_WEBHOOK_KEY',
   resend: 'RESEND_WEBHOOK_SECRET',
   vonage: 'VONAGE_SIGNATURE_SECRET',
-  postmark: 'WEBHOOK_BASIC_AUTH',
-  brevo: 'WEBHOOK_BASIC_AUTH',
-  sparkpost: 'WEBHOOK_BASIC_AUTH',
+  postmark: 'POSTMARK_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
+  brevo: 'BREVO_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
+  sparkpost: 'SPARKPOST_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
   sns: 'SNS_TOPIC_ARNS',
 };
 
@@ -783,6 +784,7 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
         ? `sandbox ${info.hood.url} (limits ${info.hood.rateLimits}, as HOOD_RATE_LIMITS)`
         : `REAL Hood at ${info.hood.url} (HOOD_API_TOKEN is set): contacts you send are really blocked`,
     ],
+    ...(info.hood.dryRun ? ([['', 'SHADOW MODE (HOOD_DRY_RUN=true): decisions are logged and counted, nothing is sent to Hood']] as [string, string][]) : []),
     ...(info.hood.listUrl ? ([['', `blocked so far: ${info.hood.listUrl}`]] as [string, string][]) : []),
     ['SQS', `${info.sqs.endpoint} (in memory: gone when this stops)`],
     ['', `block queue   ${info.sqs.blockQueueUrl}`],
