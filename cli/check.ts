@@ -241,9 +241,7 @@ function checkMode(target: QueueTarget | undefined, localStateDir: string | unde
     where = 'the local pipeline';
   } else {
     try {
-      // Read through the config loader; `dryRun` exists once HOOD_DRY_RUN is part of the Hood config.
-      const config = loadHoodConfigLoose(io.env) as { dryRun?: boolean };
-      dryRun = 'dryRun' in config ? config.dryRun === true : undefined;
+      dryRun = loadHoodConfigLoose(io.env).dryRun;
     } catch {
       dryRun = undefined;
     }
@@ -329,7 +327,7 @@ function formatAge(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-function loadHoodConfigLoose(env: CliIo['env']): unknown {
+function loadHoodConfigLoose(env: CliIo['env']): HoodConfig {
   // The token may be unset here (the token check reports that); the mode only needs HOOD_DRY_RUN.
   return loadHoodConfig({ ...env, HOOD_API_TOKEN: env.HOOD_API_TOKEN?.trim() || env.HOOD_API_TOKEN_PARAMETER?.trim() ? env.HOOD_API_TOKEN : 'unused' });
 }

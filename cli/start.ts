@@ -168,7 +168,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       token: sandboxToken ?? null,
       rateLimits: formatWindows(pipeline.consumerConfig.hood.rateLimits),
       ratePerMinute: steadyRatePerMinute(pipeline.consumerConfig.hood.rateLimits),
-      dryRun: (pipeline.consumerConfig.hood as { dryRun?: boolean }).dryRun === true,
+      dryRun: pipeline.consumerConfig.hood.dryRun,
     },
     sqs: {
       endpoint: queues.endpoint,
@@ -195,7 +195,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       sandbox,
       url: pipeline.hoodUrl,
       ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}),
-      // `dryRun` is part of the Hood config once HOOD_DRY_RUN exists there.
       dryRun: info.hood.dryRun,
     },
     logFile: log.path,

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { runCli, tempDir } from './helpers.js';
 
 // `hood-blocker start` as a user runs it: the built CLI in a child process, on free ports, in its own
 // working directory (so .hood-blocker/ lands there), driven over HTTP and stopped with signals.
@@ -296,6 +296,20 @@ describe('hood-blocker start: startup', () => {
       expect(curl).toContain('Bearer $GENERIC_WEBHOOK_TOKEN');
       expect(running.lines.join('\n')).not.toContain(secret);
       expect(readFileSync(join(running.dir.path, '.hood-blocker', 'local.json'), 'utf8')).not.toContain(secret);
+    } finally {
+      await stop(running);
+    }
+  });
+
+  it('in shadow mode, says so to check --local', async () => {
+    // Prepare
+    const running = await startPipeline({ HOOD_DRY_RUN: 'true' });
+    try {
+      // Act
+      const result = await runCli(['check', '--local', '--state-dir', join(running.dir.path, '.hood-blocker')]);
+
+      // Assess
+      expect(result.stdout).toMatch(/^warn +mode +SHADOW MODE \(HOOD_DRY_RUN=true, the local pipeline\)/mu);
     } finally {
       await stop(running);
     }
