@@ -221,6 +221,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (stopping !== undefined) {
         if (Date.now() - stopping < SECOND_SIGNAL_AFTER_MS) return;
         terminal.above(io.stderr, `${signal} again: stopping at once; in-flight work is abandoned (the queues were in memory).`);
+        // Synchronous clean-up only: the state file must not point --local commands at a dead pipeline,
+        // and a lock left behind could name a pid the system later gives to another process.
+        removeLocalState(stateDir);
+        lock.release();
         process.exit(SIGINT_EXIT_CODE);
       }
       stopping = Date.now();

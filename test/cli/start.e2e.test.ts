@@ -256,8 +256,9 @@ describe('hood-blocker start: a second Ctrl-C', () => {
       running.child.kill('SIGINT');
       const code = await running.exit;
 
-      // Assess
+      // Assess: and it leaves neither a state file nor a lock that would name a dead pid.
       expect(code).toBe(130);
+      expect(['local.json', 'local.lock'].filter((f) => existsSync(join(running.dir.path, '.hood-blocker', f)))).toEqual([]);
     } finally {
       await stop(running);
     }
