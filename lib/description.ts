@@ -4,7 +4,9 @@ import type { BlockRequest } from './types.js';
 // comments at 100 characters; 255 keeps the text whole in any sensible column and readable in the UI.
 export const MAX_DESCRIPTION = 255;
 
-const LABELS: Record<BlockRequest['reason'], string> = {
+// Keyed by string, not only by Reason: a label added to ReasonSchema elsewhere (soft_bounce_threshold)
+// still gets readable text, and an unknown one falls back to the label itself.
+const LABELS: Readonly<Record<BlockRequest['reason'], string>> & Readonly<Record<string, string | undefined>> = {
   hard_bounce: 'Hard bounce',
   complaint: 'Spam complaint',
   unsubscribe: 'Unsubscribed',
@@ -12,6 +14,8 @@ const LABELS: Record<BlockRequest['reason'], string> = {
   sms_opt_out: 'SMS opt-out',
   suppressed: 'Already suppressed by the provider',
   manual: 'Blocked manually',
+  soft_bounce: 'Soft bounce (mailbox full or unavailable)',
+  soft_bounce_threshold: 'Repeated soft bounces',
 };
 
 /**
@@ -20,7 +24,7 @@ const LABELS: Record<BlockRequest['reason'], string> = {
  * Control characters are removed (payload text is attacker-controlled) and the result is bounded.
  */
 export function buildDescription(req: Pick<BlockRequest, 'reason' | 'source' | 'description' | 'eventId' | 'occurredAt'>): string {
-  const parts = [`${LABELS[req.reason]} (${req.reason}) via ${req.source}`];
+  const parts = [`${LABELS[req.reason] ?? req.reason} (${req.reason}) via ${req.source}`];
   if (req.description) parts.push(req.description);
   if (req.eventId) parts.push(`event ${req.eventId}`);
   if (req.occurredAt) parts.push(`at ${req.occurredAt}`);
