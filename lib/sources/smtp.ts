@@ -34,10 +34,12 @@ export function enhancedCodeOf(...texts: Array<string | undefined>): string | un
 
 export function classifySmtp(reply: { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined }): SmtpVerdict {
   const enhanced = enhancedCodeOf(reply.enhanced, reply.text);
-  if (enhanced !== undefined) {
-    const [cls, subject, detail] = enhanced.split('.').map(Number) as [number, number, number];
+  // X.0.x (undefined subject) and X.5.x (protocol) are what servers send when they do not bother to
+  // classify ("550 5.5.0 mailbox unavailable"): they say nothing either way, so the rest decides.
+  const [cls, subject, detail] = (enhanced?.split('.').map(Number) ?? []) as [number?, number?, number?];
+  if (enhanced !== undefined && subject !== 0 && subject !== 5) {
     if (cls === 2) return 'other';
-    if (subject === 1 && [1, 2, 3, 6, 10].includes(detail)) return cls === 5 ? 'address' : 'other';
+    if (subject === 1 && [1, 2, 3, 6, 10].includes(detail!)) return cls === 5 ? 'address' : 'other';
     if (subject === 2 && detail === 2) return 'mailbox';
     if (subject === 2 && detail === 1) return cls === 5 ? 'address' : 'mailbox';
     return 'other';
