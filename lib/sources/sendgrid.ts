@@ -1,5 +1,6 @@
 import type { Decision } from '../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, reject, text, trimmed } from './shared.js';
+import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, type JsonRecord, reject, text, trimmed } from './shared.js';
+import { classifySmtp } from './smtp.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -14,6 +15,11 @@ const SOURCE = 'sendgrid';
 // "Recipient List over Package Quota" are about the message or the account, not the recipient.
 const SUPPRESSED_DROP_REASONS = new Set(['bounced address', 'unsubscribed address', 'spam reporting address', 'invalid']);
 
+// Bounce and block classifications
+// (https://www.twilio.com/docs/sendgrid/ui/analytics-and-reporting/bounce-and-block-classifications):
+// these four name a cause on the sender's side (server trouble, content, sender reputation, volume).
+const SENDER_SIDE_CLASSIFICATIONS = new Set(['technical', 'content', 'reputation', 'frequency or volume']);
+
 // Delivery and engagement events that say nothing about consent (event.md).
 const NOT_OPT_OUT = new Set(['processed', 'deferred', 'delivered', 'open', 'click']);
 
@@ -27,16 +33,8 @@ function mapEvent(event: unknown): Decision[] {
   const extras = { eventId, occurredAt: isoFromUnix(event.timestamp) };
   const name = event.event;
   switch (name) {
-    case 'bounce': {
-      // event.md: "type - indicates whether the bounce event was a hard bounce (type=bounce) or block
-      // (type=blocked)"; a block is "temporary". Older payloads have no type: a plain bounce.
-      const type = trimmed(event.type)?.toLowerCase();
-      if (type === undefined || type === 'bounce') {
-        return [block(event.email, 'hard_bounce', SOURCE, { ...extras, description: detail('bounce', trimmed(event.reason), trimmed(event.status)) })];
-      }
-      if (type === 'blocked') return [ignore('blocked_bounce', SOURCE, detail('bounce type=blocked (temporary)', trimmed(event.reason)), eventId)];
-      return [ignore('not_a_hard_bounce', SOURCE, detail(`bounce type=${type}`), eventId)];
-    }
+    case 'bounce':
+      return [mapBounce(event, extras)];
     case 'dropped': {
       const reason = trimmed(event.reason);
       if (reason !== undefined && SUPPRESSED_DROP_REASONS.has(reason.toLowerCase())) {
@@ -57,4 +55,29 @@ function mapEvent(event: unknown): Decision[] {
     default:
       return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
   }
+}
+
+/**
+ * `bounce` events (https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event#delivery-events):
+ * "type - indicates whether the bounce event was a hard bounce (type=bounce) or block (type=blocked)"; a
+ * block is "temporary". A hard bounce blocks unless SendGrid's `bounce_classification` or the SMTP status
+ * puts the cause on the sender's side (reputation, content, volume, technical; an X.7 policy code): those
+ * are permanent for this message, not for the address. Older payloads have neither: SendGrid's verdict
+ * stands. A full mailbox is a soft bounce (count-only), whichever type carries it.
+ */
+function mapBounce(event: JsonRecord, extras: { eventId: string | undefined; occurredAt: string | undefined }): Decision {
+  const type = trimmed(event.type)?.toLowerCase() ?? 'bounce';
+  const classification = trimmed(event.bounce_classification)?.toLowerCase();
+  const reply = { enhanced: trimmed(event.status), text: trimmed(event.reason) };
+  const verdict = classifySmtp(reply);
+  const description = detail(type === 'bounce' ? 'bounce' : `bounce type=${type}`, trimmed(event.reason), trimmed(event.status), classification && `classified ${trimmed(event.bounce_classification)}`);
+  const senderSide = (classification !== undefined && SENDER_SIDE_CLASSIFICATIONS.has(classification)) || verdict === 'other';
+  if (!senderSide && verdict === 'mailbox') {
+    // Keyed by the sent message: soft bounces count once per distinct message.
+    return block(event.email, 'soft_bounce', SOURCE, { ...extras, eventId: eventIdOf(event.sg_message_id, event.sg_event_id), description });
+  }
+  if (type === 'blocked') return ignore('blocked_bounce', SOURCE, description, extras.eventId);
+  if (type !== 'bounce') return ignore('not_a_hard_bounce', SOURCE, detail(`bounce type=${type}`), extras.eventId);
+  if (senderSide) return ignore('not_recipient_address', SOURCE, description, extras.eventId);
+  return block(event.email, 'hard_bounce', SOURCE, { ...extras, description: detail('bounce', trimmed(event.reason), trimmed(event.status)) });
 }

@@ -194,3 +194,15 @@ export function withEventId(decisions: Decision[], eventId: string | undefined):
   if (eventId === undefined) return decisions;
   return decisions.map((d) => (d.eventId === undefined ? { ...d, eventId } : d));
 }
+
+/**
+ * ARF feedback types (RFC 5965 §7.3, RFC 6430, RFC 6591; IANA registry
+ * https://www.iana.org/assignments/marf-parameters/marf-parameters.xhtml) that are not a recipient's
+ * complaint: `auth-failure` is the receiving system's SPF/DKIM/DMARC failure report about the sender, and
+ * `virus` a content report. `not-spam` is the opposite of a complaint and is handled on its own.
+ */
+const SYSTEM_FEEDBACK_TYPES = new Set(['auth-failure', 'virus']);
+
+export function isSystemFeedbackType(type: string | undefined): boolean {
+  return type !== undefined && SYSTEM_FEEDBACK_TYPES.has(type.toLowerCase());
+}

@@ -1,5 +1,5 @@
 import type { Decision, Reason } from '../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, reject, text, trimmed } from './shared.js';
+import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, reject, text, trimmed } from './shared.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -71,6 +71,8 @@ function mapEvent(entry: unknown): Decision[] {
         // ARF feedback type "not-spam" says the opposite of a complaint (as for SES, research §2.3).
         const fbtype = trimmed(event.fbtype);
         if (fbtype?.toLowerCase() === 'not-spam') return ignore('not_spam_feedback', SOURCE, 'fbtype not-spam', eventId);
+        // auth-failure / virus reports come from the receiving system, not from the recipient.
+        if (isSystemFeedbackType(fbtype)) return ignore('not_a_recipient_complaint', SOURCE, detail('fbtype', fbtype), eventId);
         reason = 'complaint';
         description = detail('spam complaint', fbtype);
         break;
