@@ -122,3 +122,13 @@ function visibleFirst(text: string): string {
   const ch = String.fromCodePoint(first);
   return /^[\p{L}\p{N}]$/u.test(ch) ? ch : '*';
 }
+
+// Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them.
+const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
+// `+` and digits, or a bare run of 8+ digits (Vonage omits the +); SMTP codes like "550 5.1.1" stay readable.
+const PHONE_IN_TEXT_RE = /\+\d[\d ().-]{6,}\d|\b\d{8,15}\b/gu;
+
+/** Free text safe to log or attach to a dead letter: every address and number inside it masked. */
+export function redactContacts(text: string): string {
+  return text.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(PHONE_IN_TEXT_RE, (m) => maskContact(m));
+}
