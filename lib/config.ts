@@ -96,11 +96,11 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
   const reasons = list(env, 'BLOCK_REASONS') ?? [...DEFAULT_BLOCK_REASONS];
   const blockReasons = new Set<Reason>();
   for (const r of reasons) {
-    // soft_bounce is a count-only signal: only SOFT_BOUNCE_POLICY may turn soft bounces into a block.
-    if (r === 'soft_bounce') throw new ConfigError('BLOCK_REASONS', 'soft_bounce never blocks by itself; set SOFT_BOUNCE_POLICY (e.g. "3/30d") instead');
+    // soft_bounce is accepted (scripts list every label) but stays count-only: applyBlockReasons never
+    // lets it block; only SOFT_BOUNCE_POLICY turns soft bounces into a block (soft_bounce_threshold).
     const parsed = ReasonSchema.safeParse(r);
     if (!parsed.success) {
-      throw new ConfigError('BLOCK_REASONS', `unknown reason "${r}"; known: ${ReasonSchema.options.filter((o) => o !== 'soft_bounce').join(', ')}`);
+      throw new ConfigError('BLOCK_REASONS', `unknown reason "${r}"; known: ${ReasonSchema.options.join(', ')}`);
     }
     blockReasons.add(parsed.data);
   }

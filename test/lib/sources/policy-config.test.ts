@@ -55,13 +55,15 @@ describe('loadPolicyConfig: NEVER_BLOCK', () => {
 });
 
 describe('loadPolicyConfig: soft_bounce', () => {
-  it('refuses soft_bounce in BLOCK_REASONS: it is count-only (SOFT_BOUNCE_POLICY)', () => {
+  it('accepts soft_bounce in BLOCK_REASONS (scripts list every label), yet a soft bounce still never blocks', () => {
+    // Prepare
+    const policy = loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,soft_bounce' });
+
     // Act
-    const error = configError(() => loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,soft_bounce' }));
+    const applied = applyBlockReasons([{ action: 'block', contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses' }], policy);
 
     // Assess
-    expect(error.message).toContain('BLOCK_REASONS');
-    expect(error.message).toContain('SOFT_BOUNCE_POLICY');
+    expect(applied.map((d) => [d.action, d.reason])).toEqual([['ignore', 'soft_bounce']]);
   });
 });
 
