@@ -4,13 +4,15 @@ import { classifySmtp } from './smtp.js';
 import type { MappingPolicy } from './types.js';
 
 /**
- * SendGrid Event Webhook (research/event-sources.md §3; SGDOCS event.md): the body is a JSON array of
+ * SendGrid Event Webhook (research/event-sources.md §3; https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event):
+ * the body is a JSON array of
  * events `{email, timestamp (unix s), event, sg_event_id, sg_message_id, …}`; contact = `email`.
  * Decisions are made on `event` (and, for bounces, `type`), never on the SMTP text in `reason`/`status`.
  */
 const SOURCE = 'sendgrid';
 
-// event.md "dropped" reasons naming an address SendGrid already suppresses (its Bounces, Unsubscribes,
+// "dropped" reasons (https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event#delivery-events)
+// naming an address SendGrid already suppresses (its Bounces, Unsubscribes,
 // Spam Reports and Invalid Emails lists). "Invalid SMTPAPI header", "Spam Content",
 // "Recipient List over Package Quota" are about the message or the account, not the recipient.
 const SUPPRESSED_DROP_REASONS = new Set(['bounced address', 'unsubscribed address', 'spam reporting address', 'invalid']);
@@ -42,6 +44,8 @@ function mapEvent(event: unknown): Decision[] {
       }
       return [ignore('dropped_not_suppressed', SOURCE, detail('dropped', reason), eventId)];
     }
+    // Engagement events (…/tracking-events/event#engagement-events): "spamreport: Recipient marked message
+    // as spam" and "unsubscribe: Recipient clicked on the 'Opt Out of All Emails' link" are the recipient's own action.
     case 'spamreport':
       return [block(event.email, 'complaint', SOURCE, { ...extras, description: 'spam report' })];
     case 'unsubscribe':

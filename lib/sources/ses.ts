@@ -83,7 +83,9 @@ function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
   }
   if (type === 'Transient') return [ignore('transient_bounce', SOURCE, detail(kind), eventId)];
   if (type === 'Undetermined') return [ignore('undetermined_bounce', SOURCE, detail(kind), eventId)];
-  // A new bounce type must reach a human (dead letter), neither block nor vanish.
+  // Permanent (any subtype: General, NoEmail, Suppressed, OnAccountSuppressionList): "you should remove the
+  // recipient's email address from your mailing list" (same page). A new bounce type must reach a human
+  // (dead letter), neither block nor vanish.
   if (type !== 'Permanent') return [reject('unrecognised_event', SOURCE, detail('unknown bounceType', type), { eventId })];
   const occurredAt = isoFrom(bounce.timestamp) ?? isoFrom(mail.timestamp);
   // "A bounce notification may pertain to a single recipient or to multiple recipients": iterate
@@ -127,7 +129,8 @@ function topicStatuses(prefs: unknown): Map<string, string> {
 }
 
 /**
- * SES list management (SESDG §2.4): the contact is not inside `subscription`; it is `mail.destination`.
+ * SES list management (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-subscription-object):
+ * the contact is not inside `subscription`; it is `mail.destination`.
  * `newTopicPreferences.unsubscribeAll` is a global opt-out. A topic that changes to OptOut without
  * unsubscribeAll is scoped like a SendGrid ASM group: reported as `group_unsubscribe`, which blocks only
  * when BLOCK_REASONS includes it (research §9.2: a product decision).
