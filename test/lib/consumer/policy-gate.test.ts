@@ -124,7 +124,7 @@ describe('consumer decision step: rejected raw input is never logged in clear', 
     const config = configWith({});
 
     // Act
-    const { calls, counts, logger } = await runBatch([JSON.stringify({ contact: 'moc.elpmaxe@\u202Eenaj', reason: 'unsubscribe' })], config);
+    const { calls, counts, logger } = await runBatch([JSON.stringify({ contact: 'ja\u202Ene@example.com', reason: 'unsubscribe' })], config);
 
     // Assess
     expect(calls).toEqual([]);
