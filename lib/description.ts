@@ -31,9 +31,14 @@ export function buildDescription(req: Pick<BlockRequest, 'reason' | 'source' | '
   return bound(clean(`hood-blocker: ${parts.join('; ')}`), MAX_DESCRIPTION);
 }
 
+// Format characters (bidi overrides/isolates/marks, zero-width space, BOM, soft hyphen, tags) can make
+// provider text read differently in Hood's UI than it is (https://www.unicode.org/reports/tr36/); they
+// are removed. The zero-width joiner stays: emoji sequences need it and it reorders nothing.
+const FORMAT_RE = /(?:(?!\u200D)\p{Cf})+/gu;
+
 export function clean(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/gu, ' ').replace(/\s{2,}/gu, ' ').trim();
+  return text.replace(FORMAT_RE, '').replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/gu, ' ').replace(/\s{2,}/gu, ' ').trim();
 }
 
 export function bound(text: string, max: number): string {
