@@ -16,6 +16,7 @@ import {
 } from '../lib/sources/index.js';
 import { isRecord, reject } from '../lib/sources/shared.js';
 import type { Decision } from '../lib/types.js';
+import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './main.js';
 
 /**
@@ -38,11 +39,13 @@ export function extractUsage(): string {
     '',
     'The payload may be a provider webhook body (JSON or form-encoded), an SNS envelope, an SQS',
     'message body, or a whole Lambda SQS or SNS event. Without a file, or with "-", it is read from stdin.',
-    'BLOCK_REASONS and SMS_OPT_OUT_KEYWORDS are read from the environment; a reason outside',
-    'BLOCK_REASONS prints as an ignore with that reason.',
+    'BLOCK_REASONS, SMS_OPT_OUT_KEYWORDS and NEVER_BLOCK are read from the environment; a reason outside',
+    'BLOCK_REASONS prints as an ignore with that reason, a NEVER_BLOCK contact as an ignore with reason',
+    'never_block, and a soft bounce (count-only) as an ignore with reason soft_bounce.',
     '',
     'Options:',
     `  -s, --source <name>  auto (default), or one of: ${SOURCE_NAMES.join(', ')}`,
+    '  --json               accepted; the output already is JSON lines',
     '  -h, --help           show this help',
   ].join('\n');
 }
@@ -53,6 +56,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     options: {
       source: { type: 'string', short: 's', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
+      // Accepted like every command's --json; the output already is one JSON document per line.
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -78,7 +83,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const text = await readInput(file, io);
   const payload = parsePayload(text);
-  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy.blockReasons);
+  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy);
   io.stdout.write(decisions.map((d) => `${JSON.stringify(toLine(d))}\n`).join(''));
   return 0;
 }
@@ -117,7 +122,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 // `key=value&key=value` with percent-encoding: what Twilio, Mandrill, Vonage and legacy Mailgun POST.
 const FORM_RE = /^[^\s&=]+(=[^\s&]*)?(&[^\s&=]*(=[^\s&]*)?)*$/u;
 
-/** JSON first; otherwise an `application/x-www-form-urlencoded` body as a plain object of strings. */
+/** JSON first; otherwise an `application/x-www-form-urlencoded` body, read as the webhook ingress reads it. */
 export function parseBody(text: string): unknown {
   const body = text.replace(/^\uFEFF/u, '').trim();
   if (body === '') return undefined;
@@ -127,10 +132,9 @@ export function parseBody(text: string): unknown {
     // not JSON: maybe a form body
   }
   if (!body.includes('=') || !FORM_RE.test(body)) return undefined;
-  const fields = new Map<string, string>();
-  // Repeated keys keep their first value; fromEntries defines own properties, so "__proto__" stays a key.
-  for (const [key, value] of new URLSearchParams(body)) if (!fields.has(key)) fields.set(key, value);
-  return Object.fromEntries(fields);
+  // The ingress's own form parser, so that the dry run gives the webhook's answer (a repeated key is
+  // ambiguous and left out).
+  return formFields(body);
 }
 
 function parsePayload(text: string): unknown {

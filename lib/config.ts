@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
 
 /**
@@ -23,7 +24,9 @@ export const DEFAULT_BLOCK_REASONS: readonly Reason[] = [
   'suppressed',
   'manual',
 ];
-// Union of the AWS End User Messaging (US/CA) and Twilio default opt-out keywords (research/event-sources.md §4, §7.1).
+// Union of the AWS End User Messaging (US/CA) and Twilio default opt-out keywords
+// (https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html,
+// https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 export const DEFAULT_SMS_OPT_OUT_KEYWORDS: readonly string[] = [
   'STOP',
   'STOPALL',
@@ -41,7 +44,7 @@ export const DEFAULT_SMS_OPT_OUT_KEYWORDS: readonly string[] = [
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
-/** `10/1s,150/1m` → windows; fixed-window semantics, the Hood rate-limit doc's format (research §3.2). */
+/** `10/1s,150/1m` → windows; fixed-window semantics, the format of Hood's rate-limit documentation. */
 export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): RateWindow[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (parts.length === 0) throw new ConfigError(variable, 'expected count/window pairs such as "10/1s,150/1m"');
@@ -88,12 +91,16 @@ export interface PolicyConfig {
   blockReasons: ReadonlySet<Reason>;
   /** Upper-cased, trimmed opt-out keywords; matched against the whole trimmed message body. */
   smsOptOutKeywords: ReadonlySet<string>;
+  /** NEVER_BLOCK (or NEVER_BLOCK_PARAMETER, resolved before loading): contacts ignored with reason never_block. */
+  neverBlock?: NeverBlockList;
 }
 
 export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
   const reasons = list(env, 'BLOCK_REASONS') ?? [...DEFAULT_BLOCK_REASONS];
   const blockReasons = new Set<Reason>();
   for (const r of reasons) {
+    // soft_bounce is accepted (scripts list every label) but stays count-only: applyBlockReasons never
+    // lets it block; only SOFT_BOUNCE_POLICY turns soft bounces into a block (soft_bounce_threshold).
     const parsed = ReasonSchema.safeParse(r);
     if (!parsed.success) {
       throw new ConfigError('BLOCK_REASONS', `unknown reason "${r}"; known: ${ReasonSchema.options.join(', ')}`);
@@ -101,7 +108,12 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
     blockReasons.add(parsed.data);
   }
   const keywords = list(env, 'SMS_OPT_OUT_KEYWORDS') ?? [...DEFAULT_SMS_OPT_OUT_KEYWORDS];
-  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())) };
+  const neverBlock = compileNeverBlock(list(env, 'NEVER_BLOCK') ?? []);
+  if (neverBlock.invalid.length > 0) {
+    // Positions only: the entries are contacts (personal data) and must not reach a log.
+    throw new ConfigError('NEVER_BLOCK', `entries ${neverBlock.invalid.join(', ')} are neither an email address, a phone number nor *@domain`);
+  }
+  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())), neverBlock: { contacts: neverBlock.contacts, domains: neverBlock.domains } };
 }
 
 export interface QueueConfig {
@@ -156,6 +168,16 @@ export interface HoodConfig {
    * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
    */
   rateLedger: { table: string; endpoint: string | undefined; localCredentials: boolean } | undefined;
+  /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
+  dryRun: boolean;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(name, 'must be true or false');
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -178,6 +200,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 4, 1, 10),
     rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
     rateLedger: rateLedgerConfig(env),
+    dryRun: bool(env, 'HOOD_DRY_RUN', false),
   };
 }
 
@@ -208,27 +231,47 @@ export interface WebhookSecrets {
   mandrillKey?: string;
   resendSecret?: string;
   vonageSignatureSecret?: string;
-  basicAuth?: { user: string; pass: string };
+  /** WEBHOOK_BASIC_AUTH: the shared fallback for Postmark, Brevo and SparkPost. */
+  basicAuth?: BasicAuthCredentials;
+  /** <PROVIDER>_WEBHOOK_BASIC_AUTH: that provider's own credentials; they replace the shared ones for it. */
+  postmarkBasicAuth?: BasicAuthCredentials;
+  brevoBasicAuth?: BasicAuthCredentials;
+  sparkpostBasicAuth?: BasicAuthCredentials;
   genericToken?: string;
   snsTopicArns?: readonly string[];
 }
 
+export interface BasicAuthCredentials {
+  user: string;
+  pass: string;
+}
+
+/** VONAGE_SIGNATURE_METHOD: the account's signature method (Vonage dashboard → API settings). */
+export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512']);
+export type VonageSignatureMethod = z.infer<typeof VonageSignatureMethodSchema>;
+
 export interface WebhookConfig {
   secrets: WebhookSecrets;
   publicUrl: string | undefined;
+  /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
+  vonageSignatureMethod: VonageSignatureMethod | undefined;
+  /** How long `_PARAMETER` secrets read from SSM are used before they are read again (rotation without a deploy). */
+  secretsRefreshMs: number;
   queues: QueueConfig;
   policy: PolicyConfig;
   maxBodyBytes: number;
 }
 
+function basicAuthOf(env: Env, name: string): BasicAuthCredentials | undefined {
+  const basic = str(env, name);
+  if (basic === undefined) return undefined;
+  const i = basic.indexOf(':');
+  if (i <= 0 || i === basic.length - 1) throw new ConfigError(name, 'must be "user:password"');
+  return { user: basic.slice(0, i), pass: basic.slice(i + 1) };
+}
+
 export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
-  const basic = str(env, 'WEBHOOK_BASIC_AUTH');
-  let basicAuth: WebhookSecrets['basicAuth'];
-  if (basic !== undefined) {
-    const i = basic.indexOf(':');
-    if (i <= 0 || i === basic.length - 1) throw new ConfigError('WEBHOOK_BASIC_AUTH', 'must be "user:password"');
-    basicAuth = { user: basic.slice(0, i), pass: basic.slice(i + 1) };
-  }
+  const basicAuth = basicAuthOf(env, 'WEBHOOK_BASIC_AUTH');
   const arns = list(env, 'SNS_TOPIC_ARNS');
   for (const arn of arns ?? []) {
     if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn)) throw new ConfigError('SNS_TOPIC_ARNS', `"${arn}" is not an SNS topic ARN`);
@@ -244,15 +287,28 @@ export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
   set('resendSecret', str(env, 'RESEND_WEBHOOK_SECRET'));
   set('vonageSignatureSecret', str(env, 'VONAGE_SIGNATURE_SECRET'));
   set('basicAuth', basicAuth);
+  set('postmarkBasicAuth', basicAuthOf(env, 'POSTMARK_WEBHOOK_BASIC_AUTH'));
+  set('brevoBasicAuth', basicAuthOf(env, 'BREVO_WEBHOOK_BASIC_AUTH'));
+  set('sparkpostBasicAuth', basicAuthOf(env, 'SPARKPOST_WEBHOOK_BASIC_AUTH'));
   set('genericToken', str(env, 'GENERIC_WEBHOOK_TOKEN'));
   set('snsTopicArns', arns && arns.length > 0 ? arns : undefined);
   return s;
+}
+
+function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
+  const value = str(env, 'VONAGE_SIGNATURE_METHOD')?.toLowerCase();
+  if (value === undefined) return undefined;
+  const parsed = VonageSignatureMethodSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError('VONAGE_SIGNATURE_METHOD', `must be one of ${VonageSignatureMethodSchema.options.join(', ')}`);
+  return parsed.data;
 }
 
 export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
   return {
     secrets: loadWebhookSecrets(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
+    vonageSignatureMethod: vonageSignatureMethod(env),
+    secretsRefreshMs: int(env, 'WEBHOOK_SECRETS_REFRESH_SECONDS', 300, 60, 86_400) * 1000,
     queues: loadQueueConfig(env),
     policy: loadPolicyConfig(env),
     maxBodyBytes: int(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),

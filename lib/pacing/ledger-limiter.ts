@@ -8,12 +8,12 @@ import { waitMs } from './timer-ms.js';
  * One rate budget for the whole account, shared by every consumer through one DynamoDB item.
  *
  * The item (`pk` = `rate#<key>`, `sk` = `calls`) holds the calls that can still bound a new one (those in
- * flight and the `count` latest finished) and a version. A consumer reads it (strongly consistent), applies
+ * flight and the `count` latest finished, map `c`) and a count of claims (`v`). A consumer reads it (strongly consistent), applies
  * the sliding rule of `sliding.ts` to the account's windows, and claims a slot with a conditional write on
  * the version it read (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html):
  * two consumers can never claim the same slot, a fresh container knows every call its predecessor made,
- * and scaling consumers up or down needs no coordination. The answer's end is written back the same way
- * (the call stops counting as in flight). The cap on calls in flight (`HOOD_MAX_IN_FLIGHT`) is exact too.
+ * and scaling consumers up or down needs no coordination. The answer's end is written into the call's own
+ * entry (the call stops counting as in flight), which never conflicts with a claim. The cap on calls in flight (`HOOD_MAX_IN_FLIGHT`) is exact too.
  *
  * Lanes: `live` may use the whole budget. `bulk` (imports, backfills) never takes what live traffic would
  * use: it leaves `liveReservePercent` of every window (at least one call) to live traffic at all times,
@@ -133,8 +133,9 @@ export class LedgerRateLimiter implements RateGate {
       }
       const id = `${this.instance}.${(this.seq += 1)}`;
       const call: StoredCall = { id, start: now, deadline: now + this.requestTimeoutMs, lane: this.lane };
-      const calls = trimCalls([...state.calls, call], this.keep, now, this.longestMs);
-      if (await this.write(state.version, calls, this.lane === 'live' ? 0 : state.liveWaitUntil, now)) {
+      const kept = new Set(trimCalls([...state.calls, call], this.keep, now, this.longestMs).map((c) => c.id));
+      const drop = state.calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
+      if (await this.write(state.version, call, drop, now)) {
         this.localInFlight += 1;
         return { startedAt: now, finish: (end, rateLimit) => this.finish(id, end, rateLimit) };
       }
@@ -150,10 +151,10 @@ export class LedgerRateLimiter implements RateGate {
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: this.pk }, sk: { S: SK } },
-          UpdateExpression: 'SET #c.#id.#e = :e, #v = #v + :one',
+          UpdateExpression: 'SET #c.#id.#e = :e',
           ConditionExpression: 'attribute_exists(#c.#id)',
-          ExpressionAttributeNames: { '#c': 'c', '#id': id, '#e': 'e', '#v': 'v' },
-          ExpressionAttributeValues: { ':e': { N: String(Math.ceil(end)) }, ':one': { N: '1' } },
+          ExpressionAttributeNames: { '#c': 'c', '#id': id, '#e': 'e' },
+          ExpressionAttributeValues: { ':e': { N: String(Math.ceil(end)) } },
         }),
       );
     } catch (error) {
@@ -222,28 +223,46 @@ export class LedgerRateLimiter implements RateGate {
     return parseState(out.Item);
   }
 
-  private async write(version: number, calls: StoredCall[], liveWaitUntil: number, now: number): Promise<boolean> {
-    const { PutItemCommand } = await this.sdk();
-    const c: Record<string, AttributeValue> = {};
-    for (const call of calls) {
-      const m: Record<string, AttributeValue> = { s: { N: String(call.start) }, d: { N: String(call.deadline) }, l: { S: call.lane } };
-      if (call.end !== undefined) m.e = { N: String(call.end) };
-      c[call.id] = { M: m };
-    }
+  /**
+   * Claim: add our call (and drop calls that no longer bound anything) if no other claim happened since our
+   * read (`v` counts claims only). An answer written back meanwhile does not conflict: it only turns a call
+   * in flight into a finished one, which makes our reading the more cautious one, and this update leaves
+   * the other calls' entries as they are.
+   */
+  private async write(version: number, call: StoredCall, drop: string[], now: number): Promise<boolean> {
+    const { PutItemCommand, UpdateItemCommand } = await this.sdk();
+    const entry: AttributeValue = { M: { s: { N: String(call.start) }, d: { N: String(call.deadline) }, l: { S: call.lane } } };
+    const expiresAt: AttributeValue = { N: String(Math.ceil((now + this.longestMs + this.requestTimeoutMs) / 1000) + 60) };
     try {
+      if (version === 0) {
+        await this.dynamo.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { pk: { S: this.pk }, sk: { S: SK }, v: { N: '1' }, c: { M: { [call.id]: entry } }, lw: { N: '0' }, expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      }
+      const names: Record<string, string> = { '#c': 'c', '#v': 'v', '#new': call.id, '#x': 'expiresAt' };
+      drop.forEach((id, i) => (names[`#d${i}`] = id));
+      const values: Record<string, AttributeValue> = { ':call': entry, ':v': { N: String(version) }, ':one': { N: '1' }, ':x': expiresAt };
+      let update = 'SET #c.#new = :call, #v = #v + :one, #x = :x';
+      if (this.lane === 'live') {
+        // A live call got its slot: bulk may use what is free again (a live caller still waiting marks it anew).
+        names['#lw'] = 'lw';
+        values[':zero'] = { N: '0' };
+        update += ', #lw = :zero';
+      }
+      if (drop.length > 0) update += ` REMOVE ${drop.map((_, i) => `#c.#d${i}`).join(', ')}`;
       await this.dynamo.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: this.table,
-          Item: {
-            pk: { S: this.pk },
-            sk: { S: SK },
-            v: { N: String(version + 1) },
-            c: { M: c },
-            lw: { N: String(liveWaitUntil) },
-            expiresAt: { N: String(Math.ceil((now + this.longestMs + this.requestTimeoutMs) / 1000) + 60) },
-          },
-          ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-          ...(version === 0 ? {} : { ExpressionAttributeNames: { '#v': 'v' }, ExpressionAttributeValues: { ':v': { N: String(version) } } }),
+          Key: { pk: { S: this.pk }, sk: { S: SK } },
+          UpdateExpression: update,
+          ConditionExpression: '#v = :v',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -261,10 +280,10 @@ export class LedgerRateLimiter implements RateGate {
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: this.pk }, sk: { S: SK } },
-          UpdateExpression: 'SET #lw = :u, #v = #v + :one',
+          UpdateExpression: 'SET #lw = :u',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#lw) OR #lw < :u)',
-          ExpressionAttributeNames: { '#lw': 'lw', '#v': 'v' },
-          ExpressionAttributeValues: { ':u': { N: String(Math.ceil(until)) }, ':one': { N: '1' } },
+          ExpressionAttributeNames: { '#lw': 'lw' },
+          ExpressionAttributeValues: { ':u': { N: String(Math.ceil(until)) } },
         }),
       );
     } catch (error) {
