@@ -41,7 +41,21 @@ export interface ConsumerOptions {
  * through DynamoDB (any consumer count reaches the limit, hand-overs are exact, short backlogs burst);
  * without it, a static 1/N share of every window per consumer. The DynamoDB client is loaded only then.
  */
-export async function createRateGate(config: ConsumerConfig, options: { clock?: () => number; lane?: Lane } = {}): Promise<RateGate> {
+export interface RateGateOptions {
+  clock?: () => number;
+  /** `bulk`: imports and backfills, which only use budget live traffic leaves. Default `live`. */
+  lane?: Lane;
+  /** Static shares only: consumers of this lane (default `CONSUMER_MAX_CONCURRENCY`). */
+  consumers?: number;
+  /**
+   * Static shares only: percent of the budget (after headroom) this lane's consumers split. Without the
+   * table, lanes cannot lend each other unused budget, so a deployment with a bulk queue gives live e.g. 90
+   * and bulk 10. With LEDGER_TABLE this is ignored: bulk takes only what live leaves, live all it needs.
+   */
+  budgetPercent?: number;
+}
+
+export async function createRateGate(config: ConsumerConfig, options: RateGateOptions = {}): Promise<RateGate> {
   const hood = config.hood;
   if (hood.rateLedger) {
     const [{ DynamoDBClient }, { LedgerRateLimiter }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../pacing/ledger-limiter.js')]);
@@ -64,7 +78,8 @@ export async function createRateGate(config: ConsumerConfig, options: { clock?: 
   }
   return new Pacer({
     windows: hood.rateLimits,
-    consumers: hood.consumerMaxConcurrency,
+    consumers: options.consumers ?? hood.consumerMaxConcurrency,
+    budgetPercent: options.budgetPercent,
     maxInFlight: hood.maxInFlight,
     headroomPercent: hood.rateHeadroomPercent,
     requestTimeoutMs: hood.requestTimeoutMs,

@@ -298,3 +298,13 @@ describe('Pacer: several calls in flight', () => {
     expect(afterSuccess).toBe(6);
   });
 });
+
+describe('Pacer: lanes with static shares', () => {
+  it('gives a bulk lane only its budget percent (10% of 150 over 2 bulk consumers: 7 each)', () => {
+    // Prepare / Act
+    const bulk = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, lane: 'bulk', budgetPercent: 10 });
+    const live = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, budgetPercent: 90 });
+    // Assess: 15 and 135 of 150, split by 2.
+    expect([bulk.shares[0]!.count, live.shares[0]!.count]).toEqual([7, 67]);
+  });
+});
