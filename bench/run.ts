@@ -412,9 +412,11 @@ for (const [entry, outfile] of [
 //   backlog, backlog10k                           the original 1k / 10k backlog runs
 // Time scale: Hood's windows ÷ 10 (10/100ms,150/6s); latencies scale with them. Fixed per-call costs
 // (HTTP, SQS, DynamoDB) weigh 10× more against these windows than against Hood's real ones.
-const SCALED = '10/100ms,150/6s';
-const SCALE = 10;
-const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--baseline');
+// `--scale 1` runs in Hood's real time (the shared limiter's DynamoDB round trips then weigh as in AWS).
+const scaleAt = process.argv.indexOf('--scale');
+const SCALE = scaleAt >= 0 ? Math.max(1, Number(process.argv[scaleAt + 1]) || 10) : 10;
+const SCALED = `10/${Math.round(1000 / SCALE)}ms,150/${Math.round(60_000 / SCALE)}ms`;
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !['--baseline', '--scale', '--consumers', '--latency'].includes(all[i - 1] ?? ''));
 const baselineAt = process.argv.indexOf('--baseline');
 const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
 const want = (section: string) => (named.length === 0 ? section !== 'backlog10k' : named.includes(section));
@@ -443,8 +445,12 @@ const row = (name: string, r: BacklogResult) =>
 if (want('matrix')) {
   const ledger = !process.argv.includes('--static');
   const backlogs = process.argv.includes('--short') ? [300] : [300, 3000];
-  for (const consumers of [2, 4, 8]) {
-    for (const latency of [50, 1000, 2000]) {
+  const only = (flag: string, all: number[]) => {
+    const at = process.argv.indexOf(flag);
+    return at >= 0 ? process.argv[at + 1]!.split(',').map(Number) : all;
+  };
+  for (const consumers of only('--consumers', [2, 4, 8])) {
+    for (const latency of only('--latency', [50, 1000, 2000])) {
       for (const messages of backlogs) {
         const r = await backlogRun({ label: 'matrix', messages, limits: SCALED, consumers, latencyMs: latency / SCALE, ledger, quiet: true });
         row(`${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}`, r);

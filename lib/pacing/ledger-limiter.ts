@@ -139,7 +139,9 @@ export class LedgerRateLimiter implements RateGate {
         this.localInFlight += 1;
         return { startedAt: now, finish: (end, rateLimit) => this.finish(id, end, rateLimit) };
       }
-      // Someone else claimed or finished a call since our read: read again.
+      // Another consumer claimed since our read: read again, after a short random pause so that consumers
+      // racing for the same slot fall out of step instead of colliding round after round.
+      await sleep(waitMs(Math.random() * this.pollMs * 0.2));
     }
   }
 
