@@ -12,6 +12,8 @@ const LABELS: Record<BlockRequest['reason'], string> = {
   sms_opt_out: 'SMS opt-out',
   suppressed: 'Already suppressed by the provider',
   manual: 'Blocked manually',
+  soft_bounce_threshold: 'Repeated soft bounces (mailbox full or unavailable)',
+  soft_bounce: 'Soft bounce',
 };
 
 /**

@@ -9,6 +9,10 @@ export const ReasonSchema = z.enum([
   'sms_opt_out',
   'suppressed',
   'manual',
+  // Blocks only when SOFT_BOUNCE_POLICY is set (the consumer adds it to the block reasons then).
+  'soft_bounce_threshold',
+  // Count-only: the consumer counts it against SOFT_BOUNCE_POLICY and never blocks on it by itself.
+  'soft_bounce',
 ]);
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;
