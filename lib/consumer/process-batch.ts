@@ -17,6 +17,7 @@ import {
 } from '../queue/sqs.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
 import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
+import type { LedgerHooks } from './ledger-hooks.js';
 import type { RecentContacts } from './recent.js';
 
 /** The subset of a Lambda SQS record the consumer reads. */
@@ -24,7 +25,7 @@ export interface QueueRecord {
   messageId: string;
   receiptHandle: string;
   body: string;
-  attributes?: { ApproximateReceiveCount?: string };
+  attributes?: { ApproximateReceiveCount?: string; SentTimestamp?: string; ApproximateFirstReceiveTimestamp?: string };
   messageAttributes?: Record<string, { stringValue?: string | undefined; dataType?: string } | undefined>;
   eventSourceARN?: string;
 }
@@ -51,7 +52,8 @@ export type Outcome =
   | 'retried'
   | 'rate_limited'
   | 'unauthorized'
-  | 'deferred';
+  | 'deferred'
+  | 'ledger_unavailable';
 
 export interface HoodCreator {
   createBlockedContact(
@@ -72,6 +74,8 @@ export interface ConsumerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Called after a 401/403 so the next invocation can pick up a rotated token (SSM). */
   onUnauthorized?: () => void;
+  /** The durable opt-out ledger (claim before Hood, mark after, history); absent: none. */
+  ledger?: LedgerHooks;
 }
 
 /** Time kept free at the end of an invocation for re-queueing, dead-lettering and returning. */
@@ -83,10 +87,10 @@ export const CIRCUIT_BREAK_AFTER = 3;
 /** Delay before a held message (token rejected) is tried again. */
 export const HELD_DELAY_SECONDS = 15;
 
-type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred';
+type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred' | 'ledger_unavailable';
 
 type ContactResult =
-  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated'; hoodId?: string }
+  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated' | 'ignored'; hoodId?: string; reason?: string; detail?: string }
   | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
   | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
 
@@ -129,11 +133,21 @@ export async function processBatch(
 
   const deadlineAt = () => clock() + remainingTimeMs();
 
-  /** One Hood create for one contact, with pacing, deadline and dedupe. */
-  const blockOne = async (block: BlockDecision, correlationId: string): Promise<ContactResult> => {
+  /** One contact: dedupe, then the ledger's claim around the Hood call. */
+  const blockOne = async (block: BlockDecision, correlationId: string, record: QueueRecord): Promise<ContactResult> => {
     if (doneInBatch.has(block.contact) || deps.recent.has(block.contact)) {
       return { kind: 'done', outcome: 'deduplicated', hoodId: doneInBatch.get(block.contact) };
     }
+    if (!deps.ledger) return hoodOne(block, correlationId);
+    const gate = await deps.ledger.before(block, record);
+    if (gate.kind !== 'proceed') return gate;
+    const result = await hoodOne(gate.block, correlationId);
+    await deps.ledger.after(gate.block, result, record);
+    return result;
+  };
+
+  /** One Hood create for one contact, with pacing and deadline. */
+  const hoodOne = async (block: BlockDecision, correlationId: string): Promise<ContactResult> => {
     if (held) return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS };
     if (consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
@@ -205,7 +219,9 @@ export async function processBatch(
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
 
     try {
-      const decisions = applyBlockReasons(mapQueueBody(record.body, config.policy), config.policy.blockReasons);
+      const mapped = mapQueueBody(record.body, config.policy);
+      const decisions = applyBlockReasons(mapped, deps.ledger?.blockReasons ?? config.policy.blockReasons);
+      await deps.ledger?.recordIgnored(mapped, decisions);
       const blocks = uniqueBlocks(decisions);
       const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');
       const ignores = decisions.filter((d): d is Extract<Decision, { action: 'ignore' }> => d.action === 'ignore');
@@ -243,6 +259,7 @@ export async function processBatch(
           receiveCount,
         });
         deps.count('dead_lettered');
+        await deps.ledger?.recordDeadLettered(blocks, 'retries_exhausted');
         logger.error('Dead-lettered after exhausting retries', { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: priorAttempts });
         continue;
       }
@@ -263,11 +280,15 @@ export async function processBatch(
       const retries: { block: BlockDecision; result: Extract<ContactResult, { kind: 'retry' }> }[] = [];
       let anyDone = false;
       for (const block of blocks) {
-        const result = await blockOne(block, correlationId);
+        const result = await blockOne(block, correlationId, record);
         const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: block.source };
         if (result.kind === 'done') {
           anyDone = true;
           deps.count(result.outcome);
+          if (result.outcome === 'ignored') {
+            logger.info('Ignored: not an opt-out', { ...log, outcome: 'ignored', reason: result.reason, detail: result.detail });
+            continue;
+          }
           logger.info(result.outcome === 'blocked' ? 'Blocked' : result.outcome === 'already_blocked' ? 'Already blocked in Hood' : 'Already blocked recently; no new call', {
             ...log,
             outcome: result.outcome,
@@ -314,7 +335,12 @@ export async function processBatch(
       // attribute carries the real failures so far.
       const target = queueUrl ?? config.queues.blockQueueUrl;
       if (!target) throw new Error('no queue to re-queue to (BLOCK_QUEUE_URL unset)');
-      const baseAttributes = { correlation_id: correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+      const baseAttributes: Record<string, string | undefined> = { correlation_id: correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+      if (deps.ledger) {
+        // Opt-out latency is measured from the first receipt and per lane, copies included.
+        baseAttributes.received_at = deps.ledger.firstReceivedAt(record);
+        baseAttributes.lane = attr(record, 'lane');
+      }
       const copies: OutgoingMessage[] =
         !anyDone && deadLetters.length === 0
           ? [{ body: record.body, delaySeconds: realFailure ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : delaySeconds, attributes: baseAttributes }]
