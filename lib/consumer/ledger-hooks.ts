@@ -74,9 +74,11 @@ export const RECEIVED_AT_ATTRIBUTE = 'received_at';
 /** Message attribute marking imports and backfills (`bulk`); anything else is `live`. */
 export const LANE_ATTRIBUTE = 'lane';
 /** Longest wait for another consumer's lease before looking again. */
-const MAX_PENDING_DELAY_SECONDS = 30;
+const MAX_PENDING_DELAY_SECONDS = 5;
 /** After a ledger error, calls are not tried again for this long (a batch fails fast instead of timing out per record). */
 const LEDGER_DOWN_MS = 2000;
+/** Longest re-queue delay during an outage: the ledger is usually back within a minute (throttling, a blip). */
+const MAX_LEDGER_DELAY_SECONDS = 60;
 
 export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
   const { ledger, config, logger } = options;
@@ -100,9 +102,12 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     return e;
   };
 
-  const unavailable = (error: unknown, block: BlockDecision, operation: string): GateVerdict => {
-    failures += 1;
-    downUntil = clock() + LEDGER_DOWN_MS;
+  const unavailable = (error: unknown, block: BlockDecision, operation: string, fresh = true): GateVerdict => {
+    // The backoff grows with the outage (one step per failed call, not per record skipped meanwhile).
+    if (fresh) {
+      failures += 1;
+      downUntil = clock() + LEDGER_DOWN_MS;
+    }
     // Counted (`ledger_unavailable`) by the caller, like every retry kind.
     logger.error('LEDGER UNAVAILABLE: record re-queued, Hood not called (not counted as an attempt)', {
       outcome: 'ledger_unavailable',
@@ -110,7 +115,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       contact: maskContact(block.contact),
       error: error instanceof Error ? error.message : String(error),
     });
-    const raw = Math.min(900, config.hood.retryBaseSeconds * 2 ** Math.min(failures - 1, 10));
+    const raw = Math.min(MAX_LEDGER_DELAY_SECONDS, config.hood.retryBaseSeconds * 2 ** Math.min(failures - 1, 10));
     return { kind: 'retry', retry: 'ledger_unavailable', delaySeconds: Math.max(1, Math.round(raw * (0.8 + Math.random() * 0.4))), detail: 'ledger unavailable' };
   };
 
@@ -137,7 +142,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     firstReceivedAt,
 
     async before(block, record) {
-      if (clock() < downUntil) return unavailable(new Error('ledger marked down after a recent failure'), block, 'claim');
+      if (clock() < downUntil) return unavailable(new Error('ledger marked down after a recent failure'), block, 'claim', false);
       let effective = block;
       try {
         if (block.reason === 'soft_bounce') {
