@@ -31,6 +31,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the block queue', load: async () => (await import('./enqueue.js')).run },
   dlq: { summary: 'inspect (list) and replay (redrive) dead letters', load: async () => (await import('./dlq.js')).run },
   check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
+  why: { summary: "the ledger's story of one contact: opted out when, from which event, blocked when", load: async () => (await import('./why.js')).run },
+  forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
 };
 
 export function usage(): string {

@@ -8,6 +8,7 @@ import { createWebhookHandler, type WebhookLambdaHandler } from '../lib/webhook/
 import { type ConsumerConfig, type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
+import { startSessionLedger } from '../lib/ledger/open.js';
 import { type LocalQueues, startLocalQueues } from '../lib/local/emulator.js';
 import { type EventSourceMapping, startEventSourceMapping } from '../lib/local/esm.js';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, logFilePath, removeLocalState, stateFilePath, writeLocalState } from '../lib/local/state.js';
@@ -176,6 +177,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     genericWebhookToken: genericToken,
     hood: { sandbox, url: pipeline.hoodUrl, ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}) },
     logFile: log.path,
+    ...(pipeline.ledger ? { ledger: pipeline.ledger } : {}),
   });
   undo.push(() => removeLocalState(stateDir));
   startLog.info('Local pipeline ready', {
@@ -238,6 +240,8 @@ interface Pipeline {
   hoodUrl: string;
   queues: LocalQueues;
   consumerConfig: ConsumerConfig;
+  /** The embedded ledger, for local.json (`why --local`). */
+  ledger: LocalState['ledger'];
   consumers: Consumer[];
   esm: EventSourceMapping;
   sqs: SQSClient;
@@ -284,7 +288,10 @@ async function startPipeline(options: {
   const queues = await startQueuesQuietly({ visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: options.maxReceiveCount });
   undo.push(() => queues.stop());
   const sandboxUrl = `${origin}${SANDBOX_BASE_PATH}`;
-  const env = options.envFor({ hoodUrl: sandboxUrl, queues });
+  // The ledger embedded (dynalite, a key for this session) unless LEDGER_TABLE points elsewhere.
+  const sessionLedger = await startSessionLedger(options.envFor({ hoodUrl: sandboxUrl, queues }));
+  if (sessionLedger) undo.push(() => sessionLedger.dynamo.stop());
+  const env = { ...options.envFor({ hoodUrl: sandboxUrl, queues }), ...sessionLedger?.env };
   const consumerConfig = loadConsumerConfig(env);
   const webhookConfig = loadWebhookConfig(env);
   const hoodUrl = consumerConfig.hood.apiUrl;
@@ -374,6 +381,7 @@ async function startPipeline(options: {
   };
 
   const pipeline: Pipeline = {
+    ledger: sessionLedger?.state,
     origin,
     hoodUrl,
     queues,

@@ -31,6 +31,8 @@ export interface LocalState {
     listUrl?: string;
   };
   logFile: string;
+  /** The embedded ledger (dynalite) and this session's hash key: `why --local`, `forget --local`. */
+  ledger?: { endpoint: string; region: string; table: string; hashKey: string };
 }
 
 export const DEFAULT_STATE_DIR = '.hood-blocker';
