@@ -1,7 +1,7 @@
 import type { LedgerConfig, LedgerHashKeySource } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { MemoryLedger } from './memory.js';
-import type { Ledger, ReplayStore } from './types.js';
+import { type Ledger, LedgerUnavailableError, type ReplayStore } from './types.js';
 
 export { LedgerKeys, statusOf } from './keys.js';
 export { MemoryLedger } from './memory.js';
@@ -82,5 +82,24 @@ export function ledgerReplayStore(ledger: Pick<Ledger, 'claimToken' | 'releaseTo
   return {
     claim: (key, ttlMs) => ledger.claimToken(`${namespace}:${key}`, ttlMs),
     release: (key) => ledger.releaseToken(`${namespace}:${key}`),
+  };
+}
+
+/**
+ * A replay store that opens the ledger at its first use (the webhook handler is built synchronously;
+ * a failed opening is retried at the next request rather than cached).
+ */
+export function lazyLedgerReplayStore(config: LedgerConfig, options: CreateLedgerOptions = {}): ReplayStore {
+  let opening: Promise<Ledger> | undefined;
+  const ledger = async () => {
+    opening ??= createLedger(config, options).catch((error: unknown) => {
+      opening = undefined;
+      throw new LedgerUnavailableError('open', error);
+    });
+    return opening;
+  };
+  return {
+    claim: async (key, ttlMs) => ledgerReplayStore(await ledger(), 'webhook').claim(key, ttlMs),
+    release: async (key) => ledgerReplayStore(await ledger(), 'webhook').release(key),
   };
 }

@@ -10,12 +10,13 @@ import { type ConfirmSubscription, createCertificateCache, type FetchCertificate
 import { verifyBasicAuth } from './verify/basic.js';
 import { verifyBearer } from './verify/bearer.js';
 import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from './verify/common.js';
-import { mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
+import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
 import { verifyMandrill } from './verify/mandrill.js';
-import type { ReplayCache } from './verify/replay-cache.js';
+import { ReplayCache } from './verify/replay-cache.js';
+import { isLedgerUnavailable, type ReplayStore } from '../ledger/types.js';
 import { verifySendgrid } from './verify/sendgrid.js';
 import { type CertificateKeyResolver, isSnsUrl, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
-import { verifySvix } from './verify/svix.js';
+import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from './verify/svix.js';
 import { verifyTwilio } from './verify/twilio.js';
 import { verifyVonage } from './verify/vonage.js';
 
@@ -101,6 +102,11 @@ export interface WebhookDeps {
   newCorrelationId?: () => string;
   /** Defaults to the module-level cache of verify/mailgun.ts (shared by warm invocations). */
   mailgunReplayCache?: ReplayCache;
+  /**
+   * One-time values shared by every container (the ledger, when LEDGER_TABLE is set): Mailgun tokens
+   * and Svix message ids. When set, it replaces the per-container cache.
+   */
+  replayStore?: ReplayStore;
   verification?: VerificationOptions;
 }
 
@@ -202,7 +208,7 @@ export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig,
 }
 
 type Authentication =
-  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage }
+  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage; replayKey?: string }
   | { ok: false; reason: VerifyFailureReason };
 
 const certificateCaches = new WeakMap<FetchCertificate, CertificateKeyResolver>();
@@ -228,13 +234,25 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
     case 'twilio':
       return verifyTwilio({ rawBody, headers, url, authToken: s.twilioAuthToken! });
     case 'mailgun': {
-      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache: deps.mailgunReplayCache });
-      return result.ok ? { ok: true, mailgunToken: result.token } : result;
+      // With a shared store the per-container cache is bypassed (a throwaway one), and the token is
+      // claimed in the store: a token seen by any container is refused by all of them.
+      const replayCache = deps.replayStore ? new NoReplayCache() : deps.mailgunReplayCache;
+      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache });
+      if (!result.ok || !deps.replayStore) return result.ok ? { ok: true, mailgunToken: result.token } : result;
+      const window = v.mailgunWindow ?? MAILGUN_DEFAULT_WINDOW;
+      const replayKey = `mailgun:${result.token}`;
+      return (await deps.replayStore.claim(replayKey, window.maxAgeMs + window.maxFutureMs)) ? { ok: true, replayKey } : { ok: false, reason: 'replayed' };
     }
     case 'mandrill':
       return verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
-    case 'resend':
-      return verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
+    case 'resend': {
+      const result = verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
+      if (!result.ok || !deps.replayStore) return result;
+      // The signature covers the body, so a replay repeats an identical request; still, each message id is
+      // accepted once within the window (Svix: "check the svix-id header for idempotency").
+      const replayKey = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
+      return (await deps.replayStore.claim(replayKey, 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS))) ? { ok: true, replayKey } : { ok: false, reason: 'replayed' };
+    }
     case 'vonage':
       return verifyVonage({ rawBody, headers, signatureSecret: s.vonageSignatureSecret!, nowMs, window: v.vonageWindow });
     case 'postmark':
@@ -342,6 +360,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   const provider = request.provider;
   const log = { correlationId, provider };
   let mailgunToken: string | undefined;
+  let replayKey: string | undefined;
   try {
     if (!isWebhookProvider(provider) || !isEnabled(provider, deps.config)) {
       deps.logger.info('webhook for an unknown or disabled provider', { ...log, provider: provider.slice(0, 40), statusCode: 404 });
@@ -358,7 +377,16 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return json(413, correlationId, { error: 'payload_too_large', limit: deps.config.maxBodyBytes, correlationId });
     }
 
-    const auth = await authenticate(provider, request, deps);
+    let auth: Authentication;
+    try {
+      auth = await authenticate(provider, request, deps);
+    } catch (error) {
+      if (!isLedgerUnavailable(error)) throw error;
+      // The shared replay store cannot be asked: accepting unchecked would reopen replays, refusing
+      // would lose the event; 503 makes the provider retry later (as for a queue failure).
+      deps.logger.error('replay store unavailable; answering 503 so the provider retries', { ...log, error: error instanceof Error ? error.message : 'unknown', statusCode: 503 });
+      return json(503, correlationId, { error: 'unavailable', reason: 'replay_store_unavailable', correlationId });
+    }
     if (!auth.ok) {
       if (auth.reason === 'certificate_unavailable') {
         // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
@@ -370,6 +398,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return json(401, correlationId, { error: 'unauthorized', reason: auth.reason, correlationId });
     }
     mailgunToken = auth.mailgunToken;
+    replayKey = auth.replayKey;
 
     let decisions: Decision[];
     if (auth.sns) {
@@ -381,6 +410,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
         releaseMailgunToken(mailgunToken, deps);
+        await releaseReplayKey(replayKey, deps);
         return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
       }
       decisions = mapProvider(provider, parsed.payload, deps.config.policy);
@@ -419,6 +449,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
     releaseMailgunToken(mailgunToken, deps);
+    await releaseReplayKey(replayKey, deps);
     if (error instanceof QueueError) {
       deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
       return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });
@@ -450,6 +481,23 @@ function sum(counts: ReadonlyMap<string, number>): number {
 
 function releaseMailgunToken(token: string | undefined, deps: WebhookDeps): void {
   if (token !== undefined) (deps.mailgunReplayCache ?? mailgunReplayCache).delete(token);
+}
+
+/** Best effort: if the store is down too, the provider's retry is refused until the TTL ends (logged). */
+async function releaseReplayKey(key: string | undefined, deps: WebhookDeps): Promise<void> {
+  if (key === undefined || !deps.replayStore) return;
+  try {
+    await deps.replayStore.release(key);
+  } catch (error) {
+    deps.logger.error('replay key not released; a retry of this request may be refused as replayed', { error: error instanceof Error ? error.message : 'unknown' });
+  }
+}
+
+/** A per-request cache: with a shared replay store, the per-container one must not refuse anything. */
+class NoReplayCache extends ReplayCache {
+  constructor() {
+    super({ maxEntries: 1, ttlMs: 0 });
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { createSqsClient, deadLetter, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
@@ -124,6 +125,8 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     logger: overrides.logger ?? powertoolsLogger(new Logger({ serviceName: SERVICE_NAME })),
     newCorrelationId: overrides.newCorrelationId,
     mailgunReplayCache: overrides.mailgunReplayCache,
+    // LEDGER_TABLE set: replay protection shared by every container (the ledger is opened at first use).
+    replayStore: overrides.replayStore ?? (config.ledger?.table !== undefined ? lazyLedgerReplayStore(config.ledger) : undefined),
     verification: overrides.verification,
   };
 
