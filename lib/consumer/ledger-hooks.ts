@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ConsumerConfig, SoftBouncePolicy } from '../config.js';
 import { maskContact } from '../contact.js';
 import { isLedgerUnavailable, type Ledger, type LedgerEvent } from '../ledger/index.js';
+import { DRY_RUN_ID_PREFIX } from './dry-run.js';
 import type { BlockDecision, Decision, Reason } from '../types.js';
 
 /**
@@ -177,6 +178,13 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
 
     async after(block, outcome, record) {
       try {
+        // Shadow mode (HOOD_DRY_RUN): nothing reached Hood, so nothing may be recorded as blocked — leaving
+        // shadow mode must send every one of these contacts to Hood.
+        if (outcome.kind === 'done' && (config.hood.dryRun === true || outcome.hoodId?.startsWith(DRY_RUN_ID_PREFIX))) {
+          await ledger.release(block.contact);
+          await remember(block.contact, event(block, 'dry_run_blocked'));
+          return;
+        }
         if (outcome.kind === 'done' && (outcome.outcome === 'blocked' || outcome.outcome === 'already_blocked')) {
           await ledger.markBlocked(block.contact, { hoodId: outcome.hoodId, event: event(block, outcome.outcome) });
           if (outcome.outcome === 'blocked') observe(block, record);

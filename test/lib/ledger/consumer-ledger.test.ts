@@ -177,6 +177,24 @@ describe('consumer with the ledger: one Hood call per contact', () => {
   });
 });
 
+describe('consumer with the ledger in shadow mode (HOOD_DRY_RUN)', () => {
+  it('never records a would-be block as blocked, so leaving shadow mode sends it to Hood', async () => {
+    // Prepare
+    const ledger = tableLedger();
+    const { createDryRunHood } = await import('../../../lib/consumer/dry-run.js');
+    const shadow = container(ledger, configWith({ HOOD_DRY_RUN: 'true' }), createDryRunHood(captureLog()));
+    await sendBodies(sqs, queues.blockQueueUrl, [message('jane@example.com')]);
+    await processBatch(await receiveRecords(1), () => 60_000, shadow.deps);
+    const real = scriptedHood(() => created('31'));
+    await sendBodies(sqs, queues.blockQueueUrl, [message('jane@example.com')]);
+    // Act
+    await processBatch(await receiveRecords(1), () => 60_000, container(ledger, configWith(), real.hood).deps);
+    // Assess
+    expect(real.calls).toEqual(['jane@example.com']);
+    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual(['dry_run_blocked', 'blocked']);
+  });
+});
+
 describe('consumer with the ledger unavailable', () => {
   it('calls no Hood, loses nothing and consumes no attempt', async () => {
     // Prepare
