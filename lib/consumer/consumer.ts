@@ -192,14 +192,16 @@ export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_block
  * Opt-out latency (issue 11 §4): one EMF document per lane and invocation, every block a value of
  * `optout_latency_ms` (EMF takes up to 100 values per metric:
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
- * The `lane` dimension keeps imports and backfills (`bulk`) out of the live alarm.
+ * Imports and backfills (`bulk`) get a `lane=bulk` dimension, which keeps them out of the live alarm.
  */
 export function latencyEmfPublisher(): (samples: ReadonlyMap<Lane, readonly number[]>) => void {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   return (samples) => {
     for (const [lane, values] of samples) {
       for (let i = 0; i < values.length; i += 100) {
-        metrics.addDimension('lane', lane);
+        // Live samples carry only the `service` dimension, the one the live alarm (serverless.yml
+        // OptOutLatencyAlarm) and the dashboard watch; bulk samples add `lane=bulk`, a separate metric.
+        if (lane === 'bulk') metrics.addDimension('lane', lane);
         for (const v of values.slice(i, i + 100)) metrics.addMetric('optout_latency_ms', MetricUnit.Milliseconds, Math.round(v));
         metrics.publishStoredMetrics();
       }
