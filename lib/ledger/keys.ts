@@ -49,7 +49,7 @@ export function historySk(atMs: number, random: string): string {
 export function storableEvent(contact: string, event: LedgerEvent): LedgerEvent {
   const out: LedgerEvent = { at: event.at, source: event.source, reason: event.reason, outcome: event.outcome };
   if (event.eventId !== undefined && event.eventId !== '') {
-    out.eventId = event.eventId.includes(contact) ? event.eventId.split(contact).join(maskContact(contact)) : event.eventId.slice(0, 512);
+    out.eventId = (event.eventId.includes(contact) ? event.eventId.split(contact).join(maskContact(contact)) : event.eventId).slice(0, 512);
   }
   return out;
 }
