@@ -5,9 +5,9 @@ import { contactArgument, open } from './why.js';
 
 export const HELP = `Usage: hood-blocker forget <contact> [--local] [--json]
 
-Clears the contact's blocked state in the ledger, so its next opt-out goes to Hood again (after an
-admin removed the block in Hood's UI, say). The history is kept, with a "forgotten" line. This does
-not remove anything from Hood.
+Clears the contact's blocked state (and its soft-bounce count) in the ledger, so its next opt-out goes
+to Hood again (after an admin removed the block in Hood's UI, say). The history is kept, with a
+"forgotten" line. This does not remove anything from Hood.
 
 Ledger: as for "hood-blocker why" (LEDGER_TABLE + LEDGER_HASH_KEY[_SECRET], or --local).
 

@@ -153,7 +153,8 @@ export class DynamoLedger implements Ledger {
           new UpdateItemCommand({
             TableName: this.#table,
             Key: { pk: S(pk), sk: S(STATE_SK) },
-            UpdateExpression: `${set} REMOVE leaseUntil, leaseOwner${mark.hoodId === undefined ? ', hoodId' : ''}`,
+            // Hood's "already blocked" answer carries no id: an id recorded earlier stays.
+            UpdateExpression: `${set} REMOVE leaseUntil, leaseOwner`,
             ExpressionAttributeValues: values,
           }),
         ),
@@ -285,7 +286,12 @@ export class DynamoLedger implements Ledger {
     const pk = this.#keys.contact(contact);
     const items = await this.#items(pk);
     if (items.length === 0) return false;
-    await this.#send('forget', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: S(pk), sk: S(STATE_SK) } })));
+    // The blocked state and the soft-bounce count go (an admin unblocked the contact: old bounces must not
+    // re-block it at the next one); the history stays.
+    const counting = items.filter((i) => i.sk?.S === STATE_SK || i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
+    for (const item of counting) {
+      await this.#send('forget', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: item.pk!, sk: item.sk! } })));
+    }
     await this.#putHistory(pk, contact, event, this.#clock());
     return true;
   }

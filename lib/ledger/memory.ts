@@ -114,6 +114,7 @@ export class MemoryLedger implements Ledger {
     delete e.blockedAt;
     delete e.hoodId;
     delete e.leaseUntil;
+    e.softBounces.clear();
     this.#push(contact, e, event);
     return true;
   }

@@ -148,6 +148,32 @@ describe.each(implementations)('%s ledger', (_name, make) => {
     expect(claim.kind).toBe('claimed');
   });
 
+  it('forget resets the soft-bounce count, so old bounces do not re-block at the next one', async () => {
+    // Prepare
+    const { ledger, clock } = make();
+    await ledger.countSoftBounce('jane@example.com', 'm1', clock.now, 30 * DAY);
+    await ledger.countSoftBounce('jane@example.com', 'm2', clock.now, 30 * DAY);
+    // Act
+    await ledger.forget('jane@example.com', event('forgotten'));
+    const n = await ledger.countSoftBounce('jane@example.com', 'm3', clock.now + 1000, 30 * DAY);
+    // Assess
+    expect(n).toBe(1);
+  });
+
+  it('keeps Hood’s id when a later "already blocked" answer carries none', async () => {
+    // Prepare
+    const { ledger, clock } = make(30);
+    await ledger.claim('jane@example.com', 60_000);
+    await ledger.markBlocked('jane@example.com', { hoodId: 'hood-1', event: event('blocked') });
+    clock.now += 31 * DAY;
+    await ledger.claim('jane@example.com', 60_000);
+    // Act
+    await ledger.markBlocked('jane@example.com', { event: event('already_blocked') });
+    const story = await ledger.why('jane@example.com');
+    // Assess
+    expect(story?.hoodId).toBe('hood-1');
+  });
+
   it('forget of an unknown contact says so', async () => {
     // Prepare
     const { ledger } = make();
