@@ -3,7 +3,8 @@ import type { ConsumerConfig, SoftBouncePolicy } from '../config.js';
 import { maskContact } from '../contact.js';
 import { isLedgerUnavailable, type Ledger, type LedgerEvent } from '../ledger/index.js';
 import { DRY_RUN_ID_PREFIX } from './dry-run.js';
-import type { BlockDecision, Decision, Reason } from '../types.js';
+import { gateDecisions } from '../ledger/soft-bounce.js';
+import type { BlockDecision, Decision } from '../types.js';
 
 /**
  * The consumer's use of the ledger (issue 11), as a few hook calls from process-batch.ts:
@@ -48,8 +49,8 @@ export type HoodOutcome =
   | { kind: 'retry'; retry: string };
 
 export interface LedgerHooks {
-  /** BLOCK_REASONS plus, with a soft-bounce policy, `soft_bounce` (counted) and `soft_bounce_threshold`. */
-  readonly blockReasons: ReadonlySet<Reason>;
+  /** The last gate before Hood; with SOFT_BOUNCE_POLICY, soft bounces pass it to be counted (lib/ledger/soft-bounce.ts). */
+  gate(mapped: readonly Decision[]): Decision[];
   before(block: BlockDecision, record: LedgerRecordInfo): Promise<GateVerdict>;
   after(block: BlockDecision, outcome: HoodOutcome, record: LedgerRecordInfo): Promise<void>;
   /** Blocks that the policy turned into ignores (their contact is known): history `ignored`. */
@@ -87,11 +88,6 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
   const policy: SoftBouncePolicy | undefined = config.ledger?.softBounce;
   // A lease must outlive the pacing wait and the call; a crash keeps the contact only this long.
   const leaseMs = config.hood.requestTimeoutMs + 60_000;
-  const blockReasons = new Set<Reason>(config.policy.blockReasons);
-  if (policy) {
-    blockReasons.add('soft_bounce');
-    blockReasons.add('soft_bounce_threshold');
-  }
   let downUntil = 0;
   let failures = 0;
 
@@ -139,7 +135,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
   };
 
   return {
-    blockReasons,
+    gate: (mapped) => gateDecisions(mapped, config.policy, policy !== undefined),
     firstReceivedAt,
 
     async before(block, record) {

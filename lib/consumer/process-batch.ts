@@ -219,8 +219,10 @@ export async function processBatch(
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
 
     try {
+      // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
+      // by the ledger hooks) and BLOCK_REASONS (lib/sources/index.ts, lib/ledger/soft-bounce.ts).
       const mapped = mapQueueBody(record.body, config.policy);
-      const decisions = applyBlockReasons(mapped, deps.ledger?.blockReasons ?? config.policy.blockReasons);
+      const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
       await deps.ledger?.recordIgnored(mapped, decisions);
       const blocks = uniqueBlocks(decisions);
       const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');

@@ -3,7 +3,8 @@ import type { WebhookConfig } from '../config.js';
 import { maskContact } from '../contact.js';
 import { QueueError } from '../errors.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
-import { applyBlockReasons, mapProvider } from '../sources/index.js';
+import { gateDecisions } from '../ledger/soft-bounce.js';
+import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
 import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from './sns-client.js';
@@ -424,7 +425,8 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       }
     }
 
-    const plan = fanOut(applyBlockReasons(decisions, deps.config.policy.blockReasons));
+    // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
+    const plan = fanOut(gateDecisions(decisions, { blockReasons: deps.config.policy.blockReasons }, deps.config.ledger?.softBounce !== undefined));
     await enqueue(plan, correlationId, deps);
 
     for (const d of plan.blocks) {

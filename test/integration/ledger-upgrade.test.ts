@@ -61,10 +61,13 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
     expect(decisions).toMatchObject([{ action: 'ignore', reason: 'soft_bounce' }]);
   });
 
-  it('is never queued by the ingress without SOFT_BOUNCE_POLICY', async () => {
+  it.each([
+    ['never queued by the ingress without SOFT_BOUNCE_POLICY', {}, 0],
+    ['queued by the ingress, to be counted, with SOFT_BOUNCE_POLICY', { SOFT_BOUNCE_POLICY: '3/30d' }, 1],
+  ])('is %s', async (_name, extraEnv, expected) => {
     // Prepare
     const queued: OutgoingMessage[] = [];
-    const handler = createWebhookHandler({ config: testConfig({}), sendToQueue: async (m) => void queued.push(...m), deadLetter: async () => {}, now: () => NOW_MS, logger: recordingLogger() });
+    const handler = createWebhookHandler({ config: testConfig(extraEnv), sendToQueue: async (m) => void queued.push(...m), deadLetter: async () => {}, now: () => NOW_MS, logger: recordingLogger() });
     const event = {
       version: '2.0',
       rawPath: '/webhooks/generic',
@@ -79,6 +82,7 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
     const response = await handler(event);
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(queued).toEqual([]);
+    expect(queued).toHaveLength(expected);
+    if (expected > 0) expect(JSON.parse(queued[0]!.body)).toMatchObject({ contact: 'jane@example.com', reason: 'soft_bounce' });
   });
 });

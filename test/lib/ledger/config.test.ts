@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadLedgerConfig, loadPolicyConfig, parseSoftBouncePolicy } from '../../../lib/config.js';
+import { loadLedgerConfig, parseSoftBouncePolicy } from '../../../lib/config.js';
 import { LedgerKeys, storableEvent } from '../../../lib/ledger/keys.js';
 
 describe('ledger configuration', () => {
@@ -60,12 +60,6 @@ describe('ledger configuration', () => {
     expect(parse).toThrow(/SOFT_BOUNCE_POLICY/u);
   });
 
-  it('refuses soft_bounce in BLOCK_REASONS: it is count-only', () => {
-    // Act
-    const load = () => loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,soft_bounce' });
-    // Assess
-    expect(load).toThrow(/SOFT_BOUNCE_POLICY/u);
-  });
 });
 
 describe('ledger keys and stored events (properties)', () => {
