@@ -247,6 +247,23 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     expect(story?.events.at(-1)).toMatchObject({ outcome: 'blocked', reason: 'soft_bounce_threshold' });
   });
 
+  it('counts SES Transient/MailboxFull notifications from the queue, one per sent message', async () => {
+    // Prepare
+    const ledger = tableLedger();
+    const config = configWith({ SOFT_BOUNCE_POLICY: '2/30d' });
+    const mailboxFull = (messageId: string) =>
+      JSON.stringify({
+        notificationType: 'Bounce',
+        mail: { messageId, timestamp: '2026-01-01T00:00:00.000Z', source: 'news@example.org', destination: ['jane@example.com'] },
+        bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: 'jane@example.com' }], timestamp: '2026-01-01T00:00:00.000Z', feedbackId: `fb-${messageId}` },
+      });
+    // Act
+    const { calls } = await run([mailboxFull('sent-1'), mailboxFull('sent-1'), mailboxFull('sent-2')], config, ledger);
+    // Assess
+    expect(calls).toEqual(['jane@example.com']);
+    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual(['soft_bounce_counted', 'soft_bounce_counted', 'blocked']);
+  });
+
   it('does not block on two soft bounces', async () => {
     // Prepare
     const ledger = tableLedger();
