@@ -111,6 +111,8 @@ export interface QueueConfig {
   localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   blockQueueUrl: string | undefined;
   deadLetterQueueUrl: string | undefined;
+  /** `BULK_QUEUE_URL`: imports and backfills, consumed with the budget live traffic leaves. */
+  bulkQueueUrl?: string | undefined;
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
   sqsEndpoint: string | undefined;
   region: string;
@@ -124,6 +126,7 @@ export function loadQueueConfig(env: Env = process.env): QueueConfig {
     localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
+    bulkQueueUrl: url(env, 'BULK_QUEUE_URL'),
     sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   };
