@@ -3,7 +3,7 @@ import type { PolicyConfig } from '../config.js';
 import { normaliseContact } from '../contact.js';
 import { bound, clean } from '../description.js';
 import type { NormalisedMessage, Reason } from '../types.js';
-import type { ImportSource, PageOptions, SourcePage } from './types.js';
+import type { ImportProvider, ImportSource, PageOptions, SourcePage, SuppressionEntry } from './types.js';
 
 /** Counts carried across pages (and across `--resume`, through the cursor file). */
 export interface ImportCounts {
@@ -51,7 +51,6 @@ export interface ImportRunOptions {
 export async function runImport(options: ImportRunOptions): Promise<ImportCounts> {
   const counts = options.counts ?? emptyCounts();
   const seen = new Set<number>();
-  const sourceLabel = `import:${options.source.provider}`;
   for await (const page of options.source.pages(options.page)) {
     counts.pages += 1;
     counts.entries += page.entries.length;
@@ -77,14 +76,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportCounts
         counts.notBlockedByPolicy[entry.reason] = (counts.notBlockedByPolicy[entry.reason] ?? 0) + 1;
         continue;
       }
-      messages.push({
-        contact,
-        reason: entry.reason,
-        source: sourceLabel,
-        description: bound(clean(`${options.source.provider} ${entry.list}: ${entry.providerReason}`), 500),
-        eventId: `${sourceLabel}:${entry.list}:${digest.subarray(0, 12).toString('hex')}`,
-        ...(entry.occurredAt ? { occurredAt: entry.occurredAt } : {}),
-      });
+      messages.push(importMessage(options.source.provider, entry, contact));
     }
     if (options.send && messages.length > 0) {
       await options.send(messages);
@@ -93,4 +85,21 @@ export async function runImport(options: ImportRunOptions): Promise<ImportCounts
     await options.onPage?.(counts, page);
   }
   return counts;
+}
+
+/**
+ * The queue message for one imported contact. `eventId` is stable for a (provider, list, contact): an
+ * import run twice, a resumed page or `reconcile --enqueue-missing` sends the same request again.
+ */
+export function importMessage(provider: ImportProvider, entry: SuppressionEntry, contact: string): NormalisedMessage {
+  const source = `import:${provider}`;
+  const digest = createHash('sha256').update(contact).digest();
+  return {
+    contact,
+    reason: entry.reason,
+    source,
+    description: bound(clean(`${provider} ${entry.list}: ${entry.providerReason}`), 500),
+    eventId: `${source}:${entry.list}:${digest.subarray(0, 12).toString('hex')}`,
+    ...(entry.occurredAt ? { occurredAt: entry.occurredAt } : {}),
+  };
 }
