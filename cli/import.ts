@@ -10,9 +10,9 @@ import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
 import { DEFAULT_STATE_DIR } from '../lib/local/state.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
-import { resolveBulkQueue } from './shared/bulk-queue.js';
+import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, formatEta, formatRate, isTty, progressBar, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
-import { createQueueClient, describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
 
 export const HELP = `Usage: hood-blocker import <provider> [options]
 
@@ -140,7 +140,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const bulk = !dryRun || flagsGiven ? await resolveBulkQueue(values, io.env) : undefined;
   if (!dryRun && bulk === undefined) throw new UsageError('no queue given: pass --queue-url URL, --stack NAME or --local, or set BULK_QUEUE_URL');
   if (bulk?.warning && !dryRun) warn(bulk.warning);
-  const sqs = bulk && !dryRun ? createQueueClient(bulk.target) : undefined;
+  const sqs = bulk && !dryRun ? createBulkQueueClient(bulk, io.env) : undefined;
   let backlog = 0;
   if (sqs && bulk) {
     try {

@@ -13,9 +13,9 @@ import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '..
 import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
-import { resolveBulkQueue } from './shared/bulk-queue.js';
+import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
-import { createQueueClient, QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
 
 export const HELP = `Usage: hood-blocker reconcile --from <provider|ledger> [options]
 
@@ -100,7 +100,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const bulk = values['enqueue-missing'] ? await resolveBulkQueue(values, io.env) : undefined;
   if (values['enqueue-missing'] && bulk === undefined) throw new UsageError('--enqueue-missing needs a queue: --local, --queue-url URL, --stack NAME or BULK_QUEUE_URL');
   if (bulk?.warning) writeLine(io.stderr, `hood-blocker reconcile: ${bulk.warning}`);
-  const sqs = bulk ? createQueueClient(bulk.target) : undefined;
+  const sqs = bulk ? createBulkQueueClient(bulk, io.env) : undefined;
 
   let out: WriteStream | undefined;
   if (values.out !== undefined) {

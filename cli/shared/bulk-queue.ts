@@ -1,7 +1,8 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Env } from '../../lib/config.js';
 import { loadQueueConfig } from '../../lib/config.js';
 import { UsageError } from '../main.js';
-import { describeStackOutputs, type QueueFlags, type QueueTarget, resolveQueueTarget } from './queues.js';
+import { createQueueClient, describeStackOutputs, type QueueFlags, type QueueTarget, resolveQueueTarget } from './queues.js';
 
 export interface BulkQueue {
   target: QueueTarget;
@@ -60,4 +61,23 @@ export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<Bul
 function requireBlock(target: QueueTarget): string {
   if (target.blockQueueUrl === undefined) throw new UsageError(`no queue in ${target.description}: set BULK_QUEUE_URL or pass --queue-url URL`);
   return target.blockQueueUrl;
+}
+
+/**
+ * An SQS client for the bulk queue. Like `createQueueClient`, plus: a loopback endpoint (an emulator)
+ * named in the environment gets dummy credentials when the environment has none, as the consumer's own
+ * config does; keys in the environment the CLI was handed are used as given.
+ */
+export function createBulkQueueClient(bulk: BulkQueue, env: Env): SQSClient {
+  if (bulk.target.local) return createQueueClient(bulk.target);
+  const config = loadQueueConfig(env);
+  const given = env.AWS_ACCESS_KEY_ID?.trim() && env.AWS_SECRET_ACCESS_KEY?.trim() ? { accessKeyId: env.AWS_ACCESS_KEY_ID.trim(), secretAccessKey: env.AWS_SECRET_ACCESS_KEY.trim(), ...(env.AWS_SESSION_TOKEN?.trim() ? { sessionToken: env.AWS_SESSION_TOKEN.trim() } : {}) } : undefined;
+  const credentials = given ?? config.localCredentials;
+  if (credentials === undefined) return createQueueClient(bulk.target);
+  return new SQSClient({
+    region: bulk.target.region ?? config.region,
+    ...(bulk.target.endpoint ? { endpoint: bulk.target.endpoint } : {}),
+    credentials,
+    maxAttempts: 3,
+  });
 }

@@ -38,7 +38,7 @@ export const SesImportConfigSchema = z.object({
   provider: z.literal('ses'),
   region: z.string().min(1),
   endpoint: HttpUrlSchema.optional(),
-  localCredentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }).optional(),
+  localCredentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() }).optional(),
 });
 export type SesImportConfig = z.infer<typeof SesImportConfigSchema>;
 
@@ -62,8 +62,14 @@ export async function loadImportConfig(provider: ImportProvider, env: Env, optio
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       endpoint,
       // A local stand-in accepts any signature; the SDK still wants credentials to sign with.
+      // Keys given in the environment the CLI was handed are used as given (the SDK would only look at
+      // process.env); otherwise the SDK's default chain (profile, SSO, instance role).
       localCredentials:
-        endpoint && isLoopback(endpoint) && !nonEmpty(env.AWS_ACCESS_KEY_ID) && !nonEmpty(env.AWS_PROFILE) ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+        nonEmpty(env.AWS_ACCESS_KEY_ID) && nonEmpty(env.AWS_SECRET_ACCESS_KEY)
+          ? { accessKeyId: env.AWS_ACCESS_KEY_ID!.trim(), secretAccessKey: env.AWS_SECRET_ACCESS_KEY!.trim(), ...(nonEmpty(env.AWS_SESSION_TOKEN) ? { sessionToken: env.AWS_SESSION_TOKEN!.trim() } : {}) }
+          : endpoint && isLoopback(endpoint) && !nonEmpty(env.AWS_PROFILE)
+            ? { accessKeyId: 'local', secretAccessKey: 'local' }
+            : undefined,
     });
     if (!parsed.success) throw new ConfigError('AWS_ENDPOINT_URL_SESV2', 'must be an http(s) URL');
     return parsed.data;

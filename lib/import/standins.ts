@@ -46,6 +46,8 @@ export interface Standin {
   inject(...faults: StandinFault[]): void;
   /** Every request from now on fails with this fault (until `heal()`). */
   breakDown(fault: StandinFault): void;
+  /** After `n` more answered requests, break down with this fault (an outage in the middle of a run). */
+  breakAfter(n: number, fault: StandinFault): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -92,6 +94,7 @@ export function defaultRow(provider: ImportProvider, list: string, i: number): R
 export async function startStandin(options: StandinOptions): Promise<Standin> {
   const faults: StandinFault[] = [];
   let broken: StandinFault | undefined;
+  let breakAt: { n: number; fault: StandinFault } | undefined;
   let requests = 0;
   const log: string[] = [];
   const maxPage = options.maxPageSize ?? Number.POSITIVE_INFINITY;
@@ -144,6 +147,12 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
+    if (breakAt !== undefined) {
+      if (breakAt.n <= 0) {
+        broken = breakAt.fault;
+        breakAt = undefined;
+      } else breakAt.n -= 1;
+    }
     const fault = faults.shift() ?? broken;
     if (fault) return send(fault.status, fault.body ?? JSON.stringify({ errors: [{ message: `injected ${fault.status}` }] }), fault.headers);
     if (!authorised(req, body)) {
@@ -226,8 +235,12 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     breakDown: (f) => {
       broken = f;
     },
+    breakAfter: (n, f) => {
+      breakAt = { n, fault: f };
+    },
     heal: () => {
       broken = undefined;
+      breakAt = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {
