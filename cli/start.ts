@@ -372,15 +372,15 @@ async function startPipeline(options: {
     },
   });
   undo.push(() => esm.stop());
-  // The bulk queue (imports, backfills) gets one poller over the same consumers, as the stack gives it
-  // its own event source mapping on the same function: bulk work shares each consumer's pacer and
-  // container instead of adding Hood calls beside the live ones.
+  // The bulk queue (imports, backfills) gets its own pollers over the same consumers, as the stack gives
+  // it its own event source mapping on the same function: bulk work shares each consumer's pacer (and so
+  // the account's budget) instead of adding Hood calls beside the live ones.
   const bulkEsm = startEventSourceMapping({
     sqs: esmSqs,
     queueUrl: queues.bulkQueueUrl,
     queueArn: queues.bulkQueueArn,
     region: queues.region,
-    handlers: consumers.slice(0, 1).map((c) => (event, context) => c.handle(event, context)),
+    handlers: consumers.map((c) => (event, context) => c.handle(event, context)),
     batchSize: BATCH_SIZE,
     timeoutMs: FUNCTION_TIMEOUT_MS,
     onInvocation: (i) => {
