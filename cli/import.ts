@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_RATE_LIMITS, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
 import { HoodBlockerError } from '../lib/errors.js';
@@ -127,6 +127,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (resume.provider !== provider) throw new UsageError(`${cursorFile} is a ${resume.provider} import, not ${provider}`);
     if (values.types !== undefined && resume.types.join(',') !== ordered.join(',')) throw new UsageError(`--types differs from the interrupted run (${resume.types.join(',')})`);
     if (values.since !== undefined && (since?.toISOString() ?? null) !== resume.since) throw new UsageError(`--since differs from the interrupted run (${resume.since ?? 'none'})`);
+  }
+  if (!values.resume && !dryRun && existsSync(cursorFile)) {
+    warn(`an earlier import was interrupted (${cursorFile}); starting over from the first page — pass --resume to continue it instead`);
   }
   const pageOptions = {
     types: resume?.types ?? ordered,
@@ -256,7 +259,7 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; 
   if (s.error !== undefined) {
     out();
     out(`Stopped part-way: ${String(s.error)}`);
-    if (!s.dryRun) out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
+    if (!s.dryRun && Number(s.pages) > 0) out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
   } else if (!s.dryRun && s.queued > 0) {
     out();
     out(`At most ${formatEta(Number(s.etaMinutes))} to block at ${formatRate(Number(s.ratePerMinute))} (HOOD_RATE_LIMITS); contacts already blocked cost no Hood call.`);
