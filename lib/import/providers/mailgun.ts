@@ -56,8 +56,11 @@ export function createMailgunSource(config: HttpImportConfig, http: SourceHttpOp
           const providerReason = key === 'bounces' ? [code, str(item.error)].filter(Boolean).join(' ') || 'bounce' : key === 'complaints' ? 'complaint' : `unsubscribe${Array.isArray(item.tags) && item.tags.length > 0 ? ` (tags ${item.tags.join(',')})` : ''}`;
           entries.push({ contact: address, reason: REASONS[key], list, providerReason, occurredAt: created });
         }
-        const next = items.length > 0 ? str(body.paging?.next) : undefined;
-        return { entries, skipped, next: next === undefined ? undefined : sameOrigin(next, config.apiUrl, 'mailgun') };
+        const link = items.length > 0 ? str(body.paging?.next) : undefined;
+        const next = link === undefined ? undefined : sameOrigin(link, config.apiUrl, 'mailgun');
+        // A next link that names the page just read would loop for ever.
+        if (next !== undefined && next === sameOrigin(url, config.apiUrl, 'mailgun')) throw new Error('mailgun: the next-page link repeats the current page');
+        return { entries, skipped, next };
       });
     },
   };

@@ -65,7 +65,10 @@ export function createSparkpostSource(config: HttpImportConfig, http: SourceHttp
         }
         const links = Array.isArray(body?.links) ? (body.links as { href?: unknown; rel?: unknown }[]) : [];
         const nextHref = rows.length > 0 ? str(links.find((l) => l?.rel === 'next')?.href) : undefined;
-        return { entries, skipped, total: typeof body?.total_count === 'number' ? body.total_count : undefined, next: nextHref === undefined ? undefined : sameOrigin(nextHref, config.apiUrl, 'sparkpost') };
+        const next = nextHref === undefined ? undefined : sameOrigin(nextHref, config.apiUrl, 'sparkpost');
+        // A next link that names the page just read would loop for ever.
+        if (next !== undefined && next === sameOrigin(url, config.apiUrl, 'sparkpost')) throw new Error('sparkpost: the next-page link repeats the current page');
+        return { entries, skipped, total: typeof body?.total_count === 'number' ? body.total_count : undefined, next };
       });
     },
   };
