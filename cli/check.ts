@@ -1,7 +1,9 @@
-import { DEFAULT_RATE_LIMITS, type HoodConfig, loadHoodConfig, parseRateLimits } from '../lib/config.js';
+import { DEFAULT_RATE_LIMITS, type HoodConfig, loadHoodConfig, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
+import { peekDeadLetters } from './dlq.js';
+import { describeError } from './shared/errors.js';
 import { type CliIo, parseArgs } from './main.js';
 import { plural, writeJson, writeLine } from './shared/output.js';
 import {
@@ -17,16 +19,20 @@ import {
 
 export const HELP = `Usage: hood-blocker check [options]
 
-Is everything in place for blocking to work?
-  token        POST …/v2/ocamba/personal-api-keys/validate: 204 valid, 401 rejected
-  rate limit   headroom from the X-RateLimit-* headers of one GET blocked-contacts?page=1,1
-               (this costs one request of the account's rate limit)
-  queues       GetQueueAttributes on the block queue and the dead-letter queue: depth, in flight
+Is everything in place for blocking to work? Spends nothing from the account's Hood budget unless --probe.
+  token         POST <HOOD_API_URL origin>/v2/ocamba/personal-api-keys/validate: 204 valid, 401 rejected
+  rate limit    headroom from that answer's X-RateLimit-* headers, when Hood sends them; with --probe,
+                from one GET blocked-contacts?page=1,1 (costs one request of the account's rate limit)
+  mode          live, or shadow mode (HOOD_DRY_RUN=true: everything runs except the Hood call)
+  block queue   depth, in flight, delayed; age of the oldest message (CloudWatch
+                ApproximateAgeOfOldestMessage; not available for the local pipeline)
+  dead letters  depth, and how many per reason (read and handed back, as "dlq list" does)
 
 Hood: HOOD_API_URL (default https://api.ocamba.com/v1/hood) and HOOD_API_TOKEN or
 HOOD_API_TOKEN_PARAMETER (SSM), or with --local the Hood that "npm start" uses. The token is never printed.
 
 Options:
+  --probe             also spend one blocked-contacts request to read that endpoint's headroom
   --json              one JSON object on stdout
   -h, --help          this help
 
@@ -44,11 +50,16 @@ interface CheckResult {
   [key: string]: unknown;
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
+/** Network edges `check` reaches besides Hood and SQS; injectable for tests. */
+export interface CheckDeps {
+  readOldestAge?: OldestAgeReader;
+}
+
+export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Promise<number> {
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { ...QUEUE_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...QUEUE_OPTIONS, probe: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -57,8 +68,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // Queue flags are checked first: a usage mistake should not cost a Hood request.
   const target = await resolveQueueTarget(values, io.env);
   const checks: CheckResult[] = [];
-  checks.push(...(await checkHood(values.local === true ? (values['state-dir'] ?? DEFAULT_STATE_DIR) : undefined, io)));
-  checks.push(...(await checkQueues(target)));
+  const localStateDir = values.local === true ? (values['state-dir'] ?? DEFAULT_STATE_DIR) : undefined;
+  checks.push(...(await checkHood(localStateDir, io, values.probe === true)));
+  checks.push(checkMode(target, localStateDir, io));
+  checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? readOldestAgeFromCloudWatch)));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -73,7 +86,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-async function checkHood(localStateDir: string | undefined, io: CliIo): Promise<CheckResult[]> {
+async function checkHood(localStateDir: string | undefined, io: CliIo, probe: boolean): Promise<CheckResult[]> {
   let config: Pick<HoodConfig, 'apiUrl' | 'token' | 'requestTimeoutMs'>;
   let where = '';
   try {
@@ -91,13 +104,13 @@ async function checkHood(localStateDir: string | undefined, io: CliIo): Promise<
       config = loadHoodConfig(io.env);
     }
   } catch (error) {
-    return [{ name: 'token', status: 'fail', message: error instanceof Error ? error.message : String(error) }];
+    return [{ name: 'token', status: 'fail', message: describeError(error) }];
   }
   let client: HoodClient;
   try {
     client = createHoodClient({ apiUrl: config.apiUrl, token: await resolveToken(config.token), requestTimeoutMs: config.requestTimeoutMs });
   } catch (error) {
-    return [{ name: 'token', status: 'fail', message: error instanceof Error ? error.message : String(error) }];
+    return [{ name: 'token', status: 'fail', message: describeError(error) }];
   }
   try {
     const results: CheckResult[] = [];
@@ -125,7 +138,16 @@ async function checkHood(localStateDir: string | undefined, io: CliIo): Promise<
         results.push({ name: 'token', status: 'fail', message: `Hood answered ${valid.status}${valid.message ? `: ${valid.message}` : ''} at ${at}`, apiUrl: config.apiUrl });
         return results;
     }
-    results.push(await checkRate(client, io));
+    const fromValidate = rateFromHeaders(valid.rateLimit, io, 'from the validate answer; no blocked-contacts request spent');
+    if (probe) results.push(await checkRate(client, io));
+    else
+      results.push(
+        fromValidate ?? {
+          name: 'rate limit',
+          status: 'skip',
+          message: 'Hood sent no X-RateLimit-* headers with the validate answer; --probe reads them from one blocked-contacts request (costs 1 of the budget)',
+        },
+      );
     return results;
   } finally {
     await client.close();
@@ -143,10 +165,11 @@ async function checkRate(client: HoodClient, io: CliIo): Promise<CheckResult> {
     const detail = listed.kind === 'unavailable' ? listed.message : `Hood answered ${listed.status}`;
     return { name: 'rate limit', status: 'fail', message: `GET blocked-contacts failed: ${detail}` };
   }
-  const info: RateLimitInfo | undefined = listed.rateLimit;
-  if (info?.limit === undefined || info.remaining === undefined) {
-    return { name: 'rate limit', status: 'warn', message: `Hood sent no X-RateLimit-* headers (${cost})` };
-  }
+  return rateFromHeaders(listed.rateLimit, io, cost) ?? { name: 'rate limit', status: 'warn', message: `Hood sent no X-RateLimit-* headers (${cost})` };
+}
+
+function rateFromHeaders(info: RateLimitInfo | undefined, io: CliIo, cost: string): CheckResult | undefined {
+  if (info?.limit === undefined || info.remaining === undefined) return undefined;
   const reset = info.resetSeconds === undefined ? '' : `, resets in ${info.resetSeconds} s`;
   const configured = parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS);
   const data = { limit: info.limit, remaining: info.remaining, resetSeconds: info.resetSeconds ?? null };
@@ -161,7 +184,76 @@ async function checkRate(client: HoodClient, io: CliIo): Promise<CheckResult> {
   return { name: 'rate limit', status: 'ok', message: `${info.remaining} of ${info.limit} requests left in this window${reset} (${cost})`, ...data };
 }
 
-async function checkQueues(target: QueueTarget | undefined): Promise<CheckResult[]> {
+/** Oldest message age of a queue in seconds, with the time of that datapoint; undefined when no datapoint. */
+export type OldestAgeReader = (queueName: string, region: string | undefined) => Promise<{ seconds: number; at: Date } | undefined>;
+
+/**
+ * CloudWatch's AWS/SQS ApproximateAgeOfOldestMessage, 1-minute maximum, latest datapoint of the last
+ * 15 minutes (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
+ * SQS publishes it every minute for active queues; an idle queue may have no recent datapoint.
+ */
+export async function readOldestAgeFromCloudWatch(queueName: string, region: string | undefined): Promise<{ seconds: number; at: Date } | undefined> {
+  // Loaded only here: no other command needs the CloudWatch client.
+  const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+  const client = new CloudWatchClient({ ...(region ? { region } : {}), maxAttempts: 3 });
+  try {
+    const end = new Date();
+    const out = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(end.getTime() - 15 * 60_000),
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'age',
+            MetricStat: {
+              Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName }] },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      }),
+    );
+    const series = out.MetricDataResults?.[0];
+    const value = series?.Values?.[0];
+    const at = series?.Timestamps?.[0];
+    return value === undefined || at === undefined ? undefined : { seconds: value, at };
+  } finally {
+    client.destroy();
+  }
+}
+
+// An hour-old opt-out is still in time for most senders, but a backlog that old is worth a look.
+const OLD_MESSAGE_WARN_SECONDS = 3600;
+const CHECK_PEEK_MAX = 200;
+
+function checkMode(target: QueueTarget | undefined, localStateDir: string | undefined, io: CliIo): CheckResult {
+  let dryRun: boolean | undefined;
+  let where: string;
+  if (target?.mode === 'stack') {
+    const output = target.stackOutputs?.HoodDryRun;
+    dryRun = output === undefined ? undefined : output.trim().toLowerCase() === 'true';
+    where = `stack output HoodDryRun`;
+  } else if (localStateDir !== undefined) {
+    const read = readLocalState(localStateDir);
+    dryRun = read.ok ? read.state.hood.dryRun === true : undefined;
+    where = 'the local pipeline';
+  } else {
+    try {
+      dryRun = loadHoodConfigLoose(io.env).dryRun;
+    } catch {
+      dryRun = undefined;
+    }
+    where = 'HOOD_DRY_RUN in this environment';
+  }
+  if (dryRun === undefined) return { name: 'mode', status: 'skip', message: `not known (${where} not found)`, dryRun: null };
+  return dryRun
+    ? { name: 'mode', status: 'warn', message: `SHADOW MODE (HOOD_DRY_RUN=true, ${where}): decisions are logged and counted, nothing is blocked in Hood`, dryRun }
+    : { name: 'mode', status: 'ok', message: `live: opt-outs are blocked in Hood (${where})`, dryRun };
+}
+
+async function checkQueues(target: QueueTarget | undefined, io: CliIo, readOldestAge: OldestAgeReader): Promise<CheckResult[]> {
   if (target === undefined) {
     return [{ name: 'queues', status: 'skip', message: 'not checked: pass --queue-url, --stack or --local, or set BLOCK_QUEUE_URL' }];
   }
@@ -174,25 +266,36 @@ async function checkQueues(target: QueueTarget | undefined): Promise<CheckResult
         results.push({
           name: 'block queue',
           status: 'ok',
-          message: `${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${target.blockQueueUrl})`,
+          message: `now: ${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${target.blockQueueUrl})`,
           queueUrl: target.blockQueueUrl,
           ...d,
         });
       } catch (error) {
         results.push({ name: 'block queue', status: 'fail', message: `${target.blockQueueUrl}: ${describeAwsError(error, target)}`, queueUrl: target.blockQueueUrl });
       }
+      results.push(await checkOldest(target, target.blockQueueUrl, readOldestAge));
     }
     let dlqUrl: string | undefined;
     try {
       dlqUrl = await resolveDeadLetterQueueUrl(sqs, target);
       const d = await readQueueDepth(sqs, dlqUrl);
       const total = d.visible + d.inFlight + d.delayed;
+      let byReason: Record<string, number> = {};
+      let reasons = '';
+      if (total > 0) {
+        const url = dlqUrl;
+        const peeked = await peekDeadLetters(sqs, url, { max: CHECK_PEEK_MAX, policy: loadPolicyConfig(io.env) });
+        byReason = Object.fromEntries(peeked.groups.map((g) => [g.reason, g.count]));
+        const partial = peeked.listed < total ? `, of the first ${peeked.listed}` : '';
+        reasons = peeked.groups.length > 0 ? ` (${peeked.groups.map((g) => `${g.count} ${g.reason}`).join(', ')}${partial})` : '';
+      }
       results.push({
         name: 'dead letters',
         status: total > 0 ? 'warn' : 'ok',
-        message: total > 0 ? `${plural(total, 'message')} waiting for a decision: hood-blocker dlq list (${dlqUrl})` : `none (${dlqUrl})`,
+        message: total > 0 ? `${plural(total, 'message')} waiting for a decision${reasons}: hood-blocker dlq list (${dlqUrl})` : `none (${dlqUrl})`,
         queueUrl: dlqUrl,
         ...d,
+        byReason,
       });
     } catch (error) {
       results.push({ name: 'dead letters', status: 'fail', message: `${dlqUrl ?? 'dead-letter queue'}: ${describeAwsError(error, target)}`, queueUrl: dlqUrl ?? null });
@@ -201,6 +304,32 @@ async function checkQueues(target: QueueTarget | undefined): Promise<CheckResult
   } finally {
     sqs.destroy();
   }
+}
+
+async function checkOldest(target: QueueTarget, queueUrl: string, readOldestAge: OldestAgeReader): Promise<CheckResult> {
+  const name = 'oldest message';
+  if (target.local) return { name, status: 'skip', message: 'not measured for the local pipeline (a CloudWatch metric)', ageSeconds: null };
+  const queueName = queueUrl.split('/').at(-1) ?? queueUrl;
+  try {
+    const age = await readOldestAge(queueName, target.region);
+    if (age === undefined) return { name, status: 'ok', message: `no datapoint in the last 15 min (CloudWatch ApproximateAgeOfOldestMessage; an idle queue has none)`, ageSeconds: null };
+    const text = `${formatAge(age.seconds)} old (CloudWatch ApproximateAgeOfOldestMessage, 1-min maximum at ${age.at.toISOString().slice(11, 16)} UTC)`;
+    return { name, status: age.seconds > OLD_MESSAGE_WARN_SECONDS ? 'warn' : 'ok', message: text, ageSeconds: age.seconds };
+  } catch (error) {
+    // Reading metrics needs cloudwatch:GetMetricData, which a queue operator may not have: a warning.
+    return { name, status: 'warn', message: `could not read CloudWatch: ${describeAwsError(error, target)}`, ageSeconds: null };
+  }
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function loadHoodConfigLoose(env: CliIo['env']): HoodConfig {
+  // The token may be unset here (the token check reports that); the mode only needs HOOD_DRY_RUN.
+  return loadHoodConfig({ ...env, HOOD_API_TOKEN: env.HOOD_API_TOKEN?.trim() || env.HOOD_API_TOKEN_PARAMETER?.trim() ? env.HOOD_API_TOKEN : 'unused' });
 }
 
 function retryText(seconds: number | undefined): string {

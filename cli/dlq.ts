@@ -13,6 +13,7 @@ import { sendMessages } from '../lib/queue/sqs.js';
 import { mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
+import { didYouMean } from './shared/suggest.js';
 import {
   createQueueClient,
   describeAwsError,
@@ -27,11 +28,13 @@ import {
   resolveQueueTarget,
 } from './shared/queues.js';
 
-export const HELP = `Usage: hood-blocker dlq <list|redrive> [options]
+export const HELP = `Usage: hood-blocker dlq <list|redrive|purge> [options]
 
   list      dead letters grouped by reason, with counts and up to 3 samples each. Reading does not delete:
             messages are hidden for a moment while read, then made visible again.
   redrive   move dead letters back to the block queue for another try.
+  purge     delete dead letters for good (asks first). The opt-outs in them are then lost: fix and
+            redrive what can be fixed before purging the rest.
 
 list options:
   --show-contacts     show contacts in full (default: masked, j***@e***.com)
@@ -42,6 +45,11 @@ redrive options:
   --rate N            messages per second, at most (default 2, below Hood's 150/min)
   --max N             move at most N messages (uses the copy loop below, not a move task)
   --wait              AWS move task: wait until it has finished, reporting progress
+
+purge options:
+  --reason R          only messages dead-lettered with this reason; default: all
+  --yes               do not ask (scripts); without it the count and reasons are shown and "yes" is asked
+                      for on stdin (no answer: nothing is deleted)
 
 Common options:
   --json              one JSON object on stdout
@@ -82,7 +90,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (sub === 'list') return list(rest, io);
   if (sub === 'redrive') return redrive(rest, io);
-  throw new UsageError(`unknown subcommand "${sub}": use "dlq list" or "dlq redrive"`);
+  if (sub === 'purge') return purge(rest, io);
+  throw new UsageError(`unknown subcommand "${sub}"${didYouMean(sub, ['list', 'redrive', 'purge'])}: use "dlq list", "dlq redrive" or "dlq purge"`);
 }
 
 interface DeadLetterSample {
@@ -127,30 +136,13 @@ async function list(args: string[], io: CliIo): Promise<number> {
     const depth = await withAwsErrors(() => readQueueDepth(sqs, dlqUrl), target);
     const approximateTotal = depth.visible + depth.inFlight + depth.delayed;
     const policy = loadPolicyConfig(io.env);
-    const groups = new Map<string, ReasonGroup>();
-    const seen = new Map<string, string>();
+    let peeked: Peeked;
     try {
-      await receiveUntilEmpty(sqs, dlqUrl, LIST_VISIBILITY_SECONDS, (message) => {
-        if (seen.has(message.MessageId!)) {
-          seen.set(message.MessageId!, message.ReceiptHandle!);
-          return seen.size < max;
-        }
-        seen.set(message.MessageId!, message.ReceiptHandle!);
-        const reason = attribute(message, 'reason') ?? NO_REASON_LABEL;
-        const group = groups.get(reason) ?? { reason, count: 0, samples: [] };
-        groups.set(reason, group);
-        group.count += 1;
-        if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, policy, values['show-contacts'] === true));
-        return seen.size < max;
-      });
+      peeked = await peekDeadLetters(sqs, dlqUrl, { max, policy, showContacts: values['show-contacts'] === true });
     } catch (error) {
       throw new Error(`reading ${dlqUrl} failed: ${describeAwsError(error, target)}`);
-    } finally {
-      // Hand the messages back at once instead of leaving them hidden for the visibility timeout.
-      await release(sqs, dlqUrl, [...seen.values()]);
     }
-    const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
-    const listed = seen.size;
+    const { listed, groups: sorted } = peeked;
     const result = { queueUrl: dlqUrl, approximateTotal, listed, complete: listed >= approximateTotal, groups: sorted };
     if (values.json) {
       writeJson(io.stdout, result);
@@ -187,6 +179,40 @@ async function list(args: string[], io: CliIo): Promise<number> {
   } finally {
     sqs.destroy();
   }
+}
+
+export interface Peeked {
+  listed: number;
+  /** Largest count first. */
+  groups: ReasonGroup[];
+}
+
+/**
+ * Reads up to `max` dead letters and hands them straight back (visibility 0), grouped by the reason the
+ * consumer attached. Reading does not delete; `dlq list` and `check` both use it.
+ */
+export async function peekDeadLetters(sqs: SQSClient, dlqUrl: string, options: { max: number; policy: MappingPolicy; showContacts?: boolean }): Promise<Peeked> {
+  const groups = new Map<string, ReasonGroup>();
+  const seen = new Map<string, string>();
+  try {
+    await receiveUntilEmpty(sqs, dlqUrl, LIST_VISIBILITY_SECONDS, (message) => {
+      if (seen.has(message.MessageId!)) {
+        seen.set(message.MessageId!, message.ReceiptHandle!);
+        return seen.size < options.max;
+      }
+      seen.set(message.MessageId!, message.ReceiptHandle!);
+      const reason = attribute(message, 'reason') ?? NO_REASON_LABEL;
+      const group = groups.get(reason) ?? { reason, count: 0, samples: [] };
+      groups.set(reason, group);
+      group.count += 1;
+      if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, options.policy, options.showContacts === true));
+      return seen.size < options.max;
+    });
+  } finally {
+    // Hand the messages back at once instead of leaving them hidden for the visibility timeout.
+    await release(sqs, dlqUrl, [...seen.values()]);
+  }
+  return { listed: seen.size, groups: [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) };
 }
 
 async function redrive(args: string[], io: CliIo): Promise<number> {
@@ -243,6 +269,123 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
     return result.error ? 1 : 0;
   } finally {
     sqs.destroy();
+  }
+}
+
+/**
+ * Deletes what was dead-lettered before the purge began (optionally one reason only), by receive and
+ * delete rather than SQS PurgeQueue: PurgeQueue also deletes messages that arrive during its minute,
+ * dead letters the operator was never shown.
+ */
+async function purge(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      ...QUEUE_OPTIONS,
+      reason: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return 0;
+  }
+  const reason = values.reason?.trim();
+  if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
+  const target = await resolveQueueTarget(values, io.env);
+  if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  const sqs = createQueueClient(target);
+  try {
+    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+    const peeked = await withAwsErrors(() => peekDeadLetters(sqs, dlqUrl, { max: DEFAULT_LIST_MAX, policy: loadPolicyConfig(io.env) }), target);
+    const matching = peeked.groups.filter((g) => reason === undefined || g.reason === reason);
+    const count = matching.reduce((n, g) => n + g.count, 0);
+    const what = `${plural(count, 'dead letter')}${reason ? ` with reason ${reason}` : ''}`;
+    const summary = (deleted: number, cancelled: boolean) => ({
+      queueUrl: dlqUrl,
+      reason: reason ?? null,
+      found: count,
+      byReason: Object.fromEntries(matching.map((g) => [g.reason, g.count])),
+      deleted,
+      cancelled,
+    });
+    if (count === 0) {
+      if (values.json) writeJson(io.stdout, summary(0, false));
+      else writeLine(io.stdout, `Nothing to purge: no ${reason ? `dead letters with reason ${reason}` : 'dead letters'} in ${dlqUrl}.`);
+      return 0;
+    }
+    if (values.yes !== true) {
+      // The question goes to stderr so that --json keeps stdout to the one JSON document.
+      writeLine(io.stderr, `About to delete ${what} from ${dlqUrl} (${target.description}):`);
+      writeLine(io.stderr, table(matching.map((g) => [g.reason, String(g.count)] as const)));
+      writeLine(io.stderr, 'The opt-outs in them are lost for good ("dlq redrive" gives them another try instead).');
+      io.stderr.write('Type "yes" to delete them: ');
+      const answer = await readAnswer(io.stdin);
+      if (answer?.trim().toLowerCase() !== 'yes') {
+        if (values.json) writeJson(io.stdout, summary(0, true));
+        else writeLine(io.stdout, 'Cancelled: nothing was deleted.');
+        return 1;
+      }
+    }
+    const result = await deleteLoop(sqs, dlqUrl, reason);
+    if (values.json) writeJson(io.stdout, { ...summary(result.deleted, false), ...(result.error ? { error: result.error } : {}) });
+    else {
+      writeLine(io.stdout, `Deleted ${plural(result.deleted, 'dead letter')}${reason ? ` with reason ${reason}` : ''} from ${dlqUrl}.`);
+      if (result.arrivedDuring > 0) writeLine(io.stdout, `${plural(result.arrivedDuring, 'message')} dead-lettered while this ran: kept (see "dlq list").`);
+      if (result.error) writeLine(io.stderr, `hood-blocker dlq purge: stopped early: ${result.error}`);
+    }
+    return result.error ? 1 : 0;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+async function deleteLoop(sqs: SQSClient, dlqUrl: string, reason: string | undefined): Promise<{ deleted: number; arrivedDuring: number; error?: string }> {
+  const started = Date.now();
+  const held = new Map<string, string>();
+  let deleted = 0;
+  let arrivedDuring = 0;
+  const isCandidate = (m: Message) => Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
+  try {
+    await receiveUntilEmpty(
+      sqs,
+      dlqUrl,
+      REDRIVE_HOLD_SECONDS,
+      (m) => {
+        if (!isCandidate(m)) {
+          if (!held.has(m.MessageId!) && Number(m.Attributes?.SentTimestamp ?? 0) > started) arrivedDuring += 1;
+          held.set(m.MessageId!, m.ReceiptHandle!);
+        }
+        return true;
+      },
+      async (batch) => {
+        const chunk = batch.filter(isCandidate);
+        if (chunk.length === 0) return true;
+        const out = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+        deleted += out.Successful?.length ?? 0;
+        return true;
+      },
+    );
+    return { deleted, arrivedDuring };
+  } catch (error) {
+    return { deleted, arrivedDuring, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await release(sqs, dlqUrl, [...held.values()]);
+  }
+}
+
+/** One line from stdin; undefined when it ends first (a pipe, CI): no answer is never a yes. */
+async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+    return undefined;
+  } finally {
+    rl.close();
   }
 }
 

@@ -17,6 +17,7 @@ import {
   requireBlockQueueUrl,
   resolveQueueTarget,
 } from './shared/queues.js';
+import { DELIMITER_NAMES } from './shared/csv.js';
 import { detectFormat, readRows, type RowFormat, UnreadableFileError } from './shared/rows.js';
 
 export const HELP = `Usage: hood-blocker enqueue <file.csv|file.ndjson|-> [options]
@@ -24,15 +25,19 @@ export const HELP = `Usage: hood-blocker enqueue <file.csv|file.ndjson|-> [optio
 Backfill: puts one normalised block request per contact on the block queue; the consumer blocks them in
 Hood at the account's rate limit.
 
-  CSV     header row with a "contact" column; optional reason, description, source, eventId, occurredAt
+  CSV     header row with a "contact" column (or name it with --column); optional reason, description,
+          source, eventId, occurredAt. Comma, semicolon or tab separated (detected from the header row);
+          a byte-order mark at the start is fine
   NDJSON  one {"contact": …, "reason"?: …, …} object per line
 
 Every row is checked as the consumer would (contact normalisation, reason labels); invalid rows are
-reported with their line number and are not queued; repeated contacts are queued once.
+reported with their line number and are not queued, and every other row is still read and queued (a
+broken line never hides the lines after it); repeated contacts are queued once.
 
 Options:
   --reason R          reason for rows that have none (${REASONS.join(', ')}; the consumer's default is manual)
   --source S          source for rows that have none (default: backfill)
+  --column NAME       CSV: the column that holds the contact (e.g. --column email, --column "Email Address")
   --format F          csv or ndjson (default: from the file name, else sniffed)
   --dry-run           check the file and report; send nothing
   --json              print the summary as one JSON object
@@ -56,6 +61,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       reason: { type: 'string' },
       source: { type: 'string' },
       format: { type: 'string' },
+      column: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -91,16 +97,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const queueUrl = target ? requireBlockQueueUrl(target) : undefined;
 
   const text = await readInput(file, io);
-  const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? detectFormat(file, text);
+  // --column only makes sense for CSV: a one-column export ("email" alone) has no delimiter to sniff.
+  const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? (values.column !== undefined ? 'csv' : detectFormat(file, text));
   if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
   let result;
   try {
-    result = readRows(text, format, { reason, source });
+    result = readRows(text, format, { reason, source }, { column: values.column });
   } catch (error) {
     if (error instanceof UnreadableFileError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
   }
   const { valid, invalid, duplicates } = result;
+  if (values.column !== undefined && format !== 'csv') throw new UsageError('--column is for CSV files; NDJSON rows name their "contact" field');
+  if (result.delimiter !== undefined && result.delimiter !== ',' && !json) {
+    writeLine(io.stderr, `note: read as ${DELIMITER_NAMES[result.delimiter]}-separated (found in the header row)`);
+  }
   if (result.ignoredColumns.length > 0 && !json) {
     writeLine(io.stderr, `note: ignoring column${result.ignoredColumns.length === 1 ? '' : 's'} ${result.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not a message field)`);
   }
@@ -152,7 +163,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           await sendMessages(sqs, queueUrl, messages);
         } catch (error) {
           // sendMessages already retried with backoff; what is left is an outage worth stopping for.
-          sendError = error instanceof Error ? error.message : String(error);
+          sendError = describeAwsError(error, target);
           firstUnsentLine = chunk[0]!.line;
           break;
         }
@@ -165,10 +176,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const etaMinutes = (dryRun ? valid.length : queued) / ratePerMinute;
+  // The consumer works through the queue in order of arrival: what was already waiting goes first.
+  const etaMinutes = ((dryRun ? valid.length : queued) + (backlog ?? 0)) / ratePerMinute;
   const summary = {
     file,
     format,
+    delimiter: result.delimiter ?? null,
     dryRun,
     queueUrl: queueUrl ?? null,
     rows: result.rows,
@@ -250,8 +263,8 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   const count = s.dryRun ? s.valid : s.queued;
   if (count > 0) {
     out();
-    const backlog = s.backlog ? ` after the ${s.backlog} already on the queue` : '';
-    out(`At ${formatRate(s.ratePerMinute)} (HOOD_RATE_LIMITS) Hood needs ${formatEta(count / s.ratePerMinute)} to block ${count === 1 ? 'it' : 'them'}${backlog}.`);
+    const backlog = s.backlog ? `, counting the ${s.backlog} already on the queue ahead of ${count === 1 ? 'it' : 'them'}` : '';
+    out(`At ${formatRate(s.ratePerMinute)} (HOOD_RATE_LIMITS) Hood needs ${formatEta(s.etaMinutes)} to block ${count === 1 ? 'it' : 'them'}${backlog}.`);
   }
   if (s.invalid.length > 0 && !s.dryRun && s.error === undefined) {
     out();

@@ -43,6 +43,7 @@ export function extractUsage(): string {
     '',
     'Options:',
     `  -s, --source <name>  auto (default), or one of: ${SOURCE_NAMES.join(', ')}`,
+    '  --json               accepted; the output already is JSON lines',
     '  -h, --help           show this help',
   ].join('\n');
 }
@@ -53,6 +54,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     options: {
       source: { type: 'string', short: 's', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
+      // Accepted like every command's --json; the output already is one JSON document per line.
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,

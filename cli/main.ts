@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { describeError } from './shared/errors.js';
+import { runOnBundledNode } from './shared/runtime.js';
+import { didYouMean, optionsInHelp } from './shared/suggest.js';
 
 /**
  * `hood-blocker` — one binary for the dry run (`extract`), the local pipeline (`start`), and operations
@@ -25,20 +28,23 @@ export class UsageError extends Error {
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
+// One line per command; a command module exports `run` and prints its own help for --help.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   extract: { summary: 'dry run: print the block/ignore decisions for a payload', load: async () => (await import('./extract.js')).run },
   start: { summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)', load: async () => (await import('./start.js')).run },
   enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the block queue', load: async () => (await import('./enqueue.js')).run },
-  dlq: { summary: 'inspect (list) and replay (redrive) dead letters', load: async () => (await import('./dlq.js')).run },
+  dlq: { summary: 'inspect (list), replay (redrive) and delete (purge) dead letters', load: async () => (await import('./dlq.js')).run },
   import: { summary: "day one: queue every suppression in a provider's own lists (bulk queue, resumable)", load: async () => (await import('./import.js')).run },
   reconcile: { summary: "compare Hood's blocked contacts with a provider's suppression list", load: async () => (await import('./reconcile.js')).run },
   check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
+  'send-test': { summary: "sign a provider's sample event as that provider does and post it to the pipeline", load: async () => (await import('./send-test.js')).run },
 };
 
 export function usage(): string {
   const lines = ['Usage: hood-blocker <command> [options]', '', 'Commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
-  lines.push('', 'Run "hood-blocker <command> --help" for the options of a command.');
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
+  lines.push('', 'Run "hood-blocker <command> --help" for the options of a command. Every command that prints a result accepts --json.');
   return lines.join('\n');
 }
 
@@ -52,13 +58,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr.write(`hood-blocker: unknown command "${name}"\n\n${usage()}\n`);
+    io.stderr.write(`hood-blocker: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; "hood-blocker --help" lists them\n`);
     return 2;
   }
+  let run: Command | undefined;
   try {
-    return await (await command.load())(rest, io);
+    run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`hood-blocker ${name}: ${error.message}\n`);
@@ -66,19 +74,32 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     // Node's parseArgs throws TypeErrors with a code for unknown/invalid options: a user mistake too.
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`hood-blocker ${name}: ${error.message}\n`);
+      io.stderr.write(`hood-blocker ${name}: ${await describeParseError(error, run, rest)}\n`);
       return 2;
     }
-    io.stderr.write(`hood-blocker ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`hood-blocker ${name}: ${describeError(error)}\n`);
     return 1;
   }
+}
+
+/** parseArgs' messages are long and name no alternative; this one is one line with a suggestion. */
+async function describeParseError(error: TypeError & { code?: unknown }, run: Command | undefined, args: string[]): Promise<string> {
+  const unknown = /Unknown option '([^']+)'/u.exec(error.message)?.[1];
+  if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined || run === undefined) return error.message.split('. ')[0]!;
+  // The command's own help lists its options; asking for it has no side effects.
+  let help = '';
+  const sink = { write: (chunk: string | Uint8Array) => ((help += String(chunk)), true) } as unknown as NodeJS.WritableStream;
+  const sub = args[0] !== undefined && !args[0].startsWith('-') ? [args[0]] : [];
+  await run([...sub, '--help'], { stdout: sink, stderr: sink, stdin: process.stdin, env: {} }).catch(() => 0);
+  return `unknown option ${unknown}${didYouMean(unknown, optionsInHelp(help))}; see --help`;
 }
 
 export { parseArgs };
 
 const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker)$/u.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
+  const args = process.argv.slice(2);
+  (runOnBundledNode(process.argv[1]!, args, process.env) ?? main(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })).then(
     (code) => {
       process.exitCode = code;
     },

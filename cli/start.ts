@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { relative } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createWebhookHandler, type WebhookLambdaHandler } from '../lib/webhook/lambda.js';
@@ -10,11 +9,21 @@ import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
 import { type LocalQueues, startLocalQueues } from '../lib/local/emulator.js';
 import { type EventSourceMapping, startEventSourceMapping } from '../lib/local/esm.js';
-import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, logFilePath, removeLocalState, stateFilePath, writeLocalState } from '../lib/local/state.js';
+import {
+  acquireStartLock,
+  DEFAULT_STATE_DIR,
+  ensureStateDir,
+  type LocalState,
+  logFilePath,
+  removeLocalState,
+  rotateLog,
+  stateFilePath,
+  writeLocalState,
+} from '../lib/local/state.js';
 import { createHoodSandboxHandler, type HoodSandboxHandler } from '../lib/sandbox/hood-server.js';
 import { isEnabled, WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
-import { type FileLog, openFileLog } from './shared/log.js';
+import { type ComponentLog, type FileLog, openFileLog } from './shared/log.js';
 import { clearLine, formatRate, isTty, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
 import { type QueueDepth, readQueueDepth } from './shared/queues.js';
 
@@ -31,7 +40,9 @@ Runs the whole pipeline on this machine, in one process, without an AWS account:
     (HOOD_API_URL) and every contact you send is really blocked
 
 Provider secrets come from the environment (a provider without its secret answers 404);
-GENERIC_WEBHOOK_TOKEN is generated and printed when unset. Logs go to .hood-blocker/local.log.
+GENERIC_WEBHOOK_TOKEN is generated and printed when unset (one you set is never printed). Logs go to
+.hood-blocker/local.log; the previous runs' logs are kept as local.log.1 to local.log.3. One pipeline per
+state directory: a second "start" there refuses and names the running one (pid, port).
 Ctrl-C stops polling, lets in-flight batches finish, and prints a summary; a second Ctrl-C stops at once.
 The queues live in memory: whatever is still queued when it stops is gone.
 
@@ -66,9 +77,10 @@ interface StartInfo {
   pid: number;
   webhookUrl: string;
   webhooks: { enabled: string[]; disabled: string[] };
-  genericWebhookToken: string;
+  /** Only when generated here; null when the user supplied GENERIC_WEBHOOK_TOKEN (never echoed). */
+  genericWebhookToken: string | null;
   genericWebhookTokenGenerated: boolean;
-  hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number };
+  hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number; dryRun: boolean };
   sqs: LocalState['sqs'];
   consumers: number;
   healthUrl: string;
@@ -122,10 +134,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   ensureStateDir(stateDir);
+  // Before the log or the state file is touched: a second start here must leave the first one intact.
+  const lock = acquireStartLock(stateDir);
+  if (!lock.ok) throw new UsageError(lock.message, 1);
+  rotateLog(logFilePath(stateDir));
   const terminal = new Terminal(io, json);
   const log = openFileLog(logFilePath(stateDir), values.verbose ? (line) => terminal.above(io.stderr, line) : undefined);
   const startLog = log.logger('start');
-  const undo: Array<() => Promise<void> | void> = [() => log.close()];
+  const undo: Array<() => Promise<void> | void> = [() => lock.release(), () => log.close()];
   const rollback = async () => {
     for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
   };
@@ -144,7 +160,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     pid: process.pid,
     webhookUrl: `${origin}/webhooks`,
     webhooks: pipeline.webhooks,
-    genericWebhookToken: genericToken,
+    genericWebhookToken: givenGenericToken ? null : genericToken,
     genericWebhookTokenGenerated: !givenGenericToken,
     hood: {
       sandbox,
@@ -153,6 +169,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       token: sandboxToken ?? null,
       rateLimits: formatWindows(pipeline.consumerConfig.hood.rateLimits),
       ratePerMinute: steadyRatePerMinute(pipeline.consumerConfig.hood.rateLimits),
+      dryRun: pipeline.consumerConfig.hood.dryRun,
     },
     sqs: {
       endpoint: queues.endpoint,
@@ -178,8 +195,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     startedAt: new Date().toISOString(),
     sqs: info.sqs,
     webhookUrl: info.webhookUrl,
-    genericWebhookToken: genericToken,
-    hood: { sandbox, url: pipeline.hoodUrl, ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}) },
+    ...(givenGenericToken ? {} : { genericWebhookToken: genericToken }),
+    hood: {
+      sandbox,
+      url: pipeline.hoodUrl,
+      ...(sandboxToken ? { token: sandboxToken, listUrl: info.hood.listUrl! } : {}),
+      dryRun: info.hood.dryRun,
+    },
     logFile: log.path,
   });
   undo.push(() => removeLocalState(stateDir));
@@ -204,6 +226,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (stopping !== undefined) {
         if (Date.now() - stopping < SECOND_SIGNAL_AFTER_MS) return;
         terminal.above(io.stderr, `${signal} again: stopping at once; in-flight work is abandoned (the queues were in memory).`);
+        // Synchronous clean-up only: the state file must not point --local commands at a dead pipeline,
+        // and a lock left behind could name a pid the system later gives to another process.
+        removeLocalState(stateDir);
+        lock.release();
         process.exit(SIGINT_EXIT_CODE);
       }
       stopping = Date.now();
@@ -247,9 +273,10 @@ interface Pipeline {
   esm: EventSourceMapping;
   sqs: SQSClient;
   webhooks: { enabled: string[]; disabled: string[] };
+  /** Per invocation, as the Lambda publishes them: the stop summary. */
   totals: Record<Outcome, number>;
-  /** Hood creates (new or already blocked) per invocation, for the rate shown in the status line. */
-  recentDone: { at: number; n: number }[];
+  /** Per record, as each is decided: the live status line. */
+  live: LiveCounts;
   webhookStatus: Record<number, number>;
   stop(): Promise<StopSummary>;
 }
@@ -337,19 +364,18 @@ async function startPipeline(options: {
   };
 
   const totals = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const recentDone: { at: number; n: number }[] = [];
+  const live = newLiveCounts();
   const consumers: Consumer[] = [];
   for (let i = 0; i < consumerConfig.hood.consumerMaxConcurrency; i += 1) {
     // One instance per poller, like one Lambda container each: own pacer share, ledger and Hood pool.
     const consumer = await createConsumer(consumerConfig, {
-      logger: log.logger('consumer', { consumer: i }),
+      logger: observeOutcomes(log.logger('consumer', { consumer: i }), live),
       sqs: newSqs(),
       publishCounts: (counts) => {
         for (const o of OUTCOMES) totals[o] += counts[o] ?? 0;
-        const done = (counts.blocked ?? 0) + (counts.already_blocked ?? 0);
-        if (done > 0) recentDone.push({ at: Date.now(), n: done });
       },
     });
+    countHoodCalls(consumer, live);
     consumers.push(consumer);
   }
   undo.push(async () => {
@@ -405,7 +431,7 @@ async function startPipeline(options: {
     sqs,
     webhooks,
     totals,
-    recentDone,
+    live,
     webhookStatus,
     async stop() {
       draining = true;
@@ -501,9 +527,9 @@ const PROVIDER_SECRET: Record<string, string> = {
   mandrill: 'MANDRILL_WEBHOOK_KEY',
   resend: 'RESEND_WEBHOOK_SECRET',
   vonage: 'VONAGE_SIGNATURE_SECRET',
-  postmark: 'WEBHOOK_BASIC_AUTH',
-  brevo: 'WEBHOOK_BASIC_AUTH',
-  sparkpost: 'WEBHOOK_BASIC_AUTH',
+  postmark: 'POSTMARK_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
+  brevo: 'BREVO_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
+  sparkpost: 'SPARKPOST_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
   sns: 'SNS_TOPIC_ARNS',
 };
 
@@ -607,10 +633,106 @@ class Terminal {
   }
 }
 
-/** `queued N · in flight N · blocked N · ignored N · dead-lettered N · rate N/min`, from SQS and the consumers' counts. */
+/**
+ * Counts kept per record, as the consumers decide them, so that the status line moves with every
+ * contact rather than once per batch of ten. Read from the consumers' structured log lines (each
+ * per-record line carries its `outcome`, the same field CloudWatch Logs Insights queries use).
+ */
+export interface LiveCounts {
+  outcomes: Record<Outcome, number>;
+  /** Hood create calls started (what the account's rate limit counts). */
+  hoodCalls: number;
+  /** Start times of the Hood calls of the last minute. */
+  recentCalls: number[];
+  /** Called after every change; the status line redraws (throttled). */
+  onChange?: () => void;
+}
+
+export function newLiveCounts(): LiveCounts {
+  return { outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>, hoodCalls: 0, recentCalls: [] };
+}
+
+const OUTCOME_SET = new Set<string>(OUTCOMES);
+
+export function observeOutcomes<L extends ComponentLog>(logger: L, live: LiveCounts): L {
+  const wrap =
+    (write: ComponentLog['info']): ComponentLog['info'] =>
+    (message, fields) => {
+      write(message, fields);
+      const outcome = fields?.outcome;
+      if (typeof outcome === 'string' && OUTCOME_SET.has(outcome)) {
+        live.outcomes[outcome as Outcome] += 1;
+        live.onChange?.();
+      }
+    };
+  return { ...logger, debug: wrap(logger.debug), info: wrap(logger.info), warn: wrap(logger.warn), error: wrap(logger.error) };
+}
+
+/**
+ * The rate shown is measured where Hood's limit applies: every call the consumer's pacer starts. (A
+ * count of finished batches overstates it: ten contacts land at the end of a batch at once.)
+ */
+export function countHoodCalls(consumer: Pick<Consumer, 'pacer'>, live: LiveCounts, now: () => number = Date.now): void {
+  const pacer = consumer.pacer;
+  const started = pacer.started.bind(pacer);
+  pacer.started = (at?: number) => {
+    live.hoodCalls += 1;
+    live.recentCalls.push(now());
+    live.onChange?.();
+    return at === undefined ? started() : started(at);
+  };
+}
+
+export function callsInLastMinute(live: LiveCounts, now: number): number {
+  const cutoff = now - 60_000;
+  while (live.recentCalls.length > 0 && live.recentCalls[0]! <= cutoff) live.recentCalls.shift();
+  return live.recentCalls.length;
+}
+
+export interface StatusSnapshot {
+  event: 'status';
+  /** Depths right now (SQS attributes, approximate). */
+  now: { queued: number; inFlight: number; deadLetterQueue: number };
+  /** Since this pipeline started, per record. */
+  totals: { blocked: number; alreadyBlocked: number; ignored: number; deadLettered: number; hoodCalls: number };
+  /** Hood calls started in the last 60 s. */
+  hoodCallsPerMinute: number;
+  limitPerMinute: number;
+}
+
+export function statusSnapshot(live: LiveCounts, depth: { block: QueueDepth; dlq: QueueDepth }, limitPerMinute: number, now: number): StatusSnapshot {
+  const o = live.outcomes;
+  return {
+    event: 'status',
+    now: {
+      queued: depth.block.visible + depth.block.delayed,
+      inFlight: depth.block.inFlight,
+      deadLetterQueue: depth.dlq.visible + depth.dlq.inFlight + depth.dlq.delayed,
+    },
+    totals: { blocked: o.blocked, alreadyBlocked: o.already_blocked + o.deduplicated, ignored: o.ignored, deadLettered: o.dead_lettered, hoodCalls: live.hoodCalls },
+    hoodCallsPerMinute: callsInLastMinute(live, now),
+    limitPerMinute,
+  };
+}
+
+export function formatStatus(s: StatusSnapshot): string {
+  const t = s.totals;
+  return (
+    `now: ${s.now.queued} queued · ${s.now.inFlight} in flight · ${s.now.deadLetterQueue} in DLQ` +
+    ` | total: ${t.blocked} blocked · ${t.alreadyBlocked} already · ${t.ignored} ignored · ${t.deadLettered} dead-lettered` +
+    ` | Hood: ${t.hoodCalls} calls, ${s.hoodCallsPerMinute} in the last min (limit ${formatRate(s.limitPerMinute)})`
+  );
+}
+
+// A redraw per record would flood a slow terminal at 10 calls/s; 10 redraws a second still reads per record.
+const REDRAW_MS = 100;
+
+/** The status line: depths polled every second (TTY) or 10 s, counts redrawn as every record is decided. */
 class StatusReporter {
   private timer: NodeJS.Timeout | undefined;
+  private redraw: NodeJS.Timeout | undefined;
   private busy = false;
+  private depth: { block: QueueDepth; dlq: QueueDepth } | undefined;
   constructor(
     private readonly pipeline: Pipeline,
     private readonly terminal: Terminal,
@@ -622,38 +744,47 @@ class StatusReporter {
     const interval = this.terminal.tty ? TTY_STATUS_INTERVAL_MS : PLAIN_STATUS_INTERVAL_MS;
     this.timer = setInterval(() => void this.tick(), interval);
     this.timer.unref();
-    if (this.terminal.tty) void this.tick();
+    if (this.terminal.tty) {
+      this.pipeline.live.onChange = () => {
+        if (this.redraw !== undefined) return;
+        this.redraw = setTimeout(() => {
+          this.redraw = undefined;
+          this.draw();
+        }, REDRAW_MS);
+        this.redraw.unref();
+      };
+      void this.tick();
+    }
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.redraw);
+    this.pipeline.live.onChange = undefined;
     this.terminal.endStatus();
+  }
+
+  private snapshot() {
+    if (this.depth === undefined) return undefined;
+    return statusSnapshot(this.pipeline.live, this.depth, steadyRatePerMinute(this.pipeline.consumerConfig.hood.rateLimits), Date.now());
+  }
+
+  private draw(): void {
+    const s = this.snapshot();
+    if (s !== undefined && this.terminal.tty) this.terminal.status(formatStatus(s));
   }
 
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      const { sqs, queues, totals, recentDone } = this.pipeline;
+      const { sqs, queues } = this.pipeline;
       const [block, dlq] = await Promise.all([readQueueDepth(sqs, queues.blockQueueUrl), readQueueDepth(sqs, queues.deadLetterQueueUrl)]);
-      const cutoff = Date.now() - 60_000;
-      while (recentDone.length > 0 && recentDone[0]!.at < cutoff) recentDone.shift();
-      const rate = recentDone.reduce((n, r) => n + r.n, 0);
-      const s = {
-        queued: block.visible + block.delayed,
-        inFlight: block.inFlight,
-        blocked: totals.blocked + totals.already_blocked + totals.deduplicated,
-        ignored: totals.ignored,
-        deadLettered: dlq.visible + dlq.inFlight + dlq.delayed,
-        ratePerMinute: rate,
-      };
-      if (this.json) {
-        writeJson(this.io.stdout, { event: 'status', ...s });
-        return;
-      }
-      const line = `queued ${s.queued} · in flight ${s.inFlight} · blocked ${s.blocked} · ignored ${s.ignored} · dead-lettered ${s.deadLettered} · rate ${s.ratePerMinute}/min`;
-      if (this.terminal.tty) this.terminal.status(line);
-      else writeLine(this.io.stdout, line);
+      this.depth = { block, dlq };
+      const s = this.snapshot()!;
+      if (this.json) writeJson(this.io.stdout, s);
+      else if (this.terminal.tty) this.terminal.status(formatStatus(s));
+      else writeLine(this.io.stdout, formatStatus(s));
     } catch {
       // The emulator is stopping or busy; the next tick tries again.
     } finally {
@@ -678,6 +809,7 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
         ? `sandbox ${info.hood.url} (limits ${info.hood.rateLimits}, as HOOD_RATE_LIMITS)`
         : `REAL Hood at ${info.hood.url} (HOOD_API_TOKEN is set): contacts you send are really blocked`,
     ],
+    ...(info.hood.dryRun ? ([['', 'SHADOW MODE (HOOD_DRY_RUN=true): decisions are logged and counted, nothing is sent to Hood']] as [string, string][]) : []),
     ...(info.hood.listUrl ? ([['', `blocked so far: ${info.hood.listUrl}`]] as [string, string][]) : []),
     ['SQS', `${info.sqs.endpoint} (in memory: gone when this stops)`],
     ['', `block queue   ${info.sqs.blockQueueUrl}`],
@@ -690,12 +822,16 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
   ];
   out(table(rows));
   out();
-  out(`Generic webhook token${info.genericWebhookTokenGenerated ? ' (generated; set GENERIC_WEBHOOK_TOKEN to choose one)' : ''}: ${info.genericWebhookToken}`);
+  // A token the user chose stays theirs: it is not echoed to a terminal (or its scrollback, or a CI log).
+  const bearer = info.genericWebhookToken ?? '$GENERIC_WEBHOOK_TOKEN';
+  if (info.genericWebhookToken !== null) out(`Generic webhook token (generated; set GENERIC_WEBHOOK_TOKEN to choose one): ${info.genericWebhookToken}`);
+  else out('Generic webhook token: the one in GENERIC_WEBHOOK_TOKEN (not shown)');
   out();
   out('Block a contact through the generic webhook:');
   out(
-    `  curl -sS -X POST ${info.webhookUrl}/generic -H "Authorization: Bearer ${info.genericWebhookToken}" -H 'Content-Type: application/json' -d '{"contact":"jane@example.com","reason":"unsubscribe"}'`,
+    `  curl -sS -X POST ${info.webhookUrl}/generic -H "Authorization: Bearer ${bearer}" -H 'Content-Type: application/json' -d '{"contact":"jane@example.com","reason":"unsubscribe"}'`,
   );
+  out(`Or sign a provider's sample event as the provider would: ${cli} send-test <provider> (see examples/)`);
   if (info.hood.listUrl && info.hood.token) {
     out('See what the sandbox Hood has blocked:');
     out(`  curl -sS '${info.hood.listUrl}' -H "Authorization: Bearer ${info.hood.token}"`);
@@ -729,11 +865,7 @@ function printSummary(io: CliIo, s: StopSummary): void {
   );
 }
 
+/** In a clone, `npx` finds the package's own bin (and runs it on the Node.js of this shell's PATH). */
 function cliCommand(): string {
-  const script = process.argv[1];
-  if (script && /cli\.mjs$/u.test(script)) {
-    const rel = relative(process.cwd(), script);
-    return `node ${rel.startsWith('..') ? script : rel}`;
-  }
-  return 'hood-blocker';
+  return 'npx hood-blocker';
 }

@@ -23,7 +23,9 @@ export const DEFAULT_BLOCK_REASONS: readonly Reason[] = [
   'suppressed',
   'manual',
 ];
-// Union of the AWS End User Messaging (US/CA) and Twilio default opt-out keywords (research/event-sources.md §4, §7.1).
+// Union of the AWS End User Messaging (US/CA) and Twilio default opt-out keywords
+// (https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html,
+// https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 export const DEFAULT_SMS_OPT_OUT_KEYWORDS: readonly string[] = [
   'STOP',
   'STOPALL',
@@ -41,7 +43,7 @@ export const DEFAULT_SMS_OPT_OUT_KEYWORDS: readonly string[] = [
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
-/** `10/1s,150/1m` → windows; fixed-window semantics, the Hood rate-limit doc's format (research §3.2). */
+/** `10/1s,150/1m` → windows; fixed-window semantics, the format of Hood's rate-limit documentation. */
 export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): RateWindow[] {
   const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (parts.length === 0) throw new ConfigError(variable, 'expected count/window pairs such as "10/1s,150/1m"');
@@ -149,6 +151,16 @@ export interface HoodConfig {
   maxAttempts: number;
   /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
   retryBaseSeconds: number;
+  /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
+  dryRun: boolean;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(name, 'must be true or false');
 }
 
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
@@ -168,6 +180,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
+    dryRun: bool(env, 'HOOD_DRY_RUN', false),
   };
 }
 

@@ -3,6 +3,7 @@ import { type Env, loadQueueConfig } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../lib/local/state.js';
 import { queueUrlFromArn } from '../../lib/queue/sqs.js';
 import { UsageError } from '../main.js';
+import { describeAwsProblem } from './errors.js';
 
 /**
  * Which queues a command talks to. Sources, most explicit first:
@@ -51,6 +52,8 @@ export interface QueueTarget {
   deadLetterQueueUrl: string | undefined;
   blockQueueArn?: string | undefined;
   deadLetterQueueArn?: string | undefined;
+  /** With --stack: every output of the stack (e.g. HoodDryRun). */
+  stackOutputs?: Record<string, string>;
 }
 
 /** Outputs of a deployed stack by key; injectable for tests. */
@@ -101,6 +104,7 @@ export async function resolveQueueTarget(
       deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
       blockQueueArn: outputs.BlockQueueArn,
       deadLetterQueueArn: outputs.DeadLetterQueueArn,
+      stackOutputs: outputs,
     };
   }
   if (byUrl) {
@@ -213,14 +217,11 @@ export function describeAwsError(error: unknown, target?: QueueTarget): string {
   if (error instanceof UsageError || error.name === 'Error') return error.message;
   const name = error.name;
   const code = (error as NodeJS.ErrnoException).code ?? ((error as { cause?: NodeJS.ErrnoException }).cause?.code);
-  if (name === 'CredentialsProviderError' || /Could not load credentials/iu.test(error.message)) {
-    return 'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or use --local';
-  }
-  if (/Region is missing/iu.test(error.message)) return 'no AWS region: set AWS_REGION or pass --region';
+  const known = describeAwsProblem(error);
+  if (known !== undefined) return known;
   if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' || /NonExistentQueue|does not exist/iu.test(name)) {
     return `the queue does not exist (${error.message})`;
   }
-  if (/AccessDenied|UnauthorizedOperation|InvalidClientTokenId|ExpiredToken/iu.test(name)) return `AWS refused the request: ${name}: ${error.message}`;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EAI_AGAIN') {
     const where = target?.endpoint ?? 'the SQS endpoint';
     return target?.local ? `cannot reach the local pipeline at ${where} (${code}): is "npm start" still running?` : `cannot reach ${where} (${code})`;

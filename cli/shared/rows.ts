@@ -1,6 +1,6 @@
-import { parse as parseCsv } from 'csv-parse/sync';
 import { normaliseContact } from '../../lib/contact.js';
 import { type NormalisedMessage, NormalisedMessageSchema, REASONS, type Reason } from '../../lib/types.js';
+import { DELIMITER_NAMES, type Delimiter, detectDelimiter, parseCsv } from './csv.js';
 
 /**
  * Reading a backfill file (CSV with a header row, or NDJSON) into normalised queue messages, with every
@@ -33,6 +33,15 @@ export interface ReadRowsResult {
   duplicates: DuplicateRow[];
   /** CSV columns that are not message fields: ignored, and said so. */
   ignoredColumns: string[];
+  /** The CSV delimiter used (detected from the header unless given); undefined for NDJSON. */
+  delimiter?: Delimiter;
+}
+
+export interface CsvOptions {
+  /** Header of the column that holds the contact, when it is not called "contact" (e.g. "Email Address"). */
+  column?: string | undefined;
+  /** Default: detected from the header line. */
+  delimiter?: Delimiter | undefined;
 }
 
 export interface RowDefaults {
@@ -46,19 +55,20 @@ export class UnreadableFileError extends Error {}
 const FIELDS = ['contact', 'reason', 'description', 'source', 'eventId', 'occurredAt'] as const;
 type Field = (typeof FIELDS)[number];
 // Header names are matched without case and punctuation, so `event_id`, `EventId` and `event-id` all work.
-const FIELD_BY_KEY = new Map<string, Field>(FIELDS.map((f) => [f.toLowerCase(), f]));
+const FIELD_BY_KEY = new Map<string, Field>(FIELDS.map((f) => [headerKey(f), f]));
 
 export function detectFormat(fileName: string, text: string): RowFormat | undefined {
   if (/\.csv$/iu.test(fileName)) return 'csv';
   if (/\.(ndjson|jsonl)$/iu.test(fileName)) return 'ndjson';
   const first = /\S/u.exec(text)?.[0];
   if (first === '{') return 'ndjson';
-  if (first !== undefined && /^\s*[^\n]*contact/iu.test(text)) return 'csv';
+  // A header line with a delimiter or a contact column: CSV (a single-column file has no delimiter).
+  if (first !== undefined && /^\s*[^\n]*(?:contact|[,;\t])/iu.test(text)) return 'csv';
   return undefined;
 }
 
-export function readRows(text: string, format: RowFormat, defaults: RowDefaults = {}): ReadRowsResult {
-  const raw = format === 'csv' ? csvRecords(text) : ndjsonRecords(text);
+export function readRows(text: string, format: RowFormat, defaults: RowDefaults = {}, csv: CsvOptions = {}): ReadRowsResult {
+  const raw = format === 'csv' ? csvRecords(text, csv) : ndjsonRecords(text);
   const valid: ValidRow[] = [];
   const invalid: InvalidRow[] = [...raw.invalid];
   const duplicates: DuplicateRow[] = [];
@@ -78,68 +88,86 @@ export function readRows(text: string, format: RowFormat, defaults: RowDefaults 
     valid.push({ line, message: checked.message });
   }
   invalid.sort((a, b) => a.line - b.line);
-  return { rows: raw.records.length + raw.invalid.length, valid, invalid, duplicates, ignoredColumns: raw.ignoredColumns };
+  return {
+    rows: raw.records.length + raw.invalid.length,
+    valid,
+    invalid,
+    duplicates,
+    ignoredColumns: raw.ignoredColumns,
+    ...(raw.delimiter ? { delimiter: raw.delimiter } : {}),
+  };
 }
 
 interface RawRecords {
   records: { line: number; record: Record<string, unknown> }[];
   invalid: InvalidRow[];
   ignoredColumns: string[];
+  delimiter?: Delimiter;
 }
 
-function csvRecords(text: string): RawRecords {
-  const invalid: InvalidRow[] = [];
-  const parsed = parseCsv(text, {
-    bom: true,
-    trim: true,
-    info: true,
-    relax_column_count: true,
-    // A stray quote inside an unquoted field would otherwise swallow the rest of the file as one field.
-    relax_quotes: true,
-    skip_empty_lines: true,
-    skip_records_with_empty_values: true,
-    skip_records_with_error: true,
-    on_skip: (error) => {
-      const line = (error as { lines?: number } | undefined)?.lines ?? 0;
-      invalid.push({ line, reason: `not readable as CSV: ${error?.message ?? 'parse error'}` });
-      return undefined;
-    },
-  }) as unknown as { record: string[]; info: { lines: number } }[];
-  if (parsed.length === 0) throw new UnreadableFileError('the file is empty: expected a header row with a "contact" column');
-  const [header, ...rows] = parsed;
-  const columns = header!.record.map((name) => FIELD_BY_KEY.get(name.toLowerCase().replace(/[^a-z0-9]/gu, '')));
+function csvRecords(text: string, options: CsvOptions): RawRecords {
+  const parsed = parseCsv(text, options.delimiter ?? detectDelimiter(text));
+  const invalid: InvalidRow[] = parsed.errors.map((e) => ({ line: e.line, reason: `not readable as CSV: ${e.reason}` }));
+  const [header, ...rows] = parsed.records;
+  if (header === undefined) throw new UnreadableFileError('the file is empty: expected a header row with a "contact" column');
+  const headerNames = header.fields;
+  const columns: (Field | undefined)[] = headerNames.map((name) => FIELD_BY_KEY.get(headerKey(name)));
+  if (options.column !== undefined) {
+    const wanted = headerKey(options.column);
+    const index = headerNames.findIndex((name) => headerKey(name) === wanted);
+    if (index < 0) {
+      throw new UnreadableFileError(`the header row (line ${header.line}) has no column "${options.column}" (found: ${listNames(headerNames)})`);
+    }
+    // The named column is the contact; a column literally called "contact" then is not.
+    columns.forEach((field, i) => {
+      if (field === 'contact') columns[i] = undefined;
+    });
+    columns[index] = 'contact';
+  }
   if (!columns.includes('contact')) {
-    const found = header!.record.filter((n) => n !== '').join(', ') || 'nothing';
+    const guess = headerNames.find((n) => CONTACT_LIKE.test(n.trim()));
+    const delimiterNote = parsed.delimiter === ',' ? '' : `, read as ${DELIMITER_NAMES[parsed.delimiter]}-separated`;
     throw new UnreadableFileError(
-      `the header row (line ${startLine(header!)}) has no "contact" column (found: ${found}); name the column that holds the email address or phone number "contact"`,
+      `the header row (line ${header.line}) has no "contact" column (found: ${listNames(headerNames)}${delimiterNote}); ` +
+        (guess !== undefined ? `pass --column "${guess}" to read the contacts from that column` : 'pass --column NAME to name the column that holds the email address or phone number'),
     );
   }
-  const ignoredColumns = header!.record.filter((_, i) => columns[i] === undefined && header!.record[i] !== '');
+  const ignoredColumns = headerNames.filter((name, i) => columns[i] === undefined && name !== '');
   const records: RawRecords['records'] = [];
   for (const row of rows) {
-    const line = startLine(row);
-    if (row.record.length > columns.length) {
+    if (row.fields.length > columns.length) {
       invalid.push({
-        line,
-        reason: `has ${row.record.length} fields but the header has ${columns.length} (quote values that contain commas)`,
+        line: row.line,
+        reason: `has ${row.fields.length} fields but the header has ${columns.length} (quote values that contain a ${DELIMITER_NAMES[parsed.delimiter]})`,
       });
       continue;
     }
     const record: Record<string, unknown> = {};
-    row.record.forEach((value, i) => {
+    row.fields.forEach((value, i) => {
       const field = columns[i];
       if (field !== undefined && value !== '') record[field] = value;
     });
-    records.push({ line, record });
+    records.push({ line: row.line, record });
   }
-  return { records, invalid, ignoredColumns };
+  return { records, invalid, ignoredColumns, delimiter: parsed.delimiter };
 }
 
-/** csv-parse reports the line a record ends on; a quoted field may span lines, so count back. */
-function startLine(row: { record: string[]; info: { lines: number } }): number {
-  const newlines = row.record.reduce((n, field) => n + (field.match(/\n/gu)?.length ?? 0), 0);
-  return row.info.lines - newlines;
+// Header names are compared without case and punctuation: `Event_Id`, `event-id` and `eventId` match.
+function headerKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/gu, '');
 }
+
+function listNames(names: string[]): string {
+  return (
+    names
+      .filter((n) => n !== '')
+      .map((n) => `"${n}"`)
+      .join(', ') || 'nothing'
+  );
+}
+
+// Headers that likely hold the contact, to suggest --column.
+const CONTACT_LIKE = /^(e-?mail|e-?mail[ _-]?address|mail|phone|phone[ _-]?number|mobile|msisdn|recipient|to)$/iu;
 
 function ndjsonRecords(text: string): RawRecords {
   const records: RawRecords['records'] = [];

@@ -7,6 +7,7 @@ import { createHoodClient } from '../hood/client.js';
 import { resolveToken } from '../hood/token.js';
 import { Pacer } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
+import { createDryRunHood } from './dry-run.js';
 import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
 import { RecentContacts } from './recent.js';
 
@@ -23,8 +24,11 @@ export interface Consumer {
 
 export interface ConsumerOptions {
   logger?: Log & { appendKeys?: (keys: Record<string, unknown>) => void; resetKeys?: () => void };
-  /** Receives per-invocation outcome counts; default: Powertools Metrics (EMF, namespace HoodBlocker). */
-  publishCounts?: (counts: Partial<Record<Outcome, number>>) => void;
+  /**
+   * Receives per-invocation outcome counts (plus `dry_run_blocked` in shadow mode); default: Powertools
+   * Metrics (EMF, namespace HoodBlocker).
+   */
+  publishCounts?: (counts: Partial<Record<Outcome | 'dry_run_blocked', number>>) => void;
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
@@ -46,12 +50,26 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: config.hood.consumerMaxConcurrency, clock: options.clock });
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
 
-  const connect = async () =>
-    options.hood ??
-    createHoodClient({ apiUrl: config.hood.apiUrl, token: await resolveToken(config.hood.token), requestTimeoutMs: config.hood.requestTimeoutMs });
+  // Shadow mode replaces every Hood creator, an injected one included: nothing may reach Hood. The token is
+  // still resolved, so a missing SSM parameter shows during the shadow week, not on the day it ends.
+  const dryRun = config.hood.dryRun ? createDryRunHood(logger) : undefined;
+  if (dryRun) {
+    logger.warn('Shadow mode (HOOD_DRY_RUN=true): decisions, pacing, ledger, logs and metrics run; nothing is sent to Hood', { dryRun: true });
+  }
+  const connect = async () => {
+    if (dryRun) {
+      await resolveToken(config.hood.token);
+      return dryRun;
+    }
+    return (
+      options.hood ??
+      createHoodClient({ apiUrl: config.hood.apiUrl, token: await resolveToken(config.hood.token), requestTimeoutMs: config.hood.requestTimeoutMs })
+    );
+  };
   let hood = await connect();
   // A token kept in SSM can be rotated without a deploy: after a 401/403, read it again before the
-  // next batch (research/ocamba-hood.md §2: a rolled key is deactivated at once).
+  // next batch (a rolled key is deactivated at once:
+  // https://docs.ocamba.com/api/core/v2.0/create-personal-api-keys-by_id-roll).
   let reconnect = false;
 
   return {
@@ -67,7 +85,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           logger.error('Could not re-read the Hood token from SSM', { error: error instanceof Error ? error.message : String(error) });
         }
       }
-      const counts: Partial<Record<Outcome, number>> = {};
+      const counts: Partial<Record<Outcome | 'dry_run_blocked', number>> = {};
       logger.appendKeys?.({ awsRequestId: context?.awsRequestId });
       // Lambda always passes a context; a bare invocation (a test, a script) gets a 60 s budget.
       const startedAt = Date.now();
@@ -92,6 +110,14 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           },
         });
       } finally {
+        // A would-be block is counted as such, never as `blocked` (that metric means Hood's 201).
+        const wouldBlock = dryRun?.takeCount() ?? 0;
+        if (wouldBlock > 0) {
+          counts.dry_run_blocked = wouldBlock;
+          const real = Math.max(0, (counts.blocked ?? 0) - wouldBlock);
+          if (real > 0) counts.blocked = real;
+          else delete counts.blocked;
+        }
         publishCounts(counts);
       }
     },
@@ -118,7 +144,7 @@ export function powertoolsLog(logger: Logger): Log & { appendKeys: (keys: Record
 }
 
 /** One EMF document per invocation with a count per outcome (zeros omitted). */
-export function emfPublisher(): (counts: Partial<Record<Outcome, number>>) => void {
+export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_blocked', number>>) => void {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   return (counts) => {
     let any = false;

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -26,7 +26,8 @@ export interface LocalState {
   };
   /** `http://127.0.0.1:<port>/webhooks`; append `/<provider>`. */
   webhookUrl: string;
-  genericWebhookToken: string;
+  /** Only when `start` generated it: a token the user supplied is never written or printed. */
+  genericWebhookToken?: string;
   hood: {
     /** True when the consumer calls the built-in sandbox; false when it calls the real Hood. */
     sandbox: boolean;
@@ -34,6 +35,8 @@ export interface LocalState {
     /** Only for the sandbox: the real Hood token is never written to disk. */
     token?: string;
     listUrl?: string;
+    /** HOOD_DRY_RUN: shadow mode, nothing is sent to Hood (shown by `check --local`). */
+    dryRun?: boolean;
   };
   logFile: string;
 }
@@ -120,5 +123,84 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const LOCK_FILE = 'local.lock';
+
+export type StartLock = { ok: true; release(): void } | { ok: false; pid: number; port: number | undefined; message: string };
+
+/**
+ * One `start` per state directory. Taken before anything else is touched (state file, log), so that a
+ * second `npm start` in the same directory cannot overwrite the first one's `local.json` (which the
+ * `--local` commands read) or its log. The lock file is created exclusively (`wx`): of two starts at the
+ * same moment exactly one wins. A lock left by a process that died is taken over.
+ */
+export function acquireStartLock(stateDir: string, pid: number = process.pid): StartLock {
+  ensureStateDir(stateDir);
+  const path = resolve(join(stateDir, LOCK_FILE));
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    // A running pipeline started before this lock existed still announces itself through local.json.
+    const running = readLocalState(stateDir);
+    if (running.ok && running.state.pid !== pid) return held(stateDir, running.state.pid);
+    try {
+      writeFileSync(path, `${JSON.stringify({ pid })}\n`, { flag: 'wx', mode: 0o600 });
+      return {
+        ok: true,
+        release: () => {
+          if (lockHolder(path) === pid) rmSync(path, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = lockHolder(path);
+    if (holder !== undefined && isAlive(holder)) return held(stateDir, holder);
+    // Stale: its process is gone (killed, crashed). Take it over once; a racing start may win instead.
+    rmSync(path, { force: true });
+  }
+  const holder = lockHolder(path) ?? 0;
+  return held(stateDir, holder);
+}
+
+function lockHolder(path: string): number | undefined {
+  try {
+    const pid = (JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function held(stateDir: string, pid: number): StartLock {
+  let port: number | undefined;
+  try {
+    const state = JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8')) as Partial<LocalState>;
+    if (state.pid === pid && typeof state.webhookUrl === 'string') port = Number(new URL(state.webhookUrl).port) || undefined;
+  } catch {
+    // Still starting (no state file yet): the port is not known.
+  }
+  return {
+    ok: false,
+    pid,
+    port,
+    message:
+      `already running in ${resolve(stateDir)} (pid ${pid}, port ${port ?? 'not yet listening'}): ` +
+      `stop it first (Ctrl-C in its terminal, or kill ${pid}), or run another one with --state-dir DIR --port N`,
+  };
+}
+
+/**
+ * Keeps the previous runs' logs: `local.log` → `local.log.1` → … → `local.log.<keep>` (the oldest is
+ * dropped). Called only while holding the start lock, so a refused second start rotates nothing.
+ */
+export function rotateLog(path: string, keep = 3): void {
+  for (let i = keep - 1; i >= 0; i -= 1) {
+    const from = i === 0 ? path : `${path}.${i}`;
+    try {
+      renameSync(from, `${path}.${i + 1}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 }

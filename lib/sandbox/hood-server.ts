@@ -287,6 +287,25 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     };
   }
 
+  /** The X-RateLimit-* headers of the most constrained window, without consuming anything. */
+  function headroomHeaders(): Record<string, string> {
+    const now = clock();
+    let tightest: { count: number; used: number; windowMs: number; index: number } | undefined;
+    for (const w of windows) {
+      const index = Math.floor(now / w.windowMs);
+      const used = index === w.index ? w.used : 0;
+      const remaining = w.count - used;
+      const best = tightest === undefined ? Infinity : tightest.count - tightest.used;
+      if (remaining < best || (remaining === best && w.windowMs > tightest!.windowMs)) tightest = { count: w.count, used, windowMs: w.windowMs, index };
+    }
+    const t = tightest!;
+    return {
+      'x-ratelimit-limit': String(t.count),
+      'x-ratelimit-remaining': String(Math.max(0, t.count - t.used)),
+      'x-ratelimit-reset': String(Math.max(0, Math.ceil(((t.index + 1) * t.windowMs - now) / 1000))),
+    };
+  }
+
   function latencyNow(): number {
     const ms = typeof latency === 'function' ? latency() : latency;
     return Number.isFinite(ms) && ms > 0 ? ms : 0;
@@ -302,7 +321,9 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     if (kind === 'validate') {
       req.resume();
       await delay(latencyNow());
-      if (authorised(req)) send(res, 204, undefined);
+      // Sandbox choice: the answer reports the account's headroom without spending any of it (§3.2: non-429
+      // answers carry X-RateLimit-*; whether Core's validate counts against Hood's budget is unknown).
+      if (authorised(req)) send(res, 204, undefined, headroomHeaders());
       else error(res, 401, 'Unauthorized.', 'Unauthorized.');
       return;
     }

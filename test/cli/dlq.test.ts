@@ -278,3 +278,45 @@ describe('hood-blocker dlq redrive against AWS', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'move_task', taskHandle: 'task-handle-1', approximateToMove: 6 });
   });
 });
+
+describe('hood-blocker dlq purge', () => {
+  it('deletes every dead letter with --yes and reports how many by reason', async () => {
+    // Act
+    const result = await runCli(['dlq', 'purge', ...local(), '--yes', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ found: 6, deleted: 6, byReason: { invalid_contact: 3, hood_rejected: 2, redrive_policy: 1 } });
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('deletes only the reason given with --reason and hands the others back', async () => {
+    // Act
+    await runCli(['dlq', 'purge', ...local(), '--yes', '--reason', 'invalid_contact']);
+
+    // Assess
+    const left = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(left.map((m) => attribute(m, 'reason') ?? 'none').sort()).toEqual(['hood_rejected', 'hood_rejected', 'none']);
+  });
+
+  it('asks first and deletes after "yes" on stdin', async () => {
+    // Act
+    const result = await runCli(['dlq', 'purge', ...local()], {}, 'yes\n');
+
+    // Assess
+    expect(result.stderr).toMatch(/About to delete 6 dead letters .*\n(.*\n)*.*Type "yes" to delete them/u);
+    expect(result.code).toBe(0);
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
+  });
+
+  it('deletes nothing and exits 1 when the answer is not "yes" or stdin ends without one', async () => {
+    // Act
+    const no = await runCli(['dlq', 'purge', ...local()], {}, 'y\n');
+    const none = await runCli(['dlq', 'purge', ...local(), '--json'], {}, '');
+
+    // Assess
+    expect([no.code, none.code]).toEqual([1, 1]);
+    expect(JSON.parse(none.stdout)).toMatchObject({ cancelled: true, deleted: 0 });
+    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toMatchObject({ visible: 6 });
+  });
+});

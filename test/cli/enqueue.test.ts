@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { sendMessages } from '../../lib/queue/sqs.js';
 import { queueDepth, receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';
 
@@ -177,7 +178,47 @@ describe('hood-blocker enqueue (CSV)', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('no "contact" column (found: email, name)');
+    expect(result.stderr).toContain('no "contact" column (found: "email", "name"); pass --column "email"');
+  });
+
+  it('queues every row after a malformed line and reports that line by its number', async () => {
+    // Prepare
+    const csv = file('backfill.csv', 'contact,reason\na@example.com,unsubscribe\n"bad" x,unsubscribe\nb@example.com,unsubscribe\nc@example.com,manual\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local(), '--json']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as { invalid: { line: number }[] }).invalid.map((r) => r.line)).toEqual([3]);
+    expect((await queuedBodies()).map((b) => b.contact).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+  });
+
+  it('reads the contacts from --column and a semicolon-separated export with a byte-order mark', async () => {
+    // Prepare
+    const csv = file('export.csv', '\uFEFFEmailAddress;Name\r\njane@example.com;Jane\r\nbob@example.com;Bob\r\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local(), '--column', 'EmailAddress']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('read as semicolon-separated');
+    expect((await queuedBodies()).map((b) => b.contact).sort()).toEqual(['bob@example.com', 'jane@example.com']);
+  });
+
+  it('counts the backlog already on the queue in the time to block', async () => {
+    // Prepare: 150 waiting, 150 more from the file, at 150/min: two minutes in all.
+    const waiting = Array.from({ length: 150 }, (_, i) => ({ body: JSON.stringify({ contact: `w${i}@example.com` }) }));
+    await sendMessages(sqs, queues.blockQueueUrl, waiting);
+    const csv = file('more.csv', `contact\n${Array.from({ length: 150 }, (_, i) => `n${i}@example.com`).join('\n')}\n`);
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local(), '--json'], { HOOD_RATE_LIMITS: '150/1m' });
+
+    // Assess
+    const summary = JSON.parse(result.stdout) as { backlog: number; queued: number; etaMinutes: number };
+    expect(summary).toMatchObject({ backlog: 150, queued: 150, etaMinutes: 2 });
   });
 });
 

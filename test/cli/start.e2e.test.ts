@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { runCli, tempDir } from './helpers.js';
 
 // `hood-blocker start` as a user runs it: the built CLI in a child process, on free ports, in its own
 // working directory (so .hood-blocker/ lands there), driven over HTTP and stopped with signals.
@@ -46,8 +46,8 @@ beforeAll(() => {
 });
 
 /** Spawns the CLI with a clean environment: no inherited HOOD_API_TOKEN may switch it to the real Hood. */
-function spawnCli(args: string[], env: Record<string, string> = {}): Running {
-  const dir = tempDir('hood-blocker-start-');
+function spawnCli(args: string[], env: Record<string, string> = {}, inDir?: ReturnType<typeof tempDir>): Running {
+  const dir = inDir ?? tempDir('hood-blocker-start-');
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: dir.path,
     env: { PATH: process.env.PATH ?? '', HOME: dir.path, ...env },
@@ -71,8 +71,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-async function startPipeline(env: Record<string, string> = {}): Promise<Running & { ready: Ready }> {
-  const running = spawnCli(['start', '--port', '0', '--json'], env);
+async function startPipeline(env: Record<string, string> = {}, inDir?: ReturnType<typeof tempDir>): Promise<Running & { ready: Ready }> {
+  const running = spawnCli(['start', '--port', '0', '--json'], env, inDir);
   const ready = await waitFor('the ready line', () => {
     if (running.child.exitCode !== null) throw new Error(`start exited with ${running.child.exitCode}: ${running.stderr()}`);
     const line = running.lines.find((l) => l.includes('"event":"ready"'));
@@ -256,8 +256,9 @@ describe('hood-blocker start: a second Ctrl-C', () => {
       running.child.kill('SIGINT');
       const code = await running.exit;
 
-      // Assess
+      // Assess: and it leaves neither a state file nor a lock that would name a dead pid.
       expect(code).toBe(130);
+      expect(['local.json', 'local.lock'].filter((f) => existsSync(join(running.dir.path, '.hood-blocker', f)))).toEqual([]);
     } finally {
       await stop(running);
     }
@@ -284,6 +285,37 @@ describe('hood-blocker start: startup', () => {
     }
   });
 
+  it('never prints, nor writes to its state file, a GENERIC_WEBHOOK_TOKEN the user supplied', async () => {
+    // Prepare
+    const secret = `user-chosen-${randomBytes(12).toString('hex')}`;
+    const running = spawnCli(['start', '--port', '0'], { GENERIC_WEBHOOK_TOKEN: secret });
+    try {
+      // Act
+      const curl = await waitFor('the curl example', () => running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')));
+
+      // Assess
+      expect(curl).toContain('Bearer $GENERIC_WEBHOOK_TOKEN');
+      expect(running.lines.join('\n')).not.toContain(secret);
+      expect(readFileSync(join(running.dir.path, '.hood-blocker', 'local.json'), 'utf8')).not.toContain(secret);
+    } finally {
+      await stop(running);
+    }
+  });
+
+  it('in shadow mode, says so to check --local', async () => {
+    // Prepare
+    const running = await startPipeline({ HOOD_DRY_RUN: 'true' });
+    try {
+      // Act
+      const result = await runCli(['check', '--local', '--state-dir', join(running.dir.path, '.hood-blocker')]);
+
+      // Assess
+      expect(result.stdout).toMatch(/^warn +mode +SHADOW MODE \(HOOD_DRY_RUN=true, the local pipeline\)/mu);
+    } finally {
+      await stop(running);
+    }
+  });
+
   it('refuses a port that is in use with one clear line and exit code 1', async () => {
     // Prepare
     const blocker: Server = createServer();
@@ -300,6 +332,49 @@ describe('hood-blocker start: startup', () => {
     } finally {
       blocker.close();
       await stop(running);
+    }
+  });
+});
+
+describe('hood-blocker start: twice in one directory', () => {
+  it('refuses the second one with the pid and port of the first, leaving its state file and log alone', async () => {
+    // Prepare
+    const first = await startPipeline();
+    try {
+      const stateBefore = readFileSync(first.ready.stateFile, 'utf8');
+      const port = new URL(first.ready.webhookUrl).port;
+
+      // Act
+      const second = spawnCli(['start', '--port', '0'], {}, first.dir);
+      const code = await second.exit;
+
+      // Assess
+      expect(code).toBe(1);
+      expect(second.stderr().trim()).toMatch(new RegExp(`already running in .* \\(pid ${first.child.pid}, port ${port}\\)`, 'u'));
+      expect(readFileSync(first.ready.stateFile, 'utf8')).toBe(stateBefore);
+      expect(logEntries(first.ready).some((e) => e.message === 'Local pipeline ready')).toBe(true);
+    } finally {
+      await stop(first);
+    }
+  });
+
+  it('keeps the previous run\'s log as local.log.1', async () => {
+    // Prepare
+    const dir = tempDir('hood-blocker-start-');
+    const first = await startPipeline({}, dir);
+    first.child.kill('SIGTERM');
+    await first.exit;
+
+    // Act
+    const second = await startPipeline({}, dir);
+    try {
+      // Assess
+      const previous = readFileSync(join(dir.path, '.hood-blocker', 'local.log.1'), 'utf8');
+      expect(previous).toContain('Local pipeline ready');
+      expect(previous).toContain('"message":"Stopped"');
+      expect(readFileSync(second.ready.logFile, 'utf8')).not.toContain('"message":"Stopped"');
+    } finally {
+      await stop(second);
     }
   });
 });

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 
 // Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
 // template and the function zips it produces. Deploy-time behaviour is AWS's; what we own is what we ask for.
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OSLS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-const BUNDLES = ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs'];
 const SES_TOPICS = ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws:sns:us-east-1:123456789012:ses-complaints'];
 const SSM_ARN_PREFIX = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
 const WEBHOOK_SECRETS = [
@@ -24,7 +19,21 @@ const WEBHOOK_SECRETS = [
   'VONAGE_SIGNATURE_SECRET',
   'WEBHOOK_BASIC_AUTH',
   'GENERIC_WEBHOOK_TOKEN',
+  'POSTMARK_WEBHOOK_BASIC_AUTH',
+  'BREVO_WEBHOOK_BASIC_AUTH',
+  'SPARKPOST_WEBHOOK_BASIC_AUTH',
 ];
+const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:pager';
+const require = createRequire(import.meta.url);
+const { ALARMS: DASHBOARD_ALARMS } = require('../../infra/dashboard.cjs') as { ALARMS: string[] };
+const { ledgerDeletionProtection } = require('../../infra/params.cjs') as {
+  ledgerDeletionProtection: (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<boolean>;
+};
+/** serverless.yml itself, parsed as osls parses it (CloudFormation tags kept as objects). */
+const serverlessYml = (): { params: { default: Record<string, unknown> } } => {
+  const parse = require('osls/lib/utils/fs/parse.js') as (file: string, contents: Buffer) => any;
+  return parse('serverless.yml', readFileSync(join(ROOT, 'serverless.yml')));
+};
 
 interface Resource {
   Type: string;
@@ -49,31 +58,12 @@ let workDir: string;
 let packageDir: string;
 let template: Template;
 let withTopics: Template;
+/** stage prod, shadow mode, reserved webhook concurrency, an external alarm topic, tuned throttling/latency. */
+let prod: Template;
+/** stage prod with the deletion-protection override. */
+let prodUnprotected: Template;
 
-/**
- * `osls package --package <name>/package` from a copy of the service (serverless.yml, infra/, the built
- * dist/, package.json) in `<workDir>/<name>`: osls wipes `<service>/.serverless` while packaging, so
- * packaging in place would delete the repo's own `.serverless/` and two packagings would race.
- * Returns the generated update-stack template.
- */
-async function oslsPackage(name: string, params: string[] = []): Promise<Template> {
-  const service = join(workDir, name);
-  mkdirSync(service);
-  for (const entry of ['serverless.yml', 'package.json', 'infra', 'dist']) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
-  // No credentials, no profile, no config file: packaging must not need AWS.
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  env.AWS_SHARED_CREDENTIALS_FILE = join(workDir, 'no-credentials');
-  env.AWS_CONFIG_FILE = join(workDir, 'no-config');
-  const dir = join(service, 'package');
-  const args = [OSLS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)];
-  try {
-    await run(process.execPath, args, { cwd: service, env, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`osls package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
-  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-}
+const oslsPackage = (name: string, params: string[] = [], stage = 'ci') => packageService<Template>(workDir, name, params, stage);
 
 /** File names in a zip, from its central directory (no dependency needed for that). */
 function zipEntries(file: string): string[] {
@@ -103,8 +93,9 @@ const consumer = () => template.Resources.BlockContactsLambdaFunction!;
 const webhook = () => template.Resources.WebhookLambdaFunction!;
 const consumerEnv = () => consumer().Properties.Environment.Variables as Record<string, unknown>;
 const webhookEnv = () => webhook().Properties.Environment.Variables as Record<string, unknown>;
-const mapping = () => {
-  const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+/** The event source mapping of the consumer on `queue` (BlockQueue: live; BulkQueue: imports). */
+const mapping = (queue = 'BlockQueue') => {
+  const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === queue);
   expect(mappings).toHaveLength(1);
   return mappings[0]![1];
 };
@@ -118,19 +109,21 @@ const roleStatements = (fn: Resource): Statement[] => {
 const ssmStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('ssm:')));
 
 beforeAll(async () => {
-  // The zips must hold the real bundles; build only when they are missing (CI builds before testing).
-  if (!BUNDLES.every((b) => existsSync(join(ROOT, b)))) {
-    await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
-  }
-  const missing = BUNDLES.filter((b) => !existsSync(join(ROOT, b)));
-  if (missing.length > 0) throw new Error(`cannot package: ${missing.join(', ')} not built (handler source missing?)`);
+  // The zips must hold the real bundles.
+  await ensureBundles();
   workDir = mkdtempSync(join(tmpdir(), 'hood-blocker-infra-'));
   packageDir = join(workDir, 'default', 'package');
-  [template, withTopics] = await Promise.all([
+  [template, withTopics, prod, prodUnprotected] = await Promise.all([
     oslsPackage('default'),
     oslsPackage('ses-topics', [`sesNotificationTopicArns=${SES_TOPICS.join(',')}`]),
+    oslsPackage(
+      'prod',
+      ['hoodDryRun=true', 'webhookReservedConcurrency=20', `alarmTopicArn=${ALARM_TOPIC}`, 'webhookThrottleRate=7', 'webhookThrottleBurst=9', 'optOutLatencyAlarmSeconds=600'],
+      'prod',
+    ),
+    oslsPackage('prod-unprotected', ['ledgerDeletionProtection=false'], 'prod'),
   ]);
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -337,16 +330,29 @@ describe('serverless.yml: alarms', () => {
     expect(dimensions).toEqual([{ Name: 'service', Value: service }]);
   });
 
-  it('sends every alarm to AlarmTopic', () => {
+  it('sends every alarm, and its recovery, to AlarmTopic and the optional alarmTopicArn', () => {
     // Prepare
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
 
     // Act
-    const actions = alarms.map(([, a]) => a.Properties.AlarmActions as unknown[]);
+    const actions = alarms.flatMap(([, a]) => [a.Properties.AlarmActions as unknown[], a.Properties.OKActions as unknown[]]);
 
     // Assess
-    expect(alarms.length).toBeGreaterThanOrEqual(4);
-    for (const a of actions) expect(a).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(alarms.length).toBeGreaterThanOrEqual(11);
+    for (const a of actions) expect(a).toEqual([{ Ref: 'AlarmTopic' }, { 'Fn::If': ['HasAlarmTopicArn', '', { Ref: 'AWS::NoValue' }] }]);
+    expect(template.Conditions?.HasAlarmTopicArn).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('notifies the external topic given as alarmTopicArn from every alarm', () => {
+    // Prepare
+    const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
+
+    // Act
+    const external = alarms.map(([, a]) => (a.Properties.AlarmActions as any[])[1]);
+
+    // Assess
+    for (const e of external) expect(e).toEqual({ 'Fn::If': ['HasAlarmTopicArn', ALARM_TOPIC, { Ref: 'AWS::NoValue' }] });
+    expect(prod.Conditions?.HasAlarmTopicArn).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [ALARM_TOPIC, ''] }] });
   });
 });
 
@@ -512,5 +518,513 @@ describe('serverless.yml: outputs', () => {
       WebhookBaseUrl: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] }, '/webhooks']] },
       AlarmTopicArn: { Ref: 'AlarmTopic' },
     });
+  });
+});
+
+describe('serverless.yml: monitoring for every place an opt-out can be lost', () => {
+  it.each([
+    ['BlockContactsThrottlesAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'BlockContactsLambdaFunction' } }] }],
+    ['WebhookErrorsAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }] }],
+    ['HttpApi5xxAlarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }] }],
+    ['BulkDeadLetterQueueNotEmptyAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['BulkDeadLetterQueue', 'QueueName'] } }] }],
+  ])('alarms on the first event of %s', (logicalId, expected) => {
+    // Prepare
+    const alarm = template.Resources[logicalId];
+
+    // Act
+    const properties = alarm?.Properties;
+
+    // Assess
+    expect(alarm?.Type).toBe('AWS::CloudWatch::Alarm');
+    expect(properties).toMatchObject({ ...expected, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+  });
+
+  it('sums webhook_failed over every provider with a Metrics Insights query', () => {
+    // Prepare
+    const properties = template.Resources.WebhookFailedAlarm!.Properties;
+
+    // Act
+    const [query] = properties.Metrics as { Expression: string; ReturnData: boolean }[];
+
+    // Assess
+    expect(properties.MetricName).toBeUndefined();
+    expect(query!.Expression).toBe(`SELECT SUM(webhook_failed) FROM SCHEMA("HoodBlocker", provider, service) WHERE service = '${consumerEnv().POWERTOOLS_SERVICE_NAME}'`);
+    expect(query!.ReturnData).toBe(true);
+    expect(properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it.each([
+    ['default', () => template, 3600],
+    ['optOutLatencyAlarmSeconds=600', () => prod, 600],
+  ])('alarms on optout_latency_ms above the latency param in milliseconds (%s)', (_, t, seconds) => {
+    // Prepare
+    const alarm = t().Resources.OptOutLatencyAlarm!.Properties;
+
+    // Act
+    const threshold = alarm.Threshold as number;
+
+    // Assess
+    expect(alarm).toMatchObject({ Namespace: 'HoodBlocker', MetricName: 'optout_latency_ms', Dimensions: [{ Name: 'service', Value: 'hood-blocker' }], Statistic: 'Maximum' });
+    expect(threshold).toBe(seconds * 1000);
+  });
+
+  it('keeps the bulk queue out of the live backlog-age alarm', () => {
+    // Prepare
+    const ageAlarms = ofType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+
+    // Act
+    const byQueue = Object.fromEntries(ageAlarms.map(([, a]) => [a.Properties.Dimensions[0].Value['Fn::GetAtt'][0], a.Properties.Threshold]));
+
+    // Assess: the bulk queue's only age alarm fires close to its 14-day retention, not after an hour.
+    expect(byQueue).toEqual({ BlockQueue: 3600, BulkQueue: 10 * 24 * 3600 });
+    expect(byQueue.BulkQueue).toBeLessThan(template.Resources.BulkQueue!.Properties.MessageRetentionPeriod);
+  });
+});
+
+describe('serverless.yml: dashboard', () => {
+  const dashboard = (t: Template = template) => {
+    const [body, variables] = t.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub'] as [string, Record<string, unknown>];
+    return { widgets: (JSON.parse(body) as { widgets: { type: string; properties: Record<string, any> }[] }).widgets, variables, body };
+  };
+  const metricsOf = (widgets: ReturnType<typeof dashboard>['widgets']) => widgets.filter((w) => w.type === 'metric').flatMap((w) => w.properties.metrics as unknown[][]);
+
+  it('is one CloudWatch dashboard named after the stack', () => {
+    // Prepare
+    const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard');
+
+    // Act
+    const names = dashboards.map(([, d]) => d.Properties.DashboardName);
+
+    // Assess
+    expect(names).toEqual(['hood-blocker-ci']);
+  });
+
+  it.each(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage'])('plots %s for the live and the bulk queue', (metric) => {
+    // Prepare
+    const { widgets } = dashboard();
+
+    // Act
+    const queues = metricsOf(widgets).filter((m) => m[0] === 'AWS/SQS' && m[1] === metric).map((m) => m[3]);
+
+    // Assess
+    expect(queues).toEqual(expect.arrayContaining(['${BlockQueue.QueueName}', '${BulkQueue.QueueName}']));
+  });
+
+  it.each(['blocked', 'ignored', 'dead_lettered', 'rate_limited', 'dry_run_blocked', 'optout_latency_ms'])('plots the consumer metric %s per minute', (metric) => {
+    // Prepare
+    const { widgets } = dashboard();
+
+    // Act
+    const series = metricsOf(widgets).filter((m) => m[0] === 'HoodBlocker' && m[1] === metric);
+    const periods = widgets.filter((w) => w.type === 'metric' && (w.properties.metrics as unknown[][]).some((m) => m[1] === metric)).map((w) => w.properties.period);
+
+    // Assess
+    expect(series.length).toBeGreaterThan(0);
+    for (const s of series) expect(s.slice(2, 4)).toEqual(['service', consumerEnv().POWERTOOLS_SERVICE_NAME]);
+    expect(new Set(periods)).toEqual(new Set([60]));
+  });
+
+  it('plots webhook answers per provider with a search over the provider dimension', () => {
+    // Prepare
+    const { widgets } = dashboard();
+
+    // Act
+    const expressions = metricsOf(widgets).flatMap((m) => m.filter((e): e is { expression: string } => typeof e === 'object' && e !== null && 'expression' in e).map((e) => e.expression));
+
+    // Assess
+    expect(expressions.some((e) => e.includes('{HoodBlocker,provider,service}') && e.includes('"webhook_requests"'))).toBe(true);
+    expect(expressions.some((e) => e.includes('"webhook_failed"') && e.includes('"webhook_unauthorized"'))).toBe(true);
+  });
+
+  it('shows the state of every alarm in the stack', () => {
+    // Prepare
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id).sort();
+
+    // Act
+    const shown = dashboard().widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms as string[]);
+
+    // Assess
+    expect([...DASHBOARD_ALARMS].sort()).toEqual(alarms);
+    expect(shown).toEqual(DASHBOARD_ALARMS.map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`));
+  });
+
+  it('only substitutes names of resources in the stack', () => {
+    // Prepare
+    const { body, variables } = dashboard();
+
+    // Act
+    const names = [...body.matchAll(/\$\{([^}!]+)\}/gu)].map((m) => m[1]!.split('.')[0]!);
+    const unknown = names.filter((n) => !n.startsWith('AWS::') && !(n in template.Resources) && !(n in variables));
+
+    // Assess
+    expect(names.length).toBeGreaterThan(0);
+    expect(unknown).toEqual([]);
+  });
+
+  it.each([
+    ['default', () => template, 'false'],
+    ['hoodDryRun=true', () => prod, 'true'],
+  ])('shows whether the stack is in shadow mode (%s)', (_, t, dryRun) => {
+    // Prepare
+    const { variables, widgets } = dashboard(t());
+
+    // Act
+    const condition = t().Conditions?.IsDryRun;
+    const env = (t().Resources.BlockContactsLambdaFunction!.Properties.Environment.Variables as Record<string, unknown>).HOOD_DRY_RUN;
+
+    // Assess
+    expect(widgets[0]!.properties.markdown).toContain('${ShadowMode}');
+    expect((variables.ShadowMode as any)['Fn::If'][0]).toBe('IsDryRun');
+    expect((variables.ShadowMode as any)['Fn::If'][1]).toMatch(/SHADOW MODE/u);
+    expect(condition).toEqual({ 'Fn::Equals': [dryRun, 'true'] });
+    expect(env).toBe(dryRun);
+    expect(t().Outputs.HoodDryRun!.Value).toBe(dryRun);
+  });
+});
+
+describe('serverless.yml: webhook endpoint limits', () => {
+  it('throttles the HTTP API stage by default', () => {
+    // Prepare
+    const defaults = serverlessYml().params.default;
+
+    // Act
+    const settings = template.Resources.HttpApiStage!.Properties.DefaultRouteSettings;
+
+    // Assess
+    expect(settings.ThrottlingRateLimit).toBe(defaults.webhookThrottleRate);
+    expect(settings.ThrottlingBurstLimit).toBe(defaults.webhookThrottleBurst);
+    expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThan(0);
+  });
+
+  it('takes the throttling rate and burst from the deploy params', () => {
+    // Prepare
+    const stage = prod.Resources.HttpApiStage!.Properties;
+
+    // Act
+    const { ThrottlingRateLimit, ThrottlingBurstLimit } = stage.DefaultRouteSettings;
+
+    // Assess: --param values arrive as strings; CloudFormation reads them as numbers.
+    expect([ThrottlingRateLimit, ThrottlingBurstLimit].map(Number)).toEqual([7, 9]);
+  });
+
+  it('reserves no webhook concurrency by default', () => {
+    // Prepare
+    const reserved = webhook().Properties.ReservedConcurrentExecutions;
+
+    // Act
+    const condition = template.Conditions?.HasWebhookReservedConcurrency;
+
+    // Assess
+    expect(reserved).toEqual({ 'Fn::If': ['HasWebhookReservedConcurrency', 0, { Ref: 'AWS::NoValue' }] });
+    expect(condition).toEqual({ 'Fn::Equals': ['false', 'true'] });
+  });
+
+  it('reserves webhookReservedConcurrency when the param is set', () => {
+    // Prepare
+    const reserved = prod.Resources.WebhookLambdaFunction!.Properties.ReservedConcurrentExecutions;
+
+    // Act
+    const condition = prod.Conditions?.HasWebhookReservedConcurrency;
+
+    // Assess
+    expect(reserved).toEqual({ 'Fn::If': ['HasWebhookReservedConcurrency', 20, { Ref: 'AWS::NoValue' }] });
+    expect(condition).toEqual({ 'Fn::Equals': ['true', 'true'] });
+  });
+});
+
+describe('serverless.yml: ledger table', () => {
+  const ledger = (t: Template = template) => t.Resources.LedgerTable!;
+
+  it('keys items by pk (S, HASH) and sk (S, RANGE)', () => {
+    // Prepare
+    const { AttributeDefinitions, KeySchema } = ledger().Properties;
+
+    // Act
+    const keys = { AttributeDefinitions, KeySchema };
+
+    // Assess
+    expect(keys).toEqual({
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('is on-demand, with point-in-time recovery, KMS encryption and TTL on expiresAt', () => {
+    // Prepare
+    const properties = ledger().Properties;
+
+    // Act
+    const { BillingMode, PointInTimeRecoverySpecification, SSESpecification, TimeToLiveSpecification } = properties;
+
+    // Assess
+    expect(BillingMode).toBe('PAY_PER_REQUEST');
+    expect(PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(SSESpecification).toEqual({ SSEEnabled: true });
+    expect(TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it.each([
+    ['stage ci', () => template, false],
+    ['stage prod', () => prod, true],
+    ['stage prod with ledgerDeletionProtection=false', () => prodUnprotected, false],
+  ])('sets deletion protection per stage: %s', (_, t, expected) => {
+    // Prepare
+    const properties = ledger(t()).Properties;
+
+    // Act
+    const protectedTable = properties.DeletionProtectionEnabled as boolean;
+
+    // Assess
+    expect(protectedTable).toBe(expected);
+  });
+
+  it.each([
+    ['dev', '', false],
+    ['dev-alice', '', false],
+    ['development', '', false],
+    ['test', '', false],
+    ['test42', '', false],
+    ['ci', '', false],
+    ['prod', '', true],
+    ['staging', '', true],
+    ['cicd', '', true],
+    ['my-dev', '', true],
+    ['dev', 'true', true],
+    ['prod', 'false', false],
+  ])('protects stage %j (override %j): %s', async (stage, override, expected) => {
+    // Prepare
+    const values: Record<string, string> = { 'sls:stage': stage, 'param:ledgerDeletionProtection': override };
+
+    // Act
+    const result = await ledgerDeletionProtection({ resolveVariable: async (v) => values[v] });
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it('refuses a deletion-protection override that is not true or false', async () => {
+    // Prepare
+    const values: Record<string, string> = { 'sls:stage': 'prod', 'param:ledgerDeletionProtection': 'maybe' };
+
+    // Act
+    const result = ledgerDeletionProtection({ resolveVariable: async (v) => values[v] });
+
+    // Assess
+    await expect(result).rejects.toThrow(/ledgerDeletionProtection/u);
+  });
+
+  it('gives both functions the table name and the generated hash-key secret', () => {
+    // Prepare
+    const envs = [consumerEnv(), webhookEnv()];
+
+    // Act
+    const ledgerEnv = envs.map((e) => [e.LEDGER_TABLE, e.LEDGER_HASH_KEY_SECRET, 'LEDGER_HASH_KEY' in e]);
+
+    // Assess
+    for (const e of ledgerEnv) expect(e).toEqual([{ Ref: 'LedgerTable' }, { Ref: 'LedgerHashKeySecret' }, false]);
+    expect(template.Resources.LedgerHashKeySecret).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
+    });
+    expect(template.Resources.LedgerHashKeySecret!.Properties.SecretString).toBeUndefined();
+  });
+});
+
+describe('serverless.yml: least privilege on the ledger', () => {
+  const dynamoActions = (fn: Resource) =>
+    roleStatements(fn)
+      .filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))
+      .map((s) => ({ actions: asList(s.Action).sort(), resources: asList(s.Resource) }));
+  const secretStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
+
+  it('lets the consumer get, put, update, delete and query items of the ledger table only', () => {
+    // Prepare
+    const consumerFn = consumer();
+
+    // Act
+    const statements = dynamoActions(consumerFn);
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resources: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }],
+      },
+    ]);
+  });
+
+  it('lets the webhook only put and delete ledger items (replay tokens)', () => {
+    // Prepare
+    const webhookFn = webhook();
+
+    // Act
+    const statements = dynamoActions(webhookFn);
+
+    // Assess
+    expect(statements).toEqual([{ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }] }]);
+  });
+
+  it.each([
+    ['consumer', () => consumer()],
+    ['webhook', () => webhook()],
+  ])('lets the %s read only the ledger hash-key secret', (_, fn) => {
+    // Prepare
+    const f = fn();
+
+    // Act
+    const statements = secretStatements(f);
+
+    // Assess
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'LedgerHashKeySecret' } })]);
+  });
+});
+
+describe('serverless.yml: bulk queue', () => {
+  it('has its own DLQ after the same number of real attempts as the live queue', () => {
+    // Prepare
+    const bulk = template.Resources.BulkQueue!.Properties;
+
+    // Act
+    const redrive = bulk.RedrivePolicy;
+
+    // Assess
+    expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['BulkDeadLetterQueue', 'Arn'] });
+    expect(redrive.maxReceiveCount).toBe(Number(consumerEnv().HOOD_MAX_ATTEMPTS));
+  });
+
+  it.each(['BulkQueue', 'BulkDeadLetterQueue'])('encrypts %s and keeps messages 14 days', (queue) => {
+    // Prepare
+    const properties = template.Resources[queue]!.Properties;
+
+    // Act
+    const settings = [properties.SqsManagedSseEnabled, properties.MessageRetentionPeriod];
+
+    // Assess
+    expect(settings).toEqual([true, 14 * 24 * 3600]);
+  });
+
+  it('is consumed by the consumer through its own mapping, capped by bulkMaxConcurrency', () => {
+    // Prepare
+    const defaults = serverlessYml().params.default;
+    const bulk = mapping('BulkQueue').Properties;
+
+    // Act
+    const settings = [bulk.FunctionName, bulk.ScalingConfig.MaximumConcurrency, bulk.FunctionResponseTypes];
+
+    // Assess
+    expect(settings).toEqual([{ 'Fn::GetAtt': ['BlockContactsLambdaFunction', 'Arn'] }, defaults.bulkMaxConcurrency, ['ReportBatchItemFailures']]);
+  });
+
+  it('sets the bulk visibility timeout to at least 6 × the consumer timeout + the batching window', () => {
+    // Prepare
+    const window = mapping('BulkQueue').Properties.MaximumBatchingWindowInSeconds as number;
+
+    // Act
+    const visibility = template.Resources.BulkQueue!.Properties.VisibilityTimeout as number;
+
+    // Assess
+    expect(visibility).toBeGreaterThanOrEqual(6 * (consumer().Properties.Timeout as number) + window);
+  });
+
+  it('tells the consumer the bulk queue URLs and lets it consume, re-queue and dead-letter there', () => {
+    // Prepare
+    const statements = roleStatements(consumer());
+
+    // Act
+    const allowed = (action: string, queue: string) =>
+      statements.some((s) => asList(s.Action).includes(action) && asList(s.Resource).some((r: any) => r?.['Fn::GetAtt']?.[0] === queue));
+
+    // Assess
+    expect(consumerEnv().BULK_QUEUE_URL).toEqual({ Ref: 'BulkQueue' });
+    expect(consumerEnv().BULK_DEAD_LETTER_QUEUE_URL).toEqual({ Ref: 'BulkDeadLetterQueue' });
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) expect(allowed(action, 'BulkQueue')).toBe(true);
+    expect(allowed('sqs:SendMessage', 'BulkDeadLetterQueue')).toBe(true);
+  });
+
+  it('exports the bulk queues, the ledger and the dashboard', () => {
+    // Prepare
+    const names = ['BulkQueueUrl', 'BulkQueueArn', 'BulkDeadLetterQueueUrl', 'BulkDeadLetterQueueArn', 'LedgerTableName', 'LedgerHashKeySecretArn', 'DashboardName'];
+
+    // Act
+    const outputs = Object.fromEntries(names.map((n) => [n, template.Outputs[n]?.Value]));
+
+    // Assess
+    expect(outputs).toEqual({
+      BulkQueueUrl: { Ref: 'BulkQueue' },
+      BulkQueueArn: { 'Fn::GetAtt': ['BulkQueue', 'Arn'] },
+      BulkDeadLetterQueueUrl: { Ref: 'BulkDeadLetterQueue' },
+      BulkDeadLetterQueueArn: { 'Fn::GetAtt': ['BulkDeadLetterQueue', 'Arn'] },
+      LedgerTableName: { Ref: 'LedgerTable' },
+      LedgerHashKeySecretArn: { Ref: 'LedgerHashKeySecret' },
+      DashboardName: { Ref: 'Dashboard' },
+    });
+  });
+});
+
+describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
+  /** What CloudFormation calls to create each resource type the stack uses. */
+  const CREATE_ACTIONS: Record<string, string[]> = {
+    'AWS::S3::Bucket': ['s3:CreateBucket', 's3:PutEncryptionConfiguration'],
+    'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy'],
+    'AWS::Logs::LogGroup': ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+    'AWS::Lambda::Function': ['lambda:CreateFunction', 'lambda:GetFunction', 'lambda:PutFunctionConcurrency', 'iam:PassRole'],
+    'AWS::Lambda::EventSourceMapping': ['lambda:CreateEventSourceMapping', 'lambda:GetEventSourceMapping'],
+    'AWS::Lambda::Permission': ['lambda:AddPermission'],
+    'AWS::ApiGatewayV2::Api': ['apigateway:POST'],
+    'AWS::ApiGatewayV2::Stage': ['apigateway:POST', 'apigateway:PATCH'],
+    'AWS::ApiGatewayV2::Integration': ['apigateway:POST'],
+    'AWS::ApiGatewayV2::Route': ['apigateway:POST'],
+    'AWS::SQS::Queue': ['sqs:CreateQueue', 'sqs:GetQueueAttributes'],
+    'AWS::SQS::QueuePolicy': ['sqs:SetQueueAttributes'],
+    'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContinuousBackups'],
+    'AWS::SecretsManager::Secret': ['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword'],
+    'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:GetRole'],
+    'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:GetTopicAttributes'],
+    'AWS::SNS::Subscription': ['sns:Subscribe', 'sns:GetSubscriptionAttributes'],
+    'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
+    'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard'],
+  };
+  const policy = () => JSON.parse(readFileSync(join(ROOT, 'infra', 'deploy-policy.json'), 'utf8')) as { Statement: Statement[] };
+
+  it('knows how to create every resource type in the packaged stack', () => {
+    // Prepare
+    const types = new Set([...Object.values(template.Resources), ...Object.values(withTopics.Resources)].map((r) => r.Type));
+
+    // Act
+    const unknown = [...types].filter((t) => !(t in CREATE_ACTIONS));
+
+    // Assess
+    expect(unknown).toEqual([]);
+  });
+
+  it('allows every action those resource types need', () => {
+    // Prepare
+    const allowed = new Set(policy().Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action)));
+
+    // Act
+    const missing = Object.values(CREATE_ACTIONS).flat().filter((a) => !allowed.has(a));
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+
+  it('allows no service wildcard and passes only the stack own roles', () => {
+    // Prepare
+    const statements = policy().Statement;
+
+    // Act
+    const wildcards = statements.flatMap((s) => asList(s.Action)).filter((a) => a.includes('*'));
+    const passRole = statements.filter((s) => asList(s.Action).includes('iam:PassRole'));
+
+    // Assess
+    expect(wildcards).toEqual([]);
+    expect(passRole.map((s) => s.Resource)).toEqual(['arn:aws:iam::*:role/hood-blocker-*']);
   });
 });

@@ -343,6 +343,21 @@ describe('blocked-contacts answers', () => {
     expect(bad.status).toBe(401);
   });
 
+  it('answers validate with the account headroom without spending any of it', async () => {
+    // Prepare: a frozen clock, so no window turns over between the requests.
+    const s = await sandbox({ clock: () => 1_700_000_000_500 });
+    const url = `${s.origin}/v2/ocamba/personal-api-keys/validate`;
+    await fetch(`${s.url}/blocked-contacts`, { headers: AUTH });
+
+    // Act
+    const first = await fetch(url, { method: 'POST', headers: AUTH });
+    const second = await fetch(url, { method: 'POST', headers: AUTH });
+
+    // Assess: one list request spent; the two validates saw the same remaining count.
+    expect([first.headers.get('x-ratelimit-remaining'), second.headers.get('x-ratelimit-remaining')]).toEqual(['9', '9']);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('10');
+  });
+
   it('records the real contacts in order', async () => {
     // Prepare
     const s = await sandbox();
@@ -578,7 +593,7 @@ describe('mounting', () => {
 
     // Assess
     expect(created).toMatchObject({ kind: 'created' });
-    expect(valid).toEqual({ kind: 'valid', status: 204 });
+    expect(valid).toMatchObject({ kind: 'valid', status: 204 });
     expect(other.status).toBe(418);
     expect(handler.validatePath).toBe('/sandbox/v2/ocamba/personal-api-keys/validate');
   });

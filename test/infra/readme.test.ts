@@ -1,0 +1,220 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles, oslsPackage, ROOT } from './osls.js';
+
+// Walks the README's deploy guide against the packaged template: every parameter, SSM parameter, alarm and
+// output it names must exist, and the other way round, so the guide cannot drift from serverless.yml.
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+  Outputs: Record<string, unknown>;
+}
+
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const STAGE = 'ci';
+const require = createRequire(import.meta.url);
+const parseYml = require('osls/lib/utils/fs/parse.js') as (file: string, contents: Buffer) => any;
+const yml = () => parseYml('serverless.yml', readFileSync(join(ROOT, 'serverless.yml'))) as { service: string; params: { default: Record<string, unknown> } };
+
+/** The rows of the first Markdown table after `heading`, as arrays of cells. */
+function tableAfter(heading: string): string[][] {
+  const start = README.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README has no heading "${heading}"`);
+  const lines = README.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(first)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
+  }
+  return rows.slice(2);
+}
+/** `` `a`, `b` `` → ['a', 'b']. */
+const codes = (cell: string) => [...cell.matchAll(/`([^`]+)`/gu)].map((m) => m[1]!);
+
+let workDir: string;
+let template: Template;
+
+beforeAll(async () => {
+  await ensureBundles();
+  workDir = mkdtempSync(join(tmpdir(), 'hood-blocker-readme-'));
+  template = await oslsPackage<Template>(workDir, 'readme', [], STAGE);
+}, 180_000);
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('README: deploy parameters', () => {
+  it('lists exactly the params of serverless.yml', () => {
+    // Prepare
+    const params = Object.keys(yml().params.default).sort();
+
+    // Act
+    const listed = tableAfter('### Deploy parameters').map((row) => codes(row[0]!)[0]).sort();
+
+    // Assess
+    expect(listed).toEqual(params);
+  });
+
+  it('gives each param the default serverless.yml gives it', () => {
+    // Prepare
+    const { service, params } = yml();
+    const expected = Object.fromEntries(
+      Object.entries(params.default).map(([k, v]) => [k, String(v).replace('${self:service}', service).replace('${sls:stage}', '<stage>')]),
+    );
+
+    // Act
+    const documented = Object.fromEntries(
+      tableAfter('### Deploy parameters').map((row) => [codes(row[0]!)[0], row[2]!.startsWith('empty') ? '' : codes(row[2]!)[0]]),
+    );
+
+    // Assess
+    expect(documented).toEqual(expected);
+  });
+
+  it('passes only known params in its examples', () => {
+    // Prepare
+    const params = Object.keys(yml().params.default);
+
+    // Act
+    const used = [...README.matchAll(/--param="([A-Za-z]+)=/gu)].map((m) => m[1]!);
+
+    // Assess
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((p) => !params.includes(p))).toEqual([]);
+  });
+});
+
+describe('README: SSM parameters', () => {
+  it('lists exactly the SSM parameters the functions read, with their variables', () => {
+    // Prepare
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const env = functions.flatMap((f) => Object.entries(f.Properties.Environment.Variables as Record<string, unknown>));
+    const expected = env
+      .filter(([k]) => k.endsWith('_PARAMETER'))
+      .map(([k, v]) => [String(v).replace(`/${STAGE}/`, '/<stage>/'), k.slice(0, -'_PARAMETER'.length)])
+      .sort();
+
+    // Act
+    const listed = tableAfter('### SSM parameters (secrets)').map((row) => [codes(row[0]!)[0], codes(row[1]!)[0]]).sort();
+
+    // Assess
+    expect(expected.length).toBeGreaterThanOrEqual(12);
+    expect(listed).toEqual(expected);
+  });
+});
+
+describe('README: alarms and outputs', () => {
+  it('explains exactly the alarms of the stack', () => {
+    // Prepare
+    const alarms = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => String(r.Properties.AlarmName).replace(`hood-blocker-${STAGE}-`, ''))
+      .sort();
+
+    // Act
+    const listed = tableAfter('### Alarms: what to do when one fires').map((row) => codes(row[0]!)[0]).sort();
+
+    // Assess
+    expect(listed).toEqual(alarms);
+  });
+
+  it('lists exactly the outputs of the stack', () => {
+    // Prepare
+    const outputs = Object.keys(template.Outputs).sort();
+
+    // Act
+    const listed = tableAfter('**Outputs** (`hood-blocker check`/`dlq` read them with `--stack hood-blocker-<stage>`):').flatMap((row) => codes(row[0]!)).sort();
+
+    // Assess
+    expect(listed).toEqual(outputs);
+  });
+
+  it('names only outputs that exist wherever it mentions one', () => {
+    // Prepare
+    const outputs = Object.keys(template.Outputs);
+
+    // Act
+    const mentioned = [...README.matchAll(/OutputKey=='([A-Za-z]+)'|output `([A-Za-z]+)`/gu)].map((m) => m[1] ?? m[2]!);
+
+    // Assess
+    expect(mentioned.length).toBeGreaterThan(0);
+    expect(mentioned.filter((o) => !outputs.includes(o))).toEqual([]);
+  });
+});
+
+describe('README: resource names', () => {
+  it('names only functions, log groups, queues, tables, topics and dashboards the stack creates', () => {
+    // Prepare
+    const names = new Set(
+      Object.values(template.Resources).flatMap((r) => {
+        const p = r.Properties ?? {};
+        return [p.FunctionName, p.TableName, p.QueueName, p.TopicName, p.DashboardName, p.LogGroupName].filter((n): n is string => typeof n === 'string');
+      }),
+    );
+
+    // Act
+    const mentioned = [...README.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) => m[0].slice(1, -1).replace('<stage>', STAGE));
+
+    // Assess
+    expect(mentioned.length).toBeGreaterThanOrEqual(6);
+    expect(mentioned.filter((n) => !names.has(n))).toEqual([]);
+  });
+});
+
+describe('README: repository hygiene', () => {
+  it('cites no file outside the repository', () => {
+    // Prepare
+    const texts = { 'README.md': README, 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') };
+
+    // Act
+    const offenders = Object.entries(texts).flatMap(([file, text]) =>
+      [...text.matchAll(/(?:research\/|DESIGN\.md|\/work\/|fixtures\/expected\.json)/gu)].map((m) => `${file}: ${m[0]}`),
+    );
+
+    // Assess
+    expect(offenders).toEqual([]);
+  });
+
+  it('names only repository paths that exist', () => {
+    // Prepare
+    const paths = [...README.matchAll(/`((?:lib|cli|handlers|infra|test|scripts|bench)\/[^`\s]*)`/gu)].map((m) => m[1]!).filter((p) => !p.includes('<'));
+
+    // Act
+    const missing = paths.filter((p) => !existsSync(join(ROOT, p)));
+
+    // Assess
+    expect(paths.length).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
+  });
+
+  it('links only to headings that exist', () => {
+    // Prepare
+    const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').trim().replace(/ /gu, '-');
+    const anchors = new Set([...README.matchAll(/^#{1,6} (.+)$/gmu)].map((m) => slug(m[1]!)));
+
+    // Act
+    const links = [...README.matchAll(/\]\(#([^)]+)\)/gu)].map((m) => m[1]!);
+
+    // Assess
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((l) => !anchors.has(l))).toEqual([]);
+  });
+
+  it('ships the MIT LICENSE package.json announces and an .nvmrc matching engines', () => {
+    // Prepare
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string; engines: { node: string } };
+
+    // Act
+    const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    const nvmrc = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
+
+    // Assess
+    expect(license.startsWith(`${pkg.license} License`)).toBe(true);
+    expect(pkg.engines.node).toMatch(new RegExp(`^>=${nvmrc}(\\.|$)`, 'u'));
+  });
+});
