@@ -122,6 +122,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     BLOCK_QUEUE_URL: urls.queues?.blockQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-block',
     DEAD_LETTER_QUEUE_URL: urls.queues?.deadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-dlq',
     BULK_QUEUE_URL: urls.queues?.bulkQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk',
+    BULK_DEAD_LETTER_QUEUE_URL: urls.queues?.bulkDeadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk-dlq',
     AWS_ENDPOINT_URL_SQS: urls.queues?.endpoint ?? 'http://127.0.0.1:1',
     AWS_REGION: urls.queues?.region ?? 'us-east-1',
   });

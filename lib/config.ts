@@ -115,6 +115,8 @@ export interface QueueConfig {
   deadLetterQueueUrl: string | undefined;
   /** `BULK_QUEUE_URL`: imports and backfills, consumed with the budget live traffic leaves. */
   bulkQueueUrl?: string | undefined;
+  /** `BULK_DEAD_LETTER_QUEUE_URL`: where a bulk record the consumer rejects goes (its own alarm, not the live one). */
+  bulkDeadLetterQueueUrl?: string | undefined;
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
   sqsEndpoint: string | undefined;
   region: string;
@@ -129,6 +131,7 @@ export function loadQueueConfig(env: Env = process.env): QueueConfig {
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
     bulkQueueUrl: url(env, 'BULK_QUEUE_URL'),
+    bulkDeadLetterQueueUrl: url(env, 'BULK_DEAD_LETTER_QUEUE_URL'),
     sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   };
