@@ -38,8 +38,9 @@ export function extractUsage(): string {
     '',
     'The payload may be a provider webhook body (JSON or form-encoded), an SNS envelope, an SQS',
     'message body, or a whole Lambda SQS or SNS event. Without a file, or with "-", it is read from stdin.',
-    'BLOCK_REASONS and SMS_OPT_OUT_KEYWORDS are read from the environment; a reason outside',
-    'BLOCK_REASONS prints as an ignore with that reason.',
+    'BLOCK_REASONS, SMS_OPT_OUT_KEYWORDS and NEVER_BLOCK are read from the environment; a reason outside',
+    'BLOCK_REASONS prints as an ignore with that reason, a NEVER_BLOCK contact as an ignore with reason',
+    'never_block, and a soft bounce (count-only) as an ignore with reason soft_bounce.',
     '',
     'Options:',
     `  -s, --source <name>  auto (default), or one of: ${SOURCE_NAMES.join(', ')}`,
@@ -81,7 +82,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const text = await readInput(file, io);
   const payload = parsePayload(text);
-  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy.blockReasons);
+  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy);
   io.stdout.write(decisions.map((d) => `${JSON.stringify(toLine(d))}\n`).join(''));
   return 0;
 }

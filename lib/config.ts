@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
 
 /**
@@ -89,12 +90,16 @@ export interface PolicyConfig {
   blockReasons: ReadonlySet<Reason>;
   /** Upper-cased, trimmed opt-out keywords; matched against the whole trimmed message body. */
   smsOptOutKeywords: ReadonlySet<string>;
+  /** NEVER_BLOCK (or NEVER_BLOCK_PARAMETER, resolved before loading): contacts ignored with reason never_block. */
+  neverBlock?: NeverBlockList;
 }
 
 export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
   const reasons = list(env, 'BLOCK_REASONS') ?? [...DEFAULT_BLOCK_REASONS];
   const blockReasons = new Set<Reason>();
   for (const r of reasons) {
+    // soft_bounce is accepted (scripts list every label) but stays count-only: applyBlockReasons never
+    // lets it block; only SOFT_BOUNCE_POLICY turns soft bounces into a block (soft_bounce_threshold).
     const parsed = ReasonSchema.safeParse(r);
     if (!parsed.success) {
       throw new ConfigError('BLOCK_REASONS', `unknown reason "${r}"; known: ${ReasonSchema.options.join(', ')}`);
@@ -102,7 +107,12 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
     blockReasons.add(parsed.data);
   }
   const keywords = list(env, 'SMS_OPT_OUT_KEYWORDS') ?? [...DEFAULT_SMS_OPT_OUT_KEYWORDS];
-  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())) };
+  const neverBlock = compileNeverBlock(list(env, 'NEVER_BLOCK') ?? []);
+  if (neverBlock.invalid.length > 0) {
+    // Positions only: the entries are contacts (personal data) and must not reach a log.
+    throw new ConfigError('NEVER_BLOCK', `entries ${neverBlock.invalid.join(', ')} are neither an email address, a phone number nor *@domain`);
+  }
+  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())), neverBlock: { contacts: neverBlock.contacts, domains: neverBlock.domains } };
 }
 
 export interface QueueConfig {

@@ -16,6 +16,17 @@ const LABEL_RE = /^(?!-)[a-z0-9\u0080-\uFFFF-]{1,63}(?<!-)$/u;
 const TLD_RE = /^([a-z\u0080-\uFFFF]{2,63}|xn--[a-z0-9-]{1,59})$/u;
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/u;
+/**
+ * Characters that do not show, or that reorder what is shown: every format character (category Cf: bidi
+ * embeddings, overrides, isolates and marks, zero-width space/joiners, word joiner, soft hyphen, BOM, tag
+ * characters), the other default-ignorable code points (Hangul fillers, variation selectors, combining
+ * grapheme joiner; Unicode UAX #44 Default_Ignorable_Code_Point) and the non-ASCII spaces. None can be part
+ * of a mailbox or a number, and each can make one contact look like another in a log or in Hood's UI
+ * (https://www.unicode.org/reports/tr36/ "Visual Security Issues"). Letters and marks of every script stay
+ * valid: internationalised addresses (RFC 6531) are not affected.
+ */
+const HIDDEN_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\u2800]/u;
+const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting characters';
 
 /**
  * Normalise an email address or phone number to the form Hood accepts: a bare, lower-cased address,
@@ -35,6 +46,7 @@ export function normaliseContact(raw: unknown): NormalisedContact {
   // U+FFFD is what a decoder leaves where bytes were lost: the real contact is unknown.
   if (/[\uFFFD\uFFFE\uFFFF]/u.test(value)) return { ok: false, detail: 'contact has undecodable characters' };
   if (value.includes('@')) return normaliseEmail(value);
+  if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
   return normalisePhone(value);
 }
 
@@ -44,6 +56,8 @@ export function normaliseEmail(input: string): NormalisedContact {
   const angle = /<([^<>]*)>\s*$/u.exec(value);
   if (angle) value = angle[1]!.trim();
   if (/^mailto:/iu.test(value)) value = value.slice(7);
+  // Checked on the address only: a display name may hold an emoji ZWJ sequence, and is never the contact.
+  if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1) return { ok: false, detail: 'not an email address' };
   const local = value.slice(0, at);
@@ -67,6 +81,7 @@ export function normaliseEmail(input: string): NormalisedContact {
  */
 export function normalisePhone(input: string): NormalisedContact {
   let value = input.trim().replace(/^tel:/iu, '');
+  if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
   if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };
   if (!/^\+?[\d\s().\-/]+$/u.test(value)) return { ok: false, detail: 'not a phone number' };
   if (value.startsWith('00')) value = `+${value.slice(2)}`;
@@ -80,17 +95,40 @@ export function normalisePhone(input: string): NormalisedContact {
   return { ok: true, contact: parsed.number, kind: 'phone' };
 }
 
-/** Mask a contact for logs: enough to recognise it when you already know it, not to harvest it. */
+/**
+ * Mask a contact for logs: enough to recognise it when you already know it, not to harvest it. Also
+ * called on raw input that failed validation (`x@y.z John Smith +1 415 555 0100`), so it keeps at most
+ * one leading letter or digit of each side, and a top-level domain only when it is plainly one: nothing
+ * after the `@` beyond that can leak into a log.
+ */
 export function maskContact(contact: string): string {
   const at = contact.lastIndexOf('@');
   if (at > 0) {
     const local = contact.slice(0, at);
     const domain = contact.slice(at + 1);
     const dot = domain.lastIndexOf('.');
-    const tld = dot >= 0 ? domain.slice(dot) : '';
-    return `${local[0] ?? ''}***@${domain[0] ?? ''}***${tld}`;
+    const tld = dot >= 0 && /^\.[a-z]{2,24}$/iu.test(domain.slice(dot)) ? domain.slice(dot).toLowerCase() : '';
+    return `${visibleFirst(local)}***@${visibleFirst(domain)}***${tld}`;
   }
   const digits = contact.replace(/\D/gu, '');
   if (digits.length <= 6) return '***';
-  return `${contact.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}${'*'.repeat(Math.max(3, digits.length - 4))}${digits.slice(-2)}`;
+  return `${contact.trimStart().startsWith('+') ? '+' : ''}${digits.slice(0, 2)}${'*'.repeat(Math.max(3, digits.length - 4))}${digits.slice(-2)}`;
+}
+
+/** The first code point when it is a letter or digit; otherwise `*` (never a control or bidi character). */
+function visibleFirst(text: string): string {
+  const first = text.codePointAt(0);
+  if (first === undefined) return '';
+  const ch = String.fromCodePoint(first);
+  return /^[\p{L}\p{N}]$/u.test(ch) ? ch : '*';
+}
+
+// Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them.
+const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
+// `+` and digits, or a bare run of 8+ digits (Vonage omits the +); SMTP codes like "550 5.1.1" stay readable.
+const PHONE_IN_TEXT_RE = /\+\d[\d ().-]{6,}\d|\b\d{8,15}\b/gu;
+
+/** Free text safe to log or attach to a dead letter: every address and number inside it masked. */
+export function redactContacts(text: string): string {
+  return text.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(PHONE_IN_TEXT_RE, (m) => maskContact(m));
 }

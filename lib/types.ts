@@ -9,6 +9,9 @@ export const ReasonSchema = z.enum([
   'sms_opt_out',
   'suppressed',
   'manual',
+  // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
+  // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (DESIGN.md "Reason labels").
+  'soft_bounce',
 ]);
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;

@@ -205,7 +205,8 @@ export async function processBatch(
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
 
     try {
-      const decisions = applyBlockReasons(mapQueueBody(record.body, config.policy), config.policy.blockReasons);
+      // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only) and BLOCK_REASONS (lib/sources/index.ts).
+      const decisions = applyBlockReasons(mapQueueBody(record.body, config.policy), config.policy);
       const blocks = uniqueBlocks(decisions);
       const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');
       const ignores = decisions.filter((d): d is Extract<Decision, { action: 'ignore' }> => d.action === 'ignore');

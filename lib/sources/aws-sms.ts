@@ -32,6 +32,8 @@ export function mapAwsSms(payload: unknown, policy: MappingPolicy): Decision[] {
   }
   if (!isSmsInbound(payload)) return [reject('unrecognised_event', SOURCE, 'not an inbound SMS (originationNumber, messageBody)')];
   const eventId = eventIdOf(payload.inboundMessageId);
+  // The sender's own STOP (https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html);
+  // HELP, JOIN and any other text never block.
   const keyword = optOutKeyword(payload.messageKeyword, policy) ?? optOutKeyword(payload.messageBody, policy);
   if (keyword === undefined) {
     return [ignore('not_an_opt_out_keyword', SOURCE, detail('keyword', trimmed(payload.messageKeyword)?.slice(0, 30)), eventId)];

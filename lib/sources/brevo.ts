@@ -1,5 +1,6 @@
 import type { Decision, Reason } from '../types.js';
 import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isoFromUnix, isRecord, reject, trimmed } from './shared.js';
+import { classifySmtp } from './smtp.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -27,7 +28,7 @@ const BLOCKING: ReadonlyMap<string, Reason> = new Map([
 ]);
 
 const NOT_OPT_OUT: ReadonlyMap<string, string> = new Map([
-  ['softbounce', 'soft_bounce'],
+  ['softbounce', 'transient_bounce'],
   ['deferred', 'deferred'],
   ['request', 'request'],
   ['sent', 'sent'],
@@ -51,9 +52,16 @@ function mapEvent(event: unknown): Decision[] {
   const key = name.toLowerCase().replace(/[_-]/gu, '');
   const eventId = eventIdOf(event['message-id'], event.messageId, event.uuid);
   const reason = BLOCKING.get(key);
-  if (reason === undefined) return [ignore(NOT_OPT_OUT.get(key) ?? 'not_an_opt_out_event', SOURCE, detail(`event=${name}`, trimmed(event.reason)), eventId)];
   // ts_epoch is milliseconds, ts_event/ts seconds; `date` has no zone (Brevo account time), so it is last.
-  const occurredAt = isoFromUnix(event.ts_epoch) ?? isoFromUnix(event.ts_event) ?? isoFromUnix(event.ts) ?? isoFrom(event.date);
+  const when = () => isoFromUnix(event.ts_epoch) ?? isoFromUnix(event.ts_event) ?? isoFromUnix(event.ts) ?? isoFrom(event.date);
+  // https://developers.brevo.com/docs/transactional-webhooks "soft_bounce": the receiving server refused
+  // for now. It counts towards SOFT_BOUNCE_POLICY only when its reason says the mailbox is full or
+  // disabled (RFC 3463 X.2.2 / 4.2.1, lib/sources/smtp.ts); `deferred` is Brevo still retrying and never counts.
+  if (key === 'softbounce' && classifySmtp({ text: trimmed(event.reason) }) === 'mailbox') {
+    return [block(event.email, 'soft_bounce', SOURCE, { description: detail(name, trimmed(event.reason)), eventId, occurredAt: when() })];
+  }
+  if (reason === undefined) return [ignore(NOT_OPT_OUT.get(key) ?? 'not_an_opt_out_event', SOURCE, detail(`event=${name}`, trimmed(event.reason)), eventId)];
+  const occurredAt = when();
   // Brevo reasons carry a leading space (" RecipientError: 550 …"): detail() trims.
   return [block(event.email, reason, SOURCE, { description: detail(name, trimmed(event.reason)), eventId, occurredAt })];
 }

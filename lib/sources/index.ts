@@ -1,3 +1,4 @@
+import { maskContact } from '../contact.js';
 import type { Decision, Reason } from '../types.js';
 import { mapAwsEvent } from './aws-native.js';
 import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from './aws-sms.js';
@@ -6,6 +7,7 @@ import { isEventBridgeEvent, mapEventBridge } from './eventbridge.js';
 import { mapGeneric, mapNormalisedMessage } from './generic.js';
 import { mapMailgun } from './mailgun.js';
 import { mapMandrill } from './mandrill.js';
+import { isNeverBlocked, type NeverBlockList } from './never-block.js';
 import { mapPostmark } from './postmark.js';
 import { mapResend } from './resend.js';
 import { isSesEvent, mapSes } from './ses.js';
@@ -17,6 +19,7 @@ import { mapTwilio } from './twilio.js';
 import type { Mapper, MappingPolicy, SourceName } from './types.js';
 import { mapVonage } from './vonage.js';
 
+export { compileNeverBlock, EMPTY_NEVER_BLOCK, isNeverBlocked, type NeverBlockList } from './never-block.js';
 export { PROVIDERS, SOURCE_NAMES, isSourceName, type Mapper, type MappingPolicy, type ProviderName, type SourceName } from './types.js';
 export { mapAwsSms, mapBrevo, mapEventBridge, mapGeneric, mapMailgun, mapMandrill, mapNormalisedMessage, mapPostmark, mapResend, mapSendgrid, mapSes, mapSns, mapSparkpost, mapTwilio, mapVonage };
 
@@ -125,10 +128,31 @@ export function detectSource(payload: unknown): SourceName | undefined {
   return isRecord(payload) ? detectEvent(payload, false) : undefined;
 }
 
+/** What applyBlockReasons needs of the policy (PolicyConfig has both). */
+export interface BlockPolicy {
+  blockReasons: ReadonlySet<Reason>;
+  neverBlock?: NeverBlockList | undefined;
+}
+
 /**
- * BLOCK_REASONS: a block whose reason the operator did not enable becomes an ignore carrying that reason,
- * so it is still counted and logged (DESIGN.md: "a reason outside BLOCK_REASONS prints as an ignore").
+ * The policy gate every path applies between mapping and Hood (consumer decision step, webhook ingress,
+ * `extract`), in this order:
+ * 1. NEVER_BLOCK: a listed contact is ignored with reason `never_block` whatever the event says; the
+ *    detail names it masked only.
+ * 2. `soft_bounce` is a count-only signal (DESIGN.md "Reason labels"): here it is always an ignore with
+ *    reason `soft_bounce`, even if a reason set contains it. The SOFT_BOUNCE_POLICY machinery must take
+ *    soft bounces out of the decisions *before* this gate; nothing after it can block one.
+ * 3. BLOCK_REASONS: a block whose reason the operator did not enable becomes an ignore carrying that
+ *    reason, so it is still counted and logged ("a reason outside BLOCK_REASONS prints as an ignore").
+ * Accepts the reason set alone (older callers) or the policy (`config.policy`), which also applies NEVER_BLOCK.
  */
-export function applyBlockReasons(decisions: readonly Decision[], blockReasons: ReadonlySet<Reason>): Decision[] {
-  return decisions.map((d) => (d.action === 'block' && !blockReasons.has(d.reason) ? ignore(d.reason, d.source, 'reason not in BLOCK_REASONS', d.eventId) : d));
+export function applyBlockReasons(decisions: readonly Decision[], policy: ReadonlySet<Reason> | BlockPolicy): Decision[] {
+  const { blockReasons, neverBlock } = policy instanceof Set ? { blockReasons: policy as ReadonlySet<Reason>, neverBlock: undefined } : (policy as BlockPolicy);
+  return decisions.map((d) => {
+    if (d.action !== 'block') return d;
+    if (isNeverBlocked(d.contact, neverBlock)) return ignore('never_block', d.source, `NEVER_BLOCK matches ${maskContact(d.contact)}`, d.eventId);
+    if (d.reason === 'soft_bounce') return ignore('soft_bounce', d.source, 'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself', d.eventId);
+    if (!blockReasons.has(d.reason)) return ignore(d.reason, d.source, 'reason not in BLOCK_REASONS', d.eventId);
+    return d;
+  });
 }

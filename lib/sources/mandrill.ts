@@ -1,5 +1,6 @@
 import type { Decision, Reason } from '../types.js';
 import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, type JsonRecord, reject, trimmed } from './shared.js';
+import { classifySmtp } from './smtp.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -11,7 +12,15 @@ import type { MappingPolicy } from './types.js';
  *   refused to send because the address is on its rejection blacklist) is `suppressed`; soft_bounce,
  *   deferral, send, open, click, … never block.
  * - Sync events `{type:"blacklist"|"whitelist", action:"add"|"remove"|"change", reject:{email, reason}}`
- *   (Sync Event Webhook format; ANYMAIL test_sync_event): a blacklist add/change is `suppressed`.
+ *   (Sync Event Webhook format, https://mailchimp.com/developer/transactional/docs/webhooks/#sync-events):
+ *   a blacklist add/change is `suppressed`, except reason `custom` (the account added it itself: `manual`)
+ *   and `soft-bounce` (a temporary entry after repeated soft bounces, which expires: not an opt-out).
+ *
+ * Mandrill's bounce classification `msg.bounce_description`
+ * (https://mailchimp.com/developer/transactional/docs/reputation-rejections/#bounces): a `hard_bounce`
+ * classified `spam_related` or `policy_related` is the receiver refusing the sender or the content, not a
+ * dead address, and never blocks; `mailbox_full` is a soft bounce. A `soft_bounce` counts towards
+ * SOFT_BOUNCE_POLICY (`soft_bounce`, keyed by the message `_id`) only for a full or disabled mailbox.
  */
 const SOURCE = 'mandrill';
 
@@ -22,7 +31,8 @@ const BLOCKING: ReadonlyMap<string, Reason> = new Map([
   ['reject', 'suppressed'],
 ]);
 
-const NOT_OPT_OUT = new Set(['send', 'deferral', 'soft_bounce', 'open', 'click', 'delivered', 'inbound']);
+const NOT_OPT_OUT = new Set(['send', 'deferral', 'open', 'click', 'delivered', 'inbound']);
+const SENDER_SIDE_BOUNCES = new Set(['spam_related', 'policy_related']);
 
 export function mapMandrill(payload: unknown, _policy?: MappingPolicy): Decision[] {
   let events: unknown = payload;
@@ -51,10 +61,18 @@ function mapEvent(event: unknown): Decision[] {
   }
   const msg = isRecord(event.msg) ? event.msg : {};
   const eventId = eventIdOf(event._id, msg._id);
+  const description = detail(name, trimmed(msg.bounce_description), trimmed(msg.diag));
+  const occurredAt = isoFromUnix(event.ts) ?? isoFromUnix(msg.ts);
+  if (name === 'hard_bounce' || name === 'soft_bounce') {
+    const classification = trimmed(msg.bounce_description)?.toLowerCase();
+    const mailbox = classification === 'mailbox_full' || classifySmtp({ text: trimmed(msg.diag) }) === 'mailbox';
+    if (name === 'hard_bounce' && classification !== undefined && SENDER_SIDE_BOUNCES.has(classification)) return [ignore('not_recipient_address', SOURCE, description, eventId)];
+    if (mailbox) return [block(msg.email, 'soft_bounce', SOURCE, { description, eventId, occurredAt })];
+    if (name === 'soft_bounce') return [ignore('transient_bounce', SOURCE, description, eventId)];
+  }
   const reason = BLOCKING.get(name);
   if (reason === undefined) return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
-  const description = detail(name, trimmed(msg.bounce_description), trimmed(msg.diag));
-  return [block(msg.email, reason, SOURCE, { description, eventId, occurredAt: isoFromUnix(event.ts) ?? isoFromUnix(msg.ts) })];
+  return [block(msg.email, reason, SOURCE, { description, eventId, occurredAt })];
 }
 
 function mapSyncEvent(event: JsonRecord, entry: JsonRecord): Decision[] {
@@ -62,7 +80,9 @@ function mapSyncEvent(event: JsonRecord, entry: JsonRecord): Decision[] {
   const action = trimmed(event.action);
   const eventId = eventIdOf(event._id);
   if (type === 'blacklist' && (action === 'add' || action === 'change')) {
-    return [block(entry.email, 'suppressed', SOURCE, { description: detail(`blacklist ${action}`, trimmed(entry.reason), trimmed(entry.detail)), eventId, occurredAt: isoFromUnix(event.ts) })];
+    const why = trimmed(entry.reason)?.toLowerCase();
+    if (why === 'soft-bounce') return [ignore('soft_bounce_rejection', SOURCE, detail(`blacklist ${action}`, why), eventId)];
+    return [block(entry.email, why === 'custom' ? 'manual' : 'suppressed', SOURCE, { description: detail(`blacklist ${action}`, trimmed(entry.reason), trimmed(entry.detail)), eventId, occurredAt: isoFromUnix(event.ts) })];
   }
   if (type === 'blacklist') return [ignore('blacklist_removed', SOURCE, detail(`blacklist ${action ?? '?'}`), eventId)];
   if (type === 'whitelist') return [ignore('whitelist', SOURCE, detail(`whitelist ${action ?? '?'}`), eventId)];

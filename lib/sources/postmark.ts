@@ -1,5 +1,6 @@
 import type { Decision, Reason } from '../types.js';
 import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, reject, text, trimmed } from './shared.js';
+import { classifySmtp } from './smtp.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -15,14 +16,20 @@ import type { MappingPolicy } from './types.js';
  */
 const SOURCE = 'postmark';
 
+// Bounce types (https://postmarkapp.com/developer/api/bounce-api#bounce-types) that block at once:
+// HardBounce "unable to deliver your message (ex: unknown user, mailbox not found)", BadEmailAddress "not a
+// valid email address", Unsubscribe "Unsubscribe or Remove request" (the recipient's own reply),
+// SpamComplaint "the subscriber explicitly marked this message as spam", ManuallyDeactivated "the email
+// was manually deactivated" (by the account: `manual`). SpamNotification ("either blocked by the user,
+// or classified as spam, bulk mail, or had rejected content") cannot be told from a filter's verdict on
+// the content, so it never blocks; neither do Transient, SoftBounce, DnsError, AutoResponder, Blocked
+// ("ISP block"), DMARCPolicy, Unknown and the rest.
 const BLOCKING_BOUNCE_TYPES: ReadonlyMap<string, Reason> = new Map([
   ['HardBounce', 'hard_bounce'],
   ['BadEmailAddress', 'hard_bounce'],
-  // Deactivated by the account in Postmark: Postmark already refuses to send to it.
-  ['ManuallyDeactivated', 'suppressed'],
+  ['ManuallyDeactivated', 'manual'],
   ['Unsubscribe', 'unsubscribe'],
   ['SpamComplaint', 'complaint'],
-  ['SpamNotification', 'complaint'],
 ]);
 
 // postmark.js Bounce.ts BounceType enum, for the TypeCode fallback.
@@ -75,8 +82,14 @@ function mapBounce(payload: JsonRecord): Decision[] {
   const type = trimmed(payload.Type) ?? TYPE_BY_CODE.get(text(payload.TypeCode) ?? '');
   const reason = type === undefined ? undefined : BLOCKING_BOUNCE_TYPES.get(type);
   if (reason === undefined) {
-    // SoftBounce, Transient, AutoResponder, DnsError, Blocked, DMARCPolicy, …: the address may work later.
-    const label = type === 'SoftBounce' ? 'soft_bounce' : type === 'Transient' ? 'transient_bounce' : 'not_a_hard_bounce';
+    const why = trimmed(payload.Details) ?? trimmed(payload.Description);
+    // A SoftBounce ("unable to temporarily deliver this message") counts towards SOFT_BOUNCE_POLICY only
+    // when the server's reply says the mailbox is full or disabled; keyed by the sent message (MessageID).
+    if (type === 'SoftBounce' && classifySmtp({ text: trimmed(payload.Details) }) === 'mailbox') {
+      return [block(payload.Email, 'soft_bounce', SOURCE, { description: detail(type, why), eventId: eventIdOf(payload.MessageID, payload.ID), occurredAt: isoFrom(payload.BouncedAt) })];
+    }
+    // Transient, SoftBounce, AutoResponder, DnsError, Blocked, DMARCPolicy, SpamNotification, …: the address may work later.
+    const label = type === 'SoftBounce' || type === 'Transient' ? 'transient_bounce' : type === 'SpamNotification' ? 'spam_notification' : 'not_a_hard_bounce';
     return [ignore(label, SOURCE, detail(`Type=${type ?? 'missing'}`), eventId)];
   }
   // Real "Unsubscribe" bounce records can lack Email entirely (anymail issue #447): the decision table
@@ -95,9 +108,11 @@ function mapSubscriptionChange(payload: JsonRecord): Decision[] {
   let reason: Reason = 'suppressed';
   if (why === 'HardBounce') reason = 'hard_bounce';
   else if (why === 'SpamComplaint') reason = 'complaint';
-  // ManualSuppression by the recipient is an unsubscribe; by the account (Customer) or Postmark (Admin) it
-  // is an existing suppression.
+  // https://postmarkapp.com/developer/webhooks/subscription-change-webhook: ManualSuppression by the
+  // Recipient is an unsubscribe; by the account (Customer) it is the company's own suppression (`manual`);
+  // by Postmark (Admin) an existing suppression.
   else if (why === 'ManualSuppression' && origin === 'Recipient') reason = 'unsubscribe';
+  else if (why === 'ManualSuppression' && origin === 'Customer') reason = 'manual';
   return [
     block(payload.Recipient, reason, SOURCE, {
       description: detail(`suppressed: ${why ?? 'no reason given'}`, origin && `origin ${origin}`),

@@ -50,6 +50,12 @@ function mapEvent(event: unknown): Decision[] {
       const bounce = isRecord(data.bounce) ? data.bounce : {};
       const kind = trimmed(bounce.type);
       const sub = trimmed(bounce.subType);
+      // Same vocabulary as SES (https://resend.com/docs/dashboard/emails/email-bounces): Transient/MailboxFull
+      // is the count-only soft_bounce (keyed by email_id, the sent message); other Transient subtypes
+      // (General includes auto-replies) never count.
+      if (kind?.toLowerCase() === 'transient' && sub?.toLowerCase() === 'mailboxfull') {
+        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt });
+      }
       if (kind?.toLowerCase() === 'transient') return [ignore('transient_bounce', SOURCE, detail(`Transient/${sub ?? '?'}`), eventId)];
       if (kind?.toLowerCase() === 'undetermined') return [ignore('undetermined_bounce', SOURCE, detail(`Undetermined/${sub ?? '?'}`), eventId)];
       const description = detail(kind ? `bounced ${kind}/${sub ?? '?'}` : 'bounced', trimmed(bounce.message));
@@ -63,7 +69,8 @@ function mapEvent(event: unknown): Decision[] {
     }
     case 'suppression.added': {
       const origin = trimmed(data.origin);
-      const reason: Reason = origin === 'bounce' ? 'hard_bounce' : origin === 'complaint' ? 'complaint' : 'suppressed';
+      // origin manual: the account added it itself (the company's own suppression).
+      const reason: Reason = origin === 'bounce' ? 'hard_bounce' : origin === 'complaint' ? 'complaint' : origin === 'manual' ? 'manual' : 'suppressed';
       return [block(data.email, reason, SOURCE, { description: detail('added to suppression list', origin && `origin ${origin}`), eventId: eventIdOf(data.id), occurredAt })];
     }
     case 'contact.created':

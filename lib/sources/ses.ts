@@ -1,5 +1,5 @@
 import type { Decision } from '../types.js';
-import { block, dedupe, detail, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, list, reject, text, trimmed } from './shared.js';
+import { block, dedupe, detail, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, list, reject, text, trimmed } from './shared.js';
 import type { MappingPolicy } from './types.js';
 
 /**
@@ -66,11 +66,26 @@ function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
   const subType = trimmed(bounce.bounceSubType);
   const eventId = eventIdOf(bounce.feedbackId, mail.messageId);
   const kind = `${type ?? '?'}/${subType ?? '?'}`;
-  // SESDG notification-contents.md "Bounce types": Transient "you might be able to send email to that
-  // recipient in the future" (includes out-of-office replies); Undetermined: SES could not tell.
+  // https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html#bounce-types: Transient "you might
+  // be able to send email to that recipient in the future"; Undetermined: SES could not tell.
+  // Transient/MailboxFull ("the recipient's inbox is full") is the one mailbox-level soft bounce: reported
+  // as the count-only soft_bounce (SOFT_BOUNCE_POLICY), keyed by the sent message (mail.messageId).
+  // Transient/General also covers out-of-office auto-replies, so it never counts; MessageTooLarge,
+  // ContentRejected and AttachmentRejected are about the message.
+  if (type === 'Transient' && subType === 'MailboxFull') {
+    const occurredAt = isoFrom(bounce.timestamp) ?? isoFrom(mail.timestamp);
+    const messageId = eventIdOf(mail.messageId) ?? eventId;
+    const softRecipients = list(bounce.bouncedRecipients);
+    if (softRecipients.length === 0) return [ignore('transient_bounce', SOURCE, detail(kind, 'no bouncedRecipients'), eventId)];
+    return softRecipients.map((r) =>
+      block(isRecord(r) ? r.emailAddress : undefined, 'soft_bounce', SOURCE, { description: detail(kind, isRecord(r) ? (trimmed(r.diagnosticCode) ?? trimmed(r.status)) : undefined), eventId: messageId, occurredAt }),
+    );
+  }
   if (type === 'Transient') return [ignore('transient_bounce', SOURCE, detail(kind), eventId)];
   if (type === 'Undetermined') return [ignore('undetermined_bounce', SOURCE, detail(kind), eventId)];
-  // A new bounce type must reach a human (dead letter), neither block nor vanish.
+  // Permanent (any subtype: General, NoEmail, Suppressed, OnAccountSuppressionList): "you should remove the
+  // recipient's email address from your mailing list" (same page). A new bounce type must reach a human
+  // (dead letter), neither block nor vanish.
   if (type !== 'Permanent') return [reject('unrecognised_event', SOURCE, detail('unknown bounceType', type), { eventId })];
   const occurredAt = isoFrom(bounce.timestamp) ?? isoFrom(mail.timestamp);
   // "A bounce notification may pertain to a single recipient or to multiple recipients": iterate
@@ -88,8 +103,12 @@ function mapComplaint(complaint: unknown, mail: JsonRecord): Decision[] {
   if (!isRecord(complaint)) return [reject('unrecognised_event', SOURCE, 'Complaint event without a complaint object', { eventId: eventIdOf(mail.messageId) })];
   const eventId = eventIdOf(complaint.feedbackId, mail.messageId);
   const feedbackType = trimmed(complaint.complaintFeedbackType);
-  // IANA MARF feedback type "not-spam": the reporter says the mail is NOT spam (research §2.3, §9.3).
+  // https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html#complaint-object: the feedback
+  // type comes from the ISP's report (IANA MARF). "not-spam": the reporter says the mail is NOT spam;
+  // "auth-failure" and "virus" are the receiving system's reports about the sender or the content, not
+  // the recipient's action (shared.ts isSystemFeedbackType).
   if (feedbackType?.toLowerCase() === 'not-spam') return [ignore('not_spam_feedback', SOURCE, 'complaintFeedbackType not-spam', eventId)];
+  if (isSystemFeedbackType(feedbackType)) return [ignore('not_a_recipient_complaint', SOURCE, detail('complaintFeedbackType', feedbackType), eventId)];
   const occurredAt = isoFrom(complaint.timestamp) ?? isoFrom(complaint.arrivalDate) ?? isoFrom(mail.timestamp);
   const recipients = list(complaint.complainedRecipients);
   if (recipients.length === 0) return [reject('invalid_contact', SOURCE, 'Complaint without complainedRecipients', { eventId })];
@@ -110,7 +129,8 @@ function topicStatuses(prefs: unknown): Map<string, string> {
 }
 
 /**
- * SES list management (SESDG §2.4): the contact is not inside `subscription`; it is `mail.destination`.
+ * SES list management (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-subscription-object):
+ * the contact is not inside `subscription`; it is `mail.destination`.
  * `newTopicPreferences.unsubscribeAll` is a global opt-out. A topic that changes to OptOut without
  * unsubscribeAll is scoped like a SendGrid ASM group: reported as `group_unsubscribe`, which blocks only
  * when BLOCK_REASONS includes it (research §9.2: a product decision).

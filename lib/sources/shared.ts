@@ -1,4 +1,4 @@
-import { normaliseContact } from '../contact.js';
+import { normaliseContact, redactContacts } from '../contact.js';
 import { bound, clean } from '../description.js';
 import type { BlockDecision, Decision, IgnoreDecision, Reason, RejectDecision, RejectReason } from '../types.js';
 import type { MappingPolicy } from './types.js';
@@ -126,6 +126,9 @@ export function block(raw: unknown, reason: Reason, source: string, extras: Bloc
   const n = normaliseContact(raw);
   if (!n.ok) {
     const what = raw === undefined || raw === null ? 'event names no recipient' : n.detail;
+    // The detail is logged and becomes a dead-letter attribute: reject() masks provider text that quotes
+    // the rejected input (an SMTP diagnostic naming the address). The raw value itself stays only in
+    // `contact` (the dead letter's body, for `dlq redrive`), never in a detail.
     return reject('invalid_contact', source, detail(what, extras.description), { contact: rawContact(raw), eventId: extras.eventId });
   }
   const decision: BlockDecision = { action: 'block', contact: n.contact, reason, source };
@@ -135,9 +138,13 @@ export function block(raw: unknown, reason: Reason, source: string, extras: Bloc
   return decision;
 }
 
+/**
+ * Ignore and reject details are logged (and attached to dead letters), so any address or number that
+ * provider text quotes in them is masked here, once for every mapper ("contacts masked in logs").
+ */
 export function ignore(reason: string, source: string, why?: string, eventId?: string): IgnoreDecision {
   const decision: IgnoreDecision = { action: 'ignore', reason, source };
-  if (why !== undefined) decision.detail = why;
+  if (why !== undefined) decision.detail = redactContacts(why);
   if (eventId !== undefined) decision.eventId = eventId;
   return decision;
 }
@@ -149,7 +156,7 @@ export function reject(
   extras: { contact?: string | undefined; eventId?: string | undefined } = {},
 ): RejectDecision {
   const decision: RejectDecision = { action: 'reject', reason, source };
-  if (why !== undefined) decision.detail = why;
+  if (why !== undefined) decision.detail = redactContacts(why);
   if (extras.contact !== undefined) decision.contact = extras.contact;
   if (extras.eventId !== undefined) decision.eventId = extras.eventId;
   return decision;
@@ -193,4 +200,16 @@ export function optOutKeyword(body: unknown, policy: MappingPolicy): string | un
 export function withEventId(decisions: Decision[], eventId: string | undefined): Decision[] {
   if (eventId === undefined) return decisions;
   return decisions.map((d) => (d.eventId === undefined ? { ...d, eventId } : d));
+}
+
+/**
+ * ARF feedback types (RFC 5965 §7.3, RFC 6430, RFC 6591; IANA registry
+ * https://www.iana.org/assignments/marf-parameters/marf-parameters.xhtml) that are not a recipient's
+ * complaint: `auth-failure` is the receiving system's SPF/DKIM/DMARC failure report about the sender, and
+ * `virus` a content report. `not-spam` is the opposite of a complaint and is handled on its own.
+ */
+const SYSTEM_FEEDBACK_TYPES = new Set(['auth-failure', 'virus']);
+
+export function isSystemFeedbackType(type: string | undefined): boolean {
+  return type !== undefined && SYSTEM_FEEDBACK_TYPES.has(type.toLowerCase());
 }

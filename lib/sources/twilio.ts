@@ -30,6 +30,7 @@ function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
   return [reject('unrecognised_event', SOURCE, 'neither an inbound message (Body) nor a status callback (MessageStatus)')];
 }
 
+// The recipient's own action: a STOP reply (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
   const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
@@ -41,6 +42,9 @@ function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   return [block(payload.From, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId })];
 }
 
+// Error 21610 "Attempt to send to unsubscribed recipient" (https://www.twilio.com/docs/api/errors/21610): the
+// recipient replied STOP earlier. Every other error (carrier filtering 30007, unreachable 30003, …) is about
+// the sending or the network and is ignored.
 function mapStatusCallback(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsSid);
   const status = trimmed(payload.MessageStatus) ?? trimmed(payload.SmsStatus);

@@ -44,6 +44,9 @@ function mapInbound(sender: unknown, payload: JsonRecord, eventId: string | unde
   return [block(sender, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt })];
 }
 
+// Delivery receipts (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts): only err-code 9,
+// the recipient opted out (https://developer.vonage.com/en/opt-out-assist/guides/messaging-opted-out-numbers),
+// is about the recipient's own action; absent subscribers, network errors, spam filters, quotas are not.
 function mapReceipt(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.messageId);
   const code = trimmed(payload['err-code']);

@@ -219,7 +219,7 @@ describe('hood-blocker extract, Lambda events', () => {
     const run = await cli(['extract', '--source', 'sendgrid'], { stdin: event });
 
     // Assess
-    expect(run.lines.map((l) => l.reason)).toEqual(['processed', 'blocked_bounce']);
+    expect(run.lines.map((l) => l.reason)).toEqual(['processed', 'soft_bounce']);
   });
 
   it('maps a Lambda SNS event', async () => {

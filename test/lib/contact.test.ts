@@ -114,3 +114,118 @@ describe('maskContact', () => {
     );
   });
 });
+
+describe('normaliseContact: hidden characters (issue 9 item 8)', () => {
+  // Every character here is invisible (Unicode category Cf or default-ignorable) and could make a
+  // blocked contact look like another one, or hide which contact was blocked.
+  const HIDDEN: Array<[string, string]> = [
+    ['right-to-left override', '\u202E'],
+    ['left-to-right embedding', '\u202A'],
+    ['right-to-left isolate', '\u2067'],
+    ['pop directional isolate', '\u2069'],
+    ['left-to-right mark', '\u200E'],
+    ['zero-width space', '\u200B'],
+    ['zero-width non-joiner', '\u200C'],
+    ['zero-width joiner', '\u200D'],
+    ['word joiner', '\u2060'],
+    ['soft hyphen', '\u00AD'],
+    ['byte-order mark inside the value', '\uFEFF'],
+    ['invisible separator', '\u2063'],
+    ['Arabic letter mark', '\u061C'],
+    ['interlinear annotation anchor', '\uFFF9'],
+    ['tag character', '\u{E0041}'],
+    ['Hangul filler', '\u3164'],
+    ['combining grapheme joiner', '\u034F'],
+    ['variation selector', '\uFE0F'],
+  ];
+
+  it.each(HIDDEN)('rejects an email local part containing a %s', (_name, ch) => {
+    // Act
+    const result = normaliseContact(`ja${ch}ne@example.com`);
+
+    // Assess
+    expect(result.ok).toBe(false);
+  });
+
+  it.each(HIDDEN)('rejects an email domain containing a %s', (_name, ch) => {
+    expect(normaliseContact(`jane@exa${ch}mple.com`).ok).toBe(false);
+  });
+
+  it.each(HIDDEN)('rejects a phone number containing a %s', (_name, ch) => {
+    expect(normaliseContact(`+1415${ch}5550100`).ok).toBe(false);
+  });
+
+  it('rejects a hidden character at the very start or end, which trimming does not remove', () => {
+    expect(normaliseContact('\u200Bjane@example.com').ok).toBe(false);
+    expect(normaliseContact('jane@example.com\u200D').ok).toBe(false);
+  });
+
+  it('rejects a no-break space inside an address', () => {
+    expect(normaliseContact('ja\u00A0ne@example.com').ok).toBe(false);
+  });
+
+  it('says which kind of character made the contact invalid, without repeating the contact', () => {
+    // Act
+    const result = normaliseContact('ja\u202Ene@example.com');
+
+    // Assess
+    expect(result).toEqual({ ok: false, detail: 'contact contains invisible or bidirectional formatting characters' });
+  });
+
+  it('any Cf character anywhere in an address makes it invalid (property)', () => {
+    const cf = fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp)).filter((ch) => /^\p{Cf}$/u.test(ch));
+    fc.assert(
+      fc.property(cf, fc.nat(15), (ch, at) => {
+        const base = 'jane.doe@example.com';
+        const i = at % (base.length + 1);
+        return normaliseContact(`${base.slice(0, i)}${ch}${base.slice(i)}`).ok === false;
+      }),
+    );
+  });
+
+  it.each([
+    ['Chinese', '用户@例子.广告', '用户@例子.广告'],
+    ['accented Latin', 'José@Bücher.de', 'josé@bücher.de'],
+    ['Devanagari with combining marks', 'अजय@डाटा.भारत', 'अजय@डाटा.भारत'],
+    ['Cyrillic', 'иван@пример.рф', 'иван@пример.рф'],
+    ['Greek', 'δοκιμή@παράδειγμα.δοκιμή', 'δοκιμή@παράδειγμα.δοκιμή'],
+    ['Arabic', 'مستخدم@مثال.شبكة', 'مستخدم@مثال.شبكة'],
+    ['mixed scripts', 'jane文@example.com', 'jane文@example.com'],
+  ])('keeps an internationalised address valid (%s)', (_name, input, expected) => {
+    expect(ok(input)).toBe(expected);
+  });
+
+  it('accepts a display name with an emoji ZWJ sequence: only the address is the contact', () => {
+    expect(ok('"Family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}" <jane@example.com>')).toBe('jane@example.com');
+  });
+});
+
+describe('maskContact: rejected raw input (issue 9 item 8)', () => {
+  it('does not reveal a name or a phone number that follows an address in rejected input', () => {
+    // Act
+    const masked = maskContact('x@y.z John Smith +1 415 555 0100');
+
+    // Assess
+    expect(masked).not.toMatch(/John|Smith|415|555|0100/u);
+  });
+
+  it('keeps the top-level domain only when it looks like one', () => {
+    expect(maskContact('jane@example.com')).toBe('j***@e***.com');
+    expect(maskContact('jane@example.c0m and more')).toBe('j***@e***');
+  });
+
+  it('never shows an invisible or bidi character', () => {
+    expect(maskContact('\u202Ejane@example.com')).toBe('****@e***.com');
+  });
+
+  it('never contains more than 3 characters of the input beyond a plausible top-level domain (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ maxLength: 40 }), (a, b) => {
+        const input = `${a}@${b}`;
+        const masked = maskContact(input);
+        const kept = masked.replace(/\*/gu, '').replace(/@/u, '').replace(/\.[a-z]{2,24}$/u, '');
+        return [...kept].length <= 3;
+      }),
+    );
+  });
+});

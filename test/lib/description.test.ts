@@ -22,3 +22,29 @@ describe('buildDescription', () => {
     );
   });
 });
+
+describe('buildDescription: hidden characters in provider text', () => {
+  it('removes bidi overrides and zero-width characters that could disguise the text in Hood', () => {
+    // Act
+    const text = buildDescription({ reason: 'hard_bounce', source: 'ses', description: 'user \u202Eknown\u202C un\u200Bknown \u2066x\u2069' });
+
+    // Assess
+    expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B\u200E\u200F]/u);
+    expect(text).toContain('user known unknown x');
+  });
+
+  it('keeps emoji joined sequences readable', () => {
+    expect(buildDescription({ reason: 'manual', source: 'crm', description: 'family \u{1F468}\u200D\u{1F469}' })).toContain('\u{1F468}\u200D\u{1F469}');
+  });
+
+  it('never contains a format character other than the emoji joiner, for any provider text (property)', () => {
+    const hidden = fc.constantFrom('\u202E', '\u200B', '\u2066', '\uFEFF', '\u00AD', '\u{E0041}', '\u061C', '\u200E', '\u2060');
+    const text = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), hidden), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (description) => {
+        const text = buildDescription({ reason: 'complaint', source: 'sendgrid', description });
+        return !/(?!\u200D)\p{Cf}/u.test(text);
+      }),
+    );
+  });
+});

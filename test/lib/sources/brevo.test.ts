@@ -45,7 +45,7 @@ describe('Brevo events', () => {
     const decisions = mapBrevo(body, policy);
 
     // Assess
-    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'soft_bounce']]);
+    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'transient_bounce']]);
   });
 
   it.each([

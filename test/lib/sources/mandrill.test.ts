@@ -56,7 +56,18 @@ describe('Mandrill message events', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'example.webhook@mandrillapp.com', reason }]);
   });
 
-  it.each(['soft_bounce', 'deferral', 'send', 'open', 'click'])('does not block %s', (event) => {
+  it('does not block a soft_bounce that is not about a full mailbox', () => {
+    // Prepare: the fixture's diag is an unknown-user reply (not a full mailbox).
+    const events = [{ ...fixture(HARD), event: 'soft_bounce' }];
+
+    // Act
+    const decisions = mapMandrill(events, policy);
+
+    // Assess
+    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'transient_bounce']]);
+  });
+
+  it.each(['deferral', 'send', 'open', 'click'])('does not block %s', (event) => {
     // Prepare
     const events = [{ ...fixture(HARD), event }];
 

@@ -43,7 +43,7 @@ describe('Postmark bounces', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'soft_bounce']]);
+    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'transient_bounce']]);
   });
 
   it.each(['Transient', 'AutoResponder', 'DnsError', 'Blocked', 'DMARCPolicy', 'Unknown'])('does not block Type %s', (type) => {
@@ -59,9 +59,8 @@ describe('Postmark bounces', () => {
 
   it.each([
     ['BadEmailAddress', 'hard_bounce'],
-    ['ManuallyDeactivated', 'suppressed'],
+    ['ManuallyDeactivated', 'manual'],
     ['Unsubscribe', 'unsubscribe'],
-    ['SpamNotification', 'complaint'],
   ])('blocks Type %s as %s', (type, reason) => {
     // Prepare
     const body = { ...fixture(HARD), Type: type };
@@ -97,7 +96,7 @@ describe('Postmark bounces', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions.map((d) => d.reason)).toEqual(['soft_bounce']);
+    expect(decisions.map((d) => d.reason)).toEqual(['transient_bounce']);
   });
 });
 
@@ -137,7 +136,7 @@ describe('Postmark subscription changes', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'bounced-address@wildbit.com', reason: 'unsubscribe' }]);
   });
 
-  it('labels an account ManualSuppression suppressed', () => {
+  it('labels an account ManualSuppression manual (the company suppressed it)', () => {
     // Prepare
     const body = subscriptionChange({ SuppressionReason: 'ManualSuppression', Origin: 'Customer', MessageID: null });
 
@@ -145,7 +144,7 @@ describe('Postmark subscription changes', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', reason: 'suppressed' })]);
+    expect(decisions).toEqual([expect.objectContaining({ action: 'block', reason: 'manual' })]);
     expect(decisions[0]!.eventId).toBeUndefined();
   });
 

@@ -36,7 +36,7 @@ describe('Resend email events', () => {
   it('does not block a bounce that Resend types Transient', () => {
     // Prepare
     const body = fixture(BOUNCED);
-    body.data.bounce = { type: 'Transient', subType: 'MailboxFull', message: 'mailbox full' };
+    body.data.bounce = { type: 'Transient', subType: 'MessageTooLarge', message: 'too large' };
 
     // Act
     const decisions = mapResend(body, policy);
@@ -135,7 +135,8 @@ describe('Resend contact and suppression events', () => {
   it.each([
     ['bounce', 'hard_bounce'],
     ['complaint', 'complaint'],
-    ['manual', 'suppressed'],
+    ['manual', 'manual'],
+    ['unknown-origin', 'suppressed'],
   ])('labels suppression.added with origin %s as %s', (origin, reason) => {
     // Prepare
     const body = { type: 'suppression.added', data: { id: 's-1', email: 'x@example.com', origin, source_id: null } };

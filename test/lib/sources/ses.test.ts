@@ -68,7 +68,7 @@ describe('SES bounces', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'jane@example.com', reason: 'hard_bounce' }]);
   });
 
-  it.each(['General', 'MailboxFull', 'MessageTooLarge', 'ContentRejected', 'AttachmentRejected'])('ignores a Transient/%s bounce', (subType) => {
+  it.each(['General', 'MessageTooLarge', 'ContentRejected', 'AttachmentRejected'])('ignores a Transient/%s bounce', (subType) => {
     // Prepare
     const payload = fixture(BOUNCE);
     payload.bounce.bounceType = 'Transient';

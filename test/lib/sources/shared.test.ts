@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { block, dedupe, detail, isoFrom, isoFromUnix, optOutKeyword } from '../../../lib/sources/shared.js';
+import { mapMailgun } from '../../../lib/sources/mailgun.js';
 import { policy } from './helpers.js';
 
 describe('timestamps', () => {
@@ -86,5 +88,35 @@ describe('decision helpers', () => {
 
     // Assess
     expect(matches).toEqual(['STOP', 'STOP', undefined, 'OPT-OUT', undefined]);
+  });
+});
+
+describe('rejected raw input is never echoed in a detail (issue 9 item 8)', () => {
+  it('masks addresses and numbers that provider text repeats in an invalid_contact detail', () => {
+    // Act
+    const decision = block('x@y.z John Smith +1 415 555 0100', 'hard_bounce', 'ses', { description: 'Permanent/General: smtp; 550 5.1.1 <x@y.z> unknown; callback +1 415 555 0100' });
+
+    // Assess
+    expect(decision.action).toBe('reject');
+    expect(decision.action === 'reject' ? decision.detail : '').not.toMatch(/x@y\.z|415 555|0100/u);
+  });
+
+  it('names why the contact was refused in the detail, never the contact itself (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 6, maxLength: 60 }), (raw) => {
+        const decision = block(`${raw} \u202E`, 'unsubscribe', 'generic');
+        return decision.action === 'reject' && !(decision.detail ?? '').includes(raw.trim());
+      }),
+    );
+  });
+});
+
+describe('ignore details are safe to log', () => {
+  it('masks an address quoted by provider text in an ignore detail', () => {
+    // Act
+    const decision = mapMailgun({ event: 'failed', severity: 'temporary', recipient: 'jane@example.com', 'delivery-status': { code: 451, message: '451 4.7.1 <jane@example.com>: greylisted, try again' } }, policy);
+
+    // Assess
+    expect(JSON.stringify(decision)).not.toContain('jane@example.com');
   });
 });

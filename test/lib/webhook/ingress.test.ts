@@ -301,7 +301,7 @@ describe('handleWebhook: fan-out rules', () => {
     // Assess
     expect(bodyOf(response)).toMatchObject({ queued: 0, ignored: 2, rejected: 0 });
     expect(h.queued).toEqual([]);
-    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({ processed: 1, blocked_bounce: 1 });
+    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({ processed: 1, soft_bounce: 1 });
   });
 
   it('turns a block whose reason is not in BLOCK_REASONS into an ignore', async () => {
