@@ -333,7 +333,8 @@ async function startPipeline(options: {
   undo.push(() => sqs.destroy());
 
   const webhookStatus: Record<number, number> = {};
-  const webhook: WebhookLambdaHandler = createWebhookHandler({ config: webhookConfig, sqsClient: sqs, logger: log.logger('webhook') });
+  // This server is the local gateway: the URL Twilio/Mandrill signed comes from its Host / X-Forwarded-Proto.
+  const webhook: WebhookLambdaHandler = createWebhookHandler({ config: webhookConfig, sqsClient: sqs, logger: log.logger('webhook'), trustForwardedHeaders: true });
   let draining = false;
   routes = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
