@@ -16,6 +16,7 @@ import {
 } from '../lib/sources/index.js';
 import { isRecord, reject } from '../lib/sources/shared.js';
 import type { Decision } from '../lib/types.js';
+import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './main.js';
 
 /**
@@ -121,7 +122,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 // `key=value&key=value` with percent-encoding: what Twilio, Mandrill, Vonage and legacy Mailgun POST.
 const FORM_RE = /^[^\s&=]+(=[^\s&]*)?(&[^\s&=]*(=[^\s&]*)?)*$/u;
 
-/** JSON first; otherwise an `application/x-www-form-urlencoded` body as a plain object of strings. */
+/** JSON first; otherwise an `application/x-www-form-urlencoded` body, read as the webhook ingress reads it. */
 export function parseBody(text: string): unknown {
   const body = text.replace(/^\uFEFF/u, '').trim();
   if (body === '') return undefined;
@@ -131,10 +132,9 @@ export function parseBody(text: string): unknown {
     // not JSON: maybe a form body
   }
   if (!body.includes('=') || !FORM_RE.test(body)) return undefined;
-  const fields = new Map<string, string>();
-  // Repeated keys keep their first value; fromEntries defines own properties, so "__proto__" stays a key.
-  for (const [key, value] of new URLSearchParams(body)) if (!fields.has(key)) fields.set(key, value);
-  return Object.fromEntries(fields);
+  // The ingress's own form parser, so that the dry run gives the webhook's answer (a repeated key is
+  // ambiguous and left out).
+  return formFields(body);
 }
 
 function parsePayload(text: string): unknown {

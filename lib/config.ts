@@ -123,6 +123,10 @@ export interface QueueConfig {
   localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   blockQueueUrl: string | undefined;
   deadLetterQueueUrl: string | undefined;
+  /** `BULK_QUEUE_URL`: imports and backfills, consumed with the budget live traffic leaves. */
+  bulkQueueUrl?: string | undefined;
+  /** `BULK_DEAD_LETTER_QUEUE_URL`: where a bulk record the consumer rejects goes (its own alarm, not the live one). */
+  bulkDeadLetterQueueUrl?: string | undefined;
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
   sqsEndpoint: string | undefined;
   region: string;
@@ -136,6 +140,8 @@ export function loadQueueConfig(env: Env = process.env): QueueConfig {
     localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
+    bulkQueueUrl: url(env, 'BULK_QUEUE_URL'),
+    bulkDeadLetterQueueUrl: url(env, 'BULK_DEAD_LETTER_QUEUE_URL'),
     sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   };
@@ -285,29 +291,49 @@ export interface WebhookSecrets {
   mandrillKey?: string;
   resendSecret?: string;
   vonageSignatureSecret?: string;
-  basicAuth?: { user: string; pass: string };
+  /** WEBHOOK_BASIC_AUTH: the shared fallback for Postmark, Brevo and SparkPost. */
+  basicAuth?: BasicAuthCredentials;
+  /** <PROVIDER>_WEBHOOK_BASIC_AUTH: that provider's own credentials; they replace the shared ones for it. */
+  postmarkBasicAuth?: BasicAuthCredentials;
+  brevoBasicAuth?: BasicAuthCredentials;
+  sparkpostBasicAuth?: BasicAuthCredentials;
   genericToken?: string;
   snsTopicArns?: readonly string[];
 }
+
+export interface BasicAuthCredentials {
+  user: string;
+  pass: string;
+}
+
+/** VONAGE_SIGNATURE_METHOD: the account's signature method (Vonage dashboard → API settings). */
+export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512']);
+export type VonageSignatureMethod = z.infer<typeof VonageSignatureMethodSchema>;
 
 export interface WebhookConfig {
   /** Replay protection shared by every container when `LEDGER_TABLE` is set; absent in hand-built configs. */
   ledger?: LedgerConfig;
   secrets: WebhookSecrets;
   publicUrl: string | undefined;
+  /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
+  vonageSignatureMethod: VonageSignatureMethod | undefined;
+  /** How long `_PARAMETER` secrets read from SSM are used before they are read again (rotation without a deploy). */
+  secretsRefreshMs: number;
   queues: QueueConfig;
   policy: PolicyConfig;
   maxBodyBytes: number;
 }
 
+function basicAuthOf(env: Env, name: string): BasicAuthCredentials | undefined {
+  const basic = str(env, name);
+  if (basic === undefined) return undefined;
+  const i = basic.indexOf(':');
+  if (i <= 0 || i === basic.length - 1) throw new ConfigError(name, 'must be "user:password"');
+  return { user: basic.slice(0, i), pass: basic.slice(i + 1) };
+}
+
 export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
-  const basic = str(env, 'WEBHOOK_BASIC_AUTH');
-  let basicAuth: WebhookSecrets['basicAuth'];
-  if (basic !== undefined) {
-    const i = basic.indexOf(':');
-    if (i <= 0 || i === basic.length - 1) throw new ConfigError('WEBHOOK_BASIC_AUTH', 'must be "user:password"');
-    basicAuth = { user: basic.slice(0, i), pass: basic.slice(i + 1) };
-  }
+  const basicAuth = basicAuthOf(env, 'WEBHOOK_BASIC_AUTH');
   const arns = list(env, 'SNS_TOPIC_ARNS');
   for (const arn of arns ?? []) {
     if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn)) throw new ConfigError('SNS_TOPIC_ARNS', `"${arn}" is not an SNS topic ARN`);
@@ -323,9 +349,20 @@ export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
   set('resendSecret', str(env, 'RESEND_WEBHOOK_SECRET'));
   set('vonageSignatureSecret', str(env, 'VONAGE_SIGNATURE_SECRET'));
   set('basicAuth', basicAuth);
+  set('postmarkBasicAuth', basicAuthOf(env, 'POSTMARK_WEBHOOK_BASIC_AUTH'));
+  set('brevoBasicAuth', basicAuthOf(env, 'BREVO_WEBHOOK_BASIC_AUTH'));
+  set('sparkpostBasicAuth', basicAuthOf(env, 'SPARKPOST_WEBHOOK_BASIC_AUTH'));
   set('genericToken', str(env, 'GENERIC_WEBHOOK_TOKEN'));
   set('snsTopicArns', arns && arns.length > 0 ? arns : undefined);
   return s;
+}
+
+function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
+  const value = str(env, 'VONAGE_SIGNATURE_METHOD')?.toLowerCase();
+  if (value === undefined) return undefined;
+  const parsed = VonageSignatureMethodSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError('VONAGE_SIGNATURE_METHOD', `must be one of ${VonageSignatureMethodSchema.options.join(', ')}`);
+  return parsed.data;
 }
 
 export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
@@ -333,6 +370,8 @@ export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
     ledger: loadLedgerConfig(env),
     secrets: loadWebhookSecrets(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
+    vonageSignatureMethod: vonageSignatureMethod(env),
+    secretsRefreshMs: int(env, 'WEBHOOK_SECRETS_REFRESH_SECONDS', 300, 60, 86_400) * 1000,
     queues: loadQueueConfig(env),
     policy: loadPolicyConfig(env),
     maxBodyBytes: int(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),

@@ -238,7 +238,7 @@ export async function processBatch(
       // A record that is nothing but rejects (unrecognised body, one invalid contact): dead-letter as is.
       if (blocks.length === 0 && rejects.length > 0) {
         const first = rejects[0]!;
-        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+        await deadLetter(deps.sqs, requireDlq(config, queueUrl), record.body, {
           reason: first.reason,
           detail: first.detail,
           source: first.source,
@@ -253,7 +253,7 @@ export async function processBatch(
       if (blocks.length === 0) continue;
 
       if (priorAttempts >= config.hood.maxAttempts) {
-        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+        await deadLetter(deps.sqs, requireDlq(config, queueUrl), record.body, {
           reason: 'retries_exhausted',
           detail: `${priorAttempts} failed attempts`,
           sourceMessageId: record.messageId,
@@ -310,7 +310,7 @@ export async function processBatch(
       }
 
       if (deadLetters.length > 0) {
-        await sendMessages(deps.sqs, requireDlq(config), deadLetters);
+        await sendMessages(deps.sqs, requireDlq(config, queueUrl), deadLetters);
         deps.count('dead_lettered', deadLetters.length);
       }
 
@@ -375,7 +375,10 @@ export function backoffSeconds(baseSeconds: number, priorAttempts: number): numb
   return Math.max(1, Math.round(raw * (0.8 + Math.random() * 0.4)));
 }
 
-function requireDlq(config: ConsumerConfig): string {
+function requireDlq(config: ConsumerConfig, sourceQueueUrl?: string): string {
+  // A bulk record (import, backfill) is dead-lettered beside the bulk queue: the live DLQ alarm stays for live opt-outs.
+  const { bulkQueueUrl, bulkDeadLetterQueueUrl } = config.queues;
+  if (bulkDeadLetterQueueUrl && bulkQueueUrl && sourceQueueUrl === bulkQueueUrl) return bulkDeadLetterQueueUrl;
   if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
   return config.queues.deadLetterQueueUrl;
 }

@@ -38,11 +38,15 @@ export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoin
  * custom endpoint (local emulator) the URL is `<endpoint>/<account>/<name>`, which fauxqs and
  * LocalStack route by path; otherwise the regional AWS endpoint.
  */
-export function queueUrlFromArn(arn: string, config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'>): string | undefined {
+export function queueUrlFromArn(
+  arn: string,
+  config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'> & Partial<Pick<QueueConfig, 'bulkQueueUrl'>>,
+): string | undefined {
   const m = /^arn:aws[\w-]*:sqs:([\w-]+):(\d+|[\w-]+):(.+)$/u.exec(arn);
   if (!m) return undefined;
   const [, region, account, name] = m;
-  for (const known of [config.blockQueueUrl, config.deadLetterQueueUrl]) {
+  // A record from the bulk queue is re-queued to the bulk queue: imports never jump the live queue.
+  for (const known of [config.blockQueueUrl, config.bulkQueueUrl, config.deadLetterQueueUrl]) {
     if (known && known.endsWith(`/${account}/${name}`)) return known;
   }
   if (config.sqsEndpoint) return `${config.sqsEndpoint.replace(/\/+$/u, '')}/${account}/${name}`;
@@ -66,45 +70,88 @@ function toAttributes(attrs: OutgoingMessage['attributes']): Record<string, Mess
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Send messages in batches of 10, retrying entries SQS reports as failed (throttling, internal errors)
- * with a short backoff. Resolves only when every message is on the queue; otherwise throws a QueueError
- * naming how many are missing, so callers answer 5xx / keep the source message instead of losing it.
- */
-export async function sendMessages(
+export interface SendOptions {
+  /** Tries per batch, the first included (default 4). */
+  attempts?: number;
+  /** First backoff between tries of a batch, doubled each time (default 100 ms). */
+  backoffMs?: number;
+  /**
+   * Batches in flight at once (default 1: callers that want order keep it). The webhook sends a body at
+   * the size limit (27,000 contacts = 2,700 batches) with several at once so that it is queued in a
+   * small fraction of its timeout.
+   */
+  concurrency?: number;
+}
+
+/** Send one batch of ≤ 10, retrying only the entries SQS reports as failed; returns how many are still unsent. */
+async function sendBatch(
   client: SQSClient,
   queueUrl: string,
-  messages: readonly OutgoingMessage[],
-  options: { attempts?: number; backoffMs?: number } = {},
-): Promise<void> {
+  batch: readonly OutgoingMessage[],
+  attempts: number,
+  backoffMs: number,
+): Promise<{ unsent: number; error: string; senderFault?: string }> {
+  let pending: SendMessageBatchRequestEntry[] = batch.map((m, i) => ({
+    Id: String(i),
+    MessageBody: m.body,
+    MessageAttributes: toAttributes(m.attributes),
+    DelaySeconds: m.delaySeconds === undefined ? undefined : Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(m.delaySeconds))),
+  }));
+  let lastError = '';
+  for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
+    try {
+      const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      // Sender faults (malformed entry) will never succeed: stop retrying and report them.
+      const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
+      if (senderFault) {
+        return { unsent: (out.Failed ?? []).length, error: senderFault.Code ?? 'unknown', senderFault: `${senderFault.Code ?? 'unknown'} ${senderFault.Message ?? ''}`.trim() };
+      }
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      lastError = (out.Failed ?? []).map((f) => f.Code).join(', ');
+      pending = pending.filter((e) => failed.has(e.Id));
+    } catch (error) {
+      lastError = error instanceof Error ? error.name : 'unknown error';
+    }
+    if (pending.length > 0 && attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
+  }
+  return { unsent: pending.length, error: lastError };
+}
+
+/**
+ * Send messages in batches of 10 (SendMessageBatch), `concurrency` batches at once, retrying entries SQS
+ * reports as failed (throttling, internal errors) with a short backoff. Once a batch has failed for good,
+ * no new batch starts; when anything is missing, throws a QueueError naming how many could not be sent
+ * (unsent + not attempted), so callers answer 5xx / keep the source message instead of losing it.
+ */
+export async function sendMessages(client: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 100;
-  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
-    let pending: SendMessageBatchRequestEntry[] = messages.slice(start, start + SQS_BATCH_SIZE).map((m, i) => ({
-      Id: String(i),
-      MessageBody: m.body,
-      MessageAttributes: toAttributes(m.attributes),
-      DelaySeconds: m.delaySeconds === undefined ? undefined : Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(m.delaySeconds))),
-    }));
-    let lastError = '';
-    for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
-      try {
-        const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-        // Sender faults (malformed entry) will never succeed: stop retrying those and report them.
-        const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
-        if (senderFault) throw new QueueError('queue_send_rejected', `SQS rejected a message: ${senderFault.Code ?? 'unknown'} ${senderFault.Message ?? ''}`.trim());
-        lastError = (out.Failed ?? []).map((f) => f.Code).join(', ');
-        pending = pending.filter((e) => failed.has(e.Id));
-      } catch (error) {
-        if (error instanceof QueueError) throw error;
-        lastError = error instanceof Error ? error.name : 'unknown error';
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  const batches: OutgoingMessage[][] = [];
+  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) batches.push(messages.slice(start, start + SQS_BATCH_SIZE));
+  let next = 0;
+  let unsent = 0;
+  let lastError = '';
+  let senderFault: string | undefined;
+  const worker = async () => {
+    // After a batch has failed for good the request will be retried as a whole: start no new batch (an
+    // outage must not cost attempts × backoff for each of 2,700 batches), but let those in flight finish.
+    while (next < batches.length && unsent === 0) {
+      const batch = batches[next]!;
+      next += 1;
+      const result = await sendBatch(client, queueUrl, batch, attempts, backoffMs);
+      if (result.unsent > 0) {
+        unsent += result.unsent;
+        lastError = result.error;
+        senderFault ??= result.senderFault;
       }
-      if (pending.length > 0 && attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
     }
-    if (pending.length > 0) {
-      throw new QueueError('queue_unavailable', `${pending.length} of ${messages.length} message(s) could not be sent to the queue (${lastError})`);
-    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+  if (senderFault !== undefined) throw new QueueError('queue_send_rejected', `SQS rejected a message: ${senderFault}`);
+  if (unsent > 0) {
+    const notTried = batches.slice(next).reduce((n, b) => n + b.length, 0);
+    throw new QueueError('queue_unavailable', `${unsent + notTried} of ${messages.length} message(s) could not be sent to the queue (${lastError})`);
   }
 }
 
@@ -135,6 +182,21 @@ export function deadLetterAttributes(info: DeadLetterInfo): Record<string, strin
 /** Put a message on the DLQ with its reason attached (throws QueueError when it could not). */
 export async function deadLetter(client: SQSClient, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
   await sendMessages(client, dlqUrl, [{ body, attributes: deadLetterAttributes(info) }]);
+}
+
+/** Put many messages on the DLQ, each with its reason, in batches of 10 (throws QueueError when any could not). */
+export async function deadLetterMany(
+  client: SQSClient,
+  dlqUrl: string,
+  items: ReadonlyArray<{ body: string; info: DeadLetterInfo }>,
+  options: SendOptions = {},
+): Promise<void> {
+  await sendMessages(
+    client,
+    dlqUrl,
+    items.map((item) => ({ body: item.body, attributes: deadLetterAttributes(item.info) })),
+    options,
+  );
 }
 
 export async function deleteMessage(client: SQSClient, queueUrl: string, receiptHandle: string): Promise<void> {

@@ -55,7 +55,32 @@ export function formEntries(rawBody: Uint8Array): Array<[string, string]> {
   return [...new URLSearchParams(lenientUtf8.decode(rawBody))];
 }
 
-/** Form parameters as a plain object of strings; for a repeated parameter the last value wins (PHP/Django semantics). */
+/**
+ * THE form parser for decisions, shared by the ingress and `hood-blocker extract`: parameters as a plain
+ * object of strings, where a parameter given two DIFFERENT values is left out. Such a key is ambiguous —
+ * `Body=STOP&Body=thanks` is STOP to a reader that keeps the first value and "thanks" to one that keeps
+ * the last — so it can never decide a block. The same value repeated is not ambiguous (and Twilio's
+ * signature, which dedupes values, cannot tell it from a single one). No provider repeats keys it maps.
+ */
+export function formFields(text: string | Uint8Array): Record<string, string> {
+  const values = new Map<string, string | null>();
+  for (const [key, value] of new URLSearchParams(typeof text === 'string' ? text : lenientUtf8.decode(text))) {
+    const seen = values.get(key);
+    values.set(key, seen === undefined || seen === value ? value : null);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of values) {
+    // defineProperty: a parameter named `__proto__` must become data, not change the prototype.
+    if (value !== null) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * Form parameters as a plain object of strings; for a repeated parameter the last value wins (PHP/Django
+ * semantics). For computing signatures the way providers do (Mandrill's PHP reference, Vonage's SDKs),
+ * never for deciding: use `formFields`.
+ */
 export function formObject(rawBody: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of formEntries(rawBody)) {
@@ -80,7 +105,7 @@ export function parseBody(rawBody: Uint8Array, contentType: string | undefined, 
     }
   }
   if (!FORM_START_RE.test(text.trimStart())) return { ok: false, reason: 'malformed_form' };
-  return { ok: true, kind, payload: formObject(rawBody) };
+  return { ok: true, kind, payload: formFields(rawBody) };
 }
 
 /** Parse as a JSON object (not an array or scalar); undefined otherwise. Never throws. */

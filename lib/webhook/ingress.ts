@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { WebhookConfig } from '../config.js';
+import type { BasicAuthCredentials, WebhookConfig } from '../config.js';
 import { maskContact } from '../contact.js';
 import { QueueError } from '../errors.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
+import { isLedgerUnavailable } from '../ledger/types.js';
 import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
@@ -13,10 +14,9 @@ import { verifyBearer } from './verify/bearer.js';
 import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from './verify/common.js';
 import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
 import { verifyMandrill } from './verify/mandrill.js';
-import { ReplayCache } from './verify/replay-cache.js';
-import { isLedgerUnavailable, type ReplayStore } from '../ledger/types.js';
+import { memoryReplayStore, type ReplayCache, type ReplayStore } from './verify/replay-cache.js';
 import { verifySendgrid } from './verify/sendgrid.js';
-import { type CertificateKeyResolver, isSnsUrl, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
+import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
 import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from './verify/svix.js';
 import { verifyTwilio } from './verify/twilio.js';
 import { verifyVonage } from './verify/vonage.js';
@@ -91,8 +91,11 @@ export interface WebhookDeps {
   config: WebhookConfig;
   /** Put normalised block requests on the block queue; resolves only when all are queued, else throws (QueueError). */
   sendToQueue(messages: readonly OutgoingMessage[]): Promise<void>;
-  /** Dead-letter one message with its reason; when absent (no DEAD_LETTER_QUEUE_URL) rejects go to the block queue. */
-  deadLetter?: (body: string, info: DeadLetterInfo) => Promise<void>;
+  /**
+   * Dead-letter messages with their reasons (in batches of 10); resolves only when all are on the DLQ,
+   * else throws (QueueError). When absent (no DEAD_LETTER_QUEUE_URL) rejects go to the block queue.
+   */
+  deadLetter?: (items: readonly DeadLetterItem[]) => Promise<void>;
   /** Epoch milliseconds. */
   now(): number;
   /** GET a (pinned) SNS SigningCertURL, resolving to PEM. Cached per function, promise included. */
@@ -101,14 +104,17 @@ export interface WebhookDeps {
   confirmSubscription: ConfirmSubscription;
   logger: WebhookLogger;
   newCorrelationId?: () => string;
-  /** Defaults to the module-level cache of verify/mailgun.ts (shared by warm invocations). */
-  mailgunReplayCache?: ReplayCache;
-  /**
-   * One-time values shared by every container (the ledger, when LEDGER_TABLE is set): Mailgun tokens
-   * and Svix message ids. When set, it replaces the per-container cache.
-   */
+  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of verify/mailgun.ts (per instance, shared by warm invocations). */
   replayStore?: ReplayStore;
+  /** @deprecated use `replayStore`; wrapped in a memory ReplayStore when given. */
+  mailgunReplayCache?: ReplayCache;
   verification?: VerificationOptions;
+}
+
+/** One message for the DLQ and the reason it is there. */
+export interface DeadLetterItem {
+  body: string;
+  info: DeadLetterInfo;
 }
 
 /** Summary answered with 200 (Twilio gets TwiML instead). */
@@ -141,22 +147,19 @@ export function webhookMetrics(response: Pick<WebhookResponse, 'statusCode' | 's
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /**
- * The URL a provider called: WEBHOOK_PUBLIC_URL (the part of the configured webhook URL that precedes
- * the path Lambda sees) + path, or the Host / X-Forwarded-Proto headers when it is unset; + query.
+ * The URL a provider called (Twilio and Mandrill sign it): WEBHOOK_PUBLIC_URL (the part of the configured
+ * webhook URL that precedes the path Lambda sees), else `https://` + API Gateway's own
+ * `requestContext.domainName` (set by API Gateway, not by the caller); + path and query. Never the
+ * `Host` or `X-Forwarded-*` headers: the caller writes those, so a request signed for another host
+ * could name that host and pass (Twilio security docs: "validate … against the URL you configured").
  */
 export function publicRequestUrl(input: {
   publicUrl: string | undefined;
-  headers: RequestHeaders;
   path: string;
   rawQueryString?: string | undefined;
   domainName?: string | undefined;
 }): string {
-  let base = input.publicUrl;
-  if (base === undefined) {
-    const proto = header(input.headers, 'x-forwarded-proto')?.split(',')[0]?.trim() || 'https';
-    const host = header(input.headers, 'host') ?? input.domainName ?? 'localhost';
-    base = `${proto}://${host}`;
-  }
+  const base = input.publicUrl ?? `https://${input.domainName ?? 'localhost'}`;
   const query = input.rawQueryString ? `?${input.rawQueryString}` : '';
   const trimmed = base.replace(/\/+$/u, '');
   // WEBHOOK_PUBLIC_URL is a base, but someone may have set the provider's full webhook URL: do not
@@ -200,7 +203,7 @@ export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig,
     case 'postmark':
     case 'brevo':
     case 'sparkpost':
-      return s.basicAuth !== undefined;
+      return basicAuthFor(provider, s) !== undefined;
     case 'generic':
       return s.genericToken !== undefined;
     case 'sns':
@@ -208,9 +211,30 @@ export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig,
   }
 }
 
+/** A provider's own basic-auth credentials, else the shared WEBHOOK_BASIC_AUTH. */
+export function basicAuthFor(provider: 'postmark' | 'brevo' | 'sparkpost', secrets: WebhookConfig['secrets']): BasicAuthCredentials | undefined {
+  const own = provider === 'postmark' ? secrets.postmarkBasicAuth : provider === 'brevo' ? secrets.brevoBasicAuth : secrets.sparkpostBasicAuth;
+  return own ?? secrets.basicAuth;
+}
+
 type Authentication =
-  | { ok: true; mailgunToken?: string; sns?: VerifiedSnsMessage; replayKey?: string }
+  | {
+      ok: true;
+      /** A one-time value claimed in the ReplayStore: released if the request ends before anything is queued. */
+      claimedKey?: string;
+      /** An authentic Svix message id already claimed: a duplicate delivery, answered 200 without queueing again. */
+      duplicate?: boolean;
+      sns?: VerifiedSnsMessage;
+      signedParams?: Record<string, string>;
+    }
   | { ok: false; reason: VerifyFailureReason };
+
+/** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
+const MAILGUN_TOKEN_TTL_MS = MAILGUN_DEFAULT_WINDOW.maxAgeMs + MAILGUN_DEFAULT_WINDOW.maxFutureMs;
+
+function replayStoreOf(deps: WebhookDeps): ReplayStore {
+  return deps.replayStore ?? memoryReplayStore(deps.mailgunReplayCache ?? mailgunReplayCache, deps.now);
+}
 
 const certificateCaches = new WeakMap<FetchCertificate, CertificateKeyResolver>();
 
@@ -235,32 +259,50 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
     case 'twilio':
       return verifyTwilio({ rawBody, headers, url, authToken: s.twilioAuthToken! });
     case 'mailgun': {
-      // With a shared store the per-container cache is bypassed (a throwaway one), and the token is
-      // claimed in the store: a token seen by any container is refused by all of them.
-      const replayCache = deps.replayStore ? new NoReplayCache() : deps.mailgunReplayCache;
-      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache });
-      if (!result.ok || !deps.replayStore) return result.ok ? { ok: true, mailgunToken: result.token } : result;
-      const window = v.mailgunWindow ?? MAILGUN_DEFAULT_WINDOW;
-      const replayKey = `mailgun:${result.token}`;
-      return (await deps.replayStore.claim(replayKey, window.maxAgeMs + window.maxFutureMs)) ? { ok: true, replayKey } : { ok: false, reason: 'replayed' };
+      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache: false });
+      if (!result.ok) return result;
+      // Only authentic tokens are claimed, so an attacker cannot fill the store to evict real ones.
+      const ttl = Math.max(MAILGUN_TOKEN_TTL_MS, (v.mailgunWindow?.maxAgeMs ?? 0) + (v.mailgunWindow?.maxFutureMs ?? 0));
+      const key = `mailgun:${result.token}`;
+      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: false, reason: 'replayed' };
+      return { ok: true, claimedKey: key };
     }
-    case 'mandrill':
-      return verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
+    case 'mandrill': {
+      const result = verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
+      return result.ok ? { ok: true, signedParams: result.params } : result;
+    }
     case 'resend': {
       const result = verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
-      if (!result.ok || !deps.replayStore) return result;
-      // The signature covers the body, so a replay repeats an identical request; still, each message id is
-      // accepted once within the window (Svix: "check the svix-id header for idempotency").
-      const replayKey = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
-      return (await deps.replayStore.claim(replayKey, 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS))) ? { ok: true, replayKey } : { ok: false, reason: 'replayed' };
+      if (!result.ok) return result;
+      // Svix keeps a message's id across delivery attempts and signs each attempt anew, so the id is the
+      // deduplication key (https://docs.svix.com/idempotency, "Receiving idempotency (deduplication)"):
+      // an id already handled is a duplicate delivery. Claimed for twice the window: older copies fail the
+      // timestamp check anyway.
+      const key = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
+      const ttl = 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS);
+      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: true, duplicate: true };
+      return { ok: true, claimedKey: key };
     }
-    case 'vonage':
-      return verifyVonage({ rawBody, headers, signatureSecret: s.vonageSignatureSecret!, nowMs, window: v.vonageWindow });
+    case 'vonage': {
+      const result = verifyVonage({
+        rawBody,
+        headers,
+        signatureSecret: s.vonageSignatureSecret!,
+        nowMs,
+        window: v.vonageWindow,
+        method: deps.config.vonageSignatureMethod,
+      });
+      return result.ok ? { ok: true, signedParams: result.params } : result;
+    }
     case 'postmark':
-    case 'sparkpost':
-      return verifyBasicAuth({ headers, user: s.basicAuth!.user, pass: s.basicAuth!.pass });
-    case 'brevo':
-      return verifyBasicAuth({ headers, user: s.basicAuth!.user, pass: s.basicAuth!.pass, acceptBearer: true });
+    case 'sparkpost': {
+      const credentials = basicAuthFor(provider, s)!;
+      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass });
+    }
+    case 'brevo': {
+      const credentials = basicAuthFor(provider, s)!;
+      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass, acceptBearer: true });
+    }
     case 'generic':
       return verifyBearer({ headers, token: s.genericToken! });
     case 'sns': {
@@ -323,13 +365,19 @@ function fanOut(decisions: readonly Decision[]): FanOut {
   return { blocks, rejects, ignored };
 }
 
-/** Concurrent dead-letter sends per request: enough for a 1000-event batch full of bad contacts, gentle on SQS. */
-const DEAD_LETTER_CONCURRENCY = 10;
+/** Counts by reason, for the one summary line of a request (never a line per contact). */
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
 
 /**
- * Block requests first (the work that matters), then rejects. Any failure throws and the request is
- * answered 503: the provider's retry re-sends everything, and duplicates are harmless (the consumer
- * treats an already blocked contact as done; a duplicate dead letter is just noise).
+ * Block requests and dead letters are sent together (batches of 10, several at once: lib/queue/sqs.ts),
+ * so a body at the size limit is queued in a small fraction of the function's timeout. Any message that
+ * could not be queued after per-entry retries throws and the request is answered 503: the provider's
+ * retry re-sends everything, and duplicates are harmless (the consumer treats an already blocked contact
+ * as done; a duplicate dead letter is just noise).
  */
 async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<void> {
   const messages: OutgoingMessage[] = plan.blocks.map((d) => ({
@@ -342,26 +390,36 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
       messages.push({ body: rejectMessageBody(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
     }
   }
-  if (messages.length > 0) await deps.sendToQueue(messages);
-  if (!deadLetter) return;
-  for (let i = 0; i < plan.rejects.length; i += DEAD_LETTER_CONCURRENCY) {
-    await Promise.all(
-      plan.rejects
-        .slice(i, i + DEAD_LETTER_CONCURRENCY)
-        .map((d) => deadLetter(rejectMessageBody(d), { reason: d.reason, detail: d.detail, source: d.source, correlationId })),
+  const sends: Array<Promise<void>> = [];
+  if (messages.length > 0) sends.push(deps.sendToQueue(messages));
+  if (deadLetter && plan.rejects.length > 0) {
+    sends.push(
+      deadLetter(plan.rejects.map((d) => ({ body: rejectMessageBody(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
     );
   }
+  // allSettled: both sends finish (as much as possible is queued) before the first failure is reported.
+  const results = await Promise.allSettled(sends);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The handler
 
+/**
+ * Providers whose body is covered by a signature: their body is read by its own first byte (JSON or form),
+ * never by the unsigned Content-Type header, so that no unsigned byte changes what is mapped.
+ */
+const SIGNED_BODY_PROVIDERS: ReadonlySet<WebhookProvider> = new Set(['sendgrid', 'twilio', 'mandrill', 'resend', 'vonage', 'sns']);
+
+const unauthorized = (correlationId: string) => json(401, correlationId, { error: 'unauthorized', correlationId });
+
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
   const correlationId = deps.newCorrelationId?.() ?? randomUUID();
   const provider = request.provider;
   const log = { correlationId, provider };
-  let mailgunToken: string | undefined;
-  let replayKey: string | undefined;
+  let claimedKey: string | undefined;
+  let queued = false;
   try {
     if (!isWebhookProvider(provider) || !isEnabled(provider, deps.config)) {
       deps.logger.info('webhook for an unknown or disabled provider', { ...log, provider: provider.slice(0, 40), statusCode: 404 });
@@ -378,16 +436,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return json(413, correlationId, { error: 'payload_too_large', limit: deps.config.maxBodyBytes, correlationId });
     }
 
-    let auth: Authentication;
-    try {
-      auth = await authenticate(provider, request, deps);
-    } catch (error) {
-      if (!isLedgerUnavailable(error)) throw error;
-      // The shared replay store cannot be asked: accepting unchecked would reopen replays, refusing
-      // would lose the event; 503 makes the provider retry later (as for a queue failure).
-      deps.logger.error('replay store unavailable; answering 503 so the provider retries', { ...log, error: error instanceof Error ? error.message : 'unknown', statusCode: 503 });
-      return json(503, correlationId, { error: 'unavailable', reason: 'replay_store_unavailable', correlationId });
-    }
+    const auth = await authenticate(provider, request, deps);
     if (!auth.ok) {
       if (auth.reason === 'certificate_unavailable') {
         // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
@@ -395,23 +444,35 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
         deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
         return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
       }
+      // The precise reason is for the operator only: telling the caller `topic_not_allowed` or
+      // `stale_timestamp` lets it probe the allowlist and the windows.
       deps.logger.warn('webhook rejected: authentication failed', { ...log, reason: auth.reason, statusCode: 401 });
-      return json(401, correlationId, { error: 'unauthorized', reason: auth.reason, correlationId });
+      return unauthorized(correlationId);
     }
-    mailgunToken = auth.mailgunToken;
-    replayKey = auth.replayKey;
+    claimedKey = auth.claimedKey;
+    if (auth.duplicate) {
+      deps.logger.info('webhook processed', { ...log, statusCode: 200, queued: 0, ignored: 1, rejected: 0, ignoredReasons: { duplicate_delivery: 1 } });
+      const summary: WebhookSummary = { queued: 0, ignored: 1, rejected: 0, correlationId };
+      return { ...json(200, correlationId, { ...summary }), summary };
+    }
 
     let decisions: Decision[];
     if (auth.sns) {
       const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
       if (outcome) return outcome;
-      decisions = mapProvider('sns', auth.sns.raw, deps.config.policy);
+      // Only the signed fields: an unsigned `Records` array next to a signed notification is never mapped.
+      decisions = mapProvider('sns', auth.sns.envelope, deps.config.policy);
+    } else if (auth.signedParams) {
+      // Mandrill and Vonage sign a parameter object (a repeated form key: its last value; Vonage JSON:
+      // scalars only): exactly that object is mapped, so an unsigned nested `from: {number}` or an earlier
+      // duplicate key never names a contact.
+      decisions = mapProvider(provider, auth.signedParams, deps.config.policy);
     } else {
-      const parsed = parseBody(request.rawBody, header(request.headers, 'content-type'));
+      const contentType = SIGNED_BODY_PROVIDERS.has(provider) ? undefined : header(request.headers, 'content-type');
+      const parsed = parseBody(request.rawBody, contentType);
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
-        releaseMailgunToken(mailgunToken, deps);
-        await releaseReplayKey(replayKey, deps);
+        await releaseClaim(claimedKey, deps);
         return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
       }
       decisions = mapProvider(provider, parsed.payload, deps.config.policy);
@@ -428,30 +489,32 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
     const plan = fanOut(gateDecisions(decisions, { blockReasons: deps.config.policy.blockReasons }, deps.config.ledger?.softBounce !== undefined));
     await enqueue(plan, correlationId, deps);
+    queued = true;
 
-    for (const d of plan.blocks) {
-      deps.logger.debug('block request queued', { ...log, contact: maskContact(d.contact), reason: d.reason, source: d.source, eventId: d.eventId });
-    }
-    for (const d of plan.rejects) {
-      deps.logger.warn('event rejected, dead-lettered', {
-        ...log,
-        reason: d.reason,
-        detail: redactContacts(d.detail),
-        source: d.source,
-        eventId: d.eventId,
-        contact: d.contact === undefined ? undefined : maskContact(d.contact),
-      });
-    }
+    // ONE line per request, counts by reason: a body of 20,000 invalid contacts is one line, not 20,000
+    // (and contacts never appear in it). The DLQ keeps each rejected event with its reason and detail.
     const summary: WebhookSummary = { queued: plan.blocks.length, ignored: sum(plan.ignored), rejected: plan.rejects.length, correlationId };
-    deps.logger.info('webhook processed', { ...log, statusCode: 200, ...summary, ignoredReasons: Object.fromEntries(plan.ignored) });
+    deps.logger.info('webhook processed', {
+      ...log,
+      statusCode: 200,
+      ...summary,
+      queuedReasons: countBy(plan.blocks, (d) => d.reason),
+      ignoredReasons: Object.fromEntries(plan.ignored),
+      rejectedReasons: countBy(plan.rejects, (d) => d.reason),
+    });
     if (provider === 'twilio') {
       return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML, summary };
     }
     return { ...json(200, correlationId, { ...summary }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
-    releaseMailgunToken(mailgunToken, deps);
-    await releaseReplayKey(replayKey, deps);
+    if (!queued) await releaseClaim(claimedKey, deps).catch(() => undefined);
+    if (isLedgerUnavailable(error)) {
+      // The shared replay store (the ledger) cannot be asked: accepting unchecked would reopen replays,
+      // refusing would lose the event; 503 makes the provider retry later.
+      deps.logger.error('replay store unavailable; answering 503 so the provider retries', { ...log, error: error.message, statusCode: 503 });
+      return json(503, correlationId, { error: 'unavailable', reason: 'replay_store_unavailable', correlationId });
+    }
     if (error instanceof QueueError) {
       deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
       return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });
@@ -481,25 +544,8 @@ function sum(counts: ReadonlyMap<string, number>): number {
   return total;
 }
 
-function releaseMailgunToken(token: string | undefined, deps: WebhookDeps): void {
-  if (token !== undefined) (deps.mailgunReplayCache ?? mailgunReplayCache).delete(token);
-}
-
-/** Best effort: if the store is down too, the provider's retry is refused until the TTL ends (logged). */
-async function releaseReplayKey(key: string | undefined, deps: WebhookDeps): Promise<void> {
-  if (key === undefined || !deps.replayStore) return;
-  try {
-    await deps.replayStore.release(key);
-  } catch (error) {
-    deps.logger.error('replay key not released; a retry of this request may be refused as replayed', { error: error instanceof Error ? error.message : 'unknown' });
-  }
-}
-
-/** A per-request cache: with a shared replay store, the per-container one must not refuse anything. */
-class NoReplayCache extends ReplayCache {
-  constructor() {
-    super({ maxEntries: 1, ttlMs: 0 });
-  }
+async function releaseClaim(key: string | undefined, deps: WebhookDeps): Promise<void> {
+  if (key !== undefined) await replayStoreOf(deps).release(key);
 }
 
 /**
@@ -514,7 +560,9 @@ async function handleSnsControlMessage(message: VerifiedSnsMessage, deps: Webhoo
     return json(200, correlationId, { queued: 0, ignored: 1, rejected: 0, correlationId });
   }
   if (message.type !== 'SubscriptionConfirmation') return undefined;
-  if (!isSnsUrl(message.subscribeUrl)) {
+  // The SubscribeURL is signed, and must also be the SNS host of the topic's own region.
+  const region = topicRegion(message.topicArn);
+  if (region === undefined || !isSnsUrl(message.subscribeUrl, { region })) {
     deps.logger.warn('SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed', { ...log, statusCode: 400 });
     return json(400, correlationId, { error: 'bad_request', reason: 'untrusted_subscribe_url', correlationId });
   }

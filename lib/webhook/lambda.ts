@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStruc
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { lazyLedgerReplayStore } from '../ledger/index.js';
-import { createSqsClient, deadLetter, sendMessages } from '../queue/sqs.js';
+import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from './sns-client.js';
@@ -27,6 +27,59 @@ export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'conf
   sqsClient?: SQSClient;
   /** Receives each request's counts (see `webhookMetrics`); the Lambda entry publishes them as EMF. */
   publishMetrics?: (provider: string, counts: Record<string, number>) => void;
+  /**
+   * Re-reads the configuration (the Lambda entry: SSM `_PARAMETER` secrets). When given, secrets are
+   * refreshed at most every `config.secretsRefreshMs`, so a rotated secret takes effect without a deploy.
+   */
+  reloadConfig?: () => Promise<WebhookConfig>;
+  /**
+   * The local pipeline only (`npm start`), where the HTTP server in front of the handler IS the gateway:
+   * build the signed URL from its Host and X-Forwarded-Proto (a tunnel sets them) when WEBHOOK_PUBLIC_URL
+   * is unset. Never in Lambda: there these headers are written by the caller.
+   */
+  trustForwardedHeaders?: boolean;
+}
+
+/** Batches of 10 in flight at once per request: 27,000 contacts (2,700 batches) queue in a few seconds at most. */
+export const WEBHOOK_SEND_CONCURRENCY = 16;
+
+/**
+ * Webhook secrets behind a bounded cache: the first request after `refreshMs` reloads them (concurrent
+ * requests share that one reload); a reload that fails or yields an invalid secret keeps the current ones
+ * and is tried again a minute later. The refresh is driven by the clock only — never by a failed
+ * signature, which an attacker can produce at will to make us hammer SSM.
+ */
+export function createConfigRefresher(options: {
+  initial: WebhookConfig;
+  reload: () => Promise<WebhookConfig>;
+  now: () => number;
+  logger: WebhookLogger;
+}): () => Promise<WebhookConfig> {
+  let current = options.initial;
+  let nextAt = options.now() + current.secretsRefreshMs;
+  let running: Promise<WebhookConfig> | undefined;
+  return () => {
+    if (options.now() < nextAt) return Promise.resolve(current);
+    running ??= (async () => {
+      try {
+        const fresh = await options.reload();
+        checkSecrets(fresh);
+        // Only the secrets change: queues, policy and limits are fixed for the life of the container.
+        current = { ...current, secrets: fresh.secrets };
+        nextAt = options.now() + current.secretsRefreshMs;
+      } catch (error) {
+        options.logger.error('webhook secrets could not be refreshed; keeping the current ones', {
+          error: error instanceof Error ? error.name : 'unknown',
+          variable: error instanceof ConfigError ? error.message.split(' ')[0] : undefined,
+        });
+        nextAt = options.now() + Math.min(60_000, current.secretsRefreshMs);
+      } finally {
+        running = undefined;
+      }
+      return current;
+    })();
+    return running;
+  };
 }
 
 export const SERVICE_NAME = 'hood-blocker';
@@ -56,8 +109,20 @@ function checkSecrets(config: WebhookConfig): void {
 
 const PROVIDER_PATH_RE = /(?:^|\/)webhooks\/([^/]+)\/?$/u;
 
+/** `<X-Forwarded-Proto or http>://<Host>` for the local pipeline; undefined without a Host header. */
+function forwardedBase(headers: Readonly<Record<string, string>>): string | undefined {
+  const host = headers.host?.trim();
+  if (!host) return undefined;
+  const proto = headers['x-forwarded-proto']?.split(',')[0]?.trim() || 'http';
+  return `${proto}://${host}`;
+}
+
 /** Turn an API Gateway HTTP API v2 event into the ingress's request. */
-export function toWebhookRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent, config: Pick<WebhookConfig, 'publicUrl'>): WebhookRequest {
+export function toWebhookRequest(
+  event: APIGatewayProxyEventV2 | APIGatewayProxyEvent,
+  config: Pick<WebhookConfig, 'publicUrl'>,
+  options: { trustForwardedHeaders?: boolean } = {},
+): WebhookRequest {
   // HTTP API and function URLs send payload format 2.0; a REST API (or an HTTP API set to 1.0) sends 1.0.
   const v1 = event as Partial<APIGatewayProxyEvent>;
   const v2 = event as Partial<APIGatewayProxyEventV2>;
@@ -84,7 +149,8 @@ export function toWebhookRequest(event: APIGatewayProxyEventV2 | APIGatewayProxy
     method,
     headers,
     rawBody,
-    url: publicRequestUrl({ publicUrl: config.publicUrl, headers, path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),
+    // API Gateway's own domain name, never the caller's Host / X-Forwarded-* headers (but see trustForwardedHeaders).
+    url: publicRequestUrl({ publicUrl: config.publicUrl ?? (options.trustForwardedHeaders ? forwardedBase(headers) : undefined), path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),
     query,
   };
 }
@@ -107,32 +173,41 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   if (!sendToQueue) {
     if (blockQueueUrl === undefined) throw new ConfigError('BLOCK_QUEUE_URL', 'is not set; the webhook ingress puts block requests on it');
     const sqsClient = client();
-    sendToQueue = (messages) => sendMessages(sqsClient, blockQueueUrl, messages);
+    sendToQueue = (messages) => sendMessages(sqsClient, blockQueueUrl, messages, { concurrency: WEBHOOK_SEND_CONCURRENCY });
   }
   let dead = overrides.deadLetter;
   if (!dead && deadLetterQueueUrl !== undefined) {
     const sqsClient = client();
-    dead = (body, info) => deadLetter(sqsClient, deadLetterQueueUrl, body, info);
+    dead = (items) => deadLetterMany(sqsClient, deadLetterQueueUrl, items, { concurrency: WEBHOOK_SEND_CONCURRENCY });
   }
+  const logger = overrides.logger ?? powertoolsLogger(new Logger({ serviceName: SERVICE_NAME }));
+  if (config.secrets.vonageSignatureSecret !== undefined && config.vonageSignatureMethod === undefined) {
+    // https://developer.vonage.com/en/getting-started/concepts/signing-messages: the account uses ONE method.
+    logger.warn('VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account\'s method (md5hash, md5, sha1, sha256 or sha512)');
+  }
+  const now = overrides.now ?? (() => Date.now());
 
   const deps: WebhookDeps = {
     config,
     sendToQueue,
     deadLetter: dead,
-    now: overrides.now ?? (() => Date.now()),
+    now,
     fetchCertificate: overrides.fetchCertificate ?? ((url) => fetchSnsCertificate(url)),
     confirmSubscription: overrides.confirmSubscription ?? ((url) => confirmSnsSubscription(url)),
-    logger: overrides.logger ?? powertoolsLogger(new Logger({ serviceName: SERVICE_NAME })),
+    logger,
     newCorrelationId: overrides.newCorrelationId,
-    mailgunReplayCache: overrides.mailgunReplayCache,
     // LEDGER_TABLE set: replay protection shared by every container (the ledger is opened at first use).
     replayStore: overrides.replayStore ?? (config.ledger?.table !== undefined ? lazyLedgerReplayStore(config.ledger) : undefined),
+    mailgunReplayCache: overrides.mailgunReplayCache,
     verification: overrides.verification,
   };
 
+  const currentConfig = overrides.reloadConfig ? createConfigRefresher({ initial: config, reload: overrides.reloadConfig, now, logger }) : undefined;
+
   return async (event) => {
-    const request = toWebhookRequest(event, config);
-    const response = await handleWebhook(request, deps);
+    const request = toWebhookRequest(event, config, { trustForwardedHeaders: overrides.trustForwardedHeaders });
+    const fresh = currentConfig ? await currentConfig() : config;
+    const response = await handleWebhook(request, fresh === config ? deps : { ...deps, config: fresh });
     overrides.publishMetrics?.(isWebhookProvider(request.provider) ? request.provider : 'unknown', webhookMetrics(response));
     return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: false };
   };

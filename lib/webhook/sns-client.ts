@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type CertificateKeyResolver, certificatePublicKey, isSnsUrl } from './verify/sns.js';
+import { type CertificateKeyResolver, certificatePublicKey, isSnsCertificateUrl, isSnsUrl } from './verify/sns.js';
 
 /**
  * The two network calls SNS verification needs: fetching a signing certificate and confirming a
@@ -15,7 +15,7 @@ const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 /** GET the PEM at a pinned SigningCertURL; no redirects (a redirect could leave the pinned host), short timeout. */
 export async function fetchSnsCertificate(url: string, options: { timeoutMs?: number } = {}): Promise<string> {
-  if (!isSnsUrl(url, { pemPath: true })) throw new Error('refusing to fetch a certificate outside sns.<region>.amazonaws.com');
+  if (!isSnsCertificateUrl(url)) throw new Error('refusing to fetch a certificate that is not https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
   const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 3_000) });
   if (response.status !== 200) throw new Error(`certificate fetch answered HTTP ${response.status}`);
   const body = Buffer.from(await response.arrayBuffer());
@@ -35,25 +35,38 @@ export async function confirmSnsSubscription(subscribeUrl: string, options: { ti
 }
 
 /**
- * Cache certificate public keys by URL. The PROMISE is cached, so concurrent requests share one fetch
- * (PostHog's cache does the same); a failed fetch is forgotten so the next request tries again. SNS uses
- * a handful of certificates (one per region, rotated rarely), so a small bound suffices.
+ * Cache certificate public keys by URL. Concurrent requests for one URL share one fetch (the in-flight
+ * promise is kept apart); only a certificate that was fetched AND parsed enters the bounded cache, so
+ * URLs that fail (an attacker's junk, a 404) can never evict the real certificate. A failed fetch is
+ * forgotten so the next request tries again. SNS uses a handful of certificates (one per region,
+ * rotated rarely), so a small bound suffices; the least recently used goes first.
  */
 export function createCertificateCache(fetchCertificate: FetchCertificate, options: { maxEntries?: number } = {}): CertificateKeyResolver {
   const maxEntries = options.maxEntries ?? 16;
-  const cache = new Map<string, Promise<KeyObject>>();
+  const cache = new Map<string, KeyObject>();
+  const inFlight = new Map<string, Promise<KeyObject>>();
   return (url: string) => {
     const cached = cache.get(url);
-    if (cached) return cached;
+    if (cached) {
+      cache.delete(url);
+      cache.set(url, cached);
+      return Promise.resolve(cached);
+    }
+    const running = inFlight.get(url);
+    if (running) return running;
     // Promise.resolve().then: a fetcher that throws synchronously still yields a rejected promise.
     const pending = Promise.resolve()
       .then(() => fetchCertificate(url))
       .then((pem) => certificatePublicKey(pem));
-    cache.set(url, pending);
-    pending.catch(() => {
-      if (cache.get(url) === pending) cache.delete(url);
-    });
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+    inFlight.set(url, pending);
+    pending.then(
+      (key) => {
+        inFlight.delete(url);
+        cache.set(url, key);
+        while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+      },
+      () => inFlight.delete(url),
+    );
     return pending;
   };
 }

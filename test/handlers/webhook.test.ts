@@ -117,7 +117,7 @@ describe('handlers/webhook', () => {
     expect(queued).toHaveLength(1);
   });
 
-  it('builds the signed URL from Host and X-Forwarded-Proto when WEBHOOK_PUBLIC_URL is unset', () => {
+  it('never builds the signed URL from Host or X-Forwarded-Proto (caller-controlled) when WEBHOOK_PUBLIC_URL is unset', () => {
     // Prepare
     const event = apiEvent({
       rawPath: '/webhooks/mandrill',
@@ -128,7 +128,7 @@ describe('handlers/webhook', () => {
     const request = toWebhookRequest(event, { publicUrl: undefined });
 
     // Assess
-    expect(request.url).toBe('https://hooks.example.org/webhooks/mandrill');
+    expect(request.url).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/mandrill');
   });
 
   it('falls back to requestContext.domainName when there is no Host header', () => {

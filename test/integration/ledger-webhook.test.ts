@@ -71,7 +71,6 @@ describe('Mailgun replay protection through the ledger', () => {
     // Assess
     expect(first.statusCode).toBe(200);
     expect(replay.statusCode).toBe(401);
-    expect(JSON.parse(replay.body as string).reason).toBe('replayed');
     expect(b.queued).toEqual([]);
   });
 
@@ -129,6 +128,9 @@ describe('Svix message ids through the ledger', () => {
     const again = await b.handler(event('resend', body, headers));
     // Assess
     expect(first.statusCode).toBe(200);
-    expect(again.statusCode).toBe(401);
+    // A duplicate delivery of a signed body: acknowledged, nothing queued a second time.
+    expect(again.statusCode).toBe(200);
+    expect(a.queued).toHaveLength(1);
+    expect(b.queued).toEqual([]);
   });
 });

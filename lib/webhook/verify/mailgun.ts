@@ -37,7 +37,8 @@ export interface MailgunVerifyInput {
   signingKey: string;
   nowMs: number;
   window?: TimestampWindow;
-  replayCache?: ReplayCache;
+  /** `false`: the caller claims the returned token itself (the ingress, through a ReplayStore). */
+  replayCache?: ReplayCache | false;
 }
 
 /** On success the token is returned so that the caller can release it if it ends up answering 5xx. */
@@ -89,6 +90,7 @@ export function verifyMailgun(input: MailgunVerifyInput): MailgunVerifyResult {
   if (!fresh.ok) return fresh;
   if (!safeEqualStrings(signature.toLowerCase(), mailgunSignature(input.signingKey, timestamp!, token))) return fail('bad_signature');
   // Only authentic tokens are recorded, so an attacker cannot fill the cache to evict real ones.
+  if (input.replayCache === false) return { ok: true, token };
   const cache = input.replayCache ?? mailgunReplayCache;
   if (cache.has(token, input.nowMs)) return fail('replayed');
   cache.add(token, input.nowMs);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { formObject } from '../body.js';
-import { fail, header, type RequestHeaders, safeEqualStrings, VERIFIED, type VerifyResult } from './common.js';
+import { fail, header, type RequestHeaders, safeEqualStrings, type VerifyFailure } from './common.js';
 
 /**
  * Mailchimp Transactional (Mandrill) webhook authentication (https://mailchimp.com/developer/transactional/
@@ -25,9 +25,17 @@ export function mandrillSignature(webhookKey: string, url: string, params: Reado
   return createHmac('sha1', webhookKey).update(data, 'utf8').digest('base64');
 }
 
-export function verifyMandrill(input: MandrillVerifyInput): VerifyResult {
+/**
+ * On success, the parameters exactly as signed (a repeated key: its last value, as PHP reads it): the
+ * ONLY thing the ingress maps. An earlier duplicate (`mandrill_events=<forged>&mandrill_events=<signed>`)
+ * is not covered by the signature, so it must not reach a mapper.
+ */
+export type MandrillVerifyResult = { ok: true; params: Record<string, string> } | VerifyFailure;
+
+export function verifyMandrill(input: MandrillVerifyInput): MandrillVerifyResult {
   const given = header(input.headers, MANDRILL_SIGNATURE_HEADER);
   if (given === undefined) return fail('missing_signature');
-  const expected = mandrillSignature(input.webhookKey, input.url, formObject(input.rawBody));
-  return safeEqualStrings(given, expected) ? VERIFIED : fail('bad_signature');
+  const params = formObject(input.rawBody);
+  const expected = mandrillSignature(input.webhookKey, input.url, params);
+  return safeEqualStrings(given, expected) ? { ok: true, params } : fail('bad_signature');
 }

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { decodeUtf8, detectBodyKind, formObject } from '../body.js';
-import { checkTimestamp, fail, header, type RequestHeaders, safeEqualStrings, type TimestampWindow, VERIFIED, type VerifyResult } from './common.js';
+import { checkTimestamp, fail, type RequestHeaders, safeEqualStrings, type TimestampWindow, type VerifyFailure } from './common.js';
 
 /**
  * Vonage SMS API signed messages (https://developer.vonage.com/en/getting-started/concepts/signing-messages;
@@ -19,15 +19,29 @@ import { checkTimestamp, fail, header, type RequestHeaders, safeEqualStrings, ty
  */
 export const VONAGE_DEFAULT_WINDOW: TimestampWindow = { maxAgeMs: 25 * 3_600_000, maxFutureMs: 5 * 60_000 };
 
+export const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
+export type VonageSignatureMethod = (typeof VONAGE_SIGNATURE_METHODS)[number];
+type Algorithm = VonageSignatureMethod;
+
 export interface VonageVerifyInput {
   rawBody: Buffer;
   headers: RequestHeaders;
   signatureSecret: string;
   nowMs: number;
   window?: TimestampWindow;
+  /**
+   * VONAGE_SIGNATURE_METHOD: the one method the account is set to (Dashboard → Settings → signature
+   * method). Unset: any method, recognised by the digest's length, which lets a 32-hex signature be
+   * tried as both md5hash and HMAC-MD5.
+   */
+  method?: VonageSignatureMethod;
 }
 
-type Algorithm = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
+/**
+ * On success, the signed parameters (every one a scalar the signature covers, `sig` removed): the ONLY
+ * thing the ingress maps, so that an unsigned nested value (`from: {number}`) never names a contact.
+ */
+export type VonageVerifyResult = { ok: true; params: Record<string, string> } | VerifyFailure;
 const BY_LENGTH: Record<number, readonly Algorithm[]> = {
   32: ['md5hash', 'md5'],
   40: ['sha1'],
@@ -35,12 +49,15 @@ const BY_LENGTH: Record<number, readonly Algorithm[]> = {
   128: ['sha512'],
 };
 const HEX_RE = /^[0-9a-f]+$/iu;
+const LENGTH_OF: Record<Algorithm, number> = { md5hash: 32, md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 
 /** Parameters from a form or a JSON object body; scalars become strings, nested values are not signed. */
 function vonageParams(rawBody: Buffer, contentType: string | undefined): Record<string, string> | undefined {
   const text = decodeUtf8(rawBody);
   if (text === undefined) return undefined;
   const kind = detectBodyKind(contentType, text);
+  // Signed as PHP/the SDKs read a form: a repeated key keeps its last value, and the ingress maps exactly
+  // these signed values, so an earlier unsigned duplicate never reaches a mapper.
   if (kind === 'form') return formObject(rawBody);
   if (kind !== 'json') return undefined;
   let body: unknown;
@@ -74,11 +91,12 @@ export function vonageSignature(algorithm: Algorithm, secret: string, params: Re
   return createHmac(algorithm, secret).update(signed, 'utf8').digest('hex');
 }
 
-export function verifyVonage(input: VonageVerifyInput): VerifyResult {
-  const params = vonageParams(input.rawBody, header(input.headers, 'content-type'));
+export function verifyVonage(input: VonageVerifyInput): VonageVerifyResult {
+  // The body's own first character decides JSON or form, never the unsigned Content-Type header.
+  const params = vonageParams(input.rawBody, undefined);
   const given = params?.sig;
   if (params === undefined || given === undefined || given === '') return fail('missing_signature');
-  const algorithms = BY_LENGTH[given.length];
+  const algorithms = input.method === undefined ? BY_LENGTH[given.length] : given.length === LENGTH_OF[input.method] ? [input.method] : undefined;
   if (algorithms === undefined || !HEX_RE.test(given)) return fail('malformed_signature');
   const fresh = checkTimestamp(params.timestamp, input.nowMs, input.window ?? VONAGE_DEFAULT_WINDOW);
   if (!fresh.ok) return fresh;
@@ -86,5 +104,10 @@ export function verifyVonage(input: VonageVerifyInput): VerifyResult {
   for (const algorithm of algorithms) {
     if (safeEqualStrings(given.toLowerCase(), vonageSignature(algorithm, input.signatureSecret, params))) matched = true;
   }
-  return matched ? VERIFIED : fail('bad_signature');
+  if (!matched) return fail('bad_signature');
+  const signed: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (key !== 'sig') Object.defineProperty(signed, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return { ok: true, params: signed };
 }

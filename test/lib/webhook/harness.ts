@@ -81,8 +81,8 @@ export function harness(options: { config?: WebhookConfig; signer?: TestSnsSigne
     mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
   };
   if (options.withDeadLetterQueue !== false) {
-    deps.deadLetter = async (body, info) => {
-      deadLetters.push({ body, info });
+    deps.deadLetter = async (items) => {
+      deadLetters.push(...items);
     };
   }
   return { deps, queued, deadLetters, logger, confirmSubscription, fetchCertificate };
@@ -155,7 +155,7 @@ export function vonageRequest(params: Record<string, string>): WebhookRequest {
   return request('vonage', JSON.stringify({ ...signed, sig }), { 'content-type': JSON_TYPE });
 }
 
-export function basicRequest(provider: 'postmark' | 'brevo' | 'sparkpost', payload: unknown, credentials = SECRETS.WEBHOOK_BASIC_AUTH): WebhookRequest {
+export function basicRequest(provider: 'postmark' | 'brevo' | 'sparkpost', payload: unknown, credentials: string = SECRETS.WEBHOOK_BASIC_AUTH): WebhookRequest {
   return request(provider, JSON.stringify(payload), { 'content-type': JSON_TYPE, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
 }
 

@@ -358,7 +358,7 @@ describe('handleWebhook: fan-out rules', () => {
 
     // Assess
     const text = h.logger.text();
-    expect(text).toContain('j***@e***.com');
+    expect(h.logger.lines).toHaveLength(1);
     expect(text).not.toContain('jane.doe@example.com');
     expect(text).not.toContain('not-an-address@');
     expect(text).not.toContain(SECRETS.GENERIC_WEBHOOK_TOKEN);
@@ -462,7 +462,7 @@ describe('handleWebhook: refusals', () => {
     expect(response.statusCode).toBe(413);
   });
 
-  it('answers 401 with a short JSON reason to a bad signature and queues nothing', async () => {
+  it('answers 401 with the one generic reason to a bad signature and queues nothing', async () => {
     // Prepare
     const h = harness();
     const req = sendgridRequest(sendgridDroppedBody);
@@ -473,7 +473,7 @@ describe('handleWebhook: refusals', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(bodyOf(response)).toEqual({ error: 'unauthorized', reason: 'bad_signature', correlationId: response.headers['x-correlation-id'] });
+    expect(bodyOf(response)).toEqual({ error: 'unauthorized', correlationId: response.headers['x-correlation-id'] });
     expect(h.queued).toEqual([]);
   });
 
@@ -486,7 +486,8 @@ describe('handleWebhook: refusals', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(bodyOf(response).reason).toBe('stale_timestamp');
+    expect(bodyOf(response).reason).toBeUndefined();
+    expect(h.logger.lines.map((l) => l.fields.reason)).toContain('stale_timestamp');
   });
 
   it('answers 401 to a generic request with the wrong token', async () => {
@@ -513,7 +514,8 @@ describe('handleWebhook: refusals', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(bodyOf(response).reason).toBe('replayed');
+    expect(bodyOf(response).reason).toBeUndefined();
+    expect(h.logger.lines.map((l) => l.fields.reason)).toContain('replayed');
     expect(h.queued).toHaveLength(1);
   });
 
@@ -620,7 +622,8 @@ describe('handleWebhook: SNS subscriptions', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(bodyOf(response).reason).toBe('topic_not_allowed');
+    expect(bodyOf(response).reason).toBeUndefined();
+    expect(h.logger.lines.map((l) => l.fields.reason)).toContain('topic_not_allowed');
     expect(h.confirmSubscription).not.toHaveBeenCalled();
     expect(h.fetchCertificate).not.toHaveBeenCalled();
   });
@@ -705,7 +708,7 @@ describe('handleWebhook: SNS subscriptions', () => {
 describe('publicRequestUrl', () => {
   it('joins WEBHOOK_PUBLIC_URL, the path and the query', () => {
     // Prepare
-    const input = { publicUrl: 'https://hooks.example.com/', headers: { host: 'ignored.example' }, path: '/webhooks/twilio', rawQueryString: 'a=1&b=2' };
+    const input = { publicUrl: 'https://hooks.example.com/', path: '/webhooks/twilio', rawQueryString: 'a=1&b=2', domainName: 'ignored.example' };
 
     // Act
     const url = publicRequestUrl(input);
@@ -714,9 +717,9 @@ describe('publicRequestUrl', () => {
     expect(url).toBe('https://hooks.example.com/webhooks/twilio?a=1&b=2');
   });
 
-  it('falls back to X-Forwarded-Proto and Host', () => {
+  it("falls back to https and API Gateway's domainName", () => {
     // Prepare
-    const input = { publicUrl: undefined, headers: { host: 'abc.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https' }, path: '/webhooks/mandrill' };
+    const input = { publicUrl: undefined, path: '/webhooks/mandrill', domainName: 'abc.execute-api.eu-west-1.amazonaws.com' };
 
     // Act
     const url = publicRequestUrl(input);
@@ -725,13 +728,12 @@ describe('publicRequestUrl', () => {
     expect(url).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/mandrill');
   });
 
-  it('twilio: a request signed over the Host-derived URL verifies when WEBHOOK_PUBLIC_URL is unset', async () => {
+  it('twilio: a request signed over the API Gateway URL verifies when WEBHOOK_PUBLIC_URL is unset', async () => {
     // Prepare
     const h = harness({ config: testConfig({ WEBHOOK_PUBLIC_URL: undefined }) });
     const url = 'https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/twilio';
     const req = twilioRequest({ From: '+14155550100', Body: 'stop', MessageSid: 'SM1' }, url);
-    req.headers = { ...req.headers, host: 'abc.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https' };
-    req.url = publicRequestUrl({ publicUrl: h.deps.config.publicUrl, headers: req.headers, path: '/webhooks/twilio' });
+    req.url = publicRequestUrl({ publicUrl: h.deps.config.publicUrl, path: '/webhooks/twilio', domainName: 'abc.execute-api.eu-west-1.amazonaws.com' });
 
     // Act
     const response = await handleWebhook(req, h.deps);

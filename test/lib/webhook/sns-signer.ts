@@ -13,7 +13,7 @@ export interface TestSnsSigner {
   sign(message: Record<string, unknown>, version?: '1' | '2', options?: { privateKey?: KeyObject; certUrl?: string }): Record<string, unknown>;
 }
 
-export const TEST_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test0000000000000000000000000.pem';
+export const TEST_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-7e57000000000000000000000000000d.pem';
 
 /** Generate a key and a self-signed certificate with the openssl CLI (node:crypto cannot issue certificates). */
 export function createTestSnsSigner(): TestSnsSigner {

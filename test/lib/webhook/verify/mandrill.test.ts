@@ -28,7 +28,7 @@ describe('verifyMandrill', () => {
     const result = verifyMandrill({ rawBody, headers, url: URL_AS_CONFIGURED, webhookKey: KEY });
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('sorts several parameters by name before signing', () => {
@@ -41,7 +41,7 @@ describe('verifyMandrill', () => {
     const result = verifyMandrill({ rawBody: body, headers, url: URL_AS_CONFIGURED, webhookKey: KEY });
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('rejects the signature under a different key', () => {
