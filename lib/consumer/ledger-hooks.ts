@@ -4,6 +4,7 @@ import { maskContact } from '../contact.js';
 import { isLedgerUnavailable, type Ledger, type LedgerEvent } from '../ledger/index.js';
 import { DRY_RUN_ID_PREFIX } from './dry-run.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
+import { queueUrlFromArn } from '../queue/sqs.js';
 import type { BlockDecision, Decision } from '../types.js';
 
 /**
@@ -32,6 +33,7 @@ export interface LedgerRecordInfo {
   body: string;
   attributes?: { SentTimestamp?: string; ApproximateFirstReceiveTimestamp?: string };
   messageAttributes?: Record<string, { stringValue?: string | undefined } | undefined>;
+  eventSourceARN?: string;
 }
 
 /** `live` events measure opt-out latency from the event; `bulk` (imports, backfills) from queue time. */
@@ -125,7 +127,12 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     }
   };
 
-  const lane = (record: LedgerRecordInfo): Lane => (attr(record, LANE_ATTRIBUTE) === 'bulk' ? 'bulk' : 'live');
+  // Bulk: consumed from BULK_QUEUE_URL (imports, backfills), or marked `lane=bulk` by whoever queued it.
+  const lane = (record: LedgerRecordInfo): Lane => {
+    if (attr(record, LANE_ATTRIBUTE) === 'bulk') return 'bulk';
+    const bulkQueueUrl = config.queues.bulkQueueUrl;
+    return bulkQueueUrl !== undefined && queueUrlFromArn(record.eventSourceARN ?? '', config.queues) === bulkQueueUrl ? 'bulk' : 'live';
+  };
   const firstReceivedAt = (record: LedgerRecordInfo) =>
     attr(record, RECEIVED_AT_ATTRIBUTE) ?? record.attributes?.ApproximateFirstReceiveTimestamp ?? record.attributes?.SentTimestamp;
 

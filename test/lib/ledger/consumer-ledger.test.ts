@@ -317,6 +317,19 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
 });
 
 describe('opt-out latency', () => {
+  it('counts a record consumed from the bulk queue in the bulk lane', async () => {
+    // Prepare
+    const ledger = tableLedger();
+    const { hood } = scriptedHood(() => created());
+    const c = container(ledger, configWith({ BULK_QUEUE_URL: queues.blockQueueUrl }), hood);
+    await sendBodies(sqs, queues.blockQueueUrl, [message('imported@example.com', { occurredAt: '2019-01-01T00:00:00Z' })]);
+    // Act
+    await processBatch(await receiveRecords(1), () => 60_000, c.deps);
+    // Assess
+    expect(c.latency.map((l) => l.lane)).toEqual(['bulk']);
+    expect(c.latency[0]!.ms).toBeLessThan(3_600_000);
+  });
+
   it('measures a live event from its occurredAt and a bulk one from its first receipt', async () => {
     // Prepare
     const ledger = tableLedger();
