@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../../lib/ledger/dynamo.js';
 import { type Ledger, type LedgerEvent, MemoryLedger } from '../../../lib/ledger/index.js';
@@ -251,5 +252,25 @@ describe('dynamodb ledger on dynalite, stored items', () => {
     // Assess
     await expect(outcome).rejects.toMatchObject({ reason: 'ledger_unavailable' });
     ledger.close();
+  });
+});
+
+describe('dynamodb ledger on dynalite, concurrent claims', () => {
+  it('grants a contact to exactly one of 1–10 consumers claiming it at once', async () => {
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 3 }), async (consumers, contactsPerRound) => {
+        // Prepare: one ledger instance per consumer (as in separate containers), the same key and table.
+        round += 1;
+        const key = `${KEY}-concurrent-${round}`;
+        const ledgers = Array.from({ length: consumers }, () => new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: key, blockedDays: 30, historyDays: 400 }));
+        const contacts = Array.from({ length: contactsPerRound }, (_, i) => `race${i}@example.com`);
+        // Act
+        const results = await Promise.all(ledgers.flatMap((l) => contacts.map(async (c) => ({ c, r: await l.claim(c, 60_000) }))));
+        // Assess
+        return contacts.every((c) => results.filter((x) => x.c === c && x.r.kind === 'claimed').length === 1);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
