@@ -123,6 +123,8 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   if (table) {
     env.LEDGER_TABLE = table.table;
     env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
+    // The table also holds the contact ledger, which needs its HMAC key.
+    env.LEDGER_HASH_KEY = 'bench-ledger-hmac-key-not-a-secret-0123456789';
   }
   const started = Date.now();
   const workers = Array.from(
@@ -212,7 +214,6 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
 }
 
 async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<void> }> {
-  // @ts-expect-error dynalite ships no types
   const { default: dynalite } = await import('dynalite');
   const server = (dynalite as (o: object) => import('node:http').Server)({ createTableMs: 0 });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -10,6 +10,9 @@ export const ReasonSchema = z.enum([
   'sms_opt_out',
   'suppressed',
   'manual',
+  // What repeated soft bounces block as under SOFT_BOUNCE_POLICY (the ledger hooks turn the soft bounce that
+  // reaches the threshold into it); otherwise only if listed in BLOCK_REASONS.
+  'soft_bounce_threshold',
   // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
   // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (DESIGN.md "Reason labels").
   'soft_bounce',

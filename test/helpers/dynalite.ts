@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-// @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
 
 export interface LocalTable {

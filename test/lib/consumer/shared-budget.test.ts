@@ -40,6 +40,8 @@ async function setup(withLedger: boolean) {
   if (table) {
     env.LEDGER_TABLE = table.table;
     env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
+    // The contact ledger in the same table needs its HMAC key (another item prefix; not under test here).
+    env.LEDGER_HASH_KEY = 'shared-budget-test-hmac-key-0123456789abcdef';
   }
   return { queues, sqs, hood, table, config: loadConsumerConfig(env) };
 }
