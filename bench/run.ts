@@ -68,7 +68,8 @@ interface BacklogResult {
  */
 function windowBurstingIdealMs(messages: number, windows: RateWindow[]): number {
   const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
-  const burst = windows.reduce((a, b) => (b.count / b.windowMs > a.count / a.windowMs ? a : b));
+  // The shortest window sets the burst rate (Hood: 10/s).
+  const burst = windows.reduce((a, b) => (b.windowMs < a.windowMs ? b : a));
   const fullWindows = Math.ceil(messages / steady.count) - 1;
   const rest = messages - fullWindows * steady.count;
   return fullWindows * steady.windowMs + (rest / burst.count) * burst.windowMs;
