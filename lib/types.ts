@@ -66,7 +66,11 @@ export type Decision =
       eventId?: string;
     };
 
-export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message';
+/**
+ * `ambiguous_recipient`: a complaint on a message with several recipients that does not say which one
+ * complained; blocking all of them would block people who did not opt out, so a person decides.
+ */
+export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message' | 'ambiguous_recipient';
 
 export type BlockDecision = Extract<Decision, { action: 'block' }>;
 export type IgnoreDecision = Extract<Decision, { action: 'ignore' }>;
