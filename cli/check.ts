@@ -4,7 +4,7 @@ import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
 import { peekDeadLetters } from './dlq.js';
 import { describeError } from './shared/errors.js';
-import { type CliIo, parseArgs } from './main.js';
+import { type CliIo, parseArgs } from './shared/command.js';
 import { plural, writeJson, writeLine } from './shared/output.js';
 import {
   createQueueClient,

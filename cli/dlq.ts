@@ -12,7 +12,7 @@ import { maskContact } from '../lib/contact.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { waitMs } from '../lib/pacing/timer-ms.js';
 import { mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
 import {

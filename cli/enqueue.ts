@@ -5,7 +5,7 @@ import { DEFAULT_RATE_LIMITS, loadPolicyConfig, parseRateLimits } from '../lib/c
 import { maskContact } from '../lib/contact.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { clearLine, formatEta, formatRate, isTty, plural, progressBar, rewriteLine, steadyRatePerMinute, writeJson, writeLine } from './shared/output.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';

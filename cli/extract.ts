@@ -17,7 +17,7 @@ import {
 import { isRecord, reject } from '../lib/sources/shared.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/webhook/body.js';
-import { type CliIo, UsageError } from './main.js';
+import { type CliIo, UsageError } from './shared/command.js';
 
 /**
  * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (DESIGN.md "CLI"):

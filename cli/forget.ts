@@ -1,5 +1,5 @@
 import { maskContact } from '../lib/contact.js';
-import { type CliIo, parseArgs } from './main.js';
+import { type CliIo, parseArgs } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { contactArgument, open } from './why.js';
 

@@ -9,7 +9,7 @@ import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
 import { DEFAULT_STATE_DIR } from '../lib/local/state.js';
 import { sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, formatEta, formatRate, isTty, progressBar, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
 import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { type CliIo, type Command, UsageError } from './shared/command.js';
 import { describeError } from './shared/errors.js';
 import { runOnBundledNode } from './shared/runtime.js';
 import { didYouMean, optionsInHelp } from './shared/suggest.js';
@@ -9,25 +9,6 @@ import { didYouMean, optionsInHelp } from './shared/suggest.js';
  * (`enqueue`, `dlq`, `check`). Each command lives in its own module and is loaded only when used, so
  * `extract` stays fast and needs no AWS SDK.
  */
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-  env: Readonly<Record<string, string | undefined>>;
-}
-
-/** A mistake by the user: printed as one line, no stack trace, exit code 2 unless given. */
-export class UsageError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 2) {
-    super(message);
-    this.name = 'UsageError';
-    this.exitCode = exitCode;
-  }
-}
-
-export type Command = (args: string[], io: CliIo) => Promise<number>;
-
 // One line per command; a command module exports `run` and prints its own help for --help.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   extract: { summary: 'dry run: print the block/ignore decisions for a payload', load: async () => (await import('./extract.js')).run },
@@ -96,7 +77,7 @@ async function describeParseError(error: TypeError & { code?: unknown }, run: Co
   return `unknown option ${unknown}${didYouMean(unknown, optionsInHelp(help))}; see --help`;
 }
 
-export { parseArgs };
+export { type CliIo, type Command, UsageError };
 
 const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker)$/u.test(process.argv[1]);
 if (isEntry) {

@@ -12,7 +12,7 @@ import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '../lib/import/types.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
 import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';

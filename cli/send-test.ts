@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../lib/local/state.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
 

@@ -23,7 +23,7 @@ import {
 } from '../lib/local/state.js';
 import { createHoodSandboxHandler, type HoodSandboxHandler } from '../lib/sandbox/hood-server.js';
 import { isEnabled, WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { type ComponentLog, type FileLog, openFileLog } from './shared/log.js';
 import { clearLine, formatRate, isTty, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
 import { type QueueDepth, readQueueDepth } from './shared/queues.js';

@@ -1,7 +1,7 @@
 import { maskContact, normaliseContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
 import { LedgerNotConfigured, openLedger } from '../lib/ledger/open.js';
-import { type CliIo, parseArgs, UsageError } from './main.js';
+import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker why <contact> [--json] [--local]

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Env } from '../../lib/config.js';
 import { loadQueueConfig } from '../../lib/config.js';
-import { UsageError } from '../main.js';
+import { UsageError } from './command.js';
 import { createQueueClient, describeStackOutputs, type QueueFlags, type QueueTarget, resolveQueueTarget } from './queues.js';
 
 export interface BulkQueue {
