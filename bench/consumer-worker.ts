@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startEventSourceMapping, type SqsLambdaHandler } from '../lib/local/esm.js';
+import { startEventSourceMapping, type SqsLambdaHandler } from '../dev/esm.js';
 
 interface WorkerInput {
   env: Record<string, string>;

@@ -3,7 +3,7 @@
  * work on the main thread (as the real Hood is not delayed by SQS).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
+import { startHoodSandbox } from '../dev/hood-sandbox.js';
 import type { RateWindow } from '../lib/config.js';
 
 const input = workerData as { token: string; rateLimits: RateWindow[]; latencyMs?: number };

@@ -18,10 +18,10 @@ import { loadImportConfig } from '../lib/import/config.js';
 import { runImport } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { startStandin } from '../lib/import/standins.js';
-import { startLocalQueues } from '../lib/local/emulator.js';
-import { startEventSourceMapping } from '../lib/local/esm.js';
+import { startLocalQueues } from '../dev/emulator.js';
+import { startEventSourceMapping } from '../dev/esm.js';
 import { sendMessages } from '../lib/queue/sqs.js';
-import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
+import { startHoodSandbox } from '../dev/hood-sandbox.js';
 
 const quick = process.argv.includes('--quick');
 const KEY = 'bench-sendgrid-key';

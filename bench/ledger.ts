@@ -15,10 +15,10 @@ import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Lane } from '../lib/consumer/ledger-hooks.js';
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
 import type { Ledger } from '../lib/ledger/index.js';
-import { startLocalDynamo } from '../lib/ledger/local.js';
-import { startLocalQueues } from '../lib/local/emulator.js';
-import { startEventSourceMapping } from '../lib/local/esm.js';
-import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
+import { startLocalDynamo } from '../dev/dynalite.js';
+import { startLocalQueues } from '../dev/emulator.js';
+import { startEventSourceMapping } from '../dev/esm.js';
+import { startHoodSandbox } from '../dev/hood-sandbox.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

@@ -1,7 +1,7 @@
 import { DEFAULT_RATE_LIMITS, type HoodConfig, loadHoodConfig, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
-import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
+import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { peekDeadLetters } from './dlq.js';
 import { describeError } from './shared/errors.js';
 import { type CliIo, parseArgs } from './shared/command.js';

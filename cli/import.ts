@@ -7,7 +7,7 @@ import { loadImportConfig } from '../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
-import { DEFAULT_STATE_DIR } from '../lib/local/state.js';
+import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';

@@ -10,7 +10,7 @@ import { reconcile, type ReconcileCounts } from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '../lib/import/types.js';
-import { DEFAULT_STATE_DIR, readLocalState } from '../lib/local/state.js';
+import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';

@@ -2,7 +2,7 @@ import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyP
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../lib/local/state.js';
+import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../dev/state.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';

@@ -7,9 +7,9 @@ import { createWebhookHandler, type WebhookLambdaHandler } from '../lib/webhook/
 import { type ConsumerConfig, type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
-import { startSessionLedger } from '../lib/ledger/open.js';
-import { type LocalQueues, startLocalQueues } from '../lib/local/emulator.js';
-import { type EventSourceMapping, startEventSourceMapping } from '../lib/local/esm.js';
+import { startSessionLedger } from '../dev/session-ledger.js';
+import { type LocalQueues, startLocalQueues } from '../dev/emulator.js';
+import { type EventSourceMapping, startEventSourceMapping } from '../dev/esm.js';
 import {
   acquireStartLock,
   DEFAULT_STATE_DIR,
@@ -20,8 +20,8 @@ import {
   rotateLog,
   stateFilePath,
   writeLocalState,
-} from '../lib/local/state.js';
-import { createHoodSandboxHandler, type HoodSandboxHandler } from '../lib/sandbox/hood-server.js';
+} from '../dev/state.js';
+import { createHoodSandboxHandler, type HoodSandboxHandler } from '../dev/hood-sandbox.js';
 import { isEnabled, WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { type ComponentLog, type FileLog, openFileLog } from './shared/log.js';

@@ -41,7 +41,7 @@ export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<Bul
       if (target.blockQueueUrl === undefined) throw new UsageError('--queue-url is needed (the queue to put the contacts on)');
       return { target, queueUrl: target.blockQueueUrl };
     case 'local': {
-      const { readLocalState, DEFAULT_STATE_DIR } = await import('../../lib/local/state.js');
+      const { readLocalState, DEFAULT_STATE_DIR } = await import('../../dev/state.js');
       const read = readLocalState(flags['state-dir'] ?? DEFAULT_STATE_DIR);
       const bulk = read.ok ? read.state.sqs.bulkQueueUrl : undefined;
       if (bulk !== undefined) return { target, queueUrl: bulk };

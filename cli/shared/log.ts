@@ -23,7 +23,7 @@ export interface FileLog {
 }
 
 export function openFileLog(path: string, echo?: (line: string, level: Level) => void): FileLog {
-  // 'w': `start` has already rotated the previous run's log to local.log.1 (lib/local/state.ts rotateLog).
+  // 'w': `start` has already rotated the previous run's log to local.log.1 (dev/state.ts rotateLog).
   const stream: WriteStream = createWriteStream(path, { flags: 'w', mode: 0o600 });
   let failed = false;
   stream.on('error', () => {

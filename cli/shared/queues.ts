@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Env, loadQueueConfig } from '../../lib/config.js';
-import { DEFAULT_STATE_DIR, readLocalState } from '../../lib/local/state.js';
+import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
 import { queueUrlFromArn } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';
 import { describeAwsProblem } from './errors.js';

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { type Env, loadLedgerConfig } from '../config.js';
-import { DEFAULT_STATE_DIR, readLocalState } from '../local/state.js';
+import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
 import { DynamoLedger } from './dynamo.js';
 import { resolveHashKey, type SecretsSender } from './index.js';
-import type { LocalDynamo } from './local.js';
 import type { Ledger } from './types.js';
 
 /** Why a ledger cannot be opened: the CLI prints it and exits 2. */
@@ -45,21 +43,4 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
 function ledgerDays(env: Env): { blockedDays: number; historyDays: number } {
   const { blockedDays, historyDays } = loadLedgerConfig({ LEDGER_BLOCKED_DAYS: env.LEDGER_BLOCKED_DAYS, LEDGER_HISTORY_DAYS: env.LEDGER_HISTORY_DAYS });
   return { blockedDays, historyDays };
-}
-
-/**
- * `npm start`'s ledger: dynalite in this process with the table, and a hash key for this session
- * (nothing outlives the process, so nothing needs the same key later). Undefined when the operator
- * points `npm start` at a ledger of their own with LEDGER_TABLE.
- */
-export async function startSessionLedger(env: Env): Promise<{ env: Record<string, string>; state: { endpoint: string; region: string; table: string; hashKey: string }; dynamo: LocalDynamo } | undefined> {
-  if (env.LEDGER_TABLE?.trim()) return undefined;
-  const { startLocalDynamo } = await import('./local.js');
-  const dynamo = await startLocalDynamo({ table: 'hood-blocker-ledger', region: env.AWS_REGION?.trim() || 'us-east-1' });
-  const hashKey = randomBytes(32).toString('base64url');
-  return {
-    dynamo,
-    state: { endpoint: dynamo.endpoint, region: dynamo.region, table: dynamo.table, hashKey },
-    env: { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, LEDGER_HASH_KEY: hashKey },
-  };
 }

@@ -3,9 +3,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as runCheck } from '../../cli/check.js';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { deadLetterAttributes, sendMessages } from '../../lib/queue/sqs.js';
-import { type HoodSandbox, startHoodSandbox } from '../../lib/sandbox/hood-server.js';
+import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
 import { queueDepth, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';
 

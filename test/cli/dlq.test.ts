@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { deadLetterAttributes, sendMessages } from '../../lib/queue/sqs.js';
 import { attribute, queueDepth, receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';

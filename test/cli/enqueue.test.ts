@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { sendMessages } from '../../lib/queue/sqs.js';
 import { queueDepth, receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';

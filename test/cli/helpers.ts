@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../cli/main.js';
-import type { LocalQueues } from '../../lib/local/emulator.js';
-import { type LocalState, writeLocalState } from '../../lib/local/state.js';
+import type { LocalQueues } from '../../dev/emulator.js';
+import { type LocalState, writeLocalState } from '../../dev/state.js';
 
 export interface CliRun {
   code: number;

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
-import { writeLocalState } from '../../lib/local/state.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
+import { writeLocalState } from '../../dev/state.js';
 import { type ListData, type Standin, startStandin } from '../../lib/import/standins.js';
 import type { ImportProvider } from '../../lib/import/types.js';
 import { receiveAll, sqsClientFor } from '../helpers/sqs.js';

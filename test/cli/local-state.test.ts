@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireStartLock, rotateLog } from '../../lib/local/state.js';
+import { acquireStartLock, rotateLog } from '../../dev/state.js';
 import { tempDir } from './helpers.js';
 
 // One `start` per state directory, and the previous runs' logs kept.

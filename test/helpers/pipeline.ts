@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseRateLimits } from '../../lib/config.js';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
-import { type EventSourceMapping, type InvocationInfo, type SqsLambdaHandler, startEventSourceMapping } from '../../lib/local/esm.js';
-import { type HoodSandbox, type HoodSandboxOptions, startHoodSandbox } from '../../lib/sandbox/hood-server.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
+import { type EventSourceMapping, type InvocationInfo, type SqsLambdaHandler, startEventSourceMapping } from '../../dev/esm.js';
+import { type HoodSandbox, type HoodSandboxOptions, startHoodSandbox } from '../../dev/hood-sandbox.js';
 import { type SqsFaultProxy, startSqsFaultProxy } from './sqs-fault-proxy.js';
 import { sqsClientFor } from './sqs.js';
 

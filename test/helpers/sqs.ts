@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueRecord } from '../../lib/consumer/process-batch.js';
-import type { LocalQueues } from '../../lib/local/emulator.js';
+import type { LocalQueues } from '../../dev/emulator.js';
 
 export function sqsClientFor(queues: LocalQueues): SQSClient {
   return new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

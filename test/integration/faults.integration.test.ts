@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SqsLambdaHandler } from '../../lib/local/esm.js';
+import type { SqsLambdaHandler } from '../../dev/esm.js';
 import { type Pipeline, SANDBOX_TOKEN, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { attribute, queueDepth, receiveAll, sendBodies } from '../helpers/sqs.js';
 

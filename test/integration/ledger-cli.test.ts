@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../lib/ledger/dynamo.js';
-import { type LocalDynamo, startLocalDynamo } from '../../lib/ledger/local.js';
-import { writeLocalState } from '../../lib/local/state.js';
+import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
+import { writeLocalState } from '../../dev/state.js';
 import { runCli, tempDir } from '../cli/helpers.js';
 
 /** `hood-blocker why` and `forget` against a real DynamoDB API (dynalite), through the CLI's own main. */

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../lib/ledger/local.js';
+import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import type { OutgoingMessage } from '../../lib/queue/sqs.js';
 import { createWebhookHandler } from '../../lib/webhook/lambda.js';
 import { mailgunSignature } from '../../lib/webhook/verify/mailgun.js';

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../lib/ledger/dynamo.js';
-import { type LocalDynamo, startLocalDynamo } from '../../lib/ledger/local.js';
+import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { queueDepth, sendBodies } from '../helpers/sqs.js';
 

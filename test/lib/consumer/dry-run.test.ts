@@ -6,7 +6,7 @@ import { createDryRunHood, DRY_RUN_ID_PREFIX, isDryRunResult } from '../../../li
 import type { HoodCreator } from '../../../lib/consumer/process-batch.js';
 import { ConfigError } from '../../../lib/errors.js';
 import type { CreateResult } from '../../../lib/hood/client.js';
-import { type LocalQueues, startLocalQueues } from '../../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { captureLog } from '../../helpers/logs.js';
 import { queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
 

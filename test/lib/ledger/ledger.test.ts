@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../../lib/ledger/dynamo.js';
 import { type Ledger, type LedgerEvent, MemoryLedger } from '../../../lib/ledger/index.js';
-import { type LocalDynamo, startLocalDynamo } from '../../../lib/ledger/local.js';
+import { type LocalDynamo, startLocalDynamo } from '../../../dev/dynalite.js';
 
 const KEY = 'test-ledger-hash-key-0123456789';
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, type SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalQueues, startLocalQueues } from '../../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
 import { sqsClientFor } from '../../helpers/sqs.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { waitMs } from '../pacing/timer-ms.js';
+import { waitMs } from '../lib/pacing/timer-ms.js';
 
 /** A Lambda handler as the SQS event source mapping calls it. */
 export type SqsLambdaHandler = (

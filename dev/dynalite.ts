@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureLedgerTable } from './table.js';
+import { ensureLedgerTable } from '../lib/ledger/table.js';
 
 /** An in-process DynamoDB API (dynalite, in memory) with the ledger table: `npm start`, tests, bench. */
 export interface LocalDynamo {

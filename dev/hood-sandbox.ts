@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { RateWindow } from '../config.js';
-import { CreateBlockedContactBodySchema } from '../hood/types.js';
-import { waitMs } from '../pacing/timer-ms.js';
+import type { RateWindow } from '../lib/config.js';
+import { CreateBlockedContactBodySchema } from '../lib/hood/types.js';
+import { waitMs } from '../lib/pacing/timer-ms.js';
 
 /**
  * A real HTTP server that answers like Ocamba Hood's blocked-contacts API as far as research/ocamba-hood.md

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHoodClient, type HoodClient } from '../../../lib/hood/client.js';
-import { createHoodSandboxHandler, startHoodSandbox, type HoodSandbox, type HoodSandboxOptions } from '../../../lib/sandbox/hood-server.js';
+import { createHoodClient, type HoodClient } from '../../lib/hood/client.js';
+import { createHoodSandboxHandler, startHoodSandbox, type HoodSandbox, type HoodSandboxOptions } from '../../dev/hood-sandbox.js';
 
 const TOKEN = 'sandbox-token-123';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
