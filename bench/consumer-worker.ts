@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClientFor } from '../dev/emulator.js';
 import { startEventSourceMapping, type SqsLambdaHandler } from '../dev/esm.js';
 
 interface WorkerInput {
@@ -23,7 +23,7 @@ Object.assign(process.env, input.env);
 // The handler logs one JSON line per record; keep the benchmark's own output readable.
 process.stdout.write = (() => true) as typeof process.stdout.write;
 const { handler } = (await import(pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href)) as { handler: SqsLambdaHandler };
-const sqs = new SQSClient({ region: input.region, endpoint: input.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const sqs = sqsClientFor(input);
 // Live heap: collect garbage before each sample, so the number is what the consumer keeps, not what
 // V8 has not bothered to free yet.
 setFlagsFromString('--expose-gc');

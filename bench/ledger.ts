@@ -16,7 +16,7 @@ import type { Lane } from '../lib/consumer/ledger-hooks.js';
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
 import type { Ledger } from '../lib/ledger/index.js';
 import { startLocalDynamo } from '../dev/dynalite.js';
-import { startLocalQueues } from '../dev/emulator.js';
+import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import { startEventSourceMapping } from '../dev/esm.js';
 import { startHoodSandbox } from '../dev/hood-sandbox.js';
 
@@ -119,7 +119,7 @@ async function run(withLedger: boolean, contacts: readonly string[], pace: 'back
       }),
     );
   }
-  const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = sqsClientFor(queues);
   const send = async (batch: readonly string[]) => {
     const at = new Date().toISOString();
     await sqs.send(

@@ -15,7 +15,7 @@ import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
-import { startLocalQueues } from '../dev/emulator.js';
+import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import type { SandboxStats } from '../dev/hood-sandbox.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
 import { RecentContacts } from '../lib/consumer/recent.js';
@@ -95,7 +95,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   const hood = { url: (await hoodAsk<{ url: string }>('', 'ready')).url };
   const hoodStats = async () => (await hoodAsk<{ stats: SandboxStats }>('stats', 'stats')).stats;
   const table = o.ledger ? await startBenchTable() : undefined;
-  const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = sqsClientFor(queues);
   const contacts = Array.from({ length: messages }, (_, i) => `bench${i}@example.com`);
   for (let i = 0; i < contacts.length; i += 10) {
     await sqs.send(
@@ -342,7 +342,7 @@ async function trickleRun() {
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
   const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: parseRateLimits('10/1s,150/1m'), latencyMs: 0 } });
   const url = await new Promise<string>((done) => hoodWorker.once('message', (m: { url: string }) => done(m.url)));
-  const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = sqsClientFor(queues);
   const env = {
     HOOD_API_URL: url, HOOD_API_TOKEN: TOKEN, CONSUMER_MAX_CONCURRENCY: '2', BLOCK_QUEUE_URL: queues.blockQueueUrl, DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
     AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true',

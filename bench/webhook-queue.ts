@@ -4,7 +4,8 @@
  * time (the ingress before issue 9 item 3) and with several batches in flight (now). Prints numbers;
  * never passes or fails on them. Runnable alone; `npm run bench` does not include it.
  */
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClientFor } from '../dev/emulator.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Worker } from 'node:worker_threads';
 import { loadWebhookConfig } from '../lib/config.js';
@@ -30,7 +31,7 @@ const ask = <T>(message: object | undefined, kind: string) =>
 const { endpoint } = await ask<{ endpoint: string }>(undefined, 'ready');
 /** An SQS client; with `latencyMs`, each call first waits that long (a network round trip to SQS, which fauxqs on loopback lacks). */
 function client(latencyMs: number): SQSClient {
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
+  const sqs = sqsClientFor({ region: 'us-east-1', endpoint });
   if (latencyMs > 0) {
     sqs.middlewareStack.add((next) => async (args) => {
       await new Promise((r) => setTimeout(r, latencyMs));

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createWebhookHandler, type WebhookLambdaHandler } from '../lib/webhook/lambda.js';
 import { type ConsumerConfig, type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
 import { startSessionLedger } from '../dev/session-ledger.js';
-import { type LocalQueues, startLocalQueues } from '../dev/emulator.js';
+import { type LocalQueues, sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import { type EventSourceMapping, startEventSourceMapping } from '../dev/esm.js';
 import {
   acquireStartLock,
@@ -335,7 +335,7 @@ async function startPipeline(options: {
     undo.push(() => sandboxHandler!.dispose());
   }
 
-  const newSqs = () => new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
+  const newSqs = () => sqsClientFor(queues);
   const sqs = newSqs();
   undo.push(() => sqs.destroy());
 

@@ -1,3 +1,6 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS } from '../lib/config.js';
+import { createSqsClient } from '../lib/queue/sqs.js';
 /**
  * A real SQS (and SNS) emulator for tests, the benchmark and `npm start`: fauxqs, in this process.
  * fauxqs speaks the AWS SDK v3 protocol (send, receive, visibility, batch delete, redrive to a DLQ).
@@ -101,4 +104,9 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     },
     stop: () => server.stop(),
   };
+}
+
+/** An SQS client for the embedded queues (`npm start`, tests, bench): the one factory, emulator keys. */
+export function sqsClientFor(queues: Pick<LocalQueues, 'region' | 'endpoint'>): SQSClient {
+  return createSqsClient({ region: queues.region, sqsEndpoint: queues.endpoint, localCredentials: LOCAL_CREDENTIALS });
 }

@@ -133,12 +133,23 @@ export interface QueueConfig {
   region: string;
 }
 
+/** What an emulator (SQS, DynamoDB) is handed: it accepts any keys, but the SDK insists on some. */
+export const LOCAL_CREDENTIALS: Readonly<{ accessKeyId: string; secretAccessKey: string }> = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * The one local-credentials rule: an endpoint on this machine (an emulator) gets dummy keys when the
+ * environment names no credentials of its own; anything else uses the SDK's normal chain.
+ */
+export function localCredentialsFor(env: Env, endpoint: string | undefined): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
+  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
+  return local && !hasCredentials ? { ...LOCAL_CREDENTIALS } : undefined;
+}
+
 export function loadQueueConfig(env: Env = process.env): QueueConfig {
   const sqsEndpoint = url(env, 'AWS_ENDPOINT_URL_SQS') ?? url(env, 'AWS_ENDPOINT_URL');
-  const local = sqsEndpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(sqsEndpoint);
-  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
   return {
-    localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    localCredentials: localCredentialsFor(env, sqsEndpoint),
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
     bulkQueueUrl: url(env, 'BULK_QUEUE_URL'),
@@ -214,9 +225,7 @@ function rateLedgerConfig(env: Env): HoodConfig['rateLedger'] {
   const table = str(env, 'LEDGER_TABLE');
   if (table === undefined) return undefined;
   const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
-  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
-  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
-  return { table, endpoint, localCredentials: local && !hasCredentials };
+  return { table, endpoint, localCredentials: localCredentialsFor(env, endpoint) !== undefined };
 }
 
 export interface ConsumerConfig {
@@ -281,8 +290,6 @@ export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
     throw new ConfigError('LEDGER_TABLE', 'must be a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -');
   }
   const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
-  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
-  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
   const key = str(env, 'LEDGER_HASH_KEY');
   const secretId = str(env, 'LEDGER_HASH_KEY_SECRET');
   if (key !== undefined && key.length < MIN_LEDGER_HASH_KEY_LENGTH) {
@@ -296,7 +303,7 @@ export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
   return {
     table,
     endpoint,
-    localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    localCredentials: localCredentialsFor(env, endpoint),
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
     hashKey,
     blockedDays: int(env, 'LEDGER_BLOCKED_DAYS', 30, 0, 3650),

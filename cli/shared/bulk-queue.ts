@@ -1,4 +1,5 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../lib/queue/sqs.js';
 import type { Env } from '../../lib/config.js';
 import { loadQueueConfig } from '../../lib/config.js';
 import { UsageError } from './command.js';
@@ -74,10 +75,5 @@ export function createBulkQueueClient(bulk: BulkQueue, env: Env): SQSClient {
   const given = env.AWS_ACCESS_KEY_ID?.trim() && env.AWS_SECRET_ACCESS_KEY?.trim() ? { accessKeyId: env.AWS_ACCESS_KEY_ID.trim(), secretAccessKey: env.AWS_SECRET_ACCESS_KEY.trim(), ...(env.AWS_SESSION_TOKEN?.trim() ? { sessionToken: env.AWS_SESSION_TOKEN.trim() } : {}) } : undefined;
   const credentials = given ?? config.localCredentials;
   if (credentials === undefined) return createQueueClient(bulk.target);
-  return new SQSClient({
-    region: bulk.target.region ?? config.region,
-    ...(bulk.target.endpoint ? { endpoint: bulk.target.endpoint } : {}),
-    credentials,
-    maxAttempts: 3,
-  });
+  return createSqsClient({ region: bulk.target.region ?? config.region, sqsEndpoint: bulk.target.endpoint, localCredentials: credentials });
 }

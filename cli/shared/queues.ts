@@ -1,7 +1,7 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type Env, loadQueueConfig } from '../../lib/config.js';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Env, LOCAL_CREDENTIALS, loadQueueConfig } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
-import { queueUrlFromArn } from '../../lib/queue/sqs.js';
+import { createSqsClient, queueUrlFromArn } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';
 import { describeAwsProblem } from './errors.js';
 
@@ -142,12 +142,7 @@ export const NO_QUEUE_MESSAGE = 'no queue given: pass --queue-url URL, --stack N
  * environment, instance role).
  */
 export function createQueueClient(target: QueueTarget): SQSClient {
-  return new SQSClient({
-    ...(target.region ? { region: target.region } : {}),
-    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    ...(target.local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    maxAttempts: 3,
-  });
+  return createSqsClient({ region: target.region, sqsEndpoint: target.endpoint, localCredentials: target.local ? LOCAL_CREDENTIALS : undefined });
 }
 
 export interface QueueDepth {

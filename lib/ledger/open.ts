@@ -1,4 +1,4 @@
-import { type Env, loadLedgerConfig } from '../config.js';
+import { type Env, LOCAL_CREDENTIALS, loadLedgerConfig } from '../config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
 import { DynamoLedger } from './dynamo.js';
 import { resolveHashKey, type SecretsSender } from './index.js';
@@ -23,7 +23,7 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
       hashKey: l.hashKey,
       endpoint: l.endpoint,
       region: l.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
       ...ledgerDays(options.env),
     });
   }

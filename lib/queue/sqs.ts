@@ -24,10 +24,16 @@ export const SQS_MAX_DELAY_SECONDS = 900;
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 export const SQS_MAX_ATTRIBUTES = 10;
 
-export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint'> & Partial<Pick<QueueConfig, 'localCredentials'>>): SQSClient {
+/**
+ * The one SQS client constructor: the Lambdas, the CLI, `npm start`, the tests and the bench all come
+ * here. Credentials are passed only for an emulator (config.ts `localCredentialsFor`, or
+ * `LOCAL_CREDENTIALS` for one started in this process) or when the caller was handed keys explicitly;
+ * otherwise the SDK's normal chain (environment, profile, SSO, role) applies.
+ */
+export function createSqsClient(config: { region?: string | undefined; sqsEndpoint?: string | undefined; localCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined }): SQSClient {
   // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
   return new SQSClient({
-    region: config.region,
+    ...(config.region ? { region: config.region } : {}),
     ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
     ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
     maxAttempts: 3,

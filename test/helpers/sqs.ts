@@ -6,11 +6,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueRecord } from '../../lib/consumer/process-batch.js';
-import type { LocalQueues } from '../../dev/emulator.js';
+import { type LocalQueues, sqsClientFor } from '../../dev/emulator.js';
 
-export function sqsClientFor(queues: LocalQueues): SQSClient {
-  return new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-}
+export { sqsClientFor };
 
 export async function sendBodies(
   sqs: SQSClient,
