@@ -2,6 +2,8 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Env, LOCAL_CREDENTIALS, loadQueueConfig } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
 import { createSqsClient, queueUrlFromArn } from '../../lib/queue/sqs.js';
+
+export { type QueueDepth, readQueueDepth } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';
 import { describeAwsProblem } from './errors.js';
 
@@ -143,30 +145,6 @@ export const NO_QUEUE_MESSAGE = 'no queue given: pass --queue-url URL, --stack N
  */
 export function createQueueClient(target: QueueTarget): SQSClient {
   return createSqsClient({ region: target.region, sqsEndpoint: target.endpoint, localCredentials: target.local ? LOCAL_CREDENTIALS : undefined });
-}
-
-export interface QueueDepth {
-  /** Waiting to be received. */
-  visible: number;
-  /** Received and not yet deleted (being processed, or backing off after a failure). */
-  inFlight: number;
-  /** Sent with a delay (re-queued after a 429, or held while the token is rejected). */
-  delayed: number;
-}
-
-export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  const n = (name: string) => Number(out.Attributes?.[name as keyof typeof out.Attributes] ?? 0) || 0;
-  return {
-    visible: n('ApproximateNumberOfMessages'),
-    inFlight: n('ApproximateNumberOfMessagesNotVisible'),
-    delayed: n('ApproximateNumberOfMessagesDelayed'),
-  };
 }
 
 export async function readQueueArn(sqs: SQSClient, queueUrl: string): Promise<string> {

@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type MessageAttributeValue,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
@@ -226,4 +227,28 @@ export async function changeVisibility(client: SQSClient, queueUrl: string, rece
   } catch (error) {
     throw new QueueError('queue_visibility_failed', `could not change visibility (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
   }
+}
+
+export interface QueueDepth {
+  /** Waiting to be received. */
+  visible: number;
+  /** Received and not yet deleted (being processed, or backing off after a failure). */
+  inFlight: number;
+  /** Sent with a delay (re-queued after a 429, or held while the token is rejected). */
+  delayed: number;
+}
+
+export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  const n = (name: string) => Number(out.Attributes?.[name as keyof typeof out.Attributes] ?? 0) || 0;
+  return {
+    visible: n('ApproximateNumberOfMessages'),
+    inFlight: n('ApproximateNumberOfMessagesNotVisible'),
+    delayed: n('ApproximateNumberOfMessagesDelayed'),
+  };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { callsInLastMinute, countHoodCalls, formatStatus, newLiveCounts, observeOutcomes, statusSnapshot } from '../../cli/start.js';
-import type { ComponentLog } from '../../cli/shared/log.js';
+import { formatStatus } from '../../cli/start.js';
+import { callsInLastMinute, countHoodCalls, newLiveCounts, observeOutcomes, statusSnapshot } from '../../dev/live-counts.js';
+import type { ComponentLog } from '../../dev/file-log.js';
 import { Pacer } from '../../lib/pacing/pacer.js';
 
 // The live status line of `hood-blocker start`: it moves per record, labels totals and current depths,

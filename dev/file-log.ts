@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Log, LogFields } from '../../lib/consumer/process-batch.js';
+import type { Log, LogFields } from '../lib/consumer/process-batch.js';
 
 /**
  * Structured JSON lines for the local pipeline, in the shape the Lambda functions log in CloudWatch
