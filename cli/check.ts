@@ -1,4 +1,4 @@
-import { DEFAULT_RATE_LIMITS, type HoodConfig, loadHoodConfig, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
+import { type HoodConfig, loadHoodConfig, loadPolicyConfig, loadRateLimits } from '../lib/config.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
@@ -171,7 +171,7 @@ async function checkRate(client: HoodClient, io: CliIo): Promise<CheckResult> {
 function rateFromHeaders(info: RateLimitInfo | undefined, io: CliIo, cost: string): CheckResult | undefined {
   if (info?.limit === undefined || info.remaining === undefined) return undefined;
   const reset = info.resetSeconds === undefined ? '' : `, resets in ${info.resetSeconds} s`;
-  const configured = parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS);
+  const configured = loadRateLimits(io.env);
   const data = { limit: info.limit, remaining: info.remaining, resetSeconds: info.resetSeconds ?? null };
   if (!configured.some((w) => w.count === info.limit)) {
     return {

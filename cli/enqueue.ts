@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DEFAULT_RATE_LIMITS, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
+import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
@@ -80,7 +80,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
-  const rateLimits = parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS);
+  const rateLimits = loadRateLimits(io.env);
   const ratePerMinute = steadyRatePerMinute(rateLimits);
 
   // Resolve the queue before reading: a typo in a flag should not cost a pass over a large file.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DEFAULT_RATE_LIMITS, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
+import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
 import { HoodBlockerError } from '../lib/errors.js';
 import { loadImportConfig } from '../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
@@ -93,7 +93,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const ratePerMinute = steadyRatePerMinute(parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS));
+  const ratePerMinute = steadyRatePerMinute(loadRateLimits(io.env));
   const warn = (line: string) => writeLine(io.stderr, `hood-blocker import: ${line}`);
   const showProgress = !json && isTty(io.stderr);
   let waitNote = '';

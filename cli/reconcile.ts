@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { DEFAULT_RATE_LIMITS, loadHoodConfig, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
+import { loadHoodConfig, loadPolicyConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
@@ -183,8 +183,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   return counts!.missing === 0 || (values['enqueue-missing'] === true && queued === counts!.missing) ? 0 : 1;
 }
 
-async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise<{ client: HoodClient; rateLimits: ReturnType<typeof parseRateLimits> }> {
-  const rateLimits = parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS);
+async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise<{ client: HoodClient; rateLimits: RateWindow[] }> {
+  const rateLimits = loadRateLimits(io.env);
   if (local) {
     const read = readLocalState(stateDir);
     if (!read.ok) throw new UsageError(read.message, 1);

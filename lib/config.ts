@@ -197,6 +197,11 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, 'must be true or false');
 }
 
+/** `HOOD_RATE_LIMITS` (default DEFAULT_RATE_LIMITS): the consumer's pacing, and the CLI's time estimates. */
+export function loadRateLimits(env: Env = process.env): RateWindow[] {
+  return parseRateLimits(str(env, 'HOOD_RATE_LIMITS') ?? DEFAULT_RATE_LIMITS);
+}
+
 export function loadHoodConfig(env: Env = process.env): HoodConfig {
   const token = str(env, 'HOOD_API_TOKEN');
   const parameterName = str(env, 'HOOD_API_TOKEN_PARAMETER');
@@ -209,7 +214,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
   return {
     apiUrl: url(env, 'HOOD_API_URL', DEFAULT_HOOD_API_URL)!,
     token: token !== undefined ? { kind: 'value', token } : { kind: 'ssm', parameterName: parameterName! },
-    rateLimits: parseRateLimits(str(env, 'HOOD_RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
+    rateLimits: loadRateLimits(env),
     consumerMaxConcurrency: int(env, 'CONSUMER_MAX_CONCURRENCY', 2, 1, 1000),
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
