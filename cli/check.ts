@@ -2,7 +2,7 @@ import { type HoodConfig, loadHoodConfig, loadPolicyConfig, loadRateLimits } fro
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
-import { peekDeadLetters } from './dlq.js';
+import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
 import { type CliIo, parseArgs } from './shared/command.js';
 import { plural, writeJson, writeLine } from './shared/output.js';

@@ -1,17 +1,6 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ListMessageMoveTasksCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-  StartMessageMoveTaskCommand,
-} from '@aws-sdk/client-sqs';
+import { type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { loadPolicyConfig } from '../lib/config.js';
-import { maskContact } from '../lib/contact.js';
-import { sendMessages } from '../lib/queue/sqs.js';
-import { waitMs } from '../lib/pacing/timer-ms.js';
-import { mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
+import { deleteLoop, latestTask, type Peeked, peekDeadLetters, redriveLoop } from '../lib/dlq/loops.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
@@ -70,18 +59,9 @@ too long), redrive_policy (no reason attribute: SQS moved it after maxReceiveCou
 Exit codes: 0 done · 1 a queue call failed · 2 usage`;
 
 /** Messages without a `reason` attribute were moved by SQS's redrive policy, not by the consumer. */
-export const NO_REASON_LABEL = 'redrive_policy';
-const SAMPLES_PER_REASON = 3;
 const DEFAULT_LIST_MAX = 1000;
 const DEFAULT_RATE_PER_SECOND = 2;
 const MAX_MOVE_TASK_RATE = 500;
-// Long enough to read a large DLQ in one pass; the messages are released explicitly at the end anyway,
-// so this only matters if the CLI dies mid-way (they come back on their own after it).
-const LIST_VISIBILITY_SECONDS = 60;
-// Non-matching messages are held invisible while a filtered redrive runs, so that receives move on to
-// other messages; 15 min bounds how long they stay hidden if the CLI is killed.
-const REDRIVE_HOLD_SECONDS = 900;
-const RECEIVE_WAIT_SECONDS = 1;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -93,23 +73,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (sub === 'redrive') return redrive(rest, io);
   if (sub === 'purge') return purge(rest, io);
   throw new UsageError(`unknown subcommand "${sub}"${didYouMean(sub, ['list', 'redrive', 'purge'])}: use "dlq list", "dlq redrive" or "dlq purge"`);
-}
-
-interface DeadLetterSample {
-  messageId: string;
-  contacts: string[];
-  detail: string | null;
-  traceId: string | null;
-  deadLetteredAt: string | null;
-  source: string | null;
-  correlationId: string | null;
-  receiveCount: string | null;
-}
-
-interface ReasonGroup {
-  reason: string;
-  count: number;
-  samples: DeadLetterSample[];
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {
@@ -182,40 +145,6 @@ async function list(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-export interface Peeked {
-  listed: number;
-  /** Largest count first. */
-  groups: ReasonGroup[];
-}
-
-/**
- * Reads up to `max` dead letters and hands them straight back (visibility 0), grouped by the reason the
- * consumer attached. Reading does not delete; `dlq list` and `check` both use it.
- */
-export async function peekDeadLetters(sqs: SQSClient, dlqUrl: string, options: { max: number; policy: MappingPolicy; showContacts?: boolean }): Promise<Peeked> {
-  const groups = new Map<string, ReasonGroup>();
-  const seen = new Map<string, string>();
-  try {
-    await receiveUntilEmpty(sqs, dlqUrl, LIST_VISIBILITY_SECONDS, (message) => {
-      if (seen.has(message.MessageId!)) {
-        seen.set(message.MessageId!, message.ReceiptHandle!);
-        return seen.size < options.max;
-      }
-      seen.set(message.MessageId!, message.ReceiptHandle!);
-      const reason = attribute(message, 'reason') ?? NO_REASON_LABEL;
-      const group = groups.get(reason) ?? { reason, count: 0, samples: [] };
-      groups.set(reason, group);
-      group.count += 1;
-      if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, options.policy, options.showContacts === true));
-      return seen.size < options.max;
-    });
-  } finally {
-    // Hand the messages back at once instead of leaving them hidden for the visibility timeout.
-    await release(sqs, dlqUrl, [...seen.values()]);
-  }
-  return { listed: seen.size, groups: [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) };
-}
-
 async function redrive(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -248,7 +177,7 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
       const moved = await tryMoveTask(sqs, target, dlqUrl, rate, values.wait === true, io, values.json === true);
       if (moved !== 'unsupported') return moved;
     }
-    const result = await redriveLoop(sqs, target, { dlqUrl, blockQueueUrl, reason, rate, max });
+    const result = await redriveLoop(sqs, { dlqUrl, blockQueueUrl, reason, rate, max, describeError: (error) => describeAwsError(error, target) });
     const summary = { mode: 'copy', dlqUrl, blockQueueUrl, reason: reason ?? null, ratePerSecond: rate, ...result };
     if (values.json) writeJson(io.stdout, summary);
     else {
@@ -344,40 +273,6 @@ async function purge(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function deleteLoop(sqs: SQSClient, dlqUrl: string, reason: string | undefined): Promise<{ deleted: number; arrivedDuring: number; error?: string }> {
-  const started = Date.now();
-  const held = new Map<string, string>();
-  let deleted = 0;
-  let arrivedDuring = 0;
-  const isCandidate = (m: Message) => Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
-  try {
-    await receiveUntilEmpty(
-      sqs,
-      dlqUrl,
-      REDRIVE_HOLD_SECONDS,
-      (m) => {
-        if (!isCandidate(m)) {
-          if (!held.has(m.MessageId!) && Number(m.Attributes?.SentTimestamp ?? 0) > started) arrivedDuring += 1;
-          held.set(m.MessageId!, m.ReceiptHandle!);
-        }
-        return true;
-      },
-      async (batch) => {
-        const chunk = batch.filter(isCandidate);
-        if (chunk.length === 0) return true;
-        const out = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
-        deleted += out.Successful?.length ?? 0;
-        return true;
-      },
-    );
-    return { deleted, arrivedDuring };
-  } catch (error) {
-    return { deleted, arrivedDuring, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    await release(sqs, dlqUrl, [...held.values()]);
-  }
-}
-
 /** One line from stdin; undefined when it ends first (a pipe, CI): no answer is never a yes. */
 async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string | undefined> {
   const { createInterface } = await import('node:readline');
@@ -444,202 +339,6 @@ async function tryMoveTask(
     writeLine(io.stderr, `hood-blocker dlq redrive: the move task failed: ${task?.FailureReason ?? 'no reason given'}`);
   }
   return failed ? 1 : 0;
-}
-
-/** The newest move task of the queue; undefined when it cannot be read (the task itself runs regardless). */
-async function latestTask(sqs: SQSClient, sourceArn: string) {
-  try {
-    const out = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
-    return out.Results?.[0];
-  } catch {
-    return undefined;
-  }
-}
-
-interface LoopResult {
-  moved: number;
-  /** Seen but not matching `--reason`: left in the dead-letter queue. */
-  skipped: number;
-  /** Dead-lettered after the redrive began (often a redriven message failing again): left where it is. */
-  arrivedDuring: number;
-  notDeleted: number;
-  interrupted: boolean;
-  error?: string;
-}
-
-/**
- * Receive → filter by reason → send the body unchanged to the block queue → delete from the DLQ, paced.
- * The send happens before the delete, so a crash in between duplicates a message rather than losing it.
- * The copy carries `redriven_from_reason` and the original `correlation_id`, and deliberately not the
- * `attempts` counter: a redrive is an operator's decision to give the message a full set of tries.
- */
-export async function redriveLoop(
-  sqs: SQSClient,
-  target: QueueTarget,
-  options: { dlqUrl: string; blockQueueUrl: string; reason: string | undefined; rate: number; max: number | undefined; signal?: AbortSignal },
-): Promise<LoopResult> {
-  const { dlqUrl, blockQueueUrl, reason, rate } = options;
-  const held = new Map<string, string>();
-  const result: LoopResult = { moved: 0, skipped: 0, arrivedDuring: 0, notDeleted: 0, interrupted: false };
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  // Ctrl-C stops between batches and still hands held messages back (instead of hiding them for 15 min).
-  process.once('SIGINT', onSignal);
-  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-  const started = Date.now();
-  const batchLimit = Math.max(1, Math.min(10, Math.floor(rate)));
-  // Only what was dead-lettered before the redrive began is moved. A redriven message that fails again
-  // comes back as a new message; moving that one too would cycle it (and Hood calls) until stopped.
-  const isCandidate = (m: Message) =>
-    Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
-  try {
-    await receiveUntilEmpty(
-      sqs,
-      dlqUrl,
-      REDRIVE_HOLD_SECONDS,
-      (message) => {
-        if (!isCandidate(message)) {
-          if (!held.has(message.MessageId!)) {
-            if (Number(message.Attributes?.SentTimestamp ?? 0) > started) result.arrivedDuring += 1;
-            else result.skipped += 1;
-          }
-          held.set(message.MessageId!, message.ReceiptHandle!);
-        }
-        return true;
-      },
-      async (batch) => {
-        const matching = batch.filter(isCandidate);
-        for (let i = 0; i < matching.length; ) {
-          if (signal.aborted) {
-            result.interrupted = true;
-            for (const m of matching.slice(i)) held.set(m.MessageId!, m.ReceiptHandle!);
-            return false;
-          }
-          const room = options.max === undefined ? batchLimit : Math.min(batchLimit, options.max - result.moved);
-          if (room <= 0) {
-            // --max reached: what was received beyond it goes back with the non-matching ones.
-            for (const m of matching.slice(i)) held.set(m.MessageId!, m.ReceiptHandle!);
-            return false;
-          }
-          const chunk = matching.slice(i, i + room);
-          // Pace: the n-th message may leave no earlier than started + n / rate seconds.
-          const due = started + ((result.moved + chunk.length - 1) / rate) * 1000;
-          if (due > Date.now()) await new Promise((r) => setTimeout(r, waitMs(due - Date.now())));
-          try {
-            await sendMessages(
-              sqs,
-              blockQueueUrl,
-              chunk.map((m) => ({
-                body: m.Body ?? '',
-                attributes: {
-                  correlation_id: attribute(m, 'correlation_id'),
-                  redriven_from_reason: attribute(m, 'reason') ?? NO_REASON_LABEL,
-                },
-              })),
-            );
-          } catch (error) {
-            result.error = `sending to ${blockQueueUrl} failed: ${error instanceof Error ? error.message : String(error)}`;
-            for (const m of matching.slice(i)) held.set(m.MessageId!, m.ReceiptHandle!);
-            return false;
-          }
-          result.moved += chunk.length;
-          i += chunk.length;
-          try {
-            const out = await sqs.send(
-              new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }),
-            );
-            result.notDeleted += out.Failed?.length ?? 0;
-          } catch {
-            result.notDeleted += chunk.length;
-          }
-        }
-        return options.max === undefined || result.moved < options.max;
-      },
-    );
-  } catch (error) {
-    result.error ??= `reading ${dlqUrl} failed: ${describeAwsError(error, target)}`;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    await release(sqs, dlqUrl, [...held.values()]);
-  }
-  return result;
-}
-
-/**
- * Receives until a long poll comes back empty. `onMessage` sees every message (true = keep going);
- * `onBatch`, when given, then gets the batch (true = keep going). A message that reappears after its
- * visibility timeout is handed over again with its new receipt handle; callers dedupe by MessageId.
- */
-async function receiveUntilEmpty(
-  sqs: SQSClient,
-  queueUrl: string,
-  visibilitySeconds: number,
-  onMessage: (message: Message) => boolean | Promise<boolean>,
-  onBatch?: (batch: Message[]) => Promise<boolean>,
-): Promise<void> {
-  for (;;) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: visibilitySeconds,
-        WaitTimeSeconds: RECEIVE_WAIT_SECONDS,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) return;
-    let more = true;
-    for (const m of messages) {
-      if (!(await onMessage(m))) more = false;
-    }
-    if (onBatch && !(await onBatch(messages))) return;
-    if (!more) return;
-  }
-}
-
-async function release(sqs: SQSClient, queueUrl: string, receiptHandles: string[]): Promise<void> {
-  for (let i = 0; i < receiptHandles.length; i += 10) {
-    const chunk = receiptHandles.slice(i, i + 10);
-    try {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: chunk.map((handle, j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })),
-        }),
-      );
-    } catch {
-      // Best effort: they become visible again on their own when the visibility timeout ends.
-    }
-  }
-}
-
-function sample(message: Message, policy: MappingPolicy, showContacts: boolean): DeadLetterSample {
-  return {
-    messageId: message.MessageId ?? '',
-    contacts: contactsOf(message.Body ?? '', policy).map((c) => (showContacts ? c : maskContact(c))),
-    detail: attribute(message, 'detail') ?? null,
-    traceId: attribute(message, 'trace_id') ?? null,
-    deadLetteredAt: attribute(message, 'dead_lettered_at') ?? null,
-    source: attribute(message, 'source') ?? null,
-    correlationId: attribute(message, 'correlation_id') ?? null,
-    receiveCount: attribute(message, 'receive_count') ?? message.Attributes?.ApproximateReceiveCount ?? null,
-  };
-}
-
-/** The contacts a body names, read with the consumer's own mapping (normalised message or AWS payload). */
-function contactsOf(body: string, policy: MappingPolicy): string[] {
-  const contacts: string[] = [];
-  for (const d of mapQueueBody(body, policy)) {
-    const contact = d.action === 'block' ? d.contact : d.action === 'reject' ? d.contact : undefined;
-    if (contact !== undefined && contact !== '' && !contacts.includes(contact)) contacts.push(contact);
-  }
-  return contacts;
-}
-
-function attribute(message: Message, name: string): string | undefined {
-  return message.MessageAttributes?.[name]?.StringValue;
 }
 
 async function withAwsErrors<T>(fn: () => Promise<T>, target: QueueTarget): Promise<T> {
