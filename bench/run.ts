@@ -12,9 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
+import { startLocalDynamo } from '../dev/dynalite.js';
 import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import type { SandboxStats } from '../dev/hood-sandbox.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
@@ -215,27 +214,8 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
 }
 
 async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<void> }> {
-  const { default: dynalite } = await import('dynalite');
-  const server = (dynalite as (o: object) => import('node:http').Server)({ createTableMs: 0 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'ledger',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  client.destroy();
-  return { table: 'ledger', endpoint, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  const dynamo = await startLocalDynamo({ table: 'ledger' });
+  return { table: dynamo.table, endpoint: dynamo.endpoint, stop: () => dynamo.stop() };
 }
 
 /** CPU cost of mapping + bookkeeping per record: an instant Hood, a no-op queue, an unlimited pacer. */

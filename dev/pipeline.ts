@@ -156,36 +156,27 @@ export async function startPipeline(options: {
   const esmLog = log.logger('event-source-mapping');
   const esmSqs = newSqs();
   undo.push(() => esmSqs.destroy());
-  const esm = startEventSourceMapping({
-    sqs: esmSqs,
-    queueUrl: queues.blockQueueUrl,
-    queueArn: queues.blockQueueArn,
-    region: queues.region,
-    handlers: consumers.map((c) => (event, context) => c.handle(event, context)),
-    batchSize: BATCH_SIZE,
-    timeoutMs: FUNCTION_TIMEOUT_MS,
-    onInvocation: (i) => {
-      const level = i.outcome === 'error' || i.outcome === 'timeout' ? 'error' : 'debug';
-      esmLog[level]('Invocation finished', { ...i });
-    },
-  });
+  // One event source mapping per queue over the same consumers, as the stack has.
+  const mapping = (queueUrl: string, queueArn: string, finished: string) =>
+    startEventSourceMapping({
+      sqs: esmSqs,
+      queueUrl,
+      queueArn,
+      region: queues.region,
+      handlers: consumers.map((c) => (event, context) => c.handle(event, context)),
+      batchSize: BATCH_SIZE,
+      timeoutMs: FUNCTION_TIMEOUT_MS,
+      onInvocation: (i) => {
+        const level = i.outcome === 'error' || i.outcome === 'timeout' ? 'error' : 'debug';
+        esmLog[level](finished, { ...i });
+      },
+    });
+  const esm = mapping(queues.blockQueueUrl, queues.blockQueueArn, 'Invocation finished');
   undo.push(() => esm.stop());
   // The bulk queue (imports, backfills) gets its own pollers over the same consumers, as the stack gives
   // it its own event source mapping on the same function: bulk work shares each consumer's pacer (and so
   // the account's budget) instead of adding Hood calls beside the live ones.
-  const bulkEsm = startEventSourceMapping({
-    sqs: esmSqs,
-    queueUrl: queues.bulkQueueUrl,
-    queueArn: queues.bulkQueueArn,
-    region: queues.region,
-    handlers: consumers.map((c) => (event, context) => c.handle(event, context)),
-    batchSize: BATCH_SIZE,
-    timeoutMs: FUNCTION_TIMEOUT_MS,
-    onInvocation: (i) => {
-      const level = i.outcome === 'error' || i.outcome === 'timeout' ? 'error' : 'debug';
-      esmLog[level]('Bulk invocation finished', { ...i });
-    },
-  });
+  const bulkEsm = mapping(queues.bulkQueueUrl, queues.bulkQueueArn, 'Bulk invocation finished');
   undo.push(() => bulkEsm.stop());
 
   const webhooks = {
