@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumerConfig, loadConsumerConfig } from '../../lib/config.js';
 import { type HoodCreator, processBatch } from '../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../lib/consumer/recent.js';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { Pacer } from '../../lib/pacing/pacer.js';
 import { captureLog } from '../helpers/logs.js';
 import { attribute, receiveAll, sendBodies, sqsClientFor, toRecord } from '../helpers/sqs.js';

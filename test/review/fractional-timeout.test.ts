@@ -4,9 +4,9 @@ import { loadConsumerConfig } from '../../lib/config.js';
 import { type Outcome, processBatch } from '../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../lib/consumer/recent.js';
 import { createHoodClient, type HoodClient } from '../../lib/hood/client.js';
-import { type LocalQueues, startLocalQueues } from '../../lib/local/emulator.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { Pacer } from '../../lib/pacing/pacer.js';
-import { type HoodSandbox, startHoodSandbox } from '../../lib/sandbox/hood-server.js';
+import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
 import { captureLog } from '../helpers/logs.js';
 import { receiveAll, sendBodies, sqsClientFor, toRecord } from '../helpers/sqs.js';
 
