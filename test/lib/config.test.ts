@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BLOCK_REASONS, loadConsumerConfig, loadPolicyConfig, loadQueueConfig, loadWebhookConfig, parseRateLimits } from '../../lib/config.js';
+import fc from 'fast-check';
+import {
+  DEFAULT_BLOCK_REASONS,
+  DEFAULT_RATE_LIMITS,
+  loadConsumerConfig,
+  loadLedgerConfig,
+  loadPolicyConfig,
+  loadQueueConfig,
+  loadRateLimits,
+  loadWebhookConfig,
+  parseRateLimits,
+} from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
 
 const base = { HOOD_API_TOKEN: 'tok-SECRET-123' };
@@ -118,6 +129,41 @@ describe('loadQueueConfig', () => {
     expect(local.localCredentials).toBeDefined();
     expect(aws.localCredentials).toBeUndefined();
     expect(withKeys.localCredentials).toBeUndefined();
+  });
+
+  it('applies the same local-credentials rule to the SQS and the DynamoDB endpoints', () => {
+    // Prepare: endpoints on this machine or elsewhere, with or without credentials in the environment.
+    const endpoint = fc.constantFrom('http://127.0.0.1:4566', 'http://localhost:8000', 'http://[::1]:9324', 'https://sqs.eu-west-1.amazonaws.com', 'http://10.0.0.5:4566');
+    const credentials = fc.record({ AWS_ACCESS_KEY_ID: fc.option(fc.constant('k'), { nil: undefined }), AWS_PROFILE: fc.option(fc.constant('dev'), { nil: undefined }) });
+    fc.assert(
+      fc.property(endpoint, credentials, (url, creds) => {
+        // Act
+        const queue = loadQueueConfig({ ...creds, AWS_ENDPOINT_URL_SQS: url });
+        const ledger = loadLedgerConfig({ ...creds, AWS_ENDPOINT_URL_DYNAMODB: url });
+        const pacing = loadConsumerConfig({ ...base, ...creds, LEDGER_TABLE: 'ledger', LEDGER_HASH_KEY: 'k'.repeat(32), AWS_ENDPOINT_URL_DYNAMODB: url }).hood.rateLedger!;
+        // Assess
+        expect(ledger.localCredentials).toEqual(queue.localCredentials);
+        expect(pacing.localCredentials).toBe(queue.localCredentials !== undefined);
+      }),
+    );
+  });
+});
+
+describe('loadRateLimits', () => {
+  it('reads HOOD_RATE_LIMITS as the consumer does, and the default when it is blank', () => {
+    // Act
+    const given = loadRateLimits({ HOOD_RATE_LIMITS: ' 5/1s,100/1m ' });
+    const blank = loadRateLimits({ HOOD_RATE_LIMITS: '  ' });
+    // Assess
+    expect(given).toEqual(loadConsumerConfig({ ...base, HOOD_RATE_LIMITS: '5/1s,100/1m' }).hood.rateLimits);
+    expect(blank).toEqual(parseRateLimits(DEFAULT_RATE_LIMITS));
+  });
+
+  it('rejects a malformed value with the variable named', () => {
+    // Act
+    const error = configError(() => loadRateLimits({ HOOD_RATE_LIMITS: 'ten per second' }));
+    // Assess
+    expect(error.message).toContain('HOOD_RATE_LIMITS');
   });
 });
 
