@@ -1,6 +1,6 @@
-import { type SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { loadPolicyConfig } from '../lib/config.js';
-import { deleteLoop, latestTask, type Peeked, peekDeadLetters, redriveLoop } from '../lib/dlq/loops.js';
+import { deleteLoop, latestTask, type Peeked, peekDeadLetters, redriveLoop, startMoveTask } from '../lib/dlq/loops.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
@@ -303,12 +303,10 @@ async function tryMoveTask(
   const perSecond = Math.max(1, Math.min(MAX_MOVE_TASK_RATE, Math.floor(rate)));
   let taskHandle: string | undefined;
   try {
-    const out = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn, MaxNumberOfMessagesPerSecond: perSecond }));
-    taskHandle = out.TaskHandle;
+    const started = await startMoveTask(sqs, { sourceArn, destinationArn, perSecond, customEndpoint: Boolean(target.endpoint) });
+    if (started === 'unsupported') return 'unsupported';
+    taskHandle = started.taskHandle;
   } catch (error) {
-    if (error instanceof Error && /InvalidAction|UnknownOperation|UnsupportedOperation|Unknown action|not supported/iu.test(`${error.name} ${error.message}`) && target.endpoint) {
-      return 'unsupported';
-    }
     throw new Error(`StartMessageMoveTask failed: ${describeAwsError(error, target)}`);
   }
   let task = await latestTask(sqs, sourceArn);

@@ -5,6 +5,7 @@ import {
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { maskContact } from '../contact.js';
 import { waitMs } from '../pacing/timer-ms.js';
@@ -109,6 +110,28 @@ export async function deleteLoop(sqs: SQSClient, dlqUrl: string, reason: string 
     return { deleted, arrivedDuring, error: error instanceof Error ? error.message : String(error) };
   } finally {
     await release(sqs, dlqUrl, [...held.values()]);
+  }
+}
+
+/**
+ * AWS: one StartMessageMoveTask with a rate cap; SQS moves the messages server-side (and keeps going if
+ * the CLI exits). 'unsupported' when a custom endpoint (an emulator) does not implement move tasks; any
+ * other failure is thrown as the SDK reported it.
+ */
+export async function startMoveTask(
+  sqs: SQSClient,
+  options: { sourceArn: string; destinationArn: string; perSecond: number; customEndpoint: boolean },
+): Promise<{ taskHandle: string | undefined } | 'unsupported'> {
+  try {
+    const out = await sqs.send(
+      new StartMessageMoveTaskCommand({ SourceArn: options.sourceArn, DestinationArn: options.destinationArn, MaxNumberOfMessagesPerSecond: options.perSecond }),
+    );
+    return { taskHandle: out.TaskHandle };
+  } catch (error) {
+    if (error instanceof Error && /InvalidAction|UnknownOperation|UnsupportedOperation|Unknown action|not supported/iu.test(`${error.name} ${error.message}`) && options.customEndpoint) {
+      return 'unsupported';
+    }
+    throw error;
   }
 }
 
