@@ -1,7 +1,7 @@
 import { maskContact } from '../lib/contact.js';
 import { type CliIo, parseArgs } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
-import { contactArgument, open } from './why.js';
+import { contactArgument, openLedgerForCommand } from './shared/ledger.js';
 
 export const HELP = `Usage: hood-blocker forget <contact> [--local] [--json]
 
@@ -31,7 +31,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const contact = contactArgument(positionals);
-  const ledger = await open(values.local === true, values['state-dir'], io);
+  const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
   let forgotten: boolean;
   try {
     forgotten = await ledger.forget(contact, { at: new Date().toISOString(), source: 'cli', reason: 'manual', outcome: 'forgotten' });

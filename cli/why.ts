@@ -1,7 +1,7 @@
-import { maskContact, normaliseContact } from '../lib/contact.js';
+import { maskContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
-import { LedgerNotConfigured, openLedger } from '../lib/ledger/open.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { contactArgument, openLedgerForCommand } from './shared/ledger.js';
+import { type CliIo, parseArgs } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker why <contact> [--json] [--local]
@@ -34,7 +34,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const contact = contactArgument(positionals);
   let story: LedgerStory | undefined;
-  const ledger = await open(values.local === true, values['state-dir'], io);
+  const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
   try {
     story = await ledger.why(contact);
   } finally {
@@ -51,22 +51,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 /** The one positional argument, normalised as the pipeline does (so the keyed hash matches). */
-export function contactArgument(positionals: readonly string[]): string {
-  if (positionals.length !== 1) throw new UsageError('expected exactly one contact (an email address or a phone number)');
-  const normalised = normaliseContact(positionals[0]);
-  if (!normalised.ok) throw new UsageError(`not an email address or a phone number: ${normalised.detail}`);
-  return normalised.contact;
-}
-
-export async function open(local: boolean, stateDir: string | undefined, io: CliIo) {
-  try {
-    return await openLedger({ local, stateDir, env: io.env });
-  } catch (error) {
-    if (error instanceof LedgerNotConfigured) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 function printStory(io: CliIo, story: LedgerStory): void {
   writeLine(io.stdout, `contact  ${story.contact}`);
   writeLine(io.stdout, `status   ${story.status}${story.hoodId ? ` (Hood id ${story.hoodId})` : ''}`);

@@ -1,8 +1,10 @@
-import { type Env, LOCAL_CREDENTIALS, loadLedgerConfig } from '../config.js';
+import { type Env, LOCAL_CREDENTIALS, loadLedgerConfig } from '../../lib/config.js';
+import { normaliseContact } from '../../lib/contact.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
-import { DynamoLedger } from './dynamo.js';
-import { resolveHashKey, type SecretsSender } from './index.js';
-import type { Ledger } from './types.js';
+import { DynamoLedger } from '../../lib/ledger/dynamo.js';
+import { resolveHashKey, type SecretsSender } from '../../lib/ledger/index.js';
+import type { Ledger } from '../../lib/ledger/types.js';
+import { type CliIo, UsageError } from './command.js';
 
 /** Why a ledger cannot be opened: the CLI prints it and exits 2. */
 export class LedgerNotConfigured extends Error {}
@@ -43,4 +45,22 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
 function ledgerDays(env: Env): { blockedDays: number; historyDays: number } {
   const { blockedDays, historyDays } = loadLedgerConfig({ LEDGER_BLOCKED_DAYS: env.LEDGER_BLOCKED_DAYS, LEDGER_HISTORY_DAYS: env.LEDGER_HISTORY_DAYS });
   return { blockedDays, historyDays };
+}
+
+/** The one contact argument of `why`/`forget`, normalised as the consumer normalises contacts. */
+export function contactArgument(positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw new UsageError('expected exactly one contact (an email address or a phone number)');
+  const normalised = normaliseContact(positionals[0]);
+  if (!normalised.ok) throw new UsageError(`not an email address or a phone number: ${normalised.detail}`);
+  return normalised.contact;
+}
+
+/** The ledger for `why`/`forget`; a missing configuration is the user's to fix (exit 2). */
+export async function openLedgerForCommand(local: boolean, stateDir: string | undefined, io: CliIo) {
+  try {
+    return await openLedger({ local, stateDir, env: io.env });
+  } catch (error) {
+    if (error instanceof LedgerNotConfigured) throw new UsageError(error.message);
+    throw error;
+  }
 }
