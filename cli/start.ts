@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
 import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';
-import type { LocalQueues } from '../dev/emulator.js';
+import { type LocalQueues, queuesForState } from '../dev/emulator.js';
 import { openFileLog } from '../dev/file-log.js';
 import { type StatusSnapshot, statusSnapshot } from '../dev/live-counts.js';
 import { BATCH_SIZE, FUNCTION_TIMEOUT_MS, HOST, type Pipeline, SANDBOX_BASE_PATH, type StopSummary, startPipeline } from '../dev/pipeline.js';
@@ -146,19 +146,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ratePerMinute: steadyRatePerMinute(pipeline.consumerConfig.hood.rateLimits),
       dryRun: pipeline.consumerConfig.hood.dryRun,
     },
-    sqs: {
-      endpoint: queues.endpoint,
-      region: queues.region,
-      blockQueueUrl: queues.blockQueueUrl,
-      blockQueueArn: queues.blockQueueArn,
-      deadLetterQueueUrl: queues.deadLetterQueueUrl,
-      deadLetterQueueArn: queues.deadLetterQueueArn,
-      sesTopicArn: queues.sesTopicArn,
-      bulkQueueUrl: queues.bulkQueueUrl,
-      bulkQueueArn: queues.bulkQueueArn,
-      bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
-      bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
-    },
+    sqs: queuesForState(queues),
     consumers: pipeline.consumers.length,
     healthUrl: `${origin}/healthz`,
     stateFile: stateFilePath(stateDir),

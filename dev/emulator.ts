@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../lib/config.js';
 import { createSqsClient } from '../lib/queue/sqs.js';
+import type { LocalState } from './state.js';
 /**
  * A real SQS (and SNS) emulator for tests, the benchmark and `npm start`: fauxqs, in this process.
  * fauxqs speaks the AWS SDK v3 protocol (send, receive, visibility, batch delete, redrive to a DLQ).
@@ -109,4 +110,21 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
 /** An SQS client for the embedded queues (`npm start`, tests, bench): the one factory, emulator keys. */
 export function sqsClientFor(queues: Pick<LocalQueues, 'region' | 'endpoint'>): SQSClient {
   return createSqsClient({ region: queues.region, sqsEndpoint: queues.endpoint, localCredentials: LOCAL_CREDENTIALS });
+}
+
+/** What local.json records of the embedded queues, so that `--local` commands find them. */
+export function queuesForState(queues: LocalQueues): LocalState['sqs'] {
+  return {
+    endpoint: queues.endpoint,
+    region: queues.region,
+    blockQueueUrl: queues.blockQueueUrl,
+    blockQueueArn: queues.blockQueueArn,
+    deadLetterQueueUrl: queues.deadLetterQueueUrl,
+    deadLetterQueueArn: queues.deadLetterQueueArn,
+    sesTopicArn: queues.sesTopicArn,
+    bulkQueueUrl: queues.bulkQueueUrl,
+    bulkQueueArn: queues.bulkQueueArn,
+    bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
+    bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
+  };
 }
