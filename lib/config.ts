@@ -155,6 +155,11 @@ export interface HoodConfig {
   token: TokenSource;
   rateLimits: RateWindow[];
   consumerMaxConcurrency: number;
+  /**
+   * `BULK_MAX_CONCURRENCY`: the bulk queue's event source mapping maximumConcurrency (serverless.yml
+   * `bulkMaxConcurrency`); with static shares the bulk lane's slice is split between this many consumers.
+   */
+  bulkMaxConcurrency: number;
   /** Per-request budget (connect + headers + body). */
   requestTimeoutMs: number;
   /**
@@ -200,6 +205,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     token: token !== undefined ? { kind: 'value', token } : { kind: 'ssm', parameterName: parameterName! },
     rateLimits: parseRateLimits(str(env, 'HOOD_RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
     consumerMaxConcurrency: int(env, 'CONSUMER_MAX_CONCURRENCY', 2, 1, 1000),
+    bulkMaxConcurrency: int(env, 'BULK_MAX_CONCURRENCY', 2, 1, 1000),
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
