@@ -9,7 +9,8 @@ import { resolveToken } from '../hood/token.js';
 import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
-import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
+import { processBatch } from './process-batch.js';
+import type { BatchResponse, HoodCreator, Log, LogFields, Outcome, QueueRecord } from './types.js';
 import { createLedgerHooks, type Lane } from './ledger-hooks.js';
 import { batchLane, staticLaneShares } from './lanes.js';
 import { RecentContacts } from './recent.js';
@@ -188,11 +189,12 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
       latency.clear();
       logger.appendKeys?.({ awsRequestId: context?.awsRequestId });
       // Lambda always passes a context; a bare invocation (a test, a script) gets a 60 s budget.
-      const startedAt = Date.now();
+      const now = options.clock ?? (() => Date.now());
+      const startedAt = now();
       const remaining =
         typeof context?.getRemainingTimeInMillis === 'function'
           ? () => context.getRemainingTimeInMillis()
-          : () => DEFAULT_BUDGET_MS - (Date.now() - startedAt);
+          : () => DEFAULT_BUDGET_MS - (now() - startedAt);
       try {
         const records = Array.isArray(event?.Records) ? event.Records : [];
         return await processBatch(records, remaining, {
