@@ -39,6 +39,8 @@ export interface ConsumerOptions {
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
+  /** In [0, 1): retry jitter (backoffs, ledger retries); default `Math.random`. */
+  random?: () => number;
   /** Use this limiter for live batches instead of the one the configuration chooses (tests). */
   pacer?: RateGate;
   /** Use this limiter for batches from the bulk queue instead of the configured one (tests). */
@@ -137,6 +139,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         config,
         logger,
         clock: options.clock,
+        random: options.random,
         count: (_outcome, n = 1) => ledgerCount?.(n),
         observeLatency: (lane, ms) => {
           const list = latency.get(lane) ?? [];
@@ -206,6 +209,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           ledger: ledgerHooks,
           logger,
           clock: options.clock,
+          random: options.random,
           count: (outcome, n = 1) => {
             counts[outcome] = (counts[outcome] ?? 0) + n;
           },
