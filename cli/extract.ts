@@ -14,7 +14,7 @@ import {
   SOURCE_NAMES,
   type SourceName,
 } from '../lib/sources/index.js';
-import { isRecord, reject } from '../lib/sources/shared.js';
+import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './main.js';

@@ -1,26 +1,26 @@
 import { maskContact } from '../contact.js';
 import type { Decision, Reason } from '../types.js';
 import { mapAwsEvent } from './aws-native.js';
-import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from './aws-sms.js';
-import { mapBrevo } from './brevo.js';
-import { isEventBridgeEvent, mapEventBridge } from './eventbridge.js';
-import { mapGeneric, mapNormalisedMessage } from './generic.js';
-import { mapMailgun } from './mailgun.js';
-import { mapMandrill } from './mandrill.js';
+import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from '../providers/aws-sms/map.js';
+import { mapBrevo } from '../providers/brevo/map.js';
+import { isEventBridgeEvent, mapEventBridge } from '../providers/eventbridge/map.js';
+import { mapGeneric, mapNormalisedMessage } from '../providers/generic/map.js';
+import { mapMailgun } from '../providers/mailgun/map.js';
+import { mapMandrill } from '../providers/mandrill/map.js';
 import { isNeverBlocked, type NeverBlockList } from './never-block.js';
-import { mapPostmark } from './postmark.js';
-import { mapResend } from './resend.js';
-import { isSesEvent, mapSes } from './ses.js';
-import { dedupe, detail, ignore, isRecord, type JsonRecord, reject } from './shared.js';
-import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './sns.js';
-import { mapSendgrid } from './sendgrid.js';
-import { mapSparkpost } from './sparkpost.js';
-import { mapTwilio } from './twilio.js';
-import type { Mapper, MappingPolicy, SourceName } from './types.js';
-import { mapVonage } from './vonage.js';
+import { mapPostmark } from '../providers/postmark/map.js';
+import { mapResend } from '../providers/resend/map.js';
+import { isSesEvent, mapSes } from '../providers/ses/map.js';
+import { dedupe, detail, ignore, isRecord, type JsonRecord, reject } from '../providers/shared/map.js';
+import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from '../providers/sns/map.js';
+import { mapSendgrid } from '../providers/sendgrid/map.js';
+import { mapSparkpost } from '../providers/sparkpost/map.js';
+import { mapTwilio } from '../providers/twilio/map.js';
+import type { Mapper, MappingPolicy, SourceName } from '../providers/types.js';
+import { mapVonage } from '../providers/vonage/map.js';
 
 export { compileNeverBlock, EMPTY_NEVER_BLOCK, isNeverBlocked, type NeverBlockList } from './never-block.js';
-export { PROVIDERS, SOURCE_NAMES, isSourceName, type Mapper, type MappingPolicy, type ProviderName, type SourceName } from './types.js';
+export { PROVIDERS, SOURCE_NAMES, isSourceName, type Mapper, type MappingPolicy, type ProviderName, type SourceName } from '../providers/types.js';
 export { mapAwsSms, mapBrevo, mapEventBridge, mapGeneric, mapMailgun, mapMandrill, mapNormalisedMessage, mapPostmark, mapResend, mapSendgrid, mapSes, mapSns, mapSparkpost, mapTwilio, mapVonage };
 
 const MAPPERS: Readonly<Record<SourceName, Mapper>> = {

@@ -6,18 +6,18 @@ import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
 import { applyBlockReasons, mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
-import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from './sns-client.js';
-import { verifyBasicAuth } from './verify/basic.js';
-import { verifyBearer } from './verify/bearer.js';
-import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from './verify/common.js';
-import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
-import { verifyMandrill } from './verify/mandrill.js';
-import { memoryReplayStore, type ReplayCache, type ReplayStore } from './verify/replay-cache.js';
-import { verifySendgrid } from './verify/sendgrid.js';
-import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
-import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from './verify/svix.js';
-import { verifyTwilio } from './verify/twilio.js';
-import { verifyVonage } from './verify/vonage.js';
+import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
+import { verifyBasicAuth } from '../providers/shared/basic-auth.js';
+import { verifyBearer } from '../providers/generic/verify.js';
+import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from '../providers/shared/verify.js';
+import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from '../providers/mailgun/verify.js';
+import { verifyMandrill } from '../providers/mandrill/verify.js';
+import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
+import { verifySendgrid } from '../providers/sendgrid/verify.js';
+import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from '../providers/sns/verify.js';
+import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from '../providers/resend/verify.js';
+import { verifyTwilio } from '../providers/twilio/verify.js';
+import { verifyVonage } from '../providers/vonage/verify.js';
 
 /**
  * The webhook ingress (DESIGN.md "Webhook ingress"), independent of API Gateway so that the Lambda

@@ -8,9 +8,9 @@ import { ConfigError } from '../errors.js';
 import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
-import { confirmSnsSubscription, fetchSnsCertificate } from './sns-client.js';
-import { loadSendgridPublicKey } from './verify/sendgrid.js';
-import { svixKey } from './verify/svix.js';
+import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
+import { loadSendgridPublicKey } from '../providers/sendgrid/verify.js';
+import { svixKey } from '../providers/resend/verify.js';
 
 /**
  * API Gateway HTTP API (payload format 2.0) adapter for the ingress, shared by the Lambda entry
