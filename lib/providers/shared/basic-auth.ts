@@ -1,3 +1,5 @@
+import { secretOf } from '../secrets.js';
+import type { SecretSpec, SecretsView, WebhookSpec } from '../types.js';
 import { decodeBase64, fail, header, type RequestHeaders, secretEquals, VERIFIED, type VerifyResult } from './verify.js';
 
 /**
@@ -34,4 +36,27 @@ export function verifyBasicAuth(input: BasicVerifyInput): VerifyResult {
   const userOk = secretEquals(decoded.slice(0, colon), input.user);
   const passOk = secretEquals(decoded.slice(colon + 1), input.pass);
   return userOk && passOk ? VERIFIED : fail('bad_credentials');
+}
+
+/** WEBHOOK_BASIC_AUTH: the shared fallback of every basic-auth provider. */
+export const SHARED_BASIC_AUTH = { variable: 'WEBHOOK_BASIC_AUTH', key: 'basicAuth', kind: 'basicAuth' } as const satisfies SecretSpec;
+
+/**
+ * The webhook route of a provider that does not sign its webhooks: its own `<PROVIDER>_WEBHOOK_BASIC_AUTH`
+ * credentials, else the shared WEBHOOK_BASIC_AUTH (listed after its own, so `npm start` names both).
+ */
+export function basicAuthWebhook<S extends SecretSpec<string, 'basicAuth'>>(
+  own: S,
+  options: { acceptBearer?: boolean } = {},
+): WebhookSpec & { readonly secrets: readonly [S, typeof SHARED_BASIC_AUTH] } {
+  const credentials = (secrets: SecretsView) => secretOf(secrets, own) ?? secretOf(secrets, SHARED_BASIC_AUTH);
+  return {
+    secrets: [own, SHARED_BASIC_AUTH] as const,
+    isEnabled: (secrets) => credentials(secrets) !== undefined,
+    authenticate(ctx) {
+      const { user, pass } = credentials(ctx.secrets)!;
+      return verifyBasicAuth({ headers: ctx.headers, user, pass, ...(options.acceptBearer === true && { acceptBearer: true }) });
+    },
+    signedBody: false,
+  };
 }
