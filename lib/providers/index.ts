@@ -67,8 +67,8 @@ export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(REGISTRY.f
 export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map((s) => s.variable);
 
 /** What `npm start` prints for a disabled provider: the variables that would enable it. */
-export function secretHint(name: WebhookProvider): string {
-  return webhookOf(name).secrets.map((s) => s.variable).join(' or ');
+export function secretHint(name: string): string {
+  return isWebhookProvider(name) ? webhookOf(name).secrets.map((s) => s.variable).join(' or ') : '?';
 }
 
 /**

@@ -60,7 +60,7 @@ export function loadSecrets(env: Env, specs: readonly SecretSpec[]): Record<stri
 /** Runs each secret's format check; throws ConfigError naming the first malformed variable. */
 export function checkSecrets(secrets: SecretsView, specs: readonly SecretSpec[]): void {
   for (const spec of specs) {
-    const value = secrets[spec.key];
+    const value = (secrets as Readonly<Record<string, unknown>>)[spec.key];
     if (value === undefined || spec.check === undefined) continue;
     const problem = (spec.check as (v: unknown) => string | undefined)(value);
     if (problem !== undefined) throw new ConfigError(spec.variable, problem);
@@ -69,5 +69,5 @@ export function checkSecrets(secrets: SecretsView, specs: readonly SecretSpec[])
 
 /** A provider's own secret, typed by its spec. */
 export function secretOf<T extends SecretKind>(secrets: SecretsView, spec: SecretSpec<string, T>): SecretValues[T] | undefined {
-  return secrets[spec.key] as SecretValues[T] | undefined;
+  return (secrets as Readonly<Record<string, unknown>>)[spec.key] as SecretValues[T] | undefined;
 }

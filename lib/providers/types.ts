@@ -56,7 +56,8 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
 }
 
 /** Parsed secrets by key; a provider reads its own through `secretOf`. */
-export type SecretsView = Readonly<Partial<Record<string, unknown>>>;
+/** Parsed secrets by key (any object: `WebhookSecrets` is one); a provider reads its own through `secretOf`. */
+export type SecretsView = object;
 
 /** Timestamp windows; each defaults to the one its verifier documents. */
 export interface VerificationOptions {

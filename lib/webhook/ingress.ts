@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { BasicAuthCredentials, WebhookConfig } from '../config.js';
+import type { WebhookConfig } from '../config.js';
 import { maskContact } from '../contact.js';
 import { QueueError } from '../errors.js';
+import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers/index.js';
+import { mailgunReplayCache } from '../providers/mailgun/verify.js';
+import { header, type RequestHeaders } from '../providers/shared/verify.js';
+import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
+import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage } from '../providers/sns/verify.js';
+import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
 import { applyBlockReasons, mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
-import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
-import { verifyBasicAuth } from '../providers/shared/basic-auth.js';
-import { verifyBearer } from '../providers/generic/verify.js';
-import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from '../providers/shared/verify.js';
-import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from '../providers/mailgun/verify.js';
-import { verifyMandrill } from '../providers/mandrill/verify.js';
 import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
-import { verifySendgrid } from '../providers/sendgrid/verify.js';
-import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from '../providers/sns/verify.js';
-import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from '../providers/resend/verify.js';
-import { verifyTwilio } from '../providers/twilio/verify.js';
-import { verifyVonage } from '../providers/vonage/verify.js';
+
+export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../providers/index.js';
+export { EMPTY_TWIML } from '../providers/twilio/index.js';
+export type { VerificationOptions } from '../providers/types.js';
 
 /**
  * The webhook ingress (DESIGN.md "Webhook ingress"), independent of API Gateway so that the Lambda
@@ -28,25 +27,6 @@ import { verifyVonage } from '../providers/vonage/verify.js';
  *   parse (JSON or form) → 400 · map → BLOCK_REASONS → fan out → 200 only once everything is queued.
  * A queue failure answers 503 so that the provider retries; nothing is reported as done unless it is.
  */
-
-export const WEBHOOK_PROVIDERS = [
-  'sendgrid',
-  'twilio',
-  'mailgun',
-  'postmark',
-  'brevo',
-  'mandrill',
-  'sparkpost',
-  'resend',
-  'vonage',
-  'sns',
-  'generic',
-] as const;
-export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
-
-export function isWebhookProvider(value: string): value is WebhookProvider {
-  return (WEBHOOK_PROVIDERS as readonly string[]).includes(value);
-}
 
 export interface WebhookRequest {
   /** The `{provider}` path segment. */
@@ -75,14 +55,6 @@ export interface WebhookLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** Timestamp windows; each defaults to the one its verifier documents. */
-export interface VerificationOptions {
-  sendgridToleranceMs?: number;
-  svixToleranceMs?: number;
-  mailgunWindow?: TimestampWindow;
-  vonageWindow?: TimestampWindow;
 }
 
 export interface WebhookDeps {
@@ -141,9 +113,6 @@ export function webhookMetrics(response: Pick<WebhookResponse, 'statusCode' | 's
   return m;
 }
 
-/** Twilio expects TwiML; an empty Response sends no reply SMS (twilio docs "messaging/twiml"). */
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
-
 /**
  * The URL a provider called (Twilio and Mandrill sign it): WEBHOOK_PUBLIC_URL (the part of the configured
  * webhook URL that precedes the path Lambda sees), else `https://` + API Gateway's own
@@ -184,51 +153,8 @@ const notFound = (correlationId: string) => json(404, correlationId, { error: 'n
 
 /** A provider is enabled only when its secret is configured (DESIGN.md: otherwise 404, never unauthenticated). */
 export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig, 'secrets'>): boolean {
-  const s = config.secrets;
-  switch (provider) {
-    case 'sendgrid':
-      return s.sendgridPublicKey !== undefined;
-    case 'twilio':
-      return s.twilioAuthToken !== undefined;
-    case 'mailgun':
-      return s.mailgunSigningKey !== undefined;
-    case 'mandrill':
-      return s.mandrillKey !== undefined;
-    case 'resend':
-      return s.resendSecret !== undefined;
-    case 'vonage':
-      return s.vonageSignatureSecret !== undefined;
-    case 'postmark':
-    case 'brevo':
-    case 'sparkpost':
-      return basicAuthFor(provider, s) !== undefined;
-    case 'generic':
-      return s.genericToken !== undefined;
-    case 'sns':
-      return s.snsTopicArns !== undefined && s.snsTopicArns.length > 0;
-  }
+  return webhookOf(provider).isEnabled(config.secrets);
 }
-
-/** A provider's own basic-auth credentials, else the shared WEBHOOK_BASIC_AUTH. */
-export function basicAuthFor(provider: 'postmark' | 'brevo' | 'sparkpost', secrets: WebhookConfig['secrets']): BasicAuthCredentials | undefined {
-  const own = provider === 'postmark' ? secrets.postmarkBasicAuth : provider === 'brevo' ? secrets.brevoBasicAuth : secrets.sparkpostBasicAuth;
-  return own ?? secrets.basicAuth;
-}
-
-type Authentication =
-  | {
-      ok: true;
-      /** A one-time value claimed in the ReplayStore: released if the request ends before anything is queued. */
-      claimedKey?: string;
-      /** An authentic Svix message id already claimed: a duplicate delivery, answered 200 without queueing again. */
-      duplicate?: boolean;
-      sns?: VerifiedSnsMessage;
-      signedParams?: Record<string, string>;
-    }
-  | { ok: false; reason: VerifyFailureReason };
-
-/** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
-const MAILGUN_TOKEN_TTL_MS = MAILGUN_DEFAULT_WINDOW.maxAgeMs + MAILGUN_DEFAULT_WINDOW.maxFutureMs;
 
 function replayStoreOf(deps: WebhookDeps): ReplayStore {
   return deps.replayStore ?? memoryReplayStore(deps.mailgunReplayCache ?? mailgunReplayCache, deps.now);
@@ -246,68 +172,20 @@ function certificateResolver(fetchCertificate: FetchCertificate): CertificateKey
   return resolver;
 }
 
+/** The provider's own verifier (lib/providers/<name>/), given what it may need of this request and function. */
 async function authenticate(provider: WebhookProvider, request: WebhookRequest, deps: WebhookDeps): Promise<Authentication> {
-  const s = deps.config.secrets;
-  const { rawBody, headers, url } = request;
-  const nowMs = deps.now();
-  const v = deps.verification ?? {};
-  switch (provider) {
-    case 'sendgrid':
-      return verifySendgrid({ rawBody, headers, publicKey: s.sendgridPublicKey!, nowMs, toleranceMs: v.sendgridToleranceMs });
-    case 'twilio':
-      return verifyTwilio({ rawBody, headers, url, authToken: s.twilioAuthToken! });
-    case 'mailgun': {
-      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache: false });
-      if (!result.ok) return result;
-      // Only authentic tokens are claimed, so an attacker cannot fill the store to evict real ones.
-      const ttl = Math.max(MAILGUN_TOKEN_TTL_MS, (v.mailgunWindow?.maxAgeMs ?? 0) + (v.mailgunWindow?.maxFutureMs ?? 0));
-      const key = `mailgun:${result.token}`;
-      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: false, reason: 'replayed' };
-      return { ok: true, claimedKey: key };
-    }
-    case 'mandrill': {
-      const result = verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
-      return result.ok ? { ok: true, signedParams: result.params } : result;
-    }
-    case 'resend': {
-      const result = verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
-      if (!result.ok) return result;
-      // Svix keeps a message's id across delivery attempts and signs each attempt anew, so the id is the
-      // deduplication key (https://docs.svix.com/idempotency, "Receiving idempotency (deduplication)"):
-      // an id already handled is a duplicate delivery. Claimed for twice the window: older copies fail the
-      // timestamp check anyway.
-      const key = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
-      const ttl = 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS);
-      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: true, duplicate: true };
-      return { ok: true, claimedKey: key };
-    }
-    case 'vonage': {
-      const result = verifyVonage({
-        rawBody,
-        headers,
-        signatureSecret: s.vonageSignatureSecret!,
-        nowMs,
-        window: v.vonageWindow,
-        method: deps.config.vonageSignatureMethod,
-      });
-      return result.ok ? { ok: true, signedParams: result.params } : result;
-    }
-    case 'postmark':
-    case 'sparkpost': {
-      const credentials = basicAuthFor(provider, s)!;
-      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass });
-    }
-    case 'brevo': {
-      const credentials = basicAuthFor(provider, s)!;
-      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass, acceptBearer: true });
-    }
-    case 'generic':
-      return verifyBearer({ headers, token: s.genericToken! });
-    case 'sns': {
-      const result = await verifySns({ rawBody, allowedTopicArns: s.snsTopicArns!, getCertificateKey: certificateResolver(deps.fetchCertificate) });
-      return result.ok ? { ok: true, sns: result.message } : result;
-    }
-  }
+  const ctx: AuthContext = {
+    rawBody: request.rawBody,
+    headers: request.headers,
+    url: request.url,
+    secrets: deps.config.secrets,
+    config: deps.config,
+    nowMs: deps.now(),
+    verification: deps.verification ?? {},
+    replayStore: () => replayStoreOf(deps),
+    certificateKey: () => certificateResolver(deps.fetchCertificate),
+  };
+  return webhookOf(provider).authenticate(ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -404,12 +282,6 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
 // ---------------------------------------------------------------------------------------------------
 // The handler
 
-/**
- * Providers whose body is covered by a signature: their body is read by its own first byte (JSON or form),
- * never by the unsigned Content-Type header, so that no unsigned byte changes what is mapped.
- */
-const SIGNED_BODY_PROVIDERS: ReadonlySet<WebhookProvider> = new Set(['sendgrid', 'twilio', 'mandrill', 'resend', 'vonage', 'sns']);
-
 const unauthorized = (correlationId: string) => json(401, correlationId, { error: 'unauthorized', correlationId });
 
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
@@ -454,19 +326,21 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return { ...json(200, correlationId, { ...summary }), summary };
     }
 
+    const webhook = webhookOf(provider);
     let decisions: Decision[];
     if (auth.sns) {
       const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
       if (outcome) return outcome;
-      // Only the signed fields: an unsigned `Records` array next to a signed notification is never mapped.
-      decisions = mapProvider('sns', auth.sns.envelope, deps.config.policy);
-    } else if (auth.signedParams) {
-      // Mandrill and Vonage sign a parameter object (a repeated form key: its last value; Vonage JSON:
-      // scalars only): exactly that object is mapped, so an unsigned nested `from: {number}` or an earlier
-      // duplicate key never names a contact.
-      decisions = mapProvider(provider, auth.signedParams, deps.config.policy);
+    }
+    if (auth.signed !== undefined) {
+      // What the signature covers when it is not the whole body — SNS's signed fields (an unsigned
+      // `Records` array next to a signed notification is never mapped), Mandrill's and Vonage's parameter
+      // object (a repeated form key: its last value; Vonage JSON: scalars only) — is exactly what is
+      // mapped, so an unsigned nested `from: {number}` or an earlier duplicate key never names a contact.
+      decisions = mapProvider(provider, auth.signed, deps.config.policy);
     } else {
-      const contentType = SIGNED_BODY_PROVIDERS.has(provider) ? undefined : header(request.headers, 'content-type');
+      // A signed body is read by its own first byte (JSON or form), never by the unsigned Content-Type.
+      const contentType = webhook.signedBody ? undefined : header(request.headers, 'content-type');
       const parsed = parseBody(request.rawBody, contentType);
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
@@ -478,7 +352,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       // block request, nor an array of them) is their bug to fix, so say 400 instead of dead-lettering
       // it. Provider routes keep dead-lettering unknown shapes: the provider cannot fix its payload, and
       // the DLQ keeps it for inspection.
-      if (provider === 'generic' && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
+      if (webhook.rejectsUnusableBody === true && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
         deps.logger.warn('webhook rejected: not a block request', { ...log, statusCode: 400 });
         return json(400, correlationId, { error: 'bad_request', reason: 'not_a_block_request', correlationId });
       }
@@ -499,8 +373,8 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       ignoredReasons: Object.fromEntries(plan.ignored),
       rejectedReasons: countBy(plan.rejects, (d) => d.reason),
     });
-    if (provider === 'twilio') {
-      return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML, summary };
+    if (webhook.reply) {
+      return { statusCode: 200, headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId }, body: webhook.reply.body, summary };
     }
     return { ...json(200, correlationId, { ...summary }), summary };
   } catch (error) {
