@@ -16,20 +16,8 @@ export const ReasonSchema = z.enum([
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;
 
-/**
- * The normalised queue message (DESIGN.md "Queue message"). Users and the webhook ingress put these on
- * the block queue; the consumer also re-queues failed contacts of a multi-contact event in this shape.
- * Unknown keys are tolerated (forward compatibility) but not forwarded.
- */
-export const NormalisedMessageSchema = z.object({
-  contact: z.string().min(1).max(512),
-  description: z.string().max(2000).optional(),
-  reason: ReasonSchema.optional(),
-  source: z.string().min(1).max(100).optional(),
-  eventId: z.string().max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-});
-export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
+/** The normalised queue message; schema, encoder and decoder in lib/queue/message.ts. */
+export type { NormalisedMessage } from './queue/message.js';
 
 /** One contact to block, as produced by a provider mapper (contact already normalised where possible). */
 export interface BlockRequest {

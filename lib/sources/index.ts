@@ -1,7 +1,9 @@
 import { maskContact } from '../contact.js';
 import { detectRecord, providerNamed, type SourceName } from '../providers/index.js';
 import { mapNormalisedMessage } from '../providers/generic/map.js';
-import { mapSns, isLambdaSnsEvent, isSnsEnvelope } from '../providers/sns/map.js';
+import { isLambdaSnsEvent, isSnsEnvelope } from '../envelopes/sns.js';
+import { unwrapQueueBody } from '../envelopes/sqs.js';
+import { mapSns } from '../providers/sns/map.js';
 import { dedupe, detail, ignore, isRecord, reject } from '../providers/shared/map.js';
 import type { MappingPolicy } from '../providers/types.js';
 import type { Decision, Reason } from '../types.js';
@@ -44,15 +46,15 @@ export function mapAwsNative(payload: unknown, policy: MappingPolicy): Decision[
 
 /** One SQS record body, as the consumer sees it: a normalised message, or an AWS-native payload. */
 export function mapQueueBody(body: string, policy: MappingPolicy): Decision[] {
-  if (typeof body !== 'string') return [reject('unrecognised_event', 'queue', 'the message body is not text')];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [reject('unrecognised_event', 'queue', 'the message body is not JSON')];
+  const unwrapped = unwrapQueueBody(body);
+  switch (unwrapped.kind) {
+    case 'invalid':
+      return [reject('unrecognised_event', 'queue', unwrapped.why)];
+    case 'message':
+      return safely('queue', () => [mapNormalisedMessage(unwrapped.message, 'queue')]);
+    case 'aws':
+      return mapAwsNative(unwrapped.payload, policy);
   }
-  if (isRecord(parsed) && Object.hasOwn(parsed, 'contact')) return safely('queue', () => [mapNormalisedMessage(parsed, 'queue')]);
-  return mapAwsNative(parsed, policy);
 }
 
 /**

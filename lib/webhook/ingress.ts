@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import { maskContact } from '../contact.js';
+import { distinctBlocks } from '../dedupe.js';
 import { QueueError } from '../errors.js';
 import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers/index.js';
 import { mailgunReplayCache } from '../providers/mailgun/verify.js';
@@ -8,6 +9,7 @@ import { header, type RequestHeaders } from '../providers/shared/verify.js';
 import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
 import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage } from '../providers/sns/verify.js';
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
+import { encodeMessage, encodeRejected } from '../queue/message.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
 import { applyBlockReasons, mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
@@ -191,30 +193,6 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
 // ---------------------------------------------------------------------------------------------------
 // Fan-out
 
-/** The DESIGN.md queue message for one block decision; optional keys only when present. */
-function blockMessageBody(d: BlockDecision): string {
-  const body: Record<string, string> = { contact: d.contact, reason: d.reason, source: d.source };
-  if (d.description !== undefined) body.description = d.description;
-  if (d.eventId !== undefined) body.eventId = d.eventId;
-  if (d.occurredAt !== undefined) body.occurredAt = d.occurredAt;
-  return JSON.stringify(body);
-}
-
-/**
- * A rejected event in the normalised shape, so `dlq redrive` can replay it once the cause is fixed. Its
- * `reason` is the reject reason (invalid_contact, …), which is deliberately NOT a block reason: if this
- * body lands on the block queue (no DLQ configured) the consumer can only dead-letter it, never block it.
- */
-function rejectMessageBody(d: RejectDecision): string {
-  const body: Record<string, string> = {};
-  if (d.contact !== undefined) body.contact = d.contact;
-  body.reason = d.reason;
-  body.source = d.source;
-  if (d.detail !== undefined) body.description = d.detail;
-  if (d.eventId !== undefined) body.eventId = d.eventId;
-  return JSON.stringify(body);
-}
-
 interface FanOut {
   blocks: BlockDecision[];
   rejects: RejectDecision[];
@@ -223,22 +201,13 @@ interface FanOut {
 
 /** One block per distinct contact (the first decision for it wins: payload order), rejects, ignore counts. */
 function fanOut(decisions: readonly Decision[]): FanOut {
-  const blocks: BlockDecision[] = [];
   const rejects: RejectDecision[] = [];
   const ignored = new Map<string, number>();
-  const contacts = new Set<string>();
   for (const d of decisions) {
-    if (d.action === 'block') {
-      if (contacts.has(d.contact)) continue;
-      contacts.add(d.contact);
-      blocks.push(d);
-    } else if (d.action === 'reject') {
-      rejects.push(d);
-    } else {
-      ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
-    }
+    if (d.action === 'reject') rejects.push(d);
+    else if (d.action === 'ignore') ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
   }
-  return { blocks, rejects, ignored };
+  return { blocks: distinctBlocks(decisions), rejects, ignored };
 }
 
 /** Counts by reason, for the one summary line of a request (never a line per contact). */
@@ -257,20 +226,20 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
  */
 async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<void> {
   const messages: OutgoingMessage[] = plan.blocks.map((d) => ({
-    body: blockMessageBody(d),
+    body: encodeMessage(d),
     attributes: { correlation_id: correlationId, source: d.source },
   }));
   const deadLetter = deps.deadLetter;
   if (!deadLetter) {
     for (const d of plan.rejects) {
-      messages.push({ body: rejectMessageBody(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
+      messages.push({ body: encodeRejected(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
     }
   }
   const sends: Array<Promise<void>> = [];
   if (messages.length > 0) sends.push(deps.sendToQueue(messages));
   if (deadLetter && plan.rejects.length > 0) {
     sends.push(
-      deadLetter(plan.rejects.map((d) => ({ body: rejectMessageBody(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
+      deadLetter(plan.rejects.map((d) => ({ body: encodeRejected(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
     );
   }
   // allSettled: both sends finish (as much as possible is queued) before the first failure is reported.

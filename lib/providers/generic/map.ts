@@ -1,4 +1,5 @@
-import { type Decision, NormalisedMessageSchema } from '../../types.js';
+import { decodeMessage } from '../../queue/message.js';
+import type { Decision } from '../../types.js';
 import { clean } from '../../description.js';
 import { block, dedupe, detail, eachEvent, isRecord, reject, text } from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
@@ -19,7 +20,7 @@ export function mapGeneric(payload: unknown, _policy?: MappingPolicy): Decision[
 
 /** One normalised message; `defaultSource` names where it came from when the message does not say. */
 export function mapNormalisedMessage(message: unknown, defaultSource: string): Decision {
-  const parsed = NormalisedMessageSchema.safeParse(message);
+  const parsed = decodeMessage(message);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, MAX_ISSUES)

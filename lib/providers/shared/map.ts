@@ -1,5 +1,6 @@
 import { normaliseContact, redactContacts } from '../../contact.js';
 import { bound, clean } from '../../description.js';
+import { byContactAndReason, withoutRepeatedBlocks } from '../../dedupe.js';
 import type { BlockDecision, Decision, IgnoreDecision, Reason, RejectDecision, RejectReason } from '../../types.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -162,22 +163,9 @@ export function reject(
   return decision;
 }
 
-/**
- * Providers batch (SendGrid, SparkPost, Mandrill, Brevo) and repeat the same address in one batch
- * (research/event-sources.md §0 "dedupe per batch"): keep the first block per (contact, reason).
- */
+/** The first block per (contact, reason) of one payload (lib/dedupe.ts says why this key). */
 export function dedupe(decisions: Decision[]): Decision[] {
-  const seen = new Set<string>();
-  const out: Decision[] = [];
-  for (const d of decisions) {
-    if (d.action === 'block') {
-      const key = `${d.contact}\u0000${d.reason}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-    }
-    out.push(d);
-  }
-  return out;
+  return withoutRepeatedBlocks(decisions, byContactAndReason);
 }
 
 /**

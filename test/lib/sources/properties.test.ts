@@ -16,7 +16,8 @@ import { mapSns } from '../../../lib/providers/sns/map.js';
 import { mapSparkpost } from '../../../lib/providers/sparkpost/map.js';
 import { mapTwilio } from '../../../lib/providers/twilio/map.js';
 import { mapVonage } from '../../../lib/providers/vonage/map.js';
-import { NormalisedMessageSchema, ReasonSchema } from '../../../lib/types.js';
+import { NormalisedMessageSchema } from '../../../lib/queue/message.js';
+import { ReasonSchema } from '../../../lib/types.js';
 import { fixture, policy, snsEnvelope } from './helpers.js';
 
 // FC_RUNS lets a soak run raise the count; 10,000 is the floor the suite promises.
