@@ -76,7 +76,7 @@ export interface WebhookDeps {
   confirmSubscription: ConfirmSubscription;
   logger: WebhookLogger;
   newCorrelationId?: () => string;
-  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of verify/mailgun.ts (per instance, shared by warm invocations). */
+  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of lib/providers/mailgun/verify.ts (per instance, shared by warm invocations). */
   replayStore?: ReplayStore;
   /** @deprecated use `replayStore`; wrapped in a memory ReplayStore when given. */
   mailgunReplayCache?: ReplayCache;

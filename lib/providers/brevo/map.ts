@@ -56,7 +56,7 @@ function mapEvent(event: unknown): Decision[] {
   const when = () => isoFromUnix(event.ts_epoch) ?? isoFromUnix(event.ts_event) ?? isoFromUnix(event.ts) ?? isoFrom(event.date);
   // https://developers.brevo.com/docs/transactional-webhooks "soft_bounce": the receiving server refused
   // for now. It counts towards SOFT_BOUNCE_POLICY only when its reason says the mailbox is full or
-  // disabled (RFC 3463 X.2.2 / 4.2.1, lib/sources/smtp.ts); `deferred` is Brevo still retrying and never counts.
+  // disabled (RFC 3463 X.2.2 / 4.2.1, lib/providers/shared/smtp.ts); `deferred` is Brevo still retrying and never counts.
   if (key === 'softbounce' && classifySmtp({ text: trimmed(event.reason) }) === 'mailbox') {
     return [block(event.email, 'soft_bounce', SOURCE, { description: detail(name, trimmed(event.reason)), eventId, occurredAt: when() })];
   }

@@ -22,7 +22,7 @@ import type { MappingPolicy } from '../types.js';
  *   `hard_bounce` / `complaint` / `unsubscribe`;
  * - `old` (retry limit reached) and `espblock` (rejected by an ESP) → ignored: about the sending, not the
  *   recipient;
- * - anything else (`bounce`, `generic`, …) is decided on the receiving server's reply (lib/sources/smtp.ts):
+ * - anything else (`bounce`, `generic`, …) is decided on the receiving server's reply (lib/providers/shared/smtp.ts):
  *   a bad/nonexistent/disabled address is `hard_bounce`; mailbox full is `soft_bounce` (count-only);
  *   spam, policy, reputation, routing, size → ignored.
  */
@@ -115,7 +115,7 @@ function mapFailed(ctx: Context): Decision[] {
   return [fromReply(ctx, label, reply, smtp)];
 }
 
-/** A permanent failure decided on the receiving server's reply (see lib/sources/smtp.ts). */
+/** A permanent failure decided on the receiving server's reply (see lib/providers/shared/smtp.ts). */
 function fromReply(ctx: Context, label: string, reply: { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined }, smtp?: string): Decision {
   const description = detail(label, smtp ?? detail([reply.code, reply.text].filter((p) => p !== undefined).join(' ') || undefined));
   switch (classifySmtp(reply)) {
