@@ -8,22 +8,14 @@ import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { clearLine, formatEta, formatRate, isTty, plural, progressBar, rewriteLine, steadyRatePerMinute, writeJson, writeLine } from './shared/output.js';
-import {
-  createQueueClient,
-  describeAwsError,
-  NO_QUEUE_MESSAGE,
-  QUEUE_HELP,
-  QUEUE_OPTIONS,
-  readQueueDepth,
-  requireBlockQueueUrl,
-  resolveQueueTarget,
-} from './shared/queues.js';
+import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
+import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
 import { DELIMITER_NAMES } from './shared/csv.js';
 import { detectFormat, readRows, type RowFormat, UnreadableFileError } from './shared/rows.js';
 
 export const HELP = `Usage: hood-blocker enqueue <file.csv|file.ndjson|-> [options]
 
-Backfill: puts one normalised block request per contact on the block queue; the consumer blocks them in
+Backfill: puts one normalised block request per contact on the bulk queue (BULK_QUEUE_URL, the stack's BulkQueueUrl or the local pipeline's; the block queue when there is none); the consumer blocks them in
 Hood at the account's rate limit.
 
   CSV     header row with a "contact" column (or name it with --column); optional reason, description,
@@ -93,9 +85,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const ratePerMinute = steadyRatePerMinute(rateLimits);
 
   // Resolve the queue before reading: a typo in a flag should not cost a pass over a large file.
-  const target = dryRun ? undefined : await resolveQueueTarget(values, io.env);
-  if (!dryRun && target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
-  const queueUrl = target ? requireBlockQueueUrl(target) : undefined;
+  // Backfills travel on the bulk queue (its own DLQ; it uses only the budget live traffic leaves), so a
+  // large file never delays a live opt-out; without one, the block queue with a warning.
+  const bulk = dryRun ? undefined : await resolveBulkQueue(values, io.env);
+  if (!dryRun && bulk === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  const target = bulk?.target;
+  const queueUrl = bulk?.queueUrl;
+  if (bulk?.warning !== undefined) writeLine(io.stderr, `warning: ${bulk.warning}`);
 
   const text = await readInput(file, io);
   // --column only makes sense for CSV: a one-column export ("email" alone) has no delimiter to sniff.
@@ -103,7 +99,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
   let result;
   try {
-    result = readRows(text, format, { reason, source }, { column: values.column });
+    const policy = loadPolicyConfig(io.env);
+    const blocks = (r: Reason) => r !== 'soft_bounce' && policy.blockReasons.has(r);
+    result = readRows(text, format, { reason, source, blocks }, { column: values.column });
   } catch (error) {
     if (error instanceof UnreadableFileError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
@@ -128,8 +126,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let sendError: string | undefined;
   let firstUnsentLine: number | undefined;
   let backlog: number | undefined;
-  if (!dryRun && target && queueUrl && valid.length > 0) {
-    const sqs = createQueueClient(target);
+  if (!dryRun && bulk && target && queueUrl && valid.length > 0) {
+    const sqs = createBulkQueueClient(bulk, io.env);
     try {
       // Doubles as a preflight: a missing queue, missing credentials or a stopped local pipeline is named
       // here, before any row is sent. Only a denied GetQueueAttributes is tolerated (a producer role may
@@ -139,7 +137,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         backlog = depth.visible + depth.inFlight + depth.delayed;
       } catch (error) {
         if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
-          throw new Error(`cannot use the block queue ${queueUrl}: ${describeAwsError(error, target)}`);
+          throw new Error(`cannot use the queue ${queueUrl}: ${describeAwsError(error, target)}`);
         }
       }
       const showProgress = isTty(io.stderr);
@@ -254,8 +252,8 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   }
   if (s.duplicates.length > 0) {
     out();
-    out(`Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (same contact as an earlier row; queued once):`);
-    for (const row of s.duplicates) out(`  line ${row.line}: same contact as line ${row.firstLine} (${row.contact})`);
+    out(`Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (a contact is queued once, from its first row whose reason blocks):`);
+    for (const row of s.duplicates) out(`  line ${row.line}: same contact as line ${row.firstLine}, which was queued (${row.contact})`);
   }
   for (const { reason, count } of s.notBlockedByPolicy) {
     out();

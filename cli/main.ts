@@ -34,7 +34,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   start: { summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)', load: async () => (await import('./start.js')).run },
   enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the block queue', load: async () => (await import('./enqueue.js')).run },
   dlq: { summary: 'inspect (list), replay (redrive) and delete (purge) dead letters', load: async () => (await import('./dlq.js')).run },
+  import: { summary: "day one: queue every suppression in a provider's own lists (bulk queue, resumable)", load: async () => (await import('./import.js')).run },
+  reconcile: { summary: "compare Hood's blocked contacts with a provider's suppression list", load: async () => (await import('./reconcile.js')).run },
   check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
+  why: { summary: "the ledger's story of one contact: opted out when, from which event, blocked when", load: async () => (await import('./why.js')).run },
+  forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
   'send-test': { summary: "sign a provider's sample event as that provider does and post it to the pipeline", load: async () => (await import('./send-test.js')).run },
 };
 

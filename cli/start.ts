@@ -7,6 +7,7 @@ import { createWebhookHandler, type WebhookLambdaHandler } from '../lib/webhook/
 import { type ConsumerConfig, type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
+import { startSessionLedger } from '../lib/ledger/open.js';
 import { type LocalQueues, startLocalQueues } from '../lib/local/emulator.js';
 import { type EventSourceMapping, startEventSourceMapping } from '../lib/local/esm.js';
 import {
@@ -122,6 +123,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...(sandbox ? { HOOD_API_URL: urls.hoodUrl, HOOD_API_TOKEN: sandboxToken } : {}),
     BLOCK_QUEUE_URL: urls.queues?.blockQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-block',
     DEAD_LETTER_QUEUE_URL: urls.queues?.deadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-dlq',
+    BULK_QUEUE_URL: urls.queues?.bulkQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk',
+    BULK_DEAD_LETTER_QUEUE_URL: urls.queues?.bulkDeadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk-dlq',
     AWS_ENDPOINT_URL_SQS: urls.queues?.endpoint ?? 'http://127.0.0.1:1',
     AWS_REGION: urls.queues?.region ?? 'us-east-1',
   });
@@ -179,6 +182,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       deadLetterQueueUrl: queues.deadLetterQueueUrl,
       deadLetterQueueArn: queues.deadLetterQueueArn,
       sesTopicArn: queues.sesTopicArn,
+      bulkQueueUrl: queues.bulkQueueUrl,
+      bulkQueueArn: queues.bulkQueueArn,
+      bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
+      bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
     },
     consumers: pipeline.consumers.length,
     healthUrl: `${origin}/healthz`,
@@ -199,6 +206,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       dryRun: info.hood.dryRun,
     },
     logFile: log.path,
+    ...(pipeline.ledger ? { ledger: pipeline.ledger } : {}),
   });
   undo.push(() => removeLocalState(stateDir));
   startLog.info('Local pipeline ready', {
@@ -265,6 +273,8 @@ interface Pipeline {
   hoodUrl: string;
   queues: LocalQueues;
   consumerConfig: ConsumerConfig;
+  /** The embedded ledger, for local.json (`why --local`). */
+  ledger: LocalState['ledger'];
   consumers: Consumer[];
   esm: EventSourceMapping;
   sqs: SQSClient;
@@ -312,7 +322,10 @@ async function startPipeline(options: {
   const queues = await startQueuesQuietly({ visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: options.maxReceiveCount });
   undo.push(() => queues.stop());
   const sandboxUrl = `${origin}${SANDBOX_BASE_PATH}`;
-  const env = options.envFor({ hoodUrl: sandboxUrl, queues });
+  // The ledger embedded (dynalite, a key for this session) unless LEDGER_TABLE points elsewhere.
+  const sessionLedger = await startSessionLedger(options.envFor({ hoodUrl: sandboxUrl, queues }));
+  if (sessionLedger) undo.push(() => sessionLedger.dynamo.stop());
+  const env = { ...options.envFor({ hoodUrl: sandboxUrl, queues }), ...sessionLedger?.env };
   const consumerConfig = loadConsumerConfig(env);
   const webhookConfig = loadWebhookConfig(env);
   const hoodUrl = consumerConfig.hood.apiUrl;
@@ -395,6 +408,23 @@ async function startPipeline(options: {
     },
   });
   undo.push(() => esm.stop());
+  // The bulk queue (imports, backfills) gets its own pollers over the same consumers, as the stack gives
+  // it its own event source mapping on the same function: bulk work shares each consumer's pacer (and so
+  // the account's budget) instead of adding Hood calls beside the live ones.
+  const bulkEsm = startEventSourceMapping({
+    sqs: esmSqs,
+    queueUrl: queues.bulkQueueUrl,
+    queueArn: queues.bulkQueueArn,
+    region: queues.region,
+    handlers: consumers.map((c) => (event, context) => c.handle(event, context)),
+    batchSize: BATCH_SIZE,
+    timeoutMs: FUNCTION_TIMEOUT_MS,
+    onInvocation: (i) => {
+      const level = i.outcome === 'error' || i.outcome === 'timeout' ? 'error' : 'debug';
+      esmLog[level]('Bulk invocation finished', { ...i });
+    },
+  });
+  undo.push(() => bulkEsm.stop());
 
   const webhooks = {
     enabled: WEBHOOK_PROVIDERS.filter((p) => isEnabled(p, webhookConfig)),
@@ -402,6 +432,7 @@ async function startPipeline(options: {
   };
 
   const pipeline: Pipeline = {
+    ledger: sessionLedger?.state,
     origin,
     hoodUrl,
     queues,
@@ -415,7 +446,7 @@ async function startPipeline(options: {
     webhookStatus,
     async stop() {
       draining = true;
-      await esm.stop();
+      await Promise.all([esm.stop(), bulkEsm.stop()]);
       const [remaining, dlq] = await Promise.all([depthWithTotal(sqs, queues.blockQueueUrl), depthWithTotal(sqs, queues.deadLetterQueueUrl)]);
       const stats = esm.stats();
       const counts = { ...totals };
@@ -782,6 +813,7 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
     ['SQS', `${info.sqs.endpoint} (in memory: gone when this stops)`],
     ['', `block queue   ${info.sqs.blockQueueUrl}`],
     ['', `dead letters  ${info.sqs.deadLetterQueueUrl}`],
+    ['', `bulk queue    ${info.sqs.bulkQueueUrl} (imports; dead letters: ${info.sqs.bulkDeadLetterQueueUrl})`],
     ['', `SES topic     ${info.sqs.sesTopicArn} (raw delivery to the block queue)`],
     ['Consumer', `${info.consumers} pollers, batch ${BATCH_SIZE}, ${FUNCTION_TIMEOUT_MS / 1000} s timeout, at most ${formatRate(info.hood.ratePerMinute)} to Hood`],
     ['Logs', `${info.logFile} (--verbose prints them too)`],

@@ -125,6 +125,10 @@ export interface QueueConfig {
   localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   blockQueueUrl: string | undefined;
   deadLetterQueueUrl: string | undefined;
+  /** `BULK_QUEUE_URL`: imports and backfills, consumed with the budget live traffic leaves. */
+  bulkQueueUrl?: string | undefined;
+  /** `BULK_DEAD_LETTER_QUEUE_URL`: where a bulk record the consumer rejects goes (its own alarm, not the live one). */
+  bulkDeadLetterQueueUrl?: string | undefined;
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
   sqsEndpoint: string | undefined;
   region: string;
@@ -138,6 +142,8 @@ export function loadQueueConfig(env: Env = process.env): QueueConfig {
     localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     blockQueueUrl: url(env, 'BLOCK_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
+    bulkQueueUrl: url(env, 'BULK_QUEUE_URL'),
+    bulkDeadLetterQueueUrl: url(env, 'BULK_DEAD_LETTER_QUEUE_URL'),
     sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
   };
@@ -197,10 +203,86 @@ export interface ConsumerConfig {
   hood: HoodConfig;
   queues: QueueConfig;
   policy: PolicyConfig;
+  /** Absent in hand-built configs (tests): the consumer then keeps no ledger at all. */
+  ledger?: LedgerConfig;
 }
 
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
-  return { hood: loadHoodConfig(env), queues: loadQueueConfig(env), policy: loadPolicyConfig(env) };
+  return { hood: loadHoodConfig(env), queues: loadQueueConfig(env), policy: loadPolicyConfig(env), ledger: loadLedgerConfig(env) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ledger (issue 11): LEDGER_TABLE, AWS_ENDPOINT_URL_DYNAMODB, LEDGER_HASH_KEY[_SECRET], LEDGER_BLOCKED_DAYS,
+// LEDGER_HISTORY_DAYS, SOFT_BOUNCE_POLICY.
+
+export type LedgerHashKeySource = { kind: 'value'; key: string } | { kind: 'secret'; secretId: string };
+
+export interface SoftBouncePolicy {
+  /** Soft bounces from distinct sent messages that block the address… */
+  count: number;
+  /** …when they fall within this period. */
+  periodMs: number;
+  /** The text as configured, e.g. `3/30d` (for logs and `why`). */
+  text: string;
+}
+
+export interface LedgerConfig {
+  /** DynamoDB table; undefined → in-memory state (one warning at cold start). */
+  table: string | undefined;
+  /** `AWS_ENDPOINT_URL_DYNAMODB` (the SDK reads it too; we need it for dummy local credentials). */
+  endpoint: string | undefined;
+  localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  region: string;
+  /** Undefined only without a table: the in-memory ledger then uses a random per-container key. */
+  hashKey: LedgerHashKeySource | undefined;
+  blockedDays: number;
+  historyDays: number;
+  softBounce: SoftBouncePolicy | undefined;
+}
+
+const PERIOD_UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+/** Shortest key accepted: 128 bits written as hex, or 22 base64 characters, leave no doubt about intent. */
+export const MIN_LEDGER_HASH_KEY_LENGTH = 22;
+
+/** `3/30d` → 3 soft bounces within 30 days (units `d`, `h`, `m`). */
+export function parseSoftBouncePolicy(spec: string, variable = 'SOFT_BOUNCE_POLICY'): SoftBouncePolicy {
+  const m = /^(\d+)\s*\/\s*(\d+)\s*(d|h|m)$/u.exec(spec.trim());
+  if (!m) throw new ConfigError(variable, `"${spec}" is not N/period such as "3/30d" (units d, h, m)`);
+  const count = Number(m[1]);
+  const periodMs = Number(m[2]) * PERIOD_UNIT_MS[m[3] as keyof typeof PERIOD_UNIT_MS];
+  if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw new ConfigError(variable, 'the count must be from 1 to 1000');
+  if (!(periodMs >= 60_000) || periodMs > 3650 * 86_400_000) throw new ConfigError(variable, 'the period must be from 1m to 3650d');
+  return { count, periodMs, text: `${count}/${m[2]}${m[3]}` };
+}
+
+export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
+  const table = str(env, 'LEDGER_TABLE');
+  if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/u.test(table)) {
+    throw new ConfigError('LEDGER_TABLE', 'must be a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -');
+  }
+  const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
+  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
+  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
+  const key = str(env, 'LEDGER_HASH_KEY');
+  const secretId = str(env, 'LEDGER_HASH_KEY_SECRET');
+  if (key !== undefined && key.length < MIN_LEDGER_HASH_KEY_LENGTH) {
+    throw new ConfigError('LEDGER_HASH_KEY', `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`);
+  }
+  const hashKey: LedgerHashKeySource | undefined = key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
+  if (table !== undefined && hashKey === undefined) {
+    throw new ConfigError('LEDGER_HASH_KEY', 'is not set (set it, or LEDGER_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
+  }
+  const policy = str(env, 'SOFT_BOUNCE_POLICY');
+  return {
+    table,
+    endpoint,
+    localCredentials: local && !hasCredentials ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    hashKey,
+    blockedDays: int(env, 'LEDGER_BLOCKED_DAYS', 30, 0, 3650),
+    historyDays: int(env, 'LEDGER_HISTORY_DAYS', 400, 1, 3650),
+    softBounce: policy === undefined || policy.toLowerCase() === 'off' ? undefined : parseSoftBouncePolicy(policy),
+  };
 }
 
 /** Per-provider webhook secrets, as the provider modules declare them (lib/providers/<name>/index.ts). */
@@ -212,6 +294,8 @@ export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sh
 export type VonageSignatureMethod = z.infer<typeof VonageSignatureMethodSchema>;
 
 export interface WebhookConfig {
+  /** Replay protection shared by every container when `LEDGER_TABLE` is set; absent in hand-built configs. */
+  ledger?: LedgerConfig;
   secrets: WebhookSecrets;
   publicUrl: string | undefined;
   /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
@@ -238,6 +322,7 @@ function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
 
 export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
   return {
+    ledger: loadLedgerConfig(env),
     secrets: loadWebhookSecrets(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
     vonageSignatureMethod: vonageSignatureMethod(env),

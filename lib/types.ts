@@ -9,6 +9,9 @@ export const ReasonSchema = z.enum([
   'sms_opt_out',
   'suppressed',
   'manual',
+  // What repeated soft bounces block as under SOFT_BOUNCE_POLICY (the ledger hooks turn the soft bounce that
+  // reaches the threshold into it); otherwise only if listed in BLOCK_REASONS.
+  'soft_bounce_threshold',
   // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
   // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (DESIGN.md "Reason labels").
   'soft_bounce',
@@ -50,7 +53,11 @@ export type Decision =
       eventId?: string;
     };
 
-export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message';
+/**
+ * `ambiguous_recipient`: a complaint on a message with several recipients that does not say which one
+ * complained; blocking all of them would block people who did not opt out, so a person decides.
+ */
+export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message' | 'ambiguous_recipient';
 
 export type BlockDecision = Extract<Decision, { action: 'block' }>;
 export type IgnoreDecision = Extract<Decision, { action: 'ignore' }>;

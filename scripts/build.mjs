@@ -43,8 +43,8 @@ for (const e of entries) {
     ...common,
     entryPoints: [e.in],
     outfile: e.out,
-    // The CLI runs locally; keep the emulator (fauxqs, native sqlite) out of the bundle and load it at run time.
-    external: e.cli ? ['fauxqs'] : [],
+    // The CLI runs locally; keep the emulators (fauxqs, native sqlite; dynalite) out of the bundle and load them at run time.
+    external: e.cli ? ['fauxqs', 'dynalite'] : [],
     // cli/main.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps as the first line.
     banner: common.banner,
   });

@@ -229,7 +229,7 @@ export function describeAwsError(error: unknown, target?: QueueTarget): string {
   return `${name}: ${error.message}`;
 }
 
-async function describeStackOutputs(stackName: string, region: string | undefined): Promise<Record<string, string>> {
+export async function describeStackOutputs(stackName: string, region: string | undefined): Promise<Record<string, string>> {
   // Loaded only for --stack: the CloudFormation client is large and no other path needs it.
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = new CloudFormationClient({ ...(region ? { region } : {}), maxAttempts: 3 });

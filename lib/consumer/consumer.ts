@@ -4,11 +4,13 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
+import { createLedger, type Ledger } from '../ledger/index.js';
 import { resolveToken } from '../hood/token.js';
 import { Pacer } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
+import { createLedgerHooks, type Lane } from './ledger-hooks.js';
 import { RecentContacts } from './recent.js';
 
 export interface LambdaContextLike {
@@ -32,6 +34,10 @@ export interface ConsumerOptions {
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
+  /** Default: built from `config.ledger` (DynamoDB when LEDGER_TABLE is set, else in memory). */
+  ledger?: Ledger;
+  /** Receives each invocation's opt-out latency samples per lane; default: EMF `optout_latency_ms`. */
+  publishLatency?: (samples: ReadonlyMap<Lane, readonly number[]>) => void;
 }
 
 export const SERVICE_NAME = 'hood-blocker';
@@ -49,6 +55,24 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const sqs = options.sqs ?? createSqsClient(config.queues);
   const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: config.hood.consumerMaxConcurrency, clock: options.clock });
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
+  const ledger = options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
+  const publishLatency = options.publishLatency ?? latencyEmfPublisher();
+  const latency = new Map<Lane, number[]>();
+  let ledgerCount: ((n: number) => void) | undefined;
+  const ledgerHooks = ledger
+    ? createLedgerHooks({
+        ledger,
+        config,
+        logger,
+        clock: options.clock,
+        count: (_outcome, n = 1) => ledgerCount?.(n),
+        observeLatency: (lane, ms) => {
+          const list = latency.get(lane) ?? [];
+          list.push(ms);
+          latency.set(lane, list);
+        },
+      })
+    : undefined;
 
   // Shadow mode replaces every Hood creator, an injected one included: nothing may reach Hood. The token is
   // still resolved, so a missing SSM parameter shows during the shadow week, not on the day it ends.
@@ -86,6 +110,10 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         }
       }
       const counts: Partial<Record<Outcome | 'dry_run_blocked', number>> = {};
+      ledgerCount = (n) => {
+        counts.ledger_unavailable = (counts.ledger_unavailable ?? 0) + n;
+      };
+      latency.clear();
       logger.appendKeys?.({ awsRequestId: context?.awsRequestId });
       // Lambda always passes a context; a bare invocation (a test, a script) gets a 60 s budget.
       const startedAt = Date.now();
@@ -100,6 +128,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           sqs,
           pacer,
           recent,
+          ledger: ledgerHooks,
           logger,
           clock: options.clock,
           count: (outcome, n = 1) => {
@@ -119,11 +148,13 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           else delete counts.blocked;
         }
         publishCounts(counts);
+        if (latency.size > 0) publishLatency(latency);
       }
     },
     async close() {
       await (hood as { close?: () => Promise<void> }).close?.();
       sqs.destroy();
+      if (!options.ledger) ledger?.close();
     },
   };
 }
@@ -154,5 +185,26 @@ export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_block
       any = true;
     }
     if (any) metrics.publishStoredMetrics();
+  };
+}
+
+/**
+ * Opt-out latency (issue 11 §4): one EMF document per lane and invocation, every block a value of
+ * `optout_latency_ms` (EMF takes up to 100 values per metric:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ * Imports and backfills (`bulk`) get a `lane=bulk` dimension, which keeps them out of the live alarm.
+ */
+export function latencyEmfPublisher(): (samples: ReadonlyMap<Lane, readonly number[]>) => void {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  return (samples) => {
+    for (const [lane, values] of samples) {
+      for (let i = 0; i < values.length; i += 100) {
+        // Live samples carry only the `service` dimension, the one the live alarm (serverless.yml
+        // OptOutLatencyAlarm) and the dashboard watch; bulk samples add `lane=bulk`, a separate metric.
+        if (lane === 'bulk') metrics.addDimension('lane', lane);
+        for (const v of values.slice(i, i + 100)) metrics.addMetric('optout_latency_ms', MetricUnit.Milliseconds, Math.round(v));
+        metrics.publishStoredMetrics();
+      }
+    }
   };
 }

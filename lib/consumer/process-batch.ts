@@ -17,6 +17,7 @@ import {
 } from '../queue/sqs.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
 import type { BlockDecision, Decision } from '../types.js';
+import type { LedgerHooks } from './ledger-hooks.js';
 import type { RecentContacts } from './recent.js';
 import { distinctBlocks } from '../dedupe.js';
 import { encodeMessage } from '../queue/message.js';
@@ -26,7 +27,7 @@ export interface QueueRecord {
   messageId: string;
   receiptHandle: string;
   body: string;
-  attributes?: { ApproximateReceiveCount?: string };
+  attributes?: { ApproximateReceiveCount?: string; SentTimestamp?: string; ApproximateFirstReceiveTimestamp?: string };
   messageAttributes?: Record<string, { stringValue?: string | undefined; dataType?: string } | undefined>;
   eventSourceARN?: string;
 }
@@ -53,7 +54,8 @@ export type Outcome =
   | 'retried'
   | 'rate_limited'
   | 'unauthorized'
-  | 'deferred';
+  | 'deferred'
+  | 'ledger_unavailable';
 
 export interface HoodCreator {
   createBlockedContact(
@@ -74,6 +76,8 @@ export interface ConsumerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Called after a 401/403 so the next invocation can pick up a rotated token (SSM). */
   onUnauthorized?: () => void;
+  /** The durable opt-out ledger (claim before Hood, mark after, history); absent: none. */
+  ledger?: LedgerHooks;
 }
 
 /** Time kept free at the end of an invocation for re-queueing, dead-lettering and returning. */
@@ -85,10 +89,10 @@ export const CIRCUIT_BREAK_AFTER = 3;
 /** Delay before a held message (token rejected) is tried again. */
 export const HELD_DELAY_SECONDS = 15;
 
-type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred';
+type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred' | 'ledger_unavailable';
 
 type ContactResult =
-  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated'; hoodId?: string }
+  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated' | 'ignored'; hoodId?: string; reason?: string; detail?: string }
   | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
   | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
 
@@ -131,11 +135,21 @@ export async function processBatch(
 
   const deadlineAt = () => clock() + remainingTimeMs();
 
-  /** One Hood create for one contact, with pacing, deadline and dedupe. */
-  const blockOne = async (block: BlockDecision, correlationId: string): Promise<ContactResult> => {
+  /** One contact: dedupe, then the ledger's claim around the Hood call. */
+  const blockOne = async (block: BlockDecision, correlationId: string, record: QueueRecord): Promise<ContactResult> => {
     if (doneInBatch.has(block.contact) || deps.recent.has(block.contact)) {
       return { kind: 'done', outcome: 'deduplicated', hoodId: doneInBatch.get(block.contact) };
     }
+    if (!deps.ledger) return hoodOne(block, correlationId);
+    const gate = await deps.ledger.before(block, record);
+    if (gate.kind !== 'proceed') return gate;
+    const result = await hoodOne(gate.block, correlationId);
+    await deps.ledger.after(gate.block, result, record);
+    return result;
+  };
+
+  /** One Hood create for one contact, with pacing and deadline. */
+  const hoodOne = async (block: BlockDecision, correlationId: string): Promise<ContactResult> => {
     if (held) return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS };
     if (consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
@@ -207,8 +221,11 @@ export async function processBatch(
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
 
     try {
-      // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only) and BLOCK_REASONS (lib/sources/index.ts).
-      const decisions = applyBlockReasons(mapQueueBody(record.body, config.policy), config.policy);
+      // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
+      // by the ledger hooks) and BLOCK_REASONS (lib/sources/index.ts, lib/ledger/soft-bounce.ts).
+      const mapped = mapQueueBody(record.body, config.policy);
+      const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
+      await deps.ledger?.recordIgnored(mapped, decisions);
       // One block per distinct contact of a record, first reason wins (identical contacts → one call).
       const blocks = distinctBlocks(decisions);
       const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');
@@ -224,7 +241,7 @@ export async function processBatch(
       // A record that is nothing but rejects (unrecognised body, one invalid contact): dead-letter as is.
       if (blocks.length === 0 && rejects.length > 0) {
         const first = rejects[0]!;
-        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+        await deadLetter(deps.sqs, requireDlq(config, queueUrl), record.body, {
           reason: first.reason,
           detail: first.detail,
           source: first.source,
@@ -239,7 +256,7 @@ export async function processBatch(
       if (blocks.length === 0) continue;
 
       if (priorAttempts >= config.hood.maxAttempts) {
-        await deadLetter(deps.sqs, requireDlq(config), record.body, {
+        await deadLetter(deps.sqs, requireDlq(config, queueUrl), record.body, {
           reason: 'retries_exhausted',
           detail: `${priorAttempts} failed attempts`,
           sourceMessageId: record.messageId,
@@ -247,6 +264,7 @@ export async function processBatch(
           receiveCount,
         });
         deps.count('dead_lettered');
+        await deps.ledger?.recordDeadLettered(blocks, 'retries_exhausted');
         logger.error('Dead-lettered after exhausting retries', { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: priorAttempts });
         continue;
       }
@@ -267,11 +285,15 @@ export async function processBatch(
       const retries: { block: BlockDecision; result: Extract<ContactResult, { kind: 'retry' }> }[] = [];
       let anyDone = false;
       for (const block of blocks) {
-        const result = await blockOne(block, correlationId);
+        const result = await blockOne(block, correlationId, record);
         const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: block.source };
         if (result.kind === 'done') {
           anyDone = true;
           deps.count(result.outcome);
+          if (result.outcome === 'ignored') {
+            logger.info('Ignored: not an opt-out', { ...log, outcome: 'ignored', reason: result.reason, detail: result.detail });
+            continue;
+          }
           logger.info(result.outcome === 'blocked' ? 'Blocked' : result.outcome === 'already_blocked' ? 'Already blocked in Hood' : 'Already blocked recently; no new call', {
             ...log,
             outcome: result.outcome,
@@ -291,7 +313,7 @@ export async function processBatch(
       }
 
       if (deadLetters.length > 0) {
-        await sendMessages(deps.sqs, requireDlq(config), deadLetters);
+        await sendMessages(deps.sqs, requireDlq(config, queueUrl), deadLetters);
         deps.count('dead_lettered', deadLetters.length);
       }
 
@@ -318,7 +340,12 @@ export async function processBatch(
       // attribute carries the real failures so far.
       const target = queueUrl ?? config.queues.blockQueueUrl;
       if (!target) throw new Error('no queue to re-queue to (BLOCK_QUEUE_URL unset)');
-      const baseAttributes = { correlation_id: correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+      const baseAttributes: Record<string, string | undefined> = { correlation_id: correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+      if (deps.ledger) {
+        // Opt-out latency is measured from the first receipt and per lane, copies included.
+        baseAttributes.received_at = deps.ledger.firstReceivedAt(record);
+        baseAttributes.lane = attr(record, 'lane');
+      }
       const copies: OutgoingMessage[] =
         !anyDone && deadLetters.length === 0
           ? [{ body: record.body, delaySeconds: realFailure ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : delaySeconds, attributes: baseAttributes }]
@@ -351,7 +378,10 @@ export function backoffSeconds(baseSeconds: number, priorAttempts: number): numb
   return Math.max(1, Math.round(raw * (0.8 + Math.random() * 0.4)));
 }
 
-function requireDlq(config: ConsumerConfig): string {
+function requireDlq(config: ConsumerConfig, sourceQueueUrl?: string): string {
+  // A bulk record (import, backfill) is dead-lettered beside the bulk queue: the live DLQ alarm stays for live opt-outs.
+  const { bulkQueueUrl, bulkDeadLetterQueueUrl } = config.queues;
+  if (bulkDeadLetterQueueUrl && bulkQueueUrl && sourceQueueUrl === bulkQueueUrl) return bulkDeadLetterQueueUrl;
   if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
   return config.queues.deadLetterQueueUrl;
 }

@@ -12,6 +12,11 @@ export interface LocalQueues {
   blockQueueArn: string;
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
+  /** Imports and backfills: consumed with the budget live traffic leaves; its own DLQ. */
+  bulkQueueUrl: string;
+  bulkQueueArn: string;
+  bulkDeadLetterQueueUrl: string;
+  bulkDeadLetterQueueArn: string;
   /** SNS topic subscribed to the block queue with raw delivery (the SES → SNS → SQS path). */
   sesTopicArn: string;
   publish(topicArn: string, message: string): void;
@@ -23,6 +28,8 @@ export interface LocalQueueOptions {
   region?: string;
   blockQueueName?: string;
   deadLetterQueueName?: string;
+  bulkQueueName?: string;
+  bulkDeadLetterQueueName?: string;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
 }
@@ -60,6 +67,16 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
     },
   });
+  const bulkDlq = server.createQueue(options.bulkDeadLetterQueueName ?? 'hood-blocker-bulk-dlq', {
+    attributes: { MessageRetentionPeriod: '1209600' },
+  });
+  const bulk = server.createQueue(options.bulkQueueName ?? 'hood-blocker-bulk', {
+    attributes: {
+      MessageRetentionPeriod: '1209600',
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: bulkDlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+    },
+  });
   const topic = server.createTopic('hood-blocker-ses-notifications');
   server.subscribe({
     topic: 'hood-blocker-ses-notifications',
@@ -74,6 +91,10 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     blockQueueArn: block.queueArn,
     deadLetterQueueUrl: toLocal(dlq.queueUrl),
     deadLetterQueueArn: dlq.queueArn,
+    bulkQueueUrl: toLocal(bulk.queueUrl),
+    bulkQueueArn: bulk.queueArn,
+    bulkDeadLetterQueueUrl: toLocal(bulkDlq.queueUrl),
+    bulkDeadLetterQueueArn: bulkDlq.queueArn,
     sesTopicArn: topic.topicArn,
     publish: (topicArn, message) => {
       server.publish(topicArn.split(':').pop()!, message);

@@ -18,6 +18,11 @@ export interface LocalState {
     deadLetterQueueUrl: string;
     deadLetterQueueArn: string;
     sesTopicArn: string;
+    /** Imports and backfills (`BULK_QUEUE_URL`); absent in state files of older versions. */
+    bulkQueueUrl?: string;
+    bulkQueueArn?: string;
+    bulkDeadLetterQueueUrl?: string;
+    bulkDeadLetterQueueArn?: string;
   };
   /** `http://127.0.0.1:<port>/webhooks`; append `/<provider>`. */
   webhookUrl: string;
@@ -34,6 +39,8 @@ export interface LocalState {
     dryRun?: boolean;
   };
   logFile: string;
+  /** The embedded ledger (dynalite) and this session's hash key: `why --local`, `forget --local`. */
+  ledger?: { endpoint: string; region: string; table: string; hashKey: string };
 }
 
 export const DEFAULT_STATE_DIR = '.hood-blocker';

@@ -38,11 +38,15 @@ export function createSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoin
  * custom endpoint (local emulator) the URL is `<endpoint>/<account>/<name>`, which fauxqs and
  * LocalStack route by path; otherwise the regional AWS endpoint.
  */
-export function queueUrlFromArn(arn: string, config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'>): string | undefined {
+export function queueUrlFromArn(
+  arn: string,
+  config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'> & Partial<Pick<QueueConfig, 'bulkQueueUrl'>>,
+): string | undefined {
   const m = /^arn:aws[\w-]*:sqs:([\w-]+):(\d+|[\w-]+):(.+)$/u.exec(arn);
   if (!m) return undefined;
   const [, region, account, name] = m;
-  for (const known of [config.blockQueueUrl, config.deadLetterQueueUrl]) {
+  // A record from the bulk queue is re-queued to the bulk queue: imports never jump the live queue.
+  for (const known of [config.blockQueueUrl, config.bulkQueueUrl, config.deadLetterQueueUrl]) {
     if (known && known.endsWith(`/${account}/${name}`)) return known;
   }
   if (config.sqsEndpoint) return `${config.sqsEndpoint.replace(/\/+$/u, '')}/${account}/${name}`;

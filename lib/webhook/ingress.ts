@@ -11,7 +11,9 @@ import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMes
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
-import { applyBlockReasons, mapProvider } from '../sources/index.js';
+import { gateDecisions } from '../ledger/soft-bounce.js';
+import { isLedgerUnavailable } from '../ledger/types.js';
+import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
 import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
@@ -327,7 +329,8 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       }
     }
 
-    const plan = fanOut(applyBlockReasons(decisions, deps.config.policy.blockReasons));
+    // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
+    const plan = fanOut(gateDecisions(decisions, deps.config.policy, deps.config.ledger?.softBounce !== undefined));
     await enqueue(plan, correlationId, deps);
     queued = true;
 
@@ -349,6 +352,12 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
     if (!queued) await releaseClaim(claimedKey, deps).catch(() => undefined);
+    if (isLedgerUnavailable(error)) {
+      // The shared replay store (the ledger) cannot be asked: accepting unchecked would reopen replays,
+      // refusing would lose the event; 503 makes the provider retry later.
+      deps.logger.error('replay store unavailable; answering 503 so the provider retries', { ...log, error: error.message, statusCode: 503 });
+      return json(503, correlationId, { error: 'unavailable', reason: 'replay_store_unavailable', correlationId });
+    }
     if (error instanceof QueueError) {
       deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
       return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
@@ -189,7 +190,8 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     confirmSubscription: overrides.confirmSubscription ?? ((url) => confirmSnsSubscription(url)),
     logger,
     newCorrelationId: overrides.newCorrelationId,
-    replayStore: overrides.replayStore,
+    // LEDGER_TABLE set: replay protection shared by every container (the ledger is opened at first use).
+    replayStore: overrides.replayStore ?? (config.ledger?.table !== undefined ? lazyLedgerReplayStore(config.ledger) : undefined),
     mailgunReplayCache: overrides.mailgunReplayCache,
     verification: overrides.verification,
   };

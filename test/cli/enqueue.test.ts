@@ -61,7 +61,7 @@ function file(name: string, content: string): string {
 const local = () => ['--local', '--state-dir', join(dir.path, '.hood-blocker')];
 
 async function queuedBodies(): Promise<Record<string, unknown>[]> {
-  const messages = await receiveAll(sqs, queues.blockQueueUrl);
+  const messages = await receiveAll(sqs, queues.bulkQueueUrl);
   return messages.map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
 }
 
@@ -141,7 +141,46 @@ describe('hood-blocker enqueue (CSV)', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(await queueDepth(sqs, queues.blockQueueUrl)).toMatchObject({ visible: 2 });
+    expect(await queueDepth(sqs, queues.bulkQueueUrl)).toMatchObject({ visible: 2 });
+  });
+
+  it('queues a backfill on the bulk queue, never on the live block queue', async () => {
+    // Prepare
+    const csv = file('ok.csv', 'contact\njane@example.com\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local()]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(await queueDepth(sqs, queues.bulkQueueUrl)).toMatchObject({ visible: 1 });
+    expect(await queueDepth(sqs, queues.blockQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('falls back to the block queue with a warning when the pipeline has no bulk queue', async () => {
+    // Prepare
+    writeStateFor(join(dir.path, '.hood-blocker'), queues, undefined, { withBulk: false });
+    const csv = file('ok.csv', 'contact\njane@example.com\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local()]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: no bulk queue/u);
+    expect(await queueDepth(sqs, queues.blockQueueUrl)).toMatchObject({ visible: 1 });
+  });
+
+  it('queues a repeated contact with its row that blocks: a soft bounce listed first does not shadow the unsubscribe', async () => {
+    // Prepare
+    const csv = file('events.csv', 'contact,reason\njane@example.com,soft_bounce\njane@example.com,unsubscribe\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local(), '--json']);
+
+    // Assess
+    expect((await queuedBodies()).map((b) => [b.contact, b.reason])).toEqual([['jane@example.com', 'unsubscribe']]);
+    expect(JSON.parse(result.stdout).duplicates).toEqual([{ line: 2, firstLine: 3, contact: expect.any(String) }]);
   });
 
   it('applies --reason to rows without one', async () => {
@@ -165,7 +204,7 @@ describe('hood-blocker enqueue (CSV)', () => {
 
     // Assess
     expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: true, valid: 4, queued: 0 });
-    expect(await queueDepth(sqs, queues.blockQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(await queueDepth(sqs, queues.bulkQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('treats a file without a "contact" column as a usage error (exit 2)', async () => {
@@ -210,7 +249,7 @@ describe('hood-blocker enqueue (CSV)', () => {
   it('counts the backlog already on the queue in the time to block', async () => {
     // Prepare: 150 waiting, 150 more from the file, at 150/min: two minutes in all.
     const waiting = Array.from({ length: 150 }, (_, i) => ({ body: JSON.stringify({ contact: `w${i}@example.com` }) }));
-    await sendMessages(sqs, queues.blockQueueUrl, waiting);
+    await sendMessages(sqs, queues.bulkQueueUrl, waiting);
     const csv = file('more.csv', `contact\n${Array.from({ length: 150 }, (_, i) => `n${i}@example.com`).join('\n')}\n`);
 
     // Act

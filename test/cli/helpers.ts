@@ -41,7 +41,12 @@ export function tempDir(prefix = 'hood-blocker-cli-'): { path: string; remove():
  * A state file as `hood-blocker start` writes it, pointing at queues (and a Hood) a test started, with
  * this process as the owner so that `--local` accepts it.
  */
-export function writeStateFor(stateDir: string, queues: LocalQueues, hood: LocalState['hood'] = { sandbox: false, url: 'http://127.0.0.1:9/v1/hood' }): void {
+export function writeStateFor(
+  stateDir: string,
+  queues: LocalQueues,
+  hood: LocalState['hood'] = { sandbox: false, url: 'http://127.0.0.1:9/v1/hood' },
+  options: { withBulk?: boolean } = {},
+): void {
   writeLocalState(stateDir, {
     version: 1,
     pid: process.pid,
@@ -54,6 +59,14 @@ export function writeStateFor(stateDir: string, queues: LocalQueues, hood: Local
       deadLetterQueueUrl: queues.deadLetterQueueUrl,
       deadLetterQueueArn: queues.deadLetterQueueArn,
       sesTopicArn: queues.sesTopicArn,
+      ...(options.withBulk === false
+        ? {}
+        : {
+            bulkQueueUrl: queues.bulkQueueUrl,
+            bulkQueueArn: queues.bulkQueueArn,
+            bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
+            bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
+          }),
     },
     webhookUrl: 'http://127.0.0.1:9/webhooks',
     genericWebhookToken: 'unused-in-this-test',

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEFAULT_RATE_LIMITS, loadPolicyConfig, parseRateLimits } from '../lib/config.js';
+import { HoodBlockerError } from '../lib/errors.js';
+import { loadImportConfig } from '../lib/import/config.js';
+import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
+import { createImportSource } from '../lib/import/sources.js';
+import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
+import { DEFAULT_STATE_DIR } from '../lib/local/state.js';
+import { sendMessages } from '../lib/queue/sqs.js';
+import { type CliIo, parseArgs, UsageError } from './main.js';
+import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
+import { clearLine, formatEta, formatRate, isTty, progressBar, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
+import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+
+export const HELP = `Usage: hood-blocker import <provider> [options]
+
+Day one: reads the provider's own suppression lists page by page and puts one normalised block request
+per contact on the bulk queue (source "import:<provider>"); the consumer blocks them in Hood with the rate
+budget live opt-outs leave. Contacts already blocked cost no Hood call; sending a page twice is harmless.
+
+Providers and credentials (each credential also as <NAME>_PARAMETER, an SSM SecureString name):
+  ses        SESv2 account suppression list (AWS credentials; AWS_REGION; AWS_ENDPOINT_URL_SESV2)
+  sendgrid   SENDGRID_API_KEY              (SENDGRID_API_URL)    bounces, spam_reports, unsubscribes[, group_unsubscribes]
+  mailgun    MAILGUN_API_KEY, MAILGUN_DOMAIN (MAILGUN_API_URL, or MAILGUN_REGION=eu)  bounces, complaints, unsubscribes
+  postmark   POSTMARK_SERVER_TOKEN         (POSTMARK_API_URL)    HardBounce, SpamComplaint, ManualSuppression (every stream)
+  brevo      BREVO_API_KEY                 (BREVO_API_URL)       blocked_contacts
+  sparkpost  SPARKPOST_API_KEY             (SPARKPOST_API_URL)   suppression_list
+  mandrill   MANDRILL_API_KEY              (MANDRILL_API_URL)    rejects
+
+Options:
+  --types a,b         which lists to read (default: all that block; SendGrid group_unsubscribes only when
+                      BLOCK_REASONS includes group_unsubscribe)
+  --since DATE        only suppressions from this date (YYYY-MM-DD or ISO-8601) on
+  --dry-run           read and count per reason; send nothing
+  --json              print the summary as one JSON object
+  --resume            continue an interrupted run from its saved cursor
+  --cursor-file F     where the cursor is saved after every page (default .hood-blocker/import-<provider>.json)
+  -h, --help          this help
+
+${QUEUE_HELP}
+  (imports go to the bulk queue: BULK_QUEUE_URL, the stack's BulkQueueUrl, the local pipeline's bulk queue;
+   the block queue only as a fallback, with a warning)
+
+Exit codes: 0 every list read (and queued) · 1 stopped part-way (run again with --resume) · 2 usage or configuration`;
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/** What the cursor file keeps between an interrupted run and `--resume`. */
+interface ResumeState {
+  version: 1;
+  provider: ImportProvider;
+  types: string[];
+  since: string | null;
+  until: string;
+  cursor: string;
+  counts: ImportCounts;
+  updatedAt: string;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...QUEUE_OPTIONS,
+      types: { type: 'string' },
+      since: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      resume: { type: 'boolean' },
+      'cursor-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
+  const provider = positionals[0]!.toLowerCase() as ImportProvider;
+  if (!IMPORT_PROVIDERS.includes(provider)) throw new UsageError(`unknown provider "${positionals[0]}": one of ${IMPORT_PROVIDERS.join(', ')}`);
+  const dryRun = values['dry-run'] === true;
+  const json = values.json === true;
+
+  let policy;
+  let config;
+  try {
+    policy = loadPolicyConfig(io.env);
+    config = await loadImportConfig(provider, io.env);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const ratePerMinute = steadyRatePerMinute(parseRateLimits(io.env.HOOD_RATE_LIMITS?.trim() || DEFAULT_RATE_LIMITS));
+  const warn = (line: string) => writeLine(io.stderr, `hood-blocker import: ${line}`);
+  const showProgress = !json && isTty(io.stderr);
+  let waitNote = '';
+  const source = createImportSource(config, {
+    includeGroupUnsubscribes: policy.blockReasons.has('group_unsubscribe'),
+    http: {
+      onWait: ({ ms, why }) => {
+        waitNote = ` · ${why === 'rate_limited' ? 'rate-limited by' : 'retrying'} ${provider}, waiting ${Math.ceil(ms / 1000)} s`;
+      },
+    },
+  });
+
+  const types = values.types === undefined ? [...source.defaultLists] : values.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = types.filter((t) => !source.lists.includes(t));
+  if (unknown.length > 0 || types.length === 0) throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const ordered = source.lists.filter((l) => types.includes(l));
+  if (ordered.includes('group_unsubscribes') && !policy.blockReasons.has('group_unsubscribe')) {
+    warn('group_unsubscribes is read, but BLOCK_REASONS does not include group_unsubscribe: they are counted, not queued');
+  }
+
+  let since: Date | undefined;
+  if (values.since !== undefined) {
+    since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
+    if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO-8601)`);
+  }
+
+  const cursorFile = values['cursor-file'] ?? join(values['state-dir'] ?? DEFAULT_STATE_DIR, `import-${provider}.json`);
+  let resume: ResumeState | undefined;
+  if (values.resume) {
+    resume = readResume(cursorFile);
+    if (resume.provider !== provider) throw new UsageError(`${cursorFile} is a ${resume.provider} import, not ${provider}`);
+    if (values.types !== undefined && resume.types.join(',') !== ordered.join(',')) throw new UsageError(`--types differs from the interrupted run (${resume.types.join(',')})`);
+    if (values.since !== undefined && (since?.toISOString() ?? null) !== resume.since) throw new UsageError(`--since differs from the interrupted run (${resume.since ?? 'none'})`);
+  }
+  if (!values.resume && !dryRun && existsSync(cursorFile)) {
+    warn(`an earlier import was interrupted (${cursorFile}); starting over from the first page — pass --resume to continue it instead`);
+  }
+  const pageOptions = {
+    types: resume?.types ?? ordered,
+    since: resume ? (resume.since === null ? undefined : new Date(resume.since)) : since,
+    until: resume ? new Date(resume.until) : new Date(),
+    cursor: resume?.cursor,
+  };
+
+  // Resolve (and check) the queue before reading a single page: a typo must not cost a pass over the list.
+  const flagsGiven = values['queue-url'] !== undefined || values.stack !== undefined || values.local === true;
+  const bulk = !dryRun || flagsGiven ? await resolveBulkQueue(values, io.env) : undefined;
+  if (!dryRun && bulk === undefined) throw new UsageError('no queue given: pass --queue-url URL, --stack NAME or --local, or set BULK_QUEUE_URL');
+  if (bulk?.warning && !dryRun) warn(bulk.warning);
+  const sqs = bulk && !dryRun ? createBulkQueueClient(bulk, io.env) : undefined;
+  let backlog = 0;
+  if (sqs && bulk) {
+    try {
+      const depth = await readQueueDepth(sqs, bulk.queueUrl);
+      backlog = depth.visible + depth.inFlight + depth.delayed;
+    } catch (error) {
+      if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
+        sqs.destroy();
+        throw new Error(`cannot use the queue ${bulk.queueUrl}: ${describeAwsError(error, bulk.target)}`);
+      }
+    }
+  }
+
+  const started = Date.now();
+  let lastDraw = 0;
+  let total: number | undefined;
+  const draw = (counts: ImportCounts, force = false) => {
+    if (!showProgress) return;
+    const now = Date.now();
+    if (!force && now - lastDraw < PROGRESS_INTERVAL_MS) return;
+    lastDraw = now;
+    const seconds = Math.max(0.001, (now - started) / 1000);
+    const bar = total ? `${progressBar(Math.min(counts.entries, total), total)} ${counts.entries}/${total} · ` : '';
+    const pending = dryRun ? counts.contacts : counts.queued + backlog;
+    rewriteLine(
+      io.stderr,
+      `${bar}page ${counts.pages} (${(counts.pages / seconds).toFixed(1)}/s) · ${counts.contacts} contacts · ${dryRun ? 'dry run' : `${counts.queued} queued`} · ${formatEta(pending / ratePerMinute)} to block at ${formatRate(ratePerMinute)}${waitNote}`,
+    );
+  };
+
+  let counts: ImportCounts = resume?.counts ?? emptyCounts();
+  let error: string | undefined;
+  let complete = false;
+  try {
+    counts = await runImport({
+      source,
+      page: pageOptions,
+      policy,
+      counts,
+      ...(sqs && bulk
+        ? {
+            send: (messages) =>
+              sendMessages(
+                sqs,
+                bulk.queueUrl,
+                messages.map((m) => ({ body: JSON.stringify(m), attributes: { correlation_id: randomUUID(), lane: 'bulk' } })),
+              ),
+          }
+        : {}),
+      onPage: (c, page) => {
+        waitNote = '';
+        if (page.total !== undefined) total = page.total;
+        if (!dryRun) {
+          if (page.cursor === undefined) rmSync(cursorFile, { force: true });
+          else saveResume(cursorFile, { version: 1, provider, types: pageOptions.types, since: pageOptions.since?.toISOString() ?? null, until: pageOptions.until.toISOString(), cursor: page.cursor, counts: c, updatedAt: new Date().toISOString() });
+        }
+        draw(c);
+      },
+    });
+    complete = true;
+  } catch (e) {
+    error = e instanceof HoodBlockerError || e instanceof Error ? e.message : String(e);
+  } finally {
+    if (showProgress) clearLine(io.stderr);
+    sqs?.destroy();
+    source.close?.();
+  }
+
+  const pending = dryRun ? 0 : counts.queued;
+  const summary = {
+    source: provider,
+    contacts: counts.contacts,
+    byReason: counts.byReason,
+    queued: counts.queued,
+    dryRun,
+    complete,
+    resumed: resume !== undefined,
+    types: pageOptions.types,
+    since: pageOptions.since?.toISOString() ?? null,
+    entries: counts.entries,
+    duplicates: counts.duplicates,
+    invalid: counts.invalid,
+    skipped: counts.skipped,
+    notBlockedByPolicy: counts.notBlockedByPolicy,
+    pages: counts.pages,
+    requests: source.requests,
+    queueUrl: dryRun ? null : (bulk?.queueUrl ?? null),
+    ratePerMinute,
+    etaMinutes: Math.round(((dryRun ? counts.contacts : pending + backlog) / ratePerMinute) * 10) / 10,
+    ...(error !== undefined ? { error, cursorFile: dryRun ? null : cursorFile } : {}),
+  };
+  if (json) writeJson(io.stdout, summary);
+  else printSummary(io, summary);
+  return error === undefined ? 0 : 1;
+}
+
+function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; contacts: number; byReason: Partial<Record<string, number>>; queued: number; dryRun: boolean; complete: boolean }): void {
+  const out = (line = '') => writeLine(io.stdout, line);
+  const reasons = Object.entries(s.byReason).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+  const skipped = Object.entries(s.skipped as Record<string, number>).map(([r, n]) => `${r} ${n}`).join(', ');
+  const notBlocked = Object.entries(s.notBlockedByPolicy as Record<string, number>).map(([r, n]) => `${r} ${n}`).join(', ');
+  out(
+    table([
+      ['source', `${s.source} (${(s.types as string[]).join(', ')})${s.since ? ` since ${String(s.since)}` : ''}`],
+      ['contacts', `${s.contacts} distinct (${String(s.entries)} entries, ${String(s.duplicates)} on several lists, ${String(s.invalid)} invalid)`],
+      ['by reason', reasons],
+      ...(skipped ? ([['not opt-outs', skipped]] as [string, string][]) : []),
+      ...(notBlocked ? ([['not in BLOCK_REASONS', `${notBlocked} (counted, not queued)`]] as [string, string][]) : []),
+      ['queued', s.dryRun ? '0 (dry run: nothing sent)' : `${s.queued} on ${String(s.queueUrl)}`],
+      ['pages', `${String(s.pages)} (${String(s.requests)} requests)`],
+    ]),
+  );
+  if (s.error !== undefined) {
+    out();
+    out(`Stopped part-way: ${String(s.error)}`);
+    if (!s.dryRun && Number(s.pages) > 0) out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
+  } else if (!s.dryRun && s.queued > 0) {
+    out();
+    out(`At most ${formatEta(Number(s.etaMinutes))} to block at ${formatRate(Number(s.ratePerMinute))} (HOOD_RATE_LIMITS); contacts already blocked cost no Hood call.`);
+  }
+}
+
+function saveResume(file: string, state: ResumeState): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  // Written whole, then renamed: a crash mid-write leaves the previous cursor, never half of one.
+  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+function readResume(file: string): ResumeState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`nothing to resume: ${file} does not exist (the last run finished, or ran elsewhere; --cursor-file names another)`);
+  }
+  try {
+    const state = JSON.parse(text) as ResumeState;
+    if (state.version !== 1 || typeof state.cursor !== 'string' || typeof state.until !== 'string' || !Array.isArray(state.types)) throw new Error('shape');
+    return state;
+  } catch {
+    throw new UsageError(`${file} is not an import cursor file; delete it and start again`);
+  }
+}

@@ -1,0 +1,78 @@
+import { maskContact, normaliseContact } from '../lib/contact.js';
+import type { LedgerStory } from '../lib/ledger/index.js';
+import { LedgerNotConfigured, openLedger } from '../lib/ledger/open.js';
+import { type CliIo, parseArgs, UsageError } from './main.js';
+import { writeJson, writeLine } from './shared/output.js';
+
+export const HELP = `Usage: hood-blocker why <contact> [--json] [--local]
+
+The ledger's story of one contact, newest event last: when it opted out, from which event, what the
+pipeline decided, and Hood's id once blocked. The contact is looked up by its keyed hash and shown
+masked: the ledger holds no contact in clear text.
+
+Ledger: LEDGER_TABLE with LEDGER_HASH_KEY or LEDGER_HASH_KEY_SECRET (the functions' values),
+AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the running "npm start".
+
+Options:
+  --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
+  --local             the running "npm start" (.hood-blocker/local.json)
+  --state-dir DIR     where "npm start" keeps local.json (default .hood-blocker)
+  -h, --help          this help
+
+Exit codes: 0 found · 1 the ledger knows nothing of it · 2 usage`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return 0;
+  }
+  const contact = contactArgument(positionals);
+  let story: LedgerStory | undefined;
+  const ledger = await open(values.local === true, values['state-dir'], io);
+  try {
+    story = await ledger.why(contact);
+  } finally {
+    ledger.close();
+  }
+  if (values.json) {
+    writeJson(io.stdout, story ?? { contact: maskContact(contact), status: 'not_blocked', events: [] });
+  } else if (story === undefined) {
+    writeLine(io.stdout, `${maskContact(contact)}: the ledger knows nothing of this contact`);
+  } else {
+    printStory(io, story);
+  }
+  return story === undefined ? 1 : 0;
+}
+
+/** The one positional argument, normalised as the pipeline does (so the keyed hash matches). */
+export function contactArgument(positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw new UsageError('expected exactly one contact (an email address or a phone number)');
+  const normalised = normaliseContact(positionals[0]);
+  if (!normalised.ok) throw new UsageError(`not an email address or a phone number: ${normalised.detail}`);
+  return normalised.contact;
+}
+
+export async function open(local: boolean, stateDir: string | undefined, io: CliIo) {
+  try {
+    return await openLedger({ local, stateDir, env: io.env });
+  } catch (error) {
+    if (error instanceof LedgerNotConfigured) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function printStory(io: CliIo, story: LedgerStory): void {
+  writeLine(io.stdout, `contact  ${story.contact}`);
+  writeLine(io.stdout, `status   ${story.status}${story.hoodId ? ` (Hood id ${story.hoodId})` : ''}`);
+  if (story.events.length === 0) return;
+  const rows = [['AT', 'SOURCE', 'REASON', 'OUTCOME', 'EVENT'], ...story.events.map((e) => [e.at, e.source, e.reason, e.outcome, e.eventId ?? ''])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  writeLine(io.stdout);
+  for (const r of rows) writeLine(io.stdout, r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { normaliseContact } from '../contact.js';
+import type { BlockedContact } from '../hood/types.js';
+import type { HoodListPage } from './hood-list.js';
+import type { ImportSource, PageOptions, SuppressionEntry } from './types.js';
+
+export interface ReconcileCounts {
+  /** Distinct contacts in Hood's list (readable ones). */
+  hood: number;
+  /** Hood rows whose contact could not be read (masked: `read_gdpr_fields` not honoured, or not a contact). */
+  hoodUnreadable: number;
+  /** Distinct contacts in the source (valid ones). */
+  source: number;
+  both: number;
+  /** In the source, not in Hood: people still being contacted. */
+  missing: number;
+  onlyInHood: number;
+  /** Source entries that are not contacts (invalid syntax). */
+  sourceInvalid: number;
+  hoodPages: number;
+  sourcePages: number;
+}
+
+/** A 48-bit key of a normalised contact: both lists are held as sets of these, never as text. */
+export function contactKey(contact: string): number {
+  return createHash('sha256').update(contact).digest().readUIntBE(0, 6);
+}
+
+export interface ReconcileOptions {
+  hoodPages: AsyncIterable<HoodListPage>;
+  source: ImportSource;
+  page: PageOptions;
+  /** Each contact the source has and Hood lacks (normalised, in clear), once. */
+  onMissing?: (contact: string, entry: SuppressionEntry) => Promise<void> | void;
+  onProgress?: (counts: ReconcileCounts) => void;
+}
+
+/**
+ * Hood's list first (into a set of contact keys), then the source streamed page by page against it.
+ * Memory: one key per Hood contact and per source contact, never the lists themselves.
+ */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileCounts> {
+  const counts: ReconcileCounts = { hood: 0, hoodUnreadable: 0, source: 0, both: 0, missing: 0, onlyInHood: 0, sourceInvalid: 0, hoodPages: 0, sourcePages: 0 };
+  const inHood = new Set<number>();
+  for await (const page of options.hoodPages) {
+    counts.hoodPages += 1;
+    for (const item of page.items) {
+      const key = hoodKey(item);
+      if (key === undefined) counts.hoodUnreadable += 1;
+      else inHood.add(key);
+    }
+    counts.hood = inHood.size;
+    options.onProgress?.(counts);
+  }
+  const seen = new Set<number>();
+  const matched = new Set<number>();
+  for await (const page of options.source.pages(options.page)) {
+    counts.sourcePages += 1;
+    for (const entry of page.entries) {
+      const n = normaliseContact(entry.contact);
+      if (!n.ok) {
+        counts.sourceInvalid += 1;
+        continue;
+      }
+      const key = contactKey(n.contact);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      counts.source += 1;
+      if (inHood.has(key)) {
+        counts.both += 1;
+        matched.add(key);
+      } else {
+        counts.missing += 1;
+        await options.onMissing?.(n.contact, entry);
+      }
+    }
+    options.onProgress?.(counts);
+  }
+  counts.onlyInHood = inHood.size - matched.size;
+  return counts;
+}
+
+function hoodKey(item: BlockedContact): number | undefined {
+  const n = normaliseContact(item.contact);
+  return n.ok ? contactKey(n.contact) : undefined;
+}

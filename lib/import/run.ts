@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { PolicyConfig } from '../config.js';
+import { normaliseContact } from '../contact.js';
+import { bound, clean } from '../description.js';
+import type { NormalisedMessage, Reason } from '../types.js';
+import type { ImportProvider, ImportSource, PageOptions, SourcePage, SuppressionEntry } from './types.js';
+
+/** Counts carried across pages (and across `--resume`, through the cursor file). */
+export interface ImportCounts {
+  /** Distinct contacts found (normalised), whatever their reason. */
+  contacts: number;
+  /** Distinct contacts by our reason label (a contact on two lists counts under the first one read). */
+  byReason: Partial<Record<Reason, number>>;
+  /** Messages put on the queue. */
+  queued: number;
+  /** Provider entries read (before de-duplication). */
+  entries: number;
+  /** Entries for a contact already seen in this run (another list, or both SparkPost lists). */
+  duplicates: number;
+  /** Entries deliberately not imported, by why (soft bounce, temporary block, unknown reason…). */
+  skipped: Record<string, number>;
+  /** Contacts that are neither an e-mail address nor a phone number (invalid syntax): not opt-outs. */
+  invalid: number;
+  /** Distinct contacts whose reason BLOCK_REASONS does not block: counted, not queued. */
+  notBlockedByPolicy: Partial<Record<Reason, number>>;
+  pages: number;
+}
+
+export function emptyCounts(): ImportCounts {
+  return { contacts: 0, byReason: {}, queued: 0, entries: 0, duplicates: 0, skipped: {}, invalid: 0, notBlockedByPolicy: {}, pages: 0 };
+}
+
+export interface ImportRunOptions {
+  source: ImportSource;
+  page: PageOptions;
+  policy: Pick<PolicyConfig, 'blockReasons'>;
+  /** Puts messages on the bulk queue; resolves only when all are there. Absent: dry run. */
+  send?: (messages: NormalisedMessage[]) => Promise<void>;
+  /** Called after each page is fully sent, with the cursor that resumes after it (save it there). */
+  onPage?: (counts: ImportCounts, page: SourcePage) => Promise<void> | void;
+  /** Counts from the interrupted run being resumed. */
+  counts?: ImportCounts;
+}
+
+/**
+ * Streams a provider's suppression list page by page onto the bulk queue: at most one page of entries
+ * is held at a time, plus a set of 48-bit contact hashes so that a contact on several lists is counted
+ * and queued once per run. Each message carries a stable `eventId` (provider, list, hash of the contact),
+ * so a page sent again after an interruption is the same request, which the consumer's ledger makes free.
+ */
+export async function runImport(options: ImportRunOptions): Promise<ImportCounts> {
+  const counts = options.counts ?? emptyCounts();
+  const seen = new Set<number>();
+  for await (const page of options.source.pages(options.page)) {
+    counts.pages += 1;
+    counts.entries += page.entries.length;
+    for (const [why, n] of Object.entries(page.skipped)) counts.skipped[why] = (counts.skipped[why] ?? 0) + n;
+    const messages: NormalisedMessage[] = [];
+    for (const entry of page.entries) {
+      const normalised = normaliseContact(entry.contact);
+      if (!normalised.ok) {
+        counts.invalid += 1;
+        continue;
+      }
+      const contact = normalised.contact;
+      const digest = createHash('sha256').update(contact).digest();
+      const key = digest.readUIntBE(0, 6);
+      if (seen.has(key)) {
+        counts.duplicates += 1;
+        continue;
+      }
+      seen.add(key);
+      counts.contacts += 1;
+      counts.byReason[entry.reason] = (counts.byReason[entry.reason] ?? 0) + 1;
+      if (!options.policy.blockReasons.has(entry.reason)) {
+        counts.notBlockedByPolicy[entry.reason] = (counts.notBlockedByPolicy[entry.reason] ?? 0) + 1;
+        continue;
+      }
+      messages.push(importMessage(options.source.provider, entry, contact));
+    }
+    if (options.send && messages.length > 0) {
+      await options.send(messages);
+      counts.queued += messages.length;
+    }
+    await options.onPage?.(counts, page);
+  }
+  return counts;
+}
+
+/**
+ * The queue message for one imported contact. `eventId` is stable for a (provider, list, contact): an
+ * import run twice, a resumed page or `reconcile --enqueue-missing` sends the same request again.
+ */
+export function importMessage(provider: ImportProvider, entry: SuppressionEntry, contact: string): NormalisedMessage {
+  const source = `import:${provider}`;
+  const digest = createHash('sha256').update(contact).digest();
+  return {
+    contact,
+    reason: entry.reason,
+    source,
+    description: bound(clean(`${provider} ${entry.list}: ${entry.providerReason}`), 500),
+    eventId: `${source}:${entry.list}:${digest.subarray(0, 12).toString('hex')}`,
+    ...(entry.occurredAt ? { occurredAt: entry.occurredAt } : {}),
+  };
+}

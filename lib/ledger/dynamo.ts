@@ -1,0 +1,350 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { maskContact } from '../contact.js';
+import { DAY_MS, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
+import { type BlockedMark, type ClaimResult, type Ledger, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
+
+export interface DynamoLedgerOptions {
+  table: string;
+  hashKey: string | Buffer;
+  blockedDays: number;
+  historyDays: number;
+  client?: DynamoDBClient;
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  clock?: () => number;
+}
+
+type Item = Record<string, AttributeValue>;
+
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(Math.floor(value)) });
+const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
+const text = (v: AttributeValue | undefined): string | undefined => v?.S;
+const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
+
+/**
+ * The ledger on DynamoDB. One table, `pk` (S) + `sk` (S), TTL attribute `expiresAt` (epoch seconds):
+ *
+ * | pk | sk | attributes |
+ * |---|---|---|
+ * | `c#<hmac>` | `state` | masked, leaseUntil, leaseOwner, blockedAt, hoodId — no TTL: a block is never forgotten by time |
+ * | `c#<hmac>` | `h#<ms>#<rand>` | at, source, reason, outcome, eventId?, expiresAt (LEDGER_HISTORY_DAYS) |
+ * | `c#<hmac>` | `sb#<hmac of event>` | at, expiresAt (the policy's period) — one per sent message |
+ * | `r#<hmac>` | `token` | until, expiresAt — one-time values of the webhook ingress |
+ *
+ * Claims are conditional writes, so two consumers can never both hold a contact: DynamoDB evaluates the
+ * condition and the write atomically for one item
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+ * TTL deletes expired items only eventually, typically within days
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), so every read
+ * that depends on time compares the stored times itself instead of trusting that expired items are gone.
+ * Any error but a failed condition becomes `LedgerUnavailableError`: the caller retries, never drops.
+ */
+export class DynamoLedger implements Ledger {
+  readonly kind = 'dynamodb' as const;
+  readonly #table: string;
+  readonly #keys: LedgerKeys;
+  readonly #client: DynamoDBClient;
+  readonly #ownClient: boolean;
+  readonly #clock: () => number;
+  readonly #blockedMs: number;
+  readonly #historyMs: number;
+  /** Lease owner per contact key claimed by this instance, so a release never frees another's lease. */
+  readonly #owners = new Map<string, string>();
+
+  constructor(options: DynamoLedgerOptions) {
+    this.#table = options.table;
+    this.#keys = new LedgerKeys(options.hashKey);
+    this.#ownClient = options.client === undefined;
+    this.#client =
+      options.client ??
+      new DynamoDBClient({
+        region: options.region,
+        endpoint: options.endpoint,
+        credentials: options.credentials,
+        // An outage must cost a record seconds, not the invocation: two tries, short timeouts; the
+        // consumer re-queues what the ledger could not decide.
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+      });
+    this.#clock = options.clock ?? (() => Date.now());
+    this.#blockedMs = options.blockedDays * DAY_MS;
+    this.#historyMs = options.historyDays * DAY_MS;
+  }
+
+  async #send<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw new LedgerUnavailableError(operation, error);
+    }
+  }
+
+  async #state(pk: string): Promise<Item | undefined> {
+    const out = await this.#send('read', () => this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: S(pk), sk: S(STATE_SK) }, ConsistentRead: true })));
+    return out.Item;
+  }
+
+  async claim(contact: string, leaseMs: number): Promise<ClaimResult> {
+    const pk = this.#keys.contact(contact);
+    for (let round = 0; round < 3; round += 1) {
+      const now = this.#clock();
+      const owner = randomBytes(9).toString('base64url');
+      try {
+        await this.#send('claim', () =>
+          this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: { pk: S(pk), sk: S(STATE_SK) },
+              UpdateExpression: 'SET leaseUntil = :lease, leaseOwner = :owner, masked = :masked',
+              ConditionExpression:
+                'attribute_not_exists(pk) OR ((attribute_not_exists(leaseUntil) OR leaseUntil <= :now) AND (attribute_not_exists(blockedAt) OR blockedAt <= :stale))',
+              ExpressionAttributeValues: {
+                ':lease': N(now + leaseMs),
+                ':owner': S(owner),
+                ':masked': S(maskContact(contact)),
+                ':now': N(now),
+                ':stale': N(now - this.#blockedMs),
+              },
+            }),
+          ),
+        );
+        this.#owners.set(pk, owner);
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      // Lost the condition: say why (a consistent read; the item may have changed since, then try again).
+      const item = await this.#state(pk);
+      const at = this.#clock();
+      const blockedAt = num(item?.blockedAt);
+      if (blockedAt !== undefined && blockedAt > at - this.#blockedMs) return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
+      const leaseUntil = num(item?.leaseUntil);
+      if (leaseUntil !== undefined && leaseUntil > at) return { kind: 'pending', leaseUntil };
+    }
+    return { kind: 'pending', leaseUntil: this.#clock() + 1000 };
+  }
+
+  async markBlocked(contact: string, mark: BlockedMark): Promise<void> {
+    const pk = this.#keys.contact(contact);
+    const now = this.#clock();
+    const values: Item = { ':at': N(now), ':masked': S(maskContact(contact)) };
+    let set = 'SET blockedAt = :at, masked = :masked';
+    if (mark.hoodId !== undefined) {
+      set += ', hoodId = :hoodId';
+      values[':hoodId'] = S(mark.hoodId);
+    }
+    // Hood said blocked: that is the truth whoever holds the lease, so no condition here.
+    await Promise.all([
+      this.#send('mark blocked', () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { pk: S(pk), sk: S(STATE_SK) },
+            // Hood's "already blocked" answer carries no id: an id recorded earlier stays.
+            UpdateExpression: `${set} REMOVE leaseUntil, leaseOwner`,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      ),
+      this.#putHistory(pk, contact, mark.event, now),
+    ]);
+    this.#owners.delete(pk);
+  }
+
+  async release(contact: string): Promise<void> {
+    const pk = this.#keys.contact(contact);
+    const owner = this.#owners.get(pk);
+    if (owner === undefined) return;
+    this.#owners.delete(pk);
+    try {
+      // Nothing else on the item: remove it, so a released claim leaves nothing behind.
+      await this.#send('release', () =>
+        this.#client.send(
+          new DeleteItemCommand({
+            TableName: this.#table,
+            Key: { pk: S(pk), sk: S(STATE_SK) },
+            ConditionExpression: 'leaseOwner = :owner AND attribute_not_exists(blockedAt)',
+            ExpressionAttributeValues: { ':owner': S(owner) },
+          }),
+        ),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      await this.#send('release', () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { pk: S(pk), sk: S(STATE_SK) },
+            UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+            ConditionExpression: 'leaseOwner = :owner',
+            ExpressionAttributeValues: { ':owner': S(owner) },
+          }),
+        ),
+      );
+    } catch (error) {
+      // Not ours any more (the lease ended and another consumer took it): nothing to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async record(contact: string, event: LedgerEvent): Promise<void> {
+    await this.#putHistory(this.#keys.contact(contact), contact, event, this.#clock());
+  }
+
+  async #putHistory(pk: string, contact: string, event: LedgerEvent, now: number): Promise<void> {
+    const e = storableEvent(contact, event);
+    const atMs = Date.parse(e.at);
+    const item: Item = {
+      pk: S(pk),
+      sk: S(historySk(Number.isFinite(atMs) ? atMs : now, randomBytes(6).toString('base64url'))),
+      at: S(e.at),
+      source: S(e.source),
+      reason: S(e.reason),
+      outcome: S(e.outcome),
+      expiresAt: N(epochSeconds(now + this.#historyMs)),
+    };
+    if (e.eventId !== undefined) item.eventId = S(e.eventId);
+    await this.#send('record', () => this.#client.send(new PutItemCommand({ TableName: this.#table, Item: item })));
+  }
+
+  async countSoftBounce(contact: string, eventKey: string, atMs: number, periodMs: number): Promise<number> {
+    const pk = this.#keys.contact(contact);
+    try {
+      await this.#send('count soft bounce', () =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: { pk: S(pk), sk: S(this.#keys.softBounce(eventKey)), at: N(atMs), expiresAt: N(epochSeconds(atMs + periodMs)) },
+            // The same sent message reported twice (a provider retry, a redelivery) counts once.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    let count = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.#send('count soft bounce', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            FilterExpression: '#at > :since AND #at <= :until',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':pk': S(pk), ':prefix': S(SOFT_BOUNCE_SK_PREFIX), ':since': N(atMs - periodMs), ':until': N(atMs) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      count += out.Count ?? out.Items?.length ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return count;
+  }
+
+  async #items(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.#send('read', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': S(pk) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+
+  async forget(contact: string, event: LedgerEvent): Promise<boolean> {
+    const pk = this.#keys.contact(contact);
+    const items = await this.#items(pk);
+    if (items.length === 0) return false;
+    // The blocked state and the soft-bounce count go (an admin unblocked the contact: old bounces must not
+    // re-block it at the next one); the history stays.
+    const counting = items.filter((i) => i.sk?.S === STATE_SK || i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
+    for (const item of counting) {
+      await this.#send('forget', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: item.pk!, sk: item.sk! } })));
+    }
+    await this.#putHistory(pk, contact, event, this.#clock());
+    return true;
+  }
+
+  async why(contact: string): Promise<LedgerStory | undefined> {
+    const items = await this.#items(this.#keys.contact(contact));
+    const now = this.#clock();
+    const state = items.find((i) => i.sk?.S === STATE_SK);
+    const events: LedgerEvent[] = items
+      .filter((i) => i.sk?.S?.startsWith(HISTORY_SK_PREFIX) && (num(i.expiresAt) ?? Infinity) * 1000 > now)
+      .sort((a, b) => (a.sk!.S! < b.sk!.S! ? -1 : 1))
+      .map((i) => {
+        const e: LedgerEvent = { at: text(i.at) ?? '', source: text(i.source) ?? '', reason: text(i.reason) ?? '', outcome: text(i.outcome) ?? '' };
+        const eventId = text(i.eventId);
+        if (eventId !== undefined) e.eventId = eventId;
+        return e;
+      });
+    const blockedAt = num(state?.blockedAt);
+    const leaseUntil = num(state?.leaseUntil);
+    const live = events.length > 0 || blockedAt !== undefined || (leaseUntil !== undefined && leaseUntil > now) || items.some((i) => i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
+    if (!live) return undefined;
+    const story: LedgerStory = { contact: text(state?.masked) ?? maskContact(contact), status: statusOf({ blockedAt, leaseUntil }, events, now), events };
+    const hoodId = text(state?.hoodId);
+    if (hoodId !== undefined && blockedAt !== undefined) story.hoodId = hoodId;
+    return story;
+  }
+
+  async claimToken(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock();
+    try {
+      await this.#send('claim token', () =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: { pk: S(this.#keys.token(key)), sk: S(TOKEN_SK), until: N(now + ttlMs), expiresAt: N(epochSeconds(now + ttlMs)) },
+            ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':now': N(now) },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseToken(key: string): Promise<void> {
+    await this.#send('release token', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: S(this.#keys.token(key)), sk: S(TOKEN_SK) } })));
+  }
+
+  close(): void {
+    if (this.#ownClient) this.#client.destroy();
+  }
+}

@@ -1,0 +1,41 @@
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureLedgerTable } from './table.js';
+
+/** An in-process DynamoDB API (dynalite, in memory) with the ledger table: `npm start`, tests, bench. */
+export interface LocalDynamo {
+  endpoint: string;
+  region: string;
+  table: string;
+  client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+interface DynaliteServer {
+  listen(port: number, host: string, callback: (error?: Error) => void): void;
+  address(): AddressInfo | string | null;
+  close(callback: (error?: Error) => void): void;
+}
+
+export async function startLocalDynamo(options: { table?: string; region?: string; port?: number } = {}): Promise<LocalDynamo> {
+  // A dev dependency, loaded only here: the Lambda bundles never contain it.
+  const mod = (await import('dynalite')) as unknown as { default: (o: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer };
+  const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => server.listen(options.port ?? 0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+  const address = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const region = options.region ?? 'us-east-1';
+  const table = options.table ?? 'hood-blocker-ledger';
+  const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureLedgerTable(client, table);
+  return {
+    endpoint,
+    region,
+    table,
+    client,
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
