@@ -103,6 +103,26 @@ export type Authentication =
     }
   | { ok: false; reason: VerifyFailureReason };
 
+/** What `hood-blocker send-test` gives a provider's signer. */
+export interface SampleToSign {
+  /** The URL the request is sent to (Twilio-style signers sign it). */
+  url: string;
+  /** The sample payload, compact JSON. */
+  body: string;
+  /** A secret from the user's shell, by variable name; throws a usage error naming it when unset. */
+  secret(variable: string): string;
+  /** Epoch milliseconds. */
+  nowMs: number;
+}
+
+/** A sample request signed as the provider signs it. */
+export interface SignedSample {
+  body: string;
+  headers: Record<string, string>;
+  /** How it was signed, for people. */
+  signedAs: string;
+}
+
 /** The webhook route of a provider (`POST /webhooks/<name>`). */
 export interface WebhookSpec {
   /** Its secrets; a provider whose secrets are unset is disabled (404), never unauthenticated. */
@@ -123,6 +143,11 @@ export interface WebhookSpec {
    * company's own app (the generic route), which can fix its payload; a provider cannot.
    */
   readonly rejectsUnusableBody?: boolean;
+  /**
+   * Signs a sample as the provider does, for `hood-blocker send-test` (a test tool: it holds the secret the
+   * provider would). The older providers' signers are still in cli/send-test.ts.
+   */
+  sign?(sample: SampleToSign): SignedSample;
 }
 
 /** Everything about one provider (or transport); listed once in lib/providers/index.ts. */
