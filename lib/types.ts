@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
+import * as z from 'zod/mini';
 
 /** Reason labels of DESIGN.md: why a contact is (or would be) blocked. */
 export const ReasonSchema = z.enum([

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
+import * as z from 'zod/mini';
 import { type BlockRequest, ReasonSchema, type RejectDecision } from '../types.js';
 
 /**
@@ -13,15 +14,14 @@ import { type BlockRequest, ReasonSchema, type RejectDecision } from '../types.j
  * Unknown keys are tolerated (forward compatibility) but not forwarded.
  */
 export const NormalisedMessageSchema = z.object({
-  contact: z.string().min(1).max(512),
-  description: z.string().max(2000).optional(),
-  reason: ReasonSchema.optional(),
-  source: z.string().min(1).max(100).optional(),
-  eventId: z.string().max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  contact: z.string().check(z.minLength(1), z.maxLength(512)),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  reason: z.optional(ReasonSchema),
+  source: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  eventId: z.optional(z.string().check(z.maxLength(512))),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
 });
 export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
-
 
 /** One message's body; optional keys only when present, in one fixed order. */
 export function encodeMessage(m: NormalisedMessage | BlockRequest): string {
