@@ -3,7 +3,7 @@ import type { Decision } from '../types.js';
 import type { ReplayStore } from '../webhook/replay-cache.js';
 import type { JsonRecord } from './shared/map.js';
 import type { RequestHeaders, TimestampWindow, VerifyFailureReason } from './shared/verify.js';
-import type { CertificateKeyResolver, VerifiedSnsMessage } from './sns/verify.js';
+import type { CertificateKeyResolver } from './sns/verify.js';
 
 /**
  * The slice of the policy a mapper needs. Which reasons actually block (`BLOCK_REASONS`) is applied
@@ -84,6 +84,16 @@ export interface AuthContext {
   replayStore(): ReplayStore;
   /** The SNS signing-certificate cache of this function. */
   certificateKey(): CertificateKeyResolver;
+  /** GET a (pinned) SNS SubscribeURL. */
+  confirmSubscription(subscribeUrl: string): Promise<void>;
+}
+
+/** The ingress's answer to a protocol message, and the one log line it writes for it. */
+export interface ProviderAnswer {
+  statusCode: number;
+  /** The JSON body; the ingress adds `correlationId`. */
+  body: Record<string, unknown>;
+  log: { level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> };
 }
 
 export type Authentication =
@@ -98,8 +108,8 @@ export type Authentication =
        * signed fields): exactly this is mapped, never the body, so no unsigned byte names a contact.
        */
       signed?: unknown;
-      /** An SNS message: subscription confirmations are answered by the ingress before anything is mapped. */
-      sns?: VerifiedSnsMessage;
+      /** A protocol message answered at once, nothing mapped or queued (SNS subscription confirmations). */
+      answer?: ProviderAnswer;
     }
   | { ok: false; reason: VerifyFailureReason };
 

@@ -7,7 +7,7 @@ import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers
 import { mailgunReplayCache } from '../providers/mailgun/verify.js';
 import { header, type RequestHeaders } from '../providers/shared/verify.js';
 import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
-import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage } from '../providers/sns/verify.js';
+import type { CertificateKeyResolver } from '../providers/sns/verify.js';
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
@@ -19,7 +19,6 @@ import { parseBody } from './body.js';
 import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
 
 export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../providers/index.js';
-export { EMPTY_TWIML } from '../providers/twilio/index.js';
 export type { VerificationOptions } from '../providers/types.js';
 
 /**
@@ -188,6 +187,7 @@ async function authenticate(provider: WebhookProvider, request: WebhookRequest, 
     verification: deps.verification ?? {},
     replayStore: () => replayStoreOf(deps),
     certificateKey: () => certificateResolver(deps.fetchCertificate),
+    confirmSubscription: (subscribeUrl) => deps.confirmSubscription(subscribeUrl),
   };
   return webhookOf(provider).authenticate(ctx);
 }
@@ -299,9 +299,10 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 
     const webhook = webhookOf(provider);
     let decisions: Decision[];
-    if (auth.sns) {
-      const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
-      if (outcome) return outcome;
+    if (auth.answer) {
+      const { statusCode, body, log: line } = auth.answer;
+      deps.logger[line.level](line.message, { ...log, ...line.fields, statusCode });
+      return json(statusCode, correlationId, { ...body, correlationId });
     }
     if (auth.signed !== undefined) {
       // What the signature covers when it is not the whole body — SNS's signed fields (an unsigned
@@ -389,36 +390,4 @@ function sum(counts: ReadonlyMap<string, number>): number {
 
 async function releaseClaim(key: string | undefined, deps: WebhookDeps): Promise<void> {
   if (key !== undefined) await replayStoreOf(deps).release(key);
-}
-
-/**
- * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
- * confirm by GET on the SubscribeURL, itself pinned to the SNS host. UnsubscribeConfirmation: nothing to
- * do. Returns undefined for a Notification, which is mapped like any payload.
- */
-async function handleSnsControlMessage(message: VerifiedSnsMessage, deps: WebhookDeps, correlationId: string): Promise<WebhookResponse | undefined> {
-  const log = { correlationId, provider: 'sns', topicArn: message.topicArn, messageId: message.messageId };
-  if (message.type === 'UnsubscribeConfirmation') {
-    deps.logger.info('SNS unsubscribe confirmation received; nothing to do', { ...log, statusCode: 200 });
-    return json(200, correlationId, { queued: 0, ignored: 1, rejected: 0, correlationId });
-  }
-  if (message.type !== 'SubscriptionConfirmation') return undefined;
-  // The SubscribeURL is signed, and must also be the SNS host of the topic's own region.
-  const region = topicRegion(message.topicArn);
-  if (region === undefined || !isSnsUrl(message.subscribeUrl, { region })) {
-    deps.logger.warn('SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed', { ...log, statusCode: 400 });
-    return json(400, correlationId, { error: 'bad_request', reason: 'untrusted_subscribe_url', correlationId });
-  }
-  try {
-    await deps.confirmSubscription(message.subscribeUrl);
-  } catch (error) {
-    deps.logger.error('SNS subscription could not be confirmed; answering 503 so SNS retries', {
-      ...log,
-      error: error instanceof Error ? error.message : 'unknown',
-      statusCode: 503,
-    });
-    return json(503, correlationId, { error: 'unavailable', reason: 'confirmation_failed', correlationId });
-  }
-  deps.logger.info('SNS subscription confirmed', { ...log, statusCode: 200 });
-  return json(200, correlationId, { confirmed: true, topicArn: message.topicArn, correlationId });
 }
