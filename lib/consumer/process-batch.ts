@@ -17,9 +17,11 @@ import {
 } from '../queue/sqs.js';
 import { budgetMs, waitMs } from '../pacing/timer-ms.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
-import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
+import type { BlockDecision, Decision } from '../types.js';
 import type { LedgerHooks } from './ledger-hooks.js';
 import type { RecentContacts } from './recent.js';
+import { distinctBlocks } from '../dedupe.js';
+import { encodeMessage } from '../queue/message.js';
 
 /** The subset of a Lambda SQS record the consumer reads. */
 export interface QueueRecord {
@@ -259,7 +261,8 @@ export async function processBatch(
       const mapped = mapQueueBody(record.body, config.policy);
       const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
       await deps.ledger?.recordIgnored(mapped, decisions);
-      const blocks = uniqueBlocks(decisions);
+      // One block per distinct contact of a record, first reason wins (identical contacts → one call).
+      const blocks = distinctBlocks(decisions);
       const rejects = decisions.filter((d): d is Extract<Decision, { action: 'reject' }> => d.action === 'reject');
       const ignores = decisions.filter((d): d is Extract<Decision, { action: 'ignore' }> => d.action === 'ignore');
       const contactCount = blocks.length + rejects.filter((r) => r.contact !== undefined).length;
@@ -382,7 +385,7 @@ export async function processBatch(
         !anyDone && deadLetters.length === 0
           ? [{ body: record.body, delaySeconds: realFailure ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : delaySeconds, attributes: baseAttributes }]
           : retries.map(({ block, result }) => ({
-              body: JSON.stringify(toNormalised(block)),
+              body: encodeMessage(block),
               delaySeconds: result.retry === 'unavailable' ? backoffSeconds(config.hood.retryBaseSeconds, priorAttempts) : result.delaySeconds,
               attributes: baseAttributes,
             }));
@@ -438,26 +441,6 @@ function requireDlq(config: ConsumerConfig, sourceQueueUrl?: string): string {
   if (bulkDeadLetterQueueUrl && bulkQueueUrl && sourceQueueUrl === bulkQueueUrl) return bulkDeadLetterQueueUrl;
   if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
   return config.queues.deadLetterQueueUrl;
-}
-
-/** One block per distinct contact of a record, first reason wins (identical contacts → one call). */
-function uniqueBlocks(decisions: readonly Decision[]): BlockDecision[] {
-  const seen = new Set<string>();
-  const out: BlockDecision[] = [];
-  for (const d of decisions) {
-    if (d.action !== 'block' || seen.has(d.contact)) continue;
-    seen.add(d.contact);
-    out.push(d);
-  }
-  return out;
-}
-
-function toNormalised(block: BlockDecision): NormalisedMessage {
-  const msg: NormalisedMessage = { contact: block.contact, reason: block.reason, source: block.source };
-  if (block.description) msg.description = block.description;
-  if (block.eventId) msg.eventId = block.eventId;
-  if (block.occurredAt) msg.occurredAt = block.occurredAt;
-  return msg;
 }
 
 function contactDeadLetter(
