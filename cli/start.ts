@@ -22,6 +22,7 @@ import {
   writeLocalState,
 } from '../lib/local/state.js';
 import { createHoodSandboxHandler, type HoodSandboxHandler } from '../lib/sandbox/hood-server.js';
+import { secretHint } from '../lib/providers/index.js';
 import { isEnabled, WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { type ComponentLog, type FileLog, openFileLog } from './shared/log.js';
@@ -530,18 +531,6 @@ async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer>
 }
 
 
-const PROVIDER_SECRET: Record<string, string> = {
-  sendgrid: 'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  twilio: 'TWILIO_AUTH_TOKEN',
-  mailgun: 'MAILGUN_WEBHOOK_SIGNING_KEY',
-  mandrill: 'MANDRILL_WEBHOOK_KEY',
-  resend: 'RESEND_WEBHOOK_SECRET',
-  vonage: 'VONAGE_SIGNATURE_SECRET',
-  postmark: 'POSTMARK_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  brevo: 'BREVO_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  sparkpost: 'SPARKPOST_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  sns: 'SNS_TOPIC_ARNS',
-};
 
 /** fauxqs loads node:sqlite, which prints an ExperimentalWarning on Node 22; it is noise for the user. */
 async function startQueuesQuietly(options: Parameters<typeof startLocalQueues>[0]): Promise<LocalQueues> {
@@ -812,7 +801,7 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
   const cli = cliCommand();
   out(`hood-blocker is running locally (pid ${info.pid}). Ctrl-C drains in-flight work and stops; a second Ctrl-C stops at once.`);
   out();
-  const disabled = info.webhooks.disabled.map((p) => `${p} (${PROVIDER_SECRET[p] ?? '?'})`);
+  const disabled = info.webhooks.disabled.map((p) => `${p} (${secretHint(p)})`);
   const rows: [string, string][] = [
     ['Webhooks', `${info.webhookUrl}/{provider}`],
     ['', `enabled: ${info.webhooks.enabled.join(', ')}`],

@@ -1,20 +1,8 @@
 import type { Env } from './config.js';
 import { ConfigError } from './errors.js';
+import { SECRET_VARIABLES } from './providers/index.js';
 
-/** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
-export const SECRET_VARIABLES = [
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'TWILIO_AUTH_TOKEN',
-  'MAILGUN_WEBHOOK_SIGNING_KEY',
-  'MANDRILL_WEBHOOK_KEY',
-  'RESEND_WEBHOOK_SECRET',
-  'VONAGE_SIGNATURE_SECRET',
-  'WEBHOOK_BASIC_AUTH',
-  'POSTMARK_WEBHOOK_BASIC_AUTH',
-  'BREVO_WEBHOOK_BASIC_AUTH',
-  'SPARKPOST_WEBHOOK_BASIC_AUTH',
-  'GENERIC_WEBHOOK_TOKEN',
-] as const;
+export { SECRET_VARIABLES } from './providers/index.js';
 
 export interface SsmLike {
   send(command: unknown): Promise<{ Parameters?: { Name?: string; Value?: string }[]; InvalidParameters?: string[] }>;
@@ -52,5 +40,15 @@ export async function resolveSecretParameters(env: Env, options: { ssm?: SsmLike
       if (name && p.Value) resolved[name] = p.Value;
     }
   }
+  // A missing secret fails safe (its provider answers 404); a missing NEVER_BLOCK list would fail OPEN:
+  // the last safety net silently empty. Refuse to start instead, naming the variable.
+  for (const [parameter, name] of wanted) {
+    if (FAIL_CLOSED.has(name) && resolved[name] === undefined) {
+      throw new ConfigError(`${name}_PARAMETER`, `SSM parameter ${parameter} does not exist or is empty; refusing to start without the list it names`);
+    }
+  }
   return { ...env, ...resolved };
 }
+
+/** Variables whose SSM parameter must exist: running without them would block what they protect. */
+const FAIL_CLOSED: ReadonlySet<string> = new Set(['NEVER_BLOCK']);

@@ -1,6 +1,8 @@
 import { maskContact } from '../contact.js';
 import { type DeadLetterInfo, type OutgoingMessage, deadLetterAttributes, SQS_MAX_DELAY_SECONDS } from '../queue/sqs.js';
-import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
+import { distinctBlocks } from '../dedupe.js';
+import { encodeMessage } from '../queue/message.js';
+import type { BlockDecision, Decision } from '../types.js';
 import type { ContactOutcome, ContactResult, LogFields, Outcome } from './types.js';
 
 /**
@@ -75,7 +77,8 @@ export function planRecord(decisions: readonly Decision[]): RecordPlan {
   return {
     ignores: decisions.filter((d): d is Ignore => d.action === 'ignore'),
     rejects: decisions.filter((d): d is Reject => d.action === 'reject'),
-    blocks: uniqueBlocks(decisions),
+    // One block per distinct contact of a record, first reason wins (identical contacts → one call).
+    blocks: distinctBlocks(decisions),
   };
 }
 
@@ -185,7 +188,7 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
     !anyDone && deadLetters.length === 0
       ? [{ body: record.body, delaySeconds: realFailure ? backoff() : delaySeconds, attributes }]
       : retries.map(({ block, result }) => ({
-          body: JSON.stringify(toNormalised(block)),
+          body: encodeMessage(block),
           delaySeconds: result.retry === 'unavailable' ? backoff() : result.delaySeconds,
           attributes,
         }));
@@ -209,26 +212,6 @@ export function attemptsAttribute(raw: string | undefined, maxAttempts: number):
 export function backoffSeconds(baseSeconds: number, priorAttempts: number, random: () => number = Math.random): number {
   const raw = Math.min(SQS_MAX_DELAY_SECONDS, baseSeconds * 2 ** Math.min(priorAttempts, 20));
   return Math.max(1, Math.round(raw * (0.8 + random() * 0.4)));
-}
-
-/** One block per distinct contact of a record, first reason wins (identical contacts → one call). */
-function uniqueBlocks(decisions: readonly Decision[]): BlockDecision[] {
-  const seen = new Set<string>();
-  const out: BlockDecision[] = [];
-  for (const d of decisions) {
-    if (d.action !== 'block' || seen.has(d.contact)) continue;
-    seen.add(d.contact);
-    out.push(d);
-  }
-  return out;
-}
-
-function toNormalised(block: BlockDecision): NormalisedMessage {
-  const msg: NormalisedMessage = { contact: block.contact, reason: block.reason, source: block.source };
-  if (block.description) msg.description = block.description;
-  if (block.eventId) msg.eventId = block.eventId;
-  if (block.occurredAt) msg.occurredAt = block.occurredAt;
-  return msg;
 }
 
 function contactDeadLetter(block: { contact: string; source: string; eventId?: string | undefined }, attributes: Record<string, string | undefined>): OutgoingMessage {

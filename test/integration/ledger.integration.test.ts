@@ -94,12 +94,12 @@ describe('ledger: unavailable for a while', () => {
     await waitFor(() => (pipeline!.output.join('').match(/LEDGER UNAVAILABLE/gu)?.length ?? 0) >= 3 * contacts.length, 30_000, 200);
     const callsDuringOutage = pipeline.hood.stats().requests;
     dynamo = await startLocalDynamo({ table: 'ledger-down', port: Number(port) });
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 60_000, 250);
+    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 180_000, 250);
     // Assess
     expect(sawOutage).toBe(true);
     expect(callsDuringOutage).toBe(0);
     expect({ done, hood: pipeline.hood.contacts().length, queue: await queueDepth(pipeline.sqs, pipeline.queues.blockQueueUrl) }).toMatchObject({ done: true });
     expect(pipeline.hood.stats().requests).toBe(contacts.length);
     expect(await queueDepth(pipeline.sqs, pipeline.queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
-  }, 120_000);
+  }, 300_000);
 });
