@@ -19,7 +19,7 @@ export interface LedgerEvent {
 
 export type LedgerStatus = 'blocked' | 'pending' | 'not_blocked';
 
-/** What `hood-blocker why` prints (DESIGN.md "CLI"): keep exactly. */
+/** What `hood-blocker why` prints (README, CLI contract): keep exactly. */
 export interface LedgerStory {
   contact: string;
   status: LedgerStatus;
