@@ -6,13 +6,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startHoodSandbox } from '../lib/sandbox/hood-server.js';
 import type { RateWindow } from '../lib/config.js';
 
-const input = workerData as { token: string; rateLimits: RateWindow[] };
-const hood = await startHoodSandbox({ token: input.token, rateLimits: input.rateLimits, duplicateBehaviour: 'create' });
+const input = workerData as { token: string; rateLimits: RateWindow[]; latencyMs?: number };
+const hood = await startHoodSandbox({ token: input.token, rateLimits: input.rateLimits, duplicateBehaviour: 'create', latencyMs: input.latencyMs ?? 0 });
 parentPort!.postMessage({ kind: 'ready', url: hood.url });
+const contacts = () => hood.contacts().map((c) => ({ contact: c.contact, at: c.createdAtMs }));
 parentPort!.on('message', async (m: string) => {
   if (m === 'stats') parentPort!.postMessage({ kind: 'stats', stats: hood.stats() });
+  if (m === 'final-peek') parentPort!.postMessage({ kind: 'peek', stats: hood.stats(), contacts: contacts() });
   if (m === 'final') {
-    parentPort!.postMessage({ kind: 'final', stats: hood.stats(), contacts: hood.contacts().map((c) => ({ contact: c.contact, at: c.createdAtMs })) });
+    parentPort!.postMessage({ kind: 'final', stats: hood.stats(), contacts: contacts() });
     await hood.close();
   }
 });

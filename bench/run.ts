@@ -7,10 +7,14 @@
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { cpus } from 'node:os';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { parseRateLimits, loadConsumerConfig } from '../lib/config.js';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
 import { startLocalQueues } from '../lib/local/emulator.js';
 import type { SandboxStats } from '../lib/sandbox/hood-server.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
@@ -27,11 +31,57 @@ function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-async function backlogRun(label: string, messages: number, limits: string, consumers = 2) {
+interface BacklogOptions {
+  label: string;
+  messages: number;
+  limits: string;
+  consumers?: number;
+  /** Hood's answer time (already time-scaled), ms. */
+  latencyMs?: number;
+  /** Share the budget through a DynamoDB table (dynalite in this process). */
+  ledger?: boolean;
+  maxInFlight?: number;
+  headroomPercent?: number;
+  /** Another client of the same account, calling at this percent of the steady limit, evenly. */
+  otherClientPercent?: number;
+  quiet?: boolean;
+}
+
+interface BacklogResult {
+  steadyPct: number;
+  /** Percent of what N static shares allow (N × ⌊limit/N⌋ per window). */
+  sharePct: number;
+  /** Window-bursting ideal time ÷ our time, percent. */
+  idealPct: number;
+  elapsedMs: number;
+  oursRateLimited: number;
+  theirsRateLimited: number;
+  lost: number;
+  duplicates: number;
+  peakHeaps: number[];
+}
+
+/**
+ * The fastest a backlog can possibly finish against fixed windows: every window's allowance at the burst
+ * rate from the first moment (what a client that knew the windows' alignment and had the account to itself
+ * could do).
+ */
+function windowBurstingIdealMs(messages: number, windows: RateWindow[]): number {
+  const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
+  // The shortest window sets the burst rate (Hood: 10/s).
+  const burst = windows.reduce((a, b) => (b.windowMs < a.windowMs ? b : a));
+  const fullWindows = Math.ceil(messages / steady.count) - 1;
+  const rest = messages - fullWindows * steady.count;
+  return fullWindows * steady.windowMs + (rest / burst.count) * burst.windowMs;
+}
+
+async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
+  const { label, messages, limits } = o;
+  const consumers = o.consumers ?? 2;
   const windows = parseRateLimits(limits);
   const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
-  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: windows } });
+  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: windows, latencyMs: o.latencyMs ?? 0 } });
   const hoodAsk = <T>(question: string, kind: string) =>
     new Promise<T>((done) => {
       const on = (m: { kind: string } & T) => {
@@ -44,6 +94,7 @@ async function backlogRun(label: string, messages: number, limits: string, consu
     });
   const hood = { url: (await hoodAsk<{ url: string }>('', 'ready')).url };
   const hoodStats = async () => (await hoodAsk<{ stats: SandboxStats }>('stats', 'stats')).stats;
+  const table = o.ledger ? await startBenchTable() : undefined;
   const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const contacts = Array.from({ length: messages }, (_, i) => `bench${i}@example.com`);
   for (let i = 0; i < contacts.length; i += 10) {
@@ -54,11 +105,13 @@ async function backlogRun(label: string, messages: number, limits: string, consu
       }),
     );
   }
-  const env = {
+  const env: Record<string, string> = {
     HOOD_API_URL: hood.url,
     HOOD_API_TOKEN: TOKEN,
     HOOD_RATE_LIMITS: limits,
     CONSUMER_MAX_CONCURRENCY: String(consumers),
+    HOOD_MAX_IN_FLIGHT: String(o.maxInFlight ?? 4),
+    HOOD_RATE_HEADROOM: String(o.headroomPercent ?? 0),
     BLOCK_QUEUE_URL: queues.blockQueueUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
     AWS_ENDPOINT_URL_SQS: queues.endpoint,
@@ -68,6 +121,12 @@ async function backlogRun(label: string, messages: number, limits: string, consu
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
+  if (table) {
+    env.LEDGER_TABLE = table.table;
+    env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
+    // The table also holds the contact ledger, which needs its HMAC key.
+    env.LEDGER_HASH_KEY = 'bench-ledger-hmac-key-not-a-secret-0123456789';
+  }
   const started = Date.now();
   const workers = Array.from(
     { length: consumers },
@@ -76,8 +135,32 @@ async function backlogRun(label: string, messages: number, limits: string, consu
         workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region },
       }),
   );
+  // Another client of the same account (same token), spreading its calls evenly; its 429s are its own.
+  const other = { stop: false, calls: 0, rateLimited: 0 };
+  const otherDone = (async () => {
+    if (!o.otherClientPercent) return;
+    const gapMs = steady.windowMs / ((steady.count * o.otherClientPercent) / 100);
+    const t0 = Date.now();
+    for (let i = 0; !other.stop; i += 1) {
+      const due = t0 + i * gapMs;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, Math.ceil(due - Date.now())));
+      if (other.stop) break;
+      const res = await fetch(`${hood.url}/blocked-contacts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ contact: `other${i}@example.org`, description: 'other client' }),
+      }).catch(() => undefined);
+      await res?.arrayBuffer().catch(() => undefined);
+      other.calls += 1;
+      if (res?.status === 429) other.rateLimited += 1;
+    }
+  })();
   const deadline = started + Math.max(120_000, (messages / steady.count) * steady.windowMs * 3);
-  while ((await hoodStats()).created < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  const ours = async () => (await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final-peek', 'peek')).contacts.filter((c) => c.contact.startsWith('bench')).length;
+  while ((await ours()) < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const elapsed = Date.now() - started;
+  other.stop = true;
+  await otherDone;
   const results = await Promise.all(
     workers.map(
       (w) =>
@@ -92,7 +175,7 @@ async function backlogRun(label: string, messages: number, limits: string, consu
   );
   const final = await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final', 'final');
   await hoodWorker.terminate();
-  const stored = final.contacts;
+  const stored = final.contacts.filter((c) => c.contact.startsWith('bench'));
   const unique = new Set(stored.map((c) => c.contact));
   const stats = final.stats;
   const createdAt = stored.map((c) => c.at).filter(Number.isFinite).sort((a, b) => a - b);
@@ -104,17 +187,55 @@ async function backlogRun(label: string, messages: number, limits: string, consu
     const rate = (b - a) / (createdAt[b]! - createdAt[a]!);
     steadyPct = (rate / (steady.count / steady.windowMs)) * 100;
   }
-  const elapsed = Date.now() - started;
-  console.log(`\n## ${label}: ${messages} messages, ${consumers} consumers, HOOD_RATE_LIMITS=${limits}`);
-  console.log(`throughput (steady state)   ${fmt(steadyPct)} % of the steady limit (${steady.count}/${steady.windowMs} ms)`);
-  console.log(`wall time                   ${fmt(elapsed / 1000)} s (ideal ≈ ${fmt(((messages / steady.count) * steady.windowMs) / 1000)} s)`);
-  console.log(`429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations})`);
-  console.log(`lost                        ${messages - unique.size}`);
-  console.log(`duplicates                  ${stored.length - unique.size}`);
-  console.log(`peak live heap per consumer ${results.map((r) => `${fmt(r.peakHeap / 1024 / 1024)} MiB`).join(', ')}`);
+  const usable = o.ledger ? Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100) : consumers * Math.floor(Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100) / consumers);
+  const result: BacklogResult = {
+    steadyPct,
+    sharePct: (steadyPct * steady.count) / usable,
+    idealPct: (windowBurstingIdealMs(messages, windows) / elapsed) * 100,
+    elapsedMs: elapsed,
+    oursRateLimited: stats.rateLimited - other.rateLimited,
+    theirsRateLimited: other.rateLimited,
+    lost: messages - unique.size,
+    duplicates: stored.length - unique.size,
+    peakHeaps: results.map((r) => r.peakHeap),
+  };
+  if (!o.quiet) {
+    console.log(`\n## ${label}: ${messages} messages, ${consumers} consumers, HOOD_RATE_LIMITS=${limits}${o.latencyMs ? `, Hood latency ${o.latencyMs} ms` : ''}${o.ledger ? ', shared budget (LEDGER_TABLE)' : ', static shares'}`);
+    console.log(`throughput (steady state)   ${fmt(steadyPct)} % of the steady limit (${steady.count}/${steady.windowMs} ms), ${fmt(result.sharePct)} % of what the shares allow`);
+    console.log(`wall time                   ${fmt(elapsed / 1000)} s (window-bursting ideal ≈ ${fmt(windowBurstingIdealMs(messages, windows) / 1000)} s)`);
+    console.log(`429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations}; another client's ${other.rateLimited})`);
+    console.log(`lost                        ${result.lost}`);
+    console.log(`duplicates                  ${result.duplicates}`);
+    console.log(`peak live heap per consumer ${results.map((r) => `${fmt(r.peakHeap / 1024 / 1024)} MiB`).join(', ')}`);
+  }
   sqs.destroy();
   await queues.stop();
-  return { steadyPct, rateLimited: stats.rateLimited, lost: messages - unique.size, duplicates: stored.length - unique.size, peakHeaps: results.map((r) => r.peakHeap) };
+  await table?.stop();
+  return result;
+}
+
+async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<void> }> {
+  const { default: dynalite } = await import('dynalite');
+  const server = (dynalite as (o: object) => import('node:http').Server)({ createTableMs: 0 });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'ledger',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  client.destroy();
+  return { table: 'ledger', endpoint, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** CPU cost of mapping + bookkeeping per record: an instant Hood, a no-op queue, an unlimited pacer. */
@@ -159,31 +280,108 @@ async function mappingRun() {
   }
 }
 
-function coldStart() {
-  console.log(`\n## Cold start (bundle size, module import time: median of 7 fresh processes)`);
+/** Bytes a bundle loads at import: the file and every chunk it imports statically (from the build's metafile). */
+function loadedBytes(root: string, file: string): number {
+  const metaFile = `${root}/${file}.meta.json`;
+  if (!existsSync(metaFile)) return statSync(`${root}/${file}`).size;
+  const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { outputs: Record<string, { imports?: { path: string; kind: string; external?: boolean }[] }> };
+  const seen = new Set<string>();
+  const visit = (out: string) => {
+    if (seen.has(out)) return;
+    seen.add(out);
+    for (const imp of meta.outputs[out]?.imports ?? []) if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+  };
+  visit(file);
+  let total = 0;
+  for (const f of seen) total += statSync(`${root}/${f}`).size;
+  return total;
+}
+
+function coldStart(baselineRoot?: string) {
+  console.log(`\n## Cold start (code loaded at import, module import time: median of 9 fresh processes${baselineRoot ? `; before = ${baselineRoot}` : ''})`);
   for (const file of ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs', 'dist/cli.mjs']) {
-    let size = NaN;
-    try {
-      size = statSync(file).size;
-    } catch {
-      console.log(`${file.padEnd(36)}missing (run npm run build)`);
-      continue;
+    const roots = baselineRoot ? [baselineRoot, '.'] : ['.'];
+    const line: string[] = [];
+    const times = new Map<string, number[]>(roots.map((r) => [r, []]));
+    // Interleaved, so load on a shared machine hits before and after alike.
+    for (let i = 0; i < 9; i += 1) for (const root of roots) if (existsSync(`${root}/${file}`)) times.get(root)!.push(importMs(root, file));
+    for (const root of roots) {
+      const t = times.get(root)!.sort((a, b) => a - b);
+      if (t.length === 0) {
+        line.push(`${root === '.' ? 'after' : 'before'}: missing`);
+        continue;
+      }
+      line.push(`${root === '.' ? 'after' : 'before'} ${fmt(loadedBytes(root, file) / 1024, 0)} KiB, import ${fmt(t[Math.floor(t.length / 2)]!, 0)} ms`);
     }
-    const times: number[] = [];
-    for (let i = 0; i < 7; i += 1) {
+    console.log(`${file.padEnd(36)}${line.join('   ')}`);
+  }
+}
+
+function importMs(root: string, file: string): number {
+  {
+    {
       const out = execFileSync(
         process.execPath,
-        ['--input-type=module', '-e', `const t=performance.now(); await import(${JSON.stringify(`./${file}`)}); console.log(performance.now()-t)`],
+        ['--input-type=module', '-e', `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)}); console.log(performance.now()-t)`],
         {
           env: { ...process.env, HOOD_API_TOKEN: TOKEN, AWS_REGION: 'eu-west-1', BLOCK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq', POWERTOOLS_LOG_LEVEL: 'ERROR' },
           encoding: 'utf8',
         },
       );
-      times.push(Number(out.trim().split('\n').pop()));
+      return Number(out.trim().split('\n').pop());
     }
-    times.sort((a, b) => a - b);
-    console.log(`${file.padEnd(36)}${fmt(size / 1024, 0)} KiB   import ${fmt(times[3]!, 0)} ms`);
   }
+}
+
+/**
+ * Trickle: one opt-out every ~2 s on an idle queue, send → Hood 201, through the built handler and the
+ * local event source mapping (long polling, no batching window). Lambda adds up to the batching window
+ * (`maximumBatchingWindowSeconds`) on top while a batch is not full.
+ */
+async function trickleRun() {
+  const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
+  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: parseRateLimits('10/1s,150/1m'), latencyMs: 0 } });
+  const url = await new Promise<string>((done) => hoodWorker.once('message', (m: { url: string }) => done(m.url)));
+  const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const env = {
+    HOOD_API_URL: url, HOOD_API_TOKEN: TOKEN, CONSUMER_MAX_CONCURRENCY: '2', BLOCK_QUEUE_URL: queues.blockQueueUrl, DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  const workers = [0, 1].map(() => new Worker(resolve(WORKER_BUNDLE), { workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region } }));
+  const latencies: number[] = [];
+  const peek = () =>
+    new Promise<{ contact: string; at: number }[]>((done) => {
+      const on = (m: { kind: string; contacts: { contact: string; at: number }[] }) => {
+        if (m.kind !== 'peek') return;
+        hoodWorker.off('message', on);
+        done(m.contacts);
+      };
+      hoodWorker.on('message', on);
+      hoodWorker.postMessage('final-peek');
+    });
+  await new Promise((r) => setTimeout(r, 1500));
+  for (let i = 0; i < (quick ? 5 : 12); i += 1) {
+    const contact = `trickle${i}@example.com`;
+    const sent = Date.now();
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.blockQueueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify({ contact, reason: 'unsubscribe', source: 'bench' }) }] }));
+    for (;;) {
+      const found = (await peek()).find((c) => c.contact === contact);
+      if (found) {
+        latencies.push(found.at - sent);
+        break;
+      }
+      if (Date.now() - sent > 30_000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1000));
+  }
+  latencies.sort((a, b) => a - b);
+  console.log(`\n## Trickle latency (send → Hood 201, idle queue, ${latencies.length} opt-outs, no batching window)`);
+  console.log(`median ${fmt(latencies[Math.floor(latencies.length / 2)] ?? NaN, 0)} ms, max ${fmt(latencies[latencies.length - 1] ?? NaN, 0)} ms; in Lambda add up to maximumBatchingWindowSeconds`);
+  await Promise.all(workers.map((w) => new Promise<void>((done) => { w.once('message', () => { void w.terminate(); done(); }); w.postMessage('stop'); })));
+  await hoodWorker.terminate();
+  sqs.destroy();
+  await queues.stop();
 }
 
 // Each consumer runs in a worker thread (its own V8 heap); bundle the worker so no TypeScript loader
@@ -206,15 +404,74 @@ for (const [entry, outfile] of [
   });
 }
 
-console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}`);
-coldStart();
-await mappingRun();
-await overheadRun(quick ? 2000 : 20_000);
-// Time scale: Hood's windows ÷ 10 for 1k (≈ 40 s) and ÷ 20 for 10k (≈ 200 s). Fixed per-call costs
-// (HTTP, SQS) weigh 10–20× more against these windows than against Hood's real 1 s / 60 s ones.
-const small = await backlogRun('Backlog 1k', 1000, '10/100ms,150/6s');
-if (!quick) {
-  const big = await backlogRun('Backlog 10k', 10_000, '10/50ms,150/3s');
-  console.log(`\n## Memory: peak heap per consumer, 10k vs 1k backlog`);
-  console.log(`ratio                       ${big.peakHeaps.map((h, i) => fmt(h / (small.peakHeaps[i] ?? h), 2)).join(', ')} (≈ 1.0 = flat)`);
+// Sections: `npm run bench -- <section> [<section> …]` runs only those (default: all but `backlog10k`).
+//   cold [--baseline <dir with an older dist/>]  bundle sizes and import time (before/after)
+//   mapping, overhead                             per-event CPU cost
+//   uneven                                        3 and 4 consumers (shares that do not divide 150)
+//   matrix [--ledger|--static]                    consumers {2,4,8} × latency {50 ms,1 s,2 s} × backlog {300,3000}
+//   neighbour                                     another client using 30% of the budget, with and without headroom
+//   trickle                                       send → Hood 201 on a mostly idle queue
+//   backlog, backlog10k                           the original 1k / 10k backlog runs
+// Time scale: Hood's windows ÷ 10 (10/100ms,150/6s); latencies scale with them. Fixed per-call costs
+// (HTTP, SQS, DynamoDB) weigh 10× more against these windows than against Hood's real ones.
+// `--scale 1` runs in Hood's real time (the shared limiter's DynamoDB round trips then weigh as in AWS).
+const scaleAt = process.argv.indexOf('--scale');
+const SCALE = scaleAt >= 0 ? Math.max(1, Number(process.argv[scaleAt + 1]) || 10) : 10;
+const SCALED = `10/${Math.round(1000 / SCALE)}ms,150/${Math.round(60_000 / SCALE)}ms`;
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !['--baseline', '--scale', '--consumers', '--latency'].includes(all[i - 1] ?? ''));
+const baselineAt = process.argv.indexOf('--baseline');
+const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
+const want = (section: string) => (named.length === 0 ? section !== 'backlog10k' : named.includes(section));
+
+console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+if (want('cold')) coldStart(baseline);
+if (want('mapping')) await mappingRun();
+if (want('overhead')) await overheadRun(quick ? 2000 : 20_000);
+let small: BacklogResult | undefined;
+if (want('backlog')) small = await backlogRun({ label: 'Backlog 1k', messages: 1000, limits: SCALED });
+if (want('backlog10k')) {
+  const big = await backlogRun({ label: 'Backlog 10k', messages: 10_000, limits: '10/50ms,150/3s' });
+  if (small) {
+    console.log(`\n## Memory: peak heap per consumer, 10k vs 1k backlog`);
+    console.log(`ratio                       ${big.peakHeaps.map((h, i) => fmt(h / (small!.peakHeaps[i] ?? h), 2)).join(', ')} (≈ 1.0 = flat)`);
+  }
 }
+if (want('uneven')) {
+  for (const consumers of [3, 4]) {
+    await backlogRun({ label: `Uneven shares (${consumers} consumers)`, messages: 600, limits: SCALED, consumers });
+  }
+}
+const table: string[] = [];
+const row = (name: string, r: BacklogResult) =>
+  table.push(`| ${name} | ${fmt(r.steadyPct)} | ${fmt(r.sharePct)} | ${fmt(r.idealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
+if (want('matrix')) {
+  const ledger = !process.argv.includes('--static');
+  const backlogs = process.argv.includes('--short') ? [300] : [300, 3000];
+  const only = (flag: string, all: number[]) => {
+    const at = process.argv.indexOf(flag);
+    return at >= 0 ? process.argv[at + 1]!.split(',').map(Number) : all;
+  };
+  for (const consumers of only('--consumers', [2, 4, 8])) {
+    for (const latency of only('--latency', [50, 1000, 2000])) {
+      for (const messages of backlogs) {
+        const r = await backlogRun({ label: 'matrix', messages, limits: SCALED, consumers, latencyMs: latency / SCALE, ledger, quiet: true });
+        row(`${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}`, r);
+        console.log(table[table.length - 1]);
+      }
+    }
+  }
+}
+if (want('neighbour')) {
+  for (const headroom of [0, 30]) {
+    const r = await backlogRun({ label: 'neighbour', messages: 900, limits: SCALED, consumers: 2, ledger: true, headroomPercent: headroom, otherClientPercent: 30, quiet: true });
+    row(`other client at 30%, HOOD_RATE_HEADROOM=${headroom}`, r);
+    console.log(table[table.length - 1]);
+  }
+}
+if (table.length > 0) {
+  console.log(`\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=4)`);
+  console.log('| run | % of sustained limit | % of what the budget allows | % of window-bursting ideal | wall s | 429s ours / theirs | lost | duplicates |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const line of table) console.log(line);
+}
+if (want('trickle')) await trickleRun();

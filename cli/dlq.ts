@@ -10,6 +10,7 @@ import {
 import { loadPolicyConfig } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { sendMessages } from '../lib/queue/sqs.js';
+import { waitMs } from '../lib/pacing/timer-ms.js';
 import { mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
 import { type CliIo, parseArgs, UsageError } from './main.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
@@ -523,7 +524,7 @@ export async function redriveLoop(
           const chunk = matching.slice(i, i + room);
           // Pace: the n-th message may leave no earlier than started + n / rate seconds.
           const due = started + ((result.moved + chunk.length - 1) / rate) * 1000;
-          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, waitMs(due - Date.now())));
           try {
             await sendMessages(
               sqs,

@@ -98,7 +98,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
   let result;
   try {
-    result = readRows(text, format, { reason, source }, { column: values.column });
+    const policy = loadPolicyConfig(io.env);
+    const blocks = (r: Reason) => r !== 'soft_bounce' && policy.blockReasons.has(r);
+    result = readRows(text, format, { reason, source, blocks }, { column: values.column });
   } catch (error) {
     if (error instanceof UnreadableFileError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
@@ -249,8 +251,8 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   }
   if (s.duplicates.length > 0) {
     out();
-    out(`Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (same contact as an earlier row; queued once):`);
-    for (const row of s.duplicates) out(`  line ${row.line}: same contact as line ${row.firstLine} (${row.contact})`);
+    out(`Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (a contact is queued once, from its first row whose reason blocks):`);
+    for (const row of s.duplicates) out(`  line ${row.line}: same contact as line ${row.firstLine}, which was queued (${row.contact})`);
   }
   for (const { reason, count } of s.notBlockedByPolicy) {
     out();

@@ -684,12 +684,16 @@ export function observeOutcomes<L extends ComponentLog>(logger: L, live: LiveCou
  */
 export function countHoodCalls(consumer: Pick<Consumer, 'pacer'>, live: LiveCounts, now: () => number = Date.now): void {
   const pacer = consumer.pacer;
-  const started = pacer.started.bind(pacer);
-  pacer.started = (at?: number) => {
-    live.hoodCalls += 1;
-    live.recentCalls.push(now());
-    live.onChange?.();
-    return at === undefined ? started() : started(at);
+  const acquire = pacer.acquire.bind(pacer);
+  // A slot handed out is a call about to start (whichever limiter: static shares or the shared table).
+  pacer.acquire = async (latestStart, sleep) => {
+    const ticket = await acquire(latestStart, sleep);
+    if (ticket) {
+      live.hoodCalls += 1;
+      live.recentCalls.push(now());
+      live.onChange?.();
+    }
+    return ticket;
   };
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
@@ -52,7 +52,8 @@ export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): Ra
     const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m)$/u.exec(part);
     if (!m) throw new ConfigError(variable, `"${part}" is not count/window (units ms, s, m), e.g. "150/1m"`);
     const count = Number(m[1]);
-    const windowMs = Number(m[2] ?? '1') * UNIT_MS[m[3] as keyof typeof UNIT_MS];
+    // Whole milliseconds, rounded up (a longer window is the safe side): windows end up in timers.
+    const windowMs = Math.ceil(Number(m[2] ?? '1') * UNIT_MS[m[3] as keyof typeof UNIT_MS]);
     if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(variable, `"${part}": count must be ≥ 1`);
     if (!(windowMs >= 1)) throw new ConfigError(variable, `"${part}": window must be ≥ 1ms`);
     return { count, windowMs };
@@ -164,6 +165,15 @@ export interface HoodConfig {
   maxAttempts: number;
   /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
   retryBaseSeconds: number;
+  /** `HOOD_MAX_IN_FLIGHT`: Hood calls in flight across all consumers (Hood's parallel cap is undocumented). */
+  maxInFlight: number;
+  /** `HOOD_RATE_HEADROOM`: percent of every window left to other clients of the account. */
+  rateHeadroomPercent: number;
+  /**
+   * `LEDGER_TABLE`: when set, consumers share one rate budget through it (items `pk` = `rate#…`); unset: static
+   * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
+   */
+  rateLedger: { table: string; endpoint: string | undefined; localCredentials: boolean } | undefined;
   /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
   dryRun: boolean;
 }
@@ -193,8 +203,20 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
+    maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 4, 1, 10),
+    rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
+    rateLedger: rateLedgerConfig(env),
     dryRun: bool(env, 'HOOD_DRY_RUN', false),
   };
+}
+
+function rateLedgerConfig(env: Env): HoodConfig['rateLedger'] {
+  const table = str(env, 'LEDGER_TABLE');
+  if (table === undefined) return undefined;
+  const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
+  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
+  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
+  return { table, endpoint, localCredentials: local && !hasCredentials };
 }
 
 export interface ConsumerConfig {

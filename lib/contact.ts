@@ -77,7 +77,9 @@ export function normaliseEmail(input: string): NormalisedContact {
  * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
  * not *valid* against the library's range metadata: that metadata lags real allocations, and an opt-out
  * must never be dropped because a range looks unassigned (DESIGN.md "Contact normalisation").
- * A number without `+` is read as international (Vonage `msisdn` omits it), never as national.
+ * A number must carry its country code (`+` or `00`): `(917) 555-0100` read as international would be
+ * +91 75…, a stranger in another country blocked and the real opt-out lost. Providers that document
+ * international numbers without `+` (Vonage `msisdn`) add it in their own mapper.
  */
 export function normalisePhone(input: string): NormalisedContact {
   let value = input.trim().replace(/^tel:/iu, '');
@@ -85,6 +87,7 @@ export function normalisePhone(input: string): NormalisedContact {
   if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };
   if (!/^\+?[\d\s().\-/]+$/u.test(value)) return { ok: false, detail: 'not a phone number' };
   if (value.startsWith('00')) value = `+${value.slice(2)}`;
+  if (!value.startsWith('+')) return { ok: false, detail: 'phone number without a country code: write it in international form (+ and country code)' };
   const digits = value.replace(/\D/gu, '');
   // Short codes (3–6 digits) and service numbers are senders, not people: never block them.
   if (digits.length < 8) return { ok: false, detail: 'too short for an E.164 number (short code?)' };

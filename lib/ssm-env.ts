@@ -52,5 +52,15 @@ export async function resolveSecretParameters(env: Env, options: { ssm?: SsmLike
       if (name && p.Value) resolved[name] = p.Value;
     }
   }
+  // A missing secret fails safe (its provider answers 404); a missing NEVER_BLOCK list would fail OPEN:
+  // the last safety net silently empty. Refuse to start instead, naming the variable.
+  for (const [parameter, name] of wanted) {
+    if (FAIL_CLOSED.has(name) && resolved[name] === undefined) {
+      throw new ConfigError(`${name}_PARAMETER`, `SSM parameter ${parameter} does not exist or is empty; refusing to start without the list it names`);
+    }
+  }
   return { ...env, ...resolved };
 }
+
+/** Variables whose SSM parameter must exist: running without them would block what they protect. */
+const FAIL_CLOSED: ReadonlySet<string> = new Set(['NEVER_BLOCK']);

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
+import * as z from 'zod/mini';
 
 /** Reason labels of DESIGN.md: why a contact is (or would be) blocked. */
 export const ReasonSchema = z.enum([
@@ -25,12 +26,12 @@ export const REASONS: readonly Reason[] = ReasonSchema.options;
  * Unknown keys are tolerated (forward compatibility) but not forwarded.
  */
 export const NormalisedMessageSchema = z.object({
-  contact: z.string().min(1).max(512),
-  description: z.string().max(2000).optional(),
-  reason: ReasonSchema.optional(),
-  source: z.string().min(1).max(100).optional(),
-  eventId: z.string().max(512).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  contact: z.string().check(z.minLength(1), z.maxLength(512)),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  reason: z.optional(ReasonSchema),
+  source: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  eventId: z.optional(z.string().check(z.maxLength(512))),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
 });
 export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
 
@@ -65,7 +66,11 @@ export type Decision =
       eventId?: string;
     };
 
-export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message';
+/**
+ * `ambiguous_recipient`: a complaint on a message with several recipients that does not say which one
+ * complained; blocking all of them would block people who did not opt out, so a person decides.
+ */
+export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message' | 'ambiguous_recipient';
 
 export type BlockDecision = Extract<Decision, { action: 'block' }>;
 export type IgnoreDecision = Extract<Decision, { action: 'ignore' }>;

@@ -2,7 +2,6 @@
 // dist/handlers/block-contacts.mjs, dist/handlers/webhook.mjs (each exporting `handler`), dist/cli.mjs.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 
 const common = {
   bundle: true,
@@ -10,21 +9,17 @@ const common = {
   format: 'esm',
   target: 'node22',
   minify: true,
-  sourcemap: true,
+  // The map is written next to the bundle for debugging but not referenced from it and not shipped in the
+  // Lambda zip: the runtime never reads it (no --enable-source-maps), so it would only cost upload size.
+  sourcemap: 'external',
+  // ES module builds first (the AWS SDK ships `dist-es`): a split-off chunk that is imported on demand then
+  // has real named exports; with the CommonJS builds, `await import()` of a chunk sees only `default`.
+  mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',
   // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
   banner: { js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);" },
   metafile: true,
-  // Hood client: the slim undici entry (see scripts/undici-lite.cjs); only the bare specifier.
-  plugins: [
-    {
-      name: 'undici-lite',
-      setup(b) {
-        b.onResolve({ filter: /^undici$/ }, () => ({ path: resolvePath('scripts/undici-lite.cjs') }));
-      },
-    },
-  ],
 };
 
 mkdirSync('dist/handlers', { recursive: true });
@@ -39,10 +34,17 @@ for (const e of entries) {
     console.warn(`build: ${e.in} does not exist yet, skipped`);
     continue;
   }
+  const lambda = !e.cli;
+  const base = e.out.replace(/^.*\//u, '').replace(/\.mjs$/u, '');
   const result = await build({
     ...common,
     entryPoints: [e.in],
-    outfile: e.out,
+    // Lambda bundles are split: what is only imported on demand (the SSM client when a `_PARAMETER`
+    // variable is set, the DynamoDB client when LEDGER_TABLE is) goes to `<name>-chunks/` and is parsed
+    // only when imported, so a cold start without them never pays for them.
+    ...(lambda
+      ? { outdir: 'dist/handlers', entryNames: '[name]', chunkNames: `${base}-chunks/[name]-[hash]`, splitting: true, outExtension: { '.js': '.mjs' } }
+      : { outfile: e.out }),
     // The CLI runs locally; keep the emulators (fauxqs, native sqlite; dynalite) out of the bundle and load them at run time.
     external: e.cli ? ['fauxqs', 'dynalite'] : [],
     // cli/main.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps as the first line.

@@ -47,6 +47,12 @@ export interface CsvOptions {
 export interface RowDefaults {
   reason?: Reason | undefined;
   source?: string | undefined;
+  /**
+   * Whether a reason blocks (BLOCK_REASONS, soft_bounce never). A repeated contact is queued once, with
+   * the first row whose reason blocks: a soft bounce listed before the same person's unsubscribe must
+   * not shadow the unsubscribe. Without it, the first row wins.
+   */
+  blocks?: ((reason: Reason) => boolean) | undefined;
 }
 
 /** A file problem that makes every row unreadable (no `contact` column): a usage error, exit 2. */
@@ -72,21 +78,31 @@ export function readRows(text: string, format: RowFormat, defaults: RowDefaults 
   const valid: ValidRow[] = [];
   const invalid: InvalidRow[] = [...raw.invalid];
   const duplicates: DuplicateRow[] = [];
-  const firstLineOf = new Map<string, number>();
+  const indexOf = new Map<string, number>();
+  const blocks = (row: ValidRow) => defaults.blocks?.(row.message.reason ?? 'manual') ?? true;
   for (const { line, record } of raw.records) {
     const checked = validateRecord(record, defaults);
     if (!checked.ok) {
       invalid.push({ line, reason: checked.reason });
       continue;
     }
-    const first = firstLineOf.get(checked.message.contact);
-    if (first !== undefined) {
-      duplicates.push({ line, firstLine: first, contact: checked.message.contact });
+    const row: ValidRow = { line, message: checked.message };
+    const index = indexOf.get(checked.message.contact);
+    if (index === undefined) {
+      indexOf.set(checked.message.contact, valid.length);
+      valid.push(row);
       continue;
     }
-    firstLineOf.set(checked.message.contact, line);
-    valid.push({ line, message: checked.message });
+    const kept = valid[index]!;
+    if (!blocks(kept) && blocks(row)) {
+      // The row kept so far cannot block; this one can: it takes the place, the earlier one is the repeat.
+      valid[index] = row;
+      duplicates.push({ line: kept.line, firstLine: line, contact: checked.message.contact });
+    } else {
+      duplicates.push({ line, firstLine: kept.line, contact: checked.message.contact });
+    }
   }
+  duplicates.sort((a, b) => a.line - b.line);
   invalid.sort((a, b) => a.line - b.line);
   return {
     rows: raw.records.length + raw.invalid.length,

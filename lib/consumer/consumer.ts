@@ -6,7 +6,7 @@ import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
 import { createLedger, type Ledger } from '../ledger/index.js';
 import { resolveToken } from '../hood/token.js';
-import { Pacer } from '../pacing/pacer.js';
+import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
@@ -20,7 +20,7 @@ export interface LambdaContextLike {
 
 export interface Consumer {
   handle(event: { Records: readonly QueueRecord[] }, context: LambdaContextLike): Promise<BatchResponse>;
-  readonly pacer: Pacer;
+  readonly pacer: RateGate;
   close(): Promise<void>;
 }
 
@@ -34,10 +34,64 @@ export interface ConsumerOptions {
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
+  /** Use this limiter instead of the one the configuration chooses (tests, the bulk lane). */
+  pacer?: RateGate;
   /** Default: built from `config.ledger` (DynamoDB when LEDGER_TABLE is set, else in memory). */
   ledger?: Ledger;
   /** Receives each invocation's opt-out latency samples per lane; default: EMF `optout_latency_ms`. */
   publishLatency?: (samples: ReadonlyMap<Lane, readonly number[]>) => void;
+}
+
+/**
+ * The limiter the configuration asks for: with `LEDGER_TABLE`, one budget for the whole account shared
+ * through DynamoDB (any consumer count reaches the limit, hand-overs are exact, short backlogs burst);
+ * without it, a static 1/N share of every window per consumer. The DynamoDB client is loaded only then.
+ */
+export interface RateGateOptions {
+  clock?: () => number;
+  /** `bulk`: imports and backfills, which only use budget live traffic leaves. Default `live`. */
+  lane?: RateLane;
+  /** Static shares only: consumers of this lane (default `CONSUMER_MAX_CONCURRENCY`). */
+  consumers?: number;
+  /**
+   * Static shares only: percent of the budget (after headroom) this lane's consumers split. Without the
+   * table, lanes cannot lend each other unused budget, so a deployment with a bulk queue gives live e.g. 90
+   * and bulk 10. With LEDGER_TABLE this is ignored: bulk takes only what live leaves, live all it needs.
+   */
+  budgetPercent?: number;
+}
+
+export async function createRateGate(config: ConsumerConfig, options: RateGateOptions = {}): Promise<RateGate> {
+  const hood = config.hood;
+  if (hood.rateLedger) {
+    const [{ DynamoDBClient }, { LedgerRateLimiter }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../pacing/ledger-limiter.js')]);
+    const dynamo = new DynamoDBClient({
+      region: config.queues.region,
+      ...(hood.rateLedger.endpoint ? { endpoint: hood.rateLedger.endpoint } : {}),
+      ...(hood.rateLedger.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      maxAttempts: 3,
+    });
+    return new LedgerRateLimiter({
+      dynamo,
+      table: hood.rateLedger.table,
+      windows: hood.rateLimits,
+      lane: options.lane,
+      maxInFlight: hood.maxInFlight,
+      headroomPercent: hood.rateHeadroomPercent,
+      requestTimeoutMs: hood.requestTimeoutMs,
+      clock: options.clock,
+    });
+  }
+  return new Pacer({
+    windows: hood.rateLimits,
+    consumers: options.consumers ?? hood.consumerMaxConcurrency,
+    budgetPercent: options.budgetPercent,
+    maxInFlight: hood.maxInFlight,
+    headroomPercent: hood.rateHeadroomPercent,
+    requestTimeoutMs: hood.requestTimeoutMs,
+    lane: options.lane,
+    clock: options.clock,
+  });
 }
 
 export const SERVICE_NAME = 'hood-blocker';
@@ -53,7 +107,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
   const publishCounts = options.publishCounts ?? emfPublisher();
   const sqs = options.sqs ?? createSqsClient(config.queues);
-  const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: config.hood.consumerMaxConcurrency, clock: options.clock });
+  const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock }));
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
   const ledger = options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
   const publishLatency = options.publishLatency ?? latencyEmfPublisher();

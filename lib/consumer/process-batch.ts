@@ -3,7 +3,7 @@ import type { ConsumerConfig } from '../config.js';
 import { maskContact } from '../contact.js';
 import { buildDescription } from '../description.js';
 import type { CallOptions, CreateResult } from '../hood/client.js';
-import type { Pacer } from '../pacing/pacer.js';
+import type { RateGate } from '../pacing/pacer.js';
 import {
   type DeadLetterInfo,
   type OutgoingMessage,
@@ -15,6 +15,7 @@ import {
   sendMessages,
   SQS_MAX_DELAY_SECONDS,
 } from '../queue/sqs.js';
+import { budgetMs, waitMs } from '../pacing/timer-ms.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
 import type { BlockDecision, Decision, NormalisedMessage } from '../types.js';
 import type { LedgerHooks } from './ledger-hooks.js';
@@ -66,7 +67,7 @@ export interface ConsumerDeps {
   config: ConsumerConfig;
   hood: HoodCreator;
   sqs: SQSClient;
-  pacer: Pacer;
+  pacer: RateGate;
   recent: RecentContacts;
   logger: Log;
   count: (outcome: Outcome, n?: number) => void;
@@ -94,7 +95,7 @@ type ContactResult =
   | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
   | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
 
-const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, waitMs(ms)));
 
 function attr(record: QueueRecord, name: string): string | undefined {
   return record.messageAttributes?.[name]?.stringValue;
@@ -128,6 +129,7 @@ export async function processBatch(
   const failures: { itemIdentifier: string }[] = [];
   const pendingDeletes: Promise<void>[] = [];
   const doneInBatch = new Map<string, string | undefined>();
+  const inFlightContacts = new Map<string, Promise<unknown>>();
   let held: 'unauthorized' | undefined;
   let consecutiveOutages = 0;
 
@@ -152,27 +154,56 @@ export async function processBatch(
     if (consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
     }
-    const attempt = await deps.pacer.exclusive(async () => {
-      // Another invocation of this container may have blocked it while we waited our turn.
-      if (deps.recent.has(block.contact)) return 'deduplicated' as const;
-      const now = clock();
-      const startAt = deps.pacer.nextSlot(now);
-      const budget = deadlineAt() - startAt - DEADLINE_RESERVE_MS;
-      if (budget < Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS)) return undefined;
-      // Timers have 1 ms resolution; a sub-millisecond wait would cost a whole timer tick.
-      if (startAt - now >= 1) await sleep(startAt - now);
-      deps.pacer.started(clock());
-      const answer = await deps.hood.createBlockedContact(
-        { contact: block.contact, description: buildDescription(block) },
-        { correlationId, timeoutMs: Math.min(config.hood.requestTimeoutMs, budget) },
-      );
-      deps.pacer.completed(clock(), 'rateLimit' in answer ? answer.rateLimit : undefined);
+    // The same contact in another record of this batch, in flight right now: its answer decides this one.
+    const sibling = inFlightContacts.get(block.contact);
+    if (sibling) {
+      await sibling.catch(() => undefined);
+      if (doneInBatch.has(block.contact)) return { kind: 'done', outcome: 'deduplicated', hoodId: doneInBatch.get(block.contact) };
+    }
+    const call = (async () => {
+      const latestStart = deadlineAt() - DEADLINE_RESERVE_MS - Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS);
+      const ticket = await deps.pacer.acquire(latestStart, sleep);
+      if (ticket === undefined) return undefined;
+      // A 401 or an outage seen by a call that finished while this one waited: do not add to it.
+      if (held || consecutiveOutages >= CIRCUIT_BREAK_AFTER) {
+        await ticket.finish(clock());
+        return 'stopped' as const;
+      }
+      // Another invocation of this container may have blocked it while we waited our turn (the slot is
+      // given back as used: it may have been counted already, and a slot too few is the safe side).
+      if (deps.recent.has(block.contact) || doneInBatch.has(block.contact)) {
+        await ticket.finish(clock());
+        return 'deduplicated' as const;
+      }
+      const budget = deadlineAt() - ticket.startedAt - DEADLINE_RESERVE_MS;
+      let answer: CreateResult | undefined;
+      try {
+        answer = await deps.hood.createBlockedContact(
+          { contact: block.contact, description: buildDescription(block) },
+          // The budget comes from the deadline and the slot: whole milliseconds for the request's signal.
+          { correlationId, timeoutMs: budgetMs(Math.min(config.hood.requestTimeoutMs, budget)) },
+        );
+      } finally {
+        await ticket.finish(clock(), answer && 'rateLimit' in answer ? answer.rateLimit : undefined);
+      }
       return answer;
-    });
+    })();
+    inFlightContacts.set(block.contact, call);
+    let attempt: Awaited<typeof call>;
+    try {
+      attempt = await call;
+    } finally {
+      if (inFlightContacts.get(block.contact) === call) inFlightContacts.delete(block.contact);
+    }
     if (attempt === undefined) {
       return { kind: 'retry', retry: 'deferred', delaySeconds: 0, detail: 'not attempted before the deadline' };
     }
     if (attempt === 'deduplicated') return { kind: 'done', outcome: 'deduplicated' };
+    if (attempt === 'stopped') {
+      return held
+        ? { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS }
+        : { kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' };
+    }
     const result = attempt;
     switch (result.kind) {
       case 'created':
@@ -193,6 +224,7 @@ export async function processBatch(
         };
       case 'unauthorized':
         held = 'unauthorized';
+        deps.pacer.failed();
         deps.onUnauthorized?.();
         logger.error('Hood rejected the API token: processing is held until it is fixed; messages are kept', {
           outcome: 'unauthorized',
@@ -207,13 +239,16 @@ export async function processBatch(
       }
       case 'unavailable':
         consecutiveOutages += 1;
+        deps.pacer.failed();
         return { kind: 'retry', retry: 'unavailable', delaySeconds: 0, detail: `${result.cause}${result.status ? ` HTTP ${result.status}` : ''}` };
     }
   };
 
-  for (const record of records) {
+  // Records run side by side, as many as the limiter lets this consumer keep calls in flight; their calls
+  // are still claimed from the limiter one at a time, in order, and spaced by their start times.
+  const runRecord = async (record: QueueRecord): Promise<void> => {
     const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1);
-    const priorAttempts = (Number(attr(record, 'attempts') ?? '0') || 0) + receiveCount - 1;
+    const priorAttempts = attemptsAttribute(attr(record, 'attempts'), config.hood.maxAttempts) + receiveCount - 1;
     const correlationId = attr(record, 'correlation_id') ?? record.messageId;
     const queueUrl = queueUrlFromArn(record.eventSourceARN ?? '', config.queues) ?? config.queues.blockQueueUrl;
     const ctx = { messageId: record.messageId, correlationId, receiveCount };
@@ -248,9 +283,9 @@ export async function processBatch(
         });
         deps.count('dead_lettered');
         logger.warn('Dead-lettered', { ...ctx, outcome: 'dead_lettered', reason: first.reason, detail: first.detail, source: first.source });
-        continue;
+        return;
       }
-      if (blocks.length === 0) continue;
+      if (blocks.length === 0) return;
 
       if (priorAttempts >= config.hood.maxAttempts) {
         await deadLetter(deps.sqs, requireDlq(config, queueUrl), record.body, {
@@ -263,7 +298,7 @@ export async function processBatch(
         deps.count('dead_lettered');
         await deps.ledger?.recordDeadLettered(blocks, 'retries_exhausted');
         logger.error('Dead-lettered after exhausting retries', { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: priorAttempts });
-        continue;
+        return;
       }
 
       // Invalid contacts inside a multi-contact event go to the DLQ one by one; valid ones proceed.
@@ -316,7 +351,7 @@ export async function processBatch(
 
       if (retries.length === 0) {
         if (queueUrl) pendingDeletes.push(deleteMessage(deps.sqs, queueUrl, record.receiptHandle).catch(() => undefined));
-        continue;
+        return;
       }
 
       const realFailure = retries.some((r) => r.result.retry === 'unavailable');
@@ -329,7 +364,7 @@ export async function processBatch(
         const backoff = backoffSeconds(config.hood.retryBaseSeconds, priorAttempts);
         if (queueUrl) await changeVisibility(deps.sqs, queueUrl, record.receiptHandle, backoff).catch(() => undefined);
         failures.push({ itemIdentifier: record.messageId });
-        continue;
+        return;
       }
 
       // Throttled, deferred or held (or a mix with partial success): re-queue copies. A copy starts
@@ -363,10 +398,32 @@ export async function processBatch(
       });
       deps.count('retried');
     }
-  }
+  };
+
+  await runPool(records, Math.max(1, deps.pacer.maxInFlight), runRecord);
 
   await Promise.all(pendingDeletes);
   return { batchItemFailures: failures };
+}
+
+/** Run `task` over `items` with at most `limit` running at once, starting them in order. */
+async function runPool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * The `attempts` attribute as a whole count in 0..maxAttempts. Anyone who can send to the queue sets it:
+ * a negative or fractional value must not buy extra retries or a fractional backoff, and a huge one
+ * means "exhausted", nothing more.
+ */
+export function attemptsAttribute(raw: string | undefined, maxAttempts: number): number {
+  const n = Number(raw ?? '0');
+  if (!Number.isFinite(n) || n <= 0) return 0;
+  return Math.min(maxAttempts, Math.floor(n));
 }
 
 /** Exponential backoff for real failures: base × 2^attempts, capped at SQS's 900 s delay, ±20% jitter. */

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Pool, request, type Dispatcher } from 'undici';
+import { budgetMs } from '../pacing/timer-ms.js';
 import {
   BlockedContactListSchema,
   CreatedBlockedContactSchema,
@@ -50,13 +50,6 @@ export interface HoodClientOptions {
   token: string;
   /** Whole-request budget: connect + headers + body, also enforced by an AbortSignal. */
   requestTimeoutMs: number;
-  /**
-   * Sockets kept to Hood. Default 8: below the parallel cap of 10 seen in Ocamba docs (§3.2), so the pool
-   * itself can never trigger `Retry-After: -1`; pacing decides the real concurrency.
-   */
-  connections?: number;
-  /** Use this dispatcher instead of an own pool (tests, proxies). Not closed by `close()`. */
-  dispatcher?: Dispatcher;
 }
 
 export interface HoodClient {
@@ -68,7 +61,6 @@ export interface HoodClient {
 
 // Error bodies are tiny; list pages of 100 items are ~50 KB. Anything beyond this is not Hood talking.
 const MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_CONNECTIONS = 8;
 const DEFAULT_PAGE_SIZE = 100;
 // A repeat create is undocumented (§4); only wording that clearly says "already there" counts as one.
 const DUPLICATE_RE = /already (exists|blocked|in (the )?(list|block))|duplicate/iu;
@@ -100,21 +92,11 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
   const createUrl = `${baseUrl}/blocked-contacts`;
   const validateUrl = validateTokenUrl(baseUrl);
 
-  const ownPool = options.dispatcher === undefined;
-  const dispatcher: Dispatcher =
-    options.dispatcher ??
-    new Pool(base.origin, {
-      connections: options.connections ?? DEFAULT_CONNECTIONS,
-      connect: { timeout: requestTimeoutMs },
-      headersTimeout: requestTimeoutMs,
-      bodyTimeout: requestTimeoutMs,
-      // Paced traffic sends a request every ~100 ms (§3.2: 10/s), so sockets stay warm. undici also honours a
-      // server's `Keep-Alive: timeout=N` hint (minus a threshold), which avoids writing to a socket the
-      // server is closing.
-      keepAliveTimeout: 10_000,
-      keepAliveMaxTimeout: 60_000,
-      pipelining: 1,
-    });
+  // Node's built-in fetch (which is undici, shipped with Node: https://nodejs.org/api/globals.html#fetch):
+  // nothing to bundle or import at cold start. Its global dispatcher keeps connections alive between calls
+  // (paced traffic sends one every second or so, so sockets stay warm) and honours a server's
+  // `Keep-Alive: timeout=N` hint. Calls in flight are bounded by the rate limiter (HOOD_MAX_IN_FLIGHT), so
+  // no pool size is needed to stay under Hood's parallel cap.
 
   const authorization = `Bearer ${token}`;
   const scrub = (text: string): string => (text.includes(token) ? text.split(token).join('[redacted]') : text);
@@ -129,19 +111,24 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const correlationId = safeHeaderValue(call?.correlationId);
     if (correlationId !== undefined) headers['x-correlation-id'] = correlationId;
-    const timeoutMs = call?.timeoutMs !== undefined && call.timeoutMs > 0 ? Math.min(call.timeoutMs, requestTimeoutMs) : requestTimeoutMs;
+    // AbortSignal.timeout takes whole milliseconds only (RangeError otherwise): round any caller's budget down.
+    const timeoutMs = budgetMs(call?.timeoutMs !== undefined && call.timeoutMs > 0 ? Math.min(call.timeoutMs, requestTimeoutMs) : requestTimeoutMs);
     const budget = AbortSignal.timeout(timeoutMs);
     const signal = call?.signal ? AbortSignal.any([budget, call.signal]) : budget;
     try {
-      const res = await request(url, { dispatcher, method, headers, body: body ?? null, signal });
+      const res = await fetch(url, { method, headers, body: body ?? null, signal, redirect: 'manual' });
       // Headers arrived, so Hood has spoken: a body that breaks off afterwards reads as empty rather than
       // discarding the status (a 201 whose body was cut is still a created contact).
       const text = await readBody(res.body).catch(() => '');
       // undici marks the connection free (its 'drain') one macrotask after the body ends; without this
-      // yield a caller's next request, issued straight away, finds the pool busy and opens a second
-      // connection (another TLS handshake to Hood) instead of reusing the keep-alive socket.
+      // yield a caller's next request, issued straight away, finds it busy and opens a second connection
+      // (another TLS handshake to Hood) instead of reusing the keep-alive socket.
       await yieldToEventLoop();
-      return { status: res.statusCode, headers: res.headers, text };
+      const answerHeaders: Record<string, string> = {};
+      res.headers.forEach((value, name) => {
+        answerHeaders[name] = value;
+      });
+      return { status: res.status, headers: answerHeaders, text };
     } catch (error) {
       return classifyNetworkError(error, budget, call?.signal, timeoutMs, scrub);
     }
@@ -204,7 +191,7 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
   }
 
   async function close(): Promise<void> {
-    if (ownPool) await dispatcher.close();
+    // Connections belong to Node's global dispatcher; idle ones close by themselves.
   }
 
   return { createBlockedContact, validateToken, listBlockedContacts, close };
@@ -223,12 +210,13 @@ interface NetworkFailure {
 }
 
 /** Read the whole body (so the socket goes back to the pool) up to a cap; a broken body reads as empty. */
-async function readBody(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
+async function readBody(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (body === null) return '';
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    // Leaving the loop destroys the stream (and that socket): acceptable for a body this far out of bounds.
+    // Leaving the loop cancels the stream (and that socket): acceptable for a body this far out of bounds.
     if (size > MAX_BODY_BYTES) break;
     chunks.push(chunk);
   }
@@ -349,9 +337,11 @@ function classifyNetworkError(
   timeoutMs: number,
   scrub: (s: string) => string,
 ): NetworkFailure {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
-  const name = error instanceof Error ? error.name : '';
-  const detail = scrub(error instanceof Error ? error.message : String(error));
+  // fetch rejects with `TypeError: fetch failed` and the undici error (with its `code`) as the `cause`.
+  const inner = error instanceof TypeError && error.cause !== undefined ? error.cause : error;
+  const code = typeof inner === 'object' && inner !== null && 'code' in inner ? String((inner as { code: unknown }).code) : '';
+  const name = inner instanceof Error ? inner.name : error instanceof Error ? error.name : '';
+  const detail = scrub(inner instanceof Error ? inner.message : String(inner));
   let cause: 'timeout' | 'connection' = 'connection';
   let message = `could not reach Hood: ${code || name || 'error'}${detail ? ` (${detail})` : ''}`;
   if (budget.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || name === 'TimeoutError') {

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini: the same validation as the classic API in a tree-shakable form (https://zod.dev/packages/mini);
+// the classic `z` namespace pulls all of zod (≈ 440 KiB) into every Lambda bundle.
+import * as z from 'zod/mini';
 
 /**
  * Wire shapes of the Hood blocked-contacts API (research/ocamba-hood.md §1–§3) and the typed results the
@@ -7,17 +9,17 @@ import { z } from 'zod';
  * failing the whole parse. A response we cannot read must become a typed result, never an exception.
  */
 
-const optionalString = z.string().optional().catch(undefined);
+const optionalString = z.catch(z.optional(z.string()), undefined);
 // IDs are numeric *strings* in every documented example (§1.2); accept a bare number too and normalise.
-const idString = z.union([z.string().min(1), z.number().finite()]).transform(String);
-const optionalId = idString.optional().catch(undefined);
+const idString = z.pipe(z.union([z.string().check(z.minLength(1)), z.number()]), z.transform(String));
+const optionalId = z.catch(z.optional(idString), undefined);
 
 /**
  * The error envelope `{code, title, message, trace_id}` (§3.1). Hood's 500 leaves out `message`, the Core
  * validate 500 leaves out `trace_id`: every field is optional.
  */
 export const HoodErrorBodySchema = z.object({
-  code: z.number().int().optional().catch(undefined),
+  code: z.catch(z.optional(z.int()), undefined),
   title: optionalString,
   message: optionalString,
   trace_id: optionalString,
@@ -26,8 +28,8 @@ export type HoodErrorBody = z.infer<typeof HoodErrorBodySchema>;
 
 /** Request body of `POST /v1/hood/blocked-contacts` (§1.2). Hood determines `type` itself. */
 export const CreateBlockedContactBodySchema = z.object({
-  contact: z.string().min(1),
-  description: z.string().optional(),
+  contact: z.string().check(z.minLength(1)),
+  description: z.optional(z.string()),
 });
 export type CreateBlockedContactBody = z.infer<typeof CreateBlockedContactBodySchema>;
 
@@ -51,7 +53,7 @@ export const BlockedContactCreatorSchema = z.object({
   company_id: optionalId,
   name: optionalString,
   status: optionalString,
-  image: z.string().nullable().optional().catch(undefined),
+  image: z.catch(z.optional(z.nullable(z.string())), undefined),
 });
 export type BlockedContactCreator = z.infer<typeof BlockedContactCreatorSchema>;
 
@@ -60,18 +62,18 @@ export const BlockedContactSchema = z.object({
   id: idString,
   company_id: optionalId,
   creator_id: optionalId,
-  creator: BlockedContactCreatorSchema.optional().catch(undefined),
+  creator: z.catch(z.optional(BlockedContactCreatorSchema), undefined),
   contact: optionalString,
   type: optionalString,
   description: optionalString,
   create_time: optionalString,
-  update_time: z.string().nullable().optional().catch(undefined),
+  update_time: z.catch(z.optional(z.nullable(z.string())), undefined),
 });
 export type BlockedContact = z.infer<typeof BlockedContactSchema>;
 
 /** `{total, items}` for both `GET /blocked-contacts` and `GET /blocked-contacts/{id}` (§3.3). */
 export const BlockedContactListSchema = z.object({
-  total: z.number().int().nonnegative(),
+  total: z.int().check(z.nonnegative()),
   items: z.array(BlockedContactSchema),
 });
 export type BlockedContactList = z.infer<typeof BlockedContactListSchema>;

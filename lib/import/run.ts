@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyConfig } from '../config.js';
 import { normaliseContact } from '../contact.js';
+import { contactKey } from './reconcile.js';
 import { bound, clean } from '../description.js';
 import type { NormalisedMessage, Reason } from '../types.js';
 import type { ImportProvider, ImportSource, PageOptions, SourcePage, SuppressionEntry } from './types.js';
@@ -44,13 +45,16 @@ export interface ImportRunOptions {
 
 /**
  * Streams a provider's suppression list page by page onto the bulk queue: at most one page of entries
- * is held at a time, plus a set of 48-bit contact hashes so that a contact on several lists is counted
+ * is held at a time, plus sets of 128-bit contact hashes so that a contact on several lists is counted
  * and queued once per run. Each message carries a stable `eventId` (provider, list, hash of the contact),
  * so a page sent again after an interruption is the same request, which the consumer's ledger makes free.
  */
 export async function runImport(options: ImportRunOptions): Promise<ImportCounts> {
   const counts = options.counts ?? emptyCounts();
-  const seen = new Set<number>();
+  // 128-bit keys: at 48 bits two contacts of a 10M-entry list collide with a probability of ~16%, and a
+  // collision would drop one of them as a "duplicate".
+  const seen = new Set<string>();
+  const queuedKeys = new Set<string>();
   for await (const page of options.source.pages(options.page)) {
     counts.pages += 1;
     counts.entries += page.entries.length;
@@ -63,19 +67,24 @@ export async function runImport(options: ImportRunOptions): Promise<ImportCounts
         continue;
       }
       const contact = normalised.contact;
-      const digest = createHash('sha256').update(contact).digest();
-      const key = digest.readUIntBE(0, 6);
-      if (seen.has(key)) {
-        counts.duplicates += 1;
-        continue;
+      const key = contactKey(contact);
+      if (!seen.has(key)) {
+        seen.add(key);
+        counts.contacts += 1;
+        counts.byReason[entry.reason] = (counts.byReason[entry.reason] ?? 0) + 1;
       }
-      seen.add(key);
-      counts.contacts += 1;
-      counts.byReason[entry.reason] = (counts.byReason[entry.reason] ?? 0) + 1;
-      if (!options.policy.blockReasons.has(entry.reason)) {
+      // The policy decides before de-duplication: a contact first read from a list whose reason does not
+      // block (a bounce, when BLOCK_REASONS leaves hard_bounce out) is still queued from a later list
+      // whose reason does (its complaint). A contact is queued once, with its first blocking reason.
+      if (!options.policy.blockReasons.has(entry.reason) || entry.reason === 'soft_bounce') {
         counts.notBlockedByPolicy[entry.reason] = (counts.notBlockedByPolicy[entry.reason] ?? 0) + 1;
         continue;
       }
+      if (queuedKeys.has(key)) {
+        counts.duplicates += 1;
+        continue;
+      }
+      queuedKeys.add(key);
       messages.push(importMessage(options.source.provider, entry, contact));
     }
     if (options.send && messages.length > 0) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { waitMs } from '../pacing/timer-ms.js';
 
 /** A Lambda handler as the SQS event source mapping calls it. */
 export type SqsLambdaHandler = (
@@ -115,7 +116,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
         const result = await Promise.race([
           handler({ Records: records }, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), awsRequestId: randomUUID(), functionName: 'block-contacts' }),
           new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), timeoutMs);
+            timer = setTimeout(() => resolve('timeout'), waitMs(timeoutMs));
           }),
         ]);
         if (result === 'timeout') {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
+import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
 
 /** One message to put on a queue. Attribute values are strings (SQS `String` data type). */
 export interface OutgoingMessage {
@@ -68,7 +69,7 @@ function toAttributes(attrs: OutgoingMessage['attributes']): Record<string, Mess
   return n > 0 ? out : undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, waitMs(ms)));
 
 export interface SendOptions {
   /** Tries per batch, the first included (default 4). */
@@ -95,7 +96,7 @@ async function sendBatch(
     Id: String(i),
     MessageBody: m.body,
     MessageAttributes: toAttributes(m.attributes),
-    DelaySeconds: m.delaySeconds === undefined ? undefined : Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(m.delaySeconds))),
+    DelaySeconds: m.delaySeconds === undefined ? undefined : wholeSeconds(m.delaySeconds, SQS_MAX_DELAY_SECONDS),
   }));
   let lastError = '';
   for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
@@ -213,7 +214,7 @@ export async function changeVisibility(client: SQSClient, queueUrl: string, rece
       new ChangeMessageVisibilityCommand({
         QueueUrl: queueUrl,
         ReceiptHandle: receiptHandle,
-        VisibilityTimeout: Math.max(0, Math.min(SQS_MAX_VISIBILITY_SECONDS, Math.ceil(seconds))),
+        VisibilityTimeout: wholeSeconds(seconds, SQS_MAX_VISIBILITY_SECONDS),
       }),
     );
   } catch (error) {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { RateWindow } from '../config.js';
 import { CreateBlockedContactBodySchema } from '../hood/types.js';
+import { waitMs } from '../pacing/timer-ms.js';
 
 /**
  * A real HTTP server that answers like Ocamba Hood's blocked-contacts API as far as research/ocamba-hood.md
@@ -607,5 +608,5 @@ function count(n: number): number {
 }
 
 function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, waitMs(ms))) : Promise.resolve();
 }

@@ -113,6 +113,12 @@ function mapComplaint(complaint: unknown, mail: JsonRecord): Decision[] {
   const recipients = list(complaint.complainedRecipients);
   if (recipients.length === 0) return [reject('invalid_contact', SOURCE, 'Complaint without complainedRecipients', { eventId })];
   const description = detail('complaint', [feedbackType, trimmed(complaint.complaintSubType), trimmed(complaint.userAgent)].filter((p) => p !== undefined).join(', ') || undefined);
+  // complainedRecipients "may have submitted the complaint" (notification-contents.html#complaint-object):
+  // with several listed, SES does not know which one did. One named recipient blocks; several are
+  // dead-lettered for a person to decide, never all blocked.
+  if (recipients.length > 1) {
+    return [reject('ambiguous_recipient', SOURCE, detail(`complaint names ${recipients.length} recipients; SES cannot tell which one complained`, description), { eventId })];
+  }
   return recipients.map((r) => block(isRecord(r) ? r.emailAddress : undefined, 'complaint', SOURCE, { description, eventId, occurredAt }));
 }
 

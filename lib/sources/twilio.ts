@@ -33,6 +33,9 @@ function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
 // The recipient's own action: a STOP reply (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
+  if (isResplit(payload)) {
+    return [ignore('ambiguous_signed_fields', SOURCE, 'a field other than Body holds a "From" parameter and its value: the signed string was split differently from how Twilio sent it', eventId)];
+  }
   const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
   if (optOutType === 'STOP') return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
   if (optOutType === 'START') return [ignore('sms_opt_in', SOURCE, 'OptOutType=START', eventId)];
@@ -40,6 +43,18 @@ function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const keyword = optOutKeyword(payload.Body, policy);
   if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
   return [block(payload.From, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId })];
+}
+
+/**
+ * Twilio signs the URL followed by every name and value glued together without separators
+ * (https://www.twilio.com/docs/usage/security#validating-requests), so one signed string can be split
+ * into other parameters. The sender controls `Body`, which sorts just before `From`: a body
+ * `STOPFrom+1VICTIMFromCity` re-split as Body=STOP, From=+1VICTIM leaves the real `From` name and number
+ * inside a later value (`FromCity=From+1ATTACKER…`). Twilio's own values never hold the text "From"
+ * followed by anything but a capital letter (FromCity, FromZip…), so such a value means a re-split.
+ */
+function isResplit(payload: JsonRecord): boolean {
+  return Object.entries(payload).some(([name, value]) => name !== 'Body' && typeof value === 'string' && /From(?![A-Z])/u.test(value));
 }
 
 // Error 21610 "Attempt to send to unsubscribed recipient" (https://www.twilio.com/docs/api/errors/21610): the

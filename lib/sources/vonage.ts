@@ -15,6 +15,15 @@ import type { MappingPolicy } from './types.js';
  *   ("messaging-opted-out-numbers", Opt-out Assist) → `suppressed`; every other receipt is ignored.
  */
 const SOURCE = 'vonage';
+
+/**
+ * Vonage sends numbers in international format without the leading "+" (`msisdn`, Messages API `from`:
+ * developer.vonage.com/en/messaging/sms/guides/inbound-sms). Only here may bare digits be read as
+ * international; everywhere else a number without "+" is refused (it may be national).
+ */
+function international(raw: unknown): unknown {
+  return typeof raw === 'string' && /^\s*\d{8,15}\s*$/u.test(raw) ? `+${raw.trim()}` : raw;
+}
 const OPTED_OUT_ERR_CODE = 9;
 
 export function mapVonage(payload: unknown, policy: MappingPolicy): Decision[] {
@@ -41,7 +50,7 @@ function mapInbound(sender: unknown, payload: JsonRecord, eventId: string | unde
   const keyword = hasText ? optOutKeyword(payload.text, policy) : optOutKeyword(payload.keyword, policy);
   if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
   const occurredAt = isoFrom(payload['message-timestamp'], true) ?? isoFrom(payload.timestamp, true);
-  return [block(sender, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt })];
+  return [block(international(sender), 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt })];
 }
 
 // Delivery receipts (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts): only err-code 9,
@@ -53,7 +62,7 @@ function mapReceipt(payload: JsonRecord): Decision[] {
   const status = trimmed(payload.status);
   if (code !== undefined && /^\d+$/u.test(code) && Number(code) === OPTED_OUT_ERR_CODE) {
     return [
-      block(payload.msisdn, 'suppressed', SOURCE, {
+      block(international(payload.msisdn), 'suppressed', SOURCE, {
         description: detail('delivery receipt err-code 9: recipient opted out', status),
         eventId,
         occurredAt: isoFrom(payload['message-timestamp'], true),

@@ -487,7 +487,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     }
 
     // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
-    const plan = fanOut(gateDecisions(decisions, { blockReasons: deps.config.policy.blockReasons }, deps.config.ledger?.softBounce !== undefined));
+    const plan = fanOut(gateDecisions(decisions, deps.config.policy, deps.config.ledger?.softBounce !== undefined));
     await enqueue(plan, correlationId, deps);
     queued = true;
 

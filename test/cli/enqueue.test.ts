@@ -171,6 +171,18 @@ describe('hood-blocker enqueue (CSV)', () => {
     expect(await queueDepth(sqs, queues.blockQueueUrl)).toMatchObject({ visible: 1 });
   });
 
+  it('queues a repeated contact with its row that blocks: a soft bounce listed first does not shadow the unsubscribe', async () => {
+    // Prepare
+    const csv = file('events.csv', 'contact,reason\njane@example.com,soft_bounce\njane@example.com,unsubscribe\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local(), '--json']);
+
+    // Assess
+    expect((await queuedBodies()).map((b) => [b.contact, b.reason])).toEqual([['jane@example.com', 'unsubscribe']]);
+    expect(JSON.parse(result.stdout).duplicates).toEqual([{ line: 2, firstLine: 3, contact: expect.any(String) }]);
+  });
+
   it('applies --reason to rows without one', async () => {
     // Prepare
     const csv = file('ok.csv', 'contact,reason\njane@example.com,\nbob@example.com,complaint\n');

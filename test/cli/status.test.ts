@@ -35,18 +35,25 @@ describe('start status line', () => {
     expect(Object.values(live.outcomes).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
-  it('measures the rate as the Hood calls the pacer started in the last 60 seconds', () => {
+  it('measures the rate as the Hood calls the pacer started in the last 60 seconds', async () => {
     // Prepare
     let now = 1_000_000;
     const live = newLiveCounts();
-    const consumer = { pacer: new Pacer({ windows: [{ count: 150, windowMs: 60_000 }], consumers: 1, clock: () => now }) };
+    const consumer = { pacer: new Pacer({ windows: [{ count: 100_000, windowMs: 60_000 }], consumers: 1, clock: () => now }) };
     countHoodCalls(consumer, live, () => now);
+    const sleep = async (ms: number) => {
+      now += ms;
+    };
+    const call = async () => {
+      const ticket = await consumer.pacer.acquire(Number.POSITIVE_INFINITY, sleep);
+      await ticket!.finish(now);
+    };
 
     // Act: 3 calls, then 59.5 s later 2 more, then past the first three's minute.
-    for (let i = 0; i < 3; i += 1) consumer.pacer.started();
+    for (let i = 0; i < 3; i += 1) await call();
     now += 59_500;
-    consumer.pacer.started();
-    consumer.pacer.started();
+    await call();
+    await call();
     const withinMinute = callsInLastMinute(live, now);
     now += 600;
     const afterMinute = callsInLastMinute(live, now);

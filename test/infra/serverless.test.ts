@@ -170,7 +170,7 @@ describe('serverless.yml: functions', () => {
   it.each([
     ['BlockContactsLambdaFunction', 'dist/handlers/block-contacts'],
     ['WebhookLambdaFunction', 'dist/handlers/webhook'],
-  ])('zips only the own bundle and source map of %s', (logicalId, bundle) => {
+  ])('zips only the own bundle and its chunks of %s', (logicalId, bundle) => {
     // Prepare
     const zip = join(packageDir, basename(template.Resources[logicalId]!.Properties.Code.S3Key as string));
 
@@ -178,7 +178,10 @@ describe('serverless.yml: functions', () => {
     const entries = zipEntries(zip).sort();
 
     // Assess
-    expect(entries).toEqual([`${bundle}.mjs`, `${bundle}.mjs.map`]);
+    const chunks = entries.filter((e) => e !== `${bundle}.mjs`);
+    expect(entries).toContain(`${bundle}.mjs`);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.filter((e) => !(e.startsWith(`${bundle}-chunks/`) && e.endsWith('.mjs')))).toEqual([]);
   });
 });
 
@@ -257,7 +260,7 @@ describe('serverless.yml: event source mapping', () => {
     expect(polling).toEqual({
       EventSourceArn: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 0,
     });
   });
 

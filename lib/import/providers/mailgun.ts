@@ -1,6 +1,6 @@
 import type { HttpImportConfig } from '../config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bump, isoTime, sameOrigin, str, walkLists } from '../paging.js';
+import { bounceSkipReason, bump, isoTime, sameOrigin, str, walkLists } from '../paging.js';
 import type { SourceHttpOptions } from '../sources.js';
 import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
 import type { Reason } from '../../types.js';
@@ -51,6 +51,11 @@ export function createMailgunSource(config: HttpImportConfig, http: SourceHttpOp
           const code = item.code === undefined || item.code === null ? undefined : String(item.code).trim();
           if (key === 'bounces' && code !== undefined && /^4\d\d$/u.test(code)) {
             bump(skipped, 'soft_bounce');
+            continue;
+          }
+          const skip = key === 'bounces' ? bounceSkipReason(code, str(item.error)) : undefined;
+          if (skip !== undefined) {
+            bump(skipped, skip);
             continue;
           }
           const providerReason = key === 'bounces' ? [code, str(item.error)].filter(Boolean).join(' ') || 'bounce' : key === 'complaints' ? 'complaint' : `unsubscribe${Array.isArray(item.tags) && item.tags.length > 0 ? ` (tags ${item.tags.join(',')})` : ''}`;

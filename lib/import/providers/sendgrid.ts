@@ -1,6 +1,6 @@
 import type { HttpImportConfig } from '../config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bump, isoTime, str, walkLists } from '../paging.js';
+import { bounceSkipReason, bump, isoTime, str, walkLists } from '../paging.js';
 import type { SourceHttpOptions } from '../sources.js';
 import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
 import type { Reason } from '../../types.js';
@@ -74,6 +74,11 @@ export function createSendgridSource(config: HttpImportConfig, http: SourceHttpO
           // A 4.x.x enhanced status is temporary (RFC 3463); the live mapper ignores soft bounces too.
           if (key === 'bounces' && status !== undefined && status.startsWith('4')) {
             bump(skipped, 'soft_bounce');
+            continue;
+          }
+          const skip = key === 'bounces' ? bounceSkipReason(status, str(row.reason)) : undefined;
+          if (skip !== undefined) {
+            bump(skipped, skip);
             continue;
           }
           const providerReason =

@@ -429,6 +429,20 @@ describe('createBlockedContact: network failures', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
+  it('accepts a fractional per-call timeout (a budget computed from an uneven rate share)', async () => {
+    // Prepare
+    const server = await startServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: '1016', type: 'sms' }));
+    });
+
+    // Act
+    const result = await client(server.url, 30_000).createBlockedContact(BLOCK, { timeoutMs: 6467.97314453125 });
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'created', id: '1016' });
+  });
+
   it('reports a caller abort as unavailable/timeout instead of throwing', async () => {
     // Prepare
     const server = await startServer(() => {

@@ -213,3 +213,98 @@ describe('Pacer', () => {
     expect(pacer.nextSlot(10)).toBe(800);
   });
 });
+
+describe('Pacer: several calls in flight', () => {
+  /** Starts `calls` calls as the pacer allows, each answering after `latency` ms; event-driven on a virtual clock. */
+  function simulateInFlight(pacer: Pacer, calls: number, latency: number, clock: { now: number }) {
+    const spans: { start: number; end: number }[] = [];
+    const pending: { end: number; id: number; span: { start: number; end: number } }[] = [];
+    while (spans.length < calls || pending.length > 0) {
+      const slot = spans.length < calls ? pacer.nextSlot(clock.now) : Number.POSITIVE_INFINITY;
+      pending.sort((a, b) => a.end - b.end);
+      if (pending.length > 0 && pending[0]!.end <= slot) {
+        const done = pending.shift()!;
+        clock.now = Math.max(clock.now, done.end);
+        pacer.completed(clock.now, undefined, done.id);
+        pacer.succeeded();
+        continue;
+      }
+      clock.now = slot;
+      const id = pacer.started(clock.now);
+      const span = { start: clock.now, end: clock.now + latency };
+      spans.push(span);
+      pending.push({ end: span.end, id, span });
+    }
+    return spans;
+  }
+
+  it('spaces calls by their start times, not by Hood answering (2 s latency, 800 ms spacing)', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, maxInFlight: 8, clock: () => clock.now });
+    pacer.succeeded(); // Hood has answered this container before
+    // Act
+    const spans = simulateInFlight(pacer, 6, 2000, clock);
+    // Assess: a fresh pacer starts at once, then one call every 800 ms although each takes 2 s.
+    expect(spans.map((s) => s.start)).toEqual([0, 800, 1600, 2400, 3200, 4000]);
+  });
+
+  it('keeps at most its part of HOOD_MAX_IN_FLIGHT in flight (4 over 2 consumers: 2)', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, maxInFlight: 4, clock: () => clock.now });
+    pacer.succeeded(); // Hood has answered this container before
+    // Act
+    const spans = simulateInFlight(pacer, 6, 2000, clock);
+    // Assess: the third call waits for the first answer (at 2000 ms).
+    expect(pacer.maxInFlight).toBe(2);
+    expect(spans.map((s) => s.start)).toEqual([0, 800, 2000, 2800, 4000, 4800]);
+  });
+
+  it('leaves HOOD_RATE_HEADROOM percent of every window to other clients', () => {
+    // Prepare / Act
+    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, headroomPercent: 30 });
+    // Assess: 70% of 150 is 105, 52 per consumer; 70% of 10 is 7, 3 per consumer.
+    expect(pacer.shares).toEqual([
+      { count: 3, windowMs: 1000 },
+      { count: 52, windowMs: 60_000 },
+    ]);
+  });
+
+  it('waits for the reset when the server reports only the declared headroom left', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 1, headroomPercent: 20, clock: () => clock.now });
+    const id = pacer.started(0);
+    // Act: 30 of 150 left is the 20% promised to others.
+    pacer.completed(10, { limit: 150, remaining: 30, resetSeconds: 12 }, id);
+    // Assess: Reset 12 s (rounded up) → the window surely lasts 11 s more.
+    expect(pacer.nextSlot(10)).toBe(11_010);
+  });
+
+  it('probes with one call at a time until Hood has answered properly', () => {
+    // Prepare
+    const clock = { now: 0 };
+    const pacer = new Pacer({ windows: parseRateLimits('1000/1s'), consumers: 1, maxInFlight: 4, clock: () => clock.now });
+    pacer.started(0);
+    // Act
+    const beforeSuccess = pacer.nextSlot(1);
+    pacer.completed(5);
+    pacer.succeeded();
+    pacer.started(5);
+    const afterSuccess = pacer.nextSlot(6);
+    // Assess
+    expect(beforeSuccess).toBe(Number.POSITIVE_INFINITY);
+    expect(afterSuccess).toBe(6);
+  });
+});
+
+describe('Pacer: lanes with static shares', () => {
+  it('gives a bulk lane only its budget percent (10% of 150 over 2 bulk consumers: 7 each)', () => {
+    // Prepare / Act
+    const bulk = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, lane: 'bulk', budgetPercent: 10 });
+    const live = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, budgetPercent: 90 });
+    // Assess: 15 and 135 of 150, split by 2.
+    expect([bulk.shares[0]!.count, live.shares[0]!.count]).toEqual([7, 67]);
+  });
+});

@@ -25,7 +25,7 @@ import { fixture, policy, snsEnvelope } from './helpers.js';
 
 // FC_RUNS lets a soak run raise the count; 10,000 is the floor the suite promises.
 const RUNS = Math.max(10_000, Number(process.env.FC_RUNS ?? 0) || 0);
-const REJECT_REASONS = new Set(['invalid_contact', 'unrecognised_event', 'malformed_message']);
+const REJECT_REASONS = new Set(['invalid_contact', 'unrecognised_event', 'malformed_message', 'ambiguous_recipient']);
 
 /**
  * The contract every mapper keeps for any input: an array of well-formed decisions. A block carries a

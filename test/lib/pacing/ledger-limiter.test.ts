@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRateLimits } from '../../../lib/config.js';
+import { LedgerRateLimiter } from '../../../lib/pacing/ledger-limiter.js';
+import type { CallTicket } from '../../../lib/pacing/pacer.js';
+import { type LocalTable, startLocalTable } from '../../helpers/dynalite.js';
+
+let local: LocalTable;
+beforeEach(async () => {
+  local = await startLocalTable('ledger');
+});
+afterEach(async () => {
+  await local.stop();
+});
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const now = () => Date.now();
+
+function limiter(spec: string, extra: Partial<ConstructorParameters<typeof LedgerRateLimiter>[0]> = {}) {
+  const l = new LedgerRateLimiter({ dynamo: local.client, table: local.table, windows: parseRateLimits(spec), clockSkewMs: 0, pollMs: 5, ...extra });
+  l.succeeded(); // a container whose Hood has answered before: full parallelism
+  return l;
+}
+
+/** Arrivals can be anywhere in [start, end]: the most calls any interval of `windowMs` may hold. */
+function worstWindow(spans: { start: number; end: number }[], windowMs: number): number {
+  let worst = 0;
+  for (const a of spans) {
+    // Interval [t, t + windowMs) with t = a.end: every call with start < t + windowMs and end ≥ t can be in it.
+    const t = a.end;
+    worst = Math.max(worst, spans.filter((s) => s.start < t + windowMs && s.end >= t).length);
+  }
+  return worst;
+}
+
+describe('LedgerRateLimiter', () => {
+  it('lets a fresh container see the calls its predecessor made (no slot left in the window)', async () => {
+    // Prepare: container A uses the whole 3/10s window.
+    const a = limiter('3/10s');
+    for (let i = 0; i < 3; i += 1) {
+      const ticket = (await a.acquire(now() + 1000, realSleep))!;
+      await ticket.finish(now());
+    }
+    const fresh = limiter('3/10s');
+    // Act
+    const ticket = await fresh.acquire(now() + 50, realSleep);
+    // Assess
+    expect(ticket).toBeUndefined();
+  });
+
+  it('bulk leaves the live reserve of every window untouched', async () => {
+    // Prepare: 10 per 10 s; bulk keeps 10% (one call) for live traffic.
+    const bulk = limiter('10/10s', { lane: 'bulk' });
+    const live = limiter('10/10s');
+    const bulkTickets: (CallTicket | undefined)[] = [];
+    // Act
+    for (let i = 0; i < 10; i += 1) {
+      const ticket = await bulk.acquire(now() + 200, realSleep);
+      await ticket?.finish(now());
+      bulkTickets.push(ticket);
+    }
+    const liveTicket = await live.acquire(now() + 200, realSleep);
+    // Assess
+    expect(bulkTickets.filter(Boolean)).toHaveLength(9);
+    expect(liveTicket).toBeDefined();
+  });
+
+  it('bulk takes no slot while a live caller is waiting for one', async () => {
+    // Prepare: the window is full (3 live calls); a live caller starts waiting for the next slot.
+    const live = limiter('3/400ms');
+    for (let i = 0; i < 3; i += 1) await (await live.acquire(now() + 1000, realSleep))!.finish(now());
+    const waitingLive = live.acquire(now() + 5000, realSleep);
+    await realSleep(30);
+    const bulk = limiter('3/400ms', { lane: 'bulk' });
+    // Act: bulk asks for a slot within the window the live caller is waiting for.
+    const bulkTicket = await bulk.acquire(now() + 200, realSleep);
+    // Assess
+    expect(bulkTicket).toBeUndefined();
+    expect(await waitingLive).toBeDefined();
+  });
+
+  it('bounds the calls in flight across all containers (HOOD_MAX_IN_FLIGHT)', async () => {
+    // Prepare: two containers, cap 2.
+    const a = limiter('100/1s', { maxInFlight: 2 });
+    const b = limiter('100/1s', { maxInFlight: 2 });
+    expect(await a.acquire(now() + 1000, realSleep)).toBeDefined();
+    expect(await b.acquire(now() + 1000, realSleep)).toBeDefined();
+    // Act: a third call, anywhere, within the next 50 ms
+    const third = await a.acquire(now() + 50, realSleep);
+    // Assess
+    expect(third).toBeUndefined();
+    expect(await b.inFlightNow()).toBe(2);
+  });
+
+  it('never lets any window see more than its limit, for any consumer count, windows, latencies and hand-overs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('4/120ms', '3/80ms,7/300ms', '5/100ms,9/250ms'),
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (consumers, spec, latencies, handovers) => {
+          // Prepare
+          const windows = parseRateLimits(spec);
+          const spans: { start: number; end: number }[] = [];
+          const perConsumer = 8;
+          const run = async (c: number) => {
+            let gate = limiter(spec, { maxInFlight: 3 });
+            for (let i = 0; i < perConsumer; i += 1) {
+              // A container hand-over: a fresh limiter (no memory) takes over this consumer's work.
+              if (i > 0 && i % Math.max(1, Math.floor(perConsumer / (handovers + 1))) === 0 && handovers > 0) gate = limiter(spec, { maxInFlight: 3 });
+              const ticket = (await gate.acquire(Number.POSITIVE_INFINITY, realSleep))!;
+              await realSleep(latencies[(c + i) % latencies.length]!);
+              const end = now();
+              spans.push({ start: ticket.startedAt, end });
+              await ticket.finish(end);
+            }
+          };
+          // Act
+          await Promise.all(Array.from({ length: consumers }, (_, c) => run(c)));
+          // Assess
+          expect(spans).toHaveLength(consumers * perConsumer);
+          for (const w of windows) expect(worstWindow(spans, w.windowMs)).toBeLessThanOrEqual(w.count);
+        },
+      ),
+      { numRuns: 6 },
+    );
+  }, 120_000);
+});
