@@ -121,12 +121,12 @@ export interface LedgerReconcileOptions {
 
 /**
  * Hood's list against the ledger: each Hood contact is hashed with the ledger's own key (the ledger holds
- * no contact in clear, so that is the only way to match), kept as a 48-bit digest of that key; then the
+ * no contact in clear, so that is the only way to match), kept as a 128-bit digest of that key; then the
  * ledger's blocked contacts are streamed page by page against the set.
  */
 export async function reconcileLedger(options: LedgerReconcileOptions): Promise<LedgerReconcileCounts> {
   const counts: LedgerReconcileCounts = { hood: 0, hoodUnreadable: 0, ledger: 0, both: 0, missing: 0, onlyInHood: 0, hoodPages: 0, ledgerPages: 0 };
-  const inHood = new Set<number>();
+  const inHood = new Set<string>();
   for await (const page of options.hoodPages) {
     counts.hoodPages += 1;
     for (const item of page.items) {
@@ -137,8 +137,8 @@ export async function reconcileLedger(options: LedgerReconcileOptions): Promise<
     counts.hood = inHood.size;
     options.onProgress?.(counts);
   }
-  const seen = new Set<number>();
-  const matched = new Set<number>();
+  const seen = new Set<string>();
+  const matched = new Set<string>();
   for await (const page of options.ledger.blockedContacts()) {
     counts.ledgerPages += 1;
     for (const entry of page) {
