@@ -21,7 +21,7 @@ import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './main.js';
 
 /**
- * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (DESIGN.md "CLI"):
+ * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (README, CLI contract):
  * the same library the handlers use, no network, no signature check, one JSON line per decision.
  * Lines are a contract users script against: block `{action,contact,reason,source,description}`,
  * ignore `{action,reason,source,detail?}`, reject `{action,reason,source,contact?,detail?}`. Contacts are

@@ -3,7 +3,7 @@ import type { BlockDecision, Decision } from './types.js';
 /**
  * The one de-duplication of block decisions, used at three points with two keys:
  * - mappers (per payload, before BLOCK_REASONS): the first block per (contact, reason). Providers batch and
- *   repeat an address in one batch (research/event-sources.md §0 "dedupe per batch"); different reasons are
+ *   repeat an address in one batch (SendGrid batches repeat an address); different reasons are
  *   kept apart here because BLOCK_REASONS may disable the first one.
  * - ingress fan-out and the consumer (after BLOCK_REASONS): the first block per contact, so one request or
  *   one record never queues or calls Hood twice for one contact.

@@ -1,7 +1,7 @@
 import { detail, eventIdOf, isRecord, type JsonRecord, text } from '../providers/shared/map.js';
 
 /**
- * Amazon SNS envelopes (research/event-sources.md §1.1), in the ways they arrive:
+ * Amazon SNS envelopes, in the ways they arrive:
  * - HTTP(S) subscription body and non-raw SNS→SQS body: `{"Type","MessageId","TopicArn","Message":"<string>",
  *   "Timestamp","SignatureVersion","Signature","SigningCertURL",…}`
  *   (https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html);

@@ -41,7 +41,7 @@ export interface SecretValues {
 
 /** One webhook secret: its environment variable and where the parsed value sits in `WebhookConfig.secrets`. */
 export interface SecretSpec<K extends string = string, T extends SecretKind = SecretKind> {
-  /** The environment variable (DESIGN.md "Environment"). */
+  /** The environment variable (README "Configuration"). */
   readonly variable: string;
   /** Its key in `WebhookConfig.secrets`. */
   readonly key: K;
@@ -137,7 +137,7 @@ export interface SignedSample {
 export interface WebhookSpec {
   /** Its secrets; a provider whose secrets are unset is disabled (404), never unauthenticated. */
   readonly secrets: readonly SecretSpec[];
-  /** Enabled only when its secret is configured (DESIGN.md: otherwise 404). */
+  /** Enabled only when its secret is configured (README: otherwise 404). */
   isEnabled(secrets: SecretsView): boolean;
   /** Verifies the request on its raw bytes. */
   authenticate(ctx: AuthContext): Authentication | Promise<Authentication>;

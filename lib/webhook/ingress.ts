@@ -22,7 +22,7 @@ export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../p
 export type { VerificationOptions } from '../providers/types.js';
 
 /**
- * The webhook ingress (DESIGN.md "Webhook ingress"), independent of API Gateway so that the Lambda
+ * The webhook ingress (README "Webhook ingress"), independent of API Gateway so that the Lambda
  * handler and the local pipeline share it. For one request, in this order:
  *   unknown provider → 404 · provider without a configured secret → 404 (never unauthenticated) ·
  *   HEAD → 200 (Mandrill probes a new webhook with HEAD) · other methods but POST → 405 ·
@@ -154,7 +154,7 @@ const notFound = (correlationId: string) => json(404, correlationId, { error: 'n
 // ---------------------------------------------------------------------------------------------------
 // Authentication per provider
 
-/** A provider is enabled only when its secret is configured (DESIGN.md: otherwise 404, never unauthenticated). */
+/** A provider is enabled only when its secret is configured (README: otherwise 404, never unauthenticated). */
 export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig, 'secrets'>): boolean {
   return webhookOf(provider).isEnabled(config.secrets);
 }
@@ -281,7 +281,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     if (!auth.ok) {
       if (auth.reason === 'certificate_unavailable') {
         // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
-        // (SNSDG SendMessageToHttp.prepare.md).
+        // (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
         deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
         return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
       }

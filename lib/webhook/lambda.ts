@@ -95,7 +95,7 @@ function powertoolsLogger(logger: Logger): WebhookLogger {
 
 /**
  * Secrets that can be malformed are parsed at cold start, so a bad value fails loudly with the variable's
- * name (DESIGN.md "Environment") instead of answering 401 to every genuine event.
+ * name (README "Configuration") instead of answering 401 to every genuine event.
  */
 function checkSecrets(config: WebhookConfig): void {
   checkSecretFormats(config.secrets, WEBHOOK_SECRETS);

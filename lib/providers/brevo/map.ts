@@ -4,7 +4,7 @@ import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Brevo (Sendinblue) transactional and marketing webhooks (research/event-sources.md §7.4): one JSON object
+ * Brevo (Sendinblue) transactional and marketing webhooks: one JSON object
  * per POST, or an array when the webhook is `batched`. `{event, email, id, date, ts, ts_event, ts_epoch,
  * "message-id", reason?, tag, …}`; contact = `email`. Event names come snake_case in payloads
  * (hard_bounce) and camelCase in the webhook API (hardBounce); both are accepted.

@@ -4,7 +4,7 @@ import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Mailgun webhooks (research/event-sources.md §5). Three shapes, one set of rules:
+ * Mailgun webhooks. Three shapes, one set of rules:
  * - current webhooks: `{"signature":{…},"event-data":{event, id, timestamp, severity?, reason?, recipient, …}}`
  *   (https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/webhooks);
  * - the bare `event-data` object (Events API, or a queue message carrying only it);

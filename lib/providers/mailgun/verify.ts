@@ -4,7 +4,7 @@ import { checkTimestamp, fail, header, type RequestHeaders, safeEqualStrings, ty
 import { ReplayCache } from '../../webhook/replay-cache.js';
 
 /**
- * Mailgun webhook signature (MGDOCS "Securing Webhooks"; research/event-sources.md §5):
+ * Mailgun webhook signature (Mailgun docs "Securing Webhooks"):
  * hex(HMAC-SHA256(signingKey, timestamp + token)) == signature, all three taken from the body:
  * `{"signature": {timestamp, token, signature}, "event-data": {…}}` (JSON webhooks), or top-level form
  * fields for legacy (pre-2018) form-encoded webhooks.
@@ -14,7 +14,7 @@ import { ReplayCache } from '../../webhook/replay-cache.js';
  * the timestamp must be recent.
  *
  * Why the window is 9 hours and not 5 minutes: Mailgun retries every answer except 200 and 406 on a
- * schedule of 10m, 10m, 15m, 30m, 1h, 2h, 4h (MGDOCS user_manual.rst "Webhooks"), and a retry resends
+ * schedule of 10m, 10m, 15m, 30m, 1h, 2h, 4h (Mailgun docs user_manual.rst "Webhooks"), and a retry resends
  * the ORIGINAL signature block (PostHog #103057 citing Hookdeck's Mailgun reference; beyondcode/
  * laravel-mailbox #93 saw first deliveries arrive minutes late under load). The ingress answers 503 when
  * the queue is down precisely so that the provider retries; with a 5-minute window every such retry would

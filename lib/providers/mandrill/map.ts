@@ -4,7 +4,7 @@ import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Mailchimp Transactional (Mandrill) webhooks (research/event-sources.md §7.2;
+ * Mailchimp Transactional (Mandrill) webhooks (
  * https://mailchimp.com/developer/transactional/docs/webhooks/). The POST is form-encoded with a single
  * parameter `mandrill_events` holding a JSON array (≤ 1000 events). Accepted here: that form object, the
  * parsed array, or one event object.

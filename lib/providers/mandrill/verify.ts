@@ -4,7 +4,7 @@ import { fail, header, type RequestHeaders, safeEqualStrings, type VerifyFailure
 
 /**
  * Mailchimp Transactional (Mandrill) webhook authentication (https://mailchimp.com/developer/transactional/
- * guides/track-respond-activity-webhooks/#authenticating-webhook-requests; research/event-sources.md §7.2):
+ * guides/track-respond-activity-webhooks/#authenticating-webhook-requests):
  * X-Mandrill-Signature = base64(HMAC-SHA1(webhookKey, url + Σ sorted POST keys (key + value))).
  * The URL is the one configured in Mandrill, byte for byte, including any basic-auth credentials
  * (anymail issue #48) — set WEBHOOK_PUBLIC_URL accordingly. Mandrill's reference code is PHP

@@ -4,7 +4,7 @@ import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Postmark webhooks (research/event-sources.md §6): one JSON object per POST, discriminated by `RecordType`.
+ * Postmark webhooks: one JSON object per POST, discriminated by `RecordType`.
  * - Bounce: classified by `Type` (the postmark.js enum in src/client/models/bounces/Bounce.ts). `TypeCode`
  *   is only a fallback when `Type` is absent: real and stub payloads carry inconsistent codes (the spatie
  *   SoftBounce stub has TypeCode 1 = HardBounce). `Inactive` is not used either: that stub sets it on a

@@ -3,7 +3,7 @@ import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord,
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Resend webhooks, delivered by Svix (research/event-sources.md §7.3; resend-node
+ * Resend webhooks, delivered by Svix (resend-node
  * src/webhooks/interfaces/webhook-event.interface.ts): `{type, created_at, data}`.
  * - email.* events: contact = every entry of `data.to[]`, which may be `Name <addr>`.
  *   `email.bounced` = "permanently rejected" (resend.com/docs/webhooks/emails/bounced); soft bounces arrive as

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { checkTimestamp, decodeBase64, fail, header, type RequestHeaders, safeEqual, symmetricWindow, VERIFIED, type VerifyResult } from '../shared/verify.js';
 
 /**
- * Svix signatures, used by Resend (research/event-sources.md §7.3; svix/svix-webhooks javascript/src/
+ * Svix signatures, used by Resend (svix/svix-webhooks javascript/src/
  * webhook.ts): base64(HMAC-SHA256(base64decode(secret without `whsec_`), `${id}.${timestamp}.${body}`)).
  * `svix-signature` is a space-separated list of `<version>,<signature>`; any `v1` entry may match (Svix
  * sends several while a secret is being rotated). The Standard Webhooks names `webhook-id`,

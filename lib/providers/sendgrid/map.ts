@@ -4,7 +4,7 @@ import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
- * SendGrid Event Webhook (research/event-sources.md §3; https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event):
+ * SendGrid Event Webhook (https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event):
  * the body is a JSON array of
  * events `{email, timestamp (unix s), event, sg_event_id, sg_message_id, …}`; contact = `email`.
  * Decisions are made on `event` (and, for bounces, `type`), never on the SMTP text in `reason`/`status`.

@@ -3,7 +3,7 @@ import { checkTimestamp, decodeBase64, fail, header, type RequestHeaders, symmet
 
 /**
  * SendGrid Signed Event Webhook: ECDSA P-256 / SHA-256 over the timestamp header's bytes followed by the
- * raw body bytes, DER signature in base64 (research/event-sources.md §3; SGDOCS
+ * raw body bytes, DER signature in base64 (SendGrid docs
  * getting-started-event-webhook-security-features.md; sendgrid-nodejs packages/eventwebhook). SendGrid
  * says the payload "must be used in its raw bytes form": the body ends in CRLF and batches have CRLF
  * between events, so re-serialised JSON never verifies.

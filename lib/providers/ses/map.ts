@@ -3,7 +3,7 @@ import { block, dedupe, detail, eventIdOf, ignore, isoFrom, isRecord, isSystemFe
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Amazon SES, both producers (research/event-sources.md §2):
+ * Amazon SES, both producers:
  * - identity feedback notifications, discriminated by `notificationType` (Bounce | Complaint | Delivery);
  * - event publishing (configuration sets), discriminated by `eventType`, which adds Subscription,
  *   DeliveryDelay, Send, Reject, Open, Click, Rendering Failure.

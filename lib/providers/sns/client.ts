@@ -6,7 +6,7 @@ import { type CertificateKeyResolver, certificatePublicKey, isSnsCertificateUrl,
  * subscription. Both are injected into the ingress (tests, the local pipeline) and both re-check that the
  * URL is an SNS URL, so that a bug upstream cannot turn them into a request forger (SSRF).
  * Node's global fetch is used rather than importing undici: it is undici, already in the runtime, and
- * costs nothing at cold start (DESIGN.md "Performance targets").
+ * costs nothing at cold start (README "Tests and benchmark").
  */
 export type FetchCertificate = (url: string) => Promise<string>;
 export type ConfirmSubscription = (subscribeUrl: string) => Promise<void>;
@@ -25,7 +25,7 @@ export async function fetchSnsCertificate(url: string, options: { timeoutMs?: nu
   return pem;
 }
 
-/** GET the SubscribeURL of a verified, allow-listed SubscriptionConfirmation (SNSDG sns-message-and-json-formats.md). */
+/** GET the SubscribeURL of a verified, allow-listed SubscriptionConfirmation (docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html). */
 export async function confirmSnsSubscription(subscribeUrl: string, options: { timeoutMs?: number } = {}): Promise<void> {
   if (!isSnsUrl(subscribeUrl)) throw new Error('refusing to confirm a subscription outside sns.<region>.amazonaws.com');
   const response = await fetch(subscribeUrl, { redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });

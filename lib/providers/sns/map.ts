@@ -5,9 +5,9 @@ import { eachEvent, ignore, isRecord, reject, withEventId } from '../shared/map.
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Amazon SNS envelopes (research/event-sources.md §1.1), in the three ways they arrive:
+ * Amazon SNS envelopes, in the three ways they arrive:
  * - HTTP(S) subscription body and non-raw SNS→SQS body: `{"Type","MessageId","TopicArn","Message":"<string>",
- *   "Timestamp","SignatureVersion","Signature","SigningCertURL",…}` (SNSDG sns-message-and-json-formats.md);
+ *   "Timestamp","SignatureVersion","Signature","SigningCertURL",…}` (docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html);
  * - SNS→Lambda direct: `{"Records":[{"EventSource":"aws:sns","Sns":{…same, but SigningCertUrl/UnsubscribeUrl}}]}`.
  * A `Notification`'s `Message` is a string holding JSON for SES/SMS (double-encoded, often ending in "\n"):
  * it is parsed and handed to the AWS-native mappers, whose decisions keep their own source (`ses`,

@@ -3,8 +3,8 @@ import { parseJsonObject } from '../../webhook/body.js';
 import { decodeBase64, fail, type VerifyFailure } from '../shared/verify.js';
 
 /**
- * Amazon SNS message signatures for HTTPS subscriptions (SNSDG sns-verify-signature-of-message.md;
- * aws/aws-php-sns-message-validator src/MessageValidator.php; research/event-sources.md §1.2):
+ * Amazon SNS message signatures for HTTPS subscriptions (docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html;
+ * aws/aws-php-sns-message-validator src/MessageValidator.php):
  * SignatureVersion "1" = SHA1withRSA, "2" = SHA256withRSA, over `key\nvalue\n` for a fixed list of keys
  * in byte order, with the public key of the X.509 certificate at SigningCertURL.
  *
@@ -12,7 +12,7 @@ import { decodeBase64, fail, type VerifyFailure } from '../shared/verify.js';
  *   undeclared keys, and a missing SubscribeURL made every confirmation fail for PostHog (peers.md A.1 #3).
  * - The certificate URL is pinned before anything is fetched: exactly
  *   `https://sns.<region of the TopicArn>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem`, the only
- *   form SNS uses (SNSDG sns-verify-signature-of-message.md: "verify that you have received the message
+ *   form SNS uses (docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html: "verify that you have received the message
  *   from Amazon SNS" by checking the certificate URL). A looser host pattern let `sns.s3.amazonaws.com`
  *   (an S3 bucket named "sns") serve an attacker's certificate.
  * - Only the signed fields leave this module (`envelope`): anything else in the body (an unsigned
@@ -108,7 +108,7 @@ export function snsStringToSign(message: Readonly<Record<string, unknown>>): str
   for (const key of keys) {
     const value = message[key];
     if (value === undefined || value === null) {
-      // "Subject … If no Subject was specified, then this name-value pair does not appear" (SNSDG); captures also show null.
+      // "Subject … If no Subject was specified, then this name-value pair does not appear" (Amazon SNS Developer Guide); captures also show null.
       if (OPTIONAL_KEYS.has(key)) continue;
       return undefined;
     }

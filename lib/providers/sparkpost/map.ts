@@ -3,7 +3,7 @@ import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord,
 import type { MappingPolicy } from '../types.js';
 
 /**
- * SparkPost webhooks (research/event-sources.md §7.5; event reference
+ * SparkPost webhooks (event reference
  * https://developers.sparkpost.com/api/webhooks/#header-event-types): a JSON array of
  * `{"msys":{"<group>_event":{type, rcpt_to, event_id, timestamp, …}}}`; a ping (sent when the webhook is
  * created or tested) is `[{"msys":{}}]`. Contact = `rcpt_to` (`raw_rcpt_to` unnormalised).

@@ -3,7 +3,7 @@ import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord,
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Twilio Messaging (research/event-sources.md §4). The mapper receives the form body as a plain object
+ * Twilio Messaging. The mapper receives the form body as a plain object
  * of strings (`From`, `To`, `Body`, `MessageSid`, `OptOutType`, …; twilio docs "webhook-request").
  * - Inbound SMS: with Advanced Opt-Out, Twilio's own verdict `OptOutType` wins: STOP blocks, START and
  *   HELP never block ("sent only when the message is sent to a phone number within a Messaging Service

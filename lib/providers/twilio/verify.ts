@@ -4,7 +4,7 @@ import { fail, header, type RequestHeaders, safeEqualStrings, VERIFIED, type Ver
 
 /**
  * Twilio request validation (X-Twilio-Signature), as twilio-node src/webhooks/webhooks.ts implements it
- * (research/event-sources.md §4): base64(HMAC-SHA1(authToken, url + Σ sorted(name + value))).
+ * Signature: base64(HMAC-SHA1(authToken, url + Σ sorted(name + value))).
  * - Every POST parameter is signed, including ones Twilio adds later ("parameters are subject to change"),
  *   so the list comes from the body, not from a schema.
  * - A repeated parameter contributes each distinct value, sorted, as name + value.

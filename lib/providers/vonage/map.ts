@@ -3,7 +3,7 @@ import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord,
 import type { MappingPolicy } from '../types.js';
 
 /**
- * Vonage (Nexmo) SMS (research/event-sources.md §7.6). Form, query string or JSON: the mapper gets a plain object.
+ * Vonage (Nexmo) SMS. Form, query string or JSON: the mapper gets a plain object.
  * - Inbound SMS API (developer.vonage.com/messaging/sms/guides/inbound-sms): `msisdn` (sender, international
  *   digits without "+"), `to`, `messageId`, `text`, `keyword`, `message-timestamp` (UTC "YYYY-MM-DD HH:MM:SS").
  *   Opt-out when the whole trimmed `text` is a policy keyword, exactly as for Twilio and AWS. Vonage's

@@ -4,7 +4,7 @@ import { checkTimestamp, fail, type RequestHeaders, safeEqualStrings, type Times
 
 /**
  * Vonage SMS API signed messages (https://developer.vonage.com/en/getting-started/concepts/signing-messages;
- * vonage-node-sdk packages/sms/lib/sms.ts `verifySignature`; research/event-sources.md §7.6):
+ * vonage-node-sdk packages/sms/lib/sms.ts `verifySignature`):
  * drop `sig`; for the remaining parameters in sorted order append `&key=value` with `&` and `=` in values
  * replaced by `_`; then `md5hash` = MD5(string + secret), or HMAC-md5/sha1/sha256/sha512(secret, string);
  * hex, compared case-insensitively. The algorithm is an account setting we are not told, so it is
