@@ -5,12 +5,14 @@
  *    rows generated on demand), dry run: pages/s and the peak JS heap above the baseline, sampled after every
  *    page — flat if the list is streamed (what grows is only the per-contact 48-bit de-duplication key).
  * 2. Queueing: the same 50,000 onto a real SQS emulator (fauxqs) bulk queue: pages/s and contacts/s.
- * 3. Hood calls: a 30%-already-blocked list of N contacts imported and drained by a consumer into the
- *    sandbox Hood (time-scaled limits): Hood create calls vs contacts not yet blocked. Without the ledger
- *    (LEDGER_TABLE), every queued contact costs a Hood call; with it, the target is calls = not yet blocked.
+ * 3. Hood calls: a 30%-already-blocked list of N contacts (default 50,000; `--hood-calls=N`) imported and
+ *    drained by a consumer with the DynamoDB ledger (dynalite, in this process) into the sandbox Hood
+ *    (time-scaled limits, duplicates stored so that a wasted call shows): Hood calls vs contacts not yet
+ *    blocked — the target is equality. `--only-hood-calls` skips sections 1 and 2.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { readQueueDepth } from '../cli/shared/queues.js';
 import { loadConsumerConfig } from '../lib/config.js';
 import { createConsumer } from '../lib/consumer/consumer.js';
 import { createHoodClient } from '../lib/hood/client.js';
@@ -18,6 +20,8 @@ import { loadImportConfig } from '../lib/import/config.js';
 import { runImport } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { startStandin } from '../lib/import/standins.js';
+import { DynamoLedger } from '../lib/ledger/dynamo.js';
+import { startLocalDynamo } from '../dev/dynalite.js';
 import { startLocalQueues } from '../dev/emulator.js';
 import { startEventSourceMapping } from '../dev/esm.js';
 import { sendMessages } from '../lib/queue/sqs.js';
@@ -58,16 +62,38 @@ async function streaming(count: number, send: boolean, sampleHeap: boolean) {
   return { counts, seconds, peakAboveBase: peak - base };
 }
 
+const CONSUMERS = 2;
+
 async function hoodCalls(count: number) {
   const blockedShare = 0.3;
   const limits = '200/100ms,12000/6s';
   const standin = await startStandin({ provider: 'sendgrid', lists: { unsubscribes: { count } }, apiKey: KEY });
-  const hood = await startHoodSandbox({ token: 'bench', rateLimits: [{ count: 200, windowMs: 100 }, { count: 12_000, windowMs: 6000 }] });
+  const hood = await startHoodSandbox({ token: 'bench', rateLimits: [{ count: 200, windowMs: 100 }, { count: 12_000, windowMs: 6000 }], duplicateBehaviour: 'create' });
+  const dynamo = await startLocalDynamo({ table: 'bench-import-ledger' });
+  const hashKey = randomBytes(32).toString('base64url');
+  // The 30% already blocked: in Hood, and in the ledger as the pipeline left them (claimed, marked blocked).
   const client = createHoodClient({ apiUrl: hood.url, token: 'bench', requestTimeoutMs: 5000 });
+  const seedLedger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey, blockedDays: 30, historyDays: 400 });
   const already = Math.round(count * blockedShare);
-  for (let i = 0; i < already; i += 1) await client.createBlockedContact({ contact: `unsubscribes${i}@example.com`, description: 'seed' });
+  const seedStarted = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < already; i = next++) {
+        const contact = `unsubscribes${i}@example.com`;
+        let created = await client.createBlockedContact({ contact, description: 'seed' });
+        while (created.kind === 'rate_limited') {
+          await new Promise((r) => setTimeout(r, Math.max(10, created.kind === 'rate_limited' ? (created.retryAfterMs ?? 100) : 0)));
+          created = await client.createBlockedContact({ contact, description: 'seed' });
+        }
+        await seedLedger.claim(contact, 60_000);
+        await seedLedger.markBlocked(contact, { hoodId: created.kind === 'created' ? created.id : undefined, event: { at: new Date().toISOString(), source: 'seed', reason: 'unsubscribe', outcome: 'blocked' } });
+      }
+    }),
+  );
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
   await client.close();
-  const seedRequests = hood.stats().requests;
+  const seed = hood.stats();
   const queues = await startLocalQueues({ visibilityTimeoutSeconds: 60 });
   const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
   const config = await loadImportConfig('sendgrid', { SENDGRID_API_KEY: KEY, SENDGRID_API_URL: standin.url });
@@ -81,47 +107,69 @@ async function hoodCalls(count: number) {
     HOOD_API_URL: hood.url,
     HOOD_API_TOKEN: 'bench',
     HOOD_RATE_LIMITS: limits,
-    CONSUMER_MAX_CONCURRENCY: '1',
+    CONSUMER_MAX_CONCURRENCY: String(CONSUMERS),
     BLOCK_QUEUE_URL: queues.blockQueueUrl,
     BULK_QUEUE_URL: queues.bulkQueueUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
     AWS_ENDPOINT_URL_SQS: queues.endpoint,
     AWS_REGION: queues.region,
+    LEDGER_TABLE: dynamo.table,
+    LEDGER_HASH_KEY: hashKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   });
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const consumer = await createConsumer(consumerConfig, { logger: quiet, publishCounts: () => undefined, sqs });
-  const outcomes: Record<string, number> = {};
-  const wrapped = consumer.handle.bind(consumer);
-  const esm = startEventSourceMapping({ sqs, queueUrl: queues.bulkQueueUrl, queueArn: queues.bulkQueueArn, handlers: [(e, c) => wrapped(e, c)], waitTimeSeconds: 1 });
+  // CONSUMERS containers, each with its own DynamoDB client and pacer share, as Lambda would run them.
+  const consumers = await Promise.all(
+    Array.from({ length: CONSUMERS }, () => createConsumer(consumerConfig, { logger: quiet, publishCounts: () => undefined, publishLatency: () => undefined, sqs })),
+  );
+  const esm = startEventSourceMapping({
+    sqs,
+    queueUrl: queues.bulkQueueUrl,
+    queueArn: queues.bulkQueueArn,
+    handlers: consumers.map((c) => (e: Parameters<typeof c.handle>[0], ctx: Parameters<typeof c.handle>[1]) => c.handle(e, ctx)),
+    waitTimeSeconds: 1,
+  });
   const started = performance.now();
-  const deadline = Date.now() + 300_000;
-  while (hood.stats().requests - seedRequests < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  const deadline = Date.now() + 900_000;
+  const drained = async () => {
+    const d = await readQueueDepth(sqs, queues.bulkQueueUrl);
+    return d.visible + d.inFlight + d.delayed === 0;
+  };
+  while (Date.now() < deadline && !(hood.stats().created - seed.created >= count - already && (await drained()))) await new Promise((r) => setTimeout(r, 250));
   const seconds = (performance.now() - started) / 1000;
   await esm.stop();
-  await consumer.close();
-  const calls = hood.stats().requests - seedRequests;
+  for (const c of consumers) await c.close();
+  const end = hood.stats();
+  const calls = end.requests - seed.requests - (end.rateLimited - seed.rateLimited);
+  const dlq = await readQueueDepth(sqs, queues.deadLetterQueueUrl);
+  seedLedger.close();
+  sqs.destroy();
   await queues.stop();
   await hood.close();
+  await dynamo.stop();
   await standin.close();
-  return { count, already, notYetBlocked: count - already, calls, seconds, outcomes };
+  return { count, already, notYetBlocked: count - already, calls, duplicates: end.duplicates - seed.duplicates, rateLimited: end.rateLimited - seed.rateLimited, deadLettered: dlq.visible, seconds, seedSeconds };
 }
 
 console.log('## Import (bench/import.ts)');
 if (!gc) console.log('(run with node --expose-gc for steadier heap numbers: NODE_OPTIONS=--expose-gc npx tsx bench/import.ts)');
+const onlyHood = process.argv.includes('--only-hood-calls');
 const sizes = [5000, quick ? 20_000 : 50_000];
-for (const size of sizes) {
+for (const size of onlyHood ? [] : sizes) {
   const speed = await streaming(size, false, false);
   const heap = await streaming(size, false, true);
   console.log(
     `dry run ${speed.counts.contacts.toLocaleString('en-US')} suppressions: ${speed.counts.pages} pages in ${speed.seconds.toFixed(2)} s = ${(speed.counts.pages / speed.seconds).toFixed(1)} pages/s, ${Math.round(speed.counts.contacts / speed.seconds).toLocaleString('en-US')} contacts/s; peak retained heap above baseline ${mb(heap.peakAboveBase)}`,
   );
 }
-const queued = await streaming(sizes[1]!, true, false);
-console.log(
+const queued = onlyHood ? undefined : await streaming(sizes[1]!, true, false);
+if (queued) console.log(
   `queued ${queued.counts.queued.toLocaleString('en-US')} onto the bulk queue (fauxqs, in this process): ${queued.counts.pages} pages in ${queued.seconds.toFixed(1)} s = ${(queued.counts.pages / queued.seconds).toFixed(1)} pages/s, ${Math.round(queued.counts.queued / queued.seconds).toLocaleString('en-US')} contacts/s`,
 );
-const calls = await hoodCalls(quick ? 1000 : 5000);
+const hoodArg = process.argv.find((a) => a.startsWith('--hood-calls='));
+const calls = await hoodCalls(hoodArg ? Number(hoodArg.slice('--hood-calls='.length)) : quick ? 2000 : 50_000);
 console.log(
-  `Hood calls: ${calls.count} imported, ${calls.already} already blocked (30%), ${calls.notYetBlocked} not yet blocked → ${calls.calls} Hood calls in ${calls.seconds.toFixed(1)} s` +
-    (calls.calls > calls.notYetBlocked ? ` (${calls.calls - calls.notYetBlocked} for contacts already blocked: no ledger in this build)` : ''),
+  `Hood calls with the ledger (dynalite): ${calls.count.toLocaleString('en-US')} imported, ${calls.already.toLocaleString('en-US')} already blocked (30%), ` +
+    `${calls.notYetBlocked.toLocaleString('en-US')} not yet blocked → ${calls.calls.toLocaleString('en-US')} Hood calls (${calls.duplicates} for contacts already in Hood, ${calls.rateLimited} 429s, ${calls.deadLettered} dead-lettered) ` +
+    `in ${calls.seconds.toFixed(1)} s = ${Math.round(calls.count / calls.seconds).toLocaleString('en-US')} contacts/s drained (seeding took ${calls.seedSeconds.toFixed(1)} s)`,
 );

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
+import { encodeMessage } from '../lib/queue/message.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
@@ -153,7 +154,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       for (let i = 0; i < valid.length; i += SQS_BATCH_SIZE) {
         const chunk = valid.slice(i, i + SQS_BATCH_SIZE);
         const messages: OutgoingMessage[] = chunk.map((row) => ({
-          body: JSON.stringify(row.message),
+          body: encodeMessage(row.message),
           // Lets one backfilled contact be followed from the queue through the consumer's logs to Hood.
           attributes: { correlation_id: randomUUID() },
         }));

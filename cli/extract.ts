@@ -14,13 +14,14 @@ import {
   SOURCE_NAMES,
   type SourceName,
 } from '../lib/sources/index.js';
-import { isRecord, reject } from '../lib/sources/shared.js';
+import { isLambdaSqsEvent } from '../lib/envelopes/sqs.js';
+import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
 
 /**
- * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (DESIGN.md "CLI"):
+ * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (README, CLI contract):
  * the same library the handlers use, no network, no signature check, one JSON line per decision.
  * Lines are a contract users script against: block `{action,contact,reason,source,description}`,
  * ignore `{action,reason,source,detail?}`, reject `{action,reason,source,contact?,detail?}`. Contacts are
@@ -142,15 +143,6 @@ function parsePayload(text: string): unknown {
   const payload = parseBody(text);
   if (payload === undefined) throw new UsageError('the input is neither JSON nor form-encoded (key=value&…)');
   return payload;
-}
-
-function isLambdaSqsEvent(payload: unknown): payload is { Records: Array<Record<string, unknown>> } {
-  return (
-    isRecord(payload) &&
-    Array.isArray(payload.Records) &&
-    payload.Records.length > 0 &&
-    payload.Records.every((r) => isRecord(r) && r.eventSource === 'aws:sqs')
-  );
 }
 
 function mapPayload(payload: unknown, source: 'auto' | SourceName, policy: MappingPolicy): Decision[] {

@@ -6,10 +6,12 @@ import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { loadImportConfig } from '../lib/import/config.js';
 import { pageHoodList } from '../lib/import/hood-list.js';
-import { reconcile, type ReconcileCounts } from '../lib/import/reconcile.js';
+import { type LedgerReconcileCounts, reconcile, type ReconcileCounts, reconcileLedger } from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '../lib/import/types.js';
+import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
+import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/ledger.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
@@ -25,22 +27,34 @@ account's rate, HOOD_RATE_LIMITS) and compares them with a provider's own suppre
   missing      in the source, not in Hood: people who said no and are still being contacted
   only in Hood blocked in Hood, not in the source (other sources, manual entries)
 
+With --from ledger the source is the ledger's blocked contacts, matched to Hood's by the ledger's keyed
+hash (the ledger holds no contact in clear, so its missing contacts are known masked, with Hood's id if
+one was recorded): "missing" are contacts the ledger says are blocked and Hood lacks (an admin removed
+them in Hood, say) — their next opt-out is skipped as already blocked. --repair clears their ledger
+state (history kept, as "forget" does) so that the next opt-out goes to Hood again. Reading the ledger
+scans the whole table (paginated; billed per item read; the role needs dynamodb:Scan). A contact
+blocked while the listing runs may show as missing: --repair then costs it one Hood call, nothing more.
+
 Options:
   --from SOURCE       ${IMPORT_PROVIDERS.join(', ')} (credentials and URLs as for "import"), or ledger
+                      (LEDGER_TABLE + LEDGER_HASH_KEY[_SECRET], or --local for "npm start"'s)
   --types a,b         which of the provider's lists (as for "import")
   --since DATE        only the source's suppressions from this date on
-  --enqueue-missing   queue the missing contacts on the bulk queue (as "import" would)
+  --enqueue-missing   queue the missing contacts on the bulk queue (as "import" would); when a ledger is
+                      configured (LEDGER_TABLE, or --local), their stale ledger state is cleared first
+  --repair            (--from ledger) clear the ledger state of the missing contacts
   --out FILE.csv      write the missing contacts to a CSV file (masked: j***@e***.com)
   --reveal            write them in clear instead. WARNING: the file then holds personal data (addresses
-                      and numbers of people who opted out); keep it out of tickets, chats and shared drives
+                      and numbers of people who opted out); keep it out of tickets, chats and shared drives.
+                      Not with --from ledger: the ledger has no contact in clear
   --page-size N       Hood list page size (default 100)
-  --local             the pipeline started by "npm start": its sandbox Hood and its bulk queue
+  --local             the pipeline started by "npm start": its sandbox Hood, bulk queue and ledger
   --json              print the result as one JSON object
   -h, --help          this help
 
 ${QUEUE_HELP}
 
-Exit codes: 0 nothing missing (or all missing queued) · 1 contacts missing, or a failure · 2 usage`;
+Exit codes: 0 nothing missing (or all missing queued / repaired) · 1 contacts missing, or a failure · 2 usage`;
 
 const QUEUE_FLUSH = 100;
 
@@ -68,15 +82,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const from = values.from?.trim().toLowerCase();
   if (from === undefined) throw new UsageError(`--from is needed: ${IMPORT_PROVIDERS.join(', ')} or ledger`);
-  if (from === 'ledger') {
-    throw new UsageError('--from ledger needs the ledger (LEDGER_TABLE), which this build does not include yet; compare with a provider: --from ses|sendgrid|…');
-  }
+  const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new UsageError('--page-size must be an integer from 1 to 1000');
+  if (from === 'ledger') return runLedger(values, pageSize, io);
   if (values.repair) throw new UsageError('--repair is for --from ledger; with a provider, --enqueue-missing queues what Hood lacks');
   if (!IMPORT_PROVIDERS.includes(from as ImportProvider)) throw new UsageError(`--from "${values.from}": one of ${IMPORT_PROVIDERS.join(', ')}, ledger`);
   if (values.reveal && values.out === undefined) throw new UsageError('--reveal only applies to --out FILE');
   const provider = from as ImportProvider;
-  const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new UsageError('--page-size must be an integer from 1 to 1000');
   let since: Date | undefined;
   if (values.since !== undefined) {
     since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
@@ -100,7 +112,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const bulk = values['enqueue-missing'] ? await resolveBulkQueue(values, io.env) : undefined;
   if (values['enqueue-missing'] && bulk === undefined) throw new UsageError('--enqueue-missing needs a queue: --local, --queue-url URL, --stack NAME or BULK_QUEUE_URL');
   if (bulk?.warning) writeLine(io.stderr, `hood-blocker reconcile: ${bulk.warning}`);
+  // Missing from Hood but perhaps "blocked" in the ledger (an admin removed them in Hood): the consumer
+  // would skip them as already blocked, so their ledger state goes before they are queued.
+  const ledger = values['enqueue-missing'] ? await optionalLedger(values.local === true, values['state-dir'], io) : undefined;
   const sqs = bulk ? createBulkQueueClient(bulk, io.env) : undefined;
+  let cleared = 0;
 
   let out: WriteStream | undefined;
   if (values.out !== undefined) {
@@ -126,6 +142,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       onMissing: async (contact: string, entry: SuppressionEntry) => {
         out?.write(`${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`);
         if (sqs && policy.blockReasons.has(entry.reason)) {
+          if (ledger && (await ledger.forget(contact, { at: new Date().toISOString(), source: 'cli', reason: 'reconcile', outcome: 'forgotten', eventId: `reconcile:${provider}` }))) cleared += 1;
           pending.push({ body: JSON.stringify(importMessage(provider, entry, contact)), attributes: { correlation_id: randomUUID(), lane: 'bulk' } });
           if (pending.length >= QUEUE_FLUSH) await flush();
         }
@@ -143,6 +160,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     await hood.client.close();
     sqs?.destroy();
     source.close?.();
+    ledger?.close();
   }
 
   const result = {
@@ -155,6 +173,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     onlyInHood: counts?.onlyInHood ?? null,
     sourceInvalid: counts?.sourceInvalid ?? null,
     queued,
+    ledgerCleared: ledger ? cleared : null,
     queueUrl: bulk?.queueUrl ?? null,
     out: values.out ?? null,
     revealed: values.reveal === true,
@@ -170,7 +189,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         ['both', String(counts.both)],
         ['missing', `${counts.missing} in ${provider}, not in Hood${counts.missing > 0 ? ': still being contacted' : ''}`],
         ['only in Hood', String(counts.onlyInHood)],
-        ...(sqs ? ([['queued', `${queued} on ${bulk!.queueUrl}`]] as [string, string][]) : []),
+        ...(sqs ? ([['queued', `${queued} on ${bulk!.queueUrl}${ledger ? ` (stale ledger state cleared for ${cleared})` : ''}`]] as [string, string][]) : []),
         ...(values.out ? ([['written', `${values.out}${values.reveal ? ' (IN CLEAR: personal data)' : ' (masked)'}`]] as [string, string][]) : []),
       ]),
     );
@@ -181,6 +200,114 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (error !== undefined) return 1;
   return counts!.missing === 0 || (values['enqueue-missing'] === true && queued === counts!.missing) ? 0 : 1;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** `--from ledger`: Hood's list against the ledger's blocked contacts. */
+async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<number> {
+  if (values.reveal) throw new UsageError('--reveal does not apply to --from ledger: the ledger holds no contact in clear, only its keyed hash and masked form');
+  if (values['enqueue-missing']) throw new UsageError('--enqueue-missing needs contacts in clear (a provider source); with --from ledger, --repair clears their ledger state');
+  if (values.types !== undefined || values.since !== undefined) throw new UsageError('--types and --since are for a provider source');
+  const json = values.json === true;
+  const repair = values.repair === true;
+  const local = values.local === true;
+  const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined;
+  const ledger = await openLedgerForCommand(local, stateDir, io);
+  let hood: Awaited<ReturnType<typeof connectHood>>;
+  try {
+    hood = await connectHood(local, stateDir ?? DEFAULT_STATE_DIR, io);
+  } catch (error) {
+    ledger.close();
+    throw error;
+  }
+  const outFile = typeof values.out === 'string' ? values.out : undefined;
+  let out: WriteStream | undefined;
+  if (outFile !== undefined) {
+    out = createWriteStream(outFile, { mode: 0o600 });
+    out.write('contact,hood_id,blocked_at\n');
+  }
+  // Repairs wait for the full comparison: a Hood list that could not be read in full (or not in clear)
+  // must not make every contact look missing and clear the whole ledger.
+  const missing: LedgerBlockedEntry[] = [];
+  const showProgress = !json && isTty(io.stderr);
+  let error: string | undefined;
+  let counts: LedgerReconcileCounts | undefined;
+  let repaired = 0;
+  try {
+    counts = await reconcileLedger({
+      hoodPages: pageHoodList({ client: hood.client, rateLimits: hood.rateLimits, pageSize }),
+      ledger,
+      onMissing: (entry) => {
+        out?.write(`${csv(entry.masked)},${csv(entry.hoodId ?? '')},${new Date(entry.blockedAt).toISOString()}\n`);
+        if (repair) missing.push({ key: entry.key, masked: entry.masked, blockedAt: entry.blockedAt });
+      },
+      onProgress: (c) => {
+        if (showProgress) rewriteLine(io.stderr, `Hood: ${c.hood} contacts (${c.hoodPages} pages) · ledger: ${c.ledger} blocked · both ${c.both} · missing ${c.missing}`);
+      },
+    });
+    if (repair && counts.hoodUnreadable > 0) {
+      error = `not repaired: Hood returned ${counts.hoodUnreadable} rows without a readable contact (may the token read GDPR fields?), so "missing" may be wrong`;
+    } else if (repair) {
+      for (const entry of missing) {
+        if (await ledger.forgetKey(entry.key, { at: new Date().toISOString(), source: 'cli', reason: 'reconcile', outcome: 'forgotten', eventId: 'reconcile:ledger' })) repaired += 1;
+      }
+    }
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    if (showProgress) clearLine(io.stderr);
+    await new Promise<void>((resolve) => (out ? out.end(() => resolve()) : resolve()));
+    await hood.client.close();
+    ledger.close();
+  }
+  const result = {
+    from: 'ledger',
+    hood: counts?.hood ?? null,
+    hoodUnreadable: counts?.hoodUnreadable ?? null,
+    ledger: counts?.ledger ?? null,
+    both: counts?.both ?? null,
+    missing: counts?.missing ?? null,
+    onlyInHood: counts?.onlyInHood ?? null,
+    repaired,
+    out: outFile ?? null,
+    ...(error !== undefined ? { error } : {}),
+  };
+  if (json) writeJson(io.stdout, result);
+  else if (counts) {
+    writeLine(
+      io.stdout,
+      table([
+        ['Hood', `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`],
+        ['ledger', `${counts.ledger} blocked contacts`],
+        ['both', String(counts.both)],
+        ['missing', `${counts.missing} blocked in the ledger, not in Hood${counts.missing > 0 ? ': their opt-outs are skipped while Hood still contacts them' : ''}`],
+        ['only in Hood', String(counts.onlyInHood)],
+        ...(repair ? ([['repaired', `${repaired} (ledger state cleared; their next opt-out goes to Hood)`]] as [string, string][]) : []),
+        ...(outFile ? ([['written', `${outFile} (masked)`]] as [string, string][]) : []),
+      ]),
+    );
+    if (counts.missing > 0 && !repair) writeLine(io.stdout, '\nRun again with --repair to clear their ledger state (history kept).');
+  }
+  if (error !== undefined && !json) writeLine(io.stderr, `hood-blocker reconcile: ${error}`);
+  if (error !== undefined) return 1;
+  return counts!.missing === 0 || (repair && repaired === counts!.missing) ? 0 : 1;
+}
+
+/**
+ * The ledger whose stale state `--enqueue-missing` clears: the deployed one (LEDGER_TABLE) or `--local`'s;
+ * none when neither is configured (the consumers then keep only a per-container memory, nothing stale).
+ */
+async function optionalLedger(local: boolean, stateDir: string | undefined, io: CliIo): Promise<Ledger | undefined> {
+  if (!local && !io.env.LEDGER_TABLE?.trim()) return undefined;
+  try {
+    return await openLedger({ local, stateDir, env: io.env });
+  } catch (error) {
+    if (!(error instanceof LedgerNotConfigured)) throw error;
+    if (local && io.env.LEDGER_TABLE?.trim()) return openLedgerForCommand(false, stateDir, io);
+    if (local) return undefined;
+    throw new UsageError(error.message);
+  }
 }
 
 async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise<{ client: HoodClient; rateLimits: RateWindow[] }> {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../dev/state.js';
+import { webhookOf } from '../lib/providers/index.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
@@ -275,6 +276,12 @@ export function signRequest(ctx: SignContext): SignedRequest {
     }
     case 'sns':
       throw new UsageError('sns messages are signed by AWS: see "hood-blocker send-test --help"');
+    default: {
+      // A provider whose module signs its own samples (lib/providers/<name>/index.ts `webhook.sign`).
+      const sign = webhookOf(provider).sign;
+      if (sign === undefined) throw new UsageError(`send-test cannot sign ${provider} samples yet`);
+      return { url, ...sign({ url, body: compactJson(payload), secret: (variable) => secret(env, variable), nowMs: ctx.now }) };
+    }
   }
 }
 

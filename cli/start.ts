@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
+import { secretHint } from '../lib/providers/index.js';
 import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';
 import { type LocalQueues, queuesForState } from '../dev/emulator.js';
 import { openFileLog } from '../dev/file-log.js';
@@ -228,18 +229,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-const PROVIDER_SECRET: Record<string, string> = {
-  sendgrid: 'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  twilio: 'TWILIO_AUTH_TOKEN',
-  mailgun: 'MAILGUN_WEBHOOK_SIGNING_KEY',
-  mandrill: 'MANDRILL_WEBHOOK_KEY',
-  resend: 'RESEND_WEBHOOK_SECRET',
-  vonage: 'VONAGE_SIGNATURE_SECRET',
-  postmark: 'POSTMARK_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  brevo: 'BREVO_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  sparkpost: 'SPARKPOST_WEBHOOK_BASIC_AUTH or WEBHOOK_BASIC_AUTH',
-  sns: 'SNS_TOPIC_ARNS',
-};
 
 function parsePort(value: string | undefined, source: string): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
@@ -366,7 +355,7 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
   const cli = cliCommand();
   out(`hood-blocker is running locally (pid ${info.pid}). Ctrl-C drains in-flight work and stops; a second Ctrl-C stops at once.`);
   out();
-  const disabled = info.webhooks.disabled.map((p) => `${p} (${PROVIDER_SECRET[p] ?? '?'})`);
+  const disabled = info.webhooks.disabled.map((p) => `${p} (${secretHint(p)})`);
   const rows: [string, string][] = [
     ['Webhooks', `${info.webhookUrl}/{provider}`],
     ['', `enabled: ${info.webhooks.enabled.join(', ')}`],

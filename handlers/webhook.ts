@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStruc
 import { createWebhookHandler, loadWebhookHandlerConfig, webhookEmfPublisher } from '../lib/webhook/lambda.js';
 
 // Cold start: `<NAME>_PARAMETER` secrets are read from SSM, then the configuration is validated once;
-// a bad variable fails the init with its name (DESIGN.md "Environment"), never a secret's value.
+// a bad variable fails the init with its name (README "Configuration"), never a secret's value.
 // Secrets are re-read from SSM at most every WEBHOOK_SECRETS_REFRESH_SECONDS (default 300), so a
 // rotation takes effect without a deploy.
 const webhook = createWebhookHandler({

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { WEBHOOK_SECRETS, type WebhookSecrets } from './providers/index.js';
+import { loadSecrets } from './providers/secrets.js';
 import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
 
@@ -166,6 +168,11 @@ export interface HoodConfig {
   token: TokenSource;
   rateLimits: RateWindow[];
   consumerMaxConcurrency: number;
+  /**
+   * `BULK_MAX_CONCURRENCY`: the bulk queue's event source mapping maximumConcurrency (serverless.yml
+   * `bulkMaxConcurrency`); with static shares the bulk lane's slice is split between this many consumers.
+   */
+  bulkMaxConcurrency: number;
   /** Per-request budget (connect + headers + body). */
   requestTimeoutMs: number;
   /**
@@ -216,6 +223,7 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     token: token !== undefined ? { kind: 'value', token } : { kind: 'ssm', parameterName: parameterName! },
     rateLimits: loadRateLimits(env),
     consumerMaxConcurrency: int(env, 'CONSUMER_MAX_CONCURRENCY', 2, 1, 1000),
+    bulkMaxConcurrency: int(env, 'BULK_MAX_CONCURRENCY', 2, 1, 1000),
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
@@ -317,28 +325,9 @@ export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
   };
 }
 
-/** Per-provider webhook secrets; a provider whose secret is unset is disabled (404). */
-export interface WebhookSecrets {
-  sendgridPublicKey?: string;
-  twilioAuthToken?: string;
-  mailgunSigningKey?: string;
-  mandrillKey?: string;
-  resendSecret?: string;
-  vonageSignatureSecret?: string;
-  /** WEBHOOK_BASIC_AUTH: the shared fallback for Postmark, Brevo and SparkPost. */
-  basicAuth?: BasicAuthCredentials;
-  /** <PROVIDER>_WEBHOOK_BASIC_AUTH: that provider's own credentials; they replace the shared ones for it. */
-  postmarkBasicAuth?: BasicAuthCredentials;
-  brevoBasicAuth?: BasicAuthCredentials;
-  sparkpostBasicAuth?: BasicAuthCredentials;
-  genericToken?: string;
-  snsTopicArns?: readonly string[];
-}
-
-export interface BasicAuthCredentials {
-  user: string;
-  pass: string;
-}
+/** Per-provider webhook secrets, as the provider modules declare them (lib/providers/<name>/index.ts). */
+export type { WebhookSecrets } from './providers/index.js';
+export type { BasicAuthCredentials } from './providers/types.js';
 
 /** VONAGE_SIGNATURE_METHOD: the account's signature method (Vonage dashboard → API settings). */
 export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512']);
@@ -358,37 +347,9 @@ export interface WebhookConfig {
   maxBodyBytes: number;
 }
 
-function basicAuthOf(env: Env, name: string): BasicAuthCredentials | undefined {
-  const basic = str(env, name);
-  if (basic === undefined) return undefined;
-  const i = basic.indexOf(':');
-  if (i <= 0 || i === basic.length - 1) throw new ConfigError(name, 'must be "user:password"');
-  return { user: basic.slice(0, i), pass: basic.slice(i + 1) };
-}
-
+/** Every provider's webhook secrets (the registry's list); a malformed one fails naming its variable. */
 export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
-  const basicAuth = basicAuthOf(env, 'WEBHOOK_BASIC_AUTH');
-  const arns = list(env, 'SNS_TOPIC_ARNS');
-  for (const arn of arns ?? []) {
-    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn)) throw new ConfigError('SNS_TOPIC_ARNS', `"${arn}" is not an SNS topic ARN`);
-  }
-  const s: WebhookSecrets = {};
-  const set = <K extends keyof WebhookSecrets>(k: K, v: WebhookSecrets[K] | undefined) => {
-    if (v !== undefined) s[k] = v;
-  };
-  set('sendgridPublicKey', str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY'));
-  set('twilioAuthToken', str(env, 'TWILIO_AUTH_TOKEN'));
-  set('mailgunSigningKey', str(env, 'MAILGUN_WEBHOOK_SIGNING_KEY'));
-  set('mandrillKey', str(env, 'MANDRILL_WEBHOOK_KEY'));
-  set('resendSecret', str(env, 'RESEND_WEBHOOK_SECRET'));
-  set('vonageSignatureSecret', str(env, 'VONAGE_SIGNATURE_SECRET'));
-  set('basicAuth', basicAuth);
-  set('postmarkBasicAuth', basicAuthOf(env, 'POSTMARK_WEBHOOK_BASIC_AUTH'));
-  set('brevoBasicAuth', basicAuthOf(env, 'BREVO_WEBHOOK_BASIC_AUTH'));
-  set('sparkpostBasicAuth', basicAuthOf(env, 'SPARKPOST_WEBHOOK_BASIC_AUTH'));
-  set('genericToken', str(env, 'GENERIC_WEBHOOK_TOKEN'));
-  set('snsTopicArns', arns && arns.length > 0 ? arns : undefined);
-  return s;
+  return loadSecrets(env, WEBHOOK_SECRETS) as WebhookSecrets;
 }
 
 function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {

@@ -10,7 +10,7 @@ const MAX_LOCAL = 64;
 const MAX_ADDRESS = 254;
 const MAX_INPUT = 512;
 // Dot-atom (RFC 5322 §3.2.3) plus UTF-8 (RFC 6531 SMTPUTF8); quoted local parts are not accepted: no
-// provider in research/event-sources.md emits them, and Hood only promises to accept "a valid email".
+// provider we map emits them, and Hood only promises to accept "a valid email".
 const LOCAL_RE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/u;
 const LABEL_RE = /^(?!-)[a-z0-9\u0080-\uFFFF-]{1,63}(?<!-)$/u;
 const TLD_RE = /^([a-z\u0080-\uFFFF]{2,63}|xn--[a-z0-9-]{1,59})$/u;
@@ -76,7 +76,7 @@ export function normaliseEmail(input: string): NormalisedContact {
 /**
  * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
  * not *valid* against the library's range metadata: that metadata lags real allocations, and an opt-out
- * must never be dropped because a range looks unassigned (DESIGN.md "Contact normalisation").
+ * must never be dropped because a range looks unassigned (README "Contact normalisation").
  * A number must carry its country code (`+` or `00`): `(917) 555-0100` read as international would be
  * +91 75…, a stranger in another country blocked and the real opt-out lost. Providers that document
  * international numbers without `+` (Vonage `msisdn`) add it in their own mapper.

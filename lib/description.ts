@@ -1,6 +1,6 @@
 import type { BlockRequest } from './types.js';
 
-// Hood documents no maximum `description` length (research/ocamba-hood.md §3.5) and its UI caps user
+// Hood documents no maximum `description` length (Hood API documentation, docs.ocamba.com) and its UI caps user
 // comments at 100 characters; 255 keeps the text whole in any sensible column and readable in the UI.
 export const MAX_DESCRIPTION = 255;
 

@@ -1,20 +1,8 @@
 import type { Env } from './config.js';
 import { ConfigError } from './errors.js';
+import { SECRET_VARIABLES } from './providers/index.js';
 
-/** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
-export const SECRET_VARIABLES = [
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'TWILIO_AUTH_TOKEN',
-  'MAILGUN_WEBHOOK_SIGNING_KEY',
-  'MANDRILL_WEBHOOK_KEY',
-  'RESEND_WEBHOOK_SECRET',
-  'VONAGE_SIGNATURE_SECRET',
-  'WEBHOOK_BASIC_AUTH',
-  'POSTMARK_WEBHOOK_BASIC_AUTH',
-  'BREVO_WEBHOOK_BASIC_AUTH',
-  'SPARKPOST_WEBHOOK_BASIC_AUTH',
-  'GENERIC_WEBHOOK_TOKEN',
-] as const;
+export { SECRET_VARIABLES } from './providers/index.js';
 
 export interface SsmLike {
   send(command: unknown): Promise<{ Parameters?: { Name?: string; Value?: string }[]; InvalidParameters?: string[] }>;

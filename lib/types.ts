@@ -1,7 +1,7 @@
 // zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
 import * as z from 'zod/mini';
 
-/** Reason labels of DESIGN.md: why a contact is (or would be) blocked. */
+/** Reason labels (README "Queue message"): why a contact is (or would be) blocked. */
 export const ReasonSchema = z.enum([
   'hard_bounce',
   'complaint',
@@ -14,26 +14,14 @@ export const ReasonSchema = z.enum([
   // reaches the threshold into it); otherwise only if listed in BLOCK_REASONS.
   'soft_bounce_threshold',
   // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
-  // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (DESIGN.md "Reason labels").
+  // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (README "Soft bounces").
   'soft_bounce',
 ]);
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;
 
-/**
- * The normalised queue message (DESIGN.md "Queue message"). Users and the webhook ingress put these on
- * the block queue; the consumer also re-queues failed contacts of a multi-contact event in this shape.
- * Unknown keys are tolerated (forward compatibility) but not forwarded.
- */
-export const NormalisedMessageSchema = z.object({
-  contact: z.string().check(z.minLength(1), z.maxLength(512)),
-  description: z.optional(z.string().check(z.maxLength(2000))),
-  reason: z.optional(ReasonSchema),
-  source: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
-  eventId: z.optional(z.string().check(z.maxLength(512))),
-  occurredAt: z.optional(z.iso.datetime({ offset: true })),
-});
-export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
+/** The normalised queue message; schema, encoder and decoder in lib/queue/message.ts. */
+export type { NormalisedMessage } from './queue/message.js';
 
 /** One contact to block, as produced by a provider mapper (contact already normalised where possible). */
 export interface BlockRequest {

@@ -1,5 +1,6 @@
 import { normaliseContact } from '../../lib/contact.js';
-import { type NormalisedMessage, NormalisedMessageSchema, REASONS, type Reason } from '../../lib/types.js';
+import { type NormalisedMessage, NormalisedMessageSchema } from '../../lib/queue/message.js';
+import { REASONS, type Reason } from '../../lib/types.js';
 import { DELIMITER_NAMES, type Delimiter, detectDelimiter, parseCsv } from './csv.js';
 
 /**

@@ -9,8 +9,10 @@ import { resolveToken } from '../hood/token.js';
 import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
-import { type BatchResponse, type HoodCreator, type Log, type LogFields, type Outcome, processBatch, type QueueRecord } from './process-batch.js';
+import { processBatch } from './process-batch.js';
+import type { BatchResponse, HoodCreator, Log, LogFields, Outcome, QueueRecord } from './types.js';
 import { createLedgerHooks, type Lane } from './ledger-hooks.js';
+import { batchLane, staticLaneShares } from './lanes.js';
 import { RecentContacts } from './recent.js';
 
 export interface LambdaContextLike {
@@ -20,7 +22,10 @@ export interface LambdaContextLike {
 
 export interface Consumer {
   handle(event: { Records: readonly QueueRecord[] }, context: LambdaContextLike): Promise<BatchResponse>;
+  /** The live lane's limiter. */
   readonly pacer: RateGate;
+  /** The limiter a lane's batches are paced by (the bulk one is built at this container's first bulk batch). */
+  gate(lane: RateLane): Promise<RateGate>;
   close(): Promise<void>;
 }
 
@@ -34,8 +39,12 @@ export interface ConsumerOptions {
   sqs?: SQSClient;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
-  /** Use this limiter instead of the one the configuration chooses (tests, the bulk lane). */
+  /** In [0, 1): retry jitter (backoffs, ledger retries); default `Math.random`. */
+  random?: () => number;
+  /** Use this limiter for live batches instead of the one the configuration chooses (tests). */
   pacer?: RateGate;
+  /** Use this limiter for batches from the bulk queue instead of the configured one (tests). */
+  bulkPacer?: RateGate;
   /** Default: built from `config.ledger` (DynamoDB when LEDGER_TABLE is set, else in memory). */
   ledger?: Ledger;
   /** Receives each invocation's opt-out latency samples per lane; default: EMF `optout_latency_ms`. */
@@ -107,7 +116,18 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
   const publishCounts = options.publishCounts ?? emfPublisher();
   const sqs = options.sqs ?? createSqsClient(config.queues);
-  const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock }));
+  // Static shares: live and bulk each get a fixed slice (lanes.ts); shared budget: bulk takes what live leaves.
+  const shares = staticLaneShares(config);
+  const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock, lane: 'live', ...shares.live }));
+  let bulkPacer: Promise<RateGate> | undefined = options.bulkPacer ? Promise.resolve(options.bulkPacer) : undefined;
+  const gate = (lane: RateLane): Promise<RateGate> => {
+    if (lane === 'live') return Promise.resolve(pacer);
+    bulkPacer ??= createRateGate(config, { clock: options.clock, lane: 'bulk', ...shares.bulk }).catch((error: unknown) => {
+      bulkPacer = undefined;
+      throw error;
+    });
+    return bulkPacer;
+  };
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
   const ledger = options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
   const publishLatency = options.publishLatency ?? latencyEmfPublisher();
@@ -119,6 +139,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         config,
         logger,
         clock: options.clock,
+        random: options.random,
         count: (_outcome, n = 1) => ledgerCount?.(n),
         observeLatency: (lane, ms) => {
           const list = latency.get(lane) ?? [];
@@ -152,6 +173,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
 
   return {
     pacer,
+    gate,
     async handle(event, context) {
       if (reconnect && config.hood.token.kind === 'ssm' && !options.hood) {
         reconnect = false;
@@ -170,21 +192,24 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
       latency.clear();
       logger.appendKeys?.({ awsRequestId: context?.awsRequestId });
       // Lambda always passes a context; a bare invocation (a test, a script) gets a 60 s budget.
-      const startedAt = Date.now();
+      const now = options.clock ?? (() => Date.now());
+      const startedAt = now();
       const remaining =
         typeof context?.getRemainingTimeInMillis === 'function'
           ? () => context.getRemainingTimeInMillis()
-          : () => DEFAULT_BUDGET_MS - (Date.now() - startedAt);
+          : () => DEFAULT_BUDGET_MS - (now() - startedAt);
       try {
-        return await processBatch(Array.isArray(event?.Records) ? event.Records : [], remaining, {
+        const records = Array.isArray(event?.Records) ? event.Records : [];
+        return await processBatch(records, remaining, {
           config,
           hood,
           sqs,
-          pacer,
+          pacer: await gate(batchLane(records, config.queues)),
           recent,
           ledger: ledgerHooks,
           logger,
           clock: options.clock,
+          random: options.random,
           count: (outcome, n = 1) => {
             counts[outcome] = (counts[outcome] ?? 0) + n;
           },

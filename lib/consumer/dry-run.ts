@@ -1,6 +1,6 @@
 import { maskContact } from '../contact.js';
 import type { CallOptions, CreateResult, HoodCreated } from '../hood/client.js';
-import type { HoodCreator, Log } from './process-batch.js';
+import type { HoodCreator, Log } from './types.js';
 
 /**
  * Shadow mode (`HOOD_DRY_RUN=true`): the Hood creator the consumer uses instead of the real client. Every

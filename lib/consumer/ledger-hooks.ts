@@ -71,6 +71,8 @@ export interface LedgerHookOptions {
   /** One opt-out latency sample per block (Hood 201), by lane. */
   observeLatency?: (lane: Lane, ms: number) => void;
   clock?: () => number;
+  /** In [0, 1): jitter of the retry delay when the ledger is unavailable; default `Math.random`. */
+  random?: () => number;
 }
 
 /** Message attribute a re-queued copy carries: epoch ms of the first receipt of the original. */
@@ -115,7 +117,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       error: error instanceof Error ? error.message : String(error),
     });
     const raw = Math.min(MAX_LEDGER_DELAY_SECONDS, config.hood.retryBaseSeconds * 2 ** Math.min(failures - 1, 10));
-    return { kind: 'retry', retry: 'ledger_unavailable', delaySeconds: Math.max(1, Math.round(raw * (0.8 + Math.random() * 0.4))), detail: 'ledger unavailable' };
+    return { kind: 'retry', retry: 'ledger_unavailable', delaySeconds: Math.max(1, Math.round(raw * (0.8 + (options.random ?? Math.random)() * 0.4))), detail: 'ledger unavailable' };
   };
 
   /** History is best effort: a lost line never holds up or repeats an opt-out. */

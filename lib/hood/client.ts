@@ -37,7 +37,7 @@ export type {
 } from './types.js';
 
 /**
- * A small hand-rolled client for the Hood blocked-contacts API (research/ocamba-hood.md §6: no SDK, no
+ * A small hand-rolled client for the Hood blocked-contacts API (Hood API documentation, docs.ocamba.com: no SDK, no
  * OpenAPI). Every answer, every network failure and every unreadable body becomes a typed result; nothing
  * here throws for something the server or the network did. The token is only ever put into the
  * `Authorization` header and is scrubbed from every string we return.

@@ -22,7 +22,7 @@ const OPERATOR_ERRORS = new Set([
 ]);
 
 /**
- * The Hood personal API key (research/ocamba-hood.md §2: a static Bearer key, no refresh flow), from the
+ * The Hood personal API key (Hood API documentation, docs.ocamba.com: a static Bearer key, no refresh flow), from the
  * environment as is, or from an SSM SecureString read once at cold start. The SSM client is imported only on
  * that path so that a bundle configured with `HOOD_API_TOKEN` never loads it. Errors name the parameter and
  * never the value.

@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 
 /**
- * Wire shapes of the Hood blocked-contacts API (research/ocamba-hood.md §1–§3) and the typed results the
+ * Wire shapes of the Hood blocked-contacts API (Hood API documentation, docs.ocamba.com) and the typed results the
  * client hands back. Hood's answers were only ever seen in documentation examples, so every schema is
  * lenient: each field is optional and a field of the wrong type becomes `undefined` (`.catch`) instead of
  * failing the whole parse. A response we cannot read must become a typed result, never an exception.

@@ -1,4 +1,4 @@
-import { classifySmtp } from '../sources/smtp.js';
+import { classifySmtp } from '../providers/shared/smtp.js';
 import type { SourcePage, SuppressionEntry } from './types.js';
 
 /** What one request of one list returned: entries, skipped counts, and the token of the next page. */
@@ -93,7 +93,7 @@ export function str(value: unknown): string | undefined {
 
 /**
  * Why an entry of a provider's *bounce* list is not imported, by the same SMTP rules as the live mappers
- * (lib/sources/smtp.ts): only a failure of the recipient's address blocks. A sender-side rejection
+ * (lib/providers/shared/smtp.ts): only a failure of the recipient's address blocks. A sender-side rejection
  * (`550 5.7.1 … blocked using Spamhaus`) is on the list because the provider stops sending, not because
  * the address is bad; a full mailbox is temporary. An entry with nothing to classify stays a hard
  * bounce: the provider put it on its bounce list and no text says otherwise. Undefined: import it.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normaliseContact } from '../contact.js';
 import type { BlockedContact } from '../hood/types.js';
+import type { Ledger, LedgerBlockedEntry } from '../ledger/types.js';
 import type { HoodListPage } from './hood-list.js';
 import type { ImportSource, PageOptions, SuppressionEntry } from './types.js';
 
@@ -94,4 +95,67 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileCou
 function hoodKey(item: BlockedContact): string | undefined {
   const n = normaliseContact(item.contact);
   return n.ok ? contactKey(n.contact) : undefined;
+}
+
+export interface LedgerReconcileCounts {
+  /** Distinct contacts in Hood's list (readable ones). */
+  hood: number;
+  hoodUnreadable: number;
+  /** Contacts the ledger holds as blocked. */
+  ledger: number;
+  both: number;
+  /** Blocked in the ledger, not in Hood: the pipeline skips their opt-outs, yet Hood still contacts them. */
+  missing: number;
+  onlyInHood: number;
+  hoodPages: number;
+  ledgerPages: number;
+}
+
+export interface LedgerReconcileOptions {
+  hoodPages: AsyncIterable<HoodListPage>;
+  ledger: Pick<Ledger, 'contactKey' | 'blockedContacts'>;
+  /** Each contact the ledger holds as blocked and Hood lacks (known by key and masked form only), once. */
+  onMissing?: (entry: LedgerBlockedEntry) => Promise<void> | void;
+  onProgress?: (counts: LedgerReconcileCounts) => void;
+}
+
+/**
+ * Hood's list against the ledger: each Hood contact is hashed with the ledger's own key (the ledger holds
+ * no contact in clear, so that is the only way to match), kept as a 128-bit digest of that key; then the
+ * ledger's blocked contacts are streamed page by page against the set.
+ */
+export async function reconcileLedger(options: LedgerReconcileOptions): Promise<LedgerReconcileCounts> {
+  const counts: LedgerReconcileCounts = { hood: 0, hoodUnreadable: 0, ledger: 0, both: 0, missing: 0, onlyInHood: 0, hoodPages: 0, ledgerPages: 0 };
+  const inHood = new Set<string>();
+  for await (const page of options.hoodPages) {
+    counts.hoodPages += 1;
+    for (const item of page.items) {
+      const n = normaliseContact(item.contact);
+      if (!n.ok) counts.hoodUnreadable += 1;
+      else inHood.add(contactKey(options.ledger.contactKey(n.contact)));
+    }
+    counts.hood = inHood.size;
+    options.onProgress?.(counts);
+  }
+  const seen = new Set<string>();
+  const matched = new Set<string>();
+  for await (const page of options.ledger.blockedContacts()) {
+    counts.ledgerPages += 1;
+    for (const entry of page) {
+      const key = contactKey(entry.key);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      counts.ledger += 1;
+      if (inHood.has(key)) {
+        counts.both += 1;
+        matched.add(key);
+      } else {
+        counts.missing += 1;
+        await options.onMissing?.(entry);
+      }
+    }
+    options.onProgress?.(counts);
+  }
+  counts.onlyInHood = inHood.size - matched.size;
+  return counts;
 }

@@ -7,11 +7,12 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { maskContact } from '../contact.js';
-import { DAY_MS, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
-import { type BlockedMark, type ClaimResult, type Ledger, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
+import { CONTACT_PREFIX, DAY_MS, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
+import { type BlockedMark, type ClaimResult, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
 
 export interface DynamoLedgerOptions {
   table: string;
@@ -207,7 +208,7 @@ export class DynamoLedger implements Ledger {
     await this.#putHistory(this.#keys.contact(contact), contact, event, this.#clock());
   }
 
-  async #putHistory(pk: string, contact: string, event: LedgerEvent, now: number): Promise<void> {
+  async #putHistory(pk: string, contact: string | undefined, event: LedgerEvent, now: number): Promise<void> {
     const e = storableEvent(contact, event);
     const atMs = Date.parse(e.at);
     const item: Item = {
@@ -283,7 +284,53 @@ export class DynamoLedger implements Ledger {
   }
 
   async forget(contact: string, event: LedgerEvent): Promise<boolean> {
-    const pk = this.#keys.contact(contact);
+    return this.#forget(this.#keys.contact(contact), contact, event);
+  }
+
+  async forgetKey(key: string, event: LedgerEvent): Promise<boolean> {
+    // Only contact keys: a token or rate item must never be touched through this door.
+    if (!key.startsWith(CONTACT_PREFIX)) return false;
+    return this.#forget(key, undefined, event);
+  }
+
+  contactKey(contact: string): string {
+    return this.#keys.contact(contact);
+  }
+
+  /**
+   * A paginated Scan (each page at most 1 MB read, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html),
+   * filtered to the `state` items that carry `blockedAt` and projected to what reconcile needs. It reads
+   * (and bills) the whole table; the operator's role needs dynamodb:Scan, the functions' do not.
+   */
+  async *blockedContacts(options: { pageSize?: number } = {}): AsyncGenerator<LedgerBlockedEntry[]> {
+    let start: Item | undefined;
+    do {
+      const out = await this.#send('scan', () =>
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            FilterExpression: 'sk = :state AND begins_with(pk, :prefix) AND attribute_exists(blockedAt)',
+            ProjectionExpression: 'pk, masked, hoodId, blockedAt',
+            ExpressionAttributeValues: { ':state': S(STATE_SK), ':prefix': S(CONTACT_PREFIX) },
+            ...(options.pageSize !== undefined ? { Limit: options.pageSize } : {}),
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      const page: LedgerBlockedEntry[] = [];
+      for (const item of out.Items ?? []) {
+        const key = text(item.pk);
+        const blockedAt = num(item.blockedAt);
+        if (key === undefined || blockedAt === undefined) continue;
+        const hoodId = text(item.hoodId);
+        page.push({ key, masked: text(item.masked) ?? '***', blockedAt, ...(hoodId !== undefined ? { hoodId } : {}) });
+      }
+      if (page.length > 0) yield page;
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+
+  async #forget(pk: string, contact: string | undefined, event: LedgerEvent): Promise<boolean> {
     const items = await this.#items(pk);
     if (items.length === 0) return false;
     // The blocked state and the soft-bounce count go (an admin unblocked the contact: old bounces must not

@@ -5,7 +5,7 @@ import { type Ledger, LedgerUnavailableError, type ReplayStore } from './types.j
 
 export { LedgerKeys, statusOf } from './keys.js';
 export { MemoryLedger } from './memory.js';
-export { type BlockedMark, type ClaimResult, isLedgerUnavailable, type Ledger, type LedgerEvent, type LedgerStatus, type LedgerStory, LedgerUnavailableError, type ReplayStore } from './types.js';
+export { type BlockedMark, type ClaimResult, isLedgerUnavailable, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStatus, type LedgerStory, LedgerUnavailableError, type ReplayStore } from './types.js';
 
 export interface LedgerLogger {
   warn(message: string, fields?: Record<string, unknown>): void;

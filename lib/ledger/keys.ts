@@ -46,10 +46,12 @@ export function historySk(atMs: number, random: string): string {
 }
 
 /** An event as stored: an event id that quotes the contact (own apps do that) keeps only the masked form. */
-export function storableEvent(contact: string, event: LedgerEvent): LedgerEvent {
+export function storableEvent(contact: string | undefined, event: LedgerEvent): LedgerEvent {
   const out: LedgerEvent = { at: event.at, source: event.source, reason: event.reason, outcome: event.outcome };
   if (event.eventId !== undefined && event.eventId !== '') {
-    out.eventId = (event.eventId.includes(contact) ? event.eventId.split(contact).join(maskContact(contact)) : event.eventId).slice(0, 512);
+    // Without the contact (an item known only by its key) there is nothing to mask: the caller wrote the id.
+    const quotes = contact !== undefined && contact !== '' && event.eventId.includes(contact);
+    out.eventId = (quotes ? event.eventId.split(contact).join(maskContact(contact)) : event.eventId).slice(0, 512);
   }
   return out;
 }

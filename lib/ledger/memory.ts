@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { maskContact } from '../contact.js';
 import { DAY_MS, LedgerKeys, statusOf, storableEvent } from './keys.js';
-import type { BlockedMark, ClaimResult, Ledger, LedgerEvent, LedgerStory } from './types.js';
+import type { BlockedMark, ClaimResult, Ledger, LedgerBlockedEntry, LedgerEvent, LedgerStory } from './types.js';
 
 interface Entry {
   masked: string;
@@ -90,7 +90,7 @@ export class MemoryLedger implements Ledger {
     this.#push(contact, this.#entry(contact, true), event);
   }
 
-  #push(contact: string, e: Entry, event: LedgerEvent): void {
+  #push(contact: string | undefined, e: Entry, event: LedgerEvent): void {
     const now = this.#clock();
     e.history = e.history.filter((h) => h.expiresAt > now);
     e.history.push({ event: storableEvent(contact, event), expiresAt: now + this.#historyMs });
@@ -109,7 +109,14 @@ export class MemoryLedger implements Ledger {
   }
 
   async forget(contact: string, event: LedgerEvent): Promise<boolean> {
-    const e = this.#entry(contact, false);
+    return this.#forget(this.#entry(contact, false), contact, event);
+  }
+
+  async forgetKey(key: string, event: LedgerEvent): Promise<boolean> {
+    return this.#forget(this.#entries.get(key), undefined, event);
+  }
+
+  #forget(e: Entry | undefined, contact: string | undefined, event: LedgerEvent): boolean {
     if (e === undefined) return false;
     delete e.blockedAt;
     delete e.hoodId;
@@ -117,6 +124,24 @@ export class MemoryLedger implements Ledger {
     e.softBounces.clear();
     this.#push(contact, e, event);
     return true;
+  }
+
+  contactKey(contact: string): string {
+    return this.#keys.contact(contact);
+  }
+
+  async *blockedContacts(options: { pageSize?: number } = {}): AsyncGenerator<LedgerBlockedEntry[]> {
+    const size = options.pageSize ?? 1000;
+    let page: LedgerBlockedEntry[] = [];
+    for (const [key, e] of this.#entries) {
+      if (e.blockedAt === undefined) continue;
+      page.push({ key, masked: e.masked, blockedAt: e.blockedAt, ...(e.hoodId !== undefined ? { hoodId: e.hoodId } : {}) });
+      if (page.length >= size) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   async why(contact: string): Promise<LedgerStory | undefined> {

@@ -19,7 +19,7 @@ export interface LedgerEvent {
 
 export type LedgerStatus = 'blocked' | 'pending' | 'not_blocked';
 
-/** What `hood-blocker why` prints (DESIGN.md "CLI"): keep exactly. */
+/** What `hood-blocker why` prints (README, CLI contract): keep exactly. */
 export interface LedgerStory {
   contact: string;
   status: LedgerStatus;
@@ -34,6 +34,17 @@ export type ClaimResult =
   | { kind: 'blocked'; hoodId?: string; blockedAt: number }
   /** Another consumer holds the lease until `leaseUntil` (epoch ms). */
   | { kind: 'pending'; leaseUntil: number };
+
+/** One contact the ledger holds as blocked, as `blockedContacts` lists it: never in clear text. */
+export interface LedgerBlockedEntry {
+  /** The contact's keyed hash (`c#…`), as `contactKey` computes it: the only way to match it. */
+  key: string;
+  masked: string;
+  /** Hood's id when Hood's answer carried one. */
+  hoodId?: string;
+  /** Epoch ms of the last block. */
+  blockedAt: number;
+}
 
 export interface BlockedMark {
   hoodId?: string;
@@ -68,6 +79,16 @@ export interface Ledger {
   forget(contact: string, event: LedgerEvent): Promise<boolean>;
   /** The contact's story, newest event last; undefined when the ledger knows nothing of it. */
   why(contact: string): Promise<LedgerStory | undefined>;
+  /** The contact's keyed hash, the key under which the ledger stores it (`c#` + HMAC of the normalised contact). */
+  contactKey(contact: string): string;
+  /**
+   * Every contact the ledger holds as blocked, a page at a time (reconcile --from ledger). On DynamoDB this
+   * is a paginated Scan of the whole table (an operator's command, never the pipeline's): the keys are
+   * hashes, so there is no narrower way to find them.
+   */
+  blockedContacts(options?: { pageSize?: number }): AsyncIterable<LedgerBlockedEntry[]>;
+  /** `forget` for a contact known only by its key (from `blockedContacts`). */
+  forgetKey(key: string, event: LedgerEvent): Promise<boolean>;
   /** One-time values (replay protection): conditional put with a TTL. */
   claimToken(key: string, ttlMs: number): Promise<boolean>;
   releaseToken(key: string): Promise<void>;

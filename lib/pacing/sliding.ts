@@ -2,7 +2,7 @@
  * The one rule every limiter here applies, local (static shares) or shared through DynamoDB.
  *
  * Hood counts a request in a fixed window of unknown alignment when it *arrives*, somewhere between our send
- * and our receipt of the answer (research/ocamba-hood.md §3.2). `count + 1` calls can all arrive inside one
+ * and our receipt of the answer (Hood API documentation, docs.ocamba.com). `count + 1` calls can all arrive inside one
  * window of length W exactly when the latest of their starts is less than W after the earliest of their
  * ends. So a new call may start at `s` only if `s ≥ E + W`, where E is the `count`-th largest end among the
  * earlier calls — a call still in flight counts as ending never (until its deadline has passed, by which

@@ -1,8 +1,8 @@
 import type { Decision } from '../types.js';
-import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from './aws-sms.js';
-import { isEventBridgeEvent, mapEventBridge } from './eventbridge.js';
-import { isSesEvent, mapSes } from './ses.js';
-import type { MappingPolicy } from './types.js';
+import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from '../providers/aws-sms/map.js';
+import { isEventBridgeEvent, mapEventBridge } from '../providers/eventbridge/map.js';
+import { isSesEvent, mapSes } from '../providers/ses/map.js';
+import type { MappingPolicy } from '../providers/types.js';
 
 /**
  * The AWS-native payloads an SNS `Message` (or a raw-delivery SQS body) can hold: SES notifications and

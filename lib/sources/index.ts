@@ -1,44 +1,18 @@
 import { maskContact } from '../contact.js';
+import { detectRecord, providerNamed, type SourceName } from '../providers/index.js';
+import { mapNormalisedMessage } from '../providers/generic/map.js';
+import { isLambdaSnsEvent, isSnsEnvelope } from '../envelopes/sns.js';
+import { unwrapQueueBody } from '../envelopes/sqs.js';
+import { mapSns } from '../providers/sns/map.js';
+import { dedupe, detail, ignore, isRecord, reject } from '../providers/shared/map.js';
+import type { MappingPolicy } from '../providers/types.js';
 import type { Decision, Reason } from '../types.js';
 import { mapAwsEvent } from './aws-native.js';
-import { isSmsDeliveryEvent, isSmsInbound, mapAwsSms } from './aws-sms.js';
-import { mapBrevo } from './brevo.js';
-import { isEventBridgeEvent, mapEventBridge } from './eventbridge.js';
-import { mapGeneric, mapNormalisedMessage } from './generic.js';
-import { mapMailgun } from './mailgun.js';
-import { mapMandrill } from './mandrill.js';
 import { isNeverBlocked, type NeverBlockList } from './never-block.js';
-import { mapPostmark } from './postmark.js';
-import { mapResend } from './resend.js';
-import { isSesEvent, mapSes } from './ses.js';
-import { dedupe, detail, ignore, isRecord, type JsonRecord, reject } from './shared.js';
-import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './sns.js';
-import { mapSendgrid } from './sendgrid.js';
-import { mapSparkpost } from './sparkpost.js';
-import { mapTwilio } from './twilio.js';
-import type { Mapper, MappingPolicy, SourceName } from './types.js';
-import { mapVonage } from './vonage.js';
 
 export { compileNeverBlock, EMPTY_NEVER_BLOCK, isNeverBlocked, type NeverBlockList } from './never-block.js';
-export { PROVIDERS, SOURCE_NAMES, isSourceName, type Mapper, type MappingPolicy, type ProviderName, type SourceName } from './types.js';
-export { mapAwsSms, mapBrevo, mapEventBridge, mapGeneric, mapMailgun, mapMandrill, mapNormalisedMessage, mapPostmark, mapResend, mapSendgrid, mapSes, mapSns, mapSparkpost, mapTwilio, mapVonage };
-
-const MAPPERS: Readonly<Record<SourceName, Mapper>> = {
-  ses: mapSes,
-  sns: mapSns,
-  eventbridge: mapEventBridge,
-  'aws-sms': mapAwsSms,
-  sendgrid: mapSendgrid,
-  twilio: mapTwilio,
-  mailgun: mapMailgun,
-  postmark: mapPostmark,
-  brevo: mapBrevo,
-  mandrill: mapMandrill,
-  sparkpost: mapSparkpost,
-  resend: mapResend,
-  vonage: mapVonage,
-  generic: mapGeneric,
-};
+export { isSourceName, PROVIDERS, type ProviderName, SOURCE_NAMES, type SourceName } from '../providers/index.js';
+export type { Mapper, MappingPolicy } from '../providers/types.js';
 
 /**
  * Last line of defence for the handlers: mappers are total by construction (and property-tested), but a
@@ -54,12 +28,12 @@ function safely(source: string, run: () => Decision[]): Decision[] {
 
 /** Map one provider payload (webhook body, already parsed from JSON or form encoding). */
 export function mapProvider(source: SourceName, payload: unknown, policy: MappingPolicy): Decision[] {
-  const mapper = MAPPERS[source];
-  return safely(source, () => mapper(payload, policy));
+  const { map } = providerNamed(source);
+  return safely(source, () => map(payload, policy));
 }
 
 /**
- * What can arrive on the queue from AWS without our ingress (DESIGN.md "Queue message"): SNS envelopes
+ * What can arrive on the queue from AWS without our ingress (README "Queue message"): SNS envelopes
  * (non-raw delivery) and SNS→Lambda events, bare SES notifications/events (raw delivery), EventBridge-wrapped
  * SES events, End User Messaging SMS inbound messages. Anything else is `unrecognised_event`.
  */
@@ -72,60 +46,28 @@ export function mapAwsNative(payload: unknown, policy: MappingPolicy): Decision[
 
 /** One SQS record body, as the consumer sees it: a normalised message, or an AWS-native payload. */
 export function mapQueueBody(body: string, policy: MappingPolicy): Decision[] {
-  if (typeof body !== 'string') return [reject('unrecognised_event', 'queue', 'the message body is not text')];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [reject('unrecognised_event', 'queue', 'the message body is not JSON')];
+  const unwrapped = unwrapQueueBody(body);
+  switch (unwrapped.kind) {
+    case 'invalid':
+      return [reject('unrecognised_event', 'queue', unwrapped.why)];
+    case 'message':
+      return safely('queue', () => [mapNormalisedMessage(unwrapped.message, 'queue')]);
+    case 'aws':
+      return mapAwsNative(unwrapped.payload, policy);
   }
-  if (isRecord(parsed) && Object.hasOwn(parsed, 'contact')) return safely('queue', () => [mapNormalisedMessage(parsed, 'queue')]);
-  return mapAwsNative(parsed, policy);
-}
-
-function has(record: JsonRecord, key: string): boolean {
-  return Object.hasOwn(record, key);
-}
-
-function detectEvent(p: JsonRecord, inBatch: boolean): SourceName | undefined {
-  // Called through a plain boolean so that a failed type guard does not narrow `p` to never.
-  const looksLike = (guard: (value: unknown) => boolean): boolean => guard(p);
-  if (has(p, 'mandrill_events')) return 'mandrill';
-  if (looksLike(isSnsEnvelope) || looksLike(isLambdaSnsEvent)) return 'sns';
-  if (looksLike(isEventBridgeEvent)) return 'eventbridge';
-  if (looksLike(isSesEvent)) return 'ses';
-  if (looksLike(isSmsInbound) || looksLike(isSmsDeliveryEvent)) return 'aws-sms';
-  if (has(p, 'msys')) return 'sparkpost';
-  if (has(p, 'event-data')) return 'mailgun';
-  if (typeof p.RecordType === 'string') return 'postmark';
-  if (typeof p.type === 'string' && /^(email|contact|suppression|domain)\./u.test(p.type)) return 'resend';
-  if (typeof p.type === 'string' && p.type.startsWith('com.twilio.')) return 'twilio';
-  if (has(p, 'AccountSid') || has(p, 'MessageSid') || has(p, 'SmsSid') || has(p, 'OptOutType')) return 'twilio';
-  if (has(p, 'msisdn') || (p.channel === 'sms' && has(p, 'message_uuid'))) return 'vonage';
-  if (typeof p.event === 'string' && isRecord(p.msg)) return 'mandrill';
-  if ((p.type === 'blacklist' || p.type === 'whitelist') && isRecord(p.reject)) return 'mandrill';
-  if (typeof p.event === 'string') {
-    if (has(p, 'sg_event_id') || has(p, 'sg_message_id') || has(p, 'smtp-id')) return 'sendgrid';
-    // Mailgun's bare event-data and legacy form posts say `recipient`; SendGrid and Brevo say `email`.
-    if (has(p, 'recipient')) return 'mailgun';
-    if (has(p, 'message-id') || has(p, 'ts_epoch') || has(p, 'ts_event') || has(p, 'X-Mailin-custom')) return 'brevo';
-    // SendGrid always posts arrays; Brevo posts single objects unless batched.
-    if (has(p, 'email')) return inBatch ? 'sendgrid' : 'brevo';
-  }
-  if (has(p, 'contact')) return 'generic';
-  return undefined;
 }
 
 /**
- * Which provider produced a payload, from its shape alone (extract `--source auto`). A Lambda SQS event is
- * not a source: callers unwrap it first. Undefined when no provider matches.
+ * Which provider produced a payload, from its shape alone (extract `--source auto`), by the registry's
+ * detectors in their priority order (lib/providers/index.ts). A Lambda SQS event is not a source: callers
+ * unwrap it first. Undefined when no provider matches.
  */
 export function detectSource(payload: unknown): SourceName | undefined {
   if (Array.isArray(payload)) {
     const first = payload.find(isRecord);
-    return first === undefined ? undefined : detectEvent(first, true);
+    return first === undefined ? undefined : detectRecord(first, true);
   }
-  return isRecord(payload) ? detectEvent(payload, false) : undefined;
+  return isRecord(payload) ? detectRecord(payload, false) : undefined;
 }
 
 /** What applyBlockReasons needs of the policy (PolicyConfig has both). */
@@ -139,7 +81,7 @@ export interface BlockPolicy {
  * `extract`), in this order:
  * 1. NEVER_BLOCK: a listed contact is ignored with reason `never_block` whatever the event says; the
  *    detail names it masked only.
- * 2. `soft_bounce` is a count-only signal (DESIGN.md "Reason labels"): here it is always an ignore with
+ * 2. `soft_bounce` is a count-only signal (README "Soft bounces"): here it is always an ignore with
  *    reason `soft_bounce`, even if a reason set contains it. The SOFT_BOUNCE_POLICY machinery must take
  *    soft bounces out of the decisions *before* this gate; nothing after it can block one.
  * 3. BLOCK_REASONS: a block whose reason the operator did not enable becomes an ignore carrying that

@@ -1,28 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { BasicAuthCredentials, WebhookConfig } from '../config.js';
+import type { WebhookConfig } from '../config.js';
 import { maskContact } from '../contact.js';
+import { distinctBlocks } from '../dedupe.js';
 import { QueueError } from '../errors.js';
+import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers/index.js';
+import { mailgunReplayCache } from '../providers/mailgun/verify.js';
+import { header, type RequestHeaders } from '../providers/shared/verify.js';
+import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
+import type { CertificateKeyResolver } from '../providers/sns/verify.js';
+import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
+import { encodeMessage, encodeRejected } from '../queue/message.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
-import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from './sns-client.js';
-import { verifyBasicAuth } from './verify/basic.js';
-import { verifyBearer } from './verify/bearer.js';
-import { header, type RequestHeaders, type TimestampWindow, type VerifyFailureReason } from './verify/common.js';
-import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify/mailgun.js';
-import { verifyMandrill } from './verify/mandrill.js';
-import { memoryReplayStore, type ReplayCache, type ReplayStore } from './verify/replay-cache.js';
-import { verifySendgrid } from './verify/sendgrid.js';
-import { type CertificateKeyResolver, isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify/sns.js';
-import { SVIX_DEFAULT_TOLERANCE_MS, verifySvix } from './verify/svix.js';
-import { verifyTwilio } from './verify/twilio.js';
-import { verifyVonage } from './verify/vonage.js';
+import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
+
+export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../providers/index.js';
+export type { VerificationOptions } from '../providers/types.js';
 
 /**
- * The webhook ingress (DESIGN.md "Webhook ingress"), independent of API Gateway so that the Lambda
+ * The webhook ingress (README "Webhook ingress"), independent of API Gateway so that the Lambda
  * handler and the local pipeline share it. For one request, in this order:
  *   unknown provider → 404 · provider without a configured secret → 404 (never unauthenticated) ·
  *   HEAD → 200 (Mandrill probes a new webhook with HEAD) · other methods but POST → 405 ·
@@ -30,25 +30,6 @@ import { verifyVonage } from './verify/vonage.js';
  *   parse (JSON or form) → 400 · map → BLOCK_REASONS → fan out → 200 only once everything is queued.
  * A queue failure answers 503 so that the provider retries; nothing is reported as done unless it is.
  */
-
-export const WEBHOOK_PROVIDERS = [
-  'sendgrid',
-  'twilio',
-  'mailgun',
-  'postmark',
-  'brevo',
-  'mandrill',
-  'sparkpost',
-  'resend',
-  'vonage',
-  'sns',
-  'generic',
-] as const;
-export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
-
-export function isWebhookProvider(value: string): value is WebhookProvider {
-  return (WEBHOOK_PROVIDERS as readonly string[]).includes(value);
-}
 
 export interface WebhookRequest {
   /** The `{provider}` path segment. */
@@ -79,14 +60,6 @@ export interface WebhookLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Timestamp windows; each defaults to the one its verifier documents. */
-export interface VerificationOptions {
-  sendgridToleranceMs?: number;
-  svixToleranceMs?: number;
-  mailgunWindow?: TimestampWindow;
-  vonageWindow?: TimestampWindow;
-}
-
 export interface WebhookDeps {
   config: WebhookConfig;
   /** Put normalised block requests on the block queue; resolves only when all are queued, else throws (QueueError). */
@@ -104,7 +77,7 @@ export interface WebhookDeps {
   confirmSubscription: ConfirmSubscription;
   logger: WebhookLogger;
   newCorrelationId?: () => string;
-  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of verify/mailgun.ts (per instance, shared by warm invocations). */
+  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of lib/providers/mailgun/verify.ts (per instance, shared by warm invocations). */
   replayStore?: ReplayStore;
   /** @deprecated use `replayStore`; wrapped in a memory ReplayStore when given. */
   mailgunReplayCache?: ReplayCache;
@@ -142,9 +115,6 @@ export function webhookMetrics(response: Pick<WebhookResponse, 'statusCode' | 's
   }
   return m;
 }
-
-/** Twilio expects TwiML; an empty Response sends no reply SMS (twilio docs "messaging/twiml"). */
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /**
  * The URL a provider called (Twilio and Mandrill sign it): WEBHOOK_PUBLIC_URL (the part of the configured
@@ -184,53 +154,10 @@ const notFound = (correlationId: string) => json(404, correlationId, { error: 'n
 // ---------------------------------------------------------------------------------------------------
 // Authentication per provider
 
-/** A provider is enabled only when its secret is configured (DESIGN.md: otherwise 404, never unauthenticated). */
+/** A provider is enabled only when its secret is configured (README: otherwise 404, never unauthenticated). */
 export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig, 'secrets'>): boolean {
-  const s = config.secrets;
-  switch (provider) {
-    case 'sendgrid':
-      return s.sendgridPublicKey !== undefined;
-    case 'twilio':
-      return s.twilioAuthToken !== undefined;
-    case 'mailgun':
-      return s.mailgunSigningKey !== undefined;
-    case 'mandrill':
-      return s.mandrillKey !== undefined;
-    case 'resend':
-      return s.resendSecret !== undefined;
-    case 'vonage':
-      return s.vonageSignatureSecret !== undefined;
-    case 'postmark':
-    case 'brevo':
-    case 'sparkpost':
-      return basicAuthFor(provider, s) !== undefined;
-    case 'generic':
-      return s.genericToken !== undefined;
-    case 'sns':
-      return s.snsTopicArns !== undefined && s.snsTopicArns.length > 0;
-  }
+  return webhookOf(provider).isEnabled(config.secrets);
 }
-
-/** A provider's own basic-auth credentials, else the shared WEBHOOK_BASIC_AUTH. */
-export function basicAuthFor(provider: 'postmark' | 'brevo' | 'sparkpost', secrets: WebhookConfig['secrets']): BasicAuthCredentials | undefined {
-  const own = provider === 'postmark' ? secrets.postmarkBasicAuth : provider === 'brevo' ? secrets.brevoBasicAuth : secrets.sparkpostBasicAuth;
-  return own ?? secrets.basicAuth;
-}
-
-type Authentication =
-  | {
-      ok: true;
-      /** A one-time value claimed in the ReplayStore: released if the request ends before anything is queued. */
-      claimedKey?: string;
-      /** An authentic Svix message id already claimed: a duplicate delivery, answered 200 without queueing again. */
-      duplicate?: boolean;
-      sns?: VerifiedSnsMessage;
-      signedParams?: Record<string, string>;
-    }
-  | { ok: false; reason: VerifyFailureReason };
-
-/** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
-const MAILGUN_TOKEN_TTL_MS = MAILGUN_DEFAULT_WINDOW.maxAgeMs + MAILGUN_DEFAULT_WINDOW.maxFutureMs;
 
 function replayStoreOf(deps: WebhookDeps): ReplayStore {
   return deps.replayStore ?? memoryReplayStore(deps.mailgunReplayCache ?? mailgunReplayCache, deps.now);
@@ -248,96 +175,25 @@ function certificateResolver(fetchCertificate: FetchCertificate): CertificateKey
   return resolver;
 }
 
+/** The provider's own verifier (lib/providers/<name>/), given what it may need of this request and function. */
 async function authenticate(provider: WebhookProvider, request: WebhookRequest, deps: WebhookDeps): Promise<Authentication> {
-  const s = deps.config.secrets;
-  const { rawBody, headers, url } = request;
-  const nowMs = deps.now();
-  const v = deps.verification ?? {};
-  switch (provider) {
-    case 'sendgrid':
-      return verifySendgrid({ rawBody, headers, publicKey: s.sendgridPublicKey!, nowMs, toleranceMs: v.sendgridToleranceMs });
-    case 'twilio':
-      return verifyTwilio({ rawBody, headers, url, authToken: s.twilioAuthToken! });
-    case 'mailgun': {
-      const result = verifyMailgun({ rawBody, headers, signingKey: s.mailgunSigningKey!, nowMs, window: v.mailgunWindow, replayCache: false });
-      if (!result.ok) return result;
-      // Only authentic tokens are claimed, so an attacker cannot fill the store to evict real ones.
-      const ttl = Math.max(MAILGUN_TOKEN_TTL_MS, (v.mailgunWindow?.maxAgeMs ?? 0) + (v.mailgunWindow?.maxFutureMs ?? 0));
-      const key = `mailgun:${result.token}`;
-      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: false, reason: 'replayed' };
-      return { ok: true, claimedKey: key };
-    }
-    case 'mandrill': {
-      const result = verifyMandrill({ rawBody, headers, url, webhookKey: s.mandrillKey! });
-      return result.ok ? { ok: true, signedParams: result.params } : result;
-    }
-    case 'resend': {
-      const result = verifySvix({ rawBody, headers, secret: s.resendSecret!, nowMs, toleranceMs: v.svixToleranceMs });
-      if (!result.ok) return result;
-      // Svix keeps a message's id across delivery attempts and signs each attempt anew, so the id is the
-      // deduplication key (https://docs.svix.com/idempotency, "Receiving idempotency (deduplication)"):
-      // an id already handled is a duplicate delivery. Claimed for twice the window: older copies fail the
-      // timestamp check anyway.
-      const key = `svix:${header(headers, 'svix-id') ?? header(headers, 'webhook-id')}`;
-      const ttl = 2 * (v.svixToleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS);
-      if (!(await replayStoreOf(deps).claim(key, ttl))) return { ok: true, duplicate: true };
-      return { ok: true, claimedKey: key };
-    }
-    case 'vonage': {
-      const result = verifyVonage({
-        rawBody,
-        headers,
-        signatureSecret: s.vonageSignatureSecret!,
-        nowMs,
-        window: v.vonageWindow,
-        method: deps.config.vonageSignatureMethod,
-      });
-      return result.ok ? { ok: true, signedParams: result.params } : result;
-    }
-    case 'postmark':
-    case 'sparkpost': {
-      const credentials = basicAuthFor(provider, s)!;
-      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass });
-    }
-    case 'brevo': {
-      const credentials = basicAuthFor(provider, s)!;
-      return verifyBasicAuth({ headers, user: credentials.user, pass: credentials.pass, acceptBearer: true });
-    }
-    case 'generic':
-      return verifyBearer({ headers, token: s.genericToken! });
-    case 'sns': {
-      const result = await verifySns({ rawBody, allowedTopicArns: s.snsTopicArns!, getCertificateKey: certificateResolver(deps.fetchCertificate) });
-      return result.ok ? { ok: true, sns: result.message } : result;
-    }
-  }
+  const ctx: AuthContext = {
+    rawBody: request.rawBody,
+    headers: request.headers,
+    url: request.url,
+    secrets: deps.config.secrets,
+    config: deps.config,
+    nowMs: deps.now(),
+    verification: deps.verification ?? {},
+    replayStore: () => replayStoreOf(deps),
+    certificateKey: () => certificateResolver(deps.fetchCertificate),
+    confirmSubscription: (subscribeUrl) => deps.confirmSubscription(subscribeUrl),
+  };
+  return webhookOf(provider).authenticate(ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Fan-out
-
-/** The DESIGN.md queue message for one block decision; optional keys only when present. */
-function blockMessageBody(d: BlockDecision): string {
-  const body: Record<string, string> = { contact: d.contact, reason: d.reason, source: d.source };
-  if (d.description !== undefined) body.description = d.description;
-  if (d.eventId !== undefined) body.eventId = d.eventId;
-  if (d.occurredAt !== undefined) body.occurredAt = d.occurredAt;
-  return JSON.stringify(body);
-}
-
-/**
- * A rejected event in the normalised shape, so `dlq redrive` can replay it once the cause is fixed. Its
- * `reason` is the reject reason (invalid_contact, …), which is deliberately NOT a block reason: if this
- * body lands on the block queue (no DLQ configured) the consumer can only dead-letter it, never block it.
- */
-function rejectMessageBody(d: RejectDecision): string {
-  const body: Record<string, string> = {};
-  if (d.contact !== undefined) body.contact = d.contact;
-  body.reason = d.reason;
-  body.source = d.source;
-  if (d.detail !== undefined) body.description = d.detail;
-  if (d.eventId !== undefined) body.eventId = d.eventId;
-  return JSON.stringify(body);
-}
 
 interface FanOut {
   blocks: BlockDecision[];
@@ -347,22 +203,13 @@ interface FanOut {
 
 /** One block per distinct contact (the first decision for it wins: payload order), rejects, ignore counts. */
 function fanOut(decisions: readonly Decision[]): FanOut {
-  const blocks: BlockDecision[] = [];
   const rejects: RejectDecision[] = [];
   const ignored = new Map<string, number>();
-  const contacts = new Set<string>();
   for (const d of decisions) {
-    if (d.action === 'block') {
-      if (contacts.has(d.contact)) continue;
-      contacts.add(d.contact);
-      blocks.push(d);
-    } else if (d.action === 'reject') {
-      rejects.push(d);
-    } else {
-      ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
-    }
+    if (d.action === 'reject') rejects.push(d);
+    else if (d.action === 'ignore') ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
   }
-  return { blocks, rejects, ignored };
+  return { blocks: distinctBlocks(decisions), rejects, ignored };
 }
 
 /** Counts by reason, for the one summary line of a request (never a line per contact). */
@@ -381,20 +228,20 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
  */
 async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<void> {
   const messages: OutgoingMessage[] = plan.blocks.map((d) => ({
-    body: blockMessageBody(d),
+    body: encodeMessage(d),
     attributes: { correlation_id: correlationId, source: d.source },
   }));
   const deadLetter = deps.deadLetter;
   if (!deadLetter) {
     for (const d of plan.rejects) {
-      messages.push({ body: rejectMessageBody(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
+      messages.push({ body: encodeRejected(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
     }
   }
   const sends: Array<Promise<void>> = [];
   if (messages.length > 0) sends.push(deps.sendToQueue(messages));
   if (deadLetter && plan.rejects.length > 0) {
     sends.push(
-      deadLetter(plan.rejects.map((d) => ({ body: rejectMessageBody(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
+      deadLetter(plan.rejects.map((d) => ({ body: encodeRejected(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
     );
   }
   // allSettled: both sends finish (as much as possible is queued) before the first failure is reported.
@@ -405,12 +252,6 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
 
 // ---------------------------------------------------------------------------------------------------
 // The handler
-
-/**
- * Providers whose body is covered by a signature: their body is read by its own first byte (JSON or form),
- * never by the unsigned Content-Type header, so that no unsigned byte changes what is mapped.
- */
-const SIGNED_BODY_PROVIDERS: ReadonlySet<WebhookProvider> = new Set(['sendgrid', 'twilio', 'mandrill', 'resend', 'vonage', 'sns']);
 
 const unauthorized = (correlationId: string) => json(401, correlationId, { error: 'unauthorized', correlationId });
 
@@ -440,7 +281,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     if (!auth.ok) {
       if (auth.reason === 'certificate_unavailable') {
         // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
-        // (SNSDG SendMessageToHttp.prepare.md).
+        // (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
         deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
         return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
       }
@@ -456,19 +297,22 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return { ...json(200, correlationId, { ...summary }), summary };
     }
 
+    const webhook = webhookOf(provider);
     let decisions: Decision[];
-    if (auth.sns) {
-      const outcome = await handleSnsControlMessage(auth.sns, deps, correlationId);
-      if (outcome) return outcome;
-      // Only the signed fields: an unsigned `Records` array next to a signed notification is never mapped.
-      decisions = mapProvider('sns', auth.sns.envelope, deps.config.policy);
-    } else if (auth.signedParams) {
-      // Mandrill and Vonage sign a parameter object (a repeated form key: its last value; Vonage JSON:
-      // scalars only): exactly that object is mapped, so an unsigned nested `from: {number}` or an earlier
-      // duplicate key never names a contact.
-      decisions = mapProvider(provider, auth.signedParams, deps.config.policy);
+    if (auth.answer) {
+      const { statusCode, body, log: line } = auth.answer;
+      deps.logger[line.level](line.message, { ...log, ...line.fields, statusCode });
+      return json(statusCode, correlationId, { ...body, correlationId });
+    }
+    if (auth.signed !== undefined) {
+      // What the signature covers when it is not the whole body — SNS's signed fields (an unsigned
+      // `Records` array next to a signed notification is never mapped), Mandrill's and Vonage's parameter
+      // object (a repeated form key: its last value; Vonage JSON: scalars only) — is exactly what is
+      // mapped, so an unsigned nested `from: {number}` or an earlier duplicate key never names a contact.
+      decisions = mapProvider(provider, auth.signed, deps.config.policy);
     } else {
-      const contentType = SIGNED_BODY_PROVIDERS.has(provider) ? undefined : header(request.headers, 'content-type');
+      // A signed body is read by its own first byte (JSON or form), never by the unsigned Content-Type.
+      const contentType = webhook.signedBody ? undefined : header(request.headers, 'content-type');
       const parsed = parseBody(request.rawBody, contentType);
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
@@ -480,7 +324,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       // block request, nor an array of them) is their bug to fix, so say 400 instead of dead-lettering
       // it. Provider routes keep dead-lettering unknown shapes: the provider cannot fix its payload, and
       // the DLQ keeps it for inspection.
-      if (provider === 'generic' && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
+      if (webhook.rejectsUnusableBody === true && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
         deps.logger.warn('webhook rejected: not a block request', { ...log, statusCode: 400 });
         return json(400, correlationId, { error: 'bad_request', reason: 'not_a_block_request', correlationId });
       }
@@ -502,8 +346,8 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       ignoredReasons: Object.fromEntries(plan.ignored),
       rejectedReasons: countBy(plan.rejects, (d) => d.reason),
     });
-    if (provider === 'twilio') {
-      return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-correlation-id': correlationId }, body: EMPTY_TWIML, summary };
+    if (webhook.reply) {
+      return { statusCode: 200, headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId }, body: webhook.reply.body, summary };
     }
     return { ...json(200, correlationId, { ...summary }), summary };
   } catch (error) {
@@ -546,36 +390,4 @@ function sum(counts: ReadonlyMap<string, number>): number {
 
 async function releaseClaim(key: string | undefined, deps: WebhookDeps): Promise<void> {
   if (key !== undefined) await replayStoreOf(deps).release(key);
-}
-
-/**
- * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
- * confirm by GET on the SubscribeURL, itself pinned to the SNS host. UnsubscribeConfirmation: nothing to
- * do. Returns undefined for a Notification, which is mapped like any payload.
- */
-async function handleSnsControlMessage(message: VerifiedSnsMessage, deps: WebhookDeps, correlationId: string): Promise<WebhookResponse | undefined> {
-  const log = { correlationId, provider: 'sns', topicArn: message.topicArn, messageId: message.messageId };
-  if (message.type === 'UnsubscribeConfirmation') {
-    deps.logger.info('SNS unsubscribe confirmation received; nothing to do', { ...log, statusCode: 200 });
-    return json(200, correlationId, { queued: 0, ignored: 1, rejected: 0, correlationId });
-  }
-  if (message.type !== 'SubscriptionConfirmation') return undefined;
-  // The SubscribeURL is signed, and must also be the SNS host of the topic's own region.
-  const region = topicRegion(message.topicArn);
-  if (region === undefined || !isSnsUrl(message.subscribeUrl, { region })) {
-    deps.logger.warn('SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed', { ...log, statusCode: 400 });
-    return json(400, correlationId, { error: 'bad_request', reason: 'untrusted_subscribe_url', correlationId });
-  }
-  try {
-    await deps.confirmSubscription(message.subscribeUrl);
-  } catch (error) {
-    deps.logger.error('SNS subscription could not be confirmed; answering 503 so SNS retries', {
-      ...log,
-      error: error instanceof Error ? error.message : 'unknown',
-      statusCode: 503,
-    });
-    return json(503, correlationId, { error: 'unavailable', reason: 'confirmation_failed', correlationId });
-  }
-  deps.logger.info('SNS subscription confirmed', { ...log, statusCode: 200 });
-  return json(200, correlationId, { confirmed: true, topicArn: message.topicArn, correlationId });
 }

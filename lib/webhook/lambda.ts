@@ -9,9 +9,9 @@ import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
-import { confirmSnsSubscription, fetchSnsCertificate } from './sns-client.js';
-import { loadSendgridPublicKey } from './verify/sendgrid.js';
-import { svixKey } from './verify/svix.js';
+import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
+import { WEBHOOK_SECRETS } from '../providers/index.js';
+import { checkSecrets as checkSecretFormats } from '../providers/secrets.js';
 
 /**
  * API Gateway HTTP API (payload format 2.0) adapter for the ingress, shared by the Lambda entry
@@ -95,16 +95,10 @@ function powertoolsLogger(logger: Logger): WebhookLogger {
 
 /**
  * Secrets that can be malformed are parsed at cold start, so a bad value fails loudly with the variable's
- * name (DESIGN.md "Environment") instead of answering 401 to every genuine event.
+ * name (README "Configuration") instead of answering 401 to every genuine event.
  */
 function checkSecrets(config: WebhookConfig): void {
-  const { sendgridPublicKey, resendSecret } = config.secrets;
-  if (sendgridPublicKey !== undefined && loadSendgridPublicKey(sendgridPublicKey) === undefined) {
-    throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'is not an EC P-256 public key (base64 DER SubjectPublicKeyInfo, or PEM)');
-  }
-  if (resendSecret !== undefined && svixKey(resendSecret) === undefined) {
-    throw new ConfigError('RESEND_WEBHOOK_SECRET', 'is not a "whsec_<base64>" signing secret');
-  }
+  checkSecretFormats(config.secrets, WEBHOOK_SECRETS);
 }
 
 const PROVIDER_PATH_RE = /(?:^|\/)webhooks\/([^/]+)\/?$/u;

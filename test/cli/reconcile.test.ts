@@ -84,10 +84,4 @@ describe('hood-blocker reconcile --from <provider>', () => {
     expect(bodies.map((b) => b.contact).sort()).toEqual(Array.from({ length: SOURCE - IN_HOOD }, (_, i) => `unsubscribes${i + IN_HOOD}@example.com`).sort());
     expect(bodies.every((b) => b.source === 'import:sendgrid')).toBe(true);
   });
-
-  it('explains that --from ledger needs the ledger', async () => {
-    const run = await runCli(['reconcile', '--from', 'ledger'], env());
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/ledger/u);
-  });
 });

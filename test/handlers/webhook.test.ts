@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWebhookHandler, loadWebhookHandlerConfig, toWebhookRequest } from '../../lib/webhook/lambda.js';
 import { ConfigError } from '../../lib/errors.js';
 import type { OutgoingMessage } from '../../lib/queue/sqs.js';
-import { EMPTY_TWIML } from '../../lib/webhook/ingress.js';
+import { EMPTY_TWIML } from '../../lib/providers/twilio/index.js';
 import { NOW_MS, QUEUE_ENV, recordingLogger, SECRETS, testConfig } from '../lib/webhook/harness.js';
 
 /** An API Gateway HTTP API (payload format 2.0) event, as `POST /webhooks/{provider}` delivers it. */

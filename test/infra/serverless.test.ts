@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_VARIABLES } from '../../lib/providers/index.js';
 import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 
 // Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
@@ -10,19 +11,8 @@ import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 
 const SES_TOPICS = ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws:sns:us-east-1:123456789012:ses-complaints'];
 const SSM_ARN_PREFIX = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
-const WEBHOOK_SECRETS = [
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'TWILIO_AUTH_TOKEN',
-  'MAILGUN_WEBHOOK_SIGNING_KEY',
-  'MANDRILL_WEBHOOK_KEY',
-  'RESEND_WEBHOOK_SECRET',
-  'VONAGE_SIGNATURE_SECRET',
-  'WEBHOOK_BASIC_AUTH',
-  'GENERIC_WEBHOOK_TOKEN',
-  'POSTMARK_WEBHOOK_BASIC_AUTH',
-  'BREVO_WEBHOOK_BASIC_AUTH',
-  'SPARKPOST_WEBHOOK_BASIC_AUTH',
-];
+// Every secret the provider registry offers as `<NAME>_PARAMETER`: a provider added without its stack wiring fails here.
+const WEBHOOK_SECRETS = SECRET_VARIABLES;
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:pager';
 const require = createRequire(import.meta.url);
 const { ALARMS: DASHBOARD_ALARMS } = require('../../infra/dashboard.cjs') as { ALARMS: string[] };
@@ -441,7 +431,9 @@ describe('serverless.yml: IAM', () => {
     // Assess
     expect(statements).toHaveLength(1);
     expect(statements[0]!.Action).toBe('ssm:GetParameters');
-    expect(asList(statements[0]!.Resource)).toEqual(parameters.map((p) => ({ 'Fn::Sub': `${SSM_ARN_PREFIX}${p}` })));
+    // Order is the template's own, not the registry's: compared as sets.
+    const bySub = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    expect(asList(statements[0]!.Resource).sort(bySub)).toEqual(parameters.map((p) => ({ 'Fn::Sub': `${SSM_ARN_PREFIX}${p}` })).sort(bySub));
   });
 
   it('passes webhook secrets as SSM parameter names under /hood-blocker/<stage>/, never as values', () => {

@@ -3,7 +3,8 @@ import { createMailgunSource } from '../../lib/import/providers/mailgun.js';
 import { createSendgridSource } from '../../lib/import/providers/sendgrid.js';
 import type { FetchLike } from '../../lib/import/http.js';
 import type { ImportSource, SuppressionEntry } from '../../lib/import/types.js';
-import { mapMailgun, mapSendgrid } from '../../lib/sources/index.js';
+import { mapMailgun } from '../../lib/providers/mailgun/map.js';
+import { mapSendgrid } from '../../lib/providers/sendgrid/map.js';
 
 /**
  * The live mappers read the SMTP reply of a permanent failure and refuse to block when it is about the

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapResend, mapSes } from '../../lib/sources/index.js';
+import { mapResend } from '../../lib/providers/resend/map.js';
+import { mapSes } from '../../lib/providers/ses/map.js';
 
 /**
  * One complaint is one person's action. The SES Developer Guide on complainedRecipients: "Most ISPs remove

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readRows } from '../../cli/shared/rows.js';
-import { mapGeneric } from '../../lib/sources/index.js';
+import { mapGeneric } from '../../lib/providers/generic/map.js';
 
 /**
  * normalisePhone reads every number without "+" as international (right for Vonage's `msisdn`, which

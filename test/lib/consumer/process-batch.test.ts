@@ -52,7 +52,7 @@ afterEach(async () => {
 async function runBatch(
   bodies: string[],
   hood: HoodCreator,
-  options: { remainingMs?: number; attributes?: Record<string, string>; recent?: RecentContacts; pacer?: Pacer } = {},
+  options: { remainingMs?: number; attributes?: Record<string, string>; recent?: RecentContacts; pacer?: Pacer; clock?: () => number } = {},
 ) {
   await sendBodies(sqs, queues.blockQueueUrl, bodies, options.attributes);
   const messages = await receiveAll(sqs, queues.blockQueueUrl, bodies.length);
@@ -69,6 +69,7 @@ async function runBatch(
     count: (o, n = 1) => {
       counts[o] = (counts[o] ?? 0) + n;
     },
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const response = await processBatch(records, () => options.remainingMs ?? 60_000, deps);
   return { response, counts, logger, records };
@@ -216,6 +217,17 @@ describe('processBatch: dead letters', () => {
     expect(calls).toHaveLength(0);
     expect(response.batchItemFailures).toEqual([]);
     expect(dead.map((m) => [m.Body, attribute(m, 'reason')])).toEqual([['this is not json', 'unrecognised_event']]);
+  });
+
+  it('stamps a dead letter with the consumer clock, not the wall clock', async () => {
+    // Prepare
+    const at = Date.UTC(2024, 1, 29, 23, 59, 58);
+    const { hood } = scriptedHood(() => created());
+    // Act
+    await runBatch(['this is not json'], hood, { clock: () => at });
+    // Assess
+    const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
+    expect(dead.map((m) => attribute(m, 'dead_lettered_at'))).toEqual([new Date(at).toISOString()]);
   });
 
   it('dead-letters a short code with reason invalid_contact', async () => {

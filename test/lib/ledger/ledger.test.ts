@@ -220,6 +220,39 @@ describe.each(implementations)('%s ledger', (_name, make) => {
     // Assess
     expect(story?.events[0]?.eventId).toBe('app-j***@e***.com-42');
   });
+  it('lists the blocked contacts (not the leased or forgotten ones) by key, masked, with Hood’s id', async () => {
+    // Prepare
+    const { ledger } = make();
+    for (const c of ['a@example.com', 'b@example.com', '+38761234567']) {
+      await ledger.claim(c, 60_000);
+      await ledger.markBlocked(c, { hoodId: `hood-${c}`, event: event('blocked') });
+    }
+    await ledger.claim('leased@example.com', 60_000);
+    await ledger.forget('b@example.com', event('forgotten'));
+    const mine = new Set(['a@example.com', 'b@example.com', '+38761234567', 'leased@example.com'].map((c) => ledger.contactKey(c)));
+    // Act: pages of 2 (the table is shared with other tests: keep only this test's keys)
+    const listed = [];
+    for await (const page of ledger.blockedContacts({ pageSize: 2 })) listed.push(...page.filter((e) => mine.has(e.key)));
+    // Assess
+    expect(listed.map((e) => e.key).sort()).toEqual([ledger.contactKey('a@example.com'), ledger.contactKey('+38761234567')].sort());
+    expect(listed.find((e) => e.key === ledger.contactKey('a@example.com'))).toMatchObject({ masked: 'a***@e***.com', hoodId: 'hood-a@example.com' });
+  });
+
+  it('forgetKey clears a contact known only by its key, and keeps its history', async () => {
+    // Prepare
+    const { ledger } = make();
+    await ledger.claim('jane@example.com', 60_000);
+    await ledger.markBlocked('jane@example.com', { hoodId: 'hood-1', event: event('blocked') });
+    // Act
+    const known = await ledger.forgetKey(ledger.contactKey('jane@example.com'), event('forgotten', '2026-01-01T00:01:00.000Z', { eventId: 'reconcile-repair' }));
+    const unknown = await ledger.forgetKey(ledger.contactKey('nobody@example.com'), event('forgotten'));
+    const claim = await ledger.claim('jane@example.com', 60_000);
+    const story = await ledger.why('jane@example.com');
+    // Assess
+    expect([known, unknown]).toEqual([true, false]);
+    expect(claim.kind).toBe('claimed');
+    expect(story?.events.map((e) => [e.outcome, e.eventId])).toEqual([['blocked', undefined], ['forgotten', 'reconcile-repair']]);
+  });
 });
 
 describe('dynamodb ledger on dynalite, stored items', () => {

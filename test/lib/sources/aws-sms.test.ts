@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapAwsSms } from '../../../lib/sources/aws-sms.js';
+import { mapAwsSms } from '../../../lib/providers/aws-sms/map.js';
 import { fixture, policy } from './helpers.js';
 
 const INBOUND = 'aws-sms/aws-docs-two-way-sms-inbound-join.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapBrevo } from '../../../lib/sources/brevo.js';
+import { mapBrevo } from '../../../lib/providers/brevo/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const HARD = 'brevo/anymail-brevo-hard-bounce.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapEventBridge } from '../../../lib/sources/eventbridge.js';
+import { mapEventBridge } from '../../../lib/providers/eventbridge/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 function eventBridge(detailType: string, detail: unknown): Record<string, unknown> {

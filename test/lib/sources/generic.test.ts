@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapGeneric } from '../../../lib/sources/generic.js';
+import { mapGeneric } from '../../../lib/providers/generic/map.js';
 import { policy } from './helpers.js';
 
 describe('generic normalised messages', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapMailgun } from '../../../lib/sources/mailgun.js';
+import { mapMailgun } from '../../../lib/providers/mailgun/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const SUPPRESS_BOUNCE = 'mailgun/mailgun-docs-event-data-failed-permanent-suppress-bounce.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapMandrill } from '../../../lib/sources/mandrill.js';
+import { mapMandrill } from '../../../lib/providers/mandrill/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const HARD = 'mandrill/telegraf-mandrill-hard-bounce-event.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapPostmark } from '../../../lib/sources/postmark.js';
+import { mapPostmark } from '../../../lib/providers/postmark/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const HARD = 'postmark/spatie-postmark-bounce-hardbounce.json';

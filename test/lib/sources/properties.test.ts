@@ -1,26 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../../lib/contact.js';
-import {
-  type Mapper,
-  mapAwsNative,
-  mapAwsSms,
-  mapBrevo,
-  mapEventBridge,
-  mapGeneric,
-  mapMailgun,
-  mapMandrill,
-  mapPostmark,
-  mapQueueBody,
-  mapResend,
-  mapSendgrid,
-  mapSes,
-  mapSns,
-  mapSparkpost,
-  mapTwilio,
-  mapVonage,
-} from '../../../lib/sources/index.js';
-import { NormalisedMessageSchema, ReasonSchema } from '../../../lib/types.js';
+import { type Mapper, mapAwsNative, mapQueueBody } from '../../../lib/sources/index.js';
+import { mapAwsSms } from '../../../lib/providers/aws-sms/map.js';
+import { mapBrevo } from '../../../lib/providers/brevo/map.js';
+import { mapEventBridge } from '../../../lib/providers/eventbridge/map.js';
+import { mapGeneric } from '../../../lib/providers/generic/map.js';
+import { mapMailgun } from '../../../lib/providers/mailgun/map.js';
+import { mapMandrill } from '../../../lib/providers/mandrill/map.js';
+import { mapPostmark } from '../../../lib/providers/postmark/map.js';
+import { mapResend } from '../../../lib/providers/resend/map.js';
+import { mapSendgrid } from '../../../lib/providers/sendgrid/map.js';
+import { mapSes } from '../../../lib/providers/ses/map.js';
+import { mapSns } from '../../../lib/providers/sns/map.js';
+import { mapSparkpost } from '../../../lib/providers/sparkpost/map.js';
+import { mapTwilio } from '../../../lib/providers/twilio/map.js';
+import { mapVonage } from '../../../lib/providers/vonage/map.js';
+import { NormalisedMessageSchema } from '../../../lib/queue/message.js';
+import { ReasonSchema } from '../../../lib/types.js';
 import { fixture, policy, snsEnvelope } from './helpers.js';
 
 // FC_RUNS lets a soak run raise the count; 10,000 is the floor the suite promises.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapResend } from '../../../lib/sources/resend.js';
+import { mapResend } from '../../../lib/providers/resend/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const BOUNCED = 'resend-svix/anymail-resend-email-bounced.json';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyBlockReasons } from '../../../lib/sources/index.js';
 import { REASONS } from '../../../lib/types.js';
-import { mapSendgrid } from '../../../lib/sources/sendgrid.js';
+import { mapSendgrid } from '../../../lib/providers/sendgrid/map.js';
 import { blocks, fixture, only, policy } from './helpers.js';
 
 const ALL_TYPES = 'sendgrid/sendgrid-nodejs-example-event-notification-all-types.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSes } from '../../../lib/sources/ses.js';
+import { mapSes } from '../../../lib/providers/ses/map.js';
 import { blocks, fixture, only, policy } from './helpers.js';
 
 const BOUNCE = 'ses/aws-docs-notification-bounce-with-dsn.json';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { block, dedupe, detail, isoFrom, isoFromUnix, optOutKeyword } from '../../../lib/sources/shared.js';
-import { mapMailgun } from '../../../lib/sources/mailgun.js';
+import { block, dedupe, detail, isoFrom, isoFromUnix, optOutKeyword } from '../../../lib/providers/shared/map.js';
+import { mapMailgun } from '../../../lib/providers/mailgun/map.js';
 import { policy } from './helpers.js';
 
 describe('timestamps', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifySmtp, enhancedCodeOf } from '../../../lib/sources/smtp.js';
+import { classifySmtp, enhancedCodeOf } from '../../../lib/providers/shared/smtp.js';
 
 describe('classifySmtp', () => {
   it.each([

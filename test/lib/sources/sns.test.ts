@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSns } from '../../../lib/sources/sns.js';
+import { mapSns } from '../../../lib/providers/sns/map.js';
 import { blocks, fixture, policy, snsEnvelope } from './helpers.js';
 
 const LAMBDA_SNS = 'sns/powertools-lambda-sns-event-direct.json';

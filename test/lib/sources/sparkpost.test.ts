@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSparkpost } from '../../../lib/sources/sparkpost.js';
+import { mapSparkpost } from '../../../lib/providers/sparkpost/map.js';
 import { blocks, fixture, policy } from './helpers.js';
 
 const BOUNCE = 'sparkpost/anymail-sparkpost-bounce-class-10.json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTwilio } from '../../../lib/sources/twilio.js';
+import { mapTwilio } from '../../../lib/providers/twilio/map.js';
 import { fixture, policy } from './helpers.js';
 
 const HELLO = 'twilio/botbuilder-inbound-sms-hello.form';

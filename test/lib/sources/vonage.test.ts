@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapVonage } from '../../../lib/sources/vonage.js';
+import { mapVonage } from '../../../lib/providers/vonage/map.js';
 import { policy } from './helpers.js';
 
 // Field names from developer.vonage.com/messaging/sms/guides/inbound-sms (form or query string: all strings).

@@ -3,8 +3,8 @@ import { vi } from 'vitest';
 import { loadWebhookConfig, type WebhookConfig } from '../../../lib/config.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookDeps, WebhookLogger, WebhookRequest } from '../../../lib/webhook/ingress.js';
-import { ReplayCache } from '../../../lib/webhook/verify/replay-cache.js';
-import { vonageSignature } from '../../../lib/webhook/verify/vonage.js';
+import { ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import type { TestSnsSigner } from './sns-signer.js';
 import { TEST_TOPIC_ARN } from './sns-signer.js';
 

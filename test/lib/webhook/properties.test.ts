@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../../../lib/config.js';
-import { NormalisedMessageSchema, REASONS } from '../../../lib/types.js';
+import { NormalisedMessageSchema } from '../../../lib/queue/message.js';
+import { REASONS } from '../../../lib/types.js';
 import { handleWebhook, WEBHOOK_PROVIDERS, type WebhookRequest, type WebhookResponse } from '../../../lib/webhook/ingress.js';
 import {
   basicRequest,

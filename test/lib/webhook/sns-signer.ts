@@ -3,7 +3,7 @@ import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { snsStringToSign } from '../../../lib/webhook/verify/sns.js';
+import { snsStringToSign } from '../../../lib/providers/sns/verify.js';
 
 /** A self-signed RSA certificate standing in for SNS's, and a signer that signs like SNS does. */
 export interface TestSnsSigner {

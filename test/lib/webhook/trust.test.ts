@@ -4,12 +4,12 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../../cli/main.js';
 import { loadWebhookConfig } from '../../../lib/config.js';
-import { createCertificateCache } from '../../../lib/webhook/sns-client.js';
+import { createCertificateCache } from '../../../lib/providers/sns/client.js';
 import { QueueError } from '../../../lib/errors.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
-import type { ReplayStore } from '../../../lib/webhook/verify/replay-cache.js';
+import type { ReplayStore } from '../../../lib/webhook/replay-cache.js';
 import { createWebhookHandler, toWebhookRequest } from '../../../lib/webhook/lambda.js';
-import { vonageSignature } from '../../../lib/webhook/verify/vonage.js';
+import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import {
   basicRequest,
   harness,

@@ -5,8 +5,8 @@ import type { WebhookConfig } from '../../../lib/config.js';
 import type { OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
-import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/verify/replay-cache.js';
-import { vonageSignature } from '../../../lib/webhook/verify/vonage.js';
+import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import { mandrillRequest, NOW_MS, NOW_S, recordingLogger, resendRequest, SECRETS, sendgridRequest, testConfig, twilioRequest } from './harness.js';
 import { createTestSnsSigner, snsNotification, type TestSnsSigner } from './sns-signer.js';
 

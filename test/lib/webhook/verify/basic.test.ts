@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyBasicAuth } from '../../../../lib/webhook/verify/basic.js';
-import { verifyBearer } from '../../../../lib/webhook/verify/bearer.js';
+import { verifyBasicAuth } from '../../../../lib/providers/shared/basic-auth.js';
+import { verifyBearer } from '../../../../lib/providers/generic/verify.js';
 
 const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
 const CREDENTIALS = { user: 'postmark', pass: 's3cret:with-colon' };

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MANDRILL_SIGNATURE_HEADER, verifyMandrill } from '../../../../lib/webhook/verify/mandrill.js';
+import { MANDRILL_SIGNATURE_HEADER, verifyMandrill } from '../../../../lib/providers/mandrill/verify.js';
 import { fixtureJson } from '../fixtures.js';
 
 const KEY = 'mandrill-webhook-key-for-tests';

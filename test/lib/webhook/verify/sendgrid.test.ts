@@ -5,7 +5,7 @@ import {
   SENDGRID_SIGNATURE_HEADER,
   SENDGRID_TIMESTAMP_HEADER,
   verifySendgrid,
-} from '../../../../lib/webhook/verify/sendgrid.js';
+} from '../../../../lib/providers/sendgrid/verify.js';
 import { fixtureBytes, fixtureJson } from '../fixtures.js';
 
 interface SendgridVector {

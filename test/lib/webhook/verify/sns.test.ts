@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCertificateCache } from '../../../../lib/webhook/sns-client.js';
-import { isSnsUrl, verifySns } from '../../../../lib/webhook/verify/sns.js';
+import { createCertificateCache } from '../../../../lib/providers/sns/client.js';
+import { isSnsUrl, verifySns } from '../../../../lib/providers/sns/verify.js';
 import { fixtureJson } from '../fixtures.js';
 import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, TEST_TOPIC_ARN, type TestSnsSigner } from '../sns-signer.js';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { svixKey, verifySvix } from '../../../../lib/webhook/verify/svix.js';
+import { svixKey, verifySvix } from '../../../../lib/providers/resend/verify.js';
 import { fixtureJson } from '../fixtures.js';
 
 interface SvixVector {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TWILIO_SIGNATURE_HEADER, twilioUrlVariants, verifyTwilio } from '../../../../lib/webhook/verify/twilio.js';
+import { TWILIO_SIGNATURE_HEADER, twilioUrlVariants, verifyTwilio } from '../../../../lib/providers/twilio/verify.js';
 import { fixtureBytes, fixtureJson } from '../fixtures.js';
 
 interface TwilioVector {

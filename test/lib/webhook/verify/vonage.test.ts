@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VONAGE_DEFAULT_WINDOW, verifyVonage } from '../../../../lib/webhook/verify/vonage.js';
+import { VONAGE_DEFAULT_WINDOW, verifyVonage } from '../../../../lib/providers/vonage/verify.js';
 import { fixtureJson } from '../fixtures.js';
 
 interface VonageVectors {

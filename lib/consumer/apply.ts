@@ -1,0 +1,67 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ConsumerConfig } from '../config.js';
+import { changeVisibility, deleteMessage, sendMessages } from '../queue/sqs.js';
+import type { LedgerHooks } from './ledger-hooks.js';
+import type { SettleStep } from './settle.js';
+import type { Log, Outcome } from './types.js';
+
+export interface ApplyDeps {
+  config: ConsumerConfig;
+  sqs: SQSClient;
+  logger: Log;
+  count: (outcome: Outcome, n?: number) => void;
+  ledger?: LedgerHooks;
+}
+
+export interface AppliedRecord {
+  /** Report the record failed (`batchItemFailures`): SQS keeps it. */
+  failed: boolean;
+  /** Deletes started in the background; the batch waits for them before returning. */
+  deletes: Promise<void>[];
+}
+
+/**
+ * Carries out a record's settle steps in order. `queueUrl` is the record's own queue (re-queued copies go back
+ * to it, so a bulk record stays on the bulk queue). A send that fails throws: the caller keeps the record.
+ */
+export async function applySteps(steps: readonly SettleStep[], record: { receiptHandle: string }, queueUrl: string | undefined, deps: ApplyDeps): Promise<AppliedRecord> {
+  const out: AppliedRecord = { failed: false, deletes: [] };
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'count':
+        deps.count(step.outcome, step.n);
+        break;
+      case 'log':
+        deps.logger[step.level](step.message, step.fields);
+        break;
+      case 'dead_letter':
+        await sendMessages(deps.sqs, deadLetterQueueFor(deps.config, queueUrl), step.messages);
+        break;
+      case 'requeue': {
+        const target = queueUrl ?? deps.config.queues.blockQueueUrl;
+        if (!target) throw new Error('no queue to re-queue to (BLOCK_QUEUE_URL unset)');
+        await sendMessages(deps.sqs, target, step.messages);
+        break;
+      }
+      case 'delete':
+        if (queueUrl) out.deletes.push(deleteMessage(deps.sqs, queueUrl, record.receiptHandle).catch(() => undefined));
+        break;
+      case 'backoff':
+        if (queueUrl) await changeVisibility(deps.sqs, queueUrl, record.receiptHandle, step.visibilitySeconds).catch(() => undefined);
+        out.failed = true;
+        break;
+      case 'ledger_dead_lettered':
+        await deps.ledger?.recordDeadLettered(step.blocks, step.reason);
+        break;
+    }
+  }
+  return out;
+}
+
+/** The DLQ for a record's queue: a bulk record (import, backfill) goes beside the bulk queue, so the live DLQ alarm stays for live opt-outs. */
+export function deadLetterQueueFor(config: ConsumerConfig, sourceQueueUrl?: string): string {
+  const { bulkQueueUrl, bulkDeadLetterQueueUrl } = config.queues;
+  if (bulkDeadLetterQueueUrl && bulkQueueUrl && sourceQueueUrl === bulkQueueUrl) return bulkDeadLetterQueueUrl;
+  if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
+  return config.queues.deadLetterQueueUrl;
+}

@@ -1,0 +1,114 @@
+import { awsSms } from './aws-sms/index.js';
+import { brevo } from './brevo/index.js';
+import { eventbridge } from './eventbridge/index.js';
+import { generic } from './generic/index.js';
+import { mailgun } from './mailgun/index.js';
+import { mandrill } from './mandrill/index.js';
+import { postmark } from './postmark/index.js';
+import { resend } from './resend/index.js';
+import { distinctSecrets } from './secrets.js';
+import { sendgrid } from './sendgrid/index.js';
+import { ses } from './ses/index.js';
+import type { JsonRecord } from './shared/map.js';
+import { sns } from './sns/index.js';
+import { sparkpost } from './sparkpost/index.js';
+import { twilio } from './twilio/index.js';
+import type { Detector, Provider, SecretSpec, SecretValues, WebhookSpec } from './types.js';
+import { vonage } from './vonage/index.js';
+
+/**
+ * The provider registry: every provider (and transport) once. Ingress, configuration, the SSM loader,
+ * `npm start` and `extract` iterate it; adding a provider is one module under lib/providers/<name>/ and
+ * one line here (plus one in DETECTION_ORDER when `extract --source auto` should recognise it).
+ */
+export const REGISTRY = [ses, sns, awsSms, sendgrid, twilio, mailgun, postmark, brevo, mandrill, sparkpost, resend, vonage, generic, eventbridge] as const;
+
+type Registered = (typeof REGISTRY)[number];
+type WithWebhook = Extract<Registered, { webhook: WebhookSpec }>;
+
+/** What `extract --source` and `mapProvider` accept, and the `source` of decisions. */
+export type SourceName = Registered['name'];
+/** Names of providers (transports that only wrap another source, such as EventBridge, excluded). */
+export type ProviderName = Exclude<Registered, { transport: true }>['name'];
+/** Names accepted as `POST /webhooks/{provider}`. */
+export type WebhookProvider = WithWebhook['name'];
+
+type AnySecret = WithWebhook['webhook']['secrets'][number];
+/** Per-provider webhook secrets by key, as every provider module declares them; unset → provider disabled (404). */
+export type WebhookSecrets = { [S in AnySecret as S['key']]?: SecretValues[S['kind']] };
+
+export const SOURCE_NAMES: readonly SourceName[] = REGISTRY.map((p) => p.name);
+export const PROVIDERS: readonly ProviderName[] = REGISTRY.filter((p): p is Exclude<Registered, { transport: true }> => !('transport' in p)).map((p) => p.name);
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = REGISTRY.filter((p): p is WithWebhook => 'webhook' in p).map((p) => p.name);
+
+const BY_NAME: ReadonlyMap<string, Provider> = new Map(REGISTRY.map((p) => [p.name, p]));
+
+export function isSourceName(value: unknown): value is SourceName {
+  return typeof value === 'string' && BY_NAME.has(value);
+}
+
+export function isWebhookProvider(value: string): value is WebhookProvider {
+  return BY_NAME.get(value)?.webhook !== undefined;
+}
+
+export function providerNamed(name: SourceName): Provider {
+  return BY_NAME.get(name)!;
+}
+
+/** A webhook provider's route. */
+export function webhookOf(name: WebhookProvider): WebhookSpec {
+  return BY_NAME.get(name)!.webhook!;
+}
+
+/** Every webhook secret, once (a shared one such as WEBHOOK_BASIC_AUTH too), in registry order. */
+export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])));
+
+/** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
+export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map((s) => s.variable);
+
+/** What `npm start` prints for a disabled provider: the variables that would enable it. */
+export function secretHint(name: string): string {
+  return isWebhookProvider(name) ? webhookOf(name).secrets.map((s) => s.variable).join(' or ') : '?';
+}
+
+/**
+ * `extract --source auto`: the detectors of every provider in priority order; the first that matches names
+ * the source. The order matters where shapes overlap, and is exactly the historical one:
+ * - Mandrill's batch form (`mandrill_events`) and the AWS envelopes are unambiguous and come first;
+ * - field names unique to one provider (`msys`, `event-data`, `RecordType`, typed CloudEvents, Twilio's
+ *   `…Sid`, Vonage's `msisdn`) next;
+ * - then events with an `event` string, where SendGrid, Mailgun and Brevo overlap: their own ids first,
+ *   Mailgun's `recipient`, Brevo's fields, and a bare `email` is SendGrid in an array, Brevo alone;
+ * - a normalised block request (`contact`) last.
+ */
+const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = [
+  ['mandrill', mandrill.detect.batch],
+  ['sns', sns.detect.envelope],
+  ['eventbridge', eventbridge.detect.event],
+  ['ses', ses.detect.event],
+  ['aws-sms', awsSms.detect.event],
+  ['sparkpost', sparkpost.detect.msys],
+  ['mailgun', mailgun.detect.eventData],
+  ['postmark', postmark.detect.recordType],
+  ['resend', resend.detect.type],
+  ['twilio', twilio.detect.event],
+  ['vonage', vonage.detect.event],
+  ['mandrill', mandrill.detect.event],
+  ['sendgrid', sendgrid.detect.ids],
+  ['mailgun', mailgun.detect.recipient],
+  ['brevo', brevo.detect.fields],
+  ['sendgrid', sendgrid.detect.batchEmail],
+  ['brevo', brevo.detect.email],
+  ['generic', generic.detect.contact],
+];
+
+/** The source whose detector matches first, for one record (`inBatch`: the first object of an array). */
+export function detectRecord(payload: JsonRecord, inBatch: boolean): SourceName | undefined {
+  return DETECTION_ORDER.find(([, detect]) => detect(payload, inBatch))?.[0];
+}
+
+/** Every detector of every registered provider, for the test that none is left out of DETECTION_ORDER. */
+export function unorderedDetectors(): Array<[SourceName, string]> {
+  const ordered = new Set(DETECTION_ORDER.map(([, d]) => d));
+  return REGISTRY.flatMap((p) => Object.entries(p.detect ?? {}).filter(([, d]) => !ordered.has(d)).map(([rule]): [SourceName, string] => [p.name, rule]));
+}

@@ -1,0 +1,27 @@
+import { has, isRecord } from '../shared/map.js';
+import { secretOf } from '../secrets.js';
+import type { Provider, SecretSpec } from '../types.js';
+import { mapMandrill } from './map.js';
+import { verifyMandrill } from './verify.js';
+
+const WEBHOOK_KEY = { variable: 'MANDRILL_WEBHOOK_KEY', key: 'mandrillKey', kind: 'text' } as const satisfies SecretSpec;
+
+/** Mandrill (Mailchimp Transactional) webhooks: `mandrill_events` form field, HMAC-SHA1 over URL + parameters. */
+export const mandrill = {
+  name: 'mandrill',
+  map: mapMandrill,
+  detect: {
+    batch: (p) => has(p, 'mandrill_events'),
+    event: (p) =>
+      (typeof p.event === 'string' && isRecord(p.msg)) || ((p.type === 'blacklist' || p.type === 'whitelist') && isRecord(p.reject)),
+  },
+  webhook: {
+    secrets: [WEBHOOK_KEY],
+    isEnabled: (secrets) => secretOf(secrets, WEBHOOK_KEY) !== undefined,
+    authenticate(ctx) {
+      const result = verifyMandrill({ rawBody: ctx.rawBody, headers: ctx.headers, url: ctx.url, webhookKey: secretOf(ctx.secrets, WEBHOOK_KEY)! });
+      return result.ok ? { ok: true, signed: result.params } : result;
+    },
+    signedBody: true,
+  },
+} satisfies Provider<'mandrill'>;

@@ -1,0 +1,81 @@
+import type { Decision } from '../../types.js';
+import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, optOutKeyword, reject, text, trimmed } from '../shared/map.js';
+import type { MappingPolicy } from '../types.js';
+
+/**
+ * Twilio Messaging. The mapper receives the form body as a plain object
+ * of strings (`From`, `To`, `Body`, `MessageSid`, `OptOutType`, …; twilio docs "webhook-request").
+ * - Inbound SMS: with Advanced Opt-Out, Twilio's own verdict `OptOutType` wins: STOP blocks, START and
+ *   HELP never block ("sent only when the message is sent to a phone number within a Messaging Service
+ *   that has Advanced Opt-Out enabled"). Without it, the whole trimmed body, case-insensitive, must be a
+ *   policy keyword: "Stop" opts out, "Stop please" does not (Twilio support, OptOutType article).
+ * - Status callbacks (`MessageStatus`, no `Body`) with `ErrorCode` 21610 ("Attempt to send to unsubscribed
+ *   recipient"): Twilio already suppresses the recipient `To` → `suppressed`. Other callbacks are ignored.
+ * - Event Streams `com.twilio.messaging.inbound-message.received` (CloudEvents, `data.from`/`data.body`;
+ *   twilio docs events/event-types/messaging/inbound-message): same keyword rule.
+ * Contact = the sender `From`; short codes and alphanumeric sender IDs are rejected by normaliseContact.
+ */
+const SOURCE = 'twilio';
+const UNSUBSCRIBED_RECIPIENT = '21610';
+
+export function mapTwilio(payload: unknown, policy: MappingPolicy): Decision[] {
+  return dedupe(eachEvent(payload, SOURCE, (event) => mapOne(event, policy)));
+}
+
+function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
+  if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'a Twilio webhook body is a set of form fields')];
+  if (typeof payload.type === 'string' && payload.type.startsWith('com.twilio.')) return mapEventStreams(payload, policy);
+  if (Object.hasOwn(payload, 'Body') || Object.hasOwn(payload, 'OptOutType')) return mapInbound(payload, policy);
+  if (Object.hasOwn(payload, 'MessageStatus') || Object.hasOwn(payload, 'SmsStatus')) return mapStatusCallback(payload);
+  return [reject('unrecognised_event', SOURCE, 'neither an inbound message (Body) nor a status callback (MessageStatus)')];
+}
+
+// The recipient's own action: a STOP reply (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
+function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
+  const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
+  if (isResplit(payload)) {
+    return [ignore('ambiguous_signed_fields', SOURCE, 'a field other than Body holds a "From" parameter and its value: the signed string was split differently from how Twilio sent it', eventId)];
+  }
+  const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
+  if (optOutType === 'STOP') return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
+  if (optOutType === 'START') return [ignore('sms_opt_in', SOURCE, 'OptOutType=START', eventId)];
+  if (optOutType === 'HELP') return [ignore('sms_help', SOURCE, 'OptOutType=HELP', eventId)];
+  const keyword = optOutKeyword(payload.Body, policy);
+  if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
+  return [block(payload.From, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId })];
+}
+
+/**
+ * Twilio signs the URL followed by every name and value glued together without separators
+ * (https://www.twilio.com/docs/usage/security#validating-requests), so one signed string can be split
+ * into other parameters. The sender controls `Body`, which sorts just before `From`: a body
+ * `STOPFrom+1VICTIMFromCity` re-split as Body=STOP, From=+1VICTIM leaves the real `From` name and number
+ * inside a later value (`FromCity=From+1ATTACKER…`). Twilio's own values never hold the text "From"
+ * followed by anything but a capital letter (FromCity, FromZip…), so such a value means a re-split.
+ */
+function isResplit(payload: JsonRecord): boolean {
+  return Object.entries(payload).some(([name, value]) => name !== 'Body' && typeof value === 'string' && /From(?![A-Z])/u.test(value));
+}
+
+// Error 21610 "Attempt to send to unsubscribed recipient" (https://www.twilio.com/docs/api/errors/21610): the
+// recipient replied STOP earlier. Every other error (carrier filtering 30007, unreachable 30003, …) is about
+// the sending or the network and is ignored.
+function mapStatusCallback(payload: JsonRecord): Decision[] {
+  const eventId = eventIdOf(payload.MessageSid, payload.SmsSid);
+  const status = trimmed(payload.MessageStatus) ?? trimmed(payload.SmsStatus);
+  if (trimmed(payload.ErrorCode) === UNSUBSCRIBED_RECIPIENT) {
+    return [block(payload.To, 'suppressed', SOURCE, { description: detail('error 21610: recipient unsubscribed (replied STOP)', status), eventId })];
+  }
+  return [ignore('status_callback', SOURCE, detail(status, trimmed(payload.ErrorCode)), eventId)];
+}
+
+function mapEventStreams(payload: JsonRecord, policy: MappingPolicy): Decision[] {
+  const data = isRecord(payload.data) ? payload.data : {};
+  const eventId = eventIdOf(data.messageSid, payload.id);
+  if (payload.type !== 'com.twilio.messaging.inbound-message.received') {
+    return [ignore('not_an_opt_out_event', SOURCE, detail(text(payload.type)), eventId)];
+  }
+  const keyword = optOutKeyword(data.body, policy);
+  if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
+  return [block(data.from, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt: isoFrom(data.timestamp) ?? isoFrom(payload.time) })];
+}

@@ -1,0 +1,175 @@
+import type { WebhookConfig } from '../config.js';
+import type { Decision } from '../types.js';
+import type { ReplayStore } from '../webhook/replay-cache.js';
+import type { JsonRecord } from './shared/map.js';
+import type { RequestHeaders, TimestampWindow, VerifyFailureReason } from './shared/verify.js';
+import type { CertificateKeyResolver } from './sns/verify.js';
+
+/**
+ * The slice of the policy a mapper needs. Which reasons actually block (`BLOCK_REASONS`) is applied
+ * afterwards by `applyBlockReasons`, so that a mapper always says what an event *is*, not what to do.
+ */
+export interface MappingPolicy {
+  /** Upper-cased opt-out keywords, matched against the whole trimmed SMS body (`SMS_OPT_OUT_KEYWORDS`). */
+  smsOptOutKeywords: ReadonlySet<string>;
+}
+
+/** Every provider mapper has this shape: pure, total (never throws), one decision per event or recipient. */
+export type Mapper = (payload: unknown, policy: MappingPolicy) => Decision[];
+
+/**
+ * Recognises a provider's payload by its shape alone (`extract --source auto`). `inBatch`: the record is
+ * the first object of an array. The registry (lib/providers/index.ts) orders every provider's detectors
+ * in one list: the first that matches names the source.
+ */
+export type Detector = (payload: JsonRecord, inBatch: boolean) => boolean;
+
+/** How a secret's text is read: as is, `user:password` (HTTP Basic), or a comma-separated SNS topic ARN list. */
+export type SecretKind = 'text' | 'basicAuth' | 'topicArns';
+
+export interface BasicAuthCredentials {
+  user: string;
+  pass: string;
+}
+
+/** What each kind parses to. */
+export interface SecretValues {
+  text: string;
+  basicAuth: BasicAuthCredentials;
+  topicArns: readonly string[];
+}
+
+/** One webhook secret: its environment variable and where the parsed value sits in `WebhookConfig.secrets`. */
+export interface SecretSpec<K extends string = string, T extends SecretKind = SecretKind> {
+  /** The environment variable (README "Configuration"). */
+  readonly variable: string;
+  /** Its key in `WebhookConfig.secrets`. */
+  readonly key: K;
+  readonly kind: T;
+  /** Also accepted as `<variable>_PARAMETER`, an SSM SecureString name read at cold start (default true). */
+  readonly parameter?: boolean;
+  /**
+   * A format check run at cold start and on every secret refresh: a malformed value fails loudly with the
+   * variable's name instead of answering 401 to every genuine event. Returns what is wrong, never the value.
+   */
+  check?(value: SecretValues[T]): string | undefined;
+}
+
+/** Parsed secrets by key; a provider reads its own through `secretOf`. */
+/** Parsed secrets by key (any object: `WebhookSecrets` is one); a provider reads its own through `secretOf`. */
+export type SecretsView = object;
+
+/** Timestamp windows; each defaults to the one its verifier documents. */
+export interface VerificationOptions {
+  sendgridToleranceMs?: number;
+  svixToleranceMs?: number;
+  mailgunWindow?: TimestampWindow;
+  vonageWindow?: TimestampWindow;
+}
+
+/** Everything a provider's `authenticate` may use; built by the ingress for one request. */
+export interface AuthContext {
+  /** The body exactly as received. */
+  rawBody: Buffer;
+  /** Header names lower-cased. */
+  headers: RequestHeaders;
+  /** The public URL the provider called (Twilio and Mandrill sign it). */
+  url: string;
+  secrets: SecretsView;
+  config: Pick<WebhookConfig, 'vonageSignatureMethod'>;
+  /** Epoch milliseconds. */
+  nowMs: number;
+  verification: VerificationOptions;
+  /** Single-use values (Mailgun tokens, Svix message ids), shared by warm invocations or every container. */
+  replayStore(): ReplayStore;
+  /** The SNS signing-certificate cache of this function. */
+  certificateKey(): CertificateKeyResolver;
+  /** GET a (pinned) SNS SubscribeURL. */
+  confirmSubscription(subscribeUrl: string): Promise<void>;
+}
+
+/** The ingress's answer to a protocol message, and the one log line it writes for it. */
+export interface ProviderAnswer {
+  statusCode: number;
+  /** The JSON body; the ingress adds `correlationId`. */
+  body: Record<string, unknown>;
+  log: { level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> };
+}
+
+export type Authentication =
+  | {
+      ok: true;
+      /** A one-time value claimed in the ReplayStore: released if the request ends before anything is queued. */
+      claimedKey?: string;
+      /** An authentic message already handled (a duplicate delivery): answered 200 without queueing again. */
+      duplicate?: boolean;
+      /**
+       * What the signature covers, when that is not the whole body (Mandrill and Vonage parameters, SNS
+       * signed fields): exactly this is mapped, never the body, so no unsigned byte names a contact.
+       */
+      signed?: unknown;
+      /** A protocol message answered at once, nothing mapped or queued (SNS subscription confirmations). */
+      answer?: ProviderAnswer;
+    }
+  | { ok: false; reason: VerifyFailureReason };
+
+/** What `hood-blocker send-test` gives a provider's signer. */
+export interface SampleToSign {
+  /** The URL the request is sent to (Twilio-style signers sign it). */
+  url: string;
+  /** The sample payload, compact JSON. */
+  body: string;
+  /** A secret from the user's shell, by variable name; throws a usage error naming it when unset. */
+  secret(variable: string): string;
+  /** Epoch milliseconds. */
+  nowMs: number;
+}
+
+/** A sample request signed as the provider signs it. */
+export interface SignedSample {
+  body: string;
+  headers: Record<string, string>;
+  /** How it was signed, for people. */
+  signedAs: string;
+}
+
+/** The webhook route of a provider (`POST /webhooks/<name>`). */
+export interface WebhookSpec {
+  /** Its secrets; a provider whose secrets are unset is disabled (404), never unauthenticated. */
+  readonly secrets: readonly SecretSpec[];
+  /** Enabled only when its secret is configured (README: otherwise 404). */
+  isEnabled(secrets: SecretsView): boolean;
+  /** Verifies the request on its raw bytes. */
+  authenticate(ctx: AuthContext): Authentication | Promise<Authentication>;
+  /**
+   * The signature covers the body: it is read by its own first byte (JSON or form), never by the
+   * unsigned Content-Type header, so that no unsigned byte changes what is mapped.
+   */
+  readonly signedBody: boolean;
+  /** A 200 answer replacing the JSON summary (Twilio expects TwiML). */
+  readonly reply?: { readonly contentType: string; readonly body: string };
+  /**
+   * A body with nothing usable in it answers 400 instead of being dead-lettered: the sender is the
+   * company's own app (the generic route), which can fix its payload; a provider cannot.
+   */
+  readonly rejectsUnusableBody?: boolean;
+  /**
+   * Signs a sample as the provider does, for `hood-blocker send-test` (a test tool: it holds the secret the
+   * provider would). The older providers' signers are still in cli/send-test.ts.
+   */
+  sign?(sample: SampleToSign): SignedSample;
+}
+
+/** Everything about one provider (or transport); listed once in lib/providers/index.ts. */
+export interface Provider<N extends string = string> {
+  /** The `source` of its decisions, its `extract --source` name and its webhook path segment. */
+  readonly name: N;
+  /** Pure and total: payload → decisions. */
+  readonly map: Mapper;
+  /** Shape tests for `extract --source auto`, by rule name; the registry orders them. */
+  readonly detect?: Readonly<Record<string, Detector>>;
+  /** Absent: events arrive by queue only (SES, SMS, EventBridge). */
+  readonly webhook?: WebhookSpec;
+  /** A transport that only wraps another source (EventBridge carries SES events): not a provider name. */
+  readonly transport?: boolean;
+}

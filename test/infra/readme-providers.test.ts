@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isWebhookProvider, SECRET_VARIABLES, WEBHOOK_PROVIDERS, WEBHOOK_SECRETS, type WebhookProvider, webhookOf } from '../../lib/providers/index.js';
+
+// The README's provider tables are checked against the provider registry (lib/providers/index.ts), both
+// ways: a provider or secret added to the code without its documentation (or the other way round) fails here.
+
+const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+/** The rows of the first Markdown table after `heading` (header and separator dropped), as arrays of cells. */
+function tableAfter(heading: string): string[][] {
+  const start = README.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README has no heading "${heading}"`);
+  const lines = README.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(first)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
+  }
+  return rows.slice(2);
+}
+
+/** `` `a`, `b` `` → ['a', 'b']. */
+const codes = (cell: string) => [...cell.matchAll(/`([^`]+)`/gu)].map((m) => m[1]!);
+
+/** The paragraph that follows `heading`. */
+function paragraphAfter(heading: string): string {
+  const start = README.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README has no heading "${heading}"`);
+  return README.slice(start + heading.length + 2).trimStart().split('\n\n')[0]!;
+}
+
+const sorted = (items: Iterable<string>) => [...new Set(items)].sort();
+
+describe('README: provider tables match the provider registry', () => {
+  it('the quick-start table has one row per webhook provider', () => {
+    // Prepare
+    const registered = sorted(WEBHOOK_PROVIDERS);
+
+    // Act
+    const documented = sorted(tableAfter('## Quick start').flatMap((row) => codes(row[0]!)).filter((c) => c !== '<provider>'));
+
+    // Assess
+    expect(documented).toEqual(registered);
+  });
+
+  it('the quick-start table names every secret variable of each provider, unless it says none is needed', () => {
+    // Prepare
+    const rows = tableAfter('## Quick start');
+
+    // Act
+    const missing = rows.flatMap((row) =>
+      codes(row[0]!)
+        .filter((p): p is WebhookProvider => isWebhookProvider(p))
+        .flatMap((p) => {
+          const cell = row[1]!.replaceAll('<PROVIDER>', p.toUpperCase());
+          if (cell.startsWith('none')) return [];
+          return webhookOf(p).secrets.filter((s) => !cell.includes(s.variable)).map((s) => `${p}: ${s.variable}`);
+        }),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+
+  it('the webhook ingress section names every webhook provider', () => {
+    // Prepare
+    const registered = sorted(WEBHOOK_PROVIDERS);
+
+    // Act
+    const named = sorted(codes(paragraphAfter('## Webhook ingress (`POST /webhooks/{provider}`)')).filter((c) => /^[a-z-]+$/u.test(c)));
+
+    // Assess
+    expect(named).toEqual(registered);
+  });
+
+  it('the SSM parameter table lists exactly the secrets that accept _PARAMETER, and the Hood token', () => {
+    // Prepare
+    const registered = sorted([...SECRET_VARIABLES, 'HOOD_API_TOKEN']);
+
+    // Act
+    const documented = sorted(tableAfter('### SSM parameters (secrets)').map((row) => codes(row[1]!)[0]!));
+
+    // Assess
+    expect(documented).toEqual(registered);
+  });
+
+  it('the configuration table documents every webhook secret variable', () => {
+    // Prepare
+    const documented = new Set(tableAfter('## Configuration').flatMap((row) => codes(row[0]!)));
+
+    // Act
+    const undocumented = WEBHOOK_SECRETS.map((s) => s.variable).filter((v) => !documented.has(v));
+
+    // Assess
+    expect(undocumented).toEqual([]);
+  });
+});
