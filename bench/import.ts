@@ -11,7 +11,6 @@
  *    blocked — the target is equality. `--only-hood-calls` skips sections 1 and 2.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { readQueueDepth } from '../cli/shared/queues.js';
 import { loadConsumerConfig } from '../lib/config.js';
 import { createConsumer } from '../lib/consumer/consumer.js';
@@ -22,7 +21,7 @@ import { createImportSource } from '../lib/import/sources.js';
 import { startStandin } from '../lib/import/standins.js';
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
 import { startLocalDynamo } from '../dev/dynalite.js';
-import { startLocalQueues } from '../dev/emulator.js';
+import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import { startEventSourceMapping } from '../dev/esm.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { startHoodSandbox } from '../dev/hood-sandbox.js';
@@ -36,7 +35,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 async function streaming(count: number, send: boolean, sampleHeap: boolean) {
   const standin = await startStandin({ provider: 'sendgrid', lists: { bounces: { count } }, apiKey: KEY });
   const queues = send ? await startLocalQueues() : undefined;
-  const sqs = queues ? new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }) : undefined;
+  const sqs = queues ? sqsClientFor(queues) : undefined;
   const config = await loadImportConfig('sendgrid', { SENDGRID_API_KEY: KEY, SENDGRID_API_URL: standin.url });
   const source = createImportSource(config);
   gc?.();
@@ -95,7 +94,7 @@ async function hoodCalls(count: number) {
   await client.close();
   const seed = hood.stats();
   const queues = await startLocalQueues({ visibilityTimeoutSeconds: 60 });
-  const sqs = new SQSClient({ region: queues.region, endpoint: queues.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  const sqs = sqsClientFor(queues);
   const config = await loadImportConfig('sendgrid', { SENDGRID_API_KEY: KEY, SENDGRID_API_URL: standin.url });
   await runImport({
     source: createImportSource(config),
