@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS } from '../lib/config.js';
+import { createDynamoClient } from '../lib/ledger/client.js';
 import { ensureLedgerTable } from '../lib/ledger/table.js';
 
 /** An in-process DynamoDB API (dynalite, in memory) with the ledger table: `npm start`, tests, bench. */
@@ -26,7 +28,7 @@ export async function startLocalDynamo(options: { table?: string; region?: strin
   const endpoint = `http://127.0.0.1:${address.port}`;
   const region = options.region ?? 'us-east-1';
   const table = options.table ?? 'hood-blocker-ledger';
-  const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = createDynamoClient({ endpoint, region, localCredentials: LOCAL_CREDENTIALS });
   await ensureLedgerTable(client, table);
   return {
     endpoint,

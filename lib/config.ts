@@ -191,7 +191,7 @@ export interface HoodConfig {
    * `LEDGER_TABLE`: when set, consumers share one rate budget through it (items `pk` = `rate#…`); unset: static
    * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
    */
-  rateLedger: { table: string; endpoint: string | undefined; localCredentials: boolean } | undefined;
+  rateLedger: { table: string; endpoint: string | undefined; localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined } | undefined;
   /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
   dryRun: boolean;
 }
@@ -238,7 +238,7 @@ function rateLedgerConfig(env: Env): HoodConfig['rateLedger'] {
   const table = str(env, 'LEDGER_TABLE');
   if (table === undefined) return undefined;
   const endpoint = url(env, 'AWS_ENDPOINT_URL_DYNAMODB') ?? url(env, 'AWS_ENDPOINT_URL');
-  return { table, endpoint, localCredentials: localCredentialsFor(env, endpoint) !== undefined };
+  return { table, endpoint, localCredentials: localCredentialsFor(env, endpoint) };
 }
 
 export interface ConsumerConfig {

@@ -73,13 +73,8 @@ export interface RateGateOptions {
 export async function createRateGate(config: ConsumerConfig, options: RateGateOptions = {}): Promise<RateGate> {
   const hood = config.hood;
   if (hood.rateLedger) {
-    const [{ DynamoDBClient }, { LedgerRateLimiter }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../pacing/ledger-limiter.js')]);
-    const dynamo = new DynamoDBClient({
-      region: config.queues.region,
-      ...(hood.rateLedger.endpoint ? { endpoint: hood.rateLedger.endpoint } : {}),
-      ...(hood.rateLedger.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      maxAttempts: 3,
-    });
+    const [{ createDynamoClient }, { LedgerRateLimiter }] = await Promise.all([import('../ledger/client.js'), import('../pacing/ledger-limiter.js')]);
+    const dynamo = createDynamoClient({ region: config.queues.region, endpoint: hood.rateLedger.endpoint, localCredentials: hood.rateLedger.localCredentials });
     return new LedgerRateLimiter({
       dynamo,
       table: hood.rateLedger.table,

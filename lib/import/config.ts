@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Env } from '../config.js';
+import { type Env, localCredentialsFor } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import type { ImportProvider } from './types.js';
@@ -63,13 +63,12 @@ export async function loadImportConfig(provider: ImportProvider, env: Env, optio
       endpoint,
       // A local stand-in accepts any signature; the SDK still wants credentials to sign with.
       // Keys given in the environment the CLI was handed are used as given (the SDK would only look at
-      // process.env); otherwise the SDK's default chain (profile, SSO, instance role).
+      // process.env); an emulator on this machine gets config.ts's one local-credentials rule; otherwise
+      // the SDK's default chain (profile, SSO, instance role).
       localCredentials:
         nonEmpty(env.AWS_ACCESS_KEY_ID) && nonEmpty(env.AWS_SECRET_ACCESS_KEY)
           ? { accessKeyId: env.AWS_ACCESS_KEY_ID!.trim(), secretAccessKey: env.AWS_SECRET_ACCESS_KEY!.trim(), ...(nonEmpty(env.AWS_SESSION_TOKEN) ? { sessionToken: env.AWS_SESSION_TOKEN!.trim() } : {}) }
-          : endpoint && isLoopback(endpoint) && !nonEmpty(env.AWS_PROFILE)
-            ? { accessKeyId: 'local', secretAccessKey: 'local' }
-            : undefined,
+          : localCredentialsFor(env, endpoint),
     });
     if (!parsed.success) throw new ConfigError('AWS_ENDPOINT_URL_SESV2', 'must be an http(s) URL');
     return parsed.data;
@@ -101,8 +100,4 @@ export async function loadImportConfig(provider: ImportProvider, env: Env, optio
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function isLoopback(url: string): boolean {
-  return /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(url);
 }

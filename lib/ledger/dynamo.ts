@@ -3,7 +3,7 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -11,6 +11,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { maskContact } from '../contact.js';
+import { createDynamoClient } from './client.js';
 import { CONTACT_PREFIX, DAY_MS, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
 import { type BlockedMark, type ClaimResult, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
 
@@ -70,14 +71,14 @@ export class DynamoLedger implements Ledger {
     this.#ownClient = options.client === undefined;
     this.#client =
       options.client ??
-      new DynamoDBClient({
+      createDynamoClient({
         region: options.region,
         endpoint: options.endpoint,
-        credentials: options.credentials,
+        localCredentials: options.credentials,
         // An outage must cost a record seconds, not the invocation: two tries, short timeouts; the
         // consumer re-queues what the ledger could not decide.
         maxAttempts: 2,
-        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+        timeouts: { connectionMs: 1000, requestMs: 3000 },
       });
     this.#clock = options.clock ?? (() => Date.now());
     this.#blockedMs = options.blockedDays * DAY_MS;

@@ -143,7 +143,7 @@ describe('loadQueueConfig', () => {
         const pacing = loadConsumerConfig({ ...base, ...creds, LEDGER_TABLE: 'ledger', LEDGER_HASH_KEY: 'k'.repeat(32), AWS_ENDPOINT_URL_DYNAMODB: url }).hood.rateLedger!;
         // Assess
         expect(ledger.localCredentials).toEqual(queue.localCredentials);
-        expect(pacing.localCredentials).toBe(queue.localCredentials !== undefined);
+        expect(pacing.localCredentials).toEqual(queue.localCredentials);
       }),
     );
   });
