@@ -1,53 +1,10 @@
+import { TtlSet } from '../ttl-set.js';
+
 /**
- * A bounded set of recently seen one-time values (Mailgun tokens) with a time-to-live. Insertion order
- * of a Map is the eviction order: when full, the oldest entry goes first. Kept at module level by its
- * users so that it survives warm Lambda invocations; it is per instance, so it narrows replays rather
- * than excluding them (the timestamp window bounds the rest).
+ * Recently seen one-time values (Mailgun tokens): the project's one bounded TTL set. Per instance, so it
+ * narrows replays rather than excluding them (the timestamp window bounds the rest).
  */
-export class ReplayCache {
-  readonly #seen = new Map<string, number>();
-  readonly #maxEntries: number;
-  readonly #ttlMs: number;
-
-  constructor(options: { maxEntries: number; ttlMs: number }) {
-    this.#maxEntries = Math.max(1, Math.floor(options.maxEntries));
-    this.#ttlMs = Math.max(0, options.ttlMs);
-  }
-
-  get size(): number {
-    return this.#seen.size;
-  }
-
-  /** True when `key` was recorded less than the TTL ago. */
-  has(key: string, nowMs: number): boolean {
-    const expiresAt = this.#seen.get(key);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= nowMs) {
-      this.#seen.delete(key);
-      return false;
-    }
-    return true;
-  }
-
-  /** Record `key`; evicts expired entries from the old end, then the oldest while over capacity. */
-  add(key: string, nowMs: number): void {
-    this.#seen.delete(key);
-    this.#seen.set(key, nowMs + this.#ttlMs);
-    for (const [oldest, expiresAt] of this.#seen) {
-      if (this.#seen.size <= this.#maxEntries && expiresAt > nowMs) break;
-      this.#seen.delete(oldest);
-    }
-  }
-
-  /** Forget `key`, e.g. when the request that carried it was answered 5xx and will be retried. */
-  delete(key: string): void {
-    this.#seen.delete(key);
-  }
-
-  clear(): void {
-    this.#seen.clear();
-  }
-}
+export { TtlSet as ReplayCache };
 
 /**
  * Single-use claims on one-time values (Mailgun tokens), behind an interface so that a store shared by
@@ -63,7 +20,7 @@ export interface ReplayStore {
 }
 
 /** A ReplayStore over a per-instance ReplayCache (its own TTL applies; `ttlMs` is honoured by shared stores). */
-export function memoryReplayStore(cache: ReplayCache, now: () => number): ReplayStore {
+export function memoryReplayStore(cache: TtlSet, now: () => number): ReplayStore {
   return {
     claim: async (key) => {
       const nowMs = now();
