@@ -1,16 +1,15 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
 import { createLedger, type Ledger } from '../ledger/index.js';
+import { countsEmfPublisher, powertoolsLog, serviceMetrics } from '../observability.js';
 import { resolveToken } from '../hood/token.js';
 import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
 import { createSqsClient } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { processBatch } from './process-batch.js';
-import type { BatchResponse, HoodCreator, Log, LogFields, Outcome, QueueRecord } from './types.js';
+import type { BatchResponse, HoodCreator, Log, Outcome, QueueRecord } from './types.js';
 import { createLedgerHooks, type Lane } from './ledger-hooks.js';
 import { batchLane, staticLaneShares } from './lanes.js';
 import { RecentContacts } from './recent.js';
@@ -98,9 +97,8 @@ export async function createRateGate(config: ConsumerConfig, options: RateGateOp
   });
 }
 
-export const SERVICE_NAME = 'hood-blocker';
+export { METRICS_NAMESPACE, powertoolsLog, SERVICE_NAME } from '../observability.js';
 const DEFAULT_BUDGET_MS = 60_000;
-export const METRICS_NAMESPACE = 'HoodBlocker';
 
 /**
  * Everything a consumer container keeps between invocations: Hood client (keep-alive pool), pacer
@@ -108,7 +106,7 @@ export const METRICS_NAMESPACE = 'HoodBlocker';
  * SQS client. The Lambda handler creates one at cold start; tests and `npm start` create their own.
  */
 export async function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Promise<Consumer> {
-  const logger = options.logger ?? powertoolsLog(new Logger({ serviceName: SERVICE_NAME }));
+  const logger = options.logger ?? powertoolsLog();
   const publishCounts = options.publishCounts ?? emfPublisher();
   const sqs = options.sqs ?? createSqsClient(config.queues);
   // Static shares: live and bulk each get a fixed slice (lanes.ts); shared budget: bulk takes what live leaves.
@@ -233,33 +231,10 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   };
 }
 
-/** Adapts Powertools Logger (structured JSON lines, level from POWERTOOLS_LOG_LEVEL) to `Log`. */
-export function powertoolsLog(logger: Logger): Log & { appendKeys: (keys: Record<string, unknown>) => void } {
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) => {
-    if (fields) logger[level](message, fields as LogAttributes);
-    else logger[level](message);
-  };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    appendKeys: (keys) => logger.appendKeys(keys as LogAttributes),
-  };
-}
-
-/** One EMF document per invocation with a count per outcome (zeros omitted). */
+/** One EMF document per invocation with a count per outcome (zeros omitted; nothing when all are zero). */
 export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_blocked', number>>) => void {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  return (counts) => {
-    let any = false;
-    for (const [name, value] of Object.entries(counts)) {
-      if (!value) continue;
-      metrics.addMetric(name, MetricUnit.Count, value);
-      any = true;
-    }
-    if (any) metrics.publishStoredMetrics();
-  };
+  const publish = countsEmfPublisher({ whenEmpty: 'skip' });
+  return (counts) => publish(counts);
 }
 
 /**
@@ -269,7 +244,7 @@ export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_block
  * Imports and backfills (`bulk`) get a `lane=bulk` dimension, which keeps them out of the live alarm.
  */
 export function latencyEmfPublisher(): (samples: ReadonlyMap<Lane, readonly number[]>) => void {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  const metrics = serviceMetrics();
   return (samples) => {
     for (const [lane, values] of samples) {
       for (let i = 0; i < values.length; i += 100) {

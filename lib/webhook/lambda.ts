@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { lazyLedgerReplayStore } from '../ledger/index.js';
+import { countsEmfPublisher, powertoolsLog } from '../observability.js';
 import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
@@ -82,16 +80,7 @@ export function createConfigRefresher(options: {
   };
 }
 
-export const SERVICE_NAME = 'hood-blocker';
-
-/** Adapt a Powertools Logger to the ingress's `(message, fields)` logger. */
-function powertoolsLogger(logger: Logger): WebhookLogger {
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => {
-    if (fields) logger[level](message, fields as LogAttributes);
-    else logger[level](message);
-  };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+export { SERVICE_NAME } from '../observability.js';
 
 /**
  * Secrets that can be malformed are parsed at cold start, so a bad value fails loudly with the variable's
@@ -174,7 +163,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     const sqsClient = client();
     dead = (items) => deadLetterMany(sqsClient, deadLetterQueueUrl, items, { concurrency: WEBHOOK_SEND_CONCURRENCY });
   }
-  const logger = overrides.logger ?? powertoolsLogger(new Logger({ serviceName: SERVICE_NAME }));
+  const logger = overrides.logger ?? powertoolsLog();
   if (config.secrets.vonageSignatureSecret !== undefined && config.vonageSignatureMethod === undefined) {
     // https://developer.vonage.com/en/getting-started/concepts/signing-messages: the account uses ONE method.
     logger.warn('VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account\'s method (md5hash, md5, sha1, sha256 or sha512)');
@@ -218,10 +207,6 @@ export async function loadWebhookHandlerConfig(env: Env, options: { ssm?: SsmLik
 
 /** EMF per request: namespace HoodBlocker, dimensions service and provider (11 values at most). */
 export function webhookEmfPublisher(): (provider: string, counts: Record<string, number>) => void {
-  const metrics = new Metrics({ namespace: 'HoodBlocker', serviceName: SERVICE_NAME });
-  return (provider, counts) => {
-    metrics.addDimension('provider', provider);
-    for (const [name, value] of Object.entries(counts)) if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
-    metrics.publishStoredMetrics();
-  };
+  const publish = countsEmfPublisher();
+  return (provider, counts) => publish(counts, { provider });
 }
