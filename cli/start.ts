@@ -58,6 +58,8 @@ interface StartInfo {
   hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number; dryRun: boolean };
   sqs: LocalState['sqs'];
   consumers: number;
+  /** The embedded ledger's endpoint and table (never its hash key); null when LEDGER_TABLE points elsewhere. */
+  ledger: { endpoint: string; table: string } | null;
   healthUrl: string;
   stateFile: string;
   logFile: string;
@@ -149,6 +151,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
     sqs: queuesForState(queues),
     consumers: pipeline.consumers.length,
+    ledger: pipeline.ledger ? { endpoint: pipeline.ledger.endpoint, table: pipeline.ledger.table } : null,
     healthUrl: `${origin}/healthz`,
     stateFile: stateFilePath(stateDir),
     logFile: log.path,
@@ -374,6 +377,9 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
     ['', `bulk queue    ${info.sqs.bulkQueueUrl} (imports; dead letters: ${info.sqs.bulkDeadLetterQueueUrl})`],
     ['', `SES topic     ${info.sqs.sesTopicArn} (raw delivery to the block queue)`],
     ['Consumer', `${info.consumers} pollers, batch ${BATCH_SIZE}, ${FUNCTION_TIMEOUT_MS / 1000} s timeout, at most ${formatRate(info.hood.ratePerMinute)} to Hood`],
+    ...(info.ledger
+      ? ([['Ledger', `${info.ledger.endpoint} table ${info.ledger.table} (dynalite, in memory; a hash key for this session): ${cli} why <contact> --local`]] as [string, string][])
+      : []),
     ['Logs', `${info.logFile} (--verbose prints them too)`],
     ['State', `${info.stateFile} (lets enqueue, dlq and check find this pipeline with --local)`],
   ];

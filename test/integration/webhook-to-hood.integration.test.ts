@@ -176,12 +176,13 @@ describe('adversarial input against the built handlers', () => {
     const count = before();
     // Act
     const response = await webhook(generic({ contact: 'victim@example.com\r\nBcc: everyone@example.com', reason: 'unsubscribe' }));
-    await new Promise((r) => setTimeout(r, 1500));
+    // The positive signal: the ingress dead-letters it itself, before answering.
+    let dead: Awaited<ReturnType<typeof receiveAll>> = [];
+    await waitFor(async () => (dead = [...dead, ...(await receiveAll(pipeline.sqs, pipeline.queues.deadLetterQueueUrl, 100, 0))]).length > 0, 10_000);
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(pipeline.hood.contacts().length).toBe(count);
-    const dead = await receiveAll(pipeline.sqs, pipeline.queues.deadLetterQueueUrl, 100, 0);
     expect(dead.some((m) => attribute(m, 'reason') === 'invalid_contact')).toBe(true);
+    expect(pipeline.hood.contacts().length).toBe(count);
   });
 
   it('answers 401 to a replayed signed Mailgun webhook', async () => {

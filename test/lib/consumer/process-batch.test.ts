@@ -322,8 +322,7 @@ describe('processBatch: retryable failures', () => {
     const { response, records } = await runBatch([message('a@example.com')], hood);
     // Assess: reported as failed; visible again after the ~1 s backoff (not the 30 s queue default).
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
-    await new Promise((r) => setTimeout(r, 2500));
-    const again = await receiveAll(sqs, queues.blockQueueUrl);
+    const again = await receiveWithin(10_000, () => receiveAll(sqs, queues.blockQueueUrl));
     expect(again.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2']);
   });
 
@@ -339,8 +338,7 @@ describe('processBatch: retryable failures', () => {
     const { response } = await runBatch([JSON.stringify(bounce)], hood);
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    await new Promise((r) => setTimeout(r, 2500));
-    const requeued = await receiveAll(sqs, queues.blockQueueUrl);
+    const requeued = await receiveWithin(10_000, () => receiveAll(sqs, queues.blockQueueUrl));
     expect(requeued).toHaveLength(1);
     expect(JSON.parse(requeued[0]!.Body!)).toMatchObject({ contact: 'down@example.com', reason: 'hard_bounce', source: 'ses' });
     expect(attribute(requeued[0]!, 'attempts')).toBe('1');
@@ -372,3 +370,13 @@ describe('processBatch: retryable failures', () => {
     expect(counts.deferred).toBe(2);
   });
 });
+
+/** Polls until a receive returns messages (the re-queue delay or visibility backoff has run out), or the time is up. */
+async function receiveWithin<T>(timeoutMs: number, receive: () => Promise<T[]>): Promise<T[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await receive();
+    if (got.length > 0 || Date.now() >= end) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
