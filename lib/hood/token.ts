@@ -1,9 +1,9 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { TokenSource } from '../config.js';
 import { ConfigError, RetryableError } from '../errors.js';
+import { readParameters, type SsmLike } from '../ssm.js';
 
-/** Anything that can `send` a GetParameter command: the real client, or a test double. */
-export type SsmSender = Pick<SSMClient, 'send'>;
+/** Anything that can `send` a GetParameters command: the real client, or a test double. */
+export type SsmSender = SsmLike;
 
 export interface ResolveTokenOptions {
   ssmClient?: SsmSender;
@@ -23,28 +23,25 @@ const OPERATOR_ERRORS = new Set([
 
 /**
  * The Hood personal API key (Hood API documentation, docs.ocamba.com: a static Bearer key, no refresh flow), from the
- * environment as is, or from an SSM SecureString read once at cold start. The SSM client is imported only on
- * that path so that a bundle configured with `HOOD_API_TOKEN` never loads it. Errors name the parameter and
+ * environment as is, or from an SSM SecureString read once at cold start through the one SSM reader
+ * (lib/ssm.ts), which imports the SSM client only when it reads, so a bundle configured with `HOOD_API_TOKEN` never loads it. Errors name the parameter and
  * never the value.
  */
 export async function resolveToken(source: TokenSource, options: ResolveTokenOptions = {}): Promise<string> {
   if (source.kind === 'value') return source.token;
   const { parameterName } = source;
-  const ssm = await import('@aws-sdk/client-ssm');
-  const client: SsmSender = options.ssmClient ?? new ssm.SSMClient({});
   let value: string | undefined;
   try {
-    const out = await client.send(new ssm.GetParameterCommand({ Name: parameterName, WithDecryption: true }));
-    value = out.Parameter?.Value;
+    const read = await readParameters([parameterName], options.ssmClient ? { ssm: options.ssmClient } : {});
+    if (read.invalid.includes(parameterName)) throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (ParameterNotFound)`);
+    value = read.values.get(parameterName);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const name = error instanceof Error ? error.name : 'Error';
     if (OPERATOR_ERRORS.has(name)) {
       throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (${name})`);
     }
     throw new RetryableError('token_unavailable', `${VARIABLE}: reading SSM parameter "${parameterName}" failed (${name})`, { cause: error });
-  } finally {
-    // A client we created is ours to release; a caller's client stays theirs.
-    if (options.ssmClient === undefined) (client as SSMClient).destroy();
   }
   const token = value?.trim();
   if (token === undefined || token === '') {

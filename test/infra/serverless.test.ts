@@ -417,7 +417,7 @@ describe('serverless.yml: IAM', () => {
     // Assess
     expect(tokenParameter).toBe('/hood-blocker/ci/hood-api-token');
     expect(statements).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': `${SSM_ARN_PREFIX}${tokenParameter}` } }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: { 'Fn::Sub': `${SSM_ARN_PREFIX}${tokenParameter}` } }),
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, RetryableError } from '../../../lib/errors.js';
 import { resolveToken, type SsmSender } from '../../../lib/hood/token.js';
@@ -36,15 +36,27 @@ describe('resolveToken', () => {
 
   it('reads an SSM SecureString with decryption', async () => {
     // Prepare
-    const ssm = fakeSsm(async () => ({ Parameter: { Value: `${SECRET}\n` } }));
+    const ssm = fakeSsm(async () => ({ Parameters: [{ Name: '/hood/token', Value: `${SECRET}\n` }] }));
 
     // Act
     const token = await resolveToken({ kind: 'ssm', parameterName: '/hood/token' }, { ssmClient: ssm });
 
     // Assess
     expect(token).toBe(SECRET);
-    expect(ssm.commands[0]).toBeInstanceOf(GetParameterCommand);
-    expect((ssm.commands[0] as GetParameterCommand).input).toEqual({ Name: '/hood/token', WithDecryption: true });
+    expect(ssm.commands[0]).toBeInstanceOf(GetParametersCommand);
+    expect((ssm.commands[0] as GetParametersCommand).input).toEqual({ Names: ['/hood/token'], WithDecryption: true });
+  });
+
+  it('names the parameter when SSM lists it as invalid (GetParameters does not throw for a missing name)', async () => {
+    // Prepare
+    const ssm = fakeSsm(async () => ({ Parameters: [], InvalidParameters: ['/hood/missing'] }));
+
+    // Act
+    const read = resolveToken({ kind: 'ssm', parameterName: '/hood/missing' }, { ssmClient: ssm });
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(ConfigError);
+    await expect(read).rejects.toThrow(/HOOD_API_TOKEN_PARAMETER: SSM parameter "\/hood\/missing" cannot be read \(ParameterNotFound\)/u);
   });
 
   it('names the parameter when it does not exist', async () => {
@@ -76,7 +88,7 @@ describe('resolveToken', () => {
 
   it('rejects an empty parameter', async () => {
     // Prepare
-    const ssm = fakeSsm(async () => ({ Parameter: { Value: '  ' } }));
+    const ssm = fakeSsm(async () => ({ Parameters: [{ Name: '/hood/token', Value: '  ' }] }));
 
     // Act
     const read = resolveToken({ kind: 'ssm', parameterName: '/hood/token' }, { ssmClient: ssm });
@@ -87,7 +99,7 @@ describe('resolveToken', () => {
 
   it('rejects a value with inner whitespace without echoing it', async () => {
     // Prepare
-    const ssm = fakeSsm(async () => ({ Parameter: { Value: `${SECRET} extra` } }));
+    const ssm = fakeSsm(async () => ({ Parameters: [{ Name: '/hood/token', Value: `${SECRET} extra` }] }));
 
     // Act
     const error = await resolveToken({ kind: 'ssm', parameterName: '/hood/token' }, { ssmClient: ssm }).catch((e: unknown) => e);
