@@ -2,6 +2,7 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import type { CallTicket, Lane, RateGate, ServerRateLimit } from './pacer.js';
 import { type CallMark, type CountWindow, earliestStart, inFlightAt, trimCalls } from './sliding.js';
+import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
 /**
@@ -63,21 +64,18 @@ export class LedgerRateLimiter implements RateGate {
   private readonly pk: string;
   private readonly lane: Lane;
   private readonly windows: CountWindow[];
-  private readonly accountWindows: readonly RateWindow[];
   private readonly keep: number;
   private readonly longestMs: number;
   private readonly requestTimeoutMs: number;
   private readonly headroomPercent: number;
   private readonly pollMs: number;
   private readonly clock: () => number;
-  private pausedUntil = 0;
-  private parallelBackoffMs = 0;
-  private healthy = false;
+  /** Pauses, probing and waiters, from Hood's answers (shared with the static `Pacer`). */
+  private readonly answers: AnswerState;
   private localInFlight = 0;
   private seq = 0;
   private readonly instance = Math.random().toString(36).slice(2, 10);
   private tail: Promise<void> = Promise.resolve();
-  private waiters: (() => void)[] = [];
   private commands: typeof import('@aws-sdk/client-dynamodb') | undefined;
 
   constructor(options: LedgerRateLimiterOptions) {
@@ -90,7 +88,7 @@ export class LedgerRateLimiter implements RateGate {
     this.headroomPercent = Math.min(90, Math.max(0, options.headroomPercent ?? 0));
     const skew = Math.max(0, Math.ceil(options.clockSkewMs ?? 5));
     const reserve = Math.min(100, Math.max(0, options.liveReservePercent ?? 10));
-    this.accountWindows = options.windows;
+    this.answers = new AnswerState(options.windows, this.headroomPercent);
     this.windows = options.windows.map(({ count, windowMs }) => {
       const ours = Math.max(1, Math.floor((count * (100 - this.headroomPercent)) / 100));
       const lane = this.lane === 'bulk' ? ours - Math.max(1, Math.ceil((ours * reserve) / 100)) : ours;
@@ -114,14 +112,14 @@ export class LedgerRateLimiter implements RateGate {
 
   private async claim(latestStart: number, sleep: (ms: number) => Promise<void>): Promise<CallTicket | undefined> {
     for (;;) {
-      if (!this.healthy && this.localInFlight >= 1) {
+      if (!this.answers.healthy && this.localInFlight >= 1) {
         // Probing after a failure (or at cold start): one call of ours at a time until Hood answers properly.
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
+        await this.answers.changed();
         continue;
       }
       const state = await this.read();
       const now = this.clock();
-      let slot = Math.max(now, this.pausedUntil, earliestStart(state.calls, this.windows, now, this.maxInFlight));
+      let slot = Math.max(now, this.answers.pausedUntil, earliestStart(state.calls, this.windows, now, this.maxInFlight));
       if (this.lane === 'bulk' && state.liveWaitUntil > now) slot = Math.max(slot, state.liveWaitUntil);
       slot = Number.isFinite(slot) ? Math.ceil(slot) : slot;
       // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
@@ -164,52 +162,23 @@ export class LedgerRateLimiter implements RateGate {
       // in flight until its deadline, which only ever delays later calls.
       if (!isConditionFailure(error)) this.lastError = error;
     }
-    this.applyServerView(end, rateLimit);
-    this.wake();
+    this.answers.serverView(end, rateLimit);
+    this.answers.wake();
   }
 
   /** The last DynamoDB error seen while writing back an end (for logs); never thrown. */
   lastError: unknown;
 
-  private applyServerView(now: number, rateLimit?: ServerRateLimit): void {
-    if (rateLimit?.remaining === undefined) return;
-    const reserve = rateLimit.limit === undefined ? 0 : Math.ceil((rateLimit.limit * this.headroomPercent) / 100);
-    if (rateLimit.remaining > reserve) return;
-    // Another client of the account used the window up (our own calls never do): wait for the reset.
-    let pauseMs = rateLimit.resetSeconds === undefined ? 1000 : Math.max(0, rateLimit.resetSeconds - 1) * 1000;
-    const known = this.accountWindows.find((w) => w.count === rateLimit.limit);
-    if (known) pauseMs = Math.min(pauseMs, known.windowMs);
-    this.pausedUntil = Math.max(this.pausedUntil, now + waitMs(pauseMs));
-  }
-
   succeeded(): void {
-    this.parallelBackoffMs = 0;
-    this.healthy = true;
-    this.wake();
+    this.answers.succeeded();
   }
 
   failed(): void {
-    this.healthy = false;
+    this.answers.failed();
   }
 
   rateLimited(retryAfterMs: number | undefined, now = this.clock()): number {
-    let pauseMs: number;
-    if (retryAfterMs !== undefined && retryAfterMs >= 0) {
-      pauseMs = Math.max(retryAfterMs, 50);
-    } else {
-      this.parallelBackoffMs = Math.min(30_000, this.parallelBackoffMs === 0 ? 1000 : this.parallelBackoffMs * 2);
-      pauseMs = this.parallelBackoffMs / 2 + Math.random() * (this.parallelBackoffMs / 2);
-    }
-    pauseMs = waitMs(pauseMs);
-    this.healthy = false;
-    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-    return pauseMs;
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    return this.answers.rateLimited(retryAfterMs, now);
   }
 
   private async sdk(): Promise<typeof import('@aws-sdk/client-dynamodb')> {

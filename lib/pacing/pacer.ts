@@ -1,5 +1,6 @@
 import type { RateWindow } from '../config.js';
 import { type CallMark, type CountWindow, earliestStart, inFlightAt, trimCalls } from './sliding.js';
+import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
 /** What a Hood answer said about the account's remaining budget (non-429 answers only). */
@@ -119,25 +120,18 @@ export class Pacer implements RateGate {
   private readonly keep: number;
   private readonly longestMs: number;
   private readonly requestTimeoutMs: number;
-  private readonly headroomPercent: number;
-  private readonly windows: readonly RateWindow[];
-  private pausedUntil = 0;
+  /** Pauses, probing and waiters, from Hood's answers. */
+  private readonly answers: AnswerState;
   /** GCRA "theoretical arrival time" of the next call at the even rate. */
   private tat: number | undefined;
-  private parallelBackoffMs = 0;
-  /**
-   * Whether the last answer was a proper one. Until it is (a fresh container, or after a 401, 429, 5xx or
-   * timeout) one call at a time probes Hood, so a rejected token or an outage costs one call, not a volley.
-   */
-  private healthy = false;
   private nextId = 1;
-  private waiters: (() => void)[] = [];
 
   constructor(options: PacerOptions) {
     if (options.windows.length === 0) throw new Error('Pacer needs at least one window');
     const consumers = Math.max(1, Math.floor(options.consumers) || 1);
-    this.headroomPercent = clampPercent(options.headroomPercent ?? 0);
-    this.shares = shareWindows(usableWindows(options.windows, this.headroomPercent, options.budgetPercent ?? 100), consumers);
+    const headroomPercent = clampPercent(options.headroomPercent ?? 0);
+    this.answers = new AnswerState(options.windows, headroomPercent);
+    this.shares = shareWindows(usableWindows(options.windows, headroomPercent, options.budgetPercent ?? 100), consumers);
     // Looked up at each call, so a test (or harness) that fakes Date after this was built is honoured.
     this.clock = options.clock ?? (() => Date.now());
     this.keep = Math.max(...this.shares.map((s) => s.count));
@@ -148,17 +142,16 @@ export class Pacer implements RateGate {
     this.spacingMs = Math.max(...this.shares.map((s) => Math.ceil(s.windowMs / s.count)));
     this.maxInFlight = Math.max(1, Math.floor((options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / consumers));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.windows = options.windows;
     this.lane = options.lane ?? 'live';
   }
 
   /** Earliest time (whole ms since epoch) the next call may start; `Infinity` while the in-flight cap is reached. */
   nextSlot(now = this.clock()): number {
-    let slot = Math.max(now, this.pausedUntil);
+    let slot = Math.max(now, this.answers.pausedUntil);
     // While fresh, calls are spread evenly at the share's steady rate; a call that starts late (a batch
     // boundary) is made up by the next one instead of pushing every later call back.
     if (this.tat !== undefined) slot = Math.max(slot, this.tat - this.spacingMs);
-    slot = Math.max(slot, earliestStart(this.calls, this.shares as CountWindow[], now, this.healthy ? this.maxInFlight : 1));
+    slot = Math.max(slot, earliestStart(this.calls, this.shares as CountWindow[], now, this.answers.healthy ? this.maxInFlight : 1));
     // A clock may have sub-millisecond resolution (performance.now-based clocks); never hand one on.
     return Number.isFinite(slot) ? Math.ceil(slot) : slot;
   }
@@ -185,52 +178,21 @@ export class Pacer implements RateGate {
     const call = id === undefined ? this.calls.find((c) => c.end === undefined) : this.calls.find((c) => c.id === id);
     if (call) call.end = Math.max(now, call.start);
     this.calls = trimCalls(this.calls, this.keep, now, this.longestMs);
-    if (rateLimit?.remaining !== undefined) {
-      // Proactive: never take the last `HOOD_RATE_HEADROOM` percent of a window the server reports (the
-      // budget other clients of the account were promised); at 0 headroom, wait only when it is used up.
-      // Our own calls never need this pause (each consumer keeps within its share of any window), so
-      // this guards against other clients using the account. `X-RateLimit-Reset` is whole seconds,
-      // rounded up, so the window surely lasts `Reset - 1` s more: pause that long (an unknown reset:
-      // 1 s), at most the length of the window the server names by its limit.
-      const reserve = rateLimit.limit === undefined ? 0 : Math.ceil((rateLimit.limit * this.headroomPercent) / 100);
-      if (rateLimit.remaining <= reserve) {
-        let pauseMs = rateLimit.resetSeconds === undefined ? 1000 : Math.max(0, rateLimit.resetSeconds - 1) * 1000;
-        const known = this.windows.find((w) => w.count === rateLimit.limit);
-        if (known) pauseMs = Math.min(pauseMs, known.windowMs);
-        this.pausedUntil = Math.max(this.pausedUntil, now + waitMs(pauseMs));
-      }
-    }
-    this.wake();
+    this.answers.serverView(now, rateLimit);
+    this.answers.wake();
   }
 
-  /** A successful (non-429) answer also clears the backoff used for `Retry-After: -1`. */
   succeeded(): void {
-    this.parallelBackoffMs = 0;
-    this.healthy = true;
-    this.wake();
+    this.answers.succeeded();
   }
 
   failed(): void {
-    this.healthy = false;
+    this.answers.failed();
   }
 
-  /**
-   * Hood answered 429. A known wait (`Retry-After` ≥ 0, in ms): pause that long. Unknown — `-1` (too many
-   * parallel requests, research §3.2) or absent — means there is no reliable time, so back off
-   * exponentially with jitter. Returns the pause in whole ms.
-   */
+  /** Hood answered 429: see `AnswerState.rateLimited`. Returns the pause in whole ms. */
   rateLimited(retryAfterMs: number | undefined, now = this.clock()): number {
-    let pauseMs: number;
-    if (retryAfterMs !== undefined && retryAfterMs >= 0) {
-      pauseMs = Math.max(retryAfterMs, 50);
-    } else {
-      this.parallelBackoffMs = Math.min(30_000, this.parallelBackoffMs === 0 ? 1000 : this.parallelBackoffMs * 2);
-      pauseMs = this.parallelBackoffMs / 2 + Math.random() * (this.parallelBackoffMs / 2);
-    }
-    pauseMs = waitMs(pauseMs);
-    this.healthy = false;
-    this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-    return pauseMs;
+    return this.answers.rateLimited(retryAfterMs, now);
   }
 
   /** For logs and `check`: how many calls this consumer may make right now in each window. */
@@ -273,13 +235,7 @@ export class Pacer implements RateGate {
 
   /** Resolves at the next answer. */
   changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    return this.answers.changed();
   }
 
   /**
