@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../cli/main.js';
-import type { LocalQueues } from '../../dev/emulator.js';
+import { type LocalQueues, queuesForState } from '../../dev/emulator.js';
 import { type LocalState, writeLocalState } from '../../dev/state.js';
 
 export interface CliRun {
@@ -51,26 +51,16 @@ export function writeStateFor(
     version: 1,
     pid: process.pid,
     startedAt: new Date().toISOString(),
-    sqs: {
-      endpoint: queues.endpoint,
-      region: queues.region,
-      blockQueueUrl: queues.blockQueueUrl,
-      blockQueueArn: queues.blockQueueArn,
-      deadLetterQueueUrl: queues.deadLetterQueueUrl,
-      deadLetterQueueArn: queues.deadLetterQueueArn,
-      sesTopicArn: queues.sesTopicArn,
-      ...(options.withBulk === false
-        ? {}
-        : {
-            bulkQueueUrl: queues.bulkQueueUrl,
-            bulkQueueArn: queues.bulkQueueArn,
-            bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
-            bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
-          }),
-    },
+    sqs: options.withBulk === false ? withoutBulk(queuesForState(queues)) : queuesForState(queues),
     webhookUrl: 'http://127.0.0.1:9/webhooks',
     genericWebhookToken: 'unused-in-this-test',
     hood,
     logFile: join(stateDir, 'local.log'),
   });
+}
+
+/** A pipeline's queues as an older `npm start`, without a bulk queue, recorded them. */
+function withoutBulk(sqs: LocalState['sqs']): LocalState['sqs'] {
+  const { bulkQueueUrl: _u, bulkQueueArn: _a, bulkDeadLetterQueueUrl: _du, bulkDeadLetterQueueArn: _da, ...rest } = sqs;
+  return rest;
 }

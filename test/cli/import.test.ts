@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
-import { writeLocalState } from '../../dev/state.js';
 import { type ListData, type Standin, startStandin } from '../../lib/import/standins.js';
 import type { ImportProvider } from '../../lib/import/types.js';
 import { receiveAll, sqsClientFor } from '../helpers/sqs.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, tempDir, writeStateFor } from './helpers.js';
 
 const KEY = 'cli-test-key-51f0a3';
 let queues: LocalQueues;
@@ -39,31 +38,6 @@ async function serve(provider: ImportProvider, lists: Record<string, ListData>):
   return { ...sqsEnv, [keyVar]: KEY, [`${provider.toUpperCase()}_API_URL`]: standin.url, MAILGUN_DOMAIN: 'mg.example.com' };
 }
 
-function stateWithBulk(stateDir: string): void {
-  writeLocalState(stateDir, {
-    version: 1,
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    sqs: {
-      endpoint: queues.endpoint,
-      region: queues.region,
-      blockQueueUrl: queues.blockQueueUrl,
-      blockQueueArn: queues.blockQueueArn,
-      deadLetterQueueUrl: queues.deadLetterQueueUrl,
-      deadLetterQueueArn: queues.deadLetterQueueArn,
-      sesTopicArn: queues.sesTopicArn,
-      bulkQueueUrl: queues.bulkQueueUrl,
-      bulkQueueArn: queues.bulkQueueArn,
-      bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
-      bulkDeadLetterQueueArn: queues.bulkDeadLetterQueueArn,
-    },
-    webhookUrl: 'http://127.0.0.1:9/webhooks',
-    genericWebhookToken: 'unused',
-    hood: { sandbox: false, url: 'http://127.0.0.1:9/v1/hood' },
-    logFile: join(stateDir, 'local.log'),
-  });
-}
-
 describe('hood-blocker import --dry-run --json', () => {
   it('prints the contract object: source, distinct contacts, counts by reason, nothing queued', async () => {
     const env = await serve('sendgrid', { bounces: { count: 30 }, spam_reports: { count: 4 }, unsubscribes: { count: 2 } });
@@ -76,7 +50,7 @@ describe('hood-blocker import --dry-run --json', () => {
   it('works for SES with --local against a running pipeline, sending nothing', async () => {
     const env = await serve('ses', { bounce: { count: 1200 }, complaint: { count: 5 } });
     const stateDir = dir();
-    stateWithBulk(stateDir);
+    writeStateFor(stateDir, queues);
     const run = await runCli(['import', 'ses', '--local', '--state-dir', stateDir, '--dry-run', '--json'], env);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ source: 'ses', contacts: 1205, byReason: { hard_bounce: 1200, complaint: 5 }, queued: 0 });
@@ -103,7 +77,7 @@ describe('hood-blocker import onto the bulk queue', () => {
   it('puts one normalised message per contact on the local pipeline\'s bulk queue', async () => {
     const env = await serve('brevo', { blocked_contacts: { count: 130 } });
     const stateDir = dir();
-    stateWithBulk(stateDir);
+    writeStateFor(stateDir, queues);
     const run = await runCli(['import', 'brevo', '--local', '--state-dir', stateDir, '--json'], env);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ source: 'brevo', contacts: 130, queued: 130, queueUrl: queues.bulkQueueUrl, complete: true });
