@@ -84,3 +84,20 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ vi
 export function attribute(message: Message, name: string): string | undefined {
   return message.MessageAttributes?.[name]?.StringValue;
 }
+
+/**
+ * The consumer environment most unit tests start from: the embedded queues, a Hood nobody answers at
+ * (tests pass a scripted creator) and limits loose enough that pacing never decides. Spread it, then add
+ * what the test is about.
+ */
+export function localConsumerEnv(queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>): Record<string, string> {
+  return {
+    HOOD_API_TOKEN: 'test-token',
+    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
+    HOOD_RATE_LIMITS: '1000/1s',
+    BLOCK_QUEUE_URL: queues.blockQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_REGION: queues.region,
+  };
+}

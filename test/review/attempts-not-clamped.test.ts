@@ -6,7 +6,7 @@ import { RecentContacts } from '../../lib/consumer/recent.js';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { Pacer } from '../../lib/pacing/pacer.js';
 import { captureLog } from '../helpers/logs.js';
-import { attribute, receiveAll, sendBodies, sqsClientFor, toRecord } from '../helpers/sqs.js';
+import { attribute, localConsumerEnv, receiveAll, sendBodies, sqsClientFor, toRecord } from '../helpers/sqs.js';
 
 /**
  * Issue 9 item 10: "clamp the `attempts` attribute to its valid range". process-batch.ts:202 still reads it
@@ -22,14 +22,8 @@ beforeEach(async () => {
   queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
   sqs = sqsClientFor(queues);
   config = loadConsumerConfig({
-    HOOD_API_TOKEN: 'test-token',
-    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
-    HOOD_RATE_LIMITS: '1000/1s',
+    ...localConsumerEnv(queues),
     HOOD_MAX_ATTEMPTS: '3',
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
   });
 });
 

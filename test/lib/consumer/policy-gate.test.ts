@@ -6,7 +6,7 @@ import { RecentContacts } from '../../../lib/consumer/recent.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
 import { captureLog } from '../../helpers/logs.js';
-import { receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+import { localConsumerEnv, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
 
 /**
  * The consumer's decision step is the last gate before Hood: NEVER_BLOCK, count-only soft bounces and
@@ -28,13 +28,7 @@ afterEach(async () => {
 
 function configWith(extra: Record<string, string>): ConsumerConfig {
   return loadConsumerConfig({
-    HOOD_API_TOKEN: 'test-token',
-    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
-    HOOD_RATE_LIMITS: '1000/1s',
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
+    ...localConsumerEnv(queues),
     ...extra,
   });
 }

@@ -7,7 +7,7 @@ import type { CreateResult } from '../../../lib/hood/client.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
 import { captureLog } from '../../helpers/logs.js';
-import { queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+import { localConsumerEnv, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
 
 // The consumer with a record from the bulk queue (imports, backfills): what it re-queues goes back to the
 // bulk queue, what it dead-letters goes to the bulk DLQ, so an import never trips the live queue's alarms.
@@ -19,15 +19,9 @@ beforeEach(async () => {
   queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
   sqs = sqsClientFor(queues);
   config = loadConsumerConfig({
-    HOOD_API_TOKEN: 'test-token',
-    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
-    HOOD_RATE_LIMITS: '1000/1s',
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    ...localConsumerEnv(queues),
     BULK_QUEUE_URL: queues.bulkQueueUrl,
     BULK_DEAD_LETTER_QUEUE_URL: queues.bulkDeadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
   });
 });
 afterEach(async () => {

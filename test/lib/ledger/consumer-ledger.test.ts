@@ -12,7 +12,7 @@ import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
 import { captureLog } from '../../helpers/logs.js';
 import { waitFor } from '../../helpers/pipeline.js';
-import { attribute, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+import { attribute, localConsumerEnv, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
 
 let dynamo: LocalDynamo;
 let queues: LocalQueues;
@@ -36,15 +36,9 @@ afterEach(async () => {
 
 function configWith(extra: Record<string, string> = {}): ConsumerConfig {
   return loadConsumerConfig({
-    HOOD_API_TOKEN: 'test-token',
-    HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',
-    HOOD_RATE_LIMITS: '1000/1s',
+    ...localConsumerEnv(queues),
     HOOD_RETRY_BASE_SECONDS: '1',
     HOOD_MAX_ATTEMPTS: '3',
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
     ...extra,
   });
 }
