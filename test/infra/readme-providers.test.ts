@@ -1,29 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codes, README, tableAfter } from '../helpers/readme.js';
 import { isWebhookProvider, SECRET_VARIABLES, WEBHOOK_PROVIDERS, WEBHOOK_SECRETS, type WebhookProvider, webhookOf } from '../../lib/providers/index.js';
 
 // The README's provider tables are checked against the provider registry (lib/providers/index.ts), both
 // ways: a provider or secret added to the code without its documentation (or the other way round) fails here.
 
-const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-
-/** The rows of the first Markdown table after `heading` (header and separator dropped), as arrays of cells. */
-function tableAfter(heading: string): string[][] {
-  const start = README.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`README has no heading "${heading}"`);
-  const lines = README.slice(start).split('\n');
-  const first = lines.findIndex((l) => l.startsWith('|'));
-  const rows: string[][] = [];
-  for (const line of lines.slice(first)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
-  }
-  return rows.slice(2);
-}
-
-/** `` `a`, `b` `` → ['a', 'b']. */
-const codes = (cell: string) => [...cell.matchAll(/`([^`]+)`/gu)].map((m) => m[1]!);
 
 /** The paragraph that follows `heading`. */
 function paragraphAfter(heading: string): string {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, README, tableAfter } from '../helpers/readme.js';
 import { ensureBundles, oslsPackage, ROOT } from './osls.js';
 
 // Walks the README's deploy guide against the packaged template: every parameter, SSM parameter, alarm and
@@ -13,27 +14,10 @@ interface Template {
   Outputs: Record<string, unknown>;
 }
 
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const STAGE = 'ci';
 const require = createRequire(import.meta.url);
 const parseYml = require('osls/lib/utils/fs/parse.js') as (file: string, contents: Buffer) => any;
 const yml = () => parseYml('serverless.yml', readFileSync(join(ROOT, 'serverless.yml'))) as { service: string; params: { default: Record<string, unknown> } };
-
-/** The rows of the first Markdown table after `heading`, as arrays of cells. */
-function tableAfter(heading: string): string[][] {
-  const start = README.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`README has no heading "${heading}"`);
-  const lines = README.slice(start).split('\n');
-  const first = lines.findIndex((l) => l.startsWith('|'));
-  const rows: string[][] = [];
-  for (const line of lines.slice(first)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
-  }
-  return rows.slice(2);
-}
-/** `` `a`, `b` `` → ['a', 'b']. */
-const codes = (cell: string) => [...cell.matchAll(/`([^`]+)`/gu)].map((m) => m[1]!);
 
 let workDir: string;
 let template: Template;
