@@ -97,10 +97,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // --column only makes sense for CSV: a one-column export ("email" alone) has no delimiter to sniff.
   const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? (values.column !== undefined ? 'csv' : detectFormat(file, text));
   if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
+  const policy = loadPolicyConfig(io.env);
+  const blocks = (r: Reason) => r !== 'soft_bounce' && policy.blockReasons.has(r);
   let result;
   try {
-    const policy = loadPolicyConfig(io.env);
-    const blocks = (r: Reason) => r !== 'soft_bounce' && policy.blockReasons.has(r);
     result = readRows(text, format, { reason, source, blocks }, { column: values.column });
   } catch (error) {
     if (error instanceof UnreadableFileError) throw new UsageError(`${file}: ${error.message}`);
@@ -115,7 +115,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLine(io.stderr, `note: ignoring column${result.ignoredColumns.length === 1 ? '' : 's'} ${result.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not a message field)`);
   }
   // Rows whose reason BLOCK_REASONS does not block are valid but will be ignored by the consumer: say so now.
-  const policy = loadPolicyConfig(io.env);
   const notBlocking = new Map<string, number>();
   for (const row of valid) {
     const r = row.message.reason ?? 'manual';
