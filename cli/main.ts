@@ -13,10 +13,10 @@ import { didYouMean, optionsInHelp } from './shared/suggest.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   extract: { summary: 'dry run: print the block/ignore decisions for a payload', load: async () => (await import('./extract.js')).run },
   start: { summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)', load: async () => (await import('./start.js')).run },
-  enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the block queue', load: async () => (await import('./enqueue.js')).run },
+  enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the bulk queue (the block queue when there is none)', load: async () => (await import('./enqueue.js')).run },
   dlq: { summary: 'inspect (list), replay (redrive) and delete (purge) dead letters', load: async () => (await import('./dlq.js')).run },
   import: { summary: "day one: queue every suppression in a provider's own lists (bulk queue, resumable)", load: async () => (await import('./import.js')).run },
-  reconcile: { summary: "compare Hood's blocked contacts with a provider's suppression list", load: async () => (await import('./reconcile.js')).run },
+  reconcile: { summary: "compare Hood's blocked contacts with a provider's suppression list or the ledger", load: async () => (await import('./reconcile.js')).run },
   check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
   why: { summary: "the ledger's story of one contact: opted out when, from which event, blocked when", load: async () => (await import('./why.js')).run },
   forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
