@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
 import { startLocalDynamo } from '../dev/dynalite.js';
+import { coldFirstBatch } from './cold-batch.js';
 import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import type { SandboxStats } from '../dev/hood-sandbox.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
@@ -277,7 +278,7 @@ function loadedBytes(root: string, file: string): number {
   return total;
 }
 
-function coldStart(baselineRoot?: string) {
+async function coldStart(baselineRoot?: string) {
   console.log(`\n## Cold start (code loaded at import, module import time: median of 9 fresh processes${baselineRoot ? `; before = ${baselineRoot}` : ''})`);
   for (const file of ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs', 'dist/cli.mjs']) {
     const roots = baselineRoot ? [baselineRoot, '.'] : ['.'];
@@ -294,6 +295,22 @@ function coldStart(baselineRoot?: string) {
       line.push(`${root === '.' ? 'after' : 'before'} ${fmt(loadedBytes(root, file) / 1024, 0)} KiB, import ${fmt(t[Math.floor(t.length / 2)]!, 0)} ms`);
     }
     console.log(`${file.padEnd(36)}${line.join('   ')}`);
+  }
+  // Import + first batch: one opt-out blocked end to end (Hood 201, message deleted, counts published).
+  const file = 'dist/handlers/block-contacts.mjs';
+  const roots = (baselineRoot ? [baselineRoot, '.'] : ['.']).filter((r) => existsSync(`${r}/${file}`));
+  const rounds = quick ? 5 : 9;
+  for (const [kind, contactFor] of [
+    ['email', (n: number) => `cold${n}-${Date.now()}@example.com`],
+    ['phone', (n: number) => `+4420794${String(Date.now() % 100_000 + n).padStart(5, '0')}`],
+  ] as const) {
+    const samples = await coldFirstBatch(roots, file, rounds, contactFor);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const line = roots.map((root) => {
+      const s = samples.get(root)!;
+      return `${root === '.' ? 'after' : 'before'} import ${fmt(median(s.map((x) => x.importMs)), 0)} ms, import + first batch ${fmt(median(s.map((x) => x.firstBatchMs)), 0)} ms`;
+    });
+    console.log(`${`consumer, 1-record batch (${kind})`.padEnd(36)}${line.join('   ')}`);
   }
 }
 
@@ -404,7 +421,7 @@ const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
 const want = (section: string) => (named.length === 0 ? section !== 'backlog10k' : named.includes(section));
 
 console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
-if (want('cold')) coldStart(baseline);
+if (want('cold')) await coldStart(baseline);
 if (want('mapping')) await mappingRun();
 if (want('overhead')) await overheadRun(quick ? 2000 : 20_000);
 let small: BacklogResult | undefined;
