@@ -10,6 +10,7 @@ import {
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
 import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
+import { FetchHttpHandler } from './fetch-handler.js';
 
 /** One message to put on a queue. Attribute values are strings (SQS `String` data type). */
 export interface OutgoingMessage {
@@ -38,6 +39,8 @@ export function createSqsClient(config: { region?: string | undefined; sqsEndpoi
     ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
     ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
     maxAttempts: 3,
+    // One HTTP stack per process: Node's fetch, which the Hood client uses too (fetch-handler.ts).
+    requestHandler: new FetchHttpHandler(),
   });
 }
 

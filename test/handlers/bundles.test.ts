@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What a cold start loads, read from the build's own metafile (test/global-setup.ts builds before any test):
+ * the Lambda bundles' structure, not their speed (bench `cold` measures that).
+ */
+interface Metafile {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, { imports?: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }>;
+}
+
+const LAMBDAS = ['block-contacts', 'webhook'] as const;
+
+function metafile(name: string): Metafile {
+  return JSON.parse(readFileSync(`dist/handlers/${name}.mjs.meta.json`, 'utf8')) as Metafile;
+}
+
+/** The bundle's files loaded at import (static imports, followed) and what they import from outside. */
+function loadedAtImport(name: string): { files: Set<string>; external: Set<string>; inputs: Set<string> } {
+  const meta = metafile(name);
+  const files = new Set<string>();
+  const external = new Set<string>();
+  const inputs = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const input of Object.keys(meta.outputs[file]?.inputs ?? {})) inputs.add(input);
+    for (const imp of meta.outputs[file]?.imports ?? []) {
+      if (imp.kind !== 'import-statement') continue;
+      if (imp.external) external.add(imp.path);
+      else visit(imp.path);
+    }
+  };
+  visit(`dist/handlers/${name}.mjs`);
+  return { files, external, inputs };
+}
+
+describe.each(LAMBDAS)('the %s Lambda bundle', (name) => {
+  it('loads no node:http, node:https or node:http2 at import: its SDK clients use Node fetch', () => {
+    // Act
+    const { external } = loadedAtImport(name);
+    // Assess
+    expect([...external].filter((m) => /^(node:)?https?2?$/u.test(m))).toEqual([]);
+  });
+
+  it('holds no chunk file a previous build left behind', () => {
+    // Prepare
+    const outputs = new Set(Object.keys(metafile(name).outputs));
+    const dir = `dist/handlers/${name}-chunks`;
+    // Act
+    const stale = existsSync(dir) ? readdirSync(dir).filter((f) => !outputs.has(`${dir}/${f}`)) : [];
+    // Assess
+    expect(stale).toEqual([]);
+  });
+});
+
+describe('the consumer bundle', () => {
+  it('reads the phone metadata with JSON.parse, not as a 150 KB object literal', () => {
+    // Act
+    const { inputs } = loadedAtImport('block-contacts');
+    // Assess
+    expect([...inputs].filter((i) => /metadata\.\w+\.json/u.test(i) || i.startsWith('phone-metadata-json:'))).toEqual(['phone-metadata-json:libphonenumber-js/max/metadata']);
+  });
+});
