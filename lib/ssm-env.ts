@@ -13,7 +13,15 @@ export type { SsmLike } from './ssm.js';
  * refuses the start. Errors name the parameter, never a value. Returns a new env map for `load*Config`.
  */
 export async function resolveSecretParameters(env: Env, options: { ssm?: SsmLike; names?: readonly string[] } = {}): Promise<Env> {
-  const names = options.names ?? SECRET_VARIABLES;
+  return resolveParameterVariables(env, options.names ?? SECRET_VARIABLES, options);
+}
+
+/**
+ * `resolveSecretParameters` for the given variables only. The consumer's cold start calls this one: it
+ * does not refer to the provider registry (SECRET_VARIABLES), so the consumer bundle leaves the webhook
+ * providers' modules out.
+ */
+export async function resolveParameterVariables(env: Env, names: readonly string[], options: { ssm?: SsmLike } = {}): Promise<Env> {
   const wanted = new Map<string, string>();
   for (const name of names) {
     const parameter = env[`${name}_PARAMETER`]?.trim();

@@ -19,6 +19,25 @@ const phoneMetadataAsJson = {
   },
 };
 
+/**
+ * The provider modules (lib/providers/**) only declare things: mappers, verifiers, their secrets, the
+ * registry. None registers itself or does anything when merely imported, so a bundle may leave out any of
+ * them whose exports it does not use. esbuild cannot tell by itself (a top-level `new Map(…)` or a helper
+ * call looks like a side effect), and the consumer would carry every webhook verifier and the registry,
+ * though it maps only normalised messages and AWS events.
+ */
+const providersAreDeclarations = {
+  name: 'providers-are-declarations',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData?.providersAreDeclarations) return undefined;
+      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { providersAreDeclarations: true } });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { ...resolved, ...(/[/\\]lib[/\\]providers[/\\]/.test(resolved.path) ? { sideEffects: false } : {}) };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -36,7 +55,7 @@ const common = {
   // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
   banner: { js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);" },
   metafile: true,
-  plugins: [phoneMetadataAsJson],
+  plugins: [phoneMetadataAsJson, providersAreDeclarations],
 };
 
 mkdirSync('dist/handlers', { recursive: true });

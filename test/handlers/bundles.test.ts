@@ -62,4 +62,14 @@ describe('the consumer bundle', () => {
     // Assess
     expect([...inputs].filter((i) => /metadata\.\w+\.json/u.test(i) || i.startsWith('phone-metadata-json:'))).toEqual(['phone-metadata-json:libphonenumber-js/max/metadata']);
   });
+
+  it('leaves out the provider registry and every webhook verifier: it maps only queue messages and AWS events', () => {
+    // Prepare
+    const inputs = Object.keys(metafile('block-contacts').inputs);
+    // Act
+    const webhookOnly = inputs.filter((i) => i === 'lib/providers/index.ts' || /^lib\/providers\/[^/]+\/(verify|index)\.ts$/u.test(i));
+    // Assess
+    expect(webhookOnly).toEqual([]);
+    expect(inputs).toContain('lib/providers/generic/map.ts');
+  });
 });
