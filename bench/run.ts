@@ -219,22 +219,24 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   }
   sqs.destroy();
   await queues.stop();
-  await table?.stop();
+  const dynamoOps = await table?.stop();
+  if (dynamoOps && (process.env.BENCH_TRACE || !o.quiet)) console.log(`DynamoDB requests per message: ${Object.entries(dynamoOps).map(([op, n]) => `${op} ${fmt(n / messages, 1)}`).join(', ')}`);
   return result;
 }
 
-async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<void> }> {
+async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<Record<string, number>> }> {
   const worker = new Worker(resolve(DYNAMO_BUNDLE));
   const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
   return {
     table: ready.table,
     endpoint: ready.endpoint,
     async stop() {
-      await new Promise((done) => {
+      const { counts } = await new Promise<{ counts: Record<string, number> }>((done) => {
         worker.once('message', done);
         worker.postMessage('stop');
       });
       await worker.terminate();
+      return counts;
     },
   };
 }

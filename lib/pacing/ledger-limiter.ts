@@ -18,7 +18,8 @@ import { waitMs } from './timer-ms.js';
  *
  * Lanes: `live` may use the whole budget. `bulk` (imports, backfills) never takes what live traffic would
  * use: it leaves `liveReservePercent` of every window (at least one call) to live traffic at all times,
- * and while any live caller is waiting for a slot (it marks the item `lw` = until when) bulk takes none.
+ * and while any live caller is waiting for a slot (it marks the item `lw` = until when, once bulk calls are in
+ * the item) bulk takes none.
  *
  * The item expires (`expiresAt`, epoch seconds, the table's TTL attribute) a window after its last write.
  */
@@ -128,7 +129,10 @@ export class LedgerRateLimiter implements RateGate {
       // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
       if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return undefined;
       if (slot > now) {
-        if (this.lane === 'live' && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
+        // Only when bulk traffic is about (a bulk call in the item): live-only traffic saves the write. A bulk
+        // container that starts meanwhile still leaves live traffic its reserve of every window.
+        const bulkAbout = state.calls.some((c) => c.lane === 'bulk');
+        if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
         const wait = this.waitBeforeReading(state.calls, slot, now);
         // One of our own answers frees a slot at once; another container's only shows in the item.
         await Promise.race([sleep(wait), this.answers.changed()]);
