@@ -133,7 +133,8 @@ export class LedgerRateLimiter implements RateGate {
         // container that starts meanwhile still leaves live traffic its reserve of every window.
         const bulkAbout = state.calls.some((c) => c.lane === 'bulk');
         if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
-        const wait = this.waitBeforeReading(state.calls, slot, now);
+        // Never past the latest start: the caller then gives the work back in time.
+        const wait = Math.min(this.waitBeforeReading(state.calls, slot, now), waitMs(Math.max(1, latestStart - now)));
         // One of our own answers frees a slot at once; another container's only shows in the item.
         await Promise.race([sleep(wait), this.answers.changed()]);
         continue;
