@@ -51,6 +51,8 @@ interface BacklogResult {
   sharePct: number;
   /** Window-bursting ideal time ÷ our time, percent. */
   idealPct: number;
+  /** How many steady windows' allowance the backlog holds. */
+  windows: number;
   /** The best sustained rate any client could reach here, percent of the steady limit (see `attainablePct`). */
   attainablePct: number;
   /** Window-bursting ideal under Hood's in-flight cap (`cappedIdealMs`) ÷ our time, percent. */
@@ -236,6 +238,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     steadyPct,
     sharePct: (steadyPct * steady.count) / usable,
     idealPct: (windowBurstingIdealMs(messages, windows) / elapsed) * 100,
+    windows: messages / steady.count,
     attainablePct: attainablePct(windows, o.maxInFlight ?? 4, o.latencyMs ?? 0),
     cappedIdealPct: (cappedIdealMs(messages, windows, o.maxInFlight ?? 4, o.latencyMs ?? 0) / elapsed) * 100,
     elapsedMs: elapsed,
@@ -488,7 +491,9 @@ if (want('uneven')) {
 }
 const table: string[] = [];
 const row = (name: string, r: BacklogResult) =>
-  table.push(`| ${name} | ${fmt(r.steadyPct)} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
+  // A backlog of a few windows bursts each window's allowance: its 10th–90th percentile slope is no steady
+  // rate (it can exceed 100 %); its wall time against the ideals is the measure.
+  table.push(`| ${name} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
 if (want('matrix')) {
   const ledger = !process.argv.includes('--static');
   const only = (flag: string, all: number[]) => {
