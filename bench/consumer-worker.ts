@@ -34,6 +34,7 @@ const sample = () => {
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 };
 const timer = setInterval(sample, 1000);
+parentPort!.postMessage({ kind: 'ready' });
 const esm = startEventSourceMapping({ sqs, queueUrl: input.queueUrl, queueArn: input.queueArn, handlers: [handler], batchSize: 10, timeoutMs: 60_000, waitTimeSeconds: 1 });
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;

@@ -13,7 +13,6 @@ import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
-import { startLocalDynamo } from '../dev/dynalite.js';
 import { coldFirstBatch } from './cold-batch.js';
 import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import type { SandboxStats } from '../dev/hood-sandbox.js';
@@ -53,6 +52,12 @@ interface BacklogResult {
   sharePct: number;
   /** Window-bursting ideal time ÷ our time, percent. */
   idealPct: number;
+  /** How many steady windows' allowance the backlog holds. */
+  windows: number;
+  /** The best sustained rate any client could reach here, percent of the steady limit (see `attainablePct`). */
+  attainablePct: number;
+  /** Window-bursting ideal under Hood's in-flight cap (`cappedIdealMs`) ÷ our time, percent. */
+  cappedIdealPct: number;
   elapsedMs: number;
   oursRateLimited: number;
   theirsRateLimited: number;
@@ -73,6 +78,37 @@ function windowBurstingIdealMs(messages: number, windows: RateWindow[]): number 
   const fullWindows = Math.ceil(messages / steady.count) - 1;
   const rest = messages - fullWindows * steady.count;
   return fullWindows * steady.windowMs + (rest / burst.count) * burst.windowMs;
+}
+
+/**
+ * The fastest a backlog can finish when, besides the windows, at most `maxInFlight` calls may be in flight
+ * and each takes `latencyMs`: each window's allowance at min(burst rate, maxInFlight / latency), the last
+ * call's answer included. (At Hood 2 s and the default cap of 4, 2 calls/s: 80 % of 150/min, whatever the
+ * client.)
+ */
+function cappedIdealMs(messages: number, windows: RateWindow[], maxInFlight: number, latencyMs: number): number {
+  const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
+  const burst = windows.reduce((a, b) => (b.windowMs < a.windowMs ? b : a));
+  const ratePerMs = Math.min(burst.count / burst.windowMs, latencyMs > 0 ? maxInFlight / latencyMs : Number.POSITIVE_INFINITY);
+  const perWindow = Math.min(steady.count, Math.floor(ratePerMs * steady.windowMs));
+  let left = messages;
+  let t = 0;
+  while (left > perWindow) {
+    left -= perWindow;
+    t += steady.windowMs;
+  }
+  return t + left / ratePerMs + latencyMs;
+}
+
+/**
+ * The best sustained rate, percent of the steady limit, for a client that cannot know the windows' alignment
+ * (W / (W + L), see lib/pacing/sliding.ts) and keeps at most `maxInFlight` calls in flight (Little's law).
+ */
+function attainablePct(windows: RateWindow[], maxInFlight: number, latencyMs: number): number {
+  const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
+  const sliding = steady.windowMs / (steady.windowMs + latencyMs);
+  const cap = latencyMs > 0 ? maxInFlight / latencyMs / (steady.count / steady.windowMs) : Number.POSITIVE_INFINITY;
+  return Math.min(sliding, cap) * 100;
 }
 
 async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
@@ -127,7 +163,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     // The table also holds the contact ledger, which needs its HMAC key.
     env.LEDGER_HASH_KEY = 'bench-ledger-hmac-key-not-a-secret-0123456789';
   }
-  const started = Date.now();
+  const launched = Date.now();
   const workers = Array.from(
     { length: consumers },
     () =>
@@ -135,6 +171,12 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
         workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region },
       }),
   );
+  // The clock starts when the first consumer has imported the handler and polls the queue (a Lambda's own
+  // cold start is in the cold-start section; a worker thread's start-up on a busy machine is not Lambda's).
+  const started = await new Promise<number>((done) => {
+    for (const w of workers) w.once('message', (m: { kind?: string }) => m.kind === 'ready' && done(Date.now()));
+  });
+  const startUpMs = started - launched;
   // Another client of the same account (same token), spreading its calls evenly; its 429s are its own.
   const other = { stop: false, calls: 0, rateLimited: 0 };
   const otherDone = (async () => {
@@ -179,6 +221,11 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   const unique = new Set(stored.map((c) => c.contact));
   const stats = final.stats;
   const createdAt = stored.map((c) => c.at).filter(Number.isFinite).sort((a, b) => a - b);
+  if (process.env.BENCH_TRACE) {
+    const buckets = new Map<number, number>();
+    for (const t of createdAt) buckets.set(Math.floor((t - started) / 500), (buckets.get(Math.floor((t - started) / 500)) ?? 0) + 1);
+    console.log([...buckets].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k / 2}s:${v}`).join(' '));
+  }
   let steadyPct = NaN;
   if (createdAt.length >= 20) {
     // Steady state: from the 10th to the 90th percentile of creates (no start-up burst, no tail).
@@ -192,6 +239,9 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     steadyPct,
     sharePct: (steadyPct * steady.count) / usable,
     idealPct: (windowBurstingIdealMs(messages, windows) / elapsed) * 100,
+    windows: messages / steady.count,
+    attainablePct: attainablePct(windows, o.maxInFlight ?? 4, o.latencyMs ?? 0),
+    cappedIdealPct: (cappedIdealMs(messages, windows, o.maxInFlight ?? 4, o.latencyMs ?? 0) / elapsed) * 100,
     elapsedMs: elapsed,
     oursRateLimited: stats.rateLimited - other.rateLimited,
     theirsRateLimited: other.rateLimited,
@@ -202,7 +252,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   if (!o.quiet) {
     console.log(`\n## ${label}: ${messages} messages, ${consumers} consumers, HOOD_RATE_LIMITS=${limits}${o.latencyMs ? `, Hood latency ${o.latencyMs} ms` : ''}${o.ledger ? ', shared budget (LEDGER_TABLE)' : ', static shares'}`);
     console.log(`throughput (steady state)   ${fmt(steadyPct)} % of the steady limit (${steady.count}/${steady.windowMs} ms), ${fmt(result.sharePct)} % of what the shares allow`);
-    console.log(`wall time                   ${fmt(elapsed / 1000)} s (window-bursting ideal ≈ ${fmt(windowBurstingIdealMs(messages, windows) / 1000)} s)`);
+    console.log(`wall time                   ${fmt(elapsed / 1000)} s from the first consumer's start (worker start-up ${fmt(startUpMs / 1000)} s before it; window-bursting ideal ≈ ${fmt(windowBurstingIdealMs(messages, windows) / 1000)} s)`);
     console.log(`429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations}; another client's ${other.rateLimited})`);
     console.log(`lost                        ${result.lost}`);
     console.log(`duplicates                  ${result.duplicates}`);
@@ -210,13 +260,26 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   }
   sqs.destroy();
   await queues.stop();
-  await table?.stop();
+  const dynamoOps = await table?.stop();
+  if (dynamoOps && (process.env.BENCH_TRACE || !o.quiet)) console.log(`DynamoDB requests per message: ${Object.entries(dynamoOps).map(([op, n]) => `${op} ${fmt(n / messages, 1)}`).join(', ')}`);
   return result;
 }
 
-async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<void> }> {
-  const dynamo = await startLocalDynamo({ table: 'ledger' });
-  return { table: dynamo.table, endpoint: dynamo.endpoint, stop: () => dynamo.stop() };
+async function startBenchTable(): Promise<{ table: string; endpoint: string; stop(): Promise<Record<string, number>> }> {
+  const worker = new Worker(resolve(DYNAMO_BUNDLE));
+  const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
+  return {
+    table: ready.table,
+    endpoint: ready.endpoint,
+    async stop() {
+      const { counts } = await new Promise<{ counts: Record<string, number> }>((done) => {
+        worker.once('message', done);
+        worker.postMessage('stop');
+      });
+      await worker.terminate();
+      return counts;
+    },
+  };
 }
 
 /** CPU cost of mapping + bookkeeping per record: an instant Hood, a no-op queue, an unlimited pacer. */
@@ -385,14 +448,18 @@ async function trickleRun() {
 // sits in the heap being measured.
 const WORKER_BUNDLE = 'dist/bench/consumer-worker.mjs';
 const HOOD_BUNDLE = 'dist/bench/hood-worker.mjs';
+const DYNAMO_BUNDLE = 'dist/bench/dynamo-worker.mjs';
 for (const [entry, outfile] of [
   ['bench/consumer-worker.ts', WORKER_BUNDLE],
   ['bench/hood-worker.ts', HOOD_BUNDLE],
+  ['bench/dynamo-worker.ts', DYNAMO_BUNDLE],
 ]) {
   await build({
     entryPoints: [entry!],
     outfile,
     bundle: true,
+    // dynalite stays a package import (resolved from node_modules at run time).
+    external: ['dynalite'],
     platform: 'node',
     format: 'esm',
     target: 'node22',
@@ -405,7 +472,8 @@ for (const [entry, outfile] of [
 //   cold [--baseline <dir with an older dist/>]  bundle sizes and import time (before/after)
 //   mapping, overhead                             per-event CPU cost
 //   uneven                                        3 and 4 consumers (shares that do not divide 150)
-//   matrix [--ledger|--static]                    consumers {2,4,8} × latency {50 ms,1 s,2 s} × backlog {300,3000}
+//   matrix [--static] [--consumers 2,4,8] [--latency 50,1000,2000] [--backlogs 300,3000] [--max-in-flight 4]
+//                                                 consumers × Hood latency × backlog, shared budget unless --static
 //   neighbour                                     another client using 30% of the budget, with and without headroom
 //   trickle                                       send → Hood 201 on a mostly idle queue
 //   backlog, backlog10k                           the original 1k / 10k backlog runs
@@ -415,7 +483,7 @@ for (const [entry, outfile] of [
 const scaleAt = process.argv.indexOf('--scale');
 const SCALE = scaleAt >= 0 ? Math.max(1, Number(process.argv[scaleAt + 1]) || 10) : 10;
 const SCALED = `10/${Math.round(1000 / SCALE)}ms,150/${Math.round(60_000 / SCALE)}ms`;
-const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !['--baseline', '--scale', '--consumers', '--latency'].includes(all[i - 1] ?? ''));
+const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !['--baseline', '--scale', '--consumers', '--latency', '--backlogs', '--max-in-flight'].includes(all[i - 1] ?? ''));
 const baselineAt = process.argv.indexOf('--baseline');
 const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
 const want = (section: string) => (named.length === 0 ? section !== 'backlog10k' : named.includes(section));
@@ -440,19 +508,22 @@ if (want('uneven')) {
 }
 const table: string[] = [];
 const row = (name: string, r: BacklogResult) =>
-  table.push(`| ${name} | ${fmt(r.steadyPct)} | ${fmt(r.sharePct)} | ${fmt(r.idealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
+  // A backlog of a few windows bursts each window's allowance: its 10th–90th percentile slope is no steady
+  // rate (it can exceed 100 %); its wall time against the ideals is the measure.
+  table.push(`| ${name} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
 if (want('matrix')) {
   const ledger = !process.argv.includes('--static');
-  const backlogs = process.argv.includes('--short') ? [300] : [300, 3000];
   const only = (flag: string, all: number[]) => {
     const at = process.argv.indexOf(flag);
     return at >= 0 ? process.argv[at + 1]!.split(',').map(Number) : all;
   };
+  const backlogs = process.argv.includes('--short') ? [300] : only('--backlogs', [300, 3000]);
+  const maxInFlight = only('--max-in-flight', [4])[0]!;
   for (const consumers of only('--consumers', [2, 4, 8])) {
     for (const latency of only('--latency', [50, 1000, 2000])) {
       for (const messages of backlogs) {
-        const r = await backlogRun({ label: 'matrix', messages, limits: SCALED, consumers, latencyMs: latency / SCALE, ledger, quiet: true });
-        row(`${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}`, r);
+        const r = await backlogRun({ label: 'matrix', messages, limits: SCALED, consumers, latencyMs: latency / SCALE, ledger, maxInFlight, quiet: true });
+        row(`${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}${maxInFlight === 4 ? '' : `, HOOD_MAX_IN_FLIGHT=${maxInFlight}`}`, r);
         console.log(table[table.length - 1]);
       }
     }
@@ -466,9 +537,9 @@ if (want('neighbour')) {
   }
 }
 if (table.length > 0) {
-  console.log(`\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=4)`);
-  console.log('| run | % of sustained limit | % of what the budget allows | % of window-bursting ideal | wall s | 429s ours / theirs | lost | duplicates |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=4 unless named; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version})`);
+  console.log('| run | % of sustained limit | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | lost | duplicates |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 if (want('trickle')) await trickleRun();

@@ -118,7 +118,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const notBlocking = new Map<string, number>();
   for (const row of valid) {
     const r = row.message.reason ?? 'manual';
-    if (!policy.blockReasons.has(r)) notBlocking.set(r, (notBlocking.get(r) ?? 0) + 1);
+    if (!blocks(r)) notBlocking.set(r, (notBlocking.get(r) ?? 0) + 1);
   }
 
   let queued = 0;
@@ -256,7 +256,11 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   }
   for (const { reason, count } of s.notBlockedByPolicy) {
     out();
-    out(`Note: ${plural(count, 'row')} with reason ${reason}, which BLOCK_REASONS does not block: the consumer will log and ignore them.`);
+    out(
+      reason === 'soft_bounce'
+        ? `Note: ${plural(count, 'row')} with reason soft_bounce, which never blocks by itself (counted only under SOFT_BOUNCE_POLICY): the consumer will log and ignore them.`
+        : `Note: ${plural(count, 'row')} with reason ${reason}, which BLOCK_REASONS does not block: the consumer will log and ignore them.`,
+    );
   }
   const count = s.dryRun ? s.valid : s.queued;
   if (count > 0) {

@@ -111,6 +111,14 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   // Static shares: live and bulk each get a fixed slice (lanes.ts); shared budget: bulk takes what live leaves.
   const shares = staticLaneShares(config);
   const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock, lane: 'live', ...shares.live }));
+  if (!config.hood.rateLedger && config.hood.consumerMaxConcurrency > config.hood.maxInFlight) {
+    // Without the shared budget each consumer keeps at least one call in flight, so the account-wide cap
+    // cannot be held; Hood's answer to too many (`Retry-After: -1`) is backed off, but each costs a call.
+    logger.warn('More consumers than HOOD_MAX_IN_FLIGHT without LEDGER_TABLE: each consumer keeps one call in flight, so up to CONSUMER_MAX_CONCURRENCY calls may be in flight at once', {
+      consumers: config.hood.consumerMaxConcurrency,
+      maxInFlight: config.hood.maxInFlight,
+    });
+  }
   let bulkPacer: Promise<RateGate> | undefined = options.bulkPacer ? Promise.resolve(options.bulkPacer) : undefined;
   const gate = (lane: RateLane): Promise<RateGate> => {
     if (lane === 'live') return Promise.resolve(pacer);

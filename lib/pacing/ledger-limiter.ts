@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import type { CallTicket, Lane, RateGate, ServerRateLimit } from './pacer.js';
-import { type CallMark, type CountWindow, earliestStart, inFlightAt, trimCalls } from './sliding.js';
+import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
 import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
@@ -18,7 +18,8 @@ import { waitMs } from './timer-ms.js';
  *
  * Lanes: `live` may use the whole budget. `bulk` (imports, backfills) never takes what live traffic would
  * use: it leaves `liveReservePercent` of every window (at least one call) to live traffic at all times,
- * and while any live caller is waiting for a slot (it marks the item `lw` = until when) bulk takes none.
+ * and while any live caller is waiting for a slot (it marks the item `lw` = until when, once bulk calls are in
+ * the item) bulk takes none.
  *
  * The item expires (`expiresAt`, epoch seconds, the table's TTL attribute) a window after its last write.
  */
@@ -69,6 +70,8 @@ export class LedgerRateLimiter implements RateGate {
   private readonly requestTimeoutMs: number;
   private readonly headroomPercent: number;
   private readonly pollMs: number;
+  /** Random delay that spreads containers racing for one slot: a quarter of the tightest spacing, whole ms or less. */
+  private readonly jitterMs: number;
   private readonly clock: () => number;
   /** Pauses, probing and waiters, from Hood's answers (shared with the static `Pacer`). */
   private readonly answers: AnswerState;
@@ -99,6 +102,7 @@ export class LedgerRateLimiter implements RateGate {
     this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 4));
     this.requestTimeoutMs = Math.ceil(options.requestTimeoutMs ?? 10_000);
     this.pollMs = Math.max(1, Math.ceil(options.pollMs ?? 100));
+    this.jitterMs = Math.min(this.pollMs * 0.2, Math.min(...this.windows.map((w) => w.windowMs / w.count)) / 4);
   }
 
   acquire(latestStart: number, sleep: (ms: number) => Promise<void>): Promise<CallTicket | undefined> {
@@ -125,8 +129,14 @@ export class LedgerRateLimiter implements RateGate {
       // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
       if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return undefined;
       if (slot > now) {
-        if (this.lane === 'live' && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
-        await sleep(waitMs(Math.min(slot - now, this.pollMs)));
+        // Only when bulk traffic is about (a bulk call in the item): live-only traffic saves the write. A bulk
+        // container that starts meanwhile still leaves live traffic its reserve of every window.
+        const bulkAbout = state.calls.some((c) => c.lane === 'bulk');
+        if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
+        // Never past the latest start: the caller then gives the work back in time.
+        const wait = Math.min(this.waitBeforeReading(state.calls, slot, now), waitMs(Math.max(1, latestStart - now)));
+        // One of our own answers frees a slot at once; another container's only shows in the item.
+        await Promise.race([sleep(wait), this.answers.changed()]);
         continue;
       }
       const id = `${this.instance}.${(this.seq += 1)}`;
@@ -134,17 +144,52 @@ export class LedgerRateLimiter implements RateGate {
       const kept = new Set(trimCalls([...state.calls, call], this.keep, now, this.longestMs).map((c) => c.id));
       const drop = state.calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
       if (await this.write(state.version, call, drop, now)) {
+        this.contention = Math.max(0, this.contention - 1);
         this.localInFlight += 1;
-        return { startedAt: now, finish: (end, rateLimit) => this.finish(id, end, rateLimit) };
+        return { startedAt: now, finish: (end, rateLimit) => this.finish(id, end, rateLimit, now) };
       }
       // Another consumer claimed since our read: read again, after a short random pause so that consumers
       // racing for the same slot fall out of step instead of colliding round after round.
-      await sleep(waitMs(Math.random() * this.pollMs * 0.2));
+      this.contention = Math.min(8, this.contention + 1);
+      await sleep(waitMs(Math.random() * Math.max(this.jitterMs, 1)));
     }
   }
 
-  private async finish(id: string, end: number, rateLimit?: ServerRateLimit): Promise<void> {
+  /**
+   * How long to wait before reading the item again when the slot is not now. A finite slot is exact: a call
+   * in flight that ends only turns an "ends never" into an end later than every finished one, which leaves
+   * the `count`-th largest end where it was, and other containers' claims can only move it later (our
+   * conditional write then fails and we read again) — so sleep until it. An infinite slot (the in-flight
+   * cap) ends with another container's answer, which only shows in the item: read again when the oldest
+   * call in flight is expected to end (from the answer times this container has seen), then every 1/20 of
+   * that time. A fixed poll would cost up to a whole interval per freed slot, throughput lost at the cap.
+   */
+  private waitBeforeReading(calls: readonly CallMark[], slot: number, now: number): number {
+    // Up to a quarter of the tightest spacing late, at random: containers waiting for the same slot then
+    // do not all read and race to claim it at once (the losers' writes fail and cost a read each).
+    if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + Math.random() * this.jitterMs, this.longestMs));
+    const inFlight = calls.filter((c) => effectiveEnd(c, now) === Number.POSITIVE_INFINITY);
+    const expected = this.typicalCallMs ?? this.pollMs;
+    // Jittered, so containers waiting for the same slot do not read (and then race to claim) in step.
+    // Each claim lost to another container (a conflict) widens the step, each claim won narrows it again: the
+    // more containers poll for the same freed slot, the less often each reads.
+    const step = Math.min(this.pollMs, Math.max(5, expected / 20) * (1 + this.contention)) * (0.5 + Math.random());
+    const oldestStart = inFlight.length > 0 ? Math.min(...inFlight.map((c) => c.start)) : now;
+    return waitMs(Math.max(step, oldestStart + expected - now));
+  }
+
+  /** Claims recently lost to other containers (0–8): widens the polling step at the in-flight cap. */
+  private contention = 0;
+
+  /** Moving average of this container's call durations (send to answer), ms; undefined before the first. */
+  private typicalCallMs: number | undefined;
+
+  private async finish(id: string, end: number, rateLimit?: ServerRateLimit, startedAt?: number): Promise<void> {
     this.localInFlight = Math.max(0, this.localInFlight - 1);
+    if (startedAt !== undefined && end >= startedAt) {
+      const took = end - startedAt;
+      this.typicalCallMs = this.typicalCallMs === undefined ? took : this.typicalCallMs * 0.8 + took * 0.2;
+    }
     try {
       const { UpdateItemCommand } = await this.sdk();
       await this.dynamo.send(

@@ -183,6 +183,17 @@ describe('hood-blocker enqueue (CSV)', () => {
     expect(JSON.parse(result.stdout).duplicates).toEqual([{ line: 2, firstLine: 3, contact: expect.any(String) }]);
   });
 
+  it('notes soft-bounce rows as never blocking by themselves, even when BLOCK_REASONS lists soft_bounce', async () => {
+    // Prepare
+    const csv = file('soft.csv', 'contact,reason\njane@example.com,soft_bounce\nbob@example.com,unsubscribe\n');
+
+    // Act
+    const result = await runCli(['enqueue', csv, ...local()], { BLOCK_REASONS: 'unsubscribe,soft_bounce' });
+
+    // Assess
+    expect(result.stdout).toMatch(/1 row with reason soft_bounce, which never blocks by itself/u);
+  });
+
   it('applies --reason to rows without one', async () => {
     // Prepare
     const csv = file('ok.csv', 'contact,reason\njane@example.com,\nbob@example.com,complaint\n');

@@ -92,6 +92,25 @@ describe('LedgerRateLimiter', () => {
     expect(await b.inFlightNow()).toBe(2);
   });
 
+  it('sleeps until a window slot instead of polling the item while it waits', async () => {
+    // Prepare: container A fills a 2/300ms window; B's reads of the rate item are counted.
+    const a = limiter('2/300ms');
+    for (let i = 0; i < 2; i += 1) await (await a.acquire(now() + 1000, realSleep))!.finish(now());
+    let reads = 0;
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'GetItemCommand') reads += 1;
+        return local.client.send(command as never);
+      },
+    };
+    const b = limiter('2/300ms', { dynamo: counting as never });
+    // Act
+    const ticket = await b.acquire(now() + 5000, realSleep);
+    // Assess: one read finds the window full, the next (at the slot) claims it — a conflict at most adds one.
+    expect(ticket).toBeDefined();
+    expect(reads).toBeLessThanOrEqual(3);
+  });
+
   it('never lets any window see more than its limit, for any consumer count, windows, latencies and hand-overs', async () => {
     await fc.assert(
       fc.asyncProperty(
