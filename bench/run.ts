@@ -52,6 +52,8 @@ interface BacklogResult {
   sharePct: number;
   /** Window-bursting ideal time ÷ our time, percent. */
   idealPct: number;
+  /** DynamoDB requests (rate budget and contact ledger) per message, with the shared budget. */
+  dynamoPerMessage?: number;
   /** How many steady windows' allowance the backlog holds. */
   windows: number;
   /** The best sustained rate any client could reach here, percent of the steady limit (see `attainablePct`). */
@@ -261,7 +263,10 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   sqs.destroy();
   await queues.stop();
   const dynamoOps = await table?.stop();
-  if (dynamoOps && (process.env.BENCH_TRACE || !o.quiet)) console.log(`DynamoDB requests per message: ${Object.entries(dynamoOps).map(([op, n]) => `${op} ${fmt(n / messages, 1)}`).join(', ')}`);
+  if (dynamoOps) {
+    result.dynamoPerMessage = Object.values(dynamoOps).reduce((a, b) => a + b, 0) / messages;
+    if (process.env.BENCH_TRACE || !o.quiet) console.log(`DynamoDB requests per message: ${Object.entries(dynamoOps).map(([op, n]) => `${op} ${fmt(n / messages, 1)}`).join(', ')}`);
+  }
   return result;
 }
 
@@ -510,7 +515,7 @@ const table: string[] = [];
 const row = (name: string, r: BacklogResult) =>
   // A backlog of a few windows bursts each window's allowance: its 10th–90th percentile slope is no steady
   // rate (it can exceed 100 %); its wall time against the ideals is the measure.
-  table.push(`| ${name} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} |`);
+  table.push(`| ${name} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.lost} | ${r.duplicates} | ${r.dynamoPerMessage === undefined ? '—' : fmt(r.dynamoPerMessage)} |`);
 if (want('matrix')) {
   const ledger = !process.argv.includes('--static');
   const only = (flag: string, all: number[]) => {
@@ -538,8 +543,8 @@ if (want('neighbour')) {
 }
 if (table.length > 0) {
   console.log(`\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=4 unless named; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version})`);
-  console.log('| run | % of sustained limit | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | lost | duplicates |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| run | % of sustained limit | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | lost | duplicates | DynamoDB requests / message |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }
 if (want('trickle')) await trickleRun();
