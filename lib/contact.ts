@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
 // The same full ("max") metadata `libphonenumber-js/max` binds, passed explicitly: the Lambda build turns
-// this one import into a JSON.parse of the same data (scripts/build.mjs), which V8 reads several times
-// faster than a 150 KB object literal (https://v8.dev/blog/cost-of-javascript-2019#json).
+// this one import into a JSON.parse of the same data (scripts/build.mjs), which V8 reads faster
+// than a 150 KB object literal (https://v8.dev/blog/cost-of-javascript-2019#json).
 import phoneMetadata from 'libphonenumber-js/max/metadata';
 
 export type ContactKind = 'email' | 'phone';

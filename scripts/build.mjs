@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs'
 
 /**
  * libphonenumber-js's metadata (≈150 KB of data) as `JSON.parse('…')` instead of an object literal: V8 parses
- * JSON several times faster than the same literal as JavaScript (https://v8.dev/blog/cost-of-javascript-2019#json),
+ * JSON faster than the same data as a JavaScript object literal (≈ 1.7×: https://v8.dev/blog/cost-of-javascript-2019#json),
  * and it is on every cold start's path. The data is the module's own default export, so nothing can differ.
  */
 const phoneMetadataAsJson = {
