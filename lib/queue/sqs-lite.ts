@@ -45,7 +45,7 @@ export interface LiteSendEntry {
 }
 
 export interface LiteSendResult {
-  Successful?: { Id: string; MessageId?: string; MD5OfMessageBody?: string }[];
+  Successful?: { Id: string; MessageId?: string }[];
   Failed?: { Id: string; SenderFault?: boolean; Code?: string; Message?: string }[];
 }
 
@@ -75,19 +75,8 @@ export class LiteSqsClient {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   }
 
-  /**
-   * An entry whose stored body does not match what was sent (SQS returns the MD5 of what it stored, and the
-   * SDK checks it too) is reported failed, so the caller sends it again.
-   */
-  async sendMessageBatch(input: { QueueUrl: string; Entries: LiteSendEntry[] }): Promise<LiteSendResult> {
-    const out = (await this.call('SendMessageBatch', input)) as LiteSendResult;
-    const sent = new Map(input.Entries.map((e) => [e.Id, e.MessageBody]));
-    const corrupted = (out.Successful ?? []).filter((s) => s.MD5OfMessageBody !== undefined && s.MD5OfMessageBody !== createHash('md5').update(sent.get(s.Id) ?? '', 'utf8').digest('hex'));
-    if (corrupted.length === 0) return out;
-    return {
-      Successful: (out.Successful ?? []).filter((s) => !corrupted.includes(s)),
-      Failed: [...(out.Failed ?? []), ...corrupted.map((s) => ({ Id: s.Id, SenderFault: false, Code: 'InvalidChecksum', Message: 'the body SQS stored does not match the one sent' }))],
-    };
+  sendMessageBatch(input: { QueueUrl: string; Entries: LiteSendEntry[] }): Promise<LiteSendResult> {
+    return this.call('SendMessageBatch', input) as Promise<LiteSendResult>;
   }
 
   async deleteMessage(input: { QueueUrl: string; ReceiptHandle: string }): Promise<void> {
