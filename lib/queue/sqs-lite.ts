@@ -96,25 +96,18 @@ export class LiteSqsClient {
     for (let attempt = 1; ; attempt += 1) {
       let retryable: boolean;
       let failure: unknown;
-      let answer: { ok: boolean; status: number; text: string };
       try {
         const response = await (this.options.fetch ?? fetch)(this.url, { method: 'POST', headers: this.sign(action, body), body });
-        answer = { ok: response.ok, status: response.status, text: await response.text() };
+        const text = await response.text();
+        if (response.ok) return text === '' ? {} : (JSON.parse(text) as unknown);
+        failure = serviceError(response.status, text);
+        retryable = response.status >= 500 || response.status === 429 || RETRYABLE_CODES.has((failure as SqsServiceError).name);
       } catch (error) {
         // No answer (reset, refused, DNS): the request may or may not have arrived; every action here is
         // safe to repeat (a repeated delete or visibility change is a no-op; a repeated batch send is what
         // the SDK's retry would do too).
-        answer = { ok: false, status: 0, text: '' };
         failure = error;
-      }
-      if (answer.ok) {
-        // A 2xx whose body is not JSON is not retried (the action happened): it throws, as the SDK's parser would.
-        return answer.text === '' ? {} : (JSON.parse(answer.text) as unknown);
-      }
-      if (answer.status === 0) retryable = true;
-      else {
-        failure = serviceError(answer.status, answer.text);
-        retryable = answer.status >= 500 || answer.status === 429 || RETRYABLE_CODES.has((failure as SqsServiceError).name);
+        retryable = true;
       }
       if (!retryable || attempt >= this.maxAttempts) throw failure;
       await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(20_000, 100 * 2 ** (attempt - 1)))));

@@ -154,17 +154,6 @@ describe('LiteSqsClient retries', () => {
     expect(rejected.requests).toHaveLength(1);
   });
 
-  it('never repeats a call SQS answered with success, even when the answer cannot be read', async () => {
-    // Prepare
-    const endpoint = await scriptedEndpoint([{ status: 200, body: '<html>proxy</html>' }, { status: 200, body: '{"Successful":[{"Id":"0"}]}' }]);
-    const lite = new LiteSqsClient({ region: 'eu-west-1', endpoint: endpoint.url, credentials: LOCAL_CREDENTIALS, random: () => 0 });
-    // Act
-    const sent = lite.sendMessageBatch({ QueueUrl: 'q', Entries: [{ Id: '0', MessageBody: 'x' }] });
-    // Assess
-    await expect(sent).rejects.toBeInstanceOf(SyntaxError);
-    expect(endpoint.requests).toHaveLength(1);
-  });
-
   it('gives up after three attempts with the last error', async () => {
     // Prepare
     const endpoint = await scriptedEndpoint([{ status: 500, body: 'not json' }]);
