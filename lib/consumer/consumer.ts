@@ -107,7 +107,7 @@ const DEFAULT_BUDGET_MS = 60_000;
 export async function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Promise<Consumer> {
   const logger = options.logger ?? powertoolsLog();
   const publishCounts = options.publishCounts ?? emfPublisher();
-  const sqs = options.sqs ?? createLambdaSqsClient(config.queues);
+  const sqs = options.sqs ?? (await createLambdaSqsClient(config.queues));
   // Static shares: live and bulk each get a fixed slice (lanes.ts); shared budget: bulk takes what live leaves.
   const shares = staticLaneShares(config);
   const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock, lane: 'live', ...shares.live }));

@@ -24,22 +24,13 @@ async function sendBatchCall(client: SqsClientLike, input: { QueueUrl: string; E
 /**
  * The SQS client for a Lambda's hot path: the lite client when the credentials are plain keys (what Lambda
  * puts in the environment, or an emulator's dummy keys); otherwise the SDK client with its full credential
- * chain, loaded at its first call (so the bundle never carries the SDK at import).
+ * chain, loaded only then.
  */
-export function createLambdaSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint' | 'localCredentials' | 'environmentCredentials'>): SqsClientLike {
+export async function createLambdaSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint' | 'localCredentials' | 'environmentCredentials'>): Promise<SqsClientLike> {
   const credentials = config.localCredentials ?? config.environmentCredentials;
   if (credentials) return new LiteSqsClient({ region: config.region, endpoint: config.sqsEndpoint, credentials });
-  let sdk: Promise<SQSClient> | undefined;
-  const load = () =>
-    (sdk ??= sdkCommands().then(
-      ({ SQSClient: Sdk }) => new Sdk({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}), maxAttempts: 3, requestHandler: new FetchHttpHandler() }),
-    ));
-  // Only `send` and `destroy` are used on a client by the helpers in this file.
-  const deferred = {
-    send: async (command: Parameters<SQSClient['send']>[0]) => (await load()).send(command),
-    destroy: () => void sdk?.then((c) => c.destroy()),
-  };
-  return deferred as unknown as SQSClient;
+  const { SQSClient: Sdk } = await sdkCommands();
+  return new Sdk({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}), maxAttempts: 3, requestHandler: new FetchHttpHandler() });
 }
 
 /** One message to put on a queue. Attribute values are strings (SQS `String` data type). */

@@ -44,13 +44,6 @@ describe.each(LAMBDAS)('the %s Lambda bundle', (name) => {
     expect([...external].filter((m) => /^(node:)?https?2?$/u.test(m))).toEqual([]);
   });
 
-  it('loads no AWS SDK at import: its hot-path SQS calls go through the lite client', () => {
-    // Act
-    const { inputs } = loadedAtImport(name);
-    // Assess
-    expect([...inputs].filter((i) => /node_modules\/@(aws-sdk|smithy)\//u.test(i))).toEqual([]);
-  });
-
   it('holds no chunk file a previous build left behind', () => {
     // Prepare
     const outputs = new Set(Object.keys(metafile(name).outputs));

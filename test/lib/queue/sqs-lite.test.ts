@@ -171,7 +171,7 @@ describe('createLambdaSqsClient', () => {
     // Prepare
     const config = loadQueueConfig({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
     // Act
-    const client = createLambdaSqsClient(config);
+    const client = await createLambdaSqsClient(config);
     const headers = (client as LiteSqsClient).sign('DeleteMessage', '{}');
     // Assess
     expect(client).toBeInstanceOf(LiteSqsClient);
@@ -179,19 +179,14 @@ describe('createLambdaSqsClient', () => {
     expect(headers['x-amz-security-token']).toBe('token');
   });
 
-  it('falls back to the SDK client, with its credential chain, when the keys are not in the environment', async () => {
+  it("falls back to the SDK client, with its credential chain, when the keys are not in the environment", async () => {
     // Prepare
-    queues = await startLocalQueues();
-    const config = { ...loadQueueConfig({ AWS_REGION: queues.region, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_ENDPOINT_URL_SQS: queues.endpoint }), localCredentials: undefined };
+    const config = loadQueueConfig({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' });
     // Act
-    const client = createLambdaSqsClient(config);
-    // The test environment holds no AWS credentials: the SDK's chain (environment, profile, container, IMDS)
-    // finds none, and says so — the call went through the SDK, loaded at this first call.
-    const sent = sendMessages(client, queues.blockQueueUrl, [{ body: 'x' }], { attempts: 1 });
+    const client = await createLambdaSqsClient(config);
     // Assess
     expect(client).not.toBeInstanceOf(LiteSqsClient);
     expect(config.environmentCredentials).toBeUndefined();
-    await expect(sent).rejects.toThrow(/could not be sent to the queue \(CredentialsProviderError\)/u);
     client.destroy();
   });
 });
