@@ -133,12 +133,6 @@ export interface QueueConfig {
   /** `AWS_ENDPOINT_URL_SQS`: the SDK reads it too; we need it to turn queue ARNs into URLs. */
   sqsEndpoint: string | undefined;
   region: string;
-  /**
-   * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when the first two are set (how Lambda
-   * hands a function its role's keys): the Lambdas' lite SQS client signs with them (lib/queue/sqs-lite.ts).
-   * Never logged; unset → the SDK's credential chain.
-   */
-  environmentCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } | undefined;
 }
 
 /** What an emulator (SQS, DynamoDB) is handed: it accepts any keys, but the SDK insists on some. */
@@ -164,14 +158,7 @@ export function loadQueueConfig(env: Env = process.env): QueueConfig {
     bulkDeadLetterQueueUrl: url(env, 'BULK_DEAD_LETTER_QUEUE_URL'),
     sqsEndpoint,
     region: str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
-    environmentCredentials: environmentCredentials(env),
   };
-}
-
-function environmentCredentials(env: Env): QueueConfig['environmentCredentials'] {
-  const accessKeyId = str(env, 'AWS_ACCESS_KEY_ID');
-  const secretAccessKey = str(env, 'AWS_SECRET_ACCESS_KEY');
-  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: str(env, 'AWS_SESSION_TOKEN') } : undefined;
 }
 
 export type TokenSource = { kind: 'value'; token: string } | { kind: 'ssm'; parameterName: string };

@@ -1,8 +1,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Env, LOCAL_CREDENTIALS, loadQueueConfig } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
-import { queueUrlFromArn } from '../../lib/queue/sqs.js';
-import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
+import { createSqsClient, queueUrlFromArn } from '../../lib/queue/sqs.js';
 
 export { type QueueDepth, readQueueDepth } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';

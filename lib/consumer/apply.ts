@@ -1,12 +1,13 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConsumerConfig } from '../config.js';
-import { changeVisibility, deleteMessage, sendMessages, type SqsClientLike } from '../queue/sqs.js';
+import { changeVisibility, deleteMessage, sendMessages } from '../queue/sqs.js';
 import type { LedgerHooks } from './ledger-hooks.js';
 import type { SettleStep } from './settle.js';
 import type { Log, Outcome } from './types.js';
 
 export interface ApplyDeps {
   config: ConsumerConfig;
-  sqs: SqsClientLike;
+  sqs: SQSClient;
   logger: Log;
   count: (outcome: Outcome, n?: number) => void;
   ledger?: LedgerHooks;

@@ -1,6 +1,7 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConsumerConfig } from '../config.js';
 import type { RateGate } from '../pacing/pacer.js';
-import { queueUrlFromArn, type SqsClientLike } from '../queue/sqs.js';
+import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
 import { applySteps } from './apply.js';
@@ -17,7 +18,7 @@ export { attemptsAttribute, backoffSeconds } from './settle.js';
 export interface ConsumerDeps {
   config: ConsumerConfig;
   hood: HoodCreator;
-  sqs: SqsClientLike;
+  sqs: SQSClient;
   pacer: RateGate;
   recent: RecentContacts;
   logger: Log;

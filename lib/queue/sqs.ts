@@ -1,37 +1,16 @@
-import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
 import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
 import { FetchHttpHandler } from './fetch-handler.js';
-import { LiteSqsClient, type LiteSendResult } from './sqs-lite.js';
-
-/**
- * What the send, delete and visibility helpers below accept: the AWS SDK client (CLI, tests, `npm start`) or
- * the Lambdas' lite client (sqs-lite.ts). For an SDK client, the SDK's command classes are imported on first
- * use, so a Lambda bundle that only ever holds a lite client does not carry them.
- */
-export type SqsClientLike = SQSClient | LiteSqsClient;
-
-const sdkCommands = () => import('@aws-sdk/client-sqs');
-
-async function sendBatchCall(client: SqsClientLike, input: { QueueUrl: string; Entries: SendMessageBatchRequestEntry[] }): Promise<LiteSendResult> {
-  if (client instanceof LiteSqsClient) return client.sendMessageBatch(input as Parameters<LiteSqsClient['sendMessageBatch']>[0]);
-  const { SendMessageBatchCommand } = await sdkCommands();
-  const out = await client.send(new SendMessageBatchCommand(input));
-  return { Failed: (out.Failed ?? []).map((f) => ({ Id: f.Id ?? '', SenderFault: f.SenderFault, Code: f.Code, Message: f.Message })) };
-}
-
-/**
- * The SQS client for a Lambda's hot path: the lite client when the credentials are plain keys (what Lambda
- * puts in the environment, or an emulator's dummy keys); otherwise the SDK client with its full credential
- * chain, loaded only then.
- */
-export async function createLambdaSqsClient(config: Pick<QueueConfig, 'region' | 'sqsEndpoint' | 'localCredentials' | 'environmentCredentials'>): Promise<SqsClientLike> {
-  const credentials = config.localCredentials ?? config.environmentCredentials;
-  if (credentials) return new LiteSqsClient({ region: config.region, endpoint: config.sqsEndpoint, credentials });
-  const { SQSClient: Sdk } = await sdkCommands();
-  return new Sdk({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}), maxAttempts: 3, requestHandler: new FetchHttpHandler() });
-}
 
 /** One message to put on a queue. Attribute values are strings (SQS `String` data type). */
 export interface OutgoingMessage {
@@ -46,6 +25,24 @@ export const SQS_BATCH_SIZE = 10;
 export const SQS_MAX_DELAY_SECONDS = 900;
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 export const SQS_MAX_ATTRIBUTES = 10;
+
+/**
+ * The one SQS client constructor: the Lambdas, the CLI, `npm start`, the tests and the bench all come
+ * here. Credentials are passed only for an emulator (config.ts `localCredentialsFor`, or
+ * `LOCAL_CREDENTIALS` for one started in this process) or when the caller was handed keys explicitly;
+ * otherwise the SDK's normal chain (environment, profile, SSO, role) applies.
+ */
+export function createSqsClient(config: { region?: string | undefined; sqsEndpoint?: string | undefined; localCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined }): SQSClient {
+  // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
+  return new SQSClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
+    maxAttempts: 3,
+    // One HTTP stack per process: Node's fetch, which the Hood client uses too (fetch-handler.ts).
+    requestHandler: new FetchHttpHandler(),
+  });
+}
 
 /**
  * Queue URL for a Lambda record's `eventSourceARN` (`arn:aws:sqs:<region>:<account>:<name>`). With a
@@ -99,7 +96,7 @@ export interface SendOptions {
 
 /** Send one batch of ≤ 10, retrying only the entries SQS reports as failed; returns how many are still unsent. */
 async function sendBatch(
-  client: SqsClientLike,
+  client: SQSClient,
   queueUrl: string,
   batch: readonly OutgoingMessage[],
   attempts: number,
@@ -114,13 +111,13 @@ async function sendBatch(
   let lastError = '';
   for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
     try {
-      const out = await sendBatchCall(client, { QueueUrl: queueUrl, Entries: pending });
+      const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       // Sender faults (malformed entry) will never succeed: stop retrying and report them.
       const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
       if (senderFault) {
         return { unsent: (out.Failed ?? []).length, error: senderFault.Code ?? 'unknown', senderFault: `${senderFault.Code ?? 'unknown'} ${senderFault.Message ?? ''}`.trim() };
       }
-      const failed = new Set<string | undefined>((out.Failed ?? []).map((f) => f.Id));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
       lastError = (out.Failed ?? []).map((f) => f.Code).join(', ');
       pending = pending.filter((e) => failed.has(e.Id));
     } catch (error) {
@@ -137,7 +134,7 @@ async function sendBatch(
  * no new batch starts; when anything is missing, throws a QueueError naming how many could not be sent
  * (unsent + not attempted), so callers answer 5xx / keep the source message instead of losing it.
  */
-export async function sendMessages(client: SqsClientLike, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+export async function sendMessages(client: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 100;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
@@ -194,13 +191,13 @@ export function deadLetterAttributes(info: DeadLetterInfo): Record<string, strin
 }
 
 /** Put a message on the DLQ with its reason attached (throws QueueError when it could not). */
-export async function deadLetter(client: SqsClientLike, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
+export async function deadLetter(client: SQSClient, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
   await sendMessages(client, dlqUrl, [{ body, attributes: deadLetterAttributes(info) }]);
 }
 
 /** Put many messages on the DLQ, each with its reason, in batches of 10 (throws QueueError when any could not). */
 export async function deadLetterMany(
-  client: SqsClientLike,
+  client: SQSClient,
   dlqUrl: string,
   items: ReadonlyArray<{ body: string; info: DeadLetterInfo }>,
   options: SendOptions = {},
@@ -213,20 +210,23 @@ export async function deadLetterMany(
   );
 }
 
-export async function deleteMessage(client: SqsClientLike, queueUrl: string, receiptHandle: string): Promise<void> {
+export async function deleteMessage(client: SQSClient, queueUrl: string, receiptHandle: string): Promise<void> {
   try {
-    if (client instanceof LiteSqsClient) await client.deleteMessage({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle });
-    else await client.send(new (await sdkCommands()).DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
   } catch (error) {
     throw new QueueError('queue_delete_failed', `could not delete a message (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
   }
 }
 
-export async function changeVisibility(client: SqsClientLike, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
-  const input = { QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: wholeSeconds(seconds, SQS_MAX_VISIBILITY_SECONDS) };
+export async function changeVisibility(client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
   try {
-    if (client instanceof LiteSqsClient) await client.changeMessageVisibility(input);
-    else await client.send(new (await sdkCommands()).ChangeMessageVisibilityCommand(input));
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: wholeSeconds(seconds, SQS_MAX_VISIBILITY_SECONDS),
+      }),
+    );
   } catch (error) {
     throw new QueueError('queue_visibility_failed', `could not change visibility (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
   }
@@ -242,7 +242,6 @@ export interface QueueDepth {
 }
 
 export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
-  const { GetQueueAttributesCommand } = await sdkCommands();
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,

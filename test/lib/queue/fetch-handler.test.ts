@@ -7,8 +7,7 @@ import { LOCAL_CREDENTIALS } from '../../../lib/config.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { createDynamoClient } from '../../../lib/ledger/client.js';
 import { FetchHttpHandler, requestUrl } from '../../../lib/queue/fetch-handler.js';
-import { changeVisibility, deleteMessage } from '../../../lib/queue/sqs.js';
-import { createSqsClient } from '../../../lib/queue/sqs-sdk.js';
+import { changeVisibility, createSqsClient, deleteMessage } from '../../../lib/queue/sqs.js';
 // The stand-in the Lambda build puts where the SDK's Node handler would be (scripts/build.mjs).
 import { NodeHttpHandler as BundledNodeHttpHandler } from '../../../scripts/shims/node-http-handler.js';
 
