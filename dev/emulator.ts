@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../lib/config.js';
-import { createSqsClient } from '../lib/queue/sqs.js';
+import { createSqsClient } from '../lib/queue/sqs-sdk.js';
 import type { LocalState } from './state.js';
 /**
  * A real SQS (and SNS) emulator for tests, the benchmark and `npm start`: fauxqs, in this process.

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../../lib/queue/sqs.js';
+import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
 import type { Env } from '../../lib/config.js';
 import { loadQueueConfig } from '../../lib/config.js';
 import { UsageError } from './command.js';

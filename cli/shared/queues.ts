@@ -1,7 +1,8 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Env, LOCAL_CREDENTIALS, loadQueueConfig } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
-import { createSqsClient, queueUrlFromArn } from '../../lib/queue/sqs.js';
+import { queueUrlFromArn } from '../../lib/queue/sqs.js';
+import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
 
 export { type QueueDepth, readQueueDepth } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';

@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsClientLike } from '../queue/sqs.js';
 import type { ConsumerConfig } from '../config.js';
 import { changeVisibility, deleteMessage, sendMessages } from '../queue/sqs.js';
 import type { LedgerHooks } from './ledger-hooks.js';
@@ -7,7 +7,7 @@ import type { Log, Outcome } from './types.js';
 
 export interface ApplyDeps {
   config: ConsumerConfig;
-  sqs: SQSClient;
+  sqs: SqsClientLike;
   logger: Log;
   count: (outcome: Outcome, n?: number) => void;
   ledger?: LedgerHooks;

@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsClientLike } from '../queue/sqs.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
@@ -6,7 +6,7 @@ import { createLedger, type Ledger } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog, serviceMetrics } from '../observability.js';
 import { resolveToken } from '../hood/token.js';
 import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
-import { createSqsClient } from '../queue/sqs.js';
+import { createLazySqsClient, loadSqsSdk } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { processBatch } from './process-batch.js';
 import type { BatchResponse, HoodCreator, Log, Outcome, QueueRecord } from './types.js';
@@ -35,7 +35,7 @@ export interface ConsumerOptions {
    * Metrics (EMF, namespace HoodBlocker).
    */
   publishCounts?: (counts: Partial<Record<Outcome | 'dry_run_blocked', number>>) => void;
-  sqs?: SQSClient;
+  sqs?: SqsClientLike;
   hood?: HoodCreator & { close?: () => Promise<void> };
   clock?: () => number;
   /** In [0, 1): retry jitter (backoffs, ledger retries); default `Math.random`. */
@@ -108,7 +108,7 @@ const DEFAULT_BUDGET_MS = 60_000;
 export async function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Promise<Consumer> {
   const logger = options.logger ?? powertoolsLog();
   const publishCounts = options.publishCounts ?? emfPublisher();
-  const sqs = options.sqs ?? createSqsClient(config.queues);
+  const sqs = options.sqs ?? createLazySqsClient(config.queues);
   // Static shares: live and bulk each get a fixed slice (lanes.ts); shared budget: bulk takes what live leaves.
   const shares = staticLaneShares(config);
   const pacer = options.pacer ?? (await createRateGate(config, { clock: options.clock, lane: 'live', ...shares.live }));
@@ -176,6 +176,9 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
     pacer,
     gate,
     async handle(event, context) {
+      // The batch's deletes and re-queues need the SQS SDK: start loading it now (once per container), while
+      // the ledger and Hood answer the first calls. A failed load surfaces at the first SQS call.
+      if (!options.sqs) loadSqsSdk().catch(() => undefined);
       if (reconnect && config.hood.token.kind === 'ssm' && !options.hood) {
         reconnect = false;
         try {

@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsClientLike } from '../queue/sqs.js';
 import type { ConsumerConfig } from '../config.js';
 import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
@@ -18,7 +18,7 @@ export { attemptsAttribute, backoffSeconds } from './settle.js';
 export interface ConsumerDeps {
   config: ConsumerConfig;
   hood: HoodCreator;
-  sqs: SQSClient;
+  sqs: SqsClientLike;
   pacer: RateGate;
   recent: RecentContacts;
   logger: Log;

@@ -1,16 +1,65 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
 import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
 import { FetchHttpHandler } from './fetch-handler.js';
+
+/** What the queue helpers below need of a client: the SDK's `SQSClient`, or the Lambdas' lazy one. */
+export type SqsClientLike = Pick<SQSClient, 'send' | 'destroy'>;
+
+let sdk: Promise<typeof import('@aws-sdk/client-sqs')> | undefined;
+
+/**
+ * The SQS SDK, loaded at its first use rather than at import. In the Lambda bundles it is a chunk of its own
+ * (about 40 % of what a cold start imported): the consumer starts loading it when an invocation begins, so
+ * it loads while the ledger and Hood answer the batch's first calls, and the import itself stays lean.
+ */
+export function loadSqsSdk(): Promise<typeof import('@aws-sdk/client-sqs')> {
+  sdk ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
+    sdk = undefined;
+    throw error;
+  });
+  return sdk;
+}
+
+/** The options every SQS client in the project is built with (see `createSqsClient`). */
+export function sqsClientOptions(config: SqsClientTarget): SQSClientConfig {
+  // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
+  return {
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
+    maxAttempts: 3,
+    // One HTTP stack per process: Node's fetch, which the Hood client uses too (fetch-handler.ts).
+    requestHandler: new FetchHttpHandler(),
+  };
+}
+
+export interface SqsClientTarget {
+  region?: string | undefined;
+  sqsEndpoint?: string | undefined;
+  localCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+/**
+ * The Lambdas' SQS client: the SDK's `SQSClient` with the options of `createSqsClient` (lib/queue/sqs-sdk.ts),
+ * built when the first request is sent (the SDK is loaded then, see `loadSqsSdk`).
+ */
+export function createLazySqsClient(config: SqsClientTarget): SqsClientLike {
+  let client: Promise<SQSClient> | undefined;
+  const get = () => {
+    client ??= loadSqsSdk().then(({ SQSClient: Client }) => new Client(sqsClientOptions(config)));
+    return client;
+  };
+  const send = ((command: Parameters<SQSClient['send']>[0], options?: Parameters<SQSClient['send']>[1]) =>
+    get().then((c) => c.send(command as never, options as never))) as SQSClient['send'];
+  return {
+    send,
+    destroy() {
+      void client?.then((c) => c.destroy()).catch(() => undefined);
+    },
+  };
+}
 
 /** One message to put on a queue. Attribute values are strings (SQS `String` data type). */
 export interface OutgoingMessage {
@@ -25,24 +74,6 @@ export const SQS_BATCH_SIZE = 10;
 export const SQS_MAX_DELAY_SECONDS = 900;
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 export const SQS_MAX_ATTRIBUTES = 10;
-
-/**
- * The one SQS client constructor: the Lambdas, the CLI, `npm start`, the tests and the bench all come
- * here. Credentials are passed only for an emulator (config.ts `localCredentialsFor`, or
- * `LOCAL_CREDENTIALS` for one started in this process) or when the caller was handed keys explicitly;
- * otherwise the SDK's normal chain (environment, profile, SSO, role) applies.
- */
-export function createSqsClient(config: { region?: string | undefined; sqsEndpoint?: string | undefined; localCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined }): SQSClient {
-  // The SDK reads AWS_ENDPOINT_URL_SQS itself; passing it explicitly keeps config.ts the only env reader.
-  return new SQSClient({
-    ...(config.region ? { region: config.region } : {}),
-    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
-    ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
-    maxAttempts: 3,
-    // One HTTP stack per process: Node's fetch, which the Hood client uses too (fetch-handler.ts).
-    requestHandler: new FetchHttpHandler(),
-  });
-}
 
 /**
  * Queue URL for a Lambda record's `eventSourceARN` (`arn:aws:sqs:<region>:<account>:<name>`). With a
@@ -96,7 +127,7 @@ export interface SendOptions {
 
 /** Send one batch of ≤ 10, retrying only the entries SQS reports as failed; returns how many are still unsent. */
 async function sendBatch(
-  client: SQSClient,
+  client: SqsClientLike,
   queueUrl: string,
   batch: readonly OutgoingMessage[],
   attempts: number,
@@ -111,6 +142,7 @@ async function sendBatch(
   let lastError = '';
   for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
     try {
+      const { SendMessageBatchCommand } = await loadSqsSdk();
       const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       // Sender faults (malformed entry) will never succeed: stop retrying and report them.
       const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
@@ -134,7 +166,7 @@ async function sendBatch(
  * no new batch starts; when anything is missing, throws a QueueError naming how many could not be sent
  * (unsent + not attempted), so callers answer 5xx / keep the source message instead of losing it.
  */
-export async function sendMessages(client: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+export async function sendMessages(client: SqsClientLike, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 100;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
@@ -191,13 +223,13 @@ export function deadLetterAttributes(info: DeadLetterInfo): Record<string, strin
 }
 
 /** Put a message on the DLQ with its reason attached (throws QueueError when it could not). */
-export async function deadLetter(client: SQSClient, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
+export async function deadLetter(client: SqsClientLike, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
   await sendMessages(client, dlqUrl, [{ body, attributes: deadLetterAttributes(info) }]);
 }
 
 /** Put many messages on the DLQ, each with its reason, in batches of 10 (throws QueueError when any could not). */
 export async function deadLetterMany(
-  client: SQSClient,
+  client: SqsClientLike,
   dlqUrl: string,
   items: ReadonlyArray<{ body: string; info: DeadLetterInfo }>,
   options: SendOptions = {},
@@ -210,16 +242,18 @@ export async function deadLetterMany(
   );
 }
 
-export async function deleteMessage(client: SQSClient, queueUrl: string, receiptHandle: string): Promise<void> {
+export async function deleteMessage(client: SqsClientLike, queueUrl: string, receiptHandle: string): Promise<void> {
   try {
+    const { DeleteMessageCommand } = await loadSqsSdk();
     await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
   } catch (error) {
     throw new QueueError('queue_delete_failed', `could not delete a message (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
   }
 }
 
-export async function changeVisibility(client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+export async function changeVisibility(client: SqsClientLike, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
   try {
+    const { ChangeMessageVisibilityCommand } = await loadSqsSdk();
     await client.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: queueUrl,
@@ -241,7 +275,8 @@ export interface QueueDepth {
   delayed: number;
 }
 
-export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+export async function readQueueDepth(sqs: SqsClientLike, queueUrl: string): Promise<QueueDepth> {
+  const { GetQueueAttributesCommand } = await loadSqsSdk();
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,

@@ -1,10 +1,10 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsClientLike } from '../queue/sqs.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog } from '../observability.js';
-import { createSqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
+import { createLazySqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
@@ -22,7 +22,7 @@ export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'conf
   /** Default: `loadWebhookConfig(process.env)` (direct values only; see `loadWebhookHandlerConfig` for SSM names). */
   config?: WebhookConfig;
   /** Used for the default queue sender and dead-letterer. */
-  sqsClient?: SQSClient;
+  sqsClient?: SqsClientLike;
   /** Receives each request's counts (see `webhookMetrics`); the Lambda entry publishes them as EMF. */
   publishMetrics?: (provider: string, counts: Record<string, number>) => void;
   /**
@@ -150,7 +150,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   checkSecrets(config);
   const { blockQueueUrl, deadLetterQueueUrl } = config.queues;
   let sqs = overrides.sqsClient;
-  const client = () => (sqs ??= createSqsClient(config.queues));
+  const client = () => (sqs ??= createLazySqsClient(config.queues));
 
   let sendToQueue = overrides.sendToQueue;
   if (!sendToQueue) {

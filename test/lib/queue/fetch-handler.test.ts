@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { buildQueryString } from '@smithy/core/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../lib/config.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { createDynamoClient } from '../../../lib/ledger/client.js';
-import { FetchHttpHandler, requestUrl } from '../../../lib/queue/fetch-handler.js';
-import { changeVisibility, createSqsClient, deleteMessage } from '../../../lib/queue/sqs.js';
+import { FetchHttpHandler } from '../../../lib/queue/fetch-handler.js';
+import { changeVisibility, deleteMessage } from '../../../lib/queue/sqs.js';
+import { createSqsClient } from '../../../lib/queue/sqs-sdk.js';
 // The stand-in the Lambda build puts where the SDK's Node handler would be (scripts/build.mjs).
 import { NodeHttpHandler as BundledNodeHttpHandler } from '../../../scripts/shims/node-http-handler.js';
 
@@ -31,24 +31,6 @@ async function silentServer(): Promise<{ url: URL; requests: () => number }> {
   await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
   return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`), requests: () => requests };
 }
-
-describe('requestUrl', () => {
-  it('writes the query exactly as the SDK builds (and signs) it: RFC 3986 escapes, repeated keys, bare keys', () => {
-    // Prepare
-    const query = { 'a b': "it's (x)*!", list: ['1 2', '3+4'], bare: null as unknown as string, plain: 'v~-._' };
-    // Act
-    const url = requestUrl({ protocol: 'https:', hostname: 'sqs.eu-west-1.amazonaws.com', path: '/123/q', query });
-    // Assess
-    expect(url).toBe(`https://sqs.eu-west-1.amazonaws.com/123/q?${buildQueryString(query)}`);
-  });
-
-  it('keeps the port and leaves out an empty query', () => {
-    // Act
-    const url = requestUrl({ protocol: 'http:', hostname: '127.0.0.1', port: 4566, path: '/', query: {} });
-    // Assess
-    expect(url).toBe('http://127.0.0.1:4566/');
-  });
-});
 
 describe('SQS over Node fetch (createSqsClient)', () => {
   it('uses the fetch transport', () => {
