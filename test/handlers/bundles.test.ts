@@ -44,6 +44,16 @@ describe.each(LAMBDAS)('the %s Lambda bundle', (name) => {
     expect([...external].filter((m) => /^(node:)?https?2?$/u.test(m))).toEqual([]);
   });
 
+  it('loads the SQS SDK only at its first use, not at import', () => {
+    // Prepare: every module the build put in this bundle, loaded at import or not
+    const all = new Set(Object.values(metafile(name).outputs).flatMap((o) => Object.keys(o.inputs)));
+    // Act
+    const { inputs } = loadedAtImport(name);
+    // Assess: the SDK is in the bundle (a chunk of its own), and none of it runs at import
+    expect([...all].some((i) => i.includes('@aws-sdk/client-sqs/'))).toBe(true);
+    expect([...inputs].filter((i) => i.includes('@aws-sdk/client-sqs/'))).toEqual([]);
+  });
+
   it('holds no chunk file a previous build left behind', () => {
     // Prepare
     const outputs = new Set(Object.keys(metafile(name).outputs));
