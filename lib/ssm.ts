@@ -21,8 +21,8 @@ export async function readParameters(names: readonly string[], options: { ssm?: 
   const values = new Map<string, string>();
   const invalid: string[] = [];
   if (names.length === 0) return { values, invalid };
-  const [{ SSMClient, GetParametersCommand }, { FetchHttpHandler }] = await Promise.all([import('@aws-sdk/client-ssm'), import('./queue/fetch-handler.js')]);
-  const own = options.ssm === undefined ? new SSMClient({ requestHandler: new FetchHttpHandler() }) : undefined;
+  const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm');
+  const own = options.ssm === undefined ? new SSMClient({}) : undefined;
   const ssm: SsmLike = options.ssm ?? (own as unknown as SsmLike);
   try {
     for (let i = 0; i < names.length; i += MAX_NAMES_PER_CALL) {

@@ -85,10 +85,6 @@ for (const e of entries) {
       : { outfile: e.out }),
     // The CLI runs locally; keep the emulators (fauxqs, native sqlite; dynalite) out of the bundle and load them at run time.
     external: e.cli ? ['fauxqs', 'dynalite'] : [],
-    // Lambda bundles: every SDK client there gets lib/queue/fetch-handler.ts as its transport (Node's fetch,
-    // which the Hood client loads anyway), so the SDK's default Node handler — and with it node:http,
-    // node:https and their agents — is left out (scripts/shims/node-http-handler.ts).
-    ...(lambda ? { alias: { '@smithy/node-http-handler': './scripts/shims/node-http-handler.ts' } } : {}),
     // cli/main.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps as the first line.
     banner: common.banner,
   });

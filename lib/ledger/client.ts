@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FetchHttpHandler } from '../queue/fetch-handler.js';
 
 /** What every DynamoDB client in the project is built from (config.ts decides endpoint and credentials). */
 export interface DynamoClientOptions {
@@ -25,8 +24,6 @@ export function createDynamoClient(options: DynamoClientOptions): DynamoDBClient
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.localCredentials ? { credentials: options.localCredentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    // Node's fetch, like every SDK client of the project (lib/queue/fetch-handler.ts). A fetch has no separate
-    // connect timeout: the request budget bounds the connect too (connectionMs ≤ requestMs for every caller).
-    requestHandler: new FetchHttpHandler({ requestTimeoutMs: options.timeouts?.requestMs }),
+    ...(options.timeouts ? { requestHandler: { connectionTimeout: options.timeouts.connectionMs, requestTimeout: options.timeouts.requestMs } } : {}),
   });
 }

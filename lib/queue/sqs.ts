@@ -2,7 +2,6 @@ import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient, SQ
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
 import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
-import { FetchHttpHandler } from './fetch-handler.js';
 
 /** What the queue helpers below need of a client: the SDK's `SQSClient`, or the Lambdas' lazy one. */
 export type SqsClientLike = Pick<SQSClient, 'send' | 'destroy'>;
@@ -30,8 +29,6 @@ export function sqsClientOptions(config: SqsClientTarget): SQSClientConfig {
     ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
     ...(config.localCredentials ? { credentials: config.localCredentials } : {}),
     maxAttempts: 3,
-    // One HTTP stack per process: Node's fetch, which the Hood client uses too (fetch-handler.ts).
-    requestHandler: new FetchHttpHandler(),
   };
 }
 
