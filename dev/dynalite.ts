@@ -14,15 +14,26 @@ export interface LocalDynamo {
 }
 
 interface DynaliteServer {
+  on(event: 'request', listener: (request: { headers: Record<string, string | string[] | undefined> }) => void): void;
   listen(port: number, host: string, callback: (error?: Error) => void): void;
   address(): AddressInfo | string | null;
   close(callback: (error?: Error) => void): void;
 }
 
-export async function startLocalDynamo(options: { table?: string; region?: string; port?: number } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(
+  options: {
+    table?: string;
+    region?: string;
+    port?: number;
+    /** Called with each request's operation (`GetItem`, `UpdateItem`, …), for the benchmark's counts. */
+    onRequest?: (operation: string) => void;
+  } = {},
+): Promise<LocalDynamo> {
   // A dev dependency, loaded only here: the Lambda bundles never contain it.
   const mod = (await import('dynalite')) as unknown as { default: (o: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer };
   const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const onRequest = options.onRequest;
+  if (onRequest) server.on('request', (request) => onRequest(String(request.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown'));
   await new Promise<void>((resolve, reject) => server.listen(options.port ?? 0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
   const address = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
