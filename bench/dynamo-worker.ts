@@ -10,7 +10,6 @@ const counts: Record<string, number> = {};
 const dynamo = await startLocalDynamo({ table: 'ledger', onRequest: (op) => (counts[op] = (counts[op] ?? 0) + 1) });
 parentPort!.postMessage({ kind: 'ready', endpoint: dynamo.endpoint, table: dynamo.table });
 parentPort!.on('message', async (m: string) => {
-  if (m === 'counts') parentPort!.postMessage({ kind: 'counts', counts });
   if (m !== 'stop') return;
   await dynamo.stop();
   parentPort!.postMessage({ kind: 'stopped', counts });

@@ -113,6 +113,23 @@ function attainablePct(windows: RateWindow[], maxInFlight: number, latencyMs: nu
   return Math.min(sliding, cap) * 100;
 }
 
+/** A benchmark consumer's environment: the local queues, the Hood stand-in, quiet logs, no metrics; plus `extra`. */
+function consumerEnv(queues: { blockQueueUrl: string; deadLetterQueueUrl: string; endpoint: string; region: string }, hoodUrl: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    HOOD_API_URL: hoodUrl,
+    HOOD_API_TOKEN: TOKEN,
+    BLOCK_QUEUE_URL: queues.blockQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_REGION: queues.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...extra,
+  };
+}
+
 async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   const { label, messages, limits } = o;
   const consumers = o.consumers ?? 2;
@@ -143,22 +160,12 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
       }),
     );
   }
-  const env: Record<string, string> = {
-    HOOD_API_URL: hood.url,
-    HOOD_API_TOKEN: TOKEN,
+  const env = consumerEnv(queues, hood.url, {
     HOOD_RATE_LIMITS: limits,
     CONSUMER_MAX_CONCURRENCY: String(consumers),
     HOOD_MAX_IN_FLIGHT: String(o.maxInFlight ?? 4),
     HOOD_RATE_HEADROOM: String(o.headroomPercent ?? 0),
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  });
   if (table) {
     env.LEDGER_TABLE = table.table;
     env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
@@ -408,10 +415,7 @@ async function trickleRun() {
   const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: parseRateLimits('10/1s,150/1m'), latencyMs: 0 } });
   const url = await new Promise<string>((done) => hoodWorker.once('message', (m: { url: string }) => done(m.url)));
   const sqs = sqsClientFor(queues);
-  const env = {
-    HOOD_API_URL: url, HOOD_API_TOKEN: TOKEN, CONSUMER_MAX_CONCURRENCY: '2', BLOCK_QUEUE_URL: queues.blockQueueUrl, DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  const env = consumerEnv(queues, url, { CONSUMER_MAX_CONCURRENCY: '2' });
   const workers = [0, 1].map(() => new Worker(resolve(WORKER_BUNDLE), { workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region } }));
   const latencies: number[] = [];
   const peek = () =>

@@ -1,4 +1,3 @@
-import type { SqsClientLike } from '../queue/sqs.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
@@ -6,7 +5,7 @@ import { createLedger, type Ledger } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog, serviceMetrics } from '../observability.js';
 import { resolveToken } from '../hood/token.js';
 import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
-import { createLazySqsClient, loadSqsSdk } from '../queue/sqs.js';
+import { createLazySqsClient, loadSqsSdk, type SqsClientLike } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { processBatch } from './process-batch.js';
 import type { BatchResponse, HoodCreator, Log, Outcome, QueueRecord } from './types.js';

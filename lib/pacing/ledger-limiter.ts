@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import type { CallTicket, Lane, RateGate, ServerRateLimit } from './pacer.js';
-import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
+import { type CallMark, type CountWindow, earliestStart, inFlightAt, inFlightCalls, trimCalls } from './sliding.js';
 import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
@@ -168,7 +168,7 @@ export class LedgerRateLimiter implements RateGate {
     // Up to a quarter of the tightest spacing late, at random: containers waiting for the same slot then
     // do not all read and race to claim it at once (the losers' writes fail and cost a read each).
     if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + Math.random() * this.jitterMs, this.longestMs));
-    const inFlight = calls.filter((c) => effectiveEnd(c, now) === Number.POSITIVE_INFINITY);
+    const inFlight = inFlightCalls(calls, now);
     const expected = this.typicalCallMs ?? this.pollMs;
     // Jittered, so containers waiting for the same slot do not read (and then race to claim) in step.
     // Each claim lost to another container (a conflict) widens the step, each claim won narrows it again: the

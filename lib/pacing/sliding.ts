@@ -31,10 +31,13 @@ export function effectiveEnd(call: CallMark, now: number): number {
   return call.deadline <= now ? call.deadline : Number.POSITIVE_INFINITY;
 }
 
+/** The calls still in flight at `now` (no answer yet, deadline not passed). */
+export function inFlightCalls<T extends CallMark>(calls: readonly T[], now: number): T[] {
+  return calls.filter((c) => effectiveEnd(c, now) === Number.POSITIVE_INFINITY);
+}
+
 export function inFlightAt(calls: readonly CallMark[], now: number): number {
-  let n = 0;
-  for (const c of calls) if (effectiveEnd(c, now) === Number.POSITIVE_INFINITY) n += 1;
-  return n;
+  return inFlightCalls(calls, now).length;
 }
 
 /**
