@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import type { CallTicket, Lane, RateGate, ServerRateLimit } from './pacer.js';
-import { type CallMark, type CountWindow, earliestStart, inFlightAt, inFlightCalls, trimCalls } from './sliding.js';
+import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, inFlightCalls, trimCalls } from './sliding.js';
 import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
@@ -9,7 +9,7 @@ import { waitMs } from './timer-ms.js';
  * One rate budget for the whole account, shared by every consumer through one DynamoDB item.
  *
  * The item (`pk` = `rate#<key>`, `sk` = `calls`) holds the calls that can still bound a new one (those in
- * flight and the `count` latest finished, map `c`) and a count of claims (`v`). A consumer reads it (strongly consistent), applies
+ * flight and the `count` latest finished, map `c`) and a count of the calls claimed (`v`). A consumer reads it (strongly consistent), applies
  * the sliding rule of `sliding.ts` to the account's windows, and claims a slot with a conditional write on
  * the version it read (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html):
  * two consumers can never claim the same slot, a fresh container knows every call its predecessor made,
@@ -50,10 +50,21 @@ interface StoredCall extends CallMark {
   lane: Lane;
 }
 
+interface Waiter {
+  latestStart: number;
+  sleep: (ms: number) => Promise<void>;
+  resolve(ticket: CallTicket | undefined): void;
+  reject(error: unknown): void;
+}
+
 interface State {
   version: number;
   calls: StoredCall[];
   liveWaitUntil: number;
+  /** Returned with a failed claim: the item as it is, as good as a read. */
+  current?: boolean;
+  /** When a write of ours returned it (clock ms). */
+  at?: number;
 }
 
 const SK = 'calls';
@@ -78,7 +89,6 @@ export class LedgerRateLimiter implements RateGate {
   private localInFlight = 0;
   private seq = 0;
   private readonly instance = Math.random().toString(36).slice(2, 10);
-  private tail: Promise<void> = Promise.resolve();
   private commands: typeof import('@aws-sdk/client-dynamodb') | undefined;
 
   constructor(options: LedgerRateLimiterOptions) {
@@ -103,56 +113,203 @@ export class LedgerRateLimiter implements RateGate {
     this.requestTimeoutMs = Math.ceil(options.requestTimeoutMs ?? 10_000);
     this.pollMs = Math.max(1, Math.ceil(options.pollMs ?? 100));
     this.jitterMs = Math.min(this.pollMs * 0.2, Math.min(...this.windows.map((w) => w.windowMs / w.count)) / 4);
+    this.turnMs = Math.max(...this.windows.map((w) => w.windowMs / Math.max(1, w.count)));
+  }
+
+  /** The spacing of calls at the sustained rate (the longest window's): one turn, for `turnSlot`. */
+  private readonly turnMs: number;
+  /** Moving average of a claim's time, read to written (ms); undefined before the first. */
+  private claimMs: number | undefined;
+  /** The item's version when we last stood back for containers ahead in line (see `claim`). */
+  private deferredAt = -1;
+  /** The item as our own latest write returned it (`ReturnValues: ALL_NEW`), until a claim uses it. */
+  private cached: State | undefined;
+
+  private remember(state: State): void {
+    if (this.cached === undefined || state.version >= this.cached.version) this.cached = { ...state, at: this.clock() };
   }
 
   acquire(latestStart: number, sleep: (ms: number) => Promise<void>): Promise<CallTicket | undefined> {
-    const run = this.tail.then(() => this.claim(latestStart, sleep));
-    this.tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+    return new Promise<CallTicket | undefined>((resolve, reject) => {
+      this.queue.push({ latestStart, sleep, resolve, reject });
+      if (this.queue.length === 1) void this.serve();
+    });
   }
 
-  private async claim(latestStart: number, sleep: (ms: number) => Promise<void>): Promise<CallTicket | undefined> {
+  /** Callers waiting for a slot, in arrival order; the first is being served. */
+  private readonly queue: Waiter[] = [];
+
+  private async serve(): Promise<void> {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      try {
+        // Resolves the head (and the callers behind it that the same write let start).
+        const served = await this.claim(head.latestStart, head.sleep);
+        if (served === 0) {
+          this.queue.shift();
+          head.resolve(undefined);
+        }
+      } catch (error) {
+        this.queue.shift();
+        head.reject(error);
+      }
+    }
+  }
+
+  /** Claims a slot for the first caller in line (and any behind it that may start now too): how many were served, 0 when none before the first's latest start. */
+  private async claim(latestStart: number, sleep: (ms: number) => Promise<void>): Promise<number> {
     for (;;) {
       if (!this.answers.healthy && this.localInFlight >= 1) {
         // Probing after a failure (or at cold start): one call of ours at a time until Hood answers properly.
         await this.answers.changed();
         continue;
       }
-      const state = await this.read();
-      const now = this.clock();
-      let slot = Math.max(now, this.answers.pausedUntil, earliestStart(state.calls, this.windows, now, this.maxInFlight));
-      if (this.lane === 'bulk' && state.liveWaitUntil > now) slot = Math.max(slot, state.liveWaitUntil);
-      slot = Number.isFinite(slot) ? Math.ceil(slot) : slot;
+      // The item as our own last write returned it, when there is one: it tells how long to sleep without a
+      // read. Claiming from it (the slot is now) or waiting at the in-flight cap needs the item as it is.
+      const cached = this.cached;
+      this.cached = undefined;
+      const readAt = this.clock();
+      let state = cached ?? (await this.read());
+      let now = this.clock();
+      let slot = this.slotFor(state, now);
+      // Returned by our own write a moment ago (less than a claim takes; e.g. the answer that just freed the
+      // slot we are after) it is as fresh as a read would be.
+      const fresh = cached !== undefined && (cached.current === true || now - (cached.at ?? Number.NEGATIVE_INFINITY) <= (this.claimMs ?? 0));
+      if (cached !== undefined && !fresh && !(Number.isFinite(slot) && slot > now)) {
+        state = await this.read();
+        now = this.clock();
+        slot = this.slotFor(state, now);
+      }
       // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
-      if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return undefined;
+      if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return 0;
       if (slot > now) {
         // Only when bulk traffic is about (a bulk call in the item): live-only traffic saves the write. A bulk
         // container that starts meanwhile still leaves live traffic its reserve of every window.
         const bulkAbout = state.calls.some((c) => c.lane === 'bulk');
         if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
         // Never past the latest start: the caller then gives the work back in time.
-        const wait = Math.min(this.waitBeforeReading(state.calls, slot, now), waitMs(Math.max(1, latestStart - now)));
+        const wait = Math.min(this.waitBeforeReading(state, slot, now), waitMs(Math.max(1, latestStart - now)));
         // One of our own answers frees a slot at once; another container's only shows in the item.
         await Promise.race([sleep(wait), this.answers.changed()]);
         continue;
       }
-      const id = `${this.instance}.${(this.seq += 1)}`;
-      const call: StoredCall = { id, start: now, deadline: now + this.requestTimeoutMs, lane: this.lane };
-      const kept = new Set(trimCalls([...state.calls, call], this.keep, now, this.longestMs).map((c) => c.id));
+      // Room now, but containers that claimed longer ago than we did are in line for it: when they would
+      // take it all (one call each), wait for our turn instead of racing them for it. Again only once the
+      // line has moved (a claim since): a container ahead that does not claim meanwhile (it had no more
+      // work) is not waited for twice.
+      const room = this.room(state, now);
+      const { ahead, active } = this.line(state, now);
+      if (ahead >= room && state.version !== this.deferredAt) {
+        this.deferredAt = state.version;
+        // Long enough for the containers ahead to read and claim (they are about to, if they have work),
+        // never longer than our turn: an idle container ahead costs a moment, not its turn.
+        const grace = (this.claimMs ?? this.pollMs) * (ahead - room + 1);
+        const wait = Math.min(waitMs(Math.min(this.turnSlot(state, slot, now, ahead) - now, grace) + Math.random() * this.jitterMs), waitMs(Math.max(1, latestStart - now)));
+        await Promise.race([sleep(wait), this.answers.changed()]);
+        continue;
+      }
+      // Our share of the room: every container in line (up to the room) gets its part in the same moment,
+      // and claims that fit the room together all succeed (see `write`).
+      const share = Math.max(1, Math.floor(room / Math.min(active, room)));
+      // The callers queued behind the first that may start now as well (each counted against the windows
+      // and the cap as if the ones before it had started) share this one write: a burst costs one write per
+      // few calls, not one each, and fewer writes race for the item.
+      const calls: StoredCall[] = [...state.calls];
+      const mine: StoredCall[] = [];
+      for (const waiter of this.queue) {
+        if (mine.length > 0 && (mine.length >= share || !this.answers.healthy || now > waiter.latestStart || this.slotFor({ ...state, calls }, now) > now)) break;
+        const call: StoredCall = { id: `${this.instance}.${(this.seq += 1)}`, start: now, deadline: now + this.requestTimeoutMs, lane: this.lane };
+        calls.push(call);
+        mine.push(call);
+      }
+      const kept = new Set(trimCalls(calls, this.keep, now, this.longestMs).map((c) => c.id));
       const drop = state.calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
-      if (await this.write(state.version, call, drop, now)) {
+      if (await this.write(state.version, mine, room, drop, now)) {
+        const took = this.clock() - readAt;
+        this.claimMs = this.claimMs === undefined ? took : this.claimMs * 0.8 + took * 0.2;
         this.contention = Math.max(0, this.contention - 1);
-        this.localInFlight += 1;
-        return { startedAt: now, finish: (end, rateLimit) => this.finish(id, end, rateLimit, now) };
+        this.localInFlight += mine.length;
+        for (const call of mine) this.queue.shift()!.resolve({ startedAt: now, finish: (end, rateLimit) => this.finish(call.id, end, rateLimit, now) });
+        return mine.length;
       }
       // Another consumer claimed since our read: read again, after a short random pause so that consumers
       // racing for the same slot fall out of step instead of colliding round after round.
       this.contention = Math.min(8, this.contention + 1);
       await sleep(waitMs(Math.random() * Math.max(this.jitterMs, 1)));
     }
+  }
+
+  /**
+   * How many calls could start now, as the item stood when read (each counted as in flight, never ending).
+   * Whatever other containers claimed since is at most as permissive as that, so a claim stays within the
+   * rule as long as their calls and ours together fit this room (see `write`). Bounded by the cap.
+   */
+  private room(state: State, now: number): number {
+    const calls: CallMark[] = [...state.calls];
+    let room = 0;
+    while (room < this.maxInFlight && this.slotFor({ ...state, calls: calls as StoredCall[] }, now) <= now) {
+      calls.push({ start: now, deadline: Number.POSITIVE_INFINITY });
+      room += 1;
+    }
+    return room;
+  }
+
+  /** The earliest start the item allows us (whole ms), `Infinity` at the in-flight cap. */
+  private slotFor(state: State, now: number): number {
+    let slot = Math.max(now, this.answers.pausedUntil, earliestStart(state.calls, this.windows, now, this.maxInFlight));
+    if (this.lane === 'bulk' && state.liveWaitUntil > now) slot = Math.max(slot, state.liveWaitUntil);
+    return Number.isFinite(slot) ? Math.ceil(slot) : slot;
+  }
+
+  /**
+   * This container's place in line: the containers claiming now (a claim within one round of turns, plus
+   * one), and how many of them claimed longer ago than we did (a container new to the item comes last).
+   */
+  private line(state: State, now: number): { ahead: number; active: number } {
+    const latest = new Map<string, number>();
+    for (const c of state.calls) {
+      const who = c.id.slice(0, c.id.indexOf('.'));
+      latest.set(who, Math.max(latest.get(who) ?? Number.NEGATIVE_INFINITY, c.start));
+    }
+    const mine = latest.get(this.instance) ?? Number.POSITIVE_INFINITY;
+    const activeSince = now - this.turnMs * (latest.size + 1);
+    let ahead = 0;
+    let active = 1;
+    for (const [who, at] of latest) {
+      if (who === this.instance || at < activeSince) continue;
+      active += 1;
+      if (at < mine) ahead += 1;
+    }
+    return { ahead, active };
+  }
+
+  /**
+   * When it is this container's turn to read again for a finite slot. Every container waiting for the next
+   * slot would otherwise wake for it together: one claims it, the others have read the item for nothing
+   * and aim at the following slot, together again — a read per waiting container per call. Instead the
+   * containers take turns, in the order of their latest claims as the item shows them (the one that
+   * claimed longest ago first; a container new to the item last): the r-th in line sleeps until the r-th
+   * next slot, found by the same sliding rule with the r calls before it placed (each expected to take as
+   * long as this container's calls take). This only decides when to read: a claim is still checked
+   * against the item as it is, so a turn misjudged costs a read or a little time, never a slot too many.
+   */
+  private turnSlot(state: State, slot: number, now: number, ahead = this.line(state, now).ahead): number {
+    if (ahead === 0 && Number.isFinite(slot)) return slot;
+    // Calls in flight end, we expect, as long after their start as ours take; so do the turns before ours.
+    const typical = this.typicalCallMs ?? this.pollMs;
+    const calls: CallMark[] = state.calls.map((c) => (effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c));
+    const next = (from: number): number => {
+      // The windows' rule, and the in-flight cap: the first moment after `from` with fewer than the cap in flight.
+      const ends = calls.map((c) => effectiveEnd(c, now)).filter((e) => e > from).sort((x, y) => y - x);
+      const capFree = ends.length >= this.maxInFlight ? ends[this.maxInFlight - 1]! : from;
+      return Math.max(from, capFree, earliestStart(calls, this.windows, now));
+    };
+    let turn = Number.isFinite(slot) ? slot : Math.max(this.answers.pausedUntil, next(now));
+    for (let i = 0; i < ahead; i += 1) {
+      calls.push({ start: turn, end: turn + typical, deadline: turn + this.requestTimeoutMs });
+      turn = next(turn);
+    }
+    return turn;
   }
 
   /**
@@ -164,18 +321,18 @@ export class LedgerRateLimiter implements RateGate {
    * call in flight is expected to end (from the answer times this container has seen), then every 1/20 of
    * that time. A fixed poll would cost up to a whole interval per freed slot, throughput lost at the cap.
    */
-  private waitBeforeReading(calls: readonly CallMark[], slot: number, now: number): number {
-    // Up to a quarter of the tightest spacing late, at random: containers waiting for the same slot then
-    // do not all read and race to claim it at once (the losers' writes fail and cost a read each).
-    if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + Math.random() * this.jitterMs, this.longestMs));
-    const inFlight = inFlightCalls(calls, now);
+  private waitBeforeReading(state: State, slot: number, now: number): number {
+    // Up to a quarter of the tightest spacing late, at random: containers that misjudge their turns alike
+    // then do not all read and race to claim one slot at once (the losers' writes fail and cost a read each).
+    if (Number.isFinite(slot)) return waitMs(Math.min(this.turnSlot(state, slot, now) - now + Math.random() * this.jitterMs, this.longestMs));
     const expected = this.typicalCallMs ?? this.pollMs;
     // Jittered, so containers waiting for the same slot do not read (and then race to claim) in step.
     // Each claim lost to another container (a conflict) widens the step, each claim won narrows it again: the
     // more containers poll for the same freed slot, the less often each reads.
     const step = Math.min(this.pollMs, Math.max(5, expected / 20) * (1 + this.contention)) * (0.5 + Math.random());
-    const oldestStart = inFlight.length > 0 ? Math.min(...inFlight.map((c) => c.start)) : now;
-    return waitMs(Math.max(step, oldestStart + expected - now));
+    // Our turn at the cap: when as many calls in flight as there are containers ahead of us (and one) are
+    // expected to have ended.
+    return waitMs(Math.min(this.longestMs, Math.max(step, this.turnSlot(state, slot, now) - now)));
   }
 
   /** Claims recently lost to other containers (0–8): widens the polling step at the in-flight cap. */
@@ -192,7 +349,7 @@ export class LedgerRateLimiter implements RateGate {
     }
     try {
       const { UpdateItemCommand } = await this.sdk();
-      await this.dynamo.send(
+      const out = await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: this.pk }, sk: { S: SK } },
@@ -200,8 +357,10 @@ export class LedgerRateLimiter implements RateGate {
           ConditionExpression: 'attribute_exists(#c.#id)',
           ExpressionAttributeNames: { '#c': 'c', '#id': id, '#e': 'e' },
           ExpressionAttributeValues: { ':e': { N: String(Math.ceil(end)) } },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      if (out.Attributes) this.remember(parseState(out.Attributes));
     } catch (error) {
       // Trimmed already (it no longer bounds anything) or DynamoDB unreachable: the call then counts as
       // in flight until its deadline, which only ever delays later calls.
@@ -240,30 +399,40 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   /**
-   * Claim: add our call (and drop calls that no longer bound anything) if no other claim happened since our
-   * read (`v` counts claims only). An answer written back meanwhile does not conflict: it only turns a call
-   * in flight into a finished one, which makes our reading the more cautious one, and this update leaves
-   * the other calls' entries as they are.
+   * Claim: add our calls (and drop calls that no longer bound anything) if, since our read, other containers
+   * claimed no more calls than the room we saw leaves beside ours (`v` counts the calls claimed). Their calls
+   * count as in flight, never ending, in that room — the most cautious view of them — so ours still keep every
+   * window and the cap (concurrent claims that fit together both succeed; in a burst several containers share
+   * the room without a failed write each). An answer written back meanwhile does not conflict: it only turns
+   * a call in flight into a finished one, which makes our reading the more cautious one, and this update
+   * leaves the other calls' entries as they are.
    */
-  private async write(version: number, call: StoredCall, drop: string[], now: number): Promise<boolean> {
+  private async write(version: number, mine: readonly StoredCall[], room: number, drop: string[], now: number): Promise<boolean> {
     const { PutItemCommand, UpdateItemCommand } = await this.sdk();
-    const entry: AttributeValue = { M: { s: { N: String(call.start) }, d: { N: String(call.deadline) }, l: { S: call.lane } } };
+    const entry = (call: StoredCall): AttributeValue => ({ M: { s: { N: String(call.start) }, d: { N: String(call.deadline) }, l: { S: call.lane } } });
     const expiresAt: AttributeValue = { N: String(Math.ceil((now + this.longestMs + this.requestTimeoutMs) / 1000) + 60) };
     try {
       if (version === 0) {
         await this.dynamo.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: { pk: { S: this.pk }, sk: { S: SK }, v: { N: '1' }, c: { M: { [call.id]: entry } }, lw: { N: '0' }, expiresAt },
+            Item: { pk: { S: this.pk }, sk: { S: SK }, v: { N: String(mine.length) }, c: { M: Object.fromEntries(mine.map((call) => [call.id, entry(call)])) }, lw: { N: '0' }, expiresAt },
             ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
+        this.remember({ version: mine.length, calls: [...mine], liveWaitUntil: 0 });
         return true;
       }
-      const names: Record<string, string> = { '#c': 'c', '#v': 'v', '#new': call.id, '#x': 'expiresAt' };
+      const names: Record<string, string> = { '#c': 'c', '#v': 'v', '#x': 'expiresAt' };
+      const values: Record<string, AttributeValue> = { ':v': { N: String(version + Math.max(0, room - mine.length)) }, ':m': { N: String(mine.length) }, ':x': expiresAt };
+      const sets = mine.map((call, i) => {
+        names[`#n${i}`] = call.id;
+        values[`:n${i}`] = entry(call);
+        return `#c.#n${i} = :n${i}`;
+      });
       drop.forEach((id, i) => (names[`#d${i}`] = id));
-      const values: Record<string, AttributeValue> = { ':call': entry, ':v': { N: String(version) }, ':one': { N: '1' }, ':x': expiresAt };
-      let update = 'SET #c.#new = :call, #v = #v + :one, #x = :x';
+      let update = `SET ${sets.join(', ')}, #v = #v + :m, #x = :x`;
       if (this.lane === 'live') {
         // A live call got its slot: bulk may use what is free again (a live caller still waiting marks it anew).
         names['#lw'] = 'lw';
@@ -271,20 +440,28 @@ export class LedgerRateLimiter implements RateGate {
         update += ', #lw = :zero';
       }
       if (drop.length > 0) update += ` REMOVE ${drop.map((_, i) => `#c.#d${i}`).join(', ')}`;
-      await this.dynamo.send(
+      const out = await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: this.pk }, sk: { S: SK } },
           UpdateExpression: update,
-          ConditionExpression: '#v = :v',
+          ConditionExpression: '#v <= :v',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          // The item after our claim, free of read capacity: the next claim's wait needs no read.
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      if (out.Attributes) this.remember(parseState(out.Attributes));
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // DynamoDB returns the item as it is with the failure (`ReturnValuesOnConditionCheckFailure`): the
+      // next round needs no read. (The local DynamoDB used in tests does not, and the next round reads.)
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      if (item !== undefined) this.cached = { ...parseState(item), current: true };
+      return false;
     }
   }
 

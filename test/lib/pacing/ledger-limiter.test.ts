@@ -111,6 +111,93 @@ describe('LedgerRateLimiter', () => {
     expect(reads).toBeLessThanOrEqual(3);
   });
 
+  it('claims for every caller queued behind the first in one write when they may all start now', async () => {
+    // Prepare: a fresh item, room for 4 (cap 4); writes of the rate item are counted.
+    let writes = 0;
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        if (command.constructor.name !== 'GetItemCommand') writes += 1;
+        return local.client.send(command as never);
+      },
+    };
+    const gate = limiter('10/1s', { dynamo: counting as never, maxInFlight: 4 });
+    // Act
+    const tickets = await Promise.all(Array.from({ length: 4 }, () => gate.acquire(now() + 1000, realSleep)));
+    // Assess
+    expect(tickets.every(Boolean)).toBe(true);
+    expect(writes).toBe(1);
+    expect(await gate.inFlightNow()).toBe(4);
+  });
+
+  it('lets two containers that read the same item both claim when their calls fit the room together', async () => {
+    // Prepare: both containers' reads are held until both have read, so both claim from the same version.
+    let held: (() => void)[] = [];
+    let reads = 0;
+    let failed = 0;
+    const barrier = {
+      send: async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'GetItemCommand' && (reads += 1) <= 2) {
+          const out = await local.client.send(command as never);
+          await new Promise<void>((release) => {
+            held.push(release);
+            if (held.length === 2) {
+              held.forEach((r) => r());
+              held = [];
+            }
+          });
+          return out;
+        }
+        return local.client.send(command as never).catch((error: Error) => {
+          if (error.name === 'ConditionalCheckFailedException') failed += 1;
+          throw error;
+        });
+      },
+    };
+    const seed = limiter('10/1s', { maxInFlight: 4 });
+    await (await seed.acquire(now() + 1000, realSleep))!.finish(now()); // the item exists
+    const a = limiter('10/1s', { dynamo: barrier as never, maxInFlight: 4 });
+    const b = limiter('10/1s', { dynamo: barrier as never, maxInFlight: 4 });
+    // Act
+    const [ta, tb] = await Promise.all([a.acquire(now() + 1000, realSleep), b.acquire(now() + 1000, realSleep)]);
+    // Assess
+    expect(ta).toBeDefined();
+    expect(tb).toBeDefined();
+    expect(failed).toBe(0);
+  });
+
+  it('uses the item DynamoDB returns with a failed claim instead of reading it again', async () => {
+    // Prepare: another container claims between our read and our write; like DynamoDB (and unlike the local
+    // one), the failure carries the item as it is (ReturnValuesOnConditionCheckFailure: ALL_OLD).
+    const other = limiter('2/10s', { maxInFlight: 4 });
+    let readsAfterRace = 0;
+    let raced = false;
+    const edge = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        if (command.constructor.name === 'GetItemCommand' && raced) readsAfterRace += 1;
+        if (command.constructor.name === 'UpdateItemCommand' && command.input.ConditionExpression === '#v <= :v' && !raced) {
+          raced = true;
+          await (await other.acquire(now() + 1000, realSleep))!.finish(now());
+          try {
+            return await local.client.send(command as never);
+          } catch (error) {
+            const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+            const current = await local.client.send(new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } }, ConsistentRead: true }));
+            throw Object.assign(error as Error, { Item: current.Item });
+          }
+        }
+        return local.client.send(command as never);
+      },
+    };
+    const gate = limiter('2/10s', { dynamo: edge as never, maxInFlight: 4 });
+    await (await gate.acquire(now() + 1000, realSleep))!.finish(now()); // one of two calls used (the item's first claim)
+    // Act: our next claim loses to the other container's, which took the window's last call.
+    const ticket = await gate.acquire(now() + 100, realSleep);
+    // Assess: the window is full (no ticket), learnt from the failure's item without reading it again.
+    expect(raced).toBe(true);
+    expect(ticket).toBeUndefined();
+    expect(readsAfterRace).toBe(0);
+  });
+
   it('never lets any window see more than its limit, for any consumer count, windows, latencies and hand-overs', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -118,21 +205,29 @@ describe('LedgerRateLimiter', () => {
         fc.constantFrom('4/120ms', '3/80ms,7/300ms', '5/100ms,9/250ms'),
         fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 0, max: 3 }),
-        async (consumers, spec, latencies, handovers) => {
+        fc.constantFrom(1, 2, 4),
+        async (consumers, spec, latencies, handovers, parallel) => {
           // Prepare
           const windows = parseRateLimits(spec);
           const spans: { start: number; end: number }[] = [];
           const perConsumer = 8;
           const run = async (c: number) => {
             let gate = limiter(spec, { maxInFlight: 3 });
-            for (let i = 0; i < perConsumer; i += 1) {
+            for (let i = 0; i < perConsumer; i += parallel) {
               // A container hand-over: a fresh limiter (no memory) takes over this consumer's work.
               if (i > 0 && i % Math.max(1, Math.floor(perConsumer / (handovers + 1))) === 0 && handovers > 0) gate = limiter(spec, { maxInFlight: 3 });
-              const ticket = (await gate.acquire(Number.POSITIVE_INFINITY, realSleep))!;
-              await realSleep(latencies[(c + i) % latencies.length]!);
-              const end = now();
-              spans.push({ start: ticket.startedAt, end });
-              await ticket.finish(end);
+              // Several callers of one container at once (records of a batch side by side).
+              await Promise.all(
+                Array.from({ length: parallel }, async (_, k) => {
+                  const ticket = (await gate.acquire(Number.POSITIVE_INFINITY, realSleep))!;
+                  const sent = now();
+                  expect(sent).toBeGreaterThanOrEqual(ticket.startedAt);
+                  await realSleep(latencies[(c + i + k) % latencies.length]!);
+                  const end = now();
+                  spans.push({ start: ticket.startedAt, end });
+                  await ticket.finish(end);
+                }),
+              );
             }
           };
           // Act
