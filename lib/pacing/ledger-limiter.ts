@@ -9,12 +9,19 @@ import { waitMs } from './timer-ms.js';
  * One rate budget for the whole account, shared by every consumer through one DynamoDB item.
  *
  * The item (`pk` = `rate#<key>`, `sk` = `calls`) holds the calls that can still bound a new one (those in
- * flight and the `count` latest finished, map `c`) and a count of the calls claimed (`v`). A consumer reads it (strongly consistent), applies
- * the sliding rule of `sliding.ts` to the account's windows, and claims a slot with a conditional write on
- * the version it read (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html):
- * two consumers can never claim the same slot, a fresh container knows every call its predecessor made,
- * and scaling consumers up or down needs no coordination. The answer's end is written into the call's own
- * entry (the call stops counting as in flight), which never conflicts with a claim. The cap on calls in flight (`HOOD_MAX_IN_FLIGHT`) is exact too.
+ * flight and the `count` latest finished, map `c`) and a count of the calls claimed (`v`). A consumer reads
+ * it (strongly consistent), applies the sliding rule of `sliding.ts` to the account's windows, and claims
+ * with a conditional write: no more calls claimed since its read than the room it saw leaves beside its own
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+ * So no slot is ever claimed twice, a fresh container knows every call its predecessor made, and scaling
+ * consumers up or down needs no coordination. The answer's end is written into the call's own entry (the
+ * call stops counting as in flight), which never conflicts with a claim. The cap on calls in flight
+ * (`HOOD_MAX_IN_FLIGHT`) is exact too.
+ *
+ * Few requests per call: containers waiting for the next slot take turns instead of all reading the item
+ * for it (`turnSlot`); one write claims for every caller of a container that may start now; the item our
+ * own writes return (`ReturnValues`) and a failed claim returns (`ReturnValuesOnConditionCheckFailure`)
+ * spare reads.
  *
  * Lanes: `live` may use the whole budget. `bulk` (imports, backfills) never takes what live traffic would
  * use: it leaves `liveReservePercent` of every window (at least one call) to live traffic at all times,
