@@ -55,8 +55,9 @@ export type Decision =
     };
 
 /**
- * `ambiguous_recipient`: a complaint on a message with several recipients that does not say which one
- * complained; blocking all of them would block people who did not opt out, so a person decides.
+ * `ambiguous_recipient`: a complaint (or a Resend bounce or suppression) on a message with several recipients
+ * that does not say which one it is about; blocking all of them would block people who did not opt out, so a
+ * person decides.
  */
 export type RejectReason = 'invalid_contact' | 'unrecognised_event' | 'malformed_message' | 'ambiguous_recipient';
 

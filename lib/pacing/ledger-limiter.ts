@@ -176,14 +176,15 @@ export class LedgerRateLimiter implements RateGate {
       const cached = this.cached;
       this.cached = undefined;
       const readAt = this.clock();
-      let state = cached ?? (await this.read());
       let now = this.clock();
+      let state = this.withOwnEnds(cached ?? (await this.read()), now);
+      now = this.clock();
       let slot = this.slotFor(state, now);
       // Returned by our own write a moment ago (less than a claim takes; e.g. the answer that just freed the
       // slot we are after) it is as fresh as a read would be.
       const fresh = cached !== undefined && (cached.current === true || now - (cached.at ?? Number.NEGATIVE_INFINITY) <= (this.claimMs ?? 0));
       if (cached !== undefined && !fresh && !(Number.isFinite(slot) && slot > now)) {
-        state = await this.read();
+        state = this.withOwnEnds(await this.read(), now);
         now = this.clock();
         slot = this.slotFor(state, now);
       }
@@ -354,6 +355,11 @@ export class LedgerRateLimiter implements RateGate {
       const took = end - startedAt;
       this.typicalCallMs = this.typicalCallMs === undefined ? took : this.typicalCallMs * 0.8 + took * 0.2;
     }
+    // Our own callers may use the slot at once: they know this end before the item does (other containers
+    // learn it from the item, which only makes them the more cautious meanwhile).
+    this.ownEnds.set(id, Math.ceil(end));
+    this.answers.serverView(end, rateLimit);
+    this.answers.wake();
     try {
       const { UpdateItemCommand } = await this.sdk();
       const out = await this.dynamo.send(
@@ -368,13 +374,23 @@ export class LedgerRateLimiter implements RateGate {
         }),
       );
       if (out.Attributes) this.remember(parseState(out.Attributes));
+      this.ownEnds.delete(id);
     } catch (error) {
-      // Trimmed already (it no longer bounds anything) or DynamoDB unreachable: the call then counts as
-      // in flight until its deadline, which only ever delays later calls.
-      if (!isConditionFailure(error)) this.lastError = error;
+      // Trimmed already (it no longer bounds anything) or DynamoDB unreachable: for other containers the
+      // call then counts as in flight until its deadline, which only ever delays later calls.
+      if (isConditionFailure(error)) this.ownEnds.delete(id);
+      else this.lastError = error;
     }
-    this.answers.serverView(end, rateLimit);
-    this.answers.wake();
+  }
+
+  /** Ends of our own calls not yet written to the item (or whose write failed), by call id. */
+  private readonly ownEnds = new Map<string, number>();
+
+  /** The item with the ends of our own calls that it does not show yet. */
+  private withOwnEnds(state: State, now: number): State {
+    if (this.ownEnds.size === 0) return state;
+    for (const [id, end] of this.ownEnds) if (end + this.longestMs + this.requestTimeoutMs < now) this.ownEnds.delete(id);
+    return { ...state, calls: state.calls.map((c) => (c.end === undefined && this.ownEnds.has(c.id) ? { ...c, end: this.ownEnds.get(c.id) } : c)) };
   }
 
   /** The last DynamoDB error seen while writing back an end (for logs); never thrown. */

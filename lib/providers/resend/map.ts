@@ -5,7 +5,8 @@ import type { MappingPolicy } from '../types.js';
 /**
  * Resend webhooks, delivered by Svix (resend-node
  * src/webhooks/interfaces/webhook-event.interface.ts): `{type, created_at, data}`.
- * - email.* events: contact = every entry of `data.to[]`, which may be `Name <addr>`.
+ * - email.* events: contact = the one entry of `data.to[]` (which may be `Name <addr>`); with several, the ones
+ *   the bounce or suppression message names, else none (`ambiguous_recipient`, see `fanOut`).
  *   `email.bounced` = "permanently rejected" (resend.com/docs/webhooks/emails/bounced); soft bounces arrive as
  *   `email.delivery_delayed`. Newer payloads add `bounce.type` with SES's vocabulary (Permanent, Transient,
  *   Undetermined: Resend sends through SES); an explicit Transient/Undetermined is not blocked, a missing
@@ -54,12 +55,12 @@ function mapEvent(event: unknown): Decision[] {
       // is the count-only soft_bounce (keyed by email_id, the sent message); other Transient subtypes
       // (General includes auto-replies) never count.
       if (kind?.toLowerCase() === 'transient' && sub?.toLowerCase() === 'mailboxfull') {
-        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt });
+        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt, message: trimmed(bounce.message) });
       }
       if (kind?.toLowerCase() === 'transient') return [ignore('transient_bounce', SOURCE, detail(`Transient/${sub ?? '?'}`), eventId)];
       if (kind?.toLowerCase() === 'undetermined') return [ignore('undetermined_bounce', SOURCE, detail(`Undetermined/${sub ?? '?'}`), eventId)];
       const description = detail(kind ? `bounced ${kind}/${sub ?? '?'}` : 'bounced', trimmed(bounce.message));
-      return fanOut(data, 'hard_bounce', { description, eventId, occurredAt });
+      return fanOut(data, 'hard_bounce', { description, eventId, occurredAt, message: trimmed(bounce.message) });
     }
     case 'email.complained':
       // The event carries the message's `to`, not who complained (resend.com/docs/dashboard/webhooks/event-types):
@@ -70,7 +71,7 @@ function mapEvent(event: unknown): Decision[] {
       return fanOut(data, 'complaint', { description: 'spam complaint', eventId: eventIdOf(data.email_id), occurredAt });
     case 'email.suppressed': {
       const suppressed = isRecord(data.suppressed) ? data.suppressed : {};
-      return fanOut(data, 'suppressed', { description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)), eventId: eventIdOf(data.email_id), occurredAt });
+      return fanOut(data, 'suppressed', { description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)), eventId: eventIdOf(data.email_id), occurredAt, message: trimmed(suppressed.message) });
     }
     case 'suppression.added': {
       const origin = trimmed(data.origin);
@@ -87,8 +88,24 @@ function mapEvent(event: unknown): Decision[] {
   }
 }
 
-function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined }): Decision[] {
+/**
+ * The recipients an event is about. `data.to` is the whole message's recipient list, not who bounced or was
+ * suppressed (resend.com/docs/webhooks/emails/bounced): with one recipient that is the one; with several,
+ * only those the provider's message names (a bounce's SMTP reply usually quotes the address). When it names
+ * none, blocking every recipient would block people who did not bounce: a person decides (`ambiguous_recipient`).
+ */
+function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined; message?: string | undefined }): Decision[] {
+  const { message, ...rest } = extras;
   const to = recipients(data);
-  if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', extras.description), { eventId: extras.eventId })];
-  return to.map((raw) => block(raw, reason, SOURCE, extras));
+  if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', rest.description), { eventId: rest.eventId })];
+  if (to.length === 1) return [block(to[0], reason, SOURCE, rest)];
+  const text = message?.toLowerCase() ?? '';
+  const named = to.filter((raw) => {
+    const address = typeof raw === 'string' ? (/<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw).trim().toLowerCase() : '';
+    return address.includes('@') && text.includes(address);
+  });
+  if (named.length === 0) {
+    return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, rest.description), { eventId: rest.eventId })];
+  }
+  return named.map((raw) => block(raw, reason, SOURCE, rest));
 }

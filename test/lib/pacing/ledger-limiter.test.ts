@@ -198,6 +198,33 @@ describe('LedgerRateLimiter', () => {
     expect(readsAfterRace).toBe(0);
   });
 
+  it("gives the slot a container's own answer frees to its next caller before the end reaches the item", async () => {
+    // Prepare: cap 1; the write of the first call's end to the item is held until the test lets it go.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let endWrites = 0;
+    const slowEnds = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        if (command.input.UpdateExpression === 'SET #c.#id.#e = :e') {
+          endWrites += 1;
+          await held;
+        }
+        return local.client.send(command as never);
+      },
+    };
+    const gate = limiter('100/1s', { dynamo: slowEnds as never, maxInFlight: 1 });
+    const first = (await gate.acquire(now() + 5000, realSleep))!;
+    const second = gate.acquire(now() + 5000, realSleep);
+    // Act
+    const finishing = first.finish(now());
+    const ticket = await second;
+    // Assess: the next call got its slot while the end was still on its way to the item.
+    expect(ticket).toBeDefined();
+    expect(endWrites).toBe(1);
+    release();
+    await finishing;
+  });
+
   it('never lets any window see more than its limit, for any consumer count, windows, latencies and hand-overs', async () => {
     await fc.assert(
       fc.asyncProperty(

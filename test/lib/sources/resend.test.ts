@@ -18,19 +18,53 @@ describe('Resend email events', () => {
     ]);
   });
 
-  it('fans out to every data.to entry, including "Name <addr>" forms', () => {
+  it('blocks a single "Name <addr>" recipient by its address', () => {
     // Prepare
     const body = fixture(BOUNCED);
-    body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
+    body.data.to = ['Recipient <To@Example.org>'];
 
     // Act
     const decisions = mapResend(body, policy);
 
     // Assess
-    expect(blocks(decisions)).toEqual([
-      { contact: 'to2@example.org', reason: 'hard_bounce' },
-      { contact: 'to@example.org', reason: 'hard_bounce' },
-    ]);
+    expect(blocks(decisions)).toEqual([{ contact: 'to@example.org', reason: 'hard_bounce' }]);
+  });
+
+  it('blocks only the recipient that a bounce on a message to several names in its SMTP reply', () => {
+    // Prepare: data.to lists the whole message's recipients; the reply quotes the one that bounced.
+    const body = fixture(BOUNCED);
+    body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
+    body.data.bounce = { type: 'Permanent', subType: 'General', message: '550 5.1.1 <to2@example.org>: Recipient address rejected: User unknown' };
+
+    // Act
+    const decisions = mapResend(body, policy);
+
+    // Assess
+    expect(blocks(decisions)).toEqual([{ contact: 'to2@example.org', reason: 'hard_bounce' }]);
+  });
+
+  it('dead-letters a bounce on a message to several that names none of them as ambiguous_recipient', () => {
+    // Prepare
+    const body = fixture(BOUNCED);
+    body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
+    body.data.bounce = { type: 'Permanent', subType: 'General', message: 'The recipient mail server rejected the message' };
+
+    // Act
+    const decisions = mapResend(body, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient' })]);
+  });
+
+  it('dead-letters email.suppressed on a message to several as ambiguous_recipient', () => {
+    // Prepare
+    const body = { type: 'email.suppressed', created_at: '2025-01-01T00:00:00.000Z', data: { email_id: 'e1', to: ['a@example.org', 'b@example.org'], suppressed: { type: 'OnAccountSuppressionList', message: 'on the suppression list' } } };
+
+    // Act
+    const decisions = mapResend(body, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient' })]);
   });
 
   it('does not block a bounce that Resend types Transient', () => {
