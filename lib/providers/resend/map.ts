@@ -99,11 +99,15 @@ function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string
   const to = recipients(data);
   if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', rest.description), { eventId: rest.eventId })];
   if (to.length === 1) return [block(to[0], reason, SOURCE, rest)];
-  const text = message?.toLowerCase() ?? '';
-  const named = to.filter((raw) => {
-    const address = typeof raw === 'string' ? (/<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw).trim().toLowerCase() : '';
-    return address.includes('@') && text.includes(address);
-  });
+  // Whole addresses only: "ob@example.com" is not named by a reply about "bob@example.com".
+  const quoted = new Set(
+    (message ?? '')
+      .toLowerCase()
+      .split(/[\s<>(),;:"[\]]+/u)
+      .map((token) => token.replace(/\.+$/u, ''))
+      .filter((token) => token.includes('@')),
+  );
+  const named = to.filter((raw) => typeof raw === 'string' && quoted.has((/<([^<>]+)>\s*$/u.exec(raw)?.[1] ?? raw).trim().toLowerCase()));
   if (named.length === 0) {
     return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, rest.description), { eventId: rest.eventId })];
   }

@@ -324,7 +324,7 @@ describe('no opt-out is lost', () => {
     );
   });
 
-  it('a Resend bounce to N recipients, some written "Name <addr>", yields N blocks', () => {
+  it('a Resend bounce to N recipients, some written "Name <addr>", whose reply names them all yields N blocks', () => {
     // Prepare
     const template = fixture('resend-svix/anymail-resend-email-bounced.json');
 
@@ -333,10 +333,31 @@ describe('no opt-out is lost', () => {
       fc.property(uniqueEmails, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (emails, named) => {
         const payload = structuredClone(template);
         payload.data.to = emails.map((e, i) => (named[i] ? `Some Name <${e}>` : e));
+        payload.data.bounce = { type: 'Permanent', subType: 'General', message: `550 5.1.1 recipients rejected: ${emails.map((e) => `<${e}>`).join(', ')}.` };
         const contacts = mapResend(payload, policy).flatMap((d) => (d.action === 'block' ? [d.contact] : []));
         expect(contacts).toEqual(emails.map(normalised));
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('a Resend bounce to several recipients whose reply names one blocks that one only, whatever the others are', () => {
+    // Prepare
+    const template = fixture('resend-svix/anymail-resend-email-bounced.json');
+
+    // Act / Assess: the named one may even be a longer form of another recipient's address.
+    fc.assert(
+      fc.property(uniqueEmails.filter((e) => e.length >= 2), fc.nat(), fc.boolean(), (emails, pick, prefixed) => {
+        fc.pre(!prefixed || emails[0]!.split('@')[0]!.length < 64); // a local part stays within 64 characters
+        const payload = structuredClone(template);
+        const to = prefixed ? [...emails, `x${emails[0]!}`] : emails;
+        const bounced = prefixed ? to[to.length - 1]! : emails[pick % emails.length]!;
+        payload.data.to = to;
+        payload.data.bounce = { type: 'Permanent', subType: 'General', message: `550 <${bounced}>: Recipient address rejected` };
+        const decisions = mapResend(payload, policy);
+        expect(decisions.flatMap((d) => (d.action === 'block' ? [d.contact] : []))).toEqual([normalised(bounced)]);
+      }),
+      { numRuns: 1_000 },
     );
   });
 

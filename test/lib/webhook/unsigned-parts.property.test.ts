@@ -181,7 +181,11 @@ describe('unsigned parts of a request never change which contacts are blocked', 
   it('resend (Svix): headers and extra signature entries', async () => {
     await fc.assert(
       fc.asyncProperty(emails, extraHeaders, fc.constantFrom('', ' v1,AAAA', ' v2,Zm9v', ' v1a,x'), async (recipients, headers, extraSignature) => {
-        const req = resendRequest({ type: 'email.bounced', created_at: '2026-01-15T10:00:00.000Z', data: { email_id: 'em_1', to: recipients } });
+        const req = resendRequest({
+          type: 'email.bounced',
+          created_at: '2026-01-15T10:00:00.000Z',
+          data: { email_id: 'em_1', to: recipients, bounce: { type: 'Permanent', subType: 'General', message: `550 rejected: ${recipients.join(', ')}` } },
+        });
         const signed = headersOf(req);
         const mutated = { ...signed, ...headers, 'svix-signature': `${signed['svix-signature']}${extraSignature}` };
         await sameBlocks(req, recipients, { headers: mutated, body: req.rawBody.toString('utf8') });
