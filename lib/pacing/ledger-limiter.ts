@@ -292,7 +292,7 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   /**
-   * When it is this container's turn to read again for a finite slot. Every container waiting for the next
+   * When it is this container's turn to read again (for a window slot, or at the cap). Every container waiting for the next
    * slot would otherwise wake for it together: one claims it, the others have read the item for nothing
    * and aim at the following slot, together again — a read per waiting container per call. Instead the
    * containers take turns, in the order of their latest claims as the item shows them (the one that
