@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import type { CallTicket, Lane, RateGate, ServerRateLimit } from './pacer.js';
-import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, inFlightCalls, trimCalls } from './sliding.js';
+import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
 import { AnswerState } from './answers.js';
 import { waitMs } from './timer-ms.js';
 
@@ -176,9 +176,8 @@ export class LedgerRateLimiter implements RateGate {
       const cached = this.cached;
       this.cached = undefined;
       const readAt = this.clock();
+      let state = this.withOwnEnds(cached ?? (await this.read()), readAt);
       let now = this.clock();
-      let state = this.withOwnEnds(cached ?? (await this.read()), now);
-      now = this.clock();
       let slot = this.slotFor(state, now);
       // Returned by our own write a moment ago (less than a claim takes; e.g. the answer that just freed the
       // slot we are after) it is as fresh as a read would be.
@@ -194,7 +193,7 @@ export class LedgerRateLimiter implements RateGate {
         // Only when bulk traffic is about (a bulk call in the item): live-only traffic saves the write. A bulk
         // container that starts meanwhile still leaves live traffic its reserve of every window.
         const bulkAbout = state.calls.some((c) => c.lane === 'bulk');
-        if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(state, slot);
+        if (this.lane === 'live' && bulkAbout && Number.isFinite(slot) && state.liveWaitUntil < slot) await this.markLiveWaiting(slot);
         // Never past the latest start: the caller then gives the work back in time.
         const wait = Math.min(this.waitBeforeReading(state, slot, now), waitMs(Math.max(1, latestStart - now)));
         // One of our own answers frees a slot at once; another container's only shows in the item.
@@ -219,13 +218,13 @@ export class LedgerRateLimiter implements RateGate {
       // Our share of the room: every container in line (up to the room) gets its part in the same moment,
       // and claims that fit the room together all succeed (see `write`).
       const share = Math.max(1, Math.floor(room / Math.min(active, room)));
-      // The callers queued behind the first that may start now as well (each counted against the windows
-      // and the cap as if the ones before it had started) share this one write: a burst costs one write per
-      // few calls, not one each, and fewer writes race for the item.
+      // The callers queued behind the first that may start now as well share this one write: a burst costs
+      // one write per few calls, not one each, and fewer writes race for the item. The share never exceeds
+      // the room (each call counted against the windows and the cap as if the ones before it had started).
       const calls: StoredCall[] = [...state.calls];
       const mine: StoredCall[] = [];
       for (const waiter of this.queue) {
-        if (mine.length > 0 && (mine.length >= share || !this.answers.healthy || now > waiter.latestStart || this.slotFor({ ...state, calls }, now) > now)) break;
+        if (mine.length > 0 && (mine.length >= share || !this.answers.healthy || now > waiter.latestStart)) break;
         const call: StoredCall = { id: `${this.instance}.${(this.seq += 1)}`, start: now, deadline: now + this.requestTimeoutMs, lane: this.lane };
         calls.push(call);
         mine.push(call);
@@ -489,7 +488,7 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   /** A live caller is waiting for a slot until `until`: bulk callers stand back until then. */
-  private async markLiveWaiting(state: State, until: number): Promise<void> {
+  private async markLiveWaiting(until: number): Promise<void> {
     const { UpdateItemCommand } = await this.sdk();
     try {
       await this.dynamo.send(
@@ -505,7 +504,6 @@ export class LedgerRateLimiter implements RateGate {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    void state;
   }
 
   /** Calls in flight across the account, as the item says (for logs and tests). */
