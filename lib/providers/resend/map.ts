@@ -63,11 +63,8 @@ function mapEvent(event: unknown): Decision[] {
       return fanOut(data, 'hard_bounce', { description, eventId, occurredAt, message: trimmed(bounce.message) });
     }
     case 'email.complained':
-      // The event carries the message's `to`, not who complained (resend.com/docs/dashboard/webhooks/event-types):
-      // with several recipients, blocking all would block people who did not complain.
-      if (recipients(data).length > 1) {
-        return [reject('ambiguous_recipient', SOURCE, `spam complaint on a message to ${recipients(data).length} recipients; Resend does not say which one complained`, { eventId: eventIdOf(data.email_id) })];
-      }
+      // The event carries the message's `to`, not who complained (resend.com/docs/dashboard/webhooks/event-types)
+      // and no reply naming anyone: with several recipients `fanOut` leaves it to a person (ambiguous_recipient).
       return fanOut(data, 'complaint', { description: 'spam complaint', eventId: eventIdOf(data.email_id), occurredAt });
     case 'email.suppressed': {
       const suppressed = isRecord(data.suppressed) ? data.suppressed : {};

@@ -56,6 +56,18 @@ describe('Resend email events', () => {
     expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient' })]);
   });
 
+  it('dead-letters email.complained on a message to several as ambiguous_recipient', () => {
+    // Prepare
+    const body = { ...fixture(BOUNCED), type: 'email.complained' };
+    body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
+
+    // Act
+    const decisions = mapResend(body, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id })]);
+  });
+
   it('dead-letters email.suppressed on a message to several as ambiguous_recipient', () => {
     // Prepare
     const body = { type: 'email.suppressed', created_at: '2025-01-01T00:00:00.000Z', data: { email_id: 'e1', to: ['a@example.org', 'b@example.org'], suppressed: { type: 'OnAccountSuppressionList', message: 'on the suppression list' } } };
