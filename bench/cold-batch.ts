@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
+import { consumerQueueEnv, sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import { startHoodSandbox } from '../dev/hood-sandbox.js';
 
 const TOKEN = 'bench-token-not-a-secret';
@@ -37,12 +37,7 @@ export async function coldFirstBatch(roots: readonly string[], file: string, rou
     HOOD_API_URL: hood.url,
     HOOD_API_TOKEN: TOKEN,
     HOOD_RATE_LIMITS: '10000/1s',
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    ...consumerQueueEnv(queues),
     POWERTOOLS_LOG_LEVEL: 'INFO',
     // To profile a cold start: COLD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/cold-prof'.
     ...(process.env.COLD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.COLD_NODE_OPTIONS } : {}),

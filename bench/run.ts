@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
 import { coldFirstBatch } from './cold-batch.js';
-import { sqsClientFor, startLocalQueues } from '../dev/emulator.js';
+import { consumerQueueEnv, sqsClientFor, startLocalQueues } from '../dev/emulator.js';
 import type { SandboxStats } from '../dev/hood-sandbox.js';
 import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js';
 import { RecentContacts } from '../lib/consumer/recent.js';
@@ -118,12 +118,7 @@ function consumerEnv(queues: { blockQueueUrl: string; deadLetterQueueUrl: string
   return {
     HOOD_API_URL: hoodUrl,
     HOOD_API_TOKEN: TOKEN,
-    BLOCK_QUEUE_URL: queues.blockQueueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: queues.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    ...consumerQueueEnv(queues),
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...extra,

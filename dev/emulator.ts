@@ -112,6 +112,21 @@ export function sqsClientFor(queues: Pick<LocalQueues, 'region' | 'endpoint'>): 
   return createSqsClient({ region: queues.region, sqsEndpoint: queues.endpoint, localCredentials: LOCAL_CREDENTIALS });
 }
 
+/**
+ * The consumer's queue variables for a process or worker thread that runs the built handler against the
+ * embedded queues (the bench's consumers and cold starts), with the emulator's keys.
+ */
+export function consumerQueueEnv(queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>): Record<string, string> {
+  return {
+    BLOCK_QUEUE_URL: queues.blockQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_REGION: queues.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+}
+
 /** What local.json records of the embedded queues, so that `--local` commands find them. */
 export function queuesForState(queues: LocalQueues): LocalState['sqs'] {
   return {
