@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
 import { HoodBlockerError } from '../lib/errors.js';
@@ -7,6 +7,7 @@ import { loadImportConfig } from '../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
+import { writePrivateFile } from '../lib/private-file.js';
 import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
@@ -268,10 +269,9 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; 
 
 function saveResume(file: string, state: ResumeState): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  // Written whole, then renamed: a crash mid-write leaves the previous cursor, never half of one.
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  // Written whole, then renamed: a crash mid-write leaves the previous cursor, never half of one. 0600 even
+  // over an old file: a provider's cursor can be a contact (Mailgun pages by address).
+  writePrivateFile(file, `${JSON.stringify(state)}\n`);
 }
 
 function readResume(file: string): ResumeState {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { loadHoodConfig, loadPolicyConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
@@ -17,6 +16,7 @@ import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
+import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
 import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
 
 export const HELP = `Usage: hood-blocker reconcile --from <provider|ledger> [options]
@@ -118,9 +118,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const sqs = bulk ? createBulkQueueClient(bulk, io.env) : undefined;
   let cleared = 0;
 
-  let out: WriteStream | undefined;
+  // 0600 even over an existing file: with --reveal it holds contacts in clear.
+  let out: PrivateFileWriter | undefined;
   if (values.out !== undefined) {
-    out = createWriteStream(values.out, { mode: 0o600 });
+    out = openPrivateFile(values.out);
     out.write('contact,reason,list,provider_reason,occurred_at\n');
   }
   const pending: OutgoingMessage[] = [];
@@ -156,7 +157,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     error = e instanceof Error ? e.message : String(e);
   } finally {
     if (showProgress) clearLine(io.stderr);
-    await new Promise<void>((resolve) => (out ? out.end(() => resolve()) : resolve()));
+    const outError = await closeOut(out);
+    error ??= outError;
     await hood.client.close();
     sqs?.destroy();
     source.close?.();
@@ -222,9 +224,9 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
     throw error;
   }
   const outFile = typeof values.out === 'string' ? values.out : undefined;
-  let out: WriteStream | undefined;
+  let out: PrivateFileWriter | undefined;
   if (outFile !== undefined) {
-    out = createWriteStream(outFile, { mode: 0o600 });
+    out = openPrivateFile(outFile);
     out.write('contact,hood_id,blocked_at\n');
   }
   // Repairs wait for the full comparison: a Hood list that could not be read in full (or not in clear)
@@ -257,7 +259,8 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
     error = e instanceof Error ? e.message : String(e);
   } finally {
     if (showProgress) clearLine(io.stderr);
-    await new Promise<void>((resolve) => (out ? out.end(() => resolve()) : resolve()));
+    const outError = await closeOut(out);
+    error ??= outError;
     await hood.client.close();
     ledger.close();
   }
@@ -333,4 +336,14 @@ async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise
 function csv(value: string): string {
   const safe = /^(=|\+(?!\d)|-|@|\t|\r)/u.test(value) ? `'${value}` : value;
   return /[",\n\r]/u.test(safe) ? `"${safe.replace(/"/gu, '""')}"` : safe;
+}
+
+/** Closes `--out` (renaming it into place); the failure as the command's error, so cleanup still runs. */
+async function closeOut(out: PrivateFileWriter | undefined): Promise<string | undefined> {
+  try {
+    await out?.close();
+    return undefined;
+  } catch (error) {
+    return `--out could not be written (${error instanceof Error ? error.message : String(error)})`;
+  }
 }

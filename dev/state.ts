@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writePrivateFile } from '../lib/private-file.js';
 
 /**
  * What `hood-blocker start` writes to `.hood-blocker/local.json` so that `enqueue`, `dlq` and `check`
@@ -63,9 +64,8 @@ export function ensureStateDir(stateDir: string): void {
 export function writeLocalState(stateDir: string, state: LocalState): string {
   ensureStateDir(stateDir);
   const path = stateFilePath(stateDir);
-  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  // `mode` only applies when the file is created; a file left by an earlier run keeps its mode otherwise.
-  chmodSync(path, 0o600);
+  // 0600 from the first byte, also over a file left by an earlier run (an open mode applies only when it creates).
+  writePrivateFile(path, `${JSON.stringify(state, null, 2)}\n`);
   return path;
 }
 
