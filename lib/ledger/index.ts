@@ -53,7 +53,7 @@ export async function createLedger(config: LedgerConfig, options: CreateLedgerOp
  * with GenerateSecretString, a plain string; a JSON `{"key": "…"}` is accepted too). Errors name the
  * variable, never the value.
  */
-export async function resolveHashKey(source: LedgerHashKeySource, secrets?: SecretsSender): Promise<string> {
+export async function resolveHashKey(source: LedgerHashKeySource, secrets?: SecretsSender, variable = 'LEDGER_HASH_KEY_SECRET'): Promise<string> {
   if (source.kind === 'value') return source.key;
   const sm = await import('@aws-sdk/client-secrets-manager');
   const client: SecretsSender = secrets ?? (new sm.SecretsManagerClient({}) as unknown as SecretsSender);
@@ -61,7 +61,7 @@ export async function resolveHashKey(source: LedgerHashKeySource, secrets?: Secr
   try {
     value = (await client.send(new sm.GetSecretValueCommand({ SecretId: source.secretId }))).SecretString;
   } catch (error) {
-    throw new ConfigError('LEDGER_HASH_KEY_SECRET', `could not be read (${error instanceof Error ? error.name : 'Error'})`);
+    throw new ConfigError(variable, `could not be read (${error instanceof Error ? error.name : 'Error'})`);
   }
   if (value !== undefined && value.trim().startsWith('{')) {
     try {
@@ -72,7 +72,7 @@ export async function resolveHashKey(source: LedgerHashKeySource, secrets?: Secr
     }
   }
   if (value === undefined || value.trim().length < 22) {
-    throw new ConfigError('LEDGER_HASH_KEY_SECRET', 'the secret holds no key of at least 22 characters');
+    throw new ConfigError(variable, 'the secret holds no key of at least 22 characters');
   }
   return value.trim();
 }
