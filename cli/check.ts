@@ -1,4 +1,7 @@
-import { type HoodConfig, loadHoodConfig, loadPolicyConfig, loadRateLimits } from '../lib/config.js';
+import { type HoodConfig, LOCAL_CREDENTIALS, loadHoodConfig, loadLedgerConfig, loadPolicyConfig, loadRateLimits } from '../lib/config.js';
+import { createDynamoClient } from '../lib/ledger/client.js';
+import { describeBudget, RATE_ITEM_KEY, readBudget } from './shared/budget.js';
+import { awsClientOptions, createSsmClient } from './shared/stack.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
@@ -27,6 +30,11 @@ Is everything in place for blocking to work? Spends nothing from the account's H
   block queue   depth, in flight, delayed; age of the oldest message (CloudWatch
                 ApproximateAgeOfOldestMessage; not available for the local pipeline)
   dead letters  depth, and how many per reason (read and handed back, as "dlq list" does)
+  bulk queue    imports and backfills: depth, in flight, delayed
+  bulk dead letters  depth, and how many per reason
+  ledger        the ledger table answers (DescribeTable: status, approximate item count)
+  rate budget   the consumers' shared Hood budget: calls in each window, in flight, last call
+Everything that can hold an opt-out is listed; what this setup does not have is shown as "skip".
 
 Hood: HOOD_API_URL (default https://api.ocamba.com/v1/hood) and HOOD_API_TOKEN or
 HOOD_API_TOKEN_PARAMETER (SSM), or with --local the Hood that "npm start" uses. The token is never printed.
@@ -71,7 +79,8 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   const localStateDir = values.local === true ? (values['state-dir'] ?? DEFAULT_STATE_DIR) : undefined;
   checks.push(...(await checkHood(localStateDir, io, values.probe === true)));
   checks.push(checkMode(target, localStateDir, io));
-  checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? readOldestAgeFromCloudWatch)));
+  checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? ((queue, region) => readOldestAgeFromCloudWatch(queue, region, io.env)))));
+  checks.push(...(await checkLedger(localStateDir, io)));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -107,10 +116,14 @@ async function checkHood(localStateDir: string | undefined, io: CliIo, probe: bo
     return [{ name: 'token', status: 'fail', message: describeError(error) }];
   }
   let client: HoodClient;
+  const ssm = config.token.kind === 'ssm' ? await createSsmClient(io.env) : undefined;
   try {
-    client = createHoodClient({ apiUrl: config.apiUrl, token: await resolveToken(config.token), requestTimeoutMs: config.requestTimeoutMs });
+    const token = await resolveToken(config.token, ssm ? { ssmClient: ssm } : {});
+    client = createHoodClient({ apiUrl: config.apiUrl, token, requestTimeoutMs: config.requestTimeoutMs });
   } catch (error) {
     return [{ name: 'token', status: 'fail', message: describeError(error) }];
+  } finally {
+    ssm?.destroy();
   }
   try {
     const results: CheckResult[] = [];
@@ -192,10 +205,14 @@ export type OldestAgeReader = (queueName: string, region: string | undefined) =>
  * 15 minutes (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
  * SQS publishes it every minute for active queues; an idle queue may have no recent datapoint.
  */
-export async function readOldestAgeFromCloudWatch(queueName: string, region: string | undefined): Promise<{ seconds: number; at: Date } | undefined> {
+export async function readOldestAgeFromCloudWatch(
+  queueName: string,
+  region: string | undefined,
+  env: CliIo['env'] = {},
+): Promise<{ seconds: number; at: Date } | undefined> {
   // Loaded only here: no other command needs the CloudWatch client.
   const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
-  const client = new CloudWatchClient({ ...(region ? { region } : {}), maxAttempts: 3 });
+  const client = new CloudWatchClient(awsClientOptions('CLOUDWATCH', env, region));
   try {
     const end = new Date();
     const out = await client.send(
@@ -261,48 +278,128 @@ async function checkQueues(target: QueueTarget | undefined, io: CliIo, readOldes
   const results: CheckResult[] = [];
   try {
     if (target.blockQueueUrl !== undefined) {
-      try {
-        const d = await readQueueDepth(sqs, target.blockQueueUrl);
-        results.push({
-          name: 'block queue',
-          status: 'ok',
-          message: `now: ${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${target.blockQueueUrl})`,
-          queueUrl: target.blockQueueUrl,
-          ...d,
-        });
-      } catch (error) {
-        results.push({ name: 'block queue', status: 'fail', message: `${target.blockQueueUrl}: ${describeAwsError(error, target)}`, queueUrl: target.blockQueueUrl });
-      }
+      results.push(await depthCheck(sqs, 'block queue', target.blockQueueUrl, target));
       results.push(await checkOldest(target, target.blockQueueUrl, readOldestAge));
     }
-    let dlqUrl: string | undefined;
-    try {
-      dlqUrl = await resolveDeadLetterQueueUrl(sqs, target);
-      const d = await readQueueDepth(sqs, dlqUrl);
-      const total = d.visible + d.inFlight + d.delayed;
-      let byReason: Record<string, number> = {};
-      let reasons = '';
-      if (total > 0) {
-        const url = dlqUrl;
-        const peeked = await peekDeadLetters(sqs, url, { max: CHECK_PEEK_MAX, policy: loadPolicyConfig(io.env) });
-        byReason = Object.fromEntries(peeked.groups.map((g) => [g.reason, g.count]));
-        const partial = peeked.listed < total ? `, of the first ${peeked.listed}` : '';
-        reasons = peeked.groups.length > 0 ? ` (${peeked.groups.map((g) => `${g.count} ${g.reason}`).join(', ')}${partial})` : '';
-      }
-      results.push({
-        name: 'dead letters',
-        status: total > 0 ? 'warn' : 'ok',
-        message: total > 0 ? `${plural(total, 'message')} waiting for a decision${reasons}: hood-blocker dlq list (${dlqUrl})` : `none (${dlqUrl})`,
-        queueUrl: dlqUrl,
-        ...d,
-        byReason,
-      });
-    } catch (error) {
-      results.push({ name: 'dead letters', status: 'fail', message: `${dlqUrl ?? 'dead-letter queue'}: ${describeAwsError(error, target)}`, queueUrl: dlqUrl ?? null });
+    results.push(await checkDeadLetters(sqs, 'dead letters', () => resolveDeadLetterQueueUrl(sqs, target), target, io));
+    if (target.bulkQueueUrl === undefined) {
+      results.push({ name: 'bulk queue', status: 'skip', message: `none in ${target.description} (imports then go to the block queue)`, queueUrl: null });
+    } else {
+      results.push(await depthCheck(sqs, 'bulk queue', target.bulkQueueUrl, target));
+    }
+    const bulkDlq = target.bulkDeadLetterQueueUrl;
+    if (bulkDlq === undefined) {
+      results.push({ name: 'bulk dead letters', status: 'skip', message: `no bulk dead-letter queue in ${target.description}`, queueUrl: null });
+    } else {
+      results.push(await checkDeadLetters(sqs, 'bulk dead letters', async () => bulkDlq, target, io));
     }
     return results;
   } finally {
     sqs.destroy();
+  }
+}
+
+async function depthCheck(sqs: ReturnType<typeof createQueueClient>, name: string, queueUrl: string, target: QueueTarget): Promise<CheckResult> {
+  try {
+    const d = await readQueueDepth(sqs, queueUrl);
+    return { name, status: 'ok', message: `now: ${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${queueUrl})`, queueUrl, ...d };
+  } catch (error) {
+    return { name, status: 'fail', message: `${queueUrl}: ${describeAwsError(error, target)}`, queueUrl };
+  }
+}
+
+async function checkDeadLetters(
+  sqs: ReturnType<typeof createQueueClient>,
+  name: string,
+  resolveUrl: () => Promise<string>,
+  target: QueueTarget,
+  io: CliIo,
+): Promise<CheckResult> {
+  let dlqUrl: string | undefined;
+  try {
+    dlqUrl = await resolveUrl();
+    const d = await readQueueDepth(sqs, dlqUrl);
+    const total = d.visible + d.inFlight + d.delayed;
+    let byReason: Record<string, number> = {};
+    let reasons = '';
+    if (total > 0) {
+      const peeked = await peekDeadLetters(sqs, dlqUrl, { max: CHECK_PEEK_MAX, policy: loadPolicyConfig(io.env) });
+      byReason = Object.fromEntries(peeked.groups.map((g) => [g.reason, g.count]));
+      const partial = peeked.listed < total ? `, of the first ${peeked.listed}` : '';
+      reasons = peeked.groups.length > 0 ? ` (${peeked.groups.map((g) => `${g.count} ${g.reason}`).join(', ')}${partial})` : '';
+    }
+    const bulk = name.startsWith('bulk') ? ' --bulk' : '';
+    return {
+      name,
+      status: total > 0 ? 'warn' : 'ok',
+      message: total > 0 ? `${plural(total, 'message')} waiting for a decision${reasons}: hood-blocker dlq list${bulk} (${dlqUrl})` : `none (${dlqUrl})`,
+      queueUrl: dlqUrl,
+      ...d,
+      byReason,
+    };
+  } catch (error) {
+    return { name, status: 'fail', message: `${dlqUrl ?? 'dead-letter queue'}: ${describeAwsError(error, target)}`, queueUrl: dlqUrl ?? null };
+  }
+}
+
+/**
+ * The ledger table (where the consumers' shared rate budget lives too): DescribeTable for its status, and
+ * one GetItem of the budget's item. Without a ledger both are skipped and said so.
+ */
+async function checkLedger(localStateDir: string | undefined, io: CliIo): Promise<CheckResult[]> {
+  let table: string | undefined;
+  let options: Parameters<typeof createDynamoClient>[0];
+  try {
+    if (localStateDir !== undefined) {
+      const read = readLocalState(localStateDir);
+      const l = read.ok ? read.state.ledger : undefined;
+      table = l?.table;
+      options = { endpoint: l?.endpoint, region: l?.region, localCredentials: LOCAL_CREDENTIALS };
+    } else {
+      const config = loadLedgerConfig(io.env);
+      table = config.table;
+      options = { endpoint: config.endpoint, region: config.region, localCredentials: config.localCredentials };
+    }
+  } catch (error) {
+    return [{ name: 'ledger', status: 'fail', message: describeError(error) }];
+  }
+  if (table === undefined) {
+    const message = 'no ledger (LEDGER_TABLE unset): no history for "why", consumers pace with static shares';
+    return [
+      { name: 'ledger', status: 'skip', message, table: null },
+      { name: 'rate budget', status: 'skip', message: 'static shares per consumer (no shared budget without a ledger)' },
+    ];
+  }
+  const { DescribeTableCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const dynamo = createDynamoClient({ ...options, maxAttempts: 2 });
+  const results: CheckResult[] = [];
+  try {
+    try {
+      const out = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+      const status = out.Table?.TableStatus ?? 'unknown';
+      const count = out.Table?.ItemCount;
+      results.push({
+        name: 'ledger',
+        status: status === 'ACTIVE' ? 'ok' : 'warn',
+        message: `table ${table}: ${status}${count === undefined ? '' : `, about ${count} items (DynamoDB updates this count every 6 h)`}`,
+        table,
+        tableStatus: status,
+      });
+    } catch (error) {
+      results.push({ name: 'ledger', status: 'fail', message: `table ${table}: ${describeAwsError(error)}`, table });
+      return results;
+    }
+    try {
+      const now = Date.now();
+      const out = await dynamo.send(new GetItemCommand({ TableName: table, Key: RATE_ITEM_KEY, ConsistentRead: true }));
+      const state = readBudget(out.Item, loadRateLimits(io.env), now);
+      results.push({ name: 'rate budget', status: 'ok', message: describeBudget(state, now), ...state });
+    } catch (error) {
+      results.push({ name: 'rate budget', status: 'warn', message: `could not read the shared budget: ${describeAwsError(error)}` });
+    }
+    return results;
+  } finally {
+    dynamo.destroy();
   }
 }
 

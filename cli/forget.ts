@@ -12,6 +12,8 @@ to Hood again (after an admin removed the block in Hood's UI, say). The history 
 Ledger: as for "hood-blocker why" (LEDGER_TABLE + LEDGER_HASH_KEY[_SECRET], or --local).
 
 Options:
+  --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
+  --region REGION     AWS region of the stack
   --local             the running "npm start" (.hood-blocker/local.json)
   --state-dir DIR     where "npm start" keeps local.json (default .hood-blocker)
   --json              {"contact","forgotten"}

@@ -2,6 +2,7 @@
 import { type CliIo, type Command, UsageError } from './shared/command.js';
 import { describeError } from './shared/errors.js';
 import { runOnBundledNode } from './shared/runtime.js';
+import { resolveStackEnv, stackFlagsIn } from './shared/stack.js';
 import { didYouMean, optionsInHelp } from './shared/suggest.js';
 
 /**
@@ -22,6 +23,31 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
   'send-test': { summary: "sign a provider's sample event as that provider does and post it to the pipeline", load: async () => (await import('./send-test.js')).run },
 };
+
+/**
+ * The commands that talk to AWS take `--stack NAME` (and `--region`): main resolves the stack's outputs
+ * once and hands the command an environment with them filled in (variables already set win). Commands
+ * whose own parser does not list the flags (why, forget: the ledger only) get their arguments without them.
+ */
+const STACK_COMMANDS: ReadonlySet<string> = new Set(['check', 'why', 'forget', 'dlq', 'enqueue', 'import', 'reconcile', 'send-test']);
+const STACK_FLAGS_STRIPPED: ReadonlySet<string> = new Set(['why', 'forget']);
+
+async function withStack(name: string, args: string[], io: CliIo): Promise<{ args: string[]; io: CliIo }> {
+  if (!STACK_COMMANDS.has(name) || args.includes('--help') || args.includes('-h')) return { args, io };
+  const flags = stackFlagsIn(args, STACK_FLAGS_STRIPPED.has(name));
+  if (flags.stack === undefined) {
+    // --region alone still picks the region of the AWS calls.
+    return flags.region === undefined ? { args, io } : { args: flags.rest, io: { ...io, env: { ...io.env, AWS_REGION: flags.region } } };
+  }
+  // A usage mistake costs no CloudFormation call.
+  if (flags.conflicts.length > 0) throw new UsageError(`--stack and ${[...new Set(flags.conflicts)].join(' and ')} name different queues: use only one of them`);
+  const stack = await resolveStackEnv(flags, io.env);
+  if (stack === undefined) return { args: flags.rest, io };
+  for (const variable of stack.overridden) {
+    io.stderr.write(`hood-blocker ${name}: ${variable} from the environment wins over stack ${stack.stackName}'s output\n`);
+  }
+  return { args: flags.rest, io: { ...io, env: stack.env } };
+}
 
 export function usage(): string {
   const lines = ['Usage: hood-blocker <command> [options]', '', 'Commands:'];
@@ -49,7 +75,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   let run: Command | undefined;
   try {
     run = await command.load();
-    return await run(rest, io);
+    const withStackValues = await withStack(name, rest, io);
+    return await run(withStackValues.args, withStackValues.io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`hood-blocker ${name}: ${error.message}\n`);

@@ -15,6 +15,8 @@ AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the
 
 Options:
   --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
+  --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
+  --region REGION     AWS region of the stack
   --local             the running "npm start" (.hood-blocker/local.json)
   --state-dir DIR     where "npm start" keeps local.json (default .hood-blocker)
   -h, --help          this help

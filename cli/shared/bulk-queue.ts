@@ -3,7 +3,7 @@ import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
 import type { Env } from '../../lib/config.js';
 import { loadQueueConfig } from '../../lib/config.js';
 import { UsageError } from './command.js';
-import { createQueueClient, describeStackOutputs, type QueueFlags, type QueueTarget, resolveQueueTarget } from './queues.js';
+import { createQueueClient, type QueueFlags, type QueueTarget, resolveQueueTarget } from './queues.js';
 
 export interface BulkQueue {
   target: QueueTarget;
@@ -19,13 +19,7 @@ export interface BulkQueue {
  * behind the import.
  */
 export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<BulkQueue | undefined> {
-  let outputs: Record<string, string> | undefined;
-  const target = await resolveQueueTarget(flags, env, {
-    readStackOutputs: async (name, region) => {
-      outputs = await describeStackOutputs(name, region);
-      return outputs;
-    },
-  });
+  const target = await resolveQueueTarget(flags, env);
   const bulkFromEnv = loadQueueConfig(env).bulkQueueUrl;
   const fallback = (what: string) =>
     `no bulk queue in ${what}: using the block queue, so live opt-outs wait behind this import (set BULK_QUEUE_URL, or deploy the stack with its bulk queue)`;
@@ -49,7 +43,8 @@ export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<Bul
       return { target, queueUrl: requireBlock(target), warning: fallback('the local pipeline (started by an older version?)') };
     }
     case 'stack': {
-      const bulk = outputs?.BulkQueueUrl;
+      // BULK_QUEUE_URL when set, else the stack's BulkQueueUrl output.
+      const bulk = target.bulkQueueUrl;
       if (bulk !== undefined) return { target, queueUrl: bulk };
       return { target, queueUrl: requireBlock(target), warning: fallback(`${target.description} (no BulkQueueUrl output)`) };
     }

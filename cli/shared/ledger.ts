@@ -5,6 +5,7 @@ import { DynamoLedger } from '../../lib/ledger/dynamo.js';
 import { resolveHashKey, type SecretsSender } from '../../lib/ledger/index.js';
 import type { Ledger } from '../../lib/ledger/types.js';
 import { type CliIo, UsageError } from './command.js';
+import { createSecretsClient } from './stack.js';
 
 /** Why a ledger cannot be opened: the CLI prints it and exits 2. */
 export class LedgerNotConfigured extends Error {}
@@ -30,10 +31,22 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
     });
   }
   const config = loadLedgerConfig(options.env);
-  if (config.table === undefined) throw new LedgerNotConfigured('LEDGER_TABLE is not set (or pass --local for the ledger of "npm start")');
+  if (config.table === undefined) throw new LedgerNotConfigured('LEDGER_TABLE is not set (pass --stack NAME for a deployed stack, or --local for the ledger of "npm start")');
+  let hashKey: string;
+  if (config.hashKey!.kind === 'secret' && options.secrets === undefined) {
+    // The CLI's own client: region, endpoint and keys from the command's environment (--stack, a stand-in).
+    const secrets = await createSecretsClient(options.env, config.region);
+    try {
+      hashKey = await resolveHashKey(config.hashKey!, secrets as unknown as SecretsSender);
+    } finally {
+      secrets.destroy();
+    }
+  } else {
+    hashKey = await resolveHashKey(config.hashKey!, options.secrets);
+  }
   return new DynamoLedger({
     table: config.table,
-    hashKey: await resolveHashKey(config.hashKey!, options.secrets),
+    hashKey,
     endpoint: config.endpoint,
     region: config.region,
     credentials: config.localCredentials,

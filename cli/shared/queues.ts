@@ -7,6 +7,7 @@ import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
 export { type QueueDepth, readQueueDepth } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';
 import { describeAwsProblem } from './errors.js';
+import { readStackOutputs, resolveStackEnv, stackOf } from './stack.js';
 
 /**
  * Which queues a command talks to. Sources, most explicit first:
@@ -36,7 +37,8 @@ export interface QueueFlags {
 export const QUEUE_HELP = [
   'Queues (first that applies):',
   '  --queue-url URL     the block queue (and --dlq-url URL for the dead-letter queue)',
-  '  --stack NAME        read BlockQueueUrl/DeadLetterQueueUrl from the CloudFormation stack (hood-blocker-<stage>)',
+  '  --stack NAME        the deployed stack hood-blocker-<stage>: its queues, ledger table, hash-key secret and',
+  '                      token parameter from its CloudFormation outputs (a variable set in the environment wins)',
   '  --region REGION     AWS region for --stack (default: AWS_REGION or your AWS profile)',
   '  --local             the pipeline started by "npm start" (reads .hood-blocker/local.json)',
   '  --state-dir DIR     where --local finds local.json (default .hood-blocker)',
@@ -57,6 +59,11 @@ export interface QueueTarget {
   deadLetterQueueArn?: string | undefined;
   /** With --stack: every output of the stack (e.g. HoodDryRun). */
   stackOutputs?: Record<string, string>;
+  /** Keys for a loopback endpoint (emulator, stand-in) when the environment names none; else the SDK's chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** The bulk queue and its dead-letter queue, when the source names them (stack outputs, local pipeline, env). */
+  bulkQueueUrl?: string | undefined;
+  bulkDeadLetterQueueUrl?: string | undefined;
 }
 
 /** Outputs of a deployed stack by key; injectable for tests. */
@@ -88,25 +95,30 @@ export async function resolveQueueTarget(
       deadLetterQueueUrl: sqs.deadLetterQueueUrl,
       blockQueueArn: sqs.blockQueueArn,
       deadLetterQueueArn: sqs.deadLetterQueueArn,
+      bulkQueueUrl: sqs.bulkQueueUrl,
+      bulkDeadLetterQueueUrl: sqs.bulkDeadLetterQueueUrl,
     };
   }
   if (flags.stack !== undefined) {
-    const name = flags.stack.trim();
-    if (name === '') throw new UsageError('--stack needs a stack name, e.g. hood-blocker-prod');
-    const outputs = await (options.readStackOutputs ?? describeStackOutputs)(name, envRegion);
-    if (outputs.BlockQueueUrl === undefined) {
-      throw new Error(`stack "${name}" has no BlockQueueUrl output: is it a hood-blocker stack?`);
-    }
+    // main.ts resolved the stack once for the whole command (stackOf); a direct caller reads it here.
+    const stack = stackOf(env) ?? (await resolveStackEnv(flags, env, options.readStackOutputs ? (n, r) => options.readStackOutputs!(n, r) : readStackOutputs));
+    if (stack === undefined) throw new UsageError('--stack needs a stack name, e.g. hood-blocker-prod');
+    const merged = loadQueueConfigOrUsage(stack.env);
+    const outputs = stack.outputs;
     return {
-      description: `stack ${name}${envRegion ? ` (${envRegion})` : ''}`,
+      description: `stack ${stack.stackName}${stack.region ? ` (${stack.region})` : ''}`,
       mode: 'stack',
       local: false,
-      region: regionFromQueueUrl(outputs.BlockQueueUrl) ?? envRegion,
-      endpoint: envConfig.sqsEndpoint,
-      blockQueueUrl: outputs.BlockQueueUrl,
-      deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
-      blockQueueArn: outputs.BlockQueueArn,
-      deadLetterQueueArn: outputs.DeadLetterQueueArn,
+      region: regionFromQueueUrl(merged.blockQueueUrl ?? '') ?? stack.region ?? envRegion,
+      endpoint: merged.sqsEndpoint,
+      credentials: merged.localCredentials,
+      blockQueueUrl: merged.blockQueueUrl,
+      deadLetterQueueUrl: merged.deadLetterQueueUrl,
+      // ARNs only when the URL is the stack's own (a variable that overrides the URL names another queue).
+      blockQueueArn: merged.blockQueueUrl === outputs.BlockQueueUrl ? outputs.BlockQueueArn : undefined,
+      deadLetterQueueArn: merged.deadLetterQueueUrl === outputs.DeadLetterQueueUrl ? outputs.DeadLetterQueueArn : undefined,
+      bulkQueueUrl: merged.bulkQueueUrl,
+      bulkDeadLetterQueueUrl: merged.bulkDeadLetterQueueUrl,
       stackOutputs: outputs,
     };
   }
@@ -119,6 +131,7 @@ export async function resolveQueueTarget(
       local: false,
       region: regionFromQueueUrl(block ?? dlq ?? '') ?? envRegion,
       endpoint: envConfig.sqsEndpoint,
+      credentials: envConfig.localCredentials,
       blockQueueUrl: block,
       deadLetterQueueUrl: dlq,
     };
@@ -130,8 +143,11 @@ export async function resolveQueueTarget(
       local: false,
       region: regionFromQueueUrl(envConfig.blockQueueUrl ?? envConfig.deadLetterQueueUrl ?? '') ?? envRegion,
       endpoint: envConfig.sqsEndpoint,
+      credentials: envConfig.localCredentials,
       blockQueueUrl: envConfig.blockQueueUrl,
       deadLetterQueueUrl: envConfig.deadLetterQueueUrl,
+      bulkQueueUrl: envConfig.bulkQueueUrl,
+      bulkDeadLetterQueueUrl: envConfig.bulkDeadLetterQueueUrl,
     };
   }
   return undefined;
@@ -145,7 +161,7 @@ export const NO_QUEUE_MESSAGE = 'no queue given: pass --queue-url URL, --stack N
  * environment, instance role).
  */
 export function createQueueClient(target: QueueTarget): SQSClient {
-  return createSqsClient({ region: target.region, sqsEndpoint: target.endpoint, localCredentials: target.local ? LOCAL_CREDENTIALS : undefined });
+  return createSqsClient({ region: target.region, sqsEndpoint: target.endpoint, localCredentials: target.local ? LOCAL_CREDENTIALS : target.credentials });
 }
 
 export async function readQueueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
@@ -203,25 +219,9 @@ export function describeAwsError(error: unknown, target?: QueueTarget): string {
   return `${name}: ${error.message}`;
 }
 
-export async function describeStackOutputs(stackName: string, region: string | undefined): Promise<Record<string, string>> {
-  // Loaded only for --stack: the CloudFormation client is large and no other path needs it.
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const client = new CloudFormationClient({ ...(region ? { region } : {}), maxAttempts: 3 });
-  try {
-    const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs: Record<string, string> = {};
-    for (const o of out.Stacks?.[0]?.Outputs ?? []) {
-      if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
-    }
-    return outputs;
-  } catch (error) {
-    if (error instanceof Error && /does not exist/iu.test(error.message)) {
-      throw new Error(`stack "${stackName}" does not exist${region ? ` in ${region}` : ''} (deployed as hood-blocker-<stage>; pass --region if it is elsewhere)`);
-    }
-    throw new Error(`could not read stack "${stackName}": ${describeAwsError(error)}`);
-  } finally {
-    client.destroy();
-  }
+/** The stack's outputs (kept for callers of the old name; `readStackOutputs` takes the command's environment). */
+export async function describeStackOutputs(stackName: string, region: string | undefined, env: Env = {}): Promise<Record<string, string>> {
+  return readStackOutputs(stackName, region, env);
 }
 
 /** `https://sqs.eu-west-1.amazonaws.com/…` or the legacy `https://eu-west-1.queue.amazonaws.com/…`. */

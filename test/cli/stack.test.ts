@@ -1,0 +1,174 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AwsStandIn, awsStandInEnv, startAwsStandIn } from '../../dev/aws-standin.js';
+import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
+import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
+import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
+import { DynamoLedger } from '../../lib/ledger/dynamo.js';
+import { encodeMessage } from '../../lib/queue/message.js';
+import { deadLetterAttributes, sendMessages } from '../../lib/queue/sqs.js';
+import { receiveAll, sqsClientFor } from '../helpers/sqs.js';
+import { runCli, tempDir } from './helpers.js';
+
+// Every command that talks to AWS, driven with --stack against real local stand-ins: CloudFormation, SSM and
+// Secrets Manager (dev/aws-standin.ts, the AWS wire protocols over HTTP), fauxqs for SQS, dynalite for DynamoDB.
+
+const STACK = 'hood-blocker-test';
+const TOKEN = 'stack-test-token-51d0c2';
+const HASH_KEY = 'stack-test-hash-key-0123456789abcdef';
+const TOKEN_PARAMETER = '/hood-blocker/test/hood-api-token';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:hood-blocker-test-ledger-key';
+
+let standIn: AwsStandIn;
+let queues: LocalQueues;
+let dynamo: LocalDynamo;
+let hood: HoodSandbox;
+let sqs: SQSClient;
+let env: Record<string, string>;
+const dir = tempDir('hood-blocker-stack-');
+
+function outputs(): Record<string, string> {
+  return {
+    BlockQueueUrl: queues.blockQueueUrl,
+    BlockQueueArn: queues.blockQueueArn,
+    DeadLetterQueueUrl: queues.deadLetterQueueUrl,
+    DeadLetterQueueArn: queues.deadLetterQueueArn,
+    BulkQueueUrl: queues.bulkQueueUrl,
+    BulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,
+    LedgerTableName: dynamo.table,
+    LedgerHashKeySecretArn: SECRET_ARN,
+    WebhookBaseUrl: 'https://example.execute-api.eu-west-1.amazonaws.com/webhooks',
+    HoodApiTokenParameter: TOKEN_PARAMETER,
+    HoodApiUrl: hood.url,
+    HoodDryRun: 'false',
+  };
+}
+
+beforeAll(async () => {
+  [queues, dynamo, hood] = await Promise.all([startLocalQueues(), startLocalDynamo({ table: 'stack-ledger' }), startHoodSandbox({ token: TOKEN })]);
+  standIn = await startAwsStandIn({ parameters: { [TOKEN_PARAMETER]: TOKEN }, secrets: { [SECRET_ARN]: HASH_KEY } });
+  sqs = sqsClientFor(queues);
+  // No AWS keys: every endpoint is loopback, so the CLI hands the SDK its dummy emulator keys.
+  env = {
+    AWS_REGION: queues.region,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...awsStandInEnv(standIn),
+  };
+});
+
+beforeEach(() => {
+  standIn.stacks.set(STACK, outputs());
+  standIn.calls.length = 0;
+});
+
+afterAll(async () => {
+  sqs.destroy();
+  await Promise.all([standIn.close(), queues.stop().catch(() => undefined), dynamo.stop(), hood.close()]);
+  dir.remove();
+});
+
+describe('--stack NAME', () => {
+  it('check reads the token parameter, queues and ledger from the stack outputs', async () => {
+    // Act
+    const result = await runCli(['check', '--stack', STACK, '--json'], env);
+
+    // Assess
+    const checks = (JSON.parse(result.stdout) as { checks: { name: string; status: string; message: string }[] }).checks;
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(byName.token).toMatchObject({ status: 'ok' });
+    for (const name of ['block queue', 'dead letters', 'bulk queue', 'bulk dead letters', 'ledger', 'rate budget']) {
+      expect(byName[name], name).toMatchObject({ status: 'ok' });
+    }
+    expect(result.code).toBe(0);
+    expect(standIn.calls).toEqual(expect.arrayContaining(['CloudFormation:DescribeStacks', 'SSM:GetParameters']));
+    expect(standIn.calls.filter((c) => c === 'CloudFormation:DescribeStacks')).toHaveLength(1);
+  });
+
+  it('check finds the token under the default parameter name of a stack deployed without the HoodApiTokenParameter output', async () => {
+    // Prepare
+    const { HoodApiTokenParameter: _omitted, ...older } = outputs();
+    standIn.stacks.set(STACK, older);
+
+    // Act
+    const result = await runCli(['check', '--stack', STACK], env);
+
+    // Assess
+    expect(result.stdout).toMatch(/^ok +token +valid/mu);
+  });
+
+  it('a variable set in the environment wins over the stack output, and the command says so', async () => {
+    // Act
+    const result = await runCli(['check', '--stack', STACK], { ...env, HOOD_API_TOKEN: 'wrong-token-from-shell' });
+
+    // Assess
+    expect(result.stdout).toMatch(/^FAIL +token +rejected by Hood/mu);
+    expect(standIn.calls).not.toContain('SSM:GetParameters');
+  });
+
+  it('why and forget open the stack ledger with the hash key from Secrets Manager', async () => {
+    // Prepare
+    const ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
+    await ledger.markBlocked('stack.person@example.com', { hoodId: 'h-1', event: { at: new Date().toISOString(), source: 'ses', reason: 'complaint', outcome: 'blocked' } });
+
+    // Act
+    const why = await runCli(['why', 'stack.person@example.com', '--stack', STACK, '--json'], env);
+    const forget = await runCli(['forget', '--stack', STACK, 'stack.person@example.com'], env);
+
+    // Assess
+    expect(why.code).toBe(0);
+    expect(JSON.parse(why.stdout)).toMatchObject({ status: 'blocked', hoodId: 'h-1' });
+    expect(forget.code).toBe(0);
+    expect(standIn.calls).toContain('SecretsManager:GetSecretValue');
+  });
+
+  it('dlq list reads the stack dead-letter queue', async () => {
+    // Prepare
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      { body: encodeMessage({ contact: 'dlq.person@example.com', reason: 'hard_bounce', source: 'ses' }), attributes: deadLetterAttributes({ reason: 'retries_exhausted' }) },
+    ]);
+
+    // Act
+    const result = await runCli(['dlq', 'list', '--stack', STACK, '--json'], env);
+    await runCli(['dlq', 'purge', '--stack', STACK, '--yes'], env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ queueUrl: queues.deadLetterQueueUrl, groups: [{ reason: 'retries_exhausted', count: 1 }] });
+  });
+
+  it('enqueue puts rows on the stack bulk queue', async () => {
+    // Prepare
+    const file = join(dir.path, 'contacts.csv');
+    writeFileSync(file, 'contact\nbulk.person@example.com\n');
+
+    // Act
+    const result = await runCli(['enqueue', file, '--stack', STACK], env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const bodies = (await receiveAll(sqs, queues.bulkQueueUrl, 10, 0)).map((m) => JSON.parse(m.Body!) as { contact: string });
+    expect(bodies.map((b) => b.contact)).toContain('bulk.person@example.com');
+  });
+
+  it('says in one line when the stack does not exist', async () => {
+    // Act
+    const result = await runCli(['why', 'a@example.com', '--stack', 'hood-blocker-nope'], env);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('stack "hood-blocker-nope" does not exist');
+  });
+
+  it('refuses --stack together with --local before asking CloudFormation', async () => {
+    // Act
+    const result = await runCli(['check', '--stack', STACK, '--local'], env);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(standIn.calls).toEqual([]);
+  });
+});
