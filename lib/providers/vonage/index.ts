@@ -1,12 +1,35 @@
 import { has } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
-import type { Provider, SecretSpec } from '../types.js';
+import type { Authentication, Provider, SecretSpec } from '../types.js';
 import { mapVonage } from './map.js';
-import { verifyVonage } from './verify.js';
+import { hasBearerToken, verifyVonageJwt } from './jwt.js';
+import { VONAGE_DEFAULT_WINDOW, verifyVonage } from './verify.js';
 
 const SIGNATURE_SECRET = { variable: 'VONAGE_SIGNATURE_SECRET', key: 'vonageSignatureSecret', kind: 'text' } as const satisfies SecretSpec;
 
-/** Vonage SMS inbound messages and Messages API webhooks (signed parameters: md5hash or HMAC). */
+/**
+ * "In the rare case of an internal error, it is possible that the callback service will send an unsigned
+ * callback. By returning an HTTP 5xx response, a retry will be triggered giving the system time to resolve
+ * the error and sign future callbacks" (Vonage, Messages API "Signed webhooks"). A 401 would end the
+ * delivery (Vonage retries only 429 and 5xx answers) and lose a STOP; nothing unsigned is ever mapped.
+ */
+const UNSIGNED_RETRY: Authentication = {
+  ok: true,
+  answer: {
+    statusCode: 503,
+    body: { error: 'unavailable', reason: 'unsigned_callback' },
+    log: {
+      level: 'warn',
+      message: 'Vonage webhook without a signature: answered 503 so that Vonage retries it signed',
+      fields: { reason: 'missing_signature' },
+    },
+  },
+};
+
+/**
+ * Vonage SMS API webhooks (signed parameters `sig`: md5hash or HMAC) and Messages API webhooks
+ * (`Authorization: Bearer` HS256 JWT whose `payload_hash` binds the body), both with the signature secret.
+ */
 export const vonage = {
   name: 'vonage',
   map: mapVonage,
@@ -15,15 +38,33 @@ export const vonage = {
     secrets: [SIGNATURE_SECRET],
     isEnabled: (secrets) => secretOf(secrets, SIGNATURE_SECRET) !== undefined,
     authenticate(ctx) {
-      const result = verifyVonage({
-        rawBody: ctx.rawBody,
-        headers: ctx.headers,
-        signatureSecret: secretOf(ctx.secrets, SIGNATURE_SECRET)!,
-        nowMs: ctx.nowMs,
-        window: ctx.verification.vonageWindow,
-        method: ctx.config.vonageSignatureMethod,
-      });
-      return result.ok ? { ok: true, signed: result.params } : result;
+      const signatureSecret = secretOf(ctx.secrets, SIGNATURE_SECRET)!;
+      const parameters = (): Authentication => {
+        const result = verifyVonage({
+          rawBody: ctx.rawBody,
+          headers: ctx.headers,
+          signatureSecret,
+          nowMs: ctx.nowMs,
+          window: ctx.verification.vonageWindow,
+          method: ctx.config.vonageSignatureMethod,
+        });
+        // Only the signed parameters are mapped: an unsigned nested `from: {number}` never names a contact.
+        return result.ok ? { ok: true, signed: result.params } : result;
+      };
+      let result: Authentication;
+      if (hasBearerToken(ctx.headers)) {
+        // The token's payload_hash covers the whole body, so the ingress maps the body as it is. A request
+        // whose token fails may still carry a valid `sig`: each proves the secret on its own.
+        const window = ctx.verification.vonageWindow ?? VONAGE_DEFAULT_WINDOW;
+        const { rawBody, headers, nowMs } = ctx;
+        const jwt = verifyVonageJwt({ rawBody, headers, signatureSecret, nowMs, window });
+        if (jwt.ok) return jwt;
+        const sig = parameters();
+        result = sig.ok || sig.reason !== 'missing_signature' ? sig : jwt;
+      } else {
+        result = parameters();
+      }
+      return !result.ok && result.reason === 'missing_signature' ? UNSIGNED_RETRY : result;
     },
     signedBody: true,
   },
