@@ -9,6 +9,7 @@ import { createImportSource } from '../lib/import/sources.js';
 import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
 import { writePrivateFile } from '../lib/private-file.js';
 import { DEFAULT_STATE_DIR } from '../dev/state.js';
+import { encodeJsonBody } from '../lib/queue/encode.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
@@ -190,7 +191,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
               sendMessages(
                 sqs,
                 bulk.queueUrl,
-                messages.map((m) => ({ body: JSON.stringify(m), attributes: { correlation_id: randomUUID(), lane: 'bulk' } })),
+                messages.map((m) => ({ body: encodeJsonBody(m), attributes: { correlation_id: randomUUID(), lane: 'bulk' } })),
               ),
           }
         : {}),

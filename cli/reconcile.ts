@@ -12,6 +12,7 @@ import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '..
 import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
 import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/ledger.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
+import { encodeJsonBody } from '../lib/queue/encode.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
@@ -144,7 +145,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         out?.write(`${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`);
         if (sqs && policy.blockReasons.has(entry.reason)) {
           if (ledger && (await ledger.forget(contact, { at: new Date().toISOString(), source: 'cli', reason: 'reconcile', outcome: 'forgotten', eventId: `reconcile:${provider}` }))) cleared += 1;
-          pending.push({ body: JSON.stringify(importMessage(provider, entry, contact)), attributes: { correlation_id: randomUUID(), lane: 'bulk' } });
+          pending.push({ body: encodeJsonBody(importMessage(provider, entry, contact)), attributes: { correlation_id: randomUUID(), lane: 'bulk' } });
           if (pending.length >= QUEUE_FLUSH) await flush();
         }
       },

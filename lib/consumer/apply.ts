@@ -1,6 +1,6 @@
 import type { SqsClientLike } from '../queue/sqs.js';
 import type { ConsumerConfig } from '../config.js';
-import { changeVisibility, deleteMessage, sendMessages } from '../queue/sqs.js';
+import { changeVisibility, deleteMessage, type OutgoingMessage, sendOrDeadLetter, undeliveredError } from '../queue/sqs.js';
 import type { LedgerHooks } from './ledger-hooks.js';
 import type { SettleStep } from './settle.js';
 import type { Log, Outcome } from './types.js';
@@ -34,13 +34,15 @@ export async function applySteps(steps: readonly SettleStep[], record: { receipt
       case 'log':
         deps.logger[step.level](step.message, step.fields);
         break;
-      case 'dead_letter':
-        await sendMessages(deps.sqs, deadLetterQueueFor(deps.config, queueUrl), step.messages);
+      case 'dead_letter': {
+        const dlq = deadLetterQueueFor(deps.config, queueUrl);
+        await send(deps, dlq, dlq, step.messages);
         break;
+      }
       case 'requeue': {
         const target = queueUrl ?? deps.config.queues.blockQueueUrl;
         if (!target) throw new Error('no queue to re-queue to (BLOCK_QUEUE_URL unset)');
-        await sendMessages(deps.sqs, target, step.messages);
+        await send(deps, target, deadLetterQueueOrUndefined(deps.config, queueUrl), step.messages);
         break;
       }
       case 'delete':
@@ -64,4 +66,33 @@ export function deadLetterQueueFor(config: ConsumerConfig, sourceQueueUrl?: stri
   if (bulkDeadLetterQueueUrl && bulkQueueUrl && sourceQueueUrl === bulkQueueUrl) return bulkDeadLetterQueueUrl;
   if (!config.queues.deadLetterQueueUrl) throw new Error('DEAD_LETTER_QUEUE_URL is not set; cannot dead-letter');
   return config.queues.deadLetterQueueUrl;
+}
+
+function deadLetterQueueOrUndefined(config: ConsumerConfig, sourceQueueUrl?: string): string | undefined {
+  try {
+    return deadLetterQueueFor(config, sourceQueueUrl);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Send a step's messages; one the queue refuses for good (lib/queue/sqs.ts `sendOrDeadLetter`) is dead-lettered
+ * alone with its reason instead of costing the record every retry. Anything neither sent nor dead-lettered
+ * throws (QueueError): the record stays on its queue.
+ */
+async function send(deps: ApplyDeps, queueUrl: string, deadLetterQueueUrl: string | undefined, messages: readonly OutgoingMessage[]): Promise<void> {
+  const report = await sendOrDeadLetter(deps.sqs, queueUrl, deadLetterQueueUrl, messages);
+  if (report.deadLettered.length > 0) {
+    // A dead letter re-sent in ASCII was counted when it was planned; a re-queued copy was not.
+    if (queueUrl !== deadLetterQueueUrl) deps.count('dead_lettered', report.deadLettered.length);
+    deps.logger.error('SQS refused a message; dead-lettered it alone', {
+      outcome: 'dead_lettered',
+      reason: 'queue_rejected',
+      codes: [...new Set(report.deadLettered.map((f) => f.code))],
+      n: report.deadLettered.length,
+    });
+  }
+  const error = undeliveredError(report, messages.length);
+  if (error) throw error;
 }

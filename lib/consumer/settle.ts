@@ -1,6 +1,7 @@
 import { maskContact } from '../contact.js';
 import { type DeadLetterInfo, type OutgoingMessage, deadLetterAttributes, SQS_MAX_DELAY_SECONDS } from '../queue/sqs.js';
 import { distinctBlocks } from '../dedupe.js';
+import { encodeJsonBody } from '../queue/encode.js';
 import { encodeMessage } from '../queue/message.js';
 import type { BlockDecision, Decision } from '../types.js';
 import type { ContactOutcome, ContactResult, LogFields, Outcome } from './types.js';
@@ -217,5 +218,5 @@ export function backoffSeconds(baseSeconds: number, priorAttempts: number, rando
 function contactDeadLetter(block: { contact: string; source: string; eventId?: string | undefined }, attributes: Record<string, string | undefined>): OutgoingMessage {
   const body: Record<string, string> = { contact: block.contact, source: block.source };
   if (block.eventId) body.eventId = block.eventId;
-  return { body: JSON.stringify(body), attributes };
+  return { body: encodeJsonBody(body), attributes };
 }

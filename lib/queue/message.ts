@@ -1,6 +1,7 @@
 // zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
 import * as z from 'zod/mini';
 import { type BlockRequest, ReasonSchema, type RejectDecision } from '../types.js';
+import { encodeJsonBody } from './encode.js';
 
 /**
  * The block queue's message (README "Queue message"), in one place: its schema, the encoder every
@@ -23,7 +24,7 @@ export const NormalisedMessageSchema = z.object({
 });
 export type NormalisedMessage = z.infer<typeof NormalisedMessageSchema>;
 
-/** One message's body; optional keys only when present, in one fixed order. */
+/** One message's body; optional keys only when present, in one fixed order; SQS accepts every character of it. */
 export function encodeMessage(m: NormalisedMessage | BlockRequest): string {
   const body: Record<string, string> = { contact: m.contact };
   if (m.reason !== undefined) body.reason = m.reason;
@@ -31,7 +32,7 @@ export function encodeMessage(m: NormalisedMessage | BlockRequest): string {
   if (m.description !== undefined) body.description = m.description;
   if (m.eventId !== undefined) body.eventId = m.eventId;
   if (m.occurredAt !== undefined) body.occurredAt = m.occurredAt;
-  return JSON.stringify(body);
+  return encodeJsonBody(body);
 }
 
 /**
@@ -47,7 +48,7 @@ export function encodeRejected(d: RejectDecision): string {
   body.source = d.source;
   if (d.detail !== undefined) body.description = d.detail;
   if (d.eventId !== undefined) body.eventId = d.eventId;
-  return JSON.stringify(body);
+  return encodeJsonBody(body);
 }
 
 /** A parsed body checked against the schema (unknown keys dropped). */

@@ -10,7 +10,7 @@ import { type ConfirmSubscription, createCertificateCache, type FetchCertificate
 import type { CertificateKeyResolver } from '../providers/sns/verify.js';
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
-import type { DeadLetterInfo, OutgoingMessage } from '../queue/sqs.js';
+import { type DeadLetterInfo, type DeliveryReport, type OutgoingMessage, type SendFailure, undeliveredError } from '../queue/sqs.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { mapProvider } from '../sources/index.js';
@@ -62,13 +62,17 @@ export interface WebhookLogger {
 
 export interface WebhookDeps {
   config: WebhookConfig;
-  /** Put normalised block requests on the block queue; resolves only when all are queued, else throws (QueueError). */
-  sendToQueue(messages: readonly OutgoingMessage[]): Promise<void>;
   /**
-   * Dead-letter messages with their reasons (in batches of 10); resolves only when all are on the DLQ,
+   * Put normalised block requests on the block queue. Resolves with what became of each (lib/queue/sqs.ts
+   * `sendOrDeadLetter`: one the queue refuses is dead-lettered alone), or with nothing when all are queued;
+   * throws (QueueError) when none could be.
+   */
+  sendToQueue(messages: readonly OutgoingMessage[]): Promise<DeliveryReport | void>;
+  /**
+   * Dead-letter messages with their reasons (in batches); resolves only when all are on the DLQ,
    * else throws (QueueError). When absent (no DEAD_LETTER_QUEUE_URL) rejects go to the block queue.
    */
-  deadLetter?: (items: readonly DeadLetterItem[]) => Promise<void>;
+  deadLetter?: (items: readonly DeadLetterItem[]) => Promise<DeliveryReport | void>;
   /** Epoch milliseconds. */
   now(): number;
   /** GET a (pinned) SNS SigningCertURL, resolving to PEM. Cached per function, promise included. */
@@ -220,13 +224,20 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
 }
 
 /**
- * Block requests and dead letters are sent together (batches of 10, several at once: lib/queue/sqs.ts),
- * so a body at the size limit is queued in a small fraction of the function's timeout. Any message that
- * could not be queued after per-entry retries throws and the request is answered 503: the provider's
- * retry re-sends everything, and duplicates are harmless (the consumer treats an already blocked contact
- * as done; a duplicate dead letter is just noise).
+ * Block requests and dead letters are sent together (batches of 10, several at once: lib/queue/sqs.ts), so
+ * a body at the size limit is queued in a small fraction of the function's timeout. Every body and
+ * attribute goes through the one encoder (lib/queue/encode.ts), and a block request the queue still
+ * refuses is dead-lettered alone with its reason (`queue_rejected`), so one character never costs the
+ * other contacts of a request. Returns those: the request reports them as rejected.
+ *
+ * What the provider is answered: 200 once every contact is queued or dead-lettered with its reason (a
+ * dead letter is accounted for: `dlq redrive` replays it). If anything is neither — SQS or the DLQ down,
+ * after per-entry retries — this throws and the request is answered 503: the provider's retry re-sends
+ * everything, and those duplicates are harmless (the consumer's ledger and Hood's own "already blocked"
+ * make a second copy of a contact a no-op; a duplicate dead letter is just noise). Losing an opt-out is
+ * not harmless, so a partial success is never answered 200.
  */
-async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<void> {
+async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): Promise<SendFailure[]> {
   const messages: OutgoingMessage[] = plan.blocks.map((d) => ({
     body: encodeMessage(d),
     attributes: { correlation_id: correlationId, source: d.source },
@@ -237,7 +248,7 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
       messages.push({ body: encodeRejected(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
     }
   }
-  const sends: Array<Promise<void>> = [];
+  const sends: Array<Promise<DeliveryReport | void>> = [];
   if (messages.length > 0) sends.push(deps.sendToQueue(messages));
   if (deadLetter && plan.rejects.length > 0) {
     sends.push(
@@ -248,6 +259,23 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
   const results = await Promise.allSettled(sends);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
+  const report = messages.length > 0 ? (results[0] as PromiseFulfilledResult<DeliveryReport | void>).value : undefined;
+  if (!report) return [];
+  const unsent = undeliveredError(report, messages.length);
+  if (unsent) throw unsent;
+  return report.deadLettered.filter((f) => f.index < plan.blocks.length);
+}
+
+/**
+ * What a caller that chooses the contacts is answered (the generic route: whoever holds the token names
+ * any contact). The gate turns a NEVER_BLOCK contact into an ignore, so `ignored: 1` for one posted contact
+ * would tell that caller who is on the list; the answer therefore counts as if no policy applied: `queued`
+ * is the contacts accepted (queued, or ignored by NEVER_BLOCK, BLOCK_REASONS or the soft-bounce rule),
+ * `ignored` only what the mapping itself ignored. The log line keeps the real counts and reasons.
+ */
+function acceptedAnswer(mapped: readonly Decision[], refused: number, correlationId: string): WebhookSummary {
+  const plan = fanOut(mapped);
+  return { queued: plan.blocks.length - refused, ignored: sum(plan.ignored), rejected: plan.rejects.length + refused, correlationId };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -332,24 +360,37 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 
     // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
     const plan = fanOut(gateDecisions(decisions, deps.config.policy, deps.config.ledger?.softBounce !== undefined));
-    await enqueue(plan, correlationId, deps);
+    const refused = await enqueue(plan, correlationId, deps);
     queued = true;
 
     // ONE line per request, counts by reason: a body of 20,000 invalid contacts is one line, not 20,000
     // (and contacts never appear in it). The DLQ keeps each rejected event with its reason and detail.
-    const summary: WebhookSummary = { queued: plan.blocks.length, ignored: sum(plan.ignored), rejected: plan.rejects.length, correlationId };
+    const refusedIndexes = new Set(refused.map((f) => f.index));
+    const summary: WebhookSummary = {
+      queued: plan.blocks.length - refused.length,
+      ignored: sum(plan.ignored),
+      rejected: plan.rejects.length + refused.length,
+      correlationId,
+    };
+    const rejectedReasons = countBy(plan.rejects, (d) => d.reason);
+    for (const f of refused) {
+      const reason = f.code === 'message_too_large' ? 'message_too_large' : 'queue_rejected';
+      rejectedReasons[reason] = (rejectedReasons[reason] ?? 0) + 1;
+    }
     deps.logger.info('webhook processed', {
       ...log,
       statusCode: 200,
       ...summary,
-      queuedReasons: countBy(plan.blocks, (d) => d.reason),
+      queuedReasons: countBy(plan.blocks.filter((_, i) => !refusedIndexes.has(i)), (d) => d.reason),
       ignoredReasons: Object.fromEntries(plan.ignored),
-      rejectedReasons: countBy(plan.rejects, (d) => d.reason),
+      rejectedReasons,
     });
     if (webhook.reply) {
       return { statusCode: 200, headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId }, body: webhook.reply.body, summary };
     }
-    return { ...json(200, correlationId, { ...summary }), summary };
+    // The generic route's caller chooses the contacts (the same routes that answer 400 to an unusable body).
+    const answer = webhook.rejectsUnusableBody === true ? acceptedAnswer(decisions, refused.length, correlationId) : summary;
+    return { ...json(200, correlationId, { ...answer }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
     if (!queued) await releaseClaim(claimedKey, deps).catch(() => undefined);
