@@ -4,7 +4,7 @@ import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog } from '../observability.js';
-import { createLazySqsClient, deadLetterMany, sendMessages } from '../queue/sqs.js';
+import { createLazySqsClient, deadLetterMany, sendOrDeadLetter } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
@@ -156,7 +156,8 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   if (!sendToQueue) {
     if (blockQueueUrl === undefined) throw new ConfigError('BLOCK_QUEUE_URL', 'is not set; the webhook ingress puts block requests on it');
     const sqsClient = client();
-    sendToQueue = (messages) => sendMessages(sqsClient, blockQueueUrl, messages, { concurrency: WEBHOOK_SEND_CONCURRENCY });
+    // A message the block queue refuses is dead-lettered alone (ingress.ts counts it as rejected).
+    sendToQueue = (messages) => sendOrDeadLetter(sqsClient, blockQueueUrl, deadLetterQueueUrl, messages, { concurrency: WEBHOOK_SEND_CONCURRENCY });
   }
   let dead = overrides.deadLetter;
   if (!dead && deadLetterQueueUrl !== undefined) {
