@@ -1,6 +1,22 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { loadPolicyConfig } from '../lib/config.js';
-import { deleteLoop, latestTask, type Peeked, peekDeadLetters, redriveLoop, startMoveTask } from '../lib/dlq/loops.js';
+import {
+  deadLetterAttribute,
+  deleteDeadLetter,
+  deleteLoop,
+  latestTask,
+  type Peeked,
+  peekDeadLetters,
+  redriveLoop,
+  returnDeadLetter,
+  startMoveTask,
+  takeDeadLetter,
+} from '../lib/dlq/loops.js';
+import { blockReasonOf, recipientsOf } from '../lib/dlq/retryable.js';
+import { maskContact, normaliseContact } from '../lib/contact.js';
+import { encodeMessage } from '../lib/queue/message.js';
+import { sendMessages } from '../lib/queue/sqs.js';
+import { type Reason, ReasonSchema } from '../lib/types.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
@@ -18,11 +34,16 @@ import {
   resolveQueueTarget,
 } from './shared/queues.js';
 
-export const HELP = `Usage: hood-blocker dlq <list|redrive|purge> [options]
+export const HELP = `Usage: hood-blocker dlq <list|redrive|resolve|purge> [options]
 
-  list      dead letters grouped by reason, with counts and up to 3 samples each. Reading does not delete:
-            messages are hidden for a moment while read, then made visible again.
-  redrive   move dead letters back to the block queue for another try.
+  list      dead letters grouped by reason, with counts, how many are retryable, and up to 3 samples
+            each. Reading does not delete: messages are hidden for a moment while read, then visible again.
+  redrive   move dead letters back to the block queue for another try. Only retryable ones move: a dead
+            letter the consumer could only reject again (the webhook's invalid_contact or
+            ambiguous_recipient record, a malformed message) stays where it is, with its reason, and is
+            counted.
+  resolve   settle one ambiguous_recipient dead letter: block the recipient(s) you name (queued on the
+            block queue), then delete the dead letter. Asks first.
   purge     delete dead letters for good (asks first). The opt-outs in them are then lost: fix and
             redrive what can be fixed before purging the rest.
 
@@ -36,12 +57,19 @@ redrive options:
   --max N             move at most N messages (uses the copy loop below, not a move task)
   --wait              AWS move task: wait until it has finished, reporting progress
 
+resolve options (hood-blocker dlq resolve <message id> --block CONTACT [--block CONTACT …]):
+  --block CONTACT     a recipient to block; repeat for several. When the dead letter holds the provider's
+                      event, only its recipients are accepted
+  --reason R          block reason (default: the event's kind, complaint/hard_bounce/suppressed)
+  --yes               do not ask
+
 purge options:
   --reason R          only messages dead-lettered with this reason; default: all
   --yes               do not ask (scripts); without it the count and reasons are shown and "yes" is asked
                       for on stdin (no answer: nothing is deleted)
 
 Common options:
+  --bulk              the bulk lane: its dead-letter queue, redriven to the bulk queue
   --json              one JSON object on stdout
   -h, --help          this help
 
@@ -53,10 +81,11 @@ filters, sends each body unchanged to the block queue (attribute redriven_from_r
 the dead-letter queue, at the same rate cap.
 
 Reasons: invalid_contact, malformed_message, unrecognised_event (the message itself is wrong: fix the
-producer, redriving repeats the failure), hood_rejected (Hood said 400), retries_exhausted (Hood was down
-too long), redrive_policy (no reason attribute: SQS moved it after maxReceiveCount receives).
+producer; not retryable), ambiguous_recipient (several recipients, none named: "dlq resolve"),
+hood_rejected (Hood said 400), retries_exhausted (Hood was down too long), redrive_policy (no reason
+attribute: SQS moved it after maxReceiveCount receives).
 
-Exit codes: 0 done · 1 a queue call failed · 2 usage`;
+Exit codes: 0 done · 1 a queue call failed, or an answer other than "yes" · 2 usage`;
 
 /** Messages without a `reason` attribute were moved by SQS's redrive policy, not by the consumer. */
 const DEFAULT_LIST_MAX = 1000;
@@ -72,7 +101,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (sub === 'list') return list(rest, io);
   if (sub === 'redrive') return redrive(rest, io);
   if (sub === 'purge') return purge(rest, io);
-  throw new UsageError(`unknown subcommand "${sub}"${didYouMean(sub, ['list', 'redrive', 'purge'])}: use "dlq list", "dlq redrive" or "dlq purge"`);
+  if (sub === 'resolve') return resolve(rest, io);
+  throw new UsageError(
+    `unknown subcommand "${sub}"${didYouMean(sub, ['list', 'redrive', 'resolve', 'purge'])}: use "dlq list", "dlq redrive", "dlq resolve" or "dlq purge"`,
+  );
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {
@@ -81,6 +113,7 @@ async function list(args: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       ...QUEUE_OPTIONS,
+      bulk: { type: 'boolean' },
       'show-contacts': { type: 'boolean' },
       max: { type: 'string' },
       json: { type: 'boolean' },
@@ -92,8 +125,7 @@ async function list(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const max = positiveInt(values.max, '--max') ?? DEFAULT_LIST_MAX;
-  const target = await resolveQueueTarget(values, io.env);
-  if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
   const sqs = createQueueClient(target);
   try {
     const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
@@ -121,13 +153,15 @@ async function list(args: string[], io: CliIo): Promise<number> {
     if (!result.complete) out(`Read ${listed} of them${listed >= max ? ` (--max ${max})` : ''}; counts below cover those.`);
     for (const group of sorted) {
       out();
-      out(`${group.reason}: ${group.count}`);
+      const notRetryable = group.count - group.retryable;
+      out(`${group.reason}: ${group.count}${notRetryable === 0 ? ' (retryable)' : group.retryable === 0 ? ' (not retryable)' : ` (${group.retryable} retryable, ${notRetryable} not)`}`);
       for (const s of group.samples) {
         out(
           `  - ${s.contacts.length > 0 ? s.contacts.slice(0, 2).join(', ') + (s.contacts.length > 2 ? ` (+${s.contacts.length - 2})` : '') : '(no contact found in the body)'}`,
         );
         const rows: [string, string][] = [];
         if (s.detail) rows.push(['detail', s.detail]);
+        if (!s.retryable && s.notRetryableBecause) rows.push(['redrive', `not retryable: ${s.notRetryableBecause}`]);
         if (s.source) rows.push(['source', s.source]);
         if (s.traceId) rows.push(['trace_id', s.traceId]);
         if (s.deadLetteredAt) rows.push(['dead-lettered', s.deadLetteredAt]);
@@ -138,7 +172,8 @@ async function list(args: string[], io: CliIo): Promise<number> {
     }
     out();
     if (values['show-contacts'] !== true) out('Contacts are masked; --show-contacts shows them.');
-    out('Replay: hood-blocker dlq redrive [--reason R] (same queue flags). Fix the cause first: a redriven message that fails the same way comes back here.');
+    out('Replay: hood-blocker dlq redrive [--reason R] (same queue flags); it moves the retryable ones only. Fix the cause first: a redriven message that fails the same way comes back here.');
+    if (sorted.some((g) => g.reason === 'ambiguous_recipient')) out('Settle ambiguous_recipient: hood-blocker dlq resolve <message id> --block CONTACT');
     return 0;
   } finally {
     sqs.destroy();
@@ -151,6 +186,7 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       ...QUEUE_OPTIONS,
+      bulk: { type: 'boolean' },
       reason: { type: 'string' },
       rate: { type: 'string' },
       max: { type: 'string' },
@@ -167,23 +203,33 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
   const max = positiveInt(values.max, '--max');
   const reason = values.reason?.trim();
   if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
-  const target = await resolveQueueTarget(values, io.env);
-  if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
   const blockQueueUrl = requireBlockQueueUrl(target);
   const sqs = createQueueClient(target);
   try {
     const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+    const policy = loadPolicyConfig(io.env);
     if (reason === undefined && max === undefined && !target.local) {
-      const moved = await tryMoveTask(sqs, target, dlqUrl, rate, values.wait === true, io, values.json === true);
-      if (moved !== 'unsupported') return moved;
+      // A move task moves everything: only when every dead letter is retryable (all read, none rejected again).
+      const depth = await withAwsErrors(() => readQueueDepth(sqs, dlqUrl), target);
+      const peeked = await withAwsErrors(() => peekDeadLetters(sqs, dlqUrl, { max: DEFAULT_LIST_MAX, policy }), target);
+      const allRetryable = peeked.listed >= depth.visible && peeked.groups.every((g) => g.retryable === g.count);
+      if (allRetryable) {
+        const moved = await tryMoveTask(sqs, target, dlqUrl, rate, values.wait === true, io, values.json === true);
+        if (moved !== 'unsupported') return moved;
+      }
     }
-    const result = await redriveLoop(sqs, { dlqUrl, blockQueueUrl, reason, rate, max, describeError: (error) => describeAwsError(error, target) });
+    const result = await redriveLoop(sqs, { dlqUrl, blockQueueUrl, reason, rate, max, policy, describeError: (error) => describeAwsError(error, target) });
     const summary = { mode: 'copy', dlqUrl, blockQueueUrl, reason: reason ?? null, ratePerSecond: rate, ...result };
     if (values.json) writeJson(io.stdout, summary);
     else {
       const what = reason ? `with reason ${reason}` : 'of every reason';
       writeLine(io.stdout, `Moved ${plural(result.moved, 'dead letter')} ${what} from ${dlqUrl} to ${blockQueueUrl} (at most ${rate}/s).`);
       if (reason && result.skipped > 0) writeLine(io.stdout, `Left ${result.skipped} with other reasons where they were.`);
+      if (result.unretryable > 0) {
+        const by = Object.entries(result.unretryableByReason).map(([r, n]) => `${n} ${r}`).join(', ');
+        writeLine(io.stdout, `Skipped ${plural(result.unretryable, 'dead letter')} that can never succeed (${by}): kept with their reason; see "dlq list".`);
+      }
       if (result.arrivedDuring > 0) {
         writeLine(
           io.stdout,
@@ -213,6 +259,7 @@ async function purge(args: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       ...QUEUE_OPTIONS,
+      bulk: { type: 'boolean' },
       reason: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       json: { type: 'boolean' },
@@ -225,8 +272,7 @@ async function purge(args: string[], io: CliIo): Promise<number> {
   }
   const reason = values.reason?.trim();
   if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
-  const target = await resolveQueueTarget(values, io.env);
-  if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
   const sqs = createQueueClient(target);
   try {
     const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
@@ -362,4 +408,137 @@ function parseRate(value: string | undefined): number {
   const n = m ? Number(m[1]) : Number.NaN;
   if (!(n > 0) || n > MAX_MOVE_TASK_RATE) throw new UsageError(`--rate "${value}" must be messages per second, above 0 and at most ${MAX_MOVE_TASK_RATE} (e.g. 2 or 2/s)`);
   return n;
+}
+
+/** The queues a dlq command works on: the block lane's, or with --bulk the bulk lane's. */
+function laneTarget(target: QueueTarget | undefined, bulk: boolean): QueueTarget {
+  if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
+  if (!bulk) return target;
+  if (target.bulkDeadLetterQueueUrl === undefined) {
+    throw new UsageError(`no bulk dead-letter queue in ${target.description}: use --stack NAME or --local, or set BULK_DEAD_LETTER_QUEUE_URL`);
+  }
+  return {
+    ...target,
+    blockQueueUrl: target.bulkQueueUrl,
+    deadLetterQueueUrl: target.bulkDeadLetterQueueUrl,
+    blockQueueArn: undefined,
+    deadLetterQueueArn: undefined,
+  };
+}
+
+/**
+ * `dlq resolve <message id> --block CONTACT…`: an operator settles an ambiguous_recipient dead letter by
+ * naming who opted out. The contacts go on the block queue as ordinary block requests (the consumer, the
+ * ledger and the pacing treat them like any opt-out), and only then is the dead letter deleted: a failure
+ * in between leaves it where it was.
+ */
+async function resolve(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      ...QUEUE_OPTIONS,
+      bulk: { type: 'boolean' },
+      block: { type: 'string', multiple: true },
+      reason: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one message id (see "hood-blocker dlq list"): dlq resolve <message id> --block CONTACT');
+  const messageId = positionals[0]!;
+  const picked = (values.block ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter((b) => b !== '');
+  if (picked.length === 0) throw new UsageError('name the recipient(s) to block: --block CONTACT (repeat for several)');
+  const contacts: string[] = [];
+  for (const raw of picked) {
+    const n = normaliseContact(raw);
+    if (!n.ok) throw new UsageError(`--block ${maskContact(raw)}: not an email address or a phone number (${n.detail})`);
+    if (!contacts.includes(n.contact)) contacts.push(n.contact);
+  }
+  let givenReason: Reason | undefined;
+  if (values.reason !== undefined) {
+    const parsed = ReasonSchema.safeParse(values.reason.trim());
+    if (!parsed.success) throw new UsageError(`--reason "${values.reason}" is not a block reason${didYouMean(values.reason, ReasonSchema.options)}; one of: ${ReasonSchema.options.join(', ')}`);
+    givenReason = parsed.data;
+  }
+  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
+  const queueUrl = requireBlockQueueUrl(target);
+  const sqs = createQueueClient(target);
+  try {
+    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+    const message = await withAwsErrors(() => takeDeadLetter(sqs, dlqUrl, messageId), target);
+    if (message === undefined) throw new UsageError(`no dead letter ${messageId} in ${dlqUrl} (see "hood-blocker dlq list"; one being read elsewhere is hidden for a while)`, 1);
+    let settled = false;
+    try {
+      const reasonAttr = deadLetterAttribute(message, 'reason');
+      if (reasonAttr !== 'ambiguous_recipient') {
+        throw new UsageError(`dead letter ${messageId} has reason ${reasonAttr ?? 'redrive_policy'}, not ambiguous_recipient: "dlq redrive" gives it another try`);
+      }
+      const body = message.Body ?? '';
+      const detail = deadLetterAttribute(message, 'detail');
+      const recipients = recipientsOf(body)?.map((r) => normaliseContact(r)).flatMap((r) => (r.ok ? [r.contact] : []));
+      if (recipients !== undefined) {
+        // Never block someone the event did not name: a typo would block a stranger, for good.
+        const strangers = contacts.filter((c) => !recipients.includes(c));
+        if (strangers.length > 0) {
+          throw new UsageError(`${strangers.map(maskContact).join(', ')} ${strangers.length === 1 ? 'is' : 'are'} not among the event's recipients (${recipients.map(maskContact).join(', ')})`);
+        }
+      }
+      const reason = givenReason ?? blockReasonOf(body, detail);
+      if (reason === undefined) throw new UsageError('the dead letter does not say what kind of event it was: pass --reason (complaint, hard_bounce, …)');
+      const original = parseRecord(body);
+      const source = deadLetterAttribute(message, 'source') ?? (typeof original.source === 'string' ? original.source : 'dlq-resolve');
+      const eventId = typeof original.eventId === 'string' ? original.eventId : undefined;
+      if (values.yes !== true) {
+        writeLine(io.stderr, `About to block ${contacts.map(maskContact).join(', ')} (${reason}, source ${source}) for dead letter ${messageId}:`);
+        if (detail) writeLine(io.stderr, `  ${detail}`);
+        if (recipients === undefined) writeLine(io.stderr, "  The dead letter does not list the event's recipients: check them against the provider's record of the event.");
+        writeLine(io.stderr, 'A block in Hood cannot be undone.');
+        io.stderr.write('Type "yes" to queue them and delete the dead letter: ');
+        const answer = await readAnswer(io.stdin);
+        if (answer?.trim().toLowerCase() !== 'yes') {
+          if (values.json) writeJson(io.stdout, { messageId, queued: 0, cancelled: true });
+          else writeLine(io.stdout, 'Cancelled: nothing was queued, the dead letter is still there.');
+          return 1;
+        }
+      }
+      const description = `resolved by an operator from dead letter ${messageId}${detail ? `: ${detail}` : ''}`;
+      await withAwsErrors(
+        () =>
+          sendMessages(
+            sqs,
+            queueUrl,
+            contacts.map((contact) => ({
+              body: encodeMessage({ contact, reason, source, description: [...description].slice(0, 2000).join(''), ...(eventId ? { eventId } : {}) }),
+              attributes: { correlation_id: deadLetterAttribute(message, 'correlation_id'), resolved_from: messageId },
+            })),
+          ),
+        target,
+      );
+      await withAwsErrors(() => deleteDeadLetter(sqs, dlqUrl, message), target);
+      settled = true;
+      if (values.json) writeJson(io.stdout, { messageId, queued: contacts.length, queueUrl, reason, contacts: contacts.map(maskContact), deleted: true });
+      else writeLine(io.stdout, `Queued ${plural(contacts.length, 'contact')} (${contacts.map(maskContact).join(', ')}) on ${queueUrl} and deleted dead letter ${messageId}.`);
+      return 0;
+    } finally {
+      if (!settled) await returnDeadLetter(sqs, dlqUrl, message);
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function parseRecord(body: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

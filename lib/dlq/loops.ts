@@ -11,6 +11,7 @@ import { maskContact } from '../contact.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { sendMessages } from '../queue/sqs.js';
 import { mapQueueBody, type MappingPolicy } from '../sources/index.js';
+import { retryability } from './retryable.js';
 
 /**
  * The dead-letter queue's loops: peek (list, check), copy back to the block queue (redrive), delete
@@ -37,11 +38,16 @@ export interface DeadLetterSample {
   source: string | null;
   correlationId: string | null;
   receiveCount: string | null;
+  /** Whether `dlq redrive` would move it (the consumer can read it); else why not. */
+  retryable: boolean;
+  notRetryableBecause: string | null;
 }
 
 export interface ReasonGroup {
   reason: string;
   count: number;
+  /** How many of them `dlq redrive` would move; the rest can never succeed and stay. */
+  retryable: number;
   samples: DeadLetterSample[];
 }
 
@@ -66,10 +72,12 @@ export async function peekDeadLetters(sqs: SQSClient, dlqUrl: string, options: {
       }
       seen.set(message.MessageId!, message.ReceiptHandle!);
       const reason = attribute(message, 'reason') ?? NO_REASON_LABEL;
-      const group = groups.get(reason) ?? { reason, count: 0, samples: [] };
+      const group = groups.get(reason) ?? { reason, count: 0, retryable: 0, samples: [] };
       groups.set(reason, group);
       group.count += 1;
-      if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, options.policy, options.showContacts === true));
+      const verdict = retryability(message.Body ?? '', reason, options.policy);
+      if (verdict.retryable) group.retryable += 1;
+      if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, options.policy, options.showContacts === true, verdict));
       return seen.size < options.max;
     });
   } finally {
@@ -153,6 +161,9 @@ export interface LoopResult {
   arrivedDuring: number;
   notDeleted: number;
   interrupted: boolean;
+  /** Could never succeed (the consumer would reject them again): left in the dead-letter queue with their reason. */
+  unretryable: number;
+  unretryableByReason: Record<string, number>;
   error?: string;
 }
 
@@ -173,11 +184,16 @@ export async function redriveLoop(
     signal?: AbortSignal;
     /** One line for a failed receive (the CLI names the queue target and what to fix). */
     describeError?: (error: unknown) => string;
+    /**
+     * The consumer's mapping policy: dead letters it could only reject again are left where they are, with
+     * their reason, and counted (`unretryable`). Without it every matching message is moved.
+     */
+    policy?: MappingPolicy;
   },
 ): Promise<LoopResult> {
   const { dlqUrl, blockQueueUrl, reason, rate } = options;
   const held = new Map<string, string>();
-  const result: LoopResult = { moved: 0, skipped: 0, arrivedDuring: 0, notDeleted: 0, interrupted: false };
+  const result: LoopResult = { moved: 0, skipped: 0, arrivedDuring: 0, notDeleted: 0, interrupted: false, unretryable: 0, unretryableByReason: {} };
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   // Ctrl-C stops between batches and still hands held messages back (instead of hiding them for 15 min).
@@ -187,14 +203,26 @@ export async function redriveLoop(
   const batchLimit = Math.max(1, Math.min(10, Math.floor(rate)));
   // Only what was dead-lettered before the redrive began is moved. A redriven message that fails again
   // comes back as a new message; moving that one too would cycle it (and Hood calls) until stopped.
-  const isCandidate = (m: Message) =>
+  const matchesReason = (m: Message) =>
     Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
+  const unretryable = new Set<string>();
+  const isCandidate = (m: Message) => matchesReason(m) && !unretryable.has(m.MessageId!);
   try {
     await receiveUntilEmpty(
       sqs,
       dlqUrl,
       REDRIVE_HOLD_SECONDS,
       (message) => {
+        const label = attribute(message, 'reason') ?? NO_REASON_LABEL;
+        if (options.policy && matchesReason(message) && !retryability(message.Body ?? '', label, options.policy).retryable) {
+          if (!unretryable.has(message.MessageId!)) {
+            unretryable.add(message.MessageId!);
+            result.unretryable += 1;
+            result.unretryableByReason[label] = (result.unretryableByReason[label] ?? 0) + 1;
+          }
+          held.set(message.MessageId!, message.ReceiptHandle!);
+          return true;
+        }
         if (!isCandidate(message)) {
           if (!held.has(message.MessageId!)) {
             if (Number(message.Attributes?.SentTimestamp ?? 0) > started) result.arrivedDuring += 1;
@@ -312,8 +340,10 @@ async function release(sqs: SQSClient, queueUrl: string, receiptHandles: string[
   }
 }
 
-function sample(message: Message, policy: MappingPolicy, showContacts: boolean): DeadLetterSample {
+function sample(message: Message, policy: MappingPolicy, showContacts: boolean, verdict: ReturnType<typeof retryability>): DeadLetterSample {
   return {
+    retryable: verdict.retryable,
+    notRetryableBecause: verdict.retryable ? null : verdict.why,
     messageId: message.MessageId ?? '',
     contacts: contactsOf(message.Body ?? '', policy).map((c) => (showContacts ? c : maskContact(c))),
     detail: attribute(message, 'detail') ?? null,
@@ -341,4 +371,42 @@ function attribute(message: Message, name: string): string | undefined {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One dead letter by its message id, received and held (hidden for the hold time) so that the caller can
+ * act on it and delete it; every other message seen is handed back at once. Undefined when the queue holds
+ * no such message (visible now).
+ */
+export async function takeDeadLetter(sqs: SQSClient, dlqUrl: string, messageId: string): Promise<Message | undefined> {
+  const others = new Map<string, string>();
+  let found: Message | undefined;
+  try {
+    await receiveUntilEmpty(sqs, dlqUrl, REDRIVE_HOLD_SECONDS, (message) => {
+      if (message.MessageId === messageId) {
+        found = message;
+        return false;
+      }
+      others.set(message.MessageId!, message.ReceiptHandle!);
+      return true;
+    });
+  } finally {
+    await release(sqs, dlqUrl, [...others.values()]);
+  }
+  return found;
+}
+
+/** Hands a message taken with `takeDeadLetter` back (visible again at once). */
+export async function returnDeadLetter(sqs: SQSClient, dlqUrl: string, message: Message): Promise<void> {
+  await release(sqs, dlqUrl, [message.ReceiptHandle!]);
+}
+
+/** Deletes a message taken with `takeDeadLetter`. */
+export async function deleteDeadLetter(sqs: SQSClient, dlqUrl: string, message: Message): Promise<void> {
+  await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: [{ Id: '0', ReceiptHandle: message.ReceiptHandle! }] }));
+}
+
+/** The dead-letter attribute `name` of a received message (reason, detail, correlation_id, …). */
+export function deadLetterAttribute(message: Message, name: string): string | undefined {
+  return attribute(message, name);
 }

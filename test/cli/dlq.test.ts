@@ -122,8 +122,8 @@ describe('hood-blocker dlq list', () => {
 
     // Assess
     expect(result.stdout).toContain('6 messages');
-    expect(result.stdout).toMatch(/^invalid_contact: 3$/mu);
-    expect(result.stdout).toMatch(/^hood_rejected: 2$/mu);
+    expect(result.stdout).toMatch(/^invalid_contact: 3 \(not retryable\)$/mu);
+    expect(result.stdout).toMatch(/^hood_rejected: 2 \(retryable\)$/mu);
     expect(result.stdout).toContain('--show-contacts');
   });
 });
@@ -131,46 +131,44 @@ describe('hood-blocker dlq list', () => {
 describe('hood-blocker dlq redrive', () => {
   it('moves only the messages with the given reason to the block queue, bodies unchanged', async () => {
     // Act
-    const result = await runCli(['dlq', 'redrive', '--reason', 'invalid_contact', '--rate', '100', ...local(), '--json']);
+    const result = await runCli(['dlq', 'redrive', '--reason', 'hood_rejected', '--rate', '100', ...local(), '--json']);
 
     // Assess
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'copy', moved: 3, skipped: 3, notDeleted: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'copy', moved: 2, skipped: 4, notDeleted: 0 });
     const moved = await receiveAll(sqs, queues.blockQueueUrl);
-    expect(moved.map((m) => m.Body).sort()).toEqual([...INVALID].sort());
+    expect(moved.map((m) => m.Body).sort()).toEqual([...REJECTED].sort());
   });
 
   it('marks redriven messages with their former reason and keeps the correlation id', async () => {
     // Act
-    await runCli(['dlq', 'redrive', '--reason', 'invalid_contact', '--rate', '100', ...local()]);
+    await runCli(['dlq', 'redrive', '--reason', 'redrive_policy', '--rate', '100', ...local()]);
 
     // Assess
     const moved = await receiveAll(sqs, queues.blockQueueUrl);
-    expect(moved.map((m) => [attribute(m, 'redriven_from_reason'), attribute(m, 'correlation_id')])).toEqual(
-      Array.from({ length: 3 }, () => ['invalid_contact', 'corr-1']),
-    );
+    expect(moved.map((m) => [attribute(m, 'redriven_from_reason'), attribute(m, 'correlation_id')])).toEqual([['redrive_policy', 'corr-9']]);
   });
 
   it('leaves messages with other reasons in the dead-letter queue, visible', async () => {
     // Act
-    await runCli(['dlq', 'redrive', '--reason', 'invalid_contact', '--rate', '100', ...local()]);
+    await runCli(['dlq', 'redrive', '--reason', 'hood_rejected', '--rate', '100', ...local()]);
 
     // Assess
     const left = await receiveAll(sqs, queues.deadLetterQueueUrl);
-    expect(left.map((m) => m.Body).sort()).toEqual([...REJECTED, REDRIVEN_BY_SQS].sort());
+    expect(left.map((m) => m.Body).sort()).toEqual([...INVALID, REDRIVEN_BY_SQS].sort());
   });
 
-  it('moves everything without --reason, dropping the consumer attempt counter', async () => {
+  it('moves every retryable dead letter without --reason, dropping the consumer attempt counter', async () => {
     // Act
     const result = await runCli(['dlq', 'redrive', '--rate', '100', ...local(), '--json']);
 
     // Assess
-    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 6 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 3, unretryable: 3, unretryableByReason: { invalid_contact: 3 } });
     const moved = await receiveAll(sqs, queues.blockQueueUrl);
-    expect(moved).toHaveLength(6);
+    expect(moved).toHaveLength(3);
     const fromSqs = moved.find((m) => m.Body === REDRIVEN_BY_SQS)!;
     expect([attribute(fromSqs, 'redriven_from_reason'), attribute(fromSqs, 'attempts')]).toEqual(['redrive_policy', undefined]);
-    expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body).sort()).toEqual([...INVALID].sort());
   });
 
   it('does not move what is dead-lettered after it began, so a failing message cannot cycle', async () => {
@@ -185,8 +183,8 @@ describe('hood-blocker dlq redrive', () => {
     const result = await redrive;
 
     // Assess
-    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 6, arrivedDuring: 1 });
-    expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body)).toEqual([again]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 3, arrivedDuring: 1 });
+    expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body).sort()).toEqual([...INVALID, again].sort());
   });
 
   it('stops after --max messages', async () => {
@@ -204,13 +202,15 @@ describe('hood-blocker dlq redrive', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
     const env = { AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region };
+    // Only retryable dead letters left: a move task is what would be tried first.
+    await runCli(['dlq', 'purge', ...local(), '--yes', '--reason', 'invalid_contact']);
 
     // Act
     const result = await runCli(['dlq', 'redrive', '--queue-url', queues.blockQueueUrl, '--rate', '100', '--json'], env);
 
     // Assess
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'copy', moved: 6 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'copy', moved: 3 });
   });
 
   it('rejects a rate that is not a number of messages per second (exit 2)', async () => {
