@@ -75,8 +75,8 @@ export function secretHint(name: string): string {
  * `extract --source auto`: the detectors of every provider in priority order; the first that matches names
  * the source. The order matters where shapes overlap, and is exactly the historical one:
  * - Mandrill's batch form (`mandrill_events`) and the AWS envelopes are unambiguous and come first;
- * - field names unique to one provider (`msys`, `event-data`, `RecordType`, typed CloudEvents, Twilio's
- *   `…Sid`, Vonage's `msisdn`) next;
+ * - field names unique to one provider (`msys`, `event-data`, `RecordType` or `TypeCode`, typed CloudEvents,
+ *   Twilio's `…Sid`, Vonage's `msisdn`) next;
  * - then events with an `event` string, where SendGrid, Mailgun and Brevo overlap: their own ids first,
  *   Mailgun's `recipient`, Brevo's fields, and a bare `email` is SendGrid in an array, Brevo alone;
  * - a normalised block request (`contact`) last.
@@ -90,6 +90,7 @@ const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = [
   ['sparkpost', sparkpost.detect.msys],
   ['mailgun', mailgun.detect.eventData],
   ['postmark', postmark.detect.recordType],
+  ['postmark', postmark.detect.legacyBounce],
   ['resend', resend.detect.type],
   ['twilio', twilio.detect.event],
   ['vonage', vonage.detect.event],

@@ -80,7 +80,7 @@ function mapEvent(data: JsonRecord): Decision[] {
       return mapFailed(ctx);
     // Legacy "Permanent Failure" webhook: the receiving server's reply decides, as for `failed`.
     case 'bounced':
-      return [fromReply(ctx, 'bounced', { code: trimmed(data.code), text: trimmed(data.error) ?? trimmed(data.description) ?? trimmed(data.notification) })];
+      return [fromReply(ctx, 'bounced', legacyReply(trimmed(data.code), trimmed(data.error) ?? trimmed(data.description) ?? trimmed(data.notification)))];
     case 'dropped':
       return [mapLegacyDropped(ctx)];
     case 'complained':
@@ -136,7 +136,12 @@ function softBounce(ctx: Context, description: string | undefined): Decision {
 
 /**
  * Legacy "Dropped Messages" webhook: `reason` hardfail (the address is on a suppression list; `code` says
- * which), maxfails or old (retries exhausted). Labelled by the code: a spam complaint is a complaint.
+ * which), maxfails or old (retries exhausted); `code` is "ESP response code" and `description` a
+ * "detailed explanation" (Mailgun's legacy webhook parameters). Labelled by the code: a spam complaint is a
+ * complaint, and a code saying the recipient's address does not exist (an enhanced `5.1.1`, as Mailgun
+ * also sends in legacy `code` fields, anymail issue #62, or `550` with such a reply) is a `hard_bounce`,
+ * whatever the drop reason: retries that end on a dead address still end on a dead address. Any other
+ * code keeps the drop reason's rule.
  */
 function mapLegacyDropped(ctx: Context): Decision {
   const { data } = ctx;
@@ -146,6 +151,9 @@ function mapLegacyDropped(ctx: Context): Decision {
   const label = detail('dropped', why, code, description);
   const listed = code === undefined ? undefined : SUPPRESSION_BY_CODE.get(code);
   if (listed) return block(data.recipient, listed, SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+  if (code !== undefined && classifySmtp(legacyReply(code, description)) === 'address') {
+    return block(data.recipient, 'hard_bounce', SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+  }
   if (why !== undefined && RETRY_EXHAUSTED.has(why)) return ignore('retry_limit_reached', SOURCE, label, ctx.eventId);
   if (why === 'hardfail') {
     // Without a known code, Mailgun's fixed drop texts still say which list.
@@ -154,4 +162,10 @@ function mapLegacyDropped(ctx: Context): Decision {
     return block(data.recipient, reason, SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
   }
   return ignore('not_recipient_address', SOURCE, label, ctx.eventId);
+}
+
+/** A legacy `code` is an enhanced status code (`5.1.1`, anymail issue #62) or a basic reply code (`550`). */
+function legacyReply(code: string | undefined, text: string | undefined): { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined } {
+  // Anchored, no nested repetition: linear.
+  return code !== undefined && /^\d\.\d{1,3}\.\d{1,3}$/u.test(code) ? { enhanced: code, text } : { code, text };
 }

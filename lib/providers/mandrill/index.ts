@@ -1,7 +1,7 @@
 import { has, isRecord } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
-import { mapMandrill } from './map.js';
+import { isMandrillSyncEvent, mapMandrill } from './map.js';
 import { verifyMandrill } from './verify.js';
 
 const WEBHOOK_KEY = { variable: 'MANDRILL_WEBHOOK_KEY', key: 'mandrillKey', kind: 'text' } as const satisfies SecretSpec;
@@ -12,8 +12,10 @@ export const mandrill = {
   map: mapMandrill,
   detect: {
     batch: (p) => has(p, 'mandrill_events'),
+    // Message events carry `msg`; sync events (any of their shapes, map.ts) a `reject` or `entry` or a list `type`.
     event: (p) =>
-      (typeof p.event === 'string' && isRecord(p.msg)) || ((p.type === 'blacklist' || p.type === 'whitelist') && isRecord(p.reject)),
+      (typeof p.event === 'string' && isRecord(p.msg)) ||
+      (isMandrillSyncEvent(p) && (isRecord(p.reject) || isRecord(p.entry) || typeof p.type === 'string')),
   },
   webhook: {
     secrets: [WEBHOOK_KEY],

@@ -11,10 +11,19 @@ import type { MappingPolicy } from '../types.js';
  * - Message events `{event, msg:{email, …}, _id, ts}`: hard_bounce, spam, unsub block; `reject` (Mandrill
  *   refused to send because the address is on its rejection blacklist) is `suppressed`; soft_bounce,
  *   deferral, send, open, click, … never block.
- * - Sync events `{type:"blacklist"|"whitelist", action:"add"|"remove"|"change", reject:{email, reason}}`
- *   (Sync Event Webhook format, https://mailchimp.com/developer/transactional/docs/webhooks/#sync-events):
- *   a blacklist add/change is `suppressed`, except reason `custom` (the account added it itself: `manual`)
- *   and `soft-bounce` (a temporary entry after repeated soft bounces, which expires: not an opt-out).
+ * - Sync events (Mandrill's "Sync Event Webhook format", https://mandrill.zendesk.com/hc/en-us/articles/360039233253,
+ *   and https://mailchimp.com/developer/transactional/docs/webhooks/#sync-events): `{ts, type, action,
+ *   reject:{email, reason, detail, …}}`. `type` is the list, "blacklist" or "whitelist" (the newer pages
+ *   call them denylist and safelist, both names are read); `action` is add, remove (either list) or change
+ *   (denylist only: "already on the rejection denylist before, and gets added back because of a new
+ *   event"). Whitelist entries arrive under `entry:{email, detail, created_at}` in some payloads (Mandrill.net
+ *   MandrillSyncEvent.Entry); an `event:"sync"` (or an `event` naming the list) carries the same fields.
+ *   - a denylist add or change blocks `entry.email` as `suppressed`, except reason `custom` (the account
+ *     added it itself: `manual`) and `soft-bounce` (a temporary entry after repeated soft bounces, which
+ *     expires: not an opt-out);
+ *   - a denylist removal and every safelist change are ignored with their reason (a removal is not an
+ *     opt-in Hood could act on; a safelist entry is the account's own exception);
+ *   - a sync event whose list or action is not one of these is dead-lettered: it may be an addition.
  *
  * Mandrill's bounce classification `msg.bounce_description`
  * (https://mailchimp.com/developer/transactional/docs/reputation-rejections/#bounces): a `hard_bounce`
@@ -33,6 +42,9 @@ const BLOCKING: ReadonlyMap<string, Reason> = new Map([
 
 const NOT_OPT_OUT = new Set(['send', 'deferral', 'open', 'click', 'delivered', 'inbound']);
 const SENDER_SIDE_BOUNCES = new Set(['spam_related', 'policy_related']);
+// Sync event lists, by their older and newer names.
+const DENYLIST = new Set(['blacklist', 'denylist']);
+const SAFELIST = new Set(['whitelist', 'safelist', 'allowlist']);
 
 export function mapMandrill(payload: unknown, _policy?: MappingPolicy): Decision[] {
   let events: unknown = payload;
@@ -52,13 +64,19 @@ export function mapMandrill(payload: unknown, _policy?: MappingPolicy): Decision
   return dedupe(eachEvent(events, SOURCE, mapEvent));
 }
 
+/** A sync event, in any of its shapes (see the header): `{type, action, reject|entry}`, or with `event`. */
+export function isMandrillSyncEvent(event: JsonRecord): boolean {
+  const name = trimmed(event.event)?.toLowerCase();
+  if (name !== undefined) return name === 'sync' || DENYLIST.has(name) || SAFELIST.has(name);
+  const list = trimmed(event.type)?.toLowerCase();
+  return isRecord(event.reject) || isRecord(event.entry) || (list !== undefined && (DENYLIST.has(list) || SAFELIST.has(list)));
+}
+
 function mapEvent(event: unknown): Decision[] {
   if (!isRecord(event)) return [reject('unrecognised_event', SOURCE, 'a Mandrill event is a JSON object')];
+  if (isMandrillSyncEvent(event)) return mapSyncEvent(event);
   const name = trimmed(event.event);
-  if (name === undefined) {
-    if (typeof event.type === 'string' && isRecord(event.reject)) return mapSyncEvent(event, event.reject);
-    return [reject('unrecognised_event', SOURCE, 'not a Mandrill event (no "event", no sync "type")')];
-  }
+  if (name === undefined) return [reject('unrecognised_event', SOURCE, 'not a Mandrill event (no "event", no sync "type")')];
   const msg = isRecord(event.msg) ? event.msg : {};
   const eventId = eventIdOf(event._id, msg._id);
   const description = detail(name, trimmed(msg.bounce_description), trimmed(msg.diag));
@@ -75,16 +93,24 @@ function mapEvent(event: unknown): Decision[] {
   return [block(msg.email, reason, SOURCE, { description, eventId, occurredAt })];
 }
 
-function mapSyncEvent(event: JsonRecord, entry: JsonRecord): Decision[] {
-  const type = trimmed(event.type);
-  const action = trimmed(event.action);
+function mapSyncEvent(event: JsonRecord): Decision[] {
+  const name = trimmed(event.event)?.toLowerCase();
+  // The list: `type`, or the `event` itself when it names one.
+  const list = trimmed(event.type)?.toLowerCase() ?? (name !== 'sync' ? name : undefined);
+  const action = trimmed(event.action)?.toLowerCase();
+  const entry = isRecord(event.reject) ? event.reject : isRecord(event.entry) ? event.entry : {};
   const eventId = eventIdOf(event._id);
-  if (type === 'blacklist' && (action === 'add' || action === 'change')) {
-    const why = trimmed(entry.reason)?.toLowerCase();
-    if (why === 'soft-bounce') return [ignore('soft_bounce_rejection', SOURCE, detail(`blacklist ${action}`, why), eventId)];
-    return [block(entry.email, why === 'custom' ? 'manual' : 'suppressed', SOURCE, { description: detail(`blacklist ${action}`, trimmed(entry.reason), trimmed(entry.detail)), eventId, occurredAt: isoFromUnix(event.ts) })];
+  const label = `${list ?? '?'} ${action ?? '?'}`;
+  if (list !== undefined && SAFELIST.has(list) && (action === 'add' || action === 'remove')) {
+    return [ignore('whitelist', SOURCE, detail(label, 'a safelist change is the account\'s own exception, not an opt-out'), eventId)];
   }
-  if (type === 'blacklist') return [ignore('blacklist_removed', SOURCE, detail(`blacklist ${action ?? '?'}`), eventId)];
-  if (type === 'whitelist') return [ignore('whitelist', SOURCE, detail(`whitelist ${action ?? '?'}`), eventId)];
-  return [ignore('not_an_opt_out_event', SOURCE, detail(`sync type=${type ?? '?'}`), eventId)];
+  if (list !== undefined && DENYLIST.has(list) && action === 'remove') return [ignore('blacklist_removed', SOURCE, detail(label), eventId)];
+  if (list !== undefined && DENYLIST.has(list) && (action === 'add' || action === 'change')) {
+    const why = trimmed(entry.reason)?.toLowerCase();
+    if (why === 'soft-bounce') return [ignore('soft_bounce_rejection', SOURCE, detail(label, why), eventId)];
+    const description = detail(label, trimmed(entry.reason), trimmed(entry.detail));
+    return [block(entry.email, why === 'custom' ? 'manual' : 'suppressed', SOURCE, { description, eventId, occurredAt: isoFromUnix(event.ts) })];
+  }
+  // An unknown list or action may be an addition under a new name: a person decides, nothing is dropped.
+  return [reject('unrecognised_event', SOURCE, detail('sync event with an unknown list or action', label), { eventId })];
 }

@@ -1,5 +1,5 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import { block, dedupe, detail, eachEvent, eventIdOf, has, ignore, isoFrom, isRecord, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
 import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -9,6 +9,11 @@ import type { MappingPolicy } from '../types.js';
  *   is only a fallback when `Type` is absent: real and stub payloads carry inconsistent codes (the spatie
  *   SoftBounce stub has TypeCode 1 = HardBounce). `Inactive` is not used either: that stub sets it on a
  *   soft bounce. Contact = `Email`.
+ * - The older bounce webhook, from before Postmark added `RecordType`: the same bounce fields (`ID`, `Type`,
+ *   `TypeCode`, `Email`, `BouncedAt`, …) and nothing saying which record it is. It is decided on `TypeCode`
+ *   by Postmark's bounce type table (https://postmarkapp.com/developer/api/bounce-api#bounce-types), the
+ *   same rules as a Bounce record; a `Type` that names another type than its code is dead-lettered for a
+ *   person, except the pairing Postmark's own spam complaint examples carry (SpamComplaint with 512).
  * - SpamComplaint: contact = `Email`.
  * - SubscriptionChange: blocks only when `SuppressSending` is true (false = reactivation); contact = `Recipient`;
  *   the label follows `SuppressionReason` ("If a recipient unsubscribes, they will be suppressed with the
@@ -32,16 +37,31 @@ const BLOCKING_BOUNCE_TYPES: ReadonlyMap<string, Reason> = new Map([
   ['SpamComplaint', 'complaint'],
 ]);
 
-// postmark.js Bounce.ts BounceType enum, for the TypeCode fallback.
+// Postmark's bounce type table (https://postmarkapp.com/developer/api/bounce-api#bounce-types; the same
+// codes as the postmark.js Bounce.ts BounceType enum), for TypeCode.
 const TYPE_BY_CODE: ReadonlyMap<string, string> = new Map([
   ['1', 'HardBounce'],
   ['2', 'Transient'],
   ['16', 'Unsubscribe'],
+  ['32', 'Subscribe'],
+  ['64', 'AutoResponder'],
+  ['128', 'AddressChange'],
+  ['256', 'DnsError'],
   ['512', 'SpamNotification'],
+  ['1024', 'OpenRelayTest'],
+  ['2048', 'Unknown'],
   ['4096', 'SoftBounce'],
+  ['8192', 'VirusNotification'],
+  ['16384', 'ChallengeVerification'],
   ['100000', 'BadEmailAddress'],
   ['100001', 'SpamComplaint'],
   ['100002', 'ManuallyDeactivated'],
+  ['100003', 'Unconfirmed'],
+  ['100006', 'Blocked'],
+  ['100007', 'SMTPApiError'],
+  ['100008', 'InboundError'],
+  ['100009', 'DMARCPolicy'],
+  ['100010', 'TemplateRenderingFailed'],
 ]);
 
 const NOT_OPT_OUT_RECORDS: ReadonlyMap<string, string> = new Map([
@@ -58,6 +78,7 @@ export function mapPostmark(payload: unknown, _policy?: MappingPolicy): Decision
 function mapOne(payload: unknown): Decision[] {
   if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'a Postmark webhook body is a JSON object')];
   const record = trimmed(payload.RecordType);
+  if (record === undefined && isLegacyBounce(payload)) return mapLegacyBounce(payload);
   if (record === undefined) return [reject('unrecognised_event', SOURCE, 'not a Postmark webhook (no RecordType)')];
   switch (record) {
     case 'Bounce':
@@ -77,9 +98,29 @@ function mapOne(payload: unknown): Decision[] {
   }
 }
 
-function mapBounce(payload: JsonRecord): Decision[] {
+/** The older bounce webhook (no `RecordType`): a bounce type code and a bounced address. */
+export function isLegacyBounce(payload: JsonRecord): boolean {
+  return !has(payload, 'RecordType') && (has(payload, 'TypeCode') || has(payload, 'Type')) && (has(payload, 'Email') || has(payload, 'BouncedAt'));
+}
+
+function mapLegacyBounce(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.ID, payload.MessageID);
-  const type = trimmed(payload.Type) ?? TYPE_BY_CODE.get(text(payload.TypeCode) ?? '');
+  const code = trimmed(payload.TypeCode);
+  const named = trimmed(payload.Type);
+  const byCode = code === undefined ? undefined : TYPE_BY_CODE.get(code);
+  if (code !== undefined && byCode === undefined) return [reject('unrecognised_event', SOURCE, detail('bounce without RecordType and an unknown TypeCode', code), { eventId })];
+  // Postmark's spam complaint examples say Type SpamComplaint with TypeCode 512: the one known mismatch.
+  const type = named === 'SpamComplaint' && code === '512' ? named : (byCode ?? named);
+  if (type === undefined) return [reject('unrecognised_event', SOURCE, 'bounce without RecordType, Type or TypeCode', { eventId })];
+  if (named !== undefined && type !== named) {
+    return [reject('unrecognised_event', SOURCE, detail('bounce without RecordType whose Type and TypeCode disagree', `${named}/${code}`), { eventId })];
+  }
+  return mapBounce(payload, type);
+}
+
+function mapBounce(payload: JsonRecord, decided?: string): Decision[] {
+  const eventId = eventIdOf(payload.ID, payload.MessageID);
+  const type = decided ?? trimmed(payload.Type) ?? TYPE_BY_CODE.get(text(payload.TypeCode) ?? '');
   const reason = type === undefined ? undefined : BLOCKING_BOUNCE_TYPES.get(type);
   if (reason === undefined) {
     const why = trimmed(payload.Details) ?? trimmed(payload.Description);

@@ -5,8 +5,8 @@ import type { MappingPolicy } from '../types.js';
 /**
  * Resend webhooks, delivered by Svix (resend-node
  * src/webhooks/interfaces/webhook-event.interface.ts): `{type, created_at, data}`.
- * - email.* events: contact = the one entry of `data.to[]` (which may be `Name <addr>`); with several, the ones
- *   the bounce or suppression message names, else none (`ambiguous_recipient`, see `fanOut`).
+ * - email.* events: contact = the one entry of `data.to[]` (which may be `Name <addr>`); with several, none:
+ *   a person decides (`ambiguous_recipient`, see `fanOut`).
  *   `email.bounced` = "permanently rejected" (resend.com/docs/webhooks/emails/bounced); soft bounces arrive as
  *   `email.delivery_delayed`. Newer payloads add `bounce.type` with SES's vocabulary (Permanent, Transient,
  *   Undetermined: Resend sends through SES); an explicit Transient/Undetermined is not blocked, a missing
@@ -55,20 +55,20 @@ function mapEvent(event: unknown): Decision[] {
       // is the count-only soft_bounce (keyed by email_id, the sent message); other Transient subtypes
       // (General includes auto-replies) never count.
       if (kind?.toLowerCase() === 'transient' && sub?.toLowerCase() === 'mailboxfull') {
-        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt, message: trimmed(bounce.message) });
+        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt });
       }
       if (kind?.toLowerCase() === 'transient') return [ignore('transient_bounce', SOURCE, detail(`Transient/${sub ?? '?'}`), eventId)];
       if (kind?.toLowerCase() === 'undetermined') return [ignore('undetermined_bounce', SOURCE, detail(`Undetermined/${sub ?? '?'}`), eventId)];
       const description = detail(kind ? `bounced ${kind}/${sub ?? '?'}` : 'bounced', trimmed(bounce.message));
-      return fanOut(data, 'hard_bounce', { description, eventId, occurredAt, message: trimmed(bounce.message) });
+      return fanOut(data, 'hard_bounce', { description, eventId, occurredAt });
     }
     case 'email.complained':
       // The event carries the message's `to`, not who complained (resend.com/docs/dashboard/webhooks/event-types)
-      // and no reply naming anyone: with several recipients `fanOut` leaves it to a person (ambiguous_recipient).
+      // and nothing naming anyone: with several recipients `fanOut` leaves it to a person (ambiguous_recipient).
       return fanOut(data, 'complaint', { description: 'spam complaint', eventId: eventIdOf(data.email_id), occurredAt });
     case 'email.suppressed': {
       const suppressed = isRecord(data.suppressed) ? data.suppressed : {};
-      return fanOut(data, 'suppressed', { description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)), eventId: eventIdOf(data.email_id), occurredAt, message: trimmed(suppressed.message) });
+      return fanOut(data, 'suppressed', { description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)), eventId: eventIdOf(data.email_id), occurredAt });
     }
     case 'suppression.added': {
       const origin = trimmed(data.origin);
@@ -86,27 +86,16 @@ function mapEvent(event: unknown): Decision[] {
 }
 
 /**
- * The recipients an event is about. `data.to` is the whole message's recipient list, not who bounced or was
- * suppressed (resend.com/docs/webhooks/emails/bounced): with one recipient that is the one; with several,
- * only those the provider's message names (a bounce's SMTP reply usually quotes the address). When it names
- * none, blocking every recipient would block people who did not bounce: a person decides (`ambiguous_recipient`).
+ * The recipients an event is about. `data.to` is the whole message's recipient list, not who bounced,
+ * complained or was suppressed (resend.com/docs/webhooks/emails/bounced): with one recipient that is the one.
+ * With several, Resend does not say which one, and the bounce or suppression `message` is text the receiving
+ * server (or anyone who can make it reply) wrote: an address it quotes never picks whom to block, a block
+ * that cannot be undone. Blocking every recipient would block people who did not bounce: a person decides
+ * (`ambiguous_recipient`), as for complaints.
  */
-function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined; message?: string | undefined }): Decision[] {
-  const { message, ...rest } = extras;
+function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined }): Decision[] {
   const to = recipients(data);
-  if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', rest.description), { eventId: rest.eventId })];
-  if (to.length === 1) return [block(to[0], reason, SOURCE, rest)];
-  // Whole addresses only: "ob@example.com" is not named by a reply about "bob@example.com".
-  const quoted = new Set(
-    (message ?? '')
-      .toLowerCase()
-      .split(/[\s<>(),;:"[\]]+/u)
-      .map((token) => token.replace(/\.+$/u, ''))
-      .filter((token) => token.includes('@')),
-  );
-  const named = to.filter((raw) => typeof raw === 'string' && quoted.has((/<([^<>]+)>\s*$/u.exec(raw)?.[1] ?? raw).trim().toLowerCase()));
-  if (named.length === 0) {
-    return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, rest.description), { eventId: rest.eventId })];
-  }
-  return named.map((raw) => block(raw, reason, SOURCE, rest));
+  if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', extras.description), { eventId: extras.eventId })];
+  if (to.length === 1) return [block(to[0], reason, SOURCE, extras)];
+  return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, extras.description), { eventId: extras.eventId })];
 }

@@ -136,15 +136,23 @@ function topicStatuses(prefs: unknown): Map<string, string> {
 
 /**
  * SES list management (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-subscription-object):
- * the contact is not inside `subscription`; it is `mail.destination`.
+ * `subscription` carries `contactList`, `timestamp`, `source` and the old and new topic preferences, and no
+ * field naming the contact; the only one SES gives is `mail.destination`, every recipient of the message
+ * the unsubscribe link or List-Unsubscribe header came with (To, Cc and Bcc). With one destination that is
+ * the contact; with several, SES does not say which of them changed their preferences, and blocking them
+ * all would block people who did not opt out: a person decides (`ambiguous_recipient`).
  * `newTopicPreferences.unsubscribeAll` is a global opt-out. A topic that changes to OptOut without
  * unsubscribeAll is scoped like a SendGrid ASM group: reported as `group_unsubscribe`, which blocks only
- * when BLOCK_REASONS includes it (research §9.2: a product decision).
+ * when BLOCK_REASONS includes it (research §9.2: a product decision). A change that only opts in (a
+ * re-subscription) is never a block: it is ignored as `subscription_opt_in`.
+ * The event id is the sent message's id (Subscription events have no feedbackId): never a destination,
+ * whose raw form may be `"Jane Doe" <Jane.Doe@Example.com>`.
  */
 function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   const messageId = eventIdOf(mail.messageId);
   if (!isRecord(subscription)) return [reject('unrecognised_event', SOURCE, 'Subscription event without a subscription object', { eventId: messageId })];
   const next = isRecord(subscription.newTopicPreferences) ? subscription.newTopicPreferences : {};
+  const previous = isRecord(subscription.oldTopicPreferences) ? subscription.oldTopicPreferences : {};
   const where = [trimmed(subscription.source), trimmed(subscription.contactList) && `list ${trimmed(subscription.contactList)}`]
     .filter((p) => p !== undefined)
     .join(', ');
@@ -154,9 +162,14 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
     reason = 'unsubscribe';
     what = 'unsubscribeAll';
   } else {
-    const before = topicStatuses(subscription.oldTopicPreferences);
-    const optedOut = [...topicStatuses(next)].filter(([name, status]) => status === 'OptOut' && before.get(name) !== 'OptOut').map(([name]) => name);
-    if (optedOut.length === 0) return [ignore('subscription_without_opt_out', SOURCE, detail('no unsubscribeAll and no topic changed to OptOut', where || undefined), messageId)];
+    const before = topicStatuses(previous);
+    const after = topicStatuses(next);
+    const optedOut = [...after].filter(([name, status]) => status === 'OptOut' && before.get(name) !== 'OptOut').map(([name]) => name);
+    if (optedOut.length === 0) {
+      const optedIn = previous.unsubscribeAll === true || [...after].some(([name, status]) => status === 'OptIn' && before.get(name) !== 'OptIn');
+      if (optedIn) return [ignore('subscription_opt_in', SOURCE, detail('re-subscription: no unsubscribeAll and no topic changed to OptOut', where || undefined), messageId)];
+      return [ignore('subscription_without_opt_out', SOURCE, detail('no unsubscribeAll and no topic changed to OptOut', where || undefined), messageId)];
+    }
     reason = 'group_unsubscribe';
     what = `topic opt-out ${optedOut.join(', ')}`;
   }
@@ -164,9 +177,8 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   const occurredAt = isoFrom(subscription.timestamp) ?? isoFrom(mail.timestamp);
   const destinations = list(mail.destination);
   if (destinations.length === 0) return [reject('invalid_contact', SOURCE, 'Subscription event without mail.destination', { eventId: messageId })];
-  return destinations.map((raw) => {
-    // No feedbackId on Subscription events: message id + recipient identifies the change.
-    const eventId = messageId === undefined ? undefined : eventIdOf(`${messageId}:${text(raw) ?? ''}`);
-    return block(raw, reason, SOURCE, { description, eventId, occurredAt });
-  });
+  if (destinations.length > 1) {
+    return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${destinations.length} recipients; SES does not say which one`, description), { eventId: messageId })];
+  }
+  return [block(destinations[0], reason, SOURCE, { description, eventId: messageId, occurredAt })];
 }

@@ -40,15 +40,36 @@ export function has(record: JsonRecord, key: string): boolean {
 
 // Provider detail kept short: buildDescription adds label, source, event id and time within Hood's 255.
 export const MAX_DETAIL = 120;
+/**
+ * The most of one free-form provider text (an SMTP reply, a bounce diagnostic, a reason) that any rule
+ * reads. SMTP limits a reply line to 512 octets (RFC 5321 §4.5.3.1.5); a few continuation lines fit. Every
+ * expression in the mappers is linear in its input (each file says why), and this cap bounds the constant:
+ * a 100 KB body costs what its first 2 KB cost.
+ */
+export const MAX_PROVIDER_TEXT = 2048;
+// Log details are built by `detail` (≤ MAX_DETAIL); anything longer is cut before it is scanned for contacts.
+const MAX_LOG_DETAIL = 1024;
 // NormalisedMessageSchema caps eventId at 512: a decision must survive being re-queued as a message.
 const MAX_EVENT_ID = 512;
 // Rejected raw contacts are kept for the dead-letter reason, bounded (RFC 5321 path + slack).
 const MAX_RAW_CONTACT = 320;
 
+/**
+ * The first `max` UTF-16 units of `value`, never ending in half a surrogate pair: what a rule reads of a
+ * free-form provider text (MAX_PROVIDER_TEXT).
+ */
+export function capped(value: string, max = MAX_PROVIDER_TEXT): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
 /** Short, single-line provider detail for the Hood description: parts joined with ": ", cleaned, bounded. */
 export function detail(...parts: Array<string | undefined>): string | undefined {
   const joined = parts
-    .map((p) => (p === undefined ? '' : clean(p)))
+    // Cut before cleaning: only the first MAX_DETAIL code points survive, whatever the part's length.
+    .map((p) => (p === undefined ? '' : clean(capped(p, MAX_DETAIL * 8))))
     .filter((p) => p !== '')
     .join(': ');
   return joined === '' ? undefined : bound(joined, MAX_DETAIL);
@@ -58,7 +79,7 @@ export function detail(...parts: Array<string | undefined>): string | undefined 
 export function eventIdOf(...candidates: unknown[]): string | undefined {
   for (const c of candidates) {
     const t = trimmed(c);
-    if (t !== undefined) return clean(t).slice(0, MAX_EVENT_ID) || undefined;
+    if (t !== undefined) return clean(capped(t, MAX_EVENT_ID * 4)).slice(0, MAX_EVENT_ID) || undefined;
   }
   return undefined;
 }
@@ -114,9 +135,20 @@ export interface BlockExtras {
 function rawContact(raw: unknown): string | undefined {
   const t = text(raw);
   if (t === undefined) return undefined;
-  const cut = t.slice(0, MAX_RAW_CONTACT);
   // Do not leave half a surrogate pair at the cut.
-  return /[\uD800-\uDBFF]$/u.test(cut) ? cut.slice(0, -1) : cut;
+  return capped(t, MAX_RAW_CONTACT);
+}
+
+/**
+ * A log detail, bounded before it is scanned for contacts to mask. A longer text loses its tail and the
+ * partial word at the cut, so that no fragment of an address or number escapes the masking.
+ */
+function logDetail(why: string): string {
+  if (why.length <= MAX_LOG_DETAIL) return redactContacts(why);
+  const cut = capped(why, MAX_LOG_DETAIL);
+  let end = cut.length;
+  while (end > 0 && !/\s/u.test(cut[end - 1]!)) end--;
+  return `${redactContacts(cut.slice(0, end))}…`;
 }
 
 /**
@@ -145,7 +177,7 @@ export function block(raw: unknown, reason: Reason, source: string, extras: Bloc
  */
 export function ignore(reason: string, source: string, why?: string, eventId?: string): IgnoreDecision {
   const decision: IgnoreDecision = { action: 'ignore', reason, source };
-  if (why !== undefined) decision.detail = redactContacts(why);
+  if (why !== undefined) decision.detail = logDetail(why);
   if (eventId !== undefined) decision.eventId = eventId;
   return decision;
 }
@@ -157,7 +189,7 @@ export function reject(
   extras: { contact?: string | undefined; eventId?: string | undefined } = {},
 ): RejectDecision {
   const decision: RejectDecision = { action: 'reject', reason, source };
-  if (why !== undefined) decision.detail = redactContacts(why);
+  if (why !== undefined) decision.detail = logDetail(why);
   if (extras.contact !== undefined) decision.contact = extras.contact;
   if (extras.eventId !== undefined) decision.eventId = extras.eventId;
   return decision;

@@ -1,3 +1,5 @@
+import { capped } from './map.js';
+
 /**
  * What an SMTP reply says about the *recipient's address*, for providers that hand us the receiving
  * server's answer rather than their own verdict (Mailgun, Brevo, legacy webhooks). Enhanced status codes
@@ -17,6 +19,13 @@
  */
 export type SmtpVerdict = 'address' | 'mailbox' | 'other' | 'unknown';
 
+/*
+ * Every expression here runs on text the receiving server wrote, capped at MAX_PROVIDER_TEXT first. Each is
+ * linear in that text: ENHANCED_RE can only start after a character that is neither a digit nor a dot, and
+ * its look-ahead scans the run of digits and dots that follows (at most 9 times, for the 3 × 3 lengths of
+ * the two `\d{1,3}`); that run ends where the next start can begin. The phrase lists are alternations of
+ * fixed words whose only repetition is bounded (`[^.;]{0,40}`), so each start position costs a constant.
+ */
 const ENHANCED_RE = /(?:^|[^\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/u;
 const MAILBOX_FULL_RE = /mailbox (?:is )?full|over (?:the |its |their )?(?:storage )?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:storage|space) (?:in|for) (?:the )?mailbox/iu;
 const NO_SUCH_ADDRESS_RE =
@@ -26,7 +35,7 @@ const NO_SUCH_ADDRESS_RE =
 export function enhancedCodeOf(...texts: Array<string | undefined>): string | undefined {
   for (const t of texts) {
     if (t === undefined) continue;
-    const m = ENHANCED_RE.exec(t);
+    const m = ENHANCED_RE.exec(capped(t));
     if (m) return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
   }
   return undefined;
@@ -44,8 +53,8 @@ export function classifySmtp(reply: { enhanced?: string | undefined; code?: stri
     if (subject === 2 && detail === 1) return cls === 5 ? 'address' : 'mailbox';
     return 'other';
   }
-  const code = reply.code?.trim();
-  const text = reply.text ?? '';
+  const code = reply.code === undefined ? undefined : capped(reply.code).trim();
+  const text = capped(reply.text ?? '');
   if (MAILBOX_FULL_RE.test(text)) return 'mailbox';
   if (code === undefined || !/^[245]\d\d$/u.test(code)) return NO_SUCH_ADDRESS_RE.test(text) ? 'address' : 'unknown';
   if (code.startsWith('2')) return 'other';

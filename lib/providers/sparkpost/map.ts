@@ -1,5 +1,5 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import { block, capped, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -35,7 +35,8 @@ export function mapSparkpost(payload: unknown, _policy?: MappingPolicy): Decisio
 }
 
 function isSuppression(event: JsonRecord): boolean {
-  return [trimmed(event.reason), trimmed(event.raw_reason)].some((t) => t !== undefined && SUPPRESSED_RE.test(t));
+  // Fixed phrases, no unbounded repetition: linear in the (capped) reason.
+  return [trimmed(event.reason), trimmed(event.raw_reason)].some((t) => t !== undefined && SUPPRESSED_RE.test(capped(t)));
 }
 
 function mapEvent(entry: unknown): Decision[] {

@@ -30,8 +30,8 @@ describe('Resend email events', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'to@example.org', reason: 'hard_bounce' }]);
   });
 
-  it('blocks only the recipient that a bounce on a message to several names in its SMTP reply', () => {
-    // Prepare: data.to lists the whole message's recipients; the reply quotes the one that bounced.
+  it('dead-letters a bounce on a message to several even when its SMTP reply names one of them', () => {
+    // Prepare: data.to lists the whole message's recipients; the reply is the receiving server's text.
     const body = fixture(BOUNCED);
     body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
     body.data.bounce = { type: 'Permanent', subType: 'General', message: '550 5.1.1 <to2@example.org>: Recipient address rejected: User unknown' };
@@ -40,7 +40,7 @@ describe('Resend email events', () => {
     const decisions = mapResend(body, policy);
 
     // Assess
-    expect(blocks(decisions)).toEqual([{ contact: 'to2@example.org', reason: 'hard_bounce' }]);
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id })]);
   });
 
   it('dead-letters a bounce on a message to several that names none of them as ambiguous_recipient', () => {

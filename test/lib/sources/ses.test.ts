@@ -222,7 +222,7 @@ describe('SES subscription events', () => {
         action: 'block',
         contact: 'recipient@example.com',
         reason: 'unsubscribe',
-        eventId: 'EXAMPLEe4bccb684-777bc8de-afa7-4970-92b0-f515137b1497-000000:recipient@example.com',
+        eventId: 'EXAMPLEe4bccb684-777bc8de-afa7-4970-92b0-f515137b1497-000000',
         occurredAt: '2022-01-12T01:00:17.910Z',
       }),
     ]);
@@ -239,6 +239,44 @@ describe('SES subscription events', () => {
 
     // Assess
     expect(blocks(decisions)).toEqual([{ contact: 'recipient@example.com', reason: 'group_unsubscribe' }]);
+  });
+
+  it('dead-letters an unsubscribeAll on a message to several destinations as ambiguous_recipient', () => {
+    // Prepare
+    const payload = fixture(SUBSCRIPTION);
+    payload.mail.destination = ['"Jane Doe" <Jane.Doe@Example.com>', 'recipient@example.com'];
+
+    // Act
+    const decisions = mapSes(payload, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: payload.mail.messageId })]);
+  });
+
+  it('ignores a re-subscription (unsubscribeAll true to false) as subscription_opt_in', () => {
+    // Prepare
+    const payload = fixture(SUBSCRIPTION);
+    payload.subscription.oldTopicPreferences.unsubscribeAll = true;
+    payload.subscription.newTopicPreferences.unsubscribeAll = false;
+
+    // Act
+    const decisions = mapSes(payload, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'ignore', reason: 'subscription_opt_in' })]);
+  });
+
+  it('ignores a topic that changes to OptIn as subscription_opt_in', () => {
+    // Prepare
+    const payload = fixture(SUBSCRIPTION);
+    payload.subscription.newTopicPreferences.unsubscribeAll = false;
+    payload.subscription.newTopicPreferences.topicSubscriptionStatus[0].subscriptionStatus = 'OptIn';
+
+    // Act
+    const decisions = mapSes(payload, policy);
+
+    // Assess
+    expect(decisions).toEqual([expect.objectContaining({ action: 'ignore', reason: 'subscription_opt_in' })]);
   });
 
   it('ignores a subscription change that opts out of nothing new', () => {
