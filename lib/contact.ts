@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
 // The same full ("max") metadata `libphonenumber-js/max` binds, passed explicitly: the Lambda build turns
 // this one import into a JSON.parse of the same data (scripts/build.mjs), which V8 reads faster
@@ -33,11 +34,13 @@ const HIDDEN_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u00A0\u1680\u2000-\u2
 const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting characters';
 
 /**
- * Normalise an email address or phone number to the form Hood accepts: a bare, lower-cased address,
- * or E.164. The whole address is lower-cased, not only the domain: RFC 5321 lets the local part be
- * case-sensitive, but no mailbox provider treats it so, and providers report the same recipient in
- * different cases (SES keeps the sender's case, SendGrid lowercases), which would otherwise create
- * duplicate blocked contacts in Hood.
+ * Normalise an email address or phone number to its one canonical form: the form Hood is sent, the ledger
+ * keys, NEVER_BLOCK compares and `why`/`forget` look up, so that one person is one key everywhere.
+ * An address: the bare address in Unicode NFC, lower-cased, its domain as the A-label (punycode) that
+ * UTS #46 ToASCII gives (https://www.unicode.org/reports/tr46/; node's `url.domainToASCII`). A number: E.164.
+ * The whole address is lower-cased, not only the domain: RFC 5321 lets the local part be case-sensitive,
+ * but no mailbox provider treats it so, and providers report the same recipient in different cases (SES
+ * keeps the sender's case, SendGrid lowercases), which would otherwise create duplicate blocked contacts.
  */
 export function normaliseContact(raw: unknown): NormalisedContact {
   if (typeof raw !== 'string') return { ok: false, detail: 'contact is not a string' };
@@ -54,6 +57,42 @@ export function normaliseContact(raw: unknown): NormalisedContact {
   return normalisePhone(value);
 }
 
+const ASCII_RE = /[\u0000-\u007F]/u;
+const NON_ASCII_RE = /[^\u0000-\u007F]/gu;
+const ASCII_ONLY_RE = /[^\u0000-\u007F]/u;
+
+/**
+ * True for a non-ASCII character that some normalisation or case mapping turns into ASCII (or into
+ * nothing): the Kelvin sign K (U+212A) lower-cases to `k` and is `K` under NFC, `İ` (U+0130) lower-cases to
+ * `i` + a combining dot, `ſ` (U+017F) upper-cases to `S`, `ß` to `SS`, full-width `ｊ` is `j` under NFKC,
+ * `。` (U+3002) is a label dot under UTS #46. An address holding one could be read, by us or by anyone
+ * after us (Hood, a mailbox provider), as an ASCII address that belongs to someone else. Computed from the
+ * runtime's own Unicode tables (no list to fall behind): NFC, NFKC, lower- and upper-casing (and each
+ * after the other, which is what case folding amounts to), and the UTS #46 mapping IDNA applies to domains.
+ */
+export function foldsIntoAscii(ch: string): boolean {
+  if (!ASCII_ONLY_RE.test(ch)) return false;
+  const lower = ch.toLowerCase();
+  const upper = ch.toUpperCase();
+  const forms = [ch.normalize('NFC'), ch.normalize('NFKC'), lower, upper, lower.toUpperCase(), upper.toLowerCase(), lower.normalize('NFKC'), upper.normalize('NFKC'), lower.normalize('NFC')];
+  if (forms.some((f) => ASCII_RE.test(f))) return true;
+  // UTS #46 maps (or drops) characters inside a label; between two `a`s, anything but non-ASCII text left
+  // between them means ASCII appeared or the character vanished. '' = not allowed in a domain at all.
+  const mapped = domainToUnicode(`a${ch}a.example`);
+  return mapped !== '' && !/^a[^\u0000-\u007F]+a\.example$/u.test(mapped);
+}
+
+/** The first character of `text` that folds into ASCII, as `U+XXXX`, or undefined. */
+function firstFoldingCharacter(text: string): string | undefined {
+  for (const match of text.matchAll(NON_ASCII_RE)) {
+    if (foldsIntoAscii(match[0])) return `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
+}
+
+const ASCII_LABEL_RE = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/u;
+const ASCII_TLD_RE = /^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/u;
+
 export function normaliseEmail(input: string): NormalisedContact {
   let value = input.trim();
   // `"Jane Doe" <jane@example.com>` or `Jane <jane@example.com>` (Resend data.to, mail headers).
@@ -62,20 +101,60 @@ export function normaliseEmail(input: string): NormalisedContact {
   if (/^mailto:/iu.test(value)) value = value.slice(7);
   // Checked on the address only: a display name may hold an emoji ZWJ sequence, and is never the contact.
   if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
+  // On the address as it came, before any normalisation could hide it (issue 19 item 3).
+  const folding = firstFoldingCharacter(value);
+  if (folding !== undefined) return { ok: false, detail: foldingDetail(folding) };
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1) return { ok: false, detail: 'not an email address' };
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1).toLowerCase().replace(/\.$/u, '');
+  const local = value.slice(0, at).normalize('NFC').toLowerCase().normalize('NFC');
+  const unicodeDomain = value.slice(at + 1).normalize('NFC').toLowerCase().normalize('NFC').replace(/\.$/u, '');
   if (local.length > MAX_LOCAL) return { ok: false, detail: 'email local part is longer than 64 characters' };
   if (!LOCAL_RE.test(local)) return { ok: false, detail: 'email local part has characters an address cannot have' };
-  const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((l) => LABEL_RE.test(l)) || !TLD_RE.test(labels[labels.length - 1]!)) {
+  const unicodeLabels = unicodeDomain.split('.');
+  if (unicodeLabels.length < 2 || !unicodeLabels.every((l) => LABEL_RE.test(l)) || !TLD_RE.test(unicodeLabels.at(-1)!)) {
     return { ok: false, detail: 'email domain is not a valid host name' };
   }
-  const contact = `${local.toLowerCase()}@${domain}`;
+  // '' when UTS #46 refuses the name (a character IDNA disallows, a broken A-label).
+  const domain = domainToASCII(unicodeDomain);
+  const labels = domain.split('.');
+  if (domain === '' || labels.length !== unicodeLabels.length || !labels.every((l) => ASCII_LABEL_RE.test(l)) || !ASCII_TLD_RE.test(labels.at(-1)!)) {
+    return { ok: false, detail: 'email domain is not a valid internationalised domain name (UTS #46)' };
+  }
+  const contact = `${local}@${domain}`;
   if (contact.length > MAX_ADDRESS) return { ok: false, detail: 'email address is longer than 254 characters' };
+  // Lower-casing and NFC may give characters of their own, and an A-label that came in holds the U-label
+  // it stands for (`xn--fa-hia.de` is `faß.de`): the canonical form passes the same test, decoded.
+  const after = firstFoldingCharacter(`${local}@${domainToUnicode(domain)}`);
+  if (after !== undefined) return { ok: false, detail: foldingDetail(after) };
   return { ok: true, contact, kind: 'email' };
 }
+
+function foldingDetail(codePoint: string): string {
+  return `email address has a character (${codePoint}) that case mapping or Unicode normalisation turns into ASCII: it could stand for another person's address`;
+}
+
+/**
+ * Earlier canonical forms of a canonical contact that the ledger may hold keys for: until issue 19, an
+ * internationalised domain was kept as its lower-cased U-label (`jane@bücher.de`), now it is the A-label
+ * (`jane@xn--bcher-kva.de`). Empty when the contact has no other form.
+ */
+export function previousContactForms(contact: string): string[] {
+  const at = contact.lastIndexOf('@');
+  if (at <= 0 || !/(^|\.)xn--/u.test(contact.slice(at + 1))) return [];
+  const unicode = domainToUnicode(contact.slice(at + 1));
+  return unicode === '' || unicode === contact.slice(at + 1) ? [] : [`${contact.slice(0, at)}@${unicode}`];
+}
+
+/**
+ * Digits and plus signs other than ASCII `0-9` and `+`: full-width `０-９` and `＋`, Arabic-Indic and every
+ * other script's digits (`\p{Nd}`), superscripts and other numerals (`\p{No}`), math digits. libphonenumber-js
+ * reads full-width and (Extended) Arabic-Indic digits as 0-9 and refuses the rest; we read none of them:
+ * providers send numbers in ASCII (E.164), so such a number was typed or forged, and refusing it keeps
+ * the number that would be blocked exactly the one the event shows. It is dead-lettered (`invalid_contact`)
+ * with this reason and can be re-sent written with 0-9.
+ */
+const NON_ASCII_NUMERAL_RE = /(?![0-9])[\p{N}\uFF0B\u2795\uFE62\u207A\u208A]/u;
+const NON_ASCII_NUMERAL_DETAIL = 'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9';
 
 /**
  * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
@@ -88,6 +167,7 @@ export function normaliseEmail(input: string): NormalisedContact {
 export function normalisePhone(input: string): NormalisedContact {
   let value = input.trim().replace(/^tel:/iu, '');
   if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
+  if (NON_ASCII_NUMERAL_RE.test(value)) return { ok: false, detail: NON_ASCII_NUMERAL_DETAIL };
   if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };
   if (!/^\+?[\d\s().\-/]+$/u.test(value)) return { ok: false, detail: 'not a phone number' };
   if (value.startsWith('00')) value = `+${value.slice(2)}`;
@@ -132,10 +212,61 @@ function visibleFirst(text: string): string {
 
 // Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them.
 const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
-// `+` and digits, or a bare run of 8+ digits (Vonage omits the +); SMTP codes like "550 5.1.1" stay readable.
-const PHONE_IN_TEXT_RE = /\+\d[\d ().-]{6,}\d|\b\d{8,15}\b/gu;
+// A number written with separators, `+` or `(` first or not: `+1 415 555 0100`, `(415) 555-0100`,
+// `14155550100`. Dates, times and IPv4 addresses are matched first (the `keep` group) so that they stay
+// readable and never join a number beside them; SMTP codes like `550 5.1.1` have too few digits to count.
+const NUMBER_IN_TEXT_RE =
+  /(?<![\w.+-])(?:(?<keep>\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\d{1,3}(?:\.\d{1,3}){3})(?![\d.:-])|\+?\(?\d(?:[ ().\/-]{0,2}\d)+\)?)(?!\w)/gu;
+
+/** A match of NUMBER_IN_TEXT_RE masked when it can be a phone number: 7+ digits after `+`, 8+ without. */
+function maskNumber(match: string, ...rest: unknown[]): string {
+  const groups = rest.at(-1) as { keep?: string } | undefined;
+  if (groups?.keep !== undefined) return match;
+  const digits = match.replace(/\D/gu, '').length;
+  return digits < (match.startsWith('+') ? 7 : 8) ? match : maskContact(match);
+}
 
 /** Free text safe to log or attach to a dead letter: every address and number inside it masked. */
 export function redactContacts(text: string): string {
-  return text.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(PHONE_IN_TEXT_RE, (m) => maskContact(m));
+  return text.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(NUMBER_IN_TEXT_RE, maskNumber);
+}
+
+/**
+ * Text that answers a request about `contact` (Hood's 400 message), safe to log: the contact masked in
+ * every form an echo can take — as sent, in another case, its domain as U-label or A-label, URL-encoded,
+ * its local part alone, a number's digits with any separators, with or without its country code — and
+ * then every other address and number as `redactContacts` masks them.
+ */
+export function redactEchoedContact(text: string, contact: string): string {
+  let out = text;
+  for (const form of echoForms(contact)) out = out.replace(form, (m) => maskContact(m));
+  return redactContacts(out);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+
+function echoForms(contact: string): RegExp[] {
+  const n = normaliseContact(contact);
+  const canonical = n.ok ? n.contact : contact.trim();
+  if (canonical === '') return [];
+  if (!n.ok || n.kind === 'email') {
+    const at = canonical.lastIndexOf('@');
+    const local = at > 0 ? canonical.slice(0, at) : canonical;
+    const domains = at > 0 ? [...new Set([canonical.slice(at + 1), domainToUnicode(canonical.slice(at + 1))].filter((d) => d !== ''))] : [];
+    const whole = [contact.trim(), canonical, ...domains.map((d) => `${local}@${d}`)];
+    const encoded = whole.map((w) => encodeURIComponent(w));
+    const forms = [...whole, ...encoded].map((w) => new RegExp(escapeRegExp(w), 'giu'));
+    // The local part alone (`mailbox jane.doe unknown`), when it is long enough not to be a common word piece.
+    if ([...local].length >= 3) forms.push(new RegExp(`(?<![\\p{L}\\p{N}._%+-])${escapeRegExp(local)}(?![\\p{L}\\p{N}_%+-])`, 'giu'));
+    return forms;
+  }
+  // A number: its digits with any run of separators between them, with or without the country code.
+  const digits = canonical.replace(/\D/gu, '');
+  const national = nationalNumber(canonical);
+  const spread = (d: string) => new RegExp(`\\+?${[...d].join('[^\\p{L}\\d]{0,3}')}`, 'gu');
+  return [spread(digits), ...(national !== undefined && national.length >= 6 ? [spread(national)] : [])];
+}
+
+function nationalNumber(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164, phoneMetadata)?.nationalNumber;
 }

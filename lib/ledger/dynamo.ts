@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { maskContact } from '../contact.js';
 import { createDynamoClient } from './client.js';
-import { CONTACT_PREFIX, DAY_MS, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
+import { CONTACT_PREFIX, DAY_MS, HISTORY_FORMAT, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
 import { type BlockedMark, type ClaimResult, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
 
 export interface DynamoLedgerOptions {
@@ -41,7 +41,7 @@ const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
  * | pk | sk | attributes |
  * |---|---|---|
  * | `c#<hmac>` | `state` | masked, leaseUntil, leaseOwner, blockedAt, hoodId — no TTL: a block is never forgotten by time |
- * | `c#<hmac>` | `h#<ms>#<rand>` | at, source, reason, outcome, eventId?, expiresAt (LEDGER_HISTORY_DAYS) |
+ * | `c#<hmac>` | `h#<ms>#<rand>` | at, source, reason, outcome, eventId? (`e#<hmac>`), v, expiresAt (LEDGER_HISTORY_DAYS) |
  * | `c#<hmac>` | `sb#<hmac of event>` | at, expiresAt (the policy's period) — one per sent message |
  * | `r#<hmac>` | `token` | until, expiresAt — one-time values of the webhook ingress |
  *
@@ -52,6 +52,7 @@ const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), so every read
  * that depends on time compares the stored times itself instead of trusting that expired items are gone.
  * Any error but a failed condition becomes `LedgerUnavailableError`: the caller retries, never drops.
+ * Every string is keyed or free of contacts: history goes through `storableEvent` (keys.ts).
  */
 export class DynamoLedger implements Ledger {
   readonly kind = 'dynamodb' as const;
@@ -100,7 +101,13 @@ export class DynamoLedger implements Ledger {
   }
 
   async claim(contact: string, leaseMs: number): Promise<ClaimResult> {
-    const pk = this.#keys.contact(contact);
+    const [pk, ...previous] = this.#keys.contactKeys(contact) as [string, ...string[]];
+    // Blocked under a key of an earlier canonical form (an IDN domain as its U-label): still blocked.
+    for (const old of previous) {
+      const item = await this.#state(old);
+      const blockedAt = num(item?.blockedAt);
+      if (blockedAt !== undefined && blockedAt > this.#clock() - this.#blockedMs) return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
+    }
     for (let round = 0; round < 3; round += 1) {
       const now = this.#clock();
       const owner = randomBytes(9).toString('base64url');
@@ -210,15 +217,15 @@ export class DynamoLedger implements Ledger {
   }
 
   async #putHistory(pk: string, contact: string | undefined, event: LedgerEvent, now: number): Promise<void> {
-    const e = storableEvent(contact, event);
-    const atMs = Date.parse(e.at);
+    const e = storableEvent(this.#keys, contact, event, now);
     const item: Item = {
       pk: S(pk),
-      sk: S(historySk(Number.isFinite(atMs) ? atMs : now, randomBytes(6).toString('base64url'))),
+      sk: S(historySk(Date.parse(e.at), randomBytes(6).toString('base64url'))),
       at: S(e.at),
       source: S(e.source),
       reason: S(e.reason),
       outcome: S(e.outcome),
+      v: N(HISTORY_FORMAT),
       expiresAt: N(epochSeconds(now + this.#historyMs)),
     };
     if (e.eventId !== undefined) item.eventId = S(e.eventId);
@@ -285,17 +292,26 @@ export class DynamoLedger implements Ledger {
   }
 
   async forget(contact: string, event: LedgerEvent): Promise<boolean> {
-    return this.#forget(this.#keys.contact(contact), contact, event);
+    // Under every key it may be held by (an earlier canonical form too); one history line, under the current key.
+    return this.#forget(this.#keys.contactKeys(contact), contact, event);
   }
 
   async forgetKey(key: string, event: LedgerEvent): Promise<boolean> {
     // Only contact keys: a token or rate item must never be touched through this door.
     if (!key.startsWith(CONTACT_PREFIX)) return false;
-    return this.#forget(key, undefined, event);
+    return this.#forget([key], undefined, event);
   }
 
   contactKey(contact: string): string {
     return this.#keys.contact(contact);
+  }
+
+  contactKeys(contact: string): string[] {
+    return this.#keys.contactKeys(contact);
+  }
+
+  eventKey(eventId: string): string {
+    return this.#keys.eventId(eventId);
   }
 
   /**
@@ -331,8 +347,9 @@ export class DynamoLedger implements Ledger {
     } while (start !== undefined);
   }
 
-  async #forget(pk: string, contact: string | undefined, event: LedgerEvent): Promise<boolean> {
-    const items = await this.#items(pk);
+  async #forget(pks: readonly string[], contact: string | undefined, event: LedgerEvent): Promise<boolean> {
+    const items: Item[] = [];
+    for (const pk of pks) items.push(...(await this.#items(pk)));
     if (items.length === 0) return false;
     // The blocked state and the soft-bounce count go (an admin unblocked the contact: old bounces must not
     // re-block it at the next one); the history stays.
@@ -340,23 +357,22 @@ export class DynamoLedger implements Ledger {
     for (const item of counting) {
       await this.#send('forget', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: item.pk!, sk: item.sk! } })));
     }
-    await this.#putHistory(pk, contact, event, this.#clock());
+    await this.#putHistory(pks[0]!, contact, event, this.#clock());
     return true;
   }
 
   async why(contact: string): Promise<LedgerStory | undefined> {
-    const items = await this.#items(this.#keys.contact(contact));
+    const [current, ...previous] = this.#keys.contactKeys(contact) as [string, ...string[]];
+    const items = await this.#items(current);
+    for (const pk of previous) items.push(...(await this.#items(pk)));
     const now = this.#clock();
-    const state = items.find((i) => i.sk?.S === STATE_SK);
+    // The current key's state first; an earlier form's when only it says blocked.
+    const states = items.filter((i) => i.sk?.S === STATE_SK);
+    const state = states.find((i) => i.pk?.S === current && num(i.blockedAt) !== undefined) ?? states.find((i) => num(i.blockedAt) !== undefined) ?? states.find((i) => i.pk?.S === current);
     const events: LedgerEvent[] = items
       .filter((i) => i.sk?.S?.startsWith(HISTORY_SK_PREFIX) && (num(i.expiresAt) ?? Infinity) * 1000 > now)
       .sort((a, b) => (a.sk!.S! < b.sk!.S! ? -1 : 1))
-      .map((i) => {
-        const e: LedgerEvent = { at: text(i.at) ?? '', source: text(i.source) ?? '', reason: text(i.reason) ?? '', outcome: text(i.outcome) ?? '' };
-        const eventId = text(i.eventId);
-        if (eventId !== undefined) e.eventId = eventId;
-        return e;
-      });
+      .map((i) => this.#storedEvent(i, contact, now));
     const blockedAt = num(state?.blockedAt);
     const leaseUntil = num(state?.leaseUntil);
     const live = events.length > 0 || blockedAt !== undefined || (leaseUntil !== undefined && leaseUntil > now) || items.some((i) => i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
@@ -365,6 +381,68 @@ export class DynamoLedger implements Ledger {
     const hoodId = text(state?.hoodId);
     if (hoodId !== undefined && blockedAt !== undefined) story.hoodId = hoodId;
     return story;
+  }
+
+  /** A history item as `why` shows it: as stored, or (written before `v`) through `storableEvent` now. */
+  #storedEvent(item: Item, contact: string | undefined, now: number): LedgerEvent {
+    const e: LedgerEvent = { at: text(item.at) ?? '', source: text(item.source) ?? '', reason: text(item.reason) ?? '', outcome: text(item.outcome) ?? '' };
+    const eventId = text(item.eventId);
+    if (eventId !== undefined) e.eventId = eventId;
+    return num(item.v) === HISTORY_FORMAT ? e : storableEvent(this.#keys, contact, e, now);
+  }
+
+  /**
+   * Rewrites the history items written before `v` (issue 19: clear event ids, unchecked sources) through
+   * `storableEvent`: a paginated Scan of the whole table, then one conditional update per old item (a run
+   * that stops part-way, or two at once, do no harm). Without the contact (the key cannot be turned back
+   * into it), a label is kept only when it is plainly not a contact. Counts per page.
+   */
+  async *rekeyHistory(options: { pageSize?: number } = {}): AsyncGenerator<{ scanned: number; rewritten: number }> {
+    let start: Item | undefined;
+    do {
+      const out = await this.#send('scan', () =>
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            FilterExpression: 'begins_with(pk, :prefix) AND begins_with(sk, :history) AND attribute_not_exists(#v)',
+            ExpressionAttributeNames: { '#v': 'v' },
+            ExpressionAttributeValues: { ':prefix': S(CONTACT_PREFIX), ':history': S(HISTORY_SK_PREFIX) },
+            ...(options.pageSize !== undefined ? { Limit: options.pageSize } : {}),
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      let rewritten = 0;
+      for (const item of out.Items ?? []) {
+        const e = this.#storedEvent(item, undefined, this.#clock());
+        const values: Item = { ':at': S(e.at), ':source': S(e.source), ':reason': S(e.reason), ':outcome': S(e.outcome), ':v': N(HISTORY_FORMAT) };
+        let set = 'SET #at = :at, #source = :source, #reason = :reason, #outcome = :outcome, #v = :v';
+        if (e.eventId !== undefined) {
+          set += ', #eventId = :eventId';
+          values[':eventId'] = S(e.eventId);
+        }
+        try {
+          await this.#send('rekey', () =>
+            this.#client.send(
+              new UpdateItemCommand({
+                TableName: this.#table,
+                Key: { pk: item.pk!, sk: item.sk! },
+                UpdateExpression: set,
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#v)',
+                ExpressionAttributeNames: { '#at': 'at', '#source': 'source', '#reason': 'reason', '#outcome': 'outcome', '#v': 'v', ...(e.eventId !== undefined ? { '#eventId': 'eventId' } : {}) },
+                ExpressionAttributeValues: values,
+              }),
+            ),
+          );
+          rewritten += 1;
+        } catch (error) {
+          // Rewritten meanwhile (another run), or expired and deleted: nothing to do.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      yield { scanned: out.ScannedCount ?? 0, rewritten };
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
   }
 
   async claimToken(key: string, ttlMs: number): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { maskContact } from '../contact.js';
+import { normaliseContact, previousContactForms } from '../contact.js';
 import type { LedgerEvent, LedgerStatus } from './types.js';
 
 /**
@@ -15,6 +15,22 @@ export const STATE_SK = 'state';
 export const HISTORY_SK_PREFIX = 'h#';
 export const SOFT_BOUNCE_SK_PREFIX = 'sb#';
 export const TOKEN_SK = 'token';
+/** Event ids as stored: `e#` + a keyed hash of the provider's id (never the id itself). */
+export const EVENT_ID_PREFIX = 'e#';
+/** A source, reason or outcome that could hold a contact: `k#` + a keyed hash instead. */
+export const KEYED_LABEL_PREFIX = 'k#';
+/**
+ * `v` of a history item written through `storableEvent` (keyed event id, checked labels). Items without
+ * it were written before issue 19 and may quote a contact: `why` shows them through the same function,
+ * and `hood-blocker ledger-rekey` rewrites them.
+ */
+export const HISTORY_FORMAT = 2;
+
+/** The canonical form (lib/contact.ts) of what the caller passed, so one person is one key whoever asks. */
+function canonical(contact: string): string {
+  const n = normaliseContact(contact);
+  return n.ok ? n.contact : contact;
+}
 
 export class LedgerKeys {
   readonly #key: Buffer;
@@ -27,7 +43,27 @@ export class LedgerKeys {
   }
 
   contact(contact: string): string {
-    return `${CONTACT_PREFIX}${this.#mac('contact', contact)}`;
+    return `${CONTACT_PREFIX}${this.#mac('contact', canonical(contact))}`;
+  }
+
+  /**
+   * Every key the ledger may hold this contact under, the current one first: items written before the
+   * canonical form changed (an IDN domain kept as its U-label) are still found, and never migrated by
+   * guessing (a key cannot be turned back into its contact).
+   */
+  contactKeys(contact: string): string[] {
+    const current = canonical(contact);
+    return [current, ...previousContactForms(current)].map((form) => `${CONTACT_PREFIX}${this.#mac('contact', form)}`);
+  }
+
+  /** A provider's event id as the ledger stores and shows it (`why`): keyed, so it can never quote a contact. */
+  eventId(eventId: string): string {
+    return `${EVENT_ID_PREFIX}${this.#mac('event-id', eventId).slice(0, 22)}`;
+  }
+
+  /** A free-text label (a caller-chosen `source`) that may hold a contact, keyed. */
+  label(text: string): string {
+    return `${KEYED_LABEL_PREFIX}${this.#mac('label', text).slice(0, 16)}`;
   }
 
   token(key: string): string {
@@ -45,15 +81,47 @@ export function historySk(atMs: number, random: string): string {
   return `${HISTORY_SK_PREFIX}${String(Math.max(0, Math.floor(atMs))).padStart(14, '0')}#${random}`;
 }
 
-/** An event as stored: an event id that quotes the contact (own apps do that) keeps only the masked form. */
-export function storableEvent(contact: string | undefined, event: LedgerEvent): LedgerEvent {
-  const out: LedgerEvent = { at: event.at, source: event.source, reason: event.reason, outcome: event.outcome };
-  if (event.eventId !== undefined && event.eventId !== '') {
-    // Without the contact (an item known only by its key) there is nothing to mask: the caller wrote the id.
-    const quotes = contact !== undefined && contact !== '' && event.eventId.includes(contact);
-    out.eventId = (quotes ? event.eventId.split(contact).join(maskContact(contact)) : event.eventId).slice(0, 512);
-  }
+/**
+ * The one door of every event into the ledger (history items of both ledgers, and `why` reading items
+ * written before it existed): what comes out holds no contact in any form (issue 19 item 8).
+ * - `eventId` is keyed (`e#…`): provider ids are built from raw fields (an SES Subscription id quotes
+ *   `"Jane Doe" <Jane.Doe@Example.com>`, an app's id may hold a number), so none is stored as given;
+ *   `why` shows the keyed id, and the same provider id always gives the same one.
+ * - `source`, `reason` and `outcome` are kept when they are labels (`ses`, `import:sendgrid`, `hard_bounce`)
+ *   and keyed (`k#…`) when they could be a contact: a generic webhook's caller chooses `source` freely.
+ * - `at` is a time, re-written from its parse (the write time when it does not parse).
+ */
+export function storableEvent(keys: LedgerKeys, contact: string | undefined, event: LedgerEvent, nowMs: number): LedgerEvent {
+  const atMs = Date.parse(event.at);
+  const at = new Date(Number.isFinite(atMs) ? atMs : nowMs).toISOString();
+  const clues = contact === undefined || contact === '' ? [] : contactClues(canonical(contact));
+  const label = (text: string) => (isPlainLabel(text, clues) ? text : keys.label(text));
+  const out: LedgerEvent = { at, source: label(event.source), reason: label(event.reason), outcome: label(event.outcome) };
+  if (event.eventId !== undefined && event.eventId !== '') out.eventId = keys.eventId(event.eventId);
   return out;
+}
+
+/**
+ * A label that cannot be a contact: a short identifier (letters, digits and `_ . : / -`, no space, so no
+ * display name; no `@`, so no address), with fewer than 7 digits (no phone number), not quoting the item's
+ * own contact (its local part or its digits) in any case.
+ */
+function isPlainLabel(text: string, clues: readonly string[]): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$/u.test(text)) return false;
+  if ((text.match(/\d/gu)?.length ?? 0) >= 7) return false;
+  const lower = text.toLowerCase();
+  return !clues.some((clue) => lower.includes(clue));
+}
+
+/** Pieces of a canonical contact that must not appear in a stored label: its local part, its digits. */
+function contactClues(contact: string): string[] {
+  const at = contact.lastIndexOf('@');
+  if (at > 0) {
+    const local = contact.slice(0, at);
+    return [contact, ...([...local].length >= 3 ? [local] : [])];
+  }
+  const digits = contact.replace(/\D/gu, '');
+  return digits.length >= 7 ? [digits.slice(-7)] : [];
 }
 
 /** Outcomes after which the event is still on its way (the next delivery will decide). */

@@ -93,7 +93,7 @@ export class MemoryLedger implements Ledger {
   #push(contact: string | undefined, e: Entry, event: LedgerEvent): void {
     const now = this.#clock();
     e.history = e.history.filter((h) => h.expiresAt > now);
-    e.history.push({ event: storableEvent(contact, event), expiresAt: now + this.#historyMs });
+    e.history.push({ event: storableEvent(this.#keys, contact, event, now), expiresAt: now + this.#historyMs });
   }
 
   async countSoftBounce(contact: string, eventKey: string, atMs: number, periodMs: number): Promise<number> {
@@ -128,6 +128,15 @@ export class MemoryLedger implements Ledger {
 
   contactKey(contact: string): string {
     return this.#keys.contact(contact);
+  }
+
+  /** The current key only: nothing here outlives a cold start, so no item has an earlier form's key. */
+  contactKeys(contact: string): string[] {
+    return [this.#keys.contact(contact)];
+  }
+
+  eventKey(eventId: string): string {
+    return this.#keys.eventId(eventId);
   }
 
   async *blockedContacts(options: { pageSize?: number } = {}): AsyncGenerator<LedgerBlockedEntry[]> {

@@ -2,8 +2,9 @@ import { HoodBlockerError, RetryableError } from '../errors.js';
 
 /**
  * The durable opt-out ledger (issue 11). It never sees a contact in clear text beyond the call that
- * hashes it: every item is keyed by HMAC-SHA-256(LEDGER_HASH_KEY, normalised contact) and keeps only the
- * masked form for display.
+ * hashes it: every item is keyed by HMAC-SHA-256(LEDGER_HASH_KEY, canonical contact) and keeps only the
+ * masked form for display; event ids are stored keyed too, and free-text labels only when they cannot be
+ * a contact (issue 19).
  */
 
 /** One line of a contact's story: a decision the pipeline took. */
@@ -14,6 +15,7 @@ export interface LedgerEvent {
   reason: string;
   /** `blocked`, `already_blocked`, `ignored`, `dead_lettered`, `retried`, `soft_bounce_counted`, `forgotten`, … */
   outcome: string;
+  /** The provider's id when passed in; as stored and shown, its keyed form `e#…` (`Ledger.eventKey`). */
   eventId?: string;
 }
 
@@ -79,8 +81,12 @@ export interface Ledger {
   forget(contact: string, event: LedgerEvent): Promise<boolean>;
   /** The contact's story, newest event last; undefined when the ledger knows nothing of it. */
   why(contact: string): Promise<LedgerStory | undefined>;
-  /** The contact's keyed hash, the key under which the ledger stores it (`c#` + HMAC of the normalised contact). */
+  /** The contact's keyed hash, the key under which the ledger stores it (`c#` + HMAC of the canonical contact). */
   contactKey(contact: string): string;
+  /** Every key the ledger may hold the contact under: `contactKey` first, then keys of earlier canonical forms. */
+  contactKeys(contact: string): string[];
+  /** A provider's event id as the ledger stores it and `why` shows it (`e#` + HMAC): never the id itself. */
+  eventKey(eventId: string): string;
   /**
    * Every contact the ledger holds as blocked, a page at a time (reconcile --from ledger). On DynamoDB this
    * is a paginated Scan of the whole table (an operator's command, never the pipeline's): the keys are

@@ -35,8 +35,9 @@ describe('hood-blocker why', () => {
       status: 'blocked',
       hoodId: '1016',
       events: [
-        { at: '2026-03-01T10:00:00.000Z', source: 'ses', reason: 'complaint', outcome: 'retried', eventId: 'ses-1' },
-        { at: '2026-03-01T10:00:05.000Z', source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: 'ses-1' },
+        // The provider's event id as the ledger keeps it: keyed (issue 19 item 8), the same for the same id.
+        { at: '2026-03-01T10:00:00.000Z', source: 'ses', reason: 'complaint', outcome: 'retried', eventId: ledger.eventKey('ses-1') },
+        { at: '2026-03-01T10:00:05.000Z', source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: ledger.eventKey('ses-1') },
       ],
     });
   });

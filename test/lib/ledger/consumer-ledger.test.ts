@@ -154,7 +154,7 @@ describe('consumer with the ledger: one Hood call per contact', () => {
     await processBatch(await receiveRecords(1), () => 60_000, container(ledger, configWith(), hood).deps);
     const story = await ledger.why('jane@example.com');
     // Assess
-    expect(story).toMatchObject({ status: 'blocked', hoodId: '9001', events: [{ outcome: 'blocked', reason: 'unsubscribe', source: 'test', eventId: 'ev-9' }] });
+    expect(story).toMatchObject({ status: 'blocked', hoodId: '9001', events: [{ outcome: 'blocked', reason: 'unsubscribe', source: 'test', eventId: ledger.eventKey('ev-9') }] });
   });
 
   it('records a reason outside BLOCK_REASONS as ignored in the contact’s history', async () => {
