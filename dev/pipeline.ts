@@ -13,7 +13,7 @@ import type { FileLog } from './file-log.js';
 import { createHoodSandboxHandler, type HoodSandboxHandler } from './hood-sandbox.js';
 import { closeServer, HOST, listen, sendJson } from './http.js';
 import { countHoodCalls, type LiveCounts, newLiveCounts, OUTCOMES, observeOutcomes } from './live-counts.js';
-import { startSessionLedger } from './session-ledger.js';
+import { sessionReplayKeyEnv, startSessionLedger } from './session-ledger.js';
 import type { LocalState } from './state.js';
 
 /**
@@ -52,11 +52,17 @@ export interface Pipeline {
 export interface StopSummary {
   event: 'stopped';
   drained: boolean;
-  counts: Record<Outcome, number>;
-  /** Messages finished for good: blocked, already blocked, duplicates, ignored, dead-lettered. */
+  /** Shadow mode (HOOD_DRY_RUN=true): nothing was sent to Hood; `would_block` counts what would have been. */
+  dryRun: boolean;
+  counts: Record<Outcome | 'would_block', number>;
+  /** Messages finished for good: blocked (or would block), already blocked, duplicates, ignored, dead-lettered. */
   done: number;
+  /** The block queue. */
   remaining: QueueDepth & { total: number };
   deadLetterQueue: QueueDepth & { total: number };
+  /** The bulk queue (imports, backfills) and its dead-letter queue. */
+  bulkRemaining: QueueDepth & { total: number };
+  bulkDeadLetterQueue: QueueDepth & { total: number };
   webhooks: { requests: number; byStatus: Record<number, number> };
   invocations: ReturnType<EventSourceMapping['stats']>;
 }
@@ -87,7 +93,8 @@ export async function startPipeline(options: {
   // The ledger embedded (dynalite, a key for this session) unless LEDGER_TABLE points elsewhere.
   const sessionLedger = await startSessionLedger(options.envFor({ hoodUrl: sandboxUrl, queues }));
   if (sessionLedger) undo.push(() => sessionLedger.dynamo.stop());
-  const env = { ...options.envFor({ hoodUrl: sandboxUrl, queues }), ...sessionLedger?.env };
+  const baseEnv = { ...options.envFor({ hoodUrl: sandboxUrl, queues }), ...sessionLedger?.env };
+  const env = { ...baseEnv, ...sessionReplayKeyEnv(baseEnv) };
   const consumerConfig = loadConsumerConfig(env);
   const webhookConfig = loadWebhookConfig(env);
   const hoodUrl = consumerConfig.hood.apiUrl;
@@ -136,6 +143,8 @@ export async function startPipeline(options: {
   };
 
   const totals = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  // Shadow mode: would-be blocks (the consumer counts them apart from `blocked`, which means Hood's 201).
+  let wouldBlock = 0;
   const live = newLiveCounts();
   const consumers: Consumer[] = [];
   for (let i = 0; i < consumerConfig.hood.consumerMaxConcurrency; i += 1) {
@@ -145,7 +154,12 @@ export async function startPipeline(options: {
       sqs: newSqs(),
       publishCounts: (counts) => {
         for (const o of OUTCOMES) totals[o] += counts[o] ?? 0;
+        wouldBlock += counts.dry_run_blocked ?? 0;
       },
+      // The Lambda's EMF documents (latency, parallel cap) go to CloudWatch through stdout; here stdout is
+      // the operator's terminal (or `start --json`'s one document per line): the counts above are the numbers.
+      publishLatency: () => undefined,
+      publishParallel: () => undefined,
     });
     countHoodCalls(consumer, live);
     consumers.push(consumer);
@@ -200,16 +214,24 @@ export async function startPipeline(options: {
     async stop() {
       draining = true;
       await Promise.all([esm.stop(), bulkEsm.stop()]);
-      const [remaining, dlq] = await Promise.all([depthWithTotal(sqs, queues.blockQueueUrl), depthWithTotal(sqs, queues.deadLetterQueueUrl)]);
-      const stats = esm.stats();
-      const counts = { ...totals };
+      const [remaining, dlq, bulkRemaining, bulkDlq] = await Promise.all([
+        depthWithTotal(sqs, queues.blockQueueUrl),
+        depthWithTotal(sqs, queues.deadLetterQueueUrl),
+        depthWithTotal(sqs, queues.bulkQueueUrl),
+        depthWithTotal(sqs, queues.bulkDeadLetterQueueUrl),
+      ]);
+      const stats = bothStats(esm.stats(), bulkEsm.stats());
+      const counts = { ...totals, would_block: wouldBlock };
       return {
         event: 'stopped',
         drained: stats.inFlight === 0,
+        dryRun: consumerConfig.hood.dryRun,
         counts,
-        done: counts.blocked + counts.already_blocked + counts.deduplicated + counts.ignored + counts.dead_lettered,
+        done: counts.blocked + counts.would_block + counts.already_blocked + counts.deduplicated + counts.ignored + counts.dead_lettered,
         remaining,
         deadLetterQueue: dlq,
+        bulkRemaining,
+        bulkDeadLetterQueue: bulkDlq,
         webhooks: { requests: Object.values(webhookStatus).reduce((a, b) => a + b, 0), byStatus: { ...webhookStatus } },
         invocations: stats,
       };
@@ -245,4 +267,11 @@ async function startQueuesQuietly(options: Parameters<typeof startLocalQueues>[0
 async function depthWithTotal(sqs: SQSClient, queueUrl: string): Promise<QueueDepth & { total: number }> {
   const d = await readQueueDepth(sqs, queueUrl);
   return { ...d, total: d.visible + d.inFlight + d.delayed };
+}
+
+/** The block and bulk event source mappings' counts together: the stop summary covers both lanes. */
+function bothStats(a: ReturnType<EventSourceMapping['stats']>, b: ReturnType<EventSourceMapping['stats']>): ReturnType<EventSourceMapping['stats']> {
+  const sum = { ...a };
+  for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += b[key];
+  return sum;
 }

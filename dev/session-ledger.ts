@@ -18,3 +18,12 @@ export async function startSessionLedger(env: Env): Promise<{ env: Record<string
     env: { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, LEDGER_HASH_KEY: hashKey },
   };
 }
+
+/**
+ * The webhook's replay key (REPLAY_HASH_KEY) for this session, unless the environment names one: replay
+ * tokens live only for their short acceptance window, so nothing later needs the same key.
+ */
+export function sessionReplayKeyEnv(env: Env): Record<string, string> {
+  if (env.REPLAY_HASH_KEY?.trim() || env.REPLAY_HASH_KEY_SECRET?.trim()) return {};
+  return { REPLAY_HASH_KEY: randomBytes(32).toString('base64url') };
+}

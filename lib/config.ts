@@ -183,8 +183,15 @@ export interface HoodConfig {
   maxAttempts: number;
   /** First retry delay after a real failure; doubles per attempt, capped at 900 s (SQS delay maximum). */
   retryBaseSeconds: number;
-  /** `HOOD_MAX_IN_FLIGHT`: Hood calls in flight across all consumers (Hood's parallel cap is undocumented). */
+  /**
+   * `HOOD_MAX_IN_FLIGHT` (default 10): Hood calls in flight across all consumers, a hard cap never exceeded.
+   * Hood's parallel cap is undocumented, so the cap used is learned below it (lib/pacing/parallel-cap.ts).
+   */
   maxInFlight: number;
+  /** `HOOD_START_IN_FLIGHT` (default 4, at most HOOD_MAX_IN_FLIGHT): the learned parallel cap's start. */
+  startInFlight: number;
+  /** `HOOD_PARALLEL_PROBE_SECONDS` (default 300): a step back after `Retry-After: -1` holds this long. */
+  parallelProbeMs: number;
   /** `HOOD_RATE_HEADROOM`: percent of every window left to other clients of the account. */
   rateHeadroomPercent: number;
   /**
@@ -227,7 +234,9 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     requestTimeoutMs: int(env, 'HOOD_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: int(env, 'HOOD_MAX_ATTEMPTS', 12, 1, 1000),
     retryBaseSeconds: int(env, 'HOOD_RETRY_BASE_SECONDS', 5, 1, 900),
-    maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 4, 1, 10),
+    maxInFlight: int(env, 'HOOD_MAX_IN_FLIGHT', 10, 1, 10),
+    startInFlight: Math.min(int(env, 'HOOD_START_IN_FLIGHT', 4, 1, 10), int(env, 'HOOD_MAX_IN_FLIGHT', 10, 1, 10)),
+    parallelProbeMs: int(env, 'HOOD_PARALLEL_PROBE_SECONDS', 300, 60, 86_400) * 1000,
     rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
     rateLedger: rateLedgerConfig(env),
     dryRun: bool(env, 'HOOD_DRY_RUN', false),
@@ -275,7 +284,10 @@ export interface LedgerConfig {
   endpoint: string | undefined;
   localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   region: string;
-  /** Undefined only without a table: the in-memory ledger then uses a random per-container key. */
+  /**
+   * Undefined without a table (the in-memory ledger then uses a random per-container key), and always in the
+   * webhook's configuration: the internet-facing function never holds the contact key (see ReplayConfig).
+   */
   hashKey: LedgerHashKeySource | undefined;
   blockedDays: number;
   historyDays: number;
@@ -297,7 +309,8 @@ export function parseSoftBouncePolicy(spec: string, variable = 'SOFT_BOUNCE_POLI
   return { count, periodMs, text: `${count}/${m[2]}${m[3]}` };
 }
 
-export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
+/** `options.hashKey: false`: the webhook's view — table and policy, never the contact key (nor its check). */
+export function loadLedgerConfig(env: Env = process.env, options: { hashKey?: boolean } = {}): LedgerConfig {
   const table = str(env, 'LEDGER_TABLE');
   if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/u.test(table)) {
     throw new ConfigError('LEDGER_TABLE', 'must be a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -');
@@ -308,8 +321,9 @@ export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
   if (key !== undefined && key.length < MIN_LEDGER_HASH_KEY_LENGTH) {
     throw new ConfigError('LEDGER_HASH_KEY', `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`);
   }
-  const hashKey: LedgerHashKeySource | undefined = key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
-  if (table !== undefined && hashKey === undefined) {
+  const hashKey: LedgerHashKeySource | undefined =
+    options.hashKey === false ? undefined : key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
+  if (table !== undefined && hashKey === undefined && options.hashKey !== false) {
     throw new ConfigError('LEDGER_HASH_KEY', 'is not set (set it, or LEDGER_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
   }
   const policy = str(env, 'SOFT_BOUNCE_POLICY');
@@ -325,6 +339,49 @@ export function loadLedgerConfig(env: Env = process.env): LedgerConfig {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Replay protection (issue 19): REPLAY_HASH_KEY[_SECRET] keys the webhook's one-time tokens (`r#` items), so
+// that the internet-facing function never holds LEDGER_HASH_KEY, the key every contact is hashed with.
+
+export type ReplayHashKeyVariable = 'REPLAY_HASH_KEY' | 'REPLAY_HASH_KEY_SECRET' | 'LEDGER_HASH_KEY' | 'LEDGER_HASH_KEY_SECRET';
+
+export interface ReplayConfig {
+  /** `LEDGER_TABLE`: the tokens are items of the ledger table (`pk` = `r#…`, `sk` = `token`). */
+  table: string;
+  endpoint: string | undefined;
+  localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  region: string;
+  hashKey: LedgerHashKeySource;
+  /**
+   * Where the key came from. `LEDGER_HASH_KEY[_SECRET]` only for a webhook configured before REPLAY_HASH_KEY
+   * existed: it keeps working (a cold-start warning says to set REPLAY_HASH_KEY) instead of failing its start.
+   */
+  hashKeyVariable: ReplayHashKeyVariable;
+}
+
+/** Undefined without `LEDGER_TABLE`: each container then keeps its own replay cache in memory. */
+export function loadReplayConfig(env: Env = process.env): ReplayConfig | undefined {
+  const ledger = loadLedgerConfig(env, { hashKey: false });
+  if (ledger.table === undefined) return undefined;
+  const { table, endpoint, localCredentials, region } = ledger;
+  const sources: Array<[ReplayHashKeyVariable, 'value' | 'secret']> = [
+    ['REPLAY_HASH_KEY', 'value'],
+    ['REPLAY_HASH_KEY_SECRET', 'secret'],
+    ['LEDGER_HASH_KEY', 'value'],
+    ['LEDGER_HASH_KEY_SECRET', 'secret'],
+  ];
+  for (const [variable, kind] of sources) {
+    const v = str(env, variable);
+    if (v === undefined) continue;
+    if (kind === 'value' && v.length < MIN_LEDGER_HASH_KEY_LENGTH) {
+      throw new ConfigError(variable, `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`);
+    }
+    const hashKey: LedgerHashKeySource = kind === 'value' ? { kind, key: v } : { kind, secretId: v };
+    return { table, endpoint, localCredentials, region, hashKey, hashKeyVariable: variable };
+  }
+  throw new ConfigError('REPLAY_HASH_KEY', 'is not set (set it, or REPLAY_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
+}
+
 /** Per-provider webhook secrets, as the provider modules declare them (lib/providers/<name>/index.ts). */
 export type { WebhookSecrets } from './providers/index.js';
 export type { BasicAuthCredentials } from './providers/types.js';
@@ -334,8 +391,10 @@ export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sh
 export type VonageSignatureMethod = z.infer<typeof VonageSignatureMethodSchema>;
 
 export interface WebhookConfig {
-  /** Replay protection shared by every container when `LEDGER_TABLE` is set; absent in hand-built configs. */
+  /** The ledger's table and policy (SOFT_BOUNCE_POLICY), without its hash key; absent in hand-built configs. */
   ledger?: LedgerConfig;
+  /** Replay protection shared by every container when `LEDGER_TABLE` is set; absent: per container. */
+  replay?: ReplayConfig;
   secrets: WebhookSecrets;
   publicUrl: string | undefined;
   /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
@@ -362,7 +421,8 @@ function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
 
 export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
   return {
-    ledger: loadLedgerConfig(env),
+    ledger: loadLedgerConfig(env, { hashKey: false }),
+    replay: loadReplayConfig(env),
     secrets: loadWebhookSecrets(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
     vonageSignatureMethod: vonageSignatureMethod(env),

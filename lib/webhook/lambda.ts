@@ -2,10 +2,10 @@ import type { SqsClientLike } from '../queue/sqs.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { lazyLedgerReplayStore } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog } from '../observability.js';
 import { createLazySqsClient, deadLetterMany, sendOrDeadLetter } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
+import { sharedReplayStore } from './replay-store.js';
 import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
 import { WEBHOOK_SECRETS } from '../providers/index.js';
@@ -170,6 +170,15 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     logger.warn('VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account\'s method (md5hash, md5, sha1, sha256 or sha512)');
   }
   const now = overrides.now ?? (() => Date.now());
+  const replayKey = config.replay?.hashKeyVariable;
+  if (replayKey === 'LEDGER_HASH_KEY' || replayKey === 'LEDGER_HASH_KEY_SECRET') {
+    // Kept working for setups from before REPLAY_HASH_KEY; the key every contact is hashed with does not
+    // belong in the internet-facing function.
+    logger.warn(
+      `REPLAY_HASH_KEY is not set: replay tokens are keyed with ${replayKey}, so this function holds the contact ` +
+        `hash key; set REPLAY_HASH_KEY (or REPLAY_HASH_KEY_SECRET) and remove ${replayKey}`,
+    );
+  }
 
   const deps: WebhookDeps = {
     config,
@@ -180,8 +189,9 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     confirmSubscription: overrides.confirmSubscription ?? ((url) => confirmSnsSubscription(url)),
     logger,
     newCorrelationId: overrides.newCorrelationId,
-    // LEDGER_TABLE set: replay protection shared by every container (the ledger is opened at first use).
-    replayStore: overrides.replayStore ?? (config.ledger?.table !== undefined ? lazyLedgerReplayStore(config.ledger) : undefined),
+    // LEDGER_TABLE set: replay protection shared by every container (opened at first use), keyed with
+    // REPLAY_HASH_KEY: this function never holds the key contacts are hashed with.
+    replayStore: overrides.replayStore ?? (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
     mailgunReplayCache: overrides.mailgunReplayCache,
     verification: overrides.verification,
   };

@@ -815,20 +815,25 @@ describe('serverless.yml: ledger table', () => {
     await expect(result).rejects.toThrow(/ledgerDeletionProtection/u);
   });
 
-  it('gives both functions the table name and the generated hash-key secret', () => {
+  it('gives the consumer the table and the generated ledger key, the webhook the table and its replay key only', () => {
     // Prepare
     const envs = [consumerEnv(), webhookEnv()];
 
     // Act
-    const ledgerEnv = envs.map((e) => [e.LEDGER_TABLE, e.LEDGER_HASH_KEY_SECRET, 'LEDGER_HASH_KEY' in e]);
+    const ledgerEnv = envs.map((e) => [e.LEDGER_TABLE, e.LEDGER_HASH_KEY_SECRET, e.REPLAY_HASH_KEY_SECRET, 'LEDGER_HASH_KEY' in e]);
 
     // Assess
-    for (const e of ledgerEnv) expect(e).toEqual([{ Ref: 'LedgerTable' }, { Ref: 'LedgerHashKeySecret' }, false]);
-    expect(template.Resources.LedgerHashKeySecret).toMatchObject({
-      Type: 'AWS::SecretsManager::Secret',
-      Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
-    });
-    expect(template.Resources.LedgerHashKeySecret!.Properties.SecretString).toBeUndefined();
+    expect(ledgerEnv).toEqual([
+      [{ Ref: 'LedgerTable' }, { Ref: 'LedgerHashKeySecret' }, undefined, false],
+      [{ Ref: 'LedgerTable' }, undefined, { Ref: 'ReplayHashKeySecret' }, false],
+    ]);
+    for (const id of ['LedgerHashKeySecret', 'ReplayHashKeySecret']) {
+      expect(template.Resources[id]).toMatchObject({
+        Type: 'AWS::SecretsManager::Secret',
+        Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
+      });
+      expect(template.Resources[id]!.Properties.SecretString).toBeUndefined();
+    }
   });
 });
 
@@ -867,9 +872,9 @@ describe('serverless.yml: least privilege on the ledger', () => {
   });
 
   it.each([
-    ['consumer', () => consumer()],
-    ['webhook', () => webhook()],
-  ])('lets the %s read only the ledger hash-key secret', (_, fn) => {
+    ['consumer', () => consumer(), 'LedgerHashKeySecret'],
+    ['webhook', () => webhook(), 'ReplayHashKeySecret'],
+  ])('lets the %s read only its own HMAC key secret (%s)', (_, fn, secret) => {
     // Prepare
     const f = fn();
 
@@ -877,7 +882,7 @@ describe('serverless.yml: least privilege on the ledger', () => {
     const statements = secretStatements(f);
 
     // Assess
-    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'LedgerHashKeySecret' } })]);
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secret } })]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   loadPolicyConfig,
   loadQueueConfig,
   loadRateLimits,
+  loadReplayConfig,
   loadWebhookConfig,
   parseRateLimits,
 } from '../../lib/config.js';
@@ -190,3 +191,57 @@ describe('loadWebhookConfig', () => {
     expect(error.variable).toBe('SNS_TOPIC_ARNS');
   });
 });
+
+describe('the webhook\'s replay key (REPLAY_HASH_KEY), apart from the ledger key', () => {
+  const REPLAY = 'r'.repeat(32);
+  const LEDGER = 'l'.repeat(32);
+
+  it('never puts the contact hash key in the webhook\'s configuration', () => {
+    // Act
+    const config = loadWebhookConfig({ LEDGER_TABLE: 'ledger', LEDGER_HASH_KEY: LEDGER, REPLAY_HASH_KEY: REPLAY });
+
+    // Assess
+    expect(config.ledger?.hashKey).toBeUndefined();
+    expect(config.replay?.hashKey).toEqual({ kind: 'value', key: REPLAY });
+    expect(JSON.stringify(config)).not.toContain(LEDGER);
+  });
+
+  it.each([
+    [{ REPLAY_HASH_KEY: REPLAY, LEDGER_HASH_KEY: LEDGER }, 'REPLAY_HASH_KEY', { kind: 'value', key: REPLAY }],
+    [{ REPLAY_HASH_KEY_SECRET: 'arn:replay', LEDGER_HASH_KEY_SECRET: 'arn:ledger' }, 'REPLAY_HASH_KEY_SECRET', { kind: 'secret', secretId: 'arn:replay' }],
+    [{ LEDGER_HASH_KEY: LEDGER }, 'LEDGER_HASH_KEY', { kind: 'value', key: LEDGER }],
+    [{ LEDGER_HASH_KEY_SECRET: 'arn:ledger' }, 'LEDGER_HASH_KEY_SECRET', { kind: 'secret', secretId: 'arn:ledger' }],
+  ])('takes the key from %j: %s', (env, variable, hashKey) => {
+    // Act
+    const replay = loadReplayConfig({ LEDGER_TABLE: 'ledger', ...env });
+
+    // Assess
+    expect(replay).toMatchObject({ table: 'ledger', hashKeyVariable: variable, hashKey });
+  });
+
+  it('needs no key without LEDGER_TABLE (each container keeps its own replay cache)', () => {
+    // Act
+    const replay = loadReplayConfig({ REPLAY_HASH_KEY: REPLAY });
+
+    // Assess
+    expect(replay).toBeUndefined();
+  });
+
+  it('fails naming REPLAY_HASH_KEY when LEDGER_TABLE is set without any key', () => {
+    // Act
+    const error = configError(() => loadWebhookConfig({ LEDGER_TABLE: 'ledger' }));
+
+    // Assess
+    expect(error.variable).toBe('REPLAY_HASH_KEY');
+  });
+
+  it('refuses a short replay key without echoing it', () => {
+    // Act
+    const error = configError(() => loadReplayConfig({ LEDGER_TABLE: 'ledger', REPLAY_HASH_KEY: 'short-key' }));
+
+    // Assess
+    expect(error.variable).toBe('REPLAY_HASH_KEY');
+    expect(error.message).not.toContain('short-key');
+  });
+});
+
