@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
-import { sqsClientFor } from '../../helpers/sqs.js';
-import { genericRequest, harness, NOW_MS, QUEUE_ENV, recordingLogger, SECRETS, testConfig } from './harness.js';
+import { receiveAll, sqsClientFor } from '../../helpers/sqs.js';
+import { strictSqs } from '../../helpers/strict-sqs.js';
+import { apiEventOf } from './api-event.js';
+import { genericRequest, harness, NOW_MS, NOW_S, QUEUE_ENV, recordingLogger, SECRETS, sendgridRequest, testConfig } from './harness.js';
 
 /**
  * Issue 9 item 3: a body at the size limit is queued in batches of 10, several at once, rejects are
@@ -119,6 +121,83 @@ describe('webhook queueing through the SQS client', () => {
   });
 });
 
+/** One SendGrid hard bounce per address; `reason` is the receiving server's text, which the provider passes on. */
+const sendgridBounces = (n: number, reasonOf: (i: number) => string) =>
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({
+      email: `user-${String(i).padStart(5, '0')}@example.com`,
+      timestamp: Number(NOW_S),
+      event: 'bounce',
+      type: 'bounce',
+      reason: reasonOf(i),
+      status: '5.1.1',
+      sg_event_id: `ev-${i}`,
+    })),
+  );
+
+const contactsOn = (sqs: ReturnType<typeof strictSqs>, queueUrl: string) =>
+  (sqs.accepted.get(queueUrl) ?? []).map((e) => (JSON.parse(e.MessageBody!) as { contact: string }).contact);
+
+describe('issue 19 item 5: a character SQS refuses never costs a request its other contacts', () => {
+  it('queues all 1,000 bounces of a SendGrid post when one bounce reason holds U+FFFE', async () => {
+    // Prepare: an SQS that refuses what real SQS refuses, failing the whole SendMessageBatch for it.
+    const sqs = strictSqs();
+    const handler = createWebhookHandler({ config: testConfig(), sqsClient: sqs.client, now: () => NOW_MS, logger: recordingLogger() });
+    const body = sendgridBounces(1_000, (i) => (i === 869 ? '550 5.1.1 mailbox \uFFFE unknown' : '550 5.1.1 mailbox unknown'));
+
+    // Act
+    const response = await handler(apiEventOf(sendgridRequest(body)));
+
+    // Assess
+    const queued = contactsOn(sqs, QUEUE_ENV.BLOCK_QUEUE_URL);
+    expect(response.statusCode).toBe(200);
+    expect(new Set(queued).size).toBe(1_000);
+    expect(sqs.refusedCalls()).toBe(0);
+  });
+
+  it('keeps the refused character itself: the queued body parses back to the provider text', async () => {
+    // Prepare
+    const sqs = strictSqs();
+    const handler = createWebhookHandler({ config: testConfig(), sqsClient: sqs.client, now: () => NOW_MS, logger: recordingLogger() });
+    const body = sendgridBounces(1, () => '550 5.1.1 \uFFFF gone');
+
+    // Act
+    await handler(apiEventOf(sendgridRequest(body)));
+
+    // Assess
+    const [entry] = sqs.accepted.get(QUEUE_ENV.BLOCK_QUEUE_URL)!;
+    expect(JSON.stringify(JSON.parse(entry!.MessageBody!))).toContain('\uFFFF');
+  });
+
+  it('queues a generic contact whose source holds a lone surrogate (a String attribute SQS refuses)', async () => {
+    // Prepare
+    const sqs = strictSqs();
+    const handler = createWebhookHandler({ config: testConfig(), sqsClient: sqs.client, now: () => NOW_MS, logger: recordingLogger() });
+
+    // Act
+    const response = await handler(apiEvent(JSON.stringify([{ contact: 'jane@example.com', source: 'crm-\ud800' }, ...contacts(25)])));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(contactsOn(sqs, QUEUE_ENV.BLOCK_QUEUE_URL)).toHaveLength(26);
+  });
+
+  it('dead-letters a rejected contact with a lone surrogate in it, readable and replayable', async () => {
+    // Prepare
+    const sqs = strictSqs();
+    const handler = createWebhookHandler({ config: testConfig(), sqsClient: sqs.client, now: () => NOW_MS, logger: recordingLogger() });
+
+    // Act
+    const response = await handler(apiEvent(JSON.stringify([{ contact: 'ja\udc00ne@\uFFFE' }, { contact: 'ok@example.com' }])));
+
+    // Assess
+    const [dead] = sqs.accepted.get(QUEUE_ENV.DEAD_LETTER_QUEUE_URL)!;
+    expect(response.statusCode).toBe(200);
+    expect((JSON.parse(dead!.MessageBody!) as { contact: string }).contact).toBe('ja\udc00ne@\uFFFE');
+    expect(contactsOn(sqs, QUEUE_ENV.BLOCK_QUEUE_URL)).toEqual(['ok@example.com']);
+  });
+});
+
 describe('webhook logging', () => {
   it('logs one summary line, with counts by reason, for 20,000 invalid contacts', async () => {
     // Prepare
@@ -161,5 +240,33 @@ describe('a body at the size limit against fauxqs', () => {
     expect(body.length).toBeLessThanOrEqual(config.maxBodyBytes);
     expect(response.statusCode).toBe(200);
     expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBe(27_000);
+  });
+});
+
+describe('issue 19 item 19: the local emulator takes what real SQS takes', () => {
+  let queues: LocalQueues;
+  beforeAll(async () => {
+    queues = await startLocalQueues();
+  });
+  afterAll(async () => {
+    await queues.stop();
+  });
+
+  it('queues a bounce whose reason has an emoji (fauxqs refuses raw astral characters) and reads it back', async () => {
+    // Prepare
+    const sqs = sqsClientFor(queues);
+    const config = testConfig({ BLOCK_QUEUE_URL: queues.blockQueueUrl, DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl });
+    const handler = createWebhookHandler({ config, sqsClient: sqs, now: () => NOW_MS, logger: recordingLogger() });
+    const body = sendgridBounces(12, (i) => `550 5.1.1 mailbox gone \u{1F4EA} #${i}`);
+
+    // Act
+    const response = await handler(apiEventOf(sendgridRequest(body)));
+
+    // Assess
+    const received = await receiveAll(sqs, queues.blockQueueUrl, 12);
+    const texts = received.map((m) => JSON.stringify(JSON.parse(m.Body!)));
+    expect(response.statusCode).toBe(200);
+    expect(received).toHaveLength(12);
+    expect(texts.every((t) => t.includes('\u{1F4EA}'))).toBe(true);
   });
 });
