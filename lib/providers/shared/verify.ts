@@ -21,7 +21,9 @@ export type VerifyFailureReason =
   | 'unsupported_signature_version'
   | 'untrusted_certificate_url'
   | 'certificate_unavailable'
-  | 'topic_not_allowed';
+  | 'topic_not_allowed'
+  /** Signed with a kind of secret this deployment does not hold (Twilio: a shared key, or the Auth Token). */
+  | 'secret_not_configured';
 
 export interface VerifyFailure {
   ok: false;

@@ -1,6 +1,9 @@
 import type { Decision } from '../../types.js';
 import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, optOutKeyword, reject, text, trimmed } from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
+import { hasDifferingSplit } from './resplit.js';
+import { signedParamsOf } from './signed-form.js';
+import { inboundBlockModel, unsubscribedRecipientModel } from './split-models.js';
 
 /**
  * Twilio Messaging. The mapper receives the form body as a plain object
@@ -33,28 +36,24 @@ function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
 // The recipient's own action: a STOP reply (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
-  if (isResplit(payload)) {
-    return [ignore('ambiguous_signed_fields', SOURCE, 'a field other than Body holds a "From" parameter and its value: the signed string was split differently from how Twilio sent it', eventId)];
-  }
   const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
-  if (optOutType === 'STOP') return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
   if (optOutType === 'START') return [ignore('sms_opt_in', SOURCE, 'OptOutType=START', eventId)];
   if (optOutType === 'HELP') return [ignore('sms_help', SOURCE, 'OptOutType=HELP', eventId)];
   const keyword = optOutKeyword(payload.Body, policy);
-  if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
+  if (optOutType !== 'STOP' && keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
+  const model = inboundBlockModel({ from: text(payload.From) ?? '', body: text(payload.Body), bodyIsKeyword: keyword !== undefined });
+  if (hasDifferingSplit(signedParamsOf(payload), model)) return [ambiguous(eventId)];
+  if (optOutType === 'STOP') return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
   return [block(payload.From, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId })];
 }
 
 /**
  * Twilio signs the URL followed by every name and value glued together without separators
- * (https://www.twilio.com/docs/usage/security#validating-requests), so one signed string can be split
- * into other parameters. The sender controls `Body`, which sorts just before `From`: a body
- * `STOPFrom+1VICTIMFromCity` re-split as Body=STOP, From=+1VICTIM leaves the real `From` name and number
- * inside a later value (`FromCity=From+1ATTACKER…`). Twilio's own values never hold the text "From"
- * followed by anything but a capital letter (FromCity, FromZip…), so such a value means a re-split.
+ * (https://www.twilio.com/docs/usage/webhooks/webhooks-security), so one signed string can be split into
+ * other parameters: a block is decided only when every split Twilio could have sent decides it (resplit.ts).
  */
-function isResplit(payload: JsonRecord): boolean {
-  return Object.entries(payload).some(([name, value]) => name !== 'Body' && typeof value === 'string' && /From(?![A-Z])/u.test(value));
+function ambiguous(eventId: string | undefined): Decision {
+  return ignore('ambiguous_signed_fields', SOURCE, 'the signed string also splits into parameters that decide otherwise (another From, Body, OptOutType or To)', eventId);
 }
 
 // Error 21610 "Attempt to send to unsubscribed recipient" (https://www.twilio.com/docs/api/errors/21610): the
@@ -64,6 +63,7 @@ function mapStatusCallback(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsSid);
   const status = trimmed(payload.MessageStatus) ?? trimmed(payload.SmsStatus);
   if (trimmed(payload.ErrorCode) === UNSUBSCRIBED_RECIPIENT) {
+    if (hasDifferingSplit(signedParamsOf(payload), unsubscribedRecipientModel(text(payload.To) ?? ''))) return [ambiguous(eventId)];
     return [block(payload.To, 'suppressed', SOURCE, { description: detail('error 21610: recipient unsubscribed (replied STOP)', status), eventId })];
   }
   return [ignore('status_callback', SOURCE, detail(status, trimmed(payload.ErrorCode)), eventId)];
