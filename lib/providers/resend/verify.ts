@@ -1,5 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { checkTimestamp, decodeBase64, fail, header, type RequestHeaders, safeEqual, symmetricWindow, VERIFIED, type VerifyResult } from '../shared/verify.js';
+import {
+  checkTimestamp,
+  decodeBase64,
+  fail,
+  header,
+  type RequestHeaders,
+  safeEqualStrings,
+  symmetricWindow,
+  VERIFIED,
+  type VerifyResult,
+} from '../shared/verify.js';
 
 /**
  * Svix signatures, used by Resend (svix/svix-webhooks javascript/src/
@@ -36,19 +46,23 @@ export function verifySvix(input: SvixVerifyInput): VerifyResult {
   const timestamp = header(input.headers, 'svix-timestamp') ?? header(input.headers, 'webhook-timestamp');
   const signatures = header(input.headers, 'svix-signature') ?? header(input.headers, 'webhook-signature');
   if (signatures === undefined || id === undefined) return fail('missing_signature');
-  const fresh = checkTimestamp(timestamp, input.nowMs, symmetricWindow(input.toleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS));
+  // Svix compares whole seconds (`Math.floor(Date.now() / 1000)`, standardwebhooks verifyTimestamp): a message
+  // exactly at the window's edge is accepted for the whole of that second, here too.
+  const nowMs = Math.floor(input.nowMs / 1000) * 1000;
+  const fresh = checkTimestamp(timestamp, nowMs, symmetricWindow(input.toleranceMs ?? SVIX_DEFAULT_TOLERANCE_MS));
   if (!fresh.ok) return fresh;
   const key = svixKey(input.secret);
   if (key === undefined) return fail('invalid_key');
-  const expected = svixSignature(key, id, timestamp!, input.rawBody);
+  // Compared as Svix compares: the base64 text of each `v1` entry against the expected one (its
+  // `version,signature` split on commas), so that no other spelling of the same bytes is accepted.
+  const expected = svixSignature(key, id, timestamp!, input.rawBody).toString('base64');
   let sawV1 = false;
   let matched = false;
   for (const entry of signatures.split(' ')) {
-    const comma = entry.indexOf(',');
-    if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;
+    const [version, given] = entry.split(',');
+    if (version !== 'v1' || given === undefined) continue;
     sawV1 = true;
-    const given = decodeBase64(entry.slice(comma + 1));
-    if (given !== undefined && safeEqual(given, expected)) matched = true;
+    if (safeEqualStrings(given, expected)) matched = true;
   }
   if (matched) return VERIFIED;
   return fail(sawV1 ? 'bad_signature' : 'malformed_signature');

@@ -82,6 +82,32 @@ describe('verifySvix', () => {
     expect(result).toEqual({ ok: false, reason: 'stale_timestamp' });
   });
 
+  it('accepts a timestamp exactly 5 minutes old for the whole of that second, as svix does (whole seconds)', () => {
+    // Prepare
+    const lastSecond = nowMs + 5 * 60_000 + 999;
+    const afterIt = nowMs + 5 * 60_000 + 1000;
+
+    // Act
+    const results = [lastSecond, afterIt].map((at) => verifySvix({ rawBody, headers: svixHeaders(), secret: v.secret, nowMs: at }));
+
+    // Assess
+    expect(results).toEqual([{ ok: true }, { ok: false, reason: 'stale_timestamp' }]);
+  });
+
+  it('rejects the signature bytes in a non-canonical base64 spelling, as svix compares the text', () => {
+    // Prepare: the vector's last character before "=" carries two unused bits; set one.
+    const sig = v.svix_signature.slice(3);
+    const last = sig.length - 2;
+    const respelled = `${sig.slice(0, last)}${String.fromCharCode(sig.charCodeAt(last) + 1)}=`;
+    expect(Buffer.from(respelled, 'base64')).toEqual(Buffer.from(sig, 'base64'));
+
+    // Act
+    const result = verifySvix({ rawBody, headers: svixHeaders(`v1,${respelled}`), secret: v.secret, nowMs });
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
   it('rejects a timestamp 6 minutes in the future', () => {
     // Prepare
     const earlier = nowMs - 6 * 60_000;
