@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { PolicyConfig } from '../config.js';
 import { normaliseContact } from '../contact.js';
 import { contactKey } from './reconcile.js';
@@ -46,8 +45,9 @@ export interface ImportRunOptions {
 /**
  * Streams a provider's suppression list page by page onto the bulk queue: at most one page of entries
  * is held at a time, plus sets of 128-bit contact hashes so that a contact on several lists is counted
- * and queued once per run. Each message carries a stable `eventId` (provider, list, hash of the contact),
- * so a page sent again after an interruption is the same request, which the consumer's ledger makes free.
+ * and queued once per run. Each message carries a stable `eventId` (provider, list, time of the
+ * suppression), so a page sent again after an interruption is the same request; the consumer's ledger
+ * (one key per contact) makes it free.
  */
 export async function runImport(options: ImportRunOptions): Promise<ImportCounts> {
   const counts = options.counts ?? emptyCounts();
@@ -97,18 +97,24 @@ export async function runImport(options: ImportRunOptions): Promise<ImportCounts
 }
 
 /**
- * The queue message for one imported contact. `eventId` is stable for a (provider, list, contact): an
- * import run twice, a resumed page or `reconcile --enqueue-missing` sends the same request again.
+ * The queue message for one imported contact. `eventId` is stable for an entry (an import run twice, a
+ * resumed page or `reconcile --enqueue-missing` sends the same request again) and holds nothing derived
+ * from the contact: until issue 19 it ended in an unkeyed SHA-256 of it, which a dictionary of addresses
+ * reverses. The message carries the contact anyway; the ledger keeps the id only keyed.
  */
 export function importMessage(provider: ImportProvider, entry: SuppressionEntry, contact: string): NormalisedMessage {
   const source = `import:${provider}`;
-  const digest = createHash('sha256').update(contact).digest();
   return {
     contact,
     reason: entry.reason,
     source,
     description: bound(clean(`${provider} ${entry.list}: ${entry.providerReason}`), 500),
-    eventId: `${source}:${entry.list}:${digest.subarray(0, 12).toString('hex')}`,
+    eventId: importEventId(source, entry),
     ...(entry.occurredAt ? { occurredAt: entry.occurredAt } : {}),
   };
+}
+
+/** `import:<provider>:<list>[:<time of the suppression>]`, within the queue message's 512 characters. */
+export function importEventId(source: string, entry: Pick<SuppressionEntry, 'list' | 'occurredAt'>): string {
+  return bound(clean(`${source}:${entry.list}${entry.occurredAt ? `:${entry.occurredAt}` : ''}`), 512);
 }
