@@ -4,13 +4,15 @@ import { createHoodClient } from '../hood/client.js';
 import { createLedger, type Ledger } from '../ledger/index.js';
 import { countsEmfPublisher, powertoolsLog, serviceMetrics } from '../observability.js';
 import { resolveToken } from '../hood/token.js';
-import { type Lane as RateLane, Pacer, type RateGate } from '../pacing/pacer.js';
+import type { Lane as RateLane } from '../pacing/budget.js';
+import { createRateGate, type ParallelReport, type RateGate } from '../pacing/gate.js';
 import { createLazySqsClient, loadSqsSdk, type SqsClientLike } from '../queue/sqs.js';
 import { createDryRunHood } from './dry-run.js';
 import { processBatch } from './process-batch.js';
 import type { BatchResponse, HoodCreator, Log, Outcome, QueueRecord } from './types.js';
 import { createLedgerHooks, type Lane } from './ledger-hooks.js';
-import { batchLane, staticLaneShares } from './lanes.js';
+import { staticLaneShares } from '../pacing/budget.js';
+import { batchLane } from './lanes.js';
 import { RecentContacts } from './recent.js';
 
 export interface LambdaContextLike {
@@ -47,54 +49,12 @@ export interface ConsumerOptions {
   ledger?: Ledger;
   /** Receives each invocation's opt-out latency samples per lane; default: EMF `optout_latency_ms`. */
   publishLatency?: (samples: ReadonlyMap<Lane, readonly number[]>) => void;
+  /** Receives the gate's learned parallel cap and `-1` answers after each invocation; default: EMF. */
+  publishParallel?: (report: ParallelReport, lane: RateLane) => void;
 }
 
-/**
- * The limiter the configuration asks for: with `LEDGER_TABLE`, one budget for the whole account shared
- * through DynamoDB (any consumer count reaches the limit, hand-overs are exact, short backlogs burst);
- * without it, a static 1/N share of every window per consumer. The DynamoDB client is loaded only then.
- */
-export interface RateGateOptions {
-  clock?: () => number;
-  /** `bulk`: imports and backfills, which only use budget live traffic leaves. Default `live`. */
-  lane?: RateLane;
-  /** Static shares only: consumers of this lane (default `CONSUMER_MAX_CONCURRENCY`). */
-  consumers?: number;
-  /**
-   * Static shares only: percent of the budget (after headroom) this lane's consumers split. Without the
-   * table, lanes cannot lend each other unused budget, so a deployment with a bulk queue gives live e.g. 90
-   * and bulk 10. With LEDGER_TABLE this is ignored: bulk takes only what live leaves, live all it needs.
-   */
-  budgetPercent?: number;
-}
-
-export async function createRateGate(config: ConsumerConfig, options: RateGateOptions = {}): Promise<RateGate> {
-  const hood = config.hood;
-  if (hood.rateLedger) {
-    const [{ createDynamoClient }, { LedgerRateLimiter }] = await Promise.all([import('../ledger/client.js'), import('../pacing/ledger-limiter.js')]);
-    const dynamo = createDynamoClient({ region: config.queues.region, endpoint: hood.rateLedger.endpoint, localCredentials: hood.rateLedger.localCredentials });
-    return new LedgerRateLimiter({
-      dynamo,
-      table: hood.rateLedger.table,
-      windows: hood.rateLimits,
-      lane: options.lane,
-      maxInFlight: hood.maxInFlight,
-      headroomPercent: hood.rateHeadroomPercent,
-      requestTimeoutMs: hood.requestTimeoutMs,
-      clock: options.clock,
-    });
-  }
-  return new Pacer({
-    windows: hood.rateLimits,
-    consumers: options.consumers ?? hood.consumerMaxConcurrency,
-    budgetPercent: options.budgetPercent,
-    maxInFlight: hood.maxInFlight,
-    headroomPercent: hood.rateHeadroomPercent,
-    requestTimeoutMs: hood.requestTimeoutMs,
-    lane: options.lane,
-    clock: options.clock,
-  });
-}
+// The gate factory lives with the budget it builds (lib/pacing/gate.ts); re-exported for existing importers.
+export { createRateGate, type RateGateOptions } from '../pacing/gate.js';
 
 export { METRICS_NAMESPACE, powertoolsLog, SERVICE_NAME } from '../observability.js';
 const DEFAULT_BUDGET_MS = 60_000;
@@ -131,6 +91,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
   const ledger = options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
   const publishLatency = options.publishLatency ?? latencyEmfPublisher();
+  const publishParallel = options.publishParallel ?? parallelEmfPublisher();
   const latency = new Map<Lane, number[]>();
   let ledgerCount: ((n: number) => void) | undefined;
   const ledgerHooks = ledger
@@ -201,13 +162,16 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         typeof context?.getRemainingTimeInMillis === 'function'
           ? () => context.getRemainingTimeInMillis()
           : () => DEFAULT_BUDGET_MS - (now() - startedAt);
+      const records = Array.isArray(event?.Records) ? event.Records : [];
+      const lane = batchLane(records, config.queues);
+      let paced: RateGate | undefined;
       try {
-        const records = Array.isArray(event?.Records) ? event.Records : [];
+        paced = await gate(lane);
         return await processBatch(records, remaining, {
           config,
           hood,
           sqs,
-          pacer: await gate(batchLane(records, config.queues)),
+          pacer: paced,
           recent,
           ledger: ledgerHooks,
           logger,
@@ -231,6 +195,8 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         }
         publishCounts(counts);
         if (latency.size > 0) publishLatency(latency);
+        const parallel = paced?.parallelReport?.();
+        if (parallel) publishParallel(parallel, lane);
       }
     },
     async close() {
@@ -265,5 +231,20 @@ export function latencyEmfPublisher(): (samples: ReadonlyMap<Lane, readonly numb
         metrics.publishStoredMetrics();
       }
     }
+  };
+}
+
+/**
+ * Hood's parallel cap as learned (lib/pacing/parallel-cap.ts): after each invocation, `hood_parallel_cap` (calls
+ * in flight the gate may use: account-wide with the shared budget, this consumer's with static shares) and
+ * `hood_parallel_limited` (`429 Retry-After: -1` answers; omitted when none). Bulk gets a `lane=bulk` dimension.
+ */
+export function parallelEmfPublisher(): (report: ParallelReport, lane: RateLane) => void {
+  const metrics = serviceMetrics();
+  return (report, lane) => {
+    if (lane === 'bulk') metrics.addDimension('lane', lane);
+    metrics.addMetric('hood_parallel_cap', MetricUnit.Count, report.learnedCap);
+    if (report.parallelLimited > 0) metrics.addMetric('hood_parallel_limited', MetricUnit.Count, report.parallelLimited);
+    metrics.publishStoredMetrics();
   };
 }

@@ -117,7 +117,8 @@ export function createContactCaller(
           deps.recent.add(block.contact);
         }
       } finally {
-        await ticket.finish(clock(), answer && 'rateLimit' in answer ? answer.rateLimit : undefined);
+        // A `Retry-After: -1` steps the learned parallel cap back (lib/pacing/parallel-cap.ts).
+        await ticket.finish(clock(), answer && 'rateLimit' in answer ? answer.rateLimit : undefined, answer?.kind === 'rate_limited' && answer.parallelLimit);
       }
       return { answer, pauseMs };
     })();

@@ -1,0 +1,207 @@
+import type { Lane } from './budget.js';
+import type { RateItem, StoredCall } from './rate-item.js';
+import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
+import { waitMs } from './timer-ms.js';
+
+/**
+ * The shared budget's decisions, without I/O: given the rate item as this container knows it, its callers
+ * waiting for a slot and the time, what to do next — claim `n` slots, wait, or read the item again (or give the
+ * first caller up: no slot before its latest start). The limiter (`ledger-limiter.ts`) carries the plan out.
+ *
+ * The guarantee is the sliding rule (`sliding.ts`) and the store's conditional claim; everything else here is
+ * tuning that saves requests or time, each named in docs/pacing.md with the bench row that keeps it:
+ * - batch: one claim serves every caller that may start now (up to this container's share of the room);
+ * - turns: containers waiting for the next slot take turns (`turnSlot`) instead of all reading for it;
+ * - stand back: when the containers ahead in line would take all the room, let them (once per item version);
+ * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps.
+ */
+export interface PlannerConfig {
+  /** The lane's windows (after headroom and reserve, skew added). */
+  windows: readonly CountWindow[];
+  lane: Lane;
+  /** This container's prefix of call ids. */
+  instance: string;
+  requestTimeoutMs: number;
+  /** Longest single wait between two reads while the in-flight cap is reached. */
+  pollMs: number;
+}
+
+/** What the limiter knows at one moment, besides its configuration. */
+export interface PlanInput {
+  /** The item as this container knows it, its own ends overlaid. */
+  item: RateItem;
+  /** The item is as it is now (just read, returned by a failed claim, or by our own write within a claim's time). */
+  fresh: boolean;
+  /** The latest start of every caller waiting, in arrival order (the first is served first). */
+  waiters: readonly number[];
+  now: number;
+  /** Calls in flight the account may have now (the learned cap). */
+  cap: number;
+  /** No call before this (a 429's pause, a window another client used up). */
+  pausedUntil: number;
+  /** Hood's last answer was a proper one; otherwise one call of ours at a time probes. */
+  healthy: boolean;
+  localInFlight: number;
+  /** Typical call time and claim time of this container (ms), once known. */
+  typicalCallMs: number | undefined;
+  claimMs: number | undefined;
+  /** Claims recently lost to other containers (0–8). */
+  contention: number;
+  /** The item's version when we last stood back for containers ahead in line. */
+  stoodBackAt: number;
+  /** In [0, 1): spreads containers that would otherwise act in step. */
+  random: number;
+}
+
+export type Plan =
+  | { kind: 'give-up' }
+  | { kind: 'read' }
+  /** `ms`: at most this long, and no longer than the next answer of ours (Infinity: until that answer). */
+  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean }
+  /** Claim `n` calls (the first `n` waiters) from `item`, which leaves `room`; `drop` no longer bound anything. */
+  | { kind: 'claim'; n: number; room: number; drop: string[]; fillsCap: boolean };
+
+export function plan(config: PlannerConfig, input: PlanInput): Plan {
+  const { item, now } = input;
+  const latestStart = input.waiters[0];
+  if (latestStart === undefined) return { kind: 'give-up' };
+  // Probing after a failure (or at cold start): one call of ours at a time until Hood answers properly.
+  if (!input.healthy && input.localInFlight >= 1) return { kind: 'wait', ms: Number.POSITIVE_INFINITY };
+  const slot = slotFor(config, input);
+  // A view that is not current may show a slot that is gone (or hide one); it only tells how long to sleep.
+  if (!input.fresh && !(Number.isFinite(slot) && slot > now)) return { kind: 'read' };
+  // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
+  if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return { kind: 'give-up' };
+  const untilLatest = waitMs(Math.max(1, latestStart - now));
+  if (slot > now) {
+    // Only when bulk traffic is about (a bulk call in the item): live-only traffic saves the write.
+    const bulkAbout = item.calls.some((c) => c.lane === 'bulk');
+    const mark = config.lane === 'live' && bulkAbout && Number.isFinite(slot) && item.liveWaitUntil < slot;
+    const wait = Math.min(waitBeforeReading(config, input, slot), untilLatest);
+    return mark ? { kind: 'wait', ms: wait, liveWaitingUntil: slot } : { kind: 'wait', ms: wait };
+  }
+  const room = roomAt(config, input);
+  const { ahead, active } = line(config, input);
+  if (ahead >= room && item.version !== input.stoodBackAt) {
+    // Long enough for the containers ahead to read and claim, never longer than our turn.
+    const grace = (input.claimMs ?? config.pollMs) * (ahead - room + 1);
+    const ms = waitMs(Math.min(turnSlot(config, input, slot, ahead) - now, grace) + input.random * jitterMs(config));
+    return { kind: 'wait', ms: Math.min(ms, untilLatest), standBack: true };
+  }
+  // Our share of the room: every container in line (up to the room) gets its part in the same moment.
+  const share = Math.max(1, Math.floor(room / Math.min(active, room)));
+  let n = 0;
+  for (const latest of input.waiters) {
+    if (n > 0 && (n >= share || !input.healthy || now > latest)) break;
+    n += 1;
+  }
+  return { kind: 'claim', n, room, drop: dropFor(config, item.calls, n, now), fillsCap: inFlightAt(item.calls, now) + n >= input.cap };
+}
+
+/** The spacing of calls at the sustained rate (the longest window's): one turn. */
+function turnMs(config: PlannerConfig): number {
+  return Math.max(...config.windows.map((w) => w.windowMs / Math.max(1, w.count)));
+}
+
+function longestMs(config: PlannerConfig): number {
+  return Math.max(...config.windows.map((w) => w.windowMs));
+}
+
+/** Random delay that spreads containers racing for one slot: a quarter of the tightest spacing, at most a fifth of a poll. */
+function jitterMs(config: PlannerConfig): number {
+  return Math.min(config.pollMs * 0.2, Math.min(...config.windows.map((w) => w.windowMs / Math.max(1, w.count))) / 4);
+}
+
+/** The earliest start the item allows us (whole ms), `Infinity` at the in-flight cap. */
+export function slotFor(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>, calls: readonly CallMark[] = input.item.calls): number {
+  const { item, now } = input;
+  let slot = Math.max(now, input.pausedUntil, earliestStart(calls, config.windows, now, input.cap));
+  if (config.lane === 'bulk' && item.liveWaitUntil > now) slot = Math.max(slot, item.liveWaitUntil);
+  return Number.isFinite(slot) ? Math.ceil(slot) : slot;
+}
+
+/**
+ * How many calls could start now, as the item stood when read (each counted as in flight, never ending).
+ * Whatever other containers claimed since is at most as permissive as that, so a claim stays within the
+ * rule as long as their calls and ours together fit this room (see `RateStore.claim`). Bounded by the cap.
+ */
+export function roomAt(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>): number {
+  const calls: CallMark[] = [...input.item.calls];
+  let room = 0;
+  while (room < input.cap && slotFor(config, input, calls) <= input.now) {
+    calls.push({ start: input.now, deadline: Number.POSITIVE_INFINITY });
+    room += 1;
+  }
+  return room;
+}
+
+/** Entries a claim of `n` calls at `now` removes: they no longer bound anything (and those not trusted). */
+function dropFor(config: PlannerConfig, calls: readonly StoredCall[], n: number, now: number): string[] {
+  const placed: (CallMark & { id: string })[] = [...calls, ...Array.from({ length: n }, (_, i) => ({ id: `\u0000${i}`, start: now, deadline: now + config.requestTimeoutMs }))];
+  const keep = Math.max(...config.windows.map((w) => w.count));
+  const kept = new Set(trimCalls(placed, keep, now, longestMs(config)).map((c) => c.id));
+  return calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
+}
+
+/**
+ * This container's place in line: the containers claiming now (a claim within one round of turns, plus
+ * one), and how many of them claimed longer ago than we did (a container new to the item comes last).
+ */
+export function line(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now'>): { ahead: number; active: number } {
+  const latest = new Map<string, number>();
+  for (const c of input.item.calls) {
+    const who = c.id.slice(0, c.id.indexOf('.'));
+    latest.set(who, Math.max(latest.get(who) ?? Number.NEGATIVE_INFINITY, c.start));
+  }
+  const mine = latest.get(config.instance) ?? Number.POSITIVE_INFINITY;
+  const activeSince = input.now - turnMs(config) * (latest.size + 1);
+  let ahead = 0;
+  let active = 1;
+  for (const [who, at] of latest) {
+    if (who === config.instance || at < activeSince) continue;
+    active += 1;
+    if (at < mine) ahead += 1;
+  }
+  return { ahead, active };
+}
+
+/**
+ * When it is this container's turn to read again (for a window slot, or at the cap). Every container waiting
+ * for the next slot would otherwise wake for it together: one claims it, the others have read the item for
+ * nothing. Instead the r-th in line (by latest claim, oldest first) sleeps until the r-th next slot, found by
+ * the same sliding rule with the r calls before it placed (each expected to take as long as ours take). This
+ * only decides when to read: a claim is still checked against the item as it is.
+ */
+export function turnSlot(config: PlannerConfig, input: PlanInput, slot: number, ahead = line(config, input).ahead): number {
+  const { now } = input;
+  if (ahead === 0 && Number.isFinite(slot)) return slot;
+  const typical = input.typicalCallMs ?? config.pollMs;
+  const calls: CallMark[] = input.item.calls.map((c) => (effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c));
+  const next = (from: number): number => {
+    // The windows' rule, and the in-flight cap: the first moment after `from` with fewer than the cap in flight.
+    const ends = calls.map((c) => effectiveEnd(c, now)).filter((e) => e > from).sort((x, y) => y - x);
+    const capFree = ends.length >= input.cap ? ends[input.cap - 1]! : from;
+    return Math.max(from, capFree, earliestStart(calls, config.windows, now));
+  };
+  let turn = Number.isFinite(slot) ? slot : Math.max(input.pausedUntil, next(now));
+  for (let i = 0; i < ahead; i += 1) {
+    calls.push({ start: turn, end: turn + typical, deadline: turn + config.requestTimeoutMs });
+    turn = next(turn);
+  }
+  return turn;
+}
+
+/**
+ * How long to wait before reading the item again when the slot is not now. A finite slot is exact (ends only
+ * move it earlier by turning "never" into a time, claims only later, and then our claim fails and we read):
+ * sleep until our turn, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
+ * only shows in the item: read when the oldest call is expected to end, then in steps of 1/20 of a call's time,
+ * widened by each claim lost to other containers.
+ */
+export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
+  const { now } = input;
+  if (Number.isFinite(slot)) return waitMs(Math.min(turnSlot(config, input, slot) - now + input.random * jitterMs(config), longestMs(config)));
+  const expected = input.typicalCallMs ?? config.pollMs;
+  const step = Math.min(config.pollMs, Math.max(5, expected / 20) * (1 + input.contention)) * (0.5 + input.random);
+  return waitMs(Math.min(longestMs(config), Math.max(step, turnSlot(config, input, slot) - now)));
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { type Plan, type PlanInput, type PlannerConfig, plan } from '../../../lib/pacing/planner.js';
+import { EMPTY_ITEM, type RateItem, type StoredCall } from '../../../lib/pacing/rate-item.js';
+
+/** Virtual time: every row is at T (ms); calls are placed relative to it. */
+const T = 1_700_000_000_000;
+
+const config: PlannerConfig = { windows: [{ count: 3, windowMs: 10_000 }], lane: 'live', instance: 'me', requestTimeoutMs: 5000, pollMs: 100 };
+
+function call(id: string, start: number, end?: number, lane: 'live' | 'bulk' = 'live'): StoredCall {
+  return { id, start: T + start, deadline: T + start + 5000, end: end === undefined ? undefined : T + end, lane };
+}
+
+function item(calls: StoredCall[], extra: Partial<RateItem> = {}): RateItem {
+  return { ...EMPTY_ITEM, exists: true, version: calls.length, calls, seen: { N: String(calls.length) }, ...extra };
+}
+
+function input(extra: Partial<PlanInput> = {}): PlanInput {
+  return {
+    item: item([]),
+    fresh: true,
+    waiters: [T + 60_000],
+    now: T,
+    cap: 4,
+    pausedUntil: 0,
+    healthy: true,
+    localInFlight: 0,
+    typicalCallMs: undefined,
+    claimMs: undefined,
+    contention: 0,
+    stoodBackAt: -1,
+    random: 0,
+    ...extra,
+  };
+}
+
+const rows: { name: string; config?: Partial<PlannerConfig>; input: Partial<PlanInput>; expected: Partial<Plan> & { kind: Plan['kind'] } }[] = [
+  { name: 'nobody waiting: nothing to serve', input: { waiters: [] }, expected: { kind: 'give-up' } },
+  { name: 'an empty item: one claim serves every caller up to the room', input: { waiters: [T + 1, T + 1, T + 1] }, expected: { kind: 'claim', n: 3, room: 3 } },
+  { name: 'the room is bounded by the learned cap', input: { cap: 2, waiters: [T + 1, T + 1, T + 1] }, expected: { kind: 'claim', n: 2, room: 2, fillsCap: true } },
+  { name: 'a view that is not current and shows a slot now: read first', input: { fresh: false }, expected: { kind: 'read' } },
+  {
+    name: 'a view that is not current and shows a later slot: sleep until it without reading',
+    input: { fresh: false, item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('me.3', -1000, -900)]) },
+    expected: { kind: 'wait', ms: 10_000 - 2900 },
+  },
+  {
+    name: 'the window is full: wait until the third largest end plus the window',
+    input: { item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('me.3', -1000, -900)]) },
+    expected: { kind: 'wait', ms: 7100 },
+  },
+  {
+    name: 'the slot comes after the first caller’s latest start: give it up',
+    input: { waiters: [T + 5000], item: item([call('a.1', -3000, -2900), call('a.2', -2000, -1900), call('a.3', -1000, -900)]) },
+    expected: { kind: 'give-up' },
+  },
+  { name: 'at the cap with time left: poll for an answer', input: { cap: 1, item: item([call('a.1', -10)]) }, expected: { kind: 'wait' } },
+  { name: 'at the cap and the latest start reached: give up', input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) }, expected: { kind: 'give-up' } },
+  { name: 'probing after a failure: one call of ours at a time', input: { healthy: false, localInFlight: 1 }, expected: { kind: 'wait', ms: Number.POSITIVE_INFINITY } },
+  { name: 'probing with none of ours in flight: claim one only', input: { healthy: false, waiters: [T + 1, T + 1] }, expected: { kind: 'claim', n: 1 } },
+  { name: 'a 429 pause: wait it out', input: { pausedUntil: T + 250 }, expected: { kind: 'wait', ms: 250 } },
+  {
+    name: 'bulk stands back while a live caller waits',
+    config: { lane: 'bulk' },
+    input: { item: item([], { liveWaitUntil: T + 400 }) },
+    expected: { kind: 'wait', ms: 400 },
+  },
+  {
+    name: 'we claimed longer ago than the other container: the next slot is our turn',
+    input: { typicalCallMs: 100, item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('a.1', -1000, -900)]) },
+    expected: { kind: 'wait', ms: 7100 },
+  },
+  {
+    name: 'the other container claimed longer ago: our turn is the slot after its one',
+    input: { typicalCallMs: 100, item: item([call('a.1', -3000, -2900), call('me.1', -2000, -1900), call('me.2', -1000, -900)]) },
+    expected: { kind: 'wait', ms: 8100 },
+  },
+  {
+    name: 'a live caller waiting beside bulk traffic marks the item',
+    input: { item: item([call('b.1', -3000, -2900, 'bulk'), call('b.2', -2000, -1900, 'bulk'), call('b.3', -1000, -900, 'bulk')]) },
+    expected: { kind: 'wait', liveWaitingUntil: T + 7100 },
+  },
+  {
+    name: 'two containers ahead in line would take the room of one: stand back once',
+    config: { windows: [{ count: 4, windowMs: 10_000 }] },
+    input: { item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]) },
+    expected: { kind: 'wait', standBack: true },
+  },
+  {
+    name: 'stood back at this version already: claim',
+    config: { windows: [{ count: 4, windowMs: 10_000 }] },
+    input: { stoodBackAt: 3, item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]) },
+    expected: { kind: 'claim', n: 1, room: 1 },
+  },
+  {
+    name: 'two containers claiming: each takes half the room',
+    config: { windows: [{ count: 10, windowMs: 10_000 }] },
+    input: { waiters: [T + 1, T + 1, T + 1, T + 1], item: item([call('me.1', -900, -800), call('x.1', -1000, -900)]) },
+    expected: { kind: 'claim', n: 2, room: 4 },
+  },
+  {
+    name: 'a caller whose latest start has passed does not ride along',
+    input: { now: T + 10, waiters: [T + 100, T + 5] },
+    expected: { kind: 'claim', n: 1 },
+  },
+  {
+    name: 'calls that no longer bound anything are dropped',
+    input: { item: item([call('a.1', -30_000, -29_000), call('a.2', -3000, -2900)]) },
+    expected: { kind: 'claim', drop: ['a.1'] },
+  },
+];
+
+describe('plan (pure, virtual time)', () => {
+  it.each(rows)('$name', ({ config: extra, input: given, expected }) => {
+    // Prepare
+    const c = { ...config, ...extra };
+    // Act
+    const got = plan(c, input(given));
+    // Assess
+    expect(got).toMatchObject(expected);
+  });
+
+  it('never claims more than the room, whatever the item, waiters and cap', () => {
+    for (let cap = 1; cap <= 6; cap += 1) {
+      for (let inFlight = 0; inFlight <= 6; inFlight += 1) {
+        // Prepare
+        const calls = Array.from({ length: inFlight }, (_, i) => call(`o.${i}`, -i - 1));
+        // Act
+        const got = plan({ ...config, windows: [{ count: 100, windowMs: 1000 }] }, input({ cap, stoodBackAt: calls.length, item: item(calls), waiters: Array.from({ length: 8 }, () => T + 60_000) }));
+        // Assess
+        if (got.kind === 'claim') expect(got.n).toBeLessThanOrEqual(Math.max(0, cap - inFlight));
+        else expect(inFlight).toBeGreaterThanOrEqual(cap);
+      }
+    }
+  });
+});
