@@ -4,17 +4,20 @@ import { contactArgument, openLedgerForCommand } from './shared/ledger.js';
 import { type CliIo, parseArgs } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
-export const HELP = `Usage: hood-blocker why <contact> [--json] [--local]
+export const HELP = `Usage: hood-blocker why <contact> [--event ID] [--json] [--local]
 
 The ledger's story of one contact, newest event last: when it opted out, from which event, what the
-pipeline decided, and Hood's id once blocked. The contact is looked up by its keyed hash and shown
-masked: the ledger holds no contact in clear text.
+pipeline decided, and Hood's id once blocked. The contact is looked up by its keyed hash (any writing of
+it: case, display name, an IDN domain as U-label or A-label) and shown masked: the ledger holds no
+contact in clear text. Event ids are kept keyed too (EVENT column, e#…): the same provider event id
+always gives the same one, and --event finds it.
 
 Ledger: LEDGER_TABLE with LEDGER_HASH_KEY or LEDGER_HASH_KEY_SECRET (the functions' values),
 AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the running "npm start".
 
 Options:
   --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
+  --event ID          only the events of this provider event id (an SES feedbackId, a SendGrid sg_event_id…)
   --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
   --region REGION     AWS region of the stack
   --local             the running "npm start" (.hood-blocker/local.json)
@@ -28,7 +31,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean' }, event: { type: 'string' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -39,6 +42,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
   try {
     story = await ledger.why(contact);
+    const event = values.event;
+    if (story !== undefined && event !== undefined) story = { ...story, events: story.events.filter((e) => e.eventId === ledger.eventKey(event)) };
   } finally {
     ledger.close();
   }

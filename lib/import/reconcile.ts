@@ -113,7 +113,8 @@ export interface LedgerReconcileCounts {
 
 export interface LedgerReconcileOptions {
   hoodPages: AsyncIterable<HoodListPage>;
-  ledger: Pick<Ledger, 'contactKey' | 'blockedContacts'>;
+  /** `contactKeys` (every key a contact may be held under) when the ledger has it, else `contactKey`. */
+  ledger: Pick<Ledger, 'contactKey' | 'blockedContacts'> & Partial<Pick<Ledger, 'contactKeys'>>;
   /** Each contact the ledger holds as blocked and Hood lacks (known by key and masked form only), once. */
   onMissing?: (entry: LedgerBlockedEntry) => Promise<void> | void;
   onProgress?: (counts: LedgerReconcileCounts) => void;
@@ -126,15 +127,24 @@ export interface LedgerReconcileOptions {
  */
 export async function reconcileLedger(options: LedgerReconcileOptions): Promise<LedgerReconcileCounts> {
   const counts: LedgerReconcileCounts = { hood: 0, hoodUnreadable: 0, ledger: 0, both: 0, missing: 0, onlyInHood: 0, hoodPages: 0, ledgerPages: 0 };
-  const inHood = new Set<string>();
+  // Ledger key digest → the Hood contact's own digest: a contact held under the key of an earlier
+  // canonical form (an IDN domain as its U-label) still matches its Hood row, and counts once.
+  const inHood = new Map<string, string>();
+  const hoodContacts = new Set<string>();
+  const keysOf = (contact: string) => options.ledger.contactKeys?.(contact) ?? [options.ledger.contactKey(contact)];
   for await (const page of options.hoodPages) {
     counts.hoodPages += 1;
     for (const item of page.items) {
       const n = normaliseContact(item.contact);
-      if (!n.ok) counts.hoodUnreadable += 1;
-      else inHood.add(contactKey(options.ledger.contactKey(n.contact)));
+      if (!n.ok) {
+        counts.hoodUnreadable += 1;
+        continue;
+      }
+      const id = contactKey(n.contact);
+      hoodContacts.add(id);
+      for (const key of keysOf(n.contact)) inHood.set(contactKey(key), id);
     }
-    counts.hood = inHood.size;
+    counts.hood = hoodContacts.size;
     options.onProgress?.(counts);
   }
   const seen = new Set<string>();
@@ -146,9 +156,10 @@ export async function reconcileLedger(options: LedgerReconcileOptions): Promise<
       if (seen.has(key)) continue;
       seen.add(key);
       counts.ledger += 1;
-      if (inHood.has(key)) {
+      const hood = inHood.get(key);
+      if (hood !== undefined) {
         counts.both += 1;
-        matched.add(key);
+        matched.add(hood);
       } else {
         counts.missing += 1;
         await options.onMissing?.(entry);
@@ -156,6 +167,6 @@ export async function reconcileLedger(options: LedgerReconcileOptions): Promise<
     }
     options.onProgress?.(counts);
   }
-  counts.onlyInHood = inHood.size - matched.size;
+  counts.onlyInHood = hoodContacts.size - matched.size;
   return counts;
 }
