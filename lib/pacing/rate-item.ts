@@ -22,7 +22,7 @@ import type { CallMark } from './sliding.js';
  * What is read is not trusted blindly (a role that may write the item could stuff it): a call's end and
  * deadline are capped at its start plus our request timeout (no call holds a slot longer than ours could),
  * a call that starts further in the future than `FUTURE_START_TOLERANCE_MS` is ignored (and dropped by the
- * next claim), `lw` is capped at a window plus a timeout from now, and a counter that is not a whole number
+ * next claim), `lw` further than a window plus a timeout from now is ignored, and a counter that is not a whole number
  * within `0..MAX_SANE_VERSION` (a counter of calls never gets near it) marks the item `corrupt`: the next claim
  * replaces it, conditioned on the exact value read, and restarts the counter at `RESET_VERSION` (above every
  * honest counter, so a claim prepared on a view from before cannot pass its condition).
@@ -95,13 +95,21 @@ export function parseRateItem(item: Record<string, AttributeValue> | undefined, 
   return {
     version: version ?? 0,
     calls,
-    liveWaitUntil: Math.min(numberOf(item.lw) ?? 0, now + limits.longestMs + requestTimeoutMs),
+    liveWaitUntil: liveWaitOf(numberOf(item.lw), limits),
     cap: pc ? { cap: numberOf(pc.n), proven: numberOf(pc.ok), holdUntil: numberOf(pc.h) } : undefined,
     ignored,
     corrupt: version === undefined || (item.c !== undefined && map === undefined),
     exists: true,
     seen: item.v,
   };
+}
+
+/**
+ * A live caller marks the slot it waits for, never more than a window (and a timeout) away; a mark further out
+ * is not one (re-read later it would still be as far away, and bulk would stand back for good): ignored.
+ */
+function liveWaitOf(lw: number | undefined, limits: TrustLimits): number {
+  return lw !== undefined && lw <= limits.now + limits.longestMs + limits.requestTimeoutMs ? lw : 0;
 }
 
 /** A call's entry in `c`. */
