@@ -1,7 +1,10 @@
 // Bundles the Lambda handlers and the CLI with esbuild (DESIGN.md "Build" contract):
 // dist/handlers/block-contacts.mjs, dist/handlers/webhook.mjs (each exporting `handler`), dist/cli.mjs.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * libphonenumber-js's metadata (≈150 KB of data) as `JSON.parse('…')` instead of an object literal: V8 parses
@@ -92,3 +95,31 @@ for (const e of entries) {
   writeFileSync(`${e.out}.meta.json`, JSON.stringify(result.metafile));
 }
 for (const [file, size] of Object.entries(sizes)) console.log(`${file}  ${(size / 1024).toFixed(0)} KiB`);
+
+/**
+ * dist/webhook-routes.json: the webhook providers of the registry (lib/providers/index.ts), from which
+ * serverless.yml generates one route per provider, each throttled on its own (infra/webhook-routes.cjs reads
+ * it at packaging time: osls cannot import TypeScript). Bundled to a temporary module and imported here.
+ */
+async function writeWebhookRoutes() {
+  const registry = await build({
+    stdin: { contents: "export { WEBHOOK_PROVIDERS } from './lib/providers/index.ts';", resolveDir: '.', loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    write: false,
+    logLevel: 'warning',
+    banner: common.banner,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'hood-blocker-registry-'));
+  try {
+    const file = join(dir, 'registry.mjs');
+    writeFileSync(file, registry.outputFiles[0].contents);
+    const { WEBHOOK_PROVIDERS } = await import(pathToFileURL(file).href);
+    writeFileSync('dist/webhook-routes.json', `${JSON.stringify({ providers: WEBHOOK_PROVIDERS })}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+await writeWebhookRoutes();

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OSLS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-export const BUNDLES = ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs'];
+// dist/webhook-routes.json: the registry's webhook providers, from which serverless.yml generates its routes.
+export const BUNDLES = ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs', 'dist/webhook-routes.json'];
 
 /** Builds the handler bundles when they are missing (CI builds before testing). */
 export async function ensureBundles(): Promise<void> {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET_VARIABLES } from '../../lib/providers/index.js';
+import { SECRET_VARIABLES, WEBHOOK_PROVIDERS } from '../../lib/providers/index.js';
 import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 
 // Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
@@ -18,6 +18,11 @@ const require = createRequire(import.meta.url);
 const { ALARMS: DASHBOARD_ALARMS } = require('../../infra/dashboard.cjs') as { ALARMS: string[] };
 const { ledgerDeletionProtection } = require('../../infra/params.cjs') as {
   ledgerDeletionProtection: (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<boolean>;
+};
+type Resolver = (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<unknown>;
+const webhookRoutes = require('../../infra/webhook-routes.cjs') as {
+  DEFAULT_THROTTLE: Record<string, { rate: number; burst: number }>;
+  routeSettings: Resolver;
 };
 /** serverless.yml itself, parsed as osls parses it (CloudFormation tags kept as objects). */
 const serverlessYml = (): { params: { default: Record<string, unknown> } } => {
@@ -108,7 +113,15 @@ beforeAll(async () => {
     oslsPackage('ses-topics', [`sesNotificationTopicArns=${SES_TOPICS.join(',')}`]),
     oslsPackage(
       'prod',
-      ['hoodDryRun=true', 'webhookReservedConcurrency=20', `alarmTopicArn=${ALARM_TOPIC}`, 'webhookThrottleRate=7', 'webhookThrottleBurst=9', 'optOutLatencyAlarmSeconds=600'],
+      [
+        'hoodDryRun=true',
+        'webhookReservedConcurrency=20',
+        `alarmTopicArn=${ALARM_TOPIC}`,
+        'webhookThrottleRate=7',
+        'webhookThrottleBurst=9',
+        'webhookRouteThrottle=twilio=3/13, sendgrid=2.5/12',
+        'optOutLatencyAlarmSeconds=600',
+      ],
       'prod',
     ),
     oslsPackage('prod-unprotected', ['ledgerDeletionProtection=false'], 'prod'),
@@ -350,17 +363,92 @@ describe('serverless.yml: alarms', () => {
 });
 
 describe('serverless.yml: HTTP API', () => {
-  it.each(['POST', 'HEAD'])('routes %s /webhooks/{provider} to the webhook function', (method) => {
+  const routes = (t: Template = template) => ofType(t, 'AWS::ApiGatewayV2::Route');
+  const integrationOf = (route: Resource) => route.Properties.Target['Fn::Join'][1][1].Ref as string;
+
+  it('routes POST /webhooks/<name> for every webhook provider of the registry to the webhook function', () => {
     // Prepare
-    const routes = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const expected = WEBHOOK_PROVIDERS.map((name) => `POST /webhooks/${name}`).sort();
 
     // Act
-    const route = routes.find((r) => r.RouteKey === `${method} /webhooks/{provider}`);
-    const integrationId = route?.Target['Fn::Join'][1][1].Ref as string;
+    const posts = routes().filter(([, r]) => r.Properties.RouteKey.startsWith('POST '));
 
     // Assess
-    expect(route).toBeDefined();
-    expect(template.Resources[integrationId]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+    expect(posts.map(([, r]) => r.Properties.RouteKey as string).sort()).toEqual(expected);
+    for (const [, route] of posts) {
+      expect(template.Resources[integrationOf(route)]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+    }
+  });
+
+  it('answers HEAD /webhooks/{provider} (Mandrill checks a URL exists before saving it)', () => {
+    // Act
+    const head = routes().find(([, r]) => r.Properties.RouteKey === 'HEAD /webhooks/{provider}');
+
+    // Assess
+    expect(head).toBeDefined();
+    expect(template.Resources[integrationOf(head![1])]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+  });
+
+  it('gives every provider route a throttle of its own, from the provider defaults', () => {
+    // Prepare
+    const settings = template.Resources.HttpApiStage!.Properties.RouteSettings as Record<string, Record<string, unknown>>;
+
+    // Act
+    const throttles = Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, [s.ThrottlingRateLimit, s.ThrottlingBurstLimit]]));
+
+    // Assess
+    expect(Object.keys(throttles).sort()).toEqual(WEBHOOK_PROVIDERS.map((name) => `POST /webhooks/${name}`).sort());
+    for (const name of WEBHOOK_PROVIDERS) {
+      const own = webhookRoutes.DEFAULT_THROTTLE[name];
+      expect(own, `a default throttle for ${name}`).toBeDefined();
+      expect(throttles[`POST /webhooks/${name}`]).toEqual([own!.rate, own!.burst]);
+    }
+    // SMS is isolated from the e-mail floods, bulk ESPs burst higher.
+    expect(throttles['POST /webhooks/mailgun']![1]).toBeGreaterThan(throttles['POST /webhooks/twilio']![1] as number);
+  });
+
+  it('takes a provider route\'s throttle from webhookRouteThrottle, the others keeping their defaults', () => {
+    // Prepare
+    const settings = prod.Resources.HttpApiStage!.Properties.RouteSettings as Record<string, Record<string, unknown>>;
+
+    // Act
+    const pick = (name: string) => [settings[`POST /webhooks/${name}`]!.ThrottlingRateLimit, settings[`POST /webhooks/${name}`]!.ThrottlingBurstLimit];
+
+    // Assess
+    expect([pick('twilio'), pick('sendgrid'), pick('mailgun')]).toEqual([
+      [3, 13],
+      [2.5, 12],
+      [webhookRoutes.DEFAULT_THROTTLE.mailgun!.rate, webhookRoutes.DEFAULT_THROTTLE.mailgun!.burst],
+    ]);
+  });
+
+  it('creates the stage after every route its RouteSettings name', () => {
+    // Prepare
+    const ids = new Map(routes().map(([id, r]) => [r.Properties.RouteKey as string, id]));
+
+    // Act
+    const dependsOn = asList(template.Resources.HttpApiStage!.DependsOn ?? []);
+
+    // Assess
+    for (const key of Object.keys(template.Resources.HttpApiStage!.Properties.RouteSettings)) expect(dependsOn).toContain(ids.get(key));
+  });
+
+  it.each([
+    ['webhookRouteThrottle', 'nosuch=1/1', /not a webhook provider/u],
+    ['webhookRouteThrottle', 'twilio=10', /<provider>=<rate>\/<burst>/u],
+    ['webhookRouteThrottle', 'twilio=0/5', /rate "0"/u],
+    ['webhookRouteThrottle', 'twilio=5/2.5', /burst "2.5"/u],
+    ['webhookRouteThrottle', 'twilio=1/1,twilio=2/2', /twice/u],
+    ['webhookThrottleBurst', 'lots', /webhookThrottleBurst/u],
+  ])('refuses to package %s=%s', async (name, value, message) => {
+    // Prepare
+    const values: Record<string, string> = { 'param:webhookThrottleRate': '100', 'param:webhookThrottleBurst': '200', 'param:webhookRouteThrottle': '', [`param:${name}`]: value };
+
+    // Act
+    const result = webhookRoutes.routeSettings({ resolveVariable: async (v) => values[v] });
+
+    // Assess
+    await expect(result).rejects.toThrow(message);
   });
 });
 
