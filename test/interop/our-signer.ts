@@ -27,6 +27,16 @@ export function sendTestSign(
 ): OurSigned {
   const io = { stdout: sink(), stderr: sink(), stdin: process.stdin, env };
   const url = `${PUBLIC_URL}/webhooks/${provider}`;
-  const signed = signRequest({ provider, url, payload, env, now: nowMs, sendgridKeyFile, io, json: false, generatedToken: undefined });
+  const signed = signRequest({
+    provider,
+    url,
+    payload,
+    env,
+    now: nowMs,
+    sendgridKeyFile,
+    io,
+    json: false,
+    generatedToken: undefined,
+  });
   return { body: signed.body, headers: signed.headers };
 }

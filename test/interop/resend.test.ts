@@ -21,17 +21,34 @@ function complaint(to = 'jane.doe@example.com'): string {
   return JSON.stringify({
     type: 'email.complained',
     created_at: '2026-01-15T10:29:00.000Z',
-    data: { created_at: '2026-01-15T10:28:00.000Z', email_id: 'a1b2c3d4-0000-4000-8000-000000000001', from: 'News <news@example.com>', subject: 'Hi', to: [to] },
+    data: {
+      created_at: '2026-01-15T10:28:00.000Z',
+      email_id: 'a1b2c3d4-0000-4000-8000-000000000001',
+      from: 'News <news@example.com>',
+      subject: 'Hi',
+      to: [to],
+    },
   });
 }
 
 /** Headers as Svix sends them, signed by the svix SDK. */
-function svixSigned(body: string | Buffer, id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', secret: string = SECRET, atMs = NOW_MS): Record<string, string> {
+function svixSigned(
+  body: string | Buffer,
+  id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+  secret: string = SECRET,
+  atMs = NOW_MS,
+): Record<string, string> {
   const signature = new Webhook(secret).sign(id, new Date(atMs), body.toString());
-  return { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(atMs / 1000)), 'svix-signature': signature };
+  return {
+    'content-type': 'application/json',
+    'svix-id': id,
+    'svix-timestamp': String(Math.floor(atMs / 1000)),
+    'svix-signature': signature,
+  };
 }
 
-const contacts = (h: ReturnType<typeof harness>) => h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
+const contacts = (h: ReturnType<typeof harness>) =>
+  h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
 
 function flipByte(body: string, position: number, mask: number): Buffer {
   const bytes = Buffer.from(body);
@@ -72,12 +89,17 @@ describe('resend: the svix SDK signs, the webhook accepts', () => {
     expect(contacts(h)).toEqual(['jane.doe@example.com']);
   });
 
-  it('queues it under the Standard Webhooks header names (webhook-id, webhook-timestamp, webhook-signature)', async () => {
+  it('queues it under the Standard Webhooks header names (webhook-id, -timestamp, -signature)', async () => {
     // Prepare
     const h = harness();
     const body = complaint();
     const signed = svixSigned(body);
-    const headers = { 'content-type': 'application/json', 'webhook-id': signed['svix-id']!, 'webhook-timestamp': signed['svix-timestamp']!, 'webhook-signature': signed['svix-signature']! };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': signed['svix-id']!,
+      'webhook-timestamp': signed['svix-timestamp']!,
+      'webhook-signature': signed['svix-signature']!,
+    };
 
     // Act
     const response = await handleWebhook(request('resend', body, headers), h.deps);
@@ -161,7 +183,11 @@ describe('resend: send-test signs, the SDKs verify', () => {
   it('resend webhooks.verify accepts what send-test signs', () => {
     // Prepare
     const signed = sendTestSign('resend', complaint(), { RESEND_WEBHOOK_SECRET: SECRET }, NOW_MS);
-    const headers = { id: signed.headers['svix-id']!, timestamp: signed.headers['svix-timestamp']!, signature: signed.headers['svix-signature']! };
+    const headers = {
+      id: signed.headers['svix-id']!,
+      timestamp: signed.headers['svix-timestamp']!,
+      signature: signed.headers['svix-signature']!,
+    };
 
     // Act
     const payload = resendSdk.webhooks.verify({ payload: signed.body, headers, webhookSecret: SECRET });
@@ -171,8 +197,10 @@ describe('resend: send-test signs, the SDKs verify', () => {
   });
 });
 
-describe('resend: the webhook\'s verifier and the SDKs agree', () => {
-  const body = fc.string({ unit: 'grapheme', maxLength: 60 }).map((text) => JSON.stringify({ type: 'email.complained', note: text }));
+describe("resend: the webhook's verifier and the SDKs agree", () => {
+  const body = fc
+    .string({ unit: 'grapheme', maxLength: 60 })
+    .map((text) => JSON.stringify({ type: 'email.complained', note: text }));
   const id = fc.stringMatching(/^msg_[A-Za-z0-9]{1,27}$/u);
   // The edges of the 5-minute window, often: that is where a verifier's rounding shows.
   const offsetS = fc.oneof(fc.constantFrom(-301, -300, -299, 299, 300, 301), fc.integer({ min: -400, max: 400 }));
@@ -205,8 +233,16 @@ describe('resend: the webhook\'s verifier and the SDKs agree', () => {
         const nowMs = NOW_S * 1000 + ms;
         vi.setSystemTime(nowMs);
         const signed = svixSigned(raw, msgId, signingSecret, (NOW_S + offset) * 1000);
-        const headers = { id: signed['svix-id']!, timestamp: signed['svix-timestamp']!, signature: signed['svix-signature']! };
-        const standard = { 'webhook-id': headers.id, 'webhook-timestamp': headers.timestamp, 'webhook-signature': headers.signature };
+        const headers = {
+          id: signed['svix-id']!,
+          timestamp: signed['svix-timestamp']!,
+          signature: signed['svix-signature']!,
+        };
+        const standard = {
+          'webhook-id': headers.id,
+          'webhook-timestamp': headers.timestamp,
+          'webhook-signature': headers.signature,
+        };
 
         // Act
         const ours = verifySvix({ rawBody: Buffer.from(raw), headers: standard, secret: SECRET, nowMs }).ok;

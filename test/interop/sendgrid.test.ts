@@ -24,7 +24,9 @@ interface Starkbank {
   PrivateKey: { fromPem(pem: string): StarkPrivateKey };
   Ecdsa: { sign(message: string, key: StarkPrivateKey): { toBase64(): string } };
 }
-const starkbank = createRequire(createRequire(import.meta.url).resolve('@sendgrid/eventwebhook'))('starkbank-ecdsa') as Starkbank;
+const starkbank = createRequire(createRequire(import.meta.url).resolve('@sendgrid/eventwebhook'))(
+  'starkbank-ecdsa',
+) as Starkbank;
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const otherKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -38,7 +40,8 @@ const TIMESTAMP = 'x-twilio-email-event-webhook-timestamp';
 
 /** A SendGrid post: a JSON array, CRLF after the body, as SendGrid sends it. */
 function events(email = 'jane.doe@example.com'): string {
-  return `${JSON.stringify([{ email, timestamp: NOW_S, event: 'spamreport', sg_event_id: 'c2VuZGdyaWQtaW50ZXJvcA', sg_message_id: 'm.1' }])}\r\n`;
+  const event = { email, timestamp: NOW_S, event: 'spamreport', sg_event_id: 'c2VuZGdyaWQt', sg_message_id: 'm.1' };
+  return `${JSON.stringify([event])}\r\n`;
 }
 
 const sdkSign = (body: string, timestamp = NOW_S) => starkbank.Ecdsa.sign(timestamp + body, starkKey).toBase64();
@@ -46,8 +49,10 @@ const nodeSign = (body: string, timestamp = NOW_S, key = keys.privateKey) =>
   sign('sha256', Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]), key).toString('base64');
 const signedRequest = (body: string | Buffer, signature: string, timestamp = NOW_S) =>
   request('sendgrid', body, { 'content-type': 'application/json', [SIGNATURE]: signature, [TIMESTAMP]: timestamp });
-const sendgridHarness = (publicKey = PUBLIC_KEY) => harness({ config: testConfig({ SENDGRID_WEBHOOK_PUBLIC_KEY: publicKey }) });
-const contacts = (h: ReturnType<typeof harness>) => h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
+const sendgridHarness = (publicKey = PUBLIC_KEY) =>
+  harness({ config: testConfig({ SENDGRID_WEBHOOK_PUBLIC_KEY: publicKey }) });
+const contacts = (h: ReturnType<typeof harness>) =>
+  h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
 
 /** The SDK verifies; it throws on a signature it cannot parse, which is a refusal too. */
 function sdkAccepts(body: string | Buffer, signature: string, timestamp: string): boolean {
@@ -66,7 +71,7 @@ function flipByte(text: string | Buffer, position: number, mask: number): Buffer
 }
 
 describe('sendgrid: signed as SendGrid signs, the webhook accepts', () => {
-  it('queues a spam report signed with starkbank-ecdsa (the SDK\'s own ECDSA), which the SDK verifies', async () => {
+  it("queues a spam report signed with starkbank-ecdsa (the SDK's own ECDSA), which the SDK verifies", async () => {
     // Prepare
     const h = sendgridHarness();
     const body = events();
@@ -143,7 +148,8 @@ describe('sendgrid: send-test signs, the SDK verifies', () => {
  */
 function isStrictDer(signature: string): boolean {
   const der = Buffer.from(signature, 'base64');
-  if (der.toString('base64') !== signature || der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2) return false;
+  if (der.toString('base64') !== signature || der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2)
+    return false;
   let at = 2;
   for (let i = 0; i < 2; i += 1) {
     const length = der[at + 1]!;
@@ -156,7 +162,7 @@ function isStrictDer(signature: string): boolean {
   return at === der.length;
 }
 
-describe('sendgrid: the webhook\'s verifier and the SDK agree', () => {
+describe("sendgrid: the webhook's verifier and the SDK agree", () => {
   const body = fc
     .string({ unit: 'grapheme', maxLength: 80 })
     .map((text) => `${JSON.stringify([{ email: 'a@example.com', event: 'bounce', reason: text }])}\r\n`);
@@ -165,25 +171,33 @@ describe('sendgrid: the webhook\'s verifier and the SDK agree', () => {
 
   it('for any body, signer and one-byte change: the same answer on DER signatures, never more than the SDK', () => {
     fc.assert(
-      fc.property(body, signer, change, fc.nat(), fc.integer({ min: 1, max: 255 }), (raw, who, what, position, mask) => {
-        // Prepare
-        const key = who === 'node' ? keys.privateKey : otherKeys.privateKey;
-        let signature = who === 'starkbank' ? sdkSign(raw) : nodeSign(raw, NOW_S, key);
-        let posted: Buffer = Buffer.from(raw);
-        let timestamp = NOW_S;
-        if (what === 'body') posted = flipByte(raw, position, mask);
-        if (what === 'timestamp') timestamp = String(Number(NOW_S) - 1 - (position % 60));
-        if (what === 'signature') signature = flipByte(Buffer.from(signature, 'base64'), position, mask).toString('base64');
+      fc.property(
+        body,
+        signer,
+        change,
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (raw, who, what, position, mask) => {
+          // Prepare
+          const key = who === 'node' ? keys.privateKey : otherKeys.privateKey;
+          let signature = who === 'starkbank' ? sdkSign(raw) : nodeSign(raw, NOW_S, key);
+          let posted: Buffer = Buffer.from(raw);
+          let timestamp = NOW_S;
+          if (what === 'body') posted = flipByte(raw, position, mask);
+          if (what === 'timestamp') timestamp = String(Number(NOW_S) - 1 - (position % 60));
+          if (what === 'signature')
+            signature = flipByte(Buffer.from(signature, 'base64'), position, mask).toString('base64');
 
-        // Act
-        const headers = { [SIGNATURE]: signature, [TIMESTAMP]: timestamp };
-        const ours = verifySendgrid({ rawBody: posted, headers, publicKey: PUBLIC_KEY, nowMs: NOW_MS }).ok;
-        const theirs = sdkAccepts(posted, signature, timestamp);
+          // Act
+          const headers = { [SIGNATURE]: signature, [TIMESTAMP]: timestamp };
+          const ours = verifySendgrid({ rawBody: posted, headers, publicKey: PUBLIC_KEY, nowMs: NOW_MS }).ok;
+          const theirs = sdkAccepts(posted, signature, timestamp);
 
-        // Assess
-        if (isStrictDer(signature)) expect(ours).toBe(theirs);
-        else expect(ours).toBe(false);
-      }),
+          // Assess
+          if (isStrictDer(signature)) expect(ours).toBe(theirs);
+          else expect(ours).toBe(false);
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -196,7 +210,12 @@ describe('sendgrid: the webhook\'s verifier and the SDK agree', () => {
     const signature = der.toString('base64');
 
     // Act
-    const ours = verifySendgrid({ rawBody: Buffer.from(body), headers: { [SIGNATURE]: signature, [TIMESTAMP]: NOW_S }, publicKey: PUBLIC_KEY, nowMs: NOW_MS });
+    const ours = verifySendgrid({
+      rawBody: Buffer.from(body),
+      headers: { [SIGNATURE]: signature, [TIMESTAMP]: NOW_S },
+      publicKey: PUBLIC_KEY,
+      nowMs: NOW_MS,
+    });
 
     // Assess
     expect(sdkAccepts(body, signature, NOW_S)).toBe(true);

@@ -20,8 +20,14 @@ import { sendTestSign } from './our-signer.js';
  *   `send-test` signs, in the five methods.
  * Deliberate difference: @vonage/jwt checks no freshness and no payload_hash; the webhook requires both.
  */
-type JwtSign = (claims: object, secret: string, options: { algorithm: string; header?: object; noTimestamp?: boolean }) => string;
-const jsonwebtoken = createRequire(createRequire(import.meta.url).resolve('@vonage/jwt'))('jsonwebtoken') as { sign: JwtSign };
+type JwtSign = (
+  claims: object,
+  secret: string,
+  options: { algorithm: string; header?: object; noTimestamp?: boolean },
+) => string;
+const jsonwebtoken = createRequire(createRequire(import.meta.url).resolve('@vonage/jwt'))('jsonwebtoken') as {
+  sign: JwtSign;
+};
 
 const SECRET = SECRETS.VONAGE_SIGNATURE_SECRET;
 const NOW_S = Math.floor(NOW_MS / 1000);
@@ -51,17 +57,29 @@ function inboundSms(text: string, from = '447700900001'): string {
 
 /** A Messages API token as Vonage's platform makes one, signed by jsonwebtoken (iat from the clock). */
 function sdkToken(body: string, secret: string = SECRET): string {
-  const claims = { jti: 'c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5', iss: 'Vonage', payload_hash: sha256Hex(body), api_key: 'abcd1234' };
+  const claims = {
+    jti: 'c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5',
+    iss: 'Vonage',
+    payload_hash: sha256Hex(body),
+    api_key: 'abcd1234',
+  };
   return jsonwebtoken.sign(claims, secret, { algorithm: 'HS256' });
 }
 
 const jwtRequest = (body: string | Buffer, token: string) =>
   request('vonage', body, { 'content-type': 'application/json', authorization: `Bearer ${token}` });
-const contacts = (h: ReturnType<typeof harness>) => h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
+const contacts = (h: ReturnType<typeof harness>) =>
+  h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact);
 
 function verifyJwt(body: string, token: string): boolean {
   const headers = { authorization: `Bearer ${token}` };
-  return verifyVonageJwt({ rawBody: Buffer.from(body), headers, signatureSecret: SECRET, nowMs: NOW_MS, window: VONAGE_DEFAULT_WINDOW }).ok;
+  return verifyVonageJwt({
+    rawBody: Buffer.from(body),
+    headers,
+    signatureSecret: SECRET,
+    nowMs: NOW_MS,
+    window: VONAGE_DEFAULT_WINDOW,
+  }).ok;
 }
 
 /** The body with one byte changed (XOR with a non-zero mask). */
@@ -99,7 +117,13 @@ describe('vonage Messages API: the SDK signs, the webhook accepts', () => {
   it('queues an SMS API-shaped STOP signed with a JWT', async () => {
     // Prepare
     const h = harness();
-    const body = JSON.stringify({ msisdn: '447700900002', to: '447700900000', messageId: 'm-2', text: 'STOP', type: 'text' });
+    const body = JSON.stringify({
+      msisdn: '447700900002',
+      to: '447700900000',
+      messageId: 'm-2',
+      text: 'STOP',
+      type: 'text',
+    });
 
     // Act
     const response = await handleWebhook(jwtRequest(body, sdkToken(body)), h.deps);
@@ -150,7 +174,7 @@ function meaning(form: string): string {
   return JSON.stringify({ ...params, sig: params.sig?.toLowerCase() });
 }
 
-describe('vonage SMS API: the SDK\'s vectors are accepted by the webhook', () => {
+describe("vonage SMS API: the SDK's vectors are accepted by the webhook", () => {
   interface Vectors {
     secret: string;
     params: Record<string, string>;
@@ -164,19 +188,27 @@ describe('vonage SMS API: the SDK\'s vectors are accepted by the webhook', () =>
     return h;
   };
 
-  it.each(METHODS)('accepts the vonage-node-sdk %s vector posted as a form, which @vonage/sms verifies', async (method) => {
-    // Prepare
-    const h = vectorHarness();
-    const sig = vectors.signatures[method];
-    const body = new URLSearchParams({ ...vectors.params, sig }).toString();
+  it.each(METHODS)(
+    'accepts the vonage-node-sdk %s vector posted as a form, which @vonage/sms verifies',
+    async (method) => {
+      // Prepare
+      const h = vectorHarness();
+      const sig = vectors.signatures[method];
+      const body = new URLSearchParams({ ...vectors.params, sig }).toString();
 
-    // Act
-    const response = await handleWebhook(request('vonage', body, { 'content-type': 'application/x-www-form-urlencoded' }), h.deps);
+      // Act
+      const response = await handleWebhook(
+        request('vonage', body, { 'content-type': 'application/x-www-form-urlencoded' }),
+        h.deps,
+      );
 
-    // Assess
-    expect(sdkSms.verifySignature(sig, { ...vectors.params }, vectors.secret, SDK_ALGORITHM[method] as never)).toBe(true);
-    expect(response.statusCode).toBe(200);
-  });
+      // Assess
+      expect(sdkSms.verifySignature(sig, { ...vectors.params }, vectors.secret, SDK_ALGORITHM[method] as never)).toBe(
+        true,
+      );
+      expect(response.statusCode).toBe(200);
+    },
+  );
 
   it.each(METHODS)('refuses the %s vector with one byte of the body changed', async (method) => {
     await fc.assert(
@@ -190,7 +222,10 @@ describe('vonage SMS API: the SDK\'s vectors are accepted by the webhook', () =>
         fc.pre(meaning(changed.toString('latin1')) !== meaning(body));
 
         // Act
-        const response = await handleWebhook(request('vonage', changed, { 'content-type': 'application/x-www-form-urlencoded' }), h.deps);
+        const response = await handleWebhook(
+          request('vonage', changed, { 'content-type': 'application/x-www-form-urlencoded' }),
+          h.deps,
+        );
 
         // Assess
         expect([401, 503]).toContain(response.statusCode);
@@ -214,7 +249,7 @@ describe('vonage: send-test signs, the SDK verifies', () => {
     expect(sdkSms.verifySignature(sig!, params, SECRET, SDK_ALGORITHM[method] as never)).toBe(true);
   });
 
-  it('@vonage/jwt verifies the token signVonageJwt makes, whose payload_hash is the body\'s SHA-256', () => {
+  it("@vonage/jwt verifies the token signVonageJwt makes, whose payload_hash is the body's SHA-256", () => {
     // Prepare
     const body = inboundSms('STOP');
 
@@ -229,10 +264,16 @@ describe('vonage: send-test signs, the SDK verifies', () => {
 });
 
 function inboundSmsApi(text: string): string {
-  return JSON.stringify({ msisdn: '447700900123', to: '447700900999', messageId: '0A0000000123ABCD1', text, type: 'text' });
+  return JSON.stringify({
+    msisdn: '447700900123',
+    to: '447700900999',
+    messageId: '0A0000000123ABCD1',
+    text,
+    type: 'text',
+  });
 }
 
-describe('vonage: the webhook\'s verifiers and the SDKs agree', () => {
+describe("vonage: the webhook's verifiers and the SDKs agree", () => {
   const value = fc.string({ unit: 'grapheme', maxLength: 12 });
   const params = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/u), value, { minKeys: 1, maxKeys: 6 });
 
@@ -243,15 +284,26 @@ describe('vonage: the webhook\'s verifiers and the SDKs agree', () => {
         const { sig: _sig, timestamp: _ts, ...rest } = extra;
         const signedParams = { ...rest, timestamp: String(NOW_S) };
         const env = { VONAGE_SIGNATURE_SECRET: SECRET, VONAGE_SIGNATURE_METHOD: method };
-        const signed = JSON.parse(sendTestSign('vonage', JSON.stringify(signedParams), env, NOW_MS).body) as Record<string, string>;
+        const signed = JSON.parse(sendTestSign('vonage', JSON.stringify(signedParams), env, NOW_MS).body) as Record<
+          string,
+          string
+        >;
         const { sig, ...all } = signed;
         const key = Object.keys(rest)[0] ?? 'timestamp';
         const changed = { ...all, [key]: replacement };
         fc.pre(changed[key]!.replace(/[&=]/gu, '_') !== all[key]!.replace(/[&=]/gu, '_'));
 
         // Act
-        const ours = (p: Record<string, string>) => verifyVonage({ rawBody: Buffer.from(JSON.stringify({ ...p, sig })), headers: {}, signatureSecret: SECRET, nowMs: NOW_MS, method }).ok;
-        const sdk = (p: Record<string, string>) => sdkSms.verifySignature(sig!, p, SECRET, SDK_ALGORITHM[method] as never);
+        const ours = (p: Record<string, string>) =>
+          verifyVonage({
+            rawBody: Buffer.from(JSON.stringify({ ...p, sig })),
+            headers: {},
+            signatureSecret: SECRET,
+            nowMs: NOW_MS,
+            method,
+          }).ok;
+        const sdk = (p: Record<string, string>) =>
+          sdkSms.verifySignature(sig!, p, SECRET, SDK_ALGORITHM[method] as never);
 
         // Assess
         expect([ours(all), sdk(all)]).toEqual([true, true]);
@@ -261,7 +313,7 @@ describe('vonage: the webhook\'s verifiers and the SDKs agree', () => {
     );
   });
 
-  it('Messages API JWT: for any HS256 token over fresh claims, the webhook accepts exactly what @vonage/jwt and the payload_hash check accept', () => {
+  it('Messages API JWT: the webhook accepts exactly what @vonage/jwt and the payload_hash check accept', () => {
     const instant = fc.option(fc.integer({ min: NOW_S - 600, max: NOW_S + 600 }), { nil: undefined });
     const secret = fc.constantFrom(SECRET, 'another-signature-secret');
     fc.assert(
@@ -269,7 +321,12 @@ describe('vonage: the webhook\'s verifiers and the SDKs agree', () => {
         // Prepare
         const body = inboundSms(text);
         const posted = tamper ? inboundSms(`${text}!`) : body;
-        const claims = { iss: 'Vonage', payload_hash: sha256Hex(body), ...(exp === undefined ? {} : { exp }), ...(nbf === undefined ? {} : { nbf }) };
+        const claims = {
+          iss: 'Vonage',
+          payload_hash: sha256Hex(body),
+          ...(exp === undefined ? {} : { exp }),
+          ...(nbf === undefined ? {} : { nbf }),
+        };
         const token = jsonwebtoken.sign(claims, signingSecret, { algorithm: 'HS256' });
 
         // Act
@@ -285,7 +342,9 @@ describe('vonage: the webhook\'s verifiers and the SDKs agree', () => {
   it('Messages API JWT: HS384 and HS512 tokens are refused by @vonage/jwt and by the webhook', () => {
     // Prepare
     const body = inboundSms('STOP');
-    const tokens = ['HS384', 'HS512'].map((algorithm) => jsonwebtoken.sign({ payload_hash: sha256Hex(body) }, SECRET, { algorithm }));
+    const tokens = ['HS384', 'HS512'].map((algorithm) =>
+      jsonwebtoken.sign({ payload_hash: sha256Hex(body) }, SECRET, { algorithm }),
+    );
 
     // Act
     const ours = tokens.map((token) => verifyJwt(body, token));

@@ -11,7 +11,11 @@ import { harness, NOW_MS, NOW_S, request, SECRETS, vonageRequest } from '../harn
 const JSON_TYPE = 'application/json';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function bearer(body: string, claims: Record<string, unknown> = {}, secret: string = SECRETS.VONAGE_SIGNATURE_SECRET): string {
+function bearer(
+  body: string,
+  claims: Record<string, unknown> = {},
+  secret: string = SECRETS.VONAGE_SIGNATURE_SECRET,
+): string {
   const input = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({
     iat: Number(NOW_S),
     jti: '0d3ad3e0-9b0e-4c3f-9a63-5b5e4d5f6a7b',
