@@ -20,10 +20,12 @@ const { ledgerDeletionProtection } = require('../../infra/params.cjs') as {
   ledgerDeletionProtection: (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<boolean>;
 };
 type Resolver = (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<unknown>;
-const webhookRoutes = require('../../infra/webhook-routes.cjs') as {
-  DEFAULT_THROTTLE: Record<string, { rate: number; burst: number }>;
-  routeSettings: Resolver;
-};
+/** infra/webhook-routes.cjs, loaded by the tests that use it. */
+const webhookRoutes = () =>
+  require('../../infra/webhook-routes.cjs') as {
+    DEFAULT_THROTTLE: Record<string, { rate: number; burst: number }>;
+    routeSettings: Resolver;
+  };
 /** serverless.yml itself, parsed as osls parses it (CloudFormation tags kept as objects). */
 const serverlessYml = (): { params: { default: Record<string, unknown> } } => {
   const parse = require('osls/lib/utils/fs/parse.js') as (file: string, contents: Buffer) => any;
@@ -399,7 +401,7 @@ describe('serverless.yml: HTTP API', () => {
     // Assess
     expect(Object.keys(throttles).sort()).toEqual(WEBHOOK_PROVIDERS.map((name) => `POST /webhooks/${name}`).sort());
     for (const name of WEBHOOK_PROVIDERS) {
-      const own = webhookRoutes.DEFAULT_THROTTLE[name];
+      const own = webhookRoutes().DEFAULT_THROTTLE[name];
       expect(own, `a default throttle for ${name}`).toBeDefined();
       expect(throttles[`POST /webhooks/${name}`]).toEqual([own!.rate, own!.burst]);
     }
@@ -418,7 +420,7 @@ describe('serverless.yml: HTTP API', () => {
     expect([pick('twilio'), pick('sendgrid'), pick('mailgun')]).toEqual([
       [3, 13],
       [2.5, 12],
-      [webhookRoutes.DEFAULT_THROTTLE.mailgun!.rate, webhookRoutes.DEFAULT_THROTTLE.mailgun!.burst],
+      [webhookRoutes().DEFAULT_THROTTLE.mailgun!.rate, webhookRoutes().DEFAULT_THROTTLE.mailgun!.burst],
     ]);
   });
 
@@ -445,7 +447,7 @@ describe('serverless.yml: HTTP API', () => {
     const values: Record<string, string> = { 'param:webhookThrottleRate': '100', 'param:webhookThrottleBurst': '200', 'param:webhookRouteThrottle': '', [`param:${name}`]: value };
 
     // Act
-    const result = webhookRoutes.routeSettings({ resolveVariable: async (v) => values[v] });
+    const result = webhookRoutes().routeSettings({ resolveVariable: async (v) => values[v] });
 
     // Assess
     await expect(result).rejects.toThrow(message);
