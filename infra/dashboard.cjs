@@ -91,10 +91,16 @@ function body() {
         ['AWS/ApiGateway', '5xx', 'ApiId', '${HttpApi}', { label: 'HTTP API 5xx' }],
       ],
     }),
+    // Hood's parallel cap as learned (lib/pacing/parallel-cap.ts): the cap in use, and the `Retry-After: -1` answers
+    // that step it back (at most about one per probe interval per account).
+    widget(0, 26, 12, 6, 'Learned parallel cap (Hood calls in flight)', {
+      metrics: [own('hood_parallel_cap', 'learned cap (max)', { stat: 'Maximum' }), own('hood_parallel_cap', 'learned cap (min)', { stat: 'Minimum' })],
+    }),
+    widget(12, 26, 12, 6, 'Hood 429 Retry-After: -1 (too many in flight) per minute', { stat: 'Sum', metrics: [own('hood_parallel_limited', 'Retry-After: -1')] }),
     {
       type: 'alarm',
       x: 0,
-      y: 26,
+      y: 32,
       width: 24,
       height: 4,
       properties: {

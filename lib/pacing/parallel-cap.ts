@@ -31,15 +31,19 @@ export interface CapBounds {
   probeIntervalMs: number;
 }
 
-/** Calls in flight the windows' best rate count / (W + L) needs at latency L (Little's law): the most any window asks. */
+/**
+ * Calls in flight the sustained rate needs at latency L (Little's law): the sliding rule lets each window run at
+ * count / (W + L) at best, the slowest of them is the rate, and rate × L calls are then in flight.
+ */
 export function neededInFlight(windows: readonly CountWindow[], latencyMs: number): number {
-  if (!(latencyMs > 0)) return 1;
-  return Math.max(1, ...windows.map((w) => Math.ceil((w.count * latencyMs) / (w.windowMs + latencyMs))));
+  if (!(latencyMs > 0) || windows.length === 0) return 1;
+  const rate = Math.min(...windows.map((w) => w.count / (w.windowMs + latencyMs)));
+  return Math.max(1, Math.ceil(rate * latencyMs - 1e-9));
 }
 
 /**
  * A stored state as far as it can be trusted: whole numbers within the bounds, a hold no longer than a probe
- * interval from now (a hold further away was not written by a limiter; it would stop learning for good).
+ * interval from now (a hold further away is ignored).
  */
 export function trustedCap(raw: Partial<CapState> | undefined, bounds: CapBounds, now: number): CapState {
   const whole = (v: number | undefined, lo: number, hi: number, fallback: number) =>
@@ -47,7 +51,8 @@ export function trustedCap(raw: Partial<CapState> | undefined, bounds: CapBounds
   return {
     cap: whole(raw?.cap, 1, bounds.ceiling, bounds.start),
     proven: whole(raw?.proven, 0, bounds.ceiling, 0),
-    holdUntil: whole(raw?.holdUntil, 0, now + bounds.probeIntervalMs, 0),
+    // A hold further out than a probe interval was not written by a limiter; kept, it would stop learning for good.
+    holdUntil: raw?.holdUntil !== undefined && raw.holdUntil <= now + bounds.probeIntervalMs ? whole(raw.holdUntil, 0, Number.MAX_SAFE_INTEGER, 0) : 0,
   };
 }
 
