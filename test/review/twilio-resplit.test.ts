@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handleWebhook } from '../../lib/webhook/ingress.js';
 import { harness, PUBLIC_URL, request, SECRETS } from '../lib/webhook/harness.js';
+import { ATTACKER, COMPANY, inboundSms, post, sid, twilioSignatureOf, VICTIM } from '../lib/providers/twilio-requests.js';
 
 /**
  * Twilio signs url + Σ sorted(name + value) with NO separator between names and values, so the same
@@ -10,8 +11,6 @@ import { harness, PUBLIC_URL, request, SECRETS } from '../lib/webhook/harness.js
  * so that `Body` is STOP and `From` is any number they like: the signature still matches.
  */
 const URL = `${PUBLIC_URL}/webhooks/twilio`;
-const ATTACKER = '+14155550111';
-const VICTIM = '+14155550199';
 
 function sign(params: Record<string, string>): string {
   const data = URL + Object.keys(params).sort().map((k) => k + params[k]).join('');
@@ -53,3 +52,135 @@ describe('Twilio: a re-split of a signed inbound SMS', () => {
     expect(h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact)).toEqual([ATTACKER]);
   });
 });
+
+/**
+ * Twilio signs URL + Σ sorted(name + value) with no separator, so one signature covers every other way of
+ * cutting the same string into names and values (issue 19, item 1). A request decides a block only if every
+ * split Twilio could have sent decides the same.
+ */
+describe('Twilio re-split through a parameter name (through the ingress)', () => {
+  it('does not block the victim when the attacker\'s own number becomes a parameter name with an empty value', async () => {
+    // Prepare: the attacker texts `STOPFrom<victim>` from their own number; Twilio signs it.
+    const genuine = inboundSms(`STOPFrom${VICTIM}`);
+    const forged = [...genuine.filter(([n]) => n !== 'Body' && n !== 'From'), ['Body', 'STOP'], ['From', VICTIM], [`From${ATTACKER}`, '']] as const;
+
+    // Act
+    const outcome = await post(forged, twilioSignatureOf(genuine));
+
+    // Assess: accepted (the signature matches), and nobody is blocked.
+    expect(outcome.status).toBe(200);
+    expect(outcome.blocked).toEqual([]);
+    expect(outcome.ignored).toEqual({ ambiguous_signed_fields: 1 });
+  });
+
+  it('does not block the victim when the re-split name uses letters only (From=<victim>, FromAFro=m<attacker>)', async () => {
+    // Prepare
+    const genuine = inboundSms(`STOPFrom${VICTIM}FromA`);
+    const forged = [...genuine.filter(([n]) => n !== 'Body' && n !== 'From'), ['Body', 'STOP'], ['From', VICTIM], ['FromAFro', `m${ATTACKER}`]] as const;
+
+    // Act
+    const outcome = await post(forged, twilioSignatureOf(genuine));
+
+    // Assess
+    expect(outcome.status).toBe(200);
+    expect(outcome.blocked).toEqual([]);
+    expect(outcome.ignored).toEqual({ ambiguous_signed_fields: 1 });
+  });
+
+  it('does not block the victim through a status callback made of the attacker\'s own text (ErrorCode 21610, To=<victim>)', async () => {
+    // Prepare: the body re-split so that it ends the ApiVersion value, and the rest of the message hides in a
+    // made-up name sorted after To.
+    const genuine = inboundSms(`xErrorCode21610MessageStatusfailedTo${VICTIM}Tz`);
+    const tail = `${genuine
+      .filter(([n]) => n > 'Body')
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([n, v]) => n + v)
+      .join('')}`;
+    const forged = [
+      ['AccountSid', sid('AC')],
+      ['ApiVersion', '2010-04-01Bodyx'],
+      ['ErrorCode', '21610'],
+      ['MessageStatus', 'failed'],
+      ['To', VICTIM],
+      ['Tz', tail],
+    ] as const;
+
+    // Act
+    const outcome = await post(forged, twilioSignatureOf(genuine));
+
+    // Assess
+    expect(outcome.status).toBe(200);
+    expect(outcome.blocked).toEqual([]);
+  });
+
+  it('still blocks an honest STOP', async () => {
+    // Act
+    const outcome = await post(inboundSms('STOP'));
+
+    // Assess
+    expect(outcome.blocked).toEqual([ATTACKER]);
+  });
+
+  it('still blocks an honest Advanced Opt-Out STOP whose body is not a keyword of this policy', async () => {
+    // Prepare
+    const message = inboundSms('Arrêt', ATTACKER, [['OptOutType', 'STOP'], ['MessagingServiceSid', sid('MG')]]);
+
+    // Act
+    const outcome = await post(message);
+
+    // Assess
+    expect(outcome.blocked).toEqual([ATTACKER]);
+  });
+
+  it('still blocks an honest MMS STOP with media and WhatsApp-style fields', async () => {
+    // Prepare
+    const media = `https://api.twilio.com/2010-04-01/Accounts/${sid('AC')}/Messages/${sid('MM')}/Media/${sid('ME')}`;
+    const extra: Array<[string, string]> = [
+      ['MediaUrl0', media],
+      ['MediaContentType0', 'image/jpeg'],
+      ['ProfileName', 'Ann From Boston'],
+      ['WaId', ATTACKER.slice(1)],
+      ['MessageType', 'image'],
+    ];
+    const message = inboundSms('stop', ATTACKER, extra).map(([n, v]): [string, string] => [n, n === 'NumMedia' ? '1' : v]);
+
+    // Act
+    const outcome = await post(message);
+
+    // Assess
+    expect(outcome.blocked).toEqual([ATTACKER]);
+  });
+
+  it('still blocks an honest STOP carrying parameters Twilio may add later', async () => {
+    // Prepare: new names sorted after From, free text since undocumented.
+    const message = inboundSms('STOP', ATTACKER, [['MessagePriority', 'high'], ['Zeta', 'a later value'], ['Recipients', '[]']]);
+
+    // Act
+    const outcome = await post(message);
+
+    // Assess
+    expect(outcome.blocked).toEqual([ATTACKER]);
+  });
+
+  it('still blocks an honest status callback for error 21610', async () => {
+    // Prepare
+    const callback: Array<[string, string]> = [
+      ['AccountSid', sid('AC')],
+      ['ApiVersion', '2010-04-01'],
+      ['ErrorCode', '21610'],
+      ['From', COMPANY],
+      ['MessageSid', sid('SM')],
+      ['MessageStatus', 'undelivered'],
+      ['SmsSid', sid('SM')],
+      ['SmsStatus', 'undelivered'],
+      ['To', VICTIM],
+    ];
+
+    // Act
+    const outcome = await post(callback);
+
+    // Assess
+    expect(outcome.blocked).toEqual([VICTIM]);
+  });
+});
+

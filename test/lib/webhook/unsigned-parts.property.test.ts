@@ -9,6 +9,7 @@ import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/replay-cach
 import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import { mandrillRequest, NOW_MS, NOW_S, recordingLogger, resendRequest, SECRETS, sendgridRequest, testConfig, twilioRequest } from './harness.js';
 import { createTestSnsSigner, snsNotification, type TestSnsSigner } from './sns-signer.js';
+import { ATTACKER, inboundSms, resplit, signedString, VICTIM } from '../providers/twilio-requests.js';
 
 /**
  * Issue 9 "Done when": changing any part of a request that its signature does not cover never changes
@@ -18,7 +19,8 @@ import { createTestSnsSigner, snsNotification, type TestSnsSigner } from './sns-
  * Unsigned parts fuzzed: any extra header (Host, X-Forwarded-*, Content-Type, SNS's x-amz-sns-*, …);
  * SNS: any extra top-level key (an unsigned `Records` array naming victims, …); Vonage JSON: extra
  * nested values; Vonage and Mandrill forms: an earlier duplicate of a signed key (PHP keeps the last);
- * Twilio: parameter order and a repeated identical pair (its signature sorts and dedupes); Svix: extra
+ * Twilio: parameter order and a repeated identical pair (its signature sorts and dedupes), and re-splits of
+ * the signed string that move text between names and values (no separator: issue 19, item 1); Svix: extra
  * signature entries. Content-Length is left out: it is framing, and a false one is refused (413).
  */
 const RUNS = 150;
@@ -162,6 +164,32 @@ describe('unsigned parts of a request never change which contacts are blocked', 
         await sameBlocks(req, [from], { headers: { ...headersOf(req), ...headers }, body: new URLSearchParams(pairs).toString() });
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('twilio: re-splits that move text between names and values block no one the genuine request does not', async () => {
+    // The attacker writes the body of an SMS from their own number; Twilio signs it; any re-split of that
+    // signed string carries the same signature. Bodies mix the names and numbers a forgery needs.
+    const token = fc.constantFrom('From', VICTIM, ATTACKER, 'FromA', 'm', 'FromCity', 'OptOutType', 'STOP', 'START', 'To', 'Tz', 'ErrorCode', '21610', 'MessageStatus', 'failed', ' ', 'x');
+    // Attack-shaped bodies: a keyword, a From (or OptOutType) name and a number, then what hides the real From.
+    const hiding = fc.oneof(fc.constantFrom('', 'FromA', 'FromAFro', 'Fz'), fc.array(token, { maxLength: 3 }).map((t) => t.join('')));
+    const forgery = fc.tuple(fc.constantFrom('STOP', 'STOP', 'Stop '), fc.constantFrom('From', 'From', 'OptOutTypeSTOPFrom'), fc.constantFrom(VICTIM, VICTIM, ATTACKER), hiding);
+    const body = fc.oneof(fc.constant('STOP'), { arbitrary: forgery.map((parts) => parts.join('')), weight: 6 }, fc.array(token, { maxLength: 8 }).map((t) => t.join('')));
+    const seeds = fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 24 }), { minLength: 8, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(body, fc.boolean(), seeds, async (text, advancedOptOut, resplits) => {
+        const extra: Array<[string, string]> = advancedOptOut ? [['OptOutType', 'STOP'], ['MessagingServiceSid', `MG${'0'.repeat(31)}1`]] : [];
+        const genuine = Object.fromEntries(inboundSms(text, ATTACKER, extra));
+        const req = twilioRequest(genuine, `https://${DOMAIN}/webhooks/twilio`);
+        const original = await blockedBy(req, headersOf(req), req.rawBody.toString('utf8'));
+        for (const cuts of resplits) {
+          const forged = resplit(Object.entries(genuine), cuts);
+          expect(signedString(forged)).toBe(signedString(Object.entries(genuine)));
+          const mutated = await blockedBy(req, headersOf(req), new URLSearchParams(forged).toString());
+          for (const contact of mutated) expect(original).toContain(contact);
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 

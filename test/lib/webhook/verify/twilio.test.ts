@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TWILIO_SIGNATURE_HEADER, twilioUrlVariants, verifyTwilio } from '../../../../lib/providers/twilio/verify.js';
+import { TWILIO_SIGNATURE_HEADER, twilioUrlCandidates, verifyTwilio } from '../../../../lib/providers/twilio/verify.js';
 import { fixtureBytes, fixtureJson } from '../fixtures.js';
 
 interface TwilioVector {
@@ -34,7 +34,7 @@ describe('verifyTwilio', () => {
     const result = verifyTwilio(input);
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('rejects the twilio-node vector "wrong_signature"', () => {
@@ -56,7 +56,7 @@ describe('verifyTwilio', () => {
     const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: 'https://mycompany.com/myapp.php?foo=1&bar=2', authToken: AUTH_TOKEN });
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('accepts a signature made without the port when the request URL has :443', () => {
@@ -67,7 +67,7 @@ describe('verifyTwilio', () => {
     const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2', authToken: AUTH_TOKEN });
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('rejects the vector under a different auth token', () => {
@@ -150,33 +150,44 @@ describe('verifyTwilio', () => {
     const result = verifyTwilio({ rawBody, headers: { [TWILIO_SIGNATURE_HEADER]: signature }, url, authToken: AUTH_TOKEN });
 
     // Assess
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true });
   });
 });
 
-describe('twilioUrlVariants', () => {
-  it('adds the default port to a URL without one', () => {
+describe('twilioUrlCandidates', () => {
+  it('tries the URL without and with the default port', () => {
     // Prepare
     const url = 'https://user:pw@example.com/path?q=1';
 
     // Act
-    const variants = twilioUrlVariants(url);
+    const candidates = twilioUrlCandidates(url);
 
     // Assess
-    expect(variants).toEqual([url, 'https://user:pw@example.com:443/path?q=1']);
+    expect(candidates).toEqual(expect.arrayContaining([url, 'https://user:pw@example.com:443/path?q=1']));
   });
 
-  it('removes the default port from a URL that has it, and leaves other ports alone', () => {
+  it('tries any port removed, as twilio-node does, and keeps a port it finds', () => {
     // Prepare
-    const withDefault = 'http://example.com:80/p';
     const withOther = 'https://example.com:8443/p';
 
     // Act
-    const a = twilioUrlVariants(withDefault);
-    const b = twilioUrlVariants(withOther);
+    const candidates = twilioUrlCandidates(withOther);
 
     // Assess
-    expect(a).toEqual([withDefault, 'http://example.com/p']);
-    expect(b).toEqual([withOther]);
+    expect(candidates).toEqual(expect.arrayContaining([withOther, 'https://example.com/p']));
+    expect(candidates).not.toContain('https://example.com:443/p');
+  });
+
+  it("tries the query string as new URL() escapes it ('→%27) and as Node's legacy querystring does (+→%20)", () => {
+    // Prepare
+    const url = "https://example.com/p?name=o'brien&x=a+b";
+
+    // Act
+    const candidates = twilioUrlCandidates(url);
+
+    // Assess
+    expect(candidates).toEqual(
+      expect.arrayContaining([url, 'https://example.com/p?name=o%27brien&x=a+b', "https://example.com/p?name=o'brien&x=a%20b"]),
+    );
   });
 });
