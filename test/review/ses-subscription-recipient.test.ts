@@ -18,15 +18,20 @@ import { FIXTURES, fixture, policy } from '../lib/sources/helpers.js';
 const SUBSCRIPTION = 'ses/aws-docs-event-publishing-subscription-unsubscribe-all.json';
 
 const destinations = fc.uniqueArray(
-  fc.tuple(fc.emailAddress(), fc.constantFrom('', 'Jane Doe', '"Doe, Jane"'), fc.boolean()).map(([address, name, upper]) => {
-    const written = upper ? address.toUpperCase() : address;
-    return name === '' ? written : `${name} <${written}>`;
-  }),
+  fc
+    .tuple(fc.emailAddress(), fc.constantFrom('', 'Jane Doe', '"Doe, Jane"'), fc.boolean())
+    .map(([address, name, upper]) => {
+      const written = upper ? address.toUpperCase() : address;
+      return name === '' ? written : `${name} <${written}>`;
+    }),
   { minLength: 1, maxLength: 5, selector: (raw) => (normaliseContact(raw) as { contact?: string }).contact ?? raw },
 );
 const preferences = fc.record({
   unsubscribeAll: fc.boolean(),
-  topicSubscriptionStatus: fc.array(fc.record({ topicName: fc.constantFrom('News', 'Offers'), subscriptionStatus: fc.constantFrom('OptIn', 'OptOut') }), { maxLength: 2 }),
+  topicSubscriptionStatus: fc.array(
+    fc.record({ topicName: fc.constantFrom('News', 'Offers'), subscriptionStatus: fc.constantFrom('OptIn', 'OptOut') }),
+    { maxLength: 2 },
+  ),
 });
 
 function subscriptionEvent(to: string[], next?: unknown, previous?: unknown) {
@@ -49,7 +54,9 @@ describe('SES Subscription events block only the recipient the event is about', 
     const decisions = mapSes(payload, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: payload.mail.messageId })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: payload.mail.messageId }),
+    ]);
   });
 
   it('with one destination, blocks it (display name and case removed)', () => {
@@ -60,7 +67,13 @@ describe('SES Subscription events block only the recipient the event is about', 
     const decisions = mapSes(payload, policy);
 
     // Assess
-    expect(blocked(decisions)).toEqual([expect.objectContaining({ contact: 'jane.doe@example.com', reason: 'unsubscribe', eventId: payload.mail.messageId })]);
+    expect(blocked(decisions)).toEqual([
+      expect.objectContaining({
+        contact: 'jane.doe@example.com',
+        reason: 'unsubscribe',
+        eventId: payload.mail.messageId,
+      }),
+    ]);
   });
 
   it('never blocks more than one destination, for any preferences and destinations', () => {
@@ -81,8 +94,14 @@ describe('SES Subscription events block only the recipient the event is about', 
     // Act / Assess
     fc.assert(
       fc.property(before, ([wasAll, was]) => {
-        const previous = { unsubscribeAll: wasAll, topicSubscriptionStatus: [{ topicName: 'News', subscriptionStatus: was }] };
-        const next = { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: 'News', subscriptionStatus: 'OptIn' }] };
+        const previous = {
+          unsubscribeAll: wasAll,
+          topicSubscriptionStatus: [{ topicName: 'News', subscriptionStatus: was }],
+        };
+        const next = {
+          unsubscribeAll: false,
+          topicSubscriptionStatus: [{ topicName: 'News', subscriptionStatus: 'OptIn' }],
+        };
         const decisions = mapSes(subscriptionEvent(['recipient@example.com'], next, previous), policy);
         expect(decisions).toEqual([expect.objectContaining({ action: 'ignore' })]);
       }),
@@ -114,7 +133,8 @@ describe('event ids carry no contact', () => {
 
   it('no decision of any fixture has an event id containing its contact', () => {
     // Prepare
-    const cases = (JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as { cases: Array<{ file: string }> }).cases;
+    const cases = (JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8')) as { cases: Array<{ file: string }> })
+      .cases;
 
     // Act
     const offending = cases.flatMap(({ file }) => {
@@ -122,7 +142,9 @@ describe('event ids carry no contact', () => {
       if (file.startsWith('sqs/')) return [];
       const source = detectSource(payload);
       if (source === undefined) return [];
-      return mapProvider(source, payload, policy).flatMap((d) => (d.action === 'block' && d.eventId?.toLowerCase().includes(d.contact) ? [`${file}: ${d.eventId}`] : []));
+      return mapProvider(source, payload, policy).flatMap((d) =>
+        d.action === 'block' && d.eventId?.toLowerCase().includes(d.contact) ? [`${file}: ${d.eventId}`] : [],
+      );
     });
 
     // Assess

@@ -8,7 +8,15 @@ import type { Decision } from '../../lib/types.js';
 import { handleWebhook } from '../../lib/webhook/ingress.js';
 import { fixture, policy } from '../lib/sources/helpers.js';
 import { fixtureBytes } from '../lib/webhook/fixtures.js';
-import { basicRequest, harness, mandrillRequest, NOW_S, queuedMessages, request, SECRETS } from '../lib/webhook/harness.js';
+import {
+  basicRequest,
+  harness,
+  mandrillRequest,
+  NOW_S,
+  queuedMessages,
+  request,
+  SECRETS,
+} from '../lib/webhook/harness.js';
 
 /**
  * Issue 19 item 6: shapes the providers send (or sent) that were dead-lettered as unrecognised or, worse,
@@ -16,12 +24,23 @@ import { basicRequest, harness, mandrillRequest, NOW_S, queuedMessages, request,
  * from before `RecordType`, and legacy Mailgun drops whose code says the address does not exist.
  */
 
-const actions = (decisions: readonly Decision[]) => decisions.map((d) => [d.action, d.reason, d.action === 'block' ? d.contact : undefined]);
+const actions = (decisions: readonly Decision[]) =>
+  decisions.map((d) => [d.action, d.reason, d.action === 'block' ? d.contact : undefined]);
 
 describe('Mandrill sync events, every shape', () => {
   it('ignores a safelist (whitelist) change whose entry is under "entry", with a reason', () => {
     // Act
-    const decisions = mapMandrill([{ type: 'whitelist', action: 'add', entry: { email: 'vip@example.com', detail: 'VIP', created_at: '2017-01-01 16:56:20' }, ts: 1483289780 }], policy);
+    const decisions = mapMandrill(
+      [
+        {
+          type: 'whitelist',
+          action: 'add',
+          entry: { email: 'vip@example.com', detail: 'VIP', created_at: '2017-01-01 16:56:20' },
+          ts: 1483289780,
+        },
+      ],
+      policy,
+    );
 
     // Assess
     expect(actions(decisions)).toEqual([['ignore', 'whitelist', undefined]]);
@@ -29,7 +48,18 @@ describe('Mandrill sync events, every shape', () => {
 
   it('blocks a denylist addition that carries event "sync"', () => {
     // Act
-    const decisions = mapMandrill([{ event: 'sync', type: 'blacklist', action: 'add', reject: { email: 'Bounced@Example.com', reason: 'hard-bounce' }, ts: 1483289780 }], policy);
+    const decisions = mapMandrill(
+      [
+        {
+          event: 'sync',
+          type: 'blacklist',
+          action: 'add',
+          reject: { email: 'Bounced@Example.com', reason: 'hard-bounce' },
+          ts: 1483289780,
+        },
+      ],
+      policy,
+    );
 
     // Assess
     expect(actions(decisions)).toEqual([['block', 'suppressed', 'bounced@example.com']]);
@@ -41,7 +71,7 @@ describe('Mandrill sync events, every shape', () => {
     [{ event: 'blacklist', action: 'add' }, [['block', 'suppressed', 'x@example.com']]],
     [{ type: 'blacklist', action: 'remove' }, [['ignore', 'blacklist_removed', undefined]]],
     [{ type: 'safelist', action: 'remove' }, [['ignore', 'whitelist', undefined]]],
-  ])('decides %j from Mandrill\'s sync event documentation', (shape, expected) => {
+  ])("decides %j from Mandrill's sync event documentation", (shape, expected) => {
     // Act
     const decisions = mapMandrill([{ ...shape, reject: { email: 'x@example.com', reason: 'spam' } }], policy);
 
@@ -77,8 +107,19 @@ describe('Mandrill sync events, every shape', () => {
     // Prepare
     const h = harness();
     const events = [
-      { type: 'whitelist', action: 'add', entry: { email: 'vip@example.com', detail: 'VIP', created_at: '2017-01-01 16:56:20' }, ts: 1483289780 },
-      { event: 'sync', type: 'blacklist', action: 'add', reject: { email: 'bounced@example.com', reason: 'hard-bounce' }, ts: 1483289780 },
+      {
+        type: 'whitelist',
+        action: 'add',
+        entry: { email: 'vip@example.com', detail: 'VIP', created_at: '2017-01-01 16:56:20' },
+        ts: 1483289780,
+      },
+      {
+        event: 'sync',
+        type: 'blacklist',
+        action: 'add',
+        reject: { email: 'bounced@example.com', reason: 'hard-bounce' },
+        ts: 1483289780,
+      },
     ];
 
     // Act
@@ -86,7 +127,9 @@ describe('Mandrill sync events, every shape', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([expect.objectContaining({ contact: 'bounced@example.com', reason: 'suppressed', source: 'mandrill' })]);
+    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([
+      expect.objectContaining({ contact: 'bounced@example.com', reason: 'suppressed', source: 'mandrill' }),
+    ]);
     expect(h.deadLetters).toEqual([]);
   });
 });
@@ -108,7 +151,10 @@ describe('Postmark bounces without RecordType (the older webhook)', () => {
     [100006, 'Blocked'],
   ])('does not block TypeCode %s (%s)', (TypeCode, Type) => {
     // Act
-    const decisions = mapPostmark({ ...fixture('postmark/postmarker-bounce-webhook-no-recordtype.json'), TypeCode, Type }, policy);
+    const decisions = mapPostmark(
+      { ...fixture<Record<string, unknown>>('postmark/postmarker-bounce-webhook-no-recordtype.json'), TypeCode, Type },
+      policy,
+    );
 
     // Assess
     expect(decisions.filter((d) => d.action !== 'ignore')).toEqual([]);
@@ -122,7 +168,10 @@ describe('Postmark bounces without RecordType (the older webhook)', () => {
     [100002, 'ManuallyDeactivated', 'manual'],
   ])('blocks TypeCode %s (%s) as %s', (TypeCode, Type, reason) => {
     // Act
-    const decisions = mapPostmark({ ...fixture('postmark/postmarker-bounce-webhook-no-recordtype.json'), TypeCode, Type }, policy);
+    const decisions = mapPostmark(
+      { ...fixture<Record<string, unknown>>('postmark/postmarker-bounce-webhook-no-recordtype.json'), TypeCode, Type },
+      policy,
+    );
 
     // Assess
     expect(actions(decisions)).toEqual([['block', reason, 'john@example.com']]);
@@ -141,7 +190,14 @@ describe('Postmark bounces without RecordType (the older webhook)', () => {
 
   it('dead-letters a Type that names another type than its TypeCode', () => {
     // Act
-    const decisions = mapPostmark({ ...fixture('postmark/postmarker-bounce-webhook-no-recordtype.json'), Type: 'HardBounce', TypeCode: 4096 }, policy);
+    const decisions = mapPostmark(
+      {
+        ...fixture<Record<string, unknown>>('postmark/postmarker-bounce-webhook-no-recordtype.json'),
+        Type: 'HardBounce',
+        TypeCode: 4096,
+      },
+      policy,
+    );
 
     // Assess
     expect(actions(decisions)).toEqual([['reject', 'unrecognised_event', undefined]]);
@@ -152,21 +208,40 @@ describe('Postmark bounces without RecordType (the older webhook)', () => {
     const h = harness();
 
     // Act
-    const response = await handleWebhook(basicRequest('postmark', fixture('postmark/postmarker-bounce-webhook-no-recordtype.json')), h.deps);
+    const response = await handleWebhook(
+      basicRequest('postmark', fixture('postmark/postmarker-bounce-webhook-no-recordtype.json')),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([expect.objectContaining({ contact: 'john@example.com', reason: 'hard_bounce', source: 'postmark' })]);
+    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([
+      expect.objectContaining({ contact: 'john@example.com', reason: 'hard_bounce', source: 'postmark' }),
+    ]);
   });
 });
 
 describe('legacy Mailgun dropped posts whose code is a permanent recipient-address failure', () => {
-  const legacy = (fields: Record<string, string>) => ({ event: 'dropped', recipient: 'gone@example.com', timestamp: '1403645220', token: 't', signature: 's', 'Message-Id': '<m@example.com>', ...fields });
+  const legacy = (fields: Record<string, string>) => ({
+    event: 'dropped',
+    recipient: 'gone@example.com',
+    timestamp: '1403645220',
+    token: 't',
+    signature: 's',
+    'Message-Id': '<m@example.com>',
+    ...fields,
+  });
 
   it.each([
     [{ reason: 'maxfails', code: '5.1.1', description: 'smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' }],
     [{ reason: 'old', code: '5.1.1', description: '' }],
-    [{ reason: 'hardfail', code: '550', description: '550 5.1.1 The email account that you tried to reach does not exist.' }],
+    [
+      {
+        reason: 'hardfail',
+        code: '550',
+        description: '550 5.1.1 The email account that you tried to reach does not exist.',
+      },
+    ],
     [{ code: '5.1.10', description: 'null MX' }],
   ])('blocks %j as hard_bounce', (fields) => {
     // Act
@@ -177,7 +252,10 @@ describe('legacy Mailgun dropped posts whose code is a permanent recipient-addre
   });
 
   it.each([
-    [{ reason: 'old', code: '499', description: 'Unable to connect to MX servers: [example.com]' }, 'retry_limit_reached'],
+    [
+      { reason: 'old', code: '499', description: 'Unable to connect to MX servers: [example.com]' },
+      'retry_limit_reached',
+    ],
     [{ reason: 'maxfails', code: '5.2.2', description: 'mailbox full' }, 'retry_limit_reached'],
     [{ reason: 'maxfails', code: '5.7.1', description: 'blocked by policy' }, 'retry_limit_reached'],
   ])('keeps other codes on their drop reason: %j', (fields, reason) => {
@@ -203,13 +281,23 @@ describe('legacy Mailgun dropped posts whose code is a permanent recipient-addre
     const token = 'legacy-dropped-5-1-1-token';
     form.set('timestamp', NOW_S);
     form.set('token', token);
-    form.set('signature', createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY).update(NOW_S + token).digest('hex'));
+    form.set(
+      'signature',
+      createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY)
+        .update(NOW_S + token)
+        .digest('hex'),
+    );
 
     // Act
-    const response = await handleWebhook(request('mailgun', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' }), h.deps);
+    const response = await handleWebhook(
+      request('mailgun', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' }),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([expect.objectContaining({ contact: 'gone@example.com', reason: 'hard_bounce', source: 'mailgun' })]);
+    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([
+      expect.objectContaining({ contact: 'gone@example.com', reason: 'hard_bounce', source: 'mailgun' }),
+    ]);
   });
 });

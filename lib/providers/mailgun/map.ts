@@ -1,5 +1,18 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFromUnix,
+  isRecord,
+  type JsonRecord,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -29,7 +42,17 @@ import type { MappingPolicy } from '../types.js';
 const SOURCE = 'mailgun';
 
 // Events that say nothing about consent (current and legacy names).
-const NOT_OPT_OUT = new Set(['accepted', 'rejected', 'delivered', 'opened', 'clicked', 'stored', 'list_member_uploaded', 'list_member_upload_error', 'list_uploaded']);
+const NOT_OPT_OUT = new Set([
+  'accepted',
+  'rejected',
+  'delivered',
+  'opened',
+  'clicked',
+  'stored',
+  'list_member_uploaded',
+  'list_member_upload_error',
+  'list_uploaded',
+]);
 
 // The suppression lists a permanent failure can name, by `reason` (current) and by drop `code` (legacy
 // "Dropped Messages" webhook: 605 previously bounced, 606 unsubscribed, 607 marked as spam; 625 "Poor
@@ -52,7 +75,8 @@ export function mapMailgun(payload: unknown, _policy?: MappingPolicy): Decision[
 }
 
 function mapOne(payload: unknown): Decision[] {
-  if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'a Mailgun webhook body is a JSON object or form fields')];
+  if (!isRecord(payload))
+    return [reject('unrecognised_event', SOURCE, 'a Mailgun webhook body is a JSON object or form fields')];
   if (Object.hasOwn(payload, 'event-data')) {
     const data = payload['event-data'];
     return isRecord(data) ? mapEvent(data) : [reject('unrecognised_event', SOURCE, '"event-data" is not an object')];
@@ -74,21 +98,49 @@ function mapEvent(data: JsonRecord): Decision[] {
   const headers = isRecord(data.message) && isRecord(data.message.headers) ? data.message.headers : {};
   const messageId = eventIdOf(headers['message-id'], data['Message-Id'], data['message-id']);
   // Current events carry a unique `id`; legacy posts only the message id.
-  const ctx: Context = { data, eventId: eventIdOf(data.id) ?? messageId, messageId, occurredAt: isoFromUnix(data.timestamp) };
+  const ctx: Context = {
+    data,
+    eventId: eventIdOf(data.id) ?? messageId,
+    messageId,
+    occurredAt: isoFromUnix(data.timestamp),
+  };
   switch (name) {
     case 'failed':
       return mapFailed(ctx);
     // Legacy "Permanent Failure" webhook: the receiving server's reply decides, as for `failed`.
     case 'bounced':
-      return [fromReply(ctx, 'bounced', legacyReply(trimmed(data.code), trimmed(data.error) ?? trimmed(data.description) ?? trimmed(data.notification)))];
+      return [
+        fromReply(
+          ctx,
+          'bounced',
+          legacyReply(
+            trimmed(data.code),
+            trimmed(data.error) ?? trimmed(data.description) ?? trimmed(data.notification),
+          ),
+        ),
+      ];
     case 'dropped':
       return [mapLegacyDropped(ctx)];
     case 'complained':
-      return [block(data.recipient, 'complaint', SOURCE, { description: 'spam complaint', eventId: ctx.eventId, occurredAt: ctx.occurredAt })];
+      return [
+        block(data.recipient, 'complaint', SOURCE, {
+          description: 'spam complaint',
+          eventId: ctx.eventId,
+          occurredAt: ctx.occurredAt,
+        }),
+      ];
     case 'unsubscribed':
-      return [block(data.recipient, 'unsubscribe', SOURCE, { description: 'unsubscribed', eventId: ctx.eventId, occurredAt: ctx.occurredAt })];
+      return [
+        block(data.recipient, 'unsubscribe', SOURCE, {
+          description: 'unsubscribed',
+          eventId: ctx.eventId,
+          occurredAt: ctx.occurredAt,
+        }),
+      ];
     default:
-      return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), ctx.eventId)];
+      return [
+        ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), ctx.eventId),
+      ];
   }
 }
 
@@ -96,8 +148,15 @@ function mapFailed(ctx: Context): Decision[] {
   const { data, eventId } = ctx;
   const status = isRecord(data['delivery-status']) ? data['delivery-status'] : {};
   const code = text(status.code);
-  const reply = { enhanced: trimmed(status['enhanced-code']) ?? trimmed(status['bounce-code']), code, text: [trimmed(status.message), trimmed(status.description)].filter((t) => t !== undefined).join(' ') };
-  const smtp = detail([code, trimmed(status.message) ?? trimmed(status.description)].filter((p) => p !== undefined).join(' ') || undefined);
+  const reply = {
+    enhanced: trimmed(status['enhanced-code']) ?? trimmed(status['bounce-code']),
+    code,
+    text: [trimmed(status.message), trimmed(status.description)].filter((t) => t !== undefined).join(' '),
+  };
+  const smtp = detail(
+    [code, trimmed(status.message) ?? trimmed(status.description)].filter((p) => p !== undefined).join(' ') ||
+      undefined,
+  );
   const severity = trimmed(data.severity)?.toLowerCase();
   const why = trimmed(data.reason)?.toLowerCase();
   if (severity === 'temporary') {
@@ -106,21 +165,39 @@ function mapFailed(ctx: Context): Decision[] {
     return [ignore('temporary_failure', SOURCE, detail('failed/temporary', smtp), eventId)];
   }
   // A failure without a severity is not a shape Mailgun documents: a human decides (dead letter).
-  if (severity !== 'permanent') return [reject('unrecognised_event', SOURCE, detail('failed event with severity', severity ?? 'missing'), { eventId })];
+  if (severity !== 'permanent')
+    return [
+      reject('unrecognised_event', SOURCE, detail('failed event with severity', severity ?? 'missing'), { eventId }),
+    ];
   const label = `failed/permanent${why ? ` (${why})` : ''}`;
   const listed = (why && SUPPRESSION_BY_REASON.get(why)) || (code && SUPPRESSION_BY_CODE.get(code));
-  if (listed) return [block(data.recipient, listed, SOURCE, { description: detail(label, smtp), eventId, occurredAt: ctx.occurredAt })];
+  if (listed)
+    return [
+      block(data.recipient, listed, SOURCE, { description: detail(label, smtp), eventId, occurredAt: ctx.occurredAt }),
+    ];
   if (why === 'old') return [ignore('retry_limit_reached', SOURCE, detail(label, smtp), eventId)];
   if (why === 'espblock') return [ignore('esp_block', SOURCE, detail(label, smtp), eventId)];
   return [fromReply(ctx, label, reply, smtp)];
 }
 
 /** A permanent failure decided on the receiving server's reply (see lib/providers/shared/smtp.ts). */
-function fromReply(ctx: Context, label: string, reply: { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined }, smtp?: string): Decision {
-  const description = detail(label, smtp ?? detail([reply.code, reply.text].filter((p) => p !== undefined).join(' ') || undefined));
+function fromReply(
+  ctx: Context,
+  label: string,
+  reply: { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined },
+  smtp?: string,
+): Decision {
+  const description = detail(
+    label,
+    smtp ?? detail([reply.code, reply.text].filter((p) => p !== undefined).join(' ') || undefined),
+  );
   switch (classifySmtp(reply)) {
     case 'address':
-      return block(ctx.data.recipient, 'hard_bounce', SOURCE, { description, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+      return block(ctx.data.recipient, 'hard_bounce', SOURCE, {
+        description,
+        eventId: ctx.eventId,
+        occurredAt: ctx.occurredAt,
+      });
     case 'mailbox':
       return softBounce(ctx, description);
     case 'other':
@@ -131,7 +208,11 @@ function fromReply(ctx: Context, label: string, reply: { enhanced?: string | und
 }
 
 function softBounce(ctx: Context, description: string | undefined): Decision {
-  return block(ctx.data.recipient, 'soft_bounce', SOURCE, { description, eventId: ctx.messageId ?? ctx.eventId, occurredAt: ctx.occurredAt });
+  return block(ctx.data.recipient, 'soft_bounce', SOURCE, {
+    description,
+    eventId: ctx.messageId ?? ctx.eventId,
+    occurredAt: ctx.occurredAt,
+  });
 }
 
 /**
@@ -150,22 +231,44 @@ function mapLegacyDropped(ctx: Context): Decision {
   const description = trimmed(data.description) ?? trimmed(data.error);
   const label = detail('dropped', why, code, description);
   const listed = code === undefined ? undefined : SUPPRESSION_BY_CODE.get(code);
-  if (listed) return block(data.recipient, listed, SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+  if (listed)
+    return block(data.recipient, listed, SOURCE, {
+      description: label,
+      eventId: ctx.eventId,
+      occurredAt: ctx.occurredAt,
+    });
   if (code !== undefined && classifySmtp(legacyReply(code, description)) === 'address') {
-    return block(data.recipient, 'hard_bounce', SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+    return block(data.recipient, 'hard_bounce', SOURCE, {
+      description: label,
+      eventId: ctx.eventId,
+      occurredAt: ctx.occurredAt,
+    });
   }
   if (why !== undefined && RETRY_EXHAUSTED.has(why)) return ignore('retry_limit_reached', SOURCE, label, ctx.eventId);
   if (why === 'hardfail') {
     // Without a known code, Mailgun's fixed drop texts still say which list.
     const d = description?.toLowerCase() ?? '';
-    const reason: Reason = d.includes('marked your messages as spam') ? 'complaint' : d.includes('unsubscribed address') ? 'unsubscribe' : d.includes('previously bounced') ? 'hard_bounce' : 'suppressed';
-    return block(data.recipient, reason, SOURCE, { description: label, eventId: ctx.eventId, occurredAt: ctx.occurredAt });
+    const reason: Reason = d.includes('marked your messages as spam')
+      ? 'complaint'
+      : d.includes('unsubscribed address')
+        ? 'unsubscribe'
+        : d.includes('previously bounced')
+          ? 'hard_bounce'
+          : 'suppressed';
+    return block(data.recipient, reason, SOURCE, {
+      description: label,
+      eventId: ctx.eventId,
+      occurredAt: ctx.occurredAt,
+    });
   }
   return ignore('not_recipient_address', SOURCE, label, ctx.eventId);
 }
 
 /** A legacy `code` is an enhanced status code (`5.1.1`, anymail issue #62) or a basic reply code (`550`). */
-function legacyReply(code: string | undefined, text: string | undefined): { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined } {
+function legacyReply(
+  code: string | undefined,
+  text: string | undefined,
+): { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined } {
   // Anchored, no nested repetition: linear.
   return code !== undefined && /^\d\.\d{1,3}\.\d{1,3}$/u.test(code) ? { enhanced: code, text } : { code, text };
 }

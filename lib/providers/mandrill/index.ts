@@ -4,7 +4,11 @@ import type { Provider, SecretSpec } from '../types.js';
 import { isMandrillSyncEvent, mapMandrill } from './map.js';
 import { verifyMandrill } from './verify.js';
 
-const WEBHOOK_KEY = { variable: 'MANDRILL_WEBHOOK_KEY', key: 'mandrillKey', kind: 'text' } as const satisfies SecretSpec;
+const WEBHOOK_KEY = {
+  variable: 'MANDRILL_WEBHOOK_KEY',
+  key: 'mandrillKey',
+  kind: 'text',
+} as const satisfies SecretSpec;
 
 /** Mandrill (Mailchimp Transactional) webhooks: `mandrill_events` form field, HMAC-SHA1 over URL + parameters. */
 export const mandrill = {
@@ -21,7 +25,12 @@ export const mandrill = {
     secrets: [WEBHOOK_KEY],
     isEnabled: (secrets) => secretOf(secrets, WEBHOOK_KEY) !== undefined,
     authenticate(ctx) {
-      const result = verifyMandrill({ rawBody: ctx.rawBody, headers: ctx.headers, url: ctx.url, webhookKey: secretOf(ctx.secrets, WEBHOOK_KEY)! });
+      const result = verifyMandrill({
+        rawBody: ctx.rawBody,
+        headers: ctx.headers,
+        url: ctx.url,
+        webhookKey: secretOf(ctx.secrets, WEBHOOK_KEY)!,
+      });
       return result.ok ? { ok: true, signed: result.params } : result;
     },
     signedBody: true,

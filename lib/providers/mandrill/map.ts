@@ -1,5 +1,17 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, type JsonRecord, reject, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFromUnix,
+  isRecord,
+  type JsonRecord,
+  reject,
+  trimmed,
+} from '../shared/map.js';
 import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -69,14 +81,19 @@ export function isMandrillSyncEvent(event: JsonRecord): boolean {
   const name = trimmed(event.event)?.toLowerCase();
   if (name !== undefined) return name === 'sync' || DENYLIST.has(name) || SAFELIST.has(name);
   const list = trimmed(event.type)?.toLowerCase();
-  return isRecord(event.reject) || isRecord(event.entry) || (list !== undefined && (DENYLIST.has(list) || SAFELIST.has(list)));
+  return (
+    isRecord(event.reject) ||
+    isRecord(event.entry) ||
+    (list !== undefined && (DENYLIST.has(list) || SAFELIST.has(list)))
+  );
 }
 
 function mapEvent(event: unknown): Decision[] {
   if (!isRecord(event)) return [reject('unrecognised_event', SOURCE, 'a Mandrill event is a JSON object')];
   if (isMandrillSyncEvent(event)) return mapSyncEvent(event);
   const name = trimmed(event.event);
-  if (name === undefined) return [reject('unrecognised_event', SOURCE, 'not a Mandrill event (no "event", no sync "type")')];
+  if (name === undefined)
+    return [reject('unrecognised_event', SOURCE, 'not a Mandrill event (no "event", no sync "type")')];
   const msg = isRecord(event.msg) ? event.msg : {};
   const eventId = eventIdOf(event._id, msg._id);
   const description = detail(name, trimmed(msg.bounce_description), trimmed(msg.diag));
@@ -84,12 +101,14 @@ function mapEvent(event: unknown): Decision[] {
   if (name === 'hard_bounce' || name === 'soft_bounce') {
     const classification = trimmed(msg.bounce_description)?.toLowerCase();
     const mailbox = classification === 'mailbox_full' || classifySmtp({ text: trimmed(msg.diag) }) === 'mailbox';
-    if (name === 'hard_bounce' && classification !== undefined && SENDER_SIDE_BOUNCES.has(classification)) return [ignore('not_recipient_address', SOURCE, description, eventId)];
+    if (name === 'hard_bounce' && classification !== undefined && SENDER_SIDE_BOUNCES.has(classification))
+      return [ignore('not_recipient_address', SOURCE, description, eventId)];
     if (mailbox) return [block(msg.email, 'soft_bounce', SOURCE, { description, eventId, occurredAt })];
     if (name === 'soft_bounce') return [ignore('transient_bounce', SOURCE, description, eventId)];
   }
   const reason = BLOCKING.get(name);
-  if (reason === undefined) return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
+  if (reason === undefined)
+    return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
   return [block(msg.email, reason, SOURCE, { description, eventId, occurredAt })];
 }
 
@@ -102,15 +121,31 @@ function mapSyncEvent(event: JsonRecord): Decision[] {
   const eventId = eventIdOf(event._id);
   const label = `${list ?? '?'} ${action ?? '?'}`;
   if (list !== undefined && SAFELIST.has(list) && (action === 'add' || action === 'remove')) {
-    return [ignore('whitelist', SOURCE, detail(label, 'a safelist change is the account\'s own exception, not an opt-out'), eventId)];
+    return [
+      ignore(
+        'whitelist',
+        SOURCE,
+        detail(label, "a safelist change is the account's own exception, not an opt-out"),
+        eventId,
+      ),
+    ];
   }
-  if (list !== undefined && DENYLIST.has(list) && action === 'remove') return [ignore('blacklist_removed', SOURCE, detail(label), eventId)];
+  if (list !== undefined && DENYLIST.has(list) && action === 'remove')
+    return [ignore('blacklist_removed', SOURCE, detail(label), eventId)];
   if (list !== undefined && DENYLIST.has(list) && (action === 'add' || action === 'change')) {
     const why = trimmed(entry.reason)?.toLowerCase();
     if (why === 'soft-bounce') return [ignore('soft_bounce_rejection', SOURCE, detail(label, why), eventId)];
     const description = detail(label, trimmed(entry.reason), trimmed(entry.detail));
-    return [block(entry.email, why === 'custom' ? 'manual' : 'suppressed', SOURCE, { description, eventId, occurredAt: isoFromUnix(event.ts) })];
+    return [
+      block(entry.email, why === 'custom' ? 'manual' : 'suppressed', SOURCE, {
+        description,
+        eventId,
+        occurredAt: isoFromUnix(event.ts),
+      }),
+    ];
   }
   // An unknown list or action may be an addition under a new name: a person decides, nothing is dropped.
-  return [reject('unrecognised_event', SOURCE, detail('sync event with an unknown list or action', label), { eventId })];
+  return [
+    reject('unrecognised_event', SOURCE, detail('sync event with an unknown list or action', label), { eventId }),
+  ];
 }

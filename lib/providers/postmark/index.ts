@@ -2,7 +2,11 @@ import { basicAuthWebhook } from '../shared/basic-auth.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { isLegacyBounce, mapPostmark } from './map.js';
 
-const BASIC_AUTH = { variable: 'POSTMARK_WEBHOOK_BASIC_AUTH', key: 'postmarkBasicAuth', kind: 'basicAuth' } as const satisfies SecretSpec;
+const BASIC_AUTH = {
+  variable: 'POSTMARK_WEBHOOK_BASIC_AUTH',
+  key: 'postmarkBasicAuth',
+  kind: 'basicAuth',
+} as const satisfies SecretSpec;
 
 /** Postmark webhooks (one event per request, `RecordType`, or an older bounce without it); HTTP Basic credentials. */
 export const postmark = {

@@ -1,5 +1,19 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, has, ignore, isoFrom, isRecord, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  has,
+  ignore,
+  isoFrom,
+  isRecord,
+  type JsonRecord,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -94,13 +108,24 @@ function mapOne(payload: unknown): Decision[] {
     case 'SubscriptionChange':
       return mapSubscriptionChange(payload);
     default:
-      return [ignore(NOT_OPT_OUT_RECORDS.get(record) ?? 'not_an_opt_out_event', SOURCE, detail(`RecordType=${record}`), eventIdOf(payload.MessageID))];
+      return [
+        ignore(
+          NOT_OPT_OUT_RECORDS.get(record) ?? 'not_an_opt_out_event',
+          SOURCE,
+          detail(`RecordType=${record}`),
+          eventIdOf(payload.MessageID),
+        ),
+      ];
   }
 }
 
 /** The older bounce webhook (no `RecordType`): a bounce type code and a bounced address. */
 export function isLegacyBounce(payload: JsonRecord): boolean {
-  return !has(payload, 'RecordType') && (has(payload, 'TypeCode') || has(payload, 'Type')) && (has(payload, 'Email') || has(payload, 'BouncedAt'));
+  return (
+    !has(payload, 'RecordType') &&
+    (has(payload, 'TypeCode') || has(payload, 'Type')) &&
+    (has(payload, 'Email') || has(payload, 'BouncedAt'))
+  );
 }
 
 function mapLegacyBounce(payload: JsonRecord): Decision[] {
@@ -108,12 +133,25 @@ function mapLegacyBounce(payload: JsonRecord): Decision[] {
   const code = trimmed(payload.TypeCode);
   const named = trimmed(payload.Type);
   const byCode = code === undefined ? undefined : TYPE_BY_CODE.get(code);
-  if (code !== undefined && byCode === undefined) return [reject('unrecognised_event', SOURCE, detail('bounce without RecordType and an unknown TypeCode', code), { eventId })];
+  if (code !== undefined && byCode === undefined)
+    return [
+      reject('unrecognised_event', SOURCE, detail('bounce without RecordType and an unknown TypeCode', code), {
+        eventId,
+      }),
+    ];
   // Postmark's spam complaint examples say Type SpamComplaint with TypeCode 512: the one known mismatch.
   const type = named === 'SpamComplaint' && code === '512' ? named : (byCode ?? named);
-  if (type === undefined) return [reject('unrecognised_event', SOURCE, 'bounce without RecordType, Type or TypeCode', { eventId })];
+  if (type === undefined)
+    return [reject('unrecognised_event', SOURCE, 'bounce without RecordType, Type or TypeCode', { eventId })];
   if (named !== undefined && type !== named) {
-    return [reject('unrecognised_event', SOURCE, detail('bounce without RecordType whose Type and TypeCode disagree', `${named}/${code}`), { eventId })];
+    return [
+      reject(
+        'unrecognised_event',
+        SOURCE,
+        detail('bounce without RecordType whose Type and TypeCode disagree', `${named}/${code}`),
+        { eventId },
+      ),
+    ];
   }
   return mapBounce(payload, type);
 }
@@ -127,10 +165,22 @@ function mapBounce(payload: JsonRecord, decided?: string): Decision[] {
     // A SoftBounce ("unable to temporarily deliver this message") counts towards SOFT_BOUNCE_POLICY only
     // when the server's reply says the mailbox is full or disabled; keyed by the sent message (MessageID).
     if (type === 'SoftBounce' && classifySmtp({ text: trimmed(payload.Details) }) === 'mailbox') {
-      return [block(payload.Email, 'soft_bounce', SOURCE, { description: detail(type, why), eventId: eventIdOf(payload.MessageID, payload.ID), occurredAt: isoFrom(payload.BouncedAt) })];
+      return [
+        block(payload.Email, 'soft_bounce', SOURCE, {
+          description: detail(type, why),
+          eventId: eventIdOf(payload.MessageID, payload.ID),
+          occurredAt: isoFrom(payload.BouncedAt),
+        }),
+      ];
     }
-    // Transient, SoftBounce, AutoResponder, DnsError, Blocked, DMARCPolicy, SpamNotification, …: the address may work later.
-    const label = type === 'SoftBounce' || type === 'Transient' ? 'transient_bounce' : type === 'SpamNotification' ? 'spam_notification' : 'not_a_hard_bounce';
+    // Transient, SoftBounce, AutoResponder, DnsError, Blocked, DMARCPolicy, SpamNotification, …: the address
+    // may work later.
+    const label =
+      type === 'SoftBounce' || type === 'Transient'
+        ? 'transient_bounce'
+        : type === 'SpamNotification'
+          ? 'spam_notification'
+          : 'not_a_hard_bounce';
     return [ignore(label, SOURCE, detail(`Type=${type ?? 'missing'}`), eventId)];
   }
   // Real "Unsubscribe" bounce records can lack Email entirely (anymail issue #447): the decision table
@@ -138,14 +188,21 @@ function mapBounce(payload: JsonRecord, decided?: string): Decision[] {
   if (type === 'Unsubscribe' && trimmed(payload.Email) === undefined) {
     return [ignore('no_recipient', SOURCE, 'Unsubscribe bounce record without Email', eventId)];
   }
-  return [block(payload.Email, reason, SOURCE, { description: detail(type, trimmed(payload.Details) ?? trimmed(payload.Description)), eventId, occurredAt: isoFrom(payload.BouncedAt) })];
+  return [
+    block(payload.Email, reason, SOURCE, {
+      description: detail(type, trimmed(payload.Details) ?? trimmed(payload.Description)),
+      eventId,
+      occurredAt: isoFrom(payload.BouncedAt),
+    }),
+  ];
 }
 
 function mapSubscriptionChange(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.MessageID);
   const why = trimmed(payload.SuppressionReason);
   const origin = trimmed(payload.Origin);
-  if (payload.SuppressSending !== true) return [ignore('reactivated', SOURCE, detail('SuppressSending=false', origin), eventId)];
+  if (payload.SuppressSending !== true)
+    return [ignore('reactivated', SOURCE, detail('SuppressSending=false', origin), eventId)];
   let reason: Reason = 'suppressed';
   if (why === 'HardBounce') reason = 'hard_bounce';
   else if (why === 'SpamComplaint') reason = 'complaint';

@@ -1,5 +1,18 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, list, reject, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFrom,
+  isRecord,
+  type JsonRecord,
+  list,
+  reject,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -55,33 +68,74 @@ function mapEvent(event: unknown): Decision[] {
       // is the count-only soft_bounce (keyed by email_id, the sent message); other Transient subtypes
       // (General includes auto-replies) never count.
       if (kind?.toLowerCase() === 'transient' && sub?.toLowerCase() === 'mailboxfull') {
-        return fanOut(data, 'soft_bounce', { description: detail(`Transient/${sub}`, trimmed(bounce.message)), eventId, occurredAt });
+        return fanOut(data, 'soft_bounce', {
+          description: detail(`Transient/${sub}`, trimmed(bounce.message)),
+          eventId,
+          occurredAt,
+        });
       }
-      if (kind?.toLowerCase() === 'transient') return [ignore('transient_bounce', SOURCE, detail(`Transient/${sub ?? '?'}`), eventId)];
-      if (kind?.toLowerCase() === 'undetermined') return [ignore('undetermined_bounce', SOURCE, detail(`Undetermined/${sub ?? '?'}`), eventId)];
+      if (kind?.toLowerCase() === 'transient')
+        return [ignore('transient_bounce', SOURCE, detail(`Transient/${sub ?? '?'}`), eventId)];
+      if (kind?.toLowerCase() === 'undetermined')
+        return [ignore('undetermined_bounce', SOURCE, detail(`Undetermined/${sub ?? '?'}`), eventId)];
       const description = detail(kind ? `bounced ${kind}/${sub ?? '?'}` : 'bounced', trimmed(bounce.message));
       return fanOut(data, 'hard_bounce', { description, eventId, occurredAt });
     }
     case 'email.complained':
       // The event carries the message's `to`, not who complained (resend.com/docs/dashboard/webhooks/event-types)
       // and nothing naming anyone: with several recipients `fanOut` leaves it to a person (ambiguous_recipient).
-      return fanOut(data, 'complaint', { description: 'spam complaint', eventId: eventIdOf(data.email_id), occurredAt });
+      return fanOut(data, 'complaint', {
+        description: 'spam complaint',
+        eventId: eventIdOf(data.email_id),
+        occurredAt,
+      });
     case 'email.suppressed': {
       const suppressed = isRecord(data.suppressed) ? data.suppressed : {};
-      return fanOut(data, 'suppressed', { description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)), eventId: eventIdOf(data.email_id), occurredAt });
+      return fanOut(data, 'suppressed', {
+        description: detail('suppressed', trimmed(suppressed.type), trimmed(suppressed.message)),
+        eventId: eventIdOf(data.email_id),
+        occurredAt,
+      });
     }
     case 'suppression.added': {
       const origin = trimmed(data.origin);
       // origin manual: the account added it itself (the company's own suppression).
-      const reason: Reason = origin === 'bounce' ? 'hard_bounce' : origin === 'complaint' ? 'complaint' : origin === 'manual' ? 'manual' : 'suppressed';
-      return [block(data.email, reason, SOURCE, { description: detail('added to suppression list', origin && `origin ${origin}`), eventId: eventIdOf(data.id), occurredAt })];
+      const reason: Reason =
+        origin === 'bounce'
+          ? 'hard_bounce'
+          : origin === 'complaint'
+            ? 'complaint'
+            : origin === 'manual'
+              ? 'manual'
+              : 'suppressed';
+      return [
+        block(data.email, reason, SOURCE, {
+          description: detail('added to suppression list', origin && `origin ${origin}`),
+          eventId: eventIdOf(data.id),
+          occurredAt,
+        }),
+      ];
     }
     case 'contact.created':
     case 'contact.updated':
-      if (data.unsubscribed !== true) return [ignore('contact_subscribed', SOURCE, detail(`${type} without unsubscribed=true`), eventIdOf(data.id))];
-      return [block(data.email, 'unsubscribe', SOURCE, { description: detail('audience unsubscribe', trimmed(data.audience_id)), eventId: eventIdOf(data.id), occurredAt })];
+      if (data.unsubscribed !== true)
+        return [ignore('contact_subscribed', SOURCE, detail(`${type} without unsubscribed=true`), eventIdOf(data.id))];
+      return [
+        block(data.email, 'unsubscribe', SOURCE, {
+          description: detail('audience unsubscribe', trimmed(data.audience_id)),
+          eventId: eventIdOf(data.id),
+          occurredAt,
+        }),
+      ];
     default:
-      return [ignore(NOT_OPT_OUT.get(type) ?? 'not_an_opt_out_event', SOURCE, detail(`type=${type}`), eventIdOf(data.email_id, data.id))];
+      return [
+        ignore(
+          NOT_OPT_OUT.get(type) ?? 'not_an_opt_out_event',
+          SOURCE,
+          detail(`type=${type}`),
+          eventIdOf(data.email_id, data.id),
+        ),
+      ];
   }
 }
 
@@ -93,9 +147,25 @@ function mapEvent(event: unknown): Decision[] {
  * that cannot be undone. Blocking every recipient would block people who did not bounce: a person decides
  * (`ambiguous_recipient`), as for complaints.
  */
-function fanOut(data: JsonRecord, reason: Reason, extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined }): Decision[] {
+function fanOut(
+  data: JsonRecord,
+  reason: Reason,
+  extras: { description?: string | undefined; eventId?: string | undefined; occurredAt?: string | undefined },
+): Decision[] {
   const to = recipients(data);
-  if (to.length === 0) return [reject('invalid_contact', SOURCE, detail('event has no data.to recipients', extras.description), { eventId: extras.eventId })];
+  if (to.length === 0)
+    return [
+      reject('invalid_contact', SOURCE, detail('event has no data.to recipients', extras.description), {
+        eventId: extras.eventId,
+      }),
+    ];
   if (to.length === 1) return [block(to[0], reason, SOURCE, extras)];
-  return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, extras.description), { eventId: extras.eventId })];
+  return [
+    reject(
+      'ambiguous_recipient',
+      SOURCE,
+      detail(`${reason} on a message to ${to.length} recipients; Resend does not say which one`, extras.description),
+      { eventId: extras.eventId },
+    ),
+  ];
 }

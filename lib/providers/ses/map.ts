@@ -1,5 +1,19 @@
 import type { Decision } from '../../types.js';
-import { block, dedupe, detail, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, list, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eventIdOf,
+  ignore,
+  isoFrom,
+  isRecord,
+  isSystemFeedbackType,
+  type JsonRecord,
+  list,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -46,7 +60,8 @@ export function isSesEvent(value: unknown): value is JsonRecord {
 export function mapSes(payload: unknown, _policy?: MappingPolicy): Decision[] {
   if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'an SES event is a JSON object')];
   const kind = text(payload.notificationType) ?? text(payload.eventType);
-  if (kind === undefined) return [reject('unrecognised_event', SOURCE, 'neither notificationType nor eventType is set')];
+  if (kind === undefined)
+    return [reject('unrecognised_event', SOURCE, 'neither notificationType nor eventType is set')];
   const mail = isRecord(payload.mail) ? payload.mail : {};
   switch (kind) {
     case 'Bounce':
@@ -56,12 +71,24 @@ export function mapSes(payload: unknown, _policy?: MappingPolicy): Decision[] {
     case 'Subscription':
       return dedupe(mapSubscription(payload.subscription, mail));
     default:
-      return [ignore(NOT_OPT_OUT.get(kind) ?? 'not_an_opt_out_event', SOURCE, detail(`SES ${kind}`), eventIdOf(mail.messageId))];
+      return [
+        ignore(
+          NOT_OPT_OUT.get(kind) ?? 'not_an_opt_out_event',
+          SOURCE,
+          detail(`SES ${kind}`),
+          eventIdOf(mail.messageId),
+        ),
+      ];
   }
 }
 
 function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
-  if (!isRecord(bounce)) return [reject('unrecognised_event', SOURCE, 'Bounce event without a bounce object', { eventId: eventIdOf(mail.messageId) })];
+  if (!isRecord(bounce))
+    return [
+      reject('unrecognised_event', SOURCE, 'Bounce event without a bounce object', {
+        eventId: eventIdOf(mail.messageId),
+      }),
+    ];
   const type = trimmed(bounce.bounceType);
   const subType = trimmed(bounce.bounceSubType);
   const eventId = eventIdOf(bounce.feedbackId, mail.messageId);
@@ -76,9 +103,14 @@ function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
     const occurredAt = isoFrom(bounce.timestamp) ?? isoFrom(mail.timestamp);
     const messageId = eventIdOf(mail.messageId) ?? eventId;
     const softRecipients = list(bounce.bouncedRecipients);
-    if (softRecipients.length === 0) return [ignore('transient_bounce', SOURCE, detail(kind, 'no bouncedRecipients'), eventId)];
+    if (softRecipients.length === 0)
+      return [ignore('transient_bounce', SOURCE, detail(kind, 'no bouncedRecipients'), eventId)];
     return softRecipients.map((r) =>
-      block(isRecord(r) ? r.emailAddress : undefined, 'soft_bounce', SOURCE, { description: detail(kind, isRecord(r) ? (trimmed(r.diagnosticCode) ?? trimmed(r.status)) : undefined), eventId: messageId, occurredAt }),
+      block(isRecord(r) ? r.emailAddress : undefined, 'soft_bounce', SOURCE, {
+        description: detail(kind, isRecord(r) ? (trimmed(r.diagnosticCode) ?? trimmed(r.status)) : undefined),
+        eventId: messageId,
+        occurredAt,
+      }),
     );
   }
   if (type === 'Transient') return [ignore('transient_bounce', SOURCE, detail(kind), eventId)];
@@ -86,12 +118,14 @@ function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
   // Permanent (any subtype: General, NoEmail, Suppressed, OnAccountSuppressionList): "you should remove the
   // recipient's email address from your mailing list" (same page). A new bounce type must reach a human
   // (dead letter), neither block nor vanish.
-  if (type !== 'Permanent') return [reject('unrecognised_event', SOURCE, detail('unknown bounceType', type), { eventId })];
+  if (type !== 'Permanent')
+    return [reject('unrecognised_event', SOURCE, detail('unknown bounceType', type), { eventId })];
   const occurredAt = isoFrom(bounce.timestamp) ?? isoFrom(mail.timestamp);
   // "A bounce notification may pertain to a single recipient or to multiple recipients": iterate
   // bouncedRecipients, never mail.destination (which lists every original recipient).
   const recipients = list(bounce.bouncedRecipients);
-  if (recipients.length === 0) return [reject('invalid_contact', SOURCE, 'Permanent bounce without bouncedRecipients', { eventId })];
+  if (recipients.length === 0)
+    return [reject('invalid_contact', SOURCE, 'Permanent bounce without bouncedRecipients', { eventId })];
   return recipients.map((r) => {
     const rec = isRecord(r) ? r : {};
     const description = detail(`Permanent/${subType ?? 'General'}`, trimmed(rec.diagnosticCode) ?? trimmed(rec.status));
@@ -100,26 +134,48 @@ function mapBounce(bounce: unknown, mail: JsonRecord): Decision[] {
 }
 
 function mapComplaint(complaint: unknown, mail: JsonRecord): Decision[] {
-  if (!isRecord(complaint)) return [reject('unrecognised_event', SOURCE, 'Complaint event without a complaint object', { eventId: eventIdOf(mail.messageId) })];
+  if (!isRecord(complaint))
+    return [
+      reject('unrecognised_event', SOURCE, 'Complaint event without a complaint object', {
+        eventId: eventIdOf(mail.messageId),
+      }),
+    ];
   const eventId = eventIdOf(complaint.feedbackId, mail.messageId);
   const feedbackType = trimmed(complaint.complaintFeedbackType);
   // https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html#complaint-object: the feedback
   // type comes from the ISP's report (IANA MARF). "not-spam": the reporter says the mail is NOT spam;
   // "auth-failure" and "virus" are the receiving system's reports about the sender or the content, not
   // the recipient's action (shared.ts isSystemFeedbackType).
-  if (feedbackType?.toLowerCase() === 'not-spam') return [ignore('not_spam_feedback', SOURCE, 'complaintFeedbackType not-spam', eventId)];
-  if (isSystemFeedbackType(feedbackType)) return [ignore('not_a_recipient_complaint', SOURCE, detail('complaintFeedbackType', feedbackType), eventId)];
+  if (feedbackType?.toLowerCase() === 'not-spam')
+    return [ignore('not_spam_feedback', SOURCE, 'complaintFeedbackType not-spam', eventId)];
+  if (isSystemFeedbackType(feedbackType))
+    return [ignore('not_a_recipient_complaint', SOURCE, detail('complaintFeedbackType', feedbackType), eventId)];
   const occurredAt = isoFrom(complaint.timestamp) ?? isoFrom(complaint.arrivalDate) ?? isoFrom(mail.timestamp);
   const recipients = list(complaint.complainedRecipients);
-  if (recipients.length === 0) return [reject('invalid_contact', SOURCE, 'Complaint without complainedRecipients', { eventId })];
-  const description = detail('complaint', [feedbackType, trimmed(complaint.complaintSubType), trimmed(complaint.userAgent)].filter((p) => p !== undefined).join(', ') || undefined);
+  if (recipients.length === 0)
+    return [reject('invalid_contact', SOURCE, 'Complaint without complainedRecipients', { eventId })];
+  const description = detail(
+    'complaint',
+    [feedbackType, trimmed(complaint.complaintSubType), trimmed(complaint.userAgent)]
+      .filter((p) => p !== undefined)
+      .join(', ') || undefined,
+  );
   // complainedRecipients "may have submitted the complaint" (notification-contents.html#complaint-object):
   // with several listed, SES does not know which one did. One named recipient blocks; several are
   // dead-lettered for a person to decide, never all blocked.
   if (recipients.length > 1) {
-    return [reject('ambiguous_recipient', SOURCE, detail(`complaint names ${recipients.length} recipients; SES cannot tell which one complained`, description), { eventId })];
+    return [
+      reject(
+        'ambiguous_recipient',
+        SOURCE,
+        detail(`complaint names ${recipients.length} recipients; SES cannot tell which one complained`, description),
+        { eventId },
+      ),
+    ];
   }
-  return recipients.map((r) => block(isRecord(r) ? r.emailAddress : undefined, 'complaint', SOURCE, { description, eventId, occurredAt }));
+  return recipients.map((r) =>
+    block(isRecord(r) ? r.emailAddress : undefined, 'complaint', SOURCE, { description, eventId, occurredAt }),
+  );
 }
 
 function topicStatuses(prefs: unknown): Map<string, string> {
@@ -150,10 +206,16 @@ function topicStatuses(prefs: unknown): Map<string, string> {
  */
 function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   const messageId = eventIdOf(mail.messageId);
-  if (!isRecord(subscription)) return [reject('unrecognised_event', SOURCE, 'Subscription event without a subscription object', { eventId: messageId })];
+  if (!isRecord(subscription))
+    return [
+      reject('unrecognised_event', SOURCE, 'Subscription event without a subscription object', { eventId: messageId }),
+    ];
   const next = isRecord(subscription.newTopicPreferences) ? subscription.newTopicPreferences : {};
   const previous = isRecord(subscription.oldTopicPreferences) ? subscription.oldTopicPreferences : {};
-  const where = [trimmed(subscription.source), trimmed(subscription.contactList) && `list ${trimmed(subscription.contactList)}`]
+  const where = [
+    trimmed(subscription.source),
+    trimmed(subscription.contactList) && `list ${trimmed(subscription.contactList)}`,
+  ]
     .filter((p) => p !== undefined)
     .join(', ');
   let reason: 'unsubscribe' | 'group_unsubscribe';
@@ -164,11 +226,30 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   } else {
     const before = topicStatuses(previous);
     const after = topicStatuses(next);
-    const optedOut = [...after].filter(([name, status]) => status === 'OptOut' && before.get(name) !== 'OptOut').map(([name]) => name);
+    const optedOut = [...after]
+      .filter(([name, status]) => status === 'OptOut' && before.get(name) !== 'OptOut')
+      .map(([name]) => name);
     if (optedOut.length === 0) {
-      const optedIn = previous.unsubscribeAll === true || [...after].some(([name, status]) => status === 'OptIn' && before.get(name) !== 'OptIn');
-      if (optedIn) return [ignore('subscription_opt_in', SOURCE, detail('re-subscription: no unsubscribeAll and no topic changed to OptOut', where || undefined), messageId)];
-      return [ignore('subscription_without_opt_out', SOURCE, detail('no unsubscribeAll and no topic changed to OptOut', where || undefined), messageId)];
+      const optedIn =
+        previous.unsubscribeAll === true ||
+        [...after].some(([name, status]) => status === 'OptIn' && before.get(name) !== 'OptIn');
+      if (optedIn)
+        return [
+          ignore(
+            'subscription_opt_in',
+            SOURCE,
+            detail('re-subscription: no unsubscribeAll and no topic changed to OptOut', where || undefined),
+            messageId,
+          ),
+        ];
+      return [
+        ignore(
+          'subscription_without_opt_out',
+          SOURCE,
+          detail('no unsubscribeAll and no topic changed to OptOut', where || undefined),
+          messageId,
+        ),
+      ];
     }
     reason = 'group_unsubscribe';
     what = `topic opt-out ${optedOut.join(', ')}`;
@@ -176,9 +257,17 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   const description = detail(what, where || undefined);
   const occurredAt = isoFrom(subscription.timestamp) ?? isoFrom(mail.timestamp);
   const destinations = list(mail.destination);
-  if (destinations.length === 0) return [reject('invalid_contact', SOURCE, 'Subscription event without mail.destination', { eventId: messageId })];
+  if (destinations.length === 0)
+    return [reject('invalid_contact', SOURCE, 'Subscription event without mail.destination', { eventId: messageId })];
   if (destinations.length > 1) {
-    return [reject('ambiguous_recipient', SOURCE, detail(`${reason} on a message to ${destinations.length} recipients; SES does not say which one`, description), { eventId: messageId })];
+    return [
+      reject(
+        'ambiguous_recipient',
+        SOURCE,
+        detail(`${reason} on a message to ${destinations.length} recipients; SES does not say which one`, description),
+        { eventId: messageId },
+      ),
+    ];
   }
   return [block(destinations[0], reason, SOURCE, { description, eventId: messageId, occurredAt })];
 }

@@ -147,7 +147,7 @@ function logDetail(why: string): string {
   if (why.length <= MAX_LOG_DETAIL) return redactContacts(why);
   const cut = capped(why, MAX_LOG_DETAIL);
   let end = cut.length;
-  while (end > 0 && !/\s/u.test(cut[end - 1]!)) end--;
+  while (end > 0 && !/\s/u.test(cut.charAt(end - 1))) end--;
   return `${redactContacts(cut.slice(0, end))}…`;
 }
 
@@ -155,14 +155,22 @@ function logDetail(why: string): string {
  * A block decision for `raw` when it normalises to an address or E.164 number, otherwise the
  * `invalid_contact` reject that dead-letters it (README: never block a short code or sender ID).
  */
-export function block(raw: unknown, reason: Reason, source: string, extras: BlockExtras = {}): BlockDecision | RejectDecision {
+export function block(
+  raw: unknown,
+  reason: Reason,
+  source: string,
+  extras: BlockExtras = {},
+): BlockDecision | RejectDecision {
   const n = normaliseContact(raw);
   if (!n.ok) {
     const what = raw === undefined || raw === null ? 'event names no recipient' : n.detail;
     // The detail is logged and becomes a dead-letter attribute: reject() masks provider text that quotes
     // the rejected input (an SMTP diagnostic naming the address). The raw value itself stays only in
     // `contact` (the dead letter's body, for `dlq redrive`), never in a detail.
-    return reject('invalid_contact', source, detail(what, extras.description), { contact: rawContact(raw), eventId: extras.eventId });
+    return reject('invalid_contact', source, detail(what, extras.description), {
+      contact: rawContact(raw),
+      eventId: extras.eventId,
+    });
   }
   const decision: BlockDecision = { action: 'block', contact: n.contact, reason, source };
   if (extras.description !== undefined) decision.description = extras.description;

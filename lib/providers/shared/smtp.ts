@@ -27,7 +27,8 @@ export type SmtpVerdict = 'address' | 'mailbox' | 'other' | 'unknown';
  * fixed words whose only repetition is bounded (`[^.;]{0,40}`), so each start position costs a constant.
  */
 const ENHANCED_RE = /(?:^|[^\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/u;
-const MAILBOX_FULL_RE = /mailbox (?:is )?full|over (?:the |its |their )?(?:storage )?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:storage|space) (?:in|for) (?:the )?mailbox/iu;
+const MAILBOX_FULL_RE =
+  /mailbox (?:is )?full|over (?:the |its |their )?(?:storage )?quota|quota (?:exceeded|full)|exceeded (?:the |its |their )?(?:storage|quota)|insufficient (?:storage|space) (?:in|for) (?:the )?mailbox/iu;
 const NO_SUCH_ADDRESS_RE =
   /\b(?:user|mailbox|recipient|address|account)\b[^.;]{0,40}\b(?:unknown|not found|does not exist|doesn't exist|no longer exists|is disabled|has been disabled)\b|\bno such (?:user|mailbox|recipient|address)\b|\b(?:user|recipient) unknown\b|\bunknown (?:user|recipient|mailbox)\b/iu;
 
@@ -41,7 +42,11 @@ export function enhancedCodeOf(...texts: Array<string | undefined>): string | un
   return undefined;
 }
 
-export function classifySmtp(reply: { enhanced?: string | undefined; code?: string | undefined; text?: string | undefined }): SmtpVerdict {
+export function classifySmtp(reply: {
+  enhanced?: string | undefined;
+  code?: string | undefined;
+  text?: string | undefined;
+}): SmtpVerdict {
   const enhanced = enhancedCodeOf(reply.enhanced, reply.text);
   // X.0.x (undefined subject) and X.5.x (protocol) are what servers send when they do not bother to
   // classify ("550 5.5.0 mailbox unavailable"): they say nothing either way, so the rest decides.

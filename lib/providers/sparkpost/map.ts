@@ -1,5 +1,20 @@
 import type { Decision, Reason } from '../../types.js';
-import { block, capped, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, isSystemFeedbackType, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  capped,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFrom,
+  isRecord,
+  isSystemFeedbackType,
+  type JsonRecord,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -28,7 +43,8 @@ const ADMIN_CLASS = '25';
 const MAILBOX_FULL_CLASS = '22';
 const REJECTIONS = new Set(['policy_rejection', 'generation_rejection', 'generation_failure']);
 // Customer-specific list ("customer policy") and SparkPost's global list ("system policy").
-const SUPPRESSED_RE = /recipient address (?:was )?suppressed due to (?:customer|system) policy|\bon (?:the |a )?suppression list\b/iu;
+const SUPPRESSED_RE =
+  /recipient address (?:was )?suppressed due to (?:customer|system) policy|\bon (?:the |a )?suppression list\b/iu;
 
 export function mapSparkpost(payload: unknown, _policy?: MappingPolicy): Decision[] {
   return dedupe(eachEvent(payload, SOURCE, mapEvent));
@@ -36,11 +52,14 @@ export function mapSparkpost(payload: unknown, _policy?: MappingPolicy): Decisio
 
 function isSuppression(event: JsonRecord): boolean {
   // Fixed phrases, no unbounded repetition: linear in the (capped) reason.
-  return [trimmed(event.reason), trimmed(event.raw_reason)].some((t) => t !== undefined && SUPPRESSED_RE.test(capped(t)));
+  return [trimmed(event.reason), trimmed(event.raw_reason)].some(
+    (t) => t !== undefined && SUPPRESSED_RE.test(capped(t)),
+  );
 }
 
 function mapEvent(entry: unknown): Decision[] {
-  if (!isRecord(entry) || !isRecord(entry.msys)) return [reject('unrecognised_event', SOURCE, 'not a SparkPost event (no "msys" object)')];
+  if (!isRecord(entry) || !isRecord(entry.msys))
+    return [reject('unrecognised_event', SOURCE, 'not a SparkPost event (no "msys" object)')];
   const groups = Object.values(entry.msys).filter(isRecord);
   if (groups.length === 0) return [ignore('ping', SOURCE, 'webhook test ping')];
   return groups.map((event) => {
@@ -63,7 +82,11 @@ function mapEvent(entry: unknown): Decision[] {
           reason = 'suppressed';
         } else if (bounceClass === MAILBOX_FULL_CLASS) {
           // The sent message's id: soft bounces count once per distinct message.
-          return block(contact, 'soft_bounce', SOURCE, { ...extras, eventId: eventIdOf(event.message_id, event.event_id), description: detail(label, why) });
+          return block(contact, 'soft_bounce', SOURCE, {
+            ...extras,
+            eventId: eventIdOf(event.message_id, event.event_id),
+            description: detail(label, why),
+          });
         } else return ignore('not_a_hard_bounce', SOURCE, detail(label), eventId);
         description = detail(label, why);
         break;
@@ -71,9 +94,11 @@ function mapEvent(entry: unknown): Decision[] {
       case 'spam_complaint': {
         // ARF feedback type "not-spam" says the opposite of a complaint (as for SES, research §2.3).
         const fbtype = trimmed(event.fbtype);
-        if (fbtype?.toLowerCase() === 'not-spam') return ignore('not_spam_feedback', SOURCE, 'fbtype not-spam', eventId);
+        if (fbtype?.toLowerCase() === 'not-spam')
+          return ignore('not_spam_feedback', SOURCE, 'fbtype not-spam', eventId);
         // auth-failure / virus reports come from the receiving system, not from the recipient.
-        if (isSystemFeedbackType(fbtype)) return ignore('not_a_recipient_complaint', SOURCE, detail('fbtype', fbtype), eventId);
+        if (isSystemFeedbackType(fbtype))
+          return ignore('not_a_recipient_complaint', SOURCE, detail('fbtype', fbtype), eventId);
         reason = 'complaint';
         description = detail('spam complaint', fbtype);
         break;
@@ -90,7 +115,12 @@ function mapEvent(entry: unknown): Decision[] {
           break;
         }
         // delay, delivery, injection, other rejections, open, click, relay_*, …
-        return ignore(type !== undefined && /^[a-z][a-z_]{0,39}$/u.test(type) ? type : 'not_an_opt_out_event', SOURCE, detail(`type=${text(event.type) ?? 'missing'}`), eventId);
+        return ignore(
+          type !== undefined && /^[a-z][a-z_]{0,39}$/u.test(type) ? type : 'not_an_opt_out_event',
+          SOURCE,
+          detail(`type=${text(event.type) ?? 'missing'}`),
+          eventId,
+        );
     }
     return block(contact, reason, SOURCE, { ...extras, description });
   });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REASONS, type Decision } from '../../../lib/types.js';
-import { applyBlockReasons, detectSource, mapProvider, mapQueueBody, type SourceName } from '../../../lib/sources/index.js';
+import {
+  applyBlockReasons,
+  detectSource,
+  mapProvider,
+  mapQueueBody,
+  type SourceName,
+} from '../../../lib/sources/index.js';
 import { blocks, FIXTURES, fixture, policy } from './helpers.js';
 
 interface ExpectedCase {
@@ -57,7 +63,9 @@ describe('expected.json', () => {
       const decisions = applyBlockReasons(mapFixture(payload, source!), ALL_REASONS);
 
       // Assess
-      expect(blocks(decisions)).toEqual(blocks(testCase.expected_block.map((b) => ({ action: 'block', source: 'x', ...b }) as Decision)));
+      expect(blocks(decisions)).toEqual(
+        blocks(testCase.expected_block.map((b) => ({ action: 'block', source: 'x', ...b }) as Decision)),
+      );
     });
 
     it('is recognised by auto-detection as its provider', () => {
@@ -80,7 +88,9 @@ describe('expected.json', () => {
 
       // Assess
       expect(decisions.length).toBeGreaterThan(0);
-      expect(decisions.filter((d) => d.action === 'reject').map((d) => ({ reason: d.reason }))).toEqual(testCase.expected_reject ?? []);
+      expect(decisions.filter((d) => d.action === 'reject').map((d) => ({ reason: d.reason }))).toEqual(
+        testCase.expected_reject ?? [],
+      );
     });
   });
 });
