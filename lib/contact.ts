@@ -238,9 +238,14 @@ export function redactContacts(text: string): string {
  * then every other address and number as `redactContacts` masks them.
  */
 export function redactEchoedContact(text: string, contact: string): string {
+  return redactContacts(maskEchoesOf(text, contact));
+}
+
+/** Only `contact`'s own forms masked (for an identifier, such as a trace id, that other digits may be part of). */
+export function maskEchoesOf(text: string, contact: string): string {
   let out = text;
   for (const form of echoForms(contact)) out = out.replace(form, (m) => maskContact(m));
-  return redactContacts(out);
+  return out;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');

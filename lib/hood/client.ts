@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { maskEchoesOf, redactContacts, redactEchoedContact } from '../contact.js';
 import { budgetMs } from '../pacing/timer-ms.js';
 import {
   BlockedContactListSchema,
@@ -40,7 +41,9 @@ export type {
  * A small hand-rolled client for the Hood blocked-contacts API (Hood API documentation, docs.ocamba.com: no SDK, no
  * OpenAPI). Every answer, every network failure and every unreadable body becomes a typed result; nothing
  * here throws for something the server or the network did. The token is only ever put into the
- * `Authorization` header and is scrubbed from every string we return.
+ * `Authorization` header and is scrubbed from every string we return. Hood's own words (an error's title
+ * and message) may echo the contact we sent, in any form, or others: every address and number in them is
+ * masked before they leave this module, so no log line or dead-letter attribute carries one (issue 19).
  */
 
 export interface HoodClientOptions {
@@ -99,7 +102,13 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
   // no pool size is needed to stay under Hood's parallel cap.
 
   const authorization = `Bearer ${token}`;
-  const scrub = (text: string): string => (text.includes(token) ? text.split(token).join('[redacted]') : text);
+  const scrubToken = (text: string): string => (text.includes(token) ? text.split(token).join('[redacted]') : text);
+  /** Hood's free text: the token scrubbed, then every contact in it masked (the one sent in any echoed form). */
+  const scrubbers = (contact?: string): Scrubbers => ({
+    text: (t) => (contact === undefined ? redactContacts(scrubToken(t)) : redactEchoedContact(scrubToken(t), contact)),
+    id: (t) => (contact === undefined ? scrubToken(t) : maskEchoesOf(scrubToken(t), contact)),
+  });
+  const scrub = scrubbers();
 
   async function send(
     method: 'GET' | 'POST',
@@ -130,7 +139,7 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
       });
       return { status: res.status, headers: answerHeaders, text };
     } catch (error) {
-      return classifyNetworkError(error, budget, call?.signal, timeoutMs, scrub);
+      return classifyNetworkError(error, budget, call?.signal, timeoutMs, scrub.text);
     }
   }
 
@@ -149,14 +158,15 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
       // proxy answering 200 would otherwise swallow opt-outs).
       if (answer.status === 201) return withRateLimit({ kind: 'created', id: undefined, type: undefined, status: 201 }, rateLimit);
     }
-    const error = parseErrorBody(json, scrub);
+    const sent = scrubbers(input.contact);
+    const error = parseErrorBody(json, sent);
     if (answer.status === 409 || ((answer.status === 400 || answer.status === 422) && isDuplicateMessage(error))) {
       return withRateLimit(
         { kind: 'already_blocked', status: answer.status, ...pick({ message: error.message ?? error.title, traceId: error.trace_id }) },
         rateLimit,
       );
     }
-    return classifyFailure(answer, error, rateLimit, scrub);
+    return classifyFailure(answer, error, rateLimit, sent.text);
   }
 
   async function validateToken(call?: CallOptions): Promise<ValidateResult> {
@@ -165,7 +175,7 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     const rateLimit = readRateLimit(answer.headers);
     // 204 documented (§2); any 2xx means the key was accepted.
     if (answer.status >= 200 && answer.status < 300) return withRateLimit({ kind: 'valid', status: answer.status }, rateLimit);
-    return classifyFailure(answer, parseErrorBody(parseJson(answer.text), scrub), rateLimit, scrub);
+    return classifyFailure(answer, parseErrorBody(parseJson(answer.text), scrub), rateLimit, scrub.text);
   }
 
   async function listBlockedContacts(input: ListBlockedContactsInput = {}, call?: CallOptions): Promise<ListResult> {
@@ -187,7 +197,7 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
         rateLimit,
       );
     }
-    return classifyFailure(answer, parseErrorBody(json, scrub), rateLimit, scrub);
+    return classifyFailure(answer, parseErrorBody(json, scrub), rateLimit, scrub.text);
   }
 
   async function close(): Promise<void> {
@@ -232,15 +242,21 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseErrorBody(json: unknown, scrub: (s: string) => string): HoodErrorBody {
+/** How Hood's strings are cleaned: `text` for its words (title, message), `id` for its trace id. */
+interface Scrubbers {
+  text: (s: string) => string;
+  id: (s: string) => string;
+}
+
+function parseErrorBody(json: unknown, scrub: Scrubbers): HoodErrorBody {
   const parsed = HoodErrorBodySchema.safeParse(json);
   if (!parsed.success) return {};
   const { code, title, message, trace_id } = parsed.data;
   return pick({
     code,
-    title: title === undefined ? undefined : scrub(title),
-    message: message === undefined ? undefined : scrub(message),
-    trace_id: trace_id === undefined ? undefined : scrub(trace_id),
+    title: title === undefined ? undefined : scrub.text(title),
+    message: message === undefined ? undefined : scrub.text(message),
+    trace_id: trace_id === undefined ? undefined : scrub.id(trace_id),
   });
 }
 
