@@ -277,10 +277,15 @@ class Terminal {
 
 export function formatStatus(s: StatusSnapshot): string {
   const t = s.totals;
+  const n = s.now;
+  const bulk = n.bulkQueued + n.bulkInFlight + n.bulkDeadLetterQueue > 0 ? ` · bulk: ${n.bulkQueued} queued, ${n.bulkInFlight} in flight, ${n.bulkDeadLetterQueue} in DLQ` : '';
+  // Shadow mode never says "blocked": nothing reached Hood.
+  const decided = s.dryRun ? `${t.wouldBlock} would block · ${t.alreadyBlocked} known` : `${t.blocked} blocked · ${t.alreadyBlocked} already`;
+  const hood = s.dryRun ? 'Hood: shadow mode, no calls' : `Hood: ${t.hoodCalls} calls, ${s.hoodCallsPerMinute} in the last min (limit ${formatRate(s.limitPerMinute)})`;
   return (
-    `now: ${s.now.queued} queued · ${s.now.inFlight} in flight · ${s.now.deadLetterQueue} in DLQ` +
-    ` | total: ${t.blocked} blocked · ${t.alreadyBlocked} already · ${t.ignored} ignored · ${t.deadLettered} dead-lettered` +
-    ` | Hood: ${t.hoodCalls} calls, ${s.hoodCallsPerMinute} in the last min (limit ${formatRate(s.limitPerMinute)})`
+    `now: ${n.queued} queued · ${n.inFlight} in flight · ${n.deadLetterQueue} in DLQ${bulk}` +
+    ` | total: ${decided} · ${t.ignored} ignored · ${t.deadLettered} dead-lettered` +
+    ` | ${hood}`
   );
 }
 
@@ -292,7 +297,7 @@ class StatusReporter {
   private timer: NodeJS.Timeout | undefined;
   private redraw: NodeJS.Timeout | undefined;
   private busy = false;
-  private depth: { block: QueueDepth; dlq: QueueDepth } | undefined;
+  private depth: { block: QueueDepth; dlq: QueueDepth; bulk: QueueDepth; bulkDlq: QueueDepth } | undefined;
   constructor(
     private readonly pipeline: Pipeline,
     private readonly terminal: Terminal,
@@ -326,7 +331,8 @@ class StatusReporter {
 
   private snapshot() {
     if (this.depth === undefined) return undefined;
-    return statusSnapshot(this.pipeline.live, this.depth, steadyRatePerMinute(this.pipeline.consumerConfig.hood.rateLimits), Date.now());
+    const hood = this.pipeline.consumerConfig.hood;
+    return statusSnapshot(this.pipeline.live, this.depth, steadyRatePerMinute(hood.rateLimits), Date.now(), { dryRun: hood.dryRun });
   }
 
   private draw(): void {
@@ -339,8 +345,10 @@ class StatusReporter {
     this.busy = true;
     try {
       const { sqs, queues } = this.pipeline;
-      const [block, dlq] = await Promise.all([readQueueDepth(sqs, queues.blockQueueUrl), readQueueDepth(sqs, queues.deadLetterQueueUrl)]);
-      this.depth = { block, dlq };
+      const [block, dlq, bulk, bulkDlq] = await Promise.all(
+        [queues.blockQueueUrl, queues.deadLetterQueueUrl, queues.bulkQueueUrl, queues.bulkDeadLetterQueueUrl].map((url) => readQueueDepth(sqs, url)),
+      );
+      this.depth = { block: block!, dlq: dlq!, bulk: bulk!, bulkDlq: bulkDlq! };
       const s = this.snapshot()!;
       if (this.json) writeJson(this.io.stdout, s);
       else if (this.terminal.tty) this.terminal.status(formatStatus(s));
@@ -410,20 +418,24 @@ function printSummary(io: CliIo, s: StopSummary): void {
   const byStatus = Object.entries(s.webhooks.byStatus)
     .map(([status, n]) => `${n} × ${status}`)
     .join(', ');
-  out('Stopped.');
+  const queued = s.remaining.total + s.bulkRemaining.total;
+  out(s.dryRun ? 'Stopped (shadow mode: nothing was sent to Hood).' : 'Stopped.');
   out(
     table([
       ['webhooks', `${s.webhooks.requests} ${s.webhooks.requests === 1 ? 'request' : 'requests'}${byStatus ? ` (${byStatus})` : ''}`],
-      ['blocked', `${c.blocked} new, ${c.already_blocked} already blocked, ${c.deduplicated} repeated contacts`],
+      s.dryRun
+        ? ['would block', `${c.would_block} new, ${c.already_blocked} known to the ledger, ${c.deduplicated} repeated contacts`]
+        : ['blocked', `${c.blocked} new, ${c.already_blocked} already blocked, ${c.deduplicated} repeated contacts`],
       ['ignored', String(c.ignored)],
-      ['dead-lettered', `${c.dead_lettered} by the consumer; the dead-letter queue held ${s.deadLetterQueue.total}`],
+      ['dead-lettered', `${c.dead_lettered} by the consumer; the dead-letter queues held ${s.deadLetterQueue.total} (block) and ${s.bulkDeadLetterQueue.total} (bulk)`],
       ['retried', `${c.retried} after errors, ${c.rate_limited} after 429, ${c.deferred} deferred, ${c.unauthorized} held for the token`],
-      ['still queued', `${s.remaining.total} (${s.remaining.visible} waiting, ${s.remaining.inFlight} backing off, ${s.remaining.delayed} delayed)`],
+      ['still queued', `${s.remaining.total} on the block queue (${s.remaining.visible} waiting, ${s.remaining.inFlight} backing off, ${s.remaining.delayed} delayed)`],
+      ['', `${s.bulkRemaining.total} on the bulk queue (${s.bulkRemaining.visible} waiting, ${s.bulkRemaining.inFlight} backing off, ${s.bulkRemaining.delayed} delayed)`],
     ]),
   );
   out(
     s.drained
-      ? `In-flight work drained: every received batch finished (${s.invocations.invocations} invocations).${s.remaining.total > 0 ? ' What was still queued lived in memory and is gone; send it again after the next start.' : ''}`
+      ? `In-flight work drained: every received batch finished (${s.invocations.invocations} invocations).${queued > 0 ? ' What was still queued lived in memory and is gone; send it again after the next start.' : ''}`
       : 'Some invocations had not finished.',
   );
 }

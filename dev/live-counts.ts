@@ -13,6 +13,11 @@ export const OUTCOMES: readonly Outcome[] = ['blocked', 'already_blocked', 'dedu
  */
 export interface LiveCounts {
   outcomes: Record<Outcome, number>;
+  /**
+   * Shadow mode's would-be blocks (log lines with outcome `dry_run_blocked`). The consumer also logs such a
+   * record as `blocked` (its synthetic answer is a 201), so these are taken off `blocked` for display.
+   */
+  wouldBlock: number;
   /** Hood create calls started (what the account's rate limit counts). */
   hoodCalls: number;
   /** Start times of the Hood calls of the last minute. */
@@ -22,7 +27,7 @@ export interface LiveCounts {
 }
 
 export function newLiveCounts(): LiveCounts {
-  return { outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>, hoodCalls: 0, recentCalls: [] };
+  return { outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>, wouldBlock: 0, hoodCalls: 0, recentCalls: [] };
 }
 
 const OUTCOME_SET = new Set<string>(OUTCOMES);
@@ -35,6 +40,9 @@ export function observeOutcomes<L extends ComponentLog>(logger: L, live: LiveCou
       const outcome = fields?.outcome;
       if (typeof outcome === 'string' && OUTCOME_SET.has(outcome)) {
         live.outcomes[outcome as Outcome] += 1;
+        live.onChange?.();
+      } else if (outcome === 'dry_run_blocked') {
+        live.wouldBlock += 1;
         live.onChange?.();
       }
     };
@@ -68,25 +76,49 @@ export function callsInLastMinute(live: LiveCounts, now: number): number {
 
 export interface StatusSnapshot {
   event: 'status';
-  /** Depths right now (SQS attributes, approximate). */
-  now: { queued: number; inFlight: number; deadLetterQueue: number };
+  /** Shadow mode (HOOD_DRY_RUN=true): `blocked` stays 0, `wouldBlock` counts, no call reaches Hood. */
+  dryRun: boolean;
+  /** Depths right now (SQS attributes, approximate); `bulk…` for the bulk queue (imports, backfills). */
+  now: { queued: number; inFlight: number; deadLetterQueue: number; bulkQueued: number; bulkInFlight: number; bulkDeadLetterQueue: number };
   /** Since this pipeline started, per record. */
-  totals: { blocked: number; alreadyBlocked: number; ignored: number; deadLettered: number; hoodCalls: number };
+  totals: { blocked: number; wouldBlock: number; alreadyBlocked: number; ignored: number; deadLettered: number; hoodCalls: number };
   /** Hood calls started in the last 60 s. */
   hoodCallsPerMinute: number;
   limitPerMinute: number;
 }
 
-export function statusSnapshot(live: LiveCounts, depth: { block: QueueDepth; dlq: QueueDepth }, limitPerMinute: number, now: number): StatusSnapshot {
+const NO_DEPTH: QueueDepth = { visible: 0, inFlight: 0, delayed: 0 };
+
+export function statusSnapshot(
+  live: LiveCounts,
+  depth: { block: QueueDepth; dlq: QueueDepth; bulk?: QueueDepth; bulkDlq?: QueueDepth },
+  limitPerMinute: number,
+  now: number,
+  options: { dryRun?: boolean } = {},
+): StatusSnapshot {
   const o = live.outcomes;
+  const bulk = depth.bulk ?? NO_DEPTH;
+  const bulkDlq = depth.bulkDlq ?? NO_DEPTH;
+  const dryRun = options.dryRun === true;
   return {
     event: 'status',
+    dryRun,
     now: {
       queued: depth.block.visible + depth.block.delayed,
       inFlight: depth.block.inFlight,
       deadLetterQueue: depth.dlq.visible + depth.dlq.inFlight + depth.dlq.delayed,
+      bulkQueued: bulk.visible + bulk.delayed,
+      bulkInFlight: bulk.inFlight,
+      bulkDeadLetterQueue: bulkDlq.visible + bulkDlq.inFlight + bulkDlq.delayed,
     },
-    totals: { blocked: o.blocked, alreadyBlocked: o.already_blocked + o.deduplicated, ignored: o.ignored, deadLettered: o.dead_lettered, hoodCalls: live.hoodCalls },
+    totals: {
+      blocked: dryRun ? 0 : Math.max(0, o.blocked - live.wouldBlock),
+      wouldBlock: live.wouldBlock,
+      alreadyBlocked: o.already_blocked + o.deduplicated,
+      ignored: o.ignored,
+      deadLettered: o.dead_lettered,
+      hoodCalls: dryRun ? 0 : live.hoodCalls,
+    },
     hoodCallsPerMinute: callsInLastMinute(live, now),
     limitPerMinute,
   };
