@@ -1,4 +1,5 @@
 import { HoodBlockerError, PermanentError, RetryableError } from '../errors.js';
+import { createRedactor, requestCredentials } from './redact-secrets.js';
 
 /**
  * The one HTTP path every provider source uses to read its suppression API: JSON answers, per-API 429
@@ -28,7 +29,10 @@ export interface HttpOptions {
   maxRateLimited?: number;
   retryAfter?: RetryAfterReader;
   requestTimeoutMs?: number;
-  /** Values that must never appear in an error message (the API key). */
+  /**
+   * Values that must never appear in an error message (the API key), in any spelling an echo may take
+   * (lib/import/redact-secrets.ts); the credentials each request carries are removed too.
+   */
   secrets?: readonly string[];
   /**
    * APIs that report some permanent errors with a 5xx (Mandrill answers `Invalid_Key` with HTTP 500):
@@ -48,6 +52,9 @@ export class ImportHttpError extends PermanentError {
 }
 
 export class ImportUnavailableError extends RetryableError {}
+
+/** How much of an error body is searched for secrets; the message keeps its first 200 characters. */
+const ECHO_SCAN_CHARS = 8192;
 
 const DEFAULTS = { maxAttempts: 6, backoffBaseMs: 1000, maxWaitMs: 300_000, maxRateLimited: 20, requestTimeoutMs: 30_000 };
 
@@ -100,7 +107,14 @@ export function createJsonClient(options: HttpOptions): JsonClient {
   const cfg = { ...DEFAULTS, ...definedOnly(options) };
   const readWait = options.retryAfter ?? readRetryAfter;
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
-  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
+  // One request's headers are the same on every page: the redactor is built once per distinct set.
+  let last: { key: string; redact: (text: string) => string } | undefined;
+  const redactorFor = (url: string, headers: Record<string, string> | undefined, body: string | undefined) => {
+    const credentials = requestCredentials(url, headers, body);
+    const key = JSON.stringify(credentials);
+    if (last?.key !== key) last = { key, redact: createRedactor(secrets, credentials) };
+    return last.redact;
+  };
   let requests = 0;
 
   return {
@@ -108,6 +122,7 @@ export function createJsonClient(options: HttpOptions): JsonClient {
       return requests;
     },
     async json<T>(url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}): Promise<T> {
+      const scrub = redactorFor(url, init.headers, init.body);
       const where = scrub(redactQuery(url));
       let failures = 0;
       let throttled = 0;
@@ -162,7 +177,10 @@ export function createJsonClient(options: HttpOptions): JsonClient {
           throw new ImportHttpError('provider_unauthorized', `${options.api}: the API key was refused (HTTP ${response.status}); check its value and permissions`, response.status);
         }
         if (response.status < 200 || response.status >= 300) {
-          throw new ImportHttpError('provider_rejected', `${options.api}: ${where} answered HTTP ${response.status}: ${scrub(text.slice(0, 200)).replace(/\s+/gu, ' ')}`, response.status);
+          // Scrubbed before it is cut: a cut through a secret would leave a piece no rule matches.
+          const echo = scrub(text.slice(0, ECHO_SCAN_CHARS)).slice(0, 200).replace(/\s+/gu, ' ');
+          const message = `${options.api}: ${where} answered HTTP ${response.status}: ${echo}`;
+          throw new ImportHttpError('provider_rejected', message, response.status);
         }
         if (text.trim() === '') return undefined as T;
         try {
