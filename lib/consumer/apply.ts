@@ -1,6 +1,12 @@
 import type { SqsClientLike } from '../queue/sqs.js';
 import type { ConsumerConfig } from '../config.js';
-import { changeVisibility, deleteMessage, type OutgoingMessage, sendOrDeadLetter, undeliveredError } from '../queue/sqs.js';
+import {
+  changeVisibility,
+  deleteMessage,
+  type OutgoingMessage,
+  sendOrDeadLetter,
+  undeliveredError,
+} from '../queue/sqs.js';
 import type { LedgerHooks } from './ledger-hooks.js';
 import type { SettleStep } from './settle.js';
 import type { Log, Outcome } from './types.js';
@@ -24,7 +30,12 @@ export interface AppliedRecord {
  * Carries out a record's settle steps in order. `queueUrl` is the record's own queue (re-queued copies go back
  * to it, so a bulk record stays on the bulk queue). A send that fails throws: the caller keeps the record.
  */
-export async function applySteps(steps: readonly SettleStep[], record: { receiptHandle: string }, queueUrl: string | undefined, deps: ApplyDeps): Promise<AppliedRecord> {
+export async function applySteps(
+  steps: readonly SettleStep[],
+  record: { receiptHandle: string },
+  queueUrl: string | undefined,
+  deps: ApplyDeps,
+): Promise<AppliedRecord> {
   const out: AppliedRecord = { failed: false, deletes: [] };
   for (const step of steps) {
     switch (step.kind) {
@@ -49,7 +60,10 @@ export async function applySteps(steps: readonly SettleStep[], record: { receipt
         if (queueUrl) out.deletes.push(deleteMessage(deps.sqs, queueUrl, record.receiptHandle).catch(() => undefined));
         break;
       case 'backoff':
-        if (queueUrl) await changeVisibility(deps.sqs, queueUrl, record.receiptHandle, step.visibilitySeconds).catch(() => undefined);
+        if (queueUrl)
+          await changeVisibility(deps.sqs, queueUrl, record.receiptHandle, step.visibilitySeconds).catch(
+            () => undefined,
+          );
         out.failed = true;
         break;
       case 'ledger_dead_lettered':
@@ -81,7 +95,12 @@ function deadLetterQueueOrUndefined(config: ConsumerConfig, sourceQueueUrl?: str
  * alone with its reason instead of costing the record every retry. Anything neither sent nor dead-lettered
  * throws (QueueError): the record stays on its queue.
  */
-async function send(deps: ApplyDeps, queueUrl: string, deadLetterQueueUrl: string | undefined, messages: readonly OutgoingMessage[]): Promise<void> {
+async function send(
+  deps: ApplyDeps,
+  queueUrl: string,
+  deadLetterQueueUrl: string | undefined,
+  messages: readonly OutgoingMessage[],
+): Promise<void> {
   const report = await sendOrDeadLetter(deps.sqs, queueUrl, deadLetterQueueUrl, messages);
   if (report.deadLettered.length > 0) {
     // A dead letter re-sent in ASCII was counted when it was planned; a re-queued copy was not.

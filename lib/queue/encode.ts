@@ -83,7 +83,8 @@ export const SQS_MAX_MESSAGE_BYTES = 262_144;
  */
 export function messageBytes(body: string, attributes: Readonly<Record<string, string>> = {}): number {
   let n = Buffer.byteLength(body, 'utf8');
-  for (const [name, value] of Object.entries(attributes)) n += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value, 'utf8');
+  for (const [name, value] of Object.entries(attributes))
+    n += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value, 'utf8');
   return n;
 }
 

@@ -1,4 +1,9 @@
-import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import type {
+  MessageAttributeValue,
+  SendMessageBatchRequestEntry,
+  SQSClient,
+  SQSClientConfig,
+} from '@aws-sdk/client-sqs';
 import type { QueueConfig } from '../config.js';
 import { QueueError } from '../errors.js';
 import { waitMs, wholeSeconds } from '../pacing/timer-ms.js';
@@ -80,7 +85,8 @@ export const SQS_MAX_ATTRIBUTES = 10;
  */
 export function queueUrlFromArn(
   arn: string,
-  config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'> & Partial<Pick<QueueConfig, 'bulkQueueUrl'>>,
+  config: Pick<QueueConfig, 'sqsEndpoint' | 'blockQueueUrl' | 'deadLetterQueueUrl'> &
+    Partial<Pick<QueueConfig, 'bulkQueueUrl'>>,
 ): string | undefined {
   const m = /^arn:aws[\w-]*:sqs:([\w-]+):(\d+|[\w-]+):(.+)$/u.exec(arn);
   if (!m) return undefined;
@@ -109,7 +115,9 @@ function encodeAttributes(attrs: OutgoingMessage['attributes']): Record<string, 
   return out;
 }
 
-function toMessageAttributes(attrs: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> | undefined {
+function toMessageAttributes(
+  attrs: Readonly<Record<string, string>>,
+): Record<string, MessageAttributeValue> | undefined {
   const names = Object.keys(attrs);
   if (names.length === 0) return undefined;
   return Object.fromEntries(names.map((name) => [name, { DataType: 'String', StringValue: attrs[name]! }]));
@@ -155,13 +163,19 @@ function prepare(message: OutgoingMessage, index: number): PreparedEntry | SendF
     bytes = messageBytes(body, attributes);
   }
   if (bytes > SQS_MAX_MESSAGE_BYTES) {
-    return { index, code: 'message_too_large', detail: `${bytes} bytes; SQS takes ${SQS_MAX_MESSAGE_BYTES}`, permanent: true };
+    return {
+      index,
+      code: 'message_too_large',
+      detail: `${bytes} bytes; SQS takes ${SQS_MAX_MESSAGE_BYTES}`,
+      permanent: true,
+    };
   }
   const entry: SendMessageBatchRequestEntry = {
     Id: String(index),
     MessageBody: body,
     MessageAttributes: toMessageAttributes(attributes),
-    DelaySeconds: message.delaySeconds === undefined ? undefined : wholeSeconds(message.delaySeconds, SQS_MAX_DELAY_SECONDS),
+    DelaySeconds:
+      message.delaySeconds === undefined ? undefined : wholeSeconds(message.delaySeconds, SQS_MAX_DELAY_SECONDS),
   };
   return { index, entry, bytes };
 }
@@ -214,7 +228,15 @@ function isClientFault(error: unknown): boolean {
 
 // What SQS answers when an entry's own content is refused (SQS API Reference, SendMessage and SendMessageBatch
 // errors): a character outside its set, an attribute it cannot take, a message or batch over the size limit.
-const CONTENT_ERROR_RE = /^(?:InvalidMessageContents|InvalidParameterValue|InvalidAttributeName|InvalidAttributeValue|BatchRequestTooLong|MessageTooLong)/u;
+const CONTENT_ERRORS = [
+  'InvalidMessageContents',
+  'InvalidParameterValue',
+  'InvalidAttributeName',
+  'InvalidAttributeValue',
+  'BatchRequestTooLong',
+  'MessageTooLong',
+];
+const isContentError = (code: string) => CONTENT_ERRORS.some((name) => code.startsWith(name));
 
 const errorCode = (error: unknown) => (error as ErrorShape | undefined)?.name ?? 'unknown error';
 const errorDetail = (error: unknown) => encodeAttribute(String((error as ErrorShape | undefined)?.message ?? ''), 300);
@@ -231,7 +253,13 @@ interface BatchResult {
  * network), with backoff. An entry SQS refuses (`SenderFault`) fails alone at once. Real SQS fails a whole
  * SendMessageBatch for one entry it refuses: then every entry is sent alone, so that only that one fails.
  */
-async function sendBatch(client: SqsClientLike, queueUrl: string, batch: readonly PreparedEntry[], attempts: number, backoffMs: number): Promise<BatchResult> {
+async function sendBatch(
+  client: SqsClientLike,
+  queueUrl: string,
+  batch: readonly PreparedEntry[],
+  attempts: number,
+  backoffMs: number,
+): Promise<BatchResult> {
   let pending = batch;
   const failures: SendFailure[] = [];
   let sent = 0;
@@ -240,14 +268,22 @@ async function sendBatch(client: SqsClientLike, queueUrl: string, batch: readonl
   for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt += 1) {
     try {
       const { SendMessageBatchCommand } = await loadSqsSdk();
-      const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending.map((p) => p.entry) }));
+      const out = await client.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending.map((p) => p.entry) }),
+      );
       threw = false;
       const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
       const retry: PreparedEntry[] = [];
       for (const p of pending) {
         const f = failed.get(p.entry.Id);
         if (!f) sent += 1;
-        else if (f.SenderFault) failures.push({ index: p.index, code: f.Code ?? 'unknown', detail: encodeAttribute(f.Message ?? '', 300), permanent: true });
+        else if (f.SenderFault)
+          failures.push({
+            index: p.index,
+            code: f.Code ?? 'unknown',
+            detail: encodeAttribute(f.Message ?? '', 300),
+            permanent: true,
+          });
         else {
           retry.push(p);
           last = { code: f.Code ?? 'unknown', detail: encodeAttribute(f.Message ?? '', 300) };
@@ -263,8 +299,15 @@ async function sendBatch(client: SqsClientLike, queueUrl: string, batch: readonl
           outage: alone.some((r) => r.outage),
         };
       }
-      if (isClientFault(error) && CONTENT_ERROR_RE.test(errorCode(error))) {
-        failures.push(...pending.map((p) => ({ index: p.index, code: errorCode(error), detail: errorDetail(error), permanent: true })));
+      if (isClientFault(error) && isContentError(errorCode(error))) {
+        failures.push(
+          ...pending.map((p) => ({
+            index: p.index,
+            code: errorCode(error),
+            detail: errorDetail(error),
+            permanent: true,
+          })),
+        );
         return { sent, failures, outage: false };
       }
       threw = true;
@@ -315,7 +358,14 @@ export async function sendMessageReport(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
   for (const batch of batches.slice(next)) {
-    failures.push(...batch.map((p) => ({ index: p.index, code: 'not_attempted', detail: 'a batch before it could not be sent', permanent: false })));
+    failures.push(
+      ...batch.map((p) => ({
+        index: p.index,
+        code: 'not_attempted',
+        detail: 'a batch before it could not be sent',
+        permanent: false,
+      })),
+    );
   }
   failures.sort((a, b) => a.index - b.index);
   return { sent, failures };
@@ -328,14 +378,22 @@ export function queueErrorOf(report: SendReport, total: number): QueueError | un
   const permanent = report.failures.find((f) => f.permanent);
   const reason = permanent ? 'queue_send_rejected' : 'queue_unavailable';
   const why = permanent ? `SQS rejected a message: ${permanent.code} ${permanent.detail}`.trim() : codes;
-  return new QueueError(reason, `${report.failures.length} of ${total} message(s) could not be sent to the queue (${why})`);
+  return new QueueError(
+    reason,
+    `${report.failures.length} of ${total} message(s) could not be sent to the queue (${why})`,
+  );
 }
 
 /**
  * `sendMessageReport`, throwing a QueueError naming how many could not be sent when any could not, so that
  * callers answer 5xx / keep the source message instead of losing it. Every batch was tried first.
  */
-export async function sendMessages(client: SqsClientLike, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+export async function sendMessages(
+  client: SqsClientLike,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+  options: SendOptions = {},
+): Promise<void> {
   const error = queueErrorOf(await sendMessageReport(client, queueUrl, messages, options), messages.length);
   if (error) throw error;
 }
@@ -380,7 +438,11 @@ export interface DeliveryReport {
  * can still replay it; the character that was refused cannot be refused again), cut to fit when it is too
  * large; its attributes, with the reason it could not be sent (and the reason it already had, if any).
  */
-export function refusedDeadLetter(message: OutgoingMessage, failure: SendFailure, now: number = Date.now()): OutgoingMessage {
+export function refusedDeadLetter(
+  message: OutgoingMessage,
+  failure: SendFailure,
+  now: number = Date.now(),
+): OutgoingMessage {
   const tooLarge = failure.code === 'message_too_large';
   const attributes: Record<string, string | undefined> = {
     ...message.attributes,
@@ -407,13 +469,21 @@ export async function sendOrDeadLetter(
 ): Promise<DeliveryReport> {
   const report = await sendMessageReport(client, queueUrl, messages, options);
   const refused = report.failures.filter((f) => f.permanent);
-  if (refused.length === 0 || deadLetterQueueUrl === undefined) return { sent: report.sent, deadLettered: [], unsent: report.failures };
-  const fallback = await sendMessageReport(client, deadLetterQueueUrl, refused.map((f) => refusedDeadLetter(messages[f.index]!, f)), options);
+  if (refused.length === 0 || deadLetterQueueUrl === undefined)
+    return { sent: report.sent, deadLettered: [], unsent: report.failures };
+  const fallback = await sendMessageReport(
+    client,
+    deadLetterQueueUrl,
+    refused.map((f) => refusedDeadLetter(messages[f.index]!, f)),
+    options,
+  );
   const notDead = new Set(fallback.failures.map((f) => f.index));
   return {
     sent: report.sent,
     deadLettered: refused.filter((_, i) => !notDead.has(i)),
-    unsent: [...report.failures.filter((f) => !f.permanent), ...refused.filter((_, i) => notDead.has(i))].sort((a, b) => a.index - b.index),
+    unsent: [...report.failures.filter((f) => !f.permanent), ...refused.filter((_, i) => notDead.has(i))].sort(
+      (a, b) => a.index - b.index,
+    ),
   };
 }
 
@@ -423,7 +493,12 @@ export function undeliveredError(report: DeliveryReport, total: number): QueueEr
 }
 
 /** Put a message on the DLQ with its reason attached (throws QueueError when it could not). */
-export async function deadLetter(client: SqsClientLike, dlqUrl: string, body: string, info: DeadLetterInfo): Promise<void> {
+export async function deadLetter(
+  client: SqsClientLike,
+  dlqUrl: string,
+  body: string,
+  info: DeadLetterInfo,
+): Promise<void> {
   await deadLetterMany(client, dlqUrl, [{ body, info }]);
 }
 
@@ -454,11 +529,20 @@ export async function deleteMessage(client: SqsClientLike, queueUrl: string, rec
     const { DeleteMessageCommand } = await loadSqsSdk();
     await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
   } catch (error) {
-    throw new QueueError('queue_delete_failed', `could not delete a message (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
+    throw new QueueError(
+      'queue_delete_failed',
+      `could not delete a message (${error instanceof Error ? error.name : 'unknown'})`,
+      { cause: error },
+    );
   }
 }
 
-export async function changeVisibility(client: SqsClientLike, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+export async function changeVisibility(
+  client: SqsClientLike,
+  queueUrl: string,
+  receiptHandle: string,
+  seconds: number,
+): Promise<void> {
   try {
     const { ChangeMessageVisibilityCommand } = await loadSqsSdk();
     await client.send(
@@ -469,7 +553,11 @@ export async function changeVisibility(client: SqsClientLike, queueUrl: string, 
       }),
     );
   } catch (error) {
-    throw new QueueError('queue_visibility_failed', `could not change visibility (${error instanceof Error ? error.name : 'unknown'})`, { cause: error });
+    throw new QueueError(
+      'queue_visibility_failed',
+      `could not change visibility (${error instanceof Error ? error.name : 'unknown'})`,
+      { cause: error },
+    );
   }
 }
 
@@ -487,7 +575,11 @@ export async function readQueueDepth(sqs: SqsClientLike, queueUrl: string): Prom
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
     }),
   );
   const n = (name: string) => Number(out.Attributes?.[name as keyof typeof out.Attributes] ?? 0) || 0;

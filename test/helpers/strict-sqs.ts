@@ -19,7 +19,13 @@ const MAX_BYTES = 262_144;
 export function sqsRefuses(text: string): boolean {
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    const ok = c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+    const ok =
+      c === 0x9 ||
+      c === 0xa ||
+      c === 0xd ||
+      (c >= 0x20 && c <= 0xd7ff) ||
+      (c >= 0xe000 && c <= 0xfffd) ||
+      (c >= 0x10000 && c <= 0x10ffff);
     if (!ok) return true;
   }
   return false;
@@ -36,27 +42,35 @@ class SqsClientFault extends Error {
 
 function entryBytes(e: SendMessageBatchRequestEntry): number {
   let n = Buffer.byteLength(e.MessageBody ?? '', 'utf8');
-  for (const [name, v] of Object.entries(e.MessageAttributes ?? {})) n += Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? '') + Buffer.byteLength(v.StringValue ?? '', 'utf8');
+  for (const [name, v] of Object.entries(e.MessageAttributes ?? {}))
+    n += Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? '') + Buffer.byteLength(v.StringValue ?? '', 'utf8');
   return n;
 }
 
 /** Throws as real SQS answers a batch it refuses; returns nothing when it would accept every entry. */
 export function checkBatchLikeSqs(entries: readonly SendMessageBatchRequestEntry[]): void {
-  if (entries.length > 10) throw new SqsClientFault('TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10.');
+  if (entries.length > 10)
+    throw new SqsClientFault('TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10.');
   let total = 0;
   for (const e of entries) {
-    if (sqsRefuses(e.MessageBody ?? '')) throw new SqsClientFault('InvalidMessageContents', 'Invalid binary character in the message body.');
+    if (sqsRefuses(e.MessageBody ?? ''))
+      throw new SqsClientFault('InvalidMessageContents', 'Invalid binary character in the message body.');
     const attributes = Object.entries(e.MessageAttributes ?? {});
-    if (attributes.length > 10) throw new SqsClientFault('InvalidParameterValue', 'Number of message attributes exceeds 10.');
+    if (attributes.length > 10)
+      throw new SqsClientFault('InvalidParameterValue', 'Number of message attributes exceeds 10.');
     for (const [, v] of attributes) {
-      if (v.DataType === 'String' && (v.StringValue === undefined || v.StringValue === '')) throw new SqsClientFault('InvalidParameterValue', 'Message attribute value must not be empty.');
-      if (sqsRefuses(v.StringValue ?? '')) throw new SqsClientFault('InvalidMessageContents', 'Invalid binary character in a message attribute value.');
+      if (v.DataType === 'String' && (v.StringValue === undefined || v.StringValue === ''))
+        throw new SqsClientFault('InvalidParameterValue', 'Message attribute value must not be empty.');
+      if (sqsRefuses(v.StringValue ?? ''))
+        throw new SqsClientFault('InvalidMessageContents', 'Invalid binary character in a message attribute value.');
     }
     const bytes = entryBytes(e);
-    if (bytes > MAX_BYTES) throw new SqsClientFault('InvalidParameterValue', `Message must be shorter than ${MAX_BYTES} bytes.`);
+    if (bytes > MAX_BYTES)
+      throw new SqsClientFault('InvalidParameterValue', `Message must be shorter than ${MAX_BYTES} bytes.`);
     total += bytes;
   }
-  if (total > MAX_BYTES) throw new SqsClientFault('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BYTES} bytes.`);
+  if (total > MAX_BYTES)
+    throw new SqsClientFault('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BYTES} bytes.`);
 }
 
 export interface StrictSqs {
@@ -91,7 +105,10 @@ export function strictSqs(delegate?: SQSClient): StrictSqs {
       const list = accepted.get(input.QueueUrl!) ?? [];
       list.push(...entries);
       accepted.set(input.QueueUrl!, list);
-      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: '' })), Failed: [] };
+      return {
+        Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: '' })),
+        Failed: [],
+      };
     },
     destroy: () => undefined,
   };

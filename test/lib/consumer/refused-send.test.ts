@@ -20,7 +20,10 @@ function refusing(poison: string) {
   const client = {
     send: async (command: SendMessageBatchCommand) => {
       if ((command.input.Entries ?? []).some((e) => e.MessageBody?.includes(poison))) {
-        throw Object.assign(new Error('Invalid binary character'), { name: 'InvalidMessageContents', $fault: 'client' });
+        throw Object.assign(new Error('Invalid binary character'), {
+          name: 'InvalidMessageContents',
+          $fault: 'client',
+        });
       }
       return strict.client.send(command as never);
     },
@@ -39,15 +42,26 @@ describe('consumer sends SQS refuses', () => {
       {
         kind: 'requeue',
         messages: [
-          { body: encodeMessage({ contact: 'jane@example.com', reason: 'complaint', source: 'ses' }), attributes: { correlation_id: 'c-1', attempts: '0' } },
-          { body: encodeMessage({ contact: 'j\u00f6rg@example.com', reason: 'complaint', source: 'ses' }), attributes: { correlation_id: 'c-1', attempts: '0' } },
+          {
+            body: encodeMessage({ contact: 'jane@example.com', reason: 'complaint', source: 'ses' }),
+            attributes: { correlation_id: 'c-1', attempts: '0' },
+          },
+          {
+            body: encodeMessage({ contact: 'j\u00f6rg@example.com', reason: 'complaint', source: 'ses' }),
+            attributes: { correlation_id: 'c-1', attempts: '0' },
+          },
         ],
       },
     ];
     const deps = {
       config,
       sqs: sqs.client,
-      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => void logs.push(m) },
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (m: string) => void logs.push(m),
+      },
       count: (outcome: string, n = 1) => void (counted[outcome] = (counted[outcome] ?? 0) + n),
     };
 
@@ -68,8 +82,18 @@ describe('consumer sends SQS refuses', () => {
     // Prepare: a record from real SQS (emoji allowed), its detail's 1,024-character cut falling inside an emoji.
     const sqs = strictSqs();
     const body = JSON.stringify({ contact: 'x@', description: 'bounce \u{1F4E7}' });
-    const steps: SettleStep[] = [{ kind: 'dead_letter', messages: [{ body, attributes: { reason: 'hood_rejected', detail: `${'y'.repeat(1023)}\u{1F4E7}` } }] }];
-    const deps = { config, sqs: sqs.client, logger: { debug() {}, info() {}, warn() {}, error() {} }, count: () => undefined };
+    const steps: SettleStep[] = [
+      {
+        kind: 'dead_letter',
+        messages: [{ body, attributes: { reason: 'hood_rejected', detail: `${'y'.repeat(1023)}\u{1F4E7}` } }],
+      },
+    ];
+    const deps = {
+      config,
+      sqs: sqs.client,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      count: () => undefined,
+    };
 
     // Act
     await applySteps(steps, { receiptHandle: 'r-1' }, BLOCK, deps);

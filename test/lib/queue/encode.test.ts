@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asciiText, cutToBytes, encodeAttribute, encodeJsonBody, isPortable, portableText } from '../../../lib/queue/encode.js';
+import {
+  asciiText,
+  cutToBytes,
+  encodeAttribute,
+  encodeJsonBody,
+  isPortable,
+  portableText,
+} from '../../../lib/queue/encode.js';
 import { sqsRefuses } from '../../helpers/strict-sqs.js';
 import { unicodeText } from '../../helpers/unicode.js';
 

@@ -1,12 +1,19 @@
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { deadLetterAttributes, type OutgoingMessage, sendMessageReport, sendMessages, sendOrDeadLetter } from '../../../lib/queue/sqs.js';
+import {
+  deadLetterAttributes,
+  type OutgoingMessage,
+  sendMessageReport,
+  sendMessages,
+  sendOrDeadLetter,
+} from '../../../lib/queue/sqs.js';
 import { sqsRefuses, strictSqs } from '../../helpers/strict-sqs.js';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/block';
 const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq';
 
-const messages = (n: number): OutgoingMessage[] => Array.from({ length: n }, (_, i) => ({ body: JSON.stringify({ contact: `u${i}@example.com` }) }));
+const messages = (n: number): OutgoingMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ body: JSON.stringify({ contact: `u${i}@example.com` }) }));
 
 /** Real SQS's rules, plus one body SQS refuses whatever the encoder does (a whole-batch client fault, as real SQS). */
 function poisoned(poison: (body: string) => boolean) {
@@ -14,7 +21,10 @@ function poisoned(poison: (body: string) => boolean) {
   const client = {
     send: async (command: SendMessageBatchCommand) => {
       if ((command.input.Entries ?? []).some((e) => poison(e.MessageBody ?? ''))) {
-        throw Object.assign(new Error('Invalid binary character'), { name: 'InvalidMessageContents', $fault: 'client' });
+        throw Object.assign(new Error('Invalid binary character'), {
+          name: 'InvalidMessageContents',
+          $fault: 'client',
+        });
       }
       return strict.client.send(command as never);
     },
@@ -33,14 +43,19 @@ describe('sending to SQS', () => {
 
     // Assess
     expect(report.sent).toBe(999);
-    expect(report.failures).toEqual([{ index: 870, code: 'InvalidMessageContents', detail: 'Invalid binary character', permanent: true }]);
+    expect(report.failures).toEqual([
+      { index: 870, code: 'InvalidMessageContents', detail: 'Invalid binary character', permanent: true },
+    ]);
     expect(sqs.accepted.get(QUEUE)).toHaveLength(999);
   });
 
   it('dead-letters a refused entry alone, in ASCII, with the reason it could not be sent', async () => {
     // Prepare
     const sqs = poisoned((body) => body.includes('\u00e9'));
-    const refused = { body: JSON.stringify({ contact: 'ren\u00e9@example.com' }), attributes: { correlation_id: 'c-1', source: 'sendgrid' } };
+    const refused = {
+      body: JSON.stringify({ contact: 'ren\u00e9@example.com' }),
+      attributes: { correlation_id: 'c-1', source: 'sendgrid' },
+    };
 
     // Act
     const report = await sendOrDeadLetter(sqs.client, QUEUE, DLQ, [...messages(15), refused], { backoffMs: 0 });
@@ -62,7 +77,9 @@ describe('sending to SQS', () => {
   it('packs batches by size as well as by count, so no SendMessageBatch is over 256 KiB', async () => {
     // Prepare: 10 bodies of 60 KB each fit one message each, never ten in one call.
     const sqs = strictSqs();
-    const big = Array.from({ length: 10 }, (_, i) => ({ body: JSON.stringify({ contact: `u${i}@example.com`, description: 'x'.repeat(60_000) }) }));
+    const big = Array.from({ length: 10 }, (_, i) => ({
+      body: JSON.stringify({ contact: `u${i}@example.com`, description: 'x'.repeat(60_000) }),
+    }));
 
     // Act
     const report = await sendMessageReport(sqs.client, QUEUE, big, { backoffMs: 0 });
@@ -95,7 +112,9 @@ describe('sending to SQS', () => {
     const detail = `${'x'.repeat(499)}\u{1F4E7} and more`;
 
     // Act
-    await sendMessages(sqs.client, DLQ, [{ body: '{"contact":"x@"}', attributes: deadLetterAttributes({ reason: 'hood_rejected', detail }) }]);
+    await sendMessages(sqs.client, DLQ, [
+      { body: '{"contact":"x@"}', attributes: deadLetterAttributes({ reason: 'hood_rejected', detail }) },
+    ]);
 
     // Assess
     const sent = sqs.accepted.get(DLQ)!;

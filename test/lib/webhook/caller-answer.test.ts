@@ -10,7 +10,15 @@ import { genericRequest, harness, testConfig } from './harness.js';
  */
 
 const NEVER_BLOCK = 'ceo@example.com,*@our-company.example,+14155550100';
-const POOL = ['ceo@example.com', 'ops@our-company.example', '+14155550100', 'jane@example.com', 'bob@example.org', '+14155550199', 'not-a-contact'];
+const POOL = [
+  'ceo@example.com',
+  'ops@our-company.example',
+  '+14155550100',
+  'jane@example.com',
+  'bob@example.org',
+  '+14155550199',
+  'not-a-contact',
+];
 const REASONS = ['manual', 'unsubscribe', 'complaint', 'soft_bounce', 'hard_bounce'] as const;
 
 const bodyOf = (response: { body: string }) => {
@@ -34,7 +42,10 @@ describe('the generic route answer and the policy', () => {
   });
 
   it('answers any body the same with or without NEVER_BLOCK and BLOCK_REASONS', async () => {
-    const request = fc.array(fc.record({ contact: fc.constantFrom(...POOL), reason: fc.constantFrom(...REASONS) }), { minLength: 1, maxLength: 8 });
+    const request = fc.array(fc.record({ contact: fc.constantFrom(...POOL), reason: fc.constantFrom(...REASONS) }), {
+      minLength: 1,
+      maxLength: 8,
+    });
     const strict = harness({ config: testConfig({ NEVER_BLOCK, BLOCK_REASONS: 'hard_bounce,complaint' }) });
     const open = harness({ config: testConfig({ BLOCK_REASONS: 'hard_bounce,complaint,unsubscribe,manual' }) });
     await fc.assert(
@@ -61,6 +72,8 @@ describe('the generic route answer and the policy', () => {
     // Assess
     expect(response.summary).toMatchObject({ queued: 0, ignored: 1 });
     expect(h.queued).toHaveLength(0);
-    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({ never_block: 1 });
+    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({
+      never_block: 1,
+    });
   });
 });
