@@ -1,16 +1,67 @@
 /**
  * dynalite (the local DynamoDB) in its own worker thread for the benchmark, so its work does not share the
  * event loop with the SQS emulator (as DynamoDB and SQS do not share a machine in AWS). Counts requests by
- * operation (`X-Amz-Target`) for the benchmark's report, on dynalite's own server (no extra hop).
+ * operation (`X-Amz-Target`) and by item kind (the rate budget's `rate#` item or the contact ledger) for the
+ * benchmark's report, on dynalite's own server (no extra hop).
+ *
+ * `workerData.latencyMs = [min, max]`: every request waits a uniform random time in that range before dynalite
+ * handles it — DynamoDB's own round trip from a Lambda in the same region is single-digit milliseconds, and a
+ * bench on dynalite without it credits tuning that saves nothing in AWS (or hides what costs time there).
  */
-import { parentPort } from 'node:worker_threads';
-import { startLocalDynamo } from '../dev/dynalite.js';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LOCAL_CREDENTIALS } from '../lib/config.js';
+import { createDynamoClient } from '../lib/ledger/client.js';
+import { ensureLedgerTable } from '../lib/ledger/table.js';
 
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+interface DynaliteServer {
+  listeners(event: 'request'): Listener[];
+  removeAllListeners(event: 'request'): void;
+  on(event: 'request', listener: Listener): void;
+  listen(port: number, host: string, callback: (error?: Error) => void): void;
+  address(): AddressInfo;
+  close(callback: () => void): void;
+}
+
+const [minMs, maxMs] = ((workerData as { latencyMs?: [number, number] } | null)?.latencyMs ?? [0, 0]) as [number, number];
 const counts: Record<string, number> = {};
-const dynamo = await startLocalDynamo({ table: 'ledger', onRequest: (op) => (counts[op] = (counts[op] ?? 0) + 1) });
-parentPort!.postMessage({ kind: 'ready', endpoint: dynamo.endpoint, table: dynamo.table });
+const mod = (await import('dynalite')) as unknown as { default: (o: Record<string, number>) => DynaliteServer };
+const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+const handlers = server.listeners('request');
+server.removeAllListeners('request');
+server.on('request', (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    // Counted by operation and by what it touches: the rate budget's item (`rate#`) or the contact ledger.
+    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
+    const key = `${body.includes('"rate#') ? 'rate' : 'ledger'} ${op}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+    // dynalite reads `headers`, `method`, `url` and the body's 'data' / 'end' events: hand it the body again.
+    const replay = Object.assign(new EventEmitter(), { headers: req.headers, method: req.method, url: req.url });
+    const run = () => {
+      handlers.forEach((h) => h(replay as unknown as IncomingMessage, res));
+      replay.emit('data', body);
+      replay.emit('end');
+    };
+    if (maxMs > 0) setTimeout(run, minMs + Math.random() * (maxMs - minMs));
+    else run();
+  });
+});
+await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+const endpoint = `http://127.0.0.1:${server.address().port}`;
+const client = createDynamoClient({ endpoint, region: 'us-east-1', localCredentials: LOCAL_CREDENTIALS });
+await ensureLedgerTable(client, 'ledger');
+client.destroy();
+// The table's creation is not the benchmark's.
+for (const op of Object.keys(counts)) delete counts[op];
+parentPort!.postMessage({ kind: 'ready', endpoint, table: 'ledger' });
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;
-  await dynamo.stop();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   parentPort!.postMessage({ kind: 'stopped', counts });
 });
