@@ -211,12 +211,14 @@ function visibleFirst(text: string): string {
 }
 
 // Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them.
-const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
+// Matches start only where a run of address characters starts (the lookbehind): one attempt per run, so
+// a 100 KB run without `@` costs linear time, not a scan from each of its characters.
+const EMAIL_IN_TEXT_RE = /(?<![^\s<>"'(),;:[\]])[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
 // A number written with separators, `+` or `(` first or not: `+1 415 555 0100`, `(415) 555-0100`,
 // `14155550100`. Dates, times and IPv4 addresses are matched first (the `keep` group) so that they stay
 // readable and never join a number beside them; SMTP codes like `550 5.1.1` have too few digits to count.
 const NUMBER_IN_TEXT_RE =
-  /(?<![\w.+-])(?:(?<keep>\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\d{1,3}(?:\.\d{1,3}){3})(?![\d.:-])|\+?\(?\d(?:[ ().\/-]{0,2}\d)+\)?)(?!\w)/gu;
+  /(?<![\w.+-])(?:(?<keep>\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\d{1,3}(?:\.\d{1,3}){3})(?!\d|[.:-]\d)|\+?\(?\d(?:[ ().\/-]{0,2}\d)+\)?)(?!\w)/gu;
 
 /** A match of NUMBER_IN_TEXT_RE masked when it can be a phone number: 7+ digits after `+`, 8+ without. */
 function maskNumber(match: string, ...rest: unknown[]): string {
