@@ -10,7 +10,13 @@ import { type ConfirmSubscription, createCertificateCache, type FetchCertificate
 import type { CertificateKeyResolver } from '../providers/sns/verify.js';
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
-import { type DeadLetterInfo, type DeliveryReport, type OutgoingMessage, type SendFailure, undeliveredError } from '../queue/sqs.js';
+import {
+  type DeadLetterInfo,
+  type DeliveryReport,
+  type OutgoingMessage,
+  type SendFailure,
+  undeliveredError,
+} from '../queue/sqs.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { mapProvider } from '../sources/index.js';
@@ -275,7 +281,12 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
  */
 function acceptedAnswer(mapped: readonly Decision[], refused: number, correlationId: string): WebhookSummary {
   const plan = fanOut(mapped);
-  return { queued: plan.blocks.length - refused, ignored: sum(plan.ignored), rejected: plan.rejects.length + refused, correlationId };
+  return {
+    queued: plan.blocks.length - refused,
+    ignored: sum(plan.ignored),
+    rejected: plan.rejects.length + refused,
+    correlationId,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -389,7 +400,8 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return { statusCode: 200, headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId }, body: webhook.reply.body, summary };
     }
     // The generic route's caller chooses the contacts (the same routes that answer 400 to an unusable body).
-    const answer = webhook.rejectsUnusableBody === true ? acceptedAnswer(decisions, refused.length, correlationId) : summary;
+    const callerChoosesContacts = webhook.rejectsUnusableBody === true;
+    const answer = callerChoosesContacts ? acceptedAnswer(decisions, refused.length, correlationId) : summary;
     return { ...json(200, correlationId, { ...answer }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
