@@ -1,12 +1,14 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../dev/state.js';
 import { webhookOf } from '../lib/providers/index.js';
+import type { SampleToSign, ShellSecret } from '../lib/providers/types.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
+import { stampSampleTime } from './send-test-time.js';
 import { didYouMean } from './shared/suggest.js';
 
 export const HELP = `Usage: hood-blocker send-test <provider> [payload] [options]
@@ -16,11 +18,14 @@ same variables the pipeline reads), and posts it to the running pipeline, or pri
 A 200 means the signature, the mapping and the queue all worked; the contact then shows up in the
 sandbox Hood ("npm start" prints its list URL).
 
-Providers and what is signed (sample payloads: examples/<provider>.json, twilio: examples/twilio.form):
+Providers and what is signed (sample payloads: examples/<provider>.json, twilio: examples/twilio.form; the
+samples are stamped with the current time, a payload file is sent as it is):
   sendgrid   ECDSA P-256/SHA-256 over timestamp + body (X-Twilio-Email-Event-Webhook-Signature). Only
              SendGrid holds the private key, so a local test uses a key pair generated here: start the
              pipeline with its public half (printed) as SENDGRID_WEBHOOK_PUBLIC_KEY
-  twilio     HMAC-SHA1(TWILIO_AUTH_TOKEN, URL + sorted form parameters) (X-Twilio-Signature)
+  twilio     HMAC-SHA1(TWILIO_AUTH_TOKEN, URL + sorted form parameters) (X-Twilio-Signature), or with only
+             TWILIO_WEBHOOK_SIGNING_KEY set, HMAC-SHA256 with that shared key
+             (X-Twilio-Webhooks-Signature-Settings)
   mailgun    HMAC-SHA256(MAILGUN_WEBHOOK_SIGNING_KEY, timestamp + token), fresh token each time
   mandrill   HMAC-SHA1(MANDRILL_WEBHOOK_KEY, URL + sorted form parameters) (X-Mandrill-Signature)
   resend     Svix: HMAC-SHA256(RESEND_WEBHOOK_SECRET, id.timestamp.body) (svix-* headers)
@@ -35,7 +40,8 @@ Providers and what is signed (sample payloads: examples/<provider>.json, twilio:
 Options:
   --url URL           the pipeline's webhook URL: a base (https://…), …/webhooks or …/webhooks/<provider>
                       (default: the local pipeline, from .hood-blocker/local.json)
-  --print             print the curl command instead of sending (valid for about 5 minutes: timestamps)
+  --print             print the curl command instead of sending (valid for about 5 minutes: timestamps);
+                      a token or password is never printed: the command names its variable ("$VAR")
   --key FILE          sendgrid: the private key (PEM) to sign with
                       (default .hood-blocker/sendgrid-test-key.pem, generated when missing)
   --state-dir DIR     where local.json is (default .hood-blocker)
@@ -52,6 +58,10 @@ interface SignedRequest {
   body: string;
   /** How it was signed, for people. */
   signedAs: string;
+  /** Curl arguments that replace secret-bearing headers in a printed command (they name the variable). */
+  printAs?: Record<string, string>;
+  /** What a 401 most likely means. */
+  refusedHint?: string;
 }
 
 interface SignContext {
@@ -66,7 +76,8 @@ interface SignContext {
   generatedToken: string | undefined;
 }
 
-const SENDGRID_KEY_FILE = 'sendgrid-test-key.pem';
+/** The local test key of a provider that signs with its own private key: `<stateDir>/<provider>-test-key.pem`. */
+const keyFileName = (provider: string) => `${provider}-test-key.pem`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -95,13 +106,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const provider = name as Provider;
   const stateDir = values['state-dir'] ?? DEFAULT_STATE_DIR;
   const json = values.json === true;
-  const payload = readPayload(provider, payloadFile);
+  // The bundled samples carry a fixed date: stamped with now. A payload file is the user's: sent as it is.
+  const payload = payloadFile === undefined ? stampSampleTime(readPayload(provider, undefined), Date.now()) : readPayload(provider, payloadFile);
 
   const local = values.url === undefined ? readLocalState(stateDir) : undefined;
   if (local !== undefined && !local.ok) throw new UsageError(`${local.message}; or pass --url URL`);
   const state = local?.ok ? local.state : undefined;
 
-  if (provider === 'sns') return sendSns(payload, state, values.url, values.print === true, io, json);
+  // Only AWS can sign an SNS message: the sample goes through the local topic instead.
+  if (webhookOf(provider).sign === undefined) return sendSns(payload, state, values.url, values.print === true, io, json);
 
   const url = webhookUrl(values.url ?? state!.webhookUrl, provider);
   const signed = signRequest({
@@ -110,7 +123,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     payload,
     env: io.env,
     now: Date.now(),
-    sendgridKeyFile: values.key ?? join(stateDir, SENDGRID_KEY_FILE),
+    sendgridKeyFile: values.key ?? join(stateDir, keyFileName(provider)),
     io,
     json,
     generatedToken: state?.genericWebhookToken,
@@ -139,7 +152,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeJson(io.stdout, { provider, url: signed.url, signedAs: signed.signedAs, status, response: parseMaybeJson(text) });
   } else {
     writeLine(io.stdout, `POST ${signed.url} (${signed.signedAs}) → ${status} ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`);
-    const hint = failureHint(provider, status, state !== undefined);
+    const hint = failureHint(provider, status, state !== undefined, signed.refusedHint);
     if (hint) writeLine(io.stdout, hint);
     if (ok && state?.hood.listUrl) writeLine(io.stdout, `Blocked contacts so far: curl -sS '${state.hood.listUrl}' -H "Authorization: Bearer ${state.hood.token ?? ''}"`);
   }
@@ -171,126 +184,62 @@ function readPayload(provider: Provider, file: string | undefined): string {
   }
 }
 
+/** examples/<provider>.json, or .form for a provider that posts forms. */
 function exampleFile(provider: Provider): string {
-  const name = provider === 'twilio' ? 'twilio.form' : `${provider}.json`;
+  const names = [`${provider}.json`, `${provider}.form`];
   // examples/ sits at the package root: next to dist/ (the built bin) and cli/ (this source).
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 3; i += 1) {
-    const candidate = join(dir, 'examples', name);
-    if (existsSync(candidate)) return candidate;
+    for (const name of names) {
+      const candidate = join(dir, 'examples', name);
+      if (existsSync(candidate)) return candidate;
+    }
     dir = dirname(dir);
   }
-  return resolve('examples', name);
+  return resolve('examples', names[0]!);
 }
 
-function secret(env: CliIo['env'], ...names: string[]): string {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return value;
+/** The first of `variables` set in this shell, else one `npm start` generated (printed by it already). */
+function shellSecret(env: CliIo['env'], generated: Readonly<Record<string, string | undefined>>, variables: string[]): ShellSecret {
+  for (const variable of variables) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
   }
-  throw new UsageError(`${names.join(' or ')} is not set in this shell: export the same value the pipeline was started with`);
+  for (const variable of variables) {
+    const value = generated[variable];
+    if (value) return { variable, value, generated: true };
+  }
+  throw new UsageError(`${variables.join(' or ')} is not set in this shell: export the same value the pipeline was started with`);
 }
 
+/** The sample signed by the provider's own module (lib/providers/<name>/sign.ts). */
 export function signRequest(ctx: SignContext): SignedRequest {
-  const { provider, url, payload, env } = ctx;
-  const seconds = String(Math.floor(ctx.now / 1000));
-  const json = { 'content-type': 'application/json' };
-  switch (provider) {
-    case 'sendgrid': {
-      // https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
-      const key = sendgridKey(ctx);
-      const body = compactJson(payload);
-      const signature = sign('sha256', Buffer.concat([Buffer.from(seconds), Buffer.from(body)]), key).toString('base64');
-      return {
-        url,
-        body,
-        headers: { ...json, 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': seconds },
-        signedAs: `ECDSA P-256 with the key in ${ctx.sendgridKeyFile}`,
-      };
-    }
-    case 'twilio': {
-      // https://www.twilio.com/docs/usage/webhooks/webhooks-security: URL + each POST parameter name and value, sorted by name.
-      const token = secret(env, 'TWILIO_AUTH_TOKEN');
-      const params = formParams(payload);
-      const signedUrl = publicUrl(env, url, provider);
-      const data = signedUrl + [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => k + v).join('');
-      const signature = createHmac('sha1', token).update(data, 'utf8').digest('base64');
-      return { url, body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, signedAs: `HMAC-SHA1 of ${signedUrl} + parameters with TWILIO_AUTH_TOKEN` };
-    }
-    case 'mailgun': {
-      // https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks
-      const key = secret(env, 'MAILGUN_WEBHOOK_SIGNING_KEY');
-      const parsed = parseJsonObject(payload, provider);
-      const eventData = 'event-data' in parsed ? parsed['event-data'] : parsed;
-      const token = randomBytes(25).toString('hex');
-      const signature = createHmac('sha256', key).update(seconds + token).digest('hex');
-      return { url, body: JSON.stringify({ signature: { timestamp: seconds, token, signature }, 'event-data': eventData }), headers: json, signedAs: 'HMAC-SHA256 of timestamp + fresh token with MAILGUN_WEBHOOK_SIGNING_KEY' };
-    }
-    case 'mandrill': {
-      // https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/#authenticating-webhook-requests
-      const key = secret(env, 'MANDRILL_WEBHOOK_KEY');
-      const events = payload.startsWith('mandrill_events=') ? (new URLSearchParams(payload).get('mandrill_events') ?? '[]') : compactJson(payload);
-      const signedUrl = publicUrl(env, url, provider);
-      const signature = createHmac('sha1', key).update(`${signedUrl}mandrill_events${events}`, 'utf8').digest('base64');
-      return {
-        url,
-        body: new URLSearchParams({ mandrill_events: events }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mandrill-signature': signature },
-        signedAs: `HMAC-SHA1 of ${signedUrl} + parameters with MANDRILL_WEBHOOK_KEY`,
-      };
-    }
-    case 'resend': {
-      // https://docs.svix.com/receiving/verifying-payloads/how-manual
-      const raw = secret(env, 'RESEND_WEBHOOK_SECRET');
-      const key = Buffer.from(raw.replace(/^whsec_/u, ''), 'base64');
-      const body = compactJson(payload);
-      const id = `msg_${randomUUID().replace(/-/gu, '')}`;
-      const signature = createHmac('sha256', key).update(`${id}.${seconds}.${body}`, 'utf8').digest('base64');
-      return { url, body, headers: { ...json, 'svix-id': id, 'svix-timestamp': seconds, 'svix-signature': `v1,${signature}` }, signedAs: 'Svix v1 HMAC-SHA256 with RESEND_WEBHOOK_SECRET' };
-    }
-    case 'vonage': {
-      // https://developer.vonage.com/en/getting-started/concepts/signing-messages
-      const key = secret(env, 'VONAGE_SIGNATURE_SECRET');
-      const method = (env.VONAGE_SIGNATURE_METHOD?.trim() || 'sha256').toLowerCase();
-      if (!['md5hash', 'md5', 'sha1', 'sha256', 'sha512'].includes(method)) throw new UsageError(`VONAGE_SIGNATURE_METHOD "${method}" is not md5hash, md5, sha1, sha256 or sha512`);
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parseJsonObject(payload, provider))) if (k !== 'sig' && v !== null && typeof v !== 'object') params[k] = String(v);
-      params.timestamp = seconds;
-      params.nonce = randomUUID();
-      let signed = '';
-      for (const k of Object.keys(params).sort()) signed += `&${k}=${params[k]!.replace(/[&=]/gu, '_')}`;
-      const sig = method === 'md5hash' ? createHash('md5').update(signed + key, 'utf8').digest('hex') : createHmac(method, key).update(signed, 'utf8').digest('hex');
-      return { url, body: JSON.stringify({ ...params, sig }), headers: json, signedAs: `Vonage signed parameters (${method}) with VONAGE_SIGNATURE_SECRET` };
-    }
-    case 'postmark':
-    case 'brevo':
-    case 'sparkpost': {
-      const variable = `${provider.toUpperCase()}_WEBHOOK_BASIC_AUTH`;
-      const credentials = secret(env, variable, 'WEBHOOK_BASIC_AUTH');
-      return { url, body: compactJson(payload), headers: { ...json, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }, signedAs: `basic auth from ${env[variable]?.trim() ? variable : 'WEBHOOK_BASIC_AUTH'}` };
-    }
-    case 'generic': {
-      const token = env.GENERIC_WEBHOOK_TOKEN?.trim() || ctx.generatedToken;
-      if (!token) throw new UsageError('GENERIC_WEBHOOK_TOKEN is not set in this shell (and the local pipeline did not generate one): export the token the pipeline uses');
-      return { url, body: compactJson(payload), headers: { ...json, authorization: `Bearer ${token}` }, signedAs: env.GENERIC_WEBHOOK_TOKEN?.trim() ? 'Bearer GENERIC_WEBHOOK_TOKEN' : 'Bearer token generated by npm start' };
-    }
-    case 'sns':
-      throw new UsageError('sns messages are signed by AWS: see "hood-blocker send-test --help"');
-    default: {
-      // A provider whose module signs its own samples (lib/providers/<name>/index.ts `webhook.sign`).
-      const sign = webhookOf(provider).sign;
-      if (sign === undefined) throw new UsageError(`send-test cannot sign ${provider} samples yet`);
-      return { url, ...sign({ url, body: compactJson(payload), secret: (variable) => secret(env, variable), nowMs: ctx.now }) };
-    }
-  }
+  const { provider, url, env } = ctx;
+  const spec = webhookOf(provider);
+  if (spec.sign === undefined) throw new UsageError(`${provider} messages are signed by the provider's own key: see "hood-blocker send-test --help"`);
+  const sample: SampleToSign = {
+    url,
+    signedUrl: publicUrl(env, url, provider),
+    body: compactJson(ctx.payload),
+    secret: (...variables) => shellSecret(env, { GENERIC_WEBHOOK_TOKEN: ctx.generatedToken }, variables),
+    setting: (variable) => env[variable],
+    privateKey: () => testPrivateKey(ctx),
+    fail: (message) => {
+      throw new UsageError(message);
+    },
+    nowMs: ctx.now,
+  };
+  return { url, ...spec.sign(sample) };
 }
 
 /**
- * SendGrid signs with its private key; the user has only the public one. A local test therefore uses a
- * key pair made here, whose public half the pipeline must be started with.
+ * A provider that signs with its private key (SendGrid): the user has only the public one. A local test
+ * therefore uses a key pair made here, whose public half the pipeline must be started with (the provider's
+ * own secret variable).
  */
-function sendgridKey(ctx: SignContext) {
+function testPrivateKey(ctx: SignContext): { key: KeyObject; description: string } {
   const file = ctx.sendgridKeyFile;
+  const variable = webhookOf(ctx.provider).secrets[0]!.variable;
   let generated = false;
   if (!existsSync(file)) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -298,46 +247,30 @@ function sendgridKey(ctx: SignContext) {
     writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     generated = true;
   }
-  let key;
+  let key: KeyObject;
   try {
     key = createPrivateKey(readFileSync(file, 'utf8'));
   } catch {
     throw new UsageError(`${file} is not a PEM private key`);
   }
   const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64');
-  const configured = ctx.env.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/gu, '');
+  const configured = ctx.env[variable]?.replace(/\s+/gu, '');
   if (generated || (configured !== undefined && configured !== publicKey && !configured.includes('BEGIN'))) {
     const lines = [
-      generated ? `Generated a P-256 key pair for local SendGrid tests: ${file}` : `SENDGRID_WEBHOOK_PUBLIC_KEY in this shell is not the public half of ${file}.`,
-      "SendGrid signs with a private key only SendGrid has; to test locally, start the pipeline with this key's public half:",
-      `  SENDGRID_WEBHOOK_PUBLIC_KEY=${publicKey} npm start`,
-      'and keep your real SendGrid public key for the deployed stack.',
+      generated ? `Generated a P-256 key pair for local ${ctx.provider} tests: ${file}` : `${variable} in this shell is not the public half of ${file}.`,
+      `Only the provider holds its signing key; to test locally, start the pipeline with this key's public half:`,
+      `  ${variable}=${publicKey} npm start`,
+      `and keep your real ${variable} for the deployed stack.`,
     ];
     for (const line of lines) writeLine(ctx.io.stderr, line);
   }
-  return key;
+  return { key, description: `the key in ${file}` };
 }
 
 /** Twilio and Mandrill sign the URL they call: WEBHOOK_PUBLIC_URL's, when the pipeline has one. */
 function publicUrl(env: CliIo['env'], url: string, provider: string): string {
   const base = env.WEBHOOK_PUBLIC_URL?.trim();
   return base ? webhookUrl(base, provider) : url;
-}
-
-function formParams(payload: string): [string, string][] {
-  if (payload.startsWith('{')) return Object.entries(parseJsonObject(payload, 'twilio')).map(([k, v]) => [k, String(v)]);
-  return [...new URLSearchParams(payload)];
-}
-
-function parseJsonObject(payload: string, provider: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    throw new UsageError(`the ${provider} payload is not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`the ${provider} payload must be a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 /** JSON re-serialised compactly (signed bytes are exactly the bytes sent); other text as it is. */
@@ -357,16 +290,18 @@ function parseMaybeJson(text: string): unknown {
   }
 }
 
+/** The request as a curl command; a header carrying a secret itself is printed as `printAs` says (its variable). */
 export function curlCommand(r: SignedRequest): string {
   const q = (s: string) => `'${s.replace(/'/gu, `'\\''`)}'`;
-  const headers = Object.entries(r.headers).map(([k, v]) => ` -H ${q(`${k}: ${v}`)}`).join('');
+  const headers = Object.entries(r.headers)
+    .map(([k, v]) => (r.printAs?.[k] !== undefined ? ` ${r.printAs[k]}` : ` -H ${q(`${k}: ${v}`)}`))
+    .join('');
   return `curl -sS -X POST ${q(r.url)}${headers} --data-binary ${q(r.body)}`;
 }
 
-function failureHint(provider: Provider, status: number, local: boolean): string | undefined {
+function failureHint(provider: Provider, status: number, local: boolean, refusedHint: string | undefined): string | undefined {
   if (status === 404) return `404: the pipeline has ${provider} disabled (its secret is not set where the pipeline runs${local ? ': restart "npm start" with it exported' : ''}).`;
-  if (status === 401 && provider === 'sendgrid') return '401: the pipeline checks another public key: start it with the SENDGRID_WEBHOOK_PUBLIC_KEY printed above.';
-  if (status === 401) return "401: this shell's secret differs from the pipeline's (or, for twilio/mandrill, the signed URL differs: set the same WEBHOOK_PUBLIC_URL).";
+  if (status === 401) return `401: ${refusedHint ?? "this shell's secret differs from the pipeline's."}`;
   return undefined;
 }
 

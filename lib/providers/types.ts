@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import type { Decision } from '../types.js';
 import type { ReplayStore } from '../webhook/replay-cache.js';
@@ -113,14 +114,30 @@ export type Authentication =
     }
   | { ok: false; reason: VerifyFailureReason };
 
+/** A secret from the user's shell, and the variable that held it (a printed command names the variable). */
+export interface ShellSecret {
+  readonly variable: string;
+  readonly value: string;
+  /** Not the user's own value: `npm start` generated it (and printed it). */
+  readonly generated?: boolean;
+}
+
 /** What `hood-blocker send-test` gives a provider's signer. */
 export interface SampleToSign {
-  /** The URL the request is sent to (Twilio-style signers sign it). */
+  /** The URL the request is sent to. */
   url: string;
-  /** The sample payload, compact JSON. */
+  /** The URL the pipeline sees itself called at (WEBHOOK_PUBLIC_URL's when set): Twilio and Mandrill sign it. */
+  signedUrl: string;
+  /** The sample payload: JSON compacted, a form as it is. */
   body: string;
-  /** A secret from the user's shell, by variable name; throws a usage error naming it when unset. */
-  secret(variable: string): string;
+  /** The first of these variables set in the user's shell; throws a usage error naming them when none is. */
+  secret(...variables: string[]): ShellSecret;
+  /** A setting that is not a secret (VONAGE_SIGNATURE_METHOD), from the user's shell. */
+  setting(variable: string): string | undefined;
+  /** For a provider that signs with its own private key (SendGrid): the private half of a local test pair. */
+  privateKey(): { key: KeyObject; description: string };
+  /** Throws a usage error (exit code 2). */
+  fail(message: string): never;
   /** Epoch milliseconds. */
   nowMs: number;
 }
@@ -131,6 +148,13 @@ export interface SignedSample {
   headers: Record<string, string>;
   /** How it was signed, for people. */
   signedAs: string;
+  /**
+   * Headers that carry a secret itself (a bearer token, basic-auth credentials): a printed command passes
+   * them as these curl arguments instead, which name the shell variable and never show its value.
+   */
+  printAs?: Record<string, string>;
+  /** What an answer 401 most likely means for this provider. */
+  refusedHint?: string;
 }
 
 /** The webhook route of a provider (`POST /webhooks/<name>`). */
@@ -155,7 +179,7 @@ export interface WebhookSpec {
   readonly rejectsUnusableBody?: boolean;
   /**
    * Signs a sample as the provider does, for `hood-blocker send-test` (a test tool: it holds the secret the
-   * provider would). The older providers' signers are still in cli/send-test.ts.
+   * provider would); absent where only the provider can sign (SNS: AWS's own key).
    */
   sign?(sample: SampleToSign): SignedSample;
 }

@@ -3,6 +3,7 @@ import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapGeneric } from './map.js';
 import { verifyBearer } from './verify.js';
+import { signGenericSample } from './sign.js';
 
 const TOKEN = { variable: 'GENERIC_WEBHOOK_TOKEN', key: 'genericToken', kind: 'text' } as const satisfies SecretSpec;
 
@@ -16,6 +17,7 @@ export const generic = {
     isEnabled: (secrets) => secretOf(secrets, TOKEN) !== undefined,
     authenticate: (ctx) => verifyBearer({ headers: ctx.headers, token: secretOf(ctx.secrets, TOKEN)! }),
     signedBody: false,
+    sign: signGenericSample,
     rejectsUnusableBody: true,
   },
 } satisfies Provider<'generic'>;

@@ -3,6 +3,7 @@ import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapMailgun } from './map.js';
 import { MAILGUN_DEFAULT_WINDOW, verifyMailgun } from './verify.js';
+import { signMailgunSample } from './sign.js';
 
 const SIGNING_KEY = { variable: 'MAILGUN_WEBHOOK_SIGNING_KEY', key: 'mailgunSigningKey', kind: 'text' } as const satisfies SecretSpec;
 
@@ -32,5 +33,6 @@ export const mailgun = {
       return { ok: true, claimedKey: key };
     },
     signedBody: false,
+    sign: signMailgunSample,
   },
 } satisfies Provider<'mailgun'>;

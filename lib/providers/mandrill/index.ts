@@ -3,6 +3,7 @@ import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { isMandrillSyncEvent, mapMandrill } from './map.js';
 import { verifyMandrill } from './verify.js';
+import { signMandrillSample } from './sign.js';
 
 const WEBHOOK_KEY = {
   variable: 'MANDRILL_WEBHOOK_KEY',
@@ -34,5 +35,6 @@ export const mandrill = {
       return result.ok ? { ok: true, signed: result.params } : result;
     },
     signedBody: true,
+    sign: signMandrillSample,
   },
 } satisfies Provider<'mandrill'>;

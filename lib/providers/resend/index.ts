@@ -3,6 +3,7 @@ import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapResend } from './map.js';
 import { SVIX_DEFAULT_TOLERANCE_MS, svixKey, verifySvix } from './verify.js';
+import { signResendSample } from './sign.js';
 
 const SECRET = {
   variable: 'RESEND_WEBHOOK_SECRET',
@@ -33,5 +34,6 @@ export const resend = {
       return { ok: true, claimedKey: key };
     },
     signedBody: true,
+    sign: signResendSample,
   },
 } satisfies Provider<'resend'>;

@@ -3,6 +3,7 @@ import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapSendgrid } from './map.js';
 import { loadSendgridPublicKey, verifySendgrid } from './verify.js';
+import { signSendgridSample } from './sign.js';
 
 const PUBLIC_KEY = {
   variable: 'SENDGRID_WEBHOOK_PUBLIC_KEY',
@@ -26,5 +27,6 @@ export const sendgrid = {
     authenticate: (ctx) =>
       verifySendgrid({ rawBody: ctx.rawBody, headers: ctx.headers, publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!, nowMs: ctx.nowMs, toleranceMs: ctx.verification.sendgridToleranceMs }),
     signedBody: true,
+    sign: signSendgridSample,
   },
 } satisfies Provider<'sendgrid'>;

@@ -5,6 +5,7 @@ import type { Provider, SecretSpec } from '../types.js';
 import { mapTwilio } from './map.js';
 import { withSignedParams } from './signed-form.js';
 import { verifyTwilio } from './verify.js';
+import { signTwilioSample } from './sign.js';
 
 const AUTH_TOKEN = { variable: 'TWILIO_AUTH_TOKEN', key: 'twilioAuthToken', kind: 'text' } as const satisfies SecretSpec;
 /** The secret of a webhook signing shared key (requests with X-Twilio-Webhooks-Signature-Settings). */
@@ -36,6 +37,7 @@ export const twilio = {
       return parsed?.ok && parsed.kind === 'form' ? { ok: true, signed: withSignedParams(parsed.payload as object, result.params) } : { ok: true };
     },
     signedBody: true,
+    sign: signTwilioSample,
     reply: { contentType: 'text/xml', body: EMPTY_TWIML },
   },
 } satisfies Provider<'twilio'>;

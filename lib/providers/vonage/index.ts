@@ -4,6 +4,7 @@ import type { Authentication, Provider, SecretSpec } from '../types.js';
 import { mapVonage } from './map.js';
 import { hasBearerToken, verifyVonageJwt } from './jwt.js';
 import { VONAGE_DEFAULT_WINDOW, verifyVonage } from './verify.js';
+import { signVonageSample } from './sign.js';
 
 const SIGNATURE_SECRET = { variable: 'VONAGE_SIGNATURE_SECRET', key: 'vonageSignatureSecret', kind: 'text' } as const satisfies SecretSpec;
 
@@ -67,5 +68,6 @@ export const vonage = {
       return !result.ok && result.reason === 'missing_signature' ? UNSIGNED_RETRY : result;
     },
     signedBody: true,
+    sign: signVonageSample,
   },
 } satisfies Provider<'vonage'>;
