@@ -47,7 +47,11 @@ const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/u;
 function providers() {
   if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
   const { providers: names } = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && PROVIDER_NAME.test(n))) {
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    !names.every((n) => typeof n === 'string' && PROVIDER_NAME.test(n))
+  ) {
     throw new Error(`${ROUTES_FILE} does not list webhook provider names`);
   }
   return names;
@@ -60,23 +64,30 @@ async function param(resolveVariable, name) {
 
 function rate(name, value) {
   const n = Number(value);
-  if (value === '' || !Number.isFinite(n) || n <= 0 || n > MAX_RATE) throw new Error(`--param ${name}: rate "${value}" is not a number above 0 and at most ${MAX_RATE}`);
+  if (value === '' || !Number.isFinite(n) || n <= 0 || n > MAX_RATE)
+    throw new Error(`--param ${name}: rate "${value}" is not a number above 0 and at most ${MAX_RATE}`);
   return n;
 }
 
 function burst(name, value) {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_BURST) throw new Error(`--param ${name}: burst "${value}" is not an integer from 1 to ${MAX_BURST}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BURST)
+    throw new Error(`--param ${name}: burst "${value}" is not an integer from 1 to ${MAX_BURST}`);
   return n;
 }
 
 /** `twilio=20/40,sendgrid=50/200` → { twilio: { rate: 20, burst: 40 }, … }, names checked against the registry. */
 function parseOverrides(text, names) {
   const out = {};
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^([a-z0-9-]+)\s*=\s*([^/\s]+)\s*\/\s*(\S+)$/u.exec(entry);
-    if (!m) throw new Error(`--param webhookRouteThrottle: "${entry}" is not <provider>=<rate>/<burst>, e.g. twilio=10/50`);
-    if (!names.includes(m[1])) throw new Error(`--param webhookRouteThrottle: "${m[1]}" is not a webhook provider (${names.join(', ')})`);
+    if (!m)
+      throw new Error(`--param webhookRouteThrottle: "${entry}" is not <provider>=<rate>/<burst>, e.g. twilio=10/50`);
+    if (!names.includes(m[1]))
+      throw new Error(`--param webhookRouteThrottle: "${m[1]}" is not a webhook provider (${names.join(', ')})`);
     if (m[1] in out) throw new Error(`--param webhookRouteThrottle: "${m[1]}" is given twice`);
     out[m[1]] = { rate: rate('webhookRouteThrottle', m[2]), burst: burst('webhookRouteThrottle', m[3]) };
   }
@@ -91,13 +102,21 @@ async function routes({ resolveVariable }) {
     burst: burst('webhookThrottleBurst', await param(resolveVariable, 'webhookThrottleBurst')),
   };
   const overrides = parseOverrides(await param(resolveVariable, 'webhookRouteThrottle'), names);
-  return names.map((name) => ({ name, routeKey: `POST /webhooks/${name}`, throttle: overrides[name] ?? DEFAULT_THROTTLE[name] ?? stage }));
+  return names.map((name) => ({
+    name,
+    routeKey: `POST /webhooks/${name}`,
+    throttle: overrides[name] ?? DEFAULT_THROTTLE[name] ?? stage,
+  }));
 }
 
 /** osls's logical ID of an HTTP API route (lib/plugins/aws/lib/naming.js, getHttpApiRouteLogicalId). */
 function routeLogicalId(routeKey) {
   const part = (p) => {
-    const s = String(p).toLowerCase().replace(/-/gu, 'Dash').replace(/\{(.*)\}/gu, '$1Var').replace(/[^0-9A-Za-z]/gu, '');
+    const s = String(p)
+      .toLowerCase()
+      .replace(/-/gu, 'Dash')
+      .replace(/\{(.*)\}/gu, '$1Var')
+      .replace(/[^0-9A-Za-z]/gu, '');
     return s.charAt(0).toUpperCase() + s.slice(1);
   };
   return `HttpApiRoute${routeKey.split('/').map(part).join('')}`;

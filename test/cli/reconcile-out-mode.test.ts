@@ -25,7 +25,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) d.remove();
 });
 
-const env = () => ({ HOOD_API_URL: hood.url, HOOD_API_TOKEN: TOKEN, HOOD_RATE_LIMITS: '50/100ms', SENDGRID_API_KEY: KEY, SENDGRID_API_URL: standin.url });
+const env = () => ({
+  HOOD_API_URL: hood.url,
+  HOOD_API_TOKEN: TOKEN,
+  HOOD_RATE_LIMITS: '50/100ms',
+  SENDGRID_API_KEY: KEY,
+  SENDGRID_API_URL: standin.url,
+});
 
 describe('hood-blocker reconcile --out', () => {
   it.each([

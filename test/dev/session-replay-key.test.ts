@@ -16,14 +16,14 @@ describe('sessionReplayKeyEnv', () => {
     expect(replay?.hashKeyVariable).toBe('REPLAY_HASH_KEY');
   });
 
-  it.each([{ REPLAY_HASH_KEY: 'operator-replay-key-0123456789' }, { REPLAY_HASH_KEY_SECRET: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' }])(
-    'keeps the operator\'s own key (%j)',
-    (env) => {
-      // Act
-      const added = sessionReplayKeyEnv(env);
+  it.each([
+    { REPLAY_HASH_KEY: 'operator-replay-key-0123456789' },
+    { REPLAY_HASH_KEY_SECRET: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' },
+  ])("keeps the operator's own key (%j)", (env) => {
+    // Act
+    const added = sessionReplayKeyEnv(env);
 
-      // Assess
-      expect(added).toEqual({});
-    },
-  );
+    // Assess
+    expect(added).toEqual({});
+  });
 });

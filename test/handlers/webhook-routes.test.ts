@@ -10,7 +10,12 @@ import { NOW_MS, recordingLogger, SECRETS, testConfig } from '../lib/webhook/har
 
 type Shape = 'literal route' | 'path parameter';
 
-function event(provider: string, shape: Shape, body = '', headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+function event(
+  provider: string,
+  shape: Shape,
+  body = '',
+  headers: Record<string, string> = {},
+): APIGatewayProxyEventV2 {
   const path = `/webhooks/${provider}`;
   return {
     version: '2.0',
@@ -30,35 +35,41 @@ function event(provider: string, shape: Shape, body = '', headers: Record<string
 }
 
 describe('the webhook handler on per-provider routes', () => {
-  it.each(WEBHOOK_PROVIDERS.flatMap((p) => (['literal route', 'path parameter'] as const).map((shape) => [p, shape] as const)))(
-    'reads the provider %s from a %s event',
-    (provider, shape) => {
-      // Act
-      const request = toWebhookRequest(event(provider, shape), { publicUrl: undefined });
-
-      // Assess
-      expect(request.provider).toBe(provider);
-      expect(request.url).toBe(`https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/${provider}`);
-    },
-  );
-
-  it.each(['literal route', 'path parameter'] as const)('queues a generic block request arriving on a %s', async (shape) => {
-    // Prepare
-    const queued: OutgoingMessage[] = [];
-    const handler = createWebhookHandler({
-      config: testConfig(),
-      sendToQueue: async (messages) => void queued.push(...messages),
-      deadLetter: async () => {},
-      now: () => NOW_MS,
-      logger: recordingLogger(),
-    });
-    const body = JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe' });
-
+  it.each(
+    WEBHOOK_PROVIDERS.flatMap((p) =>
+      (['literal route', 'path parameter'] as const).map((shape) => [p, shape] as const),
+    ),
+  )('reads the provider %s from a %s event', (provider, shape) => {
     // Act
-    const response = await handler(event('generic', shape, body, { authorization: `Bearer ${SECRETS.GENERIC_WEBHOOK_TOKEN}` }));
+    const request = toWebhookRequest(event(provider, shape), { publicUrl: undefined });
 
     // Assess
-    expect(response.statusCode).toBe(200);
-    expect(queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact)).toEqual(['jane@example.com']);
+    expect(request.provider).toBe(provider);
+    expect(request.url).toBe(`https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/${provider}`);
   });
+
+  it.each(['literal route', 'path parameter'] as const)(
+    'queues a generic block request arriving on a %s',
+    async (shape) => {
+      // Prepare
+      const queued: OutgoingMessage[] = [];
+      const handler = createWebhookHandler({
+        config: testConfig(),
+        sendToQueue: async (messages) => void queued.push(...messages),
+        deadLetter: async () => {},
+        now: () => NOW_MS,
+        logger: recordingLogger(),
+      });
+      const body = JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe' });
+
+      // Act
+      const response = await handler(
+        event('generic', shape, body, { authorization: `Bearer ${SECRETS.GENERIC_WEBHOOK_TOKEN}` }),
+      );
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact)).toEqual(['jane@example.com']);
+    },
+  );
 });

@@ -25,12 +25,19 @@ function body(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startDynamoIamProxy(target: string, template: Template, statements: readonly Statement[]): Promise<DynamoIamProxy> {
+export async function startDynamoIamProxy(
+  target: string,
+  template: Template,
+  statements: readonly Statement[],
+): Promise<DynamoIamProxy> {
   const requests: Array<Request & { allowed: boolean }> = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     void body(req).then((raw) => {
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       const asked = dynamoRequest(operation, JSON.parse(raw.toString('utf8') || '{}') as Record<string, any>);
       const allowed = isAllowed(template, statements, asked);
       requests.push({ ...asked, allowed });

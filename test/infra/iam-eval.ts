@@ -35,7 +35,10 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 /** IAM's `*` and `?` wildcards; `caseInsensitive` for actions (service prefixes and names are). */
 export function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/gu, '\\$&').replace(/\*/gu, '.*').replace(/\?/gu, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/gu, '\\$&')
+    .replace(/\*/gu, '.*')
+    .replace(/\?/gu, '.');
   return new RegExp(`^${source}$`, caseInsensitive ? 'isu' : 'su').test(value);
 }
 
@@ -45,12 +48,18 @@ export function resolveArn(template: Template, expression: unknown): string {
   const e = expression as Record<string, any>;
   if (typeof e['Fn::Sub'] === 'string') {
     return (e['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/gu, (_, name: string) => {
-      const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+      const pseudo: Record<string, string> = {
+        'AWS::Partition': 'aws',
+        'AWS::Region': REGION,
+        'AWS::AccountId': ACCOUNT,
+      };
       if (name in pseudo) return pseudo[name]!;
       throw new Error(`iam-eval: cannot resolve \${${name}} in Fn::Sub`);
     });
   }
-  const [id, attribute] = e['Fn::GetAtt'] ? list<string>(e['Fn::GetAtt']).join('.').split('.') : [e.Ref as string, 'Ref'];
+  const [id, attribute] = e['Fn::GetAtt']
+    ? list<string>(e['Fn::GetAtt']).join('.').split('.')
+    : [e.Ref as string, 'Ref'];
   const resource = id === undefined ? undefined : template.Resources[id];
   if (!resource) throw new Error(`iam-eval: cannot resolve ${JSON.stringify(expression)}`);
   const p = resource.Properties ?? {};
@@ -84,14 +93,22 @@ function matchValue(operator: string, pattern: string, value: string): boolean {
 }
 
 /** One condition block entry: `{ operator: { key: values } }`, every key of every operator must hold. */
-function conditionHolds(operatorName: string, key: string, expected: string | string[], context: Record<string, string | string[]>): boolean {
+function conditionHolds(
+  operatorName: string,
+  key: string,
+  expected: string | string[],
+  context: Record<string, string | string[]>,
+): boolean {
   const present = Object.hasOwn(context, key);
   if (operatorName === 'Null') {
     const wantsAbsent = list(expected).map(String);
-    if (wantsAbsent.length !== 1 || !['true', 'false'].includes(wantsAbsent[0]!)) throw new Error('iam-eval: Null takes "true" or "false"');
+    if (wantsAbsent.length !== 1 || !['true', 'false'].includes(wantsAbsent[0]!))
+      throw new Error('iam-eval: Null takes "true" or "false"');
     return wantsAbsent[0] === 'true' ? !present : present;
   }
-  const [set, operator] = operatorName.includes(':') ? (operatorName.split(':') as [string, string]) : [undefined, operatorName];
+  const [set, operator] = operatorName.includes(':')
+    ? (operatorName.split(':') as [string, string])
+    : [undefined, operatorName];
   const patterns = list(expected).map(String);
   const values = list(context[key]);
   const matchesAny = (value: string) => patterns.some((p) => matchValue(operator, p, value));
@@ -104,7 +121,8 @@ function conditionHolds(operatorName: string, key: string, expected: string | st
 }
 
 function statementApplies(template: Template, s: Statement, request: Request): boolean {
-  if (s.NotAction !== undefined || s.NotResource !== undefined) throw new Error('iam-eval: NotAction/NotResource are not supported');
+  if (s.NotAction !== undefined || s.NotResource !== undefined)
+    throw new Error('iam-eval: NotAction/NotResource are not supported');
   if (!list(s.Action).some((a) => wildcardMatch(a, request.action, true))) return false;
   if (!list(s.Resource).some((r) => wildcardMatch(resolveArn(template, r), request.resource))) return false;
   const context = request.context ?? {};
@@ -124,7 +142,9 @@ export function isAllowed(template: Template, statements: readonly Statement[], 
 export function roleStatements(template: Template, roleId: string): Statement[] {
   const role = template.Resources[roleId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`iam-eval: ${roleId} is not a role`);
-  return (role.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  return (role.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
 }
 
 /**

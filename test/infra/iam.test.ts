@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +50,13 @@ const webhookRole = () => roleStatements(template, 'WebhookRole');
 const consumerRole = () => roleStatements(template, 'BlockContactsRole');
 const tableArn = () => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`;
 const secretArn = (id: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
-const item = (action: string, pk: string): Request => ({ action: `dynamodb:${action}`, resource: tableArn(), context: { 'dynamodb:LeadingKeys': [pk] } });
-const dynamoStatements = (statements: Statement[]) => statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')));
+const item = (action: string, pk: string): Request => ({
+  action: `dynamodb:${action}`,
+  resource: tableArn(),
+  context: { 'dynamodb:LeadingKeys': [pk] },
+});
+const dynamoStatements = (statements: Statement[]) =>
+  statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')));
 const env = (fn: string) => template.Resources[fn]!.Properties.Environment.Variables as Record<string, unknown>;
 
 async function proxyFor(statements: Statement[]): Promise<DynamoIamProxy> {
@@ -65,7 +76,10 @@ describe('the webhook role in the packaged template', () => {
     // Assess
     expect(statements.length).toBeGreaterThan(0);
     for (const c of conditions) {
-      expect(c).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['r#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      expect(c).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['r#*'] },
+        Null: { 'dynamodb:LeadingKeys': 'false' },
+      });
     }
   });
 
@@ -81,7 +95,10 @@ describe('the webhook role in the packaged template', () => {
     expect(resources).toEqual([{ Ref: 'ReplayHashKeySecret' }]);
     expect(variables.filter((v) => v.startsWith('LEDGER_HASH_KEY'))).toEqual([]);
     expect(env('WebhookLambdaFunction').REPLAY_HASH_KEY_SECRET).toEqual({ Ref: 'ReplayHashKeySecret' });
-    expect(template.Resources.ReplayHashKeySecret).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 64 } } });
+    expect(template.Resources.ReplayHashKeySecret).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { GenerateSecretString: { PasswordLength: 64 } },
+    });
   });
 
   it('limits the consumer to contact (c#) and rate-limiter (rate#) keys, and its own secret', () => {
@@ -89,11 +106,16 @@ describe('the webhook role in the packaged template', () => {
     const statements = dynamoStatements(consumerRole());
 
     // Act
-    const secrets = consumerRole().filter((s) => [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')));
+    const secrets = consumerRole().filter((s) =>
+      [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+    );
 
     // Assess
     for (const s of statements) {
-      expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['c#*', 'rate#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      expect(s.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['c#*', 'rate#*'] },
+        Null: { 'dynamodb:LeadingKeys': 'false' },
+      });
     }
     expect(secrets.flatMap((s) => [s.Resource].flat())).toEqual([{ Ref: 'LedgerHashKeySecret' }]);
     expect('REPLAY_HASH_KEY_SECRET' in env('BlockContactsLambdaFunction')).toBe(false);
@@ -160,7 +182,12 @@ describe('IAM evaluation of the packaged roles', () => {
       isAllowed(template, statements, { action: 'secretsmanager:GetSecretValue', resource: secretArn(id) });
 
     // Act
-    const answers = [read(webhookRole(), 'LedgerHashKeySecret'), read(webhookRole(), 'ReplayHashKeySecret'), read(consumerRole(), 'LedgerHashKeySecret'), read(consumerRole(), 'ReplayHashKeySecret')];
+    const answers = [
+      read(webhookRole(), 'LedgerHashKeySecret'),
+      read(webhookRole(), 'ReplayHashKeySecret'),
+      read(consumerRole(), 'LedgerHashKeySecret'),
+      read(consumerRole(), 'ReplayHashKeySecret'),
+    ];
 
     // Assess
     expect(answers).toEqual([false, true, true, false]);
@@ -172,7 +199,10 @@ describe('the real code behind a DynamoDB that enforces the packaged roles', () 
 
   function mailgunEvent(token: string, recipient: string): APIGatewayProxyEventV2 {
     const signature = mailgunSignature(SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY, NOW_S, token);
-    const body = JSON.stringify({ signature: { timestamp: NOW_S, token, signature }, 'event-data': { event: 'unsubscribed', recipient, id: `ev-${token}`, timestamp: Number(NOW_S) } });
+    const body = JSON.stringify({
+      signature: { timestamp: NOW_S, token, signature },
+      'event-data': { event: 'unsubscribed', recipient, id: `ev-${token}`, timestamp: Number(NOW_S) },
+    });
     return {
       version: '2.0',
       routeKey: 'POST /webhooks/mailgun',
@@ -181,11 +211,14 @@ describe('the real code behind a DynamoDB that enforces the packaged roles', () 
       headers: { 'content-type': 'application/json' },
       isBase64Encoded: false,
       body,
-      requestContext: { http: { method: 'POST', path: '/webhooks/mailgun' }, domainName: 'x.execute-api.eu-west-1.amazonaws.com' },
+      requestContext: {
+        http: { method: 'POST', path: '/webhooks/mailgun' },
+        domainName: 'x.execute-api.eu-west-1.amazonaws.com',
+      },
     } as unknown as APIGatewayProxyEventV2;
   }
 
-  it('keeps webhook replay protection working with the webhook role: every call allowed, the replay refused', async () => {
+  it('keeps webhook replay protection working under the webhook role: all allowed, the replay refused', async () => {
     // Prepare
     const proxy = await proxyFor(webhookRole());
     const queued: unknown[] = [];
@@ -209,15 +242,34 @@ describe('the real code behind a DynamoDB that enforces the packaged roles', () 
   });
 
   it.each([
-    ['mark a contact blocked', new PutItemCommand({ TableName: '', Item: { pk: { S: 'c#victim' }, sk: { S: 'state' }, blockedAt: { N: '1' } } })],
-    ['stuff the rate item', new UpdateItemCommand({ TableName: '', Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '9' } } })],
-    ['delete the rate item', new DeleteItemCommand({ TableName: '', Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } })],
+    [
+      'mark a contact blocked',
+      new PutItemCommand({ TableName: '', Item: { pk: { S: 'c#victim' }, sk: { S: 'state' }, blockedAt: { N: '1' } } }),
+    ],
+    [
+      'stuff the rate item',
+      new UpdateItemCommand({
+        TableName: '',
+        Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } },
+        UpdateExpression: 'SET v = :v',
+        ExpressionAttributeValues: { ':v': { N: '9' } },
+      }),
+    ],
+    [
+      'delete the rate item',
+      new DeleteItemCommand({ TableName: '', Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }),
+    ],
     ['read a contact', new GetItemCommand({ TableName: '', Key: { pk: { S: 'c#victim' }, sk: { S: 'state' } } })],
     ['scan the table', new ScanCommand({ TableName: '' })],
   ])('refuses a compromised webhook that tries to %s', async (_, command) => {
     // Prepare
     const proxy = await proxyFor(webhookRole());
-    const client = createDynamoClient({ endpoint: proxy.endpoint, region: REGION, localCredentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const client = createDynamoClient({
+      endpoint: proxy.endpoint,
+      region: REGION,
+      localCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     command.input.TableName = table;
 
     // Act
@@ -239,7 +291,12 @@ describe('the real code behind a DynamoDB that enforces the packaged roles', () 
     try {
       pipeline = await startPipeline({
         consumers: 2,
-        env: { LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, LEDGER_HASH_KEY: 'iam-test-ledger-key-0a1b2c3d4e5f', SOFT_BOUNCE_POLICY: '2/1d' },
+        env: {
+          LEDGER_TABLE: table,
+          AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+          LEDGER_HASH_KEY: 'iam-test-ledger-key-0a1b2c3d4e5f',
+          SOFT_BOUNCE_POLICY: '2/1d',
+        },
       });
       const bodies = [
         JSON.stringify({ contact: 'iam.one@example.com', reason: 'unsubscribe', source: 'iam', eventId: 'iam-1' }),
@@ -254,7 +311,9 @@ describe('the real code behind a DynamoDB that enforces the packaged roles', () 
 
       // Assess
       expect(blocked).toBe(true);
-      expect(new Set(proxy.requests.map((r) => r.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query']));
+      expect(new Set(proxy.requests.map((r) => r.action))).toEqual(
+        new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query']),
+      );
       expect(proxy.requests.some((r) => String(r.context?.['dynamodb:LeadingKeys']).startsWith('rate#'))).toBe(true);
       expect(proxy.denied()).toEqual([]);
     } finally {

@@ -74,7 +74,7 @@ describe('sharedReplayStore', () => {
     expect(items).not.toContain(new LedgerKeys(LEDGER_HASH_KEY).token('webhook:mailgun:tok-keyed'));
   });
 
-  it('keeps the tokens of a webhook set up before REPLAY_HASH_KEY (keyed with LEDGER_HASH_KEY) where they were', async () => {
+  it('keys tokens as before (LEDGER_HASH_KEY) for a webhook set up before REPLAY_HASH_KEY', async () => {
     // Prepare
     const store = sharedReplayStore(config({ LEDGER_HASH_KEY }), { clock: () => NOW_MS });
 
@@ -85,7 +85,7 @@ describe('sharedReplayStore', () => {
     expect(await tokenItems()).toContain(new LedgerKeys(LEDGER_HASH_KEY).token('webhook:mailgun:tok-legacy'));
   });
 
-  it('answers unavailable, naming REPLAY_HASH_KEY_SECRET, when the secret cannot be read, and tries again later', async () => {
+  it('answers unavailable, naming REPLAY_HASH_KEY_SECRET, when the secret is unreadable; retries later', async () => {
     // Prepare
     let reads = 0;
     const secrets = {
@@ -95,7 +95,10 @@ describe('sharedReplayStore', () => {
         return { SecretString: REPLAY_HASH_KEY };
       },
     };
-    const store = sharedReplayStore(config({ REPLAY_HASH_KEY_SECRET: 'replay-secret' }), { clock: () => NOW_MS, secrets });
+    const store = sharedReplayStore(config({ REPLAY_HASH_KEY_SECRET: 'replay-secret' }), {
+      clock: () => NOW_MS,
+      secrets,
+    });
 
     // Act
     const failure = await store.claim('mailgun:tok-secret', 60_000).catch((error: unknown) => error);
@@ -110,16 +113,22 @@ describe('sharedReplayStore', () => {
   });
 });
 
-describe('the webhook handler\'s replay key', () => {
+describe("the webhook handler's replay key", () => {
   it('warns at cold start when it falls back to LEDGER_HASH_KEY', () => {
     // Prepare
     const logger = recordingLogger();
 
     // Act
-    createWebhookHandler({ config: testConfig({ LEDGER_TABLE: dynamo.table, LEDGER_HASH_KEY }), sendToQueue: async () => {}, logger });
+    createWebhookHandler({
+      config: testConfig({ LEDGER_TABLE: dynamo.table, LEDGER_HASH_KEY }),
+      sendToQueue: async () => {},
+      logger,
+    });
 
     // Assess
-    expect(logger.lines.filter((l) => l.level === 'warn' && l.message.startsWith('REPLAY_HASH_KEY is not set'))).toHaveLength(1);
+    expect(
+      logger.lines.filter((l) => l.level === 'warn' && l.message.startsWith('REPLAY_HASH_KEY is not set')),
+    ).toHaveLength(1);
     expect(logger.text()).not.toContain(LEDGER_HASH_KEY);
   });
 
@@ -128,7 +137,11 @@ describe('the webhook handler\'s replay key', () => {
     const logger = recordingLogger();
 
     // Act
-    createWebhookHandler({ config: testConfig({ LEDGER_TABLE: dynamo.table, REPLAY_HASH_KEY }), sendToQueue: async () => {}, logger });
+    createWebhookHandler({
+      config: testConfig({ LEDGER_TABLE: dynamo.table, REPLAY_HASH_KEY }),
+      sendToQueue: async () => {},
+      logger,
+    });
 
     // Assess
     expect(logger.lines.filter((l) => l.message.includes('REPLAY_HASH_KEY'))).toEqual([]);
