@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleWebhook } from '../../../../lib/webhook/ingress.js';
 import { harness, NOW_MS, NOW_S, request, SECRETS, vonageRequest } from '../harness.js';
@@ -211,5 +212,30 @@ describe('vonage: Messages API signed webhooks (Authorization: Bearer JWT)', () 
     // Assess
     expect(response.statusCode).toBe(401);
     expect(h.queued).toEqual([]);
+  });
+});
+
+describe('vonage: unsigned parts of a Messages API request never change who is blocked', () => {
+  const headerName = fc.constantFrom('content-type', 'x-forwarded-host', 'user-agent', 'x-request-id', 'sig', 'x-vonage-from');
+  const headerValue = fc.oneof(fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', '447700900666'), fc.string());
+
+  it('for any extra or changed headers besides the token, the same sender is blocked', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(headerName, headerValue, { maxKeys: 4 }), async (extra) => {
+        // Prepare
+        const h = harness();
+        const body = inboundSms('STOP');
+        const signed = signedRequest(body);
+        const changed = { ...signed, headers: { ...extra, authorization: signed.headers.authorization } };
+
+        // Act
+        const response = await handleWebhook(changed, h.deps);
+
+        // Assess
+        expect(response.statusCode).toBe(200);
+        expect(contacts(h).map((c) => c.contact)).toEqual(['+447700900001']);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
