@@ -216,8 +216,18 @@ describe('vonage: Messages API signed webhooks (Authorization: Bearer JWT)', () 
 });
 
 describe('vonage: unsigned parts of a Messages API request never change who is blocked', () => {
-  const headerName = fc.constantFrom('content-type', 'x-forwarded-host', 'user-agent', 'x-request-id', 'sig', 'x-vonage-from');
-  const headerValue = fc.oneof(fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', '447700900666'), fc.string());
+  const headerName = fc.constantFrom(
+    'content-type',
+    'x-forwarded-host',
+    'user-agent',
+    'x-request-id',
+    'sig',
+    'x-vonage-from',
+  );
+  const headerValue = fc.oneof(
+    fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', '447700900666'),
+    fc.string(),
+  );
 
   it('for any extra or changed headers besides the token, the same sender is blocked', async () => {
     await fc.assert(
