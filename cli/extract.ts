@@ -19,6 +19,7 @@ import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/webhook/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
+import { didYouMean } from './shared/suggest.js';
 
 /**
  * `hood-blocker extract [file|-] [--source auto|<provider>]` — the mapping as a dry run (README, CLI contract):
@@ -69,7 +70,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const source = values.source;
   if (source !== 'auto' && !isSourceName(source)) {
-    throw new UsageError(`unknown --source "${source}"; expected auto or one of: ${SOURCE_NAMES.join(', ')}`);
+    throw new UsageError(`unknown --source "${source}"${didYouMean(source, ['auto', ...SOURCE_NAMES])}; expected auto or one of: ${SOURCE_NAMES.join(', ')}`);
   }
   if (positionals.length > 1) throw new UsageError(`expected at most one input file, got ${positionals.length}`);
   const file = positionals[0];

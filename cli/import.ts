@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
-import { HoodBlockerError } from '../lib/errors.js';
 import { loadImportConfig } from '../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import { createImportSource } from '../lib/import/sources.js';
@@ -12,6 +11,8 @@ import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { describeError } from './shared/errors.js';
+import { didYouMean } from './shared/suggest.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, formatEta, formatRate, isTty, progressBar, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
 import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
@@ -83,7 +84,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
   const provider = positionals[0]!.toLowerCase() as ImportProvider;
-  if (!IMPORT_PROVIDERS.includes(provider)) throw new UsageError(`unknown provider "${positionals[0]}": one of ${IMPORT_PROVIDERS.join(', ')}`);
+  if (!IMPORT_PROVIDERS.includes(provider)) {
+    throw new UsageError(`unknown provider "${positionals[0]}"${didYouMean(provider, IMPORT_PROVIDERS)}: one of ${IMPORT_PROVIDERS.join(', ')}`);
+  }
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
 
@@ -207,7 +210,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
     complete = true;
   } catch (e) {
-    error = e instanceof HoodBlockerError || e instanceof Error ? e.message : String(e);
+    // One line, with the fix when the cause is a known AWS setup problem (credentials, region, session).
+    error = describeError(e);
   } finally {
     if (showProgress) clearLine(io.stderr);
     sqs?.destroy();
@@ -235,7 +239,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     queueUrl: dryRun ? null : (bulk?.queueUrl ?? null),
     ratePerMinute,
     etaMinutes: Math.round(((dryRun ? counts.contacts : pending + backlog) / ratePerMinute) * 10) / 10,
-    ...(error !== undefined ? { error, cursorFile: dryRun ? null : cursorFile } : {}),
+    // --resume continues only from a cursor this (or an earlier) run saved.
+    ...(error !== undefined ? { error, cursorFile: dryRun ? null : cursorFile, resumable: !dryRun && existsSync(cursorFile) } : {}),
   };
   if (json) writeJson(io.stdout, summary);
   else printSummary(io, summary);
@@ -260,8 +265,13 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; 
   );
   if (s.error !== undefined) {
     out();
-    out(`Stopped part-way: ${String(s.error)}`);
-    if (!s.dryRun && Number(s.pages) > 0) out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
+    if (s.resumable === true) {
+      out(`Stopped part-way: ${String(s.error)}`);
+      out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
+    } else {
+      out(`Stopped: ${String(s.error)}`);
+      out(s.dryRun ? 'Nothing was queued (dry run); run it again once the cause is fixed.' : 'No page was queued, so there is nothing to resume: run the same command again once the cause is fixed.');
+    }
   } else if (!s.dryRun && s.queued > 0) {
     out();
     out(`At most ${formatEta(Number(s.etaMinutes))} to block at ${formatRate(Number(s.ratePerMinute))} (HOOD_RATE_LIMITS); contacts already blocked cost no Hood call.`);

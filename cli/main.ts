@@ -107,8 +107,17 @@ async function describeParseError(error: TypeError & { code?: unknown }, run: Co
 
 export { type CliIo, type Command, UsageError };
 
-const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker)$/u.test(process.argv[1]);
+// dist/cli.mjs, cli/main.ts, or the package's bin (bin/hood-blocker.mjs, or npm's node_modules/.bin/hood-blocker).
+const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker(?:\.mjs)?)$/u.test(process.argv[1]);
 if (isEntry) {
+  // `hood-blocker extract … | head`: the reader left; what is left to print has nobody to read it. Quietly
+  // done, as other command-line tools are (exit 0), not an unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const args = process.argv.slice(2);
   (runOnBundledNode(process.argv[1]!, args, process.env) ?? main(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })).then(
     (code) => {

@@ -7,7 +7,15 @@
  */
 export function describeAwsProblem(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  const name = error.name;
+  // Our own errors wrap the SDK's (a token that could not be read from SSM, a hash key from Secrets
+  // Manager): the cause, or the class name the wrapper quoted, says what to fix.
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error && cause !== error) {
+    const fromCause = describeAwsProblem(cause);
+    if (fromCause !== undefined) return fromCause;
+  }
+  const quoted = /\((CredentialsProviderError|ExpiredToken\w*|InvalidClientTokenId|UnrecognizedClientException|AccessDenied\w*)\)/u.exec(error.message)?.[1];
+  const name = quoted ?? error.name;
   const message = error.message;
   if (/Region is missing/iu.test(message) || name === 'RegionMissingError') return 'no AWS region: pass --region or set AWS_REGION';
   if (name === 'CredentialsProviderError' || /Could not load credentials/iu.test(message)) {

@@ -41,7 +41,7 @@ describe('hood-blocker: mistakes', () => {
     const result = await runCli(['dlq', 'lsit']);
 
     // Assess
-    expect(result.stderr.trim()).toBe('hood-blocker dlq: unknown subcommand "lsit" (did you mean "list"?): use "dlq list", "dlq redrive" or "dlq purge"');
+    expect(result.stderr.trim()).toBe('hood-blocker dlq: unknown subcommand "lsit" (did you mean "list"?): use "dlq list", "dlq redrive", "dlq resolve" or "dlq purge"');
   });
 
   it('accepts --json on extract, whose output already is JSON lines, without changing it', async () => {
