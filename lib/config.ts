@@ -321,8 +321,9 @@ export function loadLedgerConfig(env: Env = process.env, options: { hashKey?: bo
   if (key !== undefined && key.length < MIN_LEDGER_HASH_KEY_LENGTH) {
     throw new ConfigError('LEDGER_HASH_KEY', `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`);
   }
-  const hashKey: LedgerHashKeySource | undefined =
-    options.hashKey === false ? undefined : key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
+  const source: LedgerHashKeySource | undefined =
+    key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
+  const hashKey = options.hashKey === false ? undefined : source;
   if (table !== undefined && hashKey === undefined && options.hashKey !== false) {
     throw new ConfigError('LEDGER_HASH_KEY', 'is not set (set it, or LEDGER_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
   }
@@ -343,7 +344,11 @@ export function loadLedgerConfig(env: Env = process.env, options: { hashKey?: bo
 // Replay protection (issue 19): REPLAY_HASH_KEY[_SECRET] keys the webhook's one-time tokens (`r#` items), so
 // that the internet-facing function never holds LEDGER_HASH_KEY, the key every contact is hashed with.
 
-export type ReplayHashKeyVariable = 'REPLAY_HASH_KEY' | 'REPLAY_HASH_KEY_SECRET' | 'LEDGER_HASH_KEY' | 'LEDGER_HASH_KEY_SECRET';
+export type ReplayHashKeyVariable =
+  | 'REPLAY_HASH_KEY'
+  | 'REPLAY_HASH_KEY_SECRET'
+  | 'LEDGER_HASH_KEY'
+  | 'LEDGER_HASH_KEY_SECRET';
 
 export interface ReplayConfig {
   /** `LEDGER_TABLE`: the tokens are items of the ledger table (`pk` = `r#…`, `sk` = `token`). */
@@ -379,7 +384,10 @@ export function loadReplayConfig(env: Env = process.env): ReplayConfig | undefin
     const hashKey: LedgerHashKeySource = kind === 'value' ? { kind, key: v } : { kind, secretId: v };
     return { table, endpoint, localCredentials, region, hashKey, hashKeyVariable: variable };
   }
-  throw new ConfigError('REPLAY_HASH_KEY', 'is not set (set it, or REPLAY_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
+  throw new ConfigError(
+    'REPLAY_HASH_KEY',
+    'is not set (set it, or REPLAY_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set',
+  );
 }
 
 /** Per-provider webhook secrets, as the provider modules declare them (lib/providers/<name>/index.ts). */

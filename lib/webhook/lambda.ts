@@ -191,7 +191,8 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     newCorrelationId: overrides.newCorrelationId,
     // LEDGER_TABLE set: replay protection shared by every container (opened at first use), keyed with
     // REPLAY_HASH_KEY: this function never holds the key contacts are hashed with.
-    replayStore: overrides.replayStore ?? (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
+    replayStore:
+      overrides.replayStore ?? (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
     mailgunReplayCache: overrides.mailgunReplayCache,
     verification: overrides.verification,
   };
