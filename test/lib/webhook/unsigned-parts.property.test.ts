@@ -216,7 +216,9 @@ describe('unsigned parts of a request never change which contacts are blocked', 
         });
         const signed = headersOf(req);
         const mutated = { ...signed, ...headers, 'svix-signature': `${signed['svix-signature']}${extraSignature}` };
-        await sameBlocks(req, recipients, { headers: mutated, body: req.rawBody.toString('utf8') });
+        // A bounce to several recipients is ambiguous_recipient (the reply text may not pick whom to block).
+        const blocked = recipients.length === 1 ? recipients : [];
+        await sameBlocks(req, blocked, { headers: mutated, body: req.rawBody.toString('utf8') });
       }),
       { numRuns: RUNS },
     );
