@@ -31,7 +31,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      local: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -50,6 +55,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ledger.close();
   }
   if (values.json) writeJson(io.stdout, totals);
-  else writeLine(io.stdout, `${totals.rewritten} history items rewritten with keyed event ids (${totals.scanned} items scanned)`);
+  else
+    writeLine(
+      io.stdout,
+      `${totals.rewritten} history items rewritten with keyed event ids (${totals.scanned} items scanned)`,
+    );
   return 0;
 }

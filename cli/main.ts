@@ -21,7 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
   why: { summary: "the ledger's story of one contact: opted out when, from which event, blocked when", load: async () => (await import('./why.js')).run },
   forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
-  'ledger-rekey': { summary: "once after an upgrade: key the event ids earlier releases stored in the ledger's history", load: async () => (await import('./ledger-rekey.js')).run },
+  'ledger-rekey': {
+    summary: "once after an upgrade: key the event ids earlier releases stored in the ledger's history",
+    load: async () => (await import('./ledger-rekey.js')).run,
+  },
   'send-test': { summary: "sign a provider's sample event as that provider does and post it to the pipeline", load: async () => (await import('./send-test.js')).run },
 };
 
@@ -30,7 +33,17 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
  * once and hands the command an environment with them filled in (variables already set win). Commands
  * whose own parser does not list the flags (why, forget: the ledger only) get their arguments without them.
  */
-const STACK_COMMANDS: ReadonlySet<string> = new Set(['check', 'why', 'forget', 'ledger-rekey', 'dlq', 'enqueue', 'import', 'reconcile', 'send-test']);
+const STACK_COMMANDS: ReadonlySet<string> = new Set([
+  'check',
+  'why',
+  'forget',
+  'ledger-rekey',
+  'dlq',
+  'enqueue',
+  'import',
+  'reconcile',
+  'send-test',
+]);
 const STACK_FLAGS_STRIPPED: ReadonlySet<string> = new Set(['why', 'forget', 'ledger-rekey']);
 
 async function withStack(name: string, args: string[], io: CliIo): Promise<{ args: string[]; io: CliIo }> {

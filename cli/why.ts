@@ -31,7 +31,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, event: { type: 'string' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      event: { type: 'string' },
+      local: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -43,7 +49,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     story = await ledger.why(contact);
     const event = values.event;
-    if (story !== undefined && event !== undefined) story = { ...story, events: story.events.filter((e) => e.eventId === ledger.eventKey(event)) };
+    if (story !== undefined && event !== undefined) {
+      story = { ...story, events: story.events.filter((e) => e.eventId === ledger.eventKey(event)) };
+    }
   } finally {
     ledger.close();
   }

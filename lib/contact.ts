@@ -74,7 +74,17 @@ export function foldsIntoAscii(ch: string): boolean {
   if (!ASCII_ONLY_RE.test(ch)) return false;
   const lower = ch.toLowerCase();
   const upper = ch.toUpperCase();
-  const forms = [ch.normalize('NFC'), ch.normalize('NFKC'), lower, upper, lower.toUpperCase(), upper.toLowerCase(), lower.normalize('NFKC'), upper.normalize('NFKC'), lower.normalize('NFC')];
+  const forms = [
+    ch.normalize('NFC'),
+    ch.normalize('NFKC'),
+    lower,
+    upper,
+    lower.toUpperCase(),
+    upper.toLowerCase(),
+    lower.normalize('NFKC'),
+    upper.normalize('NFKC'),
+    lower.normalize('NFC'),
+  ];
   if (forms.some((f) => ASCII_RE.test(f))) return true;
   // UTS #46 maps (or drops) characters inside a label. Between hyphens (nothing composes with `-`), ASCII
   // that was not there, or the character gone, is a fold. '' = not allowed in a domain at all.
@@ -111,13 +121,15 @@ export function normaliseEmail(input: string): NormalisedContact {
   if (local.length > MAX_LOCAL) return { ok: false, detail: 'email local part is longer than 64 characters' };
   if (!LOCAL_RE.test(local)) return { ok: false, detail: 'email local part has characters an address cannot have' };
   const unicodeLabels = unicodeDomain.split('.');
-  if (unicodeLabels.length < 2 || !unicodeLabels.every((l) => LABEL_RE.test(l)) || !TLD_RE.test(unicodeLabels.at(-1)!)) {
+  const unicodeTld = unicodeLabels.at(-1)!;
+  if (unicodeLabels.length < 2 || !unicodeLabels.every((l) => LABEL_RE.test(l)) || !TLD_RE.test(unicodeTld)) {
     return { ok: false, detail: 'email domain is not a valid host name' };
   }
   // '' when UTS #46 refuses the name (a character IDNA disallows, a broken A-label).
   const domain = domainToASCII(unicodeDomain);
   const labels = domain.split('.');
-  if (domain === '' || labels.length !== unicodeLabels.length || !labels.every((l) => ASCII_LABEL_RE.test(l)) || !ASCII_TLD_RE.test(labels.at(-1)!)) {
+  const sameLabels = labels.length === unicodeLabels.length && labels.every((l) => ASCII_LABEL_RE.test(l));
+  if (domain === '' || !sameLabels || !ASCII_TLD_RE.test(labels.at(-1)!)) {
     return { ok: false, detail: 'email domain is not a valid internationalised domain name (UTS #46)' };
   }
   const contact = `${local}@${domain}`;
@@ -130,7 +142,10 @@ export function normaliseEmail(input: string): NormalisedContact {
 }
 
 function foldingDetail(codePoint: string): string {
-  return `email address has a character (${codePoint}) that case mapping or Unicode normalisation turns into ASCII: it could stand for another person's address`;
+  return (
+    `email address has a character (${codePoint}) that case mapping or Unicode normalisation turns into ASCII: ` +
+    "it could stand for another person's address"
+  );
 }
 
 /**
@@ -154,7 +169,8 @@ export function previousContactForms(contact: string): string[] {
  * with this reason and can be re-sent written with 0-9.
  */
 const NON_ASCII_NUMERAL_RE = /(?![0-9])[\p{N}\uFF0B\u2795\uFE62\u207A\u208A]/u;
-const NON_ASCII_NUMERAL_DETAIL = 'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9';
+const NON_ASCII_NUMERAL_DETAIL =
+  'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9';
 
 /**
  * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
@@ -217,8 +233,16 @@ const EMAIL_IN_TEXT_RE = /(?<![^\s<>"'(),;:[\]])[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:
 // A number written with separators, `+` or `(` first or not: `+1 415 555 0100`, `(415) 555-0100`,
 // `14155550100`. Dates, times and IPv4 addresses are matched first (the `keep` group) so that they stay
 // readable and never join a number beside them; SMTP codes like `550 5.1.1` have too few digits to count.
-const NUMBER_IN_TEXT_RE =
-  /(?<![\w.+-])(?:(?<keep>\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{1,2}:\d{2}(?::\d{2})?|\d{1,3}(?:\.\d{1,3}){3})(?!\d|[.:-]\d)|\+?\(?\d(?:[ ().\/-]{0,2}\d)+\)?)(?!\w)/gu;
+const KEEP_IN_TEXT = [
+  String.raw`\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?`, // 2026-01-05, 2026-01-05T10:22:33.5
+  String.raw`\d{1,2}[./]\d{1,2}[./]\d{4}`, // 05.01.2026, 5/1/2026
+  String.raw`\d{1,2}:\d{2}(?::\d{2})?`, // 10:22:33
+  String.raw`\d{1,3}(?:\.\d{1,3}){3}`, // 192.0.2.10
+].join('|');
+const NUMBER_IN_TEXT_RE = new RegExp(
+  String.raw`(?<![\w.+-])(?:(?<keep>${KEEP_IN_TEXT})(?!\d|[.:-]\d)|\+?\(?\d(?:[ ().\/-]{0,2}\d)+\)?)(?!\w)`,
+  'gu',
+);
 
 /** A match of NUMBER_IN_TEXT_RE masked when it can be a phone number: 7+ digits after `+`, 8+ without. */
 function maskNumber(match: string, ...rest: unknown[]): string {
@@ -259,12 +283,15 @@ function echoForms(contact: string): RegExp[] {
   if (!n.ok || n.kind === 'email') {
     const at = canonical.lastIndexOf('@');
     const local = at > 0 ? canonical.slice(0, at) : canonical;
-    const domains = at > 0 ? [...new Set([canonical.slice(at + 1), domainToUnicode(canonical.slice(at + 1))].filter((d) => d !== ''))] : [];
+    const domain = at > 0 ? canonical.slice(at + 1) : '';
+    const domains = [...new Set([domain, domainToUnicode(domain)].filter((d) => d !== ''))];
     const whole = [contact.trim(), canonical, ...domains.map((d) => `${local}@${d}`)];
     const encoded = whole.map((w) => encodeURIComponent(w));
     const forms = [...whole, ...encoded].map((w) => new RegExp(escapeRegExp(w), 'giu'));
     // The local part alone (`mailbox jane.doe unknown`), when it is long enough not to be a common word piece.
-    if ([...local].length >= 3) forms.push(new RegExp(`(?<![\\p{L}\\p{N}._%+-])${escapeRegExp(local)}(?![\\p{L}\\p{N}_%+-])`, 'giu'));
+    if ([...local].length >= 3) {
+      forms.push(new RegExp(`(?<![\\p{L}\\p{N}._%+-])${escapeRegExp(local)}(?![\\p{L}\\p{N}_%+-])`, 'giu'));
+    }
     return forms;
   }
   // A number: its digits with any run of separators between them, with or without the country code.

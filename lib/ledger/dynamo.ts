@@ -12,7 +12,19 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { maskContact } from '../contact.js';
 import { createDynamoClient } from './client.js';
-import { CONTACT_PREFIX, DAY_MS, HISTORY_FORMAT, HISTORY_SK_PREFIX, historySk, LedgerKeys, SOFT_BOUNCE_SK_PREFIX, STATE_SK, statusOf, storableEvent, TOKEN_SK } from './keys.js';
+import {
+  CONTACT_PREFIX,
+  DAY_MS,
+  HISTORY_FORMAT,
+  HISTORY_SK_PREFIX,
+  historySk,
+  LedgerKeys,
+  SOFT_BOUNCE_SK_PREFIX,
+  STATE_SK,
+  statusOf,
+  storableEvent,
+  TOKEN_SK,
+} from './keys.js';
 import { type BlockedMark, type ClaimResult, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
 
 export interface DynamoLedgerOptions {
@@ -41,7 +53,7 @@ const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
  * | pk | sk | attributes |
  * |---|---|---|
  * | `c#<hmac>` | `state` | masked, leaseUntil, leaseOwner, blockedAt, hoodId — no TTL: a block is never forgotten by time |
- * | `c#<hmac>` | `h#<ms>#<rand>` | at, source, reason, outcome, eventId? (`e#<hmac>`), v, expiresAt (LEDGER_HISTORY_DAYS) |
+ * | `c#<hmac>` | `h#<ms>#<rand>` | at, source, reason, outcome, eventId? (`e#…`), v, expiresAt (history days) |
  * | `c#<hmac>` | `sb#<hmac of event>` | at, expiresAt (the policy's period) — one per sent message |
  * | `r#<hmac>` | `token` | until, expiresAt — one-time values of the webhook ingress |
  *
@@ -106,7 +118,9 @@ export class DynamoLedger implements Ledger {
     for (const old of previous) {
       const item = await this.#state(old);
       const blockedAt = num(item?.blockedAt);
-      if (blockedAt !== undefined && blockedAt > this.#clock() - this.#blockedMs) return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
+      if (blockedAt !== undefined && blockedAt > this.#clock() - this.#blockedMs) {
+        return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
+      }
     }
     for (let round = 0; round < 3; round += 1) {
       const now = this.#clock();
@@ -368,7 +382,9 @@ export class DynamoLedger implements Ledger {
     const now = this.#clock();
     // The current key's state first; an earlier form's when only it says blocked.
     const states = items.filter((i) => i.sk?.S === STATE_SK);
-    const state = states.find((i) => i.pk?.S === current && num(i.blockedAt) !== undefined) ?? states.find((i) => num(i.blockedAt) !== undefined) ?? states.find((i) => i.pk?.S === current);
+    const blocked = (i: Item) => num(i.blockedAt) !== undefined;
+    const mine = (i: Item) => i.pk?.S === current;
+    const state = states.find((i) => mine(i) && blocked(i)) ?? states.find(blocked) ?? states.find(mine);
     const events: LedgerEvent[] = items
       .filter((i) => i.sk?.S?.startsWith(HISTORY_SK_PREFIX) && (num(i.expiresAt) ?? Infinity) * 1000 > now)
       .sort((a, b) => (a.sk!.S! < b.sk!.S! ? -1 : 1))
@@ -385,7 +401,12 @@ export class DynamoLedger implements Ledger {
 
   /** A history item as `why` shows it: as stored, or (written before `v`) through `storableEvent` now. */
   #storedEvent(item: Item, contact: string | undefined, now: number): LedgerEvent {
-    const e: LedgerEvent = { at: text(item.at) ?? '', source: text(item.source) ?? '', reason: text(item.reason) ?? '', outcome: text(item.outcome) ?? '' };
+    const e: LedgerEvent = {
+      at: text(item.at) ?? '',
+      source: text(item.source) ?? '',
+      reason: text(item.reason) ?? '',
+      outcome: text(item.outcome) ?? '',
+    };
     const eventId = text(item.eventId);
     if (eventId !== undefined) e.eventId = eventId;
     return num(item.v) === HISTORY_FORMAT ? e : storableEvent(this.#keys, contact, e, now);
@@ -415,10 +436,24 @@ export class DynamoLedger implements Ledger {
       let rewritten = 0;
       for (const item of out.Items ?? []) {
         const e = this.#storedEvent(item, undefined, this.#clock());
-        const values: Item = { ':at': S(e.at), ':source': S(e.source), ':reason': S(e.reason), ':outcome': S(e.outcome), ':v': N(HISTORY_FORMAT) };
+        const values: Item = {
+          ':at': S(e.at),
+          ':source': S(e.source),
+          ':reason': S(e.reason),
+          ':outcome': S(e.outcome),
+          ':v': N(HISTORY_FORMAT),
+        };
+        const names: Record<string, string> = {
+          '#at': 'at',
+          '#source': 'source',
+          '#reason': 'reason',
+          '#outcome': 'outcome',
+          '#v': 'v',
+        };
         let set = 'SET #at = :at, #source = :source, #reason = :reason, #outcome = :outcome, #v = :v';
         if (e.eventId !== undefined) {
           set += ', #eventId = :eventId';
+          names['#eventId'] = 'eventId';
           values[':eventId'] = S(e.eventId);
         }
         try {
@@ -429,7 +464,7 @@ export class DynamoLedger implements Ledger {
                 Key: { pk: item.pk!, sk: item.sk! },
                 UpdateExpression: set,
                 ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#v)',
-                ExpressionAttributeNames: { '#at': 'at', '#source': 'source', '#reason': 'reason', '#outcome': 'outcome', '#v': 'v', ...(e.eventId !== undefined ? { '#eventId': 'eventId' } : {}) },
+                ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,
               }),
             ),

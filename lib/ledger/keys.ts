@@ -91,12 +91,22 @@ export function historySk(atMs: number, random: string): string {
  *   and keyed (`k#…`) when they could be a contact: a generic webhook's caller chooses `source` freely.
  * - `at` is a time, re-written from its parse (the write time when it does not parse).
  */
-export function storableEvent(keys: LedgerKeys, contact: string | undefined, event: LedgerEvent, nowMs: number): LedgerEvent {
+export function storableEvent(
+  keys: LedgerKeys,
+  contact: string | undefined,
+  event: LedgerEvent,
+  nowMs: number,
+): LedgerEvent {
   const atMs = Date.parse(event.at);
   const at = new Date(Number.isFinite(atMs) ? atMs : nowMs).toISOString();
   const clues = contact === undefined || contact === '' ? [] : contactClues(canonical(contact));
   const label = (text: string) => (isPlainLabel(text, clues) ? text : keys.label(text));
-  const out: LedgerEvent = { at, source: label(event.source), reason: label(event.reason), outcome: label(event.outcome) };
+  const out: LedgerEvent = {
+    at,
+    source: label(event.source),
+    reason: label(event.reason),
+    outcome: label(event.outcome),
+  };
   if (event.eventId !== undefined && event.eventId !== '') out.eventId = keys.eventId(event.eventId);
   return out;
 }

@@ -57,7 +57,13 @@ function ledgers() {
 }
 
 const at = '2026-01-05T10:00:00.000Z';
-const event = (outcome: string, eventId?: string): LedgerEvent => ({ at, source: 'ses', reason: 'complaint', outcome, ...(eventId ? { eventId } : {}) });
+const event = (outcome: string, eventId?: string): LedgerEvent => ({
+  at,
+  source: 'ses',
+  reason: 'complaint',
+  outcome,
+  ...(eventId ? { eventId } : {}),
+});
 const SES_ID = '"José Müller" <José.Müller@Bücher.de> 0102018c-feedback';
 
 /** What the previous release wrote for an SES complaint about josé@bücher.de (its canonical form then). */
@@ -72,7 +78,9 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     const { previous, current } = ledgers();
     await writtenByPrevious(previous);
     // Act
-    const claims = await Promise.all(['josé@xn--bcher-kva.de', 'JOSÉ@BÜCHER.DE', '"José" <jose\u0301@bücher.de>'].map((c) => current.claim(c, 60_000)));
+    const claims = await Promise.all(
+      ['josé@xn--bcher-kva.de', 'JOSÉ@BÜCHER.DE', '"José" <jose\u0301@bücher.de>'].map((c) => current.claim(c, 60_000)),
+    );
     // Assess
     expect(claims.map((c) => c.kind)).toEqual(['blocked', 'blocked', 'blocked']);
     expect(claims[0]).toMatchObject({ hoodId: '7001' });
@@ -85,7 +93,11 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     // Act
     const story = await current.why('josé@xn--bcher-kva.de');
     // Assess
-    expect(story).toMatchObject({ status: 'blocked', hoodId: '7001', events: [{ at, source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: current.eventKey(SES_ID) }] });
+    expect(story).toMatchObject({
+      status: 'blocked',
+      hoodId: '7001',
+      events: [{ at, source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: current.eventKey(SES_ID) }],
+    });
   });
 
   it('forgets it under the old key too, so its next opt-out goes to Hood again', async () => {
@@ -93,7 +105,12 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     const { previous, current } = ledgers();
     await writtenByPrevious(previous);
     // Act
-    const forgotten = await current.forget('josé@xn--bcher-kva.de', { at, source: 'cli', reason: 'manual', outcome: 'forgotten' });
+    const forgotten = await current.forget('josé@xn--bcher-kva.de', {
+      at,
+      source: 'cli',
+      reason: 'manual',
+      outcome: 'forgotten',
+    });
     const claim = await current.claim('josé@xn--bcher-kva.de', 60_000);
     // Assess
     expect(forgotten).toBe(true);
@@ -105,9 +122,16 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     const { previous, current } = ledgers();
     await writtenByPrevious(previous);
     const mine = new Set(current.contactKeys('josé@xn--bcher-kva.de'));
-    const onlyMine = { contactKey: (c: string) => current.contactKey(c), contactKeys: (c: string) => current.contactKeys(c), blockedContacts: () => filtered(current, mine) };
+    const onlyMine = {
+      contactKey: (c: string) => current.contactKey(c),
+      contactKeys: (c: string) => current.contactKeys(c),
+      blockedContacts: () => filtered(current, mine),
+    };
     // Act
-    const counts = await reconcileLedger({ hoodPages: pages([{ contact: 'josé@xn--bcher-kva.de' }]), ledger: onlyMine });
+    const counts = await reconcileLedger({
+      hoodPages: pages([{ contact: 'josé@xn--bcher-kva.de' }]),
+      ledger: onlyMine,
+    });
     // Assess
     expect(counts).toMatchObject({ hood: 1, ledger: 1, both: 1, missing: 0, onlyInHood: 0 });
   });
@@ -116,18 +140,40 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     // Prepare
     const { hashKey, previous, current } = ledgers();
     await writtenByPrevious(previous);
-    await previous.record('+38761234567', { at, source: '+38761234567', reason: 'sms_opt_out', outcome: 'retried', eventId: 'SM38761234567' });
-    const env = { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: dynamo.region, LEDGER_HASH_KEY: hashKey };
+    await previous.record('+38761234567', {
+      at,
+      source: '+38761234567',
+      reason: 'sms_opt_out',
+      outcome: 'retried',
+      eventId: 'SM38761234567',
+    });
+    const env = {
+      LEDGER_TABLE: dynamo.table,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: dynamo.region,
+      LEDGER_HASH_KEY: hashKey,
+    };
     // Act
     const first = await runCli(['ledger-rekey', '--json'], env);
     const second = await runCli(['ledger-rekey', '--json'], env);
-    const dump = JSON.stringify((await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }))).Items).toLowerCase();
+    const dump = JSON.stringify(
+      (await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }))).Items,
+    ).toLowerCase();
     // Assess
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).rewritten).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(second.stdout).rewritten).toBe(0);
-    for (const clear of ['josé.müller', 'jose\u0301.mu\u0308ller', '8761234567', '"josé müller"']) expect(dump).not.toContain(clear);
-    expect((await current.why('+38761234567'))?.events).toEqual([{ at, source: expect.stringMatching(/^k#/u), reason: 'sms_opt_out', outcome: 'retried', eventId: current.eventKey('SM38761234567') }]);
+    for (const clear of ['josé.müller', 'jose\u0301.mu\u0308ller', '8761234567', '"josé müller"'])
+      expect(dump).not.toContain(clear);
+    expect((await current.why('+38761234567'))?.events).toEqual([
+      {
+        at,
+        source: expect.stringMatching(/^k#/u),
+        reason: 'sms_opt_out',
+        outcome: 'retried',
+        eventId: current.eventKey('SM38761234567'),
+      },
+    ]);
   });
 
   it('is read by the previous release too while both run (a deploy): its why shows the new items', async () => {
@@ -138,7 +184,11 @@ describe.skipIf(!hasCommit())('a ledger written by the previous release (issue 1
     // Act
     const story = await previous.why('jane@example.com');
     // Assess
-    expect(story).toMatchObject({ status: 'blocked', hoodId: '7002', events: [{ at, outcome: 'blocked', eventId: current.eventKey('ses-feedback-1') }] });
+    expect(story).toMatchObject({
+      status: 'blocked',
+      hoodId: '7002',
+      events: [{ at, outcome: 'blocked', eventId: current.eventKey('ses-feedback-1') }],
+    });
   });
 });
 
@@ -146,20 +196,37 @@ describe('hood-blocker why --event', () => {
   it('shows only the events of one provider event id, found by its keyed form', async () => {
     // Prepare
     const hashKey = `${HASH_KEY}-cli`;
-    const ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey, blockedDays: 30, historyDays: 400 });
+    const ledger = new DynamoLedger({
+      table: dynamo.table,
+      client: dynamo.client,
+      hashKey,
+      blockedDays: 30,
+      historyDays: 400,
+    });
     await ledger.record('kate@example.com', event('retried', 'feedback-1'));
     await ledger.record('kate@example.com', event('ignored', 'feedback-2'));
-    const env = { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: dynamo.region, LEDGER_HASH_KEY: hashKey };
+    const env = {
+      LEDGER_TABLE: dynamo.table,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: dynamo.region,
+      LEDGER_HASH_KEY: hashKey,
+    };
     // Act
     const r = await runCli(['why', 'Kate <KATE@example.com>', '--event', 'feedback-2', '--json'], env);
     // Assess
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).events).toEqual([{ at, source: 'ses', reason: 'complaint', outcome: 'ignored', eventId: ledger.eventKey('feedback-2') }]);
+    expect(JSON.parse(r.stdout).events).toEqual([
+      { at, source: 'ses', reason: 'complaint', outcome: 'ignored', eventId: ledger.eventKey('feedback-2') },
+    ]);
   });
 });
 
 async function* pages(items: { contact: string }[]) {
-  yield { page: 1, total: items.length, items: items.map((i, n) => ({ id: String(n), contact: i.contact, type: 'email' })) } as never;
+  yield {
+    page: 1,
+    total: items.length,
+    items: items.map((i, n) => ({ id: String(n), contact: i.contact, type: 'email' })),
+  } as never;
 }
 
 async function* filtered(ledger: DynamoLedger, keys: ReadonlySet<string>) {

@@ -44,7 +44,10 @@ const PEOPLE: Person[] = [
  * Hood answers 400 for these, echoing the contact in other forms. Their messages carry the contact only
  * where a contact belongs (a caller-chosen `source` is logged as given: not this test's subject).
  */
-const REJECTED: Person[] = [{ raw: '"Rita Ray" <Rita.Ray@Example.com>', displayName: 'Rita Ray' }, { raw: '+1 (415) 555-0142' }];
+const REJECTED: Person[] = [
+  { raw: '"Rita Ray" <Rita.Ray@Example.com>', displayName: 'Rita Ray' },
+  { raw: '+1 (415) 555-0142' },
+];
 /** Opted out through an SES Subscription event (its only contact field is `mail.destination`). */
 const SES_PERSON: Person = { raw: '"Ann Other" <Ann.Other@Example.com>', displayName: 'Ann Other' };
 
@@ -67,7 +70,16 @@ function forms(person: Person): string[] {
     const address = addressOf(person.raw);
     const local = c.slice(0, c.lastIndexOf('@'));
     const unicodeDomain = address.slice(address.lastIndexOf('@') + 1);
-    for (const f of [address, c, local, `${local}@${unicodeDomain}`, encodeURIComponent(address), encodeURIComponent(c), local.normalize('NFD')]) out.add(f.toLowerCase());
+    for (const f of [
+      address,
+      c,
+      local,
+      `${local}@${unicodeDomain}`,
+      encodeURIComponent(address),
+      encodeURIComponent(c),
+      local.normalize('NFD'),
+    ])
+      out.add(f.toLowerCase());
   }
   if (person.displayName) out.add(person.displayName.toLowerCase());
   return [...out];
@@ -75,7 +87,11 @@ function forms(person: Person): string[] {
 
 const found = (haystack: string, people: readonly Person[]) => {
   const lower = haystack.toLowerCase();
-  return people.flatMap((p) => forms(p).filter((f) => lower.includes(f)).map((f) => `${p.raw}: ${f}`));
+  return people.flatMap((p) =>
+    forms(p)
+      .filter((f) => lower.includes(f))
+      .map((f) => `${p.raw}: ${f}`),
+  );
 };
 
 /** The Hood stand-in: 201 for most, 400 echoing the contact (in other forms) for some, as a real API may. */
@@ -92,15 +108,33 @@ function hoodStandIn(): Promise<{ server: Server; url: string; sent: string[] }>
       };
       if (contact.startsWith('+1')) {
         const n = contact.slice(2);
-        return reply(400, { code: 400, title: 'Bad request.', message: `Phone (${n.slice(0, 3)}) ${n.slice(3, 6)}-${n.slice(6)} [${contact}] is not valid for contact ${n}`, trace_id: `t-${contact}` });
+        return reply(400, {
+          code: 400,
+          title: 'Bad request.',
+          message: `Phone (${n.slice(0, 3)}) ${n.slice(3, 6)}-${n.slice(6)} [${contact}] is not valid for contact ${n}`,
+          trace_id: `t-${contact}`,
+        });
       }
       if (contact.startsWith('rita')) {
-        return reply(400, { code: 400, title: `Bad request for ${contact.toUpperCase()}`, message: `Contact "${contact.split('@')[0]}" (${encodeURIComponent(contact)}) is not valid`, trace_id: 'trace-1' });
+        return reply(400, {
+          code: 400,
+          title: `Bad request for ${contact.toUpperCase()}`,
+          message: `Contact "${contact.split('@')[0]}" (${encodeURIComponent(contact)}) is not valid`,
+          trace_id: 'trace-1',
+        });
       }
-      return reply(201, { id: String(4000 + sent.length), contact: '* * * * *', type: contact.startsWith('+') ? 'mobile_phone_number' : 'email' });
+      return reply(201, {
+        id: String(4000 + sent.length),
+        contact: '* * * * *',
+        type: contact.startsWith('+') ? 'mobile_phone_number' : 'email',
+      });
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/hood`, sent })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/hood`, sent }),
+    ),
+  );
 }
 
 let dynamo: LocalDynamo;
@@ -134,8 +168,19 @@ function messagesFor(person: Person, i: number): string[] {
 function sesSubscriptionEvent(person: Person): string {
   return JSON.stringify({
     eventType: 'Subscription',
-    mail: { timestamp: '2026-02-03T04:00:00.000Z', source: 'sender@example.com', messageId: `${person.raw} ${addressOf(person.raw)}`, destination: [person.raw] },
-    subscription: { contactList: 'News', timestamp: '2026-02-03T04:00:01.000Z', source: 'UnsubscribeHeader', newTopicPreferences: { unsubscribeAll: true }, oldTopicPreferences: { unsubscribeAll: false } },
+    mail: {
+      timestamp: '2026-02-03T04:00:00.000Z',
+      source: 'sender@example.com',
+      messageId: `${person.raw} ${addressOf(person.raw)}`,
+      destination: [person.raw],
+    },
+    subscription: {
+      contactList: 'News',
+      timestamp: '2026-02-03T04:00:01.000Z',
+      source: 'UnsubscribeHeader',
+      newTopicPreferences: { unsubscribeAll: true },
+      oldTopicPreferences: { unsubscribeAll: false },
+    },
   });
 }
 
@@ -151,7 +196,14 @@ beforeAll(async () => {
     NEVER_BLOCK: 'never.me@example.net',
   });
   const clock = () => NOW;
-  ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: 'at-rest-test-key-0123456789abc', blockedDays: 30, historyDays: 400, clock });
+  ledger = new DynamoLedger({
+    table: dynamo.table,
+    client: dynamo.client,
+    hashKey: 'at-rest-test-key-0123456789abc',
+    blockedDays: 30,
+    historyDays: 400,
+    clock,
+  });
   logs = captureLog();
   const count = () => {};
   // A fresh container per batch (its own recent-contacts set), so a repeat is decided by the ledger.
@@ -169,8 +221,22 @@ beforeAll(async () => {
   // Act (for every test below): live messages, an import, an SES event; each batch through the consumer.
   const bodies = [
     ...PEOPLE.flatMap(messagesFor),
-    ...REJECTED.map((p, i) => JSON.stringify({ contact: p.raw, reason: 'complaint', source: 'crm', eventId: `crm-${i}` })),
-    encodeMessage(importMessage('sendgrid', { contact: PEOPLE[1]!.raw, reason: 'hard_bounce', list: 'bounces', providerReason: `550 ${PEOPLE[1]!.raw}`, occurredAt: '2026-01-01T00:00:00Z' }, canonical(PEOPLE[1]!.raw))),
+    ...REJECTED.map((p, i) =>
+      JSON.stringify({ contact: p.raw, reason: 'complaint', source: 'crm', eventId: `crm-${i}` }),
+    ),
+    encodeMessage(
+      importMessage(
+        'sendgrid',
+        {
+          contact: PEOPLE[1]!.raw,
+          reason: 'hard_bounce',
+          list: 'bounces',
+          providerReason: `550 ${PEOPLE[1]!.raw}`,
+          occurredAt: '2026-01-01T00:00:00Z',
+        },
+        canonical(PEOPLE[1]!.raw),
+      ),
+    ),
     sesSubscriptionEvent(SES_PERSON),
   ];
   for (const body of bodies) {
@@ -179,7 +245,12 @@ beforeAll(async () => {
     await processBatch(records, () => 60_000, deps());
   }
   // An operator's forget, by a writing of the contact the pipeline never saw.
-  await ledger.forget('JOSÉ.MÜLLER@xn--bcher-kva.example', { at: new Date(NOW).toISOString(), source: 'cli', reason: 'manual', outcome: 'forgotten' });
+  await ledger.forget('JOSÉ.MÜLLER@xn--bcher-kva.example', {
+    at: new Date(NOW).toISOString(),
+    source: 'cli',
+    reason: 'manual',
+    outcome: 'forgotten',
+  });
   deadLetters = await receiveAll(sqs, queues.deadLetterQueueUrl, 100);
 }, 60_000);
 
@@ -196,7 +267,16 @@ describe('the ledger holds no contact in any form (issue 19 item 8)', () => {
     const stories = await Promise.all([...PEOPLE, ...REJECTED, SES_PERSON].map((p) => ledger.why(p.raw)));
     // Assess
     const outcomes = new Set(stories.flatMap((s) => s?.events.map((e) => e.outcome) ?? []));
-    expect([...outcomes].sort()).toEqual(expect.arrayContaining(['already_blocked', 'blocked', 'dead_lettered', 'forgotten', 'ignored', 'soft_bounce_counted']));
+    expect([...outcomes].sort()).toEqual(
+      expect.arrayContaining([
+        'already_blocked',
+        'blocked',
+        'dead_lettered',
+        'forgotten',
+        'ignored',
+        'soft_bounce_counted',
+      ]),
+    );
     expect(stories.every((s) => s !== undefined)).toBe(true);
   });
 
@@ -219,8 +299,16 @@ describe('the ledger holds no contact in any form (issue 19 item 8)', () => {
     // (Both at the ledger's one clock time: their order is the tie-breaker's.)
     expect(story?.events).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ at: new Date(NOW).toISOString(), reason: 'unsubscribe', outcome: 'blocked', eventId: ledger.eventKey(firstId) }),
-        expect.objectContaining({ outcome: 'already_blocked', eventId: ledger.eventKey(JSON.parse(messagesFor(jane, 0)[1]!).eventId as string) }),
+        expect.objectContaining({
+          at: new Date(NOW).toISOString(),
+          reason: 'unsubscribe',
+          outcome: 'blocked',
+          eventId: ledger.eventKey(firstId),
+        }),
+        expect.objectContaining({
+          outcome: 'already_blocked',
+          eventId: ledger.eventKey(JSON.parse(messagesFor(jane, 0)[1]!).eventId as string),
+        }),
       ]),
     );
     expect(story?.events.every((e) => /^e#[\w-]{22}$/u.test(e.eventId ?? ''))).toBe(true);

@@ -31,7 +31,8 @@ function* nonAsciiCodePoints(last = 0x10ffff): Generator<string> {
  */
 const FOLDING: string[] = [];
 for (const c of nonAsciiCodePoints()) {
-  if ([c.normalize('NFC'), c.normalize('NFKC'), c.toLowerCase(), c.toUpperCase()].some((f) => ASCII.test(f))) FOLDING.push(c);
+  if ([c.normalize('NFC'), c.normalize('NFKC'), c.toLowerCase(), c.toUpperCase()].some((f) => ASCII.test(f)))
+    FOLDING.push(c);
 }
 
 describe('normaliseContact: characters that fold into ASCII (issue 19 item 3)', () => {
@@ -40,7 +41,10 @@ describe('normaliseContact: characters that fold into ASCII (issue 19 item 3)', 
     const kelvin = normaliseContact('\u212Aate@example.com');
     const real = normaliseContact('kate@example.com');
     // Assess
-    expect(kelvin).toEqual({ ok: false, detail: expect.stringContaining('(U+212A) that case mapping or Unicode normalisation turns into ASCII') });
+    expect(kelvin).toEqual({
+      ok: false,
+      detail: expect.stringContaining('(U+212A) that case mapping or Unicode normalisation turns into ASCII'),
+    });
     expect(real).toEqual({ ok: true, contact: 'kate@example.com', kind: 'email' });
   });
 
@@ -111,13 +115,31 @@ describe('normaliseContact: characters that fold into ASCII (issue 19 item 3)', 
 });
 
 describe('normaliseContact: one canonical form per address (issue 19 item 3)', () => {
-  const addresses = ['josé@bücher.de', 'jane.doe@example.com', 'иван@пример.рф', '用户@例子.广告', 'zoë@straẞe-ohne-scharfes.example'].filter((a) => accepted(a) !== undefined);
+  const addresses = [
+    'josé@bücher.de',
+    'jane.doe@example.com',
+    'иван@пример.рф',
+    '用户@例子.广告',
+    'zoë@straẞe-ohne-scharfes.example',
+  ].filter((a) => accepted(a) !== undefined);
   const writings = (address: string) => {
     const [local, domain] = [address.slice(0, address.lastIndexOf('@')), address.slice(address.lastIndexOf('@') + 1)];
     const aLabel = accepted(address)!.split('@')[1]!;
     return fc.record({
-      local: fc.constantFrom(local, local.normalize('NFD'), local.toUpperCase().normalize('NFC'), local.toUpperCase().normalize('NFD')),
-      domain: fc.constantFrom(domain, domain.toUpperCase(), domain.normalize('NFD'), aLabel, aLabel.toUpperCase(), `${domain}.`),
+      local: fc.constantFrom(
+        local,
+        local.normalize('NFD'),
+        local.toUpperCase().normalize('NFC'),
+        local.toUpperCase().normalize('NFD'),
+      ),
+      domain: fc.constantFrom(
+        domain,
+        domain.toUpperCase(),
+        domain.normalize('NFD'),
+        aLabel,
+        aLabel.toUpperCase(),
+        `${domain}.`,
+      ),
       wrap: fc.constantFrom('', '"Display Name" <', 'mailto:'),
     });
   };
@@ -154,7 +176,9 @@ describe('normaliseContact: one canonical form per address (issue 19 item 3)', (
     // Prepare
     const list = compileNeverBlock(['JOSÉ@Bücher.de', '*@Пример.РФ']);
     // Act
-    const hits = ['josé@xn--bcher-kva.de', 'Jose\u0301@BU\u0308CHER.DE', 'иван@xn--e1afmkfd.xn--p1ai'].map((c) => isNeverBlocked(accepted(c)!, list));
+    const hits = ['josé@xn--bcher-kva.de', 'Jose\u0301@BU\u0308CHER.DE', 'иван@xn--e1afmkfd.xn--p1ai'].map((c) =>
+      isNeverBlocked(accepted(c)!, list),
+    );
     // Assess
     expect(hits).toEqual([true, true, true]);
   });
@@ -166,11 +190,15 @@ describe('normalisePhone: digits other than ASCII (issue 19 item 3)', () => {
 
   it('refuses a number holding any of them, with a reason that says how to write it', () => {
     // Act
-    const let_through = NUMERALS.filter((c) => accepted(`+1415555010${c}`) !== undefined || accepted(`+${c}4155550100`) !== undefined);
+    const let_through = NUMERALS.filter(
+      (c) => accepted(`+1415555010${c}`) !== undefined || accepted(`+${c}4155550100`) !== undefined,
+    );
     const detail = detailOf('+１４１５５５５０１００');
     // Assess
     expect(let_through).toEqual([]);
-    expect(detail).toBe('phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9');
+    expect(detail).toBe(
+      'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9',
+    );
   });
 
   it('refuses a full-width plus sign, which libphonenumber would read as +', () => {
