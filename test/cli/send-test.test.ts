@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_INSTANT_MS, stampSampleTime } from '../../cli/send-test-time.js';
-import { DEFAULT_SMS_OPT_OUT_KEYWORDS } from '../../lib/config.js';
 import { webhookOf } from '../../lib/providers/index.js';
-import { mapProvider } from '../../lib/sources/index.js';
-import { formFields } from '../../lib/webhook/body.js';
 import { WEBHOOK_PROVIDERS } from '../../lib/webhook/ingress.js';
 import { runCli, tempDir } from './helpers.js';
 
@@ -105,60 +102,26 @@ describe('send-test --print never prints a supplied secret (issue 19, item 13)',
   });
 });
 
-const EXAMPLES = new URL('../../examples/', import.meta.url);
-const NOW_MS = Date.UTC(2026, 6, 14, 9, 26, 53, 589);
-const POLICY = { smsOptOutKeywords: new Set(DEFAULT_SMS_OPT_OUT_KEYWORDS) };
-
-/** The example of a webhook provider as its mapper reads it (SNS carries an SES notification). */
-function mapExample(provider: string, text: string) {
-  if (provider === 'twilio') return mapProvider('twilio', formFields(text), POLICY);
-  if (provider === 'sns') return mapProvider('ses', JSON.parse(text), POLICY);
-  const payload = JSON.parse(text) as Record<string, unknown>;
-  return mapProvider(provider as 'generic', provider === 'mailgun' ? payload['event-data'] : payload, POLICY);
-}
-
-function exampleText(provider: string): string {
-  const name = provider === 'twilio' ? 'twilio.form' : `${provider}.json`;
-  return readFileSync(new URL(name, EXAMPLES), 'utf8');
-}
+/** The instant the bundled samples are written at, in the forms they write it. */
+const SAMPLE_DATE_RE = /2026-01-01[T ]00:00:00|(?<!\d)1767225600(?:000)?(?!\d)/u;
 
 describe('send-test stamps its samples with the current time (issue 21, item 6)', () => {
-  it.each(WEBHOOK_PROVIDERS.map((p) => [p]))('%s: every time the mapper reads is now', (provider) => {
-    // Prepare
-    const text = exampleText(provider);
-
-    // Act
-    const decisions = mapExample(provider, stampSampleTime(text, NOW_MS));
-
-    // Assess: the sample still blocks, and no decision is older than the stamp (latency from the event).
-    expect(decisions.some((d) => d.action === 'block')).toBe(true);
-    for (const d of decisions) if (d.action === 'block' && d.occurredAt !== undefined) expect(Math.abs(Date.parse(d.occurredAt) - NOW_MS)).toBeLessThan(1000);
-  });
-
-  it.each(WEBHOOK_PROVIDERS.map((p) => [p]))('%s: no trace of the instant the sample was written at', (provider) => {
-    // Act
-    const stamped = stampSampleTime(exampleText(provider), NOW_MS);
-
-    // Assess
-    expect(stamped).not.toMatch(/2026-01-01[T ]00:00:00/u);
-    expect(stamped).not.toContain(String(SAMPLE_INSTANT_MS / 1000));
-  });
-
   it.each(SIGNABLE.map((p) => [p]))('%s: the body send-test signs carries no date of the sample', async (provider) => {
     // Act
     const { curl } = await printed(provider);
 
     // Assess
+    expect(curl).not.toBe('');
     const body = dataOf(curl);
-    expect(body).not.toMatch(/2026-01-01[T ]00:00:00/u);
-    expect(body).not.toContain(String(SAMPLE_INSTANT_MS / 1000));
+    // Form bodies (Mandrill, Twilio) percent-encode the JSON they carry.
+    for (const text of [body, decodeURIComponent(body.replace(/\+/gu, ' '))]) expect(text).not.toMatch(SAMPLE_DATE_RE);
   });
 
   it('sends a payload file as it is', async () => {
     // Prepare
-    const file = `${dir.path}/old.json`;
+    const file = join(dir.path, 'old.json');
     const old = '{"contact":"old@example.com","occurredAt":"2026-01-01T00:00:00Z"}';
-    await import('node:fs').then((fs) => fs.writeFileSync(file, old));
+    writeFileSync(file, old);
 
     // Act
     const result = await runCli(['send-test', 'generic', file, '--print', '--json', '--url', 'http://127.0.0.1:9', '--state-dir', dir.path], SECRETS);
