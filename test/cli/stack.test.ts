@@ -6,6 +6,7 @@ import { type AwsStandIn, awsStandInEnv, startAwsStandIn } from '../../dev/aws-s
 import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
+import { startStandin } from '../../dev/suppression-standins.js';
 import { DynamoLedger } from '../../lib/ledger/dynamo.js';
 import { encodeMessage } from '../../lib/queue/message.js';
 import { deadLetterAttributes, sendMessages } from '../../lib/queue/sqs.js';
@@ -151,6 +152,41 @@ describe('--stack NAME', () => {
     expect(result.code).toBe(0);
     const bodies = (await receiveAll(sqs, queues.bulkQueueUrl, 10, 0)).map((m) => JSON.parse(m.Body!) as { contact: string });
     expect(bodies.map((b) => b.contact)).toContain('bulk.person@example.com');
+  });
+
+  it('import queues a provider suppression list on the stack bulk queue', async () => {
+    // Prepare
+    const provider = await startStandin({ provider: 'sendgrid', lists: { bounces: { count: 3 } }, apiKey: 'stack-import-key' });
+    const cursor = join(dir.path, 'import-cursor.json');
+
+    // Act
+    const result = await runCli(['import', 'sendgrid', '--stack', STACK, '--cursor-file', cursor, '--json'], {
+      ...env,
+      SENDGRID_API_KEY: 'stack-import-key',
+      SENDGRID_API_URL: provider.url,
+    });
+    await provider.close();
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ queued: 3, queueUrl: queues.bulkQueueUrl });
+  });
+
+  it('dlq resolve settles an ambiguous dead letter of the stack', async () => {
+    // Prepare
+    const body = JSON.stringify({ reason: 'ambiguous_recipient', source: 'resend', description: 'complaint on a message to 2 recipients' });
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body, attributes: deadLetterAttributes({ reason: 'ambiguous_recipient', detail: 'complaint on a message to 2 recipients' }) }]);
+    const [dead] = await receiveAll(sqs, queues.deadLetterQueueUrl, 1, 0);
+
+    // Act
+    const result = await runCli(['dlq', 'resolve', dead!.MessageId!, '--block', 'picked@example.com', '--yes', '--stack', STACK], env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const queued = await receiveAll(sqs, queues.blockQueueUrl, 10);
+    const picked = queued.map((m) => JSON.parse(m.Body!) as Record<string, string>).filter((b) => b.contact === 'picked@example.com');
+    expect(picked).toMatchObject([{ contact: 'picked@example.com', reason: 'complaint' }]);
   });
 
   it('says in one line when the stack does not exist', async () => {
