@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
-import { loadImportConfig } from '../lib/import/config.js';
+import { createImportSource, IMPORT_PROVIDERS, importHelpLines, loadImportConfig } from '../lib/providers/suppressions.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
-import { createImportSource } from '../lib/import/sources.js';
-import { IMPORT_PROVIDERS, type ImportProvider } from '../lib/import/types.js';
+import type { ImportProvider } from '../lib/import/types.js';
 import { writePrivateFile } from '../lib/private-file.js';
 import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
@@ -24,13 +23,7 @@ per contact on the bulk queue (source "import:<provider>"); the consumer blocks 
 budget live opt-outs leave. Contacts already blocked cost no Hood call; sending a page twice is harmless.
 
 Providers and credentials (each credential also as <NAME>_PARAMETER, an SSM SecureString name):
-  ses        SESv2 account suppression list (AWS credentials; AWS_REGION; AWS_ENDPOINT_URL_SESV2)
-  sendgrid   SENDGRID_API_KEY              (SENDGRID_API_URL)    bounces, spam_reports, unsubscribes[, group_unsubscribes]
-  mailgun    MAILGUN_API_KEY, MAILGUN_DOMAIN (MAILGUN_API_URL, or MAILGUN_REGION=eu)  bounces, complaints, unsubscribes
-  postmark   POSTMARK_SERVER_TOKEN         (POSTMARK_API_URL)    HardBounce, SpamComplaint, ManualSuppression (every stream)
-  brevo      BREVO_API_KEY                 (BREVO_API_URL)       blocked_contacts
-  sparkpost  SPARKPOST_API_KEY             (SPARKPOST_API_URL)   suppression_list
-  mandrill   MANDRILL_API_KEY              (MANDRILL_API_URL)    rejects
+${importHelpLines().join('\n')}
 
 Options:
   --types a,b         which lists to read (default: all that block; SendGrid group_unsubscribes only when

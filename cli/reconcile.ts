@@ -3,12 +3,11 @@ import { loadHoodConfig, loadPolicyConfig, loadRateLimits, type RateWindow } fro
 import { maskContact } from '../lib/contact.js';
 import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
-import { loadImportConfig } from '../lib/import/config.js';
+import { createImportSource, IMPORT_PROVIDERS, loadImportConfig } from '../lib/providers/suppressions.js';
 import { pageHoodList } from '../lib/import/hood-list.js';
 import { type LedgerReconcileCounts, reconcile, type ReconcileCounts, reconcileLedger } from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
-import { createImportSource } from '../lib/import/sources.js';
-import { IMPORT_PROVIDERS, type ImportProvider, type SuppressionEntry } from '../lib/import/types.js';
+import type { ImportProvider, SuppressionEntry } from '../lib/import/types.js';
 import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
 import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/ledger.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';

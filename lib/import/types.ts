@@ -1,4 +1,7 @@
+import type { Env } from '../config.js';
+import type { SsmLike } from '../ssm-env.js';
 import type { Reason } from '../types.js';
+import type { HttpOptions } from './http.js';
 
 /** One suppression read from a provider, mapped to our reason label; the provider's own words kept. */
 export interface SuppressionEntry {
@@ -51,5 +54,27 @@ export interface ImportSource {
   close?(): void;
 }
 
-export const IMPORT_PROVIDERS = ['ses', 'sendgrid', 'mailgun', 'postmark', 'brevo', 'sparkpost', 'mandrill'] as const;
-export type ImportProvider = (typeof IMPORT_PROVIDERS)[number];
+/** A provider name that has a suppression-list reader (lib/providers/suppressions.ts lists them). */
+export type ImportProvider = string;
+
+export type SourceHttpOptions = Pick<HttpOptions, 'fetch' | 'clock' | 'sleep' | 'maxAttempts' | 'backoffBaseMs' | 'maxWaitMs' | 'onWait' | 'requestTimeoutMs'>;
+
+export interface ImportSourceOptions {
+  http?: SourceHttpOptions;
+  /** BLOCK_REASONS has group_unsubscribe: lists of per-group unsubscribes are read by default too. */
+  includeGroupUnsubscribes?: boolean;
+}
+
+/**
+ * What a provider declares (in lib/providers/<name>/suppressions.ts) so that `import` and `reconcile` can read
+ * its suppression lists: how its configuration is read from the environment (credentials, API URL) and how
+ * its reader is made. Shared code reaches a provider only through this.
+ */
+export interface SuppressionsSpec<C extends { provider: string } = { provider: string }> {
+  readonly provider: string;
+  /** Its line of `import --help`: credentials, optional variables, lists. */
+  readonly help: string;
+  /** Reads and validates its configuration once; errors name the variable, never a credential's value. */
+  load(env: Env, options: { ssm?: SsmLike }): Promise<C>;
+  create(config: C, options: ImportSourceOptions): ImportSource;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { runCli } from './helpers.js';
 
 // Habits of the CLI (issue 21 item 7), in process: "did you mean" for --source values, and "Stopped part-way"

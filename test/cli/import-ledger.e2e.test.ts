@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { DynamoLedger } from '../../lib/ledger/dynamo.js';
 import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import { type EventSourceMapping, type SqsLambdaHandler, startEventSourceMapping } from '../../dev/esm.js';

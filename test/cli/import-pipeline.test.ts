@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { type EventSourceMapping, type SqsLambdaHandler, startEventSourceMapping } from '../../dev/esm.js';
 import { type Pipeline, SANDBOX_TOKEN, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { runCli } from './helpers.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { runCli, tempDir } from './helpers.js';
 
 // `npm start` as a user runs it (the built CLI in a child process), then `import … --local` and

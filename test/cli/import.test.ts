@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
-import { type ListData, type Standin, startStandin } from '../../lib/import/standins.js';
-import type { ImportProvider } from '../../lib/import/types.js';
+import { type ListData, type Standin, type StandinProvider as ImportProvider, startStandin } from '../../dev/suppression-standins.js';
 import { receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';
 

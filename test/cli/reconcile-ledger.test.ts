@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maskContact } from '../../lib/contact.js';
 import { createHoodClient } from '../../lib/hood/client.js';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { DynamoLedger } from '../../lib/ledger/dynamo.js';
 import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import { ensureLedgerTable } from '../../lib/ledger/table.js';

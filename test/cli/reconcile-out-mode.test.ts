@@ -2,7 +2,7 @@ import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { runCli, tempDir } from './helpers.js';
 
 // `reconcile --reveal --out FILE` writes contacts in clear: the file must be 0600 whatever was there before.

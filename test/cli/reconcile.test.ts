@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHoodClient } from '../../lib/hood/client.js';
-import { type Standin, startStandin } from '../../lib/import/standins.js';
+import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
 import { type HoodSandbox, startHoodSandbox } from '../../dev/hood-sandbox.js';
 import { receiveAll, sqsClientFor } from '../helpers/sqs.js';

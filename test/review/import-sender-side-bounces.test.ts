@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMailgunSource } from '../../lib/import/providers/mailgun.js';
-import { createSendgridSource } from '../../lib/import/providers/sendgrid.js';
+import { createMailgunSource } from '../../lib/providers/mailgun/suppressions.js';
+import { createSendgridSource } from '../../lib/providers/sendgrid/suppressions.js';
 import type { FetchLike } from '../../lib/import/http.js';
 import type { ImportSource, SuppressionEntry } from '../../lib/import/types.js';
 import { mapMailgun } from '../../lib/providers/mailgun/map.js';

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HttpImportConfig } from '../../../lib/import/config.js';
 import { runImport } from '../../../lib/import/run.js';
-import { createImportSource } from '../../../lib/import/sources.js';
+import { createImportSource } from '../../../lib/providers/suppressions.js';
 import type { FetchLike } from '../../../lib/import/http.js';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'brevo', 'sparkpost', 'mandrill'] as const;
@@ -40,7 +39,7 @@ describe('any provider answer', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PROVIDERS), answer, async (provider, body) => {
         const edge = answering(body);
-        const config: HttpImportConfig = { provider, apiUrl: 'http://api.test', apiKey: 'k', domain: 'mg.example.com' };
+        const config = { provider, apiUrl: 'http://api.test', apiKey: 'k', domain: 'mg.example.com' };
         const source = createImportSource(config, { http: { fetch: edge.fetch, sleep: async () => undefined } });
         const sent: { contact: string }[] = [];
         try {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpImportConfig, loadImportConfig } from '../../../lib/import/config.js';
+import type { HttpImportConfig } from '../../../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../../../lib/import/run.js';
-import { createImportSource, type SourceHttpOptions } from '../../../lib/import/sources.js';
-import { defaultRow, type ListData, type Standin, startStandin } from '../../../lib/import/standins.js';
-import type { ImportProvider, SourcePage } from '../../../lib/import/types.js';
+import { createImportSource, loadImportConfig } from '../../../lib/providers/suppressions.js';
+import { defaultRow, type ListData, type Standin, type StandinProvider as ImportProvider, startStandin } from '../../../dev/suppression-standins.js';
+import type { SourceHttpOptions, SourcePage } from '../../../lib/import/types.js';
 import type { NormalisedMessage, Reason } from '../../../lib/types.js';
 
 const KEY = 'test-key-9d1c7e-not-a-secret';

@@ -1,8 +1,7 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bump, isoTime, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
+import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
+import { bump, isoTime, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -65,3 +64,12 @@ export function createBrevoSource(config: HttpImportConfig, http: SourceHttpOpti
     },
   };
 }
+
+/** `import brevo` / `reconcile --from brevo`: its credential, API URL (public API, or a stand-in) and lists. */
+export const suppressions: SuppressionsSpec<HttpImportConfig> = {
+  provider: 'brevo',
+  help: 'BREVO_API_KEY                 (BREVO_API_URL)       blocked_contacts',
+  load: (env, options) =>
+    loadHttpImportConfig({ provider: 'brevo', keyVariable: 'BREVO_API_KEY', urlVariable: 'BREVO_API_URL', defaultUrl: 'https://api.brevo.com' }, env, options),
+  create: (config, options) => createBrevoSource(config, options.http ?? {}),
+};

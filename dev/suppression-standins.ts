@@ -1,10 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ImportProvider } from './types.js';
+
+/** The providers whose suppression API has a stand-in here. */
+export const STANDIN_PROVIDERS = ['ses', 'sendgrid', 'mailgun', 'postmark', 'brevo', 'sparkpost', 'mandrill'] as const;
+export type StandinProvider = (typeof STANDIN_PROVIDERS)[number];
+
+/** The lists `serve-standin` fills for each provider (every list that blocks). */
+export const SAMPLE_LISTS: Record<StandinProvider, string[]> = {
+  ses: ['bounce', 'complaint'],
+  sendgrid: ['bounces', 'spam_reports', 'unsubscribes'],
+  mailgun: ['bounces', 'complaints', 'unsubscribes'],
+  postmark: ['outbound/HardBounce', 'outbound/SpamComplaint', 'broadcast/ManualSuppression'],
+  brevo: ['blocked_contacts'],
+  sparkpost: ['suppression_list'],
+  mandrill: ['rejects'],
+};
 
 /**
  * Local HTTP stand-ins for the providers' suppression APIs, answering in each provider's documented shape
- * and paging (the URLs cited in lib/import/providers/*), for tests, the benchmark and the README's
+ * and paging (the URLs cited in lib/providers/<name>/suppressions.ts), for tests, the benchmark and the README's
  * "try it". Rows are generated from their index on demand, so a stand-in serving 50,000 suppressions holds
  * none of them. Faults are injected per request: a 429 with the provider's reset headers, a 5xx.
  * Not provider behaviour: the opaque next-page tokens (Mailgun, SparkPost) are offsets.
@@ -14,7 +28,7 @@ export type Row = Record<string, unknown>;
 export type ListData = { count: number; row?: (i: number) => Row } | { rows: Row[] };
 
 export interface StandinOptions {
-  provider: ImportProvider;
+  provider: StandinProvider;
   /**
    * Lists by name: SES `bounce`/`complaint`; SendGrid `bounces`, `spam_reports`, `unsubscribes`,
    * `group_unsubscribes`; Mailgun `bounces`, `complaints`, `unsubscribes`; Postmark `<stream>/<reason>`;
@@ -56,7 +70,7 @@ const DAY = 86_400_000;
 const BASE_TIME = Date.UTC(2024, 0, 1);
 
 /** The documented row shape of each provider's list, for generated entries. */
-export function defaultRow(provider: ImportProvider, list: string, i: number): Row {
+export function defaultRow(provider: StandinProvider, list: string, i: number): Row {
   const email = `${list.replace(/[^a-z]/giu, '').toLowerCase()}${i}@example.com`;
   const at = new Date(BASE_TIME + (i % 365) * DAY);
   switch (provider) {

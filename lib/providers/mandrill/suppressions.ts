@@ -1,8 +1,7 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient } from '../http.js';
-import { bump, isoTime, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
+import { createJsonClient } from '../../import/http.js';
+import { bump, isoTime, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -74,3 +73,12 @@ export function createMandrillSource(config: HttpImportConfig, http: SourceHttpO
     },
   };
 }
+
+/** `import mandrill` / `reconcile --from mandrill`: its credential, API URL (public API, or a stand-in) and lists. */
+export const suppressions: SuppressionsSpec<HttpImportConfig> = {
+  provider: 'mandrill',
+  help: 'MANDRILL_API_KEY              (MANDRILL_API_URL)    rejects',
+  load: (env, options) =>
+    loadHttpImportConfig({ provider: 'mandrill', keyVariable: 'MANDRILL_API_KEY', urlVariable: 'MANDRILL_API_URL', defaultUrl: 'https://mandrillapp.com' }, env, options),
+  create: (config, options) => createMandrillSource(config, options.http ?? {}),
+};

@@ -1,8 +1,7 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bump, isoTime, sameOrigin, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
+import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
+import { bump, isoTime, sameOrigin, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -73,3 +72,12 @@ export function createSparkpostSource(config: HttpImportConfig, http: SourceHttp
     },
   };
 }
+
+/** `import sparkpost` / `reconcile --from sparkpost`: its credential, API URL (public API, or a stand-in) and lists. */
+export const suppressions: SuppressionsSpec<HttpImportConfig> = {
+  provider: 'sparkpost',
+  help: 'SPARKPOST_API_KEY             (SPARKPOST_API_URL)   suppression_list',
+  load: (env, options) =>
+    loadHttpImportConfig({ provider: 'sparkpost', keyVariable: 'SPARKPOST_API_KEY', urlVariable: 'SPARKPOST_API_URL', defaultUrl: 'https://api.sparkpost.com' }, env, options),
+  create: (config, options) => createSparkpostSource(config, options.http ?? {}),
+};

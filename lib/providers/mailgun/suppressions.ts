@@ -1,8 +1,11 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bounceSkipReason, bump, isoTime, sameOrigin, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { z } from 'zod';
+import type { Env } from '../../config.js';
+import { ConfigError } from '../../errors.js';
+import { type HttpImportConfig, loadHttpImportConfig, nonEmpty } from '../../import/config.js';
+import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
+import { bounceSkipReason, bump, isoTime, sameOrigin, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type { SsmLike } from '../../ssm-env.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -17,8 +20,30 @@ import type { Reason } from '../../types.js';
 const LISTS = ['bounces', 'complaints', 'unsubscribes'] as const;
 const REASONS: Record<(typeof LISTS)[number], Reason> = { bounces: 'hard_bounce', complaints: 'complaint', unsubscribes: 'unsubscribe' };
 const PAGE_SIZE = 1000;
+// https://documentation.mailgun.com/docs/mailgun/api-reference/ : "EU: https://api.eu.mailgun.net".
+export const MAILGUN_API_URL = 'https://api.mailgun.net';
+export const MAILGUN_EU_API_URL = 'https://api.eu.mailgun.net';
+const DomainSchema = z.string().trim().min(1).regex(/^[A-Za-z0-9.-]+$/u, 'is not a domain name');
 
-export function createMailgunSource(config: HttpImportConfig, http: SourceHttpOptions): ImportSource {
+/** Mailgun's lists are per sending domain. */
+export type MailgunImportConfig = HttpImportConfig & { domain: string };
+
+async function loadMailgunImportConfig(env: Env, options: { ssm?: SsmLike }): Promise<MailgunImportConfig> {
+  const declared = { provider: 'mailgun', keyVariable: 'MAILGUN_API_KEY', urlVariable: 'MAILGUN_API_URL', defaultUrl: MAILGUN_API_URL };
+  const base = await loadHttpImportConfig(declared, env, options);
+  if (nonEmpty(env.MAILGUN_API_URL) === undefined) {
+    const region = nonEmpty(env.MAILGUN_REGION)?.toLowerCase();
+    if (region !== undefined && region !== 'us' && region !== 'eu') throw new ConfigError('MAILGUN_REGION', 'must be us or eu');
+    if (region === 'eu') base.apiUrl = MAILGUN_EU_API_URL;
+  }
+  const domain = nonEmpty(env.MAILGUN_DOMAIN);
+  if (domain === undefined) throw new ConfigError('MAILGUN_DOMAIN', 'is not set (the sending domain whose suppressions are imported)');
+  const parsed = DomainSchema.safeParse(domain);
+  if (!parsed.success) throw new ConfigError('MAILGUN_DOMAIN', parsed.error.issues[0]!.message);
+  return { ...base, domain: parsed.data };
+}
+
+export function createMailgunSource(config: MailgunImportConfig, http: SourceHttpOptions): ImportSource {
   const client = createJsonClient({ api: 'mailgun', ...http, retryAfter: firstOf(readRetryAfter, readResetHeader('x-ratelimit-reset')), secrets: [config.apiKey] });
   const headers = { authorization: `Basic ${Buffer.from(`api:${config.apiKey}`).toString('base64')}` };
   const domain = encodeURIComponent(config.domain ?? '');
@@ -70,3 +95,11 @@ export function createMailgunSource(config: HttpImportConfig, http: SourceHttpOp
     },
   };
 }
+
+/** `import mailgun` / `reconcile --from mailgun`: its key, domain, API URL (or region) and lists. */
+export const suppressions: SuppressionsSpec<MailgunImportConfig> = {
+  provider: 'mailgun',
+  help: 'MAILGUN_API_KEY, MAILGUN_DOMAIN (MAILGUN_API_URL, or MAILGUN_REGION=eu)  bounces, complaints, unsubscribes',
+  load: loadMailgunImportConfig,
+  create: (config, options) => createMailgunSource(config, options.http ?? {}),
+};

@@ -1,8 +1,7 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient } from '../http.js';
-import { bump, isoTime, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
+import { createJsonClient } from '../../import/http.js';
+import { bump, isoTime, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -79,3 +78,12 @@ function reasonOf(why: string, origin: string | undefined): Reason | undefined {
 function day(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
+
+/** `import postmark` / `reconcile --from postmark`: its credential, API URL (public API, or a stand-in) and lists. */
+export const suppressions: SuppressionsSpec<HttpImportConfig> = {
+  provider: 'postmark',
+  help: 'POSTMARK_SERVER_TOKEN         (POSTMARK_API_URL)    HardBounce, SpamComplaint, ManualSuppression (every stream)',
+  load: (env, options) =>
+    loadHttpImportConfig({ provider: 'postmark', keyVariable: 'POSTMARK_SERVER_TOKEN', urlVariable: 'POSTMARK_API_URL', defaultUrl: 'https://api.postmarkapp.com' }, env, options),
+  create: (config, options) => createPostmarkSource(config, options.http ?? {}),
+};

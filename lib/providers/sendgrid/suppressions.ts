@@ -1,8 +1,7 @@
-import type { HttpImportConfig } from '../config.js';
-import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../http.js';
-import { bounceSkipReason, bump, isoTime, str, walkLists } from '../paging.js';
-import type { SourceHttpOptions } from '../sources.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
+import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
+import { bounceSkipReason, bump, isoTime, str, walkLists } from '../../import/paging.js';
+import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -98,3 +97,13 @@ export function createSendgridSource(config: HttpImportConfig, http: SourceHttpO
     },
   };
 }
+
+/** `import sendgrid` / `reconcile --from sendgrid`: its credential, API URL (public API, or a stand-in) and lists. */
+export const suppressions: SuppressionsSpec<HttpImportConfig> = {
+  provider: 'sendgrid',
+  help: 'SENDGRID_API_KEY              (SENDGRID_API_URL)    bounces, spam_reports, unsubscribes[, group_unsubscribes]',
+  load: (env, options) =>
+    loadHttpImportConfig({ provider: 'sendgrid', keyVariable: 'SENDGRID_API_KEY', urlVariable: 'SENDGRID_API_URL', defaultUrl: 'https://api.sendgrid.com' }, env, options),
+  create: (config, options) =>
+    createSendgridSource(config, options.http ?? {}, { includeGroupUnsubscribes: options.includeGroupUnsubscribes === true }),
+};

@@ -1,7 +1,10 @@
 import { ListSuppressedDestinationsCommand, SESv2Client, type SuppressionListReason } from '@aws-sdk/client-sesv2';
-import type { SesImportConfig } from '../config.js';
-import { walkLists } from '../paging.js';
-import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '../types.js';
+import { z } from 'zod';
+import { type Env, localCredentialsFor } from '../../config.js';
+import { ConfigError } from '../../errors.js';
+import { HttpUrlSchema, nonEmpty } from '../../import/config.js';
+import { walkLists } from '../../import/paging.js';
+import type { ImportSource, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 
 /**
  * Amazon SES account-level suppression list, SESv2 `ListSuppressedDestinations`
@@ -13,6 +16,37 @@ import type { ImportSource, PageOptions, SourcePage, SuppressionEntry } from '..
 const LISTS = ['bounce', 'complaint'] as const;
 const REASON_OF: Record<(typeof LISTS)[number], SuppressionListReason> = { bounce: 'BOUNCE', complaint: 'COMPLAINT' };
 const PAGE_SIZE = 1000;
+
+export const SesImportConfigSchema = z.object({
+  provider: z.literal('ses'),
+  region: z.string().min(1),
+  endpoint: HttpUrlSchema.optional(),
+  localCredentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() }).optional(),
+});
+export type SesImportConfig = z.infer<typeof SesImportConfigSchema>;
+
+export function loadSesImportConfig(env: Env): SesImportConfig {
+  const endpoint = nonEmpty(env.AWS_ENDPOINT_URL_SESV2) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const parsed = SesImportConfigSchema.safeParse({
+    provider: 'ses',
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
+    endpoint,
+    // A local stand-in accepts any signature; the SDK still wants credentials to sign with.
+    // Keys given in the environment the CLI was handed are used as given (the SDK would only look at
+    // process.env); an emulator on this machine gets config.ts's one local-credentials rule; otherwise
+    // the SDK's default chain (profile, SSO, instance role).
+    localCredentials:
+      nonEmpty(env.AWS_ACCESS_KEY_ID) && nonEmpty(env.AWS_SECRET_ACCESS_KEY)
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID!.trim(),
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY!.trim(),
+            ...(nonEmpty(env.AWS_SESSION_TOKEN) ? { sessionToken: env.AWS_SESSION_TOKEN!.trim() } : {}),
+          }
+        : localCredentialsFor(env, endpoint),
+  });
+  if (!parsed.success) throw new ConfigError('AWS_ENDPOINT_URL_SESV2', 'must be an http(s) URL');
+  return parsed.data;
+}
 
 export interface SesClientLike {
   send(command: ListSuppressedDestinationsCommand): Promise<{
@@ -79,3 +113,11 @@ export function createSesSource(config: SesImportConfig, options: { client?: Ses
     },
   };
 }
+
+/** `import ses` / `reconcile --from ses`: the account's suppression list, with AWS credentials. */
+export const suppressions: SuppressionsSpec<SesImportConfig> = {
+  provider: 'ses',
+  help: 'SESv2 account suppression list (AWS credentials; AWS_REGION; AWS_ENDPOINT_URL_SESV2)',
+  load: async (env) => loadSesImportConfig(env),
+  create: (config) => createSesSource(config),
+};
