@@ -21,8 +21,13 @@ export interface PipelineOptions {
   batchSize?: number;
   env?: Record<string, string>;
   sandbox?: Omit<HoodSandboxOptions, 'rateLimits'>;
-  /** Route the consumers' SQS calls (not the event source mapping's) through a fault-injecting proxy. */
+  /** Expose the proxy the consumers' SQS calls (not the event source mapping's) go through, to inject faults. */
   sqsFaults?: boolean;
+  /**
+   * How many times faster the consumers' SQS waits run (DelaySeconds, VisibilityTimeout; see
+   * ./sqs-time-scale.ts). Default 10, as the default Hood windows are a tenth of Hood's; 1: real seconds.
+   */
+  timeScale?: number;
   /** Wrap each consumer's handler, e.g. to simulate a crash after it did its work. */
   wrapHandler?: (handler: SqsLambdaHandler, consumer: number) => SqsLambdaHandler;
 }
@@ -55,7 +60,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   });
   const hood = await startHoodSandbox({ token: SANDBOX_TOKEN, rateLimits: parseRateLimits(limits), duplicateBehaviour: 'create', ...options.sandbox });
   const consumers = options.consumers ?? 2;
-  const sqsFaults = options.sqsFaults ? await startSqsFaultProxy(queues.endpoint) : undefined;
+  const proxy = await startSqsFaultProxy(queues.endpoint, { timeScale: options.timeScale ?? 10 });
+  const sqsFaults = options.sqsFaults ? proxy : undefined;
   const env: Record<string, string> = {
     HOOD_API_URL: hood.url,
     HOOD_API_TOKEN: SANDBOX_TOKEN,
@@ -63,7 +69,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     CONSUMER_MAX_CONCURRENCY: String(consumers),
     BLOCK_QUEUE_URL: queues.blockQueueUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    AWS_ENDPOINT_URL_SQS: sqsFaults?.endpoint ?? queues.endpoint,
+    AWS_ENDPOINT_URL_SQS: proxy.endpoint,
     AWS_REGION: queues.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -111,7 +117,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       process.env = saved;
       sqs.destroy();
       await hood.close();
-      await sqsFaults?.close();
+      await proxy.close();
       await queues.stop();
     },
   };

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scaleSqsSeconds } from './sqs-time-scale.js';
 
 /**
  * A real HTTP proxy in front of the SQS emulator that fails chosen SQS actions on demand: the consumer
  * talks to SQS through it (AWS_ENDPOINT_URL_SQS), the event source mapping talks to the emulator
  * directly. SDK v3 speaks the AWS JSON protocol, so the action is the `X-Amz-Target` header
- * (`AmazonSQS.SendMessageBatch`, …).
+ * (`AmazonSQS.SendMessageBatch`, …). With a `timeScale` above 1 it also runs the consumer's SQS waits
+ * (DelaySeconds, VisibilityTimeout) that many times faster, as the tests' Hood windows are.
  */
 export interface SqsFaultProxy {
   endpoint: string;
@@ -16,7 +18,8 @@ export interface SqsFaultProxy {
   close(): Promise<void>;
 }
 
-export async function startSqsFaultProxy(target: string): Promise<SqsFaultProxy> {
+export async function startSqsFaultProxy(target: string, options: { timeScale?: number } = {}): Promise<SqsFaultProxy> {
+  const timeScale = options.timeScale ?? 1;
   const pending = new Map<string, number>();
   const failed: Record<string, number> = {};
   const passed: Record<string, number> = {};
@@ -28,7 +31,7 @@ export async function startSqsFaultProxy(target: string): Promise<SqsFaultProxy>
       req.on('error', reject);
     });
   const server: Server = createServer(async (req, res) => {
-    const body = await read(req);
+    const raw = await read(req);
     const action = String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./u, '') || 'unknown';
     const left = pending.get(action) ?? 0;
     if (left > 0) {
@@ -39,6 +42,7 @@ export async function startSqsFaultProxy(target: string): Promise<SqsFaultProxy>
       return;
     }
     passed[action] = (passed[action] ?? 0) + 1;
+    const body = scaleSqsSeconds(action, raw, timeScale);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
     try {

@@ -115,7 +115,9 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
   it('a 429 storm with Retry-After: -1 never dead-letters, even with maxReceiveCount 1', async () => {
     // Prepare
     pipeline = await startPipeline({ maxReceiveCount: 1 });
-    pipeline.hood.faults.rateLimitNext(10, -1);
+    // Each -1 doubles the consumer's in-process backoff (1 s, 2 s, 4 s, …): four answers are a storm for two
+    // consumers and cost seconds, not half a minute.
+    pipeline.hood.faults.rateLimitNext(4, -1);
     const contacts = emails(20, 'parallel');
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map(msg));
