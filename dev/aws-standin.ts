@@ -25,7 +25,11 @@ export interface AwsStandIn {
 }
 
 export async function startAwsStandIn(
-  seed: { stacks?: Record<string, Record<string, string>>; parameters?: Record<string, string>; secrets?: Record<string, string> } = {},
+  seed: {
+    stacks?: Record<string, Record<string, string>>;
+    parameters?: Record<string, string>;
+    secrets?: Record<string, string>;
+  } = {},
 ): Promise<AwsStandIn> {
   const stacks = new Map(Object.entries(seed.stacks ?? {}));
   const parameters = new Map(Object.entries(seed.parameters ?? {}));
@@ -46,7 +50,14 @@ export async function startAwsStandIn(
     if (prefix === 'secretsmanager') return secretsManager(res, operation, input);
     if (prefix === 'GraniteServiceVersion20100801') {
       calls.push(`CloudWatch:${operation}`);
-      return json(res, { MetricDataResults: [{ Id: 'age', Label: 'age', Timestamps: [], Values: [], StatusCode: 'Complete' }], Messages: [] }, '1.0');
+      return json(
+        res,
+        {
+          MetricDataResults: [{ Id: 'age', Label: 'age', Timestamps: [], Values: [], StatusCode: 'Complete' }],
+          Messages: [],
+        },
+        '1.0',
+      );
     }
     return jsonError(res, 400, 'UnknownOperationException', `the stand-in does not answer ${target}`);
   }
@@ -54,7 +65,8 @@ export async function startAwsStandIn(
   function cloudFormation(res: ServerResponse, form: URLSearchParams): void {
     const action = form.get('Action') ?? '';
     calls.push(`CloudFormation:${action}`);
-    if (action !== 'DescribeStacks') return xmlError(res, 400, 'InvalidAction', `the stand-in does not answer ${action}`);
+    if (action !== 'DescribeStacks')
+      return xmlError(res, 400, 'InvalidAction', `the stand-in does not answer ${action}`);
     const name = form.get('StackName') ?? '';
     const outputs = stacks.get(name);
     if (outputs === undefined) return xmlError(res, 400, 'ValidationError', `Stack with id ${name} does not exist`);
@@ -75,7 +87,10 @@ export async function startAwsStandIn(
     const one = (name: string) => ({ Name: name, Type: 'SecureString', Value: parameters.get(name), Version: 1 });
     if (operation === 'GetParameters') {
       const names = (input.Names as string[] | undefined) ?? [];
-      return json(res, { Parameters: names.filter((n) => parameters.has(n)).map(one), InvalidParameters: names.filter((n) => !parameters.has(n)) });
+      return json(res, {
+        Parameters: names.filter((n) => parameters.has(n)).map(one),
+        InvalidParameters: names.filter((n) => !parameters.has(n)),
+      });
     }
     if (operation === 'GetParameter') {
       const name = String(input.Name ?? '');
@@ -87,10 +102,12 @@ export async function startAwsStandIn(
 
   function secretsManager(res: ServerResponse, operation: string, input: Record<string, unknown>): void {
     calls.push(`SecretsManager:${operation}`);
-    if (operation !== 'GetSecretValue') return jsonError(res, 400, 'UnknownOperationException', `the stand-in does not answer ${operation}`);
+    if (operation !== 'GetSecretValue')
+      return jsonError(res, 400, 'UnknownOperationException', `the stand-in does not answer ${operation}`);
     const id = String(input.SecretId ?? '');
     const value = secrets.get(id);
-    if (value === undefined) return jsonError(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (value === undefined)
+      return jsonError(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return json(res, { ARN: id, Name: id, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'] });
   }
 
@@ -129,7 +146,9 @@ function jsonError(res: ServerResponse, status: number, type: string, message: s
 
 function xmlError(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'text/xml' });
-  res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>standin</RequestId></ErrorResponse>`);
+  res.end(
+    `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>standin</RequestId></ErrorResponse>`,
+  );
 }
 
 function xml(text: string): string {

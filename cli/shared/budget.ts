@@ -18,7 +18,11 @@ export interface BudgetState {
   liveWaitingUntil: number | undefined;
 }
 
-export function readBudget(item: Record<string, AttributeValue> | undefined, windows: readonly RateWindow[], now: number): BudgetState {
+export function readBudget(
+  item: Record<string, AttributeValue> | undefined,
+  windows: readonly RateWindow[],
+  now: number,
+): BudgetState {
   const calls: { start: number; deadline: number; end: number | undefined }[] = [];
   const map = item?.c && 'M' in item.c ? (item.c.M ?? {}) : {};
   for (const value of Object.values(map)) {
@@ -41,7 +45,10 @@ export function readBudget(item: Record<string, AttributeValue> | undefined, win
 /** One line: `2 of 10 in the last 1 s, 40 of 150 in the last 1 min; 1 in flight; last call 3 s ago`. */
 export function describeBudget(state: BudgetState, now: number): string {
   const parts = state.windows.map((w) => `${w.used} of ${w.count} in the last ${windowText(w.windowMs)}`);
-  const last = state.lastCallAt === undefined ? 'no recent call' : `last call ${Math.max(0, Math.round((now - state.lastCallAt) / 1000))} s ago`;
+  const last =
+    state.lastCallAt === undefined
+      ? 'no recent call'
+      : `last call ${Math.max(0, Math.round((now - state.lastCallAt) / 1000))} s ago`;
   const waiting = state.liveWaitingUntil === undefined ? '' : '; a live opt-out is waiting for a slot (bulk held back)';
   return `${parts.join(', ')}; ${state.inFlight} in flight; ${last}${waiting}`;
 }

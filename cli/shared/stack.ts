@@ -30,12 +30,16 @@ export const STACK_OPTIONS = {
 
 export const STACK_HELP = [
   '  --stack NAME        read the queues, ledger table, hash-key secret, webhook URL and token parameter from',
-  '                      the CloudFormation stack\'s outputs (hood-blocker-<stage>); set variables still win',
+  "                      the CloudFormation stack's outputs (hood-blocker-<stage>); set variables still win",
   '  --region REGION     AWS region of the stack (default: AWS_REGION or your AWS profile)',
 ].join('\n');
 
 /** Outputs of a deployed stack by key; injectable for tests. */
-export type StackOutputsReader = (stackName: string, region: string | undefined, env: Env) => Promise<Record<string, string>>;
+export type StackOutputsReader = (
+  stackName: string,
+  region: string | undefined,
+  env: Env,
+) => Promise<Record<string, string>>;
 
 export interface StackEnv {
   stackName: string;
@@ -66,7 +70,8 @@ export async function resolveStackEnv(
   if (stackName === '') throw new UsageError('--stack needs a stack name, e.g. hood-blocker-prod');
   const region = regionOf(flags.region, env);
   const outputs = await reader(stackName, region, env);
-  if (outputs.BlockQueueUrl === undefined) throw new Error(`stack "${stackName}" has no BlockQueueUrl output: is it a hood-blocker stack?`);
+  if (outputs.BlockQueueUrl === undefined)
+    throw new Error(`stack "${stackName}" has no BlockQueueUrl output: is it a hood-blocker stack?`);
   const merged: Record<string, string | undefined> = { ...env };
   const overridden: string[] = [];
   for (const [output, variable] of Object.entries(STACK_OUTPUT_VARIABLES)) {
@@ -82,7 +87,11 @@ export async function resolveStackEnv(
   // (serverless.yml hoodApiTokenParameter, /hood-blocker/<stage>/hood-api-token). A wrong guess fails as
   // ParameterNotFound naming the parameter, which says what to set.
   const stage = /^hood-blocker-(.+)$/u.exec(stackName)?.[1];
-  if (outputs.HoodApiTokenParameter === undefined && nonEmpty(merged.HOOD_API_TOKEN_PARAMETER) === undefined && stage !== undefined) {
+  if (
+    outputs.HoodApiTokenParameter === undefined &&
+    nonEmpty(merged.HOOD_API_TOKEN_PARAMETER) === undefined &&
+    stage !== undefined
+  ) {
     merged.HOOD_API_TOKEN_PARAMETER = `/hood-blocker/${stage}/hood-api-token`;
   }
   if (region !== undefined && nonEmpty(env.AWS_REGION) === undefined) merged.AWS_REGION = region;
@@ -105,7 +114,10 @@ export function stackOf(env: Env): StackEnv | undefined {
  * found without the command's own parser: main.ts resolves the stack once for every command. `strip`
  * removes them, for commands whose own parser does not know them.
  */
-export function stackFlagsIn(args: readonly string[], strip = false): { stack?: string; region?: string; rest: string[]; conflicts: string[] } {
+export function stackFlagsIn(
+  args: readonly string[],
+  strip = false,
+): { stack?: string; region?: string; rest: string[]; conflicts: string[] } {
   const rest: string[] = [];
   const found: { stack?: string; region?: string } = {};
   const conflicts: string[] = [];
@@ -130,7 +142,10 @@ export function stackFlagsIn(args: readonly string[], strip = false): { stack?: 
 }
 
 /** The environment for a command: the stack's when `--stack` is given, else the one it was handed. */
-export async function commandEnv(flags: { stack?: string | undefined; region?: string | undefined }, env: Env): Promise<Env> {
+export async function commandEnv(
+  flags: { stack?: string | undefined; region?: string | undefined },
+  env: Env,
+): Promise<Env> {
   const stack = await resolveStackEnv(flags, env);
   if (stack !== undefined) return stack.env;
   const region = nonEmpty(flags.region);
@@ -147,15 +162,29 @@ export function awsClientOptions(
   service: 'CLOUDFORMATION' | 'SSM' | 'SECRETS_MANAGER' | 'CLOUDWATCH',
   env: Env,
   region: string | undefined,
-): { region?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string }; maxAttempts: number } {
+): {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts: number;
+} {
   const endpoint = nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   const credentials = localCredentialsFor(env, endpoint);
   const where = region ?? regionOf(undefined, env);
-  return { ...(where ? { region: where } : {}), ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}), maxAttempts: 3 };
+  return {
+    ...(where ? { region: where } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    maxAttempts: 3,
+  };
 }
 
 /** CloudFormation DescribeStacks: the outputs of one stack by key. */
-export async function readStackOutputs(stackName: string, region: string | undefined, env: Env): Promise<Record<string, string>> {
+export async function readStackOutputs(
+  stackName: string,
+  region: string | undefined,
+  env: Env,
+): Promise<Record<string, string>> {
   // Loaded only for --stack: the CloudFormation client is large and no other path needs it.
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = new CloudFormationClient(awsClientOptions('CLOUDFORMATION', env, region));
@@ -168,10 +197,14 @@ export async function readStackOutputs(stackName: string, region: string | undef
     return outputs;
   } catch (error) {
     if (error instanceof Error && /does not exist/iu.test(error.message)) {
-      throw new Error(`stack "${stackName}" does not exist${region ? ` in ${region}` : ''} (deployed as hood-blocker-<stage>; pass --region if it is elsewhere)`);
+      throw new Error(
+        `stack "${stackName}" does not exist${region ? ` in ${region}` : ''} (deployed as hood-blocker-<stage>; pass --region if it is elsewhere)`,
+      );
     }
     const known = describeAwsProblem(error);
-    throw new Error(`could not read stack "${stackName}": ${known ?? (error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error))}`);
+    throw new Error(
+      `could not read stack "${stackName}": ${known ?? (error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error))}`,
+    );
   } finally {
     client.destroy();
   }

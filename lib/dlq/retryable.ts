@@ -22,10 +22,16 @@ export function retryability(body: string, reason: string, policy: MappingPolicy
   const decisions = mapQueueBody(body, policy);
   if (decisions.some((d) => d.action !== 'reject')) return { retryable: true };
   if (reason === 'ambiguous_recipient') {
-    return { retryable: false, why: 'no single recipient to block: settle it with "dlq resolve <message id> --block CONTACT"' };
+    return {
+      retryable: false,
+      why: 'no single recipient to block: settle it with "dlq resolve <message id> --block CONTACT"',
+    };
   }
   const again = decisions[0]?.action === 'reject' ? decisions[0].reason : 'malformed_message';
-  return { retryable: false, why: `the consumer would reject it again (${again}): fix the producer and send it anew, or purge it` };
+  return {
+    retryable: false,
+    why: `the consumer would reject it again (${again}): fix the producer and send it anew, or purge it`,
+  };
 }
 
 /**
@@ -59,7 +65,8 @@ export function recipientsOf(body: string): string[] | undefined {
   if (isRecord(bounce) && Array.isArray(bounce.bouncedRecipients)) {
     for (const r of bounce.bouncedRecipients) if (isRecord(r)) add(r.emailAddress);
   }
-  if (found.length === 0 && isRecord(payload.mail) && Array.isArray(payload.mail.destination)) payload.mail.destination.forEach(add);
+  if (found.length === 0 && isRecord(payload.mail) && Array.isArray(payload.mail.destination))
+    payload.mail.destination.forEach(add);
   if (found.length === 0 && isRecord(payload.data) && Array.isArray(payload.data.to)) payload.data.to.forEach(add);
   return found.length === 0 ? undefined : found;
 }

@@ -16,18 +16,50 @@ import { runCli, tempDir, writeStateFor } from './helpers.js';
 // never succeed on the block queue, so `dlq redrive` leaves it where it is, with its reason, and counts it;
 // `dlq resolve` settles an ambiguous_recipient one by the operator's pick.
 
-const WEBHOOK_REASONS: readonly RejectReason[] = ['invalid_contact', 'ambiguous_recipient', 'unrecognised_event', 'malformed_message'];
+const WEBHOOK_REASONS: readonly RejectReason[] = [
+  'invalid_contact',
+  'ambiguous_recipient',
+  'unrecognised_event',
+  'malformed_message',
+];
 const POLICY = loadPolicyConfig({});
 
 /** What the webhook ingress puts on the dead-letter queue for a rejected event (lib/webhook/ingress.ts). */
 function webhookDeadLetter(d: RejectDecision) {
-  return { body: encodeRejected(d), attributes: deadLetterAttributes({ reason: d.reason, detail: d.detail, source: d.source, correlationId: `corr-${d.reason}` }) };
+  return {
+    body: encodeRejected(d),
+    attributes: deadLetterAttributes({
+      reason: d.reason,
+      detail: d.detail,
+      source: d.source,
+      correlationId: `corr-${d.reason}`,
+    }),
+  };
 }
 
 const REJECTS: RejectDecision[] = [
-  { action: 'reject', reason: 'invalid_contact', source: 'twilio', contact: '12345', detail: 'short code, not a phone number', eventId: 'SM1' },
-  { action: 'reject', reason: 'ambiguous_recipient', source: 'resend', detail: 'bounce on a message to 2 recipients; Resend does not say which one', eventId: 'msg_2' },
-  { action: 'reject', reason: 'unrecognised_event', source: 'sparkpost', detail: 'unknown event type', eventId: 'ev-3' },
+  {
+    action: 'reject',
+    reason: 'invalid_contact',
+    source: 'twilio',
+    contact: '12345',
+    detail: 'short code, not a phone number',
+    eventId: 'SM1',
+  },
+  {
+    action: 'reject',
+    reason: 'ambiguous_recipient',
+    source: 'resend',
+    detail: 'bounce on a message to 2 recipients; Resend does not say which one',
+    eventId: 'msg_2',
+  },
+  {
+    action: 'reject',
+    reason: 'unrecognised_event',
+    source: 'sparkpost',
+    detail: 'unknown event type',
+    eventId: 'ev-3',
+  },
   { action: 'reject', reason: 'malformed_message', source: 'generic', detail: 'body is not JSON' },
 ];
 const RETRYABLE = encodeMessage({ contact: 'retry.me@example.com', reason: 'hard_bounce', source: 'ses' });
@@ -40,7 +72,12 @@ const SES_COMPLAINT_TWO = JSON.stringify({
     timestamp: '2026-12-01T10:00:00.000Z',
     feedbackId: 'feedback-1',
   },
-  mail: { messageId: 'ses-msg-1', timestamp: '2026-12-01T09:59:00.000Z', source: 'news@sender.example', destination: ['ann@example.com', 'ben@example.com'] },
+  mail: {
+    messageId: 'ses-msg-1',
+    timestamp: '2026-12-01T09:59:00.000Z',
+    source: 'news@sender.example',
+    destination: ['ann@example.com', 'ben@example.com'],
+  },
 });
 
 let queues: LocalQueues;
@@ -62,20 +99,30 @@ afterEach(async () => {
 });
 
 describe('dlq redrive keeps the diagnosis of webhook dead letters', () => {
-  it.each(WEBHOOK_REASONS)('leaves a webhook %s dead letter where it is, with its reason, and counts it as skipped', async (reason) => {
-    // Prepare
-    const reject = REJECTS.find((r) => r.reason === reason)!;
-    await sendMessages(sqs, queues.deadLetterQueueUrl, [webhookDeadLetter(reject), { body: RETRYABLE, attributes: deadLetterAttributes({ reason: 'retries_exhausted' }) }]);
+  it.each(WEBHOOK_REASONS)(
+    'leaves a webhook %s dead letter where it is, with its reason, and counts it as skipped',
+    async (reason) => {
+      // Prepare
+      const reject = REJECTS.find((r) => r.reason === reason)!;
+      await sendMessages(sqs, queues.deadLetterQueueUrl, [
+        webhookDeadLetter(reject),
+        { body: RETRYABLE, attributes: deadLetterAttributes({ reason: 'retries_exhausted' }) },
+      ]);
 
-    // Act
-    const result = await runCli(['dlq', 'redrive', '--rate', '100', ...local(), '--json']);
+      // Act
+      const result = await runCli(['dlq', 'redrive', '--rate', '100', ...local(), '--json']);
 
-    // Assess
-    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 1, unretryable: 1, unretryableByReason: { [reason]: 1 } });
-    expect((await receiveAll(sqs, queues.blockQueueUrl)).map((m) => m.Body)).toEqual([RETRYABLE]);
-    const kept = await receiveAll(sqs, queues.deadLetterQueueUrl);
-    expect(kept.map((m) => [m.Body, attribute(m, 'reason')])).toEqual([[encodeRejected(reject), reason]]);
-  });
+      // Assess
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        moved: 1,
+        unretryable: 1,
+        unretryableByReason: { [reason]: 1 },
+      });
+      expect((await receiveAll(sqs, queues.blockQueueUrl)).map((m) => m.Body)).toEqual([RETRYABLE]);
+      const kept = await receiveAll(sqs, queues.deadLetterQueueUrl);
+      expect(kept.map((m) => [m.Body, attribute(m, 'reason')])).toEqual([[encodeRejected(reject), reason]]);
+    },
+  );
 
   it('says how many it skipped and why, in words', async () => {
     // Prepare
@@ -85,7 +132,9 @@ describe('dlq redrive keeps the diagnosis of webhook dead letters', () => {
     const result = await runCli(['dlq', 'redrive', '--rate', '100', ...local()]);
 
     // Assess
-    expect(result.stdout).toMatch(/Skipped 4 dead letters that can never succeed \(.*ambiguous_recipient.*\): kept with their reason/u);
+    expect(result.stdout).toMatch(
+      /Skipped 4 dead letters that can never succeed \(.*ambiguous_recipient.*\): kept with their reason/u,
+    );
   });
 
   it('dlq list says which dead letters are retryable and how to settle an ambiguous one', async () => {
@@ -103,7 +152,9 @@ describe('dlq redrive keeps the diagnosis of webhook dead letters', () => {
     expect(text.stdout).toMatch(/^ambiguous_recipient: 1 \(not retryable\)$/mu);
     expect(text.stdout).toMatch(/^retries_exhausted: 1 \(retryable\)$/mu);
     expect(text.stdout).toContain('dlq resolve');
-    const groups = (JSON.parse(json.stdout) as { groups: { reason: string; retryable: number; samples: { retryable: boolean }[] }[] }).groups;
+    const groups = (
+      JSON.parse(json.stdout) as { groups: { reason: string; retryable: number; samples: { retryable: boolean }[] }[] }
+    ).groups;
     expect(groups.map((g) => [g.reason, g.retryable, g.samples[0]!.retryable]).sort()).toEqual([
       ['ambiguous_recipient', 0, false],
       ['retries_exhausted', 1, true],
@@ -131,11 +182,15 @@ describe('retryability (the class)', () => {
 
   it('retryable exactly when the consumer mapping yields something other than a reject', () => {
     fc.assert(
-      fc.property(fc.emailAddress(), fc.constantFrom('hard_bounce', 'complaint', 'unsubscribe', 'manual', 'soft_bounce'), (contact, reason) => {
-        const body = encodeMessage({ contact, reason, source: 'ses' });
-        const readable = mapQueueBody(body, POLICY).some((d) => d.action !== 'reject');
-        expect(retryability(body, 'retries_exhausted', POLICY).retryable).toBe(readable);
-      }),
+      fc.property(
+        fc.emailAddress(),
+        fc.constantFrom('hard_bounce', 'complaint', 'unsubscribe', 'manual', 'soft_bounce'),
+        (contact, reason) => {
+          const body = encodeMessage({ contact, reason, source: 'ses' });
+          const readable = mapQueueBody(body, POLICY).some((d) => d.action !== 'reject');
+          expect(retryability(body, 'retries_exhausted', POLICY).retryable).toBe(readable);
+        },
+      ),
     );
   });
 
@@ -159,7 +214,17 @@ describe('retryability (the class)', () => {
 
 describe('dlq resolve', () => {
   async function ambiguous(body: string, detail: string): Promise<string> {
-    await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body, attributes: deadLetterAttributes({ reason: 'ambiguous_recipient', detail, source: 'ses', correlationId: 'corr-a' }) }]);
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      {
+        body,
+        attributes: deadLetterAttributes({
+          reason: 'ambiguous_recipient',
+          detail,
+          source: 'ses',
+          correlationId: 'corr-a',
+        }),
+      },
+    ]);
     const [m] = await receiveAll(sqs, queues.deadLetterQueueUrl, 1, 0);
     return m!.MessageId!;
   }
@@ -174,7 +239,9 @@ describe('dlq resolve', () => {
     // Assess
     expect(result.code).toBe(0);
     const queued = await receiveAll(sqs, queues.blockQueueUrl);
-    expect(queued.map((m) => JSON.parse(m.Body!) as Record<string, string>)).toMatchObject([{ contact: 'ben@example.com', reason: 'complaint', source: 'ses' }]);
+    expect(queued.map((m) => JSON.parse(m.Body!) as Record<string, string>)).toMatchObject([
+      { contact: 'ben@example.com', reason: 'complaint', source: 'ses' },
+    ]);
     expect(mapQueueBody(queued[0]!.Body!, POLICY)).toMatchObject([{ action: 'block', contact: 'ben@example.com' }]);
     expect(await receiveAll(sqs, queues.deadLetterQueueUrl)).toEqual([]);
   });

@@ -16,7 +16,14 @@ beforeAll(() => {
 
 /** No credentials anywhere, no instance metadata lookup: what a laptop without an AWS login looks like. */
 function bareEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), ...extra };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    ...extra,
+  };
 }
 
 describe('habits of the built CLI', () => {
@@ -24,8 +31,14 @@ describe('habits of the built CLI', () => {
     // Prepare: more output than a pipe buffer holds.
     const dir = tempDir();
     const file = join(dir.path, 'many.json');
-    writeFileSync(file, JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ contact: `u${i}@example.com`, reason: 'unsubscribe' }))));
-    const child = spawn(process.execPath, [CLI, 'extract', file, '--source', 'generic'], { env: bareEnv(dir.path), stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      file,
+      JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ contact: `u${i}@example.com`, reason: 'unsubscribe' }))),
+    );
+    const child = spawn(process.execPath, [CLI, 'extract', file, '--source', 'generic'], {
+      env: bareEnv(dir.path),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
 
@@ -46,7 +59,10 @@ describe('habits of the built CLI', () => {
 
     // Act
     const run = spawnSync(process.execPath, [CLI, 'check'], {
-      env: bareEnv(dir.path, { HOOD_API_TOKEN_PARAMETER: '/hood-blocker/prod/hood-api-token', AWS_REGION: 'eu-west-1' }),
+      env: bareEnv(dir.path, {
+        HOOD_API_TOKEN_PARAMETER: '/hood-blocker/prod/hood-api-token',
+        AWS_REGION: 'eu-west-1',
+      }),
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -72,7 +88,10 @@ describe('the package bin', () => {
     copyFileSync(join(ROOT, bin), join(dir.path, bin));
 
     // Act
-    const run = spawnSync(process.execPath, [join(dir.path, bin), '--version'], { env: bareEnv(dir.path), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(dir.path, bin), '--version'], {
+      env: bareEnv(dir.path),
+      encoding: 'utf8',
+    });
     dir.remove();
 
     // Assess
@@ -82,14 +101,22 @@ describe('the package bin', () => {
 
   // `npx hood-blocker` in the clone, on the shell's Node.js 20 (if this machine has one) and on Node.js 22.
   const node22 = dirname(process.execPath);
-  const systemPath = (process.env.PATH ?? '').split(':').filter((p) => p !== node22 && !p.includes('node_modules')).join(':');
+  const systemPath = (process.env.PATH ?? '')
+    .split(':')
+    .filter((p) => p !== node22 && !p.includes('node_modules'))
+    .join(':');
   const system = spawnSync('node', ['--version'], { env: { PATH: systemPath }, encoding: 'utf8' });
   const cases: [string, string][] = [[`Node.js ${process.versions.node}`, `${node22}:${systemPath}`]];
   if (system.status === 0 && /^v20\./u.test(system.stdout)) cases.push([`Node.js ${system.stdout.trim()}`, systemPath]);
 
   it.each(cases)('an ordinary npx hood-blocker run on %s prints no engine warning', (_label, path) => {
     // Act
-    const run = spawnSync('npx', ['--offline', 'hood-blocker', '--version'], { cwd: ROOT, env: { PATH: path, HOME: process.env.HOME ?? ROOT }, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync('npx', ['--offline', 'hood-blocker', '--version'], {
+      cwd: ROOT,
+      env: { PATH: path, HOME: process.env.HOME ?? ROOT },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
     // Assess
     expect(run.stderr).not.toMatch(/EBADENGINE|Unsupported engine|NodeVersionSupportWarning|ExperimentalWarning/u);

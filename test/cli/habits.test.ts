@@ -44,10 +44,25 @@ describe('import says "Stopped part-way" only when --resume can continue', () =>
   it('a failure before the first page is queued leaves nothing to resume, and says so', async () => {
     // Prepare: the API refuses the very first request (a permanent 400, not retried).
     standin.breakAfter(0, { status: 400, body: '{"errors":[{"message":"bad request"}]}' });
-    const env = { SENDGRID_API_KEY: KEY, SENDGRID_API_URL: standin.url, AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region };
+    const env = {
+      SENDGRID_API_KEY: KEY,
+      SENDGRID_API_URL: standin.url,
+      AWS_ENDPOINT_URL_SQS: queues.endpoint,
+      AWS_REGION: queues.region,
+    };
 
     // Act
-    const result = await runCli(['import', 'sendgrid', '--queue-url', queues.bulkQueueUrl, '--cursor-file', `/tmp/hood-blocker-habits-${process.pid}.json`], env);
+    const result = await runCli(
+      [
+        'import',
+        'sendgrid',
+        '--queue-url',
+        queues.bulkQueueUrl,
+        '--cursor-file',
+        `/tmp/hood-blocker-habits-${process.pid}.json`,
+      ],
+      env,
+    );
     standin.heal();
 
     // Assess

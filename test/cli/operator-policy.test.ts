@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 // new call without a grant fails here), and docs/operate.md documents each of them.
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const policy = JSON.parse(readFileSync(join(ROOT, 'infra', 'operator-policy.json'), 'utf8')) as { Statement: { Effect: string; Action: string[] }[] };
+const policy = JSON.parse(readFileSync(join(ROOT, 'infra', 'operator-policy.json'), 'utf8')) as {
+  Statement: { Effect: string; Action: string[] }[];
+};
 const granted = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
 
 /** SDK command → IAM action (a batch command is authorised as its single action). */
@@ -43,10 +45,16 @@ function files(dir: string): string[] {
 const SOURCES = [
   ...files(join(ROOT, 'cli')),
   ...files(join(ROOT, 'lib', 'dlq')),
-  ...['ledger/dynamo.ts', 'ledger/index.ts', 'queue/sqs.ts', 'ssm.ts', 'providers/ses/suppressions.ts'].map((f) => join(ROOT, 'lib', f)),
+  ...['ledger/dynamo.ts', 'ledger/index.ts', 'queue/sqs.ts', 'ssm.ts', 'providers/ses/suppressions.ts'].map((f) =>
+    join(ROOT, 'lib', f),
+  ),
 ];
 
-const commands = new Set(SOURCES.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/new (?:\w+\.)?([A-Z]\w+?)(?:Batch)?Command\(/gu)].map((m) => m[1]!)));
+const commands = new Set(
+  SOURCES.flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/new (?:\w+\.)?([A-Z]\w+?)(?:Batch)?Command\(/gu)].map((m) => m[1]!),
+  ),
+);
 
 describe('infra/operator-policy.json', () => {
   it.each([...commands].sort())('grants what the CLI calls: %s', (command) => {

@@ -48,7 +48,11 @@ function outputs(): Record<string, string> {
 }
 
 beforeAll(async () => {
-  [queues, dynamo, hood] = await Promise.all([startLocalQueues(), startLocalDynamo({ table: 'stack-ledger' }), startHoodSandbox({ token: TOKEN })]);
+  [queues, dynamo, hood] = await Promise.all([
+    startLocalQueues(),
+    startLocalDynamo({ table: 'stack-ledger' }),
+    startHoodSandbox({ token: TOKEN }),
+  ]);
   standIn = await startAwsStandIn({ parameters: { [TOKEN_PARAMETER]: TOKEN }, secrets: { [SECRET_ARN]: HASH_KEY } });
   sqs = sqsClientFor(queues);
   // No AWS keys: every endpoint is loopback, so the CLI hands the SDK its dummy emulator keys.
@@ -77,7 +81,8 @@ describe('--stack NAME', () => {
     const result = await runCli(['check', '--stack', STACK, '--json'], env);
 
     // Assess
-    const checks = (JSON.parse(result.stdout) as { checks: { name: string; status: string; message: string }[] }).checks;
+    const checks = (JSON.parse(result.stdout) as { checks: { name: string; status: string; message: string }[] })
+      .checks;
     const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(byName.token).toMatchObject({ status: 'ok' });
     for (const name of ['block queue', 'dead letters', 'bulk queue', 'bulk dead letters', 'ledger', 'rate budget']) {
@@ -111,8 +116,17 @@ describe('--stack NAME', () => {
 
   it('why and forget open the stack ledger with the hash key from Secrets Manager', async () => {
     // Prepare
-    const ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
-    await ledger.markBlocked('stack.person@example.com', { hoodId: 'h-1', event: { at: new Date().toISOString(), source: 'ses', reason: 'complaint', outcome: 'blocked' } });
+    const ledger = new DynamoLedger({
+      table: dynamo.table,
+      client: dynamo.client,
+      hashKey: HASH_KEY,
+      blockedDays: 30,
+      historyDays: 400,
+    });
+    await ledger.markBlocked('stack.person@example.com', {
+      hoodId: 'h-1',
+      event: { at: new Date().toISOString(), source: 'ses', reason: 'complaint', outcome: 'blocked' },
+    });
 
     // Act
     const why = await runCli(['why', 'stack.person@example.com', '--stack', STACK, '--json'], env);
@@ -128,7 +142,10 @@ describe('--stack NAME', () => {
   it('dlq list reads the stack dead-letter queue', async () => {
     // Prepare
     await sendMessages(sqs, queues.deadLetterQueueUrl, [
-      { body: encodeMessage({ contact: 'dlq.person@example.com', reason: 'hard_bounce', source: 'ses' }), attributes: deadLetterAttributes({ reason: 'retries_exhausted' }) },
+      {
+        body: encodeMessage({ contact: 'dlq.person@example.com', reason: 'hard_bounce', source: 'ses' }),
+        attributes: deadLetterAttributes({ reason: 'retries_exhausted' }),
+      },
     ]);
 
     // Act
@@ -137,7 +154,10 @@ describe('--stack NAME', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ queueUrl: queues.deadLetterQueueUrl, groups: [{ reason: 'retries_exhausted', count: 1 }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      queueUrl: queues.deadLetterQueueUrl,
+      groups: [{ reason: 'retries_exhausted', count: 1 }],
+    });
   });
 
   it('enqueue puts rows on the stack bulk queue', async () => {
@@ -150,13 +170,19 @@ describe('--stack NAME', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    const bodies = (await receiveAll(sqs, queues.bulkQueueUrl, 10, 0)).map((m) => JSON.parse(m.Body!) as { contact: string });
+    const bodies = (await receiveAll(sqs, queues.bulkQueueUrl, 10, 0)).map(
+      (m) => JSON.parse(m.Body!) as { contact: string },
+    );
     expect(bodies.map((b) => b.contact)).toContain('bulk.person@example.com');
   });
 
   it('import queues a provider suppression list on the stack bulk queue', async () => {
     // Prepare
-    const provider = await startStandin({ provider: 'sendgrid', lists: { bounces: { count: 3 } }, apiKey: 'stack-import-key' });
+    const provider = await startStandin({
+      provider: 'sendgrid',
+      lists: { bounces: { count: 3 } },
+      apiKey: 'stack-import-key',
+    });
     const cursor = join(dir.path, 'import-cursor.json');
 
     // Act
@@ -175,17 +201,34 @@ describe('--stack NAME', () => {
 
   it('dlq resolve settles an ambiguous dead letter of the stack', async () => {
     // Prepare
-    const body = JSON.stringify({ reason: 'ambiguous_recipient', source: 'resend', description: 'complaint on a message to 2 recipients' });
-    await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body, attributes: deadLetterAttributes({ reason: 'ambiguous_recipient', detail: 'complaint on a message to 2 recipients' }) }]);
+    const body = JSON.stringify({
+      reason: 'ambiguous_recipient',
+      source: 'resend',
+      description: 'complaint on a message to 2 recipients',
+    });
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      {
+        body,
+        attributes: deadLetterAttributes({
+          reason: 'ambiguous_recipient',
+          detail: 'complaint on a message to 2 recipients',
+        }),
+      },
+    ]);
     const [dead] = await receiveAll(sqs, queues.deadLetterQueueUrl, 1, 0);
 
     // Act
-    const result = await runCli(['dlq', 'resolve', dead!.MessageId!, '--block', 'picked@example.com', '--yes', '--stack', STACK], env);
+    const result = await runCli(
+      ['dlq', 'resolve', dead!.MessageId!, '--block', 'picked@example.com', '--yes', '--stack', STACK],
+      env,
+    );
 
     // Assess
     expect(result.code).toBe(0);
     const queued = await receiveAll(sqs, queues.blockQueueUrl, 10);
-    const picked = queued.map((m) => JSON.parse(m.Body!) as Record<string, string>).filter((b) => b.contact === 'picked@example.com');
+    const picked = queued
+      .map((m) => JSON.parse(m.Body!) as Record<string, string>)
+      .filter((b) => b.contact === 'picked@example.com');
     expect(picked).toMatchObject([{ contact: 'picked@example.com', reason: 'complaint' }]);
   });
 

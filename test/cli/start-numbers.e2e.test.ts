@@ -54,19 +54,37 @@ async function startAndStop(json: boolean, shadow = true): Promise<string[]> {
   const run = spawnStart(json ? ['--json'] : [], shadow);
   try {
     const stateFile = resolve(run.dir.path, '.hood-blocker', 'local.json');
-    const state = await until('the state file', () => (existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { webhookUrl: string; genericWebhookToken: string; logFile: string }) : undefined));
-    const contacts = Array.from({ length: SENT }, (_, i) => ({ contact: `shadow-${i}@example.com`, reason: 'unsubscribe' }));
+    const state = await until('the state file', () =>
+      existsSync(stateFile)
+        ? (JSON.parse(readFileSync(stateFile, 'utf8')) as {
+            webhookUrl: string;
+            genericWebhookToken: string;
+            logFile: string;
+          })
+        : undefined,
+    );
+    const contacts = Array.from({ length: SENT }, (_, i) => ({
+      contact: `shadow-${i}@example.com`,
+      reason: 'unsubscribe',
+    }));
     const res = await fetch(`${state.webhookUrl}/generic`, {
       method: 'POST',
       headers: { authorization: `Bearer ${state.genericWebhookToken}`, 'content-type': 'application/json' },
       body: JSON.stringify(contacts),
     });
     expect(res.status).toBe(200);
-    await until('the would-be blocks', () => {
-      const outcome = shadow ? '"outcome":"dry_run_blocked"' : '"outcome":"blocked"';
-      const n = readFileSync(state.logFile, 'utf8').split('\n').filter((l) => l.includes(outcome)).length;
-      return n >= SENT ? true : undefined;
-    }, () => `${readFileSync(state.logFile, 'utf8').slice(-1500)} stderr: ${run.stderr().slice(0, 1500)} stdout: ${run.lines.join('\n').slice(0, 500)}`);
+    await until(
+      'the would-be blocks',
+      () => {
+        const outcome = shadow ? '"outcome":"dry_run_blocked"' : '"outcome":"blocked"';
+        const n = readFileSync(state.logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes(outcome)).length;
+        return n >= SENT ? true : undefined;
+      },
+      () =>
+        `${readFileSync(state.logFile, 'utf8').slice(-1500)} stderr: ${run.stderr().slice(0, 1500)} stdout: ${run.lines.join('\n').slice(0, 500)}`,
+    );
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     return run.lines;
@@ -86,7 +104,12 @@ describe('hood-blocker start: honest local numbers', () => {
     expect(documents.filter((d) => '_aws' in d)).toEqual([]);
     expect(documents.map((d) => d.event).filter((e) => e !== 'status')).toEqual(['ready', 'stopped']);
     const stopped = documents.find((d) => d.event === 'stopped');
-    expect(stopped).toMatchObject({ dryRun: false, counts: { blocked: SENT }, bulkRemaining: { total: 0 }, bulkDeadLetterQueue: { total: 0 } });
+    expect(stopped).toMatchObject({
+      dryRun: false,
+      counts: { blocked: SENT },
+      bulkRemaining: { total: 0 },
+      bulkDeadLetterQueue: { total: 0 },
+    });
   });
 
   it('in shadow mode --json counts would-be blocks, never as blocked', async () => {

@@ -15,7 +15,12 @@ describe('start status line numbers', () => {
     const live = newLiveCounts();
 
     // Act
-    const s = statusSnapshot(live, { block: depth(1), dlq: depth(0), bulk: depth(40, 10, 2), bulkDlq: depth(3) }, 150, Date.now());
+    const s = statusSnapshot(
+      live,
+      { block: depth(1), dlq: depth(0), bulk: depth(40, 10, 2), bulkDlq: depth(3) },
+      150,
+      Date.now(),
+    );
 
     // Assess
     expect(s.now).toMatchObject({ bulkQueued: 42, bulkInFlight: 10, bulkDeadLetterQueue: 3 });
