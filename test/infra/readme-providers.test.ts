@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { codes, README, tableAfter } from '../helpers/readme.js';
+import { codes, doc, README, tableAfter } from '../helpers/readme.js';
 import { isWebhookProvider, SECRET_VARIABLES, WEBHOOK_PROVIDERS, WEBHOOK_SECRETS, type WebhookProvider, webhookOf } from '../../lib/providers/index.js';
 
-// The README's provider tables are checked against the provider registry (lib/providers/index.ts), both
-// ways: a provider or secret added to the code without its documentation (or the other way round) fails here.
+// The provider tables of the README and docs/ are checked against the provider registry (lib/providers/index.ts),
+// both ways: a provider or secret added to the code without its documentation (or the other way round) fails here.
 
 
-/** The paragraph that follows `heading`. */
-function paragraphAfter(heading: string): string {
-  const start = README.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`README has no heading "${heading}"`);
-  return README.slice(start + heading.length + 2).trimStart().split('\n\n')[0]!;
+/** The paragraph that follows `heading` in `text`. */
+function paragraphAfter(heading: string, text: string): string {
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`no heading "${heading}"`);
+  return text.slice(start + heading.length + 2).trimStart().split('\n\n')[0]!;
 }
 
 const sorted = (items: Iterable<string>) => [...new Set(items)].sort();
 
-describe('README: provider tables match the provider registry', () => {
+describe('README and docs: provider tables match the provider registry', () => {
   it('the quick-start table has one row per webhook provider', () => {
     // Prepare
     const registered = sorted(WEBHOOK_PROVIDERS);
@@ -46,31 +46,34 @@ describe('README: provider tables match the provider registry', () => {
     expect(missing).toEqual([]);
   });
 
-  it('the webhook ingress section names every webhook provider', () => {
+  it('the webhook ingress section of docs/providers.md names every webhook provider', () => {
     // Prepare
     const registered = sorted(WEBHOOK_PROVIDERS);
 
     // Act
-    const named = sorted(codes(paragraphAfter('## Webhook ingress (`POST /webhooks/{provider}`)')).filter((c) => /^[a-z-]+$/u.test(c)));
+    const named = sorted(codes(paragraphAfter('## Webhook ingress (`POST /webhooks/{provider}`)', doc('providers.md'))).filter((c) => /^[a-z-]+$/u.test(c)));
 
     // Assess
     expect(named).toEqual(registered);
   });
 
-  it('the SSM parameter table lists exactly the secrets that accept _PARAMETER, and the Hood token', () => {
+  it('the SSM parameter table of docs/deploy.md lists exactly the secrets that accept _PARAMETER, and the Hood token', () => {
     // Prepare
     const registered = sorted([...SECRET_VARIABLES, 'HOOD_API_TOKEN']);
 
     // Act
-    const documented = sorted(tableAfter('### SSM parameters (secrets)').map((row) => codes(row[1]!)[0]!));
+    const documented = sorted(tableAfter('## SSM parameters (secrets)', doc('deploy.md')).map((row) => codes(row[1]!)[0]!));
 
     // Assess
     expect(documented).toEqual(registered);
   });
 
-  it('the configuration table documents every webhook secret variable', () => {
+  it.each([
+    ['README.md', '## Configuration', () => README],
+    ['docs/configuration.md', '## Environment variables', () => doc('configuration.md')],
+  ])('the configuration table of %s documents every webhook secret variable', (_file, heading, text) => {
     // Prepare
-    const documented = new Set(tableAfter('## Configuration').flatMap((row) => codes(row[0]!)));
+    const documented = new Set(tableAfter(heading, text()).flatMap((row) => codes(row[0]!)));
 
     // Act
     const undocumented = WEBHOOK_SECRETS.map((s) => s.variable).filter((v) => !documented.has(v));

@@ -3,11 +3,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, README, tableAfter } from '../helpers/readme.js';
+import { codes, doc, documents, tableAfter } from '../helpers/readme.js';
 import { ensureBundles, oslsPackage, ROOT } from './osls.js';
 
-// Walks the README's deploy guide against the packaged template: every parameter, SSM parameter, alarm and
-// output it names must exist, and the other way round, so the guide cannot drift from serverless.yml.
+// Walks the deploy and operate guides (docs/deploy.md, docs/operate.md) and the README against the packaged
+// template: every parameter, SSM parameter, alarm and output they name must exist, and the other way round, so
+// the guides cannot drift from serverless.yml.
 
 interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -32,13 +33,13 @@ afterAll(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('README: deploy parameters', () => {
+describe('docs/deploy.md: deploy parameters', () => {
   it('lists exactly the params of serverless.yml', () => {
     // Prepare
     const params = Object.keys(yml().params.default).sort();
 
     // Act
-    const listed = tableAfter('### Deploy parameters').map((row) => codes(row[0]!)[0]).sort();
+    const listed = tableAfter('## Deploy parameters', doc('deploy.md')).map((row) => codes(row[0]!)[0]).sort();
 
     // Assess
     expect(listed).toEqual(params);
@@ -53,19 +54,19 @@ describe('README: deploy parameters', () => {
 
     // Act
     const documented = Object.fromEntries(
-      tableAfter('### Deploy parameters').map((row) => [codes(row[0]!)[0], row[2]!.startsWith('empty') ? '' : codes(row[2]!)[0]]),
+      tableAfter('## Deploy parameters', doc('deploy.md')).map((row) => [codes(row[0]!)[0], row[2]!.startsWith('empty') ? '' : codes(row[2]!)[0]]),
     );
 
     // Assess
     expect(documented).toEqual(expected);
   });
 
-  it('passes only known params in its examples', () => {
+  it('README and docs pass only known params in their examples', () => {
     // Prepare
     const params = Object.keys(yml().params.default);
 
     // Act
-    const used = [...README.matchAll(/--param="([A-Za-z]+)=/gu)].map((m) => m[1]!);
+    const used = Object.values(documents()).flatMap((text) => [...text.matchAll(/--param="([A-Za-z]+)=/gu)].map((m) => m[1]!));
 
     // Assess
     expect(used.length).toBeGreaterThan(0);
@@ -73,7 +74,7 @@ describe('README: deploy parameters', () => {
   });
 });
 
-describe('README: SSM parameters', () => {
+describe('docs/deploy.md: SSM parameters', () => {
   it('lists exactly the SSM parameters the functions read, with their variables', () => {
     // Prepare
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
@@ -84,7 +85,7 @@ describe('README: SSM parameters', () => {
       .sort();
 
     // Act
-    const listed = tableAfter('### SSM parameters (secrets)').map((row) => [codes(row[0]!)[0], codes(row[1]!)[0]]).sort();
+    const listed = tableAfter('## SSM parameters (secrets)', doc('deploy.md')).map((row) => [codes(row[0]!)[0], codes(row[1]!)[0]]).sort();
 
     // Assess
     expect(expected.length).toBeGreaterThanOrEqual(12);
@@ -92,7 +93,7 @@ describe('README: SSM parameters', () => {
   });
 });
 
-describe('README: alarms and outputs', () => {
+describe('docs: alarms and outputs', () => {
   it('explains exactly the alarms of the stack', () => {
     // Prepare
     const alarms = Object.values(template.Resources)
@@ -101,7 +102,7 @@ describe('README: alarms and outputs', () => {
       .sort();
 
     // Act
-    const listed = tableAfter('### Alarms: what to do when one fires').map((row) => codes(row[0]!)[0]).sort();
+    const listed = tableAfter('## Alarms: what to do when one fires', doc('operate.md')).map((row) => codes(row[0]!)[0]).sort();
 
     // Assess
     expect(listed).toEqual(alarms);
@@ -112,7 +113,7 @@ describe('README: alarms and outputs', () => {
     const outputs = Object.keys(template.Outputs).sort();
 
     // Act
-    const listed = tableAfter('**Outputs** (`hood-blocker check`/`dlq` read them with `--stack hood-blocker-<stage>`):').flatMap((row) => codes(row[0]!)).sort();
+    const listed = tableAfter('**Outputs** (`hood-blocker check`/`dlq` read them with `--stack hood-blocker-<stage>`):', doc('deploy.md')).flatMap((row) => codes(row[0]!)).sort();
 
     // Assess
     expect(listed).toEqual(outputs);
@@ -123,7 +124,9 @@ describe('README: alarms and outputs', () => {
     const outputs = Object.keys(template.Outputs);
 
     // Act
-    const mentioned = [...README.matchAll(/OutputKey=='([A-Za-z]+)'|output `([A-Za-z]+)`/gu)].map((m) => m[1] ?? m[2]!);
+    const mentioned = Object.values(documents()).flatMap((text) =>
+      [...text.matchAll(/OutputKey=='([A-Za-z]+)'|output `([A-Za-z]+)`/gu)].map((m) => m[1] ?? m[2]!),
+    );
 
     // Assess
     expect(mentioned.length).toBeGreaterThan(0);
@@ -131,7 +134,7 @@ describe('README: alarms and outputs', () => {
   });
 });
 
-describe('README: resource names', () => {
+describe('README and docs: resource names', () => {
   it('names only functions, log groups, queues, tables, topics and dashboards the stack creates', () => {
     // Prepare
     const names = new Set(
@@ -142,7 +145,9 @@ describe('README: resource names', () => {
     );
 
     // Act
-    const mentioned = [...README.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) => m[0].slice(1, -1).replace('<stage>', STAGE));
+    const mentioned = Object.values(documents()).flatMap((text) =>
+      [...text.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) => m[0].slice(1, -1).replace('<stage>', STAGE)),
+    );
 
     // Assess
     expect(mentioned.length).toBeGreaterThanOrEqual(6);
@@ -150,14 +155,18 @@ describe('README: resource names', () => {
   });
 });
 
-describe('README: repository hygiene', () => {
+describe('README and docs: repository hygiene', () => {
   it('cites no file outside the repository', () => {
     // Prepare
-    const texts = { 'README.md': README, 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') };
+    const texts = {
+      ...documents(),
+      'CHANGELOG.md': readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8'),
+      'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8'),
+    };
 
     // Act
     const offenders = Object.entries(texts).flatMap(([file, text]) =>
-      [...text.matchAll(/(?:research\/|DESIGN\.md|\/work\/|fixtures\/expected\.json)/gu)].map((m) => `${file}: ${m[0]}`),
+      [...text.matchAll(/(?:research\/|DESIGN\.md|\/work\/|\.\.\/shared\/(?:fixtures|DESIGN|research)|shared\/fixtures)/gu)].map((m) => `${file}: ${m[0]}`),
     );
 
     // Assess
@@ -166,27 +175,42 @@ describe('README: repository hygiene', () => {
 
   it('names only repository paths that exist', () => {
     // Prepare
-    const paths = [...README.matchAll(/`((?:lib|cli|handlers|infra|test|scripts|bench)\/[^`\s]*)`/gu)].map((m) => m[1]!).filter((p) => !p.includes('<'));
+    const pathRe = /`((?:lib|cli|handlers|infra|test|scripts|bench|dev|docs|examples|bin)\/[^`\s]*)`/gu;
+    const paths = Object.entries(documents()).flatMap(([file, text]) =>
+      [...text.matchAll(pathRe)].map((m) => ({ file, path: m[1]! })).filter(({ path }) => !path.includes('<')),
+    );
 
     // Act
-    const missing = paths.filter((p) => !existsSync(join(ROOT, p)));
+    const missing = paths.filter(({ path }) => !existsSync(join(ROOT, path))).map(({ file, path }) => `${file}: ${path}`);
 
     // Assess
-    expect(paths.length).toBeGreaterThan(5);
+    expect(paths.length).toBeGreaterThan(20);
     expect(missing).toEqual([]);
   });
 
-  it('links only to headings that exist', () => {
-    // Prepare
+  it('links only to files and headings that exist', () => {
+    // Prepare: GitHub's anchors, as its Markdown renderer makes them from headings.
     const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').trim().replace(/ /gu, '-');
-    const anchors = new Set([...README.matchAll(/^#{1,6} (.+)$/gmu)].map((m) => slug(m[1]!)));
+    const texts = documents();
+    const anchors = (text: string) => new Set([...text.matchAll(/^#{1,6} (.+)$/gmu)].map((m) => slug(m[1]!)));
+    const resolve = (from: string, target: string) => (from === 'README.md' ? target : target.startsWith('../') ? target.slice(3) : `docs/${target}`);
 
     // Act
-    const links = [...README.matchAll(/\]\(#([^)]+)\)/gu)].map((m) => m[1]!);
+    const links = Object.entries(texts).flatMap(([file, text]) =>
+      [...text.matchAll(/\]\(([^)#\s]*)(?:#([^)\s]+))?\)/gu)]
+        .filter((m) => !/^[a-z]+:/u.test(m[1]!))
+        .map((m) => ({ file, target: m[1] === '' ? file : resolve(file, m[1]!), anchor: m[2] })),
+    );
+    const broken = links.filter(({ target, anchor }) => {
+      if (!existsSync(join(ROOT, target))) return true;
+      if (anchor === undefined) return false;
+      const text = texts[target] ?? readFileSync(join(ROOT, target), 'utf8');
+      return !anchors(text).has(anchor);
+    });
 
     // Assess
-    expect(links.length).toBeGreaterThan(0);
-    expect(links.filter((l) => !anchors.has(l))).toEqual([]);
+    expect(links.length).toBeGreaterThan(20);
+    expect(broken.map(({ file, target, anchor }) => `${file} → ${target}#${anchor ?? ''}`)).toEqual([]);
   });
 
   it('ships the MIT LICENSE package.json announces, an .nvmrc naming the Node it runs on, and engines the bin accepts', () => {
