@@ -20,8 +20,6 @@ export const ReasonSchema = z.enum([
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;
 
-/** The normalised queue message; schema, encoder and decoder in lib/queue/message.ts. */
-export type { NormalisedMessage } from './queue/message.js';
 
 /** One contact to block, as produced by a provider mapper (contact already normalised where possible). */
 export interface BlockRequest {

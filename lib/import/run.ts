@@ -2,7 +2,8 @@ import type { PolicyConfig } from '../config.js';
 import { normaliseContact } from '../contact.js';
 import { contactKey } from './reconcile.js';
 import { bound, clean } from '../description.js';
-import type { NormalisedMessage, Reason } from '../types.js';
+import type { NormalisedMessage } from '../queue/message.js';
+import type { Reason } from '../types.js';
 import type { ImportProvider, ImportSource, PageOptions, SourcePage, SuppressionEntry } from './types.js';
 
 /** Counts carried across pages (and across `--resume`, through the cursor file). */

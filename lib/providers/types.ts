@@ -2,18 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import type { Decision } from '../types.js';
 import type { ReplayStore } from '../webhook/replay-cache.js';
-import type { JsonRecord } from './shared/map.js';
+import type { JsonRecord, MappingPolicy } from './shared/map.js';
 import type { RequestHeaders, TimestampWindow, VerifyFailureReason } from './shared/verify.js';
 import type { CertificateKeyResolver } from './sns/verify.js';
 
-/**
- * The slice of the policy a mapper needs. Which reasons actually block (`BLOCK_REASONS`) is applied
- * afterwards by `applyBlockReasons`, so that a mapper always says what an event *is*, not what to do.
- */
-export interface MappingPolicy {
-  /** Upper-cased opt-out keywords, matched against the whole trimmed SMS body (`SMS_OPT_OUT_KEYWORDS`). */
-  smsOptOutKeywords: ReadonlySet<string>;
-}
+export type { MappingPolicy } from './shared/map.js';
 
 /** Every provider mapper has this shape: pure, total (never throws), one decision per event or recipient. */
 export type Mapper = (payload: unknown, policy: MappingPolicy) => Decision[];

@@ -8,7 +8,7 @@ import type { ReplayConfig } from '../config.js';
 import { createDynamoClient } from '../ledger/client.js';
 import { TOKEN_SK } from '../ledger/keys.js';
 import { LedgerUnavailableError } from '../ledger/types.js';
-import type { ReplayItemStore } from './replay-store.js';
+import type { ReplayItemStore } from './replay-items.js';
 
 /**
  * Replay tokens on DynamoDB: a conditional PutItem (absent, or its `until` passed: TTL deletes expired items

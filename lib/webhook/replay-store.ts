@@ -3,6 +3,7 @@ import { resolveHashKey, type SecretsSender } from '../ledger/index.js';
 import { LedgerKeys } from '../ledger/keys.js';
 import { LedgerUnavailableError } from '../ledger/types.js';
 import type { ReplayStore } from './replay-cache.js';
+import type { ReplayItemStore } from './replay-items.js';
 
 /**
  * The webhook's replay store shared by every container: one-time values (Mailgun tokens, Svix ids) as items
@@ -13,11 +14,7 @@ import type { ReplayStore } from './replay-cache.js';
  *
  * The DynamoDB client (and its SDK) are imported at the first claim, as the ledger's are.
  */
-export interface ReplayItemStore {
-  /** Conditional put: true when the item was absent or expired (now claimed until `untilMs`). */
-  put(pk: string, nowMs: number, untilMs: number): Promise<boolean>;
-  delete(pk: string): Promise<void>;
-}
+export type { ReplayItemStore } from './replay-items.js';
 
 export interface ReplayStoreOptions {
   clock?: () => number;

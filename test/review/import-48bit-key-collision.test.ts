@@ -4,7 +4,8 @@ import type { BlockedContact } from '../../lib/hood/types.js';
 import { reconcile } from '../../lib/import/reconcile.js';
 import { runImport } from '../../lib/import/run.js';
 import type { ImportSource, SourcePage } from '../../lib/import/types.js';
-import type { NormalisedMessage, Reason } from '../../lib/types.js';
+import type { NormalisedMessage } from '../../lib/queue/message.js';
+import type { Reason } from '../../lib/types.js';
 
 /**
  * runImport and reconcile identify a contact by the first 48 bits of its SHA-256 and treat equal keys as

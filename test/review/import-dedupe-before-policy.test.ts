@@ -3,7 +3,8 @@ import { reconcile } from '../../lib/import/reconcile.js';
 import { runImport } from '../../lib/import/run.js';
 import type { SuppressionEntry } from '../../lib/import/types.js';
 import type { ImportSource, SourcePage } from '../../lib/import/types.js';
-import type { NormalisedMessage, Reason } from '../../lib/types.js';
+import type { NormalisedMessage } from '../../lib/queue/message.js';
+import type { Reason } from '../../lib/types.js';
 
 /** A provider whose lists are read in order (SendGrid: bounces, then spam_reports, then unsubscribes). */
 function source(pages: SourcePage[]): ImportSource {

@@ -2,7 +2,6 @@ import { normaliseContact, redactContacts } from '../../contact.js';
 import { bound, clean } from '../../description.js';
 import { byContactAndReason, withoutRepeatedBlocks } from '../../dedupe.js';
 import type { BlockDecision, Decision, IgnoreDecision, Reason, RejectDecision, RejectReason } from '../../types.js';
-import type { MappingPolicy } from '../types.js';
 
 /**
  * Small, total helpers every mapper uses to read untrusted payloads. None of them throws for any input:
@@ -11,6 +10,15 @@ import type { MappingPolicy } from '../types.js';
  * a value whose type it has not checked (an object without a prototype has no `toString`).
  */
 export type JsonRecord = Record<string, unknown>;
+
+/**
+ * The slice of the policy a mapper needs. Which reasons actually block (`BLOCK_REASONS`) is applied
+ * afterwards by `applyBlockReasons`, so that a mapper always says what an event *is*, not what to do.
+ */
+export interface MappingPolicy {
+  /** Upper-cased opt-out keywords, matched against the whole trimmed SMS body (`SMS_OPT_OUT_KEYWORDS`). */
+  smsOptOutKeywords: ReadonlySet<string>;
+}
 
 export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

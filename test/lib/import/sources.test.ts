@@ -4,7 +4,8 @@ import { emptyCounts, type ImportCounts, runImport } from '../../../lib/import/r
 import { createImportSource, loadImportConfig } from '../../../lib/providers/suppressions.js';
 import { defaultRow, type ListData, type Standin, type StandinProvider as ImportProvider, startStandin } from '../../../dev/suppression-standins.js';
 import type { SourceHttpOptions, SourcePage } from '../../../lib/import/types.js';
-import type { NormalisedMessage, Reason } from '../../../lib/types.js';
+import type { NormalisedMessage } from '../../../lib/queue/message.js';
+import type { Reason } from '../../../lib/types.js';
 
 const KEY = 'test-key-9d1c7e-not-a-secret';
 const ALL: ReadonlySet<Reason> = new Set(['hard_bounce', 'complaint', 'unsubscribe', 'sms_opt_out', 'suppressed', 'manual']);
