@@ -6,8 +6,8 @@ import { CreateBlockedContactBodySchema } from '../lib/hood/types.js';
 import { waitMs } from '../lib/pacing/timer-ms.js';
 
 /**
- * A real HTTP server that answers like Ocamba Hood's blocked-contacts API as far as research/ocamba-hood.md
- * knows it: the same paths, bodies, error envelope, fixed-window rate limits with their headers, the
+ * A real HTTP server that answers like Ocamba Hood's blocked-contacts API as far as Ocamba's Hood API
+ * documentation ("Blocked contacts", "Rate limits") describes it: the same paths, bodies, error envelope, fixed-window rate limits with their headers, the
  * `Retry-After: -1` parallel limit, and masked contacts unless `read_gdpr_fields=true`. Tests, the benchmark
  * and `npm start` (mounted at `/sandbox/v1/hood`) run against it. Where Hood's behaviour is unknown
  * (duplicates §4, unknown ids, 413) the choice is configurable or documented at the spot.

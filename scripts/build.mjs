@@ -1,4 +1,4 @@
-// Bundles the Lambda handlers and the CLI with esbuild (DESIGN.md "Build" contract):
+// Bundles the Lambda handlers and the CLI with esbuild (the build-outputs contract: README "Contracts"):
 // dist/handlers/block-contacts.mjs, dist/handlers/webhook.mjs (each exporting `handler`), dist/cli.mjs.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';

@@ -45,7 +45,7 @@ function attr(record: QueueRecord, name: string): string | undefined {
  * records run side by side (as many as the limiter lets this consumer keep calls in flight), each one
  * 1. decided (the policy gate: NEVER_BLOCK, soft bounces, BLOCK_REASONS),
  * 2. its contacts sent to Hood by the paced call (hood-call.ts: deadline, circuit breaker, held state),
- * 3. settled by the pure step (settle.ts: DESIGN.md's outcome table → SQS actions),
+ * 3. settled by the pure step (settle.ts: the outcome table of docs/outcomes.md → SQS actions),
  * 4. and those actions applied (apply.ts). If a re-queue or dead-letter send fails, the record is
  *    reported as failed instead: SQS keeps it.
  */

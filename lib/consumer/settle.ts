@@ -9,7 +9,7 @@ import type { ContactOutcome, ContactResult, LogFields, Outcome } from './types.
 /**
  * The pure step of the consumer: one record's decisions and the results of its Hood calls in, the SQS actions
  * (and the counts and log lines that go with them) out, in the order they are to be applied. It implements
- * DESIGN.md's outcome table:
+ * the consumer's outcome table (docs/outcomes.md):
  *
  * - created / already blocked → deleted (at once, so a later timeout of this invocation cannot bring it back
  *   and cause a second create);

@@ -6,7 +6,7 @@ import { mapSes } from '../../lib/providers/ses/map.js';
  * One complaint is one person's action. The SES Developer Guide on complainedRecipients: "Most ISPs remove
  * the email address of the recipient who submitted the complaint … this list contains information about
  * recipients who might have sent the complaint" (https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html,
- * quoted in research/event-sources.md §2.3, flagged again in §9 item 3; the mapper does not handle it).
+ * the mapper did not handle it before `ambiguous_recipient`).
  * Resend's email.complained carries only the message's `data.to` list. Today every listed recipient of a
  * multi-recipient message is blocked for good, though at most one of them complained.
  */

@@ -8,7 +8,7 @@ import type { ContactResult } from '../../../lib/consumer/types.js';
 import { applyBlockReasons, mapQueueBody } from '../../../lib/sources/index.js';
 import { captureLog } from '../../helpers/logs.js';
 
-// DESIGN.md "Consumer" outcome table, row by row, on the pure settle step: the record's body goes through the
+// The consumer's outcome table (docs/outcomes.md), row by row, on the pure settle step: the record's body goes through the
 // real policy gate, the contacts' results are what the paced Hood call (or the ledger) returns, and the
 // expected column is the SQS actions, counts and dead-letter reasons. A record that is not reported failed and
 // not re-queued is deleted (explicitly, or by Lambda when the batch returns).
@@ -119,7 +119,7 @@ const table: Row[] = [
   { outcome: 'retries exhausted', body: one('jane@example.com'), results: [], priorAttempts: 5, actions: ['dead_letter'], counts: { dead_lettered: 1 }, deadLetterReason: 'retries_exhausted' },
 ];
 
-describe('settle: DESIGN.md outcome table', () => {
+describe('settle: the outcome table of docs/outcomes.md', () => {
   it.each(table)('$outcome', (row) => {
     // Act
     const steps = run(row.body, row.results, row.priorAttempts);

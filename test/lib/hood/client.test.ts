@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHoodClient, validateTokenUrl, type HoodClient } from '../../../lib/hood/client.js';
 
 // The network edge is real: a node:http server on a free port answers with scripted Hood responses
-// (bodies from research/ocamba-hood.md §1.2, §2, §3.1, §3.2).
+// (bodies as Ocamba's Hood API documentation gives them: blocked contacts, errors, rate limits).
 
 const TOKEN = 'hood-secret-token-5f1e2d';
 const TRACE = '99a84211-1111-4222-8333-444455556666';

@@ -157,7 +157,7 @@ describe('mapProvider', () => {
     expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'unrecognised_event', source: 'sendgrid' })]);
   });
 
-  it('lists the thirteen webhook providers of DESIGN.md plus the AWS sources', () => {
+  it('lists the thirteen webhook providers plus the AWS sources', () => {
     // Assess
     expect([...PROVIDERS].sort()).toEqual(['aws-sms', 'brevo', 'generic', 'mailgun', 'mandrill', 'postmark', 'resend', 'sendgrid', 'ses', 'sns', 'sparkpost', 'twilio', 'vonage']);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Read files under test/fixtures (copies of /work/shared/fixtures; see its SOURCES.md for provenance). */
+/** Read files under test/fixtures (see test/fixtures/SOURCES.md for provenance). */
 const ROOT = new URL('../../fixtures/', import.meta.url);
 
 export function fixtureBytes(relativePath: string): Buffer {
