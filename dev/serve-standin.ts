@@ -1,6 +1,6 @@
 /**
  * `npx tsx dev/serve-standin.ts <provider> [--count N] [--port P]`: serves a provider stand-in with
- * N generated suppressions per list, for the README's "try it" (`AWS_ENDPOINT_URL_SESV2` /
+ * N generated suppressions per list, for the "try it" of docs/operate.md (`AWS_ENDPOINT_URL_SESV2` /
  * `<PROVIDER>_API_URL` pointed at it). Any credential is accepted. Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util';

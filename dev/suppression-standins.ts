@@ -18,7 +18,7 @@ export const SAMPLE_LISTS: Record<StandinProvider, string[]> = {
 
 /**
  * Local HTTP stand-ins for the providers' suppression APIs, answering in each provider's documented shape
- * and paging (the URLs cited in lib/providers/<name>/suppressions.ts), for tests, the benchmark and the README's
+ * and paging (the URLs cited in lib/providers/<name>/suppressions.ts), for tests, the benchmark and docs/operate.md's
  * "try it". Rows are generated from their index on demand, so a stand-in serving 50,000 suppressions holds
  * none of them. Faults are injected per request: a 429 with the provider's reset headers, a 5xx.
  * Not provider behaviour: the opaque next-page tokens (Mailgun, SparkPost) are offsets.

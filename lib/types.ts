@@ -1,7 +1,7 @@
 // zod/mini keeps Lambda bundles small (https://zod.dev/packages/mini); same validation as the classic API.
 import * as z from 'zod/mini';
 
-/** Reason labels (README "Queue message"): why a contact is (or would be) blocked. */
+/** Reason labels (docs/configuration.md "Queue message"): why a contact is (or would be) blocked. */
 export const ReasonSchema = z.enum([
   'hard_bounce',
   'complaint',
@@ -14,7 +14,7 @@ export const ReasonSchema = z.enum([
   // reaches the threshold into it); otherwise only if listed in BLOCK_REASONS.
   'soft_bounce_threshold',
   // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
-  // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (README "Soft bounces").
+  // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (docs/configuration.md "Soft bounces").
   'soft_bounce',
 ]);
 export type Reason = z.infer<typeof ReasonSchema>;

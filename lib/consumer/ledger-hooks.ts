@@ -200,7 +200,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
         else if (outcome.kind === 'retry' && outcome.retry === 'unavailable') await remember(block.contact, event(block, 'retried'));
       } catch (error) {
         // Hood already answered: the record is done either way. Without the mark, a repeat of this
-        // contact may cost one more Hood call once the lease ends (README "Ledger").
+        // contact may cost one more Hood call once the lease ends (docs/ledger.md).
         options.count('ledger_unavailable');
         logger.error('LEDGER UNAVAILABLE after Hood answered: outcome not recorded; a repeat may cost one call after the lease', {
           outcome: 'ledger_unavailable',

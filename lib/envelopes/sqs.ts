@@ -3,7 +3,7 @@ import { isRecord, type JsonRecord } from '../providers/shared/map.js';
 /**
  * Amazon SQS: the body of one message on the block queue, and Lambda's SQS event
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). A body is either the normalised block
- * request (README "Queue message", decoded by lib/queue/message.ts) or an AWS payload delivered to the
+ * request (docs/configuration.md "Queue message", decoded by lib/queue/message.ts) or an AWS payload delivered to the
  * queue directly (SNS envelope, raw SES event, EventBridge event, SMS message).
  */
 export type UnwrappedQueueBody =

@@ -35,7 +35,7 @@ export interface SecretValues {
 
 /** One webhook secret: its environment variable and where the parsed value sits in `WebhookConfig.secrets`. */
 export interface SecretSpec<K extends string = string, T extends SecretKind = SecretKind> {
-  /** The environment variable (README "Configuration"). */
+  /** The environment variable (docs/configuration.md). */
   readonly variable: string;
   /** Its key in `WebhookConfig.secrets`. */
   readonly key: K;
@@ -154,7 +154,7 @@ export interface SignedSample {
 export interface WebhookSpec {
   /** Its secrets; a provider whose secrets are unset is disabled (404), never unauthenticated. */
   readonly secrets: readonly SecretSpec[];
-  /** Enabled only when its secret is configured (README: otherwise 404). */
+  /** Enabled only when its secret is configured (docs/outcomes.md: otherwise 404). */
   isEnabled(secrets: SecretsView): boolean;
   /** Verifies the request on its raw bytes. */
   authenticate(ctx: AuthContext): Authentication | Promise<Authentication>;

@@ -4,13 +4,13 @@ import { type BlockRequest, ReasonSchema, type RejectDecision } from '../types.j
 import { encodeJsonBody } from './encode.js';
 
 /**
- * The block queue's message (README "Queue message"), in one place: its schema, the encoder every
+ * The block queue's message (README "Contracts"), in one place: its schema, the encoder every
  * producer uses (webhook ingress, consumer re-queue, `enqueue`) and the decoder the consumer and the
  * generic webhook use. `{"contact", "description"?, "reason"?, "source"?, "eventId"?, "occurredAt"?}`.
  */
 
 /**
- * The normalised queue message (README "Queue message"). Users and the webhook ingress put these on
+ * The normalised queue message (README "Contracts"). Users and the webhook ingress put these on
  * the block queue; the consumer also re-queues failed contacts of a multi-contact event in this shape.
  * Unknown keys are tolerated (forward compatibility) but not forwarded.
  */

@@ -33,7 +33,7 @@ export function mapProvider(source: SourceName, payload: unknown, policy: Mappin
 }
 
 /**
- * What can arrive on the queue from AWS without our ingress (README "Queue message"): SNS envelopes
+ * What can arrive on the queue from AWS without our ingress (docs/configuration.md "Queue message"): SNS envelopes
  * (non-raw delivery) and SNS→Lambda events, bare SES notifications/events (raw delivery), EventBridge-wrapped
  * SES events, End User Messaging SMS inbound messages. Anything else is `unrecognised_event`.
  */
@@ -81,7 +81,7 @@ export interface BlockPolicy {
  * `extract`), in this order:
  * 1. NEVER_BLOCK: a listed contact is ignored with reason `never_block` whatever the event says; the
  *    detail names it masked only.
- * 2. `soft_bounce` is a count-only signal (README "Soft bounces"): here it is always an ignore with
+ * 2. `soft_bounce` is a count-only signal (docs/configuration.md "Soft bounces"): here it is always an ignore with
  *    reason `soft_bounce`, even if a reason set contains it. The SOFT_BOUNCE_POLICY machinery must take
  *    soft bounces out of the decisions *before* this gate; nothing after it can block one.
  * 3. BLOCK_REASONS: a block whose reason the operator did not enable becomes an ignore carrying that

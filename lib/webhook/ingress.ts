@@ -28,7 +28,7 @@ export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../p
 export type { VerificationOptions } from '../providers/types.js';
 
 /**
- * The webhook ingress (README "Webhook ingress"), independent of API Gateway so that the Lambda
+ * The webhook ingress (docs/providers.md "Webhook ingress"), independent of API Gateway so that the Lambda
  * handler and the local pipeline share it. For one request, in this order:
  *   unknown provider → 404 · provider without a configured secret → 404 (never unauthenticated) ·
  *   HEAD → 200 (Mandrill probes a new webhook with HEAD) · other methods but POST → 405 ·
@@ -164,7 +164,7 @@ const notFound = (correlationId: string) => json(404, correlationId, { error: 'n
 // ---------------------------------------------------------------------------------------------------
 // Authentication per provider
 
-/** A provider is enabled only when its secret is configured (README: otherwise 404, never unauthenticated). */
+/** A provider is enabled only when its secret is configured (docs/outcomes.md: else 404, never open). */
 export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig, 'secrets'>): boolean {
   return webhookOf(provider).isEnabled(config.secrets);
 }

@@ -84,7 +84,7 @@ export { SERVICE_NAME } from '../observability.js';
 
 /**
  * Secrets that can be malformed are parsed at cold start, so a bad value fails loudly with the variable's
- * name (README "Configuration") instead of answering 401 to every genuine event.
+ * name (docs/configuration.md) instead of answering 401 to every genuine event.
  */
 function checkSecrets(config: WebhookConfig): void {
   checkSecretFormats(config.secrets, WEBHOOK_SECRETS);

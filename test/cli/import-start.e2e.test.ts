@@ -7,7 +7,7 @@ import { type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { runCli, tempDir } from './helpers.js';
 
 // `npm start` as a user runs it (the built CLI in a child process), then `import … --local` and
-// `reconcile … --local` against it, as the README's "try it" does.
+// `reconcile … --local` against it, as the "try it" of docs/operate.md does.
 const CLI = resolve('dist/cli.mjs');
 const COUNT = 15; // per SendGrid list: 45 contacts
 let child: ChildProcess;

@@ -17,7 +17,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
  * soft_bounce message must never reach an old consumer:
  *   1. the ingress queues soft bounces only when SOFT_BOUNCE_POLICY is set (below: without it, dropped);
  *   2. the upgrade deploy leaves SOFT_BOUNCE_POLICY unset; the policy is switched on by a later deploy,
- *      when no old consumer is left (README "Ledger: upgrading");
+ *      when no old consumer is left (docs/ledger.md "Upgrading a stack");
  *   3. the new consumer ignores (never dead-letters) a soft_bounce message, with or without a policy
  *      (test/lib/ledger/consumer-ledger.test.ts).
  */

@@ -5,7 +5,7 @@ import { block, dedupe, detail, eachEvent, isRecord, reject, text } from '../sha
 import type { MappingPolicy } from '../types.js';
 
 /**
- * The generic webhook and the block queue's own message (README "Queue message"): one normalised
+ * The generic webhook and the block queue's own message (docs/configuration.md "Queue message"): one normalised
  * block request `{contact, description?, reason?, source?, eventId?, occurredAt?}` or an array of them.
  * `reason` defaults to `manual` (own apps, backfill). A message that does not match the schema is
  * `malformed_message`; one whose contact is not an address or a number is `invalid_contact`. Both are

@@ -161,7 +161,7 @@ function logDetail(why: string): string {
 
 /**
  * A block decision for `raw` when it normalises to an address or E.164 number, otherwise the
- * `invalid_contact` reject that dead-letters it (README: never block a short code or sender ID).
+ * `invalid_contact` reject that dead-letters it (docs/outcomes.md: never block a short code or sender ID).
  */
 export function block(
   raw: unknown,
@@ -218,7 +218,7 @@ export function dedupe(decisions: Decision[]): Decision[] {
 
 /**
  * A payload that is an array is a batch: map each element. An empty batch still yields a decision, so
- * that every message is accounted for (README: nothing is dropped silently).
+ * that every message is accounted for (docs/outcomes.md: nothing is dropped silently).
  */
 export function eachEvent(payload: unknown, source: string, mapOne: (event: unknown) => Decision[]): Decision[] {
   if (!Array.isArray(payload)) return mapOne(payload);

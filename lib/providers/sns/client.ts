@@ -6,7 +6,7 @@ import { type CertificateKeyResolver, certificatePublicKey, isSnsCertificateUrl,
  * subscription. Both are injected into the ingress (tests, the local pipeline) and both re-check that the
  * URL is an SNS URL, so that a bug upstream cannot turn them into a request forger (SSRF).
  * Node's global fetch is used rather than importing undici: it is undici, already in the runtime, and
- * costs nothing at cold start (README "Tests and benchmark").
+ * costs nothing at cold start (docs/benchmarks.md "Cold start").
  */
 export type FetchCertificate = (url: string) => Promise<string>;
 export type ConfirmSubscription = (subscribeUrl: string) => Promise<void>;
