@@ -228,8 +228,9 @@ function visibleFirst(text: string): string {
 
 // Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them.
 // Matches start only where a run of address characters starts (the lookbehind): one attempt per run, so
-// a 100 KB run without `@` costs linear time, not a scan from each of its characters.
-const EMAIL_IN_TEXT_RE = /(?<![^\s<>"'(),;:[\]])[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
+// a 100 KB run without `@` costs linear time, not a scan from each of its characters. The domain is a
+// host name (letters of any script, digits, hyphens, at least one dot): `x@{…}` or `@[redacted]` are not.
+const EMAIL_IN_TEXT_RE = /(?<![^\s<>"'(),;:[\]])[^\s<>"'(),;:[\]]+@[\p{L}\p{M}\p{N}_-]+(?:\.[\p{L}\p{M}\p{N}_-]+)+/gu;
 // A number written with separators, `+` or `(` first or not: `+1 415 555 0100`, `(415) 555-0100`,
 // `14155550100`. Dates, times and IPv4 addresses are matched first (the `keep` group) so that they stay
 // readable and never join a number beside them; SMTP codes like `550 5.1.1` have too few digits to count.

@@ -1,3 +1,4 @@
+import { redactContacts } from '../contact.js';
 import { HoodBlockerError, PermanentError, RetryableError } from '../errors.js';
 import { createRedactor, requestCredentials } from './redact-secrets.js';
 
@@ -162,7 +163,9 @@ export function createJsonClient(options: HttpOptions): JsonClient {
         }
         if (response.status >= 500) {
           const permanent = options.permanentError?.(response.status, text);
-          if (permanent !== undefined) throw new ImportHttpError('provider_rejected', `${options.api}: ${scrub(permanent)}`, response.status);
+          if (permanent !== undefined) {
+            throw new ImportHttpError('provider_rejected', `${options.api}: ${redactContacts(scrub(permanent))}`, response.status);
+          }
           failures += 1;
           if (failures >= cfg.maxAttempts) {
             throw new ImportUnavailableError('provider_unavailable', `${options.api}: ${where} answered ${response.status} ${failures} times`);
@@ -177,8 +180,9 @@ export function createJsonClient(options: HttpOptions): JsonClient {
           throw new ImportHttpError('provider_unauthorized', `${options.api}: the API key was refused (HTTP ${response.status}); check its value and permissions`, response.status);
         }
         if (response.status < 200 || response.status >= 300) {
-          // Scrubbed before it is cut: a cut through a secret would leave a piece no rule matches.
-          const echo = scrub(text.slice(0, ECHO_SCAN_CHARS)).slice(0, 200).replace(/\s+/gu, ' ');
+          // Scrubbed before it is cut: a cut through a secret would leave a piece no rule matches. The body
+          // may quote suppressed contacts too (a list entry, a validation message): masked like them.
+          const echo = redactContacts(scrub(text.slice(0, ECHO_SCAN_CHARS))).slice(0, 200).replace(/\s+/gu, ' ');
           const message = `${options.api}: ${where} answered HTTP ${response.status}: ${echo}`;
           throw new ImportHttpError('provider_rejected', message, response.status);
         }
