@@ -20,7 +20,8 @@ async function drained(p: Pipeline): Promise<boolean> {
 describe('built consumer, two concurrent instances, SQS emulator, strict Hood stand-in', () => {
   it('blocks a backlog exactly once each, without a single 429', async () => {
     // Prepare
-    pipeline = await startPipeline({ limits: '10/100ms,150/6s' });
+    // A backlog larger than the long window (time-scaled: Hood's 150/min as 150/3s), so pacing must wait.
+    pipeline = await startPipeline({ limits: '10/100ms,150/3s' });
     const contacts = emails(240);
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
@@ -81,7 +82,7 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
   it('never dead-letters for throttling, even through a 429 storm', async () => {
     // Prepare
     pipeline = await startPipeline({ maxReceiveCount: 2 });
-    pipeline.hood.faults.rateLimitNext(12, 1);
+    pipeline.hood.faults.rateLimitNext(6, 1);
     const contacts = emails(30, 'storm');
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
