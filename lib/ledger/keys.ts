@@ -3,7 +3,7 @@ import { normaliseContact, previousContactForms } from '../contact.js';
 import type { LedgerEvent, LedgerStatus } from './types.js';
 
 /**
- * Item keys. Every contact becomes HMAC-SHA-256(LEDGER_HASH_KEY, "contact:" + normalised contact): a
+ * Item keys. Every contact becomes HMAC-SHA-256(LEDGER_HASH_KEY, "contact:" + canonical contact): a
  * plain hash of an address or a phone number is reversed by a dictionary in minutes, a keyed one is
  * not without the key (which lives in Secrets Manager and never in the table). The prefixes keep the
  * kinds of item apart in one table: `c#` contacts, `r#` replay tokens (`rate#` belongs to the
