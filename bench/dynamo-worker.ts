@@ -26,7 +26,10 @@ interface DynaliteServer {
   close(callback: () => void): void;
 }
 
-const [minMs, maxMs] = ((workerData as { latencyMs?: [number, number] } | null)?.latencyMs ?? [0, 0]) as [number, number];
+const [minMs, maxMs] = ((workerData as { latencyMs?: [number, number] } | null)?.latencyMs ?? [0, 0]) as [
+  number,
+  number,
+];
 const counts: Record<string, number> = {};
 const mod = (await import('dynalite')) as unknown as { default: (o: Record<string, number>) => DynaliteServer };
 const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -38,7 +41,10 @@ server.on('request', (req, res) => {
   req.on('end', () => {
     const body = Buffer.concat(chunks);
     // Counted by operation and by what it touches: the rate budget's item (`rate#`) or the contact ledger.
-    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
+    const op =
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() || 'unknown';
     const key = `${body.includes('"rate#') ? 'rate' : 'ledger'} ${op}`;
     counts[key] = (counts[key] ?? 0) + 1;
     // dynalite reads `headers`, `method`, `url` and the body's 'data' / 'end' events: hand it the body again.
@@ -52,7 +58,9 @@ server.on('request', (req, res) => {
     else run();
   });
 });
-await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+await new Promise<void>((resolve, reject) =>
+  server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+);
 const endpoint = `http://127.0.0.1:${server.address().port}`;
 const client = createDynamoClient({ endpoint, region: 'us-east-1', localCredentials: LOCAL_CREDENTIALS });
 await ensureLedgerTable(client, 'ledger');

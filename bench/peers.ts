@@ -42,9 +42,19 @@ export function startPeer(kind: PeerKind, o: PeerOptions): Peer {
   let stopped = false;
   const sqs = sqsClientFor(o.queues);
   const receive = async () =>
-    (await sqs.send(new ReceiveMessageCommand({ QueueUrl: o.queues.blockQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+    (
+      await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: o.queues.blockQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      )
+    ).Messages ?? [];
   const remove = async (done: { MessageId?: string; ReceiptHandle?: string }[]) => {
-    if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: o.queues.blockQueueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    if (done.length > 0)
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: o.queues.blockQueueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
   };
   const contactOf = (body: string | undefined) => (JSON.parse(body ?? '{}') as { contact: string }).contact;
   let running: Promise<unknown>;

@@ -15,7 +15,11 @@ export function numberOf(v: AttributeValue | undefined): number | undefined {
 }
 
 /** A whole number attribute within `min..max` (e.g. a counter or a time): undefined when it is anything else. */
-export function wholeNumberOf(v: AttributeValue | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function wholeNumberOf(
+  v: AttributeValue | undefined,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const n = numberOf(v);
   return n !== undefined && Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
 }
@@ -27,7 +31,9 @@ export function textOf(v: AttributeValue | undefined): string | undefined {
 
 /** A map attribute's entries, or undefined when it is not a map. */
 export function mapOf(v: AttributeValue | undefined): Item | undefined {
-  return v !== undefined && typeof v === 'object' && 'M' in v && v.M !== null && typeof v.M === 'object' ? v.M : undefined;
+  return v !== undefined && typeof v === 'object' && 'M' in v && v.M !== null && typeof v.M === 'object'
+    ? v.M
+    : undefined;
 }
 
 /**
@@ -35,7 +41,11 @@ export function mapOf(v: AttributeValue | undefined): Item | undefined {
  * the error may come from another copy of the SDK (a bundle's chunk, a test's client).
  */
 export function isConditionFailure(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ConditionalCheckFailedException';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'ConditionalCheckFailedException'
+  );
 }
 
 /**

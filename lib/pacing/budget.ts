@@ -39,7 +39,12 @@ export function afterHeadroom(n: number, headroomPercent: number): number {
  */
 export function usableWindows(windows: readonly RateWindow[], headroomPercent = 0, budgetPercent = 100): RateWindow[] {
   return windows.map(({ count, windowMs }) => ({
-    count: Math.max(1, Math.floor((count * (100 - clampPercent(headroomPercent, MAX_HEADROOM_PERCENT)) * clampPercent(budgetPercent)) / 10_000)),
+    count: Math.max(
+      1,
+      Math.floor(
+        (count * (100 - clampPercent(headroomPercent, MAX_HEADROOM_PERCENT)) * clampPercent(budgetPercent)) / 10_000,
+      ),
+    ),
     windowMs,
   }));
 }
@@ -49,7 +54,12 @@ export function usableWindows(windows: readonly RateWindow[], headroomPercent = 
  * `LIVE_RESERVE_PERCENT` of every window (at least one call) to live traffic. `skewMs` is added to every window:
  * it bounds the clock difference between containers.
  */
-export function laneWindows(windows: readonly RateWindow[], lane: Lane, headroomPercent: number, skewMs: number): CountWindow[] {
+export function laneWindows(
+  windows: readonly RateWindow[],
+  lane: Lane,
+  headroomPercent: number,
+  skewMs: number,
+): CountWindow[] {
   return usableWindows(windows, headroomPercent).map(({ count, windowMs }) => ({
     count: lane === 'bulk' ? count - Math.max(1, Math.ceil((count * LIVE_RESERVE_PERCENT) / 100)) : count,
     windowMs: windowMs + Math.max(0, Math.ceil(skewMs)),
@@ -73,8 +83,14 @@ export function shareWindows(windows: readonly RateWindow[], consumers: number):
  * starting point (`HOOD_START_IN_FLIGHT`), both after headroom (other clients keep their share of Hood's parallel
  * cap too) and split between `consumers` (static shares; 1 with the shared budget). At least one call each.
  */
-export function inFlightBounds(hard: number, start: number, headroomPercent: number, consumers = 1): { ceiling: number; start: number } {
-  const per = (n: number) => Math.max(1, Math.floor(afterHeadroom(Math.max(1, Math.floor(n)), headroomPercent) / Math.max(1, consumers)));
+export function inFlightBounds(
+  hard: number,
+  start: number,
+  headroomPercent: number,
+  consumers = 1,
+): { ceiling: number; start: number } {
+  const per = (n: number) =>
+    Math.max(1, Math.floor(afterHeadroom(Math.max(1, Math.floor(n)), headroomPercent) / Math.max(1, consumers)));
   const ceiling = per(hard);
   return { ceiling, start: Math.min(ceiling, per(start)) };
 }
@@ -96,7 +112,8 @@ export interface StaticLaneShare {
  */
 export function staticLaneShares(config: ConsumerConfig): Record<Lane, StaticLaneShare> {
   const live = config.hood.consumerMaxConcurrency;
-  if (!config.queues.bulkQueueUrl) return { live: { consumers: live, budgetPercent: 100 }, bulk: { consumers: live, budgetPercent: 100 } };
+  if (!config.queues.bulkQueueUrl)
+    return { live: { consumers: live, budgetPercent: 100 }, bulk: { consumers: live, budgetPercent: 100 } };
   const bulk = config.hood.bulkMaxConcurrency;
   const split = {
     live: { consumers: live, budgetPercent: 100 - BULK_STATIC_PERCENT },
@@ -115,12 +132,18 @@ export function staticLaneShares(config: ConsumerConfig): Record<Lane, StaticLan
  * it: `usableWindows`, then `shareWindows`).
  */
 export function laneCallsPerWindow(config: ConsumerConfig, shares: Record<Lane, StaticLaneShare>): number[] {
-  const running: Record<Lane, number> = { live: config.hood.consumerMaxConcurrency, bulk: config.queues.bulkQueueUrl ? config.hood.bulkMaxConcurrency : 0 };
+  const running: Record<Lane, number> = {
+    live: config.hood.consumerMaxConcurrency,
+    bulk: config.queues.bulkQueueUrl ? config.hood.bulkMaxConcurrency : 0,
+  };
   return config.hood.rateLimits.map((w) => {
     let total = 0;
     for (const lane of ['live', 'bulk'] as const) {
       const share = shares[lane];
-      const per = shareWindows(usableWindows([w], config.hood.rateHeadroomPercent, share.budgetPercent), share.consumers)[0]!;
+      const per = shareWindows(
+        usableWindows([w], config.hood.rateHeadroomPercent, share.budgetPercent),
+        share.consumers,
+      )[0]!;
       total += (running[lane] * per.count * w.windowMs) / per.windowMs;
     }
     return total;

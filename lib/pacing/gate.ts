@@ -71,8 +71,15 @@ export interface RateGateOptions {
 export async function createRateGate(config: ConsumerConfig, options: RateGateOptions = {}): Promise<RateGate> {
   const hood = config.hood;
   if (hood.rateLedger) {
-    const [{ createDynamoClient }, { LedgerRateLimiter }] = await Promise.all([import('../ledger/client.js'), import('./ledger-limiter.js')]);
-    const dynamo = createDynamoClient({ region: config.queues.region, endpoint: hood.rateLedger.endpoint, localCredentials: hood.rateLedger.localCredentials });
+    const [{ createDynamoClient }, { LedgerRateLimiter }] = await Promise.all([
+      import('../ledger/client.js'),
+      import('./ledger-limiter.js'),
+    ]);
+    const dynamo = createDynamoClient({
+      region: config.queues.region,
+      endpoint: hood.rateLedger.endpoint,
+      localCredentials: hood.rateLedger.localCredentials,
+    });
     return new LedgerRateLimiter({
       dynamo,
       table: hood.rateLedger.table,

@@ -4,7 +4,7 @@ import { AnswerState } from './answers.js';
 import { inFlightBounds, type Lane, laneWindows } from './budget.js';
 import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './gate.js';
 import { OwnCalls } from './own-calls.js';
-import { type CapBounds, type CapState, raisedCap, steppedBack, trustedCap } from './parallel-cap.js';
+import { type CapBounds, type CapState, provenBy, raisedCap, steppedBack, trustedCap } from './parallel-cap.js';
 import { type Plan, type PlannerConfig, plan } from './planner.js';
 import { expiresAtFor, parseRateItem, type RateItem, type StoredCall } from './rate-item.js';
 import { RateStore } from './rate-store.js';
@@ -77,7 +77,7 @@ class Timing {
   }
 }
 
-/** What this container knows about the parallel cap beyond the item: its own evidence and a step back not yet stored. */
+/** What this container knows of the parallel cap beyond the item: its evidence, a step back not yet stored. */
 class CapLearning {
   /** The highest number of calls in flight at which a call of ours was answered without `-1`. */
   provenLevel = 0;
@@ -127,7 +127,11 @@ export class LedgerRateLimiter implements RateGate {
     };
     this.clock = options.clock ?? (() => Date.now());
     this.answers = new AnswerState(options.windows, headroom);
-    const bounds = inFlightBounds(options.maxInFlight ?? 10, options.startInFlight ?? options.maxInFlight ?? 4, headroom);
+    const bounds = inFlightBounds(
+      options.maxInFlight ?? 10,
+      options.startInFlight ?? options.maxInFlight ?? 4,
+      headroom,
+    );
     this.learning = new CapLearning({ ...bounds, probeIntervalMs: Math.max(1, options.probeIntervalMs ?? 300_000) });
     this.maxInFlight = bounds.ceiling;
   }
@@ -163,10 +167,17 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   private trust(now: number) {
-    return { now, requestTimeoutMs: this.planner.requestTimeoutMs, longestMs: this.forgetAfterMs - this.planner.requestTimeoutMs };
+    return {
+      now,
+      requestTimeoutMs: this.planner.requestTimeoutMs,
+      longestMs: this.forgetAfterMs - this.planner.requestTimeoutMs,
+    };
   }
 
-  private learn(item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined, current: boolean): void {
+  private learn(
+    item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined,
+    current: boolean,
+  ): void {
     const at = this.clock();
     this.view = { item: parseRateItem(item, this.trust(at)), at, current };
   }
@@ -181,6 +192,8 @@ export class LedgerRateLimiter implements RateGate {
     const next = plan(this.planner, {
       item,
       fresh: view.current || now - view.at <= (this.timing.claimMs ?? 0),
+      ageMs: now - view.at,
+      unwrittenEnds: this.own.unwrittenCount,
       waiters: this.queue.map((w) => w.latestStart),
       now,
       cap: cap.cap,
@@ -210,20 +223,39 @@ export class LedgerRateLimiter implements RateGate {
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.store.markLiveWaiting(next.liveWaitingUntil);
     if (next.standBack) this.timing.stoodBackAt = view.item.version;
-    // Other containers need our ends now, not with our next claim.
-    await this.flushEnds();
+    // Other containers may need our ends before our next claim would carry them.
+    if (!next.deferEnds) await this.flushEnds();
     view.current = false;
     const sleep = this.queue[0]!.sleep;
     // One of our own answers frees a slot at once; another container's only shows in the item.
-    await Promise.race([Number.isFinite(next.ms) ? sleep(next.ms) : new Promise(() => undefined), this.answers.changed()]);
+    await Promise.race([
+      Number.isFinite(next.ms) ? sleep(next.ms) : new Promise(() => undefined),
+      this.answers.changed(),
+    ]);
   }
 
-  private async claim(next: Extract<Plan, { kind: 'claim' }>, view: View, item: RateItem, cap: CapState, now: number): Promise<void> {
+  private async claim(
+    next: Extract<Plan, { kind: 'claim' }>,
+    view: View,
+    item: RateItem,
+    cap: CapState,
+    now: number,
+  ): Promise<void> {
     const began = this.clock();
-    const mine = Array.from({ length: next.n }, () => this.own.next(now, this.planner.requestTimeoutMs, this.planner.lane));
+    const mine = Array.from({ length: next.n }, () =>
+      this.own.next(now, this.planner.requestTimeoutMs, this.planner.lane),
+    );
     const ends = this.own.pendingIn(view.item, next.drop);
-    const evidence = { provenLevel: this.learning.provenLevel, latencyMs: this.timing.typicalCallMs, windows: this.planner.windows, demand: next.fillsCap };
-    const raised = this.learning.local && this.learning.local.holdUntil > now ? undefined : raisedCap(cap, evidence, this.learning.bounds, now);
+    const evidence = {
+      provenLevel: this.learning.provenLevel,
+      latencyMs: this.timing.typicalCallMs,
+      windows: this.planner.windows,
+      demand: next.fillsCap,
+    };
+    const raised =
+      this.learning.local && this.learning.local.holdUntil > now
+        ? undefined
+        : raisedCap(cap, evidence, this.learning.bounds, now);
     const out = await this.store.claim({
       item: view.item,
       room: next.room,
@@ -252,17 +284,30 @@ export class LedgerRateLimiter implements RateGate {
     const before = inFlightAt(item.calls, now);
     mine.forEach((call, i) => {
       const level = before + i + 1;
-      this.queue.shift()!.resolve({ startedAt: now, finish: (end, rateLimit, parallelLimited) => this.finish(call, level, end, rateLimit, parallelLimited) });
+      this.queue.shift()!.resolve({
+        startedAt: now,
+        finish: (end, rateLimit, parallelLimited) => this.finish(call, level, end, rateLimit, parallelLimited),
+      });
     });
   }
 
-  private async finish(call: StoredCall, level: number, end: number, rateLimit?: ServerRateLimit, parallelLimited = false): Promise<void> {
+  private async finish(
+    call: StoredCall,
+    level: number,
+    end: number,
+    rateLimit?: ServerRateLimit,
+    parallelLimited = false,
+  ): Promise<void> {
     const ended = { ...call, end: Math.min(Math.max(Math.ceil(end), call.start), call.deadline) };
+    // Calls in flight at this answer, itself included, as far as this container knows.
+    const known = this.view ? this.own.overlay(this.view.item, end, this.forgetAfterMs).calls : [];
+    const still = Math.max(1, inFlightAt(known, end) + (known.some((c) => c.id === call.id) ? 0 : 1));
     this.timing.typicalCallMs = Timing.average(this.timing.typicalCallMs, ended.end - call.start);
     this.own.ended(ended);
     this.answers.serverView(end, rateLimit);
     if (parallelLimited) await this.stepBack(level, ended.end);
-    else if (this.answers.healthy) this.learning.provenLevel = Math.max(this.learning.provenLevel, level);
+    else if (this.answers.healthy)
+      this.learning.provenLevel = Math.max(this.learning.provenLevel, provenBy(level, still));
     this.answers.wake();
     // Our callers in line take the end with their next claim (or write it before they wait); alone, write it now.
     if (this.queue.length === 0) await this.flushEnds();
@@ -272,7 +317,12 @@ export class LedgerRateLimiter implements RateGate {
   private async stepBack(level: number, now: number): Promise<void> {
     this.learning.limited += 1;
     this.learning.provenLevel = 0;
-    const stepped = steppedBack(this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now), level, this.learning.bounds, now);
+    const stepped = steppedBack(
+      this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now),
+      level,
+      this.learning.bounds,
+      now,
+    );
     this.learning.local = stepped;
     try {
       const out = await this.store.stepBack(stepped, expiresAtFor(now, this.trust(now), stepped.holdUntil));
@@ -320,7 +370,10 @@ export class LedgerRateLimiter implements RateGate {
 
   parallelReport(): ParallelReport {
     const now = this.clock();
-    const report = { learnedCap: this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now).cap, parallelLimited: this.learning.limited };
+    const report = {
+      learnedCap: this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now).cap,
+      parallelLimited: this.learning.limited,
+    };
     this.learning.limited = 0;
     return report;
   }

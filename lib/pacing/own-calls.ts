@@ -29,7 +29,12 @@ export class OwnCalls {
   overlay(item: RateItem, now: number, forgetAfterMs: number): RateItem {
     if (this.unwritten.size === 0) return item;
     for (const [id, call] of this.unwritten) if (call.end! + forgetAfterMs < now) this.unwritten.delete(id);
-    return { ...item, calls: item.calls.map((c) => (c.end === undefined && this.unwritten.has(c.id) ? { ...c, end: this.unwritten.get(c.id)!.end } : c)) };
+    return {
+      ...item,
+      calls: item.calls.map((c) =>
+        c.end === undefined && this.unwritten.has(c.id) ? { ...c, end: this.unwritten.get(c.id)!.end } : c,
+      ),
+    };
   }
 
   /** Unwritten ends of calls the item still holds (a claim may carry them); the others no longer matter. */
@@ -42,6 +47,10 @@ export class OwnCalls {
 
   get hasUnwritten(): boolean {
     return this.unwritten.size > 0;
+  }
+
+  get unwrittenCount(): number {
+    return this.unwritten.size;
   }
 
   /** Every unwritten end, for a write of their own. */

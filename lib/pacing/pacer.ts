@@ -16,9 +16,9 @@ export interface PacerOptions {
   /** Consumers sharing the account (`CONSUMER_MAX_CONCURRENCY`); each takes 1/n of every window. */
   consumers: number;
   clock?: () => number;
-  /** Hood calls in flight across all consumers (`HOOD_MAX_IN_FLIGHT`, default 10); each consumer takes 1/n (at least 1). */
+  /** Hood calls in flight across all consumers (`HOOD_MAX_IN_FLIGHT`, default 10); 1/n each (at least 1). */
   maxInFlight?: number;
-  /** The learned cap's start across all consumers (`HOOD_START_IN_FLIGHT`); default: `maxInFlight` (nothing to learn). */
+  /** The learned cap's start, all consumers (`HOOD_START_IN_FLIGHT`); default `maxInFlight` (nothing to learn). */
   startInFlight?: number;
   /** How long a step back after `Retry-After: -1` holds. Default 5 min. */
   probeIntervalMs?: number;
@@ -47,7 +47,12 @@ class CallHistory {
   ) {}
 
   start(now: number): { id: number; level: number } {
-    const call = { id: this.nextId++, start: now, deadline: now + this.requestTimeoutMs, level: inFlightAt(this.calls, now) + 1 };
+    const call = {
+      id: this.nextId++,
+      start: now,
+      deadline: now + this.requestTimeoutMs,
+      level: inFlightAt(this.calls, now) + 1,
+    };
     this.calls.push(call);
     return call;
   }
@@ -56,7 +61,12 @@ class CallHistory {
   end(now: number, id?: number): number {
     const call = id === undefined ? this.calls.find((c) => c.end === undefined) : this.calls.find((c) => c.id === id);
     if (call) call.end = Math.max(now, call.start);
-    this.calls = trimCalls(this.calls, Math.max(...this.shares.map((s) => s.count)), now, Math.max(...this.shares.map((s) => s.windowMs)));
+    this.calls = trimCalls(
+      this.calls,
+      Math.max(...this.shares.map((s) => s.count)),
+      now,
+      Math.max(...this.shares.map((s) => s.windowMs)),
+    );
     return call?.level ?? 1;
   }
 }
@@ -100,7 +110,10 @@ export class Pacer implements RateGate {
     const consumers = Math.max(1, Math.floor(options.consumers) || 1);
     const headroomPercent = options.headroomPercent ?? 0;
     this.answers = new AnswerState(options.windows, headroomPercent);
-    this.shares = shareWindows(usableWindows(options.windows, headroomPercent, options.budgetPercent ?? 100), consumers);
+    this.shares = shareWindows(
+      usableWindows(options.windows, headroomPercent, options.budgetPercent ?? 100),
+      consumers,
+    );
     // Looked up at each call, so a test (or harness) that fakes Date after this was built is honoured.
     this.clock = options.clock ?? (() => Date.now());
     // Whole milliseconds, rounded up (never faster than the share): 150/min over 4 consumers is 37 calls
@@ -126,7 +139,10 @@ export class Pacer implements RateGate {
     // While fresh, calls are spread evenly at the share's steady rate; a call that starts late (a batch
     // boundary) is made up by the next one instead of pushing every later call back.
     if (this.tat !== undefined) slot = Math.max(slot, this.tat - this.spacingMs);
-    slot = Math.max(slot, earliestStart(this.history.calls, this.shares, now, this.answers.healthy ? this.cap.state.cap : 1));
+    slot = Math.max(
+      slot,
+      earliestStart(this.history.calls, this.shares, now, this.answers.healthy ? this.cap.state.cap : 1),
+    );
     // A clock may have sub-millisecond resolution (performance.now-based clocks); never hand one on.
     return Number.isFinite(slot) ? Math.ceil(slot) : slot;
   }
@@ -151,9 +167,12 @@ export class Pacer implements RateGate {
    */
   completed(now = this.clock(), rateLimit?: ServerRateLimit, id?: number, parallelLimited = false): void {
     const call = this.history.calls.find((c) => (id === undefined ? c.end === undefined : c.id === id));
-    if (call) this.typicalCallMs = this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
+    if (call)
+      this.typicalCallMs =
+        this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
+    const still = this.inFlight;
     const level = this.history.end(now, id);
-    this.cap.answered(level, parallelLimited, this.answers.healthy, now);
+    this.cap.answered(level, parallelLimited, this.answers.healthy, now, still);
     this.answers.serverView(now, rateLimit);
     this.answers.wake();
   }
@@ -210,7 +229,8 @@ export class Pacer implements RateGate {
         const id = this.started(now);
         return {
           startedAt: now,
-          finish: (end: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean) => this.completed(end, rateLimit, id, parallelLimited),
+          finish: (end: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean) =>
+            this.completed(end, rateLimit, id, parallelLimited),
         };
       }
     });

@@ -52,7 +52,10 @@ export function trustedCap(raw: Partial<CapState> | undefined, bounds: CapBounds
     cap: whole(raw?.cap, 1, bounds.ceiling, bounds.start),
     proven: whole(raw?.proven, 0, bounds.ceiling, 0),
     // A hold further out than a probe interval was not written by a limiter; kept, it would stop learning for good.
-    holdUntil: raw?.holdUntil !== undefined && raw.holdUntil <= now + bounds.probeIntervalMs ? whole(raw.holdUntil, 0, Number.MAX_SAFE_INTEGER, 0) : 0,
+    holdUntil:
+      raw?.holdUntil !== undefined && raw.holdUntil <= now + bounds.probeIntervalMs
+        ? whole(raw.holdUntil, 0, Number.MAX_SAFE_INTEGER, 0)
+        : 0,
   };
 }
 
@@ -67,8 +70,22 @@ export interface RiseEvidence {
   demand: boolean;
 }
 
+/**
+ * The level an answered call proves: it started as the `level`-th in flight, `still` were in flight at its answer
+ * (itself included). Hood counts a request from its arrival to its answer, a shorter span than ours, so a call
+ * proves Hood took `level` at once only if about that many stayed in flight until it was answered.
+ */
+export function provenBy(level: number, still: number): number {
+  return Math.max(0, Math.min(level, still));
+}
+
 /** The cap one higher, when the evidence asks for it and nothing forbids it; otherwise undefined. */
-export function raisedCap(state: CapState, evidence: RiseEvidence, bounds: CapBounds, now: number): CapState | undefined {
+export function raisedCap(
+  state: CapState,
+  evidence: RiseEvidence,
+  bounds: CapBounds,
+  now: number,
+): CapState | undefined {
   if (!evidence.demand || now < state.holdUntil || state.cap >= bounds.ceiling) return undefined;
   if (evidence.provenLevel < state.cap || evidence.latencyMs === undefined) return undefined;
   if (neededInFlight(evidence.windows, evidence.latencyMs) <= state.cap) return undefined;
@@ -100,20 +117,25 @@ export class LocalCap {
     this.state = { cap: bounds.start, proven: 0, holdUntil: 0 };
   }
 
-  /** A call that started as the `level`-th in flight was answered (`parallelLimited`: with `-1`). */
-  answered(level: number, parallelLimited: boolean, healthy: boolean, now: number): void {
+  /**
+   * A call that started as the `level`-th in flight was answered (`parallelLimited`: with `-1`) while `still` calls
+   * (itself included) were in flight: it proves a level only if that many stayed in flight to its end.
+   */
+  answered(level: number, parallelLimited: boolean, healthy: boolean, now: number, still = level): void {
     if (parallelLimited) {
       this.limited += 1;
       this.provenLevel = 0;
       this.state = steppedBack(this.state, level, this.bounds, now);
     } else if (healthy) {
-      this.provenLevel = Math.max(this.provenLevel, level);
+      this.provenLevel = Math.max(this.provenLevel, provenBy(level, still));
     }
   }
 
   /** A call is about to fill the cap: one more, if the evidence asks for it. */
   filling(latencyMs: number | undefined, windows: readonly CountWindow[], now: number): void {
-    this.state = raisedCap(this.state, { provenLevel: this.provenLevel, latencyMs, windows, demand: true }, this.bounds, now) ?? this.state;
+    this.state =
+      raisedCap(this.state, { provenLevel: this.provenLevel, latencyMs, windows, demand: true }, this.bounds, now) ??
+      this.state;
   }
 
   report(): { learnedCap: number; parallelLimited: number } {

@@ -13,7 +13,9 @@ import { waitMs } from './timer-ms.js';
  * - batch: one claim serves every caller that may start now (up to this container's share of the room);
  * - turns: containers waiting for the next slot take turns (`turnSlot`) instead of all reading for it;
  * - stand back: when the containers ahead in line would take all the room, let them (once per item version);
- * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps.
+ * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
+ * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
+ * - ends ride along: a finished call's end goes with our next claim when it cannot matter before then.
  */
 export interface PlannerConfig {
   /** The lane's windows (after headroom and reserve, skew added). */
@@ -32,6 +34,10 @@ export interface PlanInput {
   item: RateItem;
   /** The item is as it is now (just read, returned by a failed claim, or by our own write within a claim's time). */
   fresh: boolean;
+  /** How old the item is (ms since it was read or returned). */
+  ageMs: number;
+  /** Our finished calls whose ends the item does not show yet. */
+  unwrittenEnds: number;
   /** The latest start of every caller waiting, in arrival order (the first is served first). */
   waiters: readonly number[];
   now: number;
@@ -57,7 +63,7 @@ export type Plan =
   | { kind: 'give-up' }
   | { kind: 'read' }
   /** `ms`: at most this long, and no longer than the next answer of ours (Infinity: until that answer). */
-  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean }
+  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; deferEnds?: boolean }
   /** Claim `n` calls (the first `n` waiters) from `item`, which leaves `room`; `drop` no longer bound anything. */
   | { kind: 'claim'; n: number; room: number; drop: string[]; fillsCap: boolean };
 
@@ -68,8 +74,11 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
   // Probing after a failure (or at cold start): one call of ours at a time until Hood answers properly.
   if (!input.healthy && input.localInFlight >= 1) return { kind: 'wait', ms: Number.POSITIVE_INFINITY };
   const slot = slotFor(config, input);
-  // A view that is not current may show a slot that is gone (or hide one); it only tells how long to sleep.
-  if (!input.fresh && !(Number.isFinite(slot) && slot > now)) return { kind: 'read' };
+  // At the cap, only the item tells when another container's call has ended: read it. A view older than the
+  // longest window tells nothing worth a claim. Otherwise a view that is not current is claimed on as it is:
+  // the claim's condition counts every call claimed since as in flight within the room this view leaves, so it
+  // is exact, and when it fails DynamoDB returns the item as it is (as good as a read).
+  if (!input.fresh && (!Number.isFinite(slot) || input.ageMs > longestMs(config))) return { kind: 'read' };
   // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
   if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return { kind: 'give-up' };
   const untilLatest = waitMs(Math.max(1, latestStart - now));
@@ -78,7 +87,8 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
     const bulkAbout = item.calls.some((c) => c.lane === 'bulk');
     const mark = config.lane === 'live' && bulkAbout && Number.isFinite(slot) && item.liveWaitUntil < slot;
     const wait = Math.min(waitBeforeReading(config, input, slot), untilLatest);
-    return mark ? { kind: 'wait', ms: wait, liveWaitingUntil: slot } : { kind: 'wait', ms: wait };
+    const deferEnds = mayDeferEnds(config, input, slot);
+    return mark ? { kind: 'wait', ms: wait, liveWaitingUntil: slot, deferEnds } : { kind: 'wait', ms: wait, deferEnds };
   }
   const room = roomAt(config, input);
   const { ahead, active } = line(config, input);
@@ -95,7 +105,30 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
     if (n > 0 && (n >= share || !input.healthy || now > latest)) break;
     n += 1;
   }
-  return { kind: 'claim', n, room, drop: dropFor(config, item.calls, n, now), fillsCap: inFlightAt(item.calls, now) + n >= input.cap };
+  return {
+    kind: 'claim',
+    n,
+    room,
+    drop: dropFor(config, item.calls, n, now),
+    fillsCap: inFlightAt(item.calls, now) + n >= input.cap,
+  };
+}
+
+/**
+ * Whether our unwritten ends may wait for our next claim (saving a write each) instead of going out before we
+ * sleep. An end the item lacks counts there as "in flight, never ending". For a window's rule that changes
+ * nothing while the call is among the `count - 1` newest (an end that is not yet written ranks where its true
+ * end, the newest, would), and by our turn only the containers ahead of us in line will have claimed after it.
+ * For the in-flight cap it does matter: when the cap is close, ends go out at once.
+ */
+function mayDeferEnds(config: PlannerConfig, input: PlanInput, slot: number): boolean {
+  if (input.unwrittenEnds === 0 || !Number.isFinite(slot)) return false;
+  const { ahead } = line(config, input);
+  const tightest = Math.min(...config.windows.map((w) => w.count));
+  return (
+    ahead + input.unwrittenEnds + 1 < tightest &&
+    inFlightAt(input.item.calls, input.now) + input.unwrittenEnds + 1 < input.cap
+  );
 }
 
 /** The spacing of calls at the sustained rate (the longest window's): one turn. */
@@ -107,13 +140,17 @@ function longestMs(config: PlannerConfig): number {
   return Math.max(...config.windows.map((w) => w.windowMs));
 }
 
-/** Random delay that spreads containers racing for one slot: a quarter of the tightest spacing, at most a fifth of a poll. */
+/** Random delay spreading containers racing for one slot: a quarter of the tightest spacing, at most a fifth of a poll. */
 function jitterMs(config: PlannerConfig): number {
   return Math.min(config.pollMs * 0.2, Math.min(...config.windows.map((w) => w.windowMs / Math.max(1, w.count))) / 4);
 }
 
 /** The earliest start the item allows us (whole ms), `Infinity` at the in-flight cap. */
-export function slotFor(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>, calls: readonly CallMark[] = input.item.calls): number {
+export function slotFor(
+  config: PlannerConfig,
+  input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>,
+  calls: readonly CallMark[] = input.item.calls,
+): number {
   const { item, now } = input;
   let slot = Math.max(now, input.pausedUntil, earliestStart(calls, config.windows, now, input.cap));
   if (config.lane === 'bulk' && item.liveWaitUntil > now) slot = Math.max(slot, item.liveWaitUntil);
@@ -137,7 +174,10 @@ export function roomAt(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'n
 
 /** Entries a claim of `n` calls at `now` removes: they no longer bound anything (and those not trusted). */
 function dropFor(config: PlannerConfig, calls: readonly StoredCall[], n: number, now: number): string[] {
-  const placed: (CallMark & { id: string })[] = [...calls, ...Array.from({ length: n }, (_, i) => ({ id: `\u0000${i}`, start: now, deadline: now + config.requestTimeoutMs }))];
+  const placed: (CallMark & { id: string })[] = [
+    ...calls,
+    ...Array.from({ length: n }, (_, i) => ({ id: `\u0000${i}`, start: now, deadline: now + config.requestTimeoutMs })),
+  ];
   const keep = Math.max(...config.windows.map((w) => w.count));
   const kept = new Set(trimCalls(placed, keep, now, longestMs(config)).map((c) => c.id));
   return calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
@@ -172,14 +212,24 @@ export function line(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now
  * the same sliding rule with the r calls before it placed (each expected to take as long as ours take). This
  * only decides when to read: a claim is still checked against the item as it is.
  */
-export function turnSlot(config: PlannerConfig, input: PlanInput, slot: number, ahead = line(config, input).ahead): number {
+export function turnSlot(
+  config: PlannerConfig,
+  input: PlanInput,
+  slot: number,
+  ahead = line(config, input).ahead,
+): number {
   const { now } = input;
   if (ahead === 0 && Number.isFinite(slot)) return slot;
   const typical = input.typicalCallMs ?? config.pollMs;
-  const calls: CallMark[] = input.item.calls.map((c) => (effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c));
+  const calls: CallMark[] = input.item.calls.map((c) =>
+    effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c,
+  );
   const next = (from: number): number => {
     // The windows' rule, and the in-flight cap: the first moment after `from` with fewer than the cap in flight.
-    const ends = calls.map((c) => effectiveEnd(c, now)).filter((e) => e > from).sort((x, y) => y - x);
+    const ends = calls
+      .map((c) => effectiveEnd(c, now))
+      .filter((e) => e > from)
+      .sort((x, y) => y - x);
     const capFree = ends.length >= input.cap ? ends[input.cap - 1]! : from;
     return Math.max(from, capFree, earliestStart(calls, config.windows, now));
   };
@@ -200,7 +250,8 @@ export function turnSlot(config: PlannerConfig, input: PlanInput, slot: number, 
  */
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
-  if (Number.isFinite(slot)) return waitMs(Math.min(turnSlot(config, input, slot) - now + input.random * jitterMs(config), longestMs(config)));
+  if (Number.isFinite(slot))
+    return waitMs(Math.min(turnSlot(config, input, slot) - now + input.random * jitterMs(config), longestMs(config)));
   const expected = input.typicalCallMs ?? config.pollMs;
   const step = Math.min(config.pollMs, Math.max(5, expected / 20) * (1 + input.contention)) * (0.5 + input.random);
   return waitMs(Math.min(longestMs(config), Math.max(step, turnSlot(config, input, slot) - now)));

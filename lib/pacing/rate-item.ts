@@ -61,7 +61,16 @@ export const CAP_STEP_BUMP = 100;
 export const MAX_SANE_VERSION = 2 ** 49;
 export const RESET_VERSION = 2 ** 48;
 
-export const EMPTY_ITEM: RateItem = { version: 0, calls: [], liveWaitUntil: 0, cap: undefined, ignored: [], corrupt: false, exists: false, seen: undefined };
+export const EMPTY_ITEM: RateItem = {
+  version: 0,
+  calls: [],
+  liveWaitUntil: 0,
+  cap: undefined,
+  ignored: [],
+  corrupt: false,
+  exists: false,
+  seen: undefined,
+};
 
 export interface TrustLimits {
   now: number;
@@ -88,7 +97,13 @@ export function parseRateItem(item: Record<string, AttributeValue> | undefined, 
     const latest = start + requestTimeoutMs;
     const deadline = Math.min(Math.max(numberOf(m.d) ?? latest, start), latest);
     const end = numberOf(m.e);
-    calls.push({ id, start, deadline, end: end === undefined ? undefined : Math.min(Math.max(end, start), latest), lane: textOf(m.l) === 'bulk' ? 'bulk' : 'live' });
+    calls.push({
+      id,
+      start,
+      deadline,
+      end: end === undefined ? undefined : Math.min(Math.max(end, start), latest),
+      lane: textOf(m.l) === 'bulk' ? 'bulk' : 'live',
+    });
   }
   const version = wholeNumberOf(item.v, 0, MAX_SANE_VERSION);
   const pc = mapOf(item.pc);
@@ -114,13 +129,19 @@ function liveWaitOf(lw: number | undefined, limits: TrustLimits): number {
 
 /** A call's entry in `c`. */
 export function callEntry(call: StoredCall): AttributeValue {
-  const m: Record<string, AttributeValue> = { s: { N: String(call.start) }, d: { N: String(call.deadline) }, l: { S: call.lane } };
+  const m: Record<string, AttributeValue> = {
+    s: { N: String(call.start) },
+    d: { N: String(call.deadline) },
+    l: { S: call.lane },
+  };
   if (call.end !== undefined) m.e = { N: String(call.end) };
   return { M: m };
 }
 
 export function capEntry(cap: CapState): AttributeValue {
-  return { M: { n: { N: String(cap.cap) }, ok: { N: String(cap.proven) }, h: { N: String(Math.ceil(cap.holdUntil)) } } };
+  return {
+    M: { n: { N: String(cap.cap) }, ok: { N: String(cap.proven) }, h: { N: String(Math.ceil(cap.holdUntil)) } },
+  };
 }
 
 /**

@@ -2,7 +2,15 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { conditionFailureItem, isConditionFailure } from '../ledger/attribute-values.js';
 import type { Lane } from './budget.js';
 import type { CapState } from './parallel-cap.js';
-import { CAP_STEP_BUMP, callEntry, capEntry, RATE_ITEM_SK, type RateItem, RESET_VERSION, type StoredCall } from './rate-item.js';
+import {
+  CAP_STEP_BUMP,
+  callEntry,
+  capEntry,
+  RATE_ITEM_SK,
+  type RateItem,
+  RESET_VERSION,
+  type StoredCall,
+} from './rate-item.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -53,7 +61,8 @@ export class RateStore {
   /** The item as it is (strongly consistent), or undefined when there is none. */
   async read(): Promise<Item | undefined> {
     const { GetItemCommand } = await this.sdk();
-    return (await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key, ConsistentRead: true }))).Item;
+    return (await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key, ConsistentRead: true })))
+      .Item;
   }
 
   /**
@@ -125,9 +134,23 @@ export class RateStore {
     const condition = !w.item.exists
       ? { ConditionExpression: 'attribute_not_exists(pk)' }
       : w.item.seen === undefined
-        ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#v)', ExpressionAttributeNames: { '#v': 'v' } }
-        : { ConditionExpression: '#v = :seen', ExpressionAttributeNames: { '#v': 'v' }, ExpressionAttributeValues: { ':seen': w.item.seen } };
-    const out = await this.conditional(new PutItemCommand({ TableName: this.table, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+        ? {
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#v)',
+            ExpressionAttributeNames: { '#v': 'v' },
+          }
+        : {
+            ConditionExpression: '#v = :seen',
+            ExpressionAttributeNames: { '#v': 'v' },
+            ExpressionAttributeValues: { ':seen': w.item.seen },
+          };
+    const out = await this.conditional(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: item,
+        ...condition,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
     return out.ok ? { ok: true, item } : out;
   }
 
@@ -179,7 +202,12 @@ export class RateStore {
         // Only onto an item with a counter that can be added to (a corrupt one is replaced by the next claim).
         ConditionExpression: 'attribute_type(#v, :n)',
         ExpressionAttributeNames: { '#pc': 'pc', '#v': 'v', '#x': 'expiresAt' },
-        ExpressionAttributeValues: { ':pc': capEntry(cap), ':bump': { N: String(CAP_STEP_BUMP) }, ':x': { N: String(expiresAt) }, ':n': { S: 'N' } },
+        ExpressionAttributeValues: {
+          ':pc': capEntry(cap),
+          ':bump': { N: String(CAP_STEP_BUMP) },
+          ':x': { N: String(expiresAt) },
+          ':n': { S: 'N' },
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -5,7 +5,15 @@ import { BatchState, createContactCaller } from '../../../lib/consumer/hood-call
 import { RecentContacts } from '../../../lib/consumer/recent.js';
 import { LedgerRateLimiter } from '../../../lib/pacing/ledger-limiter.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
-import { type CapBounds, type CapState, neededInFlight, raisedCap, steppedBack, trustedCap } from '../../../lib/pacing/parallel-cap.js';
+import {
+  type CapBounds,
+  type CapState,
+  neededInFlight,
+  raisedCap,
+  steppedBack,
+  trustedCap,
+} from '../../../lib/pacing/parallel-cap.js';
+import type { CreateResult } from '../../../lib/hood/client.js';
 import type { BlockDecision } from '../../../lib/types.js';
 import { type LocalTable, startLocalTable } from '../../helpers/dynalite.js';
 
@@ -35,7 +43,12 @@ describe('raisedCap and steppedBack', () => {
     ['the cap not reached by an answered call yet', at4, { ...evidence, provenLevel: 3 }, undefined],
     ['fast answers need no more in flight', at4, { ...evidence, latencyMs: 100 }, undefined],
     ['held after a -1', { ...at4, holdUntil: T + 1 }, evidence, undefined],
-    ['at HOOD_MAX_IN_FLIGHT', { cap: 10, proven: 9, holdUntil: 0 }, { ...evidence, provenLevel: 10, latencyMs: 60_000 }, undefined],
+    [
+      'at HOOD_MAX_IN_FLIGHT',
+      { cap: 10, proven: 9, holdUntil: 0 },
+      { ...evidence, provenLevel: 10, latencyMs: 60_000 },
+      undefined,
+    ],
   ])('%s', (_name, state, given, expected) => {
     expect(raisedCap(state, given, bounds, T)).toEqual(expected);
   });
@@ -43,15 +56,28 @@ describe('raisedCap and steppedBack', () => {
   it.each([
     ['a -1 at the 6th call after 5 was proven: back to 5', { cap: 6, proven: 5, holdUntil: 0 }, 6, 5],
     ['a -1 at the 4th before anything was proven: 3', { cap: 4, proven: 0, holdUntil: 0 }, 4, 3],
-    ['a -1 at a level below the proven one (others in flight too): below that level', { cap: 6, proven: 5, holdUntil: 0 }, 3, 2],
+    [
+      'a -1 at a level below the proven one (others in flight too): below that level',
+      { cap: 6, proven: 5, holdUntil: 0 },
+      3,
+      2,
+    ],
     ['never below one', { cap: 1, proven: 0, holdUntil: 0 }, 1, 1],
   ])('%s', (_name, state, level, cap) => {
     expect(steppedBack(state, level, bounds, T)).toEqual({ cap, proven: cap, holdUntil: T + 300_000 });
   });
 
   it('trusts a stored cap only within the bounds and a hold only within a probe interval', () => {
-    expect(trustedCap({ cap: 1e9, proven: -3, holdUntil: T + 1e12 }, bounds, T)).toEqual({ cap: 10, proven: 0, holdUntil: 0 });
-    expect(trustedCap({ cap: 2.7, proven: 2, holdUntil: T + 1000 }, bounds, T)).toEqual({ cap: 2, proven: 2, holdUntil: T + 1000 });
+    expect(trustedCap({ cap: 1e9, proven: -3, holdUntil: T + 1e12 }, bounds, T)).toEqual({
+      cap: 10,
+      proven: 0,
+      holdUntil: 0,
+    });
+    expect(trustedCap({ cap: 2.7, proven: 2, holdUntil: T + 1000 }, bounds, T)).toEqual({
+      cap: 2,
+      proven: 2,
+      holdUntil: T + 1000,
+    });
     expect(trustedCap(undefined, bounds, T)).toEqual({ cap: 4, proven: 0, holdUntil: 0 });
   });
 });
@@ -82,7 +108,13 @@ describe('Pacer: a container with static shares learns within its share', () => 
 
   it('raises the cap one at a time up to what 2 s answers need (7 for 10/s), never past HOOD_MAX_IN_FLIGHT', () => {
     // Prepare: one consumer, HOOD_MAX_IN_FLIGHT 10, start 4.
-    const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 1, maxInFlight: 10, startInFlight: 4, clock: () => T });
+    const pacer = new Pacer({
+      windows: parseRateLimits('10/1s'),
+      consumers: 1,
+      maxInFlight: 10,
+      startInFlight: 4,
+      clock: () => T,
+    });
     pacer.succeeded();
     // Act
     const { caps } = drive(pacer, 60, 2000);
@@ -102,7 +134,14 @@ describe('Pacer: a container with static shares learns within its share', () => 
 
   it('steps back after a -1 and holds there for the probe interval', () => {
     // Prepare: Hood takes 5 in flight; the 6th answers -1.
-    const pacer = new Pacer({ windows: parseRateLimits('10/1s'), consumers: 1, maxInFlight: 10, startInFlight: 4, probeIntervalMs: 60_000, clock: () => T });
+    const pacer = new Pacer({
+      windows: parseRateLimits('10/1s'),
+      consumers: 1,
+      maxInFlight: 10,
+      startInFlight: 4,
+      probeIntervalMs: 60_000,
+      clock: () => T,
+    });
     pacer.succeeded();
     // Act
     const { caps, now } = drive(pacer, 200, 2000, (level) => level > 5);
@@ -125,16 +164,39 @@ describe('LedgerRateLimiter: the learned cap is the account’s (dynalite)', () 
   });
   const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const gate = (extra: Partial<ConstructorParameters<typeof LedgerRateLimiter>[0]> = {}) => {
-    const l = new LedgerRateLimiter({ dynamo: local.client, table: local.table, windows: parseRateLimits('100/1s'), maxInFlight: 8, startInFlight: 2, clockSkewMs: 0, pollMs: 5, ...extra });
+    const l = new LedgerRateLimiter({
+      dynamo: local.client,
+      table: local.table,
+      windows: parseRateLimits('100/1s'),
+      maxInFlight: 8,
+      startInFlight: 2,
+      clockSkewMs: 0,
+      pollMs: 5,
+      ...extra,
+    });
     l.succeeded();
     return l;
   };
   const storedCap = async () => {
-    const item = (await local.client.send(new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } }, ConsistentRead: true }))).Item;
+    const item = (
+      await local.client.send(
+        new GetItemCommand({
+          TableName: local.table,
+          Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
     return item?.pc?.M ? { cap: Number(item.pc.M.n?.N), holdUntil: Number(item.pc.M.h?.N) } : undefined;
   };
   /** `callers` side by side, `calls` each, every call `latencyMs` long. */
-  const run = async (l: LedgerRateLimiter, callers: number, calls: number, latencyMs: number, limited: (i: number) => boolean = () => false) => {
+  const run = async (
+    l: LedgerRateLimiter,
+    callers: number,
+    calls: number,
+    latencyMs: number,
+    limited: (i: number) => boolean = () => false,
+  ) => {
     let n = 0;
     await Promise.all(
       Array.from({ length: callers }, async () => {
@@ -186,18 +248,37 @@ describe('LedgerRateLimiter: the learned cap is the account’s (dynalite)', () 
 describe('a -1 answer reaches the gate', () => {
   it('tells the gate which call drew Retry-After: -1', async () => {
     // Prepare
-    const config = loadConsumerConfig({ HOOD_API_TOKEN: 't', BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/d' });
+    const config = loadConsumerConfig({
+      HOOD_API_TOKEN: 't',
+      BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/d',
+    });
     const pacer = new Pacer({ windows: hood, consumers: 1, maxInFlight: 10, startInFlight: 4 });
     pacer.succeeded();
-    const hoodClient = { createBlockedContact: async () => ({ kind: 'rate_limited' as const, status: 429, retryAfterSeconds: -1, retryAfterMs: undefined, parallelLimit: true }) };
+    const minusOne: CreateResult = {
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: -1,
+      retryAfterMs: undefined,
+      parallelLimit: true,
+    };
+    const hoodClient = { createBlockedContact: async () => minusOne };
     const logger = { debug() {}, info() {}, warn() {}, error() {} };
-    const call = createContactCaller({ config, hood: hoodClient, pacer, recent: new RecentContacts(), logger }, new BatchState(), {
-      clock: () => Date.now(),
-      deadlineAt: () => Date.now() + 60_000,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    });
+    const call = createContactCaller(
+      { config, hood: hoodClient, pacer, recent: new RecentContacts(), logger },
+      new BatchState(),
+      {
+        clock: () => Date.now(),
+        deadlineAt: () => Date.now() + 60_000,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      },
+    );
     // Act
-    await call({ action: 'block', contact: 'a@example.com', reason: 'unsubscribe', source: 'test' } as unknown as BlockDecision, 'c1', { messageId: 'm1', body: '{}' } as never);
+    await call(
+      { action: 'block', contact: 'a@example.com', reason: 'unsubscribe', source: 'test' } as unknown as BlockDecision,
+      'c1',
+      { messageId: 'm1', body: '{}' } as never,
+    );
     // Assess
     expect(pacer.parallelReport()).toEqual({ learnedCap: 1, parallelLimited: 1 });
   });
@@ -207,7 +288,9 @@ describe('the learned cap on the dashboard', () => {
   it('plots the metrics the consumer publishes: the learned cap and the -1 answers', async () => {
     // Prepare
     const { createRequire } = await import('node:module');
-    const dashboard = createRequire(import.meta.url)('../../../infra/dashboard.cjs') as { body(): Promise<{ 'Fn::Sub': [string, unknown] }> };
+    const dashboard = createRequire(import.meta.url)('../../../infra/dashboard.cjs') as {
+      body(): Promise<{ 'Fn::Sub': [string, unknown] }>;
+    };
     const { parallelEmfPublisher } = await import('../../../lib/consumer/consumer.js');
     const lines: string[] = [];
     const write = process.stdout.write;
@@ -229,23 +312,46 @@ describe('the learned cap on the dashboard', () => {
 
 describe('learning the stand-in’s parallel cap over HTTP (real Hood client, dynalite)', () => {
   it('settles at the stand-in’s cap with one -1 per probe interval, and blocks everyone', async () => {
-    // Prepare: the stand-in takes 3 in flight and answers in 120 ms; we may go up to 8, starting at 2.
+    // Prepare: the stand-in takes 3 in flight and answers in 250 ms; we may go up to 8, starting at 2.
     const { startHoodSandbox } = await import('../../../dev/hood-sandbox.js');
     const { createHoodClient } = await import('../../../lib/hood/client.js');
-    const sandbox = await startHoodSandbox({ token: 'tok', rateLimits: parseRateLimits('100/1s'), latencyMs: 120, maxParallel: 3, duplicateBehaviour: 'create' });
+    const sandbox = await startHoodSandbox({
+      token: 'tok',
+      rateLimits: parseRateLimits('100/1s'),
+      latencyMs: 250,
+      maxParallel: 3,
+      duplicateBehaviour: 'create',
+    });
     const local = await startLocalTable('ledger');
     try {
-      const gate = new LedgerRateLimiter({ dynamo: local.client, table: local.table, windows: parseRateLimits('100/1s'), maxInFlight: 8, startInFlight: 2, probeIntervalMs: 60_000, clockSkewMs: 0, pollMs: 5 });
+      const gate = new LedgerRateLimiter({
+        dynamo: local.client,
+        table: local.table,
+        windows: parseRateLimits('100/1s'),
+        maxInFlight: 8,
+        startInFlight: 2,
+        probeIntervalMs: 60_000,
+        clockSkewMs: 0,
+        pollMs: 5,
+      });
       gate.succeeded();
       const hoodClient = createHoodClient({ apiUrl: sandbox.url, token: 'tok', requestTimeoutMs: 5000 });
-      const config = loadConsumerConfig({ HOOD_API_TOKEN: 'tok', BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/d' });
-      const logger = { debug() {}, info() {}, warn() {}, error() {} };
-      const call = createContactCaller({ config, hood: hoodClient, pacer: gate, recent: new RecentContacts(), logger }, new BatchState(), {
-        clock: () => Date.now(),
-        deadlineAt: () => Date.now() + 60_000,
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      const config = loadConsumerConfig({
+        HOOD_API_TOKEN: 'tok',
+        BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q',
+        DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/d',
       });
-      const contacts = Array.from({ length: 60 }, (_, i) => `p${i}@example.com`);
+      const logger = { debug() {}, info() {}, warn() {}, error() {} };
+      const call = createContactCaller(
+        { config, hood: hoodClient, pacer: gate, recent: new RecentContacts(), logger },
+        new BatchState(),
+        {
+          clock: () => Date.now(),
+          deadlineAt: () => Date.now() + 60_000,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        },
+      );
+      const contacts = Array.from({ length: 45 }, (_, i) => `p${i}@example.com`);
       // Act: 8 callers side by side; a contact answered 429 is tried again, as the queue would.
       let next = 0;
       let limited = 0;
@@ -254,7 +360,11 @@ describe('learning the stand-in’s parallel cap over HTTP (real Hood client, dy
           while (next < contacts.length) {
             const contact = contacts[next++]!;
             for (;;) {
-              const result = await call({ action: 'block', contact, reason: 'unsubscribe', source: 'test' } as unknown as BlockDecision, contact, { messageId: contact, body: '{}' } as never);
+              const result = await call(
+                { action: 'block', contact, reason: 'unsubscribe', source: 'test' } as unknown as BlockDecision,
+                contact,
+                { messageId: contact, body: '{}' } as never,
+              );
               if (result.kind === 'done') break;
               limited += 1;
             }
@@ -263,7 +373,7 @@ describe('learning the stand-in’s parallel cap over HTTP (real Hood client, dy
       );
       // Assess
       const stats = sandbox.stats();
-      expect(new Set(sandbox.contacts().map((c) => c.contact)).size).toBe(60);
+      expect(new Set(sandbox.contacts().map((c) => c.contact)).size).toBe(45);
       expect(stats.parallelViolations).toBe(1);
       expect(limited).toBe(1);
       expect(stats.windowViolations).toBe(0);

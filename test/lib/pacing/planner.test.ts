@@ -5,7 +5,13 @@ import { EMPTY_ITEM, type RateItem, type StoredCall } from '../../../lib/pacing/
 /** Virtual time: every row is at T (ms); calls are placed relative to it. */
 const T = 1_700_000_000_000;
 
-const config: PlannerConfig = { windows: [{ count: 3, windowMs: 10_000 }], lane: 'live', instance: 'me', requestTimeoutMs: 5000, pollMs: 100 };
+const config: PlannerConfig = {
+  windows: [{ count: 3, windowMs: 10_000 }],
+  lane: 'live',
+  instance: 'me',
+  requestTimeoutMs: 5000,
+  pollMs: 100,
+};
 
 function call(id: string, start: number, end?: number, lane: 'live' | 'bulk' = 'live'): StoredCall {
   return { id, start: T + start, deadline: T + start + 5000, end: end === undefined ? undefined : T + end, lane };
@@ -19,6 +25,8 @@ function input(extra: Partial<PlanInput> = {}): PlanInput {
   return {
     item: item([]),
     fresh: true,
+    ageMs: 0,
+    unwrittenEnds: 0,
     waiters: [T + 60_000],
     now: T,
     cap: 4,
@@ -34,14 +42,64 @@ function input(extra: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
-const rows: { name: string; config?: Partial<PlannerConfig>; input: Partial<PlanInput>; expected: Partial<Plan> & { kind: Plan['kind'] } }[] = [
+const rows: {
+  name: string;
+  config?: Partial<PlannerConfig>;
+  input: Partial<PlanInput>;
+  expected: Partial<Plan> & { kind: Plan['kind'] };
+}[] = [
   { name: 'nobody waiting: nothing to serve', input: { waiters: [] }, expected: { kind: 'give-up' } },
-  { name: 'an empty item: one claim serves every caller up to the room', input: { waiters: [T + 1, T + 1, T + 1] }, expected: { kind: 'claim', n: 3, room: 3 } },
-  { name: 'the room is bounded by the learned cap', input: { cap: 2, waiters: [T + 1, T + 1, T + 1] }, expected: { kind: 'claim', n: 2, room: 2, fillsCap: true } },
-  { name: 'a view that is not current and shows a slot now: read first', input: { fresh: false }, expected: { kind: 'read' } },
+  {
+    name: 'an empty item: one claim serves every caller up to the room',
+    input: { waiters: [T + 1, T + 1, T + 1] },
+    expected: { kind: 'claim', n: 3, room: 3 },
+  },
+  {
+    name: 'the room is bounded by the learned cap',
+    input: { cap: 2, waiters: [T + 1, T + 1, T + 1] },
+    expected: { kind: 'claim', n: 2, room: 2, fillsCap: true },
+  },
+  {
+    name: 'a view that is not current and shows a slot now: claim on it (the condition makes it exact)',
+    input: { fresh: false, ageMs: 500 },
+    expected: { kind: 'claim' },
+  },
+  {
+    name: 'a view older than the longest window: read first',
+    input: { fresh: false, ageMs: 10_001 },
+    expected: { kind: 'read' },
+  },
+  {
+    name: 'a view that is not current at the cap: read (only the item shows other containers’ answers)',
+    input: { fresh: false, cap: 1, item: item([call('a.1', -10)]) },
+    expected: { kind: 'read' },
+  },
+  {
+    name: 'waiting for our turn far from the cap: our unwritten end rides with the next claim',
+    config: { windows: [{ count: 150, windowMs: 60_000 }] },
+    input: {
+      unwrittenEnds: 1,
+      cap: 10,
+      item: item(Array.from({ length: 150 }, (_, i) => call(`me.${i}`, -150 + i, -100 + i))),
+    },
+    expected: { kind: 'wait', deferEnds: true },
+  },
+  {
+    name: 'waiting near the cap: our ends go out before we sleep',
+    config: { windows: [{ count: 150, windowMs: 60_000 }] },
+    input: {
+      unwrittenEnds: 1,
+      cap: 2,
+      item: item([...Array.from({ length: 149 }, (_, i) => call(`me.${i}`, -150 + i, -100 + i)), call('x.1', -10)]),
+    },
+    expected: { kind: 'wait', deferEnds: false },
+  },
   {
     name: 'a view that is not current and shows a later slot: sleep until it without reading',
-    input: { fresh: false, item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('me.3', -1000, -900)]) },
+    input: {
+      fresh: false,
+      item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('me.3', -1000, -900)]),
+    },
     expected: { kind: 'wait', ms: 10_000 - 2900 },
   },
   {
@@ -51,13 +109,32 @@ const rows: { name: string; config?: Partial<PlannerConfig>; input: Partial<Plan
   },
   {
     name: 'the slot comes after the first caller’s latest start: give it up',
-    input: { waiters: [T + 5000], item: item([call('a.1', -3000, -2900), call('a.2', -2000, -1900), call('a.3', -1000, -900)]) },
+    input: {
+      waiters: [T + 5000],
+      item: item([call('a.1', -3000, -2900), call('a.2', -2000, -1900), call('a.3', -1000, -900)]),
+    },
     expected: { kind: 'give-up' },
   },
-  { name: 'at the cap with time left: poll for an answer', input: { cap: 1, item: item([call('a.1', -10)]) }, expected: { kind: 'wait' } },
-  { name: 'at the cap and the latest start reached: give up', input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) }, expected: { kind: 'give-up' } },
-  { name: 'probing after a failure: one call of ours at a time', input: { healthy: false, localInFlight: 1 }, expected: { kind: 'wait', ms: Number.POSITIVE_INFINITY } },
-  { name: 'probing with none of ours in flight: claim one only', input: { healthy: false, waiters: [T + 1, T + 1] }, expected: { kind: 'claim', n: 1 } },
+  {
+    name: 'at the cap with time left: poll for an answer',
+    input: { cap: 1, item: item([call('a.1', -10)]) },
+    expected: { kind: 'wait' },
+  },
+  {
+    name: 'at the cap and the latest start reached: give up',
+    input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) },
+    expected: { kind: 'give-up' },
+  },
+  {
+    name: 'probing after a failure: one call of ours at a time',
+    input: { healthy: false, localInFlight: 1 },
+    expected: { kind: 'wait', ms: Number.POSITIVE_INFINITY },
+  },
+  {
+    name: 'probing with none of ours in flight: claim one only',
+    input: { healthy: false, waiters: [T + 1, T + 1] },
+    expected: { kind: 'claim', n: 1 },
+  },
   { name: 'a 429 pause: wait it out', input: { pausedUntil: T + 250 }, expected: { kind: 'wait', ms: 250 } },
   {
     name: 'bulk stands back while a live caller waits',
@@ -67,17 +144,29 @@ const rows: { name: string; config?: Partial<PlannerConfig>; input: Partial<Plan
   },
   {
     name: 'we claimed longer ago than the other container: the next slot is our turn',
-    input: { typicalCallMs: 100, item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('a.1', -1000, -900)]) },
+    input: {
+      typicalCallMs: 100,
+      item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('a.1', -1000, -900)]),
+    },
     expected: { kind: 'wait', ms: 7100 },
   },
   {
     name: 'the other container claimed longer ago: our turn is the slot after its one',
-    input: { typicalCallMs: 100, item: item([call('a.1', -3000, -2900), call('me.1', -2000, -1900), call('me.2', -1000, -900)]) },
+    input: {
+      typicalCallMs: 100,
+      item: item([call('a.1', -3000, -2900), call('me.1', -2000, -1900), call('me.2', -1000, -900)]),
+    },
     expected: { kind: 'wait', ms: 8100 },
   },
   {
     name: 'a live caller waiting beside bulk traffic marks the item',
-    input: { item: item([call('b.1', -3000, -2900, 'bulk'), call('b.2', -2000, -1900, 'bulk'), call('b.3', -1000, -900, 'bulk')]) },
+    input: {
+      item: item([
+        call('b.1', -3000, -2900, 'bulk'),
+        call('b.2', -2000, -1900, 'bulk'),
+        call('b.3', -1000, -900, 'bulk'),
+      ]),
+    },
     expected: { kind: 'wait', liveWaitingUntil: T + 7100 },
   },
   {
@@ -89,7 +178,10 @@ const rows: { name: string; config?: Partial<PlannerConfig>; input: Partial<Plan
   {
     name: 'stood back at this version already: claim',
     config: { windows: [{ count: 4, windowMs: 10_000 }] },
-    input: { stoodBackAt: 3, item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]) },
+    input: {
+      stoodBackAt: 3,
+      item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]),
+    },
     expected: { kind: 'claim', n: 1, room: 1 },
   },
   {
@@ -126,7 +218,15 @@ describe('plan (pure, virtual time)', () => {
         // Prepare
         const calls = Array.from({ length: inFlight }, (_, i) => call(`o.${i}`, -i - 1));
         // Act
-        const got = plan({ ...config, windows: [{ count: 100, windowMs: 1000 }] }, input({ cap, stoodBackAt: calls.length, item: item(calls), waiters: Array.from({ length: 8 }, () => T + 60_000) }));
+        const got = plan(
+          { ...config, windows: [{ count: 100, windowMs: 1000 }] },
+          input({
+            cap,
+            stoodBackAt: calls.length,
+            item: item(calls),
+            waiters: Array.from({ length: 8 }, () => T + 60_000),
+          }),
+        );
         // Assess
         if (got.kind === 'claim') expect(got.n).toBeLessThanOrEqual(Math.max(0, cap - inFlight));
         else expect(inFlight).toBeGreaterThanOrEqual(cap);

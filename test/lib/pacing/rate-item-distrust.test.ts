@@ -37,7 +37,12 @@ function limiter(extra: Partial<ConstructorParameters<typeof LedgerRateLimiter>[
 }
 
 async function stuff(attributes: Record<string, AttributeValue>): Promise<void> {
-  await local.client.send(new PutItemCommand({ TableName: local.table, Item: { pk: { S: 'rate#hood' }, sk: { S: 'calls' }, v: N(3), ...attributes } }));
+  await local.client.send(
+    new PutItemCommand({
+      TableName: local.table,
+      Item: { pk: { S: 'rate#hood' }, sk: { S: 'calls' }, v: N(3), ...attributes },
+    }),
+  );
 }
 
 /** Calls stuffed into the item, each `{ s, d?, e? }` relative to now. */
@@ -47,7 +52,11 @@ function calls(...entries: { s: number; d?: number; e?: number }[]): AttributeVa
     M: Object.fromEntries(
       entries.map((c, i) => {
         // A deadline a day after the start unless given: the entry looks like any other.
-        const m: Record<string, AttributeValue> = { s: N(t + c.s), d: N(t + (c.d ?? c.s + 86_400_000)), l: { S: 'live' } };
+        const m: Record<string, AttributeValue> = {
+          s: N(t + c.s),
+          d: N(t + (c.d ?? c.s + 86_400_000)),
+          l: { S: 'live' },
+        };
         if (c.e !== undefined) m.e = N(t + c.e);
         return [`forged.${i}`, { M: m }];
       }),
@@ -96,7 +105,12 @@ describe('the shared limiter distrusts the rate item', () => {
     // Prepare
     await stuff({ v, c: calls() });
     // Act
-    const ticket = await within(5000, limiter().acquire(now() + 1000, realSleep).catch((error: Error) => error.name));
+    const ticket = await within(
+      5000,
+      limiter()
+        .acquire(now() + 1000, realSleep)
+        .catch((error: Error) => error.name),
+    );
     // Assess
     expect(ticket).toEqual(expect.objectContaining({ startedAt: expect.any(Number) }));
   });
@@ -105,7 +119,10 @@ describe('the shared limiter distrusts the rate item', () => {
     // Prepare: `lw` a day away.
     await stuff({ c: calls(), lw: N(now() + 86_400_000) });
     // Act
-    const ticket = await within(5000, limiter({ lane: 'bulk', windows: parseRateLimits('10/200ms') }).acquire(now() + 2000, realSleep));
+    const ticket = await within(
+      5000,
+      limiter({ lane: 'bulk', windows: parseRateLimits('10/200ms') }).acquire(now() + 2000, realSleep),
+    );
     // Assess: bulk waits at most a window and a timeout.
     expect(ticket).toEqual(expect.objectContaining({ startedAt: expect.any(Number) }));
   });
@@ -117,7 +134,11 @@ describe('the shared limiter distrusts the rate item', () => {
     await (await limiter().acquire(now() + 1000, realSleep))!.finish(now());
     // Assess
     const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const item = (await local.client.send(new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }))).Item!;
+    const item = (
+      await local.client.send(
+        new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }),
+      )
+    ).Item!;
     const expiresAt = Number(item.expiresAt?.N);
     expect(expiresAt).toBeGreaterThan(now() / 1000);
     expect(expiresAt).toBeLessThan(now() / 1000 + 600);

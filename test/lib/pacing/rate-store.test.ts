@@ -1,6 +1,12 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CAP_STEP_BUMP, parseRateItem, type RateItem, RESET_VERSION, type StoredCall } from '../../../lib/pacing/rate-item.js';
+import {
+  CAP_STEP_BUMP,
+  parseRateItem,
+  type RateItem,
+  RESET_VERSION,
+  type StoredCall,
+} from '../../../lib/pacing/rate-item.js';
 import { type ClaimWrite, RateStore } from '../../../lib/pacing/rate-store.js';
 import { type LocalTable, startLocalTable } from '../../helpers/dynalite.js';
 
@@ -16,7 +22,13 @@ afterEach(async () => {
 
 const T = 1_700_000_000_000;
 const limits = { now: T, requestTimeoutMs: 10_000, longestMs: 60_000 };
-const call = (id: string, start = T, end?: number): StoredCall => ({ id, start, deadline: start + 10_000, end, lane: 'live' });
+const call = (id: string, start = T, end?: number): StoredCall => ({
+  id,
+  start,
+  deadline: start + 10_000,
+  end,
+  lane: 'live',
+});
 const view = async (): Promise<RateItem> => parseRateItem(await store.read(), limits);
 const claim = (item: RateItem, mine: StoredCall[], extra: Partial<ClaimWrite> = {}) =>
   store.claim({ item, room: mine.length, mine, ends: [], drop: [], lane: 'live', expiresAt: 1, ...extra });
@@ -62,7 +74,12 @@ describe('RateStore (dynalite)', () => {
     await claim(await view(), [call('a.3')], { ends: [call('a.2', T - 4000, T - 3000)], drop: ['a.1'] });
     // Assess
     const item = await view();
-    expect(item.calls.map((c) => [c.id, c.end])).toEqual(expect.arrayContaining([['a.2', T - 3000], ['a.3', undefined]]));
+    expect(item.calls.map((c) => [c.id, c.end])).toEqual(
+      expect.arrayContaining([
+        ['a.2', T - 3000],
+        ['a.3', undefined],
+      ]),
+    );
     expect(item.calls).toHaveLength(2);
   });
 
@@ -97,7 +114,12 @@ describe('RateStore (dynalite)', () => {
     await local.client.send(
       new PutItemCommand({
         TableName: local.table,
-        Item: { pk: { S: 'rate#hood' }, sk: { S: 'calls' }, v: { N: '9.9E+125' }, c: { M: { 'x.1': { M: { s: { N: String(T) }, d: { N: String(T + 10_000) }, l: { S: 'live' } } } } } },
+        Item: {
+          pk: { S: 'rate#hood' },
+          sk: { S: 'calls' },
+          v: { N: '9.9E+125' },
+          c: { M: { 'x.1': { M: { s: { N: String(T) }, d: { N: String(T + 10_000) }, l: { S: 'live' } } } } },
+        },
       }),
     );
     const corrupt = await view();
@@ -118,7 +140,9 @@ describe('RateStore (dynalite)', () => {
     await store.markLiveWaiting(T + 500);
     await store.markLiveWaiting(T + 100);
     // Assess
-    const raw = await local.client.send(new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }));
+    const raw = await local.client.send(
+      new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }),
+    );
     expect(raw.Item?.lw).toEqual({ N: String(T + 500) });
   });
 });
