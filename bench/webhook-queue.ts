@@ -8,7 +8,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClientFor } from '../dev/emulator.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Worker } from 'node:worker_threads';
-import { loadWebhookConfig } from '../lib/config.js';
+import { loadWebhookConfig } from '../lib/webhook/config.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { createWebhookHandler, WEBHOOK_SEND_CONCURRENCY } from '../lib/webhook/lambda.js';
 

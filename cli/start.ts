@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Env, loadConsumerConfig, loadWebhookConfig, type RateWindow } from '../lib/config.js';
+import { type Env, loadConsumerConfig, type RateWindow } from '../lib/config.js';
+import { loadWebhookConfig } from '../lib/webhook/config.js';
 import { secretHint } from '../lib/providers/index.js';
 import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';
 import { type LocalQueues, queuesForState } from '../dev/emulator.js';

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type ConsumerConfig, type Env, loadConsumerConfig, loadWebhookConfig } from '../lib/config.js';
+import { type ConsumerConfig, type Env, loadConsumerConfig } from '../lib/config.js';
+import { loadWebhookConfig } from '../lib/webhook/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Outcome } from '../lib/consumer/process-batch.js';
 import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';

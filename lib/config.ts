@@ -1,7 +1,5 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
-import { WEBHOOK_SECRETS, type WebhookSecrets } from './providers/index.js';
-import { loadSecrets } from './providers/secrets.js';
 import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
 
@@ -390,9 +388,11 @@ export function loadReplayConfig(env: Env = process.env): ReplayConfig | undefin
   );
 }
 
-/** Per-provider webhook secrets, as the provider modules declare them (lib/providers/<name>/index.ts). */
-export type { WebhookSecrets } from './providers/index.js';
-export type { BasicAuthCredentials } from './providers/types.js';
+/**
+ * Per-provider webhook secrets by key, parsed as each provider module declares them. Configuration knows no
+ * provider: the webhook's entry (lib/webhook/config.ts) hands the registry's declarations in.
+ */
+export type SecretsByKey = Readonly<Record<string, unknown>>;
 
 /** VONAGE_SIGNATURE_METHOD: the account's signature method (Vonage dashboard → API settings). */
 export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512']);
@@ -403,7 +403,7 @@ export interface WebhookConfig {
   ledger?: LedgerConfig;
   /** Replay protection shared by every container when `LEDGER_TABLE` is set; absent: per container. */
   replay?: ReplayConfig;
-  secrets: WebhookSecrets;
+  secrets: SecretsByKey;
   publicUrl: string | undefined;
   /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
   vonageSignatureMethod: VonageSignatureMethod | undefined;
@@ -414,10 +414,6 @@ export interface WebhookConfig {
   maxBodyBytes: number;
 }
 
-/** Every provider's webhook secrets (the registry's list); a malformed one fails naming its variable. */
-export function loadWebhookSecrets(env: Env = process.env): WebhookSecrets {
-  return loadSecrets(env, WEBHOOK_SECRETS) as WebhookSecrets;
-}
 
 function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
   const value = str(env, 'VONAGE_SIGNATURE_METHOD')?.toLowerCase();
@@ -427,11 +423,12 @@ function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
   return parsed.data;
 }
 
-export function loadWebhookConfig(env: Env = process.env): WebhookConfig {
+/** The webhook's configuration; `loadSecrets` reads the providers' secrets as they declare them. */
+export function loadWebhookConfigWith(env: Env, loadSecrets: (env: Env) => SecretsByKey): WebhookConfig {
   return {
     ledger: loadLedgerConfig(env, { hashKey: false }),
     replay: loadReplayConfig(env),
-    secrets: loadWebhookSecrets(env),
+    secrets: loadSecrets(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
     vonageSignatureMethod: vonageSignatureMethod(env),
     secretsRefreshMs: int(env, 'WEBHOOK_SECRETS_REFRESH_SECONDS', 300, 60, 86_400) * 1000,

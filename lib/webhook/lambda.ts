@@ -1,6 +1,7 @@
 import type { SqsClientLike } from '../queue/sqs.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type Env, loadWebhookConfig, type WebhookConfig } from '../config.js';
+import type { Env, WebhookConfig } from '../config.js';
+import { loadWebhookConfig } from './config.js';
 import { ConfigError } from '../errors.js';
 import { countsEmfPublisher, powertoolsLog } from '../observability.js';
 import { createLazySqsClient, deadLetterMany, sendOrDeadLetter } from '../queue/sqs.js';

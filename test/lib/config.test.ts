@@ -9,9 +9,9 @@ import {
   loadQueueConfig,
   loadRateLimits,
   loadReplayConfig,
-  loadWebhookConfig,
   parseRateLimits,
 } from '../../lib/config.js';
+import { loadWebhookConfig } from '../../lib/webhook/config.js';
 import { ConfigError } from '../../lib/errors.js';
 
 const base = { HOOD_API_TOKEN: 'tok-SECRET-123' };

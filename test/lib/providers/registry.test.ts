@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadWebhookSecrets } from '../../../lib/config.js';
+import { loadWebhookSecrets } from '../../../lib/webhook/config.js';
 import { REGISTRY, SECRET_VARIABLES, unorderedDetectors, WEBHOOK_PROVIDERS, webhookOf } from '../../../lib/providers/index.js';
 import type { SecretKind } from '../../../lib/providers/types.js';
 

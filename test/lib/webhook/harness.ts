@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { vi } from 'vitest';
-import { loadWebhookConfig, type WebhookConfig } from '../../../lib/config.js';
+import type { WebhookConfig } from '../../../lib/config.js';
+import { loadWebhookConfig } from '../../../lib/webhook/config.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookDeps, WebhookLogger, WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { ReplayCache } from '../../../lib/webhook/replay-cache.js';

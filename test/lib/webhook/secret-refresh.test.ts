@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { loadWebhookConfig } from '../../../lib/config.js';
+import { loadWebhookConfig } from '../../../lib/webhook/config.js';
 import type { SsmLike } from '../../../lib/ssm-env.js';
 import { createWebhookHandler, loadWebhookHandlerConfig } from '../../../lib/webhook/lambda.js';
 import { NOW_MS, QUEUE_ENV, recordingLogger } from './harness.js';

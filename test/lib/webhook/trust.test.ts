@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../../cli/main.js';
-import { loadWebhookConfig } from '../../../lib/config.js';
+import { loadWebhookConfig } from '../../../lib/webhook/config.js';
 import { createCertificateCache } from '../../../lib/providers/sns/client.js';
 import { QueueError } from '../../../lib/errors.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
