@@ -310,6 +310,9 @@ describe('handler (the Lambda entry point)', () => {
     vi.stubEnv('GENERIC_WEBHOOK_TOKEN', 'token-from-the-environment');
     vi.stubEnv('BLOCK_QUEUE_URL', QUEUE_ENV.BLOCK_QUEUE_URL);
     vi.stubEnv('AWS_REGION', 'eu-west-1');
+    // Its log line and EMF document would go to the test run's own stdout (Powertools writes there directly).
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     const event = apiEvent({ body: '{"contact":"jane@example.com"}', headers: { authorization: 'Bearer wrong' }, pathParameters: { provider: 'generic' } });
 
     // Act
