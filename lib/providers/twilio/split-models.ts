@@ -81,15 +81,17 @@ const exactly = (name: string, received: string | undefined): TrackedField => ({
 });
 const present = (name: string): TrackedField => ({ name, size: 2, classOf: () => 1, otherClass: 1 });
 
+/** OptOutType classes: 1 STOP, 2 START, 3 HELP, 4 any other value (map.ts then reads the Body). */
 const OPT_OUT_TYPE: TrackedField = {
   name: 'OptOutType',
-  size: 4,
-  // As map.ts reads it: trimmed, case-insensitive; any other value falls back to the Body keyword.
+  size: 5,
+  // As map.ts reads it: trimmed, case-insensitive.
   classOf: (value) => {
     const type = value.trim().toUpperCase();
-    return type === 'STOP' ? 1 : type === 'START' || type === 'HELP' ? 2 : 3;
+    return type === 'STOP' ? 1 : type === 'START' ? 2 : type === 'HELP' ? 3 : 4;
   },
 };
+const [STOP, START, OTHER_TYPE] = [1, 2, 4];
 
 export interface InboundBlock {
   from: string;
@@ -102,8 +104,28 @@ export interface InboundBlock {
 export function inboundBlockModel(block: InboundBlock): SplitModel {
   const fields = [exactly(SENDER, block.from), exactly(BODY, block.body), OPT_OUT_TYPE, present(MESSAGE_STATUS)];
   return fieldsModel(fields, ([from, body, optOut]) => {
-    const stop = optOut === 1 || ((optOut === 0 || optOut === 3) && body === 1 && block.bodyIsKeyword);
+    const stop = optOut === STOP || ((optOut === 0 || optOut === OTHER_TYPE) && body === 1 && block.bodyIsKeyword);
     return from === 1 && stop ? 'same' : 'differs';
+  });
+}
+
+export interface InboundOptIn {
+  from: string;
+  body: string | undefined;
+  /** Whether `body` alone (without OptOutType) is an opt-in keyword and no opt-out keyword. */
+  bodyIsOptIn: boolean;
+}
+
+/**
+ * An inbound message that says `from` opted back in (OptOutType=START, or no OptOutType and an opt-in
+ * keyword Body): it never blocks, but it reaches a person who may unblock `from` in Hood, so a re-split
+ * must not make one up either.
+ */
+export function inboundOptInModel(optIn: InboundOptIn): SplitModel {
+  const fields = [exactly(SENDER, optIn.from), exactly(BODY, optIn.body), OPT_OUT_TYPE, present(MESSAGE_STATUS)];
+  return fieldsModel(fields, ([from, body, optOut]) => {
+    const start = optOut === START || (optOut === 0 && body === 1 && optIn.bodyIsOptIn);
+    return from === 1 && start ? 'same' : 'differs';
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasDifferingSplit, MAX_SIGNED_LENGTH, type Param } from '../../../lib/providers/twilio/resplit.js';
-import { inboundBlockModel, unsubscribedRecipientModel } from '../../../lib/providers/twilio/split-models.js';
+import { inboundBlockModel, inboundOptInModel, unsubscribedRecipientModel } from '../../../lib/providers/twilio/split-models.js';
 import { ATTACKER, COMPANY, inboundSms, sid, VICTIM } from './twilio-requests.js';
 
 /** The signed parameters of an inbound SMS, sorted as signed. */
@@ -85,6 +85,20 @@ describe('hasDifferingSplit', () => {
     // Assess
     expect(honest).toBe(false);
     expect(tampered).toBe(true);
+  });
+
+  it('finds an opt-in made up for the victim, and passes an honest one', () => {
+    // Prepare: a person may unblock whoever opted back in, so an opt-in must not be made up either.
+    const forged = signed([['AccountSid', sid('AC')], ['Body', 'START'], ['From', VICTIM], [`From${ATTACKER}`, '']]);
+    const honest = signed(inboundSms('START'));
+
+    // Act
+    const made = hasDifferingSplit(forged, inboundOptInModel({ from: VICTIM, body: 'START', bodyIsOptIn: true }));
+    const real = hasDifferingSplit(honest, inboundOptInModel({ from: ATTACKER, body: 'START', bodyIsOptIn: true }));
+
+    // Assess
+    expect(made).toBe(true);
+    expect(real).toBe(false);
   });
 
   it(`does not decide a signed string longer than ${MAX_SIGNED_LENGTH} characters`, () => {
