@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 
 // osls `${file(./infra/params.cjs):…}` resolvers for serverless.yml: values derived from deploy params and the
 // stage at package time, offline. CloudFormation conditions cannot match a prefix ("dev*") or multiply, so
@@ -8,24 +8,21 @@
 const DISPOSABLE_STAGE = /^(dev|test)|^ci$/u;
 
 async function param(resolveVariable, name) {
-	const value = await resolveVariable(`param:${name}`);
-	return value === undefined || value === null ? "" : String(value).trim();
+  const value = await resolveVariable(`param:${name}`);
+  return value === undefined || value === null ? '' : String(value).trim();
 }
 
 function bool(name, value) {
-	const v = value.toLowerCase();
-	if (v === "true" || v === "1") return true;
-	if (v === "false" || v === "0") return false;
-	throw new Error(`--param ${name}: "${value}" is not true or false`);
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new Error(`--param ${name}: "${value}" is not true or false`);
 }
 
 function positiveInt(name, value, max) {
-	const n = Number(value);
-	if (!Number.isInteger(n) || n < 1 || n > max)
-		throw new Error(
-			`--param ${name}: "${value}" is not an integer from 1 to ${max}`,
-		);
-	return n;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--param ${name}: "${value}" is not an integer from 1 to ${max}`);
+  return n;
 }
 
 /**
@@ -33,31 +30,20 @@ function positiveInt(name, value, max) {
  * `ledgerDeletionProtection=true|false` overrides the rule for any stage.
  */
 async function ledgerDeletionProtection({ resolveVariable }) {
-	const override = await param(resolveVariable, "ledgerDeletionProtection");
-	if (override !== "") return bool("ledgerDeletionProtection", override);
-	const stage = String(await resolveVariable("sls:stage"));
-	return !DISPOSABLE_STAGE.test(stage);
+  const override = await param(resolveVariable, 'ledgerDeletionProtection');
+  if (override !== '') return bool('ledgerDeletionProtection', override);
+  const stage = String(await resolveVariable('sls:stage'));
+  return !DISPOSABLE_STAGE.test(stage);
 }
 
 /** `hoodDryRun` as the exact string the consumer's HOOD_DRY_RUN and the IsDryRun condition expect. */
 async function hoodDryRun({ resolveVariable }) {
-	return bool(
-		"hoodDryRun",
-		(await param(resolveVariable, "hoodDryRun")) || "false",
-	)
-		? "true"
-		: "false";
+  return bool('hoodDryRun', (await param(resolveVariable, 'hoodDryRun')) || 'false') ? 'true' : 'false';
 }
 
 /** The opt-out latency alarm threshold: the param is in seconds, the metric `optout_latency_ms` in milliseconds. */
 async function optOutLatencyThresholdMs({ resolveVariable }) {
-	return (
-		positiveInt(
-			"optOutLatencyAlarmSeconds",
-			await param(resolveVariable, "optOutLatencyAlarmSeconds"),
-			14 * 24 * 3600,
-		) * 1000
-	);
+  return positiveInt('optOutLatencyAlarmSeconds', await param(resolveVariable, 'optOutLatencyAlarmSeconds'), 14 * 24 * 3600) * 1000;
 }
 
 /**
@@ -65,15 +51,14 @@ async function optOutLatencyThresholdMs({ resolveVariable }) {
  * as a number; serverless.yml applies it only under the HasWebhookReservedConcurrency condition.
  */
 async function webhookReservedConcurrency({ resolveVariable }) {
-	const value =
-		(await param(resolveVariable, "webhookReservedConcurrency")) || "0";
-	if (value === "0") return 0;
-	return positiveInt("webhookReservedConcurrency", value, 10_000);
+  const value = (await param(resolveVariable, 'webhookReservedConcurrency')) || '0';
+  if (value === '0') return 0;
+  return positiveInt('webhookReservedConcurrency', value, 10_000);
 }
 
 /** 'true' | 'false' (strings): the HasWebhookReservedConcurrency condition compares strings. */
 async function hasWebhookReservedConcurrency(options) {
-	return (await webhookReservedConcurrency(options)) > 0 ? "true" : "false";
+  return (await webhookReservedConcurrency(options)) > 0 ? 'true' : 'false';
 }
 
 /**
@@ -81,26 +66,18 @@ async function hasWebhookReservedConcurrency(options) {
  * than with `Fn::If` so that an unset param leaves no `''` branch in the template (cfn-lint E3033).
  */
 async function alarmActions({ resolveVariable }) {
-	const external = await param(resolveVariable, "alarmTopicArn");
-	if (
-		external !== "" &&
-		!/^arn:[^:]+:sns:[^:]+:\d{12}:[^:]+$/u.test(external)
-	) {
-		throw new Error(
-			`--param alarmTopicArn: "${external}" is not an SNS topic ARN`,
-		);
-	}
-	return external === ""
-		? [{ Ref: "AlarmTopic" }]
-		: [{ Ref: "AlarmTopic" }, external];
+  const external = await param(resolveVariable, 'alarmTopicArn');
+  if (external !== '' && !/^arn:[^:]+:sns:[^:]+:\d{12}:[^:]+$/u.test(external)) {
+    throw new Error(`--param alarmTopicArn: "${external}" is not an SNS topic ARN`);
+  }
+  return external === '' ? [{ Ref: 'AlarmTopic' }] : [{ Ref: 'AlarmTopic' }, external];
 }
 
 module.exports = {
-	alarmActions,
-	ledgerDeletionProtection,
-	hoodDryRun,
-	optOutLatencyThresholdMs,
-	webhookReservedConcurrency,
-	hasWebhookReservedConcurrency,
-	DISPOSABLE_STAGE,
+  alarmActions,
+  hoodDryRun,
+  optOutLatencyThresholdMs,
+  webhookReservedConcurrency,
+  hasWebhookReservedConcurrency,
+  DISPOSABLE_STAGE,
 };
