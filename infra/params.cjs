@@ -75,6 +75,7 @@ async function alarmActions({ resolveVariable }) {
 
 module.exports = {
   alarmActions,
+  ledgerDeletionProtection,
   hoodDryRun,
   optOutLatencyThresholdMs,
   webhookReservedConcurrency,
