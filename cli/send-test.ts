@@ -98,23 +98,30 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [name, payloadFile, ...extra] = positionals;
-  if (name === undefined) throw new UsageError(`which provider? hood-blocker send-test <${WEBHOOK_PROVIDERS.join('|')}> [payload]`);
+  if (name === undefined)
+    throw new UsageError(`which provider? hood-blocker send-test <${WEBHOOK_PROVIDERS.join('|')}> [payload]`);
   if (extra.length > 0) throw new UsageError('give a provider and at most one payload file');
   if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown provider "${name}"${didYouMean(name, WEBHOOK_PROVIDERS)}; one of: ${WEBHOOK_PROVIDERS.join(', ')}`);
+    throw new UsageError(
+      `unknown provider "${name}"${didYouMean(name, WEBHOOK_PROVIDERS)}; one of: ${WEBHOOK_PROVIDERS.join(', ')}`,
+    );
   }
   const provider = name as Provider;
   const stateDir = values['state-dir'] ?? DEFAULT_STATE_DIR;
   const json = values.json === true;
   // The bundled samples carry a fixed date: stamped with now. A payload file is the user's: sent as it is.
-  const payload = payloadFile === undefined ? stampSampleTime(readPayload(provider, undefined), Date.now()) : readPayload(provider, payloadFile);
+  const payload =
+    payloadFile === undefined
+      ? stampSampleTime(readPayload(provider, undefined), Date.now())
+      : readPayload(provider, payloadFile);
 
   const local = values.url === undefined ? readLocalState(stateDir) : undefined;
   if (local !== undefined && !local.ok) throw new UsageError(`${local.message}; or pass --url URL`);
   const state = local?.ok ? local.state : undefined;
 
   // Only AWS can sign an SNS message: the sample goes through the local topic instead.
-  if (webhookOf(provider).sign === undefined) return sendSns(payload, state, values.url, values.print === true, io, json);
+  if (webhookOf(provider).sign === undefined)
+    return sendSns(payload, state, values.url, values.print === true, io, json);
 
   const url = webhookUrl(values.url ?? state!.webhookUrl, provider);
   const signed = signRequest({
@@ -141,7 +148,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     status = res.status;
     text = await res.text();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
+    const cause =
+      (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
     const hint = state ? ': is "npm start" still running?' : '';
     if (json) writeJson(io.stdout, { provider, url: signed.url, signedAs: signed.signedAs, error: String(cause) });
     else writeLine(io.stderr, `hood-blocker send-test: cannot reach ${signed.url} (${cause})${hint}`);
@@ -149,12 +157,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const ok = status >= 200 && status < 300;
   if (json) {
-    writeJson(io.stdout, { provider, url: signed.url, signedAs: signed.signedAs, status, response: parseMaybeJson(text) });
+    writeJson(io.stdout, {
+      provider,
+      url: signed.url,
+      signedAs: signed.signedAs,
+      status,
+      response: parseMaybeJson(text),
+    });
   } else {
-    writeLine(io.stdout, `POST ${signed.url} (${signed.signedAs}) → ${status} ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`);
+    writeLine(
+      io.stdout,
+      `POST ${signed.url} (${signed.signedAs}) → ${status} ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`,
+    );
     const hint = failureHint(provider, status, state !== undefined, signed.refusedHint);
     if (hint) writeLine(io.stdout, hint);
-    if (ok && state?.hood.listUrl) writeLine(io.stdout, `Blocked contacts so far: curl -sS '${state.hood.listUrl}' -H "Authorization: Bearer ${state.hood.token ?? ''}"`);
+    if (ok && state?.hood.listUrl)
+      writeLine(
+        io.stdout,
+        `Blocked contacts so far: curl -sS '${state.hood.listUrl}'` +
+          ` -H "Authorization: Bearer ${state.hood.token ?? ''}"`,
+      );
   }
   return ok ? 0 : 1;
 }
@@ -167,7 +189,8 @@ export function webhookUrl(base: string, provider: string): string {
   } catch {
     throw new UsageError(`--url "${base}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url "${base}" is not an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url "${base}" is not an http(s) URL`);
   const path = url.pathname.replace(/\/+$/u, '');
   if (path.endsWith(`/webhooks/${provider}`)) return `${url.origin}${path}${url.search}`;
   if (path.endsWith('/webhooks')) return `${url.origin}${path}/${provider}${url.search}`;
@@ -178,9 +201,13 @@ export function webhookUrl(base: string, provider: string): string {
 function readPayload(provider: Provider, file: string | undefined): string {
   const path = file ?? exampleFile(provider);
   try {
-    return readFileSync(path, 'utf8').replace(/^\uFEFF/u, '').trim();
+    return readFileSync(path, 'utf8')
+      .replace(/^\uFEFF/u, '')
+      .trim();
   } catch {
-    throw new UsageError(file === undefined ? `no sample payload for ${provider} at ${path}: pass a payload file` : `cannot read ${file}`);
+    throw new UsageError(
+      file === undefined ? `no sample payload for ${provider} at ${path}: pass a payload file` : `cannot read ${file}`,
+    );
   }
 }
 
@@ -200,7 +227,11 @@ function exampleFile(provider: Provider): string {
 }
 
 /** The first of `variables` set in this shell, else one `npm start` generated (printed by it already). */
-function shellSecret(env: CliIo['env'], generated: Readonly<Record<string, string | undefined>>, variables: string[]): ShellSecret {
+function shellSecret(
+  env: CliIo['env'],
+  generated: Readonly<Record<string, string | undefined>>,
+  variables: string[],
+): ShellSecret {
   for (const variable of variables) {
     const value = env[variable]?.trim();
     if (value) return { variable, value };
@@ -209,14 +240,19 @@ function shellSecret(env: CliIo['env'], generated: Readonly<Record<string, strin
     const value = generated[variable];
     if (value) return { variable, value, generated: true };
   }
-  throw new UsageError(`${variables.join(' or ')} is not set in this shell: export the same value the pipeline was started with`);
+  throw new UsageError(
+    `${variables.join(' or ')} is not set in this shell: export the same value the pipeline was started with`,
+  );
 }
 
 /** The sample signed by the provider's own module (lib/providers/<name>/sign.ts). */
 export function signRequest(ctx: SignContext): SignedRequest {
   const { provider, url, env } = ctx;
   const spec = webhookOf(provider);
-  if (spec.sign === undefined) throw new UsageError(`${provider} messages are signed by the provider's own key: see "hood-blocker send-test --help"`);
+  if (spec.sign === undefined)
+    throw new UsageError(
+      `${provider} messages are signed by the provider's own key: see "hood-blocker send-test --help"`,
+    );
   const sample: SampleToSign = {
     url,
     signedUrl: publicUrl(env, url, provider),
@@ -257,7 +293,9 @@ function testPrivateKey(ctx: SignContext): { key: KeyObject; description: string
   const configured = ctx.env[variable]?.replace(/\s+/gu, '');
   if (generated || (configured !== undefined && configured !== publicKey && !configured.includes('BEGIN'))) {
     const lines = [
-      generated ? `Generated a P-256 key pair for local ${ctx.provider} tests: ${file}` : `${variable} in this shell is not the public half of ${file}.`,
+      generated
+        ? `Generated a P-256 key pair for local ${ctx.provider} tests: ${file}`
+        : `${variable} in this shell is not the public half of ${file}.`,
       `Only the provider holds its signing key; to test locally, start the pipeline with this key's public half:`,
       `  ${variable}=${publicKey} npm start`,
       `and keep your real ${variable} for the deployed stack.`,
@@ -299,23 +337,42 @@ export function curlCommand(r: SignedRequest): string {
   return `curl -sS -X POST ${q(r.url)}${headers} --data-binary ${q(r.body)}`;
 }
 
-function failureHint(provider: Provider, status: number, local: boolean, refusedHint: string | undefined): string | undefined {
-  if (status === 404) return `404: the pipeline has ${provider} disabled (its secret is not set where the pipeline runs${local ? ': restart "npm start" with it exported' : ''}).`;
+function failureHint(
+  provider: Provider,
+  status: number,
+  local: boolean,
+  refusedHint: string | undefined,
+): string | undefined {
+  if (status === 404) {
+    const restart = local ? ': restart "npm start" with it exported' : '';
+    return `404: the pipeline has ${provider} disabled (its secret is not set where the pipeline runs${restart}).`;
+  }
   if (status === 401) return `401: ${refusedHint ?? "this shell's secret differs from the pipeline's."}`;
   return undefined;
 }
 
 /** SNS: the local pipeline's topic, via the emulator's SNS Publish (AWS query API, as the AWS CLI sends it). */
-async function sendSns(payload: string, state: LocalState | undefined, url: string | undefined, print: boolean, io: CliIo, json: boolean): Promise<number> {
+async function sendSns(
+  payload: string,
+  state: LocalState | undefined,
+  url: string | undefined,
+  print: boolean,
+  io: CliIo,
+  json: boolean,
+): Promise<number> {
   if (state === undefined) {
     throw new UsageError(
-      `SNS signs with AWS's own key, so a signed SNS test cannot be made here${url ? ` for ${url}` : ''}; publish to your topic instead: aws sns publish --topic-arn <arn> --message file://examples/sns.json`,
+      `SNS signs with AWS's own key, so a signed SNS test cannot be made here${url ? ` for ${url}` : ''}; ` +
+        'publish to your topic instead: aws sns publish --topic-arn <arn> --message file://examples/sns.json',
     );
   }
   const message = compactJson(payload);
   const { endpoint, sesTopicArn, region } = state.sqs;
   if (print) {
-    const command = `aws --endpoint-url ${endpoint} --region ${region} sns publish --topic-arn ${sesTopicArn} --message '${message.replace(/'/gu, `'\\''`)}'`;
+    const quoted = `'${message.replace(/'/gu, `'\\''`)}'`;
+    const command =
+      `aws --endpoint-url ${endpoint} --region ${region} sns publish --topic-arn ${sesTopicArn}` +
+      ` --message ${quoted}`;
     if (json) writeJson(io.stdout, { provider: 'sns', topicArn: sesTopicArn, command });
     else writeLine(io.stdout, command);
     return 0;
@@ -325,19 +382,32 @@ async function sendSns(payload: string, state: LocalState | undefined, url: stri
     const res = await fetch(`${endpoint}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ Action: 'Publish', Version: '2010-03-31', TopicArn: sesTopicArn, Message: message }).toString(),
+      body: new URLSearchParams({
+        Action: 'Publish',
+        Version: '2010-03-31',
+        TopicArn: sesTopicArn,
+        Message: message,
+      }).toString(),
     });
     status = res.status;
     await res.text();
   } catch (error) {
-    writeLine(io.stderr, `hood-blocker send-test: cannot reach the local SNS at ${endpoint} (${error instanceof Error ? error.message : String(error)}): is "npm start" still running?`);
+    writeLine(
+      io.stderr,
+      `hood-blocker send-test: cannot reach the local SNS at ${endpoint} ` +
+        `(${error instanceof Error ? error.message : String(error)}): is "npm start" still running?`,
+    );
     return 1;
   }
   const ok = status >= 200 && status < 300;
   if (json) writeJson(io.stdout, { provider: 'sns', topicArn: sesTopicArn, status });
   else {
     writeLine(io.stdout, `Published to ${sesTopicArn} (local SNS, raw delivery to the block queue) → ${status}`);
-    writeLine(io.stdout, 'SNS HTTPS subscriptions (/webhooks/sns) are signed by AWS with its private key; only a real topic can send those.');
+    writeLine(
+      io.stdout,
+      'SNS HTTPS subscriptions (/webhooks/sns) are signed by AWS with its private key; ' +
+        'only a real topic can send those.',
+    );
   }
   return ok ? 0 : 1;
 }

@@ -34,7 +34,8 @@ describe('stampSampleTime (issue 21, item 6)', () => {
     // Assess: the sample still blocks, and no decision is older than the stamp (latency from the event).
     expect(decisions.some((d) => d.action === 'block')).toBe(true);
     for (const d of decisions) {
-      if (d.action === 'block' && d.occurredAt !== undefined) expect(Math.abs(Date.parse(d.occurredAt) - NOW_MS)).toBeLessThan(1000);
+      if (d.action === 'block' && d.occurredAt !== undefined)
+        expect(Math.abs(Date.parse(d.occurredAt) - NOW_MS)).toBeLessThan(1000);
     }
   });
 

@@ -30,10 +30,17 @@ beforeAll(() => {
 });
 afterAll(() => dir.remove());
 
-async function printed(provider: string, env: Record<string, string> = SECRETS): Promise<{ curl: string; code: number; stderr: string }> {
+async function printed(
+  provider: string,
+  env: Record<string, string> = SECRETS,
+): Promise<{ curl: string; code: number; stderr: string }> {
   const args = ['send-test', provider, '--print', '--json', '--url', 'http://127.0.0.1:9', '--state-dir', dir.path];
   const result = await runCli(args, env);
-  return { curl: result.code === 0 ? (JSON.parse(result.stdout) as { curl: string }).curl : '', code: result.code, stderr: result.stderr };
+  return {
+    curl: result.code === 0 ? (JSON.parse(result.stdout) as { curl: string }).curl : '',
+    code: result.code,
+    stderr: result.stderr,
+  };
 }
 
 /** The body a printed curl sends: its --data-binary argument, shell quoting undone. */
@@ -124,7 +131,10 @@ describe('send-test stamps its samples with the current time (issue 21, item 6)'
     writeFileSync(file, old);
 
     // Act
-    const result = await runCli(['send-test', 'generic', file, '--print', '--json', '--url', 'http://127.0.0.1:9', '--state-dir', dir.path], SECRETS);
+    const result = await runCli(
+      ['send-test', 'generic', file, '--print', '--json', '--url', 'http://127.0.0.1:9', '--state-dir', dir.path],
+      SECRETS,
+    );
 
     // Assess
     expect(dataOf((JSON.parse(result.stdout) as { curl: string }).curl)).toBe(old);

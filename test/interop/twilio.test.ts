@@ -4,7 +4,11 @@ import fc from 'fast-check';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../cli/send-test.js';
-import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilio } from '../../lib/providers/twilio/verify.js';
+import {
+  TWILIO_SIGNATURE_HEADER,
+  TWILIO_SIGNATURE_SETTINGS_HEADER,
+  verifyTwilio,
+} from '../../lib/providers/twilio/verify.js';
 import { handleWebhook } from '../../lib/webhook/ingress.js';
 import { signedString } from '../lib/providers/twilio-requests.js';
 import { harness, PUBLIC_URL, request, SECRETS, testConfig } from '../lib/webhook/harness.js';
@@ -30,11 +34,16 @@ const sdkParams = (body: string): SdkParams => ({ ...parseQuery(body) }) as SdkP
 
 /** What Twilio signs after the URL, for a body as the SDK reads it. */
 const signedOf = (body: string) =>
-  signedString(Object.entries(sdkParams(body)).flatMap(([n, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [n, x])));
+  signedString(
+    Object.entries(sdkParams(body)).flatMap(([n, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x): [string, string] => [n, x]),
+    ),
+  );
 
 function formOf(params: SdkParams): string {
   const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
+  for (const [name, value] of Object.entries(params))
+    for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
   return form.toString();
 }
 
@@ -52,7 +61,10 @@ const STOP: SdkParams = {
 async function post(body: string, headers: Record<string, string>, env: Record<string, string> = {}) {
   const h = harness({ config: testConfig({ TWILIO_WEBHOOK_SIGNING_KEY: SIGNING_KEY, ...env }) });
   const response = await handleWebhook(request('twilio', body, { 'content-type': FORM, ...headers }), h.deps);
-  return { status: response.statusCode, queued: h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact) };
+  return {
+    status: response.statusCode,
+    queued: h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact),
+  };
 }
 
 describe('twilio-node signs, the webhook accepts', () => {
@@ -64,7 +76,10 @@ describe('twilio-node signs, the webhook accepts', () => {
   ])('queues a STOP signed with %s', async (_, secret, settings) => {
     // Prepare
     const signature = twilio.getExpectedTwilioSignature(secret, URL, STOP, twilio.getSignatureAlgorithm(settings));
-    const headers = { [TWILIO_SIGNATURE_HEADER]: signature, ...(settings !== undefined && { [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings }) };
+    const headers = {
+      [TWILIO_SIGNATURE_HEADER]: signature,
+      ...(settings !== undefined && { [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings }),
+    };
 
     // Act
     const result = await post(formOf(STOP), headers);
@@ -77,11 +92,17 @@ describe('twilio-node signs, the webhook accepts', () => {
     // Prepare
     const settings = 'key=webhooks_sharedkey_0001,algorithm=HMAC_SHA256';
     const signature = twilio.getExpectedTwilioSignature(SIGNING_KEY, URL, STOP, 'HMAC_SHA256');
-    const h = harness({ config: testConfig({ TWILIO_AUTH_TOKEN: undefined, TWILIO_WEBHOOK_SIGNING_KEY: SIGNING_KEY }) });
+    const h = harness({
+      config: testConfig({ TWILIO_AUTH_TOKEN: undefined, TWILIO_WEBHOOK_SIGNING_KEY: SIGNING_KEY }),
+    });
 
     // Act
     const response = await handleWebhook(
-      request('twilio', formOf(STOP), { 'content-type': FORM, [TWILIO_SIGNATURE_HEADER]: signature, [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings }),
+      request('twilio', formOf(STOP), {
+        'content-type': FORM,
+        [TWILIO_SIGNATURE_HEADER]: signature,
+        [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings,
+      }),
       h.deps,
     );
 
@@ -97,7 +118,10 @@ describe('twilio-node signs, the webhook accepts', () => {
 
     // Act
     const withoutSettings = await post(formOf(STOP), { [TWILIO_SIGNATURE_HEADER]: sharedKeySigned });
-    const withSettings = await post(formOf(STOP), { [TWILIO_SIGNATURE_HEADER]: tokenSigned, [TWILIO_SIGNATURE_SETTINGS_HEADER]: 'algorithm=HMAC_SHA1' });
+    const withSettings = await post(formOf(STOP), {
+      [TWILIO_SIGNATURE_HEADER]: tokenSigned,
+      [TWILIO_SIGNATURE_SETTINGS_HEADER]: 'algorithm=HMAC_SHA1',
+    });
 
     // Assess
     expect(withoutSettings.status).toBe(401);
@@ -109,7 +133,10 @@ describe('twilio-node signs, the webhook accepts', () => {
     const signature = twilio.getExpectedTwilioSignature(SIGNING_KEY, URL, STOP, 'HMAC_SHA256');
 
     // Act
-    const result = await post(formOf(STOP), { [TWILIO_SIGNATURE_HEADER]: signature, [TWILIO_SIGNATURE_SETTINGS_HEADER]: 'algorithm=HMAC_SHA512' });
+    const result = await post(formOf(STOP), {
+      [TWILIO_SIGNATURE_HEADER]: signature,
+      [TWILIO_SIGNATURE_SETTINGS_HEADER]: 'algorithm=HMAC_SHA512',
+    });
 
     // Assess
     expect(result.status).toBe(401);
@@ -117,23 +144,34 @@ describe('twilio-node signs, the webhook accepts', () => {
 
   it('answers any one-byte change of the body as the SDK does (a change to what is signed is refused)', async () => {
     const body = formOf({ ...STOP, MediaUrl0: "https://example.com/a?b=c&d='e'" });
-    const secrets = fc.constantFrom<[string, string | undefined]>([AUTH_TOKEN, undefined], [SIGNING_KEY, 'algorithm=HMAC_SHA256']);
+    const secrets = fc.constantFrom<[string, string | undefined]>(
+      [AUTH_TOKEN, undefined],
+      [SIGNING_KEY, 'algorithm=HMAC_SHA256'],
+    );
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: body.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }), secrets, async (at, byte, [secret, settings]) => {
-        // Prepare
-        const algorithm = twilio.getSignatureAlgorithm(settings);
-        const signature = twilio.getExpectedTwilioSignature(secret, URL, sdkParams(body), algorithm);
-        const changed = body.slice(0, at) + String.fromCharCode(byte) + body.slice(at + 1);
-        const headers = { [TWILIO_SIGNATURE_HEADER]: signature, ...(settings !== undefined && { [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings }) };
+      fc.asyncProperty(
+        fc.nat({ max: body.length - 1 }),
+        fc.integer({ min: 0x20, max: 0x7e }),
+        secrets,
+        async (at, byte, [secret, settings]) => {
+          // Prepare
+          const algorithm = twilio.getSignatureAlgorithm(settings);
+          const signature = twilio.getExpectedTwilioSignature(secret, URL, sdkParams(body), algorithm);
+          const changed = body.slice(0, at) + String.fromCharCode(byte) + body.slice(at + 1);
+          const headers = {
+            [TWILIO_SIGNATURE_HEADER]: signature,
+            ...(settings !== undefined && { [TWILIO_SIGNATURE_SETTINGS_HEADER]: settings }),
+          };
 
-        // Act
-        const ours = await post(changed, headers);
-        const sdk = twilio.validateRequest(secret, signature, URL, sdkParams(changed), algorithm);
+          // Act
+          const ours = await post(changed, headers);
+          const sdk = twilio.validateRequest(secret, signature, URL, sdkParams(changed), algorithm);
 
-        // Assess
-        expect(ours.status !== 401).toBe(sdk);
-        if (signedOf(changed) !== signedOf(body)) expect(ours.status).toBe(401);
-      }),
+          // Assess
+          expect(ours.status !== 401).toBe(sdk);
+          if (signedOf(changed) !== signedOf(body)) expect(ours.status).toBe(401);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -149,7 +187,17 @@ const sink = () =>
 /** `hood-blocker send-test twilio` signing `payload` with the variables in `env`. */
 function sendTestSign(payload: string, env: Record<string, string>, url = URL) {
   const io = { stdout: sink(), stderr: sink(), stdin: process.stdin, env };
-  return signRequest({ provider: 'twilio', url, payload, env, now: Date.now(), sendgridKeyFile: '/nonexistent', io, json: false, generatedToken: undefined });
+  return signRequest({
+    provider: 'twilio',
+    url,
+    payload,
+    env,
+    now: Date.now(),
+    sendgridKeyFile: '/nonexistent',
+    io,
+    json: false,
+    generatedToken: undefined,
+  });
 }
 
 describe('send-test signs, twilio-node accepts', () => {
@@ -161,7 +209,9 @@ describe('send-test signs, twilio-node accepts', () => {
     const signed = sendTestSign(payload, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
 
     // Assess
-    expect(twilio.validateRequest(AUTH_TOKEN, signed.headers[TWILIO_SIGNATURE_HEADER]!, URL, sdkParams(signed.body))).toBe(true);
+    expect(
+      twilio.validateRequest(AUTH_TOKEN, signed.headers[TWILIO_SIGNATURE_HEADER]!, URL, sdkParams(signed.body)),
+    ).toBe(true);
     expect((await post(signed.body, signed.headers)).status).toBe(200);
   });
 
@@ -172,12 +222,23 @@ describe('send-test signs, twilio-node accepts', () => {
 
     // Assess
     expect(twilio.getSignatureAlgorithm(settings)).toBe('HMAC_SHA256');
-    expect(twilio.validateRequest(SIGNING_KEY, signed.headers[TWILIO_SIGNATURE_HEADER]!, URL, sdkParams(signed.body), 'HMAC_SHA256')).toBe(true);
+    expect(
+      twilio.validateRequest(
+        SIGNING_KEY,
+        signed.headers[TWILIO_SIGNATURE_HEADER]!,
+        URL,
+        sdkParams(signed.body),
+        'HMAC_SHA256',
+      ),
+    ).toBe(true);
   });
 
   it('for any parameters, repeated or not, the SDK accepts what send-test signs', () => {
     // Few names, so that most bodies repeat some (with values in any order).
-    const name = fc.oneof(fc.constantFrom('Body', 'From', 'MediaUrl0', 'Tag', 'tag'), fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,11}$/u));
+    const name = fc.oneof(
+      fc.constantFrom('Body', 'From', 'MediaUrl0', 'Tag', 'tag'),
+      fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,11}$/u),
+    );
     const value = fc.string({ maxLength: 20 });
     fc.assert(
       fc.property(fc.array(fc.tuple(name, value), { minLength: 1, maxLength: 12 }), (pairs) => {
@@ -188,7 +249,9 @@ describe('send-test signs, twilio-node accepts', () => {
         const signed = sendTestSign(payload, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
 
         // Assess
-        expect(twilio.validateRequest(AUTH_TOKEN, signed.headers[TWILIO_SIGNATURE_HEADER]!, URL, sdkParams(signed.body))).toBe(true);
+        expect(
+          twilio.validateRequest(AUTH_TOKEN, signed.headers[TWILIO_SIGNATURE_HEADER]!, URL, sdkParams(signed.body)),
+        ).toBe(true);
       }),
       { numRuns: 200 },
     );
@@ -196,7 +259,26 @@ describe('send-test signs, twilio-node accepts', () => {
 });
 
 describe('URL forms: the verifier accepts exactly what twilio-node accepts', () => {
-  const queryChar = fc.constantFrom('a', 'Z', '0', "'", '+', '%20', '%27', '%2B', ' ', '=', '&', '~', '!', '*', '(', ')', '%C3%A9', 'é');
+  const queryChar = fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    "'",
+    '+',
+    '%20',
+    '%27',
+    '%2B',
+    ' ',
+    '=',
+    '&',
+    '~',
+    '!',
+    '*',
+    '(',
+    ')',
+    '%C3%A9',
+    'é',
+  );
   const query = fc.array(queryChar, { minLength: 1, maxLength: 12 }).map((c) => c.join(''));
   const port = fc.constantFrom('', ':443', ':8443');
   /** How a Twilio back end may have written the URL it signed, per twilio-node's candidates. */
@@ -225,7 +307,12 @@ describe('URL forms: the verifier accepts exactly what twilio-node accepts', () 
         const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, tamper ? `${signedUrl}x` : signedUrl, STOP);
 
         // Act
-        const ours = verifyTwilio({ rawBody: Buffer.from(formOf(STOP)), headers: { [TWILIO_SIGNATURE_HEADER]: signature }, url: received, authToken: AUTH_TOKEN });
+        const ours = verifyTwilio({
+          rawBody: Buffer.from(formOf(STOP)),
+          headers: { [TWILIO_SIGNATURE_HEADER]: signature },
+          url: received,
+          authToken: AUTH_TOKEN,
+        });
         let sdk: boolean;
         try {
           sdk = twilio.validateRequest(AUTH_TOKEN, signature, received, STOP);
@@ -248,7 +335,12 @@ describe('URL forms: the verifier accepts exactly what twilio-node accepts', () 
 
       // Act
       const response = await handleWebhook(
-        request('twilio', formOf(STOP), { 'content-type': FORM, [TWILIO_SIGNATURE_HEADER]: signature }, { query: "name=o'brien&x=a+b" }),
+        request(
+          'twilio',
+          formOf(STOP),
+          { 'content-type': FORM, [TWILIO_SIGNATURE_HEADER]: signature },
+          { query: "name=o'brien&x=a+b" },
+        ),
         h.deps,
       );
 

@@ -12,7 +12,9 @@ export function signMailgunSample(sample: SampleToSign): SignedSample {
   const eventData = 'event-data' in parsed ? parsed['event-data'] : parsed;
   const seconds = sampleSeconds(sample);
   const token = randomBytes(25).toString('hex');
-  const signature = createHmac('sha256', key.value).update(seconds + token).digest('hex');
+  const signature = createHmac('sha256', key.value)
+    .update(seconds + token)
+    .digest('hex');
   return {
     body: JSON.stringify({ signature: { timestamp: seconds, token, signature }, 'event-data': eventData }),
     headers: { ...JSON_CONTENT },

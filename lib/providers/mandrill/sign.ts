@@ -8,12 +8,17 @@ import type { SampleToSign, SignedSample } from '../types.js';
  */
 export function signMandrillSample(sample: SampleToSign): SignedSample {
   const key = sample.secret('MANDRILL_WEBHOOK_KEY');
-  const events = sample.body.startsWith('mandrill_events=') ? (new URLSearchParams(sample.body).get('mandrill_events') ?? '[]') : sample.body;
-  const signature = createHmac('sha1', key.value).update(`${sample.signedUrl}mandrill_events${events}`, 'utf8').digest('base64');
+  const events = sample.body.startsWith('mandrill_events=')
+    ? (new URLSearchParams(sample.body).get('mandrill_events') ?? '[]')
+    : sample.body;
+  const signature = createHmac('sha1', key.value)
+    .update(`${sample.signedUrl}mandrill_events${events}`, 'utf8')
+    .digest('base64');
   return {
     body: new URLSearchParams({ mandrill_events: events }).toString(),
     headers: { ...FORM_CONTENT, 'x-mandrill-signature': signature },
     signedAs: `HMAC-SHA1 of ${sample.signedUrl} + parameters with ${key.variable}`,
-    refusedHint: "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
+    refusedHint:
+      "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
   };
 }

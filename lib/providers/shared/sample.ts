@@ -17,7 +17,8 @@ export function sampleObject(sample: SampleToSign, provider: string): Record<str
   } catch {
     return sample.fail(`the ${provider} payload is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return sample.fail(`the ${provider} payload must be a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return sample.fail(`the ${provider} payload must be a JSON object`);
   return value as Record<string, unknown>;
 }
 

@@ -20,7 +20,12 @@ export type ValueFormat =
 
 const TEXT: ValueFormat = { kind: 'text' };
 const JSON_OBJECT: ValueFormat = { kind: 'json' };
-const pattern = (re: RegExp, maxLength: number, chars: RegExp): ValueFormat => ({ kind: 'pattern', re, maxLength, chars });
+const pattern = (re: RegExp, maxLength: number, chars: RegExp): ValueFormat => ({
+  kind: 'pattern',
+  re,
+  maxLength,
+  chars,
+});
 
 /** "A 34 character unique identifier": two capital letters and 32 hexadecimal digits (SM…, MM…, AC…, MG…). */
 const SID = pattern(/^[A-Z]{2}[0-9a-fA-F]{32}$/u, 34, /[A-Za-z0-9]/u);
@@ -36,9 +41,13 @@ const BOOLEAN = pattern(/^(?:true|false)$/u, 5, /[a-z]/u);
 const COORDINATE = pattern(/^-?\d{1,3}(?:\.\d{1,20})?$/u, 25, /[0-9.-]/u);
 /** A media type (RFC 6838 restricted names). */
 const MEDIA_TYPE = pattern(/^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/u, 255, /[\w!#$&^.+/-]/u);
+const HEX32 = '[0-9a-f]{32}';
 /** "The URL referencing the content of the media received": the Media resource of the message. */
 const MEDIA_URL = pattern(
-  /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/[MS]M[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/u,
+  new RegExp(
+    `^https://api\\.twilio\\.com/2010-04-01/Accounts/AC${HEX32}/Messages/[MS]M${HEX32}/Media/ME${HEX32}$`,
+    'u',
+  ),
   164,
   /[A-Za-z0-9:/.-]/u,
 );
@@ -124,7 +133,8 @@ export function formatOf(name: string): ValueFormat {
   if (documented !== undefined) return documented;
   for (const [prefix, format] of DOCUMENTED_FAMILIES) {
     const index = name.slice(prefix.length);
-    if (name.startsWith(prefix) && index.length >= 1 && index.length <= FAMILY_INDEX_DIGITS && /^\d+$/u.test(index)) return format;
+    if (name.startsWith(prefix) && index.length >= 1 && index.length <= FAMILY_INDEX_DIGITS && /^\d+$/u.test(index))
+      return format;
   }
   return TEXT;
 }

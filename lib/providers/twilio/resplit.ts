@@ -1,4 +1,10 @@
-import { DOCUMENTED_FAMILIES, DOCUMENTED_PARAMETERS, FAMILY_INDEX_DIGITS, formatOf, type ValueFormat } from './parameters.js';
+import {
+  DOCUMENTED_FAMILIES,
+  DOCUMENTED_PARAMETERS,
+  FAMILY_INDEX_DIGITS,
+  formatOf,
+  type ValueFormat,
+} from './parameters.js';
 
 /**
  * Does any other split of a Twilio signed string decide differently?
@@ -25,8 +31,9 @@ import { DOCUMENTED_FAMILIES, DOCUMENTED_PARAMETERS, FAMILY_INDEX_DIGITS, format
  * as open entries that may end wherever a name starts. Formatted values are bounded (at most 255
  * characters), names are at most MAX_NAME_LENGTH, and a free-text value that must equal a known text (the
  * Body received) is matched with one Z-array: O(n · (MAX_NAME_LENGTH + states)) time for a string of n
- * characters, linear memory; n is at most MAX_SIGNED_LENGTH (a longer string counts as ambiguous). A parameter name longer than MAX_NAME_LENGTH is only ever used where the
- * request itself put it: no Twilio name is that long, so no split Twilio could have sent needs it elsewhere.
+ * characters, linear memory; n is at most MAX_SIGNED_LENGTH (a longer string counts as ambiguous). A name
+ * longer than MAX_NAME_LENGTH is only ever used where the request itself put it: no Twilio name is that
+ * long, so no split Twilio could have sent needs it elsewhere.
  */
 export type Param = readonly [name: string, value: string];
 
@@ -99,7 +106,7 @@ function namesAt(root: TrieNode, text: string, p: number, out: string[]): string
   return out;
 }
 
-/** Z-array of `needle` against `text`: `startsAt(i)` is whether text continues with needle at i. O(|needle| + |text|). */
+/** Z-array of `needle` against `text`: whether text continues with needle at i. O(|needle| + |text|). */
 function matcher(needle: string, text: string): (i: number) => boolean {
   const m = needle.length;
   const total = m + 1 + text.length;
@@ -232,8 +239,11 @@ export function hasDifferingSplit(params: readonly Param[], model: SplitModel): 
     scheduled.delete(p);
     if (p > 0) {
       for (const [state, name] of anyEnd) arrivals.set(state, minName(arrivals.get(state), name));
-      if (text.charCodeAt(p - 1) === 125 /* } */) for (const [state, name] of jsonEnd) arrivals.set(state, minName(arrivals.get(state), name));
-      for (const e of excepted) if (e.except !== p && (!e.json || text.charCodeAt(p - 1) === 125)) arrivals.set(e.state, minName(arrivals.get(e.state), e.name));
+      if (text.charCodeAt(p - 1) === 125 /* } */)
+        for (const [state, name] of jsonEnd) arrivals.set(state, minName(arrivals.get(state), name));
+      for (const e of excepted)
+        if (e.except !== p && (!e.json || text.charCodeAt(p - 1) === 125))
+          arrivals.set(e.state, minName(arrivals.get(e.state), e.name));
     }
     if (p === n) {
       for (const state of arrivals.keys()) if (model.differs(state)) return true;

@@ -14,7 +14,12 @@ export function signTwilioSample(sample: SampleToSign): SignedSample {
     ? Object.entries(sampleObject(sample, 'twilio')).map(([k, v]): [string, string] => [k, String(v)])
     : [...new URLSearchParams(sample.body)];
   const sharedKey = secret.variable === 'TWILIO_WEBHOOK_SIGNING_KEY';
-  const signature = twilioSignature(secret.value, sample.signedUrl, signedParams(params), sharedKey ? 'HMAC_SHA256' : 'HMAC_SHA1');
+  const signature = twilioSignature(
+    secret.value,
+    sample.signedUrl,
+    signedParams(params),
+    sharedKey ? 'HMAC_SHA256' : 'HMAC_SHA1',
+  );
   return {
     body: new URLSearchParams(params).toString(),
     headers: {
@@ -23,6 +28,7 @@ export function signTwilioSample(sample: SampleToSign): SignedSample {
       ...(sharedKey && { [TWILIO_SIGNATURE_SETTINGS_HEADER]: 'key=send-test,algorithm=HMAC_SHA256' }),
     },
     signedAs: `${sharedKey ? 'HMAC-SHA256' : 'HMAC-SHA1'} of ${sample.signedUrl} + parameters with ${secret.variable}`,
-    refusedHint: "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
+    refusedHint:
+      "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
   };
 }

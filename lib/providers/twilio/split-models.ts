@@ -30,7 +30,11 @@ const MESSAGE_STATUS = 'MessageStatus';
 
 function fieldsModel(fields: readonly TrackedField[], verdict: (classes: readonly number[]) => Verdict): SplitModel {
   const index = new Map(fields.map((f, i) => [f.name, i]));
-  const [sender, body, status] = [SENDER, BODY, MESSAGE_STATUS].map((name) => index.get(name)!) as [number, number, number];
+  const [sender, body, status] = [SENDER, BODY, MESSAGE_STATUS].map((name) => index.get(name)!) as [
+    number,
+    number,
+    number,
+  ];
   const radix = fields.map((f) => f.size);
   const combinations = radix.reduce((a, b) => a * b, 1);
   // States from `combinations` on: the same classes, after a tracked parameter was repeated (or took a
@@ -56,7 +60,8 @@ function fieldsModel(fields: readonly TrackedField[], verdict: (classes: readonl
   return {
     initial: 0,
     tracks: (name) => index.has(name),
-    step: (state, name, value) => (index.has(name) ? withClass(state, name, fields[index.get(name)!]!.classOf(value)) : state),
+    step: (state, name, value) =>
+      index.has(name) ? withClass(state, name, fields[index.get(name)!]!.classOf(value)) : state,
     freeText(state, name) {
       const field = fields[index.get(name)!]!;
       const otherwise = withClass(state, name, field.otherClass);
@@ -131,9 +136,24 @@ export function inboundOptInModel(optIn: InboundOptIn): SplitModel {
 
 /** A status callback with error 21610 that blocks `to`: no Body nor OptOutType, a status, ErrorCode 21610. */
 export function unsubscribedRecipientModel(to: string): SplitModel {
-  const errorCode: TrackedField = { name: 'ErrorCode', size: 3, classOf: (value) => (value.trim() === '21610' ? 1 : 2), otherClass: 2 };
-  const fields = [present(SENDER), present(BODY), present('OptOutType'), present(MESSAGE_STATUS), present('SmsStatus'), errorCode, exactly('To', to)];
+  const errorCode: TrackedField = {
+    name: 'ErrorCode',
+    size: 3,
+    classOf: (value) => (value.trim() === '21610' ? 1 : 2),
+    otherClass: 2,
+  };
+  const fields = [
+    present(SENDER),
+    present(BODY),
+    present('OptOutType'),
+    present(MESSAGE_STATUS),
+    present('SmsStatus'),
+    errorCode,
+    exactly('To', to),
+  ];
   return fieldsModel(fields, ([, body, optOut, messageStatus, smsStatus, error, recipient]) =>
-    body === 0 && optOut === 0 && (messageStatus === 1 || smsStatus === 1) && error === 1 && recipient === 1 ? 'same' : 'differs',
+    body === 0 && optOut === 0 && (messageStatus === 1 || smsStatus === 1) && error === 1 && recipient === 1
+      ? 'same'
+      : 'differs',
   );
 }

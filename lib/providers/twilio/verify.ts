@@ -53,12 +53,19 @@ export function signedParams(entries: Iterable<readonly [string, string]>): Para
     values.add(value);
     grouped.set(name, values);
   }
-  return [...grouped.keys()].sort().flatMap((name) => [...grouped.get(name)!].sort().map((value): Param => [name, value]));
+  return [...grouped.keys()]
+    .sort()
+    .flatMap((name) => [...grouped.get(name)!].sort().map((value): Param => [name, value]));
 }
 
 const HASHES: Readonly<Record<TwilioAlgorithm, string>> = { HMAC_SHA1: 'sha1', HMAC_SHA256: 'sha256' };
 
-export function twilioSignature(secret: string, url: string, params: readonly Param[], algorithm: TwilioAlgorithm = 'HMAC_SHA1'): string {
+export function twilioSignature(
+  secret: string,
+  url: string,
+  params: readonly Param[],
+  algorithm: TwilioAlgorithm = 'HMAC_SHA1',
+): string {
   let data = url;
   for (const [name, value] of params) data += name + value;
   return createHmac(HASHES[algorithm], secret).update(data, 'utf8').digest('base64');

@@ -12,14 +12,24 @@ const METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
 export function signVonageSample(sample: SampleToSign): SignedSample {
   const secret = sample.secret('VONAGE_SIGNATURE_SECRET');
   const method = (sample.setting('VONAGE_SIGNATURE_METHOD')?.trim() || 'sha256').toLowerCase();
-  if (!METHODS.includes(method)) sample.fail(`VONAGE_SIGNATURE_METHOD "${method}" is not md5hash, md5, sha1, sha256 or sha512`);
+  if (!METHODS.includes(method))
+    sample.fail(`VONAGE_SIGNATURE_METHOD "${method}" is not md5hash, md5, sha1, sha256 or sha512`);
   const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sampleObject(sample, 'vonage'))) if (k !== 'sig' && v !== null && typeof v !== 'object') params[k] = String(v);
+  for (const [k, v] of Object.entries(sampleObject(sample, 'vonage')))
+    if (k !== 'sig' && v !== null && typeof v !== 'object') params[k] = String(v);
   params.timestamp = sampleSeconds(sample);
   params.nonce = randomUUID();
   let signed = '';
   for (const k of Object.keys(params).sort()) signed += `&${k}=${params[k]!.replace(/[&=]/gu, '_')}`;
   const sig =
-    method === 'md5hash' ? createHash('md5').update(signed + secret.value, 'utf8').digest('hex') : createHmac(method, secret.value).update(signed, 'utf8').digest('hex');
-  return { body: JSON.stringify({ ...params, sig }), headers: { ...JSON_CONTENT }, signedAs: `Vonage signed parameters (${method}) with ${secret.variable}` };
+    method === 'md5hash'
+      ? createHash('md5')
+          .update(signed + secret.value, 'utf8')
+          .digest('hex')
+      : createHmac(method, secret.value).update(signed, 'utf8').digest('hex');
+  return {
+    body: JSON.stringify({ ...params, sig }),
+    headers: { ...JSON_CONTENT },
+    signedAs: `Vonage signed parameters (${method}) with ${secret.variable}`,
+  };
 }

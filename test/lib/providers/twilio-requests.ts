@@ -15,11 +15,20 @@ export const sid = (prefix: string, n = 1) => `${prefix}${n.toString(16).padStar
 /** The signed string after the URL, exactly as Twilio builds it. */
 export function signedString(pairs: Pairs): string {
   const names = [...new Set(pairs.map(([name]) => name))].sort();
-  return names.map((name) => [...new Set(pairs.filter(([n]) => n === name).map(([, v]) => v))].sort().map((v) => name + v).join('')).join('');
+  return names
+    .map((name) =>
+      [...new Set(pairs.filter(([n]) => n === name).map(([, v]) => v))]
+        .sort()
+        .map((v) => name + v)
+        .join(''),
+    )
+    .join('');
 }
 
 export function twilioSignatureOf(pairs: Pairs, key: string = SECRETS.TWILIO_AUTH_TOKEN): string {
-  return createHmac('sha1', key).update(TWILIO_URL + signedString(pairs)).digest('base64');
+  return createHmac('sha1', key)
+    .update(TWILIO_URL + signedString(pairs))
+    .digest('base64');
 }
 
 /** A realistic inbound SMS from `from` (twilio docs "webhook-request"), in Twilio's own (unsorted) order. */
@@ -58,7 +67,10 @@ export interface Outcome {
 export async function post(pairs: Pairs, signature = twilioSignatureOf(pairs)): Promise<Outcome> {
   const h = harness();
   const body = new URLSearchParams(pairs.map(([n, v]): [string, string] => [n, v])).toString();
-  const response = await handleWebhook(request('twilio', body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }), h.deps);
+  const response = await handleWebhook(
+    request('twilio', body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }),
+    h.deps,
+  );
   const processed = h.logger.lines.find((l) => l.message === 'webhook processed');
   return {
     status: response.statusCode,
@@ -68,7 +80,20 @@ export async function post(pairs: Pairs, signature = twilioSignatureOf(pairs)): 
 }
 
 /** Names an attacker would cut the signed string at: every parameter a Twilio decision reads, and kin. */
-export const RESPLIT_NAMES = ['Body', 'From', 'FromA', 'FromAFro', 'FromCity', 'OptOutType', 'To', 'ToZz', 'ErrorCode', 'MessageStatus', 'SmsStatus', 'ApiVersion'];
+export const RESPLIT_NAMES = [
+  'Body',
+  'From',
+  'FromA',
+  'FromAFro',
+  'FromCity',
+  'OptOutType',
+  'To',
+  'ToZz',
+  'ErrorCode',
+  'MessageStatus',
+  'SmsStatus',
+  'ApiVersion',
+];
 
 /**
  * Another split of the same signed string as `pairs`. Cut candidates are the request's own boundaries and
@@ -87,14 +112,17 @@ export function resplit(pairs: Pairs, seeds: readonly number[]): Array<[string, 
     offset += name.length + value.length;
   }
   const candidates = new Set(boundaries.keys());
-  for (const name of RESPLIT_NAMES) for (let i = text.indexOf(name, 1); i >= 0; i = text.indexOf(name, i + 1)) candidates.add(i);
+  for (const name of RESPLIT_NAMES)
+    for (let i = text.indexOf(name, 1); i >= 0; i = text.indexOf(name, i + 1)) candidates.add(i);
   const seedAt = (k: number) => seeds[k % Math.max(1, seeds.length)]! + k;
   const cuts = [...candidates].sort((a, b) => a - b).filter((at, k) => at === 0 || seedAt(k) % 4 !== 0);
   const result: Array<[string, string]> = [];
   cuts.forEach((start, k) => {
     const piece = text.slice(start, cuts[k + 1] ?? text.length);
     const seed = seedAt(k + 7);
-    const known = [boundaries.get(start), ...RESPLIT_NAMES.filter((n) => piece.startsWith(n))].filter((n): n is string => n !== undefined);
+    const known = [boundaries.get(start), ...RESPLIT_NAMES.filter((n) => piece.startsWith(n))].filter(
+      (n): n is string => n !== undefined,
+    );
     let length: number;
     if (known.length > 0 && seed % 10 !== 0) {
       const name = known[seed % known.length]!;
@@ -105,7 +133,8 @@ export function resplit(pairs: Pairs, seeds: readonly number[]): Array<[string, 
     }
     const [name, value] = [piece.slice(0, length), piece.slice(length)];
     const previous = result.at(-1);
-    if (previous !== undefined && (name < previous[0] || (name === previous[0] && value <= previous[1]))) previous[1] += piece;
+    if (previous !== undefined && (name < previous[0] || (name === previous[0] && value <= previous[1])))
+      previous[1] += piece;
     else result.push([name, value]);
   });
   return result;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { hasDifferingSplit, MAX_SIGNED_LENGTH, type Param } from '../../../lib/providers/twilio/resplit.js';
-import { inboundBlockModel, inboundOptInModel, unsubscribedRecipientModel } from '../../../lib/providers/twilio/split-models.js';
+import {
+  inboundBlockModel,
+  inboundOptInModel,
+  unsubscribedRecipientModel,
+} from '../../../lib/providers/twilio/split-models.js';
 import { ATTACKER, COMPANY, inboundSms, sid, VICTIM } from './twilio-requests.js';
 
 /** The signed parameters of an inbound SMS, sorted as signed. */
@@ -15,13 +19,45 @@ const stopFrom = (from: string, body = 'STOP') => inboundBlockModel({ from, body
  */
 describe('hasDifferingSplit', () => {
   it.each([
-    ['From=<victim>, From<attacker>=""', [['Body', 'STOP'], ['From', VICTIM], [`From${ATTACKER}`, '']]],
-    ['From=<victim>, FromAFro=m<attacker>', [['Body', 'STOP'], ['From', VICTIM], ['FromAFro', `m${ATTACKER}`]]],
-    ['From=<victim>, FromCity=From<attacker>FromCityBOSTON', [['Body', 'STOP'], ['From', VICTIM], ['FromCity', `From${ATTACKER}FromCityBOSTON`]]],
-    ['From=<victim> and the real From inside a made-up name', [['Body', 'STOP'], ['From', VICTIM], ['Fz', `From${ATTACKER}`]]],
+    [
+      'From=<victim>, From<attacker>=""',
+      [
+        ['Body', 'STOP'],
+        ['From', VICTIM],
+        [`From${ATTACKER}`, ''],
+      ],
+    ],
+    [
+      'From=<victim>, FromAFro=m<attacker>',
+      [
+        ['Body', 'STOP'],
+        ['From', VICTIM],
+        ['FromAFro', `m${ATTACKER}`],
+      ],
+    ],
+    [
+      'From=<victim>, FromCity=From<attacker>FromCityBOSTON',
+      [
+        ['Body', 'STOP'],
+        ['From', VICTIM],
+        ['FromCity', `From${ATTACKER}FromCityBOSTON`],
+      ],
+    ],
+    [
+      'From=<victim> and the real From inside a made-up name',
+      [
+        ['Body', 'STOP'],
+        ['From', VICTIM],
+        ['Fz', `From${ATTACKER}`],
+      ],
+    ],
   ])('finds the honest split behind %s', (_, pairs) => {
     // Prepare
-    const params = signed([['AccountSid', sid('AC')], ['ApiVersion', '2010-04-01'], ...(pairs as Array<[string, string]>)]);
+    const params = signed([
+      ['AccountSid', sid('AC')],
+      ['ApiVersion', '2010-04-01'],
+      ...(pairs as Array<[string, string]>),
+    ]);
 
     // Act
     const differs = hasDifferingSplit(params, stopFrom(VICTIM));
@@ -32,7 +68,12 @@ describe('hasDifferingSplit', () => {
 
   it('does not take ApiVersion2010 for a name: ApiVersion is a date', () => {
     // Prepare: a request that carries the odd name itself still has the documented reading, which decides alike.
-    const params = signed([['AccountSid', sid('AC')], ['ApiVersion2010', '-04-01'], ['Body', 'STOP'], ['From', ATTACKER]]);
+    const params = signed([
+      ['AccountSid', sid('AC')],
+      ['ApiVersion2010', '-04-01'],
+      ['Body', 'STOP'],
+      ['From', ATTACKER],
+    ]);
 
     // Act
     const differs = hasDifferingSplit(params, stopFrom(ATTACKER));
@@ -54,7 +95,12 @@ describe('hasDifferingSplit', () => {
 
   it('finds a Body that another split makes longer, when the block rests on the keyword', () => {
     // Prepare: "STOP" + a name sorted between Body and From could be the text "STOPDon't".
-    const params = signed([['AccountSid', sid('AC')], ['Body', 'STOP'], ["Don't", ''], ['From', ATTACKER]]);
+    const params = signed([
+      ['AccountSid', sid('AC')],
+      ['Body', 'STOP'],
+      ["Don't", ''],
+      ['From', ATTACKER],
+    ]);
 
     // Act
     const differs = hasDifferingSplit(params, stopFrom(ATTACKER));
@@ -65,7 +111,12 @@ describe('hasDifferingSplit', () => {
 
   it('counts a split without From as one Twilio never sends', () => {
     // Prepare: Body could swallow From and everything after it, but Twilio always names the sender.
-    const params = signed([['AccountSid', sid('AC')], ['Body', 'STOP'], ['From', ATTACKER], ['SmsStatus', 'received']]);
+    const params = signed([
+      ['AccountSid', sid('AC')],
+      ['Body', 'STOP'],
+      ['From', ATTACKER],
+      ['SmsStatus', 'received'],
+    ]);
 
     // Act
     const differs = hasDifferingSplit(params, stopFrom(ATTACKER));
@@ -76,11 +127,25 @@ describe('hasDifferingSplit', () => {
 
   it('finds a status callback hidden in a longer ErrorCode', () => {
     // Prepare
-    const params = signed([['ErrorCode', '21610'], ['From', COMPANY], ['MessageStatus', 'failed'], ['To', VICTIM]]);
+    const params = signed([
+      ['ErrorCode', '21610'],
+      ['From', COMPANY],
+      ['MessageStatus', 'failed'],
+      ['To', VICTIM],
+    ]);
 
     // Act
     const honest = hasDifferingSplit(params, unsubscribedRecipientModel(VICTIM));
-    const tampered = hasDifferingSplit(signed([['ErrorCode', '21610'], ['From', COMPANY], ['MessageStatus', 'failed'], ['To', VICTIM], ['To1', '']]), unsubscribedRecipientModel(VICTIM));
+    const tampered = hasDifferingSplit(
+      signed([
+        ['ErrorCode', '21610'],
+        ['From', COMPANY],
+        ['MessageStatus', 'failed'],
+        ['To', VICTIM],
+        ['To1', ''],
+      ]),
+      unsubscribedRecipientModel(VICTIM),
+    );
 
     // Assess
     expect(honest).toBe(false);
@@ -89,7 +154,12 @@ describe('hasDifferingSplit', () => {
 
   it('finds an opt-in made up for the victim, and passes an honest one', () => {
     // Prepare: a person may unblock whoever opted back in, so an opt-in must not be made up either.
-    const forged = signed([['AccountSid', sid('AC')], ['Body', 'START'], ['From', VICTIM], [`From${ATTACKER}`, '']]);
+    const forged = signed([
+      ['AccountSid', sid('AC')],
+      ['Body', 'START'],
+      ['From', VICTIM],
+      [`From${ATTACKER}`, ''],
+    ]);
     const honest = signed(inboundSms('START'));
 
     // Act
@@ -103,7 +173,11 @@ describe('hasDifferingSplit', () => {
 
   it(`does not decide a signed string longer than ${MAX_SIGNED_LENGTH} characters`, () => {
     // Prepare
-    const params = signed([['Body', 'STOP'], ['From', ATTACKER], ['Zz', 'x'.repeat(MAX_SIGNED_LENGTH)]]);
+    const params = signed([
+      ['Body', 'STOP'],
+      ['From', ATTACKER],
+      ['Zz', 'x'.repeat(MAX_SIGNED_LENGTH)],
+    ]);
 
     // Act
     const differs = hasDifferingSplit(params, stopFrom(ATTACKER));

@@ -167,18 +167,39 @@ describe('unsigned parts of a request never change which contacts are blocked', 
     );
   });
 
-  it('twilio: re-splits that move text between names and values block no one the genuine request does not', async () => {
+  it('twilio: re-splits moving text between names and values block no one the genuine request does not', async () => {
     // The attacker writes the body of an SMS from their own number; Twilio signs it; any re-split of that
     // signed string carries the same signature. Bodies mix the names and numbers a forgery needs.
-    const token = fc.constantFrom('From', VICTIM, ATTACKER, 'FromA', 'm', 'FromCity', 'OptOutType', 'STOP', 'START', 'To', 'Tz', 'ErrorCode', '21610', 'MessageStatus', 'failed', ' ', 'x');
+    const token = fc.constantFrom(
+      ...['From', VICTIM, ATTACKER, 'FromA', 'm', 'FromCity', 'OptOutType', 'STOP', 'START', 'To', 'Tz', 'ErrorCode'],
+      ...['21610', 'MessageStatus', 'failed', ' ', 'x'],
+    );
     // Attack-shaped bodies: a keyword, a From (or OptOutType) name and a number, then what hides the real From.
-    const hiding = fc.oneof(fc.constantFrom('', 'FromA', 'FromAFro', 'Fz'), fc.array(token, { maxLength: 3 }).map((t) => t.join('')));
-    const forgery = fc.tuple(fc.constantFrom('STOP', 'STOP', 'Stop '), fc.constantFrom('From', 'From', 'OptOutTypeSTOPFrom'), fc.constantFrom(VICTIM, VICTIM, ATTACKER), hiding);
-    const body = fc.oneof(fc.constant('STOP'), { arbitrary: forgery.map((parts) => parts.join('')), weight: 6 }, fc.array(token, { maxLength: 8 }).map((t) => t.join('')));
+    const hiding = fc.oneof(
+      fc.constantFrom('', 'FromA', 'FromAFro', 'Fz'),
+      fc.array(token, { maxLength: 3 }).map((t) => t.join('')),
+    );
+    const forgery = fc.tuple(
+      fc.constantFrom('STOP', 'STOP', 'Stop '),
+      fc.constantFrom('From', 'From', 'OptOutTypeSTOPFrom'),
+      fc.constantFrom(VICTIM, VICTIM, ATTACKER),
+      hiding,
+    );
+    const body = fc.oneof(
+      fc.constant('STOP'),
+      { arbitrary: forgery.map((parts) => parts.join('')), weight: 6 },
+      fc.array(token, { maxLength: 8 }).map((t) => t.join('')),
+    );
     const seeds = fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 24 }), { minLength: 8, maxLength: 8 });
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), seeds, async (text, advancedOptOut, resplits) => {
-        const extra: Array<[string, string]> = advancedOptOut ? [['OptOutType', 'STOP'], ['MessagingServiceSid', `MG${'0'.repeat(31)}1`]] : [];
+        const service = `MG${'0'.repeat(31)}1`;
+        const extra: Array<[string, string]> = advancedOptOut
+          ? [
+              ['OptOutType', 'STOP'],
+              ['MessagingServiceSid', service],
+            ]
+          : [];
         const genuine = Object.fromEntries(inboundSms(text, ATTACKER, extra));
         const req = twilioRequest(genuine, `https://${DOMAIN}/webhooks/twilio`);
         const original = await blockedBy(req, headersOf(req), req.rawBody.toString('utf8'));

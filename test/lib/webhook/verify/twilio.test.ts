@@ -11,24 +11,35 @@ interface TwilioVector {
   signature: string;
   expect_valid: boolean;
 }
-const { auth_token: AUTH_TOKEN, vectors } = fixtureJson<{ auth_token: string; vectors: TwilioVector[] }>('twilio/signature-vectors-twilio-node.json');
+const { auth_token: AUTH_TOKEN, vectors } = fixtureJson<{ auth_token: string; vectors: TwilioVector[] }>(
+  'twilio/signature-vectors-twilio-node.json',
+);
 const vector = (name: string) => vectors.find((v) => v.name === name)!;
 
 /** The form body Twilio would POST for the vector's parameters (a repeated parameter is sent once per value). */
 function formBody(params: TwilioVector['params']): Buffer {
   const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
+  for (const [name, value] of Object.entries(params))
+    for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
   return Buffer.from(form.toString(), 'utf8');
 }
 function bodyOf(v: TwilioVector): Buffer {
   return v.raw_body !== undefined ? Buffer.from(v.raw_body, 'utf8') : formBody(v.params);
 }
-const sign = (url: string, data: string) => createHmac('sha1', AUTH_TOKEN).update(url + data).digest('base64');
+const sign = (url: string, data: string) =>
+  createHmac('sha1', AUTH_TOKEN)
+    .update(url + data)
+    .digest('base64');
 
 describe('verifyTwilio', () => {
   it.each(vectors.filter((v) => v.expect_valid))('accepts the twilio-node vector "$name"', (v) => {
     // Prepare
-    const input = { rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: AUTH_TOKEN };
+    const input = {
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: AUTH_TOKEN,
+    };
 
     // Act
     const result = verifyTwilio(input);
@@ -42,7 +53,12 @@ describe('verifyTwilio', () => {
     const v = vector('wrong_signature');
 
     // Act
-    const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -53,7 +69,12 @@ describe('verifyTwilio', () => {
     const v = vector('url_with_explicit_443');
 
     // Act
-    const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: 'https://mycompany.com/myapp.php?foo=1&bar=2', authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toMatchObject({ ok: true });
@@ -64,7 +85,12 @@ describe('verifyTwilio', () => {
     const v = vector('default');
 
     // Act
-    const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2', authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2',
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toMatchObject({ ok: true });
@@ -75,7 +101,12 @@ describe('verifyTwilio', () => {
     const v = vector('default');
 
     // Act
-    const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: '54321' });
+    const result = verifyTwilio({
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: '54321',
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -87,7 +118,12 @@ describe('verifyTwilio', () => {
     const tampered = { ...v.params, From: '+14158675308' };
 
     // Act
-    const result = verifyTwilio({ rawBody: formBody(tampered), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: formBody(tampered),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -99,7 +135,12 @@ describe('verifyTwilio', () => {
     const extended = { ...v.params, OptOutType: 'STOP' };
 
     // Act
-    const result = verifyTwilio({ rawBody: formBody(extended), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: formBody(extended),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -110,7 +151,12 @@ describe('verifyTwilio', () => {
     const v = vector('default');
 
     // Act
-    const result = verifyTwilio({ rawBody: bodyOf(v), headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: 'https://mycompany.com/other.php?foo=1&bar=2', authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody: bodyOf(v),
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: 'https://mycompany.com/other.php?foo=1&bar=2',
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -122,7 +168,12 @@ describe('verifyTwilio', () => {
     const rawBody = Buffer.from(v.raw_body!.replace('value', 'valuf'), 'utf8');
 
     // Act
-    const result = verifyTwilio({ rawBody, headers: { [TWILIO_SIGNATURE_HEADER]: v.signature }, url: v.url, authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody,
+      headers: { [TWILIO_SIGNATURE_HEADER]: v.signature },
+      url: v.url,
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -147,7 +198,12 @@ describe('verifyTwilio', () => {
     const signature = sign(url, params.map(([k, v]) => k + v).join(''));
 
     // Act
-    const result = verifyTwilio({ rawBody, headers: { [TWILIO_SIGNATURE_HEADER]: signature }, url, authToken: AUTH_TOKEN });
+    const result = verifyTwilio({
+      rawBody,
+      headers: { [TWILIO_SIGNATURE_HEADER]: signature },
+      url,
+      authToken: AUTH_TOKEN,
+    });
 
     // Assess
     expect(result).toMatchObject({ ok: true });
@@ -187,7 +243,11 @@ describe('twilioUrlCandidates', () => {
 
     // Assess
     expect(candidates).toEqual(
-      expect.arrayContaining([url, 'https://example.com/p?name=o%27brien&x=a+b', "https://example.com/p?name=o'brien&x=a%20b"]),
+      expect.arrayContaining([
+        url,
+        'https://example.com/p?name=o%27brien&x=a+b',
+        "https://example.com/p?name=o'brien&x=a%20b",
+      ]),
     );
   });
 });
