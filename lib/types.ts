@@ -31,6 +31,12 @@ export interface BlockRequest {
   occurredAt?: string;
 }
 
+/** Who opted back in, and when (normalised like a block's contact). */
+export interface OptIn {
+  contact: string;
+  occurredAt?: string;
+}
+
 /** A mapper's verdict on one event (or one recipient of an event). */
 export type Decision =
   | ({ action: 'block' } & BlockRequest)
@@ -41,6 +47,11 @@ export type Decision =
       source: string;
       detail?: string;
       eventId?: string;
+      /**
+       * The person opted back in (a Twilio START, a SendGrid group_resubscribe, an SES re-subscription): never
+       * a block; the webhook queues it as an opt-in message (lib/queue/opt-in.ts) so a human can unblock them.
+       */
+      optIn?: OptIn;
     }
   | {
       /** Cannot be acted upon (no usable contact, unknown shape): dead-lettered with this reason. */

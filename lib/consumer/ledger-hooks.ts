@@ -3,6 +3,8 @@ import type { ConsumerConfig, SoftBouncePolicy } from '../config.js';
 import { maskContact } from '../contact.js';
 import { isLedgerUnavailable, type Ledger, type LedgerEvent } from '../ledger/index.js';
 import { DRY_RUN_ID_PREFIX } from './dry-run.js';
+import { type OptInStanding, RESUBSCRIBED_REASON, standingOf } from './opt-in.js';
+import type { OptInMessage } from '../queue/opt-in.js';
 import { gateDecisions } from '../ledger/soft-bounce.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import type { BlockDecision, Decision } from '../types.js';
@@ -61,6 +63,11 @@ export interface LedgerHooks {
   recordDeadLettered(blocks: readonly BlockDecision[], reason: string): Promise<void>;
   /** The attribute a re-queued copy carries so latency is still measured from the first receipt. */
   firstReceivedAt(record: LedgerRecordInfo): string | undefined;
+  /**
+   * Someone opted back in: whether the ledger holds them as blocked, and if so history `resubscribed` (`why`
+   * shows it). A ledger error throws: the record stays on the queue.
+   */
+  optIn(message: OptInMessage): Promise<OptInStanding>;
 }
 
 export interface LedgerHookOptions {
@@ -222,6 +229,18 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
 
     async recordDeadLettered(blocks, reason) {
       await Promise.all(blocks.map((b) => remember(b.contact, event(b, 'dead_lettered', reason))));
+    },
+
+    async optIn(message) {
+      const standing = standingOf(await ledger.why(message.optIn.contact));
+      // The in-memory ledger forgets on a cold start: not finding someone there does not mean never blocked.
+      if (standing === 'never_blocked' && ledger.kind === 'memory') return 'no_ledger';
+      if (standing === 'blocked') {
+        const e: LedgerEvent = { at: nowIso(), source: message.source, reason: message.signal, outcome: RESUBSCRIBED_REASON };
+        if (message.eventId) e.eventId = message.eventId;
+        await ledger.record(message.optIn.contact, e);
+      }
+      return standing;
     },
   };
 

@@ -4,7 +4,9 @@ import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
+import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
 import { applySteps } from './apply.js';
+import { settleOptIn } from './opt-in.js';
 import { BatchState, createContactCaller } from './hood-call.js';
 import type { LedgerHooks } from './ledger-hooks.js';
 import type { RecentContacts } from './recent.js';
@@ -63,9 +65,29 @@ export async function processBatch(records: readonly QueueRecord[], remainingTim
     const correlationId = attr(record, 'correlation_id') ?? record.messageId;
     const queueUrl = queueUrlFromArn(record.eventSourceARN ?? '', config.queues) ?? config.queues.blockQueueUrl;
     try {
+      // An opt-in (lib/queue/opt-in.ts) is settled on its own path, which has no Hood call: never a block.
+      const optIn = decodeOptIn(record.body);
+      if (optIn !== undefined) {
+        const standing = !optIn.ok ? 'never_blocked' : deps.ledger ? await deps.ledger.optIn(optIn.message) : 'no_ledger';
+        const steps = settleOptIn(optIn, standing, { messageId: record.messageId, body: record.body, correlationId, receiveCount }, clock());
+        const applied = await applySteps(steps, record, queueUrl, deps);
+        pendingDeletes.push(...applied.deletes);
+        if (applied.failed) failures.push({ itemIdentifier: record.messageId });
+        return;
+      }
       // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
       // by the ledger hooks) and BLOCK_REASONS (lib/sources/index.ts, lib/ledger/soft-bounce.ts).
       const mapped = mapQueueBody(record.body, config.policy);
+      // A provider event read here (SES through SNS raw delivery) may be an opt-in: it stays an ignore below
+      // and, for someone blocked, also goes to a human as an opt-in message (never_blocked: the ignore counts it).
+      for (const d of mapped.filter(isOptIn)) {
+        const body = encodeOptIn(d);
+        const decoded = decodeOptIn(body)!;
+        const standing = !decoded.ok ? 'never_blocked' : deps.ledger ? await deps.ledger.optIn(decoded.message) : 'no_ledger';
+        if (standing === 'never_blocked') continue;
+        const steps = settleOptIn(decoded, standing, { messageId: record.messageId, body, correlationId, receiveCount }, clock());
+        await applySteps(steps, record, queueUrl, deps);
+      }
       const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
       await deps.ledger?.recordIgnored(mapped, decisions);
       const plan = planRecord(decisions);

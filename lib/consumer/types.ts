@@ -34,7 +34,9 @@ export type Outcome =
   | 'rate_limited'
   | 'unauthorized'
   | 'deferred'
-  | 'ledger_unavailable';
+  | 'ledger_unavailable'
+  /** Someone opted back in (lib/consumer/opt-in.ts): a human decides whether to unblock them in Hood. */
+  | 'resubscribed';
 
 export interface HoodCreator {
   createBlockedContact(

@@ -10,6 +10,7 @@ import { type ConfirmSubscription, createCertificateCache, type FetchCertificate
 import type { CertificateKeyResolver } from '../providers/sns/verify.js';
 import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
+import { encodeOptIn, isOptIn, type OptInDecision } from '../queue/opt-in.js';
 import {
   type DeadLetterInfo,
   type DeliveryReport,
@@ -209,17 +210,21 @@ interface FanOut {
   blocks: BlockDecision[];
   rejects: RejectDecision[];
   ignored: Map<string, number>;
+  /** Ignores that name who opted back in: queued as opt-in messages (lib/queue/opt-in.ts), never blocks. */
+  optIns: OptInDecision[];
 }
 
 /** One block per distinct contact (the first decision for it wins: payload order), rejects, ignore counts. */
 function fanOut(decisions: readonly Decision[]): FanOut {
   const rejects: RejectDecision[] = [];
   const ignored = new Map<string, number>();
+  const optIns: OptInDecision[] = [];
   for (const d of decisions) {
     if (d.action === 'reject') rejects.push(d);
     else if (d.action === 'ignore') ignored.set(d.reason, (ignored.get(d.reason) ?? 0) + 1);
+    if (isOptIn(d)) optIns.push(d);
   }
-  return { blocks: distinctBlocks(decisions), rejects, ignored };
+  return { blocks: distinctBlocks(decisions), rejects, ignored, optIns };
 }
 
 /** Counts by reason, for the one summary line of a request (never a line per contact). */
@@ -248,6 +253,10 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
     body: encodeMessage(d),
     attributes: { correlation_id: correlationId, source: d.source },
   }));
+  // After the blocks (the indexes below count blocks first): an opt-in goes to a human through the consumer.
+  for (const d of plan.optIns) {
+    messages.push({ body: encodeOptIn(d), attributes: { correlation_id: correlationId, source: d.source, kind: 'opt_in' } });
+  }
   const deadLetter = deps.deadLetter;
   if (!deadLetter) {
     for (const d of plan.rejects) {
@@ -394,6 +403,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       ...summary,
       queuedReasons: countBy(plan.blocks.filter((_, i) => !refusedIndexes.has(i)), (d) => d.reason),
       ignoredReasons: Object.fromEntries(plan.ignored),
+      optInsQueued: plan.optIns.length,
       rejectedReasons,
     });
     if (webhook.reply) {

@@ -1,5 +1,19 @@
 import type { Decision } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFromUnix, isRecord, type JsonRecord, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFromUnix,
+  isRecord,
+  type JsonRecord,
+  optIn,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import { classifySmtp } from '../shared/smtp.js';
 import type { MappingPolicy } from '../types.js';
 
@@ -55,7 +69,9 @@ function mapEvent(event: unknown): Decision[] {
       // Scoped to one ASM unsubscribe group: blocks only if BLOCK_REASONS includes group_unsubscribe.
       return [block(event.email, 'group_unsubscribe', SOURCE, { ...extras, description: detail('unsubscribe group', text(event.asm_group_id)) })];
     case 'group_resubscribe':
-      return [ignore('group_resubscribe', SOURCE, detail('unsubscribe group', text(event.asm_group_id)), eventId)];
+      // "group_resubscribe: Recipient resubscribes to a specific group": never a block; it reaches a human,
+      // who may unblock the address in Hood (Hood's API cannot unblock).
+      return [optIn(event.email, 'group_resubscribe', SOURCE, detail('unsubscribe group', text(event.asm_group_id)), extras)];
     default:
       return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
   }

@@ -10,6 +10,7 @@ import {
   isSystemFeedbackType,
   type JsonRecord,
   list,
+  optIn,
   reject,
   text,
   trimmed,
@@ -233,15 +234,15 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
       const optedIn =
         previous.unsubscribeAll === true ||
         [...after].some(([name, status]) => status === 'OptIn' && before.get(name) !== 'OptIn');
-      if (optedIn)
-        return [
-          ignore(
-            'subscription_opt_in',
-            SOURCE,
-            detail('re-subscription: no unsubscribeAll and no topic changed to OptOut', where || undefined),
-            messageId,
-          ),
-        ];
+      if (optedIn) {
+        // Never a block. With one destination it names who opted back in (for a human to unblock in Hood);
+        // with several SES does not say which one, so it stays a plain ignore.
+        const why = detail('re-subscription: no unsubscribeAll and no topic changed to OptOut', where || undefined);
+        const only = list(mail.destination);
+        if (only.length !== 1) return [ignore('subscription_opt_in', SOURCE, why, messageId)];
+        const at = isoFrom(subscription.timestamp) ?? isoFrom(mail.timestamp);
+        return [optIn(only[0], 'subscription_opt_in', SOURCE, why, { eventId: messageId, occurredAt: at })];
+      }
       return [
         ignore(
           'subscription_without_opt_out',

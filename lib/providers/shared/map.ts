@@ -198,6 +198,23 @@ export function ignore(reason: string, source: string, why?: string, eventId?: s
   return decision;
 }
 
+/**
+ * A re-subscription (opt-in) by `raw`: an ignore, never a block, that carries who opted in when `raw` normalises
+ * to an address or number (the webhook queues it for a human: Hood cannot unblock through its API).
+ */
+export function optIn(
+  raw: unknown,
+  reason: string,
+  source: string,
+  why?: string,
+  extras: { eventId?: string | undefined; occurredAt?: string | undefined } = {},
+): IgnoreDecision {
+  const decision = ignore(reason, source, why, extras.eventId);
+  const n = normaliseContact(raw);
+  if (n.ok) decision.optIn = extras.occurredAt === undefined ? { contact: n.contact } : { contact: n.contact, occurredAt: extras.occurredAt };
+  return decision;
+}
+
 export function reject(
   reason: RejectReason,
   source: string,

@@ -1,5 +1,20 @@
 import type { Decision } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, optOutKeyword, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFrom,
+  isRecord,
+  type JsonRecord,
+  optIn,
+  optOutKeyword,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 import { hasDifferingSplit } from './resplit.js';
 import { signedParamsOf } from './signed-form.js';
@@ -20,6 +35,17 @@ import { inboundBlockModel, unsubscribedRecipientModel } from './split-models.js
  */
 const SOURCE = 'twilio';
 const UNSUBSCRIBED_RECIPIENT = '21610';
+/**
+ * Twilio's default opt-in keywords ("Twilio's default opt-in keywords are START, YES and UNSTOP", Twilio
+ * support "Twilio support for opt-out keywords (SMS STOP filtering)"): the whole trimmed body, any case.
+ */
+const OPT_IN_KEYWORDS = new Set(['START', 'YES', 'UNSTOP']);
+
+/** The opt-in keyword a body is, if it is one. */
+function optInKeyword(body: unknown): string | undefined {
+  const word = typeof body === 'string' ? body.trim().toUpperCase() : undefined;
+  return word !== undefined && OPT_IN_KEYWORDS.has(word) ? word : undefined;
+}
 
 export function mapTwilio(payload: unknown, policy: MappingPolicy): Decision[] {
   return dedupe(eachEvent(payload, SOURCE, (event) => mapOne(event, policy)));
@@ -37,9 +63,12 @@ function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
 function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
   const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
-  if (optOutType === 'START') return [ignore('sms_opt_in', SOURCE, 'OptOutType=START', eventId)];
+  // An opt-in never blocks; it names who opted back in, for a human to unblock in Hood.
+  if (optOutType === 'START') return [optIn(payload.From, 'sms_opt_in', SOURCE, 'OptOutType=START', { eventId })];
   if (optOutType === 'HELP') return [ignore('sms_help', SOURCE, 'OptOutType=HELP', eventId)];
   const keyword = optOutKeyword(payload.Body, policy);
+  const startWord = optOutType === undefined && keyword === undefined ? optInKeyword(payload.Body) : undefined;
+  if (startWord !== undefined) return [optIn(payload.From, 'sms_opt_in', SOURCE, `inbound SMS "${startWord}"`, { eventId })];
   if (optOutType !== 'STOP' && keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
   const model = inboundBlockModel({ from: text(payload.From) ?? '', body: text(payload.Body), bodyIsKeyword: keyword !== undefined });
   if (hasDifferingSplit(signedParamsOf(payload), model)) return [ambiguous(eventId)];
@@ -76,6 +105,11 @@ function mapEventStreams(payload: JsonRecord, policy: MappingPolicy): Decision[]
     return [ignore('not_an_opt_out_event', SOURCE, detail(text(payload.type)), eventId)];
   }
   const keyword = optOutKeyword(data.body, policy);
+  const startWord = keyword === undefined ? optInKeyword(data.body) : undefined;
+  if (startWord !== undefined) {
+    const occurredAt = isoFrom(data.timestamp) ?? isoFrom(payload.time);
+    return [optIn(data.from, 'sms_opt_in', SOURCE, `inbound SMS "${startWord}"`, { eventId, occurredAt })];
+  }
   if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
   return [block(data.from, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt: isoFrom(data.timestamp) ?? isoFrom(payload.time) })];
 }
