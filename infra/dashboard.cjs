@@ -22,6 +22,7 @@ const ALARMS = [
   'OptOutLatencyAlarm',
   'BulkDeadLetterQueueNotEmptyAlarm',
   'BulkQueueNearRetentionAlarm',
+  'ResubscribedAlarm',
 ];
 
 const own = (metric, label, extra = {}) => [NAMESPACE, metric, 'service', SERVICE, { label, ...extra }];
@@ -67,6 +68,7 @@ function body() {
         own('ignored', 'ignored'),
         own('dead_lettered', 'dead-lettered'),
         own('dry_run_blocked', 'would block (shadow mode)'),
+        own('resubscribed', 'opted back in after a block'),
       ],
     }),
     widget(12, 8, 12, 6, 'Hood 429s and token rejections per minute', {

@@ -27,6 +27,13 @@ export function retryability(body: string, reason: string, policy: MappingPolicy
       why: 'no single recipient to block: settle it with "dlq resolve <message id> --block CONTACT"',
     };
   }
+  if (reason === 'resubscribed') {
+    // An opt-in (lib/consumer/opt-in.ts) is never a block: a person decides in Hood, then removes it.
+    return {
+      retryable: false,
+      why: "a blocked contact opted back in: unblock them in Hood's UI if they asked for it (docs/operate.md), then purge it",
+    };
+  }
   const again = decisions[0]?.action === 'reject' ? decisions[0].reason : 'malformed_message';
   return {
     retryable: false,
