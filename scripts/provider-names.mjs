@@ -45,11 +45,12 @@ export function codeOf(path, text) {
 
 /** Matches every spelling of a provider name: hyphenated, camelCase, snake/upper case. */
 export function namePattern(name) {
-  const parts = name.split('-');
-  const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  // Not preceded by a letter of the same word (a lower-case letter before a lower-case start); not followed
-  // by a lower-case letter (so `Sesame` is not SES), except a version suffix such as `sesv2`.
-  return new RegExp(`(?<![A-Za-z])${escaped.join('[-_]?')}(?![a-z])|(?<![A-Za-z])${escaped.join('[-_]?')}(?=v\\d)`, 'i');
+  const anyCase = (part) =>
+    [...part].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const spelled = name.split('-').map(anyCase).join('[-_]?');
+  // Starts a word (no letter before it) or a camelCase part (`createSendgridSource`: upper case after lower);
+  // ends one (no lower-case letter after it, so `Sesame` is not SES), or carries a version (`sesv2`).
+  return new RegExp(`(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))${spelled}(?:(?![a-z])|(?=v\\d))`);
 }
 
 function exempt(rel, name) {
