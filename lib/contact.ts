@@ -92,6 +92,12 @@ export function foldsIntoAscii(ch: string): boolean {
   return mapped !== '' && (mapped === 'a--a.example' || mapped.replace(NON_ASCII_RE, '') !== 'a--a.example');
 }
 
+/** True when `text` (or the U-label of an A-label in it) holds a character that folds into ASCII. */
+export function holdsFoldingCharacter(text: string): boolean {
+  const decoded = (label: string) => (label.toLowerCase().startsWith('xn--') ? domainToUnicode(`${label}.example`) : label);
+  return firstFoldingCharacter(text.split(/[@.]/u).map(decoded).join(' ')) !== undefined;
+}
+
 /** The first character of `text` that folds into ASCII, as `U+XXXX`, or undefined. */
 function firstFoldingCharacter(text: string): string | undefined {
   for (const match of text.matchAll(NON_ASCII_RE)) {
@@ -175,7 +181,7 @@ const NON_ASCII_NUMERAL_DETAIL =
 /**
  * E.164 via libphonenumber-js. Numbers only need to be *possible* (right length for the country code),
  * not *valid* against the library's range metadata: that metadata lags real allocations, and an opt-out
- * must never be dropped because a range looks unassigned (README "Contact normalisation").
+ * must never be dropped because a range looks unassigned (docs/configuration.md "Contacts").
  * A number must carry its country code (`+` or `00`): `(917) 555-0100` read as international would be
  * +91 75…, a stranger in another country blocked and the real opt-out lost. Providers that document
  * international numbers without `+` (Vonage `msisdn`) add it in their own mapper.

@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { normaliseContact } from '../contact.js';
+import { holdsFoldingCharacter, normaliseContact } from '../contact.js';
 
 /**
  * NEVER_BLOCK: the last safety net for test addresses, seed lists and the company's own domains. Entries
@@ -49,12 +49,15 @@ export function compileNeverBlock(entries: readonly string[]): NeverBlockList & 
     if (e.startsWith('*@')) {
       const key = domainKey(e.slice(2));
       if (key !== undefined && key.includes('.') && neverBlockKey(`x@${key}`) !== undefined) domains.add(key);
-      else invalid.push(i + 1);
+      else if (!holdsFoldingCharacter(e)) invalid.push(i + 1);
       return;
     }
     const key = neverBlockKey(e);
-    if (key === undefined) invalid.push(i + 1);
-    else contacts.add(key);
+    if (key !== undefined) contacts.add(key);
+    // An address with a character case folding turns into ASCII (the Kelvin sign, `ß`) is refused as a
+    // contact everywhere since issue 19, so it is never blocked and its entry protects no one: left out,
+    // not an error (it was valid before, and an error would stop the consumer at its next cold start).
+    else if (!holdsFoldingCharacter(e)) invalid.push(i + 1);
   });
   return { contacts, domains, invalid };
 }

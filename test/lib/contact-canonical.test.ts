@@ -184,6 +184,27 @@ describe('normaliseContact: one canonical form per address (issue 19 item 3)', (
   });
 });
 
+describe('NEVER_BLOCK entries written before issue 19 (upgrade)', () => {
+  it('leaves out, without a configuration error, entries that fold into ASCII (they protect no one now)', () => {
+    // Act
+    const list = compileNeverBlock([
+      'straße@example.de',
+      '*@faß.de',
+      '*@xn--fa-hia.de',
+      '\u212Aate@example.com',
+      'jane@example.com',
+    ]);
+    // Assess
+    expect(list.invalid).toEqual([]);
+    expect(isNeverBlocked('jane@example.com', list)).toBe(true);
+    expect(isNeverBlocked('kate@example.com', list)).toBe(false);
+  });
+
+  it('still reports an entry that is no contact at all', () => {
+    expect(compileNeverBlock(['not a contact', '*@nodot']).invalid).toEqual([1, 2]);
+  });
+});
+
 describe('normalisePhone: digits other than ASCII (issue 19 item 3)', () => {
   /** Every numeral that is not 0-9 (decimal digits of all scripts, full-width, superscripts, math digits…). */
   const NUMERALS = [...nonAsciiCodePoints()].filter((c) => /\p{N}/u.test(c));
