@@ -94,7 +94,8 @@ export function foldsIntoAscii(ch: string): boolean {
 
 /** True when `text` (or the U-label of an A-label in it) holds a character that folds into ASCII. */
 export function holdsFoldingCharacter(text: string): boolean {
-  const decoded = (label: string) => (label.toLowerCase().startsWith('xn--') ? domainToUnicode(`${label}.example`) : label);
+  const decoded = (label: string) =>
+    label.toLowerCase().startsWith('xn--') ? domainToUnicode(`${label}.example`) : label;
   return firstFoldingCharacter(text.split(/[@.]/u).map(decoded).join(' ')) !== undefined;
 }
 

@@ -218,7 +218,8 @@ describe('normalisePhone: digits other than ASCII (issue 19 item 3)', () => {
     // Assess
     expect(let_through).toEqual([]);
     expect(detail).toBe(
-      'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): write it with 0-9',
+      'phone number has digits or a plus sign other than ASCII 0-9 and + (full-width or another script): ' +
+        'write it with 0-9',
     );
   });
 
