@@ -49,7 +49,9 @@ const BUILT_HANDLER = pathToFileURL(resolve('dist/handlers/block-contacts.mjs'))
 /**
  * The consumer as it runs in AWS: the built bundle, one fresh module instance per concurrent consumer
  * (a Lambda container each), driven by an event source mapping over a real SQS emulator, calling a real
- * HTTP stand-in for Hood that enforces fixed windows and answers 429 with Retry-After.
+ * HTTP stand-in for Hood that enforces fixed windows and answers 429 with Retry-After. Time is scaled, not
+ * faked: the windows are a tenth of Hood's and the consumers' SQS waits (a held 401's 15 s, a backoff) run ten
+ * times faster through a proxy (./sqs-time-scale.ts), so a test waits seconds where production waits a minute.
  */
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const limits = options.limits ?? '10/100ms,150/6s';
