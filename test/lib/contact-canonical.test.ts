@@ -2,6 +2,8 @@ import { domainToUnicode } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../lib/contact.js';
+import { loadPolicyConfig } from '../../lib/config.js';
+import { mapProvider, mapQueueBody } from '../../lib/sources/index.js';
 import { compileNeverBlock, isNeverBlocked } from '../../lib/sources/never-block.js';
 
 /**
@@ -46,6 +48,18 @@ describe('normaliseContact: characters that fold into ASCII (issue 19 item 3)', 
       detail: expect.stringContaining('(U+212A) that case mapping or Unicode normalisation turns into ASCII'),
     });
     expect(real).toEqual({ ok: true, contact: 'kate@example.com', kind: 'email' });
+  });
+
+  it('dead-letters, never blocks, a queue message or a provider event naming the Kelvin-sign address', () => {
+    // Prepare
+    const policy = loadPolicyConfig({});
+    const kelvin = '\u212Aate@example.com';
+    // Act
+    const queued = mapQueueBody(JSON.stringify({ contact: kelvin, reason: 'unsubscribe' }), policy);
+    const sendgrid = mapProvider('sendgrid', [{ email: kelvin, event: 'unsubscribe', sg_event_id: 'e1' }], policy);
+    // Assess
+    for (const decisions of [queued, sendgrid])
+      expect(decisions).toMatchObject([{ action: 'reject', reason: 'invalid_contact' }]);
   });
 
   it('finds the class by computing it (the Kelvin sign, dotted capital I, long s among ~1,700 code points)', () => {
