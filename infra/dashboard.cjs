@@ -36,7 +36,8 @@ function widget(x, y, width, height, title, properties) {
   return { type: 'metric', x, y, width, height, properties: { title, region: '${AWS::Region}', view: 'timeSeries', stacked: false, period: 60, ...properties } };
 }
 
-function body() {
+/** `generated`: the alarms infra/source-alarms.cjs adds for this stage's params. */
+function body(generated = []) {
   const widgets = [
     {
       type: 'text',
@@ -107,7 +108,7 @@ function body() {
       height: 4,
       properties: {
         title: 'Alarms',
-        alarms: ALARMS.map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`),
+        alarms: [...ALARMS, ...generated].map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`),
       },
     },
   ];
@@ -127,4 +128,7 @@ function body() {
   };
 }
 
-module.exports = { body: async () => body(), ALARMS };
+module.exports = {
+  body: async (options) => body(await require('./source-alarms.cjs').alarmIds(options)),
+  ALARMS,
+};

@@ -103,7 +103,11 @@ for (const [file, size] of Object.entries(sizes)) console.log(`${file}  ${(size 
  */
 async function writeWebhookRoutes() {
   const registry = await build({
-    stdin: { contents: "export { WEBHOOK_PROVIDERS } from './lib/providers/index.ts';", resolveDir: '.', loader: 'ts' },
+    stdin: {
+      contents: "export { WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
+      resolveDir: '.',
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -116,8 +120,10 @@ async function writeWebhookRoutes() {
   try {
     const file = join(dir, 'registry.mjs');
     writeFileSync(file, registry.outputFiles[0].contents);
-    const { WEBHOOK_PROVIDERS } = await import(pathToFileURL(file).href);
-    writeFileSync('dist/webhook-routes.json', `${JSON.stringify({ providers: WEBHOOK_PROVIDERS })}\n`);
+    const { WEBHOOK_PROVIDERS, webhookOf } = await import(pathToFileURL(file).href);
+    // `noRetry`: providers whose webhook declares it does not retry a 5xx (the stack alarms on the first one).
+    const noRetry = WEBHOOK_PROVIDERS.filter((name) => webhookOf(name).retriesServerErrors === false);
+    writeFileSync('dist/webhook-routes.json', `${JSON.stringify({ providers: WEBHOOK_PROVIDERS, noRetry })}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

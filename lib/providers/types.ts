@@ -166,6 +166,11 @@ export interface WebhookSpec {
   /** A 200 answer replacing the JSON summary (Twilio expects TwiML). */
   readonly reply?: { readonly contentType: string; readonly body: string };
   /**
+   * `false`: the provider does not retry a request answered 5xx, so every such answer may be a lost opt-out;
+   * the stack alarms on the first one (infra/source-alarms.cjs). Absent: the provider retries.
+   */
+  readonly retriesServerErrors?: false;
+  /**
    * A body with nothing usable in it answers 400 instead of being dead-lettered: the sender is the
    * company's own app (the generic route), which can fix its payload; a provider cannot.
    */

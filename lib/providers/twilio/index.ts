@@ -59,5 +59,8 @@ export const twilio = {
     signedBody: true,
     sign: signTwilioSample,
     reply: { contentType: 'text/xml', body: EMPTY_TWIML },
+    // By default Twilio retries a webhook only when the connection fails, not on an HTTP 5xx answer (Twilio docs
+    // "Webhooks connection overrides": the retry policy `rp` is opt-in per URL): a 5xx can lose that STOP.
+    retriesServerErrors: false,
   },
 } satisfies Provider<'twilio'>;

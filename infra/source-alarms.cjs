@@ -1,0 +1,171 @@
+'use strict';
+
+// osls `${file(./infra/source-alarms.cjs):resources}` for serverless.yml: the alarms that hear a source go
+// quiet, decided at packaging time from deploy params (no Fn::If, no empty branch):
+// - QuietSource<Name>Alarm per `expectedSources=<provider>:<hours>,…` (off by default): no webhook request from
+//   that provider for <hours> (1–168) consecutive hours — a deleted subscription, a changed webhook URL.
+// - SignatureFailures<Name>Alarm per webhook provider: `webhook_unauthorized` reached
+//   `signatureFailureAlarmThreshold` (default 5) in 5 minutes — typically a rotated secret.
+// - NoRetry5xx<Name>Alarm per provider whose webhook declares it does not retry a 5xx (dist/webhook-routes.json
+//   `noRetry`, from the provider's own folder): the first 5xx the webhook answered it.
+// The metrics are the webhook's EMF counts per request (namespace HoodBlocker, dimensions service, provider).
+
+const { existsSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROUTES_FILE = join(__dirname, '..', 'dist', 'webhook-routes.json');
+const SERVICE = 'hood-blocker';
+const MAX_QUIET_HOURS = 168;
+const DEFAULT_SIGNATURE_THRESHOLD = 5;
+
+function routes() {
+  if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
+  const parsed = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
+  return { providers: parsed.providers ?? [], noRetry: parsed.noRetry ?? [] };
+}
+
+async function param(resolveVariable, name) {
+  const value = await resolveVariable(`param:${name}`);
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+/** `ses:24,sendgrid:24` → [{ name, hours }], every name a webhook provider, hours an integer 1–168. */
+function parseExpectedSources(text, providers) {
+  if (text === '') return [];
+  const seen = new Set();
+  return text.split(',').map((entry) => {
+    const [rawName, rawHours, extra] = entry.trim().split(':');
+    const name = (rawName ?? '').trim();
+    if (extra !== undefined || rawHours === undefined) {
+      throw new Error(`--param expectedSources: "${entry.trim()}" is not <source>:<hours>`);
+    }
+    if (!providers.includes(name)) {
+      throw new Error(
+        `--param expectedSources: unknown source "${name}" (webhook providers: ${providers.join(', ')}; SES feedback ` +
+          'posted to /webhooks/sns is "sns")',
+      );
+    }
+    const hours = Number(rawHours.trim());
+    if (!Number.isInteger(hours) || hours < 1 || hours > MAX_QUIET_HOURS) {
+      throw new Error(`--param expectedSources: ${name}: "${rawHours.trim()}" is not a whole number of hours from 1 to ${MAX_QUIET_HOURS}`);
+    }
+    if (seen.has(name)) throw new Error(`--param expectedSources: ${name} is listed twice`);
+    seen.add(name);
+    return { name, hours };
+  });
+}
+
+function signatureThreshold(value) {
+  if (value === '') return DEFAULT_SIGNATURE_THRESHOLD;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new Error(`--param signatureFailureAlarmThreshold: "${value}" is not an integer from 1 to 1000000`);
+  }
+  return n;
+}
+
+const logicalName = (name) =>
+  name
+    .split(/[^a-z0-9]+/u)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+
+function alarm(stage, id, props, actions) {
+  return {
+    [id]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${SERVICE}-${stage}-${props.suffix}`,
+        AlarmDescription: props.description,
+        Namespace: 'HoodBlocker',
+        MetricName: props.metric,
+        Dimensions: [
+          { Name: 'service', Value: SERVICE },
+          { Name: 'provider', Value: props.provider },
+        ],
+        Statistic: 'Sum',
+        Period: props.period,
+        EvaluationPeriods: props.periods,
+        DatapointsToAlarm: props.periods,
+        Threshold: props.threshold,
+        ComparisonOperator: props.operator,
+        TreatMissingData: props.missing,
+        AlarmActions: actions,
+        OKActions: actions,
+      },
+    },
+  };
+}
+
+/** Every generated alarm: { logicalId: resource }. */
+async function alarms({ resolveVariable }) {
+  const stage = String(await resolveVariable('sls:stage'));
+  const { providers, noRetry } = routes();
+  const expected = parseExpectedSources(await param(resolveVariable, 'expectedSources'), providers);
+  const threshold = signatureThreshold(await param(resolveVariable, 'signatureFailureAlarmThreshold'));
+  const external = await param(resolveVariable, 'alarmTopicArn');
+  const actions = external === '' ? [{ Ref: 'AlarmTopic' }] : [{ Ref: 'AlarmTopic' }, external];
+  const out = {};
+  for (const { name, hours } of expected) {
+    Object.assign(
+      out,
+      alarm(stage, `QuietSource${logicalName(name)}Alarm`, {
+        suffix: `quiet-source-${name}`,
+        description: `No ${name} webhook request for ${hours} h: check the provider's webhook or subscription (docs/operate.md "Quiet source").`,
+        metric: 'webhook_requests',
+        provider: name,
+        // Hourly sums, every one of the last <hours> empty; no data at all is the quiet this alarm is for.
+        period: 3600,
+        periods: hours,
+        threshold: 0,
+        operator: 'LessThanOrEqualToThreshold',
+        missing: 'breaching',
+      }, actions),
+    );
+  }
+  for (const name of providers) {
+    Object.assign(
+      out,
+      alarm(stage, `SignatureFailures${logicalName(name)}Alarm`, {
+        suffix: `signature-failures-${name}`,
+        description: `${threshold}+ ${name} requests failed authentication in 5 minutes: a rotated or wrong secret? (docs/operate.md "Signature failures").`,
+        metric: 'webhook_unauthorized',
+        provider: name,
+        period: 300,
+        periods: 1,
+        threshold,
+        operator: 'GreaterThanOrEqualToThreshold',
+        missing: 'notBreaching',
+      }, actions),
+    );
+  }
+  for (const name of noRetry.filter((n) => providers.includes(n))) {
+    Object.assign(
+      out,
+      alarm(stage, `NoRetry5xx${logicalName(name)}Alarm`, {
+        suffix: `no-retry-5xx-${name}`,
+        description: `The webhook answered ${name} 5xx; ${name} does not retry, so that event may be lost (docs/operate.md "5xx to a provider that does not retry").`,
+        metric: 'webhook_failed',
+        provider: name,
+        period: 60,
+        periods: 1,
+        threshold: 0,
+        operator: 'GreaterThanThreshold',
+        missing: 'notBreaching',
+      }, actions),
+    );
+  }
+  return out;
+}
+
+/** serverless.yml `resources` entry: `{ Resources: … }`. */
+async function resources(options) {
+  return { Resources: await alarms(options) };
+}
+
+/** The generated alarms' logical ids (the dashboard's alarm widget lists them). */
+async function alarmIds(options) {
+  return Object.keys(await alarms(options));
+}
+
+module.exports = { resources, alarmIds, parseExpectedSources, MAX_QUIET_HOURS, DEFAULT_SIGNATURE_THRESHOLD };
