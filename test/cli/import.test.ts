@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
-import { type ListData, type Standin, type StandinProvider as ImportProvider, startStandin } from '../../dev/suppression-standins.js';
+import { type ListData, type Standin, startStandin } from '../../dev/suppression-standins.js';
 import { receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';
+
+/** The providers with a suppression-list reader and a stand-in (dev/<name>-api.ts). */
+type ImportProvider = 'ses' | 'sendgrid' | 'mailgun' | 'postmark' | 'brevo' | 'sparkpost' | 'mandrill';
 
 const KEY = 'cli-test-key-51f0a3';
 let queues: LocalQueues;

@@ -2,10 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpImportConfig } from '../../../lib/import/config.js';
 import { emptyCounts, type ImportCounts, runImport } from '../../../lib/import/run.js';
 import { createImportSource, loadImportConfig } from '../../../lib/providers/suppressions.js';
-import { defaultRow, type ListData, type Standin, type StandinProvider as ImportProvider, startStandin } from '../../../dev/suppression-standins.js';
+import { api as sendgridApi } from '../../../dev/sendgrid-api.js';
+import { generatedRow, type ListData, type Standin, startStandin } from '../../../dev/suppression-standins.js';
 import type { SourceHttpOptions, SourcePage } from '../../../lib/import/types.js';
 import type { NormalisedMessage } from '../../../lib/queue/message.js';
 import type { Reason } from '../../../lib/types.js';
+
+/** The providers with a suppression-list reader and a stand-in (dev/<name>-api.ts). */
+type ImportProvider = 'ses' | 'sendgrid' | 'mailgun' | 'postmark' | 'brevo' | 'sparkpost' | 'mandrill';
 
 const KEY = 'test-key-9d1c7e-not-a-secret';
 const ALL: ReadonlySet<Reason> = new Set(['hard_bounce', 'complaint', 'unsubscribe', 'sms_opt_out', 'suppressed', 'manual']);
@@ -98,7 +102,7 @@ describe('SendGrid', () => {
   });
 
   it('skips a bounce whose status is a temporary 4.x.x', async () => {
-    const rows = [defaultRow('sendgrid', 'bounces', 0), { ...defaultRow('sendgrid', 'bounces', 1), status: '4.2.2', reason: 'mailbox full' }];
+    const rows = [generatedRow(sendgridApi, 'bounces', 0), { ...generatedRow(sendgridApi, 'bounces', 1), status: '4.2.2', reason: 'mailbox full' }];
     const { counts } = await importAll('sendgrid', { bounces: { rows } });
     expect(counts.byReason).toEqual({ hard_bounce: 1 });
     expect(counts.skipped).toEqual({ soft_bounce: 1 });
@@ -198,7 +202,7 @@ describe('Brevo', () => {
         injected = true;
       },
     });
-    // defaultRow cycles hardBounce, unsubscribedViaEmail, contactFlaggedAsSpam, adminBlocked
+    // generatedRow cycles hardBounce, unsubscribedViaEmail, contactFlaggedAsSpam, adminBlocked
     const per = (k: number) => Array.from({ length: 250 }, (_, i) => i).filter((i) => i % 4 === k).length;
     expect(counts.byReason).toEqual({ hard_bounce: per(0), unsubscribe: per(1), complaint: per(2), manual: per(3) });
     expect(time.waits).toEqual([3000]);
