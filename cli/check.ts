@@ -5,6 +5,7 @@ import { awsClientOptions, createSsmClient } from './shared/stack.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
+import { humanDuration, readSourceActivity, sourceVerdicts } from '../dev/source-activity.js';
 import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
 import { type CliIo, parseArgs } from './shared/command.js';
@@ -61,6 +62,8 @@ interface CheckResult {
 /** Network edges `check` reaches besides Hood and SQS; injectable for tests. */
 export interface CheckDeps {
   readOldestAge?: OldestAgeReader;
+  /** Epoch ms (the local sources' quiet windows); default `Date.now`. */
+  now?: () => number;
 }
 
 export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Promise<number> {
@@ -81,6 +84,7 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   checks.push(checkMode(target, localStateDir, io));
   checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? ((queue, region) => readOldestAgeFromCloudWatch(queue, region, io.env)))));
   checks.push(...(await checkLedger(localStateDir, io)));
+  if (localStateDir !== undefined) checks.push(...checkLocalSources(localStateDir, deps.now ?? Date.now));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -431,4 +435,33 @@ function loadHoodConfigLoose(env: CliIo['env']): HoodConfig {
 
 function retryText(seconds: number | undefined): string {
   return seconds === undefined ? '' : `, retry after ${seconds} s`;
+}
+
+/**
+ * `--local`: each source of the pipeline's EXPECTED_SOURCES with its last webhook request, failing when one was
+ * silent longer than its window (the local counterpart of the stack's quiet-source alarms); other sources that
+ * sent something are listed as info.
+ */
+function checkLocalSources(stateDir: string, now: () => number): CheckResult[] {
+  const read = readLocalState(stateDir);
+  if (!read.ok) return [];
+  const expected = read.state.expectedSources ?? [];
+  const activity = readSourceActivity(stateDir);
+  const at = now();
+  const results: CheckResult[] = sourceVerdicts(expected, activity, Date.parse(read.state.startedAt), at).map((v) =>
+    v.status === 'ok'
+      ? { name: `source ${v.name}`, status: 'ok', message: `last request ${humanDuration(v.silentMs)} ago`, lastSeen: v.lastSeen }
+      : {
+          name: `source ${v.name}`,
+          status: 'fail',
+          message: `quiet: no request for ${humanDuration(v.silentMs)} (expected within ${humanDuration(v.quietMs)}; EXPECTED_SOURCES)`,
+          lastSeen: v.lastSeen ?? null,
+        },
+  );
+  for (const [name, lastSeen] of Object.entries(activity.lastSeen)) {
+    if (expected.some((e) => e.name === name)) continue;
+    const ago = humanDuration(Math.max(0, at - Date.parse(lastSeen)));
+    results.push({ name: `source ${name}`, status: 'ok', message: `last request ${ago} ago`, lastSeen });
+  }
+  return results;
 }

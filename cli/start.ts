@@ -7,6 +7,8 @@ import { type LocalQueues, queuesForState } from '../dev/emulator.js';
 import { openFileLog } from '../dev/file-log.js';
 import { type StatusSnapshot, statusSnapshot } from '../dev/live-counts.js';
 import { BATCH_SIZE, FUNCTION_TIMEOUT_MS, HOST, type Pipeline, SANDBOX_BASE_PATH, type StopSummary, startPipeline } from '../dev/pipeline.js';
+import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
+import { type ExpectedSource, parseExpectedSources, sourceRecorder } from '../dev/source-activity.js';
 import { acquireStartLock, DEFAULT_STATE_DIR, ensureStateDir, type LocalState, logFilePath, removeLocalState, rotateLog, stateFilePath, writeLocalState } from '../dev/state.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { clearLine, formatRate, isTty, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
@@ -105,9 +107,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     AWS_REGION: urls.queues?.region ?? 'us-east-1',
   });
   let maxReceiveCount: number;
+  let expectedSources: ExpectedSource[];
   try {
     maxReceiveCount = loadConsumerConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` })).hood.maxAttempts;
     loadWebhookConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` }));
+    // EXPECTED_SOURCES=generic:5m,…: `check --local` says when one went quiet (dev/source-activity.ts).
+    expectedSources = parseExpectedSources(io.env.EXPECTED_SOURCES, WEBHOOK_PROVIDERS);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), 1);
   }
@@ -127,7 +132,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   let pipeline: Pipeline;
   try {
-    pipeline = await startPipeline({ port, sandbox, sandboxToken, maxReceiveCount, envFor, log, undo });
+    const onWebhookRequest = sourceRecorder(stateDir);
+    pipeline = await startPipeline({ port, sandbox, sandboxToken, maxReceiveCount, envFor, log, undo, onWebhookRequest });
   } catch (error) {
     await rollback();
     throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error), 1);
@@ -172,6 +178,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
     logFile: log.path,
     ...(pipeline.ledger ? { ledger: pipeline.ledger } : {}),
+    ...(expectedSources.length > 0 ? { expectedSources } : {}),
   });
   undo.push(() => removeLocalState(stateDir));
   startLog.info('Local pipeline ready', {

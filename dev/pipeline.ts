@@ -70,6 +70,8 @@ export interface StopSummary {
 
 export async function startPipeline(options: {
   port: number;
+  /** Called with the provider of every webhook request answered other than 404 (dev/source-activity.ts). */
+  onWebhookRequest?: (provider: string) => void;
   sandbox: boolean;
   sandboxToken: string | undefined;
   /** The consumer's HOOD_MAX_ATTEMPTS: the block queue's redrive maxReceiveCount, as in serverless.yml. */
@@ -133,6 +135,8 @@ export async function startPipeline(options: {
       }
       void serveWebhook(req, res, url, match[1]!, webhook, webhookConfig.maxBodyBytes).then((status) => {
         webhookStatus[status] = (webhookStatus[status] ?? 0) + 1;
+        // A source's last request (`check --local` last-seen), whatever was answered except an unknown route.
+        if (status !== 404) options.onWebhookRequest?.(match[1]!);
       });
       return;
     }

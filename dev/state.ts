@@ -42,6 +42,8 @@ export interface LocalState {
   logFile: string;
   /** The embedded ledger (dynalite) and this session's hash key: `why --local`, `forget --local`. */
   ledger?: { endpoint: string; region: string; table: string; hashKey: string };
+  /** EXPECTED_SOURCES as `start` read it: `check --local` says when one went quiet (dev/source-activity.ts). */
+  expectedSources?: Array<{ name: string; quietMs: number }>;
 }
 
 export const DEFAULT_STATE_DIR = '.hood-blocker';
