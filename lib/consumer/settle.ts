@@ -1,4 +1,4 @@
-import { maskContact } from '../contact.js';
+import { maskContact, redactContacts } from '../contact.js';
 import { type DeadLetterInfo, type OutgoingMessage, deadLetterAttributes, SQS_MAX_DELAY_SECONDS } from '../queue/sqs.js';
 import { distinctBlocks } from '../dedupe.js';
 import { encodeJsonBody } from '../queue/encode.js';
@@ -101,7 +101,7 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
 
   for (const ignore of ignores) {
     steps.push({ kind: 'count', outcome: 'ignored', n: 1 });
-    steps.push({ kind: 'log', level: 'info', message: 'Ignored: not an opt-out', fields: { ...ctx, outcome: 'ignored', reason: ignore.reason, source: ignore.source, detail: ignore.detail } });
+    steps.push({ kind: 'log', level: 'info', message: 'Ignored: not an opt-out', fields: { ...ctx, outcome: 'ignored', reason: ignore.reason, source: redactContacts(ignore.source), detail: ignore.detail } });
   }
 
   // A record that is nothing but rejects (unrecognised body, one invalid contact): dead-letter as is.
@@ -109,7 +109,7 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
     const first = rejects[0]!;
     steps.push({ kind: 'dead_letter', messages: [{ body: record.body, attributes: stamp({ reason: first.reason, detail: first.detail, source: first.source, ...infoBase }) }] });
     steps.push({ kind: 'count', outcome: 'dead_lettered', n: 1 });
-    steps.push({ kind: 'log', level: 'warn', message: 'Dead-lettered', fields: { ...ctx, outcome: 'dead_lettered', reason: first.reason, detail: first.detail, source: first.source } });
+    steps.push({ kind: 'log', level: 'warn', message: 'Dead-lettered', fields: { ...ctx, outcome: 'dead_lettered', reason: first.reason, detail: first.detail, source: redactContacts(first.source) } });
     return steps;
   }
   if (blocks.length === 0) return steps;
@@ -133,7 +133,7 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
   const retries: { block: BlockDecision; result: Extract<ContactResult, { kind: 'retry' }> }[] = [];
   let anyDone = false;
   for (const { block, result } of results) {
-    const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: block.source };
+    const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: redactContacts(block.source) };
     if (result.kind === 'done') {
       anyDone = true;
       steps.push({ kind: 'count', outcome: result.outcome, n: 1 });
