@@ -26,8 +26,8 @@ Providers and credentials (each credential also as <NAME>_PARAMETER, an SSM Secu
 ${importHelpLines().join('\n')}
 
 Options:
-  --types a,b         which lists to read (default: all that block; SendGrid group_unsubscribes only when
-                      BLOCK_REASONS includes group_unsubscribe)
+  --types a,b         which lists to read (default: all that block; per-group unsubscribe lists, such as
+                      group_unsubscribes, only when BLOCK_REASONS includes group_unsubscribe)
   --since DATE        only suppressions from this date (YYYY-MM-DD or ISO-8601) on
   --dry-run           read and count per reason; send nothing
   --json              print the summary as one JSON object
