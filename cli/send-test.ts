@@ -3,13 +3,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../dev/state.js';
-import { webhookOf } from '../lib/providers/index.js';
+import { WEBHOOK_SECRETS, webhookOf } from '../lib/providers/index.js';
 import type { SampleToSign, ShellSecret } from '../lib/providers/types.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { stampSampleTime } from './send-test-time.js';
 import { didYouMean } from './shared/suggest.js';
+
+/** What each provider's signer signs (its own words), or how a sample of a provider nobody else can sign goes. */
+function providerLines(): string {
+  const width = Math.max(...WEBHOOK_PROVIDERS.map((p) => p.length));
+  return WEBHOOK_PROVIDERS.map((name) => {
+    const help =
+      webhookOf(name).sign?.help ??
+      "signed with the provider's own key, which nobody else can use: for the local pipeline the\n" +
+        'sample (an SES notification) is published to its SNS topic instead (SES → SNS → SQS path)';
+    return `  ${name.padEnd(width)}  ${help.split('\n').join(`\n  ${' '.repeat(width)}  `)}`;
+  }).join('\n');
+}
 
 export const HELP = `Usage: hood-blocker send-test <provider> [payload] [options]
 
@@ -18,32 +30,17 @@ same variables the pipeline reads), and posts it to the running pipeline, or pri
 A 200 means the signature, the mapping and the queue all worked; the contact then shows up in the
 sandbox Hood ("npm start" prints its list URL).
 
-Providers and what is signed (sample payloads: examples/<provider>.json, twilio: examples/twilio.form; the
-samples are stamped with the current time, a payload file is sent as it is):
-  sendgrid   ECDSA P-256/SHA-256 over timestamp + body (X-Twilio-Email-Event-Webhook-Signature). Only
-             SendGrid holds the private key, so a local test uses a key pair generated here: start the
-             pipeline with its public half (printed) as SENDGRID_WEBHOOK_PUBLIC_KEY
-  twilio     HMAC-SHA1(TWILIO_AUTH_TOKEN, URL + sorted form parameters) (X-Twilio-Signature), or with only
-             TWILIO_WEBHOOK_SIGNING_KEY set, HMAC-SHA256 with that shared key
-             (X-Twilio-Webhooks-Signature-Settings)
-  mailgun    HMAC-SHA256(MAILGUN_WEBHOOK_SIGNING_KEY, timestamp + token), fresh token each time
-  mandrill   HMAC-SHA1(MANDRILL_WEBHOOK_KEY, URL + sorted form parameters) (X-Mandrill-Signature)
-  resend     Svix: HMAC-SHA256(RESEND_WEBHOOK_SECRET, id.timestamp.body) (svix-* headers)
-  vonage     signed parameters (sig) with VONAGE_SIGNATURE_SECRET, method VONAGE_SIGNATURE_METHOD
-             (default sha256)
-  postmark, brevo, sparkpost
-             HTTP basic auth: <PROVIDER>_WEBHOOK_BASIC_AUTH, else WEBHOOK_BASIC_AUTH (user:pass)
-  generic    Authorization: Bearer GENERIC_WEBHOOK_TOKEN (else the token "npm start" generated)
-  sns        AWS signs SNS messages with its own key, which nobody else can: for the local pipeline the
-             sample (an SES notification) is published to its SNS topic instead (SES → SNS → SQS path)
+Providers and what is signed (sample payloads: examples/<provider>.json, or .form; the samples are stamped
+with the current time, a payload file is sent as it is):
+${providerLines()}
 
 Options:
   --url URL           the pipeline's webhook URL: a base (https://…), …/webhooks or …/webhooks/<provider>
                       (default: the local pipeline, from .hood-blocker/local.json)
   --print             print the curl command instead of sending (valid for about 5 minutes: timestamps);
                       a token or password is never printed: the command names its variable ("$VAR")
-  --key FILE          sendgrid: the private key (PEM) to sign with
-                      (default .hood-blocker/sendgrid-test-key.pem, generated when missing)
+  --key FILE          a provider that signs with its private key: the key (PEM) to sign with
+                      (default .hood-blocker/<provider>-test-key.pem, generated when missing)
   --state-dir DIR     where local.json is (default .hood-blocker)
   --json              one JSON object on stdout
   -h, --help          this help
@@ -245,6 +242,12 @@ function shellSecret(
   );
 }
 
+/** The token `npm start` generated (recorded in its state file), under the variable it stands for. */
+function generatedSecrets(generatedToken: string | undefined): Record<string, string | undefined> {
+  const generated = WEBHOOK_SECRETS.find((spec) => spec.generatedLocally === true);
+  return generated === undefined ? {} : { [generated.variable]: generatedToken };
+}
+
 /** The sample signed by the provider's own module (lib/providers/<name>/sign.ts). */
 export function signRequest(ctx: SignContext): SignedRequest {
   const { provider, url, env } = ctx;
@@ -257,7 +260,7 @@ export function signRequest(ctx: SignContext): SignedRequest {
     url,
     signedUrl: publicUrl(env, url, provider),
     body: compactJson(ctx.payload),
-    secret: (...variables) => shellSecret(env, { GENERIC_WEBHOOK_TOKEN: ctx.generatedToken }, variables),
+    secret: (...variables) => shellSecret(env, generatedSecrets(ctx.generatedToken), variables),
     setting: (variable) => env[variable],
     privateKey: () => testPrivateKey(ctx),
     fail: (message) => {

@@ -42,6 +42,8 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
   readonly kind: T;
   /** Also accepted as `<variable>_PARAMETER`, an SSM SecureString name read at cold start (default true). */
   readonly parameter?: boolean;
+  /** `npm start` generates a value when it is unset, and `send-test` falls back to that value. */
+  readonly generatedLocally?: boolean;
   /**
    * A format check run at cold start and on every secret refresh: a malformed value fails loudly with the
    * variable's name instead of answering 401 to every genuine event. Returns what is wrong, never the value.
@@ -150,6 +152,12 @@ export interface SignedSample {
   refusedHint?: string;
 }
 
+/** A provider's `send-test` signer, with what it signs in one or more short lines for `send-test --help`. */
+export interface SampleSigner {
+  (sample: SampleToSign): SignedSample;
+  readonly help: string;
+}
+
 /** The webhook route of a provider (`POST /webhooks/<name>`). */
 export interface WebhookSpec {
   /** Its secrets; a provider whose secrets are unset is disabled (404), never unauthenticated. */
@@ -179,7 +187,7 @@ export interface WebhookSpec {
    * Signs a sample as the provider does, for `hood-blocker send-test` (a test tool: it holds the secret the
    * provider would); absent where only the provider can sign (SNS: AWS's own key).
    */
-  sign?(sample: SampleToSign): SignedSample;
+  readonly sign?: SampleSigner;
 }
 
 /** Everything about one provider (or transport); listed once in lib/providers/index.ts. */

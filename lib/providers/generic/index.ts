@@ -5,7 +5,13 @@ import { mapGeneric } from './map.js';
 import { verifyBearer } from './verify.js';
 import { signGenericSample } from './sign.js';
 
-const TOKEN = { variable: 'GENERIC_WEBHOOK_TOKEN', key: 'genericToken', kind: 'text' } as const satisfies SecretSpec;
+/** `npm start` generates one when unset (and prints it). */
+const TOKEN = {
+  variable: 'GENERIC_WEBHOOK_TOKEN',
+  key: 'genericToken',
+  kind: 'text',
+  generatedLocally: true,
+} as const satisfies SecretSpec;
 
 /** The company's own apps: one normalised block request or an array, `Authorization: Bearer`. */
 export const generic = {

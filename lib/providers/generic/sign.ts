@@ -1,8 +1,8 @@
 import { headerFromVariable, JSON_CONTENT } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 
 /** `send-test generic`: `Authorization: Bearer` with GENERIC_WEBHOOK_TOKEN (or the token `npm start` generated). */
-export function signGenericSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const token = sample.secret('GENERIC_WEBHOOK_TOKEN');
   return {
     body: sample.body,
@@ -14,3 +14,7 @@ export function signGenericSample(sample: SampleToSign): SignedSample {
     }),
   };
 }
+
+export const signGenericSample: SampleSigner = Object.assign(sign, {
+  help: 'Authorization: Bearer GENERIC_WEBHOOK_TOKEN (else the token "npm start" generated)',
+});

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { FORM_CONTENT } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 
 /**
  * `send-test mandrill`: HMAC-SHA1 of the URL + `mandrill_events` + its value, base64 (Mailchimp Transactional
  * "Authenticating webhook requests"). The sample is the events array (JSON) or a `mandrill_events=` form.
  */
-export function signMandrillSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const key = sample.secret('MANDRILL_WEBHOOK_KEY');
   const events = sample.body.startsWith('mandrill_events=')
     ? (new URLSearchParams(sample.body).get('mandrill_events') ?? '[]')
@@ -22,3 +22,7 @@ export function signMandrillSample(sample: SampleToSign): SignedSample {
       "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
   };
 }
+
+export const signMandrillSample: SampleSigner = Object.assign(sign, {
+  help: 'HMAC-SHA1(MANDRILL_WEBHOOK_KEY, URL + sorted form parameters) (X-Mandrill-Signature)',
+});

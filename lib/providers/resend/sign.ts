@@ -1,9 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { JSON_CONTENT, sampleSeconds } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 
 /** `send-test resend`: Svix v1, HMAC-SHA256 of `id.timestamp.body` (docs.svix.com "Verifying manually"). */
-export function signResendSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const secret = sample.secret('RESEND_WEBHOOK_SECRET');
   const key = Buffer.from(secret.value.replace(/^whsec_/u, ''), 'base64');
   const seconds = sampleSeconds(sample);
@@ -15,3 +15,7 @@ export function signResendSample(sample: SampleToSign): SignedSample {
     signedAs: `Svix v1 HMAC-SHA256 with ${secret.variable}`,
   };
 }
+
+export const signResendSample: SampleSigner = Object.assign(sign, {
+  help: 'Svix: HMAC-SHA256(RESEND_WEBHOOK_SECRET, id.timestamp.body) (svix-* headers)',
+});

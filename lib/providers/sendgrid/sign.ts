@@ -1,16 +1,16 @@
-import { sign } from 'node:crypto';
+import { sign as ecdsaSign } from 'node:crypto';
 import { JSON_CONTENT, sampleSeconds } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 
 /**
  * `send-test sendgrid`: ECDSA P-256/SHA-256 over timestamp + body (SendGrid "Event Webhook security
  * features"). Only SendGrid holds its private key, so the sample is signed with a local test pair whose
  * public half the pipeline must be started with.
  */
-export function signSendgridSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const { key, description } = sample.privateKey();
   const seconds = sampleSeconds(sample);
-  const signature = sign('sha256', Buffer.concat([Buffer.from(seconds), Buffer.from(sample.body)]), key).toString(
+  const signature = ecdsaSign('sha256', Buffer.concat([Buffer.from(seconds), Buffer.from(sample.body)]), key).toString(
     'base64',
   );
   return {
@@ -24,3 +24,10 @@ export function signSendgridSample(sample: SampleToSign): SignedSample {
     refusedHint: 'the pipeline checks another public key: start it with the SENDGRID_WEBHOOK_PUBLIC_KEY printed above.',
   };
 }
+
+export const signSendgridSample: SampleSigner = Object.assign(sign, {
+  help:
+    'ECDSA P-256/SHA-256 over timestamp + body (X-Twilio-Email-Event-Webhook-Signature). Only\n' +
+    'SendGrid holds the private key, so a local test uses a key pair generated here: start the\n' +
+    'pipeline with its public half (printed) as SENDGRID_WEBHOOK_PUBLIC_KEY',
+});

@@ -1,5 +1,5 @@
 import { secretOf } from '../secrets.js';
-import type { SecretSpec, SecretsView, WebhookSpec } from '../types.js';
+import type { SampleToSign, SecretSpec, SecretsView, SignedSample, WebhookSpec } from '../types.js';
 import { JSON_CONTENT } from './sample.js';
 import { decodeBase64, fail, header, type RequestHeaders, secretEquals, VERIFIED, type VerifyResult } from './verify.js';
 
@@ -59,16 +59,19 @@ export function basicAuthWebhook<S extends SecretSpec<string, 'basicAuth'>>(
       return verifyBasicAuth({ headers: ctx.headers, user, pass, ...(options.acceptBearer === true && { acceptBearer: true }) });
     },
     signedBody: false,
-    sign(sample) {
-      // `send-test`: the provider's own credentials, else the shared ones; a printed command names the
-      // variable (`curl -u "$VAR"` sends the same header) and never shows the password.
-      const credentials = sample.secret(own.variable, SHARED_BASIC_AUTH.variable);
-      return {
-        body: sample.body,
-        headers: { ...JSON_CONTENT, authorization: `Basic ${Buffer.from(credentials.value).toString('base64')}` },
-        signedAs: `basic auth from ${credentials.variable}`,
-        printAs: { authorization: `-u "$${credentials.variable}"` },
-      };
-    },
+    sign: Object.assign(
+      (sample: SampleToSign): SignedSample => {
+        // `send-test`: the provider's own credentials, else the shared ones; a printed command names the
+        // variable (`curl -u "$VAR"` sends the same header) and never shows the password.
+        const credentials = sample.secret(own.variable, SHARED_BASIC_AUTH.variable);
+        return {
+          body: sample.body,
+          headers: { ...JSON_CONTENT, authorization: `Basic ${Buffer.from(credentials.value).toString('base64')}` },
+          signedAs: `basic auth from ${credentials.variable}`,
+          printAs: { authorization: `-u "$${credentials.variable}"` },
+        };
+      },
+      { help: `HTTP basic auth: ${own.variable}, else ${SHARED_BASIC_AUTH.variable} (user:pass)` },
+    ),
   };
 }

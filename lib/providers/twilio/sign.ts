@@ -1,5 +1,5 @@
 import { FORM_CONTENT, sampleObject } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 import { signedParams, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, twilioSignature } from './verify.js';
 
 /**
@@ -8,7 +8,7 @@ import { signedParams, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER
  * With TWILIO_AUTH_TOKEN: HMAC-SHA1. With only TWILIO_WEBHOOK_SIGNING_KEY: HMAC-SHA256 and the
  * X-Twilio-Webhooks-Signature-Settings header a shared-key webhook carries (the key id is not checked).
  */
-export function signTwilioSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const secret = sample.secret('TWILIO_AUTH_TOKEN', 'TWILIO_WEBHOOK_SIGNING_KEY');
   const params = sample.body.startsWith('{')
     ? Object.entries(sampleObject(sample, 'twilio')).map(([k, v]): [string, string] => [k, String(v)])
@@ -32,3 +32,10 @@ export function signTwilioSample(sample: SampleToSign): SignedSample {
       "this shell's secret differs from the pipeline's, or the signed URL does: set the same WEBHOOK_PUBLIC_URL.",
   };
 }
+
+export const signTwilioSample: SampleSigner = Object.assign(sign, {
+  help:
+    'HMAC-SHA1(TWILIO_AUTH_TOKEN, URL + sorted form parameters) (X-Twilio-Signature), or with only\n' +
+    'TWILIO_WEBHOOK_SIGNING_KEY set, HMAC-SHA256 with that shared key\n' +
+    '(X-Twilio-Webhooks-Signature-Settings)',
+});

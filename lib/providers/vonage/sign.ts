@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { JSON_CONTENT, sampleObject, sampleSeconds } from '../shared/sample.js';
-import type { SampleToSign, SignedSample } from '../types.js';
+import type { SampleSigner, SampleToSign, SignedSample } from '../types.js';
 
 const METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
 
@@ -9,7 +9,7 @@ const METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
  * parameter sorted by name, `&` and `=` in values replaced by `_`, a fresh timestamp and nonce; md5hash
  * appends the secret, the others are HMACs. Method: VONAGE_SIGNATURE_METHOD, default sha256.
  */
-export function signVonageSample(sample: SampleToSign): SignedSample {
+function sign(sample: SampleToSign): SignedSample {
   const secret = sample.secret('VONAGE_SIGNATURE_SECRET');
   const method = (sample.setting('VONAGE_SIGNATURE_METHOD')?.trim() || 'sha256').toLowerCase();
   if (!METHODS.includes(method))
@@ -33,3 +33,7 @@ export function signVonageSample(sample: SampleToSign): SignedSample {
     signedAs: `Vonage signed parameters (${method}) with ${secret.variable}`,
   };
 }
+
+export const signVonageSample: SampleSigner = Object.assign(sign, {
+  help: 'signed parameters (sig) with VONAGE_SIGNATURE_SECRET, method VONAGE_SIGNATURE_METHOD\n' + '(default sha256)',
+});
