@@ -5,6 +5,7 @@ import { awsClientOptions, createSsmClient } from './shared/stack.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
+import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
 import { humanDuration, readSourceActivity, sourceVerdicts } from '../dev/source-activity.js';
 import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
@@ -85,6 +86,7 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? ((queue, region) => readOldestAgeFromCloudWatch(queue, region, io.env)))));
   checks.push(...(await checkLedger(localStateDir, io)));
   if (localStateDir !== undefined) checks.push(...checkLocalSources(localStateDir, deps.now ?? Date.now));
+  else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io)));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -464,4 +466,74 @@ function checkLocalSources(stateDir: string, now: () => number): CheckResult[] {
     results.push({ name: `source ${name}`, status: 'ok', message: `last request ${ago} ago`, lastSeen });
   }
   return results;
+}
+
+/** How far back `check --stack` looks for each provider's last webhook request (CloudWatch keeps hourly data). */
+const LAST_SEEN_DAYS = 7;
+
+/**
+ * `--stack`: each provider's last webhook request, to the hour, from the webhook's `webhook_requests` metric
+ * (namespace HoodBlocker, dimensions service and provider): one GetMetricData call, hourly sums over 7 days.
+ */
+export async function readSourceLastSeen(
+  region: string | undefined,
+  env: CliIo['env'] = {},
+  now = new Date(),
+): Promise<Record<string, Date>> {
+  const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+  const client = new CloudWatchClient(awsClientOptions('CLOUDWATCH', env, region));
+  try {
+    const out = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(now.getTime() - LAST_SEEN_DAYS * 24 * 3_600_000),
+        EndTime: now,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: WEBHOOK_PROVIDERS.map((provider, i) => ({
+          Id: `p${i}`,
+          Label: provider,
+          MetricStat: {
+            Metric: {
+              Namespace: 'HoodBlocker',
+              MetricName: 'webhook_requests',
+              Dimensions: [
+                { Name: 'service', Value: 'hood-blocker' },
+                { Name: 'provider', Value: provider },
+              ],
+            },
+            Period: 3600,
+            Stat: 'Sum',
+          },
+        })),
+      }),
+    );
+    const seen: Record<string, Date> = {};
+    for (const series of out.MetricDataResults ?? []) {
+      const provider = WEBHOOK_PROVIDERS[Number(series.Id?.slice(1))];
+      const i = (series.Values ?? []).findIndex((v) => v > 0);
+      const at = i < 0 ? undefined : series.Timestamps?.[i];
+      if (provider !== undefined && at !== undefined) seen[provider] = at;
+    }
+    return seen;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function checkStackSources(target: QueueTarget, io: CliIo): Promise<CheckResult[]> {
+  let seen: Record<string, Date>;
+  try {
+    seen = await readSourceLastSeen(target.region, io.env);
+  } catch (error) {
+    return [{ name: 'sources', status: 'warn', message: `last request per source unknown: ${error instanceof Error ? error.message : String(error)}` }];
+  }
+  const entries = Object.entries(seen).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) {
+    return [{ name: 'sources', status: 'skip', message: `no webhook request in the last ${LAST_SEEN_DAYS} days (CloudWatch webhook_requests)` }];
+  }
+  return entries.map(([provider, at]) => ({
+    name: `source ${provider}`,
+    status: 'ok' as const,
+    message: `last request in the hour from ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    lastSeen: at.toISOString(),
+  }));
 }

@@ -7,7 +7,8 @@ import { closeServer, listen } from './http.js';
  *   CloudFormation DescribeStacks   awsQuery: form-encoded POST, XML answer ("Query API", CloudFormation API Reference)
  *   SSM GetParameter(s)             awsJson1_1, X-Amz-Target AmazonSSM.* (SSM API Reference)
  *   Secrets Manager GetSecretValue  awsJson1_1, X-Amz-Target secretsmanager.* (Secrets Manager API Reference)
- *   CloudWatch GetMetricData        awsJson1_0, X-Amz-Target GraniteServiceVersion20100801.* (answers no datapoints)
+ *   CloudWatch GetMetricData        awsJson1_0, X-Amz-Target GraniteServiceVersion20100801.* (no datapoints, but
+ *                                   `lastRequest` providers' webhook_requests)
  * Point the SDK at it with AWS_ENDPOINT_URL_CLOUDFORMATION / _SSM / _SECRETS_MANAGER / _CLOUDWATCH. It records
  * each call's operation so that a test can check which permissions a command needs. Never imported by lib/.
  */
@@ -21,6 +22,8 @@ export interface AwsStandIn {
   parameters: Map<string, string>;
   /** Secret id (name or ARN) → SecretString. */
   secrets: Map<string, string>;
+  /** Provider → when its last webhook request was counted (`webhook_requests`; GetMetricData answers that hour). */
+  lastRequest: Map<string, Date>;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startAwsStandIn(
   const parameters = new Map(Object.entries(seed.parameters ?? {}));
   const secrets = new Map(Object.entries(seed.secrets ?? {}));
   const calls: string[] = [];
+  const lastRequest = new Map<string, Date>();
   const server = createServer((req, res) => {
     readBody(req)
       .then((body) => answer(req, res, body))
@@ -50,14 +54,16 @@ export async function startAwsStandIn(
     if (prefix === 'secretsmanager') return secretsManager(res, operation, input);
     if (prefix === 'GraniteServiceVersion20100801') {
       calls.push(`CloudWatch:${operation}`);
-      return json(
-        res,
-        {
-          MetricDataResults: [{ Id: 'age', Label: 'age', Timestamps: [], Values: [], StatusCode: 'Complete' }],
-          Messages: [],
-        },
-        '1.0',
-      );
+      // One result per query; a `webhook_requests` query for a provider in `lastRequest` gets one hourly point.
+      const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: any }> | undefined) ?? [];
+      const results = queries.map((q) => {
+        const dims = (q.MetricStat?.Metric?.Dimensions ?? []) as Array<{ Name: string; Value: string }>;
+        const provider = dims.find((d) => d.Name === 'provider')?.Value;
+        const at = q.MetricStat?.Metric?.MetricName === 'webhook_requests' && provider ? lastRequest.get(provider) : undefined;
+        const points = at === undefined ? { Timestamps: [], Values: [] } : { Timestamps: [at.getTime() / 1000], Values: [1] };
+        return { Id: q.Id, Label: q.Id, ...points, StatusCode: 'Complete' };
+      });
+      return json(res, { MetricDataResults: results, Messages: [] }, '1.0');
     }
     return jsonError(res, 400, 'UnknownOperationException', `the stand-in does not answer ${target}`);
   }
@@ -112,7 +118,7 @@ export async function startAwsStandIn(
   }
 
   const endpoint = await listen(server, 0);
-  return { endpoint, calls, stacks, parameters, secrets, close: () => closeServer(server) };
+  return { endpoint, calls, stacks, parameters, secrets, lastRequest, close: () => closeServer(server) };
 }
 
 /** The variables that send each AWS SDK client of the CLI to the stand-in. */

@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run as check } from '../../cli/check.js';
+import { run as check, readSourceLastSeen } from '../../cli/check.js';
+import { awsStandInEnv, startAwsStandIn } from '../../dev/aws-standin.js';
 import { type LocalQueues, queuesForState, startLocalQueues } from '../../dev/emulator.js';
 import { parseExpectedSources, sourceRecorder, sourceVerdicts } from '../../dev/source-activity.js';
 import { writeLocalState } from '../../dev/state.js';
@@ -113,5 +114,26 @@ describe('check --local', () => {
     );
     expect(late.lines.find((l) => l.includes('source twilio'))).toMatch(/last request 5 min ago/u);
     expect(late.code).toBe(1);
+  });
+});
+
+describe('check --stack: last request per source from CloudWatch (the AWS stand-in)', () => {
+  it('reads each provider last hour with webhook requests in one GetMetricData call', async () => {
+    // Prepare
+    const standIn = await startAwsStandIn();
+    const at = new Date(Date.UTC(2026, 11, 5, 22, 0, 0));
+    standIn.lastRequest.set('sendgrid', at);
+
+    // Act
+    const seen = await readSourceLastSeen(
+      'eu-west-1',
+      awsStandInEnv(standIn),
+      new Date(Date.UTC(2026, 11, 6, 1, 0, 0)),
+    );
+
+    // Assess
+    await standIn.close();
+    expect(seen).toEqual({ sendgrid: at });
+    expect(standIn.calls).toEqual(['CloudWatch:GetMetricData']);
   });
 });
