@@ -13,7 +13,7 @@ const NOT_YET: Record<string, number> = {
   eventbridge: 5,
   generic: 5,
   mailgun: 5,
-  sendgrid: 6,
+  sendgrid: 5,
   ses: 13,
   sns: 12,
   twilio: 3,
