@@ -180,6 +180,26 @@ describe('Twilio re-split through a parameter name (through the ingress)', () =>
     expect(outcome.blocked).toEqual([]);
   });
 
+  it('records no opt-in for the victim from a re-split START (a person may unblock whoever opted in)', async () => {
+    // Prepare
+    const genuine = inboundSms(`STARTFrom${VICTIM}`);
+    const forged = [
+      ...genuine.filter(([n]) => n !== 'Body' && n !== 'From'),
+      ['Body', 'START'],
+      ['From', VICTIM],
+      [`From${ATTACKER}`, ''],
+    ] as const;
+
+    // Act
+    const outcome = await post(forged, twilioSignatureOf(genuine));
+    const honest = await post(inboundSms('START'));
+
+    // Assess: queued neither as a block nor as an opt-in; an honest START still is.
+    expect([...outcome.blocked, ...outcome.optedIn]).toEqual([]);
+    expect(outcome.ignored).toEqual({ ambiguous_signed_fields: 1 });
+    expect(honest.optedIn).toEqual([ATTACKER]);
+  });
+
   it('still blocks an honest STOP', async () => {
     // Act
     const outcome = await post(inboundSms('STOP'));

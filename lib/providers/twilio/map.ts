@@ -18,7 +18,7 @@ import {
 import type { MappingPolicy } from '../types.js';
 import { hasDifferingSplit } from './resplit.js';
 import { signedParamsOf } from './signed-form.js';
-import { inboundBlockModel, unsubscribedRecipientModel } from './split-models.js';
+import { inboundBlockModel, inboundOptInModel, unsubscribedRecipientModel } from './split-models.js';
 
 /**
  * Twilio Messaging. The mapper receives the form body as a plain object
@@ -52,37 +52,59 @@ export function mapTwilio(payload: unknown, policy: MappingPolicy): Decision[] {
 }
 
 function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
-  if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'a Twilio webhook body is a set of form fields')];
-  if (typeof payload.type === 'string' && payload.type.startsWith('com.twilio.')) return mapEventStreams(payload, policy);
+  if (!isRecord(payload))
+    return [reject('unrecognised_event', SOURCE, 'a Twilio webhook body is a set of form fields')];
+  if (typeof payload.type === 'string' && payload.type.startsWith('com.twilio.'))
+    return mapEventStreams(payload, policy);
   if (Object.hasOwn(payload, 'Body') || Object.hasOwn(payload, 'OptOutType')) return mapInbound(payload, policy);
   if (Object.hasOwn(payload, 'MessageStatus') || Object.hasOwn(payload, 'SmsStatus')) return mapStatusCallback(payload);
-  return [reject('unrecognised_event', SOURCE, 'neither an inbound message (Body) nor a status callback (MessageStatus)')];
+  return [
+    reject('unrecognised_event', SOURCE, 'neither an inbound message (Body) nor a status callback (MessageStatus)'),
+  ];
 }
 
 // The recipient's own action: a STOP reply (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
 function mapInbound(payload: JsonRecord, policy: MappingPolicy): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsMessageSid, payload.SmsSid);
   const optOutType = trimmed(payload.OptOutType)?.toUpperCase();
-  // An opt-in never blocks; it names who opted back in, for a human to unblock in Hood.
-  if (optOutType === 'START') return [optIn(payload.From, 'sms_opt_in', SOURCE, 'OptOutType=START', { eventId })];
   if (optOutType === 'HELP') return [ignore('sms_help', SOURCE, 'OptOutType=HELP', eventId)];
   const keyword = optOutKeyword(payload.Body, policy);
   const startWord = optOutType === undefined && keyword === undefined ? optInKeyword(payload.Body) : undefined;
-  if (startWord !== undefined) return [optIn(payload.From, 'sms_opt_in', SOURCE, `inbound SMS "${startWord}"`, { eventId })];
-  if (optOutType !== 'STOP' && keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
-  const model = inboundBlockModel({ from: text(payload.From) ?? '', body: text(payload.Body), bodyIsKeyword: keyword !== undefined });
+  if (optOutType === 'START' || startWord !== undefined) {
+    // An opt-in never blocks; it names who opted back in, for a human to unblock in Hood: a re-split must
+    // not make one up either.
+    const from = text(payload.From) ?? '';
+    const model = inboundOptInModel({ from, body: text(payload.Body), bodyIsOptIn: startWord !== undefined });
+    if (hasDifferingSplit(signedParamsOf(payload), model)) return [ambiguous(eventId)];
+    const description = optOutType === 'START' ? 'OptOutType=START' : `inbound SMS "${startWord}"`;
+    return [optIn(payload.From, 'sms_opt_in', SOURCE, description, { eventId })];
+  }
+  if (optOutType !== 'STOP' && keyword === undefined)
+    return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
+  const model = inboundBlockModel({
+    from: text(payload.From) ?? '',
+    body: text(payload.Body),
+    bodyIsKeyword: keyword !== undefined,
+  });
   if (hasDifferingSplit(signedParamsOf(payload), model)) return [ambiguous(eventId)];
-  if (optOutType === 'STOP') return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
+  if (optOutType === 'STOP')
+    return [block(payload.From, 'sms_opt_out', SOURCE, { description: 'OptOutType=STOP (Advanced Opt-Out)', eventId })];
   return [block(payload.From, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId })];
 }
 
 /**
  * Twilio signs the URL followed by every name and value glued together without separators
  * (https://www.twilio.com/docs/usage/webhooks/webhooks-security), so one signed string can be split into
- * other parameters: a block is decided only when every split Twilio could have sent decides it (resplit.ts).
+ * other parameters: a block (or an opt-in) is decided only when every split Twilio could have sent decides it
+ * (resplit.ts).
  */
 function ambiguous(eventId: string | undefined): Decision {
-  return ignore('ambiguous_signed_fields', SOURCE, 'the signed string also splits into parameters that decide otherwise (another From, Body, OptOutType or To)', eventId);
+  return ignore(
+    'ambiguous_signed_fields',
+    SOURCE,
+    'the signed string also splits into parameters that decide otherwise (another From, Body, OptOutType or To)',
+    eventId,
+  );
 }
 
 // Error 21610 "Attempt to send to unsubscribed recipient" (https://www.twilio.com/docs/api/errors/21610): the
@@ -92,8 +114,14 @@ function mapStatusCallback(payload: JsonRecord): Decision[] {
   const eventId = eventIdOf(payload.MessageSid, payload.SmsSid);
   const status = trimmed(payload.MessageStatus) ?? trimmed(payload.SmsStatus);
   if (trimmed(payload.ErrorCode) === UNSUBSCRIBED_RECIPIENT) {
-    if (hasDifferingSplit(signedParamsOf(payload), unsubscribedRecipientModel(text(payload.To) ?? ''))) return [ambiguous(eventId)];
-    return [block(payload.To, 'suppressed', SOURCE, { description: detail('error 21610: recipient unsubscribed (replied STOP)', status), eventId })];
+    if (hasDifferingSplit(signedParamsOf(payload), unsubscribedRecipientModel(text(payload.To) ?? '')))
+      return [ambiguous(eventId)];
+    return [
+      block(payload.To, 'suppressed', SOURCE, {
+        description: detail('error 21610: recipient unsubscribed (replied STOP)', status),
+        eventId,
+      }),
+    ];
   }
   return [ignore('status_callback', SOURCE, detail(status, trimmed(payload.ErrorCode)), eventId)];
 }
@@ -111,5 +139,11 @@ function mapEventStreams(payload: JsonRecord, policy: MappingPolicy): Decision[]
     return [optIn(data.from, 'sms_opt_in', SOURCE, `inbound SMS "${startWord}"`, { eventId, occurredAt })];
   }
   if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
-  return [block(data.from, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt: isoFrom(data.timestamp) ?? isoFrom(payload.time) })];
+  return [
+    block(data.from, 'sms_opt_out', SOURCE, {
+      description: detail(`inbound SMS "${keyword}"`),
+      eventId,
+      occurredAt: isoFrom(data.timestamp) ?? isoFrom(payload.time),
+    }),
+  ];
 }

@@ -59,7 +59,10 @@ export function inboundSms(body: string, from = ATTACKER, extra: Pairs = []): Ar
 
 export interface Outcome {
   status: number;
+  /** Contacts queued to be blocked. */
   blocked: string[];
+  /** Contacts queued as having opted back in. */
+  optedIn: string[];
   ignored: Record<string, number>;
 }
 
@@ -72,9 +75,11 @@ export async function post(pairs: Pairs, signature = twilioSignatureOf(pairs)): 
     h.deps,
   );
   const processed = h.logger.lines.find((l) => l.message === 'webhook processed');
+  const bodies = h.queued.map((m) => JSON.parse(m.body) as { contact?: string; optIn?: { contact: string } });
   return {
     status: response.statusCode,
-    blocked: h.queued.map((m) => (JSON.parse(m.body) as { contact: string }).contact).sort(),
+    blocked: bodies.flatMap((b) => (b.contact === undefined ? [] : [b.contact])).sort(),
+    optedIn: bodies.flatMap((b) => (b.optIn === undefined ? [] : [b.optIn.contact])).sort(),
     ignored: (processed?.fields.ignoredReasons as Record<string, number> | undefined) ?? {},
   };
 }
