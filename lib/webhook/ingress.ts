@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
-import { maskContact } from '../contact.js';
 import { distinctBlocks } from '../dedupe.js';
 import { QueueError } from '../errors.js';
 import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers/index.js';
@@ -433,16 +432,6 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     });
     return json(500, correlationId, { error: 'internal_error', correlationId });
   }
-}
-
-// Provider text (bounce diagnostics, validation details) can quote an address or a number: mask them too.
-const EMAIL_IN_TEXT_RE = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/gu;
-// `+` and digits, or a bare run of 8+ digits (Vonage omits the +); SMTP codes like "550 5.1.1" stay readable.
-const PHONE_IN_TEXT_RE = /\+\d[\d ().-]{6,}\d|\b\d{8,15}\b/gu;
-
-/** A detail string safe to log: contacts inside it are masked. */
-export function redactContacts(text: string | undefined): string | undefined {
-  return text?.replace(EMAIL_IN_TEXT_RE, (m) => maskContact(m)).replace(PHONE_IN_TEXT_RE, (m) => maskContact(m));
 }
 
 function sum(counts: ReadonlyMap<string, number>): number {

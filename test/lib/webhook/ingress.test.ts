@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QueueError } from '../../../lib/errors.js';
 import { EMPTY_TWIML } from '../../../lib/providers/twilio/index.js';
-import { handleWebhook, publicRequestUrl, redactContacts } from '../../../lib/webhook/ingress.js';
+import { redactContacts } from '../../../lib/contact.js';
+import { handleWebhook, publicRequestUrl } from '../../../lib/webhook/ingress.js';
 import { fixtureBytes, fixtureJson } from './fixtures.js';
 import {
   basicRequest,
