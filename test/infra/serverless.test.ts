@@ -587,6 +587,14 @@ describe('serverless.yml: SES → SNS → SQS example wiring', () => {
 });
 
 describe('serverless.yml: outputs', () => {
+  it('exports where the Hood token and API live, so --stack needs no exported variable', () => {
+    // Act
+    const outputs = { token: template.Outputs.HoodApiTokenParameter?.Value, url: template.Outputs.HoodApiUrl?.Value };
+
+    // Assess
+    expect(outputs).toEqual({ token: '/hood-blocker/ci/hood-api-token', url: 'https://api.ocamba.com/v1/hood' });
+  });
+
   it('exports the outputs the CLI reads, under stable names', () => {
     // Prepare
     const names = ['BlockQueueUrl', 'BlockQueueArn', 'DeadLetterQueueUrl', 'DeadLetterQueueArn', 'WebhookBaseUrl', 'AlarmTopicArn'];
