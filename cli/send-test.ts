@@ -9,6 +9,7 @@ import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { stampSampleTime } from './send-test-time.js';
+import { STACK_OPTIONS, stackOf } from './shared/stack.js';
 import { didYouMean } from './shared/suggest.js';
 
 /** What each provider's signer signs (its own words), or how a sample of a provider nobody else can sign goes. */
@@ -88,6 +89,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       'state-dir': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      // main.ts resolved the stack's outputs into io.env; the flags are listed so the parser accepts them.
+      ...STACK_OPTIONS,
     },
   });
   if (values.help) {
@@ -112,15 +115,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ? stampSampleTime(readPayload(provider, undefined), Date.now())
       : readPayload(provider, payloadFile);
 
-  const local = values.url === undefined ? readLocalState(stateDir) : undefined;
+  // --stack: the deployed webhook (the stack's WebhookBaseUrl output), signed with the secrets in this shell.
+  const stack = stackOf(io.env);
+  const targetUrl = values.url ?? (stack !== undefined ? io.env.WEBHOOK_BASE_URL : undefined);
+  if (stack !== undefined && targetUrl === undefined) {
+    throw new UsageError(`stack ${stack.stackName} has no WebhookBaseUrl output; pass --url URL`);
+  }
+  const fromProvider = webhookOf(provider).testFromProvider;
+  if (stack !== undefined && fromProvider !== undefined) {
+    writeLine(io.stdout, `${fromProvider}\nWebhook URL: ${webhookUrl(targetUrl!, provider)}`);
+    return 0;
+  }
+  const local = targetUrl === undefined ? readLocalState(stateDir) : undefined;
   if (local !== undefined && !local.ok) throw new UsageError(`${local.message}; or pass --url URL`);
   const state = local?.ok ? local.state : undefined;
 
   // Only AWS can sign an SNS message: the sample goes through the local topic instead.
   if (webhookOf(provider).sign === undefined)
-    return sendSns(payload, state, values.url, values.print === true, io, json);
+    return sendSns(payload, state, targetUrl, values.print === true, io, json);
 
-  const url = webhookUrl(values.url ?? state!.webhookUrl, provider);
+  const url = webhookUrl(targetUrl ?? state!.webhookUrl, provider);
   const signed = signRequest({
     provider,
     url,

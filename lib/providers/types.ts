@@ -188,6 +188,11 @@ export interface WebhookSpec {
    * provider would); absent where only the provider can sign (SNS: AWS's own key).
    */
   readonly sign?: SampleSigner;
+  /**
+   * Set where a deployed stack cannot be signed for locally (the provider signs with a key only it holds):
+   * how to make the provider itself send a test event. `send-test --stack` prints it instead of posting.
+   */
+  readonly testFromProvider?: string;
 }
 
 /** Everything about one provider (or transport); listed once in lib/providers/index.ts. */

@@ -28,5 +28,10 @@ export const sendgrid = {
       verifySendgrid({ rawBody: ctx.rawBody, headers: ctx.headers, publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!, nowMs: ctx.nowMs, toleranceMs: ctx.verification.sendgridToleranceMs }),
     signedBody: true,
     sign: signSendgridSample,
+    // SendGrid signs with its own private key; the deployed stack holds only SendGrid's public key.
+    testFromProvider:
+      'SendGrid signs with its own private key, so no local signature can reach a deployed stack. In SendGrid: ' +
+      'Settings → Mail Settings → Event Webhooks → your webhook → "Test Integration" (or POST ' +
+      '/v3/user/webhooks/event/test with your API key) sends a signed test event to the URL below.',
   },
 } satisfies Provider<'sendgrid'>;

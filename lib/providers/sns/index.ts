@@ -60,5 +60,10 @@ export const sns = {
       return (await answerControlMessage(result.message, ctx)) ?? { ok: true, signed: result.message.envelope };
     },
     signedBody: true,
+    // Only AWS signs SNS messages.
+    testFromProvider:
+      'Only AWS signs SNS messages. Publish a test through the topic the stack subscribes, e.g. ' +
+      'aws sns publish --topic-arn <your SES notification topic> --message file://examples/sns.json, ' +
+      'or send a test email to bounce@simulator.amazonses.com through SES (the mailbox simulator bounces it).',
   },
 } satisfies Provider<'sns'>;
