@@ -18,6 +18,7 @@ import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js'
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
 import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
 import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { createSsmClient } from './shared/stack.js';
 
 export const HELP = `Usage: hood-blocker reconcile --from <provider|ledger> [options]
 
@@ -328,7 +329,9 @@ async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const token = await resolveToken(config.token);
+  // The SSM client of this command's environment: its region (--stack/--region) and endpoint.
+  const ssmClient = config.token.kind === 'ssm' ? await createSsmClient(io.env) : undefined;
+  const token = await resolveToken(config.token, ssmClient ? { ssmClient } : {});
   return { client: createHoodClient({ apiUrl: config.apiUrl, token, requestTimeoutMs: config.requestTimeoutMs }), rateLimits: config.rateLimits };
 }
 
