@@ -67,7 +67,9 @@ describe('README: folders and documents', () => {
       .sort();
 
     // Act
-    const listed = tableAfter('## Folders').flatMap((row) => codes(row[0]!)).sort();
+    const listed = tableAfter('## Folders')
+      .flatMap((row) => codes(row[0]!))
+      .sort();
 
     // Assess
     expect(listed).toEqual(folders);

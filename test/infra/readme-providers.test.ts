@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { codes, doc, README, tableAfter } from '../helpers/readme.js';
-import { isWebhookProvider, SECRET_VARIABLES, WEBHOOK_PROVIDERS, WEBHOOK_SECRETS, type WebhookProvider, webhookOf } from '../../lib/providers/index.js';
+import {
+  isWebhookProvider,
+  SECRET_VARIABLES,
+  WEBHOOK_PROVIDERS,
+  WEBHOOK_SECRETS,
+  type WebhookProvider,
+  webhookOf,
+} from '../../lib/providers/index.js';
 
 // The provider tables of the README and docs/ are checked against the provider registry (lib/providers/index.ts),
 // both ways: a provider or secret added to the code without its documentation (or the other way round) fails here.
-
 
 /** The paragraph that follows `heading` in `text`. */
 function paragraphAfter(heading: string, text: string): string {
   const start = text.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`no heading "${heading}"`);
-  return text.slice(start + heading.length + 2).trimStart().split('\n\n')[0]!;
+  return text
+    .slice(start + heading.length + 2)
+    .trimStart()
+    .split('\n\n')[0]!;
 }
 
 const sorted = (items: Iterable<string>) => [...new Set(items)].sort();
@@ -21,7 +30,11 @@ describe('README and docs: provider tables match the provider registry', () => {
     const registered = sorted(WEBHOOK_PROVIDERS);
 
     // Act
-    const documented = sorted(tableAfter('## Quick start').flatMap((row) => codes(row[0]!)).filter((c) => c !== '<provider>'));
+    const documented = sorted(
+      tableAfter('## Quick start')
+        .flatMap((row) => codes(row[0]!))
+        .filter((c) => c !== '<provider>'),
+    );
 
     // Assess
     expect(documented).toEqual(registered);
@@ -38,7 +51,9 @@ describe('README and docs: provider tables match the provider registry', () => {
         .flatMap((p) => {
           const cell = row[1]!.replaceAll('<PROVIDER>', p.toUpperCase());
           if (cell.startsWith('none')) return [];
-          return webhookOf(p).secrets.filter((s) => !cell.includes(s.variable)).map((s) => `${p}: ${s.variable}`);
+          return webhookOf(p)
+            .secrets.filter((s) => !cell.includes(s.variable))
+            .map((s) => `${p}: ${s.variable}`);
         }),
     );
 
@@ -51,7 +66,11 @@ describe('README and docs: provider tables match the provider registry', () => {
     const registered = sorted(WEBHOOK_PROVIDERS);
 
     // Act
-    const named = sorted(codes(paragraphAfter('## Webhook ingress (`POST /webhooks/{provider}`)', doc('providers.md'))).filter((c) => /^[a-z-]+$/u.test(c)));
+    const named = sorted(
+      codes(paragraphAfter('## Webhook ingress (`POST /webhooks/{provider}`)', doc('providers.md'))).filter((c) =>
+        /^[a-z-]+$/u.test(c),
+      ),
+    );
 
     // Assess
     expect(named).toEqual(registered);
@@ -62,7 +81,9 @@ describe('README and docs: provider tables match the provider registry', () => {
     const registered = sorted([...SECRET_VARIABLES, 'HOOD_API_TOKEN']);
 
     // Act
-    const documented = sorted(tableAfter('## SSM parameters (secrets)', doc('deploy.md')).map((row) => codes(row[1]!)[0]!));
+    const documented = sorted(
+      tableAfter('## SSM parameters (secrets)', doc('deploy.md')).map((row) => codes(row[1]!)[0]!),
+    );
 
     // Assess
     expect(documented).toEqual(registered);

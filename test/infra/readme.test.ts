@@ -18,7 +18,11 @@ interface Template {
 const STAGE = 'ci';
 const require = createRequire(import.meta.url);
 const parseYml = require('osls/lib/utils/fs/parse.js') as (file: string, contents: Buffer) => any;
-const yml = () => parseYml('serverless.yml', readFileSync(join(ROOT, 'serverless.yml'))) as { service: string; params: { default: Record<string, unknown> } };
+const yml = () =>
+  parseYml('serverless.yml', readFileSync(join(ROOT, 'serverless.yml'))) as {
+    service: string;
+    params: { default: Record<string, unknown> };
+  };
 
 let workDir: string;
 let template: Template;
@@ -39,7 +43,9 @@ describe('docs/deploy.md: deploy parameters', () => {
     const params = Object.keys(yml().params.default).sort();
 
     // Act
-    const listed = tableAfter('## Deploy parameters', doc('deploy.md')).map((row) => codes(row[0]!)[0]).sort();
+    const listed = tableAfter('## Deploy parameters', doc('deploy.md'))
+      .map((row) => codes(row[0]!)[0])
+      .sort();
 
     // Assess
     expect(listed).toEqual(params);
@@ -49,12 +55,18 @@ describe('docs/deploy.md: deploy parameters', () => {
     // Prepare
     const { service, params } = yml();
     const expected = Object.fromEntries(
-      Object.entries(params.default).map(([k, v]) => [k, String(v).replace('${self:service}', service).replace('${sls:stage}', '<stage>')]),
+      Object.entries(params.default).map(([k, v]) => [
+        k,
+        String(v).replace('${self:service}', service).replace('${sls:stage}', '<stage>'),
+      ]),
     );
 
     // Act
     const documented = Object.fromEntries(
-      tableAfter('## Deploy parameters', doc('deploy.md')).map((row) => [codes(row[0]!)[0], row[2]!.startsWith('empty') ? '' : codes(row[2]!)[0]]),
+      tableAfter('## Deploy parameters', doc('deploy.md')).map((row) => [
+        codes(row[0]!)[0],
+        row[2]!.startsWith('empty') ? '' : codes(row[2]!)[0],
+      ]),
     );
 
     // Assess
@@ -66,7 +78,9 @@ describe('docs/deploy.md: deploy parameters', () => {
     const params = Object.keys(yml().params.default);
 
     // Act
-    const used = Object.values(documents()).flatMap((text) => [...text.matchAll(/--param="([A-Za-z]+)=/gu)].map((m) => m[1]!));
+    const used = Object.values(documents()).flatMap((text) =>
+      [...text.matchAll(/--param="([A-Za-z]+)=/gu)].map((m) => m[1]!),
+    );
 
     // Assess
     expect(used.length).toBeGreaterThan(0);
@@ -85,7 +99,9 @@ describe('docs/deploy.md: SSM parameters', () => {
       .sort();
 
     // Act
-    const listed = tableAfter('## SSM parameters (secrets)', doc('deploy.md')).map((row) => [codes(row[0]!)[0], codes(row[1]!)[0]]).sort();
+    const listed = tableAfter('## SSM parameters (secrets)', doc('deploy.md'))
+      .map((row) => [codes(row[0]!)[0], codes(row[1]!)[0]])
+      .sort();
 
     // Assess
     expect(expected.length).toBeGreaterThanOrEqual(12);
@@ -101,11 +117,15 @@ describe('docs: alarms and outputs', () => {
     const perProvider = /^(signature-failures|no-retry-5xx|quiet-source)-.+$/u;
     const named = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-      .map((r) => String(r.Properties.AlarmName).replace(`hood-blocker-${STAGE}-`, '').replace(perProvider, '$1-<provider>'));
+      .map((r) =>
+        String(r.Properties.AlarmName).replace(`hood-blocker-${STAGE}-`, '').replace(perProvider, '$1-<provider>'),
+      );
     const alarms = [...new Set([...named, 'quiet-source-<provider>'])].sort();
 
     // Act
-    const listed = tableAfter('## Alarms: what to do when one fires', doc('operate.md')).map((row) => codes(row[0]!)[0]).sort();
+    const listed = tableAfter('## Alarms: what to do when one fires', doc('operate.md'))
+      .map((row) => codes(row[0]!)[0])
+      .sort();
 
     // Assess
     expect(listed).toEqual(alarms);
@@ -116,7 +136,12 @@ describe('docs: alarms and outputs', () => {
     const outputs = Object.keys(template.Outputs).sort();
 
     // Act
-    const listed = tableAfter('**Outputs** (`hood-blocker check`/`dlq` read them with `--stack hood-blocker-<stage>`):', doc('deploy.md')).flatMap((row) => codes(row[0]!)).sort();
+    const listed = tableAfter(
+      '**Outputs** (`hood-blocker check`/`dlq` read them with `--stack hood-blocker-<stage>`):',
+      doc('deploy.md'),
+    )
+      .flatMap((row) => codes(row[0]!))
+      .sort();
 
     // Assess
     expect(listed).toEqual(outputs);
@@ -143,13 +168,17 @@ describe('README and docs: resource names', () => {
     const names = new Set(
       Object.values(template.Resources).flatMap((r) => {
         const p = r.Properties ?? {};
-        return [p.FunctionName, p.TableName, p.QueueName, p.TopicName, p.DashboardName, p.LogGroupName].filter((n): n is string => typeof n === 'string');
+        return [p.FunctionName, p.TableName, p.QueueName, p.TopicName, p.DashboardName, p.LogGroupName].filter(
+          (n): n is string => typeof n === 'string',
+        );
       }),
     );
 
     // Act
     const mentioned = Object.values(documents()).flatMap((text) =>
-      [...text.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) => m[0].slice(1, -1).replace('<stage>', STAGE)),
+      [...text.matchAll(/`(\/aws\/lambda\/)?hood-blocker-<stage>(-[a-z-]+)?`/gu)].map((m) =>
+        m[0].slice(1, -1).replace('<stage>', STAGE),
+      ),
     );
 
     // Assess
@@ -169,7 +198,11 @@ describe('README and docs: repository hygiene', () => {
 
     // Act
     const offenders = Object.entries(texts).flatMap(([file, text]) =>
-      [...text.matchAll(/(?:research\/|DESIGN\.md|\/work\/|\.\.\/shared\/(?:fixtures|DESIGN|research)|shared\/fixtures)/gu)].map((m) => `${file}: ${m[0]}`),
+      [
+        ...text.matchAll(
+          /(?:research\/|DESIGN\.md|\/work\/|\.\.\/shared\/(?:fixtures|DESIGN|research)|shared\/fixtures)/gu,
+        ),
+      ].map((m) => `${file}: ${m[0]}`),
     );
 
     // Assess
@@ -184,7 +217,9 @@ describe('README and docs: repository hygiene', () => {
     );
 
     // Act
-    const missing = paths.filter(({ path }) => !existsSync(join(ROOT, path))).map(({ file, path }) => `${file}: ${path}`);
+    const missing = paths
+      .filter(({ path }) => !existsSync(join(ROOT, path)))
+      .map(({ file, path }) => `${file}: ${path}`);
 
     // Assess
     expect(paths.length).toBeGreaterThan(20);
@@ -193,10 +228,16 @@ describe('README and docs: repository hygiene', () => {
 
   it('links only to files and headings that exist', () => {
     // Prepare: GitHub's anchors, as its Markdown renderer makes them from headings.
-    const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').trim().replace(/ /gu, '-');
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .trim()
+        .replace(/ /gu, '-');
     const texts = documents();
     const anchors = (text: string) => new Set([...text.matchAll(/^#{1,6} (.+)$/gmu)].map((m) => slug(m[1]!)));
-    const resolve = (from: string, target: string) => (from === 'README.md' ? target : target.startsWith('../') ? target.slice(3) : `docs/${target}`);
+    const resolve = (from: string, target: string) =>
+      from === 'README.md' ? target : target.startsWith('../') ? target.slice(3) : `docs/${target}`;
 
     // Act
     const links = Object.entries(texts).flatMap(([file, text]) =>
@@ -218,7 +259,10 @@ describe('README and docs: repository hygiene', () => {
 
   it('ships the MIT LICENSE package.json announces, an .nvmrc naming the Node it runs on, and engines the bin accepts', () => {
     // Prepare
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string; engines: { node: string } };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      license: string;
+      engines: { node: string };
+    };
 
     // Act
     const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
