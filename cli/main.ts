@@ -112,7 +112,12 @@ async function describeParseError(error: TypeError & { code?: unknown }, run: Co
   if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined || run === undefined) return error.message.split('. ')[0]!;
   // The command's own help lists its options; asking for it has no side effects.
   let help = '';
-  const sink = { write: (chunk: string | Uint8Array) => ((help += String(chunk)), true) } as unknown as NodeJS.WritableStream;
+  const sink = {
+    write: (chunk: string | Uint8Array) => {
+      help += String(chunk);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const sub = args[0] !== undefined && !args[0].startsWith('-') ? [args[0]] : [];
   await run([...sub, '--help'], { stdout: sink, stderr: sink, stdin: process.stdin, env: {} }).catch(() => 0);
   return `unknown option ${unknown}${didYouMean(unknown, optionsInHelp(help))}; see --help`;

@@ -55,7 +55,7 @@ export async function startAwsStandIn(
     if (prefix === 'GraniteServiceVersion20100801') {
       calls.push(`CloudWatch:${operation}`);
       // One result per query; a `webhook_requests` query for a provider in `lastRequest` gets one hourly point.
-      const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: any }> | undefined) ?? [];
+      const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: { Metric?: { Dimensions?: unknown; MetricName?: string } } }> | undefined) ?? [];
       const results = queries.map((q) => {
         const dims = (q.MetricStat?.Metric?.Dimensions ?? []) as Array<{ Name: string; Value: string }>;
         const provider = dims.find((d) => d.Name === 'provider')?.Value;

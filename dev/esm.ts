@@ -123,7 +123,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
           outcome = 'timeout';
           stats.timeouts += 1;
         } else {
-          const failures = (result && result.batchItemFailures) || [];
+          const failures = (result?.batchItemFailures) || [];
           const ids = new Set(records.map((r) => r.messageId));
           if (failures.some((f) => !f.itemIdentifier || !ids.has(f.itemIdentifier))) {
             outcome = 'error';

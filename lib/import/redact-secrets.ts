@@ -111,7 +111,7 @@ export function requestCredentials(
   } catch {
     // Not a URL: nothing to read from it.
   }
-  if (body !== undefined && body.trimStart().startsWith('{')) {
+  if (body?.trimStart().startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(body);
       if (typeof parsed === 'object' && parsed !== null) {

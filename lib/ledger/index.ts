@@ -63,7 +63,7 @@ export async function resolveHashKey(source: LedgerHashKeySource, secrets?: Secr
   } catch (error) {
     throw new ConfigError(variable, `could not be read (${error instanceof Error ? error.name : 'Error'})`);
   }
-  if (value !== undefined && value.trim().startsWith('{')) {
+  if (value?.trim().startsWith('{')) {
     try {
       const parsed = JSON.parse(value) as { key?: unknown };
       value = typeof parsed.key === 'string' ? parsed.key : undefined;

@@ -96,6 +96,6 @@ export function cutToBytes(text: string, maxBytes: number): string {
   // Back to the first byte of a character (continuation bytes are 10xxxxxx): none is cut in half.
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
   const cut = bytes.subarray(0, end).toString('utf8');
-  const escape = /\\(?:u[0-9a-fA-F]{0,3})?$/u.exec(cut);
-  return escape ? cut.slice(0, escape.index) : cut;
+  const partialEscape = /\\(?:u[0-9a-fA-F]{0,3})?$/u.exec(cut);
+  return partialEscape ? cut.slice(0, partialEscape.index) : cut;
 }

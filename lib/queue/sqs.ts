@@ -93,7 +93,7 @@ export function queueUrlFromArn(
   const [, region, account, name] = m;
   // A record from the bulk queue is re-queued to the bulk queue: imports never jump the live queue.
   for (const known of [config.blockQueueUrl, config.bulkQueueUrl, config.deadLetterQueueUrl]) {
-    if (known && known.endsWith(`/${account}/${name}`)) return known;
+    if (known?.endsWith(`/${account}/${name}`)) return known;
   }
   if (config.sqsEndpoint) return `${config.sqsEndpoint.replace(/\/+$/u, '')}/${account}/${name}`;
   const suffix = region!.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';

@@ -48,7 +48,7 @@ export function compileNeverBlock(entries: readonly string[]): NeverBlockList & 
     const e = entry.trim();
     if (e.startsWith('*@')) {
       const key = domainKey(e.slice(2));
-      if (key !== undefined && key.includes('.') && neverBlockKey(`x@${key}`) !== undefined) domains.add(key);
+      if (key?.includes('.') && neverBlockKey(`x@${key}`) !== undefined) domains.add(key);
       else if (!holdsFoldingCharacter(e)) invalid.push(i + 1);
       return;
     }

@@ -7,7 +7,7 @@ import { DynamoLedger } from '../../lib/ledger/dynamo.js';
 import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import { type EventSourceMapping, type SqsLambdaHandler, startEventSourceMapping } from '../../dev/esm.js';
 import { readQueueDepth } from '../../cli/shared/queues.js';
-import { type Pipeline, SANDBOX_TOKEN, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { runCli, tempDir } from './helpers.js';
 
 const KEY = 'ledger-import-sendgrid-key';

@@ -1,4 +1,4 @@
-import { GetParametersCommand } from '@aws-sdk/client-ssm';
+import type { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { readParameters, type SsmLike } from '../../lib/ssm.js';
 

@@ -5,7 +5,7 @@ import { type Consumer, createConsumer } from '../../../lib/consumer/consumer.js
 import { BULK_STATIC_PERCENT, batchLane, laneCallsPerWindow, staticLaneShares } from '../../../lib/consumer/lanes.js';
 import { startLocalQueues } from '../../../dev/emulator.js';
 import { type SqsLambdaHandler, startEventSourceMapping } from '../../../dev/esm.js';
-import { Pacer, usableWindows } from '../../../lib/pacing/pacer.js';
+import { type Pacer, usableWindows } from '../../../lib/pacing/pacer.js';
 import { startHoodSandbox } from '../../../dev/hood-sandbox.js';
 import { captureLog } from '../../helpers/logs.js';
 import { queueDepth, sendBodies, sqsClientFor } from '../../helpers/sqs.js';
@@ -82,7 +82,7 @@ describe('staticLaneShares', () => {
         });
         const usable = usableWindows(config.hood.rateLimits, headroom);
         const calls = laneCallsPerWindow(config, staticLaneShares(config));
-        calls.forEach((n, i) => expect(n).toBeLessThanOrEqual(usable[i]!.count + 1e-9));
+        for (const [i, n] of calls.entries()) expect(n).toBeLessThanOrEqual(usable[i]!.count + 1e-9);
       }),
     );
   });

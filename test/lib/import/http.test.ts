@@ -24,7 +24,11 @@ function scripted(answers: (Response | Error)[]): { fetch: FetchLike; urls: stri
 function timing() {
   let now = NOW;
   const waits: number[] = [];
-  return { waits, clock: () => now, sleep: async (ms: number) => void (waits.push(ms), (now += ms)) };
+  return { waits, clock: () => now, sleep: async (ms: number) => {
+      waits.push(ms);
+      now += ms;
+    },
+  };
 }
 
 const ok = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });

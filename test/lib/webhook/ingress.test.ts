@@ -21,7 +21,7 @@ import {
   twilioRequest,
   vonageRequest,
 } from './harness.js';
-import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, TEST_TOPIC_ARN, type TestSnsSigner } from './sns-signer.js';
+import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, type TestSnsSigner } from './sns-signer.js';
 
 let signer: TestSnsSigner;
 beforeAll(() => {
