@@ -15,6 +15,8 @@ export class AnswerState {
    * timeout) one call at a time probes Hood, so a rejected token or an outage costs one call, not a volley.
    */
   healthy = false;
+  /** Answers in so far (each `wake` counts one): what a caller saw when it decided to wait. */
+  answered = 0;
   private parallelBackoffMs = 0;
   private waiters: (() => void)[] = [];
 
@@ -75,13 +77,18 @@ export class AnswerState {
     return pauseMs;
   }
 
-  /** Resolves at the next answer. */
-  changed(): Promise<void> {
+  /**
+   * Resolves at the next answer, or at once when one came in after `since` (a count of `answered` the caller
+   * read when it decided to wait): an answer that lands between that decision and this call is not lost.
+   */
+  changed(since = this.answered): Promise<void> {
+    if (since !== this.answered) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** An answer is in: whoever waits for one looks again. */
   wake(): void {
+    this.answered += 1;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

@@ -189,6 +189,8 @@ export class LedgerRateLimiter implements RateGate {
     const now = this.clock();
     const item = this.own.overlay(view.item, now, this.forgetAfterMs);
     const cap = this.learning.state(view.item, now);
+    // The answers the plan knows of: one that comes in while we write before waiting must still wake us.
+    const answered = this.answers.answered;
     const next = plan(this.planner, {
       item,
       fresh: view.current || now - view.at <= (this.timing.claimMs ?? 0),
@@ -214,13 +216,13 @@ export class LedgerRateLimiter implements RateGate {
         this.queue.shift()!.resolve(undefined);
         return;
       case 'wait':
-        return this.wait(next, view);
+        return this.wait(next, view, answered);
       case 'claim':
         return this.claim(next, view, item, cap, now);
     }
   }
 
-  private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View): Promise<void> {
+  private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.store.markLiveWaiting(next.liveWaitingUntil);
     if (next.standBack) this.timing.stoodBackAt = view.item.version;
     // Other containers may need our ends before our next claim would carry them.
@@ -230,7 +232,7 @@ export class LedgerRateLimiter implements RateGate {
     // One of our own answers frees a slot at once; another container's only shows in the item.
     await Promise.race([
       Number.isFinite(next.ms) ? sleep(next.ms) : new Promise(() => undefined),
-      this.answers.changed(),
+      this.answers.changed(answered),
     ]);
   }
 
