@@ -63,7 +63,7 @@ export const sns = {
     // Only AWS signs SNS messages.
     testFromProvider:
       'Only AWS signs SNS messages. Publish a test through the topic the stack subscribes, e.g. ' +
-      'aws sns publish --topic-arn <your SES notification topic> --message file://examples/sns.json, ' +
-      'or send a test email to bounce@simulator.amazonses.com through SES (the mailbox simulator bounces it).',
+      'aws sns publish --topic-arn <your notification topic> --message file://examples/sns.json, ' +
+      "or send an email to the AWS mailbox simulator's bounce address, which bounces it.",
   },
 } satisfies Provider<'sns'>;
