@@ -26,10 +26,19 @@ export interface ColdBatchSample {
 }
 
 /** Runs `rounds` cold starts per root, interleaved (load on the shared machine hits every root alike). */
-export async function coldFirstBatch(roots: readonly string[], file: string, rounds: number, contactFor: (n: number) => string): Promise<Map<string, ColdBatchSample[]>> {
+export async function coldFirstBatch(
+  roots: readonly string[],
+  file: string,
+  rounds: number,
+  contactFor: (n: number) => string,
+): Promise<Map<string, ColdBatchSample[]>> {
   const queues = await startLocalQueues({ visibilityTimeoutSeconds: 60 });
   // No pacing wait in the way: the figure is the work of a cold start, not Hood's rate limit.
-  const hood = await startHoodSandbox({ token: TOKEN, rateLimits: [{ count: 10_000, windowMs: 1000 }], duplicateBehaviour: 'create' });
+  const hood = await startHoodSandbox({
+    token: TOKEN,
+    rateLimits: [{ count: 10_000, windowMs: 1000 }],
+    duplicateBehaviour: 'create',
+  });
   const sqs = sqsClientFor(queues);
   const env = {
     PATH: process.env.PATH,
@@ -48,8 +57,20 @@ export async function coldFirstBatch(roots: readonly string[], file: string, rou
     for (let i = 0; i < rounds; i += 1) {
       for (const root of roots) {
         const contact = contactFor(n++);
-        await sqs.send(new SendMessageCommand({ QueueUrl: queues.blockQueueUrl, MessageBody: JSON.stringify({ contact, reason: 'unsubscribe', source: 'bench' }) }));
-        const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.blockQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }));
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queues.blockQueueUrl,
+            MessageBody: JSON.stringify({ contact, reason: 'unsubscribe', source: 'bench' }),
+          }),
+        );
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queues.blockQueueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
         const message = received.Messages?.[0];
         if (!message) throw new Error('cold bench: the message just sent was not received');
         const event = {
@@ -77,9 +98,18 @@ export async function coldFirstBatch(roots: readonly string[], file: string, rou
         const figures = /^COLD (\S+) (\S+)(?: (\S+))?$/mu.exec(`${stderr}\n${stdout}`);
         if (!figures) throw new Error(`cold bench: ${root} printed no figures: ${stderr.slice(-500)}`);
         if (hood.stats().created !== created + 1) throw new Error(`cold bench: ${root} did not block the contact`);
-        const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.blockQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+        const left = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queues.blockQueueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 0,
+          }),
+        );
         if ((left.Messages ?? []).length > 0) throw new Error(`cold bench: ${root} left the message on the queue`);
-        samples.get(root)!.push({ importMs: Number(figures[1]), firstBatchMs: Number(figures[2]), cpuMs: Number(figures[3]) });
+        samples
+          .get(root)!
+          .push({ importMs: Number(figures[1]), firstBatchMs: Number(figures[2]), cpuMs: Number(figures[3]) });
       }
     }
   } finally {

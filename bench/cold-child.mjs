@@ -8,8 +8,12 @@ const imported = performance.now() - t0;
 const event = process.env.COLD_EVENT ? JSON.parse(process.env.COLD_EVENT) : undefined;
 if (event) {
   const deadline = Date.now() + 30_000;
-  const result = await handler(event, { awsRequestId: 'cold-bench', getRemainingTimeInMillis: () => deadline - Date.now() });
-  if ((result?.batchItemFailures ?? []).length > 0) throw new Error(`the first batch failed: ${JSON.stringify(result)}`);
+  const result = await handler(event, {
+    awsRequestId: 'cold-bench',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  });
+  if ((result?.batchItemFailures ?? []).length > 0)
+    throw new Error(`the first batch failed: ${JSON.stringify(result)}`);
 }
 const cpu = process.cpuUsage();
 process.stderr.write(`COLD ${imported} ${performance.now() - t0} ${(cpu.user + cpu.system) / 1000}\n`);

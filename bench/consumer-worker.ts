@@ -22,7 +22,9 @@ const input = workerData as WorkerInput;
 Object.assign(process.env, input.env);
 // The handler logs one JSON line per record; keep the benchmark's own output readable.
 process.stdout.write = (() => true) as typeof process.stdout.write;
-const { handler } = (await import(pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href)) as { handler: SqsLambdaHandler };
+const { handler } = (await import(pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href)) as {
+  handler: SqsLambdaHandler;
+};
 const sqs = sqsClientFor(input);
 // Live heap: collect garbage before each sample, so the number is what the consumer keeps, not what
 // V8 has not bothered to free yet.
@@ -35,7 +37,15 @@ const sample = () => {
 };
 const timer = setInterval(sample, 1000);
 parentPort!.postMessage({ kind: 'ready' });
-const esm = startEventSourceMapping({ sqs, queueUrl: input.queueUrl, queueArn: input.queueArn, handlers: [handler], batchSize: 10, timeoutMs: 60_000, waitTimeSeconds: 1 });
+const esm = startEventSourceMapping({
+  sqs,
+  queueUrl: input.queueUrl,
+  queueArn: input.queueArn,
+  handlers: [handler],
+  batchSize: 10,
+  timeoutMs: 60_000,
+  waitTimeSeconds: 1,
+});
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;
   await esm.stop();

@@ -8,7 +8,13 @@ import type { RateWindow } from '../lib/config.js';
 
 const input = workerData as { token: string; rateLimits: RateWindow[]; latencyMs?: number; maxParallel?: number };
 // `maxParallel`: the stand-in's parallel cap (past it, `429 Retry-After: -1`); default the sandbox's 10.
-const hood = await startHoodSandbox({ token: input.token, rateLimits: input.rateLimits, duplicateBehaviour: 'create', latencyMs: input.latencyMs ?? 0, maxParallel: input.maxParallel });
+const hood = await startHoodSandbox({
+  token: input.token,
+  rateLimits: input.rateLimits,
+  duplicateBehaviour: 'create',
+  latencyMs: input.latencyMs ?? 0,
+  maxParallel: input.maxParallel,
+});
 parentPort!.postMessage({ kind: 'ready', url: hood.url });
 const contacts = () => hood.contacts().map((c) => ({ contact: c.contact, at: c.createdAtMs }));
 parentPort!.on('message', async (m: string) => {

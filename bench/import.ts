@@ -45,7 +45,16 @@ async function streaming(count: number, send: boolean, sampleHeap: boolean) {
     source,
     page: { types: ['bounces'], until: new Date() },
     policy: { blockReasons: ALL },
-    ...(sqs && queues ? { send: (m) => sendMessages(sqs, queues.bulkQueueUrl, m.map((x) => ({ body: JSON.stringify(x) }))) } : {}),
+    ...(sqs && queues
+      ? {
+          send: (m) =>
+            sendMessages(
+              sqs,
+              queues.bulkQueueUrl,
+              m.map((x) => ({ body: JSON.stringify(x) })),
+            ),
+        }
+      : {}),
     onPage: () => {
       if (!sampleHeap) return;
       // With --expose-gc: what the import *retains* after each page (garbage would hide a leak either way).
@@ -66,12 +75,25 @@ async function hoodCalls(count: number) {
   const blockedShare = 0.3;
   const limits = '200/100ms,12000/6s';
   const standin = await startStandin({ provider: 'sendgrid', lists: { unsubscribes: { count } }, apiKey: KEY });
-  const hood = await startHoodSandbox({ token: 'bench', rateLimits: [{ count: 200, windowMs: 100 }, { count: 12_000, windowMs: 6000 }], duplicateBehaviour: 'create' });
+  const hood = await startHoodSandbox({
+    token: 'bench',
+    rateLimits: [
+      { count: 200, windowMs: 100 },
+      { count: 12_000, windowMs: 6000 },
+    ],
+    duplicateBehaviour: 'create',
+  });
   const dynamo = await startLocalDynamo({ table: 'bench-import-ledger' });
   const hashKey = randomBytes(32).toString('base64url');
   // The 30% already blocked: in Hood, and in the ledger as the pipeline left them (claimed, marked blocked).
   const client = createHoodClient({ apiUrl: hood.url, token: 'bench', requestTimeoutMs: 5000 });
-  const seedLedger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey, blockedDays: 30, historyDays: 400 });
+  const seedLedger = new DynamoLedger({
+    table: dynamo.table,
+    client: dynamo.client,
+    hashKey,
+    blockedDays: 30,
+    historyDays: 400,
+  });
   const already = Math.round(count * blockedShare);
   const seedStarted = performance.now();
   let next = 0;
@@ -81,11 +103,16 @@ async function hoodCalls(count: number) {
         const contact = `unsubscribes${i}@example.com`;
         let created = await client.createBlockedContact({ contact, description: 'seed' });
         while (created.kind === 'rate_limited') {
-          await new Promise((r) => setTimeout(r, Math.max(10, created.kind === 'rate_limited' ? (created.retryAfterMs ?? 100) : 0)));
+          await new Promise((r) =>
+            setTimeout(r, Math.max(10, created.kind === 'rate_limited' ? (created.retryAfterMs ?? 100) : 0)),
+          );
           created = await client.createBlockedContact({ contact, description: 'seed' });
         }
         await seedLedger.claim(contact, 60_000);
-        await seedLedger.markBlocked(contact, { hoodId: created.kind === 'created' ? created.id : undefined, event: { at: new Date().toISOString(), source: 'seed', reason: 'unsubscribe', outcome: 'blocked' } });
+        await seedLedger.markBlocked(contact, {
+          hoodId: created.kind === 'created' ? created.id : undefined,
+          event: { at: new Date().toISOString(), source: 'seed', reason: 'unsubscribe', outcome: 'blocked' },
+        });
       }
     }),
   );
@@ -99,7 +126,12 @@ async function hoodCalls(count: number) {
     source: createImportSource(config),
     page: { types: ['unsubscribes'], until: new Date() },
     policy: { blockReasons: ALL },
-    send: (m) => sendMessages(sqs, queues.bulkQueueUrl, m.map((x) => ({ body: JSON.stringify(x), attributes: { correlation_id: randomUUID() } }))),
+    send: (m) =>
+      sendMessages(
+        sqs,
+        queues.bulkQueueUrl,
+        m.map((x) => ({ body: JSON.stringify(x), attributes: { correlation_id: randomUUID() } })),
+      ),
   });
   const consumerConfig = loadConsumerConfig({
     HOOD_API_URL: hood.url,
@@ -118,13 +150,22 @@ async function hoodCalls(count: number) {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   // CONSUMERS containers, each with its own DynamoDB client and pacer share, as Lambda would run them.
   const consumers = await Promise.all(
-    Array.from({ length: CONSUMERS }, () => createConsumer(consumerConfig, { logger: quiet, publishCounts: () => undefined, publishLatency: () => undefined, sqs })),
+    Array.from({ length: CONSUMERS }, () =>
+      createConsumer(consumerConfig, {
+        logger: quiet,
+        publishCounts: () => undefined,
+        publishLatency: () => undefined,
+        sqs,
+      }),
+    ),
   );
   const esm = startEventSourceMapping({
     sqs,
     queueUrl: queues.bulkQueueUrl,
     queueArn: queues.bulkQueueArn,
-    handlers: consumers.map((c) => (e: Parameters<typeof c.handle>[0], ctx: Parameters<typeof c.handle>[1]) => c.handle(e, ctx)),
+    handlers: consumers.map(
+      (c) => (e: Parameters<typeof c.handle>[0], ctx: Parameters<typeof c.handle>[1]) => c.handle(e, ctx),
+    ),
     waitTimeSeconds: 1,
   });
   const started = performance.now();
@@ -133,7 +174,8 @@ async function hoodCalls(count: number) {
     const d = await readQueueDepth(sqs, queues.bulkQueueUrl);
     return d.visible + d.inFlight + d.delayed === 0;
   };
-  while (Date.now() < deadline && !(hood.stats().created - seed.created >= count - already && (await drained()))) await new Promise((r) => setTimeout(r, 250));
+  while (Date.now() < deadline && !(hood.stats().created - seed.created >= count - already && (await drained())))
+    await new Promise((r) => setTimeout(r, 250));
   const seconds = (performance.now() - started) / 1000;
   await esm.stop();
   for (const c of consumers) await c.close();
@@ -146,11 +188,24 @@ async function hoodCalls(count: number) {
   await hood.close();
   await dynamo.stop();
   await standin.close();
-  return { count, already, notYetBlocked: count - already, calls, duplicates: end.duplicates - seed.duplicates, rateLimited: end.rateLimited - seed.rateLimited, deadLettered: dlq.visible, seconds, seedSeconds };
+  return {
+    count,
+    already,
+    notYetBlocked: count - already,
+    calls,
+    duplicates: end.duplicates - seed.duplicates,
+    rateLimited: end.rateLimited - seed.rateLimited,
+    deadLettered: dlq.visible,
+    seconds,
+    seedSeconds,
+  };
 }
 
 console.log('## Import (bench/import.ts)');
-if (!gc) console.log('(run with node --expose-gc for steadier heap numbers: NODE_OPTIONS=--expose-gc npx tsx bench/import.ts)');
+if (!gc)
+  console.log(
+    '(run with node --expose-gc for steadier heap numbers: NODE_OPTIONS=--expose-gc npx tsx bench/import.ts)',
+  );
 const onlyHood = process.argv.includes('--only-hood-calls');
 const sizes = [5000, quick ? 20_000 : 50_000];
 for (const size of onlyHood ? [] : sizes) {
@@ -161,9 +216,10 @@ for (const size of onlyHood ? [] : sizes) {
   );
 }
 const queued = onlyHood ? undefined : await streaming(sizes[1]!, true, false);
-if (queued) console.log(
-  `queued ${queued.counts.queued.toLocaleString('en-US')} onto the bulk queue (fauxqs, in this process): ${queued.counts.pages} pages in ${queued.seconds.toFixed(1)} s = ${(queued.counts.pages / queued.seconds).toFixed(1)} pages/s, ${Math.round(queued.counts.queued / queued.seconds).toLocaleString('en-US')} contacts/s`,
-);
+if (queued)
+  console.log(
+    `queued ${queued.counts.queued.toLocaleString('en-US')} onto the bulk queue (fauxqs, in this process): ${queued.counts.pages} pages in ${queued.seconds.toFixed(1)} s = ${(queued.counts.pages / queued.seconds).toFixed(1)} pages/s, ${Math.round(queued.counts.queued / queued.seconds).toLocaleString('en-US')} contacts/s`,
+  );
 const hoodArg = process.argv.find((a) => a.startsWith('--hood-calls='));
 const calls = await hoodCalls(hoodArg ? Number(hoodArg.slice('--hood-calls='.length)) : quick ? 2000 : 50_000);
 console.log(

@@ -46,7 +46,8 @@ function timed(ledger: Ledger, total: { ms: number; calls: number }): Ledger {
   return new Proxy(ledger, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'close') return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function' || prop === 'close')
+        return typeof value === 'function' ? value.bind(target) : value;
       return async (...args: unknown[]) => {
         const t0 = performance.now();
         try {
@@ -87,7 +88,11 @@ interface RunResult {
 
 async function run(withLedger: boolean, contacts: readonly string[], pace: 'backlog' | 'trickle'): Promise<RunResult> {
   const queues = await startLocalQueues({ maxReceiveCount: 10, visibilityTimeoutSeconds: 60 });
-  const hood = await startHoodSandbox({ token: TOKEN, rateLimits: loadConsumerConfig({ HOOD_API_TOKEN: 'x', HOOD_RATE_LIMITS: LIMITS }).hood.rateLimits, duplicateBehaviour: 'create' });
+  const hood = await startHoodSandbox({
+    token: TOKEN,
+    rateLimits: loadConsumerConfig({ HOOD_API_TOKEN: 'x', HOOD_RATE_LIMITS: LIMITS }).hood.rateLimits,
+    duplicateBehaviour: 'create',
+  });
   const dynamo = withLedger ? await startLocalDynamo({ table: 'ledger-bench' }) : undefined;
   const env = {
     HOOD_API_URL: hood.url,
@@ -106,7 +111,16 @@ async function run(withLedger: boolean, contacts: readonly string[], pace: 'back
   const consumers: Consumer[] = [];
   for (let i = 0; i < CONSUMERS; i += 1) {
     const ledger = dynamo
-      ? timed(new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: 'bench-ledger-hash-key-0123456789', blockedDays: 30, historyDays: 400 }), timing)
+      ? timed(
+          new DynamoLedger({
+            table: dynamo.table,
+            client: dynamo.client,
+            hashKey: 'bench-ledger-hash-key-0123456789',
+            blockedDays: 30,
+            historyDays: 400,
+          }),
+          timing,
+        )
       : undefined;
     consumers.push(
       await createConsumer(withLedger ? config : { ...config, ledger: undefined }, {
@@ -125,7 +139,10 @@ async function run(withLedger: boolean, contacts: readonly string[], pace: 'back
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queues.blockQueueUrl,
-        Entries: batch.map((c, j) => ({ Id: String(j), MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench', occurredAt: at }) })),
+        Entries: batch.map((c, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench', occurredAt: at }),
+        })),
       }),
     );
   };
@@ -157,12 +174,22 @@ async function run(withLedger: boolean, contacts: readonly string[], pace: 'back
   const deadline = Date.now() + 15 * 60_000;
   const drained = async () => {
     const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-    const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.blockQueueUrl, AttributeNames: ['All'] }));
+    const a = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queues.blockQueueUrl, AttributeNames: ['All'] }),
+    );
     const attrs = (a.Attributes ?? {}) as Record<string, string | undefined>;
-    const n = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'].reduce((s, k) => s + Number(attrs[k] ?? 0), 0);
+    const n = [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateNumberOfMessagesDelayed',
+    ].reduce((s, k) => s + Number(attrs[k] ?? 0), 0);
     return n === 0 && esm.stats().inFlight === 0;
   };
-  while (Date.now() < deadline && !(new Set(hood.contacts().map((c) => c.contact)).size >= distinct && (await drained()))) await new Promise((r) => setTimeout(r, 250));
+  while (
+    Date.now() < deadline &&
+    !(new Set(hood.contacts().map((c) => c.contact)).size >= distinct && (await drained()))
+  )
+    await new Promise((r) => setTimeout(r, 250));
   const seconds = (Date.now() - started) / 1000;
   await esm.stop();
   const stats = hood.stats();
@@ -194,15 +221,22 @@ function line(label: string, r: RunResult): string {
     `${r.duplicates}`.padStart(11),
     `${fmt(perMin(r.blocks))} (${fmt(perMin(r.blocks) / SCALE)})`.padStart(20),
     `${fmt(perMin(r.hoodCalls))} (${fmt(perMin(r.hoodCalls) / SCALE)})`.padStart(20),
-    (r.ledgerCalls ? `${fmt(r.ledgerMs / r.records, 2)} ms (${fmt(r.ledgerCalls / r.records, 2)} calls)` : '—').padStart(22),
+    (r.ledgerCalls
+      ? `${fmt(r.ledgerMs / r.records, 2)} ms (${fmt(r.ledgerCalls / r.records, 2)} calls)`
+      : '—'
+    ).padStart(22),
   ].join(' ');
 }
 
 const contacts = backlog(MESSAGES);
-console.log(`Ledger bench: ${MESSAGES} messages, ${new Set(contacts).size} distinct contacts (${REPEAT_SHARE * 100}% repeats), ${CONSUMERS} consumers, Hood ${LIMITS} (time scale ×${SCALE})`);
+console.log(
+  `Ledger bench: ${MESSAGES} messages, ${new Set(contacts).size} distinct contacts (${REPEAT_SHARE * 100}% repeats), ${CONSUMERS} consumers, Hood ${LIMITS} (time scale ×${SCALE})`,
+);
 const without = await run(false, contacts, 'backlog');
 const withLedger = await run(true, contacts, 'backlog');
-console.log(`${'run'.padEnd(16)} ${'time'.padStart(9)} ${'blocks'.padStart(7)} ${'Hood calls'.padStart(11)} ${'duplicates'.padStart(11)} ${'blocks/min (real)'.padStart(20)} ${'calls/min (real)'.padStart(20)} ${'ledger per record'.padStart(22)}`);
+console.log(
+  `${'run'.padEnd(16)} ${'time'.padStart(9)} ${'blocks'.padStart(7)} ${'Hood calls'.padStart(11)} ${'duplicates'.padStart(11)} ${'blocks/min (real)'.padStart(20)} ${'calls/min (real)'.padStart(20)} ${'ledger per record'.padStart(22)}`,
+);
 console.log(line('without ledger', without));
 console.log(line('with ledger', withLedger));
 
@@ -210,5 +244,9 @@ const trickleContacts = Array.from({ length: Math.min(200, MESSAGES) }, (_, i) =
 const trickle = await run(true, trickleContacts, 'trickle');
 const secs = (ms: number) => `${fmt(ms / 1000, 2)} s`;
 console.log('opt-out latency, live lane, occurredAt → Hood 201 (with ledger; measured on the time-scaled windows):');
-console.log(`  trickle (${trickleContacts.length} msgs): p50 ${secs(pct(trickle.latency.live, 50))}  p95 ${secs(pct(trickle.latency.live, 95))}`);
-console.log(`  backlog (${MESSAGES} msgs): p50 ${secs(pct(withLedger.latency.live, 50))}  p95 ${secs(pct(withLedger.latency.live, 95))}  (a backlog waits for the rate limit: ×${SCALE} at Hood's real windows)`);
+console.log(
+  `  trickle (${trickleContacts.length} msgs): p50 ${secs(pct(trickle.latency.live, 50))}  p95 ${secs(pct(trickle.latency.live, 95))}`,
+);
+console.log(
+  `  backlog (${MESSAGES} msgs): p50 ${secs(pct(withLedger.latency.live, 50))}  p95 ${secs(pct(withLedger.latency.live, 95))}  (a backlog waits for the rate limit: ×${SCALE} at Hood's real windows)`,
+);

@@ -107,7 +107,10 @@ function windowBurstingIdealMs(messages: number, windows: RateWindow[]): number 
 function cappedIdealMs(messages: number, windows: RateWindow[], maxInFlight: number, latencyMs: number): number {
   const steady = windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
   const burst = windows.reduce((a, b) => (b.windowMs < a.windowMs ? b : a));
-  const ratePerMs = Math.min(burst.count / burst.windowMs, latencyMs > 0 ? maxInFlight / latencyMs : Number.POSITIVE_INFINITY);
+  const ratePerMs = Math.min(
+    burst.count / burst.windowMs,
+    latencyMs > 0 ? maxInFlight / latencyMs : Number.POSITIVE_INFINITY,
+  );
   const perWindow = Math.min(steady.count, Math.floor(ratePerMs * steady.windowMs));
   let left = messages;
   let t = 0;
@@ -130,7 +133,11 @@ function attainablePct(windows: RateWindow[], maxInFlight: number, latencyMs: nu
 }
 
 /** A benchmark consumer's environment: the local queues, the Hood stand-in, quiet logs, no metrics; plus `extra`. */
-function consumerEnv(queues: { blockQueueUrl: string; deadLetterQueueUrl: string; endpoint: string; region: string }, hoodUrl: string, extra: Record<string, string>): Record<string, string> {
+function consumerEnv(
+  queues: { blockQueueUrl: string; deadLetterQueueUrl: string; endpoint: string; region: string },
+  hoodUrl: string,
+  extra: Record<string, string>,
+): Record<string, string> {
   return {
     HOOD_API_URL: hoodUrl,
     HOOD_API_TOKEN: TOKEN,
@@ -150,7 +157,9 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   // a long one keeps them from coming back twice while one is still being worked on.
   const visibilityTimeoutSeconds = o.peer === 'naive' ? Math.max(1, Math.round(30 / SCALE)) : 60;
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds });
-  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: windows, latencyMs: o.latencyMs ?? 0, maxParallel: o.hoodParallel } });
+  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), {
+    workerData: { token: TOKEN, rateLimits: windows, latencyMs: o.latencyMs ?? 0, maxParallel: o.hoodParallel },
+  });
   const hoodAsk = <T>(question: string, kind: string) =>
     new Promise<T>((done) => {
       const on = (m: { kind: string } & T) => {
@@ -170,7 +179,12 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queues.blockQueueUrl,
-        Entries: contacts.slice(i, i + 10).map((c, j) => ({ Id: String(j), MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench' }) })),
+        Entries: contacts
+          .slice(i, i + 10)
+          .map((c, j) => ({
+            Id: String(j),
+            MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench' }),
+          })),
       }),
     );
   }
@@ -188,12 +202,20 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     env.LEDGER_HASH_KEY = 'bench-ledger-hmac-key-not-a-secret-0123456789';
   }
   const launched = Date.now();
-  const peer = o.peer ? startPeer(o.peer, { hoodUrl: hood.url, token: TOKEN, queues, consumers, scale: SCALE }) : undefined;
+  const peer = o.peer
+    ? startPeer(o.peer, { hoodUrl: hood.url, token: TOKEN, queues, consumers, scale: SCALE })
+    : undefined;
   const workers = Array.from(
     { length: peer ? 0 : consumers },
     () =>
       new Worker(resolve(WORKER_BUNDLE), {
-        workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region },
+        workerData: {
+          env,
+          queueUrl: queues.blockQueueUrl,
+          queueArn: queues.blockQueueArn,
+          endpoint: queues.endpoint,
+          region: queues.region,
+        },
       }),
   );
   // The clock starts when the first consumer has imported the handler and polls the queue (a Lambda's own
@@ -225,7 +247,10 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     }
   })();
   const deadline = started + Math.max(120_000, (messages / steady.count) * steady.windowMs * 3);
-  const ours = async () => (await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final-peek', 'peek')).contacts.filter((c) => c.contact.startsWith('bench')).length;
+  const ours = async () =>
+    (
+      await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final-peek', 'peek')
+    ).contacts.filter((c) => c.contact.startsWith('bench')).length;
   while ((await ours()) < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const elapsed = Date.now() - started;
   other.stop = true;
@@ -233,27 +258,36 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   const results = peer
     ? [await peer.stop()]
     : await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<{ peakHeap: number }>((resolve) => {
-          w.once('message', (m) => {
-            resolve(m);
-            void w.terminate();
-          });
-          w.postMessage('stop');
-        }),
-    ),
-  );
+        workers.map(
+          (w) =>
+            new Promise<{ peakHeap: number }>((resolve) => {
+              w.once('message', (m) => {
+                resolve(m);
+                void w.terminate();
+              });
+              w.postMessage('stop');
+            }),
+        ),
+      );
   const final = await hoodAsk<{ stats: SandboxStats; contacts: { contact: string; at: number }[] }>('final', 'final');
   await hoodWorker.terminate();
   const stored = final.contacts.filter((c) => c.contact.startsWith('bench'));
   const unique = new Set(stored.map((c) => c.contact));
   const stats = final.stats;
-  const createdAt = stored.map((c) => c.at).filter(Number.isFinite).sort((a, b) => a - b);
+  const createdAt = stored
+    .map((c) => c.at)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   if (process.env.BENCH_TRACE) {
     const buckets = new Map<number, number>();
-    for (const t of createdAt) buckets.set(Math.floor((t - started) / 500), (buckets.get(Math.floor((t - started) / 500)) ?? 0) + 1);
-    console.log([...buckets].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k / 2}s:${v}`).join(' '));
+    for (const t of createdAt)
+      buckets.set(Math.floor((t - started) / 500), (buckets.get(Math.floor((t - started) / 500)) ?? 0) + 1);
+    console.log(
+      [...buckets]
+        .sort((a, b) => a[0] - b[0])
+        .map(([k, v]) => `${k / 2}s:${v}`)
+        .join(' '),
+    );
   }
   let steadyPct = NaN;
   if (createdAt.length >= 20) {
@@ -263,13 +297,19 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     const rate = (b - a) / (createdAt[b]! - createdAt[a]!);
     steadyPct = (rate / (steady.count / steady.windowMs)) * 100;
   }
-  const usable = o.ledger ? Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100) : consumers * Math.floor(Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100) / consumers);
+  const usable = o.ledger
+    ? Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100)
+    : consumers * Math.floor(Math.floor((steady.count * (100 - (o.headroomPercent ?? 0))) / 100) / consumers);
   // What limits calls in flight: our hard cap and the stand-in's parallel cap (a peer has no cap of its own).
   const inFlightLimit = Math.min(o.peer ? Number.POSITIVE_INFINITY : (o.maxInFlight ?? 10), o.hoodParallel ?? 10);
   const result: BacklogResult = {
     steadyPct,
     sharePct: (steadyPct * steady.count) / usable,
-    throughputPct: ((messages * steady.windowMs) / steady.count / ((createdAt[createdAt.length - 1] ?? started + elapsed) - started)) * 100,
+    throughputPct:
+      ((messages * steady.windowMs) /
+        steady.count /
+        ((createdAt[createdAt.length - 1] ?? started + elapsed) - started)) *
+      100,
     idealPct: (windowBurstingIdealMs(messages, windows) / elapsed) * 100,
     windows: messages / steady.count,
     attainablePct: attainablePct(windows, inFlightLimit, o.latencyMs ?? 0),
@@ -283,10 +323,18 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     peakHeaps: results.map((r) => r.peakHeap),
   };
   if (!o.quiet) {
-    console.log(`\n## ${label}: ${messages} messages, ${consumers} consumers, HOOD_RATE_LIMITS=${limits}${o.latencyMs ? `, Hood latency ${o.latencyMs} ms` : ''}${o.ledger ? ', shared budget (LEDGER_TABLE)' : ', static shares'}`);
-    console.log(`throughput (steady state)   ${fmt(steadyPct)} % of the steady limit (${steady.count}/${steady.windowMs} ms), ${fmt(result.sharePct)} % of what the shares allow`);
-    console.log(`wall time                   ${fmt(elapsed / 1000)} s from the first consumer's start (worker start-up ${fmt(startUpMs / 1000)} s before it; window-bursting ideal ≈ ${fmt(windowBurstingIdealMs(messages, windows) / 1000)} s)`);
-    console.log(`429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations}; another client's ${other.rateLimited})`);
+    console.log(
+      `\n## ${label}: ${messages} messages, ${consumers} consumers, HOOD_RATE_LIMITS=${limits}${o.latencyMs ? `, Hood latency ${o.latencyMs} ms` : ''}${o.ledger ? ', shared budget (LEDGER_TABLE)' : ', static shares'}`,
+    );
+    console.log(
+      `throughput (steady state)   ${fmt(steadyPct)} % of the steady limit (${steady.count}/${steady.windowMs} ms), ${fmt(result.sharePct)} % of what the shares allow`,
+    );
+    console.log(
+      `wall time                   ${fmt(elapsed / 1000)} s from the first consumer's start (worker start-up ${fmt(startUpMs / 1000)} s before it; window-bursting ideal ≈ ${fmt(windowBurstingIdealMs(messages, windows) / 1000)} s)`,
+    );
+    console.log(
+      `429s                        ${stats.rateLimited} (window violations ${stats.windowViolations}, parallel ${stats.parallelViolations}; another client's ${other.rateLimited})`,
+    );
     console.log(`lost                        ${result.lost}`);
     console.log(`duplicates                  ${result.duplicates}`);
     console.log(`peak live heap per consumer ${results.map((r) => `${fmt(r.peakHeap / 1024 / 1024)} MiB`).join(', ')}`);
@@ -296,13 +344,23 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   const dynamoOps = await table?.stop();
   if (dynamoOps) {
     result.dynamoPerMessage = Object.values(dynamoOps).reduce((a, b) => a + b, 0) / messages;
-    result.rateDynamoPerMessage = Object.entries(dynamoOps).filter(([k]) => k.startsWith('rate ')).reduce((a, [, n]) => a + n, 0) / messages;
-    if (process.env.BENCH_TRACE || !o.quiet) console.log(`DynamoDB requests per message: ${Object.entries(dynamoOps).map(([op, n]) => `${op} ${fmt(n / messages, 1)}`).join(', ')}`);
+    result.rateDynamoPerMessage =
+      Object.entries(dynamoOps)
+        .filter(([k]) => k.startsWith('rate '))
+        .reduce((a, [, n]) => a + n, 0) / messages;
+    if (process.env.BENCH_TRACE || !o.quiet)
+      console.log(
+        `DynamoDB requests per message: ${Object.entries(dynamoOps)
+          .map(([op, n]) => `${op} ${fmt(n / messages, 1)}`)
+          .join(', ')}`,
+      );
   }
   return result;
 }
 
-async function startBenchTable(latencyMs?: [number, number]): Promise<{ table: string; endpoint: string; stop(): Promise<Record<string, number>> }> {
+async function startBenchTable(
+  latencyMs?: [number, number],
+): Promise<{ table: string; endpoint: string; stop(): Promise<Record<string, number>> }> {
   const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs } });
   const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
   return {
@@ -321,9 +379,16 @@ async function startBenchTable(latencyMs?: [number, number]): Promise<{ table: s
 
 /** CPU cost of mapping + bookkeeping per record: an instant Hood, a no-op queue, an unlimited pacer. */
 async function overheadRun(records: number) {
-  const config = loadConsumerConfig({ HOOD_API_TOKEN: TOKEN, HOOD_RATE_LIMITS: '1000000/1s', BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q', DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/dlq' });
+  const config = loadConsumerConfig({
+    HOOD_API_TOKEN: TOKEN,
+    HOOD_RATE_LIMITS: '1000000/1s',
+    BLOCK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q',
+    DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/dlq',
+  });
   const sqs = { send: async () => ({}) } as unknown as SQSClient;
-  const hood = { createBlockedContact: async () => ({ kind: 'created' as const, id: '1', type: 'email', status: 201 }) };
+  const hood = {
+    createBlockedContact: async () => ({ kind: 'created' as const, id: '1', type: 'email', status: 201 }),
+  };
   const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: 1 });
   const recent = new RecentContacts();
   const batch = (n: number, offset: number): QueueRecord[] =>
@@ -334,12 +399,22 @@ async function overheadRun(records: number) {
       attributes: { ApproximateReceiveCount: '1' },
       eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
     }));
-  const deps = { config, hood, sqs, pacer, recent, logger: { debug() {}, info() {}, warn() {}, error() {} }, count() {} };
+  const deps = {
+    config,
+    hood,
+    sqs,
+    pacer,
+    recent,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    count() {},
+  };
   for (let i = 0; i < 200; i += 10) await processBatch(batch(10, -1000 - i), () => 60_000, deps);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < records; i += 10) await processBatch(batch(10, i), () => 60_000, deps);
   const us = Number(process.hrtime.bigint() - t0) / 1000 / records;
-  console.log(`\n## Per-record overhead (consumer core: parse, map, dedupe, pace, describe, bookkeeping; Hood and SQS instant)`);
+  console.log(
+    `\n## Per-record overhead (consumer core: parse, map, dedupe, pace, describe, bookkeeping; Hood and SQS instant)`,
+  );
   console.log(`per record                  ${fmt(us, 2)} µs over ${records} records`);
 }
 
@@ -347,9 +422,48 @@ async function mappingRun() {
   const policy = loadPolicyConfig({});
   const samples: Record<string, string> = {
     'normalised message': JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'crm' }),
-    'SES bounce (raw)': JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'jane@example.com' }, { emailAddress: 'richard@example.com' }], timestamp: '2016-01-27T14:59:38.237Z', feedbackId: 'x' }, mail: { messageId: 'm', destination: ['jane@example.com'], timestamp: '2016-01-27T14:59:38.237Z', source: 'a@b.co' } }),
-    'SES complaint (SNS envelope)': JSON.stringify({ Type: 'Notification', MessageId: 'id', TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: JSON.stringify({ notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'richard@example.com' }], timestamp: '2016-01-27T14:59:38.237Z', feedbackId: 'f' }, mail: { messageId: 'm', destination: ['richard@example.com'] } }), Timestamp: '2016-01-27T14:59:38.237Z', SignatureVersion: '1', Signature: 'x', SigningCertURL: 'https://sns.us-east-1.amazonaws.com/x.pem' }),
-    'SMS STOP (AWS EUM)': JSON.stringify({ originationNumber: '+14255550182', destinationNumber: '+12125550101', messageKeyword: 'STOP', messageBody: 'Stop', inboundMessageId: 'i', previousPublishedMessageId: 'p' }),
+    'SES bounce (raw)': JSON.stringify({
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'jane@example.com' }, { emailAddress: 'richard@example.com' }],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        feedbackId: 'x',
+      },
+      mail: {
+        messageId: 'm',
+        destination: ['jane@example.com'],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        source: 'a@b.co',
+      },
+    }),
+    'SES complaint (SNS envelope)': JSON.stringify({
+      Type: 'Notification',
+      MessageId: 'id',
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+      Message: JSON.stringify({
+        notificationType: 'Complaint',
+        complaint: {
+          complainedRecipients: [{ emailAddress: 'richard@example.com' }],
+          timestamp: '2016-01-27T14:59:38.237Z',
+          feedbackId: 'f',
+        },
+        mail: { messageId: 'm', destination: ['richard@example.com'] },
+      }),
+      Timestamp: '2016-01-27T14:59:38.237Z',
+      SignatureVersion: '1',
+      Signature: 'x',
+      SigningCertURL: 'https://sns.us-east-1.amazonaws.com/x.pem',
+    }),
+    'SMS STOP (AWS EUM)': JSON.stringify({
+      originationNumber: '+14255550182',
+      destinationNumber: '+12125550101',
+      messageKeyword: 'STOP',
+      messageBody: 'Stop',
+      inboundMessageId: 'i',
+      previousPublishedMessageId: 'p',
+    }),
   };
   console.log(`\n## Mapping cost per event (mapQueueBody + BLOCK_REASONS)`);
   for (const [name, body] of Object.entries(samples)) {
@@ -365,12 +479,15 @@ async function mappingRun() {
 function loadedBytes(root: string, file: string): number {
   const metaFile = `${root}/${file}.meta.json`;
   if (!existsSync(metaFile)) return statSync(`${root}/${file}`).size;
-  const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { outputs: Record<string, { imports?: { path: string; kind: string; external?: boolean }[] }> };
+  const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as {
+    outputs: Record<string, { imports?: { path: string; kind: string; external?: boolean }[] }>;
+  };
   const seen = new Set<string>();
   const visit = (out: string) => {
     if (seen.has(out)) return;
     seen.add(out);
-    for (const imp of meta.outputs[out]?.imports ?? []) if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+    for (const imp of meta.outputs[out]?.imports ?? [])
+      if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
   };
   visit(file);
   let total = 0;
@@ -379,20 +496,25 @@ function loadedBytes(root: string, file: string): number {
 }
 
 async function coldStart(baselineRoot?: string) {
-  console.log(`\n## Cold start (code loaded at import, module import time: median of 9 fresh processes${baselineRoot ? `; before = ${baselineRoot}` : ''})`);
+  console.log(
+    `\n## Cold start (code loaded at import, module import time: median of 9 fresh processes${baselineRoot ? `; before = ${baselineRoot}` : ''})`,
+  );
   for (const file of ['dist/handlers/block-contacts.mjs', 'dist/handlers/webhook.mjs', 'dist/cli.mjs']) {
     const roots = baselineRoot ? [baselineRoot, '.'] : ['.'];
     const line: string[] = [];
     const times = new Map<string, number[]>(roots.map((r) => [r, []]));
     // Interleaved, so load on a shared machine hits before and after alike.
-    for (let i = 0; i < 9; i += 1) for (const root of roots) if (existsSync(`${root}/${file}`)) times.get(root)!.push(importMs(root, file));
+    for (let i = 0; i < 9; i += 1)
+      for (const root of roots) if (existsSync(`${root}/${file}`)) times.get(root)!.push(importMs(root, file));
     for (const root of roots) {
       const t = times.get(root)!.sort((a, b) => a - b);
       if (t.length === 0) {
         line.push(`${root === '.' ? 'after' : 'before'}: missing`);
         continue;
       }
-      line.push(`${root === '.' ? 'after' : 'before'} ${fmt(loadedBytes(root, file) / 1024, 0)} KiB, import ${fmt(t[Math.floor(t.length / 2)]!, 0)} ms`);
+      line.push(
+        `${root === '.' ? 'after' : 'before'} ${fmt(loadedBytes(root, file) / 1024, 0)} KiB, import ${fmt(t[Math.floor(t.length / 2)]!, 0)} ms`,
+      );
     }
     console.log(`${file.padEnd(36)}${line.join('   ')}`);
   }
@@ -402,7 +524,7 @@ async function coldStart(baselineRoot?: string) {
   const rounds = quick ? 5 : 9;
   for (const [kind, contactFor] of [
     ['email', (n: number) => `cold${n}-${Date.now()}@example.com`],
-    ['phone', (n: number) => `+4420794${String(Date.now() % 100_000 + n).padStart(5, '0')}`],
+    ['phone', (n: number) => `+4420794${String((Date.now() % 100_000) + n).padStart(5, '0')}`],
   ] as const) {
     const samples = await coldFirstBatch(roots, file, rounds, contactFor);
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -419,9 +541,20 @@ function importMs(root: string, file: string): number {
     {
       const out = execFileSync(
         process.execPath,
-        ['--input-type=module', '-e', `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)}); console.log(performance.now()-t)`],
+        [
+          '--input-type=module',
+          '-e',
+          `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)}); console.log(performance.now()-t)`,
+        ],
         {
-          env: { ...process.env, HOOD_API_TOKEN: TOKEN, AWS_REGION: 'eu-west-1', BLOCK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+          env: {
+            ...process.env,
+            HOOD_API_TOKEN: TOKEN,
+            AWS_REGION: 'eu-west-1',
+            BLOCK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+            DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+            POWERTOOLS_LOG_LEVEL: 'ERROR',
+          },
           encoding: 'utf8',
         },
       );
@@ -437,11 +570,24 @@ function importMs(root: string, file: string): number {
  */
 async function trickleRun() {
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
-  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), { workerData: { token: TOKEN, rateLimits: parseRateLimits('10/1s,150/1m'), latencyMs: 0 } });
+  const hoodWorker = new Worker(resolve(HOOD_BUNDLE), {
+    workerData: { token: TOKEN, rateLimits: parseRateLimits('10/1s,150/1m'), latencyMs: 0 },
+  });
   const url = await new Promise<string>((done) => hoodWorker.once('message', (m: { url: string }) => done(m.url)));
   const sqs = sqsClientFor(queues);
   const env = consumerEnv(queues, url, { CONSUMER_MAX_CONCURRENCY: '2' });
-  const workers = [0, 1].map(() => new Worker(resolve(WORKER_BUNDLE), { workerData: { env, queueUrl: queues.blockQueueUrl, queueArn: queues.blockQueueArn, endpoint: queues.endpoint, region: queues.region } }));
+  const workers = [0, 1].map(
+    () =>
+      new Worker(resolve(WORKER_BUNDLE), {
+        workerData: {
+          env,
+          queueUrl: queues.blockQueueUrl,
+          queueArn: queues.blockQueueArn,
+          endpoint: queues.endpoint,
+          region: queues.region,
+        },
+      }),
+  );
   const latencies: number[] = [];
   const peek = () =>
     new Promise<{ contact: string; at: number }[]>((done) => {
@@ -457,7 +603,12 @@ async function trickleRun() {
   for (let i = 0; i < (quick ? 5 : 12); i += 1) {
     const contact = `trickle${i}@example.com`;
     const sent = Date.now();
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.blockQueueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify({ contact, reason: 'unsubscribe', source: 'bench' }) }] }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queues.blockQueueUrl,
+        Entries: [{ Id: '0', MessageBody: JSON.stringify({ contact, reason: 'unsubscribe', source: 'bench' }) }],
+      }),
+    );
     for (;;) {
       const found = (await peek()).find((c) => c.contact === contact);
       if (found) {
@@ -471,8 +622,21 @@ async function trickleRun() {
   }
   latencies.sort((a, b) => a - b);
   console.log(`\n## Trickle latency (send → Hood 201, idle queue, ${latencies.length} opt-outs, no batching window)`);
-  console.log(`median ${fmt(latencies[Math.floor(latencies.length / 2)] ?? NaN, 0)} ms, max ${fmt(latencies[latencies.length - 1] ?? NaN, 0)} ms; in Lambda add up to maximumBatchingWindowSeconds`);
-  await Promise.all(workers.map((w) => new Promise<void>((done) => { w.once('message', () => { void w.terminate(); done(); }); w.postMessage('stop'); })));
+  console.log(
+    `median ${fmt(latencies[Math.floor(latencies.length / 2)] ?? NaN, 0)} ms, max ${fmt(latencies[latencies.length - 1] ?? NaN, 0)} ms; in Lambda add up to maximumBatchingWindowSeconds`,
+  );
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((done) => {
+          w.once('message', () => {
+            void w.terminate();
+            done();
+          });
+          w.postMessage('stop');
+        }),
+    ),
+  );
   await hoodWorker.terminate();
   sqs.destroy();
   await queues.stop();
@@ -523,14 +687,30 @@ const SCALE = scaleAt >= 0 ? Math.max(1, Number(process.argv[scaleAt + 1]) || 10
 const SCALED = `10/${Math.round(1000 / SCALE)}ms,150/${Math.round(60_000 / SCALE)}ms`;
 const named = process.argv
   .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && !['--baseline', '--scale', '--consumers', '--latency', '--backlogs', '--max-in-flight', '--hood-parallel', '--runs'].includes(all[i - 1] ?? ''));
+  .filter(
+    (a, i, all) =>
+      !a.startsWith('--') &&
+      ![
+        '--baseline',
+        '--scale',
+        '--consumers',
+        '--latency',
+        '--backlogs',
+        '--max-in-flight',
+        '--hood-parallel',
+        '--runs',
+      ].includes(all[i - 1] ?? ''),
+  );
 // DynamoDB's round trip from a Lambda (5–10 ms), scaled with Hood's time, injected on dynalite.
 const DYNAMO_LATENCY: [number, number] = [5 / SCALE, 10 / SCALE];
 const baselineAt = process.argv.indexOf('--baseline');
 const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
-const want = (section: string) => (named.length === 0 ? !['backlog10k', 'quick', 'peers'].includes(section) : named.includes(section));
+const want = (section: string) =>
+  named.length === 0 ? !['backlog10k', 'quick', 'peers'].includes(section) : named.includes(section);
 
-console.log(`hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+console.log(
+  `hood-blocker benchmark — node ${process.version}, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+);
 if (want('cold')) await coldStart(baseline);
 if (want('mapping')) await mappingRun();
 if (want('overhead')) await overheadRun(quick ? 2000 : 20_000);
@@ -540,7 +720,9 @@ if (want('backlog10k')) {
   const big = await backlogRun({ label: 'Backlog 10k', messages: 10_000, limits: '10/50ms,150/3s' });
   if (small) {
     console.log(`\n## Memory: peak heap per consumer, 10k vs 1k backlog`);
-    console.log(`ratio                       ${big.peakHeaps.map((h, i) => fmt(h / (small!.peakHeaps[i] ?? h), 2)).join(', ')} (≈ 1.0 = flat)`);
+    console.log(
+      `ratio                       ${big.peakHeaps.map((h, i) => fmt(h / (small!.peakHeaps[i] ?? h), 2)).join(', ')} (≈ 1.0 = flat)`,
+    );
   }
 }
 if (want('uneven')) {
@@ -569,8 +751,22 @@ if (want('matrix')) {
     for (const latency of only('--latency', [50, 1000, 2000])) {
       for (const messages of backlogs) {
         for (let run = 0; run < runs; run += 1) {
-          const r = await backlogRun({ label: 'matrix', messages, limits: SCALED, consumers, latencyMs: latency / SCALE, ledger, maxInFlight, hoodParallel, dynamoLatencyMs: DYNAMO_LATENCY, quiet: true });
-          row(`${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}${maxInFlight === undefined ? '' : `, HOOD_MAX_IN_FLIGHT=${maxInFlight}`}${hoodParallel === 10 ? '' : `, stand-in cap ${hoodParallel}`}`, r);
+          const r = await backlogRun({
+            label: 'matrix',
+            messages,
+            limits: SCALED,
+            consumers,
+            latencyMs: latency / SCALE,
+            ledger,
+            maxInFlight,
+            hoodParallel,
+            dynamoLatencyMs: DYNAMO_LATENCY,
+            quiet: true,
+          });
+          row(
+            `${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}${maxInFlight === undefined ? '' : `, HOOD_MAX_IN_FLIGHT=${maxInFlight}`}${hoodParallel === 10 ? '' : `, stand-in cap ${hoodParallel}`}`,
+            r,
+          );
           console.log(table[table.length - 1]);
         }
       }
@@ -582,16 +778,71 @@ if (want('quick') || want('peers')) {
   // client), then the peers on the same stand-in and messages.
   const cells: [string, BacklogOptions][] = want('quick')
     ? [
-        ['8 consumers, Hood 1000 ms, backlog 300', { label: 'quick', messages: 300, limits: SCALED, consumers: 8, latencyMs: 1000 / SCALE, ledger: true, dynamoLatencyMs: DYNAMO_LATENCY }],
-        ['2 consumers, Hood 2000 ms, backlog 300', { label: 'quick', messages: 300, limits: SCALED, consumers: 2, latencyMs: 2000 / SCALE, ledger: true, dynamoLatencyMs: DYNAMO_LATENCY }],
-        ['2 consumers, Hood 2000 ms, backlog 300, stand-in cap 4', { label: 'quick', messages: 300, limits: SCALED, consumers: 2, latencyMs: 2000 / SCALE, ledger: true, hoodParallel: 4, dynamoLatencyMs: DYNAMO_LATENCY }],
-        ['2 consumers, Hood 1000 ms, backlog 300 (static shares)', { label: 'quick', messages: 300, limits: SCALED, consumers: 2, latencyMs: 1000 / SCALE }],
-        ['other client at 30%, HOOD_RATE_HEADROOM=30', { label: 'quick', messages: 300, limits: SCALED, consumers: 2, ledger: true, headroomPercent: 30, otherClientPercent: 30, dynamoLatencyMs: DYNAMO_LATENCY }],
+        [
+          '8 consumers, Hood 1000 ms, backlog 300',
+          {
+            label: 'quick',
+            messages: 300,
+            limits: SCALED,
+            consumers: 8,
+            latencyMs: 1000 / SCALE,
+            ledger: true,
+            dynamoLatencyMs: DYNAMO_LATENCY,
+          },
+        ],
+        [
+          '2 consumers, Hood 2000 ms, backlog 300',
+          {
+            label: 'quick',
+            messages: 300,
+            limits: SCALED,
+            consumers: 2,
+            latencyMs: 2000 / SCALE,
+            ledger: true,
+            dynamoLatencyMs: DYNAMO_LATENCY,
+          },
+        ],
+        [
+          '2 consumers, Hood 2000 ms, backlog 300, stand-in cap 4',
+          {
+            label: 'quick',
+            messages: 300,
+            limits: SCALED,
+            consumers: 2,
+            latencyMs: 2000 / SCALE,
+            ledger: true,
+            hoodParallel: 4,
+            dynamoLatencyMs: DYNAMO_LATENCY,
+          },
+        ],
+        [
+          '2 consumers, Hood 1000 ms, backlog 300 (static shares)',
+          { label: 'quick', messages: 300, limits: SCALED, consumers: 2, latencyMs: 1000 / SCALE },
+        ],
+        [
+          'other client at 30%, HOOD_RATE_HEADROOM=30',
+          {
+            label: 'quick',
+            messages: 300,
+            limits: SCALED,
+            consumers: 2,
+            ledger: true,
+            headroomPercent: 30,
+            otherClientPercent: 30,
+            dynamoLatencyMs: DYNAMO_LATENCY,
+          },
+        ],
       ]
     : [];
   cells.push(
-    ['peer: naive consumer (no pacing), 2 consumers, Hood 1000 ms, backlog 300', { label: 'peer', messages: 300, limits: SCALED, consumers: 2, latencyMs: 1000 / SCALE, peer: 'naive' }],
-    ['peer: fixed-rate sender 2 calls/s, Hood 1000 ms, backlog 300', { label: 'peer', messages: 300, limits: SCALED, latencyMs: 1000 / SCALE, peer: 'fixed-rate' }],
+    [
+      'peer: naive consumer (no pacing), 2 consumers, Hood 1000 ms, backlog 300',
+      { label: 'peer', messages: 300, limits: SCALED, consumers: 2, latencyMs: 1000 / SCALE, peer: 'naive' },
+    ],
+    [
+      'peer: fixed-rate sender 2 calls/s, Hood 1000 ms, backlog 300',
+      { label: 'peer', messages: 300, limits: SCALED, latencyMs: 1000 / SCALE, peer: 'fixed-rate' },
+    ],
   );
   for (const [name, options] of cells) {
     row(name, await backlogRun({ ...options, quiet: true }));
@@ -600,14 +851,27 @@ if (want('quick') || want('peers')) {
 }
 if (want('neighbour')) {
   for (const headroom of [0, 30]) {
-    const r = await backlogRun({ label: 'neighbour', messages: 900, limits: SCALED, consumers: 2, ledger: true, headroomPercent: headroom, otherClientPercent: 30, quiet: true });
+    const r = await backlogRun({
+      label: 'neighbour',
+      messages: 900,
+      limits: SCALED,
+      consumers: 2,
+      ledger: true,
+      headroomPercent: headroom,
+      otherClientPercent: 30,
+      quiet: true,
+    });
     row(`other client at 30%, HOOD_RATE_HEADROOM=${headroom}`, r);
     console.log(table[table.length - 1]);
   }
 }
 if (table.length > 0) {
-  console.log(`\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=10 learned from 4 unless named; DynamoDB ${DYNAMO_LATENCY.map((x) => fmt(x)).join('–')} ms injected; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version})`);
-  console.log('| run | throughput % (n × W/count ÷ time) | % of sustained limit (10th–90th pct slope) | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | of which -1 | lost | duplicates | DynamoDB requests / message (rate budget) |');
+  console.log(
+    `\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=10 learned from 4 unless named; DynamoDB ${DYNAMO_LATENCY.map((x) => fmt(x)).join('–')} ms injected; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version})`,
+  );
+  console.log(
+    '| run | throughput % (n × W/count ÷ time) | % of sustained limit (10th–90th pct slope) | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | of which -1 | lost | duplicates | DynamoDB requests / message (rate budget) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 }

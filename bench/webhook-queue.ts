@@ -33,16 +33,21 @@ const { endpoint } = await ask<{ endpoint: string }>(undefined, 'ready');
 function client(latencyMs: number): SQSClient {
   const sqs = sqsClientFor({ region: 'us-east-1', endpoint });
   if (latencyMs > 0) {
-    sqs.middlewareStack.add((next) => async (args) => {
-      await new Promise((r) => setTimeout(r, latencyMs));
-      return next(args);
-    }, { step: 'finalizeRequest', name: 'benchLatency' });
+    sqs.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((r) => setTimeout(r, latencyMs));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'benchLatency' },
+    );
   }
   return sqs;
 }
 const sqs = client(0);
 
-const body = JSON.stringify(Array.from({ length: CONTACTS }, (_, i) => ({ contact: `user${String(i).padStart(5, '0')}@example.de` })));
+const body = JSON.stringify(
+  Array.from({ length: CONTACTS }, (_, i) => ({ contact: `user${String(i).padStart(5, '0')}@example.de` })),
+);
 const event = {
   version: '2.0',
   rawPath: '/webhooks/generic',
@@ -57,12 +62,20 @@ const event = {
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 let run = 0;
 
-async function timeOnce(concurrency: number, latencyMs: number): Promise<{ ms: number; queued: number; status: number }> {
+async function timeOnce(
+  concurrency: number,
+  latencyMs: number,
+): Promise<{ ms: number; queued: number; status: number }> {
   const sender = client(latencyMs);
   run += 1;
   const { url } = await ask<{ url: string }>({ kind: 'create', name: `bench-block-${run}` }, 'created');
   const { url: dlq } = await ask<{ url: string }>({ kind: 'create', name: `bench-dlq-${run}` }, 'created');
-  const config = loadWebhookConfig({ GENERIC_WEBHOOK_TOKEN: TOKEN, BLOCK_QUEUE_URL: url, DEAD_LETTER_QUEUE_URL: dlq, AWS_REGION: 'us-east-1' });
+  const config = loadWebhookConfig({
+    GENERIC_WEBHOOK_TOKEN: TOKEN,
+    BLOCK_QUEUE_URL: url,
+    DEAD_LETTER_QUEUE_URL: dlq,
+    AWS_REGION: 'us-east-1',
+  });
   const handler = createWebhookHandler({
     config,
     sqsClient: sender,
@@ -72,12 +85,16 @@ async function timeOnce(concurrency: number, latencyMs: number): Promise<{ ms: n
   const started = performance.now();
   const response = await handler(event);
   const ms = performance.now() - started;
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
   return { ms, queued: Number(attributes.Attributes?.ApproximateNumberOfMessages), status: response.statusCode ?? 0 };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-console.log(`webhook: queue one generic body of ${fmt(CONTACTS)} contacts (${fmt(body.length)} bytes) against fauxqs in a worker thread; ${RUNS} run(s) each, median`);
+console.log(
+  `webhook: queue one generic body of ${fmt(CONTACTS)} contacts (${fmt(body.length)} bytes) against fauxqs in a worker thread; ${RUNS} run(s) each, median`,
+);
 console.log('SQS round trip | batches in flight | median ms | contacts/s | queued | status');
 for (const latencyMs of [0, 10]) {
   for (const concurrency of [1, 4, WEBHOOK_SEND_CONCURRENCY]) {
@@ -87,7 +104,12 @@ for (const latencyMs of [0, 10]) {
     for (let i = 0; i < runs; i += 1) results.push(await timeOnce(concurrency, latencyMs));
     results.sort((a, b) => a.ms - b.ms);
     const median = results[Math.floor(results.length / 2)]!;
-    const label = concurrency === 1 ? '1 (before)' : concurrency === WEBHOOK_SEND_CONCURRENCY ? `${concurrency} (now)` : String(concurrency);
+    const label =
+      concurrency === 1
+        ? '1 (before)'
+        : concurrency === WEBHOOK_SEND_CONCURRENCY
+          ? `${concurrency} (now)`
+          : String(concurrency);
     const rtt = latencyMs === 0 ? 'loopback' : `+${latencyMs} ms`;
     console.log(
       `${rtt.padEnd(14)} | ${label.padEnd(17)} | ${fmt(median.ms).padStart(9)} | ${fmt((CONTACTS / median.ms) * 1000).padStart(10)} | ${fmt(median.queued).padStart(6)} | ${median.status}`,

@@ -1,4 +1,11 @@
-import { type HoodConfig, LOCAL_CREDENTIALS, loadHoodConfig, loadLedgerConfig, loadPolicyConfig, loadRateLimits } from '../lib/config.js';
+import {
+  type HoodConfig,
+  LOCAL_CREDENTIALS,
+  loadHoodConfig,
+  loadLedgerConfig,
+  loadPolicyConfig,
+  loadRateLimits,
+} from '../lib/config.js';
 import { createDynamoClient } from '../lib/ledger/client.js';
 import { describeBudget, RATE_ITEM_KEY, readBudget } from './shared/budget.js';
 import { awsClientOptions, createSsmClient } from './shared/stack.js';
@@ -71,7 +78,12 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { ...QUEUE_OPTIONS, probe: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...QUEUE_OPTIONS,
+      probe: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -83,7 +95,13 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   const localStateDir = values.local === true ? (values['state-dir'] ?? DEFAULT_STATE_DIR) : undefined;
   checks.push(...(await checkHood(localStateDir, io, values.probe === true)));
   checks.push(checkMode(target, localStateDir, io));
-  checks.push(...(await checkQueues(target, io, deps.readOldestAge ?? ((queue, region) => readOldestAgeFromCloudWatch(queue, region, io.env)))));
+  checks.push(
+    ...(await checkQueues(
+      target,
+      io,
+      deps.readOldestAge ?? ((queue, region) => readOldestAgeFromCloudWatch(queue, region, io.env)),
+    )),
+  );
   checks.push(...(await checkLedger(localStateDir, io)));
   if (localStateDir !== undefined) checks.push(...checkLocalSources(localStateDir, deps.now ?? Date.now));
   else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io)));
@@ -94,7 +112,10 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   } else {
     const width = Math.max(...checks.map((c) => c.name.length));
     for (const c of checks) {
-      writeLine(io.stdout, `${c.status === 'fail' ? 'FAIL' : c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.message}`);
+      writeLine(
+        io.stdout,
+        `${c.status === 'fail' ? 'FAIL' : c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.message}`,
+      );
     }
     writeLine(io.stdout, failed.length === 0 ? 'healthy' : `${plural(failed.length, 'check')} failed`);
   }
@@ -137,7 +158,12 @@ async function checkHood(localStateDir: string | undefined, io: CliIo, probe: bo
     const at = `${config.apiUrl}${where}`;
     switch (valid.kind) {
       case 'valid':
-        results.push({ name: 'token', status: 'ok', message: `valid (Hood answered ${valid.status}) at ${at}`, apiUrl: config.apiUrl });
+        results.push({
+          name: 'token',
+          status: 'ok',
+          message: `valid (Hood answered ${valid.status}) at ${at}`,
+          apiUrl: config.apiUrl,
+        });
         break;
       case 'unauthorized':
         results.push({
@@ -148,23 +174,43 @@ async function checkHood(localStateDir: string | undefined, io: CliIo, probe: bo
         });
         return results;
       case 'rate_limited':
-        results.push({ name: 'token', status: 'fail', message: `not checked: Hood answered 429 (rate limit)${retryText(valid.retryAfterSeconds)} at ${at}`, apiUrl: config.apiUrl });
+        results.push({
+          name: 'token',
+          status: 'fail',
+          message: `not checked: Hood answered 429 (rate limit)${retryText(valid.retryAfterSeconds)} at ${at}`,
+          apiUrl: config.apiUrl,
+        });
         return results;
       case 'unavailable':
-        results.push({ name: 'token', status: 'fail', message: `cannot check at ${at}: ${valid.message}`, apiUrl: config.apiUrl });
+        results.push({
+          name: 'token',
+          status: 'fail',
+          message: `cannot check at ${at}: ${valid.message}`,
+          apiUrl: config.apiUrl,
+        });
         return results;
       case 'rejected':
-        results.push({ name: 'token', status: 'fail', message: `Hood answered ${valid.status}${valid.message ? `: ${valid.message}` : ''} at ${at}`, apiUrl: config.apiUrl });
+        results.push({
+          name: 'token',
+          status: 'fail',
+          message: `Hood answered ${valid.status}${valid.message ? `: ${valid.message}` : ''} at ${at}`,
+          apiUrl: config.apiUrl,
+        });
         return results;
     }
-    const fromValidate = rateFromHeaders(valid.rateLimit, io, 'from the validate answer; no blocked-contacts request spent');
+    const fromValidate = rateFromHeaders(
+      valid.rateLimit,
+      io,
+      'from the validate answer; no blocked-contacts request spent',
+    );
     if (probe) results.push(await checkRate(client, io));
     else
       results.push(
         fromValidate ?? {
           name: 'rate limit',
           status: 'skip',
-          message: 'Hood sent no X-RateLimit-* headers with the validate answer; --probe reads them from one blocked-contacts request (costs 1 of the budget)',
+          message:
+            'Hood sent no X-RateLimit-* headers with the validate answer; --probe reads them from one blocked-contacts request (costs 1 of the budget)',
         },
       );
     return results;
@@ -178,13 +224,23 @@ async function checkRate(client: HoodClient, io: CliIo): Promise<CheckResult> {
   const listed = await client.listBlockedContacts({ page: 1, pageSize: 1 });
   if (listed.kind === 'rate_limited') {
     // At the limit is what a busy consumer looks like; a warning, not a failure.
-    return { name: 'rate limit', status: 'warn', message: `none left: Hood answered 429${retryText(listed.retryAfterSeconds)}` };
+    return {
+      name: 'rate limit',
+      status: 'warn',
+      message: `none left: Hood answered 429${retryText(listed.retryAfterSeconds)}`,
+    };
   }
   if (listed.kind !== 'listed') {
     const detail = listed.kind === 'unavailable' ? listed.message : `Hood answered ${listed.status}`;
     return { name: 'rate limit', status: 'fail', message: `GET blocked-contacts failed: ${detail}` };
   }
-  return rateFromHeaders(listed.rateLimit, io, cost) ?? { name: 'rate limit', status: 'warn', message: `Hood sent no X-RateLimit-* headers (${cost})` };
+  return (
+    rateFromHeaders(listed.rateLimit, io, cost) ?? {
+      name: 'rate limit',
+      status: 'warn',
+      message: `Hood sent no X-RateLimit-* headers (${cost})`,
+    }
+  );
 }
 
 function rateFromHeaders(info: RateLimitInfo | undefined, io: CliIo, cost: string): CheckResult | undefined {
@@ -200,11 +256,19 @@ function rateFromHeaders(info: RateLimitInfo | undefined, io: CliIo, cost: strin
       ...data,
     };
   }
-  return { name: 'rate limit', status: 'ok', message: `${info.remaining} of ${info.limit} requests left in this window${reset} (${cost})`, ...data };
+  return {
+    name: 'rate limit',
+    status: 'ok',
+    message: `${info.remaining} of ${info.limit} requests left in this window${reset} (${cost})`,
+    ...data,
+  };
 }
 
 /** Oldest message age of a queue in seconds, with the time of that datapoint; undefined when no datapoint. */
-export type OldestAgeReader = (queueName: string, region: string | undefined) => Promise<{ seconds: number; at: Date } | undefined>;
+export type OldestAgeReader = (
+  queueName: string,
+  region: string | undefined,
+) => Promise<{ seconds: number; at: Date } | undefined>;
 
 /**
  * CloudWatch's AWS/SQS ApproximateAgeOfOldestMessage, 1-minute maximum, latest datapoint of the last
@@ -230,7 +294,11 @@ export async function readOldestAgeFromCloudWatch(
           {
             Id: 'age',
             MetricStat: {
-              Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName }] },
+              Metric: {
+                Namespace: 'AWS/SQS',
+                MetricName: 'ApproximateAgeOfOldestMessage',
+                Dimensions: [{ Name: 'QueueName', Value: queueName }],
+              },
               Period: 60,
               Stat: 'Maximum',
             },
@@ -270,15 +338,31 @@ function checkMode(target: QueueTarget | undefined, localStateDir: string | unde
     }
     where = 'HOOD_DRY_RUN in this environment';
   }
-  if (dryRun === undefined) return { name: 'mode', status: 'skip', message: `not known (${where} not found)`, dryRun: null };
+  if (dryRun === undefined)
+    return { name: 'mode', status: 'skip', message: `not known (${where} not found)`, dryRun: null };
   return dryRun
-    ? { name: 'mode', status: 'warn', message: `SHADOW MODE (HOOD_DRY_RUN=true, ${where}): decisions are logged and counted, nothing is blocked in Hood`, dryRun }
+    ? {
+        name: 'mode',
+        status: 'warn',
+        message: `SHADOW MODE (HOOD_DRY_RUN=true, ${where}): decisions are logged and counted, nothing is blocked in Hood`,
+        dryRun,
+      }
     : { name: 'mode', status: 'ok', message: `live: opt-outs are blocked in Hood (${where})`, dryRun };
 }
 
-async function checkQueues(target: QueueTarget | undefined, io: CliIo, readOldestAge: OldestAgeReader): Promise<CheckResult[]> {
+async function checkQueues(
+  target: QueueTarget | undefined,
+  io: CliIo,
+  readOldestAge: OldestAgeReader,
+): Promise<CheckResult[]> {
   if (target === undefined) {
-    return [{ name: 'queues', status: 'skip', message: 'not checked: pass --queue-url, --stack or --local, or set BLOCK_QUEUE_URL' }];
+    return [
+      {
+        name: 'queues',
+        status: 'skip',
+        message: 'not checked: pass --queue-url, --stack or --local, or set BLOCK_QUEUE_URL',
+      },
+    ];
   }
   const sqs = createQueueClient(target);
   const results: CheckResult[] = [];
@@ -289,13 +373,23 @@ async function checkQueues(target: QueueTarget | undefined, io: CliIo, readOldes
     }
     results.push(await checkDeadLetters(sqs, 'dead letters', () => resolveDeadLetterQueueUrl(sqs, target), target, io));
     if (target.bulkQueueUrl === undefined) {
-      results.push({ name: 'bulk queue', status: 'skip', message: `none in ${target.description} (imports then go to the block queue)`, queueUrl: null });
+      results.push({
+        name: 'bulk queue',
+        status: 'skip',
+        message: `none in ${target.description} (imports then go to the block queue)`,
+        queueUrl: null,
+      });
     } else {
       results.push(await depthCheck(sqs, 'bulk queue', target.bulkQueueUrl, target));
     }
     const bulkDlq = target.bulkDeadLetterQueueUrl;
     if (bulkDlq === undefined) {
-      results.push({ name: 'bulk dead letters', status: 'skip', message: `no bulk dead-letter queue in ${target.description}`, queueUrl: null });
+      results.push({
+        name: 'bulk dead letters',
+        status: 'skip',
+        message: `no bulk dead-letter queue in ${target.description}`,
+        queueUrl: null,
+      });
     } else {
       results.push(await checkDeadLetters(sqs, 'bulk dead letters', async () => bulkDlq, target, io));
     }
@@ -305,10 +399,21 @@ async function checkQueues(target: QueueTarget | undefined, io: CliIo, readOldes
   }
 }
 
-async function depthCheck(sqs: ReturnType<typeof createQueueClient>, name: string, queueUrl: string, target: QueueTarget): Promise<CheckResult> {
+async function depthCheck(
+  sqs: ReturnType<typeof createQueueClient>,
+  name: string,
+  queueUrl: string,
+  target: QueueTarget,
+): Promise<CheckResult> {
   try {
     const d = await readQueueDepth(sqs, queueUrl);
-    return { name, status: 'ok', message: `now: ${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${queueUrl})`, queueUrl, ...d };
+    return {
+      name,
+      status: 'ok',
+      message: `now: ${d.visible} waiting, ${d.inFlight} in flight, ${d.delayed} delayed (${queueUrl})`,
+      queueUrl,
+      ...d,
+    };
   } catch (error) {
     return { name, status: 'fail', message: `${queueUrl}: ${describeAwsError(error, target)}`, queueUrl };
   }
@@ -332,19 +437,28 @@ async function checkDeadLetters(
       const peeked = await peekDeadLetters(sqs, dlqUrl, { max: CHECK_PEEK_MAX, policy: loadPolicyConfig(io.env) });
       byReason = Object.fromEntries(peeked.groups.map((g) => [g.reason, g.count]));
       const partial = peeked.listed < total ? `, of the first ${peeked.listed}` : '';
-      reasons = peeked.groups.length > 0 ? ` (${peeked.groups.map((g) => `${g.count} ${g.reason}`).join(', ')}${partial})` : '';
+      reasons =
+        peeked.groups.length > 0 ? ` (${peeked.groups.map((g) => `${g.count} ${g.reason}`).join(', ')}${partial})` : '';
     }
     const bulk = name.startsWith('bulk') ? ' --bulk' : '';
     return {
       name,
       status: total > 0 ? 'warn' : 'ok',
-      message: total > 0 ? `${plural(total, 'message')} waiting for a decision${reasons}: hood-blocker dlq list${bulk} (${dlqUrl})` : `none (${dlqUrl})`,
+      message:
+        total > 0
+          ? `${plural(total, 'message')} waiting for a decision${reasons}: hood-blocker dlq list${bulk} (${dlqUrl})`
+          : `none (${dlqUrl})`,
       queueUrl: dlqUrl,
       ...d,
       byReason,
     };
   } catch (error) {
-    return { name, status: 'fail', message: `${dlqUrl ?? 'dead-letter queue'}: ${describeAwsError(error, target)}`, queueUrl: dlqUrl ?? null };
+    return {
+      name,
+      status: 'fail',
+      message: `${dlqUrl ?? 'dead-letter queue'}: ${describeAwsError(error, target)}`,
+      queueUrl: dlqUrl ?? null,
+    };
   }
 }
 
@@ -373,7 +487,11 @@ async function checkLedger(localStateDir: string | undefined, io: CliIo): Promis
     const message = 'no ledger (LEDGER_TABLE unset): no history for "why", consumers pace with static shares';
     return [
       { name: 'ledger', status: 'skip', message, table: null },
-      { name: 'rate budget', status: 'skip', message: 'static shares per consumer (no shared budget without a ledger)' },
+      {
+        name: 'rate budget',
+        status: 'skip',
+        message: 'static shares per consumer (no shared budget without a ledger)',
+      },
     ];
   }
   const { DescribeTableCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
@@ -401,7 +519,11 @@ async function checkLedger(localStateDir: string | undefined, io: CliIo): Promis
       const state = readBudget(out.Item, loadRateLimits(io.env), now);
       results.push({ name: 'rate budget', status: 'ok', message: describeBudget(state, now), ...state });
     } catch (error) {
-      results.push({ name: 'rate budget', status: 'warn', message: `could not read the shared budget: ${describeAwsError(error)}` });
+      results.push({
+        name: 'rate budget',
+        status: 'warn',
+        message: `could not read the shared budget: ${describeAwsError(error)}`,
+      });
     }
     return results;
   } finally {
@@ -409,18 +531,44 @@ async function checkLedger(localStateDir: string | undefined, io: CliIo): Promis
   }
 }
 
-async function checkOldest(target: QueueTarget, queueUrl: string, readOldestAge: OldestAgeReader): Promise<CheckResult> {
+async function checkOldest(
+  target: QueueTarget,
+  queueUrl: string,
+  readOldestAge: OldestAgeReader,
+): Promise<CheckResult> {
   const name = 'oldest message';
-  if (target.local) return { name, status: 'skip', message: 'not measured for the local pipeline (a CloudWatch metric)', ageSeconds: null };
+  if (target.local)
+    return {
+      name,
+      status: 'skip',
+      message: 'not measured for the local pipeline (a CloudWatch metric)',
+      ageSeconds: null,
+    };
   const queueName = queueUrl.split('/').at(-1) ?? queueUrl;
   try {
     const age = await readOldestAge(queueName, target.region);
-    if (age === undefined) return { name, status: 'ok', message: `no datapoint in the last 15 min (CloudWatch ApproximateAgeOfOldestMessage; an idle queue has none)`, ageSeconds: null };
+    if (age === undefined)
+      return {
+        name,
+        status: 'ok',
+        message: `no datapoint in the last 15 min (CloudWatch ApproximateAgeOfOldestMessage; an idle queue has none)`,
+        ageSeconds: null,
+      };
     const text = `${formatAge(age.seconds)} old (CloudWatch ApproximateAgeOfOldestMessage, 1-min maximum at ${age.at.toISOString().slice(11, 16)} UTC)`;
-    return { name, status: age.seconds > OLD_MESSAGE_WARN_SECONDS ? 'warn' : 'ok', message: text, ageSeconds: age.seconds };
+    return {
+      name,
+      status: age.seconds > OLD_MESSAGE_WARN_SECONDS ? 'warn' : 'ok',
+      message: text,
+      ageSeconds: age.seconds,
+    };
   } catch (error) {
     // Reading metrics needs cloudwatch:GetMetricData, which a queue operator may not have: a warning.
-    return { name, status: 'warn', message: `could not read CloudWatch: ${describeAwsError(error, target)}`, ageSeconds: null };
+    return {
+      name,
+      status: 'warn',
+      message: `could not read CloudWatch: ${describeAwsError(error, target)}`,
+      ageSeconds: null,
+    };
   }
 }
 
@@ -432,7 +580,10 @@ function formatAge(seconds: number): string {
 
 function loadHoodConfigLoose(env: CliIo['env']): HoodConfig {
   // The token may be unset here (the token check reports that); the mode only needs HOOD_DRY_RUN.
-  return loadHoodConfig({ ...env, HOOD_API_TOKEN: env.HOOD_API_TOKEN?.trim() || env.HOOD_API_TOKEN_PARAMETER?.trim() ? env.HOOD_API_TOKEN : 'unused' });
+  return loadHoodConfig({
+    ...env,
+    HOOD_API_TOKEN: env.HOOD_API_TOKEN?.trim() || env.HOOD_API_TOKEN_PARAMETER?.trim() ? env.HOOD_API_TOKEN : 'unused',
+  });
 }
 
 function retryText(seconds: number | undefined): string {
@@ -452,7 +603,12 @@ function checkLocalSources(stateDir: string, now: () => number): CheckResult[] {
   const at = now();
   const results: CheckResult[] = sourceVerdicts(expected, activity, Date.parse(read.state.startedAt), at).map((v) =>
     v.status === 'ok'
-      ? { name: `source ${v.name}`, status: 'ok', message: `last request ${humanDuration(v.silentMs)} ago`, lastSeen: v.lastSeen }
+      ? {
+          name: `source ${v.name}`,
+          status: 'ok',
+          message: `last request ${humanDuration(v.silentMs)} ago`,
+          lastSeen: v.lastSeen,
+        }
       : {
           name: `source ${v.name}`,
           status: 'fail',
@@ -524,11 +680,23 @@ async function checkStackSources(target: QueueTarget, io: CliIo): Promise<CheckR
   try {
     seen = await readSourceLastSeen(target.region, io.env);
   } catch (error) {
-    return [{ name: 'sources', status: 'warn', message: `last request per source unknown: ${error instanceof Error ? error.message : String(error)}` }];
+    return [
+      {
+        name: 'sources',
+        status: 'warn',
+        message: `last request per source unknown: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ];
   }
   const entries = Object.entries(seen).sort(([a], [b]) => a.localeCompare(b));
   if (entries.length === 0) {
-    return [{ name: 'sources', status: 'skip', message: `no webhook request in the last ${LAST_SEEN_DAYS} days (CloudWatch webhook_requests)` }];
+    return [
+      {
+        name: 'sources',
+        status: 'skip',
+        message: `no webhook request in the last ${LAST_SEEN_DAYS} days (CloudWatch webhook_requests)`,
+      },
+    ];
   }
   return entries.map(([provider, at]) => ({
     name: `source ${provider}`,

@@ -150,11 +150,14 @@ async function list(args: string[], io: CliIo): Promise<number> {
       out('Nothing to look at.');
       return 0;
     }
-    if (!result.complete) out(`Read ${listed} of them${listed >= max ? ` (--max ${max})` : ''}; counts below cover those.`);
+    if (!result.complete)
+      out(`Read ${listed} of them${listed >= max ? ` (--max ${max})` : ''}; counts below cover those.`);
     for (const group of sorted) {
       out();
       const notRetryable = group.count - group.retryable;
-      out(`${group.reason}: ${group.count}${notRetryable === 0 ? ' (retryable)' : group.retryable === 0 ? ' (not retryable)' : ` (${group.retryable} retryable, ${notRetryable} not)`}`);
+      out(
+        `${group.reason}: ${group.count}${notRetryable === 0 ? ' (retryable)' : group.retryable === 0 ? ' (not retryable)' : ` (${group.retryable} retryable, ${notRetryable} not)`}`,
+      );
       for (const s of group.samples) {
         out(
           `  - ${s.contacts.length > 0 ? s.contacts.slice(0, 2).join(', ') + (s.contacts.length > 2 ? ` (+${s.contacts.length - 2})` : '') : '(no contact found in the body)'}`,
@@ -172,8 +175,11 @@ async function list(args: string[], io: CliIo): Promise<number> {
     }
     out();
     if (values['show-contacts'] !== true) out('Contacts are masked; --show-contacts shows them.');
-    out('Replay: hood-blocker dlq redrive [--reason R] (same queue flags); it moves the retryable ones only. Fix the cause first: a redriven message that fails the same way comes back here.');
-    if (sorted.some((g) => g.reason === 'ambiguous_recipient')) out('Settle ambiguous_recipient: hood-blocker dlq resolve <message id> --block CONTACT');
+    out(
+      'Replay: hood-blocker dlq redrive [--reason R] (same queue flags); it moves the retryable ones only. Fix the cause first: a redriven message that fails the same way comes back here.',
+    );
+    if (sorted.some((g) => g.reason === 'ambiguous_recipient'))
+      out('Settle ambiguous_recipient: hood-blocker dlq resolve <message id> --block CONTACT');
     return 0;
   } finally {
     sqs.destroy();
@@ -219,16 +225,33 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
         if (moved !== 'unsupported') return moved;
       }
     }
-    const result = await redriveLoop(sqs, { dlqUrl, blockQueueUrl, reason, rate, max, policy, describeError: (error) => describeAwsError(error, target) });
+    const result = await redriveLoop(sqs, {
+      dlqUrl,
+      blockQueueUrl,
+      reason,
+      rate,
+      max,
+      policy,
+      describeError: (error) => describeAwsError(error, target),
+    });
     const summary = { mode: 'copy', dlqUrl, blockQueueUrl, reason: reason ?? null, ratePerSecond: rate, ...result };
     if (values.json) writeJson(io.stdout, summary);
     else {
       const what = reason ? `with reason ${reason}` : 'of every reason';
-      writeLine(io.stdout, `Moved ${plural(result.moved, 'dead letter')} ${what} from ${dlqUrl} to ${blockQueueUrl} (at most ${rate}/s).`);
-      if (reason && result.skipped > 0) writeLine(io.stdout, `Left ${result.skipped} with other reasons where they were.`);
+      writeLine(
+        io.stdout,
+        `Moved ${plural(result.moved, 'dead letter')} ${what} from ${dlqUrl} to ${blockQueueUrl} (at most ${rate}/s).`,
+      );
+      if (reason && result.skipped > 0)
+        writeLine(io.stdout, `Left ${result.skipped} with other reasons where they were.`);
       if (result.unretryable > 0) {
-        const by = Object.entries(result.unretryableByReason).map(([r, n]) => `${n} ${r}`).join(', ');
-        writeLine(io.stdout, `Skipped ${plural(result.unretryable, 'dead letter')} that can never succeed (${by}): kept with their reason; see "dlq list".`);
+        const by = Object.entries(result.unretryableByReason)
+          .map(([r, n]) => `${n} ${r}`)
+          .join(', ');
+        writeLine(
+          io.stdout,
+          `Skipped ${plural(result.unretryable, 'dead letter')} that can never succeed (${by}): kept with their reason; see "dlq list".`,
+        );
       }
       if (result.arrivedDuring > 0) {
         writeLine(
@@ -237,10 +260,14 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
         );
       }
       if (result.notDeleted > 0) {
-        writeLine(io.stdout, `${plural(result.notDeleted, 'message')} reached the block queue but could not be deleted from the dead-letter queue: they may be redriven twice (safe; at worst Hood is asked twice for the same contact).`);
+        writeLine(
+          io.stdout,
+          `${plural(result.notDeleted, 'message')} reached the block queue but could not be deleted from the dead-letter queue: they may be redriven twice (safe; at worst Hood is asked twice for the same contact).`,
+        );
       }
       if (result.error) writeLine(io.stderr, `hood-blocker dlq redrive: stopped early: ${result.error}`);
-      if (result.interrupted) writeLine(io.stderr, 'hood-blocker dlq redrive: interrupted; the rest is still in the dead-letter queue.');
+      if (result.interrupted)
+        writeLine(io.stderr, 'hood-blocker dlq redrive: interrupted; the rest is still in the dead-letter queue.');
     }
     return result.error ? 1 : 0;
   } finally {
@@ -276,7 +303,10 @@ async function purge(args: string[], io: CliIo): Promise<number> {
   const sqs = createQueueClient(target);
   try {
     const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
-    const peeked = await withAwsErrors(() => peekDeadLetters(sqs, dlqUrl, { max: DEFAULT_LIST_MAX, policy: loadPolicyConfig(io.env) }), target);
+    const peeked = await withAwsErrors(
+      () => peekDeadLetters(sqs, dlqUrl, { max: DEFAULT_LIST_MAX, policy: loadPolicyConfig(io.env) }),
+      target,
+    );
     const matching = peeked.groups.filter((g) => reason === undefined || g.reason === reason);
     const count = matching.reduce((n, g) => n + g.count, 0);
     const what = `${plural(count, 'dead letter')}${reason ? ` with reason ${reason}` : ''}`;
@@ -290,7 +320,11 @@ async function purge(args: string[], io: CliIo): Promise<number> {
     });
     if (count === 0) {
       if (values.json) writeJson(io.stdout, summary(0, false));
-      else writeLine(io.stdout, `Nothing to purge: no ${reason ? `dead letters with reason ${reason}` : 'dead letters'} in ${dlqUrl}.`);
+      else
+        writeLine(
+          io.stdout,
+          `Nothing to purge: no ${reason ? `dead letters with reason ${reason}` : 'dead letters'} in ${dlqUrl}.`,
+        );
       return 0;
     }
     if (values.yes !== true) {
@@ -307,10 +341,18 @@ async function purge(args: string[], io: CliIo): Promise<number> {
       }
     }
     const result = await deleteLoop(sqs, dlqUrl, reason);
-    if (values.json) writeJson(io.stdout, { ...summary(result.deleted, false), ...(result.error ? { error: result.error } : {}) });
+    if (values.json)
+      writeJson(io.stdout, { ...summary(result.deleted, false), ...(result.error ? { error: result.error } : {}) });
     else {
-      writeLine(io.stdout, `Deleted ${plural(result.deleted, 'dead letter')}${reason ? ` with reason ${reason}` : ''} from ${dlqUrl}.`);
-      if (result.arrivedDuring > 0) writeLine(io.stdout, `${plural(result.arrivedDuring, 'message')} dead-lettered while this ran: kept (see "dlq list").`);
+      writeLine(
+        io.stdout,
+        `Deleted ${plural(result.deleted, 'dead letter')}${reason ? ` with reason ${reason}` : ''} from ${dlqUrl}.`,
+      );
+      if (result.arrivedDuring > 0)
+        writeLine(
+          io.stdout,
+          `${plural(result.arrivedDuring, 'message')} dead-lettered while this ran: kept (see "dlq list").`,
+        );
       if (result.error) writeLine(io.stderr, `hood-blocker dlq purge: stopped early: ${result.error}`);
     }
     return result.error ? 1 : 0;
@@ -345,11 +387,17 @@ async function tryMoveTask(
   json: boolean,
 ): Promise<number | 'unsupported'> {
   const sourceArn = target.deadLetterQueueArn ?? (await withAwsErrors(() => readQueueArn(sqs, dlqUrl), target));
-  const destinationArn = target.blockQueueArn ?? (await withAwsErrors(() => readQueueArn(sqs, target.blockQueueUrl!), target));
+  const destinationArn =
+    target.blockQueueArn ?? (await withAwsErrors(() => readQueueArn(sqs, target.blockQueueUrl!), target));
   const perSecond = Math.max(1, Math.min(MAX_MOVE_TASK_RATE, Math.floor(rate)));
   let taskHandle: string | undefined;
   try {
-    const started = await startMoveTask(sqs, { sourceArn, destinationArn, perSecond, customEndpoint: Boolean(target.endpoint) });
+    const started = await startMoveTask(sqs, {
+      sourceArn,
+      destinationArn,
+      perSecond,
+      customEndpoint: Boolean(target.endpoint),
+    });
     if (started === 'unsupported') return 'unsupported';
     taskHandle = started.taskHandle;
   } catch (error) {
@@ -358,13 +406,24 @@ async function tryMoveTask(
   let task = await latestTask(sqs, sourceArn);
   if (!json) {
     writeLine(io.stdout, `Started an SQS message move task from ${sourceArn} to ${destinationArn} at ${perSecond}/s.`);
-    writeLine(io.stdout, `About ${task?.ApproximateNumberOfMessagesToMove ?? '?'} messages to move. Task handle: ${taskHandle ?? '?'}`);
-    if (!wait) writeLine(io.stdout, `It runs in AWS; follow it with --wait, or: aws sqs list-message-move-tasks --source-arn ${sourceArn}`);
+    writeLine(
+      io.stdout,
+      `About ${task?.ApproximateNumberOfMessagesToMove ?? '?'} messages to move. Task handle: ${taskHandle ?? '?'}`,
+    );
+    if (!wait)
+      writeLine(
+        io.stdout,
+        `It runs in AWS; follow it with --wait, or: aws sqs list-message-move-tasks --source-arn ${sourceArn}`,
+      );
   }
   while (wait && task && task.Status === 'RUNNING') {
     await new Promise((r) => setTimeout(r, 5000));
     task = await latestTask(sqs, sourceArn);
-    if (!json && task) writeLine(io.stdout, `  ${task.Status}: ${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? '?'} moved`);
+    if (!json && task)
+      writeLine(
+        io.stdout,
+        `  ${task.Status}: ${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? '?'} moved`,
+      );
   }
   const failed = task?.Status === 'FAILED';
   if (json) {
@@ -406,7 +465,10 @@ function parseRate(value: string | undefined): number {
   if (value === undefined) return DEFAULT_RATE_PER_SECOND;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*s)?\s*$/u.exec(value);
   const n = m ? Number(m[1]) : Number.NaN;
-  if (!(n > 0) || n > MAX_MOVE_TASK_RATE) throw new UsageError(`--rate "${value}" must be messages per second, above 0 and at most ${MAX_MOVE_TASK_RATE} (e.g. 2 or 2/s)`);
+  if (!(n > 0) || n > MAX_MOVE_TASK_RATE)
+    throw new UsageError(
+      `--rate "${value}" must be messages per second, above 0 and at most ${MAX_MOVE_TASK_RATE} (e.g. 2 or 2/s)`,
+    );
   return n;
 }
 
@@ -415,7 +477,9 @@ function laneTarget(target: QueueTarget | undefined, bulk: boolean): QueueTarget
   if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
   if (!bulk) return target;
   if (target.bulkDeadLetterQueueUrl === undefined) {
-    throw new UsageError(`no bulk dead-letter queue in ${target.description}: use --stack NAME or --local, or set BULK_DEAD_LETTER_QUEUE_URL`);
+    throw new UsageError(
+      `no bulk dead-letter queue in ${target.description}: use --stack NAME or --local, or set BULK_DEAD_LETTER_QUEUE_URL`,
+    );
   }
   return {
     ...target,
@@ -451,20 +515,30 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('expected one message id (see "hood-blocker dlq list"): dlq resolve <message id> --block CONTACT');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'expected one message id (see "hood-blocker dlq list"): dlq resolve <message id> --block CONTACT',
+    );
   const messageId = positionals[0]!;
-  const picked = (values.block ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter((b) => b !== '');
+  const picked = (values.block ?? [])
+    .flatMap((b) => b.split(','))
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (picked.length === 0) throw new UsageError('name the recipient(s) to block: --block CONTACT (repeat for several)');
   const contacts: string[] = [];
   for (const raw of picked) {
     const n = normaliseContact(raw);
-    if (!n.ok) throw new UsageError(`--block ${maskContact(raw)}: not an email address or a phone number (${n.detail})`);
+    if (!n.ok)
+      throw new UsageError(`--block ${maskContact(raw)}: not an email address or a phone number (${n.detail})`);
     if (!contacts.includes(n.contact)) contacts.push(n.contact);
   }
   let givenReason: Reason | undefined;
   if (values.reason !== undefined) {
     const parsed = ReasonSchema.safeParse(values.reason.trim());
-    if (!parsed.success) throw new UsageError(`--reason "${values.reason}" is not a block reason${didYouMean(values.reason, ReasonSchema.options)}; one of: ${ReasonSchema.options.join(', ')}`);
+    if (!parsed.success)
+      throw new UsageError(
+        `--reason "${values.reason}" is not a block reason${didYouMean(values.reason, ReasonSchema.options)}; one of: ${ReasonSchema.options.join(', ')}`,
+      );
     givenReason = parsed.data;
   }
   const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
@@ -473,32 +547,54 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
   try {
     const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
     const message = await withAwsErrors(() => takeDeadLetter(sqs, dlqUrl, messageId), target);
-    if (message === undefined) throw new UsageError(`no dead letter ${messageId} in ${dlqUrl} (see "hood-blocker dlq list"; one being read elsewhere is hidden for a while)`, 1);
+    if (message === undefined)
+      throw new UsageError(
+        `no dead letter ${messageId} in ${dlqUrl} (see "hood-blocker dlq list"; one being read elsewhere is hidden for a while)`,
+        1,
+      );
     let settled = false;
     try {
       const reasonAttr = deadLetterAttribute(message, 'reason');
       if (reasonAttr !== 'ambiguous_recipient') {
-        throw new UsageError(`dead letter ${messageId} has reason ${reasonAttr ?? 'redrive_policy'}, not ambiguous_recipient: "dlq redrive" gives it another try`);
+        throw new UsageError(
+          `dead letter ${messageId} has reason ${reasonAttr ?? 'redrive_policy'}, not ambiguous_recipient: "dlq redrive" gives it another try`,
+        );
       }
       const body = message.Body ?? '';
       const detail = deadLetterAttribute(message, 'detail');
-      const recipients = recipientsOf(body)?.map((r) => normaliseContact(r)).flatMap((r) => (r.ok ? [r.contact] : []));
+      const recipients = recipientsOf(body)
+        ?.map((r) => normaliseContact(r))
+        .flatMap((r) => (r.ok ? [r.contact] : []));
       if (recipients !== undefined) {
         // Never block someone the event did not name: a typo would block a stranger, for good.
         const strangers = contacts.filter((c) => !recipients.includes(c));
         if (strangers.length > 0) {
-          throw new UsageError(`${strangers.map(maskContact).join(', ')} ${strangers.length === 1 ? 'is' : 'are'} not among the event's recipients (${recipients.map(maskContact).join(', ')})`);
+          throw new UsageError(
+            `${strangers.map(maskContact).join(', ')} ${strangers.length === 1 ? 'is' : 'are'} not among the event's recipients (${recipients.map(maskContact).join(', ')})`,
+          );
         }
       }
       const reason = givenReason ?? blockReasonOf(body, detail);
-      if (reason === undefined) throw new UsageError('the dead letter does not say what kind of event it was: pass --reason (complaint, hard_bounce, …)');
+      if (reason === undefined)
+        throw new UsageError(
+          'the dead letter does not say what kind of event it was: pass --reason (complaint, hard_bounce, …)',
+        );
       const original = parseRecord(body);
-      const source = deadLetterAttribute(message, 'source') ?? (typeof original.source === 'string' ? original.source : 'dlq-resolve');
+      const source =
+        deadLetterAttribute(message, 'source') ??
+        (typeof original.source === 'string' ? original.source : 'dlq-resolve');
       const eventId = typeof original.eventId === 'string' ? original.eventId : undefined;
       if (values.yes !== true) {
-        writeLine(io.stderr, `About to block ${contacts.map(maskContact).join(', ')} (${reason}, source ${source}) for dead letter ${messageId}:`);
+        writeLine(
+          io.stderr,
+          `About to block ${contacts.map(maskContact).join(', ')} (${reason}, source ${source}) for dead letter ${messageId}:`,
+        );
         if (detail) writeLine(io.stderr, `  ${detail}`);
-        if (recipients === undefined) writeLine(io.stderr, "  The dead letter does not list the event's recipients: check them against the provider's record of the event.");
+        if (recipients === undefined)
+          writeLine(
+            io.stderr,
+            "  The dead letter does not list the event's recipients: check them against the provider's record of the event.",
+          );
         writeLine(io.stderr, 'A block in Hood cannot be undone.');
         io.stderr.write('Type "yes" to queue them and delete the dead letter: ');
         const answer = await readAnswer(io.stdin);
@@ -515,7 +611,13 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
             sqs,
             queueUrl,
             contacts.map((contact) => ({
-              body: encodeMessage({ contact, reason, source, description: [...description].slice(0, 2000).join(''), ...(eventId ? { eventId } : {}) }),
+              body: encodeMessage({
+                contact,
+                reason,
+                source,
+                description: [...description].slice(0, 2000).join(''),
+                ...(eventId ? { eventId } : {}),
+              }),
               attributes: { correlation_id: deadLetterAttribute(message, 'correlation_id'), resolved_from: messageId },
             })),
           ),
@@ -523,8 +625,20 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
       );
       await withAwsErrors(() => deleteDeadLetter(sqs, dlqUrl, message), target);
       settled = true;
-      if (values.json) writeJson(io.stdout, { messageId, queued: contacts.length, queueUrl, reason, contacts: contacts.map(maskContact), deleted: true });
-      else writeLine(io.stdout, `Queued ${plural(contacts.length, 'contact')} (${contacts.map(maskContact).join(', ')}) on ${queueUrl} and deleted dead letter ${messageId}.`);
+      if (values.json)
+        writeJson(io.stdout, {
+          messageId,
+          queued: contacts.length,
+          queueUrl,
+          reason,
+          contacts: contacts.map(maskContact),
+          deleted: true,
+        });
+      else
+        writeLine(
+          io.stdout,
+          `Queued ${plural(contacts.length, 'contact')} (${contacts.map(maskContact).join(', ')}) on ${queueUrl} and deleted dead letter ${messageId}.`,
+        );
       return 0;
     } finally {
       if (!settled) await returnDeadLetter(sqs, dlqUrl, message);
@@ -537,7 +651,9 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
 function parseRecord(body: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -7,7 +7,18 @@ import { encodeMessage } from '../lib/queue/message.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
-import { clearLine, formatEta, formatRate, isTty, plural, progressBar, rewriteLine, steadyRatePerMinute, writeJson, writeLine } from './shared/output.js';
+import {
+  clearLine,
+  formatEta,
+  formatRate,
+  isTty,
+  plural,
+  progressBar,
+  rewriteLine,
+  steadyRatePerMinute,
+  writeJson,
+  writeLine,
+} from './shared/output.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
 import { DELIMITER_NAMES } from './shared/csv.js';
@@ -65,7 +76,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'which file? hood-blocker enqueue <file.csv|file.ndjson>' : 'give exactly one file');
+    throw new UsageError(
+      positionals.length === 0 ? 'which file? hood-blocker enqueue <file.csv|file.ndjson>' : 'give exactly one file',
+    );
   }
   const file = positionals[0]!;
   let reason: Reason | undefined;
@@ -95,8 +108,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const text = await readInput(file, io);
   // --column only makes sense for CSV: a one-column export ("email" alone) has no delimiter to sniff.
-  const format: RowFormat | undefined = (values.format as RowFormat | undefined) ?? (values.column !== undefined ? 'csv' : detectFormat(file, text));
-  if (format === undefined) throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
+  const format: RowFormat | undefined =
+    (values.format as RowFormat | undefined) ?? (values.column !== undefined ? 'csv' : detectFormat(file, text));
+  if (format === undefined)
+    throw new UsageError(`cannot tell whether ${file} is CSV or NDJSON: pass --format csv or --format ndjson`);
   const policy = loadPolicyConfig(io.env);
   const blocks = (r: Reason) => r !== 'soft_bounce' && policy.blockReasons.has(r);
   let result;
@@ -107,12 +122,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const { valid, invalid, duplicates } = result;
-  if (values.column !== undefined && format !== 'csv') throw new UsageError('--column is for CSV files; NDJSON rows name their "contact" field');
+  if (values.column !== undefined && format !== 'csv')
+    throw new UsageError('--column is for CSV files; NDJSON rows name their "contact" field');
   if (result.delimiter !== undefined && result.delimiter !== ',' && !json) {
     writeLine(io.stderr, `note: read as ${DELIMITER_NAMES[result.delimiter]}-separated (found in the header row)`);
   }
   if (result.ignoredColumns.length > 0 && !json) {
-    writeLine(io.stderr, `note: ignoring column${result.ignoredColumns.length === 1 ? '' : 's'} ${result.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not a message field)`);
+    writeLine(
+      io.stderr,
+      `note: ignoring column${result.ignoredColumns.length === 1 ? '' : 's'} ${result.ignoredColumns.map((c) => `"${c}"`).join(', ')} (not a message field)`,
+    );
   }
   // Rows whose reason BLOCK_REASONS does not block are valid but will be ignored by the consumer: say so now.
   const notBlocking = new Map<string, number>();
@@ -147,7 +166,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         if (!force && now - lastDraw < PROGRESS_INTERVAL_MS) return;
         lastDraw = now;
         const eta = formatEta((valid.length + (backlog ?? 0)) / ratePerMinute);
-        rewriteLine(io.stderr, `${progressBar(queued, valid.length)}  ${queued}/${valid.length} queued · ${eta} to block at ${formatRate(ratePerMinute)}`);
+        rewriteLine(
+          io.stderr,
+          `${progressBar(queued, valid.length)}  ${queued}/${valid.length} queued · ${eta} to block at ${formatRate(ratePerMinute)}`,
+        );
       };
       draw(true);
       for (let i = 0; i < valid.length; i += SQS_BATCH_SIZE) {
@@ -203,14 +225,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 async function readInput(file: string, io: CliIo): Promise<string> {
   if (file === '-') {
     const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    for await (const chunk of io.stdin as AsyncIterable<Buffer | string>)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return Buffer.concat(chunks).toString('utf8');
   }
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(code ?? error);
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
 }
@@ -235,14 +265,18 @@ interface Summary {
 
 function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   const out = (line = '') => writeLine(io.stdout, line);
-  out(`Read ${plural(s.rows, 'row')} from ${basename(s.file)} (${s.format.toUpperCase()}): ${s.valid} valid, ${s.invalid.length} invalid, ${plural(s.duplicates.length, 'duplicate')}.`);
+  out(
+    `Read ${plural(s.rows, 'row')} from ${basename(s.file)} (${s.format.toUpperCase()}): ${s.valid} valid, ${s.invalid.length} invalid, ${plural(s.duplicates.length, 'duplicate')}.`,
+  );
   if (s.dryRun) {
     out(`Dry run: nothing was sent. ${plural(s.valid, 'contact')} would be queued.`);
   } else if (s.error === undefined) {
     out(`Queued ${plural(s.queued, 'contact')} on ${s.queueUrl}${where ? ` (${where})` : ''}.`);
   } else {
     out(`Queued ${s.queued} of ${s.valid} contacts, then the queue failed: ${s.error}`);
-    out(`Rows from line ${s.firstUnsentLine} on may not have been queued: enqueue them again (repeating a row is safe; at worst Hood is asked twice for the same contact).`);
+    out(
+      `Rows from line ${s.firstUnsentLine} on may not have been queued: enqueue them again (repeating a row is safe; at worst Hood is asked twice for the same contact).`,
+    );
   }
   if (s.invalid.length > 0) {
     out();
@@ -251,8 +285,11 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   }
   if (s.duplicates.length > 0) {
     out();
-    out(`Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (a contact is queued once, from its first row whose reason blocks):`);
-    for (const row of s.duplicates) out(`  line ${row.line}: same contact as line ${row.firstLine}, which was queued (${row.contact})`);
+    out(
+      `Duplicate ${s.duplicates.length === 1 ? 'row' : 'rows'} (a contact is queued once, from its first row whose reason blocks):`,
+    );
+    for (const row of s.duplicates)
+      out(`  line ${row.line}: same contact as line ${row.firstLine}, which was queued (${row.contact})`);
   }
   for (const { reason, count } of s.notBlockedByPolicy) {
     out();
@@ -265,11 +302,17 @@ function printSummary(io: CliIo, s: Summary, where: string | undefined): void {
   const count = s.dryRun ? s.valid : s.queued;
   if (count > 0) {
     out();
-    const backlog = s.backlog ? `, counting the ${s.backlog} already on the queue ahead of ${count === 1 ? 'it' : 'them'}` : '';
-    out(`At ${formatRate(s.ratePerMinute)} (HOOD_RATE_LIMITS) Hood needs ${formatEta(s.etaMinutes)} to block ${count === 1 ? 'it' : 'them'}${backlog}.`);
+    const backlog = s.backlog
+      ? `, counting the ${s.backlog} already on the queue ahead of ${count === 1 ? 'it' : 'them'}`
+      : '';
+    out(
+      `At ${formatRate(s.ratePerMinute)} (HOOD_RATE_LIMITS) Hood needs ${formatEta(s.etaMinutes)} to block ${count === 1 ? 'it' : 'them'}${backlog}.`,
+    );
   }
   if (s.invalid.length > 0 && !s.dryRun && s.error === undefined) {
     out();
-    out(`Exit code 1: ${plural(s.invalid.length, 'row')} invalid; the ${s.queued} valid ${s.queued === 1 ? 'contact was' : 'contacts were'} queued.`);
+    out(
+      `Exit code 1: ${plural(s.invalid.length, 'row')} invalid; the ${s.queued} valid ${s.queued === 1 ? 'contact was' : 'contacts were'} queued.`,
+    );
   }
 }

@@ -70,7 +70,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const source = values.source;
   if (source !== 'auto' && !isSourceName(source)) {
-    throw new UsageError(`unknown --source "${source}"${didYouMean(source, ['auto', ...SOURCE_NAMES])}; expected auto or one of: ${SOURCE_NAMES.join(', ')}`);
+    throw new UsageError(
+      `unknown --source "${source}"${didYouMean(source, ['auto', ...SOURCE_NAMES])}; expected auto or one of: ${SOURCE_NAMES.join(', ')}`,
+    );
   }
   if (positionals.length > 1) throw new UsageError(`expected at most one input file, got ${positionals.length}`);
   const file = positionals[0];
@@ -102,7 +104,14 @@ async function readInput(file: string | undefined, io: CliIo): Promise<string> {
     buffer = await readFile(file);
   } catch (error) {
     const code = isRecord(error) ? error.code : undefined;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : 'unreadable';
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : 'unreadable';
     throw new UsageError(`cannot read "${file}": ${why}`);
   }
   if (buffer.length > MAX_INPUT_BYTES) throw new UsageError(`"${file}" is larger than ${MAX_INPUT_BYTES} bytes`);
@@ -154,7 +163,8 @@ function mapPayload(payload: unknown, source: 'auto' | SourceName, policy: Mappi
       if (typeof body !== 'string') return [reject('unrecognised_event', 'queue', 'SQS record without a string body')];
       if (source === 'auto') return mapQueueBody(body, policy);
       const parsed = parseBody(body);
-      if (parsed === undefined) return [reject('unrecognised_event', source, 'SQS body is neither JSON nor form-encoded')];
+      if (parsed === undefined)
+        return [reject('unrecognised_event', source, 'SQS body is neither JSON nor form-encoded')];
       return mapProvider(source, parsed, policy);
     });
   }
@@ -196,7 +206,8 @@ function unwrapCaptured(payload: unknown, depth = 0): { payload: unknown; source
       candidate = inner;
     }
     if (candidate === undefined) continue;
-    if (source !== undefined || detectSource(candidate) !== undefined || isLambdaSqsEvent(candidate)) return { payload: candidate, source };
+    if (source !== undefined || detectSource(candidate) !== undefined || isLambdaSqsEvent(candidate))
+      return { payload: candidate, source };
     const deeper = unwrapCaptured(candidate, depth + 1);
     if (deeper !== undefined) return { payload: deeper.payload, source: deeper.source ?? source };
   }
@@ -211,9 +222,20 @@ type Line =
 function toLine(d: Decision): Line {
   switch (d.action) {
     case 'block':
-      return { action: 'block', contact: d.contact, reason: d.reason, source: d.source, description: buildDescription(d) };
+      return {
+        action: 'block',
+        contact: d.contact,
+        reason: d.reason,
+        source: d.source,
+        description: buildDescription(d),
+      };
     case 'ignore':
-      return { action: 'ignore', reason: d.reason, source: d.source, ...(d.detail !== undefined && { detail: d.detail }) };
+      return {
+        action: 'ignore',
+        reason: d.reason,
+        source: d.source,
+        ...(d.detail !== undefined && { detail: d.detail }),
+      };
     case 'reject':
       return {
         action: 'reject',

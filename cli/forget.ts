@@ -26,7 +26,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, local: { type: 'boolean' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      local: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     writeLine(io.stdout, HELP);
@@ -36,12 +41,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
   let forgotten: boolean;
   try {
-    forgotten = await ledger.forget(contact, { at: new Date().toISOString(), source: 'cli', reason: 'manual', outcome: 'forgotten' });
+    forgotten = await ledger.forget(contact, {
+      at: new Date().toISOString(),
+      source: 'cli',
+      reason: 'manual',
+      outcome: 'forgotten',
+    });
   } finally {
     ledger.close();
   }
   const masked = maskContact(contact);
   if (values.json) writeJson(io.stdout, { contact: masked, forgotten });
-  else writeLine(io.stdout, forgotten ? `${masked}: blocked state cleared (history kept); its next opt-out goes to Hood` : `${masked}: the ledger knows nothing of this contact`);
+  else
+    writeLine(
+      io.stdout,
+      forgotten
+        ? `${masked}: blocked state cleared (history kept); its next opt-out goes to Hood`
+        : `${masked}: the ledger knows nothing of this contact`,
+    );
   return forgotten ? 0 : 1;
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
-import { createImportSource, IMPORT_PROVIDERS, importHelpLines, loadImportConfig } from '../lib/providers/suppressions.js';
+import {
+  createImportSource,
+  IMPORT_PROVIDERS,
+  importHelpLines,
+  loadImportConfig,
+} from '../lib/providers/suppressions.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import type { ImportProvider } from '../lib/import/types.js';
 import { writePrivateFile } from '../lib/private-file.js';
@@ -13,7 +18,18 @@ import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { describeError } from './shared/errors.js';
 import { didYouMean } from './shared/suggest.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
-import { clearLine, formatEta, formatRate, isTty, progressBar, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
+import {
+  clearLine,
+  formatEta,
+  formatRate,
+  isTty,
+  progressBar,
+  rewriteLine,
+  steadyRatePerMinute,
+  table,
+  writeJson,
+  writeLine,
+} from './shared/output.js';
 import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
 
 export const HELP = `Usage: hood-blocker import <provider> [options]
@@ -75,10 +91,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
+  if (positionals.length !== 1)
+    throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
   const provider = positionals[0]!.toLowerCase() as ImportProvider;
   if (!IMPORT_PROVIDERS.includes(provider)) {
-    throw new UsageError(`unknown provider "${positionals[0]}"${didYouMean(provider, IMPORT_PROVIDERS)}: one of ${IMPORT_PROVIDERS.join(', ')}`);
+    throw new UsageError(
+      `unknown provider "${positionals[0]}"${didYouMean(provider, IMPORT_PROVIDERS)}: one of ${IMPORT_PROVIDERS.join(', ')}`,
+    );
   }
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
@@ -104,30 +123,45 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
 
-  const types = values.types === undefined ? [...source.defaultLists] : values.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const types =
+    values.types === undefined
+      ? [...source.defaultLists]
+      : values.types
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
   const unknown = types.filter((t) => !source.lists.includes(t));
-  if (unknown.length > 0 || types.length === 0) throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  if (unknown.length > 0 || types.length === 0)
+    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
   const ordered = source.lists.filter((l) => types.includes(l));
   if (ordered.includes('group_unsubscribes') && !policy.blockReasons.has('group_unsubscribe')) {
-    warn('group_unsubscribes is read, but BLOCK_REASONS does not include group_unsubscribe: they are counted, not queued');
+    warn(
+      'group_unsubscribes is read, but BLOCK_REASONS does not include group_unsubscribe: they are counted, not queued',
+    );
   }
 
   let since: Date | undefined;
   if (values.since !== undefined) {
     since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
-    if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO-8601)`);
+    if (Number.isNaN(since.getTime()))
+      throw new UsageError(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO-8601)`);
   }
 
   const cursorFile = values['cursor-file'] ?? join(values['state-dir'] ?? DEFAULT_STATE_DIR, `import-${provider}.json`);
   let resume: ResumeState | undefined;
   if (values.resume) {
     resume = readResume(cursorFile);
-    if (resume.provider !== provider) throw new UsageError(`${cursorFile} is a ${resume.provider} import, not ${provider}`);
-    if (values.types !== undefined && resume.types.join(',') !== ordered.join(',')) throw new UsageError(`--types differs from the interrupted run (${resume.types.join(',')})`);
-    if (values.since !== undefined && (since?.toISOString() ?? null) !== resume.since) throw new UsageError(`--since differs from the interrupted run (${resume.since ?? 'none'})`);
+    if (resume.provider !== provider)
+      throw new UsageError(`${cursorFile} is a ${resume.provider} import, not ${provider}`);
+    if (values.types !== undefined && resume.types.join(',') !== ordered.join(','))
+      throw new UsageError(`--types differs from the interrupted run (${resume.types.join(',')})`);
+    if (values.since !== undefined && (since?.toISOString() ?? null) !== resume.since)
+      throw new UsageError(`--since differs from the interrupted run (${resume.since ?? 'none'})`);
   }
   if (!values.resume && !dryRun && existsSync(cursorFile)) {
-    warn(`an earlier import was interrupted (${cursorFile}); starting over from the first page — pass --resume to continue it instead`);
+    warn(
+      `an earlier import was interrupted (${cursorFile}); starting over from the first page — pass --resume to continue it instead`,
+    );
   }
   const pageOptions = {
     types: resume?.types ?? ordered,
@@ -139,7 +173,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // Resolve (and check) the queue before reading a single page: a typo must not cost a pass over the list.
   const flagsGiven = values['queue-url'] !== undefined || values.stack !== undefined || values.local === true;
   const bulk = !dryRun || flagsGiven ? await resolveBulkQueue(values, io.env) : undefined;
-  if (!dryRun && bulk === undefined) throw new UsageError('no queue given: pass --queue-url URL, --stack NAME or --local, or set BULK_QUEUE_URL');
+  if (!dryRun && bulk === undefined)
+    throw new UsageError('no queue given: pass --queue-url URL, --stack NAME or --local, or set BULK_QUEUE_URL');
   if (bulk?.warning && !dryRun) warn(bulk.warning);
   const sqs = bulk && !dryRun ? createBulkQueueClient(bulk, io.env) : undefined;
   let backlog = 0;
@@ -187,7 +222,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
               sendMessages(
                 sqs,
                 bulk.queueUrl,
-                messages.map((m) => ({ body: encodeJsonBody(m), attributes: { correlation_id: randomUUID(), lane: 'bulk' } })),
+                messages.map((m) => ({
+                  body: encodeJsonBody(m),
+                  attributes: { correlation_id: randomUUID(), lane: 'bulk' },
+                })),
               ),
           }
         : {}),
@@ -196,7 +234,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         if (page.total !== undefined) total = page.total;
         if (!dryRun) {
           if (page.cursor === undefined) rmSync(cursorFile, { force: true });
-          else saveResume(cursorFile, { version: 1, provider, types: pageOptions.types, since: pageOptions.since?.toISOString() ?? null, until: pageOptions.until.toISOString(), cursor: page.cursor, counts: c, updatedAt: new Date().toISOString() });
+          else
+            saveResume(cursorFile, {
+              version: 1,
+              provider,
+              types: pageOptions.types,
+              since: pageOptions.since?.toISOString() ?? null,
+              until: pageOptions.until.toISOString(),
+              cursor: page.cursor,
+              counts: c,
+              updatedAt: new Date().toISOString(),
+            });
         }
         draw(c);
       },
@@ -233,22 +281,44 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ratePerMinute,
     etaMinutes: Math.round(((dryRun ? counts.contacts : pending + backlog) / ratePerMinute) * 10) / 10,
     // --resume continues only from a cursor this (or an earlier) run saved.
-    ...(error !== undefined ? { error, cursorFile: dryRun ? null : cursorFile, resumable: !dryRun && existsSync(cursorFile) } : {}),
+    ...(error !== undefined
+      ? { error, cursorFile: dryRun ? null : cursorFile, resumable: !dryRun && existsSync(cursorFile) }
+      : {}),
   };
   if (json) writeJson(io.stdout, summary);
   else printSummary(io, summary);
   return error === undefined ? 0 : 1;
 }
 
-function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; contacts: number; byReason: Partial<Record<string, number>>; queued: number; dryRun: boolean; complete: boolean }): void {
+function printSummary(
+  io: CliIo,
+  s: Record<string, unknown> & {
+    source: string;
+    contacts: number;
+    byReason: Partial<Record<string, number>>;
+    queued: number;
+    dryRun: boolean;
+    complete: boolean;
+  },
+): void {
   const out = (line = '') => writeLine(io.stdout, line);
-  const reasons = Object.entries(s.byReason).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
-  const skipped = Object.entries(s.skipped as Record<string, number>).map(([r, n]) => `${r} ${n}`).join(', ');
-  const notBlocked = Object.entries(s.notBlockedByPolicy as Record<string, number>).map(([r, n]) => `${r} ${n}`).join(', ');
+  const reasons =
+    Object.entries(s.byReason)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ') || 'none';
+  const skipped = Object.entries(s.skipped as Record<string, number>)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  const notBlocked = Object.entries(s.notBlockedByPolicy as Record<string, number>)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
   out(
     table([
       ['source', `${s.source} (${(s.types as string[]).join(', ')})${s.since ? ` since ${String(s.since)}` : ''}`],
-      ['contacts', `${s.contacts} distinct (${String(s.entries)} entries, ${String(s.duplicates)} on several lists, ${String(s.invalid)} invalid)`],
+      [
+        'contacts',
+        `${s.contacts} distinct (${String(s.entries)} entries, ${String(s.duplicates)} on several lists, ${String(s.invalid)} invalid)`,
+      ],
       ['by reason', reasons],
       ...(skipped ? ([['not opt-outs', skipped]] as [string, string][]) : []),
       ...(notBlocked ? ([['not in BLOCK_REASONS', `${notBlocked} (counted, not queued)`]] as [string, string][]) : []),
@@ -260,14 +330,22 @@ function printSummary(io: CliIo, s: Record<string, unknown> & { source: string; 
     out();
     if (s.resumable === true) {
       out(`Stopped part-way: ${String(s.error)}`);
-      out(`Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`);
+      out(
+        `Run the same command with --resume to continue from the last page queued (cursor in ${String(s.cursorFile)}).`,
+      );
     } else {
       out(`Stopped: ${String(s.error)}`);
-      out(s.dryRun ? 'Nothing was queued (dry run); run it again once the cause is fixed.' : 'No page was queued, so there is nothing to resume: run the same command again once the cause is fixed.');
+      out(
+        s.dryRun
+          ? 'Nothing was queued (dry run); run it again once the cause is fixed.'
+          : 'No page was queued, so there is nothing to resume: run the same command again once the cause is fixed.',
+      );
     }
   } else if (!s.dryRun && s.queued > 0) {
     out();
-    out(`At most ${formatEta(Number(s.etaMinutes))} to block at ${formatRate(Number(s.ratePerMinute))} (HOOD_RATE_LIMITS); contacts already blocked cost no Hood call.`);
+    out(
+      `At most ${formatEta(Number(s.etaMinutes))} to block at ${formatRate(Number(s.ratePerMinute))} (HOOD_RATE_LIMITS); contacts already blocked cost no Hood call.`,
+    );
   }
 }
 
@@ -283,11 +361,19 @@ function readResume(file: string): ResumeState {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new UsageError(`nothing to resume: ${file} does not exist (the last run finished, or ran elsewhere; --cursor-file names another)`);
+    throw new UsageError(
+      `nothing to resume: ${file} does not exist (the last run finished, or ran elsewhere; --cursor-file names another)`,
+    );
   }
   try {
     const state = JSON.parse(text) as ResumeState;
-    if (state.version !== 1 || typeof state.cursor !== 'string' || typeof state.until !== 'string' || !Array.isArray(state.types)) throw new Error('shape');
+    if (
+      state.version !== 1 ||
+      typeof state.cursor !== 'string' ||
+      typeof state.until !== 'string' ||
+      !Array.isArray(state.types)
+    )
+      throw new Error('shape');
     return state;
   } catch {
     throw new UsageError(`${file} is not an import cursor file; delete it and start again`);

@@ -12,20 +12,50 @@ import { didYouMean, optionsInHelp } from './shared/suggest.js';
  */
 // One line per command; a command module exports `run` and prints its own help for --help.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  extract: { summary: 'dry run: print the block/ignore decisions for a payload', load: async () => (await import('./extract.js')).run },
-  start: { summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)', load: async () => (await import('./start.js')).run },
-  enqueue: { summary: 'backfill contacts from a CSV or NDJSON file onto the bulk queue (the block queue when there is none)', load: async () => (await import('./enqueue.js')).run },
-  dlq: { summary: 'inspect (list), replay (redrive) and delete (purge) dead letters', load: async () => (await import('./dlq.js')).run },
-  import: { summary: "day one: queue every suppression in a provider's own lists (bulk queue, resumable)", load: async () => (await import('./import.js')).run },
-  reconcile: { summary: "compare Hood's blocked contacts with a provider's suppression list or the ledger", load: async () => (await import('./reconcile.js')).run },
-  check: { summary: 'validate the Hood token, show rate-limit headroom, check the queues', load: async () => (await import('./check.js')).run },
-  why: { summary: "the ledger's story of one contact: opted out when, from which event, blocked when", load: async () => (await import('./why.js')).run },
-  forget: { summary: "clear a contact's blocked state in the ledger (history kept)", load: async () => (await import('./forget.js')).run },
+  extract: {
+    summary: 'dry run: print the block/ignore decisions for a payload',
+    load: async () => (await import('./extract.js')).run,
+  },
+  start: {
+    summary: 'run the whole pipeline on this machine (queue, webhooks, consumer, sandbox Hood)',
+    load: async () => (await import('./start.js')).run,
+  },
+  enqueue: {
+    summary: 'backfill contacts from a CSV or NDJSON file onto the bulk queue (the block queue when there is none)',
+    load: async () => (await import('./enqueue.js')).run,
+  },
+  dlq: {
+    summary: 'inspect (list), replay (redrive) and delete (purge) dead letters',
+    load: async () => (await import('./dlq.js')).run,
+  },
+  import: {
+    summary: "day one: queue every suppression in a provider's own lists (bulk queue, resumable)",
+    load: async () => (await import('./import.js')).run,
+  },
+  reconcile: {
+    summary: "compare Hood's blocked contacts with a provider's suppression list or the ledger",
+    load: async () => (await import('./reconcile.js')).run,
+  },
+  check: {
+    summary: 'validate the Hood token, show rate-limit headroom, check the queues',
+    load: async () => (await import('./check.js')).run,
+  },
+  why: {
+    summary: "the ledger's story of one contact: opted out when, from which event, blocked when",
+    load: async () => (await import('./why.js')).run,
+  },
+  forget: {
+    summary: "clear a contact's blocked state in the ledger (history kept)",
+    load: async () => (await import('./forget.js')).run,
+  },
   'ledger-rekey': {
     summary: "once after an upgrade: key the event ids earlier releases stored in the ledger's history",
     load: async () => (await import('./ledger-rekey.js')).run,
   },
-  'send-test': { summary: "sign a provider's sample event as that provider does and post it to the pipeline", load: async () => (await import('./send-test.js')).run },
+  'send-test': {
+    summary: "sign a provider's sample event as that provider does and post it to the pipeline",
+    load: async () => (await import('./send-test.js')).run,
+  },
 };
 
 /**
@@ -51,14 +81,21 @@ async function withStack(name: string, args: string[], io: CliIo): Promise<{ arg
   const flags = stackFlagsIn(args, STACK_FLAGS_STRIPPED.has(name));
   if (flags.stack === undefined) {
     // --region alone still picks the region of the AWS calls.
-    return flags.region === undefined ? { args, io } : { args: flags.rest, io: { ...io, env: { ...io.env, AWS_REGION: flags.region } } };
+    return flags.region === undefined
+      ? { args, io }
+      : { args: flags.rest, io: { ...io, env: { ...io.env, AWS_REGION: flags.region } } };
   }
   // A usage mistake costs no CloudFormation call.
-  if (flags.conflicts.length > 0) throw new UsageError(`--stack and ${[...new Set(flags.conflicts)].join(' and ')} name different queues: use only one of them`);
+  if (flags.conflicts.length > 0)
+    throw new UsageError(
+      `--stack and ${[...new Set(flags.conflicts)].join(' and ')} name different queues: use only one of them`,
+    );
   const stack = await resolveStackEnv(flags, io.env);
   if (stack === undefined) return { args: flags.rest, io };
   for (const variable of stack.overridden) {
-    io.stderr.write(`hood-blocker ${name}: ${variable} from the environment wins over stack ${stack.stackName}'s output\n`);
+    io.stderr.write(
+      `hood-blocker ${name}: ${variable} from the environment wins over stack ${stack.stackName}'s output\n`,
+    );
   }
   return { args: flags.rest, io: { ...io, env: stack.env } };
 }
@@ -67,7 +104,10 @@ export function usage(): string {
   const lines = ['Usage: hood-blocker <command> [options]', '', 'Commands:'];
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
-  lines.push('', 'Run "hood-blocker <command> --help" for the options of a command. Every command that prints a result accepts --json.');
+  lines.push(
+    '',
+    'Run "hood-blocker <command> --help" for the options of a command. Every command that prints a result accepts --json.',
+  );
   return lines.join('\n');
 }
 
@@ -83,7 +123,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr.write(`hood-blocker: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; "hood-blocker --help" lists them\n`);
+    io.stderr.write(
+      `hood-blocker: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; "hood-blocker --help" lists them\n`,
+    );
     return 2;
   }
   let run: Command | undefined;
@@ -107,9 +149,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** parseArgs' messages are long and name no alternative; this one is one line with a suggestion. */
-async function describeParseError(error: TypeError & { code?: unknown }, run: Command | undefined, args: string[]): Promise<string> {
+async function describeParseError(
+  error: TypeError & { code?: unknown },
+  run: Command | undefined,
+  args: string[],
+): Promise<string> {
   const unknown = /Unknown option '([^']+)'/u.exec(error.message)?.[1];
-  if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined || run === undefined) return error.message.split('. ')[0]!;
+  if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined || run === undefined)
+    return error.message.split('. ')[0]!;
   // The command's own help lists its options; asking for it has no side effects.
   let help = '';
   const sink = {
@@ -126,7 +173,8 @@ async function describeParseError(error: TypeError & { code?: unknown }, run: Co
 export { type CliIo, type Command, UsageError };
 
 // dist/cli.mjs, cli/main.ts, or the package's bin (bin/hood-blocker.mjs, or npm's node_modules/.bin/hood-blocker).
-const isEntry = process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker(?:\.mjs)?)$/u.test(process.argv[1]);
+const isEntry =
+  process.argv[1] !== undefined && /(?:cli\.mjs|cli[\\/]main\.ts|hood-blocker(?:\.mjs)?)$/u.test(process.argv[1]);
 if (isEntry) {
   // `hood-blocker extract … | head`: the reader left; what is left to print has nobody to read it. Quietly
   // done, as other command-line tools are (exit 0), not an unhandled EPIPE with a stack trace.
@@ -137,9 +185,10 @@ if (isEntry) {
     });
   }
   const args = process.argv.slice(2);
-  (runOnBundledNode(process.argv[1]!, args, process.env) ?? main(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })).then(
-    (code) => {
-      process.exitCode = code;
-    },
-  );
+  (
+    runOnBundledNode(process.argv[1]!, args, process.env) ??
+    main(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })
+  ).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -5,7 +5,12 @@ import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { createImportSource, IMPORT_PROVIDERS, loadImportConfig } from '../lib/providers/suppressions.js';
 import { pageHoodList } from '../lib/import/hood-list.js';
-import { type LedgerReconcileCounts, reconcile, type ReconcileCounts, reconcileLedger } from '../lib/import/reconcile.js';
+import {
+  type LedgerReconcileCounts,
+  reconcile,
+  type ReconcileCounts,
+  reconcileLedger,
+} from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
 import type { ImportProvider, SuppressionEntry } from '../lib/import/types.js';
 import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
@@ -84,10 +89,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const from = values.from?.trim().toLowerCase();
   if (from === undefined) throw new UsageError(`--from is needed: ${IMPORT_PROVIDERS.join(', ')} or ledger`);
   const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new UsageError('--page-size must be an integer from 1 to 1000');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+    throw new UsageError('--page-size must be an integer from 1 to 1000');
   if (from === 'ledger') return runLedger(values, pageSize, io);
-  if (values.repair) throw new UsageError('--repair is for --from ledger; with a provider, --enqueue-missing queues what Hood lacks');
-  if (!IMPORT_PROVIDERS.includes(from as ImportProvider)) throw new UsageError(`--from "${values.from}": one of ${IMPORT_PROVIDERS.join(', ')}, ledger`);
+  if (values.repair)
+    throw new UsageError('--repair is for --from ledger; with a provider, --enqueue-missing queues what Hood lacks');
+  if (!IMPORT_PROVIDERS.includes(from as ImportProvider))
+    throw new UsageError(`--from "${values.from}": one of ${IMPORT_PROVIDERS.join(', ')}, ledger`);
   if (values.reveal && values.out === undefined) throw new UsageError('--reveal only applies to --out FILE');
   const provider = from as ImportProvider;
   let since: Date | undefined;
@@ -106,16 +114,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const source = createImportSource(config, { includeGroupUnsubscribes: policy.blockReasons.has('group_unsubscribe') });
-  const types = values.types === undefined ? [...source.defaultLists] : values.types.split(',').map((t) => t.trim()).filter(Boolean);
-  if (types.length === 0 || types.some((t) => !source.lists.includes(t))) throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const types =
+    values.types === undefined
+      ? [...source.defaultLists]
+      : values.types
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+  if (types.length === 0 || types.some((t) => !source.lists.includes(t)))
+    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
 
   const hood = await connectHood(values.local === true, values['state-dir'] ?? DEFAULT_STATE_DIR, io);
   const bulk = values['enqueue-missing'] ? await resolveBulkQueue(values, io.env) : undefined;
-  if (values['enqueue-missing'] && bulk === undefined) throw new UsageError('--enqueue-missing needs a queue: --local, --queue-url URL, --stack NAME or BULK_QUEUE_URL');
+  if (values['enqueue-missing'] && bulk === undefined)
+    throw new UsageError('--enqueue-missing needs a queue: --local, --queue-url URL, --stack NAME or BULK_QUEUE_URL');
   if (bulk?.warning) writeLine(io.stderr, `hood-blocker reconcile: ${bulk.warning}`);
   // Missing from Hood but perhaps "blocked" in the ledger (an admin removed them in Hood): the consumer
   // would skip them as already blocked, so their ledger state goes before they are queued.
-  const ledger = values['enqueue-missing'] ? await optionalLedger(values.local === true, values['state-dir'], io) : undefined;
+  const ledger = values['enqueue-missing']
+    ? await optionalLedger(values.local === true, values['state-dir'], io)
+    : undefined;
   const sqs = bulk ? createBulkQueueClient(bulk, io.env) : undefined;
   let cleared = 0;
 
@@ -142,15 +160,34 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       source,
       page: { types: source.lists.filter((l) => types.includes(l)), since, until: new Date() },
       onMissing: async (contact: string, entry: SuppressionEntry) => {
-        out?.write(`${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`);
+        out?.write(
+          `${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`,
+        );
         if (sqs && policy.blockReasons.has(entry.reason)) {
-          if (ledger && (await ledger.forget(contact, { at: new Date().toISOString(), source: 'cli', reason: 'reconcile', outcome: 'forgotten', eventId: `reconcile:${provider}` }))) cleared += 1;
-          pending.push({ body: encodeJsonBody(importMessage(provider, entry, contact)), attributes: { correlation_id: randomUUID(), lane: 'bulk' } });
+          if (
+            ledger &&
+            (await ledger.forget(contact, {
+              at: new Date().toISOString(),
+              source: 'cli',
+              reason: 'reconcile',
+              outcome: 'forgotten',
+              eventId: `reconcile:${provider}`,
+            }))
+          )
+            cleared += 1;
+          pending.push({
+            body: encodeJsonBody(importMessage(provider, entry, contact)),
+            attributes: { correlation_id: randomUUID(), lane: 'bulk' },
+          });
           if (pending.length >= QUEUE_FLUSH) await flush();
         }
       },
       onProgress: (c) => {
-        if (showProgress) rewriteLine(io.stderr, `Hood: ${c.hood} contacts (${c.hoodPages} pages) · source: ${c.source} · both ${c.both} · missing ${c.missing}`);
+        if (showProgress)
+          rewriteLine(
+            io.stderr,
+            `Hood: ${c.hood} contacts (${c.hoodPages} pages) · source: ${c.source} · both ${c.both} · missing ${c.missing}`,
+          );
       },
     });
     await flush();
@@ -187,19 +224,40 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLine(
       io.stdout,
       table([
-        ['Hood', `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`],
+        [
+          'Hood',
+          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
+        ],
         [provider, `${counts.source} contacts (${types.join(', ')})`],
         ['both', String(counts.both)],
-        ['missing', `${counts.missing} in ${provider}, not in Hood${counts.missing > 0 ? ': still being contacted' : ''}`],
+        [
+          'missing',
+          `${counts.missing} in ${provider}, not in Hood${counts.missing > 0 ? ': still being contacted' : ''}`,
+        ],
         ['only in Hood', String(counts.onlyInHood)],
-        ...(sqs ? ([['queued', `${queued} on ${bulk!.queueUrl}${ledger ? ` (stale ledger state cleared for ${cleared})` : ''}`]] as [string, string][]) : []),
-        ...(values.out ? ([['written', `${values.out}${values.reveal ? ' (IN CLEAR: personal data)' : ' (masked)'}`]] as [string, string][]) : []),
+        ...(sqs
+          ? ([
+              [
+                'queued',
+                `${queued} on ${bulk!.queueUrl}${ledger ? ` (stale ledger state cleared for ${cleared})` : ''}`,
+              ],
+            ] as [string, string][])
+          : []),
+        ...(values.out
+          ? ([['written', `${values.out}${values.reveal ? ' (IN CLEAR: personal data)' : ' (masked)'}`]] as [
+              string,
+              string,
+            ][])
+          : []),
       ]),
     );
   }
   if (error !== undefined && !json) writeLine(io.stderr, `hood-blocker reconcile: ${error}`);
   if (counts && counts.hoodUnreadable > 0 && counts.hood === 0 && !json) {
-    writeLine(io.stderr, 'hood-blocker reconcile: Hood returned no readable contact: may the token read GDPR fields (read_gdpr_fields=true)?');
+    writeLine(
+      io.stderr,
+      'hood-blocker reconcile: Hood returned no readable contact: may the token read GDPR fields (read_gdpr_fields=true)?',
+    );
   }
   if (error !== undefined) return 1;
   return counts!.missing === 0 || (values['enqueue-missing'] === true && queued === counts!.missing) ? 0 : 1;
@@ -209,9 +267,16 @@ type Values = Record<string, string | boolean | undefined>;
 
 /** `--from ledger`: Hood's list against the ledger's blocked contacts. */
 async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<number> {
-  if (values.reveal) throw new UsageError('--reveal does not apply to --from ledger: the ledger holds no contact in clear, only its keyed hash and masked form');
-  if (values['enqueue-missing']) throw new UsageError('--enqueue-missing needs contacts in clear (a provider source); with --from ledger, --repair clears their ledger state');
-  if (values.types !== undefined || values.since !== undefined) throw new UsageError('--types and --since are for a provider source');
+  if (values.reveal)
+    throw new UsageError(
+      '--reveal does not apply to --from ledger: the ledger holds no contact in clear, only its keyed hash and masked form',
+    );
+  if (values['enqueue-missing'])
+    throw new UsageError(
+      '--enqueue-missing needs contacts in clear (a provider source); with --from ledger, --repair clears their ledger state',
+    );
+  if (values.types !== undefined || values.since !== undefined)
+    throw new UsageError('--types and --since are for a provider source');
   const json = values.json === true;
   const repair = values.repair === true;
   const local = values.local === true;
@@ -246,14 +311,27 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
         if (repair) missing.push({ key: entry.key, masked: entry.masked, blockedAt: entry.blockedAt });
       },
       onProgress: (c) => {
-        if (showProgress) rewriteLine(io.stderr, `Hood: ${c.hood} contacts (${c.hoodPages} pages) · ledger: ${c.ledger} blocked · both ${c.both} · missing ${c.missing}`);
+        if (showProgress)
+          rewriteLine(
+            io.stderr,
+            `Hood: ${c.hood} contacts (${c.hoodPages} pages) · ledger: ${c.ledger} blocked · both ${c.both} · missing ${c.missing}`,
+          );
       },
     });
     if (repair && counts.hoodUnreadable > 0) {
       error = `not repaired: Hood returned ${counts.hoodUnreadable} rows without a readable contact (may the token read GDPR fields?), so "missing" may be wrong`;
     } else if (repair) {
       for (const entry of missing) {
-        if (await ledger.forgetKey(entry.key, { at: new Date().toISOString(), source: 'cli', reason: 'reconcile', outcome: 'forgotten', eventId: 'reconcile:ledger' })) repaired += 1;
+        if (
+          await ledger.forgetKey(entry.key, {
+            at: new Date().toISOString(),
+            source: 'cli',
+            reason: 'reconcile',
+            outcome: 'forgotten',
+            eventId: 'reconcile:ledger',
+          })
+        )
+          repaired += 1;
       }
     }
   } catch (e) {
@@ -282,16 +360,28 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
     writeLine(
       io.stdout,
       table([
-        ['Hood', `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`],
+        [
+          'Hood',
+          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
+        ],
         ['ledger', `${counts.ledger} blocked contacts`],
         ['both', String(counts.both)],
-        ['missing', `${counts.missing} blocked in the ledger, not in Hood${counts.missing > 0 ? ': their opt-outs are skipped while Hood still contacts them' : ''}`],
+        [
+          'missing',
+          `${counts.missing} blocked in the ledger, not in Hood${counts.missing > 0 ? ': their opt-outs are skipped while Hood still contacts them' : ''}`,
+        ],
         ['only in Hood', String(counts.onlyInHood)],
-        ...(repair ? ([['repaired', `${repaired} (ledger state cleared; their next opt-out goes to Hood)`]] as [string, string][]) : []),
+        ...(repair
+          ? ([['repaired', `${repaired} (ledger state cleared; their next opt-out goes to Hood)`]] as [
+              string,
+              string,
+            ][])
+          : []),
         ...(outFile ? ([['written', `${outFile} (masked)`]] as [string, string][]) : []),
       ]),
     );
-    if (counts.missing > 0 && !repair) writeLine(io.stdout, '\nRun again with --repair to clear their ledger state (history kept).');
+    if (counts.missing > 0 && !repair)
+      writeLine(io.stdout, '\nRun again with --repair to clear their ledger state (history kept).');
   }
   if (error !== undefined && !json) writeLine(io.stderr, `hood-blocker reconcile: ${error}`);
   if (error !== undefined) return 1;
@@ -314,13 +404,24 @@ async function optionalLedger(local: boolean, stateDir: string | undefined, io: 
   }
 }
 
-async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise<{ client: HoodClient; rateLimits: RateWindow[] }> {
+async function connectHood(
+  local: boolean,
+  stateDir: string,
+  io: CliIo,
+): Promise<{ client: HoodClient; rateLimits: RateWindow[] }> {
   const rateLimits = loadRateLimits(io.env);
   if (local) {
     const read = readLocalState(stateDir);
     if (!read.ok) throw new UsageError(read.message, 1);
     if (read.state.hood.sandbox && read.state.hood.token) {
-      return { client: createHoodClient({ apiUrl: read.state.hood.url, token: read.state.hood.token, requestTimeoutMs: 10_000 }), rateLimits };
+      return {
+        client: createHoodClient({
+          apiUrl: read.state.hood.url,
+          token: read.state.hood.token,
+          requestTimeoutMs: 10_000,
+        }),
+        rateLimits,
+      };
     }
   }
   let config;
@@ -332,7 +433,10 @@ async function connectHood(local: boolean, stateDir: string, io: CliIo): Promise
   // The SSM client of this command's environment: its region (--stack/--region) and endpoint.
   const ssmClient = config.token.kind === 'ssm' ? await createSsmClient(io.env) : undefined;
   const token = await resolveToken(config.token, ssmClient ? { ssmClient } : {});
-  return { client: createHoodClient({ apiUrl: config.apiUrl, token, requestTimeoutMs: config.requestTimeoutMs }), rateLimits: config.rateLimits };
+  return {
+    client: createHoodClient({ apiUrl: config.apiUrl, token, requestTimeoutMs: config.requestTimeoutMs }),
+    rateLimits: config.rateLimits,
+  };
 }
 
 /** RFC 4180 field; a leading = - @ (or + not starting a phone number) is prefixed so that a spreadsheet never runs it as a formula. */

@@ -6,12 +6,39 @@ import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';
 import { type LocalQueues, queuesForState } from '../dev/emulator.js';
 import { openFileLog } from '../dev/file-log.js';
 import { type StatusSnapshot, statusSnapshot } from '../dev/live-counts.js';
-import { BATCH_SIZE, FUNCTION_TIMEOUT_MS, HOST, type Pipeline, SANDBOX_BASE_PATH, type StopSummary, startPipeline } from '../dev/pipeline.js';
+import {
+  BATCH_SIZE,
+  FUNCTION_TIMEOUT_MS,
+  HOST,
+  type Pipeline,
+  SANDBOX_BASE_PATH,
+  type StopSummary,
+  startPipeline,
+} from '../dev/pipeline.js';
 import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
 import { type ExpectedSource, parseExpectedSources, sourceRecorder } from '../dev/source-activity.js';
-import { acquireStartLock, DEFAULT_STATE_DIR, ensureStateDir, type LocalState, logFilePath, removeLocalState, rotateLog, stateFilePath, writeLocalState } from '../dev/state.js';
+import {
+  acquireStartLock,
+  DEFAULT_STATE_DIR,
+  ensureStateDir,
+  type LocalState,
+  logFilePath,
+  removeLocalState,
+  rotateLog,
+  stateFilePath,
+  writeLocalState,
+} from '../dev/state.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
-import { clearLine, formatRate, isTty, rewriteLine, steadyRatePerMinute, table, writeJson, writeLine } from './shared/output.js';
+import {
+  clearLine,
+  formatRate,
+  isTty,
+  rewriteLine,
+  steadyRatePerMinute,
+  table,
+  writeJson,
+  writeLine,
+} from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker start [options]        (npm start = build + this)
 
@@ -58,7 +85,15 @@ interface StartInfo {
   /** Only when generated here; null when the user supplied GENERIC_WEBHOOK_TOKEN (never echoed). */
   genericWebhookToken: string | null;
   genericWebhookTokenGenerated: boolean;
-  hood: { sandbox: boolean; url: string; listUrl: string | null; token: string | null; rateLimits: string; ratePerMinute: number; dryRun: boolean };
+  hood: {
+    sandbox: boolean;
+    url: string;
+    listUrl: string | null;
+    token: string | null;
+    rateLimits: string;
+    ratePerMinute: number;
+    dryRun: boolean;
+  };
   sqs: LocalState['sqs'];
   consumers: number;
   /** The embedded ledger's endpoint and table (never its hash key); null when LEDGER_TABLE points elsewhere. */
@@ -102,7 +137,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     BLOCK_QUEUE_URL: urls.queues?.blockQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-block',
     DEAD_LETTER_QUEUE_URL: urls.queues?.deadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-dlq',
     BULK_QUEUE_URL: urls.queues?.bulkQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk',
-    BULK_DEAD_LETTER_QUEUE_URL: urls.queues?.bulkDeadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk-dlq',
+    BULK_DEAD_LETTER_QUEUE_URL:
+      urls.queues?.bulkDeadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-bulk-dlq',
     AWS_ENDPOINT_URL_SQS: urls.queues?.endpoint ?? 'http://127.0.0.1:1',
     AWS_REGION: urls.queues?.region ?? 'us-east-1',
   });
@@ -123,7 +159,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!lock.ok) throw new UsageError(lock.message, 1);
   rotateLog(logFilePath(stateDir));
   const terminal = new Terminal(io, json);
-  const log = openFileLog(logFilePath(stateDir), values.verbose ? (line) => terminal.above(io.stderr, line) : undefined);
+  const log = openFileLog(
+    logFilePath(stateDir),
+    values.verbose ? (line) => terminal.above(io.stderr, line) : undefined,
+  );
   const startLog = log.logger('start');
   const undo: Array<() => Promise<void> | void> = [() => lock.release(), () => log.close()];
   const rollback = async () => {
@@ -133,10 +172,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let pipeline: Pipeline;
   try {
     const onWebhookRequest = sourceRecorder(stateDir);
-    pipeline = await startPipeline({ port, sandbox, sandboxToken, maxReceiveCount, envFor, log, undo, onWebhookRequest });
+    pipeline = await startPipeline({
+      port,
+      sandbox,
+      sandboxToken,
+      maxReceiveCount,
+      envFor,
+      log,
+      undo,
+      onWebhookRequest,
+    });
   } catch (error) {
     await rollback();
-    throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error), 1);
+    throw error instanceof UsageError
+      ? error
+      : new UsageError(error instanceof Error ? error.message : String(error), 1);
   }
   const { queues, origin } = pipeline;
 
@@ -201,7 +251,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping !== undefined) {
         if (Date.now() - stopping < SECOND_SIGNAL_AFTER_MS) return;
-        terminal.above(io.stderr, `${signal} again: stopping at once; in-flight work is abandoned (the queues were in memory).`);
+        terminal.above(
+          io.stderr,
+          `${signal} again: stopping at once; in-flight work is abandoned (the queues were in memory).`,
+        );
         // Synchronous clean-up only: the state file must not point --local commands at a dead pipeline,
         // and a lock left behind could name a pid the system later gives to another process.
         removeLocalState(stateDir);
@@ -220,7 +273,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           );
         }
         const summary = await pipeline.stop();
-        startLog.info('Stopped', { ...summary.counts, remaining: summary.remaining.total, deadLetters: summary.deadLetterQueue.total });
+        startLog.info('Stopped', {
+          ...summary.counts,
+          remaining: summary.remaining.total,
+          deadLetters: summary.deadLetterQueue.total,
+        });
         if (json) writeJson(io.stdout, summary);
         else printSummary(io, summary);
         await rollback();
@@ -231,7 +288,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         setTimeout(() => process.exit(0), 3000).unref();
         resolve(0);
       })().catch((error: unknown) => {
-        writeLine(io.stderr, `hood-blocker start: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        writeLine(
+          io.stderr,
+          `hood-blocker start: stopping failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         process.exit(1);
       });
     };
@@ -240,17 +300,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-
 function parsePort(value: string | undefined, source: string): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`${source} "${value}" is not a port number (0–65535; 0 = any free port)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new UsageError(`${source} "${value}" is not a port number (0–65535; 0 = any free port)`);
   return n;
 }
 
 function formatWindows(windows: readonly RateWindow[]): string {
   return windows
-    .map((w) => (w.windowMs % 60_000 === 0 ? `${w.count}/${w.windowMs / 60_000}m` : w.windowMs % 1000 === 0 ? `${w.count}/${w.windowMs / 1000}s` : `${w.count}/${w.windowMs}ms`))
+    .map((w) =>
+      w.windowMs % 60_000 === 0
+        ? `${w.count}/${w.windowMs / 60_000}m`
+        : w.windowMs % 1000 === 0
+          ? `${w.count}/${w.windowMs / 1000}s`
+          : `${w.count}/${w.windowMs}ms`,
+    )
     .join(',');
 }
 
@@ -286,10 +352,17 @@ class Terminal {
 export function formatStatus(s: StatusSnapshot): string {
   const t = s.totals;
   const n = s.now;
-  const bulk = n.bulkQueued + n.bulkInFlight + n.bulkDeadLetterQueue > 0 ? ` · bulk: ${n.bulkQueued} queued, ${n.bulkInFlight} in flight, ${n.bulkDeadLetterQueue} in DLQ` : '';
+  const bulk =
+    n.bulkQueued + n.bulkInFlight + n.bulkDeadLetterQueue > 0
+      ? ` · bulk: ${n.bulkQueued} queued, ${n.bulkInFlight} in flight, ${n.bulkDeadLetterQueue} in DLQ`
+      : '';
   // Shadow mode never says "blocked": nothing reached Hood.
-  const decided = s.dryRun ? `${t.wouldBlock} would block · ${t.alreadyBlocked} known` : `${t.blocked} blocked · ${t.alreadyBlocked} already`;
-  const hood = s.dryRun ? 'Hood: shadow mode, no calls' : `Hood: ${t.hoodCalls} calls, ${s.hoodCallsPerMinute} in the last min (limit ${formatRate(s.limitPerMinute)})`;
+  const decided = s.dryRun
+    ? `${t.wouldBlock} would block · ${t.alreadyBlocked} known`
+    : `${t.blocked} blocked · ${t.alreadyBlocked} already`;
+  const hood = s.dryRun
+    ? 'Hood: shadow mode, no calls'
+    : `Hood: ${t.hoodCalls} calls, ${s.hoodCallsPerMinute} in the last min (limit ${formatRate(s.limitPerMinute)})`;
   return (
     `now: ${n.queued} queued · ${n.inFlight} in flight · ${n.deadLetterQueue} in DLQ${bulk}` +
     ` | total: ${decided} · ${t.ignored} ignored · ${t.deadLettered} dead-lettered` +
@@ -340,7 +413,9 @@ class StatusReporter {
   private snapshot() {
     if (this.depth === undefined) return undefined;
     const hood = this.pipeline.consumerConfig.hood;
-    return statusSnapshot(this.pipeline.live, this.depth, steadyRatePerMinute(hood.rateLimits), Date.now(), { dryRun: hood.dryRun });
+    return statusSnapshot(this.pipeline.live, this.depth, steadyRatePerMinute(hood.rateLimits), Date.now(), {
+      dryRun: hood.dryRun,
+    });
   }
 
   private draw(): void {
@@ -354,7 +429,9 @@ class StatusReporter {
     try {
       const { sqs, queues } = this.pipeline;
       const [block, dlq, bulk, bulkDlq] = await Promise.all(
-        [queues.blockQueueUrl, queues.deadLetterQueueUrl, queues.bulkQueueUrl, queues.bulkDeadLetterQueueUrl].map((url) => readQueueDepth(sqs, url)),
+        [queues.blockQueueUrl, queues.deadLetterQueueUrl, queues.bulkQueueUrl, queues.bulkDeadLetterQueueUrl].map(
+          (url) => readQueueDepth(sqs, url),
+        ),
       );
       this.depth = { block: block!, dlq: dlq!, bulk: bulk!, bulkDlq: bulkDlq! };
       const s = this.snapshot()!;
@@ -372,29 +449,46 @@ class StatusReporter {
 function printStartInfo(io: CliIo, info: StartInfo): void {
   const out = (line = '') => writeLine(io.stdout, line);
   const cli = cliCommand();
-  out(`hood-blocker is running locally (pid ${info.pid}). Ctrl-C drains in-flight work and stops; a second Ctrl-C stops at once.`);
+  out(
+    `hood-blocker is running locally (pid ${info.pid}). Ctrl-C drains in-flight work and stops; a second Ctrl-C stops at once.`,
+  );
   out();
   const disabled = info.webhooks.disabled.map((p) => `${p} (${secretHint(p)})`);
   const rows: [string, string][] = [
     ['Webhooks', `${info.webhookUrl}/{provider}`],
     ['', `enabled: ${info.webhooks.enabled.join(', ')}`],
-    ...(disabled.length > 0 ? ([['', `disabled until their secret is set: ${disabled.join(', ')}`]] as [string, string][]) : []),
+    ...(disabled.length > 0
+      ? ([['', `disabled until their secret is set: ${disabled.join(', ')}`]] as [string, string][])
+      : []),
     [
       'Hood',
       info.hood.sandbox
         ? `sandbox ${info.hood.url} (limits ${info.hood.rateLimits}, as HOOD_RATE_LIMITS)`
         : `REAL Hood at ${info.hood.url} (HOOD_API_TOKEN is set): contacts you send are really blocked`,
     ],
-    ...(info.hood.dryRun ? ([['', 'SHADOW MODE (HOOD_DRY_RUN=true): decisions are logged and counted, nothing is sent to Hood']] as [string, string][]) : []),
+    ...(info.hood.dryRun
+      ? ([['', 'SHADOW MODE (HOOD_DRY_RUN=true): decisions are logged and counted, nothing is sent to Hood']] as [
+          string,
+          string,
+        ][])
+      : []),
     ...(info.hood.listUrl ? ([['', `blocked so far: ${info.hood.listUrl}`]] as [string, string][]) : []),
     ['SQS', `${info.sqs.endpoint} (in memory: gone when this stops)`],
     ['', `block queue   ${info.sqs.blockQueueUrl}`],
     ['', `dead letters  ${info.sqs.deadLetterQueueUrl}`],
     ['', `bulk queue    ${info.sqs.bulkQueueUrl} (imports; dead letters: ${info.sqs.bulkDeadLetterQueueUrl})`],
     ['', `SES topic     ${info.sqs.sesTopicArn} (raw delivery to the block queue)`],
-    ['Consumer', `${info.consumers} pollers, batch ${BATCH_SIZE}, ${FUNCTION_TIMEOUT_MS / 1000} s timeout, at most ${formatRate(info.hood.ratePerMinute)} to Hood`],
+    [
+      'Consumer',
+      `${info.consumers} pollers, batch ${BATCH_SIZE}, ${FUNCTION_TIMEOUT_MS / 1000} s timeout, at most ${formatRate(info.hood.ratePerMinute)} to Hood`,
+    ],
     ...(info.ledger
-      ? ([['Ledger', `${info.ledger.endpoint} table ${info.ledger.table} (dynalite, in memory; a hash key for this session): ${cli} why <contact> --local`]] as [string, string][])
+      ? ([
+          [
+            'Ledger',
+            `${info.ledger.endpoint} table ${info.ledger.table} (dynalite, in memory; a hash key for this session): ${cli} why <contact> --local`,
+          ],
+        ] as [string, string][])
       : []),
     ['Logs', `${info.logFile} (--verbose prints them too)`],
     ['State', `${info.stateFile} (lets enqueue, dlq and check find this pipeline with --local)`],
@@ -403,7 +497,8 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
   out();
   // A token the user chose stays theirs: it is not echoed to a terminal (or its scrollback, or a CI log).
   const bearer = info.genericWebhookToken ?? '$GENERIC_WEBHOOK_TOKEN';
-  if (info.genericWebhookToken !== null) out(`Generic webhook token (generated; set GENERIC_WEBHOOK_TOKEN to choose one): ${info.genericWebhookToken}`);
+  if (info.genericWebhookToken !== null)
+    out(`Generic webhook token (generated; set GENERIC_WEBHOOK_TOKEN to choose one): ${info.genericWebhookToken}`);
   else out('Generic webhook token: the one in GENERIC_WEBHOOK_TOKEN (not shown)');
   out();
   out('Block a contact through the generic webhook:');
@@ -430,15 +525,33 @@ function printSummary(io: CliIo, s: StopSummary): void {
   out(s.dryRun ? 'Stopped (shadow mode: nothing was sent to Hood).' : 'Stopped.');
   out(
     table([
-      ['webhooks', `${s.webhooks.requests} ${s.webhooks.requests === 1 ? 'request' : 'requests'}${byStatus ? ` (${byStatus})` : ''}`],
+      [
+        'webhooks',
+        `${s.webhooks.requests} ${s.webhooks.requests === 1 ? 'request' : 'requests'}${byStatus ? ` (${byStatus})` : ''}`,
+      ],
       s.dryRun
-        ? ['would block', `${c.would_block} new, ${c.already_blocked} known to the ledger, ${c.deduplicated} repeated contacts`]
+        ? [
+            'would block',
+            `${c.would_block} new, ${c.already_blocked} known to the ledger, ${c.deduplicated} repeated contacts`,
+          ]
         : ['blocked', `${c.blocked} new, ${c.already_blocked} already blocked, ${c.deduplicated} repeated contacts`],
       ['ignored', String(c.ignored)],
-      ['dead-lettered', `${c.dead_lettered} by the consumer; the dead-letter queues held ${s.deadLetterQueue.total} (block) and ${s.bulkDeadLetterQueue.total} (bulk)`],
-      ['retried', `${c.retried} after errors, ${c.rate_limited} after 429, ${c.deferred} deferred, ${c.unauthorized} held for the token`],
-      ['still queued', `${s.remaining.total} on the block queue (${s.remaining.visible} waiting, ${s.remaining.inFlight} backing off, ${s.remaining.delayed} delayed)`],
-      ['', `${s.bulkRemaining.total} on the bulk queue (${s.bulkRemaining.visible} waiting, ${s.bulkRemaining.inFlight} backing off, ${s.bulkRemaining.delayed} delayed)`],
+      [
+        'dead-lettered',
+        `${c.dead_lettered} by the consumer; the dead-letter queues held ${s.deadLetterQueue.total} (block) and ${s.bulkDeadLetterQueue.total} (bulk)`,
+      ],
+      [
+        'retried',
+        `${c.retried} after errors, ${c.rate_limited} after 429, ${c.deferred} deferred, ${c.unauthorized} held for the token`,
+      ],
+      [
+        'still queued',
+        `${s.remaining.total} on the block queue (${s.remaining.visible} waiting, ${s.remaining.inFlight} backing off, ${s.remaining.delayed} delayed)`,
+      ],
+      [
+        '',
+        `${s.bulkRemaining.total} on the bulk queue (${s.bulkRemaining.visible} waiting, ${s.bulkRemaining.inFlight} backing off, ${s.bulkRemaining.delayed} delayed)`,
+      ],
     ]),
   );
   out(

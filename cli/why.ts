@@ -70,8 +70,18 @@ function printStory(io: CliIo, story: LedgerStory): void {
   writeLine(io.stdout, `contact  ${story.contact}`);
   writeLine(io.stdout, `status   ${story.status}${story.hoodId ? ` (Hood id ${story.hoodId})` : ''}`);
   if (story.events.length === 0) return;
-  const rows = [['AT', 'SOURCE', 'REASON', 'OUTCOME', 'EVENT'], ...story.events.map((e) => [e.at, e.source, e.reason, e.outcome, e.eventId ?? ''])];
+  const rows = [
+    ['AT', 'SOURCE', 'REASON', 'OUTCOME', 'EVENT'],
+    ...story.events.map((e) => [e.at, e.source, e.reason, e.outcome, e.eventId ?? '']),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   writeLine(io.stdout);
-  for (const r of rows) writeLine(io.stdout, r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    writeLine(
+      io.stdout,
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }

@@ -18,7 +18,8 @@ export async function serveWebhook(
     // API Gateway joins repeated headers with commas and lower-cases names; so do we.
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!.toLowerCase();
-      headers[name] = headers[name] === undefined ? req.rawHeaders[i + 1]! : `${headers[name]},${req.rawHeaders[i + 1]!}`;
+      headers[name] =
+        headers[name] === undefined ? req.rawHeaders[i + 1]! : `${headers[name]},${req.rawHeaders[i + 1]!}`;
     }
     // This server speaks plain HTTP; without this the ingress would assume https when rebuilding the URL
     // that Twilio and Mandrill sign. A tunnel (ngrok, cloudflared) sets the header itself.
@@ -34,7 +35,13 @@ export async function serveWebhook(
       body: body.toString('base64'),
       isBase64Encoded: true,
       requestContext: {
-        http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '',
+          userAgent: headers['user-agent'] ?? '',
+        },
         domainName: headers.host ?? HOST,
         requestId: '',
         routeKey: 'ANY /webhooks/{provider}',
@@ -52,7 +59,8 @@ export async function serveWebhook(
     res.end(method === 'HEAD' ? undefined : text);
     return status;
   } catch (error) {
-    if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', detail: error instanceof Error ? error.message : String(error) });
+    if (!res.headersSent)
+      sendJson(res, 500, { error: 'internal_error', detail: error instanceof Error ? error.message : String(error) });
     return 500;
   }
 }

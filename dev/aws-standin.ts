@@ -55,12 +55,17 @@ export async function startAwsStandIn(
     if (prefix === 'GraniteServiceVersion20100801') {
       calls.push(`CloudWatch:${operation}`);
       // One result per query; a `webhook_requests` query for a provider in `lastRequest` gets one hourly point.
-      const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: { Metric?: { Dimensions?: unknown; MetricName?: string } } }> | undefined) ?? [];
+      const queries =
+        (input.MetricDataQueries as
+          | Array<{ Id: string; MetricStat?: { Metric?: { Dimensions?: unknown; MetricName?: string } } }>
+          | undefined) ?? [];
       const results = queries.map((q) => {
         const dims = (q.MetricStat?.Metric?.Dimensions ?? []) as Array<{ Name: string; Value: string }>;
         const provider = dims.find((d) => d.Name === 'provider')?.Value;
-        const at = q.MetricStat?.Metric?.MetricName === 'webhook_requests' && provider ? lastRequest.get(provider) : undefined;
-        const points = at === undefined ? { Timestamps: [], Values: [] } : { Timestamps: [at.getTime() / 1000], Values: [1] };
+        const at =
+          q.MetricStat?.Metric?.MetricName === 'webhook_requests' && provider ? lastRequest.get(provider) : undefined;
+        const points =
+          at === undefined ? { Timestamps: [], Values: [] } : { Timestamps: [at.getTime() / 1000], Values: [1] };
         return { Id: q.Id, Label: q.Id, ...points, StatusCode: 'Complete' };
       });
       return json(res, { MetricDataResults: results, Messages: [] }, '1.0');

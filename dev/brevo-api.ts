@@ -6,7 +6,12 @@ export const api: SuppressionApi = {
   row: (_list, i, email, at) => {
     const codes = ['hardBounce', 'unsubscribedViaEmail', 'contactFlaggedAsSpam', 'adminBlocked'];
     const code = codes[i % codes.length]!;
-    return { email, senderEmail: 'news@example.com', reason: { code, message: `Reason ${code}` }, blockedAt: at.toISOString() };
+    return {
+      email,
+      senderEmail: 'news@example.com',
+      reason: { code, message: `Reason ${code}` },
+      blockedAt: at.toISOString(),
+    };
   },
   authorised: (h, _body, apiKey) => h['api-key'] === apiKey,
   route: ({ path, query, send, rows, count, limit }) => {

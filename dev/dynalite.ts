@@ -30,11 +30,22 @@ export async function startLocalDynamo(
   } = {},
 ): Promise<LocalDynamo> {
   // A dev dependency, loaded only here: the Lambda bundles never contain it.
-  const mod = (await import('dynalite')) as unknown as { default: (o: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer };
+  const mod = (await import('dynalite')) as unknown as {
+    default: (o: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => DynaliteServer;
+  };
   const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const onRequest = options.onRequest;
-  if (onRequest) server.on('request', (request) => onRequest(String(request.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown'));
-  await new Promise<void>((resolve, reject) => server.listen(options.port ?? 0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+  if (onRequest)
+    server.on('request', (request) =>
+      onRequest(
+        String(request.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() || 'unknown',
+      ),
+    );
+  await new Promise<void>((resolve, reject) =>
+    server.listen(options.port ?? 0, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+  );
   const address = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
   const region = options.region ?? 'us-east-1';

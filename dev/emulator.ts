@@ -41,7 +41,10 @@ export interface LocalQueueOptions {
 interface FauxqsServer {
   port: number;
   stop(): Promise<void>;
-  createQueue(name: string, options?: { attributes?: Record<string, string>; region?: string }): { queueUrl: string; queueArn: string };
+  createQueue(
+    name: string,
+    options?: { attributes?: Record<string, string>; region?: string },
+  ): { queueUrl: string; queueArn: string };
   createTopic(name: string, options?: { region?: string }): { topicArn: string };
   subscribe(options: { topic: string; queue: string; region?: string; attributes?: Record<string, string> }): unknown;
   publish(topic: string, message: string, options?: Record<string, unknown>): unknown;
@@ -68,7 +71,10 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     attributes: {
       MessageRetentionPeriod: '1209600',
       VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: options.maxReceiveCount ?? 5,
+      }),
     },
   });
   const bulkDlq = server.createQueue(options.bulkDeadLetterQueueName ?? 'hood-blocker-bulk-dlq', {
@@ -78,7 +84,10 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     attributes: {
       MessageRetentionPeriod: '1209600',
       VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: bulkDlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: bulkDlq.queueArn,
+        maxReceiveCount: options.maxReceiveCount ?? 5,
+      }),
     },
   });
   const topic = server.createTopic('hood-blocker-ses-notifications');
@@ -116,7 +125,9 @@ export function sqsClientFor(queues: Pick<LocalQueues, 'region' | 'endpoint'>): 
  * The consumer's queue variables for a process or worker thread that runs the built handler against the
  * embedded queues (the bench's consumers and cold starts), with the emulator's keys.
  */
-export function consumerQueueEnv(queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>): Record<string, string> {
+export function consumerQueueEnv(
+  queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>,
+): Record<string, string> {
   return {
     BLOCK_QUEUE_URL: queues.blockQueueUrl,
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,

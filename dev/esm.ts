@@ -13,7 +13,10 @@ export interface SqsLambdaRecord {
   receiptHandle: string;
   body: string;
   attributes: Record<string, string>;
-  messageAttributes: Record<string, { stringValue?: string; dataType: string; stringListValues: string[]; binaryListValues: string[] }>;
+  messageAttributes: Record<
+    string,
+    { stringValue?: string; dataType: string; stringListValues: string[]; binaryListValues: string[] }
+  >;
   md5OfBody: string;
   eventSource: 'aws:sqs';
   eventSourceARN: string;
@@ -45,7 +48,15 @@ export interface InvocationInfo {
 }
 
 export interface EventSourceMapping {
-  stats(): { invocations: number; records: number; deleted: number; failedRecords: number; errors: number; timeouts: number; inFlight: number };
+  stats(): {
+    invocations: number;
+    records: number;
+    deleted: number;
+    failedRecords: number;
+    errors: number;
+    timeouts: number;
+    inFlight: number;
+  };
   /** Stop polling and wait for in-flight invocations to finish (drain). */
   stop(): Promise<void>;
 }
@@ -95,7 +106,12 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
         messageAttributes: Object.fromEntries(
           Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
             k,
-            { stringValue: v.StringValue, dataType: v.DataType ?? 'String', stringListValues: [], binaryListValues: [] },
+            {
+              stringValue: v.StringValue,
+              dataType: v.DataType ?? 'String',
+              stringListValues: [],
+              binaryListValues: [],
+            },
           ]),
         ),
         md5OfBody: m.MD5OfBody ?? '',
@@ -114,7 +130,14 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       let error: string | undefined;
       try {
         const result = await Promise.race([
-          handler({ Records: records }, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), awsRequestId: randomUUID(), functionName: 'block-contacts' }),
+          handler(
+            { Records: records },
+            {
+              getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+              awsRequestId: randomUUID(),
+              functionName: 'block-contacts',
+            },
+          ),
           new Promise<'timeout'>((resolve) => {
             timer = setTimeout(() => resolve('timeout'), waitMs(timeoutMs));
           }),
@@ -123,7 +146,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
           outcome = 'timeout';
           stats.timeouts += 1;
         } else {
-          const failures = (result?.batchItemFailures) || [];
+          const failures = result?.batchItemFailures || [];
           const ids = new Set(records.map((r) => r.messageId));
           if (failures.some((f) => !f.itemIdentifier || !ids.has(f.itemIdentifier))) {
             outcome = 'error';
@@ -147,7 +170,10 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
         const chunk = toDelete.slice(i, i + 10);
         try {
           await options.sqs.send(
-            new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }),
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+            }),
           );
           stats.deleted += chunk.length;
         } catch {

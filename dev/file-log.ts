@@ -41,7 +41,15 @@ export function openFileLog(path: string, echo?: (line: string, level: Level) =>
       let persistent: Record<string, unknown> = { ...keys };
       let appended: Record<string, unknown> = {};
       const at = (level: Level) => (message: string, fields?: LogFields) => {
-        const entry = { time: new Date().toISOString(), level, component, message, ...persistent, ...appended, ...(fields ?? {}) };
+        const entry = {
+          time: new Date().toISOString(),
+          level,
+          component,
+          message,
+          ...persistent,
+          ...appended,
+          ...(fields ?? {}),
+        };
         write(JSON.stringify(entry), level);
       };
       return {

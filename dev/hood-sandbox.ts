@@ -191,11 +191,21 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     if (res.destroyed || res.writableEnded) return;
     const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     const type = typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
-    res.writeHead(status, { ...(payload === '' ? {} : { 'content-type': type }), 'content-length': Buffer.byteLength(payload), ...headers });
+    res.writeHead(status, {
+      ...(payload === '' ? {} : { 'content-type': type }),
+      'content-length': Buffer.byteLength(payload),
+      ...headers,
+    });
     res.end(payload);
   }
 
-  function error(res: ServerResponse, status: number, title: string, message: string | undefined, headers?: Record<string, string>): void {
+  function error(
+    res: ServerResponse,
+    status: number,
+    title: string,
+    message: string | undefined,
+    headers?: Record<string, string>,
+  ): void {
     // The envelope of §3.1; `message` is left out where Hood's examples leave it out (500).
     const body: Record<string, unknown> = { code: status, title };
     if (message !== undefined) body.message = message;
@@ -266,7 +276,13 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     if (full.length > 0) {
       const waitMs = Math.max(...full.map((w) => (w.index + 1) * w.windowMs - now));
       // Integer seconds as Hood documents; never 0, which a client would read as "retry now" inside the window.
-      return { ok: false, headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))), 'retry-after-ms': String(Math.max(1, Math.ceil(waitMs))) } };
+      return {
+        ok: false,
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+          'retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
+        },
+      };
     }
     let tightest = windows[0]!;
     for (const w of windows) {
@@ -297,7 +313,8 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
       const used = index === w.index ? w.used : 0;
       const remaining = w.count - used;
       const best = tightest === undefined ? Infinity : tightest.count - tightest.used;
-      if (remaining < best || (remaining === best && w.windowMs > tightest!.windowMs)) tightest = { count: w.count, used, windowMs: w.windowMs, index };
+      if (remaining < best || (remaining === best && w.windowMs > tightest!.windowMs))
+        tightest = { count: w.count, used, windowMs: w.windowMs, index };
     }
     const t = tightest!;
     return {
@@ -375,7 +392,11 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     }
     const parsed = CreateBlockedContactBodySchema.safeParse(parseJson(body));
     const contact = parsed.success ? parsed.data.contact : '';
-    const type = E164_RE.test(contact) ? 'mobile_phone_number' : contact.length <= 254 && EMAIL_RE.test(contact) ? 'email' : undefined;
+    const type = E164_RE.test(contact)
+      ? 'mobile_phone_number'
+      : contact.length <= 254 && EMAIL_RE.test(contact)
+        ? 'email'
+        : undefined;
     if (!parsed.success || type === undefined) {
       error(res, 400, 'Bad request.', 'The request body is not valid.', headers);
       return;
@@ -408,7 +429,19 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     if (existing === undefined) byContact.set(contact, row);
     stats.created += 1;
     // §1.2: the 201 body has no create_time/update_time and a masked contact.
-    send(res, 201, { id: row.id, company_id: row.company_id, creator_id: row.creator_id, contact: MASK, type: row.type, description: row.description }, headers);
+    send(
+      res,
+      201,
+      {
+        id: row.id,
+        company_id: row.company_id,
+        creator_id: row.creator_id,
+        contact: MASK,
+        type: row.type,
+        description: row.description,
+      },
+      headers,
+    );
   }
 
   function list(res: ServerResponse, url: URL, headers: Record<string, string>): void {
@@ -419,7 +452,12 @@ export function createHoodSandboxHandler(options: HoodSandboxOptions = {}): Hood
     }
     const gdpr = readGdpr(url);
     const start = (page.number - 1) * page.size;
-    send(res, 200, { total: rows.length, items: rows.slice(start, start + page.size).map((r) => item(r, gdpr)) }, headers);
+    send(
+      res,
+      200,
+      { total: rows.length, items: rows.slice(start, start + page.size).map((r) => item(r, gdpr)) },
+      headers,
+    );
   }
 
   function view(res: ServerResponse, url: URL, headers: Record<string, string>): void {

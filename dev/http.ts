@@ -8,8 +8,14 @@ export function listen(server: Server, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.close();
-      if (error.code === 'EADDRINUSE') reject(new Error(`port ${port} on ${HOST} is in use: stop whatever runs there, or choose another port with --port N (or PORT=N)`));
-      else if (error.code === 'EACCES') reject(new Error(`not allowed to listen on port ${port}: choose a port above 1024 with --port N`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new Error(
+            `port ${port} on ${HOST} is in use: stop whatever runs there, or choose another port with --port N (or PORT=N)`,
+          ),
+        );
+      else if (error.code === 'EACCES')
+        reject(new Error(`not allowed to listen on port ${port}: choose a port above 1024 with --port N`));
       else reject(new Error(`cannot listen on ${HOST}:${port}: ${error.message}`));
     };
     server.once('error', onError);
@@ -27,9 +33,17 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
-

@@ -4,7 +4,17 @@ import type { QueueDepth } from '../lib/queue/sqs.js';
 import type { ComponentLog } from './file-log.js';
 
 /** Every outcome the consumer logs per record, in the order the stop summary lists them. */
-export const OUTCOMES: readonly Outcome[] = ['blocked', 'already_blocked', 'deduplicated', 'ignored', 'dead_lettered', 'retried', 'rate_limited', 'unauthorized', 'deferred'];
+export const OUTCOMES: readonly Outcome[] = [
+  'blocked',
+  'already_blocked',
+  'deduplicated',
+  'ignored',
+  'dead_lettered',
+  'retried',
+  'rate_limited',
+  'unauthorized',
+  'deferred',
+];
 
 /**
  * Counts kept per record, as the consumers decide them, so that the status line moves with every
@@ -27,7 +37,12 @@ export interface LiveCounts {
 }
 
 export function newLiveCounts(): LiveCounts {
-  return { outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>, wouldBlock: 0, hoodCalls: 0, recentCalls: [] };
+  return {
+    outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    wouldBlock: 0,
+    hoodCalls: 0,
+    recentCalls: [],
+  };
 }
 
 const OUTCOME_SET = new Set<string>(OUTCOMES);
@@ -46,14 +61,24 @@ export function observeOutcomes<L extends ComponentLog>(logger: L, live: LiveCou
         live.onChange?.();
       }
     };
-  return { ...logger, debug: wrap(logger.debug), info: wrap(logger.info), warn: wrap(logger.warn), error: wrap(logger.error) };
+  return {
+    ...logger,
+    debug: wrap(logger.debug),
+    info: wrap(logger.info),
+    warn: wrap(logger.warn),
+    error: wrap(logger.error),
+  };
 }
 
 /**
  * The rate shown is measured where Hood's limit applies: every call the consumer's pacer starts. (A
  * count of finished batches overstates it: ten contacts land at the end of a batch at once.)
  */
-export function countHoodCalls(consumer: Pick<Consumer, 'pacer'>, live: LiveCounts, now: () => number = Date.now): void {
+export function countHoodCalls(
+  consumer: Pick<Consumer, 'pacer'>,
+  live: LiveCounts,
+  now: () => number = Date.now,
+): void {
   const pacer = consumer.pacer;
   const acquire = pacer.acquire.bind(pacer);
   // A slot handed out is a call about to start (whichever limiter: static shares or the shared table).
@@ -79,9 +104,23 @@ export interface StatusSnapshot {
   /** Shadow mode (HOOD_DRY_RUN=true): `blocked` stays 0, `wouldBlock` counts, no call reaches Hood. */
   dryRun: boolean;
   /** Depths right now (SQS attributes, approximate); `bulk…` for the bulk queue (imports, backfills). */
-  now: { queued: number; inFlight: number; deadLetterQueue: number; bulkQueued: number; bulkInFlight: number; bulkDeadLetterQueue: number };
+  now: {
+    queued: number;
+    inFlight: number;
+    deadLetterQueue: number;
+    bulkQueued: number;
+    bulkInFlight: number;
+    bulkDeadLetterQueue: number;
+  };
   /** Since this pipeline started, per record. */
-  totals: { blocked: number; wouldBlock: number; alreadyBlocked: number; ignored: number; deadLettered: number; hoodCalls: number };
+  totals: {
+    blocked: number;
+    wouldBlock: number;
+    alreadyBlocked: number;
+    ignored: number;
+    deadLettered: number;
+    hoodCalls: number;
+  };
   /** Hood calls started in the last 60 s. */
   hoodCallsPerMinute: number;
   limitPerMinute: number;

@@ -4,7 +4,8 @@ import type { SuppressionApi } from './suppression-standins.js';
 export const api: SuppressionApi = {
   sampleLists: ['bounces', 'complaints', 'unsubscribes'],
   row: (list, _i, email, at) => {
-    if (list === 'bounces') return { address: email, code: '550', error: 'No such mailbox', created_at: at.toUTCString() };
+    if (list === 'bounces')
+      return { address: email, code: '550', error: 'No such mailbox', created_at: at.toUTCString() };
     if (list === 'unsubscribes') return { address: email, tags: ['*'], created_at: at.toUTCString() };
     return { address: email, created_at: at.toUTCString() };
   },
@@ -16,6 +17,14 @@ export const api: SuppressionApi = {
     const offset = Number(query.get('p') ?? 0);
     const page = rows(list, offset, limit);
     const at = (o: number) => `${origin()}/v3/${domain}/${list}?page=next&p=${o}&limit=${limit}`;
-    return send(200, { items: page, paging: { first: at(0), last: at(Math.max(0, count(list) - limit)), next: at(offset + page.length), previous: at(Math.max(0, offset - limit)) } });
+    return send(200, {
+      items: page,
+      paging: {
+        first: at(0),
+        last: at(Math.max(0, count(list) - limit)),
+        next: at(offset + page.length),
+        previous: at(Math.max(0, offset - limit)),
+      },
+    });
   },
 };

@@ -5,7 +5,17 @@ export const api: SuppressionApi = {
   sampleLists: ['rejects'],
   row: (_list, i, email, at) => {
     const reasons = ['hard-bounce', 'spam', 'unsub', 'custom'];
-    return { email, reason: reasons[i % reasons.length], detail: '', created_at: at.toISOString().slice(0, 19).replace('T', ' '), last_event_at: null, expires_at: null, expired: false, sender: null, subaccount: null };
+    return {
+      email,
+      reason: reasons[i % reasons.length],
+      detail: '',
+      created_at: at.toISOString().slice(0, 19).replace('T', ' '),
+      last_event_at: null,
+      expires_at: null,
+      expired: false,
+      sender: null,
+      subaccount: null,
+    };
   },
   authorised: (_h, body, apiKey) => {
     try {
@@ -17,7 +27,8 @@ export const api: SuppressionApi = {
   // Mandrill answers every error, a bad key too, with HTTP 500 and a JSON error.
   unauthorised: { status: 500, body: { status: 'error', code: -1, name: 'Invalid_Key', message: 'Invalid API key' } },
   route: ({ path, method, send, rows, count }) => {
-    if (path !== '/api/1.0/rejects/list.json' || method !== 'POST') return send(500, { status: 'error', code: -1, name: 'Unknown_Method', message: 'not found' });
+    if (path !== '/api/1.0/rejects/list.json' || method !== 'POST')
+      return send(500, { status: 'error', code: -1, name: 'Unknown_Method', message: 'not found' });
     return send(200, rows('rejects', 0, count('rejects')));
   },
 };

@@ -90,7 +90,10 @@ export async function startPipeline(options: {
   const origin = await listen(server, options.port);
   undo.push(() => closeServer(server));
 
-  const queues = await startQueuesQuietly({ visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: options.maxReceiveCount });
+  const queues = await startQueuesQuietly({
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    maxReceiveCount: options.maxReceiveCount,
+  });
   undo.push(() => queues.stop());
   const sandboxUrl = `${origin}${SANDBOX_BASE_PATH}`;
   // The ledger embedded (dynalite, a key for this session) unless LEDGER_TABLE points elsewhere.
@@ -104,7 +107,11 @@ export async function startPipeline(options: {
 
   let sandboxHandler: HoodSandboxHandler | undefined;
   if (options.sandbox) {
-    sandboxHandler = createHoodSandboxHandler({ basePath: SANDBOX_BASE_PATH, token: options.sandboxToken, rateLimits: consumerConfig.hood.rateLimits });
+    sandboxHandler = createHoodSandboxHandler({
+      basePath: SANDBOX_BASE_PATH,
+      token: options.sandboxToken,
+      rateLimits: consumerConfig.hood.rateLimits,
+    });
     undo.push(() => sandboxHandler!.dispose());
   }
 
@@ -114,7 +121,12 @@ export async function startPipeline(options: {
 
   const webhookStatus: Record<number, number> = {};
   // This server is the local gateway: the URL Twilio/Mandrill signed comes from its Host / X-Forwarded-Proto.
-  const webhook: WebhookLambdaHandler = createWebhookHandler({ config: webhookConfig, sqsClient: sqs, logger: log.logger('webhook'), trustForwardedHeaders: true });
+  const webhook: WebhookLambdaHandler = createWebhookHandler({
+    config: webhookConfig,
+    sqsClient: sqs,
+    logger: log.logger('webhook'),
+    trustForwardedHeaders: true,
+  });
   let draining = false;
   routes = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -143,7 +155,11 @@ export async function startPipeline(options: {
     req.resume();
     sendJson(res, 404, {
       error: 'not_found',
-      routes: ['POST /webhooks/{provider}', 'GET /healthz', ...(sandboxHandler ? [`${SANDBOX_BASE_PATH}/blocked-contacts`] : [])],
+      routes: [
+        'POST /webhooks/{provider}',
+        'GET /healthz',
+        ...(sandboxHandler ? [`${SANDBOX_BASE_PATH}/blocked-contacts`] : []),
+      ],
     });
   };
 
@@ -232,7 +248,13 @@ export async function startPipeline(options: {
         drained: stats.inFlight === 0,
         dryRun: consumerConfig.hood.dryRun,
         counts,
-        done: counts.blocked + counts.would_block + counts.already_blocked + counts.deduplicated + counts.ignored + counts.dead_lettered,
+        done:
+          counts.blocked +
+          counts.would_block +
+          counts.already_blocked +
+          counts.deduplicated +
+          counts.ignored +
+          counts.dead_lettered,
         remaining,
         deadLetterQueue: dlq,
         bulkRemaining,
@@ -275,7 +297,10 @@ async function depthWithTotal(sqs: SQSClient, queueUrl: string): Promise<QueueDe
 }
 
 /** The block and bulk event source mappings' counts together: the stop summary covers both lanes. */
-function bothStats(a: ReturnType<EventSourceMapping['stats']>, b: ReturnType<EventSourceMapping['stats']>): ReturnType<EventSourceMapping['stats']> {
+function bothStats(
+  a: ReturnType<EventSourceMapping['stats']>,
+  b: ReturnType<EventSourceMapping['stats']>,
+): ReturnType<EventSourceMapping['stats']> {
   const sum = { ...a };
   for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += b[key];
   return sum;

@@ -5,13 +5,21 @@ export const api: SuppressionApi = {
   sampleLists: ['outbound/HardBounce', 'outbound/SpamComplaint', 'broadcast/ManualSuppression'],
   row: (list, _i, email, at) => {
     const reason = list.split('/')[1] ?? 'HardBounce';
-    return { EmailAddress: email, SuppressionReason: reason, Origin: reason === 'ManualSuppression' ? 'Customer' : 'Recipient', CreatedAt: at.toISOString() };
+    return {
+      EmailAddress: email,
+      SuppressionReason: reason,
+      Origin: reason === 'ManualSuppression' ? 'Customer' : 'Recipient',
+      CreatedAt: at.toISOString(),
+    };
   },
   authorised: (h, _body, apiKey) => h['x-postmark-server-token'] === apiKey,
   route: ({ path, query, send, rows, count, lists }) => {
     if (path === '/message-streams') {
       const streams = [...new Set(lists.map((k) => k.split('/')[0]!))];
-      return send(200, { MessageStreams: streams.map((ID) => ({ ID, Name: ID, MessageStreamType: 'Transactional' })), TotalCount: streams.length });
+      return send(200, {
+        MessageStreams: streams.map((ID) => ({ ID, Name: ID, MessageStreamType: 'Transactional' })),
+        TotalCount: streams.length,
+      });
     }
     const m = /^\/message-streams\/([^/]+)\/suppressions\/dump$/u.exec(path);
     if (!m) return send(404, { ErrorCode: 1235, Message: 'not found' });

@@ -7,10 +7,22 @@ import type { LocalDynamo } from './dynalite.js';
  * (nothing outlives the process, so nothing needs the same key later). Undefined when the operator
  * points `npm start` at a ledger of their own with LEDGER_TABLE.
  */
-export async function startSessionLedger(env: Env): Promise<{ env: Record<string, string>; state: { endpoint: string; region: string; table: string; hashKey: string }; dynamo: LocalDynamo } | undefined> {
+export async function startSessionLedger(
+  env: Env,
+): Promise<
+  | {
+      env: Record<string, string>;
+      state: { endpoint: string; region: string; table: string; hashKey: string };
+      dynamo: LocalDynamo;
+    }
+  | undefined
+> {
   if (env.LEDGER_TABLE?.trim()) return undefined;
   const { startLocalDynamo } = await import('./dynalite.js');
-  const dynamo = await startLocalDynamo({ table: 'hood-blocker-ledger', region: env.AWS_REGION?.trim() || 'us-east-1' });
+  const dynamo = await startLocalDynamo({
+    table: 'hood-blocker-ledger',
+    region: env.AWS_REGION?.trim() || 'us-east-1',
+  });
   const hashKey = randomBytes(32).toString('base64url');
   return {
     dynamo,

@@ -5,7 +5,15 @@ export const api: SuppressionApi = {
   sampleLists: ['suppression_list'],
   row: (_list, i, email, at) => {
     const sources = ['Bounce Rule', 'Spam Complaint', 'Unsubscribe Link', 'Manually Added'];
-    return { recipient: email, type: 'non_transactional', source: sources[i % sources.length], description: 'generated', created: at.toISOString(), updated: at.toISOString(), non_transactional: true };
+    return {
+      recipient: email,
+      type: 'non_transactional',
+      source: sources[i % sources.length],
+      description: 'generated',
+      created: at.toISOString(),
+      updated: at.toISOString(),
+      non_transactional: true,
+    };
   },
   authorised: (h, _body, apiKey) => h.authorization === apiKey,
   route: ({ path, query, send, rows, count, limit }) => {
@@ -15,7 +23,8 @@ export const api: SuppressionApi = {
     const offset = cursor === 'initial' ? 0 : Number(cursor);
     const page = rows(list, offset, limit);
     const next = offset + page.length;
-    const links = next < count(list) ? [{ href: `/api/v1/suppression-list?cursor=${next}&limit=${limit}`, rel: 'next' }] : [];
+    const links =
+      next < count(list) ? [{ href: `/api/v1/suppression-list?cursor=${next}&limit=${limit}`, rel: 'next' }] : [];
     return send(200, { results: page, links, total_count: count(list) });
   },
 };

@@ -104,9 +104,15 @@ export function readLocalState(stateDir: string): ReadLocalStateResult {
   let state: LocalState;
   try {
     state = JSON.parse(raw) as LocalState;
-    if (state.version !== 1 || typeof state.pid !== 'number' || typeof state.sqs?.blockQueueUrl !== 'string') throw new Error('shape');
+    if (state.version !== 1 || typeof state.pid !== 'number' || typeof state.sqs?.blockQueueUrl !== 'string')
+      throw new Error('shape');
   } catch {
-    return { ok: false, path, problem: 'unreadable', message: `${path} is not a hood-blocker state file; delete it and run "npm start" again` };
+    return {
+      ok: false,
+      path,
+      problem: 'unreadable',
+      message: `${path} is not a hood-blocker state file; delete it and run "npm start" again`,
+    };
   }
   if (!isAlive(state.pid)) {
     return {
@@ -132,7 +138,9 @@ function isAlive(pid: number): boolean {
 
 export const LOCK_FILE = 'local.lock';
 
-export type StartLock = { ok: true; release(): void } | { ok: false; pid: number; port: number | undefined; message: string };
+export type StartLock =
+  | { ok: true; release(): void }
+  | { ok: false; pid: number; port: number | undefined; message: string };
 
 /**
  * One `start` per state directory. Taken before anything else is touched (state file, log), so that a
@@ -180,7 +188,8 @@ function held(stateDir: string, pid: number): StartLock {
   let port: number | undefined;
   try {
     const state = JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8')) as Partial<LocalState>;
-    if (state.pid === pid && typeof state.webhookUrl === 'string') port = Number(new URL(state.webhookUrl).port) || undefined;
+    if (state.pid === pid && typeof state.webhookUrl === 'string')
+      port = Number(new URL(state.webhookUrl).port) || undefined;
   } catch {
     // Still starting (no state file yet): the port is not known.
   }

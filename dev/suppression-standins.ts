@@ -114,7 +114,8 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     if (l === undefined) return [];
     const end = Math.min(count(name), from + Math.min(n, maxPage));
     const out: Row[] = [];
-    for (let i = from; i < end; i += 1) out.push('rows' in l ? l.rows[i]! : (l.row ?? ((k) => generatedRow(api, name, k)))(i));
+    for (let i = from; i < end; i += 1)
+      out.push('rows' in l ? l.rows[i]! : (l.row ?? ((k) => generatedRow(api, name, k)))(i));
     return out;
   };
   let origin = '';
@@ -128,7 +129,11 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     log.push(url.pathname);
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
       res.end(text);
     };
     if (breakAt !== undefined) {
@@ -138,7 +143,12 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       } else breakAt.n -= 1;
     }
     const fault = faults.shift() ?? broken;
-    if (fault) return send(fault.status, fault.body ?? JSON.stringify({ errors: [{ message: `injected ${fault.status}` }] }), fault.headers);
+    if (fault)
+      return send(
+        fault.status,
+        fault.body ?? JSON.stringify({ errors: [{ message: `injected ${fault.status}` }] }),
+        fault.headers,
+      );
     if (!authorised(req, body)) {
       if (api.unauthorised) return send(api.unauthorised.status, api.unauthorised.body);
       return send(401, { errors: [{ message: 'authorization required' }] });

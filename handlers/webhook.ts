@@ -12,4 +12,6 @@ const webhook = createWebhookHandler({
 });
 
 /** `POST /webhooks/{provider}` behind an API Gateway HTTP API (payload 2.0; REST API payload 1.0 works too). */
-export const handler = (event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): Promise<APIGatewayProxyStructuredResultV2> => webhook(event);
+export const handler = (
+  event: APIGatewayProxyEventV2 | APIGatewayProxyEvent,
+): Promise<APIGatewayProxyStructuredResultV2> => webhook(event);

@@ -33,7 +33,14 @@ const search = (metrics, id, stat = 'Sum') => ({
 });
 
 function widget(x, y, width, height, title, properties) {
-  return { type: 'metric', x, y, width, height, properties: { title, region: '${AWS::Region}', view: 'timeSeries', stacked: false, period: 60, ...properties } };
+  return {
+    type: 'metric',
+    x,
+    y,
+    width,
+    height,
+    properties: { title, region: '${AWS::Region}', view: 'timeSeries', stacked: false, period: 60, ...properties },
+  };
 }
 
 /** `generated`: the alarms infra/source-alarms.cjs adds for this stage's params. */
@@ -59,7 +66,10 @@ function body(generated = []) {
     }),
     widget(12, 2, 12, 6, 'Oldest message age (s)', {
       stat: 'Maximum',
-      metrics: [queue('ApproximateAgeOfOldestMessage', 'BlockQueue', 'live queue'), queue('ApproximateAgeOfOldestMessage', 'BulkQueue', 'bulk queue')],
+      metrics: [
+        queue('ApproximateAgeOfOldestMessage', 'BlockQueue', 'live queue'),
+        queue('ApproximateAgeOfOldestMessage', 'BulkQueue', 'bulk queue'),
+      ],
     }),
     widget(0, 8, 12, 6, 'Outcomes per minute', {
       stat: 'Sum',
@@ -74,16 +84,30 @@ function body(generated = []) {
     }),
     widget(12, 8, 12, 6, 'Hood 429s and token rejections per minute', {
       stat: 'Sum',
-      metrics: [own('rate_limited', 'Hood 429'), own('unauthorized', 'Hood 401/403'), own('retried', 'retried (5xx, timeout)')],
+      metrics: [
+        own('rate_limited', 'Hood 429'),
+        own('unauthorized', 'Hood 401/403'),
+        own('retried', 'retried (5xx, timeout)'),
+      ],
     }),
-    widget(0, 14, 12, 6, 'Webhook requests by provider', { stat: 'Sum', metrics: [[search(['webhook_requests'], 'requests')]] }),
+    widget(0, 14, 12, 6, 'Webhook requests by provider', {
+      stat: 'Sum',
+      metrics: [[search(['webhook_requests'], 'requests')]],
+    }),
     widget(12, 14, 12, 6, 'Webhook answers other than 200 by provider (5xx, 401, 400)', {
       stat: 'Sum',
       metrics: [[search(['webhook_failed', 'webhook_unauthorized', 'webhook_bad_request'], 'errors')]],
     }),
-    widget(0, 20, 8, 6, 'Shadow mode: would have blocked', { stat: 'Sum', metrics: [own('dry_run_blocked', 'dry_run_blocked')] }),
+    widget(0, 20, 8, 6, 'Shadow mode: would have blocked', {
+      stat: 'Sum',
+      metrics: [own('dry_run_blocked', 'dry_run_blocked')],
+    }),
     widget(8, 20, 8, 6, 'Opt-out latency, live events (ms)', {
-      metrics: [own('optout_latency_ms', 'p50', { stat: 'p50' }), own('optout_latency_ms', 'p95', { stat: 'p95' }), own('optout_latency_ms', 'max', { stat: 'Maximum' })],
+      metrics: [
+        own('optout_latency_ms', 'p50', { stat: 'p50' }),
+        own('optout_latency_ms', 'p95', { stat: 'p95' }),
+        own('optout_latency_ms', 'max', { stat: 'Maximum' }),
+      ],
     }),
     widget(16, 20, 8, 6, 'Lambda errors, throttles and API 5xx', {
       stat: 'Sum',
@@ -97,9 +121,15 @@ function body(generated = []) {
     // Hood's parallel cap as learned (lib/pacing/parallel-cap.ts): the cap in use, and the `Retry-After: -1` answers
     // that step it back (at most about one per probe interval per account).
     widget(0, 26, 12, 6, 'Learned parallel cap (Hood calls in flight)', {
-      metrics: [own('hood_parallel_cap', 'learned cap (max)', { stat: 'Maximum' }), own('hood_parallel_cap', 'learned cap (min)', { stat: 'Minimum' })],
+      metrics: [
+        own('hood_parallel_cap', 'learned cap (max)', { stat: 'Maximum' }),
+        own('hood_parallel_cap', 'learned cap (min)', { stat: 'Minimum' }),
+      ],
     }),
-    widget(12, 26, 12, 6, 'Hood 429 Retry-After: -1 (too many in flight) per minute', { stat: 'Sum', metrics: [own('hood_parallel_limited', 'Retry-After: -1')] }),
+    widget(12, 26, 12, 6, 'Hood 429 Retry-After: -1 (too many in flight) per minute', {
+      stat: 'Sum',
+      metrics: [own('hood_parallel_limited', 'Retry-After: -1')],
+    }),
     {
       type: 'alarm',
       x: 0,
@@ -108,7 +138,9 @@ function body(generated = []) {
       height: 4,
       properties: {
         title: 'Alarms',
-        alarms: [...ALARMS, ...generated].map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`),
+        alarms: [...ALARMS, ...generated].map(
+          (id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`,
+        ),
       },
     },
   ];

@@ -21,7 +21,8 @@ function bool(name, value) {
 
 function positiveInt(name, value, max) {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--param ${name}: "${value}" is not an integer from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`--param ${name}: "${value}" is not an integer from 1 to ${max}`);
   return n;
 }
 
@@ -43,7 +44,13 @@ async function hoodDryRun({ resolveVariable }) {
 
 /** The opt-out latency alarm threshold: the param is in seconds, the metric `optout_latency_ms` in milliseconds. */
 async function optOutLatencyThresholdMs({ resolveVariable }) {
-  return positiveInt('optOutLatencyAlarmSeconds', await param(resolveVariable, 'optOutLatencyAlarmSeconds'), 14 * 24 * 3600) * 1000;
+  return (
+    positiveInt(
+      'optOutLatencyAlarmSeconds',
+      await param(resolveVariable, 'optOutLatencyAlarmSeconds'),
+      14 * 24 * 3600,
+    ) * 1000
+  );
 }
 
 /**

@@ -12,7 +12,14 @@ const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,
 
 async function topicArnList(resolveVariable) {
   const list = String((await resolveVariable('param:sesNotificationTopicArns')) ?? '');
-  const arns = [...new Set(list.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const arns = [
+    ...new Set(
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   for (const arn of arns) {
     if (!TOPIC_ARN.test(arn)) throw new Error(`sesNotificationTopicArns: "${arn}" is not an SNS topic ARN`);
   }

@@ -47,7 +47,9 @@ function parseExpectedSources(text, providers) {
     }
     const hours = Number(rawHours.trim());
     if (!Number.isInteger(hours) || hours < 1 || hours > MAX_QUIET_HOURS) {
-      throw new Error(`--param expectedSources: ${name}: "${rawHours.trim()}" is not a whole number of hours from 1 to ${MAX_QUIET_HOURS}`);
+      throw new Error(
+        `--param expectedSources: ${name}: "${rawHours.trim()}" is not a whole number of hours from 1 to ${MAX_QUIET_HOURS}`,
+      );
     }
     if (seen.has(name)) throw new Error(`--param expectedSources: ${name} is listed twice`);
     seen.add(name);
@@ -109,50 +111,65 @@ async function alarms({ resolveVariable }) {
   for (const { name, hours } of expected) {
     Object.assign(
       out,
-      alarm(stage, `QuietSource${logicalName(name)}Alarm`, {
-        suffix: `quiet-source-${name}`,
-        description: `No ${name} webhook request for ${hours} h: check the provider's webhook or subscription (docs/operate.md "Quiet source").`,
-        metric: 'webhook_requests',
-        provider: name,
-        // Hourly sums, every one of the last <hours> empty; no data at all is the quiet this alarm is for.
-        period: 3600,
-        periods: hours,
-        threshold: 0,
-        operator: 'LessThanOrEqualToThreshold',
-        missing: 'breaching',
-      }, actions),
+      alarm(
+        stage,
+        `QuietSource${logicalName(name)}Alarm`,
+        {
+          suffix: `quiet-source-${name}`,
+          description: `No ${name} webhook request for ${hours} h: check the provider's webhook or subscription (docs/operate.md "Quiet source").`,
+          metric: 'webhook_requests',
+          provider: name,
+          // Hourly sums, every one of the last <hours> empty; no data at all is the quiet this alarm is for.
+          period: 3600,
+          periods: hours,
+          threshold: 0,
+          operator: 'LessThanOrEqualToThreshold',
+          missing: 'breaching',
+        },
+        actions,
+      ),
     );
   }
   for (const name of providers) {
     Object.assign(
       out,
-      alarm(stage, `SignatureFailures${logicalName(name)}Alarm`, {
-        suffix: `signature-failures-${name}`,
-        description: `${threshold}+ ${name} requests failed authentication in 5 minutes: a rotated or wrong secret? (docs/operate.md "Signature failures").`,
-        metric: 'webhook_unauthorized',
-        provider: name,
-        period: 300,
-        periods: 1,
-        threshold,
-        operator: 'GreaterThanOrEqualToThreshold',
-        missing: 'notBreaching',
-      }, actions),
+      alarm(
+        stage,
+        `SignatureFailures${logicalName(name)}Alarm`,
+        {
+          suffix: `signature-failures-${name}`,
+          description: `${threshold}+ ${name} requests failed authentication in 5 minutes: a rotated or wrong secret? (docs/operate.md "Signature failures").`,
+          metric: 'webhook_unauthorized',
+          provider: name,
+          period: 300,
+          periods: 1,
+          threshold,
+          operator: 'GreaterThanOrEqualToThreshold',
+          missing: 'notBreaching',
+        },
+        actions,
+      ),
     );
   }
   for (const name of noRetry.filter((n) => providers.includes(n))) {
     Object.assign(
       out,
-      alarm(stage, `NoRetry5xx${logicalName(name)}Alarm`, {
-        suffix: `no-retry-5xx-${name}`,
-        description: `The webhook answered ${name} 5xx; ${name} does not retry, so that event may be lost (docs/operate.md "5xx to a provider that does not retry").`,
-        metric: 'webhook_failed',
-        provider: name,
-        period: 60,
-        periods: 1,
-        threshold: 0,
-        operator: 'GreaterThanThreshold',
-        missing: 'notBreaching',
-      }, actions),
+      alarm(
+        stage,
+        `NoRetry5xx${logicalName(name)}Alarm`,
+        {
+          suffix: `no-retry-5xx-${name}`,
+          description: `The webhook answered ${name} 5xx; ${name} does not retry, so that event may be lost (docs/operate.md "5xx to a provider that does not retry").`,
+          metric: 'webhook_failed',
+          provider: name,
+          period: 60,
+          periods: 1,
+          threshold: 0,
+          operator: 'GreaterThanThreshold',
+          missing: 'notBreaching',
+        },
+        actions,
+      ),
     );
   }
   return out;

@@ -46,7 +46,10 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
 /** `10/1s,150/1m` → windows; fixed-window semantics, the format of Hood's rate-limit documentation. */
 export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): RateWindow[] {
-  const parts = spec.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new ConfigError(variable, 'expected count/window pairs such as "10/1s,150/1m"');
   return parts.map((part) => {
     const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m)$/u.exec(part);
@@ -77,13 +80,19 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const v = str(env, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
   return n;
 }
 
 function list(env: Env, name: string): string[] | undefined {
   const v = str(env, name);
-  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 }
 
 /** Mapping policy shared by the consumer, the webhook ingress and `extract`. */
@@ -111,9 +120,16 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
   const neverBlock = compileNeverBlock(list(env, 'NEVER_BLOCK') ?? []);
   if (neverBlock.invalid.length > 0) {
     // Positions only: the entries are contacts (personal data) and must not reach a log.
-    throw new ConfigError('NEVER_BLOCK', `entries ${neverBlock.invalid.join(', ')} are neither an email address, a phone number nor *@domain`);
+    throw new ConfigError(
+      'NEVER_BLOCK',
+      `entries ${neverBlock.invalid.join(', ')} are neither an email address, a phone number nor *@domain`,
+    );
   }
-  return { blockReasons, smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())), neverBlock: { contacts: neverBlock.contacts, domains: neverBlock.domains } };
+  return {
+    blockReasons,
+    smsOptOutKeywords: new Set(keywords.map((k) => k.toUpperCase())),
+    neverBlock: { contacts: neverBlock.contacts, domains: neverBlock.domains },
+  };
 }
 
 export interface QueueConfig {
@@ -134,15 +150,25 @@ export interface QueueConfig {
 }
 
 /** What an emulator (SQS, DynamoDB) is handed: it accepts any keys, but the SDK insists on some. */
-export const LOCAL_CREDENTIALS: Readonly<{ accessKeyId: string; secretAccessKey: string }> = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_CREDENTIALS: Readonly<{ accessKeyId: string; secretAccessKey: string }> = {
+  accessKeyId: 'local',
+  secretAccessKey: 'local',
+};
 
 /**
  * The one local-credentials rule: an endpoint on this machine (an emulator) gets dummy keys when the
  * environment names no credentials of its own; anything else uses the SDK's normal chain.
  */
-export function localCredentialsFor(env: Env, endpoint: string | undefined): { accessKeyId: string; secretAccessKey: string } | undefined {
-  const local = endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
-  const hasCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || str(env, 'AWS_PROFILE') !== undefined || str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
+export function localCredentialsFor(
+  env: Env,
+  endpoint: string | undefined,
+): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const local =
+    endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/u.test(endpoint);
+  const hasCredentials =
+    str(env, 'AWS_ACCESS_KEY_ID') !== undefined ||
+    str(env, 'AWS_PROFILE') !== undefined ||
+    str(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined;
   return local && !hasCredentials ? { ...LOCAL_CREDENTIALS } : undefined;
 }
 
@@ -196,7 +222,13 @@ export interface HoodConfig {
    * `LEDGER_TABLE`: when set, consumers share one rate budget through it (items `pk` = `rate#…`); unset: static
    * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
    */
-  rateLedger: { table: string; endpoint: string | undefined; localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined } | undefined;
+  rateLedger:
+    | {
+        table: string;
+        endpoint: string | undefined;
+        localCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      }
+    | undefined;
   /** `HOOD_DRY_RUN`: shadow mode — everything runs except the Hood call (lib/consumer/dry-run.ts). */
   dryRun: boolean;
 }
@@ -218,7 +250,10 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
   const token = str(env, 'HOOD_API_TOKEN');
   const parameterName = str(env, 'HOOD_API_TOKEN_PARAMETER');
   if (token === undefined && parameterName === undefined) {
-    throw new ConfigError('HOOD_API_TOKEN', 'is not set (set it, or HOOD_API_TOKEN_PARAMETER to an SSM SecureString name)');
+    throw new ConfigError(
+      'HOOD_API_TOKEN',
+      'is not set (set it, or HOOD_API_TOKEN_PARAMETER to an SSM SecureString name)',
+    );
   }
   if (token !== undefined && /[\s\u0000-\u001F]/u.test(token)) {
     throw new ConfigError('HOOD_API_TOKEN', 'contains whitespace or control characters');
@@ -257,7 +292,12 @@ export interface ConsumerConfig {
 }
 
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
-  return { hood: loadHoodConfig(env), queues: loadQueueConfig(env), policy: loadPolicyConfig(env), ledger: loadLedgerConfig(env) };
+  return {
+    hood: loadHoodConfig(env),
+    queues: loadQueueConfig(env),
+    policy: loadPolicyConfig(env),
+    ledger: loadLedgerConfig(env),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -302,8 +342,10 @@ export function parseSoftBouncePolicy(spec: string, variable = 'SOFT_BOUNCE_POLI
   if (!m) throw new ConfigError(variable, `"${spec}" is not N/period such as "3/30d" (units d, h, m)`);
   const count = Number(m[1]);
   const periodMs = Number(m[2]) * PERIOD_UNIT_MS[m[3] as keyof typeof PERIOD_UNIT_MS];
-  if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw new ConfigError(variable, 'the count must be from 1 to 1000');
-  if (!(periodMs >= 60_000) || periodMs > 3650 * 86_400_000) throw new ConfigError(variable, 'the period must be from 1m to 3650d');
+  if (!Number.isSafeInteger(count) || count < 1 || count > 1000)
+    throw new ConfigError(variable, 'the count must be from 1 to 1000');
+  if (!(periodMs >= 60_000) || periodMs > 3650 * 86_400_000)
+    throw new ConfigError(variable, 'the period must be from 1m to 3650d');
   return { count, periodMs, text: `${count}/${m[2]}${m[3]}` };
 }
 
@@ -317,13 +359,19 @@ export function loadLedgerConfig(env: Env = process.env, options: { hashKey?: bo
   const key = str(env, 'LEDGER_HASH_KEY');
   const secretId = str(env, 'LEDGER_HASH_KEY_SECRET');
   if (key !== undefined && key.length < MIN_LEDGER_HASH_KEY_LENGTH) {
-    throw new ConfigError('LEDGER_HASH_KEY', `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`);
+    throw new ConfigError(
+      'LEDGER_HASH_KEY',
+      `must be at least ${MIN_LEDGER_HASH_KEY_LENGTH} characters (a random secret)`,
+    );
   }
   const source: LedgerHashKeySource | undefined =
     key !== undefined ? { kind: 'value', key } : secretId !== undefined ? { kind: 'secret', secretId } : undefined;
   const hashKey = options.hashKey === false ? undefined : source;
   if (table !== undefined && hashKey === undefined && options.hashKey !== false) {
-    throw new ConfigError('LEDGER_HASH_KEY', 'is not set (set it, or LEDGER_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set');
+    throw new ConfigError(
+      'LEDGER_HASH_KEY',
+      'is not set (set it, or LEDGER_HASH_KEY_SECRET to a Secrets Manager secret) while LEDGER_TABLE is set',
+    );
   }
   const policy = str(env, 'SOFT_BOUNCE_POLICY');
   return {
@@ -414,12 +462,15 @@ export interface WebhookConfig {
   maxBodyBytes: number;
 }
 
-
 function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
   const value = str(env, 'VONAGE_SIGNATURE_METHOD')?.toLowerCase();
   if (value === undefined) return undefined;
   const parsed = VonageSignatureMethodSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError('VONAGE_SIGNATURE_METHOD', `must be one of ${VonageSignatureMethodSchema.options.join(', ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      'VONAGE_SIGNATURE_METHOD',
+      `must be one of ${VonageSignatureMethodSchema.options.join(', ')}`,
+    );
   return parsed.data;
 }
 

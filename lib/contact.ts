@@ -6,9 +6,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
 import phoneMetadata from 'libphonenumber-js/max/metadata';
 
 export type ContactKind = 'email' | 'phone';
-export type NormalisedContact =
-  | { ok: true; contact: string; kind: ContactKind }
-  | { ok: false; detail: string };
+export type NormalisedContact = { ok: true; contact: string; kind: ContactKind } | { ok: false; detail: string };
 
 // RFC 5321 §4.5.3.1: local part ≤ 64 octets, path ≤ 256 octets → address ≤ 254 once the brackets are gone.
 const MAX_LOCAL = 64;
@@ -124,7 +122,12 @@ export function normaliseEmail(input: string): NormalisedContact {
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1) return { ok: false, detail: 'not an email address' };
   const local = value.slice(0, at).normalize('NFC').toLowerCase().normalize('NFC');
-  const unicodeDomain = value.slice(at + 1).normalize('NFC').toLowerCase().normalize('NFC').replace(/\.$/u, '');
+  const unicodeDomain = value
+    .slice(at + 1)
+    .normalize('NFC')
+    .toLowerCase()
+    .normalize('NFC')
+    .replace(/\.$/u, '');
   if (local.length > MAX_LOCAL) return { ok: false, detail: 'email local part is longer than 64 characters' };
   if (!LOCAL_RE.test(local)) return { ok: false, detail: 'email local part has characters an address cannot have' };
   const unicodeLabels = unicodeDomain.split('.');
@@ -194,7 +197,11 @@ export function normalisePhone(input: string): NormalisedContact {
   if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };
   if (!/^\+?[\d\s().\-/]+$/u.test(value)) return { ok: false, detail: 'not a phone number' };
   if (value.startsWith('00')) value = `+${value.slice(2)}`;
-  if (!value.startsWith('+')) return { ok: false, detail: 'phone number without a country code: write it in international form (+ and country code)' };
+  if (!value.startsWith('+'))
+    return {
+      ok: false,
+      detail: 'phone number without a country code: write it in international form (+ and country code)',
+    };
   const digits = value.replace(/\D/gu, '');
   // Short codes (3–6 digits) and service numbers are senders, not people: never block them.
   if (digits.length < 8) return { ok: false, detail: 'too short for an E.164 number (short code?)' };

@@ -23,7 +23,9 @@ const LABELS: Readonly<Record<BlockRequest['reason'], string>> & Readonly<Record
  * event id) and when, so that someone reading the Do Not Contact list can trace the entry back.
  * Control characters are removed (payload text is attacker-controlled) and the result is bounded.
  */
-export function buildDescription(req: Pick<BlockRequest, 'reason' | 'source' | 'description' | 'eventId' | 'occurredAt'>): string {
+export function buildDescription(
+  req: Pick<BlockRequest, 'reason' | 'source' | 'description' | 'eventId' | 'occurredAt'>,
+): string {
   const parts = [`${LABELS[req.reason] ?? req.reason} (${req.reason}) via ${req.source}`];
   if (req.description) parts.push(req.description);
   if (req.eventId) parts.push(`event ${req.eventId}`);
@@ -38,7 +40,11 @@ const FORMAT_RE = /(?:(?!\u200D)\p{Cf})+/gu;
 
 export function clean(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(FORMAT_RE, '').replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/gu, ' ').replace(/\s{2,}/gu, ' ').trim();
+  return text
+    .replace(FORMAT_RE, '')
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/gu, ' ')
+    .replace(/\s{2,}/gu, ' ')
+    .trim();
 }
 
 export function bound(text: string, max: number): string {

@@ -20,7 +20,13 @@ export function powertoolsLog(logger: Logger = new Logger({ serviceName: SERVICE
     if (fields) logger[level](message, fields as LogAttributes);
     else logger[level](message);
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), appendKeys: (keys) => logger.appendKeys(keys as LogAttributes) };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    appendKeys: (keys) => logger.appendKeys(keys as LogAttributes),
+  };
 }
 
 /** A Powertools Metrics instance in the project's namespace (dimension `service`). */
@@ -33,10 +39,14 @@ export function serviceMetrics(): Metrics {
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
  * `whenEmpty: 'skip'` writes nothing when every count is zero.
  */
-export function countsEmfPublisher(options: { whenEmpty?: 'skip' | 'publish' } = {}): (counts: Readonly<Record<string, number | undefined>>, dimensions?: Readonly<Record<string, string>>) => void {
+export function countsEmfPublisher(
+  options: { whenEmpty?: 'skip' | 'publish' } = {},
+): (counts: Readonly<Record<string, number | undefined>>, dimensions?: Readonly<Record<string, string>>) => void {
   const metrics = serviceMetrics();
   return (counts, dimensions = {}) => {
-    const nonZero = Object.entries(counts).filter((entry): entry is [string, number] => entry[1] !== undefined && entry[1] > 0);
+    const nonZero = Object.entries(counts).filter(
+      (entry): entry is [string, number] => entry[1] !== undefined && entry[1] > 0,
+    );
     if (nonZero.length === 0 && options.whenEmpty === 'skip') return;
     for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
     for (const [name, value] of nonZero) metrics.addMetric(name, MetricUnit.Count, value);

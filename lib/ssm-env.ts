@@ -12,7 +12,10 @@ export type { SsmLike } from './ssm.js';
  * does not exist leaves the secret unset (the provider stays disabled: 404) — except NEVER_BLOCK, which
  * refuses the start. Errors name the parameter, never a value. Returns a new env map for `load*Config`.
  */
-export async function resolveSecretParameters(env: Env, options: { ssm?: SsmLike; names?: readonly string[] } = {}): Promise<Env> {
+export async function resolveSecretParameters(
+  env: Env,
+  options: { ssm?: SsmLike; names?: readonly string[] } = {},
+): Promise<Env> {
   return resolveParameterVariables(env, options.names ?? SECRET_VARIABLES, options);
 }
 
@@ -21,7 +24,11 @@ export async function resolveSecretParameters(env: Env, options: { ssm?: SsmLike
  * does not refer to the provider registry (SECRET_VARIABLES), so the consumer bundle leaves the webhook
  * providers' modules out.
  */
-export async function resolveParameterVariables(env: Env, names: readonly string[], options: { ssm?: SsmLike } = {}): Promise<Env> {
+export async function resolveParameterVariables(
+  env: Env,
+  names: readonly string[],
+  options: { ssm?: SsmLike } = {},
+): Promise<Env> {
   const wanted = new Map<string, string>();
   for (const name of names) {
     const parameter = env[`${name}_PARAMETER`]?.trim();
@@ -34,7 +41,10 @@ export async function resolveParameterVariables(env: Env, names: readonly string
     read = await readParameters(parameters, options);
   } catch (error) {
     const first = wanted.get(parameters[0]!)!;
-    throw new ConfigError(`${first}_PARAMETER`, `could not read SSM parameters ${parameters.join(', ')} (${error instanceof Error ? error.name : 'error'})`);
+    throw new ConfigError(
+      `${first}_PARAMETER`,
+      `could not read SSM parameters ${parameters.join(', ')} (${error instanceof Error ? error.name : 'error'})`,
+    );
   }
   const resolved: Record<string, string> = {};
   for (const [parameter, name] of wanted) {
@@ -45,7 +55,10 @@ export async function resolveParameterVariables(env: Env, names: readonly string
   // the last safety net silently empty. Refuse to start instead, naming the variable.
   for (const [parameter, name] of wanted) {
     if (FAIL_CLOSED.has(name) && resolved[name] === undefined) {
-      throw new ConfigError(`${name}_PARAMETER`, `SSM parameter ${parameter} does not exist or is empty; refusing to start without the list it names`);
+      throw new ConfigError(
+        `${name}_PARAMETER`,
+        `SSM parameter ${parameter} does not exist or is empty; refusing to start without the list it names`,
+      );
     }
   }
   return { ...env, ...resolved };

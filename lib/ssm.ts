@@ -17,7 +17,10 @@ export interface ParameterValues {
 
 const MAX_NAMES_PER_CALL = 10;
 
-export async function readParameters(names: readonly string[], options: { ssm?: SsmLike } = {}): Promise<ParameterValues> {
+export async function readParameters(
+  names: readonly string[],
+  options: { ssm?: SsmLike } = {},
+): Promise<ParameterValues> {
   const values = new Map<string, string>();
   const invalid: string[] = [];
   if (names.length === 0) return { values, invalid };
@@ -26,7 +29,9 @@ export async function readParameters(names: readonly string[], options: { ssm?: 
   const ssm: SsmLike = options.ssm ?? (own as unknown as SsmLike);
   try {
     for (let i = 0; i < names.length; i += MAX_NAMES_PER_CALL) {
-      const out = await ssm.send(new GetParametersCommand({ Names: names.slice(i, i + MAX_NAMES_PER_CALL), WithDecryption: true }));
+      const out = await ssm.send(
+        new GetParametersCommand({ Names: names.slice(i, i + MAX_NAMES_PER_CALL), WithDecryption: true }),
+      );
       for (const p of out.Parameters ?? []) if (p.Name && p.Value) values.set(p.Name, p.Value);
       invalid.push(...(out.InvalidParameters ?? []));
     }

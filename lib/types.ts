@@ -20,7 +20,6 @@ export const ReasonSchema = z.enum([
 export type Reason = z.infer<typeof ReasonSchema>;
 export const REASONS: readonly Reason[] = ReasonSchema.options;
 
-
 /** One contact to block, as produced by a provider mapper (contact already normalised where possible). */
 export interface BlockRequest {
   contact: string;

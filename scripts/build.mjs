@@ -14,7 +14,10 @@ import { pathToFileURL } from 'node:url';
 const phoneMetadataAsJson = {
   name: 'phone-metadata-as-json',
   setup(b) {
-    b.onResolve({ filter: /^libphonenumber-js\/max\/metadata$/ }, (args) => ({ path: args.path, namespace: 'phone-metadata-json' }));
+    b.onResolve({ filter: /^libphonenumber-js\/max\/metadata$/ }, (args) => ({
+      path: args.path,
+      namespace: 'phone-metadata-json',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'phone-metadata-json' }, async (args) => {
       const { default: data } = await import(args.path);
       return { contents: `export default JSON.parse(${JSON.stringify(JSON.stringify(data))});`, loader: 'js' };
@@ -34,7 +37,12 @@ const providersAreDeclarations = {
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, async (args) => {
       if (args.pluginData?.providersAreDeclarations) return undefined;
-      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { providersAreDeclarations: true } });
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { providersAreDeclarations: true },
+      });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       return { ...resolved, ...(/[/\\]lib[/\\]providers[/\\]/.test(resolved.path) ? { sideEffects: false } : {}) };
     });
@@ -56,7 +64,9 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // Some dependencies still `require()` Node built-ins; give the ESM bundle a `require`.
-  banner: { js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);",
+  },
   metafile: true,
   plugins: [phoneMetadataAsJson, providersAreDeclarations],
 };
@@ -84,7 +94,13 @@ for (const e of entries) {
     // variable is set, the DynamoDB client when LEDGER_TABLE is) goes to `<name>-chunks/` and is parsed
     // only when imported, so a cold start without them never pays for them.
     ...(lambda
-      ? { outdir: 'dist/handlers', entryNames: '[name]', chunkNames: `${base}-chunks/[name]-[hash]`, splitting: true, outExtension: { '.js': '.mjs' } }
+      ? {
+          outdir: 'dist/handlers',
+          entryNames: '[name]',
+          chunkNames: `${base}-chunks/[name]-[hash]`,
+          splitting: true,
+          outExtension: { '.js': '.mjs' },
+        }
       : { outfile: e.out }),
     // The CLI runs locally; keep the emulators (fauxqs, native sqlite; dynalite) out of the bundle and load them at run time.
     external: e.cli ? ['fauxqs', 'dynalite'] : [],

@@ -31,7 +31,9 @@ for (const result of report.testResults ?? []) {
   if (assertions.some((a) => a.status === 'failed')) continue; // already in numFailedTests
   const notPassed = assertions.filter((a) => a.status !== 'passed').length;
   failed += Math.max(1, notPassed);
-  console.error(`ci-summary: ${result.name} failed outside its tests: ${(result.message || 'see the log above').split('\n')[0]}`);
+  console.error(
+    `ci-summary: ${result.name} failed outside its tests: ${(result.message || 'see the log above').split('\n')[0]}`,
+  );
 }
 
 const ok = failed === 0 && report.success !== false;

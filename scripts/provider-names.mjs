@@ -46,7 +46,11 @@ export function codeOf(path, text) {
 /** Matches every spelling of a provider name: hyphenated, camelCase, snake/upper case. */
 export function namePattern(name) {
   const anyCase = (part) =>
-    [...part].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    [...part]
+      .map((c) =>
+        /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('');
   const spelled = name.split('-').map(anyCase).join('[-_]?');
   // Starts a word (no letter before it) or a camelCase part (`createSendgridSource`: upper case after lower);
   // ends one (no lower-case letter after it, so `Sesame` is not SES), or carries a version (`sesv2`).
@@ -85,9 +89,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (args.includes('--json')) {
     console.log(JSON.stringify(result, null, 2));
   } else {
-    const counts = Object.values(result).map((f) => f.length).sort((a, b) => a - b);
-    for (const [name, files] of Object.entries(result)) console.log(`${name.padEnd(12)} ${String(files.length).padStart(3)}  ${files.join(' ')}`);
-    console.log(`median ${counts[Math.floor(counts.length / 2)]} (of ${counts.length} providers), max ${counts.at(-1)}`);
+    const counts = Object.values(result)
+      .map((f) => f.length)
+      .sort((a, b) => a - b);
+    for (const [name, files] of Object.entries(result))
+      console.log(`${name.padEnd(12)} ${String(files.length).padStart(3)}  ${files.join(' ')}`);
+    console.log(
+      `median ${counts[Math.floor(counts.length / 2)]} (of ${counts.length} providers), max ${counts.at(-1)}`,
+    );
   }
   if (max !== undefined && Object.values(result).some((f) => f.length > max)) process.exit(1);
 }

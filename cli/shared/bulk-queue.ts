@@ -27,26 +27,43 @@ export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<Bul
     if (bulkFromEnv === undefined) return undefined;
     const endpoint = loadQueueConfig(env).sqsEndpoint;
     return {
-      target: { description: 'BULK_QUEUE_URL from the environment', mode: 'env', local: false, region: env.AWS_REGION?.trim() || undefined, endpoint, blockQueueUrl: undefined, deadLetterQueueUrl: undefined },
+      target: {
+        description: 'BULK_QUEUE_URL from the environment',
+        mode: 'env',
+        local: false,
+        region: env.AWS_REGION?.trim() || undefined,
+        endpoint,
+        blockQueueUrl: undefined,
+        deadLetterQueueUrl: undefined,
+      },
       queueUrl: bulkFromEnv,
     };
   }
   switch (target.mode) {
     case 'url':
-      if (target.blockQueueUrl === undefined) throw new UsageError('--queue-url is needed (the queue to put the contacts on)');
+      if (target.blockQueueUrl === undefined)
+        throw new UsageError('--queue-url is needed (the queue to put the contacts on)');
       return { target, queueUrl: target.blockQueueUrl };
     case 'local': {
       const { readLocalState, DEFAULT_STATE_DIR } = await import('../../dev/state.js');
       const read = readLocalState(flags['state-dir'] ?? DEFAULT_STATE_DIR);
       const bulk = read.ok ? read.state.sqs.bulkQueueUrl : undefined;
       if (bulk !== undefined) return { target, queueUrl: bulk };
-      return { target, queueUrl: requireBlock(target), warning: fallback('the local pipeline (started by an older version?)') };
+      return {
+        target,
+        queueUrl: requireBlock(target),
+        warning: fallback('the local pipeline (started by an older version?)'),
+      };
     }
     case 'stack': {
       // BULK_QUEUE_URL when set, else the stack's BulkQueueUrl output.
       const bulk = target.bulkQueueUrl;
       if (bulk !== undefined) return { target, queueUrl: bulk };
-      return { target, queueUrl: requireBlock(target), warning: fallback(`${target.description} (no BulkQueueUrl output)`) };
+      return {
+        target,
+        queueUrl: requireBlock(target),
+        warning: fallback(`${target.description} (no BulkQueueUrl output)`),
+      };
     }
     case 'env':
       if (bulkFromEnv !== undefined) return { target, queueUrl: bulkFromEnv };
@@ -55,7 +72,8 @@ export async function resolveBulkQueue(flags: QueueFlags, env: Env): Promise<Bul
 }
 
 function requireBlock(target: QueueTarget): string {
-  if (target.blockQueueUrl === undefined) throw new UsageError(`no queue in ${target.description}: set BULK_QUEUE_URL or pass --queue-url URL`);
+  if (target.blockQueueUrl === undefined)
+    throw new UsageError(`no queue in ${target.description}: set BULK_QUEUE_URL or pass --queue-url URL`);
   return target.blockQueueUrl;
 }
 
@@ -67,8 +85,19 @@ function requireBlock(target: QueueTarget): string {
 export function createBulkQueueClient(bulk: BulkQueue, env: Env): SQSClient {
   if (bulk.target.local) return createQueueClient(bulk.target);
   const config = loadQueueConfig(env);
-  const given = env.AWS_ACCESS_KEY_ID?.trim() && env.AWS_SECRET_ACCESS_KEY?.trim() ? { accessKeyId: env.AWS_ACCESS_KEY_ID.trim(), secretAccessKey: env.AWS_SECRET_ACCESS_KEY.trim(), ...(env.AWS_SESSION_TOKEN?.trim() ? { sessionToken: env.AWS_SESSION_TOKEN.trim() } : {}) } : undefined;
+  const given =
+    env.AWS_ACCESS_KEY_ID?.trim() && env.AWS_SECRET_ACCESS_KEY?.trim()
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID.trim(),
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY.trim(),
+          ...(env.AWS_SESSION_TOKEN?.trim() ? { sessionToken: env.AWS_SESSION_TOKEN.trim() } : {}),
+        }
+      : undefined;
   const credentials = given ?? config.localCredentials;
   if (credentials === undefined) return createQueueClient(bulk.target);
-  return createSqsClient({ region: bulk.target.region ?? config.region, sqsEndpoint: bulk.target.endpoint, localCredentials: credentials });
+  return createSqsClient({
+    region: bulk.target.region ?? config.region,
+    sqsEndpoint: bulk.target.endpoint,
+    localCredentials: credentials,
+  });
 }

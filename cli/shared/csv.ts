@@ -74,7 +74,8 @@ export function parseCsv(text: string, delimiter: Delimiter = detectDelimiter(te
       lineIndex += 1;
       continue;
     }
-    if (!step.fields.every((f) => f === '')) records.push({ line: lineIndex + 1, endLine: step.endLine + 1, fields: step.fields });
+    if (!step.fields.every((f) => f === ''))
+      records.push({ line: lineIndex + 1, endLine: step.endLine + 1, fields: step.fields });
     // Jump to the line after the record's last line.
     lineIndex = step.endLine + 1;
   }
@@ -112,7 +113,10 @@ function readRecord(src: string, start: number, delimiter: Delimiter, lineStarts
       i += 1;
       for (;;) {
         if (i >= src.length) {
-          return { ok: false, reason: `a quote opened at column ${openedAt - start + 1} is never closed (close it, or double a quote inside a field as "")` };
+          return {
+            ok: false,
+            reason: `a quote opened at column ${openedAt - start + 1} is never closed (close it, or double a quote inside a field as "")`,
+          };
         }
         const c = src[i]!;
         if (c === '"') {
@@ -142,7 +146,8 @@ function readRecord(src: string, start: number, delimiter: Delimiter, lineStarts
       fields.push(src.slice(i, end).trim());
       i = end;
     }
-    if (i >= src.length) return { ok: true, fields, next: i, endLine: lineOf(lineStarts, lineIndex, Math.max(start, src.length - 1)) };
+    if (i >= src.length)
+      return { ok: true, fields, next: i, endLine: lineOf(lineStarts, lineIndex, Math.max(start, src.length - 1)) };
     if (src[i] === delimiter) {
       i += 1;
       continue;

@@ -14,10 +14,14 @@ export function describeAwsProblem(error: unknown): string | undefined {
     const fromCause = describeAwsProblem(cause);
     if (fromCause !== undefined) return fromCause;
   }
-  const quoted = /\((CredentialsProviderError|ExpiredToken\w*|InvalidClientTokenId|UnrecognizedClientException|AccessDenied\w*)\)/u.exec(error.message)?.[1];
+  const quoted =
+    /\((CredentialsProviderError|ExpiredToken\w*|InvalidClientTokenId|UnrecognizedClientException|AccessDenied\w*)\)/u.exec(
+      error.message,
+    )?.[1];
   const name = quoted ?? error.name;
   const message = error.message;
-  if (/Region is missing/iu.test(message) || name === 'RegionMissingError') return 'no AWS region: pass --region or set AWS_REGION';
+  if (/Region is missing/iu.test(message) || name === 'RegionMissingError')
+    return 'no AWS region: pass --region or set AWS_REGION';
   if (name === 'CredentialsProviderError' || /Could not load credentials/iu.test(message)) {
     return 'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or use --local';
   }
@@ -45,5 +49,10 @@ export function describeError(error: unknown): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }

@@ -15,12 +15,20 @@ export class LedgerNotConfigured extends Error {}
  * `.hood-blocker/local.json`), or the deployed one from LEDGER_TABLE and LEDGER_HASH_KEY[_SECRET]
  * (the same values the functions use; otherwise every key would differ and nothing would be found).
  */
-export async function openLedger(options: { local: boolean; stateDir?: string; env: Env; secrets?: SecretsSender }): Promise<Ledger> {
+export async function openLedger(options: {
+  local: boolean;
+  stateDir?: string;
+  env: Env;
+  secrets?: SecretsSender;
+}): Promise<Ledger> {
   if (options.local) {
     const read = readLocalState(options.stateDir ?? DEFAULT_STATE_DIR);
     if (!read.ok) throw new LedgerNotConfigured(read.message);
     const l = read.state.ledger;
-    if (!l) throw new LedgerNotConfigured(`${read.path} has no ledger: the running "npm start" uses LEDGER_TABLE from its environment; run without --local with the same variables`);
+    if (!l)
+      throw new LedgerNotConfigured(
+        `${read.path} has no ledger: the running "npm start" uses LEDGER_TABLE from its environment; run without --local with the same variables`,
+      );
     return new DynamoLedger({
       table: l.table,
       hashKey: l.hashKey,
@@ -31,7 +39,10 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
     });
   }
   const config = loadLedgerConfig(options.env);
-  if (config.table === undefined) throw new LedgerNotConfigured('LEDGER_TABLE is not set (pass --stack NAME for a deployed stack, or --local for the ledger of "npm start")');
+  if (config.table === undefined)
+    throw new LedgerNotConfigured(
+      'LEDGER_TABLE is not set (pass --stack NAME for a deployed stack, or --local for the ledger of "npm start")',
+    );
   let hashKey: string;
   if (config.hashKey!.kind === 'secret' && options.secrets === undefined) {
     // The CLI's own client: region, endpoint and keys from the command's environment (--stack, a stand-in).
@@ -56,13 +67,17 @@ export async function openLedger(options: { local: boolean; stateDir?: string; e
 }
 
 function ledgerDays(env: Env): { blockedDays: number; historyDays: number } {
-  const { blockedDays, historyDays } = loadLedgerConfig({ LEDGER_BLOCKED_DAYS: env.LEDGER_BLOCKED_DAYS, LEDGER_HISTORY_DAYS: env.LEDGER_HISTORY_DAYS });
+  const { blockedDays, historyDays } = loadLedgerConfig({
+    LEDGER_BLOCKED_DAYS: env.LEDGER_BLOCKED_DAYS,
+    LEDGER_HISTORY_DAYS: env.LEDGER_HISTORY_DAYS,
+  });
   return { blockedDays, historyDays };
 }
 
 /** The one contact argument of `why`/`forget`, normalised as the consumer normalises contacts. */
 export function contactArgument(positionals: readonly string[]): string {
-  if (positionals.length !== 1) throw new UsageError('expected exactly one contact (an email address or a phone number)');
+  if (positionals.length !== 1)
+    throw new UsageError('expected exactly one contact (an email address or a phone number)');
   const normalised = normaliseContact(positionals[0]);
   if (!normalised.ok) throw new UsageError(`not an email address or a phone number: ${normalised.detail}`);
   return normalised.contact;

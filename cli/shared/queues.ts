@@ -76,7 +76,11 @@ export async function resolveQueueTarget(
   options: { readStackOutputs?: StackOutputsReader } = {},
 ): Promise<QueueTarget | undefined> {
   const byUrl = flags['queue-url'] !== undefined || flags['dlq-url'] !== undefined;
-  const kinds = [byUrl && '--queue-url/--dlq-url', flags.stack !== undefined && '--stack', flags.local === true && '--local'].filter(Boolean);
+  const kinds = [
+    byUrl && '--queue-url/--dlq-url',
+    flags.stack !== undefined && '--stack',
+    flags.local === true && '--local',
+  ].filter(Boolean);
   if (kinds.length > 1) throw new UsageError(`${kinds.join(' and ')} name different queues: use only one of them`);
   const envConfig = loadQueueConfigOrUsage(env);
   const envRegion = nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
@@ -101,7 +105,13 @@ export async function resolveQueueTarget(
   }
   if (flags.stack !== undefined) {
     // main.ts resolved the stack once for the whole command (stackOf); a direct caller reads it here.
-    const stack = stackOf(env) ?? (await resolveStackEnv(flags, env, options.readStackOutputs ? (n, r) => options.readStackOutputs!(n, r) : readStackOutputs));
+    const stack =
+      stackOf(env) ??
+      (await resolveStackEnv(
+        flags,
+        env,
+        options.readStackOutputs ? (n, r) => options.readStackOutputs!(n, r) : readStackOutputs,
+      ));
     if (stack === undefined) throw new UsageError('--stack needs a stack name, e.g. hood-blocker-prod');
     const merged = loadQueueConfigOrUsage(stack.env);
     const outputs = stack.outputs;
@@ -116,7 +126,8 @@ export async function resolveQueueTarget(
       deadLetterQueueUrl: merged.deadLetterQueueUrl,
       // ARNs only when the URL is the stack's own (a variable that overrides the URL names another queue).
       blockQueueArn: merged.blockQueueUrl === outputs.BlockQueueUrl ? outputs.BlockQueueArn : undefined,
-      deadLetterQueueArn: merged.deadLetterQueueUrl === outputs.DeadLetterQueueUrl ? outputs.DeadLetterQueueArn : undefined,
+      deadLetterQueueArn:
+        merged.deadLetterQueueUrl === outputs.DeadLetterQueueUrl ? outputs.DeadLetterQueueArn : undefined,
       bulkQueueUrl: merged.bulkQueueUrl,
       bulkDeadLetterQueueUrl: merged.bulkDeadLetterQueueUrl,
       stackOutputs: outputs,
@@ -161,7 +172,11 @@ export const NO_QUEUE_MESSAGE = 'no queue given: pass --queue-url URL, --stack N
  * environment, instance role).
  */
 export function createQueueClient(target: QueueTarget): SQSClient {
-  return createSqsClient({ region: target.region, sqsEndpoint: target.endpoint, localCredentials: target.local ? LOCAL_CREDENTIALS : target.credentials });
+  return createSqsClient({
+    region: target.region,
+    sqsEndpoint: target.endpoint,
+    localCredentials: target.local ? LOCAL_CREDENTIALS : target.credentials,
+  });
 }
 
 export async function readQueueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
@@ -186,14 +201,28 @@ export function requireBlockQueueUrl(target: QueueTarget): string {
 export async function resolveDeadLetterQueueUrl(sqs: SQSClient, target: QueueTarget): Promise<string> {
   if (target.deadLetterQueueUrl !== undefined) return target.deadLetterQueueUrl;
   if (target.blockQueueUrl === undefined) {
-    throw new UsageError(`no dead-letter queue in ${target.description}: pass --dlq-url URL or set DEAD_LETTER_QUEUE_URL`);
+    throw new UsageError(
+      `no dead-letter queue in ${target.description}: pass --dlq-url URL or set DEAD_LETTER_QUEUE_URL`,
+    );
   }
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: target.blockQueueUrl, AttributeNames: ['RedrivePolicy'] }));
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: target.blockQueueUrl, AttributeNames: ['RedrivePolicy'] }),
+  );
   const policy = out.Attributes?.RedrivePolicy;
-  const arn = policy ? ((JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn ?? undefined) : undefined;
-  const url = arn ? queueUrlFromArn(arn, { sqsEndpoint: target.endpoint, blockQueueUrl: target.blockQueueUrl, deadLetterQueueUrl: undefined }) : undefined;
+  const arn = policy
+    ? ((JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn ?? undefined)
+    : undefined;
+  const url = arn
+    ? queueUrlFromArn(arn, {
+        sqsEndpoint: target.endpoint,
+        blockQueueUrl: target.blockQueueUrl,
+        deadLetterQueueUrl: undefined,
+      })
+    : undefined;
   if (url === undefined) {
-    throw new UsageError(`${target.blockQueueUrl} has no redrive policy naming a dead-letter queue: pass --dlq-url URL`);
+    throw new UsageError(
+      `${target.blockQueueUrl} has no redrive policy naming a dead-letter queue: pass --dlq-url URL`,
+    );
   }
   target.deadLetterQueueUrl = url;
   target.deadLetterQueueArn = arn;
@@ -206,21 +235,31 @@ export function describeAwsError(error: unknown, target?: QueueTarget): string {
   // Our own errors already say what to do.
   if (error instanceof UsageError || error.name === 'Error') return error.message;
   const name = error.name;
-  const code = (error as NodeJS.ErrnoException).code ?? ((error as { cause?: NodeJS.ErrnoException }).cause?.code);
+  const code = (error as NodeJS.ErrnoException).code ?? (error as { cause?: NodeJS.ErrnoException }).cause?.code;
   const known = describeAwsProblem(error);
   if (known !== undefined) return known;
-  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' || /NonExistentQueue|does not exist/iu.test(name)) {
+  if (
+    name === 'QueueDoesNotExist' ||
+    name === 'AWS.SimpleQueueService.NonExistentQueue' ||
+    /NonExistentQueue|does not exist/iu.test(name)
+  ) {
     return `the queue does not exist (${error.message})`;
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EAI_AGAIN') {
     const where = target?.endpoint ?? 'the SQS endpoint';
-    return target?.local ? `cannot reach the local pipeline at ${where} (${code}): is "npm start" still running?` : `cannot reach ${where} (${code})`;
+    return target?.local
+      ? `cannot reach the local pipeline at ${where} (${code}): is "npm start" still running?`
+      : `cannot reach ${where} (${code})`;
   }
   return `${name}: ${error.message}`;
 }
 
 /** The stack's outputs (kept for callers of the old name; `readStackOutputs` takes the command's environment). */
-export async function describeStackOutputs(stackName: string, region: string | undefined, env: Env = {}): Promise<Record<string, string>> {
+export async function describeStackOutputs(
+  stackName: string,
+  region: string | undefined,
+  env: Env = {},
+): Promise<Record<string, string>> {
   return readStackOutputs(stackName, region, env);
 }
 
@@ -228,7 +267,10 @@ export async function describeStackOutputs(stackName: string, region: string | u
 export function regionFromQueueUrl(url: string): string | undefined {
   try {
     const host = new URL(url).hostname;
-    return /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/u.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/u.exec(host)?.[1];
+    return (
+      /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/u.exec(host)?.[1] ??
+      /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/u.exec(host)?.[1]
+    );
   } catch {
     return undefined;
   }

@@ -74,7 +74,12 @@ export function detectFormat(fileName: string, text: string): RowFormat | undefi
   return undefined;
 }
 
-export function readRows(text: string, format: RowFormat, defaults: RowDefaults = {}, csv: CsvOptions = {}): ReadRowsResult {
+export function readRows(
+  text: string,
+  format: RowFormat,
+  defaults: RowDefaults = {},
+  csv: CsvOptions = {},
+): ReadRowsResult {
   const raw = format === 'csv' ? csvRecords(text, csv) : ndjsonRecords(text);
   const valid: ValidRow[] = [];
   const invalid: InvalidRow[] = [...raw.invalid];
@@ -124,16 +129,22 @@ interface RawRecords {
 
 function csvRecords(text: string, options: CsvOptions): RawRecords {
   const parsed = parseCsv(text, options.delimiter ?? detectDelimiter(text));
-  const invalid: InvalidRow[] = parsed.errors.map((e) => ({ line: e.line, reason: `not readable as CSV: ${e.reason}` }));
+  const invalid: InvalidRow[] = parsed.errors.map((e) => ({
+    line: e.line,
+    reason: `not readable as CSV: ${e.reason}`,
+  }));
   const [header, ...rows] = parsed.records;
-  if (header === undefined) throw new UnreadableFileError('the file is empty: expected a header row with a "contact" column');
+  if (header === undefined)
+    throw new UnreadableFileError('the file is empty: expected a header row with a "contact" column');
   const headerNames = header.fields;
   const columns: (Field | undefined)[] = headerNames.map((name) => FIELD_BY_KEY.get(headerKey(name)));
   if (options.column !== undefined) {
     const wanted = headerKey(options.column);
     const index = headerNames.findIndex((name) => headerKey(name) === wanted);
     if (index < 0) {
-      throw new UnreadableFileError(`the header row (line ${header.line}) has no column "${options.column}" (found: ${listNames(headerNames)})`);
+      throw new UnreadableFileError(
+        `the header row (line ${header.line}) has no column "${options.column}" (found: ${listNames(headerNames)})`,
+      );
     }
     // The named column is the contact; a column literally called "contact" then is not.
     columns.forEach((field, i) => {
@@ -146,7 +157,9 @@ function csvRecords(text: string, options: CsvOptions): RawRecords {
     const delimiterNote = parsed.delimiter === ',' ? '' : `, read as ${DELIMITER_NAMES[parsed.delimiter]}-separated`;
     throw new UnreadableFileError(
       `the header row (line ${header.line}) has no "contact" column (found: ${listNames(headerNames)}${delimiterNote}); ` +
-        (guess !== undefined ? `pass --column "${guess}" to read the contacts from that column` : 'pass --column NAME to name the column that holds the email address or phone number'),
+        (guess !== undefined
+          ? `pass --column "${guess}" to read the contacts from that column`
+          : 'pass --column NAME to name the column that holds the email address or phone number'),
     );
   }
   const ignoredColumns = headerNames.filter((name, i) => columns[i] === undefined && name !== '');
@@ -225,9 +238,13 @@ export function validateRecord(record: Record<string, unknown>, defaults: RowDef
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0] ?? 'row');
     const value = candidate[field];
-    if (field === 'reason') return { ok: false, reason: `reason ${JSON.stringify(value)} is not one of ${REASONS.join(', ')}` };
+    if (field === 'reason')
+      return { ok: false, reason: `reason ${JSON.stringify(value)} is not one of ${REASONS.join(', ')}` };
     if (field === 'occurredAt') {
-      return { ok: false, reason: `occurredAt ${JSON.stringify(value)} is not an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:00:00Z)` };
+      return {
+        ok: false,
+        reason: `occurredAt ${JSON.stringify(value)} is not an ISO-8601 date-time with a time zone (e.g. 2024-05-01T12:00:00Z)`,
+      };
     }
     return { ok: false, reason: `${field}: ${issue.message}` };
   }
@@ -235,7 +252,10 @@ export function validateRecord(record: Record<string, unknown>, defaults: RowDef
   if (!normalised.ok) {
     // The normaliser reads anything without an @ as a phone number; "alphanumeric sender ID" is right for
     // an SMS sender but puzzling for a mistyped address in a backfill file.
-    const detail = /[A-Za-z]/u.test(parsed.data.contact) && !parsed.data.contact.includes('@') ? 'neither an email address (no @) nor a phone number' : normalised.detail;
+    const detail =
+      /[A-Za-z]/u.test(parsed.data.contact) && !parsed.data.contact.includes('@')
+        ? 'neither an email address (no @) nor a phone number'
+        : normalised.detail;
     return { ok: false, reason: `contact is invalid: ${detail}` };
   }
   return { ok: true, message: { ...parsed.data, contact: normalised.contact } };

@@ -31,12 +31,19 @@ export function bundledNode(scriptPath: string): string | undefined {
  * Re-runs this CLI on the bundled Node.js when the current one is too old; resolves to the child's exit
  * code, or undefined when this process should run the command itself.
  */
-export function runOnBundledNode(scriptPath: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> | undefined {
+export function runOnBundledNode(
+  scriptPath: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> | undefined {
   if (!needsNewerNode(process.versions.node) || env[MARKER] !== undefined) return undefined;
   const node = bundledNode(scriptPath);
   if (node === undefined) return undefined;
   return new Promise((resolveExit) => {
-    const child = spawn(node, [...process.execArgv, scriptPath, ...args], { stdio: 'inherit', env: { ...env, [MARKER]: '1' } });
+    const child = spawn(node, [...process.execArgv, scriptPath, ...args], {
+      stdio: 'inherit',
+      env: { ...env, [MARKER]: '1' },
+    });
     // Ctrl-C reaches the child from the terminal itself (same process group); the parent only waits for
     // it. Signals sent to the parent alone (kill PID) are passed on.
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

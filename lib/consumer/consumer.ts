@@ -74,22 +74,28 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   if (!config.hood.rateLedger && config.hood.consumerMaxConcurrency > config.hood.maxInFlight) {
     // Without the shared budget each consumer keeps at least one call in flight, so the account-wide cap
     // cannot be held; Hood's answer to too many (`Retry-After: -1`) is backed off, but each costs a call.
-    logger.warn('More consumers than HOOD_MAX_IN_FLIGHT without LEDGER_TABLE: each consumer keeps one call in flight, so up to CONSUMER_MAX_CONCURRENCY calls may be in flight at once', {
-      consumers: config.hood.consumerMaxConcurrency,
-      maxInFlight: config.hood.maxInFlight,
-    });
+    logger.warn(
+      'More consumers than HOOD_MAX_IN_FLIGHT without LEDGER_TABLE: each consumer keeps one call in flight, so up to CONSUMER_MAX_CONCURRENCY calls may be in flight at once',
+      {
+        consumers: config.hood.consumerMaxConcurrency,
+        maxInFlight: config.hood.maxInFlight,
+      },
+    );
   }
   let bulkPacer: Promise<RateGate> | undefined = options.bulkPacer ? Promise.resolve(options.bulkPacer) : undefined;
   const gate = (lane: RateLane): Promise<RateGate> => {
     if (lane === 'live') return Promise.resolve(pacer);
-    bulkPacer ??= createRateGate(config, { clock: options.clock, lane: 'bulk', ...shares.bulk }).catch((error: unknown) => {
-      bulkPacer = undefined;
-      throw error;
-    });
+    bulkPacer ??= createRateGate(config, { clock: options.clock, lane: 'bulk', ...shares.bulk }).catch(
+      (error: unknown) => {
+        bulkPacer = undefined;
+        throw error;
+      },
+    );
     return bulkPacer;
   };
   const recent = new RecentContacts(20_000, 6 * 60 * 60 * 1000, options.clock);
-  const ledger = options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
+  const ledger =
+    options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
   const publishLatency = options.publishLatency ?? latencyEmfPublisher();
   const publishParallel = options.publishParallel ?? parallelEmfPublisher();
   const latency = new Map<Lane, number[]>();
@@ -114,7 +120,10 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
   // still resolved, so a missing SSM parameter shows during the shadow week, not on the day it ends.
   const dryRun = config.hood.dryRun ? createDryRunHood(logger) : undefined;
   if (dryRun) {
-    logger.warn('Shadow mode (HOOD_DRY_RUN=true): decisions, pacing, ledger, logs and metrics run; nothing is sent to Hood', { dryRun: true });
+    logger.warn(
+      'Shadow mode (HOOD_DRY_RUN=true): decisions, pacing, ledger, logs and metrics run; nothing is sent to Hood',
+      { dryRun: true },
+    );
   }
   const connect = async () => {
     if (dryRun) {
@@ -123,7 +132,11 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
     }
     return (
       options.hood ??
-      createHoodClient({ apiUrl: config.hood.apiUrl, token: await resolveToken(config.hood.token), requestTimeoutMs: config.hood.requestTimeoutMs })
+      createHoodClient({
+        apiUrl: config.hood.apiUrl,
+        token: await resolveToken(config.hood.token),
+        requestTimeoutMs: config.hood.requestTimeoutMs,
+      })
     );
   };
   let hood = await connect();
@@ -146,7 +159,9 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           await (hood as { close?: () => Promise<void> }).close?.();
           hood = fresh;
         } catch (error) {
-          logger.error('Could not re-read the Hood token from SSM', { error: error instanceof Error ? error.message : String(error) });
+          logger.error('Could not re-read the Hood token from SSM', {
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }
       const counts: Partial<Record<Outcome | 'dry_run_blocked', number>> = {};
@@ -227,7 +242,8 @@ export function latencyEmfPublisher(): (samples: ReadonlyMap<Lane, readonly numb
         // Live samples carry only the `service` dimension, the one the live alarm (serverless.yml
         // OptOutLatencyAlarm) and the dashboard watch; bulk samples add `lane=bulk`, a separate metric.
         if (lane === 'bulk') metrics.addDimension('lane', lane);
-        for (const v of values.slice(i, i + 100)) metrics.addMetric('optout_latency_ms', MetricUnit.Milliseconds, Math.round(v));
+        for (const v of values.slice(i, i + 100))
+          metrics.addMetric('optout_latency_ms', MetricUnit.Milliseconds, Math.round(v));
         metrics.publishStoredMetrics();
       }
     }
@@ -244,7 +260,8 @@ export function parallelEmfPublisher(): (report: ParallelReport, lane: RateLane)
   return (report, lane) => {
     if (lane === 'bulk') metrics.addDimension('lane', lane);
     metrics.addMetric('hood_parallel_cap', MetricUnit.Count, report.learnedCap);
-    if (report.parallelLimited > 0) metrics.addMetric('hood_parallel_limited', MetricUnit.Count, report.parallelLimited);
+    if (report.parallelLimited > 0)
+      metrics.addMetric('hood_parallel_limited', MetricUnit.Count, report.parallelLimited);
     metrics.publishStoredMetrics();
   };
 }

@@ -33,7 +33,10 @@ export function createDryRunHood(logger: Log): DryRunHood {
   let sequence = 0;
   let pending = 0;
   return {
-    async createBlockedContact(request: { contact: string; description: string }, options?: CallOptions): Promise<CreateResult> {
+    async createBlockedContact(
+      request: { contact: string; description: string },
+      options?: CallOptions,
+    ): Promise<CreateResult> {
       sequence += 1;
       pending += 1;
       const id = `${DRY_RUN_ID_PREFIX}${sequence}`;

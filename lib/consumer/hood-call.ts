@@ -53,7 +53,12 @@ export function createContactCaller(
 ): (block: BlockDecision, correlationId: string, record: QueueRecord) => Promise<ContactResult> {
   const { config, logger } = deps;
   const { clock, deadlineAt, sleep } = time;
-  const unavailableResult = (): ContactResult => ({ kind: 'retry', retry: 'deferred', delaySeconds: config.hood.retryBaseSeconds, detail: 'Hood unavailable' });
+  const unavailableResult = (): ContactResult => ({
+    kind: 'retry',
+    retry: 'deferred',
+    delaySeconds: config.hood.retryBaseSeconds,
+    detail: 'Hood unavailable',
+  });
   const heldResult = (): ContactResult => ({ kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS });
 
   /** Tell the limiter and the batch what Hood answered; returns a 429's pause in ms. */
@@ -85,10 +90,12 @@ export function createContactCaller(
     const sibling = state.inFlightContacts.get(block.contact);
     if (sibling) {
       await sibling.catch(() => undefined);
-      if (state.doneInBatch.has(block.contact)) return { kind: 'done', outcome: 'deduplicated', hoodId: state.doneInBatch.get(block.contact) };
+      if (state.doneInBatch.has(block.contact))
+        return { kind: 'done', outcome: 'deduplicated', hoodId: state.doneInBatch.get(block.contact) };
     }
     const call = (async () => {
-      const latestStart = deadlineAt() - DEADLINE_RESERVE_MS - Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS);
+      const latestStart =
+        deadlineAt() - DEADLINE_RESERVE_MS - Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS);
       const ticket = await deps.pacer.acquire(latestStart, sleep);
       if (ticket === undefined) return undefined;
       // A 401 or an outage seen by a call that finished while this one waited: do not add to it.
@@ -118,7 +125,11 @@ export function createContactCaller(
         }
       } finally {
         // A `Retry-After: -1` steps the learned parallel cap back (lib/pacing/parallel-cap.ts).
-        await ticket.finish(clock(), answer && 'rateLimit' in answer ? answer.rateLimit : undefined, answer?.kind === 'rate_limited' && answer.parallelLimit);
+        await ticket.finish(
+          clock(),
+          answer && 'rateLimit' in answer ? answer.rateLimit : undefined,
+          answer?.kind === 'rate_limited' && answer.parallelLimit,
+        );
       }
       return { answer, pauseMs };
     })();
@@ -129,27 +140,60 @@ export function createContactCaller(
     } finally {
       if (state.inFlightContacts.get(block.contact) === call) state.inFlightContacts.delete(block.contact);
     }
-    if (attempt === undefined) return { kind: 'retry', retry: 'deferred', delaySeconds: 0, detail: 'not attempted before the deadline' };
+    if (attempt === undefined)
+      return { kind: 'retry', retry: 'deferred', delaySeconds: 0, detail: 'not attempted before the deadline' };
     if (attempt === 'deduplicated') return { kind: 'done', outcome: 'deduplicated' };
     if (attempt === 'stopped') return state.held ? heldResult() : unavailableResult();
     const { answer: result, pauseMs } = attempt;
     switch (result.kind) {
       case 'created':
       case 'already_blocked':
-        return { kind: 'done', outcome: result.kind === 'created' ? 'blocked' : 'already_blocked', hoodId: result.kind === 'created' ? result.id : undefined };
+        return {
+          kind: 'done',
+          outcome: result.kind === 'created' ? 'blocked' : 'already_blocked',
+          hoodId: result.kind === 'created' ? result.id : undefined,
+        };
       case 'rejected':
-        return { kind: 'dead_letter', reason: 'hood_rejected', detail: [`HTTP ${result.status}`, result.title, result.message].filter(Boolean).join(': '), traceId: result.traceId };
+        return {
+          kind: 'dead_letter',
+          reason: 'hood_rejected',
+          detail: [`HTTP ${result.status}`, result.title, result.message].filter(Boolean).join(': '),
+          traceId: result.traceId,
+        };
       case 'unauthorized':
         deps.onUnauthorized?.();
-        logger.error('Hood rejected the API token: processing is held until it is fixed; messages are kept', { outcome: 'unauthorized', status: result.status, traceId: result.traceId });
-        return { kind: 'retry', retry: 'unauthorized', delaySeconds: HELD_DELAY_SECONDS, detail: `HTTP ${result.status}` };
+        logger.error('Hood rejected the API token: processing is held until it is fixed; messages are kept', {
+          outcome: 'unauthorized',
+          status: result.status,
+          traceId: result.traceId,
+        });
+        return {
+          kind: 'retry',
+          retry: 'unauthorized',
+          delaySeconds: HELD_DELAY_SECONDS,
+          detail: `HTTP ${result.status}`,
+        };
       case 'rate_limited': {
         const pause = pauseMs ?? 0;
-        logger.warn('Hood answered 429; pausing', { outcome: 'rate_limited', retryAfter: result.parallelLimit ? -1 : (result.retryAfterSeconds ?? null), pauseMs: Math.round(pause) });
-        return { kind: 'retry', retry: 'rate_limited', delaySeconds: Math.ceil(pause / 1000), detail: `Retry-After ${result.parallelLimit ? '-1' : (result.retryAfterSeconds ?? 'absent')}` };
+        logger.warn('Hood answered 429; pausing', {
+          outcome: 'rate_limited',
+          retryAfter: result.parallelLimit ? -1 : (result.retryAfterSeconds ?? null),
+          pauseMs: Math.round(pause),
+        });
+        return {
+          kind: 'retry',
+          retry: 'rate_limited',
+          delaySeconds: Math.ceil(pause / 1000),
+          detail: `Retry-After ${result.parallelLimit ? '-1' : (result.retryAfterSeconds ?? 'absent')}`,
+        };
       }
       case 'unavailable':
-        return { kind: 'retry', retry: 'unavailable', delaySeconds: 0, detail: `${result.cause}${result.status ? ` HTTP ${result.status}` : ''}` };
+        return {
+          kind: 'retry',
+          retry: 'unavailable',
+          delaySeconds: 0,
+          detail: `${result.cause}${result.status ? ` HTTP ${result.status}` : ''}`,
+        };
     }
   };
 

@@ -8,7 +8,10 @@ import { queueUrlFromArn } from '../queue/sqs.js';
  * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#example-standard-queue-message-event).
  * A batch is `bulk` only when its records come from `BULK_QUEUE_URL`; anything else is live.
  */
-export function batchLane(records: readonly { eventSourceARN?: string | undefined }[], queues: ConsumerConfig['queues']): Lane {
+export function batchLane(
+  records: readonly { eventSourceARN?: string | undefined }[],
+  queues: ConsumerConfig['queues'],
+): Lane {
   if (!queues.bulkQueueUrl || records.length === 0) return 'live';
   const fromBulk = (arn: string | undefined) => queueUrlFromArn(arn ?? '', queues) === queues.bulkQueueUrl;
   // Defensive: a batch mixing queues (never sent by Lambda) is paced as live, the lane that can only be slower.

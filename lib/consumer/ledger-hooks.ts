@@ -124,7 +124,12 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       error: error instanceof Error ? error.message : String(error),
     });
     const raw = Math.min(MAX_LEDGER_DELAY_SECONDS, config.hood.retryBaseSeconds * 2 ** Math.min(failures - 1, 10));
-    return { kind: 'retry', retry: 'ledger_unavailable', delaySeconds: Math.max(1, Math.round(raw * (0.8 + (options.random ?? Math.random)() * 0.4))), detail: 'ledger unavailable' };
+    return {
+      kind: 'retry',
+      retry: 'ledger_unavailable',
+      delaySeconds: Math.max(1, Math.round(raw * (0.8 + (options.random ?? Math.random)() * 0.4))),
+      detail: 'ledger unavailable',
+    };
   };
 
   /** History is best effort: a lost line never holds up or repeats an opt-out. */
@@ -132,7 +137,11 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     try {
       await ledger.record(contact, e);
     } catch (error) {
-      logger.warn('Ledger history not written', { contact: maskContact(contact), outcome: e.outcome, error: error instanceof Error ? error.message : String(error) });
+      logger.warn('Ledger history not written', {
+        contact: maskContact(contact),
+        outcome: e.outcome,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 
@@ -140,10 +149,14 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
   const lane = (record: LedgerRecordInfo): Lane => {
     if (attr(record, LANE_ATTRIBUTE) === 'bulk') return 'bulk';
     const bulkQueueUrl = config.queues.bulkQueueUrl;
-    return bulkQueueUrl !== undefined && queueUrlFromArn(record.eventSourceARN ?? '', config.queues) === bulkQueueUrl ? 'bulk' : 'live';
+    return bulkQueueUrl !== undefined && queueUrlFromArn(record.eventSourceARN ?? '', config.queues) === bulkQueueUrl
+      ? 'bulk'
+      : 'live';
   };
   const firstReceivedAt = (record: LedgerRecordInfo) =>
-    attr(record, RECEIVED_AT_ATTRIBUTE) ?? record.attributes?.ApproximateFirstReceiveTimestamp ?? record.attributes?.SentTimestamp;
+    attr(record, RECEIVED_AT_ATTRIBUTE) ??
+    record.attributes?.ApproximateFirstReceiveTimestamp ??
+    record.attributes?.SentTimestamp;
 
   const softBounceAt = (block: BlockDecision) => {
     const at = block.occurredAt === undefined ? Number.NaN : Date.parse(block.occurredAt);
@@ -155,17 +168,24 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     firstReceivedAt,
 
     async before(block, record) {
-      if (clock() < downUntil) return unavailable(new Error('ledger marked down after a recent failure'), block, 'claim', false);
+      if (clock() < downUntil)
+        return unavailable(new Error('ledger marked down after a recent failure'), block, 'claim', false);
       let effective = block;
       try {
         if (block.reason === 'soft_bounce') {
-          if (!policy) return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: 'SOFT_BOUNCE_POLICY is not set' };
+          if (!policy)
+            return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: 'SOFT_BOUNCE_POLICY is not set' };
           // Distinct sent messages: the provider's event id, or the record's own bytes when it has none.
           const eventKey = block.eventId ?? createHash('sha256').update(record.body).digest('base64url');
           const n = await ledger.countSoftBounce(block.contact, eventKey, softBounceAt(block), policy.periodMs);
           if (n < policy.count) {
             await remember(block.contact, event(block, 'soft_bounce_counted'));
-            return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: `${n} of ${policy.count} within ${policy.text}` };
+            return {
+              kind: 'done',
+              outcome: 'ignored',
+              reason: 'soft_bounce',
+              detail: `${n} of ${policy.count} within ${policy.text}`,
+            };
           }
           effective = {
             ...block,
@@ -181,7 +201,12 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
           return { kind: 'done', outcome: 'already_blocked', hoodId: claim.hoodId };
         }
         const wait = Math.ceil((claim.leaseUntil - clock()) / 1000);
-        return { kind: 'retry', retry: 'deferred', delaySeconds: Math.min(MAX_PENDING_DELAY_SECONDS, Math.max(1, wait)), detail: 'claimed by another consumer' };
+        return {
+          kind: 'retry',
+          retry: 'deferred',
+          delaySeconds: Math.min(MAX_PENDING_DELAY_SECONDS, Math.max(1, wait)),
+          detail: 'claimed by another consumer',
+        };
       } catch (error) {
         if (isLedgerUnavailable(error)) return unavailable(error, effective, 'claim');
         throw error;
@@ -203,18 +228,23 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
           return;
         }
         await ledger.release(block.contact);
-        if (outcome.kind === 'dead_letter') await remember(block.contact, event(block, 'dead_lettered', outcome.reason));
-        else if (outcome.kind === 'retry' && outcome.retry === 'unavailable') await remember(block.contact, event(block, 'retried'));
+        if (outcome.kind === 'dead_letter')
+          await remember(block.contact, event(block, 'dead_lettered', outcome.reason));
+        else if (outcome.kind === 'retry' && outcome.retry === 'unavailable')
+          await remember(block.contact, event(block, 'retried'));
       } catch (error) {
         // Hood already answered: the record is done either way. Without the mark, a repeat of this
         // contact may cost one more Hood call once the lease ends (docs/ledger.md).
         options.count('ledger_unavailable');
-        logger.error('LEDGER UNAVAILABLE after Hood answered: outcome not recorded; a repeat may cost one call after the lease', {
-          outcome: 'ledger_unavailable',
-          contact: maskContact(block.contact),
-          hoodOutcome: outcome.kind === 'done' ? outcome.outcome : outcome.kind,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        logger.error(
+          'LEDGER UNAVAILABLE after Hood answered: outcome not recorded; a repeat may cost one call after the lease',
+          {
+            outcome: 'ledger_unavailable',
+            contact: maskContact(block.contact),
+            hoodOutcome: outcome.kind === 'done' ? outcome.outcome : outcome.kind,
+            error: error instanceof Error ? error.message : String(error),
+          },
+        );
       }
     },
 
@@ -222,7 +252,8 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       const writes: Promise<void>[] = [];
       mapped.forEach((m, i) => {
         const d = decided[i];
-        if (m.action === 'block' && d?.action === 'ignore') writes.push(remember(m.contact, event(m, 'ignored', d.reason)));
+        if (m.action === 'block' && d?.action === 'ignore')
+          writes.push(remember(m.contact, event(m, 'ignored', d.reason)));
       });
       await Promise.all(writes);
     },
@@ -236,7 +267,12 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       // The in-memory ledger forgets on a cold start: not finding someone there does not mean never blocked.
       if (standing === 'never_blocked' && ledger.kind === 'memory') return 'no_ledger';
       if (standing === 'blocked') {
-        const e: LedgerEvent = { at: nowIso(), source: message.source, reason: message.signal, outcome: RESUBSCRIBED_REASON };
+        const e: LedgerEvent = {
+          at: nowIso(),
+          source: message.source,
+          reason: message.signal,
+          outcome: RESUBSCRIBED_REASON,
+        };
         if (message.eventId) e.eventId = message.eventId;
         await ledger.record(message.optIn.contact, e);
       }

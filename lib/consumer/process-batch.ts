@@ -51,14 +51,22 @@ function attr(record: QueueRecord, name: string): string | undefined {
  * 4. and those actions applied (apply.ts). If a re-queue or dead-letter send fails, the record is
  *    reported as failed instead: SQS keeps it.
  */
-export async function processBatch(records: readonly QueueRecord[], remainingTimeMs: () => number, deps: ConsumerDeps): Promise<BatchResponse> {
+export async function processBatch(
+  records: readonly QueueRecord[],
+  remainingTimeMs: () => number,
+  deps: ConsumerDeps,
+): Promise<BatchResponse> {
   const clock = deps.clock ?? (() => Date.now());
   const random = deps.random ?? Math.random;
   const { config, logger } = deps;
   const failures: { itemIdentifier: string }[] = [];
   const pendingDeletes: Promise<void>[] = [];
   const state = new BatchState();
-  const blockOne = createContactCaller(deps, state, { clock, deadlineAt: () => clock() + remainingTimeMs(), sleep: deps.sleep ?? sleepReal });
+  const blockOne = createContactCaller(deps, state, {
+    clock,
+    deadlineAt: () => clock() + remainingTimeMs(),
+    sleep: deps.sleep ?? sleepReal,
+  });
 
   const runRecord = async (record: QueueRecord): Promise<void> => {
     const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1);
@@ -68,8 +76,17 @@ export async function processBatch(records: readonly QueueRecord[], remainingTim
       // An opt-in (lib/queue/opt-in.ts) is settled on its own path, which has no Hood call: never a block.
       const optIn = decodeOptIn(record.body);
       if (optIn !== undefined) {
-        const standing = !optIn.ok ? 'never_blocked' : deps.ledger ? await deps.ledger.optIn(optIn.message) : 'no_ledger';
-        const steps = settleOptIn(optIn, standing, { messageId: record.messageId, body: record.body, correlationId, receiveCount }, clock());
+        const standing = !optIn.ok
+          ? 'never_blocked'
+          : deps.ledger
+            ? await deps.ledger.optIn(optIn.message)
+            : 'no_ledger';
+        const steps = settleOptIn(
+          optIn,
+          standing,
+          { messageId: record.messageId, body: record.body, correlationId, receiveCount },
+          clock(),
+        );
         const applied = await applySteps(steps, record, queueUrl, deps);
         pendingDeletes.push(...applied.deletes);
         if (applied.failed) failures.push({ itemIdentifier: record.messageId });
@@ -83,9 +100,18 @@ export async function processBatch(records: readonly QueueRecord[], remainingTim
       for (const d of mapped.filter(isOptIn)) {
         const body = encodeOptIn(d);
         const decoded = decodeOptIn(body)!;
-        const standing = !decoded.ok ? 'never_blocked' : deps.ledger ? await deps.ledger.optIn(decoded.message) : 'no_ledger';
+        const standing = !decoded.ok
+          ? 'never_blocked'
+          : deps.ledger
+            ? await deps.ledger.optIn(decoded.message)
+            : 'no_ledger';
         if (standing === 'never_blocked') continue;
-        const steps = settleOptIn(decoded, standing, { messageId: record.messageId, body, correlationId, receiveCount }, clock());
+        const steps = settleOptIn(
+          decoded,
+          standing,
+          { messageId: record.messageId, body, correlationId, receiveCount },
+          clock(),
+        );
         await applySteps(steps, record, queueUrl, deps);
       }
       const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
@@ -98,14 +124,21 @@ export async function processBatch(records: readonly QueueRecord[], remainingTim
         receiveCount,
         priorAttempts: attemptsAttribute(attr(record, 'attempts'), config.hood.maxAttempts) + receiveCount - 1,
         // Opt-out latency is measured from the first receipt and per lane, copies included.
-        latency: deps.ledger ? { receivedAt: deps.ledger.firstReceivedAt(record), lane: attr(record, 'lane') } : undefined,
+        latency: deps.ledger
+          ? { receivedAt: deps.ledger.firstReceivedAt(record), lane: attr(record, 'lane') }
+          : undefined,
       };
       const results: ContactOutcome[] = [];
       if (needsHood(plan, settled, config.hood)) {
         // A record's contacts go one after another: a multi-contact record is one unit of pacing order.
         for (const block of plan.blocks) results.push({ block, result: await blockOne(block, correlationId, record) });
       }
-      const steps = settle(plan, results, settled, { maxAttempts: config.hood.maxAttempts, retryBaseSeconds: config.hood.retryBaseSeconds, now: clock(), random });
+      const steps = settle(plan, results, settled, {
+        maxAttempts: config.hood.maxAttempts,
+        retryBaseSeconds: config.hood.retryBaseSeconds,
+        now: clock(),
+        random,
+      });
       const applied = await applySteps(steps, record, queueUrl, deps);
       pendingDeletes.push(...applied.deletes);
       if (applied.failed) failures.push({ itemIdentifier: record.messageId });

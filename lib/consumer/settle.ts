@@ -1,5 +1,10 @@
 import { maskContact, redactContacts } from '../contact.js';
-import { type DeadLetterInfo, type OutgoingMessage, deadLetterAttributes, SQS_MAX_DELAY_SECONDS } from '../queue/sqs.js';
+import {
+  type DeadLetterInfo,
+  type OutgoingMessage,
+  deadLetterAttributes,
+  SQS_MAX_DELAY_SECONDS,
+} from '../queue/sqs.js';
 import { distinctBlocks } from '../dedupe.js';
 import { encodeJsonBody } from '../queue/encode.js';
 import { encodeMessage } from '../queue/message.js';
@@ -92,33 +97,92 @@ export function needsHood(plan: RecordPlan, record: SettleRecord, policy: Pick<S
  * Turns a record's plan and its contacts' results (one per `plan.blocks`, in order, when `needsHood`; none
  * otherwise) into the steps that settle it.
  */
-export function settle(plan: RecordPlan, results: readonly ContactOutcome[], record: SettleRecord, policy: SettlePolicy): SettleStep[] {
+export function settle(
+  plan: RecordPlan,
+  results: readonly ContactOutcome[],
+  record: SettleRecord,
+  policy: SettlePolicy,
+): SettleStep[] {
   const steps: SettleStep[] = [];
   const ctx = { messageId: record.messageId, correlationId: record.correlationId, receiveCount: record.receiveCount };
-  const stamp = (info: DeadLetterInfo) => ({ ...deadLetterAttributes(info), dead_lettered_at: new Date(policy.now).toISOString() });
+  const stamp = (info: DeadLetterInfo) => ({
+    ...deadLetterAttributes(info),
+    dead_lettered_at: new Date(policy.now).toISOString(),
+  });
   const { ignores, rejects, blocks } = plan;
-  const infoBase = { sourceMessageId: record.messageId, correlationId: record.correlationId, receiveCount: record.receiveCount };
+  const infoBase = {
+    sourceMessageId: record.messageId,
+    correlationId: record.correlationId,
+    receiveCount: record.receiveCount,
+  };
 
   for (const ignore of ignores) {
     steps.push({ kind: 'count', outcome: 'ignored', n: 1 });
-    steps.push({ kind: 'log', level: 'info', message: 'Ignored: not an opt-out', fields: { ...ctx, outcome: 'ignored', reason: ignore.reason, source: redactContacts(ignore.source), detail: ignore.detail } });
+    steps.push({
+      kind: 'log',
+      level: 'info',
+      message: 'Ignored: not an opt-out',
+      fields: {
+        ...ctx,
+        outcome: 'ignored',
+        reason: ignore.reason,
+        source: redactContacts(ignore.source),
+        detail: ignore.detail,
+      },
+    });
   }
 
   // A record that is nothing but rejects (unrecognised body, one invalid contact): dead-letter as is.
   if (blocks.length === 0 && rejects.length > 0) {
     const first = rejects[0]!;
-    steps.push({ kind: 'dead_letter', messages: [{ body: record.body, attributes: stamp({ reason: first.reason, detail: first.detail, source: first.source, ...infoBase }) }] });
+    steps.push({
+      kind: 'dead_letter',
+      messages: [
+        {
+          body: record.body,
+          attributes: stamp({ reason: first.reason, detail: first.detail, source: first.source, ...infoBase }),
+        },
+      ],
+    });
     steps.push({ kind: 'count', outcome: 'dead_lettered', n: 1 });
-    steps.push({ kind: 'log', level: 'warn', message: 'Dead-lettered', fields: { ...ctx, outcome: 'dead_lettered', reason: first.reason, detail: first.detail, source: redactContacts(first.source) } });
+    steps.push({
+      kind: 'log',
+      level: 'warn',
+      message: 'Dead-lettered',
+      fields: {
+        ...ctx,
+        outcome: 'dead_lettered',
+        reason: first.reason,
+        detail: first.detail,
+        source: redactContacts(first.source),
+      },
+    });
     return steps;
   }
   if (blocks.length === 0) return steps;
 
   if (record.priorAttempts >= policy.maxAttempts) {
-    steps.push({ kind: 'dead_letter', messages: [{ body: record.body, attributes: stamp({ reason: 'retries_exhausted', detail: `${record.priorAttempts} failed attempts`, ...infoBase }) }] });
+    steps.push({
+      kind: 'dead_letter',
+      messages: [
+        {
+          body: record.body,
+          attributes: stamp({
+            reason: 'retries_exhausted',
+            detail: `${record.priorAttempts} failed attempts`,
+            ...infoBase,
+          }),
+        },
+      ],
+    });
     steps.push({ kind: 'count', outcome: 'dead_lettered', n: 1 });
     steps.push({ kind: 'ledger_dead_lettered', blocks, reason: 'retries_exhausted' });
-    steps.push({ kind: 'log', level: 'error', message: 'Dead-lettered after exhausting retries', fields: { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: record.priorAttempts } });
+    steps.push({
+      kind: 'log',
+      level: 'error',
+      message: 'Dead-lettered after exhausting retries',
+      fields: { ...ctx, outcome: 'dead_lettered', reason: 'retries_exhausted', attempts: record.priorAttempts },
+    });
     return steps;
   }
 
@@ -127,32 +191,84 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
 
   // Invalid contacts inside a multi-contact event go to the DLQ one by one; valid ones proceed.
   const deadLetters: OutgoingMessage[] = rejects.map((reject) =>
-    contactDeadLetter({ contact: reject.contact ?? '', source: reject.source, eventId: reject.eventId }, stamp({ reason: reject.reason, detail: reject.detail, source: reject.source, ...infoBase })),
+    contactDeadLetter(
+      { contact: reject.contact ?? '', source: reject.source, eventId: reject.eventId },
+      stamp({ reason: reject.reason, detail: reject.detail, source: reject.source, ...infoBase }),
+    ),
   );
 
   const retries: { block: BlockDecision; result: Extract<ContactResult, { kind: 'retry' }> }[] = [];
   let anyDone = false;
   for (const { block, result } of results) {
-    const log = { ...ctx, contact: maskContact(block.contact), reason: block.reason, source: redactContacts(block.source) };
+    const log = {
+      ...ctx,
+      contact: maskContact(block.contact),
+      reason: block.reason,
+      source: redactContacts(block.source),
+    };
     if (result.kind === 'done') {
       anyDone = true;
       steps.push({ kind: 'count', outcome: result.outcome, n: 1 });
       if (result.outcome === 'ignored') {
-        steps.push({ kind: 'log', level: 'info', message: 'Ignored: not an opt-out', fields: { ...log, outcome: 'ignored', reason: result.reason, detail: result.detail } });
+        steps.push({
+          kind: 'log',
+          level: 'info',
+          message: 'Ignored: not an opt-out',
+          fields: { ...log, outcome: 'ignored', reason: result.reason, detail: result.detail },
+        });
         continue;
       }
-      const message = result.outcome === 'blocked' ? 'Blocked' : result.outcome === 'already_blocked' ? 'Already blocked in Hood' : 'Already blocked recently; no new call';
-      steps.push({ kind: 'log', level: 'info', message, fields: { ...log, outcome: result.outcome, hoodId: result.hoodId } });
+      const message =
+        result.outcome === 'blocked'
+          ? 'Blocked'
+          : result.outcome === 'already_blocked'
+            ? 'Already blocked in Hood'
+            : 'Already blocked recently; no new call';
+      steps.push({
+        kind: 'log',
+        level: 'info',
+        message,
+        fields: { ...log, outcome: result.outcome, hoodId: result.hoodId },
+      });
     } else if (result.kind === 'dead_letter') {
       anyDone = true;
-      const attributes = stamp({ reason: result.reason, detail: result.detail, traceId: result.traceId, source: block.source, ...infoBase });
+      const attributes = stamp({
+        reason: result.reason,
+        detail: result.detail,
+        traceId: result.traceId,
+        source: block.source,
+        ...infoBase,
+      });
       deadLetters.push(singleUnit ? { body: record.body, attributes } : contactDeadLetter(block, attributes));
-      steps.push({ kind: 'log', level: 'warn', message: 'Hood rejected the contact; dead-lettering', fields: { ...log, outcome: 'dead_lettered', reason: result.reason, detail: result.detail, traceId: result.traceId } });
+      steps.push({
+        kind: 'log',
+        level: 'warn',
+        message: 'Hood rejected the contact; dead-lettering',
+        fields: {
+          ...log,
+          outcome: 'dead_lettered',
+          reason: result.reason,
+          detail: result.detail,
+          traceId: result.traceId,
+        },
+      });
     } else {
       retries.push({ block, result });
       steps.push({ kind: 'count', outcome: result.retry === 'unavailable' ? 'retried' : result.retry, n: 1 });
-      if (result.retry === 'unavailable') steps.push({ kind: 'log', level: 'warn', message: 'Hood unavailable; will retry', fields: { ...log, outcome: 'retried', detail: result.detail, attempts: record.priorAttempts + 1 } });
-      else if (result.retry === 'deferred') steps.push({ kind: 'log', level: 'info', message: 'Not attempted in this invocation; re-queued', fields: { ...log, outcome: 'deferred', detail: result.detail } });
+      if (result.retry === 'unavailable')
+        steps.push({
+          kind: 'log',
+          level: 'warn',
+          message: 'Hood unavailable; will retry',
+          fields: { ...log, outcome: 'retried', detail: result.detail, attempts: record.priorAttempts + 1 },
+        });
+      else if (result.retry === 'deferred')
+        steps.push({
+          kind: 'log',
+          level: 'info',
+          message: 'Not attempted in this invocation; re-queued',
+          fields: { ...log, outcome: 'deferred', detail: result.detail },
+        });
     }
   }
 
@@ -180,7 +296,11 @@ export function settle(plan: RecordPlan, results: readonly ContactOutcome[], rec
 
   // Throttled, deferred or held (or a mix with partial success): re-queue copies. A copy starts with a fresh
   // receive count, so this never moves a message towards the DLQ; `attempts` carries the real failures so far.
-  const attributes: Record<string, string | undefined> = { correlation_id: record.correlationId, attempts: String(attemptsAfter), requeued_from: record.messageId };
+  const attributes: Record<string, string | undefined> = {
+    correlation_id: record.correlationId,
+    attempts: String(attemptsAfter),
+    requeued_from: record.messageId,
+  };
   if (record.latency) {
     attributes.received_at = record.latency.receivedAt;
     attributes.lane = record.latency.lane;
@@ -215,7 +335,10 @@ export function backoffSeconds(baseSeconds: number, priorAttempts: number, rando
   return Math.max(1, Math.round(raw * (0.8 + random() * 0.4)));
 }
 
-function contactDeadLetter(block: { contact: string; source: string; eventId?: string | undefined }, attributes: Record<string, string | undefined>): OutgoingMessage {
+function contactDeadLetter(
+  block: { contact: string; source: string; eventId?: string | undefined },
+  attributes: Record<string, string | undefined>,
+): OutgoingMessage {
   const body: Record<string, string> = { contact: block.contact, source: block.source };
   if (block.eventId) body.eventId = block.eventId;
   return { body: encodeJsonBody(body), attributes };

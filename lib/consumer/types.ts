@@ -39,17 +39,20 @@ export type Outcome =
   | 'resubscribed';
 
 export interface HoodCreator {
-  createBlockedContact(
-    request: { contact: string; description: string },
-    options?: CallOptions,
-  ): Promise<CreateResult>;
+  createBlockedContact(request: { contact: string; description: string }, options?: CallOptions): Promise<CreateResult>;
 }
 
 export type RetryKind = 'rate_limited' | 'unavailable' | 'unauthorized' | 'deferred' | 'ledger_unavailable';
 
 /** What happened to one contact of a record: the input of the settle step. */
 export type ContactResult =
-  | { kind: 'done'; outcome: 'blocked' | 'already_blocked' | 'deduplicated' | 'ignored'; hoodId?: string; reason?: string; detail?: string }
+  | {
+      kind: 'done';
+      outcome: 'blocked' | 'already_blocked' | 'deduplicated' | 'ignored';
+      hoodId?: string;
+      reason?: string;
+      detail?: string;
+    }
   | { kind: 'dead_letter'; reason: string; detail?: string; traceId?: string }
   | { kind: 'retry'; retry: RetryKind; delaySeconds: number; detail?: string };
 

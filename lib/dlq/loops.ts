@@ -28,7 +28,6 @@ const LIST_VISIBILITY_SECONDS = 60;
 const REDRIVE_HOLD_SECONDS = 900;
 const RECEIVE_WAIT_SECONDS = 1;
 
-
 export interface DeadLetterSample {
   messageId: string;
   contacts: string[];
@@ -61,7 +60,11 @@ export interface Peeked {
  * Reads up to `max` dead letters and hands them straight back (visibility 0), grouped by the reason the
  * consumer attached. Reading does not delete; `dlq list` and `check` both use it.
  */
-export async function peekDeadLetters(sqs: SQSClient, dlqUrl: string, options: { max: number; policy: MappingPolicy; showContacts?: boolean }): Promise<Peeked> {
+export async function peekDeadLetters(
+  sqs: SQSClient,
+  dlqUrl: string,
+  options: { max: number; policy: MappingPolicy; showContacts?: boolean },
+): Promise<Peeked> {
   const groups = new Map<string, ReasonGroup>();
   const seen = new Map<string, string>();
   try {
@@ -77,22 +80,32 @@ export async function peekDeadLetters(sqs: SQSClient, dlqUrl: string, options: {
       group.count += 1;
       const verdict = retryability(message.Body ?? '', reason, options.policy);
       if (verdict.retryable) group.retryable += 1;
-      if (group.samples.length < SAMPLES_PER_REASON) group.samples.push(sample(message, options.policy, options.showContacts === true, verdict));
+      if (group.samples.length < SAMPLES_PER_REASON)
+        group.samples.push(sample(message, options.policy, options.showContacts === true, verdict));
       return seen.size < options.max;
     });
   } finally {
     // Hand the messages back at once instead of leaving them hidden for the visibility timeout.
     await release(sqs, dlqUrl, [...seen.values()]);
   }
-  return { listed: seen.size, groups: [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) };
+  return {
+    listed: seen.size,
+    groups: [...groups.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+  };
 }
 
-export async function deleteLoop(sqs: SQSClient, dlqUrl: string, reason: string | undefined): Promise<{ deleted: number; arrivedDuring: number; error?: string }> {
+export async function deleteLoop(
+  sqs: SQSClient,
+  dlqUrl: string,
+  reason: string | undefined,
+): Promise<{ deleted: number; arrivedDuring: number; error?: string }> {
   const started = Date.now();
   const held = new Map<string, string>();
   let deleted = 0;
   let arrivedDuring = 0;
-  const isCandidate = (m: Message) => Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
+  const isCandidate = (m: Message) =>
+    Number(m.Attributes?.SentTimestamp ?? 0) <= started &&
+    (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
   try {
     await receiveUntilEmpty(
       sqs,
@@ -108,7 +121,12 @@ export async function deleteLoop(sqs: SQSClient, dlqUrl: string, reason: string 
       async (batch) => {
         const chunk = batch.filter(isCandidate);
         if (chunk.length === 0) return true;
-        const out = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+        const out = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: dlqUrl,
+            Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
         deleted += out.Successful?.length ?? 0;
         return true;
       },
@@ -132,11 +150,21 @@ export async function startMoveTask(
 ): Promise<{ taskHandle: string | undefined } | 'unsupported'> {
   try {
     const out = await sqs.send(
-      new StartMessageMoveTaskCommand({ SourceArn: options.sourceArn, DestinationArn: options.destinationArn, MaxNumberOfMessagesPerSecond: options.perSecond }),
+      new StartMessageMoveTaskCommand({
+        SourceArn: options.sourceArn,
+        DestinationArn: options.destinationArn,
+        MaxNumberOfMessagesPerSecond: options.perSecond,
+      }),
     );
     return { taskHandle: out.TaskHandle };
   } catch (error) {
-    if (error instanceof Error && /InvalidAction|UnknownOperation|UnsupportedOperation|Unknown action|not supported/iu.test(`${error.name} ${error.message}`) && options.customEndpoint) {
+    if (
+      error instanceof Error &&
+      /InvalidAction|UnknownOperation|UnsupportedOperation|Unknown action|not supported/iu.test(
+        `${error.name} ${error.message}`,
+      ) &&
+      options.customEndpoint
+    ) {
       return 'unsupported';
     }
     throw error;
@@ -193,7 +221,15 @@ export async function redriveLoop(
 ): Promise<LoopResult> {
   const { dlqUrl, blockQueueUrl, reason, rate } = options;
   const held = new Map<string, string>();
-  const result: LoopResult = { moved: 0, skipped: 0, arrivedDuring: 0, notDeleted: 0, interrupted: false, unretryable: 0, unretryableByReason: {} };
+  const result: LoopResult = {
+    moved: 0,
+    skipped: 0,
+    arrivedDuring: 0,
+    notDeleted: 0,
+    interrupted: false,
+    unretryable: 0,
+    unretryableByReason: {},
+  };
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   // Ctrl-C stops between batches and still hands held messages back (instead of hiding them for 15 min).
@@ -204,7 +240,8 @@ export async function redriveLoop(
   // Only what was dead-lettered before the redrive began is moved. A redriven message that fails again
   // comes back as a new message; moving that one too would cycle it (and Hood calls) until stopped.
   const matchesReason = (m: Message) =>
-    Number(m.Attributes?.SentTimestamp ?? 0) <= started && (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
+    Number(m.Attributes?.SentTimestamp ?? 0) <= started &&
+    (reason === undefined || (attribute(m, 'reason') ?? NO_REASON_LABEL) === reason);
   const unretryable = new Set<string>();
   const isCandidate = (m: Message) => matchesReason(m) && !unretryable.has(m.MessageId!);
   try {
@@ -214,7 +251,11 @@ export async function redriveLoop(
       REDRIVE_HOLD_SECONDS,
       (message) => {
         const label = attribute(message, 'reason') ?? NO_REASON_LABEL;
-        if (options.policy && matchesReason(message) && !retryability(message.Body ?? '', label, options.policy).retryable) {
+        if (
+          options.policy &&
+          matchesReason(message) &&
+          !retryability(message.Body ?? '', label, options.policy).retryable
+        ) {
           if (!unretryable.has(message.MessageId!)) {
             unretryable.add(message.MessageId!);
             result.unretryable += 1;
@@ -271,7 +312,10 @@ export async function redriveLoop(
           i += chunk.length;
           try {
             const out = await sqs.send(
-              new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }),
+              new DeleteMessageBatchCommand({
+                QueueUrl: dlqUrl,
+                Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+              }),
             );
             result.notDeleted += out.Failed?.length ?? 0;
           } catch {
@@ -340,7 +384,12 @@ async function release(sqs: SQSClient, queueUrl: string, receiptHandles: string[
   }
 }
 
-function sample(message: Message, policy: MappingPolicy, showContacts: boolean, verdict: ReturnType<typeof retryability>): DeadLetterSample {
+function sample(
+  message: Message,
+  policy: MappingPolicy,
+  showContacts: boolean,
+  verdict: ReturnType<typeof retryability>,
+): DeadLetterSample {
   return {
     retryable: verdict.retryable,
     notRetryableBecause: verdict.retryable ? null : verdict.why,
@@ -403,7 +452,9 @@ export async function returnDeadLetter(sqs: SQSClient, dlqUrl: string, message: 
 
 /** Deletes a message taken with `takeDeadLetter`. */
 export async function deleteDeadLetter(sqs: SQSClient, dlqUrl: string, message: Message): Promise<void> {
-  await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: [{ Id: '0', ReceiptHandle: message.ReceiptHandle! }] }));
+  await sqs.send(
+    new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: [{ Id: '0', ReceiptHandle: message.ReceiptHandle! }] }),
+  );
 }
 
 /** The dead-letter attribute `name` of a received message (reason, detail, correlation_id, …). */

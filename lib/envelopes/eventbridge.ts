@@ -6,7 +6,12 @@ import { eventIdOf, isRecord, type JsonRecord, text } from '../providers/shared/
  * event destination of type EventBridge; `detail` is the object SES event publishing sends to SNS.
  */
 export function isEventBridgeEvent(value: unknown): value is JsonRecord {
-  return isRecord(value) && typeof value['detail-type'] === 'string' && typeof value.source === 'string' && Object.hasOwn(value, 'detail');
+  return (
+    isRecord(value) &&
+    typeof value['detail-type'] === 'string' &&
+    typeof value.source === 'string' &&
+    Object.hasOwn(value, 'detail')
+  );
 }
 
 export type UnwrappedEventBridge =

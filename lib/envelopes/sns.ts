@@ -51,7 +51,8 @@ export function unwrapSns(envelope: unknown): UnwrappedSns {
     case 'UnsubscribeConfirmation':
       return { kind: 'unsubscribe_confirmation', ids };
     case 'Notification': {
-      if (typeof envelope.Message !== 'string') return { kind: 'invalid', why: 'SNS Notification without a Message string', ids };
+      if (typeof envelope.Message !== 'string')
+        return { kind: 'invalid', why: 'SNS Notification without a Message string', ids };
       try {
         return { kind: 'notification', payload: JSON.parse(envelope.Message), ids };
       } catch {

@@ -27,5 +27,10 @@ export function unwrapQueueBody(body: unknown): UnwrappedQueueBody {
 
 /** A Lambda SQS event: `{"Records":[{"eventSource":"aws:sqs","messageId","body",…}]}`. */
 export function isLambdaSqsEvent(payload: unknown): payload is { Records: JsonRecord[] } {
-  return isRecord(payload) && Array.isArray(payload.Records) && payload.Records.length > 0 && payload.Records.every((r) => isRecord(r) && r.eventSource === 'aws:sqs');
+  return (
+    isRecord(payload) &&
+    Array.isArray(payload.Records) &&
+    payload.Records.length > 0 &&
+    payload.Records.every((r) => isRecord(r) && r.eventSource === 'aws:sqs')
+  );
 }

@@ -121,7 +121,11 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     const correlationId = safeHeaderValue(call?.correlationId);
     if (correlationId !== undefined) headers['x-correlation-id'] = correlationId;
     // AbortSignal.timeout takes whole milliseconds only (RangeError otherwise): round any caller's budget down.
-    const timeoutMs = budgetMs(call?.timeoutMs !== undefined && call.timeoutMs > 0 ? Math.min(call.timeoutMs, requestTimeoutMs) : requestTimeoutMs);
+    const timeoutMs = budgetMs(
+      call?.timeoutMs !== undefined && call.timeoutMs > 0
+        ? Math.min(call.timeoutMs, requestTimeoutMs)
+        : requestTimeoutMs,
+    );
     const budget = AbortSignal.timeout(timeoutMs);
     const signal = call?.signal ? AbortSignal.any([budget, call.signal]) : budget;
     try {
@@ -144,25 +148,38 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
   }
 
   async function createBlockedContact(input: CreateBlockedContactInput, call?: CallOptions): Promise<CreateResult> {
-    const answer = await send('POST', createUrl, JSON.stringify({ contact: input.contact, description: input.description }), call);
+    const answer = await send(
+      'POST',
+      createUrl,
+      JSON.stringify({ contact: input.contact, description: input.description }),
+      call,
+    );
     if (answer.kind === 'network') return answer.result;
     const rateLimit = readRateLimit(answer.headers);
     const json = parseJson(answer.text);
     if (answer.status >= 200 && answer.status < 300) {
       const created = CreatedBlockedContactSchema.safeParse(json);
       if (created.success) {
-        return withRateLimit({ kind: 'created', id: created.data.id, type: created.data.type, status: answer.status }, rateLimit);
+        return withRateLimit(
+          { kind: 'created', id: created.data.id, type: created.data.type, status: answer.status },
+          rateLimit,
+        );
       }
       // 201 is Hood's word that the contact is blocked (§4 "Treat 201 as success"); an unreadable body must not
       // turn that into a retry. Any other 2xx without a recognisable object is not trusted (a misrouted
       // proxy answering 200 would otherwise swallow opt-outs).
-      if (answer.status === 201) return withRateLimit({ kind: 'created', id: undefined, type: undefined, status: 201 }, rateLimit);
+      if (answer.status === 201)
+        return withRateLimit({ kind: 'created', id: undefined, type: undefined, status: 201 }, rateLimit);
     }
     const sent = scrubbers(input.contact);
     const error = parseErrorBody(json, sent);
     if (answer.status === 409 || ((answer.status === 400 || answer.status === 422) && isDuplicateMessage(error))) {
       return withRateLimit(
-        { kind: 'already_blocked', status: answer.status, ...pick({ message: error.message ?? error.title, traceId: error.trace_id }) },
+        {
+          kind: 'already_blocked',
+          status: answer.status,
+          ...pick({ message: error.message ?? error.title, traceId: error.trace_id }),
+        },
         rateLimit,
       );
     }
@@ -174,7 +191,8 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     if (answer.kind === 'network') return answer.result;
     const rateLimit = readRateLimit(answer.headers);
     // 204 documented (§2); any 2xx means the key was accepted.
-    if (answer.status >= 200 && answer.status < 300) return withRateLimit({ kind: 'valid', status: answer.status }, rateLimit);
+    if (answer.status >= 200 && answer.status < 300)
+      return withRateLimit({ kind: 'valid', status: answer.status }, rateLimit);
     return classifyFailure(answer, parseErrorBody(parseJson(answer.text), scrub), rateLimit, scrub.text);
   }
 
@@ -190,10 +208,18 @@ export function createHoodClient(options: HoodClientOptions): HoodClient {
     if (answer.status >= 200 && answer.status < 300) {
       const list = BlockedContactListSchema.safeParse(json);
       if (list.success) {
-        return withRateLimit({ kind: 'listed', status: answer.status, total: list.data.total, items: list.data.items }, rateLimit);
+        return withRateLimit(
+          { kind: 'listed', status: answer.status, total: list.data.total, items: list.data.items },
+          rateLimit,
+        );
       }
       return withRateLimit(
-        { kind: 'unavailable', status: answer.status, cause: 'bad_response', message: `Hood answered ${answer.status} without a {total, items} list` },
+        {
+          kind: 'unavailable',
+          status: answer.status,
+          cause: 'bad_response',
+          message: `Hood answered ${answer.status} without a {total, items} list`,
+        },
         rateLimit,
       );
     }
@@ -265,16 +291,33 @@ function isDuplicateMessage(error: HoodErrorBody): boolean {
 }
 
 /** Everything that is not a success (or a duplicate, for creates), by status (§3.1, §7). */
-function classifyFailure(answer: Answer, error: HoodErrorBody, rateLimit: RateLimitInfo | undefined, scrub: (s: string) => string): HoodFailure {
+function classifyFailure(
+  answer: Answer,
+  error: HoodErrorBody,
+  rateLimit: RateLimitInfo | undefined,
+  scrub: (s: string) => string,
+): HoodFailure {
   const { status } = answer;
   const traceId = error.trace_id;
   if (status === 429) return rateLimited(answer, error, rateLimit);
   if (status === 401 || status === 403) {
-    return withRateLimit({ kind: 'unauthorized', status, ...pick({ title: error.title, message: error.message, traceId }) }, rateLimit);
+    return withRateLimit(
+      { kind: 'unauthorized', status, ...pick({ title: error.title, message: error.message, traceId }) },
+      rateLimit,
+    );
   }
   // 408 is the server giving up on *our* request: a timeout, worth a retry, not a rejection.
   if (status === 408) {
-    return withRateLimit({ kind: 'unavailable', status, cause: 'timeout', message: describe(status, error, answer.text, scrub), ...pick({ traceId }) }, rateLimit);
+    return withRateLimit(
+      {
+        kind: 'unavailable',
+        status,
+        cause: 'timeout',
+        message: describe(status, error, answer.text, scrub),
+        ...pick({ traceId }),
+      },
+      rateLimit,
+    );
   }
   if (status >= 400 && status < 500) {
     return withRateLimit(
@@ -283,10 +326,28 @@ function classifyFailure(answer: Answer, error: HoodErrorBody, rateLimit: RateLi
     );
   }
   if (status >= 500) {
-    return withRateLimit({ kind: 'unavailable', status, cause: 'server_error', message: describe(status, error, answer.text, scrub), ...pick({ traceId }) }, rateLimit);
+    return withRateLimit(
+      {
+        kind: 'unavailable',
+        status,
+        cause: 'server_error',
+        message: describe(status, error, answer.text, scrub),
+        ...pick({ traceId }),
+      },
+      rateLimit,
+    );
   }
   // 1xx/3xx (undici does not follow redirects) or a 2xx we could not use.
-  return withRateLimit({ kind: 'unavailable', status, cause: 'bad_response', message: describe(status, error, answer.text, scrub), ...pick({ traceId }) }, rateLimit);
+  return withRateLimit(
+    {
+      kind: 'unavailable',
+      status,
+      cause: 'bad_response',
+      message: describe(status, error, answer.text, scrub),
+      ...pick({ traceId }),
+    },
+    rateLimit,
+  );
 }
 
 function describe(status: number, error: HoodErrorBody, text: string, scrub: (s: string) => string): string {
@@ -303,9 +364,18 @@ function rateLimited(answer: Answer, error: HoodErrorBody, rateLimit: RateLimitI
   const parallelLimit = raw !== undefined && /^\s*-1\s*$/u.test(raw);
   const retryAfterSeconds = parallelLimit ? undefined : parseRetryAfter(raw);
   const exactMs = nonNegativeNumber(header(answer.headers, 'retry-after-ms'));
-  const retryAfterMs = parallelLimit ? undefined : (exactMs ?? (retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000));
+  const retryAfterMs = parallelLimit
+    ? undefined
+    : (exactMs ?? (retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000));
   return withRateLimit(
-    { kind: 'rate_limited', status: 429, retryAfterSeconds, retryAfterMs, parallelLimit, ...pick({ message: error.message ?? error.title, traceId: error.trace_id }) },
+    {
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds,
+      retryAfterMs,
+      parallelLimit,
+      ...pick({ message: error.message ?? error.title, traceId: error.trace_id }),
+    },
     rateLimit,
   );
 }
@@ -355,12 +425,20 @@ function classifyNetworkError(
 ): NetworkFailure {
   // fetch rejects with `TypeError: fetch failed` and the undici error (with its `code`) as the `cause`.
   const inner = error instanceof TypeError && error.cause !== undefined ? error.cause : error;
-  const code = typeof inner === 'object' && inner !== null && 'code' in inner ? String((inner as { code: unknown }).code) : '';
+  const code =
+    typeof inner === 'object' && inner !== null && 'code' in inner ? String((inner as { code: unknown }).code) : '';
   const name = inner instanceof Error ? inner.name : error instanceof Error ? error.name : '';
   const detail = scrub(inner instanceof Error ? inner.message : String(inner));
   let cause: 'timeout' | 'connection' = 'connection';
   let message = `could not reach Hood: ${code || name || 'error'}${detail ? ` (${detail})` : ''}`;
-  if (budget.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT' || name === 'TimeoutError') {
+  if (
+    budget.aborted ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'ETIMEDOUT' ||
+    name === 'TimeoutError'
+  ) {
     cause = 'timeout';
     message = `Hood did not answer within ${timeoutMs} ms (${code || name || 'timeout'})`;
   } else if (callerSignal?.aborted) {
@@ -381,7 +459,10 @@ function positiveInt(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
 }
 
-function withRateLimit<T extends object>(result: T, rateLimit: RateLimitInfo | undefined): T & { rateLimit?: RateLimitInfo } {
+function withRateLimit<T extends object>(
+  result: T,
+  rateLimit: RateLimitInfo | undefined,
+): T & { rateLimit?: RateLimitInfo } {
   return rateLimit === undefined ? result : { ...result, rateLimit };
 }
 

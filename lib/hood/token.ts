@@ -33,7 +33,8 @@ export async function resolveToken(source: TokenSource, options: ResolveTokenOpt
   let value: string | undefined;
   try {
     const read = await readParameters([parameterName], options.ssmClient ? { ssm: options.ssmClient } : {});
-    if (read.invalid.includes(parameterName)) throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (ParameterNotFound)`);
+    if (read.invalid.includes(parameterName))
+      throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (ParameterNotFound)`);
     value = read.values.get(parameterName);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -41,7 +42,11 @@ export async function resolveToken(source: TokenSource, options: ResolveTokenOpt
     if (OPERATOR_ERRORS.has(name)) {
       throw new ConfigError(VARIABLE, `SSM parameter "${parameterName}" cannot be read (${name})`);
     }
-    throw new RetryableError('token_unavailable', `${VARIABLE}: reading SSM parameter "${parameterName}" failed (${name})`, { cause: error });
+    throw new RetryableError(
+      'token_unavailable',
+      `${VARIABLE}: reading SSM parameter "${parameterName}" failed (${name})`,
+      { cause: error },
+    );
   }
   const token = value?.trim();
   if (token === undefined || token === '') {

@@ -34,18 +34,29 @@ export interface HttpImportDeclaration {
 }
 
 /** Resolves the credential's `<NAME>_PARAMETER` indirection, then validates key and URL. */
-export async function loadHttpImportConfig(declared: HttpImportDeclaration, env: Env, options: { ssm?: SsmLike } = {}): Promise<HttpImportConfig> {
+export async function loadHttpImportConfig(
+  declared: HttpImportDeclaration,
+  env: Env,
+  options: { ssm?: SsmLike } = {},
+): Promise<HttpImportConfig> {
   const { keyVariable, urlVariable } = declared;
-  const resolved = await resolveSecretParameters(env, { names: [keyVariable], ...(options.ssm ? { ssm: options.ssm } : {}) });
+  const resolved = await resolveSecretParameters(env, {
+    names: [keyVariable],
+    ...(options.ssm ? { ssm: options.ssm } : {}),
+  });
   const apiKey = nonEmpty(resolved[keyVariable]);
-  if (apiKey === undefined) throw new ConfigError(keyVariable, `is not set (set it, or ${keyVariable}_PARAMETER to an SSM SecureString name)`);
+  if (apiKey === undefined)
+    throw new ConfigError(keyVariable, `is not set (set it, or ${keyVariable}_PARAMETER to an SSM SecureString name)`);
   const apiUrl = nonEmpty(env[urlVariable]) ?? declared.defaultUrl;
   const parsed = HttpImportConfigSchema.safeParse({ provider: declared.provider, apiUrl, apiKey });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0]);
     // The message names the variable and the problem, never the value (it may be the key).
-    throw new ConfigError(field === 'apiUrl' ? urlVariable : keyVariable, field === 'apiUrl' ? 'must be an http(s) URL' : issue.message);
+    throw new ConfigError(
+      field === 'apiUrl' ? urlVariable : keyVariable,
+      field === 'apiUrl' ? 'must be an http(s) URL' : issue.message,
+    );
   }
   return parsed.data;
 }

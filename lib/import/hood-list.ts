@@ -34,7 +34,11 @@ export interface HoodListOptions {
  * reconcile settles (nothing is blocked or unblocked because of it).
  */
 export async function* pageHoodList(options: HoodListOptions): AsyncGenerator<HoodListPage> {
-  const pacer = new Pacer({ windows: options.rateLimits, consumers: options.share ?? 2, ...(options.clock ? { clock: options.clock } : {}) });
+  const pacer = new Pacer({
+    windows: options.rateLimits,
+    consumers: options.share ?? 2,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const pageSize = options.pageSize ?? 100;
   const maxAttempts = options.maxAttempts ?? 6;
@@ -56,10 +60,19 @@ export async function* pageHoodList(options: HoodListOptions): AsyncGenerator<Ho
         await sleep(pacer.rateLimited(result.parallelLimit ? undefined : result.retryAfterMs));
         continue;
       }
-      if (result.kind === 'unauthorized') throw new HeldError('hood_unauthorized', `Hood refused the token (HTTP ${result.status}): check HOOD_API_TOKEN`);
-      if (result.kind === 'rejected') throw new PermanentError('hood_rejected', `Hood answered HTTP ${result.status} to page ${page}: ${result.message ?? result.title ?? ''}`.trim());
+      if (result.kind === 'unauthorized')
+        throw new HeldError(
+          'hood_unauthorized',
+          `Hood refused the token (HTTP ${result.status}): check HOOD_API_TOKEN`,
+        );
+      if (result.kind === 'rejected')
+        throw new PermanentError(
+          'hood_rejected',
+          `Hood answered HTTP ${result.status} to page ${page}: ${result.message ?? result.title ?? ''}`.trim(),
+        );
       failures += 1;
-      if (failures >= maxAttempts) throw new RetryableError('hood_unavailable', `Hood unavailable while listing page ${page}: ${result.message}`);
+      if (failures >= maxAttempts)
+        throw new RetryableError('hood_unavailable', `Hood unavailable while listing page ${page}: ${result.message}`);
       await sleep(Math.min(60_000, 1000 * 2 ** (failures - 1)));
     }
   }

@@ -9,7 +9,10 @@ import { createRedactor, requestCredentials } from './redact-secrets.js';
  * run a whole throttled sequence without waiting.
  */
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<Response>;
 
 /** How long a 429 (or 503) answer asks us to wait, in ms from `now`; `undefined` when it says nothing usable. */
 export type RetryAfterReader = (headers: Headers, now: number) => number | undefined;
@@ -57,7 +60,13 @@ export class ImportUnavailableError extends RetryableError {}
 /** How much of an error body is searched for secrets; the message keeps its first 200 characters. */
 const ECHO_SCAN_CHARS = 8192;
 
-const DEFAULTS = { maxAttempts: 6, backoffBaseMs: 1000, maxWaitMs: 300_000, maxRateLimited: 20, requestTimeoutMs: 30_000 };
+const DEFAULTS = {
+  maxAttempts: 6,
+  backoffBaseMs: 1000,
+  maxWaitMs: 300_000,
+  maxRateLimited: 20,
+  requestTimeoutMs: 30_000,
+};
 
 /** `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function readRetryAfter(headers: Headers, now: number): number | undefined {
@@ -96,7 +105,10 @@ export function firstOf(...readers: RetryAfterReader[]): RetryAfterReader {
 
 export interface JsonClient {
   /** GET/POST a URL and parse the JSON answer; retries 429/5xx/network failures as configured. */
-  json<T = unknown>(url: string, init?: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<T>;
+  json<T = unknown>(
+    url: string,
+    init?: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<T>;
   /** Requests made, including retries (for the bench and tests). */
   readonly requests: number;
 }
@@ -122,7 +134,10 @@ export function createJsonClient(options: HttpOptions): JsonClient {
     get requests() {
       return requests;
     },
-    async json<T>(url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}): Promise<T> {
+    async json<T>(
+      url: string,
+      init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {},
+    ): Promise<T> {
       const scrub = redactorFor(url, init.headers, init.body);
       const where = scrub(redactQuery(url));
       let failures = 0;
@@ -139,9 +154,17 @@ export function createJsonClient(options: HttpOptions): JsonClient {
           });
         } catch (error) {
           failures += 1;
-          const cause = error instanceof Error ? (error.name === 'TimeoutError' ? 'timeout' : ((error.cause as { code?: string } | undefined)?.code ?? error.name)) : 'error';
+          const cause =
+            error instanceof Error
+              ? error.name === 'TimeoutError'
+                ? 'timeout'
+                : ((error.cause as { code?: string } | undefined)?.code ?? error.name)
+              : 'error';
           if (failures >= cfg.maxAttempts) {
-            throw new ImportUnavailableError('provider_unreachable', `${options.api}: ${where} failed ${failures} times (${scrub(String(cause))})`);
+            throw new ImportUnavailableError(
+              'provider_unreachable',
+              `${options.api}: ${where} failed ${failures} times (${scrub(String(cause))})`,
+            );
           }
           const ms = Math.min(cfg.maxWaitMs, cfg.backoffBaseMs * 2 ** (failures - 1));
           options.onWait?.({ ms, why: 'network' });
@@ -152,7 +175,10 @@ export function createJsonClient(options: HttpOptions): JsonClient {
         if (response.status === 429) {
           throttled += 1;
           if (throttled > cfg.maxRateLimited) {
-            throw new ImportUnavailableError('provider_rate_limited', `${options.api}: still rate-limited after ${throttled - 1} waits on ${where}`);
+            throw new ImportUnavailableError(
+              'provider_rate_limited',
+              `${options.api}: still rate-limited after ${throttled - 1} waits on ${where}`,
+            );
           }
           // The API's own reset time when it gives one; otherwise back off as for a 5xx.
           const told = readWait(response.headers, clock());
@@ -164,11 +190,18 @@ export function createJsonClient(options: HttpOptions): JsonClient {
         if (response.status >= 500) {
           const permanent = options.permanentError?.(response.status, text);
           if (permanent !== undefined) {
-            throw new ImportHttpError('provider_rejected', `${options.api}: ${redactContacts(scrub(permanent))}`, response.status);
+            throw new ImportHttpError(
+              'provider_rejected',
+              `${options.api}: ${redactContacts(scrub(permanent))}`,
+              response.status,
+            );
           }
           failures += 1;
           if (failures >= cfg.maxAttempts) {
-            throw new ImportUnavailableError('provider_unavailable', `${options.api}: ${where} answered ${response.status} ${failures} times`);
+            throw new ImportUnavailableError(
+              'provider_unavailable',
+              `${options.api}: ${where} answered ${response.status} ${failures} times`,
+            );
           }
           const told = response.status === 503 ? readWait(response.headers, clock()) : undefined;
           const ms = Math.min(cfg.maxWaitMs, told ?? cfg.backoffBaseMs * 2 ** (failures - 1));
@@ -177,12 +210,18 @@ export function createJsonClient(options: HttpOptions): JsonClient {
           continue;
         }
         if (response.status === 401 || response.status === 403) {
-          throw new ImportHttpError('provider_unauthorized', `${options.api}: the API key was refused (HTTP ${response.status}); check its value and permissions`, response.status);
+          throw new ImportHttpError(
+            'provider_unauthorized',
+            `${options.api}: the API key was refused (HTTP ${response.status}); check its value and permissions`,
+            response.status,
+          );
         }
         if (response.status < 200 || response.status >= 300) {
           // Scrubbed before it is cut: a cut through a secret would leave a piece no rule matches. The body
           // may quote suppressed contacts too (a list entry, a validation message): masked like them.
-          const echo = redactContacts(scrub(text.slice(0, ECHO_SCAN_CHARS))).slice(0, 200).replace(/\s+/gu, ' ');
+          const echo = redactContacts(scrub(text.slice(0, ECHO_SCAN_CHARS)))
+            .slice(0, 200)
+            .replace(/\s+/gu, ' ');
           const message = `${options.api}: ${where} answered HTTP ${response.status}: ${echo}`;
           throw new ImportHttpError('provider_rejected', message, response.status);
         }
@@ -190,7 +229,11 @@ export function createJsonClient(options: HttpOptions): JsonClient {
         try {
           return JSON.parse(text) as T;
         } catch {
-          throw new ImportHttpError('provider_bad_response', `${options.api}: ${where} did not answer JSON`, response.status);
+          throw new ImportHttpError(
+            'provider_bad_response',
+            `${options.api}: ${where} did not answer JSON`,
+            response.status,
+          );
         }
       }
     },

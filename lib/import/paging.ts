@@ -22,13 +22,20 @@ interface Cursor {
  * and the provider's own next-page token. A cursor from another run of the same lists resumes at that
  * page; one naming a list that is no longer chosen is refused rather than silently reading everything.
  */
-export async function* walkLists(lists: readonly string[], cursor: string | undefined, read: ListReader): AsyncGenerator<SourcePage> {
+export async function* walkLists(
+  lists: readonly string[],
+  cursor: string | undefined,
+  read: ListReader,
+): AsyncGenerator<SourcePage> {
   let start = 0;
   let token: string | undefined;
   if (cursor !== undefined) {
     const parsed = parseCursor(cursor);
     start = lists.indexOf(parsed.list);
-    if (start < 0) throw new Error(`the saved cursor is for list "${parsed.list}", which this run does not read (different --types?)`);
+    if (start < 0)
+      throw new Error(
+        `the saved cursor is for list "${parsed.list}", which this run does not read (different --types?)`,
+      );
     token = parsed.token;
   }
   for (let i = start; i < lists.length; i += 1) {
@@ -36,8 +43,19 @@ export async function* walkLists(lists: readonly string[], cursor: string | unde
     let pageToken = i === start ? token : undefined;
     for (;;) {
       const page = await read(list, pageToken);
-      const nextCursor: Cursor | undefined = page.next !== undefined ? { list, token: page.next } : i + 1 < lists.length ? { list: lists[i + 1]! } : undefined;
-      yield { list, entries: page.entries, skipped: page.skipped ?? {}, cursor: nextCursor && JSON.stringify(nextCursor), ...(page.total !== undefined ? { total: page.total } : {}) };
+      const nextCursor: Cursor | undefined =
+        page.next !== undefined
+          ? { list, token: page.next }
+          : i + 1 < lists.length
+            ? { list: lists[i + 1]! }
+            : undefined;
+      yield {
+        list,
+        entries: page.entries,
+        skipped: page.skipped ?? {},
+        cursor: nextCursor && JSON.stringify(nextCursor),
+        ...(page.total !== undefined ? { total: page.total } : {}),
+      };
       if (page.next === undefined) break;
       pageToken = page.next;
     }
@@ -68,7 +86,9 @@ export function isoTime(value: unknown): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') {
     if (/^\d+$/u.test(value.trim())) return isoTime(Number(value.trim()));
     // `YYYY-MM-DD HH:MM:SS` without a zone (Mandrill, Hood) is UTC, not this machine's local time.
-    const text = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?$/u.test(value.trim()) ? `${value.trim().replace(' ', 'T')}Z` : value.trim();
+    const text = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?$/u.test(value.trim())
+      ? `${value.trim().replace(' ', 'T')}Z`
+      : value.trim();
     const d = new Date(text);
     return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
   }
@@ -83,7 +103,10 @@ export function sameOrigin(next: string, base: string, api: string): string {
   } catch {
     throw new Error(`${api}: the next-page link is not a URL`);
   }
-  if (url.origin !== new URL(base).origin) throw new Error(`${api}: the next-page link points to another host (${url.origin}); refusing to send the API key there`);
+  if (url.origin !== new URL(base).origin)
+    throw new Error(
+      `${api}: the next-page link points to another host (${url.origin}); refusing to send the API key there`,
+    );
   return url.toString();
 }
 

@@ -44,7 +44,17 @@ export interface ReconcileOptions {
  * Memory: one key per Hood contact and per source contact, never the lists themselves.
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileCounts> {
-  const counts: ReconcileCounts = { hood: 0, hoodUnreadable: 0, source: 0, both: 0, missing: 0, onlyInHood: 0, sourceInvalid: 0, hoodPages: 0, sourcePages: 0 };
+  const counts: ReconcileCounts = {
+    hood: 0,
+    hoodUnreadable: 0,
+    source: 0,
+    both: 0,
+    missing: 0,
+    onlyInHood: 0,
+    sourceInvalid: 0,
+    hoodPages: 0,
+    sourcePages: 0,
+  };
   const inHood = new Set<string>();
   for await (const page of options.hoodPages) {
     counts.hoodPages += 1;
@@ -126,7 +136,16 @@ export interface LedgerReconcileOptions {
  * ledger's blocked contacts are streamed page by page against the set.
  */
 export async function reconcileLedger(options: LedgerReconcileOptions): Promise<LedgerReconcileCounts> {
-  const counts: LedgerReconcileCounts = { hood: 0, hoodUnreadable: 0, ledger: 0, both: 0, missing: 0, onlyInHood: 0, hoodPages: 0, ledgerPages: 0 };
+  const counts: LedgerReconcileCounts = {
+    hood: 0,
+    hoodUnreadable: 0,
+    ledger: 0,
+    both: 0,
+    missing: 0,
+    onlyInHood: 0,
+    hoodPages: 0,
+    ledgerPages: 0,
+  };
   // Ledger key digest → the Hood contact's own digest: a contact held under the key of an earlier
   // canonical form (an IDN domain as its U-label) still matches its Hood row, and counts once.
   const inHood = new Map<string, string>();

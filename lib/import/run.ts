@@ -28,7 +28,17 @@ export interface ImportCounts {
 }
 
 export function emptyCounts(): ImportCounts {
-  return { contacts: 0, byReason: {}, queued: 0, entries: 0, duplicates: 0, skipped: {}, invalid: 0, notBlockedByPolicy: {}, pages: 0 };
+  return {
+    contacts: 0,
+    byReason: {},
+    queued: 0,
+    entries: 0,
+    duplicates: 0,
+    skipped: {},
+    invalid: 0,
+    notBlockedByPolicy: {},
+    pages: 0,
+  };
 }
 
 export interface ImportRunOptions {

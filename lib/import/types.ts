@@ -57,7 +57,10 @@ export interface ImportSource {
 /** A provider name that has a suppression-list reader (lib/providers/suppressions.ts lists them). */
 export type ImportProvider = string;
 
-export type SourceHttpOptions = Pick<HttpOptions, 'fetch' | 'clock' | 'sleep' | 'maxAttempts' | 'backoffBaseMs' | 'maxWaitMs' | 'onWait' | 'requestTimeoutMs'>;
+export type SourceHttpOptions = Pick<
+  HttpOptions,
+  'fetch' | 'clock' | 'sleep' | 'maxAttempts' | 'backoffBaseMs' | 'maxWaitMs' | 'onWait' | 'requestTimeoutMs'
+>;
 
 export interface ImportSourceOptions {
   http?: SourceHttpOptions;

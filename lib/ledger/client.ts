@@ -24,6 +24,13 @@ export function createDynamoClient(options: DynamoClientOptions): DynamoDBClient
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.localCredentials ? { credentials: options.localCredentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    ...(options.timeouts ? { requestHandler: { connectionTimeout: options.timeouts.connectionMs, requestTimeout: options.timeouts.requestMs } } : {}),
+    ...(options.timeouts
+      ? {
+          requestHandler: {
+            connectionTimeout: options.timeouts.connectionMs,
+            requestTimeout: options.timeouts.requestMs,
+          },
+        }
+      : {}),
   });
 }

@@ -25,7 +25,15 @@ import {
   storableEvent,
   TOKEN_SK,
 } from './keys.js';
-import { type BlockedMark, type ClaimResult, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStory, LedgerUnavailableError } from './types.js';
+import {
+  type BlockedMark,
+  type ClaimResult,
+  type Ledger,
+  type LedgerBlockedEntry,
+  type LedgerEvent,
+  type LedgerStory,
+  LedgerUnavailableError,
+} from './types.js';
 
 export interface DynamoLedgerOptions {
   table: string;
@@ -108,7 +116,11 @@ export class DynamoLedger implements Ledger {
   }
 
   async #state(pk: string): Promise<Item | undefined> {
-    const out = await this.#send('read', () => this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: S(pk), sk: S(STATE_SK) }, ConsistentRead: true })));
+    const out = await this.#send('read', () =>
+      this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: { pk: S(pk), sk: S(STATE_SK) }, ConsistentRead: true }),
+      ),
+    );
     return out.Item;
   }
 
@@ -153,7 +165,8 @@ export class DynamoLedger implements Ledger {
       const item = await this.#state(pk);
       const at = this.#clock();
       const blockedAt = num(item?.blockedAt);
-      if (blockedAt !== undefined && blockedAt > at - this.#blockedMs) return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
+      if (blockedAt !== undefined && blockedAt > at - this.#blockedMs)
+        return { kind: 'blocked', hoodId: text(item?.hoodId), blockedAt };
       const leaseUntil = num(item?.leaseUntil);
       if (leaseUntil !== undefined && leaseUntil > at) return { kind: 'pending', leaseUntil };
     }
@@ -253,7 +266,12 @@ export class DynamoLedger implements Ledger {
         this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
-            Item: { pk: S(pk), sk: S(this.#keys.softBounce(eventKey)), at: N(atMs), expiresAt: N(epochSeconds(atMs + periodMs)) },
+            Item: {
+              pk: S(pk),
+              sk: S(this.#keys.softBounce(eventKey)),
+              at: N(atMs),
+              expiresAt: N(epochSeconds(atMs + periodMs)),
+            },
             // The same sent message reported twice (a provider retry, a redelivery) counts once.
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -272,7 +290,12 @@ export class DynamoLedger implements Ledger {
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
             FilterExpression: '#at > :since AND #at <= :until',
             ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':pk': S(pk), ':prefix': S(SOFT_BOUNCE_SK_PREFIX), ':since': N(atMs - periodMs), ':until': N(atMs) },
+            ExpressionAttributeValues: {
+              ':pk': S(pk),
+              ':prefix': S(SOFT_BOUNCE_SK_PREFIX),
+              ':since': N(atMs - periodMs),
+              ':until': N(atMs),
+            },
             ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
@@ -369,7 +392,9 @@ export class DynamoLedger implements Ledger {
     // re-block it at the next one); the history stays.
     const counting = items.filter((i) => i.sk?.S === STATE_SK || i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
     for (const item of counting) {
-      await this.#send('forget', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: item.pk!, sk: item.sk! } })));
+      await this.#send('forget', () =>
+        this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: item.pk!, sk: item.sk! } })),
+      );
     }
     await this.#putHistory(pks[0]!, contact, event, this.#clock());
     return true;
@@ -391,9 +416,17 @@ export class DynamoLedger implements Ledger {
       .map((i) => this.#storedEvent(i, contact, now));
     const blockedAt = num(state?.blockedAt);
     const leaseUntil = num(state?.leaseUntil);
-    const live = events.length > 0 || blockedAt !== undefined || (leaseUntil !== undefined && leaseUntil > now) || items.some((i) => i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
+    const live =
+      events.length > 0 ||
+      blockedAt !== undefined ||
+      (leaseUntil !== undefined && leaseUntil > now) ||
+      items.some((i) => i.sk?.S?.startsWith(SOFT_BOUNCE_SK_PREFIX));
     if (!live) return undefined;
-    const story: LedgerStory = { contact: text(state?.masked) ?? maskContact(contact), status: statusOf({ blockedAt, leaseUntil }, events, now), events };
+    const story: LedgerStory = {
+      contact: text(state?.masked) ?? maskContact(contact),
+      status: statusOf({ blockedAt, leaseUntil }, events, now),
+      events,
+    };
     const hoodId = text(state?.hoodId);
     if (hoodId !== undefined && blockedAt !== undefined) story.hoodId = hoodId;
     return story;
@@ -487,7 +520,12 @@ export class DynamoLedger implements Ledger {
         this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
-            Item: { pk: S(this.#keys.token(key)), sk: S(TOKEN_SK), until: N(now + ttlMs), expiresAt: N(epochSeconds(now + ttlMs)) },
+            Item: {
+              pk: S(this.#keys.token(key)),
+              sk: S(TOKEN_SK),
+              until: N(now + ttlMs),
+              expiresAt: N(epochSeconds(now + ttlMs)),
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
             ExpressionAttributeNames: { '#until': 'until' },
             ExpressionAttributeValues: { ':now': N(now) },
@@ -502,7 +540,11 @@ export class DynamoLedger implements Ledger {
   }
 
   async releaseToken(key: string): Promise<void> {
-    await this.#send('release token', () => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: S(this.#keys.token(key)), sk: S(TOKEN_SK) } })));
+    await this.#send('release token', () =>
+      this.#client.send(
+        new DeleteItemCommand({ TableName: this.#table, Key: { pk: S(this.#keys.token(key)), sk: S(TOKEN_SK) } }),
+      ),
+    );
   }
 
   close(): void {

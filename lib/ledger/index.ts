@@ -5,7 +5,18 @@ import { type Ledger, LedgerUnavailableError, type ReplayStore } from './types.j
 
 export { LedgerKeys, statusOf } from './keys.js';
 export { MemoryLedger } from './memory.js';
-export { type BlockedMark, type ClaimResult, isLedgerUnavailable, type Ledger, type LedgerBlockedEntry, type LedgerEvent, type LedgerStatus, type LedgerStory, LedgerUnavailableError, type ReplayStore } from './types.js';
+export {
+  type BlockedMark,
+  type ClaimResult,
+  isLedgerUnavailable,
+  type Ledger,
+  type LedgerBlockedEntry,
+  type LedgerEvent,
+  type LedgerStatus,
+  type LedgerStory,
+  LedgerUnavailableError,
+  type ReplayStore,
+} from './types.js';
 
 export interface LedgerLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -29,9 +40,12 @@ export interface CreateLedgerOptions {
  */
 export async function createLedger(config: LedgerConfig, options: CreateLedgerOptions = {}): Promise<Ledger> {
   if (config.table === undefined) {
-    options.logger?.warn('LEDGER_TABLE is not set: de-duplication and replay protection are per container and lost on a cold start', {
-      ledger: 'memory',
-    });
+    options.logger?.warn(
+      'LEDGER_TABLE is not set: de-duplication and replay protection are per container and lost on a cold start',
+      {
+        ledger: 'memory',
+      },
+    );
     return new MemoryLedger({ blockedDays: config.blockedDays, historyDays: config.historyDays, clock: options.clock });
   }
   const hashKey = await resolveHashKey(config.hashKey!, options.secrets);
@@ -53,7 +67,11 @@ export async function createLedger(config: LedgerConfig, options: CreateLedgerOp
  * with GenerateSecretString, a plain string; a JSON `{"key": "…"}` is accepted too). Errors name the
  * variable, never the value.
  */
-export async function resolveHashKey(source: LedgerHashKeySource, secrets?: SecretsSender, variable = 'LEDGER_HASH_KEY_SECRET'): Promise<string> {
+export async function resolveHashKey(
+  source: LedgerHashKeySource,
+  secrets?: SecretsSender,
+  variable = 'LEDGER_HASH_KEY_SECRET',
+): Promise<string> {
   if (source.kind === 'value') return source.key;
   const sm = await import('@aws-sdk/client-secrets-manager');
   const client: SecretsSender = secrets ?? (new sm.SecretsManagerClient({}) as unknown as SecretsSender);

@@ -137,7 +137,11 @@ function contactClues(contact: string): string[] {
 /** Outcomes after which the event is still on its way (the next delivery will decide). */
 const IN_FLIGHT_OUTCOMES = new Set(['retried', 'deferred', 'ledger_unavailable']);
 
-export function statusOf(state: { blockedAt?: number; leaseUntil?: number } | undefined, events: readonly LedgerEvent[], nowMs: number): LedgerStatus {
+export function statusOf(
+  state: { blockedAt?: number; leaseUntil?: number } | undefined,
+  events: readonly LedgerEvent[],
+  nowMs: number,
+): LedgerStatus {
   if (state?.blockedAt !== undefined) return 'blocked';
   if (state?.leaseUntil !== undefined && state.leaseUntil > nowMs) return 'pending';
   const last = events.at(-1);

@@ -67,7 +67,8 @@ export class MemoryLedger implements Ledger {
   async claim(contact: string, leaseMs: number): Promise<ClaimResult> {
     const now = this.#clock();
     const e = this.#entry(contact, true);
-    if (e.blockedAt !== undefined && e.blockedAt > now - this.#blockedMs) return { kind: 'blocked', hoodId: e.hoodId, blockedAt: e.blockedAt };
+    if (e.blockedAt !== undefined && e.blockedAt > now - this.#blockedMs)
+      return { kind: 'blocked', hoodId: e.hoodId, blockedAt: e.blockedAt };
     if (e.leaseUntil !== undefined && e.leaseUntil > now) return { kind: 'pending', leaseUntil: e.leaseUntil };
     e.leaseUntil = now + leaseMs;
     return { kind: 'claimed' };
@@ -144,7 +145,12 @@ export class MemoryLedger implements Ledger {
     let page: LedgerBlockedEntry[] = [];
     for (const [key, e] of this.#entries) {
       if (e.blockedAt === undefined) continue;
-      page.push({ key, masked: e.masked, blockedAt: e.blockedAt, ...(e.hoodId !== undefined ? { hoodId: e.hoodId } : {}) });
+      page.push({
+        key,
+        masked: e.masked,
+        blockedAt: e.blockedAt,
+        ...(e.hoodId !== undefined ? { hoodId: e.hoodId } : {}),
+      });
       if (page.length >= size) {
         yield page;
         page = [];
@@ -158,7 +164,13 @@ export class MemoryLedger implements Ledger {
     if (e === undefined) return undefined;
     const now = this.#clock();
     const events = e.history.filter((h) => h.expiresAt > now).map((h) => h.event);
-    if (events.length === 0 && e.blockedAt === undefined && !(e.leaseUntil !== undefined && e.leaseUntil > now) && e.softBounces.size === 0) return undefined;
+    if (
+      events.length === 0 &&
+      e.blockedAt === undefined &&
+      !(e.leaseUntil !== undefined && e.leaseUntil > now) &&
+      e.softBounces.size === 0
+    )
+      return undefined;
     const story: LedgerStory = { contact: e.masked, status: statusOf(e, events, now), events };
     if (e.hoodId !== undefined && e.blockedAt !== undefined) story.hoodId = e.hoodId;
     return story;

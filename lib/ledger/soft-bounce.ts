@@ -7,12 +7,19 @@ import type { Decision } from '../types.js';
  * still applies) so that the consumer can count it, and the ingress can queue it. Without the policy this
  * is exactly `applyBlockReasons`: soft bounces are ignored with reason `soft_bounce`.
  */
-export function gateDecisions(decisions: readonly Decision[], policy: BlockPolicy, softBouncePolicy: boolean): Decision[] {
+export function gateDecisions(
+  decisions: readonly Decision[],
+  policy: BlockPolicy,
+  softBouncePolicy: boolean,
+): Decision[] {
   if (!softBouncePolicy) return applyBlockReasons(decisions, policy);
   return decisions.map((d) => {
     if (d.action !== 'block' || d.reason !== 'soft_bounce') return applyBlockReasons([d], policy)[0]!;
     // Ask the gate as if it were the block it may become: NEVER_BLOCK answers the same for any reason.
-    const asBlock = applyBlockReasons([{ ...d, reason: 'soft_bounce_threshold' }], { blockReasons: new Set(['soft_bounce_threshold']), neverBlock: policy.neverBlock })[0]!;
+    const asBlock = applyBlockReasons([{ ...d, reason: 'soft_bounce_threshold' }], {
+      blockReasons: new Set(['soft_bounce_threshold']),
+      neverBlock: policy.neverBlock,
+    })[0]!;
     return asBlock.action === 'block' ? d : asBlock;
   });
 }

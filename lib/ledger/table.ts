@@ -35,7 +35,12 @@ export async function ensureLedgerTable(client: DynamoDBClient, table: string): 
     await new Promise((r) => setTimeout(r, 20));
   }
   try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    );
   } catch {
     // dynalite does not implement UpdateTimeToLive; the ledger compares stored times itself anyway.
   }

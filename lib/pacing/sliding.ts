@@ -44,7 +44,12 @@ export function inFlightAt(calls: readonly CallMark[], now: number): number {
  * Earliest start for a new call (≥ now), `Infinity` when it depends on a call in flight (wait for an answer).
  * `maxInFlight` bounds the calls in flight at once.
  */
-export function earliestStart(calls: readonly CallMark[], windows: readonly CountWindow[], now: number, maxInFlight = Number.POSITIVE_INFINITY): number {
+export function earliestStart(
+  calls: readonly CallMark[],
+  windows: readonly CountWindow[],
+  now: number,
+  maxInFlight = Number.POSITIVE_INFINITY,
+): number {
   if (inFlightAt(calls, now) >= maxInFlight) return Number.POSITIVE_INFINITY;
   let slot = now;
   const ends = calls.map((c) => effectiveEnd(c, now)).sort((a, b) => b - a);
@@ -59,7 +64,16 @@ export function earliestStart(calls: readonly CallMark[], windows: readonly Coun
  * The calls that can still matter: every one in flight plus the `keep` with the largest ends. A call whose
  * end is more than the longest window ago never bounds anything again either.
  */
-export function trimCalls<T extends CallMark>(calls: readonly T[], keep: number, now: number, longestWindowMs: number): T[] {
+export function trimCalls<T extends CallMark>(
+  calls: readonly T[],
+  keep: number,
+  now: number,
+  longestWindowMs: number,
+): T[] {
   const sorted = [...calls].sort((a, b) => effectiveEnd(b, now) - effectiveEnd(a, now));
-  return sorted.filter((c, i) => effectiveEnd(c, now) === Number.POSITIVE_INFINITY || (i < keep + inFlightAt(calls, now) && effectiveEnd(c, now) + longestWindowMs > now));
+  return sorted.filter(
+    (c, i) =>
+      effectiveEnd(c, now) === Number.POSITIVE_INFINITY ||
+      (i < keep + inFlightAt(calls, now) && effectiveEnd(c, now) + longestWindowMs > now),
+  );
 }

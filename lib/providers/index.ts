@@ -21,7 +21,22 @@ import { vonage } from './vonage/index.js';
  * `npm start` and `extract` iterate it; adding a provider is one module under lib/providers/<name>/ and
  * one line here (plus one in DETECTION_ORDER when `extract --source auto` should recognise it).
  */
-export const REGISTRY = [ses, sns, awsSms, sendgrid, twilio, mailgun, postmark, brevo, mandrill, sparkpost, resend, vonage, generic, eventbridge] as const;
+export const REGISTRY = [
+  ses,
+  sns,
+  awsSms,
+  sendgrid,
+  twilio,
+  mailgun,
+  postmark,
+  brevo,
+  mandrill,
+  sparkpost,
+  resend,
+  vonage,
+  generic,
+  eventbridge,
+] as const;
 
 type Registered = (typeof REGISTRY)[number];
 type WithWebhook = Extract<Registered, { webhook: WebhookSpec }>;
@@ -38,8 +53,12 @@ type AnySecret = WithWebhook['webhook']['secrets'][number];
 export type WebhookSecrets = { [S in AnySecret as S['key']]?: SecretValues[S['kind']] };
 
 export const SOURCE_NAMES: readonly SourceName[] = REGISTRY.map((p) => p.name);
-export const PROVIDERS: readonly ProviderName[] = REGISTRY.filter((p): p is Exclude<Registered, { transport: true }> => !('transport' in p)).map((p) => p.name);
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = REGISTRY.filter((p): p is WithWebhook => 'webhook' in p).map((p) => p.name);
+export const PROVIDERS: readonly ProviderName[] = REGISTRY.filter(
+  (p): p is Exclude<Registered, { transport: true }> => !('transport' in p),
+).map((p) => p.name);
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = REGISTRY.filter(
+  (p): p is WithWebhook => 'webhook' in p,
+).map((p) => p.name);
 
 const BY_NAME: ReadonlyMap<string, Provider> = new Map(REGISTRY.map((p) => [p.name, p]));
 
@@ -61,14 +80,22 @@ export function webhookOf(name: WebhookProvider): WebhookSpec {
 }
 
 /** Every webhook secret, once (a shared one such as WEBHOOK_BASIC_AUTH too), in registry order. */
-export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])));
+export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
+  REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])),
+);
 
 /** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
-export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map((s) => s.variable);
+export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map(
+  (s) => s.variable,
+);
 
 /** What `npm start` prints for a disabled provider: the variables that would enable it. */
 export function secretHint(name: string): string {
-  return isWebhookProvider(name) ? webhookOf(name).secrets.map((s) => s.variable).join(' or ') : '?';
+  return isWebhookProvider(name)
+    ? webhookOf(name)
+        .secrets.map((s) => s.variable)
+        .join(' or ')
+    : '?';
 }
 
 /**
@@ -111,5 +138,9 @@ export function detectRecord(payload: JsonRecord, inBatch: boolean): SourceName 
 /** Every detector of every registered provider, for the test that none is left out of DETECTION_ORDER. */
 export function unorderedDetectors(): Array<[SourceName, string]> {
   const ordered = new Set(DETECTION_ORDER.map(([, d]) => d));
-  return REGISTRY.flatMap((p) => Object.entries(p.detect ?? {}).filter(([, d]) => !ordered.has(d)).map(([rule]): [SourceName, string] => [p.name, rule]));
+  return REGISTRY.flatMap((p) =>
+    Object.entries(p.detect ?? {})
+      .filter(([, d]) => !ordered.has(d))
+      .map(([rule]): [SourceName, string] => [p.name, rule]),
+  );
 }

@@ -19,9 +19,13 @@ function basicAuthOf(value: string, variable: string): BasicAuthCredentials {
 }
 
 function topicArnsOf(value: string, variable: string): readonly string[] | undefined {
-  const arns = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const arns = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const arn of arns) {
-    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn)) throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn))
+      throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
   }
   return arns.length > 0 ? arns : undefined;
 }
@@ -68,6 +72,9 @@ export function checkSecrets(secrets: SecretsView, specs: readonly SecretSpec[])
 }
 
 /** A provider's own secret, typed by its spec. */
-export function secretOf<T extends SecretKind>(secrets: SecretsView, spec: SecretSpec<string, T>): SecretValues[T] | undefined {
+export function secretOf<T extends SecretKind>(
+  secrets: SecretsView,
+  spec: SecretSpec<string, T>,
+): SecretValues[T] | undefined {
   return (secrets as Readonly<Record<string, unknown>>)[spec.key] as SecretValues[T] | undefined;
 }

@@ -30,16 +30,24 @@ export function importHelpLines(): string[] {
 
 function readerOf(provider: string): SuppressionsSpec<{ provider: string }> {
   const reader = BY_NAME.get(provider);
-  if (reader === undefined) throw new Error(`no suppression-list reader for "${provider}" (one of ${IMPORT_PROVIDERS.join(', ')})`);
+  if (reader === undefined)
+    throw new Error(`no suppression-list reader for "${provider}" (one of ${IMPORT_PROVIDERS.join(', ')})`);
   return reader;
 }
 
 /** The provider's import configuration, read once from the environment the CLI was given. */
-export function loadImportConfig(provider: string, env: Env, options: { ssm?: SsmLike } = {}): Promise<{ provider: string }> {
+export function loadImportConfig(
+  provider: string,
+  env: Env,
+  options: { ssm?: SsmLike } = {},
+): Promise<{ provider: string }> {
   return readerOf(provider).load(env, options);
 }
 
 /** The reader for a loaded configuration. */
-export function createImportSource<C extends { provider: string }>(config: C, options: ImportSourceOptions = {}): ImportSource {
+export function createImportSource<C extends { provider: string }>(
+  config: C,
+  options: ImportSourceOptions = {},
+): ImportSource {
   return readerOf(config.provider).create(config, options);
 }

@@ -22,7 +22,13 @@ function safely(source: string, run: () => Decision[]): Decision[] {
   try {
     return dedupe(run());
   } catch (error) {
-    return [reject('unrecognised_event', source, detail('mapping failed', error instanceof Error ? error.message : undefined))];
+    return [
+      reject(
+        'unrecognised_event',
+        source,
+        detail('mapping failed', error instanceof Error ? error.message : undefined),
+      ),
+    ];
   }
 }
 
@@ -40,7 +46,11 @@ export function mapProvider(source: SourceName, payload: unknown, policy: Mappin
 export function mapAwsNative(payload: unknown, policy: MappingPolicy): Decision[] {
   return safely('unknown', () => {
     if (isSnsEnvelope(payload) || isLambdaSnsEvent(payload)) return mapSns(payload, policy);
-    return mapAwsEvent(payload, policy) ?? [reject('unrecognised_event', 'unknown', 'not a normalised message, nor an SES, SNS, EventBridge or SMS event')];
+    return (
+      mapAwsEvent(payload, policy) ?? [
+        reject('unrecognised_event', 'unknown', 'not a normalised message, nor an SES, SNS, EventBridge or SMS event'),
+      ]
+    );
   });
 }
 
@@ -88,12 +98,25 @@ export interface BlockPolicy {
  *    reason, so it is still counted and logged ("a reason outside BLOCK_REASONS prints as an ignore").
  * Accepts the reason set alone (older callers) or the policy (`config.policy`), which also applies NEVER_BLOCK.
  */
-export function applyBlockReasons(decisions: readonly Decision[], policy: ReadonlySet<Reason> | BlockPolicy): Decision[] {
-  const { blockReasons, neverBlock } = policy instanceof Set ? { blockReasons: policy as ReadonlySet<Reason>, neverBlock: undefined } : (policy as BlockPolicy);
+export function applyBlockReasons(
+  decisions: readonly Decision[],
+  policy: ReadonlySet<Reason> | BlockPolicy,
+): Decision[] {
+  const { blockReasons, neverBlock } =
+    policy instanceof Set
+      ? { blockReasons: policy as ReadonlySet<Reason>, neverBlock: undefined }
+      : (policy as BlockPolicy);
   return decisions.map((d) => {
     if (d.action !== 'block') return d;
-    if (isNeverBlocked(d.contact, neverBlock)) return ignore('never_block', d.source, `NEVER_BLOCK matches ${maskContact(d.contact)}`, d.eventId);
-    if (d.reason === 'soft_bounce') return ignore('soft_bounce', d.source, 'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself', d.eventId);
+    if (isNeverBlocked(d.contact, neverBlock))
+      return ignore('never_block', d.source, `NEVER_BLOCK matches ${maskContact(d.contact)}`, d.eventId);
+    if (d.reason === 'soft_bounce')
+      return ignore(
+        'soft_bounce',
+        d.source,
+        'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself',
+        d.eventId,
+      );
     if (!blockReasons.has(d.reason)) return ignore(d.reason, d.source, 'reason not in BLOCK_REASONS', d.eventId);
     return d;
   });

@@ -7,7 +7,10 @@ export type BodyKind = 'json' | 'form';
 
 export type ParsedBody =
   | { ok: true; kind: BodyKind; payload: unknown }
-  | { ok: false; reason: 'empty_body' | 'unsupported_content_type' | 'invalid_utf8' | 'malformed_json' | 'malformed_form' };
+  | {
+      ok: false;
+      reason: 'empty_body' | 'unsupported_content_type' | 'invalid_utf8' | 'malformed_json' | 'malformed_form';
+    };
 
 /** Content types that carry no information about the encoding: sniff the body instead. */
 const SNIFFED_TYPES = new Set(['', 'text/plain', 'application/octet-stream']);
@@ -71,7 +74,8 @@ export function formFields(text: string | Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of values) {
     // defineProperty: a parameter named `__proto__` must become data, not change the prototype.
-    if (value !== null) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (value !== null)
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -91,7 +95,11 @@ export function formObject(rawBody: Uint8Array): Record<string, string> {
 }
 
 /** Parse a body as JSON or form (see module comment); `forceJson` for senders that only speak JSON (SNS). */
-export function parseBody(rawBody: Uint8Array, contentType: string | undefined, options: { forceJson?: boolean } = {}): ParsedBody {
+export function parseBody(
+  rawBody: Uint8Array,
+  contentType: string | undefined,
+  options: { forceJson?: boolean } = {},
+): ParsedBody {
   const text = decodeUtf8(rawBody);
   if (text === undefined) return { ok: false, reason: 'invalid_utf8' };
   if (text.trim() === '') return { ok: false, reason: 'empty_body' };
@@ -114,7 +122,9 @@ export function parseJsonObject(rawBody: Uint8Array): Record<string, unknown> | 
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -151,7 +151,12 @@ export function publicRequestUrl(input: {
 // ---------------------------------------------------------------------------------------------------
 // Responses
 
-function json(statusCode: number, correlationId: string, body: Record<string, unknown>, extra: Record<string, string> = {}): WebhookResponse {
+function json(
+  statusCode: number,
+  correlationId: string,
+  body: Record<string, unknown>,
+  extra: Record<string, string> = {},
+): WebhookResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...extra },
@@ -186,7 +191,11 @@ function certificateResolver(fetchCertificate: FetchCertificate): CertificateKey
 }
 
 /** The provider's own verifier (lib/providers/<name>/), given what it may need of this request and function. */
-async function authenticate(provider: WebhookProvider, request: WebhookRequest, deps: WebhookDeps): Promise<Authentication> {
+async function authenticate(
+  provider: WebhookProvider,
+  request: WebhookRequest,
+  deps: WebhookDeps,
+): Promise<Authentication> {
   const ctx: AuthContext = {
     rawBody: request.rawBody,
     headers: request.headers,
@@ -254,19 +263,30 @@ async function enqueue(plan: FanOut, correlationId: string, deps: WebhookDeps): 
   }));
   // After the blocks (the indexes below count blocks first): an opt-in goes to a human through the consumer.
   for (const d of plan.optIns) {
-    messages.push({ body: encodeOptIn(d), attributes: { correlation_id: correlationId, source: d.source, kind: 'opt_in' } });
+    messages.push({
+      body: encodeOptIn(d),
+      attributes: { correlation_id: correlationId, source: d.source, kind: 'opt_in' },
+    });
   }
   const deadLetter = deps.deadLetter;
   if (!deadLetter) {
     for (const d of plan.rejects) {
-      messages.push({ body: encodeRejected(d), attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason } });
+      messages.push({
+        body: encodeRejected(d),
+        attributes: { correlation_id: correlationId, source: d.source, reject_reason: d.reason },
+      });
     }
   }
   const sends: Array<Promise<DeliveryReport | void>> = [];
   if (messages.length > 0) sends.push(deps.sendToQueue(messages));
   if (deadLetter && plan.rejects.length > 0) {
     sends.push(
-      deadLetter(plan.rejects.map((d) => ({ body: encodeRejected(d), info: { reason: d.reason, detail: d.detail, source: d.source, correlationId } }))),
+      deadLetter(
+        plan.rejects.map((d) => ({
+          body: encodeRejected(d),
+          info: { reason: d.reason, detail: d.detail, source: d.source, correlationId },
+        })),
+      ),
     );
   }
   // allSettled: both sends finish (as much as possible is queued) before the first failure is reported.
@@ -310,17 +330,30 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   let queued = false;
   try {
     if (!isWebhookProvider(provider) || !isEnabled(provider, deps.config)) {
-      deps.logger.info('webhook for an unknown or disabled provider', { ...log, provider: provider.slice(0, 40), statusCode: 404 });
+      deps.logger.info('webhook for an unknown or disabled provider', {
+        ...log,
+        provider: provider.slice(0, 40),
+        statusCode: 404,
+      });
       return notFound(correlationId);
     }
     const method = request.method.toUpperCase();
     if (method === 'HEAD') return { statusCode: 200, headers: { 'x-correlation-id': correlationId }, body: '' };
-    if (method !== 'POST') return json(405, correlationId, { error: 'method_not_allowed', correlationId }, { allow: 'POST, HEAD' });
+    if (method !== 'POST')
+      return json(405, correlationId, { error: 'method_not_allowed', correlationId }, { allow: 'POST, HEAD' });
 
     // Before anything reads the body: the declared length and the actual one.
     const declared = Number(header(request.headers, 'content-length'));
-    if (request.rawBody.length > deps.config.maxBodyBytes || (Number.isFinite(declared) && declared > deps.config.maxBodyBytes)) {
-      deps.logger.warn('webhook body over the size limit', { ...log, bytes: request.rawBody.length, limit: deps.config.maxBodyBytes, statusCode: 413 });
+    if (
+      request.rawBody.length > deps.config.maxBodyBytes ||
+      (Number.isFinite(declared) && declared > deps.config.maxBodyBytes)
+    ) {
+      deps.logger.warn('webhook body over the size limit', {
+        ...log,
+        bytes: request.rawBody.length,
+        limit: deps.config.maxBodyBytes,
+        statusCode: 413,
+      });
       return json(413, correlationId, { error: 'payload_too_large', limit: deps.config.maxBodyBytes, correlationId });
     }
 
@@ -339,7 +372,14 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     }
     claimedKey = auth.claimedKey;
     if (auth.duplicate) {
-      deps.logger.info('webhook processed', { ...log, statusCode: 200, queued: 0, ignored: 1, rejected: 0, ignoredReasons: { duplicate_delivery: 1 } });
+      deps.logger.info('webhook processed', {
+        ...log,
+        statusCode: 200,
+        queued: 0,
+        ignored: 1,
+        rejected: 0,
+        ignoredReasons: { duplicate_delivery: 1 },
+      });
       const summary: WebhookSummary = { queued: 0, ignored: 1, rejected: 0, correlationId };
       return { ...json(200, correlationId, { ...summary }), summary };
     }
@@ -371,7 +411,10 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       // block request, nor an array of them) is their bug to fix, so say 400 instead of dead-lettering
       // it. Provider routes keep dead-lettering unknown shapes: the provider cannot fix its payload, and
       // the DLQ keeps it for inspection.
-      if (webhook.rejectsUnusableBody === true && (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))) {
+      if (
+        webhook.rejectsUnusableBody === true &&
+        (decisions.length === 0 || decisions.every((d) => d.action === 'reject' && d.reason !== 'invalid_contact'))
+      ) {
         deps.logger.warn('webhook rejected: not a block request', { ...log, statusCode: 400 });
         return json(400, correlationId, { error: 'bad_request', reason: 'not_a_block_request', correlationId });
       }
@@ -400,13 +443,21 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       ...log,
       statusCode: 200,
       ...summary,
-      queuedReasons: countBy(plan.blocks.filter((_, i) => !refusedIndexes.has(i)), (d) => d.reason),
+      queuedReasons: countBy(
+        plan.blocks.filter((_, i) => !refusedIndexes.has(i)),
+        (d) => d.reason,
+      ),
       ignoredReasons: Object.fromEntries(plan.ignored),
       optInsQueued: plan.optIns.length,
       rejectedReasons,
     });
     if (webhook.reply) {
-      return { statusCode: 200, headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId }, body: webhook.reply.body, summary };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': webhook.reply.contentType, 'x-correlation-id': correlationId },
+        body: webhook.reply.body,
+        summary,
+      };
     }
     // The generic route's caller chooses the contacts (the same routes that answer 400 to an unusable body).
     const callerChoosesContacts = webhook.rejectsUnusableBody === true;
@@ -418,11 +469,20 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     if (isLedgerUnavailable(error)) {
       // The shared replay store (the ledger) cannot be asked: accepting unchecked would reopen replays,
       // refusing would lose the event; 503 makes the provider retry later.
-      deps.logger.error('replay store unavailable; answering 503 so the provider retries', { ...log, error: error.message, statusCode: 503 });
+      deps.logger.error('replay store unavailable; answering 503 so the provider retries', {
+        ...log,
+        error: error.message,
+        statusCode: 503,
+      });
       return json(503, correlationId, { error: 'unavailable', reason: 'replay_store_unavailable', correlationId });
     }
     if (error instanceof QueueError) {
-      deps.logger.error('webhook not queued; answering 503 so the provider retries', { ...log, reason: error.reason, error: error.message, statusCode: 503 });
+      deps.logger.error('webhook not queued; answering 503 so the provider retries', {
+        ...log,
+        reason: error.reason,
+        error: error.message,
+        statusCode: 503,
+      });
       return json(503, correlationId, { error: 'unavailable', reason: 'queue_unavailable', correlationId });
     }
     deps.logger.error('webhook failed unexpectedly', {

@@ -7,7 +7,15 @@ import { countsEmfPublisher, powertoolsLog } from '../observability.js';
 import { createLazySqsClient, deadLetterMany, sendOrDeadLetter } from '../queue/sqs.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 import { sharedReplayStore } from './replay-store.js';
-import { handleWebhook, isWebhookProvider, publicRequestUrl, type WebhookDeps, type WebhookLogger, type WebhookRequest, webhookMetrics } from './ingress.js';
+import {
+  handleWebhook,
+  isWebhookProvider,
+  publicRequestUrl,
+  type WebhookDeps,
+  type WebhookLogger,
+  type WebhookRequest,
+  webhookMetrics,
+} from './ingress.js';
 import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
 import { WEBHOOK_SECRETS } from '../providers/index.js';
 import { checkSecrets as checkSecretFormats } from '../providers/secrets.js';
@@ -16,7 +24,9 @@ import { checkSecrets as checkSecretFormats } from '../providers/secrets.js';
  * API Gateway HTTP API (payload format 2.0) adapter for the ingress, shared by the Lambda entry
  * (handlers/webhook.ts) and the local pipeline (`npm start`). The work is in ./ingress.ts.
  */
-export type WebhookLambdaHandler = (event: APIGatewayProxyEventV2 | APIGatewayProxyEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+export type WebhookLambdaHandler = (
+  event: APIGatewayProxyEventV2 | APIGatewayProxyEvent,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Everything a test or the local pipeline may replace; the rest is built from the configuration. */
 export interface WebhookHandlerOverrides extends Partial<Omit<WebhookDeps, 'config'>> {
@@ -112,7 +122,8 @@ export function toWebhookRequest(
   const v2 = event as Partial<APIGatewayProxyEventV2>;
   const headers: Record<string, string> = {};
   // HTTP API lower-cases header names already; REST APIs, the local pipeline and tests may not.
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined && value !== null) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = value;
   const rawPath = v2.rawPath ?? v1.path ?? '/';
   const provider = event.pathParameters?.provider ?? PROVIDER_PATH_RE.exec(rawPath)?.[1] ?? '';
   const body = event.body ?? '';
@@ -120,10 +131,13 @@ export function toWebhookRequest(
   let rawQueryString = v2.rawQueryString ?? '';
   if (v2.rawQueryString === undefined && v1.multiValueQueryStringParameters) {
     const search = new URLSearchParams();
-    for (const [name, values] of Object.entries(v1.multiValueQueryStringParameters)) for (const value of values ?? []) search.append(name, value);
+    for (const [name, values] of Object.entries(v1.multiValueQueryStringParameters))
+      for (const value of values ?? []) search.append(name, value);
     rawQueryString = search.toString();
   } else if (v2.rawQueryString === undefined && v1.queryStringParameters) {
-    rawQueryString = new URLSearchParams(Object.entries(v1.queryStringParameters).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    rawQueryString = new URLSearchParams(
+      Object.entries(v1.queryStringParameters).filter((e): e is [string, string] => e[1] !== undefined),
+    ).toString();
   }
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) query[name] = value;
@@ -134,7 +148,12 @@ export function toWebhookRequest(
     headers,
     rawBody,
     // API Gateway's own domain name, never the caller's Host / X-Forwarded-* headers (but see trustForwardedHeaders).
-    url: publicRequestUrl({ publicUrl: config.publicUrl ?? (options.trustForwardedHeaders ? forwardedBase(headers) : undefined), path: rawPath, rawQueryString, domainName: event.requestContext?.domainName }),
+    url: publicRequestUrl({
+      publicUrl: config.publicUrl ?? (options.trustForwardedHeaders ? forwardedBase(headers) : undefined),
+      path: rawPath,
+      rawQueryString,
+      domainName: event.requestContext?.domainName,
+    }),
     query,
   };
 }
@@ -155,10 +174,14 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
 
   let sendToQueue = overrides.sendToQueue;
   if (!sendToQueue) {
-    if (blockQueueUrl === undefined) throw new ConfigError('BLOCK_QUEUE_URL', 'is not set; the webhook ingress puts block requests on it');
+    if (blockQueueUrl === undefined)
+      throw new ConfigError('BLOCK_QUEUE_URL', 'is not set; the webhook ingress puts block requests on it');
     const sqsClient = client();
     // A message the block queue refuses is dead-lettered alone (ingress.ts counts it as rejected).
-    sendToQueue = (messages) => sendOrDeadLetter(sqsClient, blockQueueUrl, deadLetterQueueUrl, messages, { concurrency: WEBHOOK_SEND_CONCURRENCY });
+    sendToQueue = (messages) =>
+      sendOrDeadLetter(sqsClient, blockQueueUrl, deadLetterQueueUrl, messages, {
+        concurrency: WEBHOOK_SEND_CONCURRENCY,
+      });
   }
   let dead = overrides.deadLetter;
   if (!dead && deadLetterQueueUrl !== undefined) {
@@ -168,7 +191,9 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
   const logger = overrides.logger ?? powertoolsLog();
   if (config.secrets.vonageSignatureSecret !== undefined && config.vonageSignatureMethod === undefined) {
     // https://developer.vonage.com/en/getting-started/concepts/signing-messages: the account uses ONE method.
-    logger.warn('VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account\'s method (md5hash, md5, sha1, sha256 or sha512)');
+    logger.warn(
+      "VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account's method (md5hash, md5, sha1, sha256 or sha512)",
+    );
   }
   const now = overrides.now ?? (() => Date.now());
   const replayKey = config.replay?.hashKeyVariable;
@@ -193,18 +218,24 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     // LEDGER_TABLE set: replay protection shared by every container (opened at first use), keyed with
     // REPLAY_HASH_KEY: this function never holds the key contacts are hashed with.
     replayStore:
-      overrides.replayStore ?? (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
+      overrides.replayStore ??
+      (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
     mailgunReplayCache: overrides.mailgunReplayCache,
     verification: overrides.verification,
   };
 
-  const currentConfig = overrides.reloadConfig ? createConfigRefresher({ initial: config, reload: overrides.reloadConfig, now, logger }) : undefined;
+  const currentConfig = overrides.reloadConfig
+    ? createConfigRefresher({ initial: config, reload: overrides.reloadConfig, now, logger })
+    : undefined;
 
   return async (event) => {
     const request = toWebhookRequest(event, config, { trustForwardedHeaders: overrides.trustForwardedHeaders });
     const fresh = currentConfig ? await currentConfig() : config;
     const response = await handleWebhook(request, fresh === config ? deps : { ...deps, config: fresh });
-    overrides.publishMetrics?.(isWebhookProvider(request.provider) ? request.provider : 'unknown', webhookMetrics(response));
+    overrides.publishMetrics?.(
+      isWebhookProvider(request.provider) ? request.provider : 'unknown',
+      webhookMetrics(response),
+    );
     return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: false };
   };
 }

@@ -41,7 +41,14 @@ function check(token: string, ...flags: string[]) {
 
 interface CheckJson {
   healthy: boolean;
-  checks: { name: string; status: string; message: string; remaining?: number; limit?: number; [key: string]: unknown }[];
+  checks: {
+    name: string;
+    status: string;
+    message: string;
+    remaining?: number;
+    limit?: number;
+    [key: string]: unknown;
+  }[];
 }
 
 describe('hood-blocker check', () => {
@@ -86,7 +93,10 @@ describe('hood-blocker check', () => {
 
   it('reports queue depths', async () => {
     // Prepare
-    await sendMessages(sqs, queues.blockQueueUrl, [{ body: '{"contact":"jane@example.com"}' }, { body: '{"contact":"bob@example.com"}' }]);
+    await sendMessages(sqs, queues.blockQueueUrl, [
+      { body: '{"contact":"jane@example.com"}' },
+      { body: '{"contact":"bob@example.com"}' },
+    ]);
 
     // Act
     const result = await check(TOKEN, '--json');
@@ -98,14 +108,18 @@ describe('hood-blocker check', () => {
 
   it('warns about dead letters without failing', async () => {
     // Prepare
-    await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body: '{"contact":"x@"}', attributes: deadLetterAttributes({ reason: 'invalid_contact' }) }]);
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      { body: '{"contact":"x@"}', attributes: deadLetterAttributes({ reason: 'invalid_contact' }) },
+    ]);
 
     // Act
     const result = await check(TOKEN);
 
     // Assess
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^warn +dead letters +1 message waiting for a decision \(1 invalid_contact\): hood-blocker dlq list/mu);
+    expect(result.stdout).toMatch(
+      /^warn +dead letters +1 message waiting for a decision \(1 invalid_contact\): hood-blocker dlq list/mu,
+    );
   });
 
   it('counts dead letters by reason, largest first, and leaves them on the queue', async () => {
@@ -194,8 +208,21 @@ describe('hood-blocker check', () => {
 describe('hood-blocker check against AWS queues', () => {
   const io = () => {
     let stdout = '';
-    const sink = new Writable({ write(chunk: Buffer, _e, cb) { stdout += chunk.toString(); cb(); } });
-    return { io: { stdout: sink, stderr: sink, stdin: Readable.from(['']), env: { HOOD_API_URL: hood.url, HOOD_API_TOKEN: TOKEN, AWS_ENDPOINT_URL_SQS: queues.endpoint } }, out: () => stdout };
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        stdout += chunk.toString();
+        cb();
+      },
+    });
+    return {
+      io: {
+        stdout: sink,
+        stderr: sink,
+        stdin: Readable.from(['']),
+        env: { HOOD_API_URL: hood.url, HOOD_API_TOKEN: TOKEN, AWS_ENDPOINT_URL_SQS: queues.endpoint },
+      },
+      out: () => stdout,
+    };
   };
 
   beforeEach(() => {
@@ -214,26 +241,38 @@ describe('hood-blocker check against AWS queues', () => {
     const { io: cliIo, out } = io();
 
     // Act
-    await runCheck(['--queue-url', queues.blockQueueUrl, '--region', queues.region, '--json'], cliIo, { readOldestAge });
+    await runCheck(['--queue-url', queues.blockQueueUrl, '--region', queues.region, '--json'], cliIo, {
+      readOldestAge,
+    });
 
     // Assess
     const oldest = (JSON.parse(out()) as CheckJson).checks.find((c) => c.name === 'oldest message')!;
     expect(asked).toEqual([`${queues.blockQueueUrl.split('/').at(-1)}@${queues.region}`]);
-    expect(oldest).toMatchObject({ status: 'warn', ageSeconds: 4500, message: expect.stringContaining('75 min old') as unknown as string });
+    expect(oldest).toMatchObject({
+      status: 'warn',
+      ageSeconds: 4500,
+      message: expect.stringContaining('75 min old') as unknown as string,
+    });
   });
 
   it('degrades to a warning when CloudWatch cannot be read', async () => {
     // Prepare
     const readOldestAge = async () => {
-      throw Object.assign(new Error('User is not authorized to perform: cloudwatch:GetMetricData'), { name: 'AccessDenied' });
+      throw Object.assign(new Error('User is not authorized to perform: cloudwatch:GetMetricData'), {
+        name: 'AccessDenied',
+      });
     };
     const { io: cliIo, out } = io();
 
     // Act
-    const code = await runCheck(['--queue-url', queues.blockQueueUrl, '--region', queues.region, '--json'], cliIo, { readOldestAge });
+    const code = await runCheck(['--queue-url', queues.blockQueueUrl, '--region', queues.region, '--json'], cliIo, {
+      readOldestAge,
+    });
 
     // Assess
     expect(code).toBe(0);
-    expect((JSON.parse(out()) as CheckJson).checks.find((c) => c.name === 'oldest message')).toMatchObject({ status: 'warn' });
+    expect((JSON.parse(out()) as CheckJson).checks.find((c) => c.name === 'oldest message')).toMatchObject({
+      status: 'warn',
+    });
   });
 });

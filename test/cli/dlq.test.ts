@@ -35,14 +35,30 @@ beforeEach(async () => {
   await sendMessages(
     sqs,
     queues.deadLetterQueueUrl,
-    INVALID.map((body) => ({ body, attributes: deadLetterAttributes({ reason: 'invalid_contact', detail: 'not an email address', correlationId: 'corr-1' }) })),
+    INVALID.map((body) => ({
+      body,
+      attributes: deadLetterAttributes({
+        reason: 'invalid_contact',
+        detail: 'not an email address',
+        correlationId: 'corr-1',
+      }),
+    })),
   );
   await sendMessages(
     sqs,
     queues.deadLetterQueueUrl,
-    REJECTED.map((body) => ({ body, attributes: deadLetterAttributes({ reason: 'hood_rejected', detail: 'HTTP 400: Bad request.', traceId: 'trace-42' }) })),
+    REJECTED.map((body) => ({
+      body,
+      attributes: deadLetterAttributes({
+        reason: 'hood_rejected',
+        detail: 'HTTP 400: Bad request.',
+        traceId: 'trace-42',
+      }),
+    })),
   );
-  await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body: REDRIVEN_BY_SQS, attributes: { correlation_id: 'corr-9', attempts: '3' } }]);
+  await sendMessages(sqs, queues.deadLetterQueueUrl, [
+    { body: REDRIVEN_BY_SQS, attributes: { correlation_id: 'corr-9', attempts: '3' } },
+  ]);
 });
 
 afterEach(async () => {
@@ -58,7 +74,11 @@ interface ListResult {
   approximateTotal: number;
   listed: number;
   complete: boolean;
-  groups: { reason: string; count: number; samples: { contacts: string[]; detail: string | null; traceId: string | null; deadLetteredAt: string | null }[] }[];
+  groups: {
+    reason: string;
+    count: number;
+    samples: { contacts: string[]; detail: string | null; traceId: string | null; deadLetteredAt: string | null }[];
+  }[];
 }
 
 describe('hood-blocker dlq list', () => {
@@ -93,7 +113,9 @@ describe('hood-blocker dlq list', () => {
     const result = await runCli(['dlq', 'list', ...local(), '--json']);
 
     // Assess
-    const contacts = (JSON.parse(result.stdout) as ListResult).groups.flatMap((g) => g.samples.flatMap((s) => s.contacts));
+    const contacts = (JSON.parse(result.stdout) as ListResult).groups.flatMap((g) =>
+      g.samples.flatMap((s) => s.contacts),
+    );
     expect(contacts).toEqual(expect.arrayContaining(['b***@e***.com', '+38*******67']));
     expect(result.stdout).not.toContain('bob@example.com');
     expect(result.stdout).not.toContain('38761234567');
@@ -104,7 +126,9 @@ describe('hood-blocker dlq list', () => {
     const result = await runCli(['dlq', 'list', ...local(), '--json', '--show-contacts']);
 
     // Assess
-    const contacts = (JSON.parse(result.stdout) as ListResult).groups.flatMap((g) => g.samples.flatMap((s) => s.contacts));
+    const contacts = (JSON.parse(result.stdout) as ListResult).groups.flatMap((g) =>
+      g.samples.flatMap((s) => s.contacts),
+    );
     expect(contacts).toEqual(expect.arrayContaining(['bob@example.com', '+38761234567']));
   });
 
@@ -146,7 +170,9 @@ describe('hood-blocker dlq redrive', () => {
 
     // Assess
     const moved = await receiveAll(sqs, queues.blockQueueUrl);
-    expect(moved.map((m) => [attribute(m, 'redriven_from_reason'), attribute(m, 'correlation_id')])).toEqual([['redrive_policy', 'corr-9']]);
+    expect(moved.map((m) => [attribute(m, 'redriven_from_reason'), attribute(m, 'correlation_id')])).toEqual([
+      ['redrive_policy', 'corr-9'],
+    ]);
   });
 
   it('leaves messages with other reasons in the dead-letter queue, visible', async () => {
@@ -163,11 +189,18 @@ describe('hood-blocker dlq redrive', () => {
     const result = await runCli(['dlq', 'redrive', '--rate', '100', ...local(), '--json']);
 
     // Assess
-    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 3, unretryable: 3, unretryableByReason: { invalid_contact: 3 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      moved: 3,
+      unretryable: 3,
+      unretryableByReason: { invalid_contact: 3 },
+    });
     const moved = await receiveAll(sqs, queues.blockQueueUrl);
     expect(moved).toHaveLength(3);
     const fromSqs = moved.find((m) => m.Body === REDRIVEN_BY_SQS)!;
-    expect([attribute(fromSqs, 'redriven_from_reason'), attribute(fromSqs, 'attempts')]).toEqual(['redrive_policy', undefined]);
+    expect([attribute(fromSqs, 'redriven_from_reason'), attribute(fromSqs, 'attempts')]).toEqual([
+      'redrive_policy',
+      undefined,
+    ]);
     expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body).sort()).toEqual([...INVALID].sort());
   });
 
@@ -177,14 +210,18 @@ describe('hood-blocker dlq redrive', () => {
     const first = async () => (await queueDepth(sqs, queues.blockQueueUrl)).visible > 0;
     while (!(await first())) await new Promise((r) => setTimeout(r, 50));
     const again = JSON.stringify({ contact: 'jane@', reason: 'unsubscribe', source: 'generic' });
-    await sendMessages(sqs, queues.deadLetterQueueUrl, [{ body: again, attributes: deadLetterAttributes({ reason: 'malformed_message' }) }]);
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      { body: again, attributes: deadLetterAttributes({ reason: 'malformed_message' }) },
+    ]);
 
     // Act
     const result = await redrive;
 
     // Assess
     expect(JSON.parse(result.stdout)).toMatchObject({ moved: 3, arrivedDuring: 1 });
-    expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body).sort()).toEqual([...INVALID, again].sort());
+    expect((await receiveAll(sqs, queues.deadLetterQueueUrl)).map((m) => m.Body).sort()).toEqual(
+      [...INVALID, again].sort(),
+    );
   });
 
   it('stops after --max messages', async () => {
@@ -206,7 +243,10 @@ describe('hood-blocker dlq redrive', () => {
     await runCli(['dlq', 'purge', ...local(), '--yes', '--reason', 'invalid_contact']);
 
     // Act
-    const result = await runCli(['dlq', 'redrive', '--queue-url', queues.blockQueueUrl, '--rate', '100', '--json'], env);
+    const result = await runCli(
+      ['dlq', 'redrive', '--queue-url', queues.blockQueueUrl, '--rate', '100', '--json'],
+      env,
+    );
 
     // Assess
     expect(result.code).toBe(0);
@@ -240,11 +280,15 @@ describe('hood-blocker dlq redrive against AWS', () => {
         const action = String(req.headers['x-amz-target'] ?? '').replace('AmazonSQS.', '');
         const body = JSON.parse(text || '{}') as Record<string, unknown>;
         calls.push({ action, body });
-        const name = String(body.QueueUrl ?? '').split('/').pop();
+        const name = String(body.QueueUrl ?? '')
+          .split('/')
+          .pop();
         const answers: Record<string, unknown> = {
           GetQueueAttributes: { Attributes: { QueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:${name}` } },
           StartMessageMoveTask: { TaskHandle: 'task-handle-1' },
-          ListMessageMoveTasks: { Results: [{ Status: 'RUNNING', ApproximateNumberOfMessagesToMove: 6, ApproximateNumberOfMessagesMoved: 0 }] },
+          ListMessageMoveTasks: {
+            Results: [{ Status: 'RUNNING', ApproximateNumberOfMessagesToMove: 6, ApproximateNumberOfMessagesMoved: 0 }],
+          },
         };
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify(answers[action] ?? {}));
@@ -263,7 +307,12 @@ describe('hood-blocker dlq redrive against AWS', () => {
   it('starts one message move task from the DLQ to the block queue, capped at 2 messages/s by default', async () => {
     // Prepare
     const env = { AWS_ENDPOINT_URL_SQS: origin, AWS_REGION: 'eu-west-1' };
-    const flags = ['--queue-url', `${origin}/${ACCOUNT}/hood-blocker-prod-block`, '--dlq-url', `${origin}/${ACCOUNT}/hood-blocker-prod-dlq`];
+    const flags = [
+      '--queue-url',
+      `${origin}/${ACCOUNT}/hood-blocker-prod-block`,
+      '--dlq-url',
+      `${origin}/${ACCOUNT}/hood-blocker-prod-dlq`,
+    ];
 
     // Act
     const result = await runCli(['dlq', 'redrive', ...flags, '--json'], env);
@@ -275,7 +324,11 @@ describe('hood-blocker dlq redrive against AWS', () => {
       DestinationArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:hood-blocker-prod-block`,
       MaxNumberOfMessagesPerSecond: 2,
     });
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'move_task', taskHandle: 'task-handle-1', approximateToMove: 6 });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      mode: 'move_task',
+      taskHandle: 'task-handle-1',
+      approximateToMove: 6,
+    });
   });
 });
 
@@ -286,7 +339,11 @@ describe('hood-blocker dlq purge', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ found: 6, deleted: 6, byReason: { invalid_contact: 3, hood_rejected: 2, redrive_policy: 1 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      found: 6,
+      deleted: 6,
+      byReason: { invalid_contact: 3, hood_rejected: 2, redrive_policy: 1 },
+    });
     expect(await queueDepth(sqs, queues.deadLetterQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
@@ -296,7 +353,11 @@ describe('hood-blocker dlq purge', () => {
 
     // Assess
     const left = await receiveAll(sqs, queues.deadLetterQueueUrl);
-    expect(left.map((m) => attribute(m, 'reason') ?? 'none').sort()).toEqual(['hood_rejected', 'hood_rejected', 'none']);
+    expect(left.map((m) => attribute(m, 'reason') ?? 'none').sort()).toEqual([
+      'hood_rejected',
+      'hood_rejected',
+      'none',
+    ]);
   });
 
   it('asks first and deletes after "yes" on stdin', async () => {

@@ -103,7 +103,12 @@ describe('hood-blocker enqueue (CSV)', () => {
 
     // Assess
     const carol = (await queuedBodies()).find((b) => b.contact === 'carol@example.com');
-    expect(carol).toEqual({ contact: 'carol@example.com', reason: 'manual', description: 'two\nlines', source: 'backfill' });
+    expect(carol).toEqual({
+      contact: 'carol@example.com',
+      reason: 'manual',
+      description: 'two\nlines',
+      source: 'backfill',
+    });
   });
 
   it('reports a repeated contact as a duplicate of the first row', async () => {
@@ -233,7 +238,10 @@ describe('hood-blocker enqueue (CSV)', () => {
 
   it('queues every row after a malformed line and reports that line by its number', async () => {
     // Prepare
-    const csv = file('backfill.csv', 'contact,reason\na@example.com,unsubscribe\n"bad" x,unsubscribe\nb@example.com,unsubscribe\nc@example.com,manual\n');
+    const csv = file(
+      'backfill.csv',
+      'contact,reason\na@example.com,unsubscribe\n"bad" x,unsubscribe\nb@example.com,unsubscribe\nc@example.com,manual\n',
+    );
 
     // Act
     const result = await runCli(['enqueue', csv, ...local(), '--json']);
@@ -241,7 +249,11 @@ describe('hood-blocker enqueue (CSV)', () => {
     // Assess
     expect(result.code).toBe(1);
     expect((JSON.parse(result.stdout) as { invalid: { line: number }[] }).invalid.map((r) => r.line)).toEqual([3]);
-    expect((await queuedBodies()).map((b) => b.contact).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    expect((await queuedBodies()).map((b) => b.contact).sort()).toEqual([
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+    ]);
   });
 
   it('reads the contacts from --column and a semicolon-separated export with a byte-order mark', async () => {
@@ -282,7 +294,10 @@ describe('hood-blocker enqueue (NDJSON)', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    const summary = JSON.parse(result.stdout) as { invalid: { line: number; reason: string }[]; duplicates: { line: number }[] };
+    const summary = JSON.parse(result.stdout) as {
+      invalid: { line: number; reason: string }[];
+      duplicates: { line: number }[];
+    };
     expect(summary.invalid.map((r) => [r.line, r.reason.split(' ')[0]])).toEqual([
       [2, 'contact'],
       [3, 'not'],

@@ -35,7 +35,10 @@ describe('dist/cli.mjs extract on every fixture of expected.json', () => {
     // Act
     const decisions = extract(testCase.file);
     // Assess
-    const blocks = decisions.filter((d) => d.action === 'block').map(key).sort();
+    const blocks = decisions
+      .filter((d) => d.action === 'block')
+      .map(key)
+      .sort();
     expect(blocks).toEqual(testCase.expected_block.map(key).sort());
     expect(decisions.length).toBeGreaterThan(0);
   });

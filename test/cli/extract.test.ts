@@ -60,22 +60,44 @@ describe('hood-blocker extract, payloads saved with their request', () => {
   it('maps an API Gateway event copied from a log, taking the provider from its path', async () => {
     // Prepare
     const body = Buffer.from('From=%2B14155550123&To=%2B14155550100&Body=STOP&MessageSid=SM1').toString('base64');
-    const event = JSON.stringify({ version: '2.0', rawPath: '/webhooks/twilio', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, isBase64Encoded: true });
+    const event = JSON.stringify({
+      version: '2.0',
+      rawPath: '/webhooks/twilio',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      isBase64Encoded: true,
+    });
     // Act
     const run = await cli(['extract', '-'], { stdin: event });
     // Assess
     expect(run.code).toBe(0);
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: '+14155550123', reason: 'sms_opt_out', source: 'twilio' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+14155550123', reason: 'sms_opt_out', source: 'twilio' }),
+    ]);
   });
 
   it('maps the form params of a signature test vector', async () => {
     // Prepare
-    const fixture = JSON.parse(readFileSync(`${FIXTURES}mandrill/telegraf-mandrill-hard-bounce-event.json`, 'utf8')) as unknown;
-    const vector = JSON.stringify({ url: 'https://example.com/webhooks/mandrill', key: 'k', params: { mandrill_events: JSON.stringify([fixture]) }, signature: 'x' });
+    const fixture = JSON.parse(
+      readFileSync(`${FIXTURES}mandrill/telegraf-mandrill-hard-bounce-event.json`, 'utf8'),
+    ) as unknown;
+    const vector = JSON.stringify({
+      url: 'https://example.com/webhooks/mandrill',
+      key: 'k',
+      params: { mandrill_events: JSON.stringify([fixture]) },
+      signature: 'x',
+    });
     // Act
     const run = await cli(['extract', '-'], { stdin: vector });
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: 'example.webhook@mandrillapp.com', reason: 'hard_bounce', source: 'mandrill' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'example.webhook@mandrillapp.com',
+        reason: 'hard_bounce',
+        source: 'mandrill',
+      }),
+    ]);
   });
 
   it('still reports a payload that nothing recognises', async () => {
@@ -131,7 +153,14 @@ describe('hood-blocker extract, reading input', () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: 'hello@world.com', reason: 'suppressed', source: 'sendgrid' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'hello@world.com',
+        reason: 'suppressed',
+        source: 'sendgrid',
+      }),
+    ]);
   });
 
   it('reads stdin when no file is given', async () => {
@@ -142,7 +171,9 @@ describe('hood-blocker extract, reading input', () => {
     const run = await cli(['extract'], { stdin: body });
 
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: '+38761234567', reason: 'sms_opt_out', source: 'generic' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+38761234567', reason: 'sms_opt_out', source: 'generic' }),
+    ]);
   });
 
   it('reads a form-encoded Twilio file and prints an ignore line', async () => {
@@ -165,7 +196,9 @@ describe('hood-blocker extract, reading input', () => {
     const run = await cli(['extract', '--source', 'twilio'], { stdin: form });
 
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: '+14158675309', reason: 'sms_opt_out', source: 'twilio' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+14158675309', reason: 'sms_opt_out', source: 'twilio' }),
+    ]);
   });
 
   it('honours an explicit --source', async () => {
@@ -176,7 +209,9 @@ describe('hood-blocker extract, reading input', () => {
     const run = await cli(['extract', file, '--source', 'mailgun']);
 
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: 'foo@example.com', reason: 'complaint', source: 'mailgun' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'block', contact: 'foo@example.com', reason: 'complaint', source: 'mailgun' }),
+    ]);
   });
 });
 
@@ -190,13 +225,20 @@ describe('hood-blocker extract, Lambda events', () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns' }),
+    ]);
   });
 
   it('maps every body of a whole Lambda SQS event as the consumer would', async () => {
     // Prepare
     const bounce = readFileSync(`${FIXTURES}ses/aws-docs-notification-bounce-with-dsn.json`, 'utf8');
-    const snsWrapped = JSON.stringify({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ses', Message: bounce });
+    const snsWrapped = JSON.stringify({
+      Type: 'Notification',
+      MessageId: 'sns-1',
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ses',
+      Message: bounce,
+    });
     const event = sqsEvent(JSON.stringify({ contact: 'manual@example.com' }), snsWrapped, 'not json');
 
     // Act
@@ -230,7 +272,9 @@ describe('hood-blocker extract, Lambda events', () => {
     const run = await cli(['extract', file]);
 
     // Assess
-    expect(run.lines).toEqual([{ action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns', detail: 'Message is not JSON' }]);
+    expect(run.lines).toEqual([
+      { action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns', detail: 'Message is not JSON' },
+    ]);
   });
 });
 
@@ -243,7 +287,9 @@ describe('hood-blocker extract, policy', () => {
     const run = await cli(['extract', file], { env: { BLOCK_REASONS: 'complaint,unsubscribe' } });
 
     // Assess
-    expect(run.lines).toEqual([{ action: 'ignore', reason: 'hard_bounce', source: 'ses', detail: 'reason not in BLOCK_REASONS' }]);
+    expect(run.lines).toEqual([
+      { action: 'ignore', reason: 'hard_bounce', source: 'ses', detail: 'reason not in BLOCK_REASONS' },
+    ]);
   });
 
   it('leaves group_unsubscribe out by default', async () => {
@@ -254,7 +300,12 @@ describe('hood-blocker extract, policy', () => {
     const run = await cli(['extract', file]);
 
     // Assess
-    expect(run.lines.find((l) => l.reason === 'group_unsubscribe')).toEqual({ action: 'ignore', reason: 'group_unsubscribe', source: 'sendgrid', detail: 'reason not in BLOCK_REASONS' });
+    expect(run.lines.find((l) => l.reason === 'group_unsubscribe')).toEqual({
+      action: 'ignore',
+      reason: 'group_unsubscribe',
+      source: 'sendgrid',
+      detail: 'reason not in BLOCK_REASONS',
+    });
   });
 
   it('uses SMS_OPT_OUT_KEYWORDS from the environment', async () => {
@@ -265,7 +316,9 @@ describe('hood-blocker extract, policy', () => {
     const run = await cli(['extract'], { stdin: body, env: { SMS_OPT_OUT_KEYWORDS: 'BASTA' } });
 
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'block', contact: '+14255550182', reason: 'sms_opt_out' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+14255550182', reason: 'sms_opt_out' }),
+    ]);
   });
 
   it('prints the raw contact of a reject line (a local dry run masks nothing)', async () => {
@@ -276,7 +329,9 @@ describe('hood-blocker extract, policy', () => {
     const run = await cli(['extract', '--source', 'twilio'], { stdin: body });
 
     // Assess
-    expect(run.lines).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', source: 'twilio', contact: '55555' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', source: 'twilio', contact: '55555' }),
+    ]);
   });
 
   it('prints an unrecognised payload as a reject line that suggests --source', async () => {
@@ -288,7 +343,14 @@ describe('hood-blocker extract, policy', () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.lines).toEqual([{ action: 'reject', reason: 'unrecognised_event', source: 'unknown', detail: 'no provider recognised this payload; pass --source <name>' }]);
+    expect(run.lines).toEqual([
+      {
+        action: 'reject',
+        reason: 'unrecognised_event',
+        source: 'unknown',
+        detail: 'no provider recognised this payload; pass --source <name>',
+      },
+    ]);
   });
 });
 
@@ -364,12 +426,32 @@ describe('hood-blocker extract as a real process', () => {
     const env = { ...process.env, BLOCK_REASONS: '' };
 
     // Act
-    const ok = spawnSync(tsx, ['cli/main.ts', 'extract', 'test/fixtures/postmark/spatie-postmark-bounce-hardbounce.json'], { cwd: ROOT, env, encoding: 'utf8' });
-    const missing = spawnSync(tsx, ['cli/main.ts', 'extract', 'test/fixtures/nope.json'], { cwd: ROOT, env, encoding: 'utf8' });
+    const ok = spawnSync(
+      tsx,
+      ['cli/main.ts', 'extract', 'test/fixtures/postmark/spatie-postmark-bounce-hardbounce.json'],
+      { cwd: ROOT, env, encoding: 'utf8' },
+    );
+    const missing = spawnSync(tsx, ['cli/main.ts', 'extract', 'test/fixtures/nope.json'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
 
     // Assess
     expect(ok.status).toBe(0);
-    expect(ok.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ action: 'block', contact: 'john@example.com', reason: 'hard_bounce', source: 'postmark' })]);
+    expect(
+      ok.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'john@example.com',
+        reason: 'hard_bounce',
+        source: 'postmark',
+      }),
+    ]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe('hood-blocker extract: cannot read "test/fixtures/nope.json": no such file\n');
   });

@@ -13,7 +13,11 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process through `main` (so exit codes and error lines are the real ones). */
-export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, stdin = ''): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  stdin = '',
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>

@@ -29,7 +29,13 @@ beforeAll(async () => {
     env: { LEDGER_TABLE: dynamo.table, LEDGER_HASH_KEY: HASH_KEY, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
   });
   bulk = await bulkConsumer();
-  ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
+  ledger = new DynamoLedger({
+    table: dynamo.table,
+    client: dynamo.client,
+    hashKey: HASH_KEY,
+    blockedDays: 30,
+    historyDays: 400,
+  });
 });
 afterAll(async () => {
   await bulk.stop();
@@ -41,20 +47,31 @@ afterAll(async () => {
 
 /** A fresh container of the built consumer on the bulk queue (its own in-memory caches, the shared ledger). */
 async function bulkConsumer(): Promise<EventSourceMapping> {
-  const mod = (await import(`${pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href}?bulk=${randomUUID()}`)) as { handler: SqsLambdaHandler };
-  return startEventSourceMapping({ sqs: pipeline.sqs, queueUrl: pipeline.queues.bulkQueueUrl, queueArn: pipeline.queues.bulkQueueArn, handlers: [mod.handler], waitTimeSeconds: 1 });
+  const mod = (await import(
+    `${pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href}?bulk=${randomUUID()}`
+  )) as { handler: SqsLambdaHandler };
+  return startEventSourceMapping({
+    sqs: pipeline.sqs,
+    queueUrl: pipeline.queues.bulkQueueUrl,
+    queueArn: pipeline.queues.bulkQueueArn,
+    handlers: [mod.handler],
+    waitTimeSeconds: 1,
+  });
 }
 
 async function importList(count: number): Promise<void> {
   const standin = await startStandin({ provider: 'sendgrid', lists: { unsubscribes: { count } }, apiKey: KEY });
   standins.push(standin);
-  const run = await runCli(['import', 'sendgrid', '--json', '--cursor-file', join(dir.path, `import-${randomUUID()}.json`)], {
-    SENDGRID_API_KEY: KEY,
-    SENDGRID_API_URL: standin.url,
-    BULK_QUEUE_URL: pipeline.queues.bulkQueueUrl,
-    AWS_ENDPOINT_URL_SQS: pipeline.queues.endpoint,
-    AWS_REGION: pipeline.queues.region,
-  });
+  const run = await runCli(
+    ['import', 'sendgrid', '--json', '--cursor-file', join(dir.path, `import-${randomUUID()}.json`)],
+    {
+      SENDGRID_API_KEY: KEY,
+      SENDGRID_API_URL: standin.url,
+      BULK_QUEUE_URL: pipeline.queues.bulkQueueUrl,
+      AWS_ENDPOINT_URL_SQS: pipeline.queues.endpoint,
+      AWS_REGION: pipeline.queues.region,
+    },
+  );
   expect(JSON.parse(run.stdout)).toMatchObject({ contacts: count, queued: count });
 }
 
@@ -64,10 +81,14 @@ const drained = async () => {
 };
 
 describe('import through the ledger (local pipeline, dynalite, sandbox Hood)', () => {
-  it(`imports ${TOTAL} contacts of which ${ALREADY} are already blocked with ${TOTAL - ALREADY} Hood calls`, { timeout: 150_000 }, async () => {
+  it(`imports ${TOTAL} contacts of which ${ALREADY} are already blocked with ${TOTAL - ALREADY} Hood calls`, {
+    timeout: 150_000,
+  }, async () => {
     // Prepare: an earlier import blocked the first 30 (unsubscribes0..29), through the same pipeline
     await importList(ALREADY);
-    expect(await waitFor(async () => pipeline.hood.contacts().length >= ALREADY && (await drained()), 45_000)).toBe(true);
+    expect(await waitFor(async () => pipeline.hood.contacts().length >= ALREADY && (await drained()), 45_000)).toBe(
+      true,
+    );
     // Days later, a cold container: only the ledger remembers (a warm one's recent-contacts cache would
     // answer "deduplicated" before the ledger is asked).
     await bulk.stop();
@@ -80,7 +101,13 @@ describe('import through the ledger (local pipeline, dynalite, sandbox Hood)', (
       async () =>
         pipeline.hood.contacts().length >= TOTAL &&
         (await drained()) &&
-        (await Promise.all(already.map(async (c) => (await ledger.why(c))?.events.some((e) => e.outcome === 'already_blocked') === true))).every(Boolean),
+        (
+          await Promise.all(
+            already.map(
+              async (c) => (await ledger.why(c))?.events.some((e) => e.outcome === 'already_blocked') === true,
+            ),
+          )
+        ).every(Boolean),
       60_000,
     );
     // Assess

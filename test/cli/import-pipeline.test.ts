@@ -17,7 +17,9 @@ let bulk: EventSourceMapping;
 beforeAll(async () => {
   pipeline = await startPipeline({ consumers: 2 });
   // The bulk queue's own event source mapping on the same (built) function, as the stack wires it.
-  const mod = (await import(`${pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href}?bulk=${randomUUID()}`)) as { handler: SqsLambdaHandler };
+  const mod = (await import(
+    `${pathToFileURL(resolve('dist/handlers/block-contacts.mjs')).href}?bulk=${randomUUID()}`
+  )) as { handler: SqsLambdaHandler };
   bulk = startEventSourceMapping({
     sqs: pipeline.sqs,
     queueUrl: pipeline.queues.bulkQueueUrl,
@@ -27,7 +29,11 @@ beforeAll(async () => {
   });
   standin = await startStandin({
     provider: 'mailgun',
-    lists: { bounces: { count: LISTS.bounces }, complaints: { count: LISTS.complaints }, unsubscribes: { count: LISTS.unsubscribes } },
+    lists: {
+      bounces: { count: LISTS.bounces },
+      complaints: { count: LISTS.complaints },
+      unsubscribes: { count: LISTS.unsubscribes },
+    },
     apiKey: KEY,
   });
 });
@@ -50,12 +56,22 @@ describe('import → bulk queue → consumer → sandbox Hood → reconcile', ()
     // Act: import
     const imported = await runCli(['import', 'mailgun', '--json'], env);
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout)).toMatchObject({ source: 'mailgun', contacts: TOTAL, queued: TOTAL, byReason: { hard_bounce: LISTS.bounces, complaint: LISTS.complaints, unsubscribe: LISTS.unsubscribes } });
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      source: 'mailgun',
+      contacts: TOTAL,
+      queued: TOTAL,
+      byReason: { hard_bounce: LISTS.bounces, complaint: LISTS.complaints, unsubscribe: LISTS.unsubscribes },
+    });
     const done = await waitFor(() => pipeline.hood.contacts().length >= TOTAL, 45_000);
     expect(done).toBe(true);
     expect(pipeline.hood.contacts().every((c) => c.description.includes('import:mailgun'))).toBe(true);
     // Act: reconcile against the sandbox Hood
-    const reconciled = await runCli(['reconcile', '--from', 'mailgun', '--json'], { ...env, HOOD_API_URL: pipeline.hood.url, HOOD_API_TOKEN: SANDBOX_TOKEN, HOOD_RATE_LIMITS: '10/100ms,150/6s' });
+    const reconciled = await runCli(['reconcile', '--from', 'mailgun', '--json'], {
+      ...env,
+      HOOD_API_URL: pipeline.hood.url,
+      HOOD_API_TOKEN: SANDBOX_TOKEN,
+      HOOD_RATE_LIMITS: '10/100ms,150/6s',
+    });
     // Assess
     expect(JSON.parse(reconciled.stdout)).toMatchObject({ from: 'mailgun', source: TOTAL, both: TOTAL, missing: 0 });
     expect(reconciled.code).toBe(0);

@@ -32,7 +32,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   ready = JSON.parse(lines.find((l) => l.includes('"event":"ready"'))!) as typeof ready;
-  sendgrid = await startStandin({ provider: 'sendgrid', lists: { bounces: { count: COUNT }, spam_reports: { count: COUNT }, unsubscribes: { count: COUNT } } });
+  sendgrid = await startStandin({
+    provider: 'sendgrid',
+    lists: { bounces: { count: COUNT }, spam_reports: { count: COUNT }, unsubscribes: { count: COUNT } },
+  });
   ses = await startStandin({ provider: 'ses', lists: { bounce: { count: 1500 }, complaint: { count: 20 } } });
 });
 afterAll(async () => {
@@ -45,14 +48,24 @@ afterAll(async () => {
 
 describe('npm start + import --local + reconcile --local', () => {
   it('writes the bulk queue into local.json', () => {
-    const state = JSON.parse(readFileSync(join(dir.path, '.hood-blocker', 'local.json'), 'utf8')) as { sqs: { bulkQueueUrl?: string } };
+    const state = JSON.parse(readFileSync(join(dir.path, '.hood-blocker', 'local.json'), 'utf8')) as {
+      sqs: { bulkQueueUrl?: string };
+    };
     expect(state.sqs.bulkQueueUrl).toMatch(/hood-blocker-bulk$/u);
   });
 
   it('import ses --local --dry-run counts the SES list and sends nothing', async () => {
-    const run = await runCli(['import', 'ses', '--local', '--state-dir', join(dir.path, '.hood-blocker'), '--dry-run', '--json'], { AWS_ENDPOINT_URL_SESV2: ses.url });
+    const run = await runCli(
+      ['import', 'ses', '--local', '--state-dir', join(dir.path, '.hood-blocker'), '--dry-run', '--json'],
+      { AWS_ENDPOINT_URL_SESV2: ses.url },
+    );
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ source: 'ses', contacts: 1520, byReason: { hard_bounce: 1500, complaint: 20 }, queued: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      source: 'ses',
+      contacts: 1520,
+      byReason: { hard_bounce: 1500, complaint: 20 },
+      queued: 0,
+    });
   });
 
   it('an ESP import is blocked through the bulk queue, and reconcile then reports 0 missing', async () => {
@@ -67,8 +80,17 @@ describe('npm start + import --local + reconcile --local', () => {
       const res = await fetch(ready.hood.listUrl, { headers: { authorization: `Bearer ${ready.hood.token}` } });
       total = ((await res.json()) as { total: number }).total;
     }
-    const reconciled = await runCli(['reconcile', '--from', 'sendgrid', '--local', '--state-dir', stateDir, '--json'], env);
-    expect(JSON.parse(reconciled.stdout)).toMatchObject({ hood: 3 * COUNT, source: 3 * COUNT, both: 3 * COUNT, missing: 0, onlyInHood: 0 });
+    const reconciled = await runCli(
+      ['reconcile', '--from', 'sendgrid', '--local', '--state-dir', stateDir, '--json'],
+      env,
+    );
+    expect(JSON.parse(reconciled.stdout)).toMatchObject({
+      hood: 3 * COUNT,
+      source: 3 * COUNT,
+      both: 3 * COUNT,
+      missing: 0,
+      onlyInHood: 0,
+    });
     expect(reconciled.code).toBe(0);
   });
 });

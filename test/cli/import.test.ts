@@ -34,19 +34,45 @@ function dir(): string {
 
 async function serve(provider: ImportProvider, lists: Record<string, ListData>): Promise<Record<string, string>> {
   standin = await startStandin({ provider, lists, apiKey: KEY });
-  const sqsEnv = { AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: queues.region, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+  const sqsEnv = {
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_REGION: queues.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
   if (provider === 'ses') return { ...sqsEnv, AWS_ENDPOINT_URL_SESV2: standin.url };
-  const keyVar = { sendgrid: 'SENDGRID_API_KEY', mailgun: 'MAILGUN_API_KEY', postmark: 'POSTMARK_SERVER_TOKEN', brevo: 'BREVO_API_KEY', sparkpost: 'SPARKPOST_API_KEY', mandrill: 'MANDRILL_API_KEY' }[provider];
-  return { ...sqsEnv, [keyVar]: KEY, [`${provider.toUpperCase()}_API_URL`]: standin.url, MAILGUN_DOMAIN: 'mg.example.com' };
+  const keyVar = {
+    sendgrid: 'SENDGRID_API_KEY',
+    mailgun: 'MAILGUN_API_KEY',
+    postmark: 'POSTMARK_SERVER_TOKEN',
+    brevo: 'BREVO_API_KEY',
+    sparkpost: 'SPARKPOST_API_KEY',
+    mandrill: 'MANDRILL_API_KEY',
+  }[provider];
+  return {
+    ...sqsEnv,
+    [keyVar]: KEY,
+    [`${provider.toUpperCase()}_API_URL`]: standin.url,
+    MAILGUN_DOMAIN: 'mg.example.com',
+  };
 }
 
 describe('hood-blocker import --dry-run --json', () => {
   it('prints the contract object: source, distinct contacts, counts by reason, nothing queued', async () => {
-    const env = await serve('sendgrid', { bounces: { count: 30 }, spam_reports: { count: 4 }, unsubscribes: { count: 2 } });
+    const env = await serve('sendgrid', {
+      bounces: { count: 30 },
+      spam_reports: { count: 4 },
+      unsubscribes: { count: 2 },
+    });
     const run = await runCli(['import', 'sendgrid', '--dry-run', '--json'], env);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ source: 'sendgrid', contacts: 36, byReason: { hard_bounce: 30, complaint: 4, unsubscribe: 2 }, queued: 0 });
+    expect(out).toMatchObject({
+      source: 'sendgrid',
+      contacts: 36,
+      byReason: { hard_bounce: 30, complaint: 4, unsubscribe: 2 },
+      queued: 0,
+    });
   });
 
   it('works for SES with --local against a running pipeline, sending nothing', async () => {
@@ -55,7 +81,12 @@ describe('hood-blocker import --dry-run --json', () => {
     writeStateFor(stateDir, queues);
     const run = await runCli(['import', 'ses', '--local', '--state-dir', stateDir, '--dry-run', '--json'], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ source: 'ses', contacts: 1205, byReason: { hard_bounce: 1200, complaint: 5 }, queued: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      source: 'ses',
+      contacts: 1205,
+      byReason: { hard_bounce: 1200, complaint: 5 },
+      queued: 0,
+    });
     expect(await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 10)).toHaveLength(0);
   });
 
@@ -68,7 +99,10 @@ describe('hood-blocker import --dry-run --json', () => {
         ],
       },
     });
-    const run = await runCli(['import', 'mandrill', '--since', '2025-01-01', '--types', 'rejects', '--dry-run', '--json'], env);
+    const run = await runCli(
+      ['import', 'mandrill', '--since', '2025-01-01', '--types', 'rejects', '--dry-run', '--json'],
+      env,
+    );
     expect(JSON.parse(run.stdout)).toMatchObject({ contacts: 1, skipped: { before_since: 1 } });
     const bad = await runCli(['import', 'mandrill', '--types', 'blocks', '--dry-run'], env);
     expect(bad.code).toBe(2);
@@ -76,18 +110,26 @@ describe('hood-blocker import --dry-run --json', () => {
 });
 
 describe('hood-blocker import onto the bulk queue', () => {
-  it('puts one normalised message per contact on the local pipeline\'s bulk queue', async () => {
+  it("puts one normalised message per contact on the local pipeline's bulk queue", async () => {
     const env = await serve('brevo', { blocked_contacts: { count: 130 } });
     const stateDir = dir();
     writeStateFor(stateDir, queues);
     const run = await runCli(['import', 'brevo', '--local', '--state-dir', stateDir, '--json'], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ source: 'brevo', contacts: 130, queued: 130, queueUrl: queues.bulkQueueUrl, complete: true });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      source: 'brevo',
+      contacts: 130,
+      queued: 130,
+      queueUrl: queues.bulkQueueUrl,
+      complete: true,
+    });
     const messages = await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 200);
     const bodies = messages.map((m) => JSON.parse(m.Body!) as Record<string, string>);
     expect(bodies).toHaveLength(130);
     expect(new Set(bodies.map((b) => b.contact)).size).toBe(130);
-    expect(bodies.every((b) => b.source === 'import:brevo' && typeof b.eventId === 'string' && b.reason !== undefined)).toBe(true);
+    expect(
+      bodies.every((b) => b.source === 'import:brevo' && typeof b.eventId === 'string' && b.reason !== undefined),
+    ).toBe(true);
     expect(await receiveAll(sqsClientFor(queues), queues.blockQueueUrl, 10)).toHaveLength(0);
   });
 
@@ -122,7 +164,9 @@ describe('hood-blocker import onto the bulk queue', () => {
     // the bounce pages not yet read, then one page each of spam_reports (empty) and unsubscribes
     expect(standin!.requests() - before).toBe(Math.ceil(1100 / 500) - pages + 2);
     expect(existsSync(cursorFile)).toBe(false);
-    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 2000)).map((m) => (JSON.parse(m.Body!) as { contact: string }).contact);
+    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 2000)).map(
+      (m) => (JSON.parse(m.Body!) as { contact: string }).contact,
+    );
     expect(new Set(bodies).size).toBe(1103);
   });
 });

@@ -28,7 +28,11 @@ describe('acquireStartLock', () => {
 
     // Assess
     expect(first.ok).toBe(true);
-    expect(second).toMatchObject({ ok: false, pid: process.pid, message: expect.stringContaining(`pid ${process.pid}`) as unknown as string });
+    expect(second).toMatchObject({
+      ok: false,
+      pid: process.pid,
+      message: expect.stringContaining(`pid ${process.pid}`) as unknown as string,
+    });
   });
 
   it('takes over a lock left by a process that died', () => {

@@ -16,7 +16,9 @@ describe('hood-blocker: mistakes', () => {
 
     // Assess
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual(['hood-blocker: unknown command "enqeue" (did you mean "enqueue"?); "hood-blocker --help" lists them']);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'hood-blocker: unknown command "enqeue" (did you mean "enqueue"?); "hood-blocker --help" lists them',
+    ]);
   });
 
   it('suggests the closest option of that command for an unknown option', async () => {
@@ -28,7 +30,7 @@ describe('hood-blocker: mistakes', () => {
     expect(result.stderr.trim()).toBe('hood-blocker check: unknown option --jsn (did you mean "--json"?); see --help');
   });
 
-  it('suggests from the subcommand\'s options for dlq', async () => {
+  it("suggests from the subcommand's options for dlq", async () => {
     // Act
     const result = await runCli(['dlq', 'purge', '--yse']);
 
@@ -41,7 +43,9 @@ describe('hood-blocker: mistakes', () => {
     const result = await runCli(['dlq', 'lsit']);
 
     // Assess
-    expect(result.stderr.trim()).toBe('hood-blocker dlq: unknown subcommand "lsit" (did you mean "list"?): use "dlq list", "dlq redrive", "dlq resolve" or "dlq purge"');
+    expect(result.stderr.trim()).toBe(
+      'hood-blocker dlq: unknown subcommand "lsit" (did you mean "list"?): use "dlq list", "dlq redrive", "dlq resolve" or "dlq purge"',
+    );
   });
 
   it('accepts --json on extract, whose output already is JSON lines, without changing it', async () => {
@@ -76,7 +80,12 @@ describe('hood-blocker: mistakes', () => {
 describe('suggest', () => {
   it('finds a transposition, a missing letter and a prefix, and nothing for an unrelated word', () => {
     // Act
-    const found = [suggest('chekc', ['check', 'dlq']), suggest('enqueu', ['enqueue', 'extract']), suggest('re', ['redrive', 'list']), suggest('zzzz', ['check'])];
+    const found = [
+      suggest('chekc', ['check', 'dlq']),
+      suggest('enqueu', ['enqueue', 'extract']),
+      suggest('re', ['redrive', 'list']),
+      suggest('zzzz', ['check']),
+    ];
 
     // Assess
     expect(found).toEqual([['check'], ['enqueue'], ['redrive'], []]);
@@ -94,7 +103,11 @@ describe('AWS errors', () => {
 
   it('turns missing credentials into one line naming the fix', () => {
     // Act
-    const line = describeError(Object.assign(new Error('Could not load credentials from any providers\n  at somewhere'), { name: 'CredentialsProviderError' }));
+    const line = describeError(
+      Object.assign(new Error('Could not load credentials from any providers\n  at somewhere'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
 
     // Assess
     expect(line).toMatch(/^no AWS credentials found: set AWS_PROFILE/u);
@@ -102,7 +115,12 @@ describe('AWS errors', () => {
 
   it('keeps the name and only the first line of other errors', () => {
     // Act
-    const line = describeError(Object.assign(new Error('The specified queue does not exist.\nmore'), { name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } }));
+    const line = describeError(
+      Object.assign(new Error('The specified queue does not exist.\nmore'), {
+        name: 'QueueDoesNotExist',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Assess
     expect(line).toBe('QueueDoesNotExist: The specified queue does not exist.');
@@ -125,10 +143,14 @@ describe.skipIf(OLD_NODE === undefined)('hood-blocker on an older Node.js', () =
 
   it('runs the command on the bundled Node.js 22 without the AWS SDK version warning', () => {
     // Act
-    const result = spawnSync(OLD_NODE!, [CLI, 'check', '--queue-url', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', '--json'], {
-      env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      OLD_NODE!,
+      [CLI, 'check', '--queue-url', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', '--json'],
+      {
+        env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
+        timeout: 60_000,
+      },
+    );
 
     // Assess
     expect(result.stderr.toString()).not.toMatch(/NodeVersionSupportWarning|EBADENGINE/u);

@@ -53,10 +53,19 @@ afterEach(() => {
 async function seededLedger(blocked: readonly string[]): Promise<{ table: string; ledger: DynamoLedger }> {
   const table = `reconcile-ledger-${(tableSeq += 1)}`;
   await ensureLedgerTable(dynamo.client, table);
-  const ledger = new DynamoLedger({ table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
+  const ledger = new DynamoLedger({
+    table,
+    client: dynamo.client,
+    hashKey: HASH_KEY,
+    blockedDays: 30,
+    historyDays: 400,
+  });
   for (const [i, c] of blocked.entries()) {
     await ledger.claim(c, 60_000);
-    await ledger.markBlocked(c, { hoodId: `hood-${i}`, event: { at: new Date().toISOString(), source: 'test', reason: 'unsubscribe', outcome: 'blocked' } });
+    await ledger.markBlocked(c, {
+      hoodId: `hood-${i}`,
+      event: { at: new Date().toISOString(), source: 'test', reason: 'unsubscribe', outcome: 'blocked' },
+    });
   }
   return { table, ledger };
 }
@@ -80,7 +89,15 @@ describe('hood-blocker reconcile --from ledger', () => {
     // Act
     const run = await runCli(['reconcile', '--from', 'ledger', '--page-size', '5', '--json'], env(table));
     // Assess
-    expect(JSON.parse(run.stdout)).toMatchObject({ from: 'ledger', hood: BOTH.length + ONLY_HOOD.length, ledger: BOTH.length + LEDGER_ONLY.length, both: BOTH.length, missing: LEDGER_ONLY.length, onlyInHood: ONLY_HOOD.length, repaired: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      from: 'ledger',
+      hood: BOTH.length + ONLY_HOOD.length,
+      ledger: BOTH.length + LEDGER_ONLY.length,
+      both: BOTH.length,
+      missing: LEDGER_ONLY.length,
+      onlyInHood: ONLY_HOOD.length,
+      repaired: 0,
+    });
     expect(run.code).toBe(1);
   });
 
@@ -95,7 +112,12 @@ describe('hood-blocker reconcile --from ledger', () => {
     // Assess
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('contact,hood_id,blocked_at');
-    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort()).toEqual(LEDGER_ONLY.map((c, i) => `${maskContact(c)},hood-${BOTH.length + i}`).sort());
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 2).join(','))
+        .sort(),
+    ).toEqual(LEDGER_ONLY.map((c, i) => `${maskContact(c)},hood-${BOTH.length + i}`).sort());
   });
 
   it('refuses --reveal: the ledger has no contact in clear', async () => {
@@ -127,10 +149,17 @@ describe('hood-blocker reconcile --from ledger', () => {
     const proxy = await maskingProxy(hood.origin);
     try {
       // Act
-      const run = await runCli(['reconcile', '--from', 'ledger', '--repair', '--json'], env(table, `${proxy.origin}${new URL(hood.url).pathname}`));
+      const run = await runCli(
+        ['reconcile', '--from', 'ledger', '--repair', '--json'],
+        env(table, `${proxy.origin}${new URL(hood.url).pathname}`),
+      );
       // Assess
       expect(run.code).toBe(1);
-      expect(JSON.parse(run.stdout)).toMatchObject({ hood: 0, hoodUnreadable: BOTH.length + ONLY_HOOD.length, repaired: 0 });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        hood: 0,
+        hoodUnreadable: BOTH.length + ONLY_HOOD.length,
+        repaired: 0,
+      });
       expect((await ledger.claim(BOTH[0]!, 1000)).kind).toBe('blocked');
     } finally {
       await new Promise((r) => proxy.server.close(r));
@@ -162,7 +191,9 @@ describe('hood-blocker reconcile --from <provider> --enqueue-missing with a ledg
     expect(JSON.parse(run.stdout)).toMatchObject({ missing: 8, queued: 8, ledgerCleared: stale.length });
     for (const c of stale) expect((await ledger.claim(c, 1000)).kind).toBe('claimed');
     expect((await ledger.claim(BOTH[0]!, 1000)).kind).toBe('blocked');
-    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 8)).map((m) => (JSON.parse(m.Body!) as { contact: string }).contact);
+    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 8)).map(
+      (m) => (JSON.parse(m.Body!) as { contact: string }).contact,
+    );
     expect(bodies.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `unsubscribes${i + 12}@example.com`).sort());
   });
 });
@@ -173,10 +204,19 @@ async function maskingProxy(target: string): Promise<{ server: Server; origin: s
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', target);
     url.searchParams.delete('read_gdpr_fields');
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: `${url.pathname}${url.search}`,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });

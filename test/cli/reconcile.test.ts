@@ -25,7 +25,8 @@ beforeAll(async () => {
   // Fast windows: the listing is paced under them; page size 5 makes it several pages.
   hood = await startHoodSandbox({ token: TOKEN, rateLimits: [{ count: 50, windowMs: 100 }] });
   const client = createHoodClient({ apiUrl: hood.url, token: TOKEN, requestTimeoutMs: 5000 });
-  for (let i = 0; i < IN_HOOD; i += 1) await client.createBlockedContact({ contact: `unsubscribes${i}@example.com`, description: 'seed' });
+  for (let i = 0; i < IN_HOOD; i += 1)
+    await client.createBlockedContact({ contact: `unsubscribes${i}@example.com`, description: 'seed' });
   for (const c of ONLY_HOOD) await client.createBlockedContact({ contact: c, description: 'seed' });
   await client.close();
   standin = await startStandin({ provider: 'sendgrid', lists: { unsubscribes: { count: SOURCE } }, apiKey: KEY });
@@ -53,9 +54,17 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 describe('hood-blocker reconcile --from <provider>', () => {
-  it('counts both, missing and only-in-Hood over Hood\'s paged list', async () => {
+  it("counts both, missing and only-in-Hood over Hood's paged list", async () => {
     const run = await runCli(['reconcile', '--from', 'sendgrid', '--page-size', '5', '--json'], env());
-    expect(JSON.parse(run.stdout)).toMatchObject({ from: 'sendgrid', hood: IN_HOOD + ONLY_HOOD.length, source: SOURCE, both: IN_HOOD, missing: SOURCE - IN_HOOD, onlyInHood: ONLY_HOOD.length, queued: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      from: 'sendgrid',
+      hood: IN_HOOD + ONLY_HOOD.length,
+      source: SOURCE,
+      both: IN_HOOD,
+      missing: SOURCE - IN_HOOD,
+      onlyInHood: ONLY_HOOD.length,
+      queued: 0,
+    });
     expect(run.code).toBe(1);
     // every page of the sandbox list was read (page=N,5)
     expect(hood.stats().byStatus[200]).toBeGreaterThanOrEqual(Math.ceil((IN_HOOD + ONLY_HOOD.length) / 5));
@@ -77,11 +86,18 @@ describe('hood-blocker reconcile --from <provider>', () => {
   });
 
   it('--enqueue-missing puts exactly the missing contacts on the bulk queue', async () => {
-    const run = await runCli(['reconcile', '--from', 'sendgrid', '--enqueue-missing', '--json'], env({ BULK_QUEUE_URL: queues.bulkQueueUrl }));
+    const run = await runCli(
+      ['reconcile', '--from', 'sendgrid', '--enqueue-missing', '--json'],
+      env({ BULK_QUEUE_URL: queues.bulkQueueUrl }),
+    );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ missing: SOURCE - IN_HOOD, queued: SOURCE - IN_HOOD });
-    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 100)).map((m) => JSON.parse(m.Body!) as { contact: string; source: string });
-    expect(bodies.map((b) => b.contact).sort()).toEqual(Array.from({ length: SOURCE - IN_HOOD }, (_, i) => `unsubscribes${i + IN_HOOD}@example.com`).sort());
+    const bodies = (await receiveAll(sqsClientFor(queues), queues.bulkQueueUrl, 100)).map(
+      (m) => JSON.parse(m.Body!) as { contact: string; source: string },
+    );
+    expect(bodies.map((b) => b.contact).sort()).toEqual(
+      Array.from({ length: SOURCE - IN_HOOD }, (_, i) => `unsubscribes${i + IN_HOOD}@example.com`).sort(),
+    );
     expect(bodies.every((b) => b.source === 'import:sendgrid')).toBe(true);
   });
 });

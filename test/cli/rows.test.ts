@@ -13,7 +13,13 @@ const contactsOf = (text: string, ...rest: Parameters<typeof readRows> extends [
 describe('readRows (CSV): a malformed line', () => {
   it('in the middle is reported by its number and every later row is still read', () => {
     // Prepare
-    const csv = lines('contact,reason', 'a@example.com,unsubscribe', '"bad" x,unsubscribe', 'b@example.com,unsubscribe', 'c@example.com,manual');
+    const csv = lines(
+      'contact,reason',
+      'a@example.com,unsubscribe',
+      '"bad" x,unsubscribe',
+      'b@example.com,unsubscribe',
+      'c@example.com,manual',
+    );
 
     // Act
     const result = readRows(csv, 'csv');
@@ -54,7 +60,12 @@ describe('readRows (CSV): a malformed line', () => {
 
   it('with an unclosed quote does not swallow the rest of the file', () => {
     // Prepare
-    const csv = lines('contact,description', 'a@example.com,"never closed', 'b@example.com,fine', 'c@example.com,also fine');
+    const csv = lines(
+      'contact,description',
+      'a@example.com,"never closed',
+      'b@example.com,fine',
+      'c@example.com,also fine',
+    );
 
     // Act
     const result = readRows(csv, 'csv');
@@ -81,7 +92,16 @@ describe('readRows (CSV): a malformed line', () => {
 
   it('after a quoted field spanning lines keeps the right line numbers', () => {
     // Prepare
-    const csv = lines('contact,description', 'a@example.com,"two', 'lines"', '"bad" x,', 'b@example.com,"three', '', 'lines"', 'c@example.com,');
+    const csv = lines(
+      'contact,description',
+      'a@example.com,"two',
+      'lines"',
+      '"bad" x,',
+      'b@example.com,"three',
+      '',
+      'lines"',
+      'c@example.com,',
+    );
 
     // Act
     const result = readRows(csv, 'csv');
@@ -118,7 +138,9 @@ describe('readRows (CSV): file shapes', () => {
 
     // Assess
     expect(result.delimiter).toBe(';');
-    expect(result.valid.map((r) => r.message)).toEqual([{ contact: 'a@example.com', reason: 'complaint', description: 'one, two' }]);
+    expect(result.valid.map((r) => r.message)).toEqual([
+      { contact: 'a@example.com', reason: 'complaint', description: 'one, two' },
+    ]);
   });
 
   it('detects a tab-separated file', () => {
@@ -161,50 +183,74 @@ describe('readRows (CSV): file shapes', () => {
 // Property: whatever the lines are, every non-blank line after the header is accounted for exactly once
 // (a valid row, a duplicate or an invalid row), and reading never throws.
 const goodLine = fc.integer({ min: 0, max: 10_000 }).map((n) => `u${n}@example.com,unsubscribe`);
-const badLine = fc.constantFrom('"bad" x,unsubscribe', '"unclosed,manual', 'not-an-address,manual', 'a@b.c,bounced', 'x@example.com,manual,extra', 'a"b"c@d', '"x"  "y"');
-const anyLine = fc.oneof(goodLine, badLine, fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n"]/gu, ' ')));
+const badLine = fc.constantFrom(
+  '"bad" x,unsubscribe',
+  '"unclosed,manual',
+  'not-an-address,manual',
+  'a@b.c,bounced',
+  'x@example.com,manual,extra',
+  'a"b"c@d',
+  '"x"  "y"',
+);
+const anyLine = fc.oneof(
+  goodLine,
+  badLine,
+  fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n"]/gu, ' ')),
+);
 
 describe('readRows (CSV) property', () => {
   it('accounts for every non-blank line exactly once, whatever the lines are', () => {
     fc.assert(
-      fc.property(fc.array(anyLine, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), (body, eol, bom) => {
-        // Prepare: lines that contain no quote pair spanning lines map one line to one record or error.
-        const text = `${bom ? '\uFEFF' : ''}contact,reason${eol}${body.join(eol)}${eol}`;
+      fc.property(
+        fc.array(anyLine, { maxLength: 40 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (body, eol, bom) => {
+          // Prepare: lines that contain no quote pair spanning lines map one line to one record or error.
+          const text = `${bom ? '\uFEFF' : ''}contact,reason${eol}${body.join(eol)}${eol}`;
 
-        // Act
-        const result = readRows(text, 'csv');
+          // Act
+          const result = readRows(text, 'csv');
 
-        // Assess
-        const seen = [...result.valid.map((r) => r.line), ...result.duplicates.map((d) => d.line), ...result.invalid.map((r) => r.line)].sort((a, b) => a - b);
-        const parsed = parseCsv(text);
-        const multiLine = parsed.records.some((r) => r.endLine > r.line);
-        const expected = body
-          .map((l, i) => ({ l, line: i + 2 }))
-          .filter(({ l }) => !/^[\s,]*$/u.test(l))
-          .map(({ line }) => line);
-        if (!multiLine) expect(seen).toEqual(expected);
-        else expect(new Set(seen).size).toBe(seen.length);
-      }),
+          // Assess
+          const seen = [
+            ...result.valid.map((r) => r.line),
+            ...result.duplicates.map((d) => d.line),
+            ...result.invalid.map((r) => r.line),
+          ].sort((a, b) => a - b);
+          const parsed = parseCsv(text);
+          const multiLine = parsed.records.some((r) => r.endLine > r.line);
+          const expected = body
+            .map((l, i) => ({ l, line: i + 2 }))
+            .filter(({ l }) => !/^[\s,]*$/u.test(l))
+            .map(({ line }) => line);
+          if (!multiLine) expect(seen).toEqual(expected);
+          else expect(new Set(seen).size).toBe(seen.length);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('queues every good line even when bad lines sit between them', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1_000_000 })), { minLength: 1, maxLength: 50 }), (spec) => {
-        // Prepare
-        const body = spec.map(([good, n], i) => (good ? `g${i}-${n}@example.com,manual` : '"bad" x,unsubscribe'));
-        const text = lines('contact,reason', ...body);
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1_000_000 })), { minLength: 1, maxLength: 50 }),
+        (spec) => {
+          // Prepare
+          const body = spec.map(([good, n], i) => (good ? `g${i}-${n}@example.com,manual` : '"bad" x,unsubscribe'));
+          const text = lines('contact,reason', ...body);
 
-        // Act
-        const result = readRows(text, 'csv');
+          // Act
+          const result = readRows(text, 'csv');
 
-        // Assess
-        const goodLines = spec.flatMap(([good], i) => (good ? [i + 2] : []));
-        const badLines = spec.flatMap(([good], i) => (good ? [] : [i + 2]));
-        expect(result.valid.map((r) => r.line)).toEqual(goodLines);
-        expect(result.invalid.map((r) => r.line)).toEqual(badLines);
-      }),
+          // Assess
+          const goodLines = spec.flatMap(([good], i) => (good ? [i + 2] : []));
+          const badLines = spec.flatMap(([good], i) => (good ? [] : [i + 2]));
+          expect(result.valid.map((r) => r.line)).toEqual(goodLines);
+          expect(result.invalid.map((r) => r.line)).toEqual(badLines);
+        },
+      ),
       { numRuns: 200 },
     );
   });

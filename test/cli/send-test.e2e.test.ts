@@ -45,7 +45,11 @@ let dir: ReturnType<typeof tempDir>;
 let stateDir: string;
 let ready: { hood: { listUrl: string; token: string } };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -56,7 +60,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 async function blocked(): Promise<string[]> {
-  const res = await fetch(`${ready.hood.listUrl}&page=1,1000`, { headers: { authorization: `Bearer ${ready.hood.token}` } });
+  const res = await fetch(`${ready.hood.listUrl}&page=1,1000`, {
+    headers: { authorization: `Bearer ${ready.hood.token}` },
+  });
   if (res.status !== 200) return [];
   return ((await res.json()) as { items: { contact: string }[] }).items.map((i) => i.contact);
 }
@@ -67,7 +73,11 @@ beforeAll(async () => {
   stateDir = join(dir.path, '.hood-blocker');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   // The key pair a user would have send-test generate; the pipeline starts with its public half.
-  writeFileSync(join(stateDir, 'sendgrid-test-key.pem'), sendgridKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(
+    join(stateDir, 'sendgrid-test-key.pem'),
+    sendgridKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    { mode: 0o600 },
+  );
   child = spawn(process.execPath, [CLI, 'start', '--port', '0', '--json'], {
     cwd: dir.path,
     env: { PATH: process.env.PATH ?? '', HOME: dir.path, ...SECRETS },
@@ -93,19 +103,27 @@ describe('hood-blocker send-test against the local pipeline', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual([...WEBHOOK_PROVIDERS].sort());
   });
 
-  it.each(Object.keys(EXPECTED))('signs the %s sample so the pipeline accepts it and Hood blocks its contact', async (provider) => {
-    // Act
-    const result = await runCli(['send-test', provider, '--state-dir', stateDir, '--json'], SECRETS);
+  it.each(Object.keys(EXPECTED))(
+    'signs the %s sample so the pipeline accepts it and Hood blocks its contact',
+    async (provider) => {
+      // Act
+      const result = await runCli(['send-test', provider, '--state-dir', stateDir, '--json'], SECRETS);
 
-    // Assess
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    await waitFor(`${EXPECTED[provider]} in the sandbox Hood`, async () => ((await blocked()).includes(EXPECTED[provider]!) ? true : undefined));
-  });
+      // Assess
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      await waitFor(`${EXPECTED[provider]} in the sandbox Hood`, async () =>
+        (await blocked()).includes(EXPECTED[provider]!) ? true : undefined,
+      );
+    },
+  );
 
   it('is refused (401, exit 1) when this shell has another secret than the pipeline', async () => {
     // Act
-    const result = await runCli(['send-test', 'mailgun', '--state-dir', stateDir, '--json'], { ...SECRETS, MAILGUN_WEBHOOK_SIGNING_KEY: 'key-not-the-pipelines' });
+    const result = await runCli(['send-test', 'mailgun', '--state-dir', stateDir, '--json'], {
+      ...SECRETS,
+      MAILGUN_WEBHOOK_SIGNING_KEY: 'key-not-the-pipelines',
+    });
 
     // Assess
     expect(result.code).toBe(1);
@@ -130,7 +148,10 @@ describe('hood-blocker send-test for SendGrid without a key', () => {
     const own = tempDir('hood-blocker-send-test-key-');
     try {
       // Act
-      const result = await runCli(['send-test', 'sendgrid', '--url', 'http://127.0.0.1:9/webhooks', '--state-dir', own.path, '--print'], {});
+      const result = await runCli(
+        ['send-test', 'sendgrid', '--url', 'http://127.0.0.1:9/webhooks', '--state-dir', own.path, '--print'],
+        {},
+      );
 
       // Assess
       expect(existsSync(join(own.path, 'sendgrid-test-key.pem'))).toBe(true);

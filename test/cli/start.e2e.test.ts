@@ -61,7 +61,11 @@ function spawnCli(args: string[], env: Record<string, string> = {}, inDir?: Retu
   return { child, dir, lines, stderr: () => stderr, exit };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -71,10 +75,14 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-async function startPipeline(env: Record<string, string> = {}, inDir?: ReturnType<typeof tempDir>): Promise<Running & { ready: Ready }> {
+async function startPipeline(
+  env: Record<string, string> = {},
+  inDir?: ReturnType<typeof tempDir>,
+): Promise<Running & { ready: Ready }> {
   const running = spawnCli(['start', '--port', '0', '--json'], env, inDir);
   const ready = await waitFor('the ready line', () => {
-    if (running.child.exitCode !== null) throw new Error(`start exited with ${running.child.exitCode}: ${running.stderr()}`);
+    if (running.child.exitCode !== null)
+      throw new Error(`start exited with ${running.child.exitCode}: ${running.stderr()}`);
     const line = running.lines.find((l) => l.includes('"event":"ready"'));
     return line === undefined ? undefined : (JSON.parse(line) as Ready);
   });
@@ -92,7 +100,9 @@ async function stop(running: Running): Promise<void> {
 
 /** What the sandbox Hood lists; an empty list when it answers 429 (listing counts against the same limits). */
 async function blockedContacts(ready: Ready): Promise<string[]> {
-  const res = await fetch(`${ready.hood.listUrl}&page=1,1000`, { headers: { authorization: `Bearer ${ready.hood.token}` } });
+  const res = await fetch(`${ready.hood.listUrl}&page=1,1000`, {
+    headers: { authorization: `Bearer ${ready.hood.token}` },
+  });
   if (res.status !== 200) return [];
   const body = (await res.json()) as { items: { contact: string }[] };
   return body.items.map((i) => i.contact);
@@ -116,10 +126,17 @@ function postGeneric(ready: Ready, payload: unknown): Promise<Response> {
 function mailgunBody(recipient: string): string {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const token = randomBytes(25).toString('hex');
-  const signature = createHmac('sha256', MAILGUN_KEY).update(timestamp + token).digest('hex');
+  const signature = createHmac('sha256', MAILGUN_KEY)
+    .update(timestamp + token)
+    .digest('hex');
   return JSON.stringify({
     signature: { timestamp, token, signature },
-    'event-data': { event: 'unsubscribed', id: randomBytes(8).toString('hex'), timestamp: Date.now() / 1000, recipient },
+    'event-data': {
+      event: 'unsubscribed',
+      id: randomBytes(8).toString('hex'),
+      timestamp: Date.now() / 1000,
+      recipient,
+    },
   });
 }
 
@@ -140,7 +157,9 @@ describe('hood-blocker start: webhooks to the sandbox Hood', () => {
 
     // Assess
     expect(res.status).toBe(200);
-    await waitFor('jane in the sandbox Hood', async () => ((await blockedContacts(running.ready)).includes('jane@example.com') ? true : undefined));
+    await waitFor('jane in the sandbox Hood', async () =>
+      (await blockedContacts(running.ready)).includes('jane@example.com') ? true : undefined,
+    );
   });
 
   it('blocks the recipient of a signed Mailgun unsubscribe', async () => {
@@ -153,7 +172,9 @@ describe('hood-blocker start: webhooks to the sandbox Hood', () => {
 
     // Assess
     expect(res.status).toBe(200);
-    await waitFor('mallory in the sandbox Hood', async () => ((await blockedContacts(running.ready)).includes('mallory@example.com') ? true : undefined));
+    await waitFor('mallory in the sandbox Hood', async () =>
+      (await blockedContacts(running.ready)).includes('mallory@example.com') ? true : undefined,
+    );
   });
 
   it('refuses a Mailgun webhook with a bad signature', async () => {
@@ -161,7 +182,11 @@ describe('hood-blocker start: webhooks to the sandbox Hood', () => {
     const body = mailgunBody('eve@example.com').replace(/"signature":"[0-9a-f]{4}/u, '"signature":"0000');
 
     // Act
-    const res = await fetch(`${running.ready.webhookUrl}/mailgun`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${running.ready.webhookUrl}/mailgun`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
 
     // Assess
     expect(res.status).toBe(401);
@@ -179,16 +204,24 @@ describe('hood-blocker start: webhooks to the sandbox Hood', () => {
     });
 
     // Assess
-    expect(lines.map((e) => `${e.component}: ${e.message}`)).toEqual(expect.arrayContaining(['webhook: webhook processed', 'consumer: Blocked']));
+    expect(lines.map((e) => `${e.component}: ${e.message}`)).toEqual(
+      expect.arrayContaining(['webhook: webhook processed', 'consumer: Blocked']),
+    );
   });
 
   it('writes the state file that --local commands read, tokens included', () => {
     // Act
-    const state = JSON.parse(readFileSync(running.ready.stateFile, 'utf8')) as { sqs: { blockQueueUrl: string }; genericWebhookToken: string };
+    const state = JSON.parse(readFileSync(running.ready.stateFile, 'utf8')) as {
+      sqs: { blockQueueUrl: string };
+      genericWebhookToken: string;
+    };
 
     // Assess
     expect(running.ready.stateFile).toBe(join(running.dir.path, '.hood-blocker', 'local.json'));
-    expect(state).toMatchObject({ sqs: { blockQueueUrl: running.ready.sqs.blockQueueUrl }, genericWebhookToken: running.ready.genericWebhookToken });
+    expect(state).toMatchObject({
+      sqs: { blockQueueUrl: running.ready.sqs.blockQueueUrl },
+      genericWebhookToken: running.ready.genericWebhookToken,
+    });
   });
 });
 
@@ -201,10 +234,15 @@ describe('hood-blocker start: Ctrl-C while messages are in flight', () => {
   beforeAll(async () => {
     // Prepare: a slow account (4/s) so that batches are still being worked on when the signal arrives.
     running = await startPipeline({ HOOD_RATE_LIMITS: '4/1s,150/1m' });
-    const contacts = Array.from({ length: SENT }, (_, i) => ({ contact: `drain-${i}@example.com`, reason: 'unsubscribe' }));
+    const contacts = Array.from({ length: SENT }, (_, i) => ({
+      contact: `drain-${i}@example.com`,
+      reason: 'unsubscribe',
+    }));
     expect((await postGeneric(running.ready, contacts)).status).toBe(200);
     // The log, not the sandbox's list: listing would spend the same small rate limit the consumer needs.
-    await waitFor('a first blocked contact', () => (logEntries(running.ready).some((e) => e.message === 'Blocked') ? true : undefined));
+    await waitFor('a first blocked contact', () =>
+      logEntries(running.ready).some((e) => e.message === 'Blocked') ? true : undefined,
+    );
 
     // Act
     running.child.kill('SIGINT');
@@ -246,9 +284,13 @@ describe('hood-blocker start: a second Ctrl-C', () => {
     try {
       const contacts = Array.from({ length: 30 }, (_, i) => ({ contact: `slow-${i}@example.com` }));
       await postGeneric(running.ready, contacts);
-      await waitFor('a first blocked contact', () => (logEntries(running.ready).some((e) => e.message === 'Blocked') ? true : undefined));
+      await waitFor('a first blocked contact', () =>
+        logEntries(running.ready).some((e) => e.message === 'Blocked') ? true : undefined,
+      );
       running.child.kill('SIGINT');
-      await waitFor('the drain to begin', () => (logEntries(running.ready).some((e) => e.message.startsWith('Stopping')) ? true : undefined));
+      await waitFor('the drain to begin', () =>
+        logEntries(running.ready).some((e) => e.message.startsWith('Stopping')) ? true : undefined,
+      );
       // One Ctrl-C can arrive twice (terminal + npm forwarding it); only a later one counts as the second.
       await new Promise((r) => setTimeout(r, 1100));
 
@@ -258,7 +300,9 @@ describe('hood-blocker start: a second Ctrl-C', () => {
 
       // Assess: and it leaves neither a state file nor a lock that would name a dead pid.
       expect(code).toBe(130);
-      expect(['local.json', 'local.lock'].filter((f) => existsSync(join(running.dir.path, '.hood-blocker', f)))).toEqual([]);
+      expect(
+        ['local.json', 'local.lock'].filter((f) => existsSync(join(running.dir.path, '.hood-blocker', f))),
+      ).toEqual([]);
     } finally {
       await stop(running);
     }
@@ -271,11 +315,17 @@ describe('hood-blocker start: startup', () => {
     const running = spawnCli(['start', '--port', '0']);
     try {
       // Act
-      const curl = await waitFor('the curl example', () => running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')));
+      const curl = await waitFor('the curl example', () =>
+        running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')),
+      );
       const url = /POST (\S+)/u.exec(curl)![1]!;
       const auth = /-H "Authorization: ([^"]+)"/u.exec(curl)![1]!;
       const body = /-d '([^']+)'/u.exec(curl)![1]!;
-      const res = await fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body,
+      });
 
       // Assess
       expect(res.status).toBe(200);
@@ -291,7 +341,9 @@ describe('hood-blocker start: startup', () => {
     const running = spawnCli(['start', '--port', '0'], { GENERIC_WEBHOOK_TOKEN: secret });
     try {
       // Act
-      const curl = await waitFor('the curl example', () => running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')));
+      const curl = await waitFor('the curl example', () =>
+        running.lines.find((l) => l.trim().startsWith('curl -sS -X POST')),
+      );
 
       // Assess
       expect(curl).toContain('Bearer $GENERIC_WEBHOOK_TOKEN');
@@ -328,7 +380,9 @@ describe('hood-blocker start: startup', () => {
 
       // Assess
       expect(code).toBe(1);
-      expect(running.stderr().trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`, 'u'))]);
+      expect(running.stderr().trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`, 'u')),
+      ]);
     } finally {
       blocker.close();
       await stop(running);
@@ -350,7 +404,9 @@ describe('hood-blocker start: twice in one directory', () => {
 
       // Assess
       expect(code).toBe(1);
-      expect(second.stderr().trim()).toMatch(new RegExp(`already running in .* \\(pid ${first.child.pid}, port ${port}\\)`, 'u'));
+      expect(second.stderr().trim()).toMatch(
+        new RegExp(`already running in .* \\(pid ${first.child.pid}, port ${port}\\)`, 'u'),
+      );
       expect(readFileSync(first.ready.stateFile, 'utf8')).toBe(stateBefore);
       expect(logEntries(first.ready).some((e) => e.message === 'Local pipeline ready')).toBe(true);
     } finally {
@@ -358,7 +414,7 @@ describe('hood-blocker start: twice in one directory', () => {
     }
   });
 
-  it('keeps the previous run\'s log as local.log.1', async () => {
+  it("keeps the previous run's log as local.log.1", async () => {
     // Prepare
     const dir = tempDir('hood-blocker-start-');
     const first = await startPipeline({}, dir);

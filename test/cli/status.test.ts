@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatStatus } from '../../cli/start.js';
-import { callsInLastMinute, countHoodCalls, newLiveCounts, observeOutcomes, statusSnapshot } from '../../dev/live-counts.js';
+import {
+  callsInLastMinute,
+  countHoodCalls,
+  newLiveCounts,
+  observeOutcomes,
+  statusSnapshot,
+} from '../../dev/live-counts.js';
 import type { ComponentLog } from '../../dev/file-log.js';
 import { Pacer } from '../../lib/pacing/pacer.js';
 
@@ -40,7 +46,9 @@ describe('start status line', () => {
     // Prepare
     let now = 1_000_000;
     const live = newLiveCounts();
-    const consumer = { pacer: new Pacer({ windows: [{ count: 100_000, windowMs: 60_000 }], consumers: 1, clock: () => now }) };
+    const consumer = {
+      pacer: new Pacer({ windows: [{ count: 100_000, windowMs: 60_000 }], consumers: 1, clock: () => now }),
+    };
     countHoodCalls(consumer, live, () => now);
     const sleep = async (ms: number) => {
       now += ms;
@@ -77,6 +85,8 @@ describe('start status line', () => {
     const line = formatStatus(statusSnapshot(live, { block: depth(12, 3, 1), dlq: depth(2) }, 150, Date.now()));
 
     // Assess
-    expect(line).toBe('now: 13 queued · 3 in flight · 2 in DLQ | total: 7 blocked · 3 already · 4 ignored · 1 dead-lettered | Hood: 9 calls, 0 in the last min (limit 150/min)');
+    expect(line).toBe(
+      'now: 13 queued · 3 in flight · 2 in DLQ | total: 7 blocked · 3 already · 4 ignored · 1 dead-lettered | Hood: 9 calls, 0 in the last min (limit 150/min)',
+    );
   });
 });

@@ -2,7 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHoodClient, type HoodClient } from '../../lib/hood/client.js';
-import { createHoodSandboxHandler, startHoodSandbox, type HoodSandbox, type HoodSandboxOptions } from '../../dev/hood-sandbox.js';
+import {
+  createHoodSandboxHandler,
+  startHoodSandbox,
+  type HoodSandbox,
+  type HoodSandboxOptions,
+} from '../../dev/hood-sandbox.js';
 
 const TOKEN = 'sandbox-token-123';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -27,7 +32,10 @@ function hoodClient(s: HoodSandbox, requestTimeoutMs = 5_000, token = TOKEN): Ho
 }
 
 /** A clock the test moves by hand, so window boundaries never depend on the machine's speed. */
-function manualClock(start = 1_700_000_040_000 /* a whole minute, so every window starts here */): { now: () => number; advance: (ms: number) => void } {
+function manualClock(start = 1_700_000_040_000 /* a whole minute, so every window starts here */): {
+  now: () => number;
+  advance: (ms: number) => void;
+} {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms) };
 }
@@ -42,14 +50,24 @@ async function post(s: HoodSandbox, contact: string, headers: Record<string, str
 
 async function answer(response: Response): Promise<{ status: number; headers: Headers; body: unknown }> {
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
 describe('fixed-window rate limits', () => {
   it('admits exactly the window count and answers the rest of a burst with 429 and Retry-After', async () => {
     // Prepare
     const clock = manualClock();
-    const s = await sandbox({ rateLimits: [{ count: 5, windowMs: 200 }, { count: 20, windowMs: 2000 }], clock: clock.now });
+    const s = await sandbox({
+      rateLimits: [
+        { count: 5, windowMs: 200 },
+        { count: 20, windowMs: 2000 },
+      ],
+      clock: clock.now,
+    });
     clock.advance(50);
 
     // Act
@@ -85,7 +103,13 @@ describe('fixed-window rate limits', () => {
   it('enforces the long window across short windows and waits for its end', async () => {
     // Prepare
     const clock = manualClock();
-    const s = await sandbox({ rateLimits: [{ count: 5, windowMs: 200 }, { count: 20, windowMs: 2000 }], clock: clock.now });
+    const s = await sandbox({
+      rateLimits: [
+        { count: 5, windowMs: 200 },
+        { count: 20, windowMs: 2000 },
+      ],
+      clock: clock.now,
+    });
     for (let w = 0; w < 4; w += 1) {
       for (let i = 0; i < 5; i += 1) await post(s, `+387610${w}${i}000`);
       clock.advance(200);
@@ -118,7 +142,13 @@ describe('fixed-window rate limits', () => {
   it('sends X-RateLimit headers of the most constrained window on non-429 answers', async () => {
     // Prepare
     const clock = manualClock();
-    const s = await sandbox({ rateLimits: [{ count: 10, windowMs: 1000 }, { count: 12, windowMs: 60_000 }], clock: clock.now });
+    const s = await sandbox({
+      rateLimits: [
+        { count: 10, windowMs: 1000 },
+        { count: 12, windowMs: 60_000 },
+      ],
+      clock: clock.now,
+    });
     for (let i = 0; i < 8; i += 1) await post(s, `+3876100000${i}`);
     clock.advance(1_000);
 
@@ -186,7 +216,14 @@ describe('blocked-contacts answers', () => {
 
     // Assess
     expect(status).toBe(201);
-    expect(body).toEqual({ id: expect.stringMatching(/^\d+$/u), company_id: '12345678', creator_id: '10101010', contact: '* * * * * * * * * *', type: 'mobile_phone_number', description: 'test' });
+    expect(body).toEqual({
+      id: expect.stringMatching(/^\d+$/u),
+      company_id: '12345678',
+      creator_id: '10101010',
+      contact: '* * * * * * * * * *',
+      type: 'mobile_phone_number',
+      description: 'test',
+    });
   });
 
   it('determines type email for an address', async () => {
@@ -209,7 +246,12 @@ describe('blocked-contacts answers', () => {
 
     // Assess
     expect(status).toBe(400);
-    expect(body).toEqual({ code: 400, title: 'Bad request.', message: 'The request body is not valid.', trace_id: expect.stringMatching(UUID_RE) });
+    expect(body).toEqual({
+      code: 400,
+      title: 'Bad request.',
+      message: 'The request body is not valid.',
+      trace_id: expect.stringMatching(UUID_RE),
+    });
   });
 
   it('answers 400 for a body that is not JSON', async () => {
@@ -233,7 +275,12 @@ describe('blocked-contacts answers', () => {
 
     // Assess
     expect(status).toBe(401);
-    expect(body).toEqual({ code: 401, title: 'Unauthorized.', message: 'Unauthorized.', trace_id: expect.stringMatching(UUID_RE) });
+    expect(body).toEqual({
+      code: 401,
+      title: 'Unauthorized.',
+      message: 'Unauthorized.',
+      trace_id: expect.stringMatching(UUID_RE),
+    });
     expect(headers.get('x-ratelimit-limit')).toBeNull();
   });
 
@@ -289,7 +336,10 @@ describe('blocked-contacts answers', () => {
     const { body } = await answer(await fetch(`${s.url}/blocked-contacts?read_gdpr_fields=true`, { headers: AUTH }));
 
     // Assess
-    expect((body as { items: Array<{ contact: string }> }).items.map((i) => i.contact)).toEqual(['+38761000001', 'jane@example.com']);
+    expect((body as { items: Array<{ contact: string }> }).items.map((i) => i.contact)).toEqual([
+      '+38761000001',
+      'jane@example.com',
+    ]);
   });
 
   it('pages with page=N,M', async () => {
@@ -298,7 +348,9 @@ describe('blocked-contacts answers', () => {
     for (let i = 1; i <= 3; i += 1) await post(s, `+3876100000${i}`);
 
     // Act
-    const { body } = await answer(await fetch(`${s.url}/blocked-contacts?page=2,2&read_gdpr_fields=true`, { headers: AUTH }));
+    const { body } = await answer(
+      await fetch(`${s.url}/blocked-contacts?page=2,2&read_gdpr_fields=true`, { headers: AUTH }),
+    );
 
     // Assess
     expect(body).toMatchObject({ total: 3, items: [{ contact: '+38761000003' }] });
@@ -311,7 +363,9 @@ describe('blocked-contacts answers', () => {
     const id = (created as { id: string }).id;
 
     // Act
-    const { status, body } = await answer(await fetch(`${s.url}/blocked-contacts/${id}?read_gdpr_fields=true`, { headers: AUTH }));
+    const { status, body } = await answer(
+      await fetch(`${s.url}/blocked-contacts/${id}?read_gdpr_fields=true`, { headers: AUTH }),
+    );
 
     // Assess
     expect(status).toBe(200);
@@ -354,7 +408,10 @@ describe('blocked-contacts answers', () => {
     const second = await fetch(url, { method: 'POST', headers: AUTH });
 
     // Assess: one list request spent; the two validates saw the same remaining count.
-    expect([first.headers.get('x-ratelimit-remaining'), second.headers.get('x-ratelimit-remaining')]).toEqual(['9', '9']);
+    expect([first.headers.get('x-ratelimit-remaining'), second.headers.get('x-ratelimit-remaining')]).toEqual([
+      '9',
+      '9',
+    ]);
     expect(first.headers.get('x-ratelimit-limit')).toBe('10');
   });
 
@@ -444,7 +501,7 @@ describe('faults', () => {
     expect(s.stats().byStatus).toMatchObject({ 503: 2, 201: 1 });
   });
 
-  it('failNext defaults to Hood\'s documented 500 body without message', async () => {
+  it("failNext defaults to Hood's documented 500 body without message", async () => {
     // Prepare
     const s = await sandbox();
     s.faults.failNext(1);
@@ -505,7 +562,12 @@ describe('faults', () => {
     const result = await hoodClient(s).createBlockedContact({ contact: '+38761000001', description: 'x' });
 
     // Assess
-    expect(result).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 3, retryAfterMs: 3000, parallelLimit: false });
+    expect(result).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterSeconds: 3,
+      retryAfterMs: 3000,
+      parallelLimit: false,
+    });
   });
 
   it('rateLimitNext with -1 signals the parallel limit', async () => {

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
  */
 interface Metafile {
   inputs: Record<string, unknown>;
-  outputs: Record<string, { imports?: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, { bytesInOutput: number }> }>;
+  outputs: Record<
+    string,
+    {
+      imports?: { path: string; kind: string; external?: boolean }[];
+      inputs: Record<string, { bytesInOutput: number }>;
+    }
+  >;
 }
 
 const LAMBDAS = ['block-contacts', 'webhook'] as const;
@@ -70,15 +76,23 @@ describe('the consumer bundle', () => {
     // Act
     const { inputs } = loadedAtImport('block-contacts');
     // Assess
-    expect([...inputs].filter((i) => /metadata\.\w+\.json/u.test(i) || i.startsWith('phone-metadata-json:'))).toEqual(['phone-metadata-json:libphonenumber-js/max/metadata']);
+    expect([...inputs].filter((i) => /metadata\.\w+\.json/u.test(i) || i.startsWith('phone-metadata-json:'))).toEqual([
+      'phone-metadata-json:libphonenumber-js/max/metadata',
+    ]);
   });
 
   it('leaves out the provider registry and every webhook verifier: it maps only queue messages and AWS events', () => {
     // Prepare
     // What the build wrote into any of its files (metafile `inputs` also lists modules it then tree-shook away).
-    const inputs = Object.values(metafile('block-contacts').outputs).flatMap((o) => Object.entries(o.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([i]) => i));
+    const inputs = Object.values(metafile('block-contacts').outputs).flatMap((o) =>
+      Object.entries(o.inputs)
+        .filter(([, v]) => v.bytesInOutput > 0)
+        .map(([i]) => i),
+    );
     // Act
-    const webhookOnly = inputs.filter((i) => i === 'lib/providers/index.ts' || /^lib\/providers\/[^/]+\/(verify|index)\.ts$/u.test(i));
+    const webhookOnly = inputs.filter(
+      (i) => i === 'lib/providers/index.ts' || /^lib\/providers\/[^/]+\/(verify|index)\.ts$/u.test(i),
+    );
     // Assess
     expect(webhookOnly).toEqual([]);
     expect(inputs).toContain('lib/providers/generic/map.ts');

@@ -9,7 +9,9 @@ import { EMPTY_TWIML } from '../../lib/providers/twilio/index.js';
 import { NOW_MS, QUEUE_ENV, recordingLogger, SECRETS, testConfig } from '../lib/webhook/harness.js';
 
 /** An API Gateway HTTP API (payload format 2.0) event, as `POST /webhooks/{provider}` delivers it. */
-function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { method?: string; domainName?: string }): APIGatewayProxyEventV2 {
+function apiEvent(
+  overrides: Partial<APIGatewayProxyEventV2> & { method?: string; domainName?: string },
+): APIGatewayProxyEventV2 {
   const { method = 'POST', domainName = 'abc123.execute-api.eu-west-1.amazonaws.com', ...rest } = overrides;
   return {
     version: '2.0',
@@ -23,7 +25,13 @@ function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { method?: string
       apiId: 'abc123',
       domainName,
       domainPrefix: 'abc123',
-      http: { method, path: rest.rawPath ?? '/webhooks/generic', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      http: {
+        method,
+        path: rest.rawPath ?? '/webhooks/generic',
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'test',
+      },
       requestId: 'req-1',
       routeKey: 'POST /webhooks/{provider}',
       stage: '$default',
@@ -62,13 +70,19 @@ describe('handlers/webhook', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(queued.map((m) => JSON.parse(m.body) as unknown)).toEqual([{ contact: 'jane@example.com', reason: 'unsubscribe', source: 'generic' }]);
+    expect(queued.map((m) => JSON.parse(m.body) as unknown)).toEqual([
+      { contact: 'jane@example.com', reason: 'unsubscribe', source: 'generic' },
+    ]);
   });
 
   it('returns the correlation id in the X-Correlation-Id header, the body and the queue attributes', async () => {
     // Prepare
     const { handler, queued } = capturingHandler();
-    const event = apiEvent({ body: '{"contact":"jane@example.com"}', headers: bearer, pathParameters: { provider: 'generic' } });
+    const event = apiEvent({
+      body: '{"contact":"jane@example.com"}',
+      headers: bearer,
+      pathParameters: { provider: 'generic' },
+    });
 
     // Act
     const response = await handler(event);
@@ -83,7 +97,11 @@ describe('handlers/webhook', () => {
   it('takes the provider from rawPath when pathParameters is missing', async () => {
     // Prepare
     const { handler, queued } = capturingHandler();
-    const event = apiEvent({ rawPath: '/prod/webhooks/generic', body: '{"contact":"jane@example.com"}', headers: bearer });
+    const event = apiEvent({
+      rawPath: '/prod/webhooks/generic',
+      body: '{"contact":"jane@example.com"}',
+      headers: bearer,
+    });
 
     // Act
     const response = await handler(event);
@@ -99,7 +117,12 @@ describe('handlers/webhook', () => {
     const params = { Body: 'Stop', From: '+14155550100', MessageSid: 'SM1', To: '+14155550199' };
     const url = 'https://hooks.example.com/webhooks/twilio?tenant=acme';
     const signature = createHmac('sha1', SECRETS.TWILIO_AUTH_TOKEN)
-      .update(url + Object.entries(params).map(([k, v]) => k + v).join(''))
+      .update(
+        url +
+          Object.entries(params)
+            .map(([k, v]) => k + v)
+            .join(''),
+      )
       .digest('base64');
     const event = apiEvent({
       rawPath: '/webhooks/twilio',
@@ -142,7 +165,7 @@ describe('handlers/webhook', () => {
     expect(request.url).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/mandrill');
   });
 
-  it('answers 200 to Mandrill\'s HEAD probe', async () => {
+  it("answers 200 to Mandrill's HEAD probe", async () => {
     // Prepare
     const { handler } = capturingHandler();
     const event = apiEvent({ method: 'HEAD', rawPath: '/webhooks/mandrill', pathParameters: { provider: 'mandrill' } });
@@ -156,15 +179,27 @@ describe('handlers/webhook', () => {
 
   it('sends block requests through the SQS client to BLOCK_QUEUE_URL with their attributes', async () => {
     // Prepare
-    const sent: Array<{ QueueUrl?: string; Entries?: Array<{ MessageBody?: string; MessageAttributes?: Record<string, { StringValue?: string }> }> }> = [];
+    const sent: Array<{
+      QueueUrl?: string;
+      Entries?: Array<{ MessageBody?: string; MessageAttributes?: Record<string, { StringValue?: string }> }>;
+    }> = [];
     const sqsClient = {
       send: async (command: { input: (typeof sent)[number] }) => {
         sent.push(command.input);
         return { Successful: command.input.Entries?.map((e, i) => ({ Id: String(i), ...e })), Failed: [] };
       },
     } as unknown as SQSClient;
-    const handler = createWebhookHandler({ config: testConfig(), sqsClient, now: () => NOW_MS, logger: recordingLogger() });
-    const event = apiEvent({ body: '{"contact":"jane@example.com"}', headers: bearer, pathParameters: { provider: 'generic' } });
+    const handler = createWebhookHandler({
+      config: testConfig(),
+      sqsClient,
+      now: () => NOW_MS,
+      logger: recordingLogger(),
+    });
+    const event = apiEvent({
+      body: '{"contact":"jane@example.com"}',
+      headers: bearer,
+      pathParameters: { provider: 'generic' },
+    });
 
     // Act
     const response = await handler(event);
@@ -178,14 +213,22 @@ describe('handlers/webhook', () => {
 
   it('dead-letters rejects through the SQS client to DEAD_LETTER_QUEUE_URL with the reason attribute', async () => {
     // Prepare
-    const sent: Array<{ QueueUrl?: string; Entries?: Array<{ MessageAttributes?: Record<string, { StringValue?: string }> }> }> = [];
+    const sent: Array<{
+      QueueUrl?: string;
+      Entries?: Array<{ MessageAttributes?: Record<string, { StringValue?: string }> }>;
+    }> = [];
     const sqsClient = {
       send: async (command: { input: (typeof sent)[number] }) => {
         sent.push(command.input);
         return { Successful: [], Failed: [] };
       },
     } as unknown as SQSClient;
-    const handler = createWebhookHandler({ config: testConfig(), sqsClient, now: () => NOW_MS, logger: recordingLogger() });
+    const handler = createWebhookHandler({
+      config: testConfig(),
+      sqsClient,
+      now: () => NOW_MS,
+      logger: recordingLogger(),
+    });
     const event = apiEvent({ body: '[{"contact":"nope"}]', headers: bearer, pathParameters: { provider: 'generic' } });
 
     // Act
@@ -249,7 +292,9 @@ describe('loadWebhookHandlerConfig', () => {
 
   it('leaves a provider disabled when its SSM parameter does not exist', async () => {
     // Prepare
-    const ssm = { send: async () => ({ Parameters: [], InvalidParameters: ['/hood-blocker/dev/mandrill-webhook-key'] }) };
+    const ssm = {
+      send: async () => ({ Parameters: [], InvalidParameters: ['/hood-blocker/dev/mandrill-webhook-key'] }),
+    };
     const env = { ...QUEUE_ENV, MANDRILL_WEBHOOK_KEY_PARAMETER: '/hood-blocker/dev/mandrill-webhook-key' };
 
     // Act
@@ -287,14 +332,18 @@ describe('other event shapes and URLs', () => {
 
   it('does not append the path twice when WEBHOOK_PUBLIC_URL is the full webhook URL', () => {
     // Act
-    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio', rawQueryString: 'a=1' }), { publicUrl: 'https://hooks.example.com/webhooks/twilio' });
+    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio', rawQueryString: 'a=1' }), {
+      publicUrl: 'https://hooks.example.com/webhooks/twilio',
+    });
     // Assess
     expect(request.url).toBe('https://hooks.example.com/webhooks/twilio?a=1');
   });
 
   it('appends the path to a WEBHOOK_PUBLIC_URL base with a prefix', () => {
     // Act
-    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio' }), { publicUrl: 'https://api.example.com/prod' });
+    const request = toWebhookRequest(apiEvent({ rawPath: '/webhooks/twilio' }), {
+      publicUrl: 'https://api.example.com/prod',
+    });
     // Assess
     expect(request.url).toBe('https://api.example.com/prod/webhooks/twilio');
   });
@@ -313,7 +362,11 @@ describe('handler (the Lambda entry point)', () => {
     // Its log line and EMF document would go to the test run's own stdout (Powertools writes there directly).
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    const event = apiEvent({ body: '{"contact":"jane@example.com"}', headers: { authorization: 'Bearer wrong' }, pathParameters: { provider: 'generic' } });
+    const event = apiEvent({
+      body: '{"contact":"jane@example.com"}',
+      headers: { authorization: 'Bearer wrong' },
+      pathParameters: { provider: 'generic' },
+    });
 
     // Act
     const { handler } = await import('../../handlers/webhook.js');
@@ -325,7 +378,7 @@ describe('handler (the Lambda entry point)', () => {
 });
 
 describe('metrics', () => {
-  it('hands each request\'s counts to publishMetrics, by provider', async () => {
+  it("hands each request's counts to publishMetrics, by provider", async () => {
     // Prepare
     const published: [string, Record<string, number>][] = [];
     const handler = createWebhookHandler({
@@ -337,8 +390,12 @@ describe('metrics', () => {
       publishMetrics: (provider, counts) => published.push([provider, counts]),
     });
     // Act
-    await handler(apiEvent({ body: '{"contact":"m@example.com"}', headers: bearer, pathParameters: { provider: 'generic' } }));
-    await handler(apiEvent({ body: '{}', headers: { authorization: 'Bearer wrong' }, pathParameters: { provider: 'generic' } }));
+    await handler(
+      apiEvent({ body: '{"contact":"m@example.com"}', headers: bearer, pathParameters: { provider: 'generic' } }),
+    );
+    await handler(
+      apiEvent({ body: '{}', headers: { authorization: 'Bearer wrong' }, pathParameters: { provider: 'generic' } }),
+    );
     // Assess
     expect(published).toEqual([
       ['generic', { webhook_requests: 1, webhook_queued: 1, webhook_ignored: 0, webhook_rejected: 0 }],

@@ -9,8 +9,17 @@ export interface CapturedLine {
 /** A `Log` that keeps every line, for asserting on outcomes and on what never appears in logs. */
 export function captureLog(): Log & { lines: CapturedLine[]; text(): string } {
   const lines: CapturedLine[] = [];
-  const at = (level: CapturedLine['level']) => (message: string, fields: LogFields = {}) => {
-    lines.push({ level, message, fields });
+  const at =
+    (level: CapturedLine['level']) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push({ level, message, fields });
+    };
+  return {
+    lines,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    text: () => JSON.stringify(lines),
   };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), text: () => JSON.stringify(lines) };
 }

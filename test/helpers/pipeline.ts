@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseRateLimits } from '../../lib/config.js';
 import { type LocalQueues, startLocalQueues } from '../../dev/emulator.js';
-import { type EventSourceMapping, type InvocationInfo, type SqsLambdaHandler, startEventSourceMapping } from '../../dev/esm.js';
+import {
+  type EventSourceMapping,
+  type InvocationInfo,
+  type SqsLambdaHandler,
+  startEventSourceMapping,
+} from '../../dev/esm.js';
 import { type HoodSandbox, type HoodSandboxOptions, startHoodSandbox } from '../../dev/hood-sandbox.js';
 import { type SqsFaultProxy, startSqsFaultProxy } from './sqs-fault-proxy.js';
 import { sqsClientFor } from './sqs.js';
@@ -60,7 +65,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     // Lambda requires the queue's visibility timeout to be at least the function timeout.
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 60,
   });
-  const hood = await startHoodSandbox({ token: SANDBOX_TOKEN, rateLimits: parseRateLimits(limits), duplicateBehaviour: 'create', ...options.sandbox });
+  const hood = await startHoodSandbox({
+    token: SANDBOX_TOKEN,
+    rateLimits: parseRateLimits(limits),
+    duplicateBehaviour: 'create',
+    ...options.sandbox,
+  });
   const consumers = options.consumers ?? 2;
   const proxy = await startSqsFaultProxy(queues.endpoint, { timeScale: options.timeScale ?? 10 });
   const sqsFaults = options.sqsFaults ? proxy : undefined;
@@ -141,7 +151,11 @@ function captureOutput(sink: string[]): () => void {
   };
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 200): Promise<boolean> {
+export async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await condition()) return true;

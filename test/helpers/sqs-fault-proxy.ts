@@ -37,16 +37,24 @@ export async function startSqsFaultProxy(target: string, options: { timeScale?: 
     if (left > 0) {
       pending.set(action, left - 1);
       failed[action] = (failed[action] ?? 0) + 1;
-      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'InternalError;Receiver' });
+      res.writeHead(500, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': 'InternalError;Receiver',
+      });
       res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected fault' }));
       return;
     }
     passed[action] = (passed[action] ?? 0) + 1;
     const body = scaleSqsSeconds(action, raw, timeScale);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
     try {
-      const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body });
+      const upstream = await fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+      });
       const out = Buffer.from(await upstream.arrayBuffer());
       const h: Record<string, string> = {};
       upstream.headers.forEach((v, k) => {

@@ -15,7 +15,10 @@ describe('the tests’ SQS time scale', () => {
 
   it('scales every entry’s DelaySeconds of a SendMessageBatch and leaves its bodies alone', () => {
     // Prepare
-    const entries = [{ Id: '0', MessageBody: '{"a":15}', DelaySeconds: 15 }, { Id: '1', MessageBody: 'x' }];
+    const entries = [
+      { Id: '0', MessageBody: '{"a":15}', DelaySeconds: 15 },
+      { Id: '1', MessageBody: 'x' },
+    ];
     const body = json({ QueueUrl: 'q', Entries: entries });
 
     // Act

@@ -24,7 +24,9 @@ export async function sendBodies(
           Id: String(j),
           MessageBody: body,
           MessageAttributes: attributes
-            ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]))
+            ? Object.fromEntries(
+                Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+              )
             : undefined,
         })),
       }),
@@ -33,7 +35,12 @@ export async function sendBodies(
 }
 
 /** Receive up to `max` visible messages (short polls until none is left). */
-export async function receiveAll(sqs: SQSClient, queueUrl: string, max = 1000, visibilityTimeout = 30): Promise<Message[]> {
+export async function receiveAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  max = 1000,
+  visibilityTimeout = 30,
+): Promise<Message[]> {
   const out: Message[] = [];
   for (let empty = 0; out.length < max && empty < 2; ) {
     const r = await sqs.send(
@@ -61,17 +68,27 @@ export function toRecord(message: Message, queueArn: string): QueueRecord {
     body: message.Body ?? '',
     attributes: { ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1' },
     messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType ?? 'String' }]),
+      Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        { stringValue: v.StringValue, dataType: v.DataType ?? 'String' },
+      ]),
     ),
     eventSourceARN: queueArn,
   };
 }
 
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
+export async function queueDepth(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
   const r = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
     }),
   );
   return {
@@ -90,7 +107,9 @@ export function attribute(message: Message, name: string): string | undefined {
  * (tests pass a scripted creator) and limits loose enough that pacing never decides. Spread it, then add
  * what the test is about.
  */
-export function localConsumerEnv(queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>): Record<string, string> {
+export function localConsumerEnv(
+  queues: Pick<LocalQueues, 'blockQueueUrl' | 'deadLetterQueueUrl' | 'endpoint' | 'region'>,
+): Record<string, string> {
   return {
     HOOD_API_TOKEN: 'test-token',
     HOOD_API_URL: 'http://127.0.0.1:9/v1/hood',

@@ -18,7 +18,9 @@ export class VirtualTime {
 
   readonly sleep = (ms: number): Promise<void> => {
     if (!Number.isInteger(ms) || ms < 0) {
-      return Promise.reject(new RangeError(`The value of "delay" is out of range. It must be an integer. Received ${ms}`));
+      return Promise.reject(
+        new RangeError(`The value of "delay" is out of range. It must be an integer. Received ${ms}`),
+      );
     }
     return new Promise<void>((wake) => {
       this.timers.push({ at: this.now + ms, seq: this.seq++, wake });

@@ -30,13 +30,24 @@ export async function ensureBundles(): Promise<void> {
 export async function oslsPackage<T>(workDir: string, name: string, params: string[] = [], stage = 'ci'): Promise<T> {
   const service = join(workDir, name);
   mkdirSync(service);
-  for (const entry of ['serverless.yml', 'package.json', 'infra', 'dist']) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
+  for (const entry of ['serverless.yml', 'package.json', 'infra', 'dist'])
+    cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
   // No credentials, no profile, no config file: packaging must not need AWS.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   env.AWS_SHARED_CREDENTIALS_FILE = join(workDir, 'no-credentials');
   env.AWS_CONFIG_FILE = join(workDir, 'no-config');
   const dir = join(service, 'package');
-  const args = [OSLS, 'package', '--stage', stage, '--region', 'eu-west-1', '--package', dir, ...params.map((p) => `--param=${p}`)];
+  const args = [
+    OSLS,
+    'package',
+    '--stage',
+    stage,
+    '--region',
+    'eu-west-1',
+    '--package',
+    dir,
+    ...params.map((p) => `--param=${p}`),
+  ];
   try {
     await run(process.execPath, args, { cwd: service, env, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {

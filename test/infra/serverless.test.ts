@@ -9,7 +9,10 @@ import { ensureBundles, oslsPackage as packageService, ROOT } from './osls.js';
 // Packages the real serverless.yml with osls (offline, no AWS credentials) and checks the CloudFormation
 // template and the function zips it produces. Deploy-time behaviour is AWS's; what we own is what we ask for.
 
-const SES_TOPICS = ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws:sns:us-east-1:123456789012:ses-complaints'];
+const SES_TOPICS = [
+  'arn:aws:sns:eu-west-1:123456789012:ses-bounces',
+  'arn:aws:sns:us-east-1:123456789012:ses-complaints',
+];
 const SSM_ARN_PREFIX = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter';
 // Every secret the provider registry offers as `<NAME>_PARAMETER`: a provider added without its stack wiring fails here.
 const WEBHOOK_SECRETS = SECRET_VARIABLES;
@@ -60,7 +63,8 @@ let prod: Template;
 /** stage prod with the deletion-protection override. */
 let prodUnprotected: Template;
 
-const oslsPackage = (name: string, params: string[] = [], stage = 'ci') => packageService<Template>(workDir, name, params, stage);
+const oslsPackage = (name: string, params: string[] = [], stage = 'ci') =>
+  packageService<Template>(workDir, name, params, stage);
 
 /** File names in a zip, from its central directory (no dependency needed for that). */
 function zipEntries(file: string): string[] {
@@ -92,7 +96,9 @@ const consumerEnv = () => consumer().Properties.Environment.Variables as Record<
 const webhookEnv = () => webhook().Properties.Environment.Variables as Record<string, unknown>;
 /** The event source mapping of the consumer on `queue` (BlockQueue: live; BulkQueue: imports). */
 const mapping = (queue = 'BlockQueue') => {
-  const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === queue);
+  const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === queue,
+  );
   expect(mappings).toHaveLength(1);
   return mappings[0]![1];
 };
@@ -103,7 +109,8 @@ const roleStatements = (fn: Resource): Statement[] => {
     (p) => p.PolicyDocument.Statement,
   );
 };
-const ssmStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('ssm:')));
+const ssmStatements = (fn: Resource) =>
+  roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('ssm:')));
 
 beforeAll(async () => {
   // The zips must hold the real bundles.
@@ -295,10 +302,38 @@ describe('serverless.yml: event source mapping', () => {
 
 describe('serverless.yml: alarms', () => {
   it.each([
-    ['DeadLetterQueueNotEmptyAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }],
-    ['BlockQueueOldestMessageAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600, ComparisonOperator: 'GreaterThanThreshold' }],
-    ['HoodUnauthorizedAlarm', { Namespace: 'HoodBlocker', MetricName: 'unauthorized', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 }],
-    ['BlockContactsErrorsAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }],
+    [
+      'DeadLetterQueueNotEmptyAlarm',
+      {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    ],
+    [
+      'BlockQueueOldestMessageAlarm',
+      {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: 3600,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    ],
+    [
+      'HoodUnauthorizedAlarm',
+      {
+        Namespace: 'HoodBlocker',
+        MetricName: 'unauthorized',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Period: 300,
+      },
+    ],
+    [
+      'BlockContactsErrorsAlarm',
+      { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' },
+    ],
   ])('defines %s', (logicalId, expected) => {
     // Prepare
     const alarm = template.Resources[logicalId];
@@ -312,7 +347,10 @@ describe('serverless.yml: alarms', () => {
   });
 
   it.each([
-    ['DeadLetterQueueNotEmptyAlarm', { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BlockDeadLetterQueue', 'QueueName'] } }],
+    [
+      'DeadLetterQueueNotEmptyAlarm',
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BlockDeadLetterQueue', 'QueueName'] } },
+    ],
     ['BlockQueueOldestMessageAlarm', { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BlockQueue', 'QueueName'] } }],
     ['BlockContactsErrorsAlarm', { Name: 'FunctionName', Value: { Ref: 'BlockContactsLambdaFunction' } }],
   ])('points %s at the right resource', (logicalId, dimension) => {
@@ -343,7 +381,10 @@ describe('serverless.yml: alarms', () => {
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
 
     // Act
-    const actions = alarms.flatMap(([, a]) => [a.Properties.AlarmActions as unknown[], a.Properties.OKActions as unknown[]]);
+    const actions = alarms.flatMap(([, a]) => [
+      a.Properties.AlarmActions as unknown[],
+      a.Properties.OKActions as unknown[],
+    ]);
 
     // Assess
     expect(alarms.length).toBeGreaterThanOrEqual(11);
@@ -378,7 +419,9 @@ describe('serverless.yml: HTTP API', () => {
     // Assess
     expect(posts.map(([, r]) => r.Properties.RouteKey as string).sort()).toEqual(expected);
     for (const [, route] of posts) {
-      expect(template.Resources[integrationOf(route)]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+      expect(template.Resources[integrationOf(route)]!.Properties.IntegrationUri).toEqual({
+        'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'],
+      });
     }
   });
 
@@ -388,15 +431,22 @@ describe('serverless.yml: HTTP API', () => {
 
     // Assess
     expect(head).toBeDefined();
-    expect(template.Resources[integrationOf(head![1])]!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] });
+    expect(template.Resources[integrationOf(head![1])]!.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'],
+    });
   });
 
   it('gives every provider route a throttle of its own, from the provider defaults', () => {
     // Prepare
-    const settings = template.Resources.HttpApiStage!.Properties.RouteSettings as Record<string, Record<string, unknown>>;
+    const settings = template.Resources.HttpApiStage!.Properties.RouteSettings as Record<
+      string,
+      Record<string, unknown>
+    >;
 
     // Act
-    const throttles = Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, [s.ThrottlingRateLimit, s.ThrottlingBurstLimit]]));
+    const throttles = Object.fromEntries(
+      Object.entries(settings).map(([key, s]) => [key, [s.ThrottlingRateLimit, s.ThrottlingBurstLimit]]),
+    );
 
     // Assess
     expect(Object.keys(throttles).sort()).toEqual(WEBHOOK_PROVIDERS.map((name) => `POST /webhooks/${name}`).sort());
@@ -409,12 +459,15 @@ describe('serverless.yml: HTTP API', () => {
     expect(throttles['POST /webhooks/mailgun']![1]).toBeGreaterThan(throttles['POST /webhooks/twilio']![1] as number);
   });
 
-  it('takes a provider route\'s throttle from webhookRouteThrottle, the others keeping their defaults', () => {
+  it("takes a provider route's throttle from webhookRouteThrottle, the others keeping their defaults", () => {
     // Prepare
     const settings = prod.Resources.HttpApiStage!.Properties.RouteSettings as Record<string, Record<string, unknown>>;
 
     // Act
-    const pick = (name: string) => [settings[`POST /webhooks/${name}`]!.ThrottlingRateLimit, settings[`POST /webhooks/${name}`]!.ThrottlingBurstLimit];
+    const pick = (name: string) => [
+      settings[`POST /webhooks/${name}`]!.ThrottlingRateLimit,
+      settings[`POST /webhooks/${name}`]!.ThrottlingBurstLimit,
+    ];
 
     // Assess
     expect([pick('twilio'), pick('sendgrid'), pick('mailgun')]).toEqual([
@@ -432,7 +485,8 @@ describe('serverless.yml: HTTP API', () => {
     const dependsOn = asList(template.Resources.HttpApiStage!.DependsOn ?? []);
 
     // Assess
-    for (const key of Object.keys(template.Resources.HttpApiStage!.Properties.RouteSettings)) expect(dependsOn).toContain(ids.get(key));
+    for (const key of Object.keys(template.Resources.HttpApiStage!.Properties.RouteSettings))
+      expect(dependsOn).toContain(ids.get(key));
   });
 
   it.each([
@@ -444,7 +498,12 @@ describe('serverless.yml: HTTP API', () => {
     ['webhookThrottleBurst', 'lots', /webhookThrottleBurst/u],
   ])('refuses to package %s=%s', async (name, value, message) => {
     // Prepare
-    const values: Record<string, string> = { 'param:webhookThrottleRate': '100', 'param:webhookThrottleBurst': '200', 'param:webhookRouteThrottle': '', [`param:${name}`]: value };
+    const values: Record<string, string> = {
+      'param:webhookThrottleRate': '100',
+      'param:webhookThrottleBurst': '200',
+      'param:webhookRouteThrottle': '',
+      [`param:${name}`]: value,
+    };
 
     // Act
     const result = webhookRoutes().routeSettings({ resolveVariable: async (v) => values[v] });
@@ -458,7 +517,9 @@ describe('serverless.yml: IAM', () => {
   it('names a resource in every IAM statement, with no "*" outside CloudWatch Logs', () => {
     // Prepare
     const documents = [
-      ...ofType(template, 'AWS::IAM::Role').flatMap(([, r]) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+      ...ofType(template, 'AWS::IAM::Role').flatMap(([, r]) =>
+        (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+      ),
       ...ofType(template, 'AWS::IAM::Policy').map(([, r]) => r.Properties.PolicyDocument),
       ...ofType(template, 'AWS::IAM::ManagedPolicy').map(([, r]) => r.Properties.PolicyDocument),
     ];
@@ -468,7 +529,8 @@ describe('serverless.yml: IAM', () => {
       const r = resource as Record<string, any>;
       if (typeof r.Ref === 'string') return r.Ref in template.Resources;
       if (r['Fn::GetAtt']) return asList<string>(r['Fn::GetAtt'])[0]!.split('.')[0]! in template.Resources;
-      if (typeof r['Fn::Sub'] === 'string') return r['Fn::Sub'].startsWith('arn:${AWS::Partition}:') && !r['Fn::Sub'].includes('*');
+      if (typeof r['Fn::Sub'] === 'string')
+        return r['Fn::Sub'].startsWith('arn:${AWS::Partition}:') && !r['Fn::Sub'].includes('*');
       return false;
     };
 
@@ -487,7 +549,9 @@ describe('serverless.yml: IAM', () => {
 
   it('runs each function with its own role', () => {
     // Prepare
-    const roles = ofType(template, 'AWS::IAM::Role').map(([id]) => id).sort();
+    const roles = ofType(template, 'AWS::IAM::Role')
+      .map(([id]) => id)
+      .sort();
 
     // Act
     const used = [consumer(), webhook()].map((f) => f.Properties.Role['Fn::GetAtt'][0] as string);
@@ -507,7 +571,11 @@ describe('serverless.yml: IAM', () => {
     // Assess
     expect(tokenParameter).toBe('/hood-blocker/ci/hood-api-token');
     expect(statements).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: { 'Fn::Sub': `${SSM_ARN_PREFIX}${tokenParameter}` } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'ssm:GetParameters',
+        Resource: { 'Fn::Sub': `${SSM_ARN_PREFIX}${tokenParameter}` },
+      }),
     ]);
   });
 
@@ -523,7 +591,9 @@ describe('serverless.yml: IAM', () => {
     expect(statements[0]!.Action).toBe('ssm:GetParameters');
     // Order is the template's own, not the registry's: compared as sets.
     const bySub = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
-    expect(asList(statements[0]!.Resource).sort(bySub)).toEqual(parameters.map((p) => ({ 'Fn::Sub': `${SSM_ARN_PREFIX}${p}` })).sort(bySub));
+    expect(asList(statements[0]!.Resource).sort(bySub)).toEqual(
+      parameters.map((p) => ({ 'Fn::Sub': `${SSM_ARN_PREFIX}${p}` })).sort(bySub),
+    );
   });
 
   it('passes webhook secrets as SSM parameter names under /hood-blocker/<stage>/, never as values', () => {
@@ -557,13 +627,22 @@ describe('serverless.yml: SES → SNS → SQS example wiring', () => {
 
   it('subscribes each listed topic to the block queue with raw delivery', () => {
     // Prepare
-    const subscriptions = ofType(withTopics, 'AWS::SNS::Subscription').filter(([, s]) => s.Properties.Protocol === 'sqs');
+    const subscriptions = ofType(withTopics, 'AWS::SNS::Subscription').filter(
+      ([, s]) => s.Properties.Protocol === 'sqs',
+    );
 
     // Act
-    const wiring = subscriptions.map(([, s]) => [s.Properties.TopicArn, s.Properties.Endpoint, s.Properties.RawMessageDelivery, s.Condition]);
+    const wiring = subscriptions.map(([, s]) => [
+      s.Properties.TopicArn,
+      s.Properties.Endpoint,
+      s.Properties.RawMessageDelivery,
+      s.Condition,
+    ]);
 
     // Assess
-    expect(wiring).toEqual(SES_TOPICS.map((arn) => [arn, { 'Fn::GetAtt': ['BlockQueue', 'Arn'] }, true, 'HasSesNotificationTopics']));
+    expect(wiring).toEqual(
+      SES_TOPICS.map((arn) => [arn, { 'Fn::GetAtt': ['BlockQueue', 'Arn'] }, true, 'HasSesNotificationTopics']),
+    );
   });
 
   it('lets only the listed topics send to the block queue', () => {
@@ -597,7 +676,14 @@ describe('serverless.yml: outputs', () => {
 
   it('exports the outputs the CLI reads, under stable names', () => {
     // Prepare
-    const names = ['BlockQueueUrl', 'BlockQueueArn', 'DeadLetterQueueUrl', 'DeadLetterQueueArn', 'WebhookBaseUrl', 'AlarmTopicArn'];
+    const names = [
+      'BlockQueueUrl',
+      'BlockQueueArn',
+      'DeadLetterQueueUrl',
+      'DeadLetterQueueArn',
+      'WebhookBaseUrl',
+      'AlarmTopicArn',
+    ];
 
     // Act
     const outputs = Object.fromEntries(names.map((n) => [n, template.Outputs[n]?.Value]));
@@ -616,10 +702,34 @@ describe('serverless.yml: outputs', () => {
 
 describe('serverless.yml: monitoring for every place an opt-out can be lost', () => {
   it.each([
-    ['BlockContactsThrottlesAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'BlockContactsLambdaFunction' } }] }],
-    ['WebhookErrorsAlarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }] }],
-    ['HttpApi5xxAlarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }] }],
-    ['BulkDeadLetterQueueNotEmptyAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['BulkDeadLetterQueue', 'QueueName'] } }] }],
+    [
+      'BlockContactsThrottlesAlarm',
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'BlockContactsLambdaFunction' } }],
+      },
+    ],
+    [
+      'WebhookErrorsAlarm',
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }],
+      },
+    ],
+    [
+      'HttpApi5xxAlarm',
+      { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }] },
+    ],
+    [
+      'BulkDeadLetterQueueNotEmptyAlarm',
+      {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['BulkDeadLetterQueue', 'QueueName'] } }],
+      },
+    ],
   ])('alarms on the first event of %s', (logicalId, expected) => {
     // Prepare
     const alarm = template.Resources[logicalId];
@@ -629,7 +739,12 @@ describe('serverless.yml: monitoring for every place an opt-out can be lost', ()
 
     // Assess
     expect(alarm?.Type).toBe('AWS::CloudWatch::Alarm');
-    expect(properties).toMatchObject({ ...expected, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(properties).toMatchObject({
+      ...expected,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('sums webhook_failed over every provider with a Metrics Insights query', () => {
@@ -641,7 +756,9 @@ describe('serverless.yml: monitoring for every place an opt-out can be lost', ()
 
     // Assess
     expect(properties.MetricName).toBeUndefined();
-    expect(query!.Expression).toBe(`SELECT SUM(webhook_failed) FROM SCHEMA("HoodBlocker", provider, service) WHERE service = '${consumerEnv().POWERTOOLS_SERVICE_NAME}'`);
+    expect(query!.Expression).toBe(
+      `SELECT SUM(webhook_failed) FROM SCHEMA("HoodBlocker", provider, service) WHERE service = '${consumerEnv().POWERTOOLS_SERVICE_NAME}'`,
+    );
     expect(query!.ReturnData).toBe(true);
     expect(properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
@@ -657,16 +774,25 @@ describe('serverless.yml: monitoring for every place an opt-out can be lost', ()
     const threshold = alarm.Threshold as number;
 
     // Assess
-    expect(alarm).toMatchObject({ Namespace: 'HoodBlocker', MetricName: 'optout_latency_ms', Dimensions: [{ Name: 'service', Value: 'hood-blocker' }], Statistic: 'Maximum' });
+    expect(alarm).toMatchObject({
+      Namespace: 'HoodBlocker',
+      MetricName: 'optout_latency_ms',
+      Dimensions: [{ Name: 'service', Value: 'hood-blocker' }],
+      Statistic: 'Maximum',
+    });
     expect(threshold).toBe(seconds * 1000);
   });
 
   it('keeps the bulk queue out of the live backlog-age alarm', () => {
     // Prepare
-    const ageAlarms = ofType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+    const ageAlarms = ofType(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage',
+    );
 
     // Act
-    const byQueue = Object.fromEntries(ageAlarms.map(([, a]) => [a.Properties.Dimensions[0].Value['Fn::GetAtt'][0], a.Properties.Threshold]));
+    const byQueue = Object.fromEntries(
+      ageAlarms.map(([, a]) => [a.Properties.Dimensions[0].Value['Fn::GetAtt'][0], a.Properties.Threshold]),
+    );
 
     // Assess: the bulk queue's only age alarm fires close to its 14-day retention, not after an hour.
     expect(byQueue).toEqual({ BlockQueue: 3600, BulkQueue: 10 * 24 * 3600 });
@@ -676,10 +802,18 @@ describe('serverless.yml: monitoring for every place an opt-out can be lost', ()
 
 describe('serverless.yml: dashboard', () => {
   const dashboard = (t: Template = template) => {
-    const [body, variables] = t.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub'] as [string, Record<string, unknown>];
-    return { widgets: (JSON.parse(body) as { widgets: { type: string; properties: Record<string, any> }[] }).widgets, variables, body };
+    const [body, variables] = t.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub'] as [
+      string,
+      Record<string, unknown>,
+    ];
+    return {
+      widgets: (JSON.parse(body) as { widgets: { type: string; properties: Record<string, any> }[] }).widgets,
+      variables,
+      body,
+    };
   };
-  const metricsOf = (widgets: ReturnType<typeof dashboard>['widgets']) => widgets.filter((w) => w.type === 'metric').flatMap((w) => w.properties.metrics as unknown[][]);
+  const metricsOf = (widgets: ReturnType<typeof dashboard>['widgets']) =>
+    widgets.filter((w) => w.type === 'metric').flatMap((w) => w.properties.metrics as unknown[][]);
 
   it('is one CloudWatch dashboard named after the stack', () => {
     // Prepare
@@ -692,56 +826,82 @@ describe('serverless.yml: dashboard', () => {
     expect(names).toEqual(['hood-blocker-ci']);
   });
 
-  it.each(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage'])('plots %s for the live and the bulk queue', (metric) => {
-    // Prepare
-    const { widgets } = dashboard();
+  it.each(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage'])(
+    'plots %s for the live and the bulk queue',
+    (metric) => {
+      // Prepare
+      const { widgets } = dashboard();
 
-    // Act
-    const queues = metricsOf(widgets).filter((m) => m[0] === 'AWS/SQS' && m[1] === metric).map((m) => m[3]);
+      // Act
+      const queues = metricsOf(widgets)
+        .filter((m) => m[0] === 'AWS/SQS' && m[1] === metric)
+        .map((m) => m[3]);
 
-    // Assess
-    expect(queues).toEqual(expect.arrayContaining(['${BlockQueue.QueueName}', '${BulkQueue.QueueName}']));
-  });
+      // Assess
+      expect(queues).toEqual(expect.arrayContaining(['${BlockQueue.QueueName}', '${BulkQueue.QueueName}']));
+    },
+  );
 
-  it.each(['blocked', 'ignored', 'dead_lettered', 'rate_limited', 'dry_run_blocked', 'optout_latency_ms'])('plots the consumer metric %s per minute', (metric) => {
-    // Prepare
-    const { widgets } = dashboard();
+  it.each(['blocked', 'ignored', 'dead_lettered', 'rate_limited', 'dry_run_blocked', 'optout_latency_ms'])(
+    'plots the consumer metric %s per minute',
+    (metric) => {
+      // Prepare
+      const { widgets } = dashboard();
 
-    // Act
-    const series = metricsOf(widgets).filter((m) => m[0] === 'HoodBlocker' && m[1] === metric);
-    const periods = widgets.filter((w) => w.type === 'metric' && (w.properties.metrics as unknown[][]).some((m) => m[1] === metric)).map((w) => w.properties.period);
+      // Act
+      const series = metricsOf(widgets).filter((m) => m[0] === 'HoodBlocker' && m[1] === metric);
+      const periods = widgets
+        .filter((w) => w.type === 'metric' && (w.properties.metrics as unknown[][]).some((m) => m[1] === metric))
+        .map((w) => w.properties.period);
 
-    // Assess
-    expect(series.length).toBeGreaterThan(0);
-    for (const s of series) expect(s.slice(2, 4)).toEqual(['service', consumerEnv().POWERTOOLS_SERVICE_NAME]);
-    expect(new Set(periods)).toEqual(new Set([60]));
-  });
+      // Assess
+      expect(series.length).toBeGreaterThan(0);
+      for (const s of series) expect(s.slice(2, 4)).toEqual(['service', consumerEnv().POWERTOOLS_SERVICE_NAME]);
+      expect(new Set(periods)).toEqual(new Set([60]));
+    },
+  );
 
   it('plots webhook answers per provider with a search over the provider dimension', () => {
     // Prepare
     const { widgets } = dashboard();
 
     // Act
-    const expressions = metricsOf(widgets).flatMap((m) => m.filter((e): e is { expression: string } => typeof e === 'object' && e !== null && 'expression' in e).map((e) => e.expression));
+    const expressions = metricsOf(widgets).flatMap((m) =>
+      m
+        .filter((e): e is { expression: string } => typeof e === 'object' && e !== null && 'expression' in e)
+        .map((e) => e.expression),
+    );
 
     // Assess
-    expect(expressions.some((e) => e.includes('{HoodBlocker,provider,service}') && e.includes('"webhook_requests"'))).toBe(true);
+    expect(
+      expressions.some((e) => e.includes('{HoodBlocker,provider,service}') && e.includes('"webhook_requests"')),
+    ).toBe(true);
     expect(expressions.some((e) => e.includes('"webhook_failed"') && e.includes('"webhook_unauthorized"'))).toBe(true);
   });
 
   it('shows the state of every alarm in the stack', () => {
     // Prepare
-    const alarms = ofType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id).sort();
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm')
+      .map(([id]) => id)
+      .sort();
 
     // Act
-    const shown = dashboard().widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms as string[]);
+    const shown = dashboard()
+      .widgets.filter((w) => w.type === 'alarm')
+      .flatMap((w) => w.properties.alarms as string[]);
 
     // Assess
     // The fixed alarms, then those infra/source-alarms.cjs generates for the stage's params.
     const generated = alarms.filter((id) => !DASHBOARD_ALARMS.includes(id));
     expect(generated.every((id) => /^(SignatureFailures|NoRetry5xx|QuietSource)\w+Alarm$/u.test(id))).toBe(true);
-    expect(shown.slice(0, DASHBOARD_ALARMS.length)).toEqual(DASHBOARD_ALARMS.map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`));
-    expect([...shown].sort()).toEqual(alarms.map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`).sort());
+    expect(shown.slice(0, DASHBOARD_ALARMS.length)).toEqual(
+      DASHBOARD_ALARMS.map(
+        (id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`,
+      ),
+    );
+    expect([...shown].sort()).toEqual(
+      alarms.map((id) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${${id}}`).sort(),
+    );
   });
 
   it('only substitutes names of resources in the stack', () => {
@@ -766,7 +926,8 @@ describe('serverless.yml: dashboard', () => {
 
     // Act
     const condition = t().Conditions?.IsDryRun;
-    const env = (t().Resources.BlockContactsLambdaFunction!.Properties.Environment.Variables as Record<string, unknown>).HOOD_DRY_RUN;
+    const env = (t().Resources.BlockContactsLambdaFunction!.Properties.Environment.Variables as Record<string, unknown>)
+      .HOOD_DRY_RUN;
 
     // Assess
     expect(widgets[0]!.properties.markdown).toContain('${ShadowMode}');
@@ -921,7 +1082,12 @@ describe('serverless.yml: ledger table', () => {
     const envs = [consumerEnv(), webhookEnv()];
 
     // Act
-    const ledgerEnv = envs.map((e) => [e.LEDGER_TABLE, e.LEDGER_HASH_KEY_SECRET, e.REPLAY_HASH_KEY_SECRET, 'LEDGER_HASH_KEY' in e]);
+    const ledgerEnv = envs.map((e) => [
+      e.LEDGER_TABLE,
+      e.LEDGER_HASH_KEY_SECRET,
+      e.REPLAY_HASH_KEY_SECRET,
+      'LEDGER_HASH_KEY' in e,
+    ]);
 
     // Assess
     expect(ledgerEnv).toEqual([
@@ -943,7 +1109,8 @@ describe('serverless.yml: least privilege on the ledger', () => {
     roleStatements(fn)
       .filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))
       .map((s) => ({ actions: asList(s.Action).sort(), resources: asList(s.Resource) }));
-  const secretStatements = (fn: Resource) => roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
+  const secretStatements = (fn: Resource) =>
+    roleStatements(fn).filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
 
   it('lets the consumer get, put, update, delete and query items of the ledger table only', () => {
     // Prepare
@@ -955,7 +1122,13 @@ describe('serverless.yml: least privilege on the ledger', () => {
     // Assess
     expect(statements).toEqual([
       {
-        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         resources: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }],
       },
     ]);
@@ -969,7 +1142,9 @@ describe('serverless.yml: least privilege on the ledger', () => {
     const statements = dynamoActions(webhookFn);
 
     // Assess
-    expect(statements).toEqual([{ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }] }]);
+    expect(statements).toEqual([
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }] },
+    ]);
   });
 
   it.each([
@@ -983,7 +1158,9 @@ describe('serverless.yml: least privilege on the ledger', () => {
     const statements = secretStatements(f);
 
     // Assess
-    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secret } })]);
+    expect(statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secret } }),
+    ]);
   });
 });
 
@@ -1020,7 +1197,11 @@ describe('serverless.yml: bulk queue', () => {
     const settings = [bulk.FunctionName, bulk.ScalingConfig.MaximumConcurrency, bulk.FunctionResponseTypes];
 
     // Assess
-    expect(settings).toEqual([{ 'Fn::GetAtt': ['BlockContactsLambdaFunction', 'Arn'] }, defaults.bulkMaxConcurrency, ['ReportBatchItemFailures']]);
+    expect(settings).toEqual([
+      { 'Fn::GetAtt': ['BlockContactsLambdaFunction', 'Arn'] },
+      defaults.bulkMaxConcurrency,
+      ['ReportBatchItemFailures'],
+    ]);
   });
 
   it('sets the bulk visibility timeout to at least 6 × the consumer timeout + the batching window', () => {
@@ -1040,18 +1221,30 @@ describe('serverless.yml: bulk queue', () => {
 
     // Act
     const allowed = (action: string, queue: string) =>
-      statements.some((s) => asList(s.Action).includes(action) && asList(s.Resource).some((r: any) => r?.['Fn::GetAtt']?.[0] === queue));
+      statements.some(
+        (s) =>
+          asList(s.Action).includes(action) && asList(s.Resource).some((r: any) => r?.['Fn::GetAtt']?.[0] === queue),
+      );
 
     // Assess
     expect(consumerEnv().BULK_QUEUE_URL).toEqual({ Ref: 'BulkQueue' });
     expect(consumerEnv().BULK_DEAD_LETTER_QUEUE_URL).toEqual({ Ref: 'BulkDeadLetterQueue' });
-    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']) expect(allowed(action, 'BulkQueue')).toBe(true);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'])
+      expect(allowed(action, 'BulkQueue')).toBe(true);
     expect(allowed('sqs:SendMessage', 'BulkDeadLetterQueue')).toBe(true);
   });
 
   it('exports the bulk queues, the ledger and the dashboard', () => {
     // Prepare
-    const names = ['BulkQueueUrl', 'BulkQueueArn', 'BulkDeadLetterQueueUrl', 'BulkDeadLetterQueueArn', 'LedgerTableName', 'LedgerHashKeySecretArn', 'DashboardName'];
+    const names = [
+      'BulkQueueUrl',
+      'BulkQueueArn',
+      'BulkDeadLetterQueueUrl',
+      'BulkDeadLetterQueueArn',
+      'LedgerTableName',
+      'LedgerHashKeySecretArn',
+      'DashboardName',
+    ];
 
     // Act
     const outputs = Object.fromEntries(names.map((n) => [n, template.Outputs[n]?.Value]));
@@ -1075,7 +1268,12 @@ describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
     'AWS::S3::Bucket': ['s3:CreateBucket', 's3:PutEncryptionConfiguration'],
     'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy'],
     'AWS::Logs::LogGroup': ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
-    'AWS::Lambda::Function': ['lambda:CreateFunction', 'lambda:GetFunction', 'lambda:PutFunctionConcurrency', 'iam:PassRole'],
+    'AWS::Lambda::Function': [
+      'lambda:CreateFunction',
+      'lambda:GetFunction',
+      'lambda:PutFunctionConcurrency',
+      'iam:PassRole',
+    ],
     'AWS::Lambda::EventSourceMapping': ['lambda:CreateEventSourceMapping', 'lambda:GetEventSourceMapping'],
     'AWS::Lambda::Permission': ['lambda:AddPermission'],
     'AWS::ApiGatewayV2::Api': ['apigateway:POST'],
@@ -1084,7 +1282,12 @@ describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
     'AWS::ApiGatewayV2::Route': ['apigateway:POST'],
     'AWS::SQS::Queue': ['sqs:CreateQueue', 'sqs:GetQueueAttributes'],
     'AWS::SQS::QueuePolicy': ['sqs:SetQueueAttributes'],
-    'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContinuousBackups'],
+    'AWS::DynamoDB::Table': [
+      'dynamodb:CreateTable',
+      'dynamodb:DescribeTable',
+      'dynamodb:UpdateTimeToLive',
+      'dynamodb:UpdateContinuousBackups',
+    ],
     'AWS::SecretsManager::Secret': ['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword'],
     'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:GetRole'],
     'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:GetTopicAttributes'],
@@ -1092,11 +1295,14 @@ describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
     'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
     'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard'],
   };
-  const policy = () => JSON.parse(readFileSync(join(ROOT, 'infra', 'deploy-policy.json'), 'utf8')) as { Statement: Statement[] };
+  const policy = () =>
+    JSON.parse(readFileSync(join(ROOT, 'infra', 'deploy-policy.json'), 'utf8')) as { Statement: Statement[] };
 
   it('knows how to create every resource type in the packaged stack', () => {
     // Prepare
-    const types = new Set([...Object.values(template.Resources), ...Object.values(withTopics.Resources)].map((r) => r.Type));
+    const types = new Set(
+      [...Object.values(template.Resources), ...Object.values(withTopics.Resources)].map((r) => r.Type),
+    );
 
     // Act
     const unknown = [...types].filter((t) => !(t in CREATE_ACTIONS));
@@ -1107,10 +1313,16 @@ describe('infra/deploy-policy.json: the IAM permissions to deploy', () => {
 
   it('allows every action those resource types need', () => {
     // Prepare
-    const allowed = new Set(policy().Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action)));
+    const allowed = new Set(
+      policy()
+        .Statement.filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => asList(s.Action)),
+    );
 
     // Act
-    const missing = Object.values(CREATE_ACTIONS).flat().filter((a) => !allowed.has(a));
+    const missing = Object.values(CREATE_ACTIONS)
+      .flat()
+      .filter((a) => !allowed.has(a));
 
     // Assess
     expect(missing).toEqual([]);

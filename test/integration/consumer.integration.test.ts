@@ -24,8 +24,15 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     pipeline = await startPipeline({ limits: '10/100ms,150/3s' });
     const contacts = emails(240);
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 50_000);
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      contacts.map((c) => msg(c)),
+    );
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      50_000,
+    );
     // Assess
     expect(done).toBe(true);
     const stored = pipeline.hood.contacts().map((c) => c.contact);
@@ -39,7 +46,11 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     // Prepare
     pipeline = await startPipeline({ limits: '10/100ms,150/6s' });
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, emails(60).map((c) => msg(c)));
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      emails(60).map((c) => msg(c)),
+    );
     await waitFor(() => pipeline!.hood.contacts().length >= 60, 30_000);
     // Assess
     const consumersUsed = new Set(pipeline.invocations.filter((i) => i.records > 0).map((i) => i.consumer));
@@ -51,14 +62,30 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     // Prepare
     pipeline = await startPipeline();
     const good = emails(20);
-    const bodies = [...good.map((c) => msg(c)), msg('12345'), msg('ACME'), 'not json at all', JSON.stringify({ hello: 'world' })];
+    const bodies = [
+      ...good.map((c) => msg(c)),
+      msg('12345'),
+      msg('ACME'),
+      'not json at all',
+      JSON.stringify({ hello: 'world' }),
+    ];
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, bodies);
     await waitFor(async () => pipeline!.hood.contacts().length >= good.length && (await drained(pipeline!)), 30_000);
     // Assess
     const dead = await receiveAll(pipeline.sqs, pipeline.queues.deadLetterQueueUrl);
-    expect(dead.map((m) => attribute(m, 'reason')).sort()).toEqual(['invalid_contact', 'invalid_contact', 'unrecognised_event', 'unrecognised_event']);
-    expect(pipeline.hood.contacts().map((c) => c.contact).sort()).toEqual([...good].sort());
+    expect(dead.map((m) => attribute(m, 'reason')).sort()).toEqual([
+      'invalid_contact',
+      'invalid_contact',
+      'unrecognised_event',
+      'unrecognised_event',
+    ]);
+    expect(
+      pipeline.hood
+        .contacts()
+        .map((c) => c.contact)
+        .sort(),
+    ).toEqual([...good].sort());
   });
 
   it('survives Hood 5xx bursts, resets and hanging requests without losing or duplicating a contact', async () => {
@@ -67,11 +94,18 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     pipeline.hood.faults.failNext(6, 503);
     const contacts = emails(40, 'fault');
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      contacts.map((c) => msg(c)),
+    );
     await waitFor(() => pipeline!.hood.contacts().length >= 10, 20_000);
     pipeline.hood.faults.resetNext(3);
     pipeline.hood.faults.hangNext(2);
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 50_000);
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      50_000,
+    );
     // Assess
     expect(done).toBe(true);
     const stored = pipeline.hood.contacts().map((c) => c.contact);
@@ -85,8 +119,15 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     pipeline.hood.faults.rateLimitNext(6, 1);
     const contacts = emails(30, 'storm');
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 50_000);
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      contacts.map((c) => msg(c)),
+    );
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      50_000,
+    );
     // Assess
     expect(done).toBe(true);
     expect(await queueDepth(pipeline.sqs, pipeline.queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
@@ -98,10 +139,17 @@ describe('built consumer, two concurrent instances, SQS emulator, strict Hood st
     pipeline.hood.faults.unauthorizedUntilTokenFixed();
     const contacts = emails(8, 'held');
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c) => msg(c)));
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      contacts.map((c) => msg(c)),
+    );
     await waitFor(() => (pipeline!.hood.stats().byStatus[401] ?? 0) >= 2, 20_000);
     pipeline.hood.setToken(SANDBOX_TOKEN);
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 55_000);
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      55_000,
+    );
     // Assess
     expect(done).toBe(true);
     expect(await queueDepth(pipeline.sqs, pipeline.queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });

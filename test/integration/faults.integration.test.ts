@@ -34,12 +34,21 @@ interface Invariant {
 async function settle(p: Pipeline, expectBlocked: number, timeoutMs: number): Promise<void> {
   await waitFor(async () => {
     const q = await queueDepth(p.sqs, p.queues.blockQueueUrl);
-    return p.hood.contacts().length >= expectBlocked && q.visible + q.inFlight + q.delayed === 0 && p.esm.stats().inFlight === 0;
+    return (
+      p.hood.contacts().length >= expectBlocked &&
+      q.visible + q.inFlight + q.delayed === 0 &&
+      p.esm.stats().inFlight === 0
+    );
   }, timeoutMs);
 }
 
 /** Account for every input: blocked (once), dead-lettered (with its reason), or lost. */
-async function invariant(p: Pipeline, scenario: string, toBlock: readonly string[], toDeadLetter: readonly string[] = []): Promise<Invariant> {
+async function invariant(
+  p: Pipeline,
+  scenario: string,
+  toBlock: readonly string[],
+  toDeadLetter: readonly string[] = [],
+): Promise<Invariant> {
   const stored = p.hood.contacts().map((c) => c.contact);
   const times = new Map<string, number>();
   for (const c of stored) times.set(c, (times.get(c) ?? 0) + 1);
@@ -138,7 +147,10 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, [...invalid.map(msg), ...contacts.map(msg)]);
     await settle(pipeline, contacts.length, 50_000);
-    await waitFor(async () => (await queueDepth(pipeline!.sqs, pipeline!.queues.deadLetterQueueUrl)).visible >= 2, 20_000);
+    await waitFor(
+      async () => (await queueDepth(pipeline!.sqs, pipeline!.queues.deadLetterQueueUrl)).visible >= 2,
+      20_000,
+    );
     // Assess
     const inv = await invariant(pipeline, 'SQS fails while dead-lettering', contacts, invalid);
     expect(pipeline.sqsFaults!.counts().failed.SendMessageBatch).toBe(8);
@@ -191,15 +203,17 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
     // Prepare: the first two invocations of each consumer do their work, then "crash" (throw), so the
     // event source mapping deletes nothing and SQS would redeliver the whole batch.
     const crashes = new Map<number, number>();
-    const crashAfterWork = (handler: SqsLambdaHandler, consumer: number): SqsLambdaHandler => async (event, context) => {
-      await handler(event, context);
-      const n = crashes.get(consumer) ?? 0;
-      if (n < 2) {
-        crashes.set(consumer, n + 1);
-        throw new Error('Runtime exited after the Hood call');
-      }
-      return { batchItemFailures: [] };
-    };
+    const crashAfterWork =
+      (handler: SqsLambdaHandler, consumer: number): SqsLambdaHandler =>
+      async (event, context) => {
+        await handler(event, context);
+        const n = crashes.get(consumer) ?? 0;
+        if (n < 2) {
+          crashes.set(consumer, n + 1);
+          throw new Error('Runtime exited after the Hood call');
+        }
+        return { batchItemFailures: [] };
+      };
     pipeline = await startPipeline({ wrapHandler: crashAfterWork, visibilityTimeoutSeconds: 2 });
     const contacts = emails(30, 'crash');
     // Act
@@ -217,15 +231,22 @@ describe('fault injection: every input blocked once, ignored or dead-lettered wi
   it('a crash after 201 when our own delete also failed: the redelivery does not create again', async () => {
     // Prepare: one consumer; its own DeleteMessage calls fail and the first invocation crashes.
     let crashed = false;
-    const crashOnce = (handler: SqsLambdaHandler): SqsLambdaHandler => async (event, context) => {
-      await handler(event, context);
-      if (!crashed) {
-        crashed = true;
-        throw new Error('Runtime exited after the Hood call');
-      }
-      return { batchItemFailures: [] };
-    };
-    pipeline = await startPipeline({ consumers: 1, sqsFaults: true, wrapHandler: crashOnce, visibilityTimeoutSeconds: 2 });
+    const crashOnce =
+      (handler: SqsLambdaHandler): SqsLambdaHandler =>
+      async (event, context) => {
+        await handler(event, context);
+        if (!crashed) {
+          crashed = true;
+          throw new Error('Runtime exited after the Hood call');
+        }
+        return { batchItemFailures: [] };
+      };
+    pipeline = await startPipeline({
+      consumers: 1,
+      sqsFaults: true,
+      wrapHandler: crashOnce,
+      visibilityTimeoutSeconds: 2,
+    });
     pipeline.sqsFaults!.failNext('DeleteMessage', 100);
     const contacts = emails(10, 'crashnodelete');
     // Act

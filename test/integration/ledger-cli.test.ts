@@ -12,12 +12,32 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo({ table: 'ledger-cli' });
-  ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
-  env = { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: dynamo.region, LEDGER_HASH_KEY: HASH_KEY };
+  ledger = new DynamoLedger({
+    table: dynamo.table,
+    client: dynamo.client,
+    hashKey: HASH_KEY,
+    blockedDays: 30,
+    historyDays: 400,
+  });
+  env = {
+    LEDGER_TABLE: dynamo.table,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: dynamo.region,
+    LEDGER_HASH_KEY: HASH_KEY,
+  };
   // A blocked contact with its story, and one whose claim is still running.
-  await ledger.record('blocked.person@example.com', { at: '2026-03-01T10:00:00.000Z', source: 'ses', reason: 'complaint', outcome: 'retried', eventId: 'ses-1' });
+  await ledger.record('blocked.person@example.com', {
+    at: '2026-03-01T10:00:00.000Z',
+    source: 'ses',
+    reason: 'complaint',
+    outcome: 'retried',
+    eventId: 'ses-1',
+  });
   await ledger.claim('blocked.person@example.com', 60_000);
-  await ledger.markBlocked('blocked.person@example.com', { hoodId: '1016', event: { at: '2026-03-01T10:00:05.000Z', source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: 'ses-1' } });
+  await ledger.markBlocked('blocked.person@example.com', {
+    hoodId: '1016',
+    event: { at: '2026-03-01T10:00:05.000Z', source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: 'ses-1' },
+  });
   await ledger.claim('+38761234567', 600_000);
 });
 afterAll(async () => {
@@ -36,8 +56,20 @@ describe('hood-blocker why', () => {
       hoodId: '1016',
       events: [
         // The provider's event id as the ledger keeps it: keyed (issue 19 item 8), the same for the same id.
-        { at: '2026-03-01T10:00:00.000Z', source: 'ses', reason: 'complaint', outcome: 'retried', eventId: ledger.eventKey('ses-1') },
-        { at: '2026-03-01T10:00:05.000Z', source: 'ses', reason: 'complaint', outcome: 'blocked', eventId: ledger.eventKey('ses-1') },
+        {
+          at: '2026-03-01T10:00:00.000Z',
+          source: 'ses',
+          reason: 'complaint',
+          outcome: 'retried',
+          eventId: ledger.eventKey('ses-1'),
+        },
+        {
+          at: '2026-03-01T10:00:05.000Z',
+          source: 'ses',
+          reason: 'complaint',
+          outcome: 'blocked',
+          eventId: ledger.eventKey('ses-1'),
+        },
       ],
     });
   });
@@ -90,7 +122,15 @@ describe('hood-blocker why', () => {
       version: 1,
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      sqs: { endpoint: 'http://127.0.0.1:1', region: 'us-east-1', blockQueueUrl: 'x', blockQueueArn: 'x', deadLetterQueueUrl: 'x', deadLetterQueueArn: 'x', sesTopicArn: 'x' },
+      sqs: {
+        endpoint: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        blockQueueUrl: 'x',
+        blockQueueArn: 'x',
+        deadLetterQueueUrl: 'x',
+        deadLetterQueueArn: 'x',
+        sesTopicArn: 'x',
+      },
       webhookUrl: 'http://127.0.0.1:1/webhooks',
       genericWebhookToken: 't',
       hood: { sandbox: true, url: 'http://127.0.0.1:1' },
@@ -110,7 +150,10 @@ describe('hood-blocker forget', () => {
   it('clears the blocked state, keeps the history, and exits 0', async () => {
     // Prepare
     await ledger.claim('forget.me@example.com', 60_000);
-    await ledger.markBlocked('forget.me@example.com', { hoodId: '77', event: { at: '2026-03-02T00:00:00.000Z', source: 'sendgrid', reason: 'unsubscribe', outcome: 'blocked' } });
+    await ledger.markBlocked('forget.me@example.com', {
+      hoodId: '77',
+      event: { at: '2026-03-02T00:00:00.000Z', source: 'sendgrid', reason: 'unsubscribe', outcome: 'blocked' },
+    });
     // Act
     const r = await runCli(['forget', 'forget.me@example.com'], env);
     const after = await runCli(['why', 'forget.me@example.com', '--json'], env);

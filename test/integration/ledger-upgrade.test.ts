@@ -41,22 +41,35 @@ const softBounce = JSON.stringify({ contact: 'jane@example.com', reason: 'soft_b
 
 describe('upgrade in place: a soft_bounce message and the consumer before the ledger', () => {
   // Needs the repository's history (a shallow CI clone may lack the commit: then there is nothing to compare).
-  it.skipIf(!hasCommit())('is dead-lettered by the old consumer (malformed_message): why the order matters', async () => {
-    // Prepare: the old sources next to today's node_modules.
-    oldTree = mkdtempSync(join(tmpdir(), 'hood-blocker-old-'));
-    execFileSync('sh', ['-c', `git archive ${PRE_LEDGER_COMMIT} lib | tar -x -C '${oldTree}'`]);
-    symlinkSync(resolve('node_modules'), join(oldTree, 'node_modules'), 'dir');
-    const old = (await import(pathToFileURL(join(oldTree, 'lib/sources/index.ts')).href)) as typeof import('../../lib/sources/index.js');
-    const oldPolicy = (await import(pathToFileURL(join(oldTree, 'lib/config.ts')).href)) as typeof import('../../lib/config.js');
-    // Act
-    const decisions = old.applyBlockReasons(old.mapQueueBody(softBounce, oldPolicy.loadPolicyConfig({})), oldPolicy.loadPolicyConfig({}).blockReasons);
-    // Assess
-    expect(decisions).toMatchObject([{ action: 'reject', reason: 'malformed_message' }]);
-  });
+  it.skipIf(!hasCommit())(
+    'is dead-lettered by the old consumer (malformed_message): why the order matters',
+    async () => {
+      // Prepare: the old sources next to today's node_modules.
+      oldTree = mkdtempSync(join(tmpdir(), 'hood-blocker-old-'));
+      execFileSync('sh', ['-c', `git archive ${PRE_LEDGER_COMMIT} lib | tar -x -C '${oldTree}'`]);
+      symlinkSync(resolve('node_modules'), join(oldTree, 'node_modules'), 'dir');
+      const old = (await import(
+        pathToFileURL(join(oldTree, 'lib/sources/index.ts')).href
+      )) as typeof import('../../lib/sources/index.js');
+      const oldPolicy = (await import(
+        pathToFileURL(join(oldTree, 'lib/config.ts')).href
+      )) as typeof import('../../lib/config.js');
+      // Act
+      const decisions = old.applyBlockReasons(
+        old.mapQueueBody(softBounce, oldPolicy.loadPolicyConfig({})),
+        oldPolicy.loadPolicyConfig({}).blockReasons,
+      );
+      // Assess
+      expect(decisions).toMatchObject([{ action: 'reject', reason: 'malformed_message' }]);
+    },
+  );
 
   it('is ignored with reason soft_bounce by the new consumer’s mapping when no policy is set', () => {
     // Act
-    const decisions = applyBlockReasons(mapQueueBody(softBounce, loadPolicyConfig({})), loadPolicyConfig({}).blockReasons);
+    const decisions = applyBlockReasons(
+      mapQueueBody(softBounce, loadPolicyConfig({})),
+      loadPolicyConfig({}).blockReasons,
+    );
     // Assess
     expect(decisions).toMatchObject([{ action: 'ignore', reason: 'soft_bounce' }]);
   });
@@ -67,7 +80,13 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
   ])('is %s', async (_name, extraEnv, expected) => {
     // Prepare
     const queued: OutgoingMessage[] = [];
-    const handler = createWebhookHandler({ config: testConfig(extraEnv), sendToQueue: async (m) => void queued.push(...m), deadLetter: async () => {}, now: () => NOW_MS, logger: recordingLogger() });
+    const handler = createWebhookHandler({
+      config: testConfig(extraEnv),
+      sendToQueue: async (m) => void queued.push(...m),
+      deadLetter: async () => {},
+      now: () => NOW_MS,
+      logger: recordingLogger(),
+    });
     const event = {
       version: '2.0',
       rawPath: '/webhooks/generic',
@@ -83,6 +102,7 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queued).toHaveLength(expected);
-    if (expected > 0) expect(JSON.parse(queued[0]!.body)).toMatchObject({ contact: 'jane@example.com', reason: 'soft_bounce' });
+    if (expected > 0)
+      expect(JSON.parse(queued[0]!.body)).toMatchObject({ contact: 'jane@example.com', reason: 'soft_bounce' });
   });
 });

@@ -17,13 +17,20 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo({ table: 'ledger-webhook' });
-  env = { LEDGER_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, LEDGER_HASH_KEY: 'webhook-ledger-test-key-91c3e7' };
+  env = {
+    LEDGER_TABLE: dynamo.table,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    LEDGER_HASH_KEY: 'webhook-ledger-test-key-91c3e7',
+  };
 });
 afterAll(async () => {
   await dynamo.stop();
 });
 
-function container(extraEnv: Record<string, string> = env, sendToQueue?: (m: readonly OutgoingMessage[]) => Promise<void>) {
+function container(
+  extraEnv: Record<string, string> = env,
+  sendToQueue?: (m: readonly OutgoingMessage[]) => Promise<void>,
+) {
   const queued: OutgoingMessage[] = [];
   const handler = createWebhookHandler({
     config: testConfig(extraEnv),
@@ -46,7 +53,10 @@ function event(provider: string, body: string, headers: Record<string, string>):
     isBase64Encoded: false,
     body,
     pathParameters: { provider },
-    requestContext: { http: { method: 'POST', path: `/webhooks/${provider}` }, domainName: 'x.execute-api.eu-west-1.amazonaws.com' },
+    requestContext: {
+      http: { method: 'POST', path: `/webhooks/${provider}` },
+      domainName: 'x.execute-api.eu-west-1.amazonaws.com',
+    },
   } as unknown as APIGatewayProxyEventV2;
 }
 
@@ -119,9 +129,15 @@ describe('Svix message ids through the ledger', () => {
     // Prepare
     const a = container();
     const b = container();
-    const body = JSON.stringify({ type: 'email.bounced', created_at: '2026-01-15T10:30:00.000Z', data: { email_id: 'e1', to: ['jane@example.com'], bounce: { type: 'Permanent' } } });
+    const body = JSON.stringify({
+      type: 'email.bounced',
+      created_at: '2026-01-15T10:30:00.000Z',
+      data: { email_id: 'e1', to: ['jane@example.com'], bounce: { type: 'Permanent' } },
+    });
     const id = 'msg_ledger_once_1';
-    const signature = svixSignature(svixKey(SECRETS.RESEND_WEBHOOK_SECRET)!, id, NOW_S, Buffer.from(body)).toString('base64');
+    const signature = svixSignature(svixKey(SECRETS.RESEND_WEBHOOK_SECRET)!, id, NOW_S, Buffer.from(body)).toString(
+      'base64',
+    );
     const headers = { 'svix-id': id, 'svix-timestamp': NOW_S, 'svix-signature': `v1,${signature}` };
     // Act
     const first = await a.handler(event('resend', body, headers));

@@ -20,7 +20,8 @@ afterEach(async () => {
   dynamo = undefined;
 });
 
-const msg = (contact: string, i: number) => JSON.stringify({ contact, reason: 'unsubscribe', source: 'integration', eventId: `ev-${i}` });
+const msg = (contact: string, i: number) =>
+  JSON.stringify({ contact, reason: 'unsubscribe', source: 'integration', eventId: `ev-${i}` });
 
 function ledgerEnv(d: LocalDynamo): Record<string, string> {
   return { LEDGER_TABLE: d.table, AWS_ENDPOINT_URL_DYNAMODB: d.endpoint, LEDGER_HASH_KEY: HASH_KEY };
@@ -44,14 +45,23 @@ describe('ledger: four consumer containers, every contact four times', () => {
     const contacts = Array.from({ length: 40 }, (_, i) => `four${i}@example.com`);
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, fourTimes(contacts));
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 55_000, 250);
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      55_000,
+      250,
+    );
     // Assess
     expect(done).toBe(true);
     const used = new Set(pipeline.invocations.filter((i) => i.records > 0).map((i) => i.consumer));
     expect(used.size).toBeGreaterThan(1);
     expect(pipeline.hood.stats().requests).toBe(contacts.length);
     expect(pipeline.hood.stats().duplicates).toBe(0);
-    expect(pipeline.hood.contacts().map((c) => c.contact).sort()).toEqual([...contacts].sort());
+    expect(
+      pipeline.hood
+        .contacts()
+        .map((c) => c.contact)
+        .sort(),
+    ).toEqual([...contacts].sort());
   }, 90_000);
 
   it('leaves no contact in clear text in the table, and why knows each one as blocked', async () => {
@@ -61,9 +71,19 @@ describe('ledger: four consumer containers, every contact four times', () => {
     const contacts = ['clear.text.person@example.com', '+38761234567'];
     // Act
     await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, fourTimes(contacts));
-    await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 30_000, 250);
+    await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      30_000,
+      250,
+    );
     const scan = await dynamo.client.send(new ScanCommand({ TableName: dynamo.table }));
-    const reader = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: HASH_KEY, blockedDays: 30, historyDays: 400 });
+    const reader = new DynamoLedger({
+      table: dynamo.table,
+      client: dynamo.client,
+      hashKey: HASH_KEY,
+      blockedDays: 30,
+      historyDays: 400,
+    });
     const stories = await Promise.all(contacts.map((c) => reader.why(c)));
     // Assess
     const dump = JSON.stringify(scan.Items);
@@ -88,17 +108,33 @@ describe('ledger: unavailable for a while', () => {
     pipeline = await startPipeline({ consumers: 2, maxReceiveCount: 2, env });
     const contacts = Array.from({ length: 12 }, (_, i) => `down${i}@example.com`);
     // Act
-    await sendBodies(pipeline.sqs, pipeline.queues.blockQueueUrl, contacts.map((c, i) => msg(c, i)));
+    await sendBodies(
+      pipeline.sqs,
+      pipeline.queues.blockQueueUrl,
+      contacts.map((c, i) => msg(c, i)),
+    );
     const sawOutage = await waitFor(() => pipeline!.output.join('').includes('"ledger_unavailable"'), 20_000, 100);
     // Several rounds of the outage: each would be an attempt if it counted as one.
-    await waitFor(() => (pipeline!.output.join('').match(/LEDGER UNAVAILABLE/gu)?.length ?? 0) >= 3 * contacts.length, 30_000, 200);
+    await waitFor(
+      () => (pipeline!.output.join('').match(/LEDGER UNAVAILABLE/gu)?.length ?? 0) >= 3 * contacts.length,
+      30_000,
+      200,
+    );
     const callsDuringOutage = pipeline.hood.stats().requests;
     dynamo = await startLocalDynamo({ table: 'ledger-down', port: Number(port) });
-    const done = await waitFor(async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)), 180_000, 250);
+    const done = await waitFor(
+      async () => pipeline!.hood.contacts().length >= contacts.length && (await drained(pipeline!)),
+      180_000,
+      250,
+    );
     // Assess
     expect(sawOutage).toBe(true);
     expect(callsDuringOutage).toBe(0);
-    expect({ done, hood: pipeline.hood.contacts().length, queue: await queueDepth(pipeline.sqs, pipeline.queues.blockQueueUrl) }).toMatchObject({ done: true });
+    expect({
+      done,
+      hood: pipeline.hood.contacts().length,
+      queue: await queueDepth(pipeline.sqs, pipeline.queues.blockQueueUrl),
+    }).toMatchObject({ done: true });
     expect(pipeline.hood.stats().requests).toBe(contacts.length);
     expect(await queueDepth(pipeline.sqs, pipeline.queues.deadLetterQueueUrl)).toMatchObject({ visible: 0 });
   }, 300_000);

@@ -34,7 +34,9 @@ beforeAll(async () => {
     WEBHOOK_PUBLIC_URL: PUBLIC_URL,
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
   });
-  const mod = (await import(`${pathToFileURL(resolve('dist/handlers/webhook.mjs')).href}?e2e=${randomUUID()}`)) as { handler: WebhookHandler };
+  const mod = (await import(`${pathToFileURL(resolve('dist/handlers/webhook.mjs')).href}?e2e=${randomUUID()}`)) as {
+    handler: WebhookHandler;
+  };
   webhook = mod.handler;
 });
 
@@ -42,7 +44,12 @@ afterAll(async () => {
   await pipeline.stop();
 });
 
-function apiEvent(provider: string, body: Buffer | string, headers: Record<string, string>, rawQueryString = ''): APIGatewayProxyEventV2 {
+function apiEvent(
+  provider: string,
+  body: Buffer | string,
+  headers: Record<string, string>,
+  rawQueryString = '',
+): APIGatewayProxyEventV2 {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   return {
     version: '2.0',
@@ -59,7 +66,13 @@ function apiEvent(provider: string, body: Buffer | string, headers: Record<strin
       apiId: 'api',
       domainName: 'hooks.example.com',
       domainPrefix: 'hooks',
-      http: { method: 'POST', path: `/webhooks/${provider}`, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'provider' },
+      http: {
+        method: 'POST',
+        path: `/webhooks/${provider}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.9',
+        userAgent: 'provider',
+      },
       requestId: randomUUID(),
       routeKey: 'POST /webhooks/{provider}',
       stage: '$default',
@@ -81,25 +94,44 @@ function signedSendgrid(events: unknown[]): APIGatewayProxyEventV2 {
 }
 function signedTwilio(params: Record<string, string>): APIGatewayProxyEventV2 {
   const url = `${PUBLIC_URL}/webhooks/twilio`;
-  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k])
+      .join('');
   const signature = createHmac('sha1', SECRETS.TWILIO_AUTH_TOKEN).update(data).digest('base64');
-  return apiEvent('twilio', new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
+  return apiEvent('twilio', new URLSearchParams(params).toString(), {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': signature,
+  });
 }
 
 function signedMailgun(eventData: unknown, token: string = randomUUID()): APIGatewayProxyEventV2 {
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY).update(timestamp + token).digest('hex');
-  return apiEvent('mailgun', JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData }), { 'content-type': 'application/json' });
+  const signature = createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY)
+    .update(timestamp + token)
+    .digest('hex');
+  return apiEvent('mailgun', JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData }), {
+    'content-type': 'application/json',
+  });
 }
 
 function generic(body: unknown, token = SECRETS.GENERIC_WEBHOOK_TOKEN): APIGatewayProxyEventV2 {
-  return apiEvent('generic', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', authorization: `Bearer ${token}` });
+  return apiEvent('generic', typeof body === 'string' ? body : JSON.stringify(body), {
+    'content-type': 'application/json',
+    authorization: `Bearer ${token}`,
+  });
 }
 
 async function settled(expected: number): Promise<void> {
   await waitFor(async () => {
     const q = await queueDepth(pipeline.sqs, pipeline.queues.blockQueueUrl);
-    return pipeline.hood.contacts().length >= expected && q.visible + q.inFlight + q.delayed === 0 && pipeline.esm.stats().inFlight === 0;
+    return (
+      pipeline.hood.contacts().length >= expected &&
+      q.visible + q.inFlight + q.delayed === 0 &&
+      pipeline.esm.stats().inFlight === 0
+    );
   }, 30_000);
 }
 
@@ -109,16 +141,38 @@ describe('signed webhooks → built ingress → queue → built consumer → Hoo
     const now = Math.floor(Date.now() / 1000);
     const requests = [
       signedSendgrid([
-        { email: 'bounced@example.com', event: 'bounce', type: 'bounce', sg_event_id: 'sg1', timestamp: now, reason: '550 5.1.1 unknown' },
+        {
+          email: 'bounced@example.com',
+          event: 'bounce',
+          type: 'bounce',
+          sg_event_id: 'sg1',
+          timestamp: now,
+          reason: '550 5.1.1 unknown',
+        },
         { email: 'blocked@example.com', event: 'bounce', type: 'blocked', sg_event_id: 'sg2', timestamp: now },
         { email: 'delivered@example.com', event: 'delivered', sg_event_id: 'sg3', timestamp: now },
         { email: 'spam@example.com', event: 'spamreport', sg_event_id: 'sg4', timestamp: now },
       ]),
       signedTwilio({ From: '+14155550123', To: '+14155550100', Body: '  stop ', MessageSid: 'SM1', AccountSid: 'AC1' }),
-      signedTwilio({ From: '+14155550124', To: '+14155550100', Body: 'Stop please', MessageSid: 'SM2', AccountSid: 'AC1' }),
+      signedTwilio({
+        From: '+14155550124',
+        To: '+14155550100',
+        Body: 'Stop please',
+        MessageSid: 'SM2',
+        AccountSid: 'AC1',
+      }),
       signedMailgun({ event: 'unsubscribed', id: 'mg1', timestamp: now, recipient: 'Unsub@Example.com' }),
-      signedMailgun({ event: 'failed', severity: 'temporary', id: 'mg2', timestamp: now, recipient: 'soft@example.com' }),
-      generic([{ contact: 'crm@example.com', reason: 'manual' }, { contact: '+38761234567', reason: 'unsubscribe' }]),
+      signedMailgun({
+        event: 'failed',
+        severity: 'temporary',
+        id: 'mg2',
+        timestamp: now,
+        recipient: 'soft@example.com',
+      }),
+      generic([
+        { contact: 'crm@example.com', reason: 'manual' },
+        { contact: '+38761234567', reason: 'unsubscribe' },
+      ]),
     ];
     // Act
     const responses = [];
@@ -127,8 +181,20 @@ describe('signed webhooks → built ingress → queue → built consumer → Hoo
     // Assess
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(responses[1]!.body).toContain('<Response></Response>');
-    expect(pipeline.hood.contacts().map((c) => c.contact).sort()).toEqual(
-      ['+14155550123', '+38761234567', 'bounced@example.com', 'crm@example.com', 'spam@example.com', 'unsub@example.com'].sort(),
+    expect(
+      pipeline.hood
+        .contacts()
+        .map((c) => c.contact)
+        .sort(),
+    ).toEqual(
+      [
+        '+14155550123',
+        '+38761234567',
+        'bounced@example.com',
+        'crm@example.com',
+        'spam@example.com',
+        'unsub@example.com',
+      ].sort(),
     );
   });
 
@@ -141,7 +207,10 @@ describe('signed webhooks → built ingress → queue → built consumer → Hoo
     // Assess
     const correlationId = (response.headers as Record<string, string>)['x-correlation-id'];
     expect(correlationId).toBeTruthy();
-    const lines = pipeline.output.join('').split('\n').filter((l) => l.includes(String(correlationId)));
+    const lines = pipeline.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes(String(correlationId)));
     expect(lines.some((l) => l.includes('"outcome":"blocked"'))).toBe(true);
     expect(lines.length).toBeGreaterThanOrEqual(2);
   });
@@ -166,7 +235,12 @@ describe('adversarial input against the built handlers', () => {
 
   it('answers 400 to a body that is not UTF-8', async () => {
     // Act
-    const response = await webhook(apiEvent('generic', Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28]), { authorization: `Bearer ${SECRETS.GENERIC_WEBHOOK_TOKEN}`, 'content-type': 'application/json' }));
+    const response = await webhook(
+      apiEvent('generic', Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28]), {
+        authorization: `Bearer ${SECRETS.GENERIC_WEBHOOK_TOKEN}`,
+        'content-type': 'application/json',
+      }),
+    );
     // Assess
     expect(response.statusCode).toBe(400);
   });
@@ -175,10 +249,16 @@ describe('adversarial input against the built handlers', () => {
     // Prepare
     const count = before();
     // Act
-    const response = await webhook(generic({ contact: 'victim@example.com\r\nBcc: everyone@example.com', reason: 'unsubscribe' }));
+    const response = await webhook(
+      generic({ contact: 'victim@example.com\r\nBcc: everyone@example.com', reason: 'unsubscribe' }),
+    );
     // The positive signal: the ingress dead-letters it itself, before answering.
     let dead: Awaited<ReturnType<typeof receiveAll>> = [];
-    await waitFor(async () => (dead = [...dead, ...(await receiveAll(pipeline.sqs, pipeline.queues.deadLetterQueueUrl, 100, 0))]).length > 0, 10_000);
+    await waitFor(
+      async () =>
+        (dead = [...dead, ...(await receiveAll(pipeline.sqs, pipeline.queues.deadLetterQueueUrl, 100, 0))]).length > 0,
+      10_000,
+    );
     // Assess
     expect(response.statusCode).toBe(200);
     expect(dead.some((m) => attribute(m, 'reason') === 'invalid_contact')).toBe(true);
@@ -187,7 +267,15 @@ describe('adversarial input against the built handlers', () => {
 
   it('answers 401 to a replayed signed Mailgun webhook', async () => {
     // Prepare
-    const request = signedMailgun({ event: 'complained', id: 'mg-replay', timestamp: Math.floor(Date.now() / 1000), recipient: 'replay@example.com' }, 'replayed-token-1');
+    const request = signedMailgun(
+      {
+        event: 'complained',
+        id: 'mg-replay',
+        timestamp: Math.floor(Date.now() / 1000),
+        recipient: 'replay@example.com',
+      },
+      'replayed-token-1',
+    );
     // Act
     const first = await webhook(request);
     const second = await webhook(request);
@@ -201,7 +289,9 @@ describe('adversarial input against the built handlers', () => {
     (forged.headers as Record<string, string>)['x-twilio-signature'] = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
     // Act
     const bad = await webhook(forged);
-    const disabled = await webhook(apiEvent('vonage', 'msisdn=447700900000&text=STOP', { 'content-type': 'application/x-www-form-urlencoded' }));
+    const disabled = await webhook(
+      apiEvent('vonage', 'msisdn=447700900000&text=STOP', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
     const unknown = await webhook(apiEvent('nonexistent', '{}', {}));
     // Assess
     expect([bad.statusCode, disabled.statusCode, unknown.statusCode]).toEqual([401, 404, 404]);
@@ -232,7 +322,12 @@ describe('adversarial input against the built handlers', () => {
       return q.visible + q.inFlight + q.delayed === 0;
     }, 20_000);
     // Assess
-    expect(pipeline.hood.contacts().slice(count).map((c) => c.contact)).toEqual([]);
+    expect(
+      pipeline.hood
+        .contacts()
+        .slice(count)
+        .map((c) => c.contact),
+    ).toEqual([]);
     expect(pipeline.esm.stats().errors).toBe(0);
   });
 
@@ -240,7 +335,15 @@ describe('adversarial input against the built handlers', () => {
     // Assess
     const text = pipeline.output.join('');
     for (const secret of [...Object.values(SECRETS), 'sandbox-token-3f9a8c1e']) expect(text).not.toContain(secret);
-    for (const contact of ['bounced@example.com', 'spam@example.com', 'unsub@example.com', '+14155550123', '+38761234567', 'crm@example.com', 'victim@example.com']) {
+    for (const contact of [
+      'bounced@example.com',
+      'spam@example.com',
+      'unsub@example.com',
+      '+14155550123',
+      '+38761234567',
+      'crm@example.com',
+      'victim@example.com',
+    ]) {
       expect(text).not.toContain(contact);
     }
   });

@@ -15,10 +15,26 @@ import { receiveAll, sqsClientFor } from '../helpers/sqs.js';
 type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const fixture = (path: string) => JSON.parse(readFileSync(`test/fixtures/${path}`, 'utf8')) as Record<string, unknown>;
-const sendgrid = fixture('sendgrid/signature-vectors-sendgrid-nodejs.json') as { vectors: { name: string; public_key_spki_der_b64: string; timestamp: string; signature_b64: string; raw_body: string }[] };
-const mailgun = fixture('mailgun/signature-vectors-mailgun-php.json') as { vectors: { signing_key: string; timestamp: string; token: string; signature: string }[] };
-const svix = fixture('resend-svix/signature-vectors-svix.json') as { vectors: { secret: string; svix_id: string; svix_timestamp: string; raw_body: string; svix_signature: string }[] };
-const vonage = fixture('vonage/signature-vectors-vonage-sms.json') as { secret: string; params: Record<string, string>; signatures: Record<string, string> };
+const sendgrid = fixture('sendgrid/signature-vectors-sendgrid-nodejs.json') as {
+  vectors: {
+    name: string;
+    public_key_spki_der_b64: string;
+    timestamp: string;
+    signature_b64: string;
+    raw_body: string;
+  }[];
+};
+const mailgun = fixture('mailgun/signature-vectors-mailgun-php.json') as {
+  vectors: { signing_key: string; timestamp: string; token: string; signature: string }[];
+};
+const svix = fixture('resend-svix/signature-vectors-svix.json') as {
+  vectors: { secret: string; svix_id: string; svix_timestamp: string; raw_body: string; svix_signature: string }[];
+};
+const vonage = fixture('vonage/signature-vectors-vonage-sms.json') as {
+  secret: string;
+  params: Record<string, string>;
+  signatures: Record<string, string>;
+};
 const single = sendgrid.vectors.find((v) => v.name === 'single_event')!;
 
 let queues: LocalQueues;
@@ -39,7 +55,11 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  webhook = ((await import(`${pathToFileURL(resolve('dist/handlers/webhook.mjs')).href}?vectors=${randomUUID()}`)) as { handler: WebhookHandler }).handler;
+  webhook = (
+    (await import(`${pathToFileURL(resolve('dist/handlers/webhook.mjs')).href}?vectors=${randomUUID()}`)) as {
+      handler: WebhookHandler;
+    }
+  ).handler;
 });
 
 afterEach(() => {
@@ -72,7 +92,11 @@ function event(provider: string, body: string, headers: Record<string, string>):
 }
 
 const sendgridEvent = (body: string) =>
-  event('sendgrid', body, { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': single.signature_b64, 'x-twilio-email-event-webhook-timestamp': single.timestamp });
+  event('sendgrid', body, {
+    'content-type': 'application/json',
+    'x-twilio-email-event-webhook-signature': single.signature_b64,
+    'x-twilio-email-event-webhook-timestamp': single.timestamp,
+  });
 
 describe('published signature vectors through dist/handlers/webhook.mjs', () => {
   it('SendGrid: accepts the signed body and queues its contact', async () => {
@@ -107,10 +131,22 @@ describe('published signature vectors through dist/handlers/webhook.mjs', () => 
     // Prepare
     const v = mailgun.vectors[0]!;
     const body = (signature: string) =>
-      JSON.stringify({ signature: { timestamp: v.timestamp, token: v.token, signature }, 'event-data': { event: 'unsubscribed', id: 'e1', recipient: 'vector@example.com', timestamp: Number(v.timestamp) } });
+      JSON.stringify({
+        signature: { timestamp: v.timestamp, token: v.token, signature },
+        'event-data': {
+          event: 'unsubscribed',
+          id: 'e1',
+          recipient: 'vector@example.com',
+          timestamp: Number(v.timestamp),
+        },
+      });
     at(v.timestamp);
     // Act
-    const bad = await webhook(event('mailgun', body(v.signature.replace(/^./u, (c) => (c === '0' ? '1' : '0'))), { 'content-type': 'application/json' }));
+    const bad = await webhook(
+      event('mailgun', body(v.signature.replace(/^./u, (c) => (c === '0' ? '1' : '0'))), {
+        'content-type': 'application/json',
+      }),
+    );
     const good = await webhook(event('mailgun', body(v.signature), { 'content-type': 'application/json' }));
     // Assess
     expect([bad.statusCode, good.statusCode]).toEqual([401, 200]);
@@ -119,7 +155,12 @@ describe('published signature vectors through dist/handlers/webhook.mjs', () => 
   it('Resend (Svix): accepts the vector and refuses it with one byte changed', async () => {
     // Prepare
     const v = svix.vectors[0]!;
-    const headers = { 'content-type': 'application/json', 'svix-id': v.svix_id, 'svix-timestamp': v.svix_timestamp, 'svix-signature': v.svix_signature };
+    const headers = {
+      'content-type': 'application/json',
+      'svix-id': v.svix_id,
+      'svix-timestamp': v.svix_timestamp,
+      'svix-signature': v.svix_signature,
+    };
     at(v.svix_timestamp);
     // Act
     const good = await webhook(event('resend', v.raw_body, headers));
@@ -135,8 +176,11 @@ describe('published signature vectors through dist/handlers/webhook.mjs', () => 
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };
     // Act
     const statuses = [];
-    for (const sig of Object.values(vonage.signatures)) statuses.push((await webhook(event('vonage', form({ ...vonage.params, sig }), headers))).statusCode);
-    const tampered = await webhook(event('vonage', form({ ...vonage.params, text: 'STOP', sig: vonage.signatures.md5hash! }), headers));
+    for (const sig of Object.values(vonage.signatures))
+      statuses.push((await webhook(event('vonage', form({ ...vonage.params, sig }), headers))).statusCode);
+    const tampered = await webhook(
+      event('vonage', form({ ...vonage.params, text: 'STOP', sig: vonage.signatures.md5hash! }), headers),
+    );
     // Assess
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(tampered.statusCode).toBe(401);

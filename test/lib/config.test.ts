@@ -134,14 +134,29 @@ describe('loadQueueConfig', () => {
 
   it('applies the same local-credentials rule to the SQS and the DynamoDB endpoints', () => {
     // Prepare: endpoints on this machine or elsewhere, with or without credentials in the environment.
-    const endpoint = fc.constantFrom('http://127.0.0.1:4566', 'http://localhost:8000', 'http://[::1]:9324', 'https://sqs.eu-west-1.amazonaws.com', 'http://10.0.0.5:4566');
-    const credentials = fc.record({ AWS_ACCESS_KEY_ID: fc.option(fc.constant('k'), { nil: undefined }), AWS_PROFILE: fc.option(fc.constant('dev'), { nil: undefined }) });
+    const endpoint = fc.constantFrom(
+      'http://127.0.0.1:4566',
+      'http://localhost:8000',
+      'http://[::1]:9324',
+      'https://sqs.eu-west-1.amazonaws.com',
+      'http://10.0.0.5:4566',
+    );
+    const credentials = fc.record({
+      AWS_ACCESS_KEY_ID: fc.option(fc.constant('k'), { nil: undefined }),
+      AWS_PROFILE: fc.option(fc.constant('dev'), { nil: undefined }),
+    });
     fc.assert(
       fc.property(endpoint, credentials, (url, creds) => {
         // Act
         const queue = loadQueueConfig({ ...creds, AWS_ENDPOINT_URL_SQS: url });
         const ledger = loadLedgerConfig({ ...creds, AWS_ENDPOINT_URL_DYNAMODB: url });
-        const pacing = loadConsumerConfig({ ...base, ...creds, LEDGER_TABLE: 'ledger', LEDGER_HASH_KEY: 'k'.repeat(32), AWS_ENDPOINT_URL_DYNAMODB: url }).hood.rateLedger!;
+        const pacing = loadConsumerConfig({
+          ...base,
+          ...creds,
+          LEDGER_TABLE: 'ledger',
+          LEDGER_HASH_KEY: 'k'.repeat(32),
+          AWS_ENDPOINT_URL_DYNAMODB: url,
+        }).hood.rateLedger!;
         // Assess
         expect(ledger.localCredentials).toEqual(queue.localCredentials);
         expect(pacing.localCredentials).toEqual(queue.localCredentials);
@@ -192,11 +207,11 @@ describe('loadWebhookConfig', () => {
   });
 });
 
-describe('the webhook\'s replay key (REPLAY_HASH_KEY), apart from the ledger key', () => {
+describe("the webhook's replay key (REPLAY_HASH_KEY), apart from the ledger key", () => {
   const REPLAY = 'r'.repeat(32);
   const LEDGER = 'l'.repeat(32);
 
-  it('never puts the contact hash key in the webhook\'s configuration', () => {
+  it("never puts the contact hash key in the webhook's configuration", () => {
     // Act
     const config = loadWebhookConfig({ LEDGER_TABLE: 'ledger', LEDGER_HASH_KEY: LEDGER, REPLAY_HASH_KEY: REPLAY });
 
@@ -208,7 +223,11 @@ describe('the webhook\'s replay key (REPLAY_HASH_KEY), apart from the ledger key
 
   it.each([
     [{ REPLAY_HASH_KEY: REPLAY, LEDGER_HASH_KEY: LEDGER }, 'REPLAY_HASH_KEY', { kind: 'value', key: REPLAY }],
-    [{ REPLAY_HASH_KEY_SECRET: 'arn:replay', LEDGER_HASH_KEY_SECRET: 'arn:ledger' }, 'REPLAY_HASH_KEY_SECRET', { kind: 'secret', secretId: 'arn:replay' }],
+    [
+      { REPLAY_HASH_KEY_SECRET: 'arn:replay', LEDGER_HASH_KEY_SECRET: 'arn:ledger' },
+      'REPLAY_HASH_KEY_SECRET',
+      { kind: 'secret', secretId: 'arn:replay' },
+    ],
     [{ LEDGER_HASH_KEY: LEDGER }, 'LEDGER_HASH_KEY', { kind: 'value', key: LEDGER }],
     [{ LEDGER_HASH_KEY_SECRET: 'arn:ledger' }, 'LEDGER_HASH_KEY_SECRET', { kind: 'secret', secretId: 'arn:ledger' }],
   ])('takes the key from %j: %s', (env, variable, hashKey) => {
@@ -244,4 +263,3 @@ describe('the webhook\'s replay key (REPLAY_HASH_KEY), apart from the ledger key
     expect(error.message).not.toContain('short-key');
   });
 });
-

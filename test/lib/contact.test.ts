@@ -94,10 +94,13 @@ describe('normaliseContact: phone', () => {
 describe('normaliseContact: any input', () => {
   it('never throws, and whatever it accepts is stable under a second pass', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.anything(), fc.emailAddress(), fc.stringMatching(/^\+?[0-9 ()-]{0,20}$/u)), (input) => {
-        const first = normaliseContact(input);
-        if (first.ok) expect(normaliseContact(first.contact)).toEqual(first);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.anything(), fc.emailAddress(), fc.stringMatching(/^\+?[0-9 ()-]{0,20}$/u)),
+        (input) => {
+          const first = normaliseContact(input);
+          if (first.ok) expect(normaliseContact(first.contact)).toEqual(first);
+        },
+      ),
       { numRuns: 10_000 },
     );
   });
@@ -182,7 +185,9 @@ describe('normaliseContact: hidden characters (issue 9 item 8)', () => {
   it('any Cf character anywhere in an address makes it invalid (property)', () => {
     // Every Cf code point, enumerated once: filtering random code points would skip too often (Cf is rare).
     const all: string[] = [];
-    for (let cp = 0; cp <= 0x10ffff; cp++) if (cp < 0xd800 || cp > 0xdfff) if (/^\p{Cf}$/u.test(String.fromCodePoint(cp))) all.push(String.fromCodePoint(cp));
+    for (let cp = 0; cp <= 0x10ffff; cp++)
+      if (cp < 0xd800 || cp > 0xdfff)
+        if (/^\p{Cf}$/u.test(String.fromCodePoint(cp))) all.push(String.fromCodePoint(cp));
     const cf = fc.constantFrom(...all);
     fc.assert(
       fc.property(cf, fc.nat(15), (ch, at) => {
@@ -234,7 +239,10 @@ describe('maskContact: rejected raw input (issue 9 item 8)', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ maxLength: 40 }), (a, b) => {
         const input = `${a}@${b}`;
         const masked = maskContact(input);
-        const kept = masked.replace(/\*/gu, '').replace(/@/u, '').replace(/\.[a-z]{2,24}$/u, '');
+        const kept = masked
+          .replace(/\*/gu, '')
+          .replace(/@/u, '')
+          .replace(/\.[a-z]{2,24}$/u, '');
         return [...kept].length <= 3;
       }),
     );

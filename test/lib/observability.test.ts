@@ -3,14 +3,20 @@ import { emfPublisher } from '../../lib/consumer/consumer.js';
 import { countsEmfPublisher, METRICS_NAMESPACE } from '../../lib/observability.js';
 import { webhookEmfPublisher } from '../../lib/webhook/lambda.js';
 
-type EmfDoc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+type EmfDoc = Record<string, unknown> & {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+};
 
 /** Every stdout line written while `run` executes (Powertools writes EMF documents there). */
 function emfDocs(run: () => void): EmfDoc[] {
   const lines: string[] = [];
   const original = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: unknown) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     return true;
   }) as typeof process.stdout.write;
   try {

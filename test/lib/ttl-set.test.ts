@@ -43,7 +43,13 @@ describe('TtlSet', () => {
       fc.property(
         fc.integer({ min: 1, max: 10 }),
         fc.double({ min: 0, max: 1000, noNaN: true }),
-        fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'), stepMs: fc.double({ min: 0, max: 300, noNaN: true }) }), { maxLength: 60 }),
+        fc.array(
+          fc.record({
+            key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'),
+            stepMs: fc.double({ min: 0, max: 300, noNaN: true }),
+          }),
+          { maxLength: 60 },
+        ),
         (maxEntries, ttlMs, adds) => {
           // Prepare
           const set = new TtlSet({ maxEntries, ttlMs });

@@ -35,12 +35,27 @@ afterEach(async () => {
 describe('consumer: the attempts attribute', () => {
   it('is clamped to 0..HOOD_MAX_ATTEMPTS before it is used and carried on', async () => {
     // Prepare: a record with a negative attempts attribute, deferred (not enough time left in the invocation).
-    const hood: HoodCreator = { createBlockedContact: async () => ({ kind: 'created', id: '1', type: 'email', status: 201 }) };
-    await sendBodies(sqs, queues.blockQueueUrl, [JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe' })], { attempts: '-1000000' });
+    const hood: HoodCreator = {
+      createBlockedContact: async () => ({ kind: 'created', id: '1', type: 'email', status: 201 }),
+    };
+    await sendBodies(
+      sqs,
+      queues.blockQueueUrl,
+      [JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe' })],
+      { attempts: '-1000000' },
+    );
     const records = (await receiveAll(sqs, queues.blockQueueUrl, 1)).map((m) => toRecord(m, queues.blockQueueArn));
 
     // Act
-    await processBatch(records, () => 1000, { config, hood, sqs, pacer: new Pacer({ windows: config.hood.rateLimits, consumers: 1 }), recent: new RecentContacts(), logger: captureLog(), count: () => {} });
+    await processBatch(records, () => 1000, {
+      config,
+      hood,
+      sqs,
+      pacer: new Pacer({ windows: config.hood.rateLimits, consumers: 1 }),
+      recent: new RecentContacts(),
+      logger: captureLog(),
+      count: () => {},
+    });
 
     // Assess
     const copies = await receiveAll(sqs, queues.blockQueueUrl, 1);

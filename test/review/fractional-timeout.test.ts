@@ -56,7 +56,9 @@ describe('consumer: a fractional pacing slot near the deadline', () => {
     // One earlier call of this container: the next slot is one (fractional) spacing later.
     pacer.started(now);
     pacer.completed(now);
-    await sendBodies(sqs, queues.blockQueueUrl, [JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'test' })]);
+    await sendBodies(sqs, queues.blockQueueUrl, [
+      JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'test' }),
+    ]);
     const records = (await receiveAll(sqs, queues.blockQueueUrl, 1)).map((m) => toRecord(m, queues.blockQueueArn));
     const counts: Partial<Record<Outcome, number>> = {};
     const logger = captureLog();

@@ -19,9 +19,22 @@ const B = 'user29589228@example.com';
 const key48 = (c: string) => createHash('sha256').update(c).digest().readUIntBE(0, 6);
 
 function source(pages: SourcePage[]): ImportSource {
-  return { provider: 'sendgrid', lists: ['spam_reports'], defaultLists: ['spam_reports'], requests: 0, async *pages() { yield* pages; } };
+  return {
+    provider: 'sendgrid',
+    lists: ['spam_reports'],
+    defaultLists: ['spam_reports'],
+    requests: 0,
+    async *pages() {
+      yield* pages;
+    },
+  };
 }
-const complaint = (contact: string) => ({ contact, reason: 'complaint' as Reason, list: 'spam_reports', providerReason: 'spam report' });
+const complaint = (contact: string) => ({
+  contact,
+  reason: 'complaint' as Reason,
+  list: 'spam_reports',
+  providerReason: 'spam report',
+});
 
 describe('import/reconcile: two different contacts', () => {
   it('are two contacts even when their 48-bit keys are equal (precondition)', () => {
@@ -32,9 +45,16 @@ describe('import/reconcile: two different contacts', () => {
   it('import queues both', async () => {
     // Prepare
     const sent: NormalisedMessage[] = [];
-    const pages: SourcePage[] = [{ list: 'spam_reports', entries: [complaint(A), complaint(B)], skipped: {}, cursor: undefined }];
+    const pages: SourcePage[] = [
+      { list: 'spam_reports', entries: [complaint(A), complaint(B)], skipped: {}, cursor: undefined },
+    ];
     // Act
-    await runImport({ source: source(pages), page: { types: ['spam_reports'], until: new Date() }, policy: { blockReasons: new Set<Reason>(['complaint']) }, send: async (m) => void sent.push(...m) });
+    await runImport({
+      source: source(pages),
+      page: { types: ['spam_reports'], until: new Date() },
+      policy: { blockReasons: new Set<Reason>(['complaint']) },
+      send: async (m) => void sent.push(...m),
+    });
     // Assess
     expect(sent.map((m) => m.contact).sort()).toEqual([A, B].sort());
   });
@@ -45,7 +65,9 @@ describe('import/reconcile: two different contacts', () => {
     const missing: string[] = [];
     // Act
     await reconcile({
-      hoodPages: (async function* () { yield { items: [hoodItem] } as never; })(),
+      hoodPages: (async function* () {
+        yield { items: [hoodItem] } as never;
+      })(),
       source: source([{ list: 'spam_reports', entries: [complaint(B)], skipped: {}, cursor: undefined }]),
       page: { types: ['spam_reports'], until: new Date() },
       onMissing: (contact) => void missing.push(contact),

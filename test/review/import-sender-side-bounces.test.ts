@@ -12,10 +12,14 @@ import { mapSendgrid } from '../../lib/providers/sendgrid/map.js';
  * recipient's address". The day-one import reads the SAME bounces from the provider's bounce list and
  * queues every one of them as hard_bounce, skipping only 4xx: the import blocks what the live path ignores.
  */
-const REPUTATION = { status: '5.7.1', reason: '550 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using Spamhaus' };
+const REPUTATION = {
+  status: '5.7.1',
+  reason: '550 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using Spamhaus',
+};
 
 function jsonFetch(body: unknown): FetchLike {
-  return async () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  return async () =>
+    new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 async function entries(source: ImportSource, types: string[]): Promise<SuppressionEntry[]> {
@@ -27,9 +31,25 @@ async function entries(source: ImportSource, types: string[]): Promise<Suppressi
 describe('import: a sender-side bounce on the provider bounce list', () => {
   it('SendGrid: is not imported as a hard bounce, as the live event is not blocked', async () => {
     // Prepare
-    const live = mapSendgrid([{ event: 'bounce', type: 'bounce', email: 'jane@example.com', sg_event_id: 'e1', timestamp: 1767225600, ...REPUTATION }], { smsOptOutKeywords: new Set() });
+    const live = mapSendgrid(
+      [
+        {
+          event: 'bounce',
+          type: 'bounce',
+          email: 'jane@example.com',
+          sg_event_id: 'e1',
+          timestamp: 1767225600,
+          ...REPUTATION,
+        },
+      ],
+      { smsOptOutKeywords: new Set() },
+    );
     const fetch = jsonFetch([{ created: 1767225600, email: 'jane@example.com', ...REPUTATION }]);
-    const source = createSendgridSource({ provider: 'sendgrid', apiUrl: 'https://api.sendgrid.example', apiKey: 'SG.test-key' }, { fetch }, { includeGroupUnsubscribes: false });
+    const source = createSendgridSource(
+      { provider: 'sendgrid', apiUrl: 'https://api.sendgrid.example', apiKey: 'SG.test-key' },
+      { fetch },
+      { includeGroupUnsubscribes: false },
+    );
 
     // Act
     const imported = await entries(source, ['bounces']);
@@ -42,11 +62,34 @@ describe('import: a sender-side bounce on the provider bounce list', () => {
   it('Mailgun: is not imported as a hard bounce, as the live event is not blocked', async () => {
     // Prepare
     const live = mapMailgun(
-      { 'event-data': { event: 'failed', severity: 'permanent', reason: 'bounce', id: 'e1', timestamp: 1767225600, recipient: 'jane@example.com', 'delivery-status': { code: 550, message: REPUTATION.reason } } },
+      {
+        'event-data': {
+          event: 'failed',
+          severity: 'permanent',
+          reason: 'bounce',
+          id: 'e1',
+          timestamp: 1767225600,
+          recipient: 'jane@example.com',
+          'delivery-status': { code: 550, message: REPUTATION.reason },
+        },
+      },
       { smsOptOutKeywords: new Set() },
     );
-    const fetch = jsonFetch({ items: [{ address: 'jane@example.com', code: '550', error: REPUTATION.reason, created_at: 'Thu, 01 Jan 2026 00:00:00 UTC' }], paging: {} });
-    const source = createMailgunSource({ provider: 'mailgun', apiUrl: 'https://api.mailgun.example', apiKey: 'key-test', domain: 'mg.example.com' }, { fetch });
+    const fetch = jsonFetch({
+      items: [
+        {
+          address: 'jane@example.com',
+          code: '550',
+          error: REPUTATION.reason,
+          created_at: 'Thu, 01 Jan 2026 00:00:00 UTC',
+        },
+      ],
+      paging: {},
+    });
+    const source = createMailgunSource(
+      { provider: 'mailgun', apiUrl: 'https://api.mailgun.example', apiKey: 'key-test', domain: 'mg.example.com' },
+      { fetch },
+    );
 
     // Act
     const imported = await entries(source, ['bounces']);

@@ -16,8 +16,18 @@ describe('a complaint about a message sent to several recipients', () => {
     const to = ['ann@example.com', 'bob@example.com', 'cy@example.com'];
     const notification = {
       notificationType: 'Complaint',
-      complaint: { complainedRecipients: to.map((emailAddress) => ({ emailAddress })), timestamp: '2026-01-15T10:00:00.000Z', feedbackId: 'fb-1', complaintFeedbackType: 'abuse' },
-      mail: { messageId: 'm-1', destination: to, timestamp: '2026-01-15T09:59:00.000Z', source: 'news@company.example' },
+      complaint: {
+        complainedRecipients: to.map((emailAddress) => ({ emailAddress })),
+        timestamp: '2026-01-15T10:00:00.000Z',
+        feedbackId: 'fb-1',
+        complaintFeedbackType: 'abuse',
+      },
+      mail: {
+        messageId: 'm-1',
+        destination: to,
+        timestamp: '2026-01-15T09:59:00.000Z',
+        source: 'news@company.example',
+      },
     };
 
     // Act
@@ -29,7 +39,11 @@ describe('a complaint about a message sent to several recipients', () => {
 
   it('Resend: never blocks every address of data.to', () => {
     // Act
-    const blocks = mapResend({ type: 'email.complained', created_at: '2026-01-15T10:00:00Z', data: { email_id: 'e-1', to: ['ann@example.com', 'bob@example.com', 'cy@example.com'] } }).filter((d) => d.action === 'block');
+    const blocks = mapResend({
+      type: 'email.complained',
+      created_at: '2026-01-15T10:00:00Z',
+      data: { email_id: 'e-1', to: ['ann@example.com', 'bob@example.com', 'cy@example.com'] },
+    }).filter((d) => d.action === 'block');
 
     // Assess
     expect(blocks.length).toBeLessThanOrEqual(1);

@@ -27,7 +27,8 @@ describe('NEVER_BLOCK_PARAMETER naming a parameter that does not exist', () => {
     };
 
     // Act
-    const load = async () => loadConsumerConfig(await resolveSecretParameters(env, { ssm: ssmWithout, names: ['NEVER_BLOCK'] }));
+    const load = async () =>
+      loadConsumerConfig(await resolveSecretParameters(env, { ssm: ssmWithout, names: ['NEVER_BLOCK'] }));
 
     // Assess
     await expect(load()).rejects.toThrow(/NEVER_BLOCK_PARAMETER/u);

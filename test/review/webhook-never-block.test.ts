@@ -14,7 +14,10 @@ describe('webhook ingress and NEVER_BLOCK', () => {
     const h = harness({ config: testConfig({ NEVER_BLOCK: 'seed@example.com,*@our-company.example' }) });
 
     // Act
-    const response = await handleWebhook(genericRequest([{ contact: 'seed@example.com' }, { contact: 'ops@our-company.example' }]), h.deps);
+    const response = await handleWebhook(
+      genericRequest([{ contact: 'seed@example.com' }, { contact: 'ops@our-company.example' }]),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);

@@ -1,5 +1,16 @@
 import type { Decision } from '../../types.js';
-import { block, detail, eventIdOf, ignore, isRecord, type JsonRecord, optOutKeyword, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  detail,
+  eventIdOf,
+  ignore,
+  isRecord,
+  type JsonRecord,
+  optOutKeyword,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -14,7 +25,11 @@ import type { MappingPolicy } from '../types.js';
 const SOURCE = 'aws-sms';
 
 export function isSmsInbound(value: unknown): value is JsonRecord {
-  return isRecord(value) && Object.hasOwn(value, 'originationNumber') && (Object.hasOwn(value, 'messageBody') || Object.hasOwn(value, 'messageKeyword'));
+  return (
+    isRecord(value) &&
+    Object.hasOwn(value, 'originationNumber') &&
+    (Object.hasOwn(value, 'messageBody') || Object.hasOwn(value, 'messageKeyword'))
+  );
 }
 
 /**
@@ -23,22 +38,37 @@ export function isSmsInbound(value: unknown): value is JsonRecord {
  * not confirmed (research §7.1), so they are ignored with their type rather than guessed at.
  */
 export function isSmsDeliveryEvent(value: unknown): value is JsonRecord {
-  return isRecord(value) && typeof value.eventType === 'string' && /^(TEXT|VOICE|MEDIA)_[A-Z_]+$/u.test(value.eventType);
+  return (
+    isRecord(value) && typeof value.eventType === 'string' && /^(TEXT|VOICE|MEDIA)_[A-Z_]+$/u.test(value.eventType)
+  );
 }
 
 export function mapAwsSms(payload: unknown, policy: MappingPolicy): Decision[] {
   if (isSmsDeliveryEvent(payload)) {
     return [ignore('sms_delivery_event', SOURCE, detail(text(payload.eventType)), eventIdOf(payload.messageId))];
   }
-  if (!isSmsInbound(payload)) return [reject('unrecognised_event', SOURCE, 'not an inbound SMS (originationNumber, messageBody)')];
+  if (!isSmsInbound(payload))
+    return [reject('unrecognised_event', SOURCE, 'not an inbound SMS (originationNumber, messageBody)')];
   const eventId = eventIdOf(payload.inboundMessageId);
   // The sender's own STOP (https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html);
   // HELP, JOIN and any other text never block.
   const keyword = optOutKeyword(payload.messageKeyword, policy) ?? optOutKeyword(payload.messageBody, policy);
   if (keyword === undefined) {
-    return [ignore('not_an_opt_out_keyword', SOURCE, detail('keyword', trimmed(payload.messageKeyword)?.slice(0, 30)), eventId)];
+    return [
+      ignore(
+        'not_an_opt_out_keyword',
+        SOURCE,
+        detail('keyword', trimmed(payload.messageKeyword)?.slice(0, 30)),
+        eventId,
+      ),
+    ];
   }
   // Only the matched keyword goes into the description: the rest of an SMS is personal text.
   const to = trimmed(payload.destinationNumber);
-  return [block(payload.originationNumber, 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"${to ? ` to ${to}` : ''}`), eventId })];
+  return [
+    block(payload.originationNumber, 'sms_opt_out', SOURCE, {
+      description: detail(`inbound SMS "${keyword}"${to ? ` to ${to}` : ''}`),
+      eventId,
+    }),
+  ];
 }

@@ -1,7 +1,14 @@
 import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
 import { bump, isoTime, str, walkLists } from '../../import/paging.js';
-import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type {
+  ImportSource,
+  SourceHttpOptions,
+  SuppressionsSpec,
+  PageOptions,
+  SourcePage,
+  SuppressionEntry,
+} from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -27,7 +34,12 @@ const REASONS: ReadonlyMap<string, Reason> = new Map([
 ]);
 
 export function createBrevoSource(config: HttpImportConfig, http: SourceHttpOptions): ImportSource {
-  const client = createJsonClient({ api: 'brevo', ...http, retryAfter: firstOf(readRetryAfter, readResetHeader('x-sib-ratelimit-reset')), secrets: [config.apiKey] });
+  const client = createJsonClient({
+    api: 'brevo',
+    ...http,
+    retryAfter: firstOf(readRetryAfter, readResetHeader('x-sib-ratelimit-reset')),
+    secrets: [config.apiKey],
+  });
   const headers = { 'api-key': config.apiKey };
   return {
     provider: 'brevo',
@@ -46,7 +58,10 @@ export function createBrevoSource(config: HttpImportConfig, http: SourceHttpOpti
           offset: String(offset),
           sort: 'asc',
         });
-        const body = await client.json<{ count?: unknown; contacts?: unknown }>(`${config.apiUrl}/v3/smtp/blockedContacts?${query}`, { headers });
+        const body = await client.json<{ count?: unknown; contacts?: unknown }>(
+          `${config.apiUrl}/v3/smtp/blockedContacts?${query}`,
+          { headers },
+        );
         const rows = Array.isArray(body?.contacts) ? (body.contacts as Record<string, unknown>[]) : [];
         const entries: SuppressionEntry[] = [];
         const skipped: Record<string, number> = {};
@@ -57,9 +72,21 @@ export function createBrevoSource(config: HttpImportConfig, http: SourceHttpOpti
           const reason = code === undefined ? undefined : REASONS.get(code);
           if (email === undefined) bump(skipped, 'no_contact');
           else if (reason === undefined) bump(skipped, `unknown_reason`);
-          else entries.push({ contact: email, reason, list, providerReason: [code, str(r.message)].filter(Boolean).join(': '), occurredAt: isoTime(row.blockedAt) });
+          else
+            entries.push({
+              contact: email,
+              reason,
+              list,
+              providerReason: [code, str(r.message)].filter(Boolean).join(': '),
+              occurredAt: isoTime(row.blockedAt),
+            });
         }
-        return { entries, skipped, total: typeof body?.count === 'number' ? body.count : undefined, next: rows.length >= PAGE_SIZE ? String(offset + rows.length) : undefined };
+        return {
+          entries,
+          skipped,
+          total: typeof body?.count === 'number' ? body.count : undefined,
+          next: rows.length >= PAGE_SIZE ? String(offset + rows.length) : undefined,
+        };
       });
     },
   };
@@ -70,6 +97,15 @@ export const suppressions: SuppressionsSpec<HttpImportConfig> = {
   provider: 'brevo',
   help: 'BREVO_API_KEY                 (BREVO_API_URL)       blocked_contacts',
   load: (env, options) =>
-    loadHttpImportConfig({ provider: 'brevo', keyVariable: 'BREVO_API_KEY', urlVariable: 'BREVO_API_URL', defaultUrl: 'https://api.brevo.com' }, env, options),
+    loadHttpImportConfig(
+      {
+        provider: 'brevo',
+        keyVariable: 'BREVO_API_KEY',
+        urlVariable: 'BREVO_API_URL',
+        defaultUrl: 'https://api.brevo.com',
+      },
+      env,
+      options,
+    ),
   create: (config, options) => createBrevoSource(config, options.http ?? {}),
 };

@@ -14,13 +14,19 @@ const SOURCE = 'ses';
 
 export function mapEventBridge(payload: unknown, policy: MappingPolicy): Decision[] {
   const event = unwrapEventBridge(payload);
-  if (event.kind === 'invalid') return [reject('unrecognised_event', SOURCE, 'not an EventBridge event (detail-type, source, detail)')];
+  if (event.kind === 'invalid')
+    return [reject('unrecognised_event', SOURCE, 'not an EventBridge event (detail-type, source, detail)')];
   const { eventId } = event;
   // Only SES publishes opt-out signals this way; any other EventBridge source was routed here by mistake.
   if (event.source !== 'aws.ses') {
-    return [reject('unrecognised_event', SOURCE, `EventBridge source is not aws.ses: ${event.source.slice(0, 60)}`, { eventId })];
+    return [
+      reject('unrecognised_event', SOURCE, `EventBridge source is not aws.ses: ${event.source.slice(0, 60)}`, {
+        eventId,
+      }),
+    ];
   }
-  if (event.kind === 'no_detail') return [reject('unrecognised_event', SOURCE, 'EventBridge SES event without a detail object', { eventId })];
+  if (event.kind === 'no_detail')
+    return [reject('unrecognised_event', SOURCE, 'EventBridge SES event without a detail object', { eventId })];
   return withEventId(mapSes(event.payload, policy), eventId);
 }
 

@@ -24,7 +24,10 @@ export function mapNormalisedMessage(message: unknown, defaultSource: string): D
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, MAX_ISSUES)
-      .map((i) => `${i.path.map((p) => (typeof p === 'symbol' ? (p.description ?? '') : String(p))).join('.') || 'message'}: ${i.message}`)
+      .map(
+        (i) =>
+          `${i.path.map((p) => (typeof p === 'symbol' ? (p.description ?? '') : String(p))).join('.') || 'message'}: ${i.message}`,
+      )
       .join('; ');
     const contact = isRecord(message) ? text(message.contact)?.slice(0, 320) : undefined;
     return reject('malformed_message', defaultSource, detail('not a normalised block request', issues), { contact });
@@ -32,5 +35,9 @@ export function mapNormalisedMessage(message: unknown, defaultSource: string): D
   const m = parsed.data;
   // The schema allows "" and control characters in `source`; a decision needs a printable one.
   const source = clean(m.source ?? '') || defaultSource;
-  return block(m.contact, m.reason ?? 'manual', source, { description: m.description, eventId: m.eventId, occurredAt: m.occurredAt });
+  return block(m.contact, m.reason ?? 'manual', source, {
+    description: m.description,
+    eventId: m.eventId,
+    occurredAt: m.occurredAt,
+  });
 }

@@ -5,7 +5,11 @@ import { mapMailgun } from './map.js';
 import { MAILGUN_DEFAULT_WINDOW, verifyMailgun } from './verify.js';
 import { signMailgunSample } from './sign.js';
 
-const SIGNING_KEY = { variable: 'MAILGUN_WEBHOOK_SIGNING_KEY', key: 'mailgunSigningKey', kind: 'text' } as const satisfies SecretSpec;
+const SIGNING_KEY = {
+  variable: 'MAILGUN_WEBHOOK_SIGNING_KEY',
+  key: 'mailgunSigningKey',
+  kind: 'text',
+} as const satisfies SecretSpec;
 
 /** Mailgun tokens stay claimed for the whole window in which their timestamp is accepted. */
 const MAILGUN_TOKEN_TTL_MS = MAILGUN_DEFAULT_WINDOW.maxAgeMs + MAILGUN_DEFAULT_WINDOW.maxFutureMs;
@@ -24,7 +28,14 @@ export const mailgun = {
     isEnabled: (secrets) => secretOf(secrets, SIGNING_KEY) !== undefined,
     async authenticate(ctx) {
       const window = ctx.verification.mailgunWindow;
-      const result = verifyMailgun({ rawBody: ctx.rawBody, headers: ctx.headers, signingKey: secretOf(ctx.secrets, SIGNING_KEY)!, nowMs: ctx.nowMs, window, replayCache: false });
+      const result = verifyMailgun({
+        rawBody: ctx.rawBody,
+        headers: ctx.headers,
+        signingKey: secretOf(ctx.secrets, SIGNING_KEY)!,
+        nowMs: ctx.nowMs,
+        window,
+        replayCache: false,
+      });
       if (!result.ok) return result;
       // Only authentic tokens are claimed, so an attacker cannot fill the store to evict real ones.
       const ttl = Math.max(MAILGUN_TOKEN_TTL_MS, (window?.maxAgeMs ?? 0) + (window?.maxFutureMs ?? 0));

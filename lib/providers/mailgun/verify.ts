@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { decodeUtf8, detectBodyKind, formObject } from '../../webhook/body.js';
-import { checkTimestamp, fail, header, type RequestHeaders, safeEqualStrings, type TimestampWindow, type VerifyFailure } from '../shared/verify.js';
+import {
+  checkTimestamp,
+  fail,
+  header,
+  type RequestHeaders,
+  safeEqualStrings,
+  type TimestampWindow,
+  type VerifyFailure,
+} from '../shared/verify.js';
 import { ReplayCache } from '../../webhook/replay-cache.js';
 
 /**
@@ -72,7 +80,9 @@ function signatureBlock(rawBody: Buffer, contentType: string | undefined): Signa
 }
 
 export function mailgunSignature(signingKey: string, timestamp: string, token: string): string {
-  return createHmac('sha256', signingKey).update(timestamp + token, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey)
+    .update(timestamp + token, 'utf8')
+    .digest('hex');
 }
 
 export function verifyMailgun(input: MailgunVerifyInput): MailgunVerifyResult {
@@ -82,13 +92,17 @@ export function verifyMailgun(input: MailgunVerifyInput): MailgunVerifyResult {
   }
   const { token, signature } = block;
   // Mailgun sends the timestamp as a string of digits; accept a JSON integer too, since its text is the same.
-  const timestamp = typeof block.timestamp === 'number' && Number.isSafeInteger(block.timestamp) ? String(block.timestamp) : block.timestamp;
+  const timestamp =
+    typeof block.timestamp === 'number' && Number.isSafeInteger(block.timestamp)
+      ? String(block.timestamp)
+      : block.timestamp;
   if (typeof signature !== 'string' || !HEX_SHA256_RE.test(signature)) return fail('malformed_signature');
   if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return fail('malformed_signature');
   if (timestamp !== undefined && typeof timestamp !== 'string') return fail('malformed_timestamp');
   const fresh = checkTimestamp(timestamp, input.nowMs, input.window ?? MAILGUN_DEFAULT_WINDOW);
   if (!fresh.ok) return fresh;
-  if (!safeEqualStrings(signature.toLowerCase(), mailgunSignature(input.signingKey, timestamp!, token))) return fail('bad_signature');
+  if (!safeEqualStrings(signature.toLowerCase(), mailgunSignature(input.signingKey, timestamp!, token)))
+    return fail('bad_signature');
   // Only authentic tokens are recorded, so an attacker cannot fill the cache to evict real ones.
   if (input.replayCache === false) return { ok: true, token };
   const cache = input.replayCache ?? mailgunReplayCache;

@@ -1,7 +1,14 @@
 import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient } from '../../import/http.js';
 import { bump, isoTime, str, walkLists } from '../../import/paging.js';
-import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type {
+  ImportSource,
+  SourceHttpOptions,
+  SuppressionsSpec,
+  PageOptions,
+  SourcePage,
+  SuppressionEntry,
+} from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -65,8 +72,16 @@ export function createMandrillSource(config: HttpImportConfig, http: SourceHttpO
           else if (row.expired === true) bump(skipped, 'expired');
           else if (why === 'soft-bounce') bump(skipped, 'soft_bounce');
           else if (reason === undefined) bump(skipped, 'unknown_reason');
-          else if (opts.since && created !== undefined && created < opts.since.toISOString()) bump(skipped, 'before_since');
-          else entries.push({ contact: email, reason, list, providerReason: [why, str(row.detail)].filter(Boolean).join(': '), occurredAt: created });
+          else if (opts.since && created !== undefined && created < opts.since.toISOString())
+            bump(skipped, 'before_since');
+          else
+            entries.push({
+              contact: email,
+              reason,
+              list,
+              providerReason: [why, str(row.detail)].filter(Boolean).join(': '),
+              occurredAt: created,
+            });
         }
         return { entries, skipped, next: undefined };
       });
@@ -79,6 +94,15 @@ export const suppressions: SuppressionsSpec<HttpImportConfig> = {
   provider: 'mandrill',
   help: 'MANDRILL_API_KEY              (MANDRILL_API_URL)    rejects',
   load: (env, options) =>
-    loadHttpImportConfig({ provider: 'mandrill', keyVariable: 'MANDRILL_API_KEY', urlVariable: 'MANDRILL_API_URL', defaultUrl: 'https://mandrillapp.com' }, env, options),
+    loadHttpImportConfig(
+      {
+        provider: 'mandrill',
+        keyVariable: 'MANDRILL_API_KEY',
+        urlVariable: 'MANDRILL_API_URL',
+        defaultUrl: 'https://mandrillapp.com',
+      },
+      env,
+      options,
+    ),
   create: (config, options) => createMandrillSource(config, options.http ?? {}),
 };

@@ -1,7 +1,14 @@
 import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient } from '../../import/http.js';
 import { bump, isoTime, str, walkLists } from '../../import/paging.js';
-import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type {
+  ImportSource,
+  SourceHttpOptions,
+  SuppressionsSpec,
+  PageOptions,
+  SourcePage,
+  SuppressionEntry,
+} from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -23,8 +30,13 @@ export function createPostmarkSource(config: HttpImportConfig, http: SourceHttpO
   let streams: string[] | undefined;
   const listStreams = async (): Promise<string[]> => {
     if (streams) return streams;
-    const body = await client.json<{ MessageStreams?: { ID?: unknown }[] }>(`${config.apiUrl}/message-streams?MessageStreamType=All&IncludeArchivedStreams=true`, { headers });
-    streams = [...new Set((body?.MessageStreams ?? []).map((s) => str(s?.ID)).filter((id): id is string => id !== undefined))].sort();
+    const body = await client.json<{ MessageStreams?: { ID?: unknown }[] }>(
+      `${config.apiUrl}/message-streams?MessageStreamType=All&IncludeArchivedStreams=true`,
+      { headers },
+    );
+    streams = [
+      ...new Set((body?.MessageStreams ?? []).map((s) => str(s?.ID)).filter((id): id is string => id !== undefined)),
+    ].sort();
     return streams;
   };
   return {
@@ -39,11 +51,17 @@ export function createPostmarkSource(config: HttpImportConfig, http: SourceHttpO
         const all = await listStreams();
         if (all.length === 0) return { entries: [], next: undefined };
         const index = token === undefined ? 0 : all.indexOf(token);
-        if (index < 0) throw new Error(`postmark: the saved cursor names message stream "${token}", which no longer exists; start again without --resume`);
+        if (index < 0)
+          throw new Error(
+            `postmark: the saved cursor names message stream "${token}", which no longer exists; start again without --resume`,
+          );
         const stream = all[index]!;
         const query = new URLSearchParams({ SuppressionReason: list, todate: day(opts.until) });
         if (opts.since) query.set('fromdate', day(opts.since));
-        const body = await client.json<{ Suppressions?: unknown }>(`${config.apiUrl}/message-streams/${encodeURIComponent(stream)}/suppressions/dump?${query}`, { headers });
+        const body = await client.json<{ Suppressions?: unknown }>(
+          `${config.apiUrl}/message-streams/${encodeURIComponent(stream)}/suppressions/dump?${query}`,
+          { headers },
+        );
         const rows = Array.isArray(body?.Suppressions) ? (body.Suppressions as Record<string, unknown>[]) : [];
         const entries: SuppressionEntry[] = [];
         const skipped: Record<string, number> = {};
@@ -60,7 +78,13 @@ export function createPostmarkSource(config: HttpImportConfig, http: SourceHttpO
             bump(skipped, 'unknown_reason');
             continue;
           }
-          entries.push({ contact: email, reason, list, providerReason: `${why}${origin ? ` (origin ${origin})` : ''}, stream ${stream}`, occurredAt: isoTime(row.CreatedAt) });
+          entries.push({
+            contact: email,
+            reason,
+            list,
+            providerReason: `${why}${origin ? ` (origin ${origin})` : ''}, stream ${stream}`,
+            occurredAt: isoTime(row.CreatedAt),
+          });
         }
         return { entries, skipped, next: all[index + 1] };
       });
@@ -71,7 +95,8 @@ export function createPostmarkSource(config: HttpImportConfig, http: SourceHttpO
 function reasonOf(why: string, origin: string | undefined): Reason | undefined {
   if (why === 'HardBounce') return 'hard_bounce';
   if (why === 'SpamComplaint') return 'complaint';
-  if (why === 'ManualSuppression') return origin === 'Recipient' ? 'unsubscribe' : origin === 'Customer' ? 'manual' : 'suppressed';
+  if (why === 'ManualSuppression')
+    return origin === 'Recipient' ? 'unsubscribe' : origin === 'Customer' ? 'manual' : 'suppressed';
   return undefined;
 }
 
@@ -84,6 +109,15 @@ export const suppressions: SuppressionsSpec<HttpImportConfig> = {
   provider: 'postmark',
   help: 'POSTMARK_SERVER_TOKEN         (POSTMARK_API_URL)    HardBounce, SpamComplaint, ManualSuppression (every stream)',
   load: (env, options) =>
-    loadHttpImportConfig({ provider: 'postmark', keyVariable: 'POSTMARK_SERVER_TOKEN', urlVariable: 'POSTMARK_API_URL', defaultUrl: 'https://api.postmarkapp.com' }, env, options),
+    loadHttpImportConfig(
+      {
+        provider: 'postmark',
+        keyVariable: 'POSTMARK_SERVER_TOKEN',
+        urlVariable: 'POSTMARK_API_URL',
+        defaultUrl: 'https://api.postmarkapp.com',
+      },
+      env,
+      options,
+    ),
   create: (config, options) => createPostmarkSource(config, options.http ?? {}),
 };

@@ -22,7 +22,13 @@ export const resend = {
     isEnabled: (secrets) => secretOf(secrets, SECRET) !== undefined,
     async authenticate(ctx) {
       const toleranceMs = ctx.verification.svixToleranceMs;
-      const result = verifySvix({ rawBody: ctx.rawBody, headers: ctx.headers, secret: secretOf(ctx.secrets, SECRET)!, nowMs: ctx.nowMs, toleranceMs });
+      const result = verifySvix({
+        rawBody: ctx.rawBody,
+        headers: ctx.headers,
+        secret: secretOf(ctx.secrets, SECRET)!,
+        nowMs: ctx.nowMs,
+        toleranceMs,
+      });
       if (!result.ok) return result;
       // Svix keeps a message's id across delivery attempts and signs each attempt anew, so the id is the
       // deduplication key (https://docs.svix.com/idempotency, "Receiving idempotency (deduplication)"):

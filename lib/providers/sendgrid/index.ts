@@ -9,7 +9,10 @@ const PUBLIC_KEY = {
   variable: 'SENDGRID_WEBHOOK_PUBLIC_KEY',
   key: 'sendgridPublicKey',
   kind: 'text',
-  check: (value: string) => (loadSendgridPublicKey(value) === undefined ? 'is not an EC P-256 public key (base64 DER SubjectPublicKeyInfo, or PEM)' : undefined),
+  check: (value: string) =>
+    loadSendgridPublicKey(value) === undefined
+      ? 'is not an EC P-256 public key (base64 DER SubjectPublicKeyInfo, or PEM)'
+      : undefined,
 } as const satisfies SecretSpec<string, 'text'>;
 
 /** SendGrid Event Webhook: JSON arrays of events, signed with ECDSA P-256 (Signed Event Webhook). */
@@ -25,7 +28,13 @@ export const sendgrid = {
     secrets: [PUBLIC_KEY],
     isEnabled: (secrets) => secretOf(secrets, PUBLIC_KEY) !== undefined,
     authenticate: (ctx) =>
-      verifySendgrid({ rawBody: ctx.rawBody, headers: ctx.headers, publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!, nowMs: ctx.nowMs, toleranceMs: ctx.verification.sendgridToleranceMs }),
+      verifySendgrid({
+        rawBody: ctx.rawBody,
+        headers: ctx.headers,
+        publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!,
+        nowMs: ctx.nowMs,
+        toleranceMs: ctx.verification.sendgridToleranceMs,
+      }),
     signedBody: true,
     sign: signSendgridSample,
     // SendGrid signs with its own private key; the deployed stack holds only SendGrid's public key.

@@ -29,7 +29,12 @@ const SOURCE = 'sendgrid';
 // naming an address SendGrid already suppresses (its Bounces, Unsubscribes,
 // Spam Reports and Invalid Emails lists). "Invalid SMTPAPI header", "Spam Content",
 // "Recipient List over Package Quota" are about the message or the account, not the recipient.
-const SUPPRESSED_DROP_REASONS = new Set(['bounced address', 'unsubscribed address', 'spam reporting address', 'invalid']);
+const SUPPRESSED_DROP_REASONS = new Set([
+  'bounced address',
+  'unsubscribed address',
+  'spam reporting address',
+  'invalid',
+]);
 
 // Bounce and block classifications
 // (https://www.twilio.com/docs/sendgrid/ui/analytics-and-reporting/bounce-and-block-classifications):
@@ -44,7 +49,8 @@ export function mapSendgrid(payload: unknown, _policy?: MappingPolicy): Decision
 }
 
 function mapEvent(event: unknown): Decision[] {
-  if (!isRecord(event) || typeof event.event !== 'string') return [reject('unrecognised_event', SOURCE, 'not a SendGrid event (no "event" field)')];
+  if (!isRecord(event) || typeof event.event !== 'string')
+    return [reject('unrecognised_event', SOURCE, 'not a SendGrid event (no "event" field)')];
   const eventId = eventIdOf(event.sg_event_id);
   const extras = { eventId, occurredAt: isoFromUnix(event.timestamp) };
   const name = event.event;
@@ -67,11 +73,18 @@ function mapEvent(event: unknown): Decision[] {
       return [block(event.email, 'unsubscribe', SOURCE, { ...extras, description: 'opted out of all emails' })];
     case 'group_unsubscribe':
       // Scoped to one ASM unsubscribe group: blocks only if BLOCK_REASONS includes group_unsubscribe.
-      return [block(event.email, 'group_unsubscribe', SOURCE, { ...extras, description: detail('unsubscribe group', text(event.asm_group_id)) })];
+      return [
+        block(event.email, 'group_unsubscribe', SOURCE, {
+          ...extras,
+          description: detail('unsubscribe group', text(event.asm_group_id)),
+        }),
+      ];
     case 'group_resubscribe':
       // "group_resubscribe: Recipient resubscribes to a specific group": never a block; it reaches a human,
       // who may unblock the address in Hood (Hood's API cannot unblock).
-      return [optIn(event.email, 'group_resubscribe', SOURCE, detail('unsubscribe group', text(event.asm_group_id)), extras)];
+      return [
+        optIn(event.email, 'group_resubscribe', SOURCE, detail('unsubscribe group', text(event.asm_group_id)), extras),
+      ];
     default:
       return [ignore(NOT_OPT_OUT.has(name) ? name : 'not_an_opt_out_event', SOURCE, detail(`event=${name}`), eventId)];
   }
@@ -85,19 +98,35 @@ function mapEvent(event: unknown): Decision[] {
  * are permanent for this message, not for the address. Older payloads have neither: SendGrid's verdict
  * stands. A full mailbox is a soft bounce (count-only), whichever type carries it.
  */
-function mapBounce(event: JsonRecord, extras: { eventId: string | undefined; occurredAt: string | undefined }): Decision {
+function mapBounce(
+  event: JsonRecord,
+  extras: { eventId: string | undefined; occurredAt: string | undefined },
+): Decision {
   const type = trimmed(event.type)?.toLowerCase() ?? 'bounce';
   const classification = trimmed(event.bounce_classification)?.toLowerCase();
   const reply = { enhanced: trimmed(event.status), text: trimmed(event.reason) };
   const verdict = classifySmtp(reply);
-  const description = detail(type === 'bounce' ? 'bounce' : `bounce type=${type}`, trimmed(event.reason), trimmed(event.status), classification && `classified ${trimmed(event.bounce_classification)}`);
-  const senderSide = (classification !== undefined && SENDER_SIDE_CLASSIFICATIONS.has(classification)) || verdict === 'other';
+  const description = detail(
+    type === 'bounce' ? 'bounce' : `bounce type=${type}`,
+    trimmed(event.reason),
+    trimmed(event.status),
+    classification && `classified ${trimmed(event.bounce_classification)}`,
+  );
+  const senderSide =
+    (classification !== undefined && SENDER_SIDE_CLASSIFICATIONS.has(classification)) || verdict === 'other';
   if (!senderSide && verdict === 'mailbox') {
     // Keyed by the sent message: soft bounces count once per distinct message.
-    return block(event.email, 'soft_bounce', SOURCE, { ...extras, eventId: eventIdOf(event.sg_message_id, event.sg_event_id), description });
+    return block(event.email, 'soft_bounce', SOURCE, {
+      ...extras,
+      eventId: eventIdOf(event.sg_message_id, event.sg_event_id),
+      description,
+    });
   }
   if (type === 'blocked') return ignore('blocked_bounce', SOURCE, description, extras.eventId);
   if (type !== 'bounce') return ignore('not_a_hard_bounce', SOURCE, detail(`bounce type=${type}`), extras.eventId);
   if (senderSide) return ignore('not_recipient_address', SOURCE, description, extras.eventId);
-  return block(event.email, 'hard_bounce', SOURCE, { ...extras, description: detail('bounce', trimmed(event.reason), trimmed(event.status)) });
+  return block(event.email, 'hard_bounce', SOURCE, {
+    ...extras,
+    description: detail('bounce', trimmed(event.reason), trimmed(event.status)),
+  });
 }

@@ -1,7 +1,14 @@
 import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
 import { bounceSkipReason, bump, isoTime, str, walkLists } from '../../import/paging.js';
-import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type {
+  ImportSource,
+  SourceHttpOptions,
+  SuppressionsSpec,
+  PageOptions,
+  SourcePage,
+  SuppressionEntry,
+} from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -32,7 +39,11 @@ const REASONS: Record<(typeof LISTS)[number], Reason> = {
 // The documented maximum `limit` of the suppression list endpoints.
 const PAGE_SIZE = 500;
 
-export function createSendgridSource(config: HttpImportConfig, http: SourceHttpOptions, options: { includeGroupUnsubscribes: boolean }): ImportSource {
+export function createSendgridSource(
+  config: HttpImportConfig,
+  http: SourceHttpOptions,
+  options: { includeGroupUnsubscribes: boolean },
+): ImportSource {
   const client = createJsonClient({
     api: 'sendgrid',
     ...http,
@@ -51,7 +62,11 @@ export function createSendgridSource(config: HttpImportConfig, http: SourceHttpO
       return walkLists(opts.types, opts.cursor, async (list, token) => {
         const key = list as (typeof LISTS)[number];
         const offset = token === undefined ? 0 : Number(token);
-        const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset), end_time: String(Math.floor(opts.until.getTime() / 1000)) });
+        const query = new URLSearchParams({
+          limit: String(PAGE_SIZE),
+          offset: String(offset),
+          end_time: String(Math.floor(opts.until.getTime() / 1000)),
+        });
         if (opts.since) query.set('start_time', String(Math.floor(opts.since.getTime() / 1000)));
         const body = await client.json<unknown>(`${config.apiUrl}${PATHS[key]}?${query}`, { headers });
         const rows = Array.isArray(body) ? body : [];
@@ -65,7 +80,11 @@ export function createSendgridSource(config: HttpImportConfig, http: SourceHttpO
           }
           const created = isoTime(row.created ?? row.created_at);
           // /v3/asm/suppressions has no time filter: apply the window here.
-          if (key === 'group_unsubscribes' && created !== undefined && ((opts.since && created < opts.since.toISOString()) || created >= opts.until.toISOString())) {
+          if (
+            key === 'group_unsubscribes' &&
+            created !== undefined &&
+            ((opts.since && created < opts.since.toISOString()) || created >= opts.until.toISOString())
+          ) {
             bump(skipped, 'outside_window');
             continue;
           }
@@ -91,7 +110,8 @@ export function createSendgridSource(config: HttpImportConfig, http: SourceHttpO
           entries.push({ contact: email, reason: REASONS[key], list, providerReason, occurredAt: created });
         }
         // /v3/asm/suppressions is not paged: one answer holds it all.
-        const next = key !== 'group_unsubscribes' && rows.length >= PAGE_SIZE ? String(offset + rows.length) : undefined;
+        const next =
+          key !== 'group_unsubscribes' && rows.length >= PAGE_SIZE ? String(offset + rows.length) : undefined;
         return { entries, skipped, next };
       });
     },
@@ -103,7 +123,18 @@ export const suppressions: SuppressionsSpec<HttpImportConfig> = {
   provider: 'sendgrid',
   help: 'SENDGRID_API_KEY              (SENDGRID_API_URL)    bounces, spam_reports, unsubscribes[, group_unsubscribes]',
   load: (env, options) =>
-    loadHttpImportConfig({ provider: 'sendgrid', keyVariable: 'SENDGRID_API_KEY', urlVariable: 'SENDGRID_API_URL', defaultUrl: 'https://api.sendgrid.com' }, env, options),
+    loadHttpImportConfig(
+      {
+        provider: 'sendgrid',
+        keyVariable: 'SENDGRID_API_KEY',
+        urlVariable: 'SENDGRID_API_URL',
+        defaultUrl: 'https://api.sendgrid.com',
+      },
+      env,
+      options,
+    ),
   create: (config, options) =>
-    createSendgridSource(config, options.http ?? {}, { includeGroupUnsubscribes: options.includeGroupUnsubscribes === true }),
+    createSendgridSource(config, options.http ?? {}, {
+      includeGroupUnsubscribes: options.includeGroupUnsubscribes === true,
+    }),
 };

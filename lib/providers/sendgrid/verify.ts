@@ -1,5 +1,14 @@
 import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
-import { checkTimestamp, decodeBase64, fail, header, type RequestHeaders, symmetricWindow, VERIFIED, type VerifyResult } from '../shared/verify.js';
+import {
+  checkTimestamp,
+  decodeBase64,
+  fail,
+  header,
+  type RequestHeaders,
+  symmetricWindow,
+  VERIFIED,
+  type VerifyResult,
+} from '../shared/verify.js';
 
 /**
  * SendGrid Signed Event Webhook: ECDSA P-256 / SHA-256 over the timestamp header's bytes followed by the
@@ -46,7 +55,8 @@ export function loadSendgridPublicKey(text: string): KeyObject | undefined {
   } catch {
     key = undefined;
   }
-  if (key && !(key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')) key = undefined;
+  if (key && !(key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'))
+    key = undefined;
   // One entry is enough: an account has one key, and it is the same string on every request.
   lastKey = { text, key };
   return key;
@@ -57,7 +67,11 @@ export function verifySendgrid(input: SendgridVerifyInput): VerifyResult {
   const timestamp = header(input.headers, SENDGRID_TIMESTAMP_HEADER);
   if (signature === undefined) return fail('missing_signature');
   // The timestamp is checked before the (comparatively expensive) ECDSA verification.
-  const fresh = checkTimestamp(timestamp, input.nowMs, symmetricWindow(input.toleranceMs ?? SENDGRID_DEFAULT_TOLERANCE_MS));
+  const fresh = checkTimestamp(
+    timestamp,
+    input.nowMs,
+    symmetricWindow(input.toleranceMs ?? SENDGRID_DEFAULT_TOLERANCE_MS),
+  );
   if (!fresh.ok) return fresh;
   const der = decodeBase64(signature);
   if (der === undefined) return fail('malformed_signature');

@@ -21,7 +21,9 @@ export const SesImportConfigSchema = z.object({
   provider: z.literal('ses'),
   region: z.string().min(1),
   endpoint: HttpUrlSchema.optional(),
-  localCredentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() }).optional(),
+  localCredentials: z
+    .object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() })
+    .optional(),
 });
 export type SesImportConfig = z.infer<typeof SesImportConfigSchema>;
 
@@ -102,7 +104,10 @@ export function createSesSource(config: SesImportConfig, options: { client?: Ses
             reason,
             list,
             providerReason: s.Reason!,
-            occurredAt: s.LastUpdateTime instanceof Date && !Number.isNaN(s.LastUpdateTime.getTime()) ? s.LastUpdateTime.toISOString() : undefined,
+            occurredAt:
+              s.LastUpdateTime instanceof Date && !Number.isNaN(s.LastUpdateTime.getTime())
+                ? s.LastUpdateTime.toISOString()
+                : undefined,
           });
         }
         return { entries, skipped, next: out.NextToken || undefined };

@@ -1,7 +1,15 @@
 import { secretOf } from '../secrets.js';
 import type { SampleToSign, SecretSpec, SecretsView, SignedSample, WebhookSpec } from '../types.js';
 import { JSON_CONTENT } from './sample.js';
-import { decodeBase64, fail, header, type RequestHeaders, secretEquals, VERIFIED, type VerifyResult } from './verify.js';
+import {
+  decodeBase64,
+  fail,
+  header,
+  type RequestHeaders,
+  secretEquals,
+  VERIFIED,
+  type VerifyResult,
+} from './verify.js';
 
 /**
  * HTTP Basic authentication (RFC 7617) for the providers that do not sign their webhooks: Postmark
@@ -40,7 +48,11 @@ export function verifyBasicAuth(input: BasicVerifyInput): VerifyResult {
 }
 
 /** WEBHOOK_BASIC_AUTH: the shared fallback of every basic-auth provider. */
-export const SHARED_BASIC_AUTH = { variable: 'WEBHOOK_BASIC_AUTH', key: 'basicAuth', kind: 'basicAuth' } as const satisfies SecretSpec;
+export const SHARED_BASIC_AUTH = {
+  variable: 'WEBHOOK_BASIC_AUTH',
+  key: 'basicAuth',
+  kind: 'basicAuth',
+} as const satisfies SecretSpec;
 
 /**
  * The webhook route of a provider that does not sign its webhooks: its own `<PROVIDER>_WEBHOOK_BASIC_AUTH`
@@ -56,7 +68,12 @@ export function basicAuthWebhook<S extends SecretSpec<string, 'basicAuth'>>(
     isEnabled: (secrets) => credentials(secrets) !== undefined,
     authenticate(ctx) {
       const { user, pass } = credentials(ctx.secrets)!;
-      return verifyBasicAuth({ headers: ctx.headers, user, pass, ...(options.acceptBearer === true && { acceptBearer: true }) });
+      return verifyBasicAuth({
+        headers: ctx.headers,
+        user,
+        pass,
+        ...(options.acceptBearer === true && { acceptBearer: true }),
+      });
     },
     signedBody: false,
     sign: Object.assign(

@@ -211,7 +211,9 @@ export function optIn(
 ): IgnoreDecision {
   const decision = ignore(reason, source, why, extras.eventId);
   const n = normaliseContact(raw);
-  if (n.ok) decision.optIn = extras.occurredAt === undefined ? { contact: n.contact } : { contact: n.contact, occurredAt: extras.occurredAt };
+  if (n.ok)
+    decision.optIn =
+      extras.occurredAt === undefined ? { contact: n.contact } : { contact: n.contact, occurredAt: extras.occurredAt };
   return decision;
 }
 

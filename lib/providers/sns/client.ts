@@ -15,7 +15,10 @@ const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 /** GET the PEM at a pinned SigningCertURL; no redirects (a redirect could leave the pinned host), short timeout. */
 export async function fetchSnsCertificate(url: string, options: { timeoutMs?: number } = {}): Promise<string> {
-  if (!isSnsCertificateUrl(url)) throw new Error('refusing to fetch a certificate that is not https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
+  if (!isSnsCertificateUrl(url))
+    throw new Error(
+      'refusing to fetch a certificate that is not https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem',
+    );
   const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 3_000) });
   if (response.status !== 200) throw new Error(`certificate fetch answered HTTP ${response.status}`);
   const body = Buffer.from(await response.arrayBuffer());
@@ -26,12 +29,19 @@ export async function fetchSnsCertificate(url: string, options: { timeoutMs?: nu
 }
 
 /** GET the SubscribeURL of a verified, allow-listed SubscriptionConfirmation (docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html). */
-export async function confirmSnsSubscription(subscribeUrl: string, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function confirmSnsSubscription(
+  subscribeUrl: string,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
   if (!isSnsUrl(subscribeUrl)) throw new Error('refusing to confirm a subscription outside sns.<region>.amazonaws.com');
-  const response = await fetch(subscribeUrl, { redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
+  const response = await fetch(subscribeUrl, {
+    redirect: 'error',
+    signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+  });
   // Drain the body so the connection can be reused.
   await response.arrayBuffer();
-  if (response.status < 200 || response.status > 299) throw new Error(`ConfirmSubscription answered HTTP ${response.status}`);
+  if (response.status < 200 || response.status > 299)
+    throw new Error(`ConfirmSubscription answered HTTP ${response.status}`);
 }
 
 /**
@@ -41,7 +51,10 @@ export async function confirmSnsSubscription(subscribeUrl: string, options: { ti
  * forgotten so the next request tries again. SNS uses a handful of certificates (one per region,
  * rotated rarely), so a small bound suffices; the least recently used goes first.
  */
-export function createCertificateCache(fetchCertificate: FetchCertificate, options: { maxEntries?: number } = {}): CertificateKeyResolver {
+export function createCertificateCache(
+  fetchCertificate: FetchCertificate,
+  options: { maxEntries?: number } = {},
+): CertificateKeyResolver {
   const maxEntries = options.maxEntries ?? 16;
   const cache = new Map<string, KeyObject>();
   const inFlight = new Map<string, Promise<KeyObject>>();

@@ -4,17 +4,32 @@ import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
 
 /** Not an SSM parameter: topic ARNs are not secret, they are an allowlist. */
-const TOPIC_ARNS = { variable: 'SNS_TOPIC_ARNS', key: 'snsTopicArns', kind: 'topicArns', parameter: false } as const satisfies SecretSpec;
+const TOPIC_ARNS = {
+  variable: 'SNS_TOPIC_ARNS',
+  key: 'snsTopicArns',
+  kind: 'topicArns',
+  parameter: false,
+} as const satisfies SecretSpec;
 
 /**
  * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
  * confirm by GET on the SubscribeURL, itself pinned to the SNS host of the topic's own region.
  * UnsubscribeConfirmation: nothing to do. A Notification is mapped like any payload (undefined here).
  */
-async function answerControlMessage(message: VerifiedSnsMessage, ctx: AuthContext): Promise<Authentication | undefined> {
+async function answerControlMessage(
+  message: VerifiedSnsMessage,
+  ctx: AuthContext,
+): Promise<Authentication | undefined> {
   const fields = { topicArn: message.topicArn, messageId: message.messageId };
   if (message.type === 'UnsubscribeConfirmation') {
-    return { ok: true, answer: { statusCode: 200, body: { queued: 0, ignored: 1, rejected: 0 }, log: { level: 'info', message: 'SNS unsubscribe confirmation received; nothing to do', fields } } };
+    return {
+      ok: true,
+      answer: {
+        statusCode: 200,
+        body: { queued: 0, ignored: 1, rejected: 0 },
+        log: { level: 'info', message: 'SNS unsubscribe confirmation received; nothing to do', fields },
+      },
+    };
   }
   if (message.type !== 'SubscriptionConfirmation') return undefined;
   // The SubscribeURL is signed, and must also be the SNS host of the topic's own region.
@@ -25,7 +40,11 @@ async function answerControlMessage(message: VerifiedSnsMessage, ctx: AuthContex
       answer: {
         statusCode: 400,
         body: { error: 'bad_request', reason: 'untrusted_subscribe_url' },
-        log: { level: 'warn', message: 'SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed', fields },
+        log: {
+          level: 'warn',
+          message: 'SNS SubscriptionConfirmation with a SubscribeURL outside the SNS host; not confirmed',
+          fields,
+        },
       },
     };
   }
@@ -38,11 +57,22 @@ async function answerControlMessage(message: VerifiedSnsMessage, ctx: AuthContex
       answer: {
         statusCode: 503,
         body: { error: 'unavailable', reason: 'confirmation_failed' },
-        log: { level: 'error', message: 'SNS subscription could not be confirmed; answering 503 so SNS retries', fields: { ...fields, error: error instanceof Error ? error.message : 'unknown' } },
+        log: {
+          level: 'error',
+          message: 'SNS subscription could not be confirmed; answering 503 so SNS retries',
+          fields: { ...fields, error: error instanceof Error ? error.message : 'unknown' },
+        },
       },
     };
   }
-  return { ok: true, answer: { statusCode: 200, body: { confirmed: true, topicArn: message.topicArn }, log: { level: 'info', message: 'SNS subscription confirmed', fields } } };
+  return {
+    ok: true,
+    answer: {
+      statusCode: 200,
+      body: { confirmed: true, topicArn: message.topicArn },
+      log: { level: 'info', message: 'SNS subscription confirmed', fields },
+    },
+  };
 }
 
 /** Amazon SNS: HTTPS subscriptions (signature v1/v2, pinned certificate host, TopicArn allowlist) and envelopes on the queue. */
@@ -54,7 +84,11 @@ export const sns = {
     secrets: [TOPIC_ARNS],
     isEnabled: (secrets) => (secretOf(secrets, TOPIC_ARNS)?.length ?? 0) > 0,
     async authenticate(ctx) {
-      const result = await verifySns({ rawBody: ctx.rawBody, allowedTopicArns: secretOf(ctx.secrets, TOPIC_ARNS)!, getCertificateKey: ctx.certificateKey() });
+      const result = await verifySns({
+        rawBody: ctx.rawBody,
+        allowedTopicArns: secretOf(ctx.secrets, TOPIC_ARNS)!,
+        getCertificateKey: ctx.certificateKey(),
+      });
       if (!result.ok) return result;
       // Only the signed fields are mapped: an unsigned `Records` array next to a signed notification never is.
       return (await answerControlMessage(result.message, ctx)) ?? { ok: true, signed: result.message.envelope };

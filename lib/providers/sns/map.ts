@@ -22,7 +22,9 @@ export { isLambdaSnsEvent, isSnsEnvelope } from '../../envelopes/sns.js';
 export function mapSns(payload: unknown, policy: MappingPolicy): Decision[] {
   if (isRecord(payload) && Array.isArray(payload.Records)) {
     return eachEvent(lambdaSnsEnvelopes({ Records: payload.Records }), SOURCE, (envelope) =>
-      envelope !== undefined ? mapEnvelope(envelope, policy) : [reject('unrecognised_event', SOURCE, 'Lambda record without an Sns object')],
+      envelope !== undefined
+        ? mapEnvelope(envelope, policy)
+        : [reject('unrecognised_event', SOURCE, 'Lambda record without an Sns object')],
     );
   }
   return mapEnvelope(payload, policy);
@@ -43,7 +45,15 @@ function mapEnvelope(envelope: unknown, policy: MappingPolicy): Decision[] {
       return [reject('unrecognised_event', SOURCE, unwrapped.why, { eventId: messageId })];
     case 'notification': {
       const decisions = mapAwsEvent(unwrapped.payload, policy);
-      if (decisions === undefined) return [ignore('unrecognised_sns_message', SOURCE, 'Message is JSON but not an SES, EventBridge or SMS event', messageId)];
+      if (decisions === undefined)
+        return [
+          ignore(
+            'unrecognised_sns_message',
+            SOURCE,
+            'Message is JSON but not an SES, EventBridge or SMS event',
+            messageId,
+          ),
+        ];
       return withEventId(decisions, messageId);
     }
   }

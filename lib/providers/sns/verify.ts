@@ -80,10 +80,19 @@ export function isSnsCertificateUrl(value: unknown, region?: string): value is s
   } catch {
     return false;
   }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.port !== '' || url.search !== '' || url.hash !== '') return false;
+  if (
+    url.protocol !== 'https:' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.port !== '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  )
+    return false;
   if (value !== `https://${url.hostname}${url.pathname}`) return false;
   const hostRegion = /^sns\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/u.exec(url.hostname)?.[1];
-  if (hostRegion === undefined || !REGION_RE.test(hostRegion) || url.hostname !== snsHost(region ?? hostRegion)) return false;
+  if (hostRegion === undefined || !REGION_RE.test(hostRegion) || url.hostname !== snsHost(region ?? hostRegion))
+    return false;
   return CERT_PATH_RE.test(url.pathname);
 }
 
@@ -97,7 +106,8 @@ export function isSnsUrl(value: unknown, options: { pemPath?: boolean; region?: 
     return false;
   }
   if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.port !== '') return false;
-  if (options.region !== undefined ? url.hostname !== snsHost(options.region) : !SNS_HOST_RE.test(url.hostname)) return false;
+  if (options.region !== undefined ? url.hostname !== snsHost(options.region) : !SNS_HOST_RE.test(url.hostname))
+    return false;
   return options.pemPath ? url.pathname.endsWith('.pem') : true;
 }
 
@@ -126,8 +136,19 @@ export function certificatePublicKey(pem: string): KeyObject {
 export async function verifySns(input: SnsVerifyInput): Promise<SnsVerifyResult> {
   const message = parseJsonObject(input.rawBody);
   if (message === undefined) return fail('malformed_message');
-  const { Type: type, TopicArn: topicArn, MessageId: messageId, Signature: signature, SignatureVersion: version } = message;
-  if (typeof type !== 'string' || !MESSAGE_TYPES.has(type) || typeof topicArn !== 'string' || typeof messageId !== 'string') {
+  const {
+    Type: type,
+    TopicArn: topicArn,
+    MessageId: messageId,
+    Signature: signature,
+    SignatureVersion: version,
+  } = message;
+  if (
+    typeof type !== 'string' ||
+    !MESSAGE_TYPES.has(type) ||
+    typeof topicArn !== 'string' ||
+    typeof messageId !== 'string'
+  ) {
     return fail('malformed_message');
   }
   if (!input.allowedTopicArns.includes(topicArn)) return fail('topic_not_allowed');
@@ -156,7 +177,10 @@ export async function verifySns(input: SnsVerifyInput): Promise<SnsVerifyResult>
   }
   if (!valid) return fail('bad_signature');
   const subscribeUrl = typeof message.SubscribeURL === 'string' ? message.SubscribeURL : undefined;
-  return { ok: true, message: { type: type as SnsMessageType, topicArn, messageId, subscribeUrl, envelope: signedEnvelope(message) } };
+  return {
+    ok: true,
+    message: { type: type as SnsMessageType, topicArn, messageId, subscribeUrl, envelope: signedEnvelope(message) },
+  };
 }
 
 /** The message rebuilt from exactly the fields its signature covers (the keys `snsStringToSign` used). */

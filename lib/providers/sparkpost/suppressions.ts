@@ -1,7 +1,14 @@
 import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
 import { bump, isoTime, sameOrigin, str, walkLists } from '../../import/paging.js';
-import type { ImportSource, SourceHttpOptions, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
+import type {
+  ImportSource,
+  SourceHttpOptions,
+  SuppressionsSpec,
+  PageOptions,
+  SourcePage,
+  SuppressionEntry,
+} from '../../import/types.js';
 import type { Reason } from '../../types.js';
 
 /**
@@ -25,7 +32,12 @@ const REASONS: ReadonlyMap<string, Reason> = new Map([
 ]);
 
 export function createSparkpostSource(config: HttpImportConfig, http: SourceHttpOptions): ImportSource {
-  const client = createJsonClient({ api: 'sparkpost', ...http, retryAfter: firstOf(readRetryAfter, readResetHeader('x-ratelimit-reset')), secrets: [config.apiKey] });
+  const client = createJsonClient({
+    api: 'sparkpost',
+    ...http,
+    retryAfter: firstOf(readRetryAfter, readResetHeader('x-ratelimit-reset')),
+    secrets: [config.apiKey],
+  });
   const headers = { authorization: config.apiKey };
   return {
     provider: 'sparkpost',
@@ -38,11 +50,18 @@ export function createSparkpostSource(config: HttpImportConfig, http: SourceHttp
       return walkLists(opts.types, opts.cursor, async (list, token) => {
         let url = token;
         if (url === undefined) {
-          const query = new URLSearchParams({ cursor: 'initial', limit: String(PAGE_SIZE), to: opts.until.toISOString().slice(0, 19) });
+          const query = new URLSearchParams({
+            cursor: 'initial',
+            limit: String(PAGE_SIZE),
+            to: opts.until.toISOString().slice(0, 19),
+          });
           if (opts.since) query.set('from', opts.since.toISOString().slice(0, 19));
           url = `${config.apiUrl}/api/v1/suppression-list?${query}`;
         }
-        const body = await client.json<{ total_count?: unknown; results?: unknown; links?: unknown }>(sameOrigin(url, config.apiUrl, 'sparkpost'), { headers });
+        const body = await client.json<{ total_count?: unknown; results?: unknown; links?: unknown }>(
+          sameOrigin(url, config.apiUrl, 'sparkpost'),
+          { headers },
+        );
         const rows = Array.isArray(body?.results) ? (body.results as Record<string, unknown>[]) : [];
         const entries: SuppressionEntry[] = [];
         const skipped: Record<string, number> = {};
@@ -66,7 +85,8 @@ export function createSparkpostSource(config: HttpImportConfig, http: SourceHttp
         const nextHref = rows.length > 0 ? str(links.find((l) => l?.rel === 'next')?.href) : undefined;
         const next = nextHref === undefined ? undefined : sameOrigin(nextHref, config.apiUrl, 'sparkpost');
         // A next link that names the page just read would loop for ever.
-        if (next !== undefined && next === sameOrigin(url, config.apiUrl, 'sparkpost')) throw new Error('sparkpost: the next-page link repeats the current page');
+        if (next !== undefined && next === sameOrigin(url, config.apiUrl, 'sparkpost'))
+          throw new Error('sparkpost: the next-page link repeats the current page');
         return { entries, skipped, total: typeof body?.total_count === 'number' ? body.total_count : undefined, next };
       });
     },
@@ -78,6 +98,15 @@ export const suppressions: SuppressionsSpec<HttpImportConfig> = {
   provider: 'sparkpost',
   help: 'SPARKPOST_API_KEY             (SPARKPOST_API_URL)   suppression_list',
   load: (env, options) =>
-    loadHttpImportConfig({ provider: 'sparkpost', keyVariable: 'SPARKPOST_API_KEY', urlVariable: 'SPARKPOST_API_URL', defaultUrl: 'https://api.sparkpost.com' }, env, options),
+    loadHttpImportConfig(
+      {
+        provider: 'sparkpost',
+        keyVariable: 'SPARKPOST_API_KEY',
+        urlVariable: 'SPARKPOST_API_URL',
+        defaultUrl: 'https://api.sparkpost.com',
+      },
+      env,
+      options,
+    ),
   create: (config, options) => createSparkpostSource(config, options.http ?? {}),
 };

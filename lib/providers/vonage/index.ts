@@ -6,7 +6,11 @@ import { hasBearerToken, verifyVonageJwt } from './jwt.js';
 import { VONAGE_DEFAULT_WINDOW, verifyVonage } from './verify.js';
 import { signVonageSample } from './sign.js';
 
-const SIGNATURE_SECRET = { variable: 'VONAGE_SIGNATURE_SECRET', key: 'vonageSignatureSecret', kind: 'text' } as const satisfies SecretSpec;
+const SIGNATURE_SECRET = {
+  variable: 'VONAGE_SIGNATURE_SECRET',
+  key: 'vonageSignatureSecret',
+  kind: 'text',
+} as const satisfies SecretSpec;
 
 /**
  * "In the rare case of an internal error, it is possible that the callback service will send an unsigned

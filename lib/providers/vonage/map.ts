@@ -1,5 +1,19 @@
 import type { Decision } from '../../types.js';
-import { block, dedupe, detail, eachEvent, eventIdOf, ignore, isoFrom, isRecord, type JsonRecord, optOutKeyword, reject, text, trimmed } from '../shared/map.js';
+import {
+  block,
+  dedupe,
+  detail,
+  eachEvent,
+  eventIdOf,
+  ignore,
+  isoFrom,
+  isRecord,
+  type JsonRecord,
+  optOutKeyword,
+  reject,
+  text,
+  trimmed,
+} from '../shared/map.js';
 import type { MappingPolicy } from '../types.js';
 
 /**
@@ -32,8 +46,10 @@ export function mapVonage(payload: unknown, policy: MappingPolicy): Decision[] {
 
 function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
   if (!isRecord(payload)) return [reject('unrecognised_event', SOURCE, 'a Vonage webhook is a set of fields')];
-  if (Object.hasOwn(payload, 'err-code') || (Object.hasOwn(payload, 'scts') && Object.hasOwn(payload, 'status'))) return mapReceipt(payload);
-  if (Object.hasOwn(payload, 'msisdn')) return mapInbound(payload.msisdn, payload, eventIdOf(payload.messageId), policy);
+  if (Object.hasOwn(payload, 'err-code') || (Object.hasOwn(payload, 'scts') && Object.hasOwn(payload, 'status')))
+    return mapReceipt(payload);
+  if (Object.hasOwn(payload, 'msisdn'))
+    return mapInbound(payload.msisdn, payload, eventIdOf(payload.messageId), policy);
   // Messages API status webhooks share channel/from/to with inbound messages but carry `status`, no text.
   if (payload.channel === 'sms' && Object.hasOwn(payload, 'status') && !Object.hasOwn(payload, 'text')) {
     return [ignore('delivery_receipt', SOURCE, detail(trimmed(payload.status)), eventIdOf(payload.message_uuid))];
@@ -42,15 +58,32 @@ function mapOne(payload: unknown, policy: MappingPolicy): Decision[] {
     const from = isRecord(payload.from) ? payload.from.number : payload.from;
     return mapInbound(from, payload, eventIdOf(payload.message_uuid), policy);
   }
-  return [reject('unrecognised_event', SOURCE, 'neither an inbound SMS (msisdn/from + text) nor a delivery receipt (err-code)')];
+  return [
+    reject(
+      'unrecognised_event',
+      SOURCE,
+      'neither an inbound SMS (msisdn/from + text) nor a delivery receipt (err-code)',
+    ),
+  ];
 }
 
-function mapInbound(sender: unknown, payload: JsonRecord, eventId: string | undefined, policy: MappingPolicy): Decision[] {
+function mapInbound(
+  sender: unknown,
+  payload: JsonRecord,
+  eventId: string | undefined,
+  policy: MappingPolicy,
+): Decision[] {
   const hasText = trimmed(payload.text) !== undefined;
   const keyword = hasText ? optOutKeyword(payload.text, policy) : optOutKeyword(payload.keyword, policy);
   if (keyword === undefined) return [ignore('not_an_opt_out_keyword', SOURCE, undefined, eventId)];
   const occurredAt = isoFrom(payload['message-timestamp'], true) ?? isoFrom(payload.timestamp, true);
-  return [block(international(sender), 'sms_opt_out', SOURCE, { description: detail(`inbound SMS "${keyword}"`), eventId, occurredAt })];
+  return [
+    block(international(sender), 'sms_opt_out', SOURCE, {
+      description: detail(`inbound SMS "${keyword}"`),
+      eventId,
+      occurredAt,
+    }),
+  ];
 }
 
 // Delivery receipts (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts): only err-code 9,
@@ -69,5 +102,12 @@ function mapReceipt(payload: JsonRecord): Decision[] {
       }),
     ];
   }
-  return [ignore('delivery_receipt', SOURCE, detail(status, code === undefined ? undefined : `err-code ${text(code)}`), eventId)];
+  return [
+    ignore(
+      'delivery_receipt',
+      SOURCE,
+      detail(status, code === undefined ? undefined : `err-code ${text(code)}`),
+      eventId,
+    ),
+  ];
 }

@@ -1,6 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import { decodeUtf8, detectBodyKind, formObject } from '../../webhook/body.js';
-import { checkTimestamp, fail, type RequestHeaders, safeEqualStrings, type TimestampWindow, type VerifyFailure } from '../shared/verify.js';
+import {
+  checkTimestamp,
+  fail,
+  type RequestHeaders,
+  safeEqualStrings,
+  type TimestampWindow,
+  type VerifyFailure,
+} from '../shared/verify.js';
 
 /**
  * Vonage SMS API signed messages (https://developer.vonage.com/en/getting-started/concepts/signing-messages;
@@ -85,9 +92,16 @@ export function vonageSignedString(params: Readonly<Record<string, string>>): st
   return signed;
 }
 
-export function vonageSignature(algorithm: Algorithm, secret: string, params: Readonly<Record<string, string>>): string {
+export function vonageSignature(
+  algorithm: Algorithm,
+  secret: string,
+  params: Readonly<Record<string, string>>,
+): string {
   const signed = vonageSignedString(params);
-  if (algorithm === 'md5hash') return createHash('md5').update(signed + secret, 'utf8').digest('hex');
+  if (algorithm === 'md5hash')
+    return createHash('md5')
+      .update(signed + secret, 'utf8')
+      .digest('hex');
   return createHmac(algorithm, secret).update(signed, 'utf8').digest('hex');
 }
 
@@ -96,18 +110,25 @@ export function verifyVonage(input: VonageVerifyInput): VonageVerifyResult {
   const params = vonageParams(input.rawBody, undefined);
   const given = params?.sig;
   if (params === undefined || given === undefined || given === '') return fail('missing_signature');
-  const algorithms = input.method === undefined ? BY_LENGTH[given.length] : given.length === LENGTH_OF[input.method] ? [input.method] : undefined;
+  const algorithms =
+    input.method === undefined
+      ? BY_LENGTH[given.length]
+      : given.length === LENGTH_OF[input.method]
+        ? [input.method]
+        : undefined;
   if (algorithms === undefined || !HEX_RE.test(given)) return fail('malformed_signature');
   const fresh = checkTimestamp(params.timestamp, input.nowMs, input.window ?? VONAGE_DEFAULT_WINDOW);
   if (!fresh.ok) return fresh;
   let matched = false;
   for (const algorithm of algorithms) {
-    if (safeEqualStrings(given.toLowerCase(), vonageSignature(algorithm, input.signatureSecret, params))) matched = true;
+    if (safeEqualStrings(given.toLowerCase(), vonageSignature(algorithm, input.signatureSecret, params)))
+      matched = true;
   }
   if (!matched) return fail('bad_signature');
   const signed: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (key !== 'sig') Object.defineProperty(signed, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key !== 'sig')
+      Object.defineProperty(signed, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return { ok: true, params: signed };
 }

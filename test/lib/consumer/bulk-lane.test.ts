@@ -32,7 +32,12 @@ describe('batchLane', () => {
   const arn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
   it('is bulk for a batch from the bulk queue', () => {
-    expect(batchLane([{ eventSourceARN: arn('hood-blocker-bulk') }, { eventSourceARN: arn('hood-blocker-bulk') }], config.queues)).toBe('bulk');
+    expect(
+      batchLane(
+        [{ eventSourceARN: arn('hood-blocker-bulk') }, { eventSourceARN: arn('hood-blocker-bulk') }],
+        config.queues,
+      ),
+    ).toBe('bulk');
   });
 
   it('is live for a batch from the live queue', () => {
@@ -45,7 +50,12 @@ describe('batchLane', () => {
   });
 
   it('is live for a batch that mixes queues or names none', () => {
-    expect(batchLane([{ eventSourceARN: arn('hood-blocker-bulk') }, { eventSourceARN: arn('hood-blocker-block') }], config.queues)).toBe('live');
+    expect(
+      batchLane(
+        [{ eventSourceARN: arn('hood-blocker-bulk') }, { eventSourceARN: arn('hood-blocker-block') }],
+        config.queues,
+      ),
+    ).toBe('live');
     expect(batchLane([{}], config.queues)).toBe('live');
   });
 });
@@ -65,7 +75,9 @@ describe('staticLaneShares', () => {
   });
 
   it('splits a window too small for 90/10 evenly between every consumer of both lanes', () => {
-    const shares = staticLaneShares(configWith({ HOOD_RATE_LIMITS: '1/1s', CONSUMER_MAX_CONCURRENCY: '2', BULK_MAX_CONCURRENCY: '2' }));
+    const shares = staticLaneShares(
+      configWith({ HOOD_RATE_LIMITS: '1/1s', CONSUMER_MAX_CONCURRENCY: '2', BULK_MAX_CONCURRENCY: '2' }),
+    );
     expect(shares.live).toEqual({ consumers: 4, budgetPercent: 100 });
     expect(shares.bulk).toEqual({ consumers: 4, budgetPercent: 100 });
   });
@@ -73,17 +85,23 @@ describe('staticLaneShares', () => {
   it('never lets both lanes together exceed any window of the account (1–10 consumers each, any headroom)', () => {
     const window = fc.record({ count: fc.integer({ min: 1, max: 2000 }), ms: fc.integer({ min: 1, max: 3_600_000 }) });
     fc.assert(
-      fc.property(fc.array(window, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 90 }), (windows, live, bulk, headroom) => {
-        const config = configWith({
-          HOOD_RATE_LIMITS: windows.map((w) => `${w.count}/${w.ms}ms`).join(','),
-          CONSUMER_MAX_CONCURRENCY: String(live),
-          BULK_MAX_CONCURRENCY: String(bulk),
-          HOOD_RATE_HEADROOM: String(headroom),
-        });
-        const usable = usableWindows(config.hood.rateLimits, headroom);
-        const calls = laneCallsPerWindow(config, staticLaneShares(config));
-        for (const [i, n] of calls.entries()) expect(n).toBeLessThanOrEqual(usable[i]!.count + 1e-9);
-      }),
+      fc.property(
+        fc.array(window, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 90 }),
+        (windows, live, bulk, headroom) => {
+          const config = configWith({
+            HOOD_RATE_LIMITS: windows.map((w) => `${w.count}/${w.ms}ms`).join(','),
+            CONSUMER_MAX_CONCURRENCY: String(live),
+            BULK_MAX_CONCURRENCY: String(bulk),
+            HOOD_RATE_HEADROOM: String(headroom),
+          });
+          const usable = usableWindows(config.hood.rateLimits, headroom);
+          const calls = laneCallsPerWindow(config, staticLaneShares(config));
+          for (const [i, n] of calls.entries()) expect(n).toBeLessThanOrEqual(usable[i]!.count + 1e-9);
+        },
+      ),
     );
   });
 });
@@ -130,13 +148,25 @@ describe('bulk lane in the consumer (SQS emulator, sandbox Hood, static shares)'
     });
     const list: Consumer[] = [];
     for (let i = 0; i < 2; i += 1) {
-      const consumer = await createConsumer(config, { logger: captureLog(), publishCounts: () => undefined, publishLatency: () => undefined });
+      const consumer = await createConsumer(config, {
+        logger: captureLog(),
+        publishCounts: () => undefined,
+        publishLatency: () => undefined,
+      });
       cleanups.push(() => consumer.close());
       list.push(consumer);
     }
     const handler = containers(list);
     const mapping = (url: string, arn: string) => {
-      const esm = startEventSourceMapping({ sqs, queueUrl: url, queueArn: arn, region: queues.region, handlers: [handler], waitTimeSeconds: 1, timeoutMs: 30_000 });
+      const esm = startEventSourceMapping({
+        sqs,
+        queueUrl: url,
+        queueArn: arn,
+        region: queues.region,
+        handlers: [handler],
+        waitTimeSeconds: 1,
+        timeoutMs: 30_000,
+      });
       cleanups.push(() => esm.stop());
       return esm;
     };
@@ -155,15 +185,26 @@ describe('bulk lane in the consumer (SQS emulator, sandbox Hood, static shares)'
     const { queues, sqs, hood, list, mapping } = await setup();
     const bulk = Array.from({ length: 60 }, (_, i) => `import${i}@example.com`);
     const live = Array.from({ length: 10 }, (_, i) => `live${i}@example.com`);
-    await sendBodies(sqs, queues.bulkQueueUrl, bulk.map((c) => body(c, 'import:ses')));
+    await sendBodies(
+      sqs,
+      queues.bulkQueueUrl,
+      bulk.map((c) => body(c, 'import:ses')),
+    );
     mapping(queues.bulkQueueUrl, queues.bulkQueueArn);
     expect(await until(() => hood.contacts().length >= 5)).toBe(true);
     // Act: live opt-outs arrive mid-import
-    await sendBodies(sqs, queues.blockQueueUrl, live.map((c) => body(c, 'integration')));
+    await sendBodies(
+      sqs,
+      queues.blockQueueUrl,
+      live.map((c) => body(c, 'integration')),
+    );
     mapping(queues.blockQueueUrl, queues.blockQueueArn);
     const drained = async () => {
       const [a, b] = await Promise.all([queueDepth(sqs, queues.blockQueueUrl), queueDepth(sqs, queues.bulkQueueUrl)]);
-      return hood.contacts().length >= bulk.length + live.length && a.visible + a.inFlight + a.delayed + b.visible + b.inFlight + b.delayed === 0;
+      return (
+        hood.contacts().length >= bulk.length + live.length &&
+        a.visible + a.inFlight + a.delayed + b.visible + b.inFlight + b.delayed === 0
+      );
     };
     const done = await until(drained);
     // Assess: in Hood's creation order, the last live opt-out came while most of the import still waited

@@ -64,7 +64,9 @@ async function runConsumer(bodies: string[], extraEnv: Env) {
     publishCounts: (counts) => published.push({ ...counts } as Record<string, number>),
   });
   await sendBodies(sqs, queues.blockQueueUrl, bodies);
-  const records = (await receiveAll(sqs, queues.blockQueueUrl, bodies.length)).map((m) => toRecord(m, queues.blockQueueArn));
+  const records = (await receiveAll(sqs, queues.blockQueueUrl, bodies.length)).map((m) =>
+    toRecord(m, queues.blockQueueArn),
+  );
   const response = await consumer.handle({ Records: records }, { getRemainingTimeInMillis: () => 60_000 });
   return { calls, logger, published, response };
 }
@@ -129,11 +131,16 @@ describe('HOOD_DRY_RUN=true (shadow mode)', () => {
     const logger = captureLog();
 
     // Act
-    consumer = await createConsumer(loadConsumerConfig(env({ HOOD_DRY_RUN: 'true' })), { logger, sqs: sqsClientFor(queues) });
+    consumer = await createConsumer(loadConsumerConfig(env({ HOOD_DRY_RUN: 'true' })), {
+      logger,
+      sqs: sqsClientFor(queues),
+    });
 
     // Assess
     // (Without LEDGER_TABLE the ledger's own cold-start warning is logged beside it.)
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^Shadow mode \(HOOD_DRY_RUN=true\)/u) }));
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^Shadow mode \(HOOD_DRY_RUN=true\)/u) }),
+    );
   });
 
   it('still ignores what is not an opt-out, with its reason', async () => {

@@ -1,7 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumerConfig, loadConsumerConfig } from '../../../lib/config.js';
-import { type ConsumerDeps, type HoodCreator, type Outcome, processBatch } from '../../../lib/consumer/process-batch.js';
+import {
+  type ConsumerDeps,
+  type HoodCreator,
+  type Outcome,
+  processBatch,
+} from '../../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../../lib/consumer/recent.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
@@ -42,7 +47,9 @@ async function runBatch(bodies: string[], config: ConsumerConfig) {
     },
   };
   await sendBodies(sqs, queues.blockQueueUrl, bodies);
-  const records = (await receiveAll(sqs, queues.blockQueueUrl, bodies.length)).map((m) => toRecord(m, queues.blockQueueArn));
+  const records = (await receiveAll(sqs, queues.blockQueueUrl, bodies.length)).map((m) =>
+    toRecord(m, queues.blockQueueArn),
+  );
   const counts: Partial<Record<Outcome, number>> = {};
   const logger = captureLog();
   const deps: ConsumerDeps = {
@@ -87,7 +94,10 @@ describe('consumer decision step: soft_bounce', () => {
     const config = configWith({});
 
     // Act
-    const { calls, counts, logger } = await runBatch([JSON.stringify({ contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses', eventId: 'm-1' })], config);
+    const { calls, counts, logger } = await runBatch(
+      [JSON.stringify({ contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses', eventId: 'm-1' })],
+      config,
+    );
 
     // Assess
     expect(calls).toEqual([]);
@@ -119,7 +129,10 @@ describe('consumer decision step: rejected raw input is never logged in clear', 
     const config = configWith({});
 
     // Act
-    const { calls, counts, logger } = await runBatch([JSON.stringify({ contact: 'ja\u202Ene@example.com', reason: 'unsubscribe' })], config);
+    const { calls, counts, logger } = await runBatch(
+      [JSON.stringify({ contact: 'ja\u202Ene@example.com', reason: 'unsubscribe' })],
+      config,
+    );
 
     // Assess
     expect(calls).toEqual([]);

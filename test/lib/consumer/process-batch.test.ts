@@ -1,13 +1,26 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumerConfig, loadConsumerConfig } from '../../../lib/config.js';
-import { type ConsumerDeps, type HoodCreator, type Outcome, processBatch } from '../../../lib/consumer/process-batch.js';
+import {
+  type ConsumerDeps,
+  type HoodCreator,
+  type Outcome,
+  processBatch,
+} from '../../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../../lib/consumer/recent.js';
 import type { CreateResult } from '../../../lib/hood/client.js';
 import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
 import { captureLog } from '../../helpers/logs.js';
-import { attribute, localConsumerEnv, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+import {
+  attribute,
+  localConsumerEnv,
+  queueDepth,
+  receiveAll,
+  sendBodies,
+  sqsClientFor,
+  toRecord,
+} from '../../helpers/sqs.js';
 
 /** Hood at the network edge: answers per call from a script, records every request. */
 function scriptedHood(answer: (contact: string, call: number) => CreateResult) {
@@ -46,7 +59,13 @@ afterEach(async () => {
 async function runBatch(
   bodies: string[],
   hood: HoodCreator,
-  options: { remainingMs?: number; attributes?: Record<string, string>; recent?: RecentContacts; pacer?: Pacer; clock?: () => number } = {},
+  options: {
+    remainingMs?: number;
+    attributes?: Record<string, string>;
+    recent?: RecentContacts;
+    pacer?: Pacer;
+    clock?: () => number;
+  } = {},
 ) {
   await sendBodies(sqs, queues.blockQueueUrl, bodies, options.attributes);
   const messages = await receiveAll(sqs, queues.blockQueueUrl, bodies.length);
@@ -69,7 +88,8 @@ async function runBatch(
   return { response, counts, logger, records };
 }
 
-const message = (contact: string, extra: Record<string, unknown> = {}) => JSON.stringify({ contact, reason: 'unsubscribe', source: 'test', ...extra });
+const message = (contact: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ contact, reason: 'unsubscribe', source: 'test', ...extra });
 
 describe('processBatch: Hood 201', () => {
   it('blocks a normalised message and deletes it', async () => {
@@ -88,7 +108,10 @@ describe('processBatch: Hood 201', () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => created());
     // Act
-    await runBatch([message('jane@example.com', { eventId: 'evt-1', description: 'x'.repeat(5000).slice(0, 1999) })], hood);
+    await runBatch(
+      [message('jane@example.com', { eventId: 'evt-1', description: 'x'.repeat(5000).slice(0, 1999) })],
+      hood,
+    );
     // Assess
     expect(calls[0]!.description).toMatch(/unsubscribe.*via test/u);
     expect(calls[0]!.description.length).toBeLessThanOrEqual(255);
@@ -109,7 +132,10 @@ describe('processBatch: Hood 201', () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => created());
     // Act
-    const { response, counts } = await runBatch([message('a@example.com'), message('A@EXAMPLE.COM'), message('a@example.com')], hood);
+    const { response, counts } = await runBatch(
+      [message('a@example.com'), message('A@EXAMPLE.COM'), message('a@example.com')],
+      hood,
+    );
     // Assess
     expect(calls).toHaveLength(1);
     expect(counts.deduplicated).toBe(2);
@@ -130,7 +156,10 @@ describe('processBatch: Hood 201', () => {
   it('makes one call when a container is invoked twice at once with the same contact', async () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => created());
-    const shared = { recent: new RecentContacts(), pacer: new Pacer({ windows: config.hood.rateLimits, consumers: 1 }) };
+    const shared = {
+      recent: new RecentContacts(),
+      pacer: new Pacer({ windows: config.hood.rateLimits, consumers: 1 }),
+    };
     await sendBodies(sqs, queues.blockQueueUrl, [message('same@example.com'), message('same@example.com')]);
     const [m1, m2] = await receiveAll(sqs, queues.blockQueueUrl, 2);
     const deps = (): ConsumerDeps => ({ config, hood, sqs, ...shared, logger: captureLog(), count: () => undefined });
@@ -145,7 +174,11 @@ describe('processBatch: Hood 201', () => {
 
   it('treats an "already blocked" answer as success', async () => {
     // Prepare
-    const { hood } = scriptedHood(() => ({ kind: 'already_blocked', status: 400, message: 'Contact is already blocked.' }));
+    const { hood } = scriptedHood(() => ({
+      kind: 'already_blocked',
+      status: 400,
+      message: 'Contact is already blocked.',
+    }));
     // Act
     const { response, counts } = await runBatch([message('a@example.com')], hood);
     // Assess
@@ -165,7 +198,12 @@ describe('processBatch: Hood 201', () => {
         timestamp: '2016-01-27T14:59:38.237Z',
         feedbackId: 'fb-1',
       },
-      mail: { messageId: 'm-1', destination: ['jane@example.com', 'richard@example.com', 'mary@example.com'], timestamp: '2016-01-27T14:59:38.237Z', source: 'a@b.co' },
+      mail: {
+        messageId: 'm-1',
+        destination: ['jane@example.com', 'richard@example.com', 'mary@example.com'],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        source: 'a@b.co',
+      },
     };
     const { hood, calls } = scriptedHood(() => created());
     // Act
@@ -178,7 +216,11 @@ describe('processBatch: Hood 201', () => {
 describe('processBatch: not an opt-out', () => {
   it('deletes a delivery notification without calling Hood and counts it as ignored', async () => {
     // Prepare
-    const delivery = { notificationType: 'Delivery', mail: { messageId: 'm', destination: ['a@example.com'] }, delivery: { recipients: ['a@example.com'] } };
+    const delivery = {
+      notificationType: 'Delivery',
+      mail: { messageId: 'm', destination: ['a@example.com'] },
+      delivery: { recipients: ['a@example.com'] },
+    };
     const { hood, calls } = scriptedHood(() => created());
     // Act
     const { response, counts, logger } = await runBatch([JSON.stringify(delivery)], hood);
@@ -237,20 +279,31 @@ describe('processBatch: dead letters', () => {
 
   it('dead-letters a Hood 400 with its trace id and never retries it', async () => {
     // Prepare
-    const { hood } = scriptedHood(() => ({ kind: 'rejected', status: 400, title: 'Bad request.', message: 'The request body is not valid.', traceId: 'trace-99' }));
+    const { hood } = scriptedHood(() => ({
+      kind: 'rejected',
+      status: 400,
+      title: 'Bad request.',
+      message: 'The request body is not valid.',
+      traceId: 'trace-99',
+    }));
     // Act
     const { response, counts } = await runBatch([message('a@example.com')], hood);
     // Assess
     const dead = await receiveAll(sqs, queues.deadLetterQueueUrl);
     expect(response.batchItemFailures).toEqual([]);
     expect(counts.dead_lettered).toBe(1);
-    expect(dead.map((m) => [attribute(m, 'reason'), attribute(m, 'trace_id')])).toEqual([['hood_rejected', 'trace-99']]);
+    expect(dead.map((m) => [attribute(m, 'reason'), attribute(m, 'trace_id')])).toEqual([
+      ['hood_rejected', 'trace-99'],
+    ]);
     expect(await queueDepth(sqs, queues.blockQueueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('keeps the message when the DLQ cannot be reached', async () => {
     // Prepare
-    config = { ...config, queues: { ...config.queues, deadLetterQueueUrl: `${queues.endpoint}/000000000000/missing-queue` } };
+    config = {
+      ...config,
+      queues: { ...config.queues, deadLetterQueueUrl: `${queues.endpoint}/000000000000/missing-queue` },
+    };
     const { hood } = scriptedHood(() => created());
     // Act
     const { response, records } = await runBatch(['not json'], hood);
@@ -288,7 +341,13 @@ describe('processBatch: retryable failures', () => {
 
   it('re-queues a throttled message with a delay instead of failing it (429 never counts towards the DLQ)', async () => {
     // Prepare
-    const { hood } = scriptedHood(() => ({ kind: 'rate_limited', status: 429, retryAfterSeconds: 2, retryAfterMs: 2000, parallelLimit: false }));
+    const { hood } = scriptedHood(() => ({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: 2,
+      retryAfterMs: 2000,
+      parallelLimit: false,
+    }));
     // Act
     const { response, counts } = await runBatch([message('a@example.com')], hood, { remainingMs: 10_000 });
     // Assess
@@ -300,9 +359,16 @@ describe('processBatch: retryable failures', () => {
   it('pauses the pacer after a 429 so the next record is not sent at once', async () => {
     // Prepare
     const pacer = new Pacer({ windows: config.hood.rateLimits, consumers: 1 });
-    const { hood, calls } = scriptedHood((_c, n) => (n === 1 ? { kind: 'rate_limited', status: 429, retryAfterSeconds: 30, retryAfterMs: 30_000, parallelLimit: false } : created()));
+    const { hood, calls } = scriptedHood((_c, n) =>
+      n === 1
+        ? { kind: 'rate_limited', status: 429, retryAfterSeconds: 30, retryAfterMs: 30_000, parallelLimit: false }
+        : created(),
+    );
     // Act: the pause (30 s) is longer than the invocation has left, so the second record is deferred.
-    const { counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, { pacer, remainingMs: 10_000 });
+    const { counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, {
+      pacer,
+      remainingMs: 10_000,
+    });
     // Assess
     expect(calls).toHaveLength(1);
     expect(counts.deferred).toBe(1);
@@ -311,7 +377,12 @@ describe('processBatch: retryable failures', () => {
 
   it('leaves a message on the queue with a visibility backoff when Hood is down', async () => {
     // Prepare
-    const { hood } = scriptedHood(() => ({ kind: 'unavailable', status: 503, cause: 'server_error', message: 'HTTP 503' }));
+    const { hood } = scriptedHood(() => ({
+      kind: 'unavailable',
+      status: 503,
+      cause: 'server_error',
+      message: 'HTTP 503',
+    }));
     // Act
     const { response, records } = await runBatch([message('a@example.com')], hood);
     // Assess: reported as failed; visible again after the ~1 s backoff (not the 30 s queue default).
@@ -324,17 +395,36 @@ describe('processBatch: retryable failures', () => {
     // Prepare
     const bounce = {
       notificationType: 'Bounce',
-      bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'ok@example.com' }, { emailAddress: 'down@example.com' }], timestamp: '2016-01-27T14:59:38.237Z', feedbackId: 'fb-2' },
-      mail: { messageId: 'm-2', destination: ['ok@example.com', 'down@example.com'], timestamp: '2016-01-27T14:59:38.237Z', source: 'a@b.co' },
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'ok@example.com' }, { emailAddress: 'down@example.com' }],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        feedbackId: 'fb-2',
+      },
+      mail: {
+        messageId: 'm-2',
+        destination: ['ok@example.com', 'down@example.com'],
+        timestamp: '2016-01-27T14:59:38.237Z',
+        source: 'a@b.co',
+      },
     };
-    const { hood } = scriptedHood((contact) => (contact === 'ok@example.com' ? created() : { kind: 'unavailable', status: 500, cause: 'server_error', message: 'HTTP 500' }));
+    const { hood } = scriptedHood((contact) =>
+      contact === 'ok@example.com'
+        ? created()
+        : { kind: 'unavailable', status: 500, cause: 'server_error', message: 'HTTP 500' },
+    );
     // Act
     const { response } = await runBatch([JSON.stringify(bounce)], hood);
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const requeued = await receiveWithin(10_000, () => receiveAll(sqs, queues.blockQueueUrl));
     expect(requeued).toHaveLength(1);
-    expect(JSON.parse(requeued[0]!.Body!)).toMatchObject({ contact: 'down@example.com', reason: 'hard_bounce', source: 'ses' });
+    expect(JSON.parse(requeued[0]!.Body!)).toMatchObject({
+      contact: 'down@example.com',
+      reason: 'hard_bounce',
+      source: 'ses',
+    });
     expect(attribute(requeued[0]!, 'attempts')).toBe('1');
   });
 
@@ -342,7 +432,9 @@ describe('processBatch: retryable failures', () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => created());
     // Act
-    const { response, counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, { remainingMs: 1000 });
+    const { response, counts } = await runBatch([message('a@example.com'), message('b@example.com')], hood, {
+      remainingMs: 1000,
+    });
     // Assess
     expect(calls).toHaveLength(0);
     expect(response.batchItemFailures).toEqual([]);

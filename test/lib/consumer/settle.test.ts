@@ -21,10 +21,21 @@ const config = loadConsumerConfig({
   HOOD_MAX_ATTEMPTS: '5',
 });
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
-const policy = { maxAttempts: config.hood.maxAttempts, retryBaseSeconds: config.hood.retryBaseSeconds, now: NOW, random: () => 0.5 };
+const policy = {
+  maxAttempts: config.hood.maxAttempts,
+  retryBaseSeconds: config.hood.retryBaseSeconds,
+  now: NOW,
+  random: () => 0.5,
+};
 
 const one = (contact: string, reason = 'unsubscribe') => JSON.stringify({ contact, reason, source: 'table' });
-const record = (body: string, priorAttempts = 0): SettleRecord => ({ messageId: 'm-1', body, correlationId: 'c-1', receiveCount: 1, priorAttempts });
+const record = (body: string, priorAttempts = 0): SettleRecord => ({
+  messageId: 'm-1',
+  body,
+  correlationId: 'c-1',
+  receiveCount: 1,
+  priorAttempts,
+});
 
 const created: ContactResult = { kind: 'done', outcome: 'blocked', hoodId: 'hood-7' };
 const unavailable: ContactResult = { kind: 'retry', retry: 'unavailable', delaySeconds: 0, detail: 'timeout' };
@@ -37,13 +48,15 @@ function run(body: string, results: readonly ContactResult[], priorAttempts = 0)
   return settle(plan, outcomes, rec, policy);
 }
 
-const sqsActions = (steps: readonly SettleStep[]) => steps.filter((s) => !['count', 'log', 'ledger_dead_lettered'].includes(s.kind)).map((s) => s.kind);
+const sqsActions = (steps: readonly SettleStep[]) =>
+  steps.filter((s) => !['count', 'log', 'ledger_dead_lettered'].includes(s.kind)).map((s) => s.kind);
 const counts = (steps: readonly SettleStep[]) => {
   const out: Record<string, number> = {};
   for (const s of steps) if (s.kind === 'count') out[s.outcome] = (out[s.outcome] ?? 0) + s.n;
   return out;
 };
-const deadLetters = (steps: readonly SettleStep[]) => steps.flatMap((s) => (s.kind === 'dead_letter' ? s.messages : []));
+const deadLetters = (steps: readonly SettleStep[]) =>
+  steps.flatMap((s) => (s.kind === 'dead_letter' ? s.messages : []));
 const requeued = (steps: readonly SettleStep[]) => steps.flatMap((s) => (s.kind === 'requeue' ? s.messages : []));
 
 interface Row {
@@ -58,12 +71,44 @@ interface Row {
 }
 
 const table: Row[] = [
-  { outcome: 'Hood 201', body: one('jane@example.com'), results: [created], actions: ['delete'], counts: { blocked: 1 } },
-  { outcome: 'already blocked in Hood', body: one('jane@example.com'), results: [{ kind: 'done', outcome: 'already_blocked' }], actions: ['delete'], counts: { already_blocked: 1 } },
-  { outcome: 'not an opt-out (soft bounce)', body: one('jane@example.com', 'soft_bounce'), results: [], actions: [], counts: { ignored: 1 } },
+  {
+    outcome: 'Hood 201',
+    body: one('jane@example.com'),
+    results: [created],
+    actions: ['delete'],
+    counts: { blocked: 1 },
+  },
+  {
+    outcome: 'already blocked in Hood',
+    body: one('jane@example.com'),
+    results: [{ kind: 'done', outcome: 'already_blocked' }],
+    actions: ['delete'],
+    counts: { already_blocked: 1 },
+  },
+  {
+    outcome: 'not an opt-out (soft bounce)',
+    body: one('jane@example.com', 'soft_bounce'),
+    results: [],
+    actions: [],
+    counts: { ignored: 1 },
+  },
   { outcome: 'never_block', body: one('ceo@example.com'), results: [], actions: [], counts: { ignored: 1 } },
-  { outcome: 'malformed body', body: 'not json at all', results: [], actions: ['dead_letter'], counts: { dead_lettered: 1 }, deadLetterReason: 'unrecognised_event' },
-  { outcome: 'invalid contact', body: one('12345'), results: [], actions: ['dead_letter'], counts: { dead_lettered: 1 }, deadLetterReason: 'invalid_contact' },
+  {
+    outcome: 'malformed body',
+    body: 'not json at all',
+    results: [],
+    actions: ['dead_letter'],
+    counts: { dead_lettered: 1 },
+    deadLetterReason: 'unrecognised_event',
+  },
+  {
+    outcome: 'invalid contact',
+    body: one('12345'),
+    results: [],
+    actions: ['dead_letter'],
+    counts: { dead_lettered: 1 },
+    deadLetterReason: 'invalid_contact',
+  },
   {
     outcome: 'Hood 400',
     body: one('jane@example.com'),
@@ -89,7 +134,14 @@ const table: Row[] = [
     requeue: { bodies: 'original', delaySeconds: 7, attempts: '0' },
   },
   // 5xx, timeout and connection error are one result kind (`unavailable`); backoff = base × 2^attempts (jitter 0.5 → ×1).
-  { outcome: 'Hood 5xx / timeout / connection error', body: one('jane@example.com'), results: [unavailable], priorAttempts: 2, actions: ['backoff'], counts: { retried: 1 } },
+  {
+    outcome: 'Hood 5xx / timeout / connection error',
+    body: one('jane@example.com'),
+    results: [unavailable],
+    priorAttempts: 2,
+    actions: ['backoff'],
+    counts: { retried: 1 },
+  },
   {
     outcome: 'several contacts, some fail',
     // AWS's documented SES bounce notification naming two recipients (one message, two contacts).
@@ -116,7 +168,15 @@ const table: Row[] = [
     counts: { deferred: 1 },
     requeue: { bodies: 'original', delaySeconds: 0, attempts: '0' },
   },
-  { outcome: 'retries exhausted', body: one('jane@example.com'), results: [], priorAttempts: 5, actions: ['dead_letter'], counts: { dead_lettered: 1 }, deadLetterReason: 'retries_exhausted' },
+  {
+    outcome: 'retries exhausted',
+    body: one('jane@example.com'),
+    results: [],
+    priorAttempts: 5,
+    actions: ['dead_letter'],
+    counts: { dead_lettered: 1 },
+    deadLetterReason: 'retries_exhausted',
+  },
 ];
 
 describe('settle: the outcome table of docs/outcomes.md', () => {
@@ -142,7 +202,11 @@ describe('settle: the outcome table of docs/outcomes.md', () => {
         if (row.requeue.bodies === 'original') expect(copy.body).toBe(row.body);
         else expect(JSON.parse(copy.body)).toMatchObject({ contact: 'richard@example.com', reason: 'hard_bounce' });
         expect(copy.delaySeconds).toBe(row.requeue.delaySeconds);
-        expect(copy.attributes).toMatchObject({ attempts: row.requeue.attempts, requeued_from: 'm-1', correlation_id: 'c-1' });
+        expect(copy.attributes).toMatchObject({
+          attempts: row.requeue.attempts,
+          requeued_from: 'm-1',
+          correlation_id: 'c-1',
+        });
       }
     } else {
       expect(copies).toEqual([]);
@@ -150,8 +214,14 @@ describe('settle: the outcome table of docs/outcomes.md', () => {
   });
 
   it('Hood 400 keeps Hood’s trace id on the dead letter', () => {
-    const steps = run(one('jane@example.com'), [{ kind: 'dead_letter', reason: 'hood_rejected', detail: 'HTTP 400', traceId: 'trace-1' }]);
-    expect(deadLetters(steps)[0]!.attributes).toMatchObject({ reason: 'hood_rejected', trace_id: 'trace-1', detail: 'HTTP 400' });
+    const steps = run(one('jane@example.com'), [
+      { kind: 'dead_letter', reason: 'hood_rejected', detail: 'HTTP 400', traceId: 'trace-1' },
+    ]);
+    expect(deadLetters(steps)[0]!.attributes).toMatchObject({
+      reason: 'hood_rejected',
+      trace_id: 'trace-1',
+      detail: 'HTTP 400',
+    });
   });
 
   it('Hood 201 logs Hood’s id and the masked contact, never the contact in clear', () => {
@@ -165,7 +235,12 @@ describe('settle: the outcome table of docs/outcomes.md', () => {
   it('Hood 5xx backs off by base × 2^attempts, jittered by the injected randomness', () => {
     const at = (random: number) => {
       const plan = planRecord(mapQueueBody(one('jane@example.com'), config.policy));
-      const withResult = settle(plan, [{ block: plan.blocks[0]!, result: unavailable }], record(one('jane@example.com'), 2), { ...policy, random: () => random });
+      const withResult = settle(
+        plan,
+        [{ block: plan.blocks[0]!, result: unavailable }],
+        record(one('jane@example.com'), 2),
+        { ...policy, random: () => random },
+      );
       return withResult.find((s) => s.kind === 'backoff');
     };
     expect(at(0)).toEqual({ kind: 'backoff', visibilitySeconds: 32 });
@@ -183,9 +258,16 @@ describe('settle: the outcome table of docs/outcomes.md', () => {
 
   it('dry run: the shadow Hood’s would-be block settles like a 201 (the consumer relabels the metric)', async () => {
     // Prepare
-    const answer = await createDryRunHood(captureLog()).createBlockedContact({ contact: 'jane@example.com', description: 'x' });
+    const answer = await createDryRunHood(captureLog()).createBlockedContact({
+      contact: 'jane@example.com',
+      description: 'x',
+    });
     expect(answer.kind).toBe('created');
-    const result: ContactResult = { kind: 'done', outcome: 'blocked', hoodId: answer.kind === 'created' ? answer.id : undefined };
+    const result: ContactResult = {
+      kind: 'done',
+      outcome: 'blocked',
+      hoodId: answer.kind === 'created' ? answer.id : undefined,
+    };
     // Act
     const steps = run(one('jane@example.com'), [result]);
     // Assess

@@ -60,21 +60,33 @@ describe('rate budget: LEDGER_TABLE', () => {
   it('shares one budget between 4 consumers through the table: everything blocked, no window over its limit', async () => {
     // Prepare: 6 calls per 300 ms over 4 consumers (static shares would give each one call per 300 ms).
     const { queues, sqs, hood, table, config } = await setup(true);
-    const consumers = await Promise.all(Array.from({ length: 4 }, () => createConsumer(config, { logger: captureLog(), publishCounts: () => undefined })));
+    const consumers = await Promise.all(
+      Array.from({ length: 4 }, () => createConsumer(config, { logger: captureLog(), publishCounts: () => undefined })),
+    );
     cleanups.push(async () => {
       for (const c of consumers) await c.close();
     });
     const contacts = Array.from({ length: 40 }, (_, i) => `shared${i}@example.com`);
-    await sendBodies(sqs, queues.blockQueueUrl, contacts.map((c) => JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'test' })));
+    await sendBodies(
+      sqs,
+      queues.blockQueueUrl,
+      contacts.map((c) => JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'test' })),
+    );
     const records = (await receiveAll(sqs, queues.blockQueueUrl, 40)).map((m) => toRecord(m, queues.blockQueueArn));
     // Act: each consumer gets a batch of 10, all at once.
-    const responses = await Promise.all(consumers.map((c, i) => c.handle({ Records: records.slice(i * 10, i * 10 + 10) }, { getRemainingTimeInMillis: () => 60_000 })));
+    const responses = await Promise.all(
+      consumers.map((c, i) =>
+        c.handle({ Records: records.slice(i * 10, i * 10 + 10) }, { getRemainingTimeInMillis: () => 60_000 }),
+      ),
+    );
     // Assess
     expect(consumers[0]!.pacer).toBeInstanceOf(LedgerRateLimiter);
     expect(responses.flatMap((r) => r.batchItemFailures)).toEqual([]);
     expect(new Set(hood.contacts().map((c) => c.contact))).toEqual(new Set(contacts));
     expect(hood.stats().windowViolations).toBe(0);
-    const item = await table!.client.send(new GetItemCommand({ TableName: table!.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }));
+    const item = await table!.client.send(
+      new GetItemCommand({ TableName: table!.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } } }),
+    );
     expect(Number(item.Item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000);
   });
 });

@@ -2,7 +2,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig, parseRateLimits } from '../../../lib/config.js';
-import { type ConsumerDeps, type HoodCreator, type Outcome, processBatch, type QueueRecord } from '../../../lib/consumer/process-batch.js';
+import {
+  type ConsumerDeps,
+  type HoodCreator,
+  type Outcome,
+  processBatch,
+  type QueueRecord,
+} from '../../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../../lib/consumer/recent.js';
 import { createHoodClient } from '../../../lib/hood/client.js';
 import { startLocalQueues } from '../../../dev/emulator.js';
@@ -42,7 +48,11 @@ describe('uneven rate shares (CONSUMER_MAX_CONCURRENCY not dividing the limit)',
       AWS_REGION: queues.region,
     };
     const config = loadConsumerConfig(env);
-    const hood = createHoodClient({ apiUrl: config.hood.apiUrl, token: TOKEN, requestTimeoutMs: config.hood.requestTimeoutMs });
+    const hood = createHoodClient({
+      apiUrl: config.hood.apiUrl,
+      token: TOKEN,
+      requestTimeoutMs: config.hood.requestTimeoutMs,
+    });
     cleanups.push(() => hood.close());
     const contacts = Array.from({ length: 10 }, (_, i) => `uneven${i}@example.com`);
     await sendBodies(sqs, queues.blockQueueUrl, contacts.map(body));
@@ -142,7 +152,13 @@ describe('uneven rate shares: property over consumer counts and window sets', ()
             while (next < backlog) {
               const records: QueueRecord[] = [];
               for (let i = 0; i < 10 && next < backlog; i += 1, next += 1) {
-                records.push({ messageId: `m${next}`, receiptHandle: `r${next}`, body: body(`p${next}@example.com`), eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:q', attributes: { ApproximateReceiveCount: '1' } });
+                records.push({
+                  messageId: `m${next}`,
+                  receiptHandle: `r${next}`,
+                  body: body(`p${next}@example.com`),
+                  eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
+                  attributes: { ApproximateReceiveCount: '1' },
+                });
               }
               const batchStart = vt.now;
               await processBatch(records, () => 900_000 - (vt.now - batchStart), deps);
@@ -158,7 +174,9 @@ describe('uneven rate shares: property over consumer counts and window sets', ()
           expect(internal.retried).toBe(0);
           expect(starts.length).toBe(backlog);
           for (const w of windows) {
-            expect(maxStartsInAnyWindow(starts, w.windowMs)).toBeLessThanOrEqual(consumers * Math.floor(w.count / consumers));
+            expect(maxStartsInAnyWindow(starts, w.windowMs)).toBeLessThanOrEqual(
+              consumers * Math.floor(w.count / consumers),
+            );
           }
         },
       ),

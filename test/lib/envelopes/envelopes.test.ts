@@ -8,7 +8,12 @@ describe('unwrapSns', () => {
   it('returns the parsed Message of a Notification with its MessageId and topic', () => {
     // Prepare
     const inner = { notificationType: 'Bounce', mail: { messageId: 'm-1' } };
-    const envelope = { Type: 'Notification', MessageId: 'sns-1', TopicArn: TOPIC, Message: `${JSON.stringify(inner)}\n` };
+    const envelope = {
+      Type: 'Notification',
+      MessageId: 'sns-1',
+      TopicArn: TOPIC,
+      Message: `${JSON.stringify(inner)}\n`,
+    };
 
     // Act
     const unwrapped = unwrapSns(envelope);
@@ -38,7 +43,9 @@ describe('unwrapSns', () => {
     const sns = { Type: 'Notification', MessageId: 'sns-4', Message: '{}' };
 
     // Act
-    const envelopes = lambdaSnsEnvelopes({ Records: [{ EventSource: 'aws:sns', Sns: sns }, { EventSource: 'aws:sns' }] });
+    const envelopes = lambdaSnsEnvelopes({
+      Records: [{ EventSource: 'aws:sns', Sns: sns }, { EventSource: 'aws:sns' }],
+    });
 
     // Assess
     expect(envelopes).toEqual([sns, undefined]);
@@ -51,7 +58,13 @@ describe('unwrapEventBridge', () => {
     const detail = { eventType: 'Bounce', mail: {} };
 
     // Act
-    const unwrapped = unwrapEventBridge({ version: '0', id: 'eb-1', 'detail-type': 'Email Bounced', source: 'aws.ses', detail });
+    const unwrapped = unwrapEventBridge({
+      version: '0',
+      id: 'eb-1',
+      'detail-type': 'Email Bounced',
+      source: 'aws.ses',
+      detail,
+    });
 
     // Assess
     expect(unwrapped).toEqual({ kind: 'event', source: 'aws.ses', payload: detail, eventId: 'eb-1' });
@@ -95,13 +108,24 @@ describe('unwrapQueueBody', () => {
 describe('envelopes never throw', () => {
   it('for any JSON value or text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.record({ Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'x'), MessageId: fc.string(), Message: fc.oneof(fc.string(), fc.jsonValue()) })), (value) => {
-        unwrapSns(value);
-        unwrapEventBridge(value);
-        unwrapQueueBody(value);
-        unwrapQueueBody(JSON.stringify(value) ?? '');
-        return true;
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.string(),
+          fc.record({
+            Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'x'),
+            MessageId: fc.string(),
+            Message: fc.oneof(fc.string(), fc.jsonValue()),
+          }),
+        ),
+        (value) => {
+          unwrapSns(value);
+          unwrapEventBridge(value);
+          unwrapQueueBody(value);
+          unwrapQueueBody(JSON.stringify(value) ?? '');
+          return true;
+        },
+      ),
       { numRuns: 10_000 },
     );
   });

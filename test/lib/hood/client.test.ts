@@ -95,7 +95,14 @@ describe('createBlockedContact: documented answers', () => {
   it('reads a 201 as created with the numeric-string id and type', async () => {
     // Prepare
     const server = await startServer(
-      json(201, { id: '1016', company_id: '12345678', creator_id: '10101010', contact: '* * * * * * * * * *', type: 'mobile_phone_number', description: 'x' }),
+      json(201, {
+        id: '1016',
+        company_id: '12345678',
+        creator_id: '10101010',
+        contact: '* * * * * * * * * *',
+        type: 'mobile_phone_number',
+        description: 'x',
+      }),
     );
 
     // Act
@@ -146,13 +153,22 @@ describe('createBlockedContact: documented answers', () => {
 
   it('reads a documented 400 as rejected with code, title, message and trace id', async () => {
     // Prepare
-    const server = await startServer(json(400, { code: 400, title: 'Bad request.', message: 'The request body is not valid.', trace_id: TRACE }));
+    const server = await startServer(
+      json(400, { code: 400, title: 'Bad request.', message: 'The request body is not valid.', trace_id: TRACE }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'rejected', status: 400, code: 400, title: 'Bad request.', message: 'The request body is not valid.', traceId: TRACE });
+    expect(result).toEqual({
+      kind: 'rejected',
+      status: 400,
+      code: 400,
+      title: 'Bad request.',
+      message: 'The request body is not valid.',
+      traceId: TRACE,
+    });
   });
 
   it('reads a 400 without any fields as rejected with just the status', async () => {
@@ -168,7 +184,9 @@ describe('createBlockedContact: documented answers', () => {
 
   it('ignores error fields of the wrong type instead of failing the parse', async () => {
     // Prepare
-    const server = await startServer(json(400, { code: 'four hundred', title: 7, message: 'The request body is not valid.', trace_id: null }));
+    const server = await startServer(
+      json(400, { code: 'four hundred', title: 7, message: 'The request body is not valid.', trace_id: null }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -190,13 +208,21 @@ describe('createBlockedContact: documented answers', () => {
 
   it('reads a 401 as unauthorized with the documented fields', async () => {
     // Prepare
-    const server = await startServer(json(401, { code: 401, title: 'Unauthorized.', message: 'Unauthorized.', trace_id: TRACE }));
+    const server = await startServer(
+      json(401, { code: 401, title: 'Unauthorized.', message: 'Unauthorized.', trace_id: TRACE }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'unauthorized', status: 401, title: 'Unauthorized.', message: 'Unauthorized.', traceId: TRACE });
+    expect(result).toEqual({
+      kind: 'unauthorized',
+      status: 401,
+      title: 'Unauthorized.',
+      message: 'Unauthorized.',
+      traceId: TRACE,
+    });
   });
 
   it('reads a 403 with an empty body as unauthorized', async () => {
@@ -218,12 +244,20 @@ describe('createBlockedContact: documented answers', () => {
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'unavailable', status: 500, cause: 'server_error', traceId: TRACE, message: 'Hood answered 500: Internal server error.' });
+    expect(result).toEqual({
+      kind: 'unavailable',
+      status: 500,
+      cause: 'server_error',
+      traceId: TRACE,
+      message: 'Hood answered 500: Internal server error.',
+    });
   });
 
   it('reads a non-JSON 502 from a gateway as unavailable/server_error without echoing the page', async () => {
     // Prepare
-    const server = await startServer(raw(502, '<html><body>502 Bad Gateway</body></html>', { 'content-type': 'text/html' }));
+    const server = await startServer(
+      raw(502, '<html><body>502 Bad Gateway</body></html>', { 'content-type': 'text/html' }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -241,7 +275,12 @@ describe('createBlockedContact: documented answers', () => {
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'unavailable', status: 503, cause: 'server_error', message: 'Hood answered 503 with an empty body' });
+    expect(result).toEqual({
+      kind: 'unavailable',
+      status: 503,
+      cause: 'server_error',
+      message: 'Hood answered 503 with an empty body',
+    });
   });
 
   it('reads a 408 as unavailable/timeout, not as a rejection', async () => {
@@ -265,7 +304,13 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterSeconds: 7, retryAfterMs: 7000, parallelLimit: false });
+    expect(result).toMatchObject({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: 7,
+      retryAfterMs: 7000,
+      parallelLimit: false,
+    });
   });
 
   it('reads 429 with Retry-After -1 as the parallel limit with no retry time', async () => {
@@ -276,7 +321,13 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'rate_limited', status: 429, retryAfterSeconds: undefined, retryAfterMs: undefined, parallelLimit: true });
+    expect(result).toEqual({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: undefined,
+      retryAfterMs: undefined,
+      parallelLimit: true,
+    });
   });
 
   it('reads 429 without Retry-After as an unknown wait', async () => {
@@ -287,7 +338,13 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'rate_limited', status: 429, retryAfterSeconds: undefined, retryAfterMs: undefined, parallelLimit: false });
+    expect(result).toEqual({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: undefined,
+      retryAfterMs: undefined,
+      parallelLimit: false,
+    });
   });
 
   it('prefers the exact Retry-After-Ms of the sandbox over the rounded seconds', async () => {
@@ -303,7 +360,9 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
 
   it('reads X-RateLimit-Limit, -Remaining and -Reset from a 201', async () => {
     // Prepare
-    const server = await startServer(json(201, { id: '5' }, { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '1' }));
+    const server = await startServer(
+      json(201, { id: '5' }, { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '1' }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -326,7 +385,10 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
 
     // Assess
     expect(rejected).toMatchObject({ kind: 'rejected', rateLimit: { limit: 150, remaining: 0, resetSeconds: 42 } });
-    expect(unavailable).toMatchObject({ kind: 'unavailable', rateLimit: { limit: 150, remaining: 0, resetSeconds: 42 } });
+    expect(unavailable).toMatchObject({
+      kind: 'unavailable',
+      rateLimit: { limit: 150, remaining: 0, resetSeconds: 42 },
+    });
   });
 
   it('leaves rateLimit out when the headers are missing or garbage', async () => {
@@ -344,18 +406,27 @@ describe('createBlockedContact: 429 and rate-limit headers', () => {
 describe('createBlockedContact: duplicates (undocumented, research §4)', () => {
   it('treats 409 as already blocked', async () => {
     // Prepare
-    const server = await startServer(json(409, { code: 409, title: 'Conflict.', message: 'Contact is already blocked.', trace_id: TRACE }));
+    const server = await startServer(
+      json(409, { code: 409, title: 'Conflict.', message: 'Contact is already blocked.', trace_id: TRACE }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
 
     // Assess
-    expect(result).toEqual({ kind: 'already_blocked', status: 409, message: 'Contact is already blocked.', traceId: TRACE });
+    expect(result).toEqual({
+      kind: 'already_blocked',
+      status: 409,
+      message: 'Contact is already blocked.',
+      traceId: TRACE,
+    });
   });
 
   it('treats a 400 saying "already blocked" as already blocked', async () => {
     // Prepare
-    const server = await startServer(json(400, { code: 400, title: 'Bad request.', message: 'Contact is already blocked.', trace_id: TRACE }));
+    const server = await startServer(
+      json(400, { code: 400, title: 'Bad request.', message: 'Contact is already blocked.', trace_id: TRACE }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -377,7 +448,9 @@ describe('createBlockedContact: duplicates (undocumented, research §4)', () => 
 
   it('keeps the generic 400 "The request body is not valid." a rejection', async () => {
     // Prepare
-    const server = await startServer(json(400, { code: 400, title: 'Bad request.', message: 'The request body is not valid.', trace_id: TRACE }));
+    const server = await startServer(
+      json(400, { code: 400, title: 'Bad request.', message: 'The request body is not valid.', trace_id: TRACE }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -388,7 +461,9 @@ describe('createBlockedContact: duplicates (undocumented, research §4)', () => 
 
   it('does not read "already" in a 500 as a duplicate', async () => {
     // Prepare
-    const server = await startServer(json(500, { code: 500, message: 'Contact already exists in cache; write failed.' }));
+    const server = await startServer(
+      json(500, { code: 500, message: 'Contact already exists in cache; write failed.' }),
+    );
 
     // Act
     const result = await client(server.url).createBlockedContact(BLOCK);
@@ -455,7 +530,11 @@ describe('createBlockedContact: network failures', () => {
     const result = await client(server.url).createBlockedContact(BLOCK, { signal: controller.signal });
 
     // Assess
-    expect(result).toMatchObject({ kind: 'unavailable', cause: 'timeout', message: 'request aborted by the caller before Hood answered' });
+    expect(result).toMatchObject({
+      kind: 'unavailable',
+      cause: 'timeout',
+      message: 'request aborted by the caller before Hood answered',
+    });
   });
 
   it('reports a reset connection as unavailable/connection', async () => {
@@ -500,7 +579,9 @@ describe('createBlockedContact: network failures', () => {
     let n = 0;
     const server = await startServer((req, res, body) => {
       n += 1;
-      (n % 2 === 0 ? json(500, { code: 500, title: 'Internal server error.' }) : json(400, { message: 'x'.repeat(10_000) }))(req, res, body);
+      (n % 2 === 0
+        ? json(500, { code: 500, title: 'Internal server error.' })
+        : json(400, { message: 'x'.repeat(10_000) }))(req, res, body);
     });
     const c = client(server.url);
 
@@ -521,7 +602,9 @@ describe('the token stays secret', () => {
       const auth = req.headers.authorization ?? '';
       const status = statuses[n++ % statuses.length]!;
       res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ code: status, title: `Bad ${auth}`, message: `token ${auth} rejected`, trace_id: auth }));
+      res.end(
+        JSON.stringify({ code: status, title: `Bad ${auth}`, message: `token ${auth} rejected`, trace_id: auth }),
+      );
     };
     const server = await startServer(echo);
     const c = client(server.url);
@@ -608,13 +691,21 @@ describe('validateToken', () => {
 
   it('reads 401 as unauthorized', async () => {
     // Prepare
-    const server = await startServer(json(401, { code: 401, title: 'Unauthorized.', message: 'Unauthorized.', trace_id: '{}' }));
+    const server = await startServer(
+      json(401, { code: 401, title: 'Unauthorized.', message: 'Unauthorized.', trace_id: '{}' }),
+    );
 
     // Act
     const result = await client(server.url).validateToken();
 
     // Assess
-    expect(result).toEqual({ kind: 'unauthorized', status: 401, title: 'Unauthorized.', message: 'Unauthorized.', traceId: '{}' });
+    expect(result).toEqual({
+      kind: 'unauthorized',
+      status: 401,
+      title: 'Unauthorized.',
+      message: 'Unauthorized.',
+      traceId: '{}',
+    });
   });
 });
 

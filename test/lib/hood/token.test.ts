@@ -56,7 +56,9 @@ describe('resolveToken', () => {
 
     // Assess
     await expect(read).rejects.toBeInstanceOf(ConfigError);
-    await expect(read).rejects.toThrow(/HOOD_API_TOKEN_PARAMETER: SSM parameter "\/hood\/missing" cannot be read \(ParameterNotFound\)/u);
+    await expect(read).rejects.toThrow(
+      /HOOD_API_TOKEN_PARAMETER: SSM parameter "\/hood\/missing" cannot be read \(ParameterNotFound\)/u,
+    );
   });
 
   it('names the parameter when it does not exist', async () => {
@@ -70,7 +72,9 @@ describe('resolveToken', () => {
 
     // Assess
     await expect(read).rejects.toBeInstanceOf(ConfigError);
-    await expect(read).rejects.toThrow(/HOOD_API_TOKEN_PARAMETER: SSM parameter "\/hood\/missing" cannot be read \(ParameterNotFound\)/u);
+    await expect(read).rejects.toThrow(
+      /HOOD_API_TOKEN_PARAMETER: SSM parameter "\/hood\/missing" cannot be read \(ParameterNotFound\)/u,
+    );
   });
 
   it('reports throttling as retryable', async () => {
@@ -102,7 +106,9 @@ describe('resolveToken', () => {
     const ssm = fakeSsm(async () => ({ Parameters: [{ Name: '/hood/token', Value: `${SECRET} extra` }] }));
 
     // Act
-    const error = await resolveToken({ kind: 'ssm', parameterName: '/hood/token' }, { ssmClient: ssm }).catch((e: unknown) => e);
+    const error = await resolveToken({ kind: 'ssm', parameterName: '/hood/token' }, { ssmClient: ssm }).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);

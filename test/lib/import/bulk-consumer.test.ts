@@ -31,7 +31,9 @@ afterEach(async () => {
 
 async function runBulk(bodies: string[], answer: () => CreateResult) {
   await sendBodies(sqs, queues.bulkQueueUrl, bodies);
-  const records = (await receiveAll(sqs, queues.bulkQueueUrl, bodies.length)).map((m) => toRecord(m, queues.bulkQueueArn));
+  const records = (await receiveAll(sqs, queues.bulkQueueUrl, bodies.length)).map((m) =>
+    toRecord(m, queues.bulkQueueArn),
+  );
   const hood: HoodCreator = { createBlockedContact: async () => answer() };
   await processBatch(records, () => 60_000, {
     config,
@@ -46,13 +48,19 @@ async function runBulk(bodies: string[], answer: () => CreateResult) {
 
 describe('a bulk record in the consumer', () => {
   it('is dead-lettered to the bulk DLQ, not the live one', async () => {
-    await runBulk([JSON.stringify({ contact: 'not a contact', reason: 'manual', source: 'import:sendgrid' })], () => ({ kind: 'created', id: '1', status: 201 }) as CreateResult);
+    await runBulk(
+      [JSON.stringify({ contact: 'not a contact', reason: 'manual', source: 'import:sendgrid' })],
+      () => ({ kind: 'created', id: '1', status: 201 }) as CreateResult,
+    );
     expect(await receiveAll(sqs, queues.bulkDeadLetterQueueUrl, 10)).toHaveLength(1);
     expect(await receiveAll(sqs, queues.deadLetterQueueUrl, 10)).toHaveLength(0);
   });
 
   it('is re-queued to the bulk queue when Hood throttles', async () => {
-    await runBulk([JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'import:sendgrid' })], () => ({ kind: 'rate_limited', status: 429, retryAfterSeconds: 0, retryAfterMs: 0, parallelLimit: false }));
+    await runBulk(
+      [JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'import:sendgrid' })],
+      () => ({ kind: 'rate_limited', status: 429, retryAfterSeconds: 0, retryAfterMs: 0, parallelLimit: false }),
+    );
     // The copy is delayed by the pause; count what waits, visible or delayed (the original was deleted).
     const waiting = async (url: string) => {
       const d = await queueDepth(sqs, url);

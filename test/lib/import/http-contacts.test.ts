@@ -13,7 +13,9 @@ const answering =
 describe('import errors: contacts a provider echoes are masked', () => {
   it('masks every address and number in a 4xx body kept in the error message', async () => {
     // Prepare
-    const body = JSON.stringify({ errors: [{ message: 'jane.doe@example.com is not on the list; see +1 (415) 555-0142' }] });
+    const body = JSON.stringify({
+      errors: [{ message: 'jane.doe@example.com is not on the list; see +1 (415) 555-0142' }],
+    });
     const client = createJsonClient({ api: 'sendgrid', fetch: answering(400, body), secrets: ['SG.key-0123456789'] });
     // Act
     const error = await client.json('https://api.sendgrid.test/v3/suppression/bounces').catch((e: unknown) => e);
@@ -25,7 +27,11 @@ describe('import errors: contacts a provider echoes are masked', () => {
 
   it('masks them in the message of a 5xx the provider reports as permanent (Mandrill)', async () => {
     // Prepare
-    const body = JSON.stringify({ status: 'error', name: 'ValidationError', message: 'bad email jane.doe@example.com' });
+    const body = JSON.stringify({
+      status: 'error',
+      name: 'ValidationError',
+      message: 'bad email jane.doe@example.com',
+    });
     const client = createJsonClient({
       api: 'mandrill',
       fetch: answering(500, body),

@@ -24,7 +24,10 @@ function scripted(answers: (Response | Error)[]): { fetch: FetchLike; urls: stri
 function timing() {
   let now = NOW;
   const waits: number[] = [];
-  return { waits, clock: () => now, sleep: async (ms: number) => {
+  return {
+    waits,
+    clock: () => now,
+    sleep: async (ms: number) => {
       waits.push(ms);
       now += ms;
     },
@@ -52,14 +55,22 @@ describe('createJsonClient', () => {
   it('retries a network failure with backoff, then answers', async () => {
     const t = timing();
     const edge = scripted([Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNRESET' } }), ok({ a: 1 })]);
-    const client = createJsonClient({ api: 'x', fetch: edge.fetch, clock: t.clock, sleep: t.sleep, backoffBaseMs: 250 });
+    const client = createJsonClient({
+      api: 'x',
+      fetch: edge.fetch,
+      clock: t.clock,
+      sleep: t.sleep,
+      backoffBaseMs: 250,
+    });
     expect(await client.json('http://api.test/a')).toEqual({ a: 1 });
     expect(t.waits).toEqual([250]);
   });
 
   it('gives up on 429 after maxRateLimited waits instead of looping for ever', async () => {
     const t = timing();
-    const edge = scripted(Array.from({ length: 4 }, () => new Response('', { status: 429, headers: { 'retry-after': '1' } })));
+    const edge = scripted(
+      Array.from({ length: 4 }, () => new Response('', { status: 429, headers: { 'retry-after': '1' } })),
+    );
     const client = createJsonClient({ api: 'x', fetch: edge.fetch, clock: t.clock, sleep: t.sleep, maxRateLimited: 3 });
     await expect(client.json('http://api.test/a')).rejects.toThrow(/rate-limited/u);
     expect(t.waits).toEqual([1000, 1000, 1000]);
@@ -77,34 +88,47 @@ describe('createJsonClient', () => {
 describe('walkLists', () => {
   it('an interrupted walk resumed from any page yields exactly the entries of an uninterrupted walk', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 4 }), fc.nat(), async (pagesPerList, cut) => {
-        const lists = pagesPerList.map((_, i) => `l${i}`);
-        // list i has pagesPerList[i] pages (at least one, maybe empty), two entries each
-        const read = async (list: string, token: string | undefined) => {
-          const i = Number(list.slice(1));
-          const page = token === undefined ? 0 : Number(token);
-          const pages = Math.max(1, pagesPerList[i]!);
-          const entries: SuppressionEntry[] = pagesPerList[i] === 0 ? [] : [0, 1].map((k) => ({ contact: `${list}-${page}-${k}@x.com`, reason: 'unsubscribe', list, providerReason: '' }));
-          return { entries, next: page + 1 < pages ? String(page + 1) : undefined };
-        };
-        const all: string[] = [];
-        const cursors: (string | undefined)[] = [];
-        for await (const p of walkLists(lists, undefined, read)) {
-          all.push(...p.entries.map((e) => e.contact));
-          cursors.push(p.cursor);
-        }
-        const stop = cut % cursors.length;
-        const firstPart: string[] = [];
-        let n = 0;
-        for await (const p of walkLists(lists, undefined, read)) {
-          firstPart.push(...p.entries.map((e) => e.contact));
-          if (n++ === stop) break;
-        }
-        const cursor = cursors[stop];
-        const rest: string[] = [];
-        if (cursor !== undefined) for await (const p of walkLists(lists, cursor, read)) rest.push(...p.entries.map((e) => e.contact));
-        expect([...firstPart, ...rest]).toEqual(all);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        async (pagesPerList, cut) => {
+          const lists = pagesPerList.map((_, i) => `l${i}`);
+          // list i has pagesPerList[i] pages (at least one, maybe empty), two entries each
+          const read = async (list: string, token: string | undefined) => {
+            const i = Number(list.slice(1));
+            const page = token === undefined ? 0 : Number(token);
+            const pages = Math.max(1, pagesPerList[i]!);
+            const entries: SuppressionEntry[] =
+              pagesPerList[i] === 0
+                ? []
+                : [0, 1].map((k) => ({
+                    contact: `${list}-${page}-${k}@x.com`,
+                    reason: 'unsubscribe',
+                    list,
+                    providerReason: '',
+                  }));
+            return { entries, next: page + 1 < pages ? String(page + 1) : undefined };
+          };
+          const all: string[] = [];
+          const cursors: (string | undefined)[] = [];
+          for await (const p of walkLists(lists, undefined, read)) {
+            all.push(...p.entries.map((e) => e.contact));
+            cursors.push(p.cursor);
+          }
+          const stop = cut % cursors.length;
+          const firstPart: string[] = [];
+          let n = 0;
+          for await (const p of walkLists(lists, undefined, read)) {
+            firstPart.push(...p.entries.map((e) => e.contact));
+            if (n++ === stop) break;
+          }
+          const cursor = cursors[stop];
+          const rest: string[] = [];
+          if (cursor !== undefined)
+            for await (const p of walkLists(lists, cursor, read)) rest.push(...p.entries.map((e) => e.contact));
+          expect([...firstPart, ...rest]).toEqual(all);
+        },
+      ),
     );
   });
 });

@@ -12,7 +12,14 @@ import type { Reason } from '../../../lib/types.js';
 type ImportProvider = 'ses' | 'sendgrid' | 'mailgun' | 'postmark' | 'brevo' | 'sparkpost' | 'mandrill';
 
 const KEY = 'test-key-9d1c7e-not-a-secret';
-const ALL: ReadonlySet<Reason> = new Set(['hard_bounce', 'complaint', 'unsubscribe', 'sms_opt_out', 'suppressed', 'manual']);
+const ALL: ReadonlySet<Reason> = new Set([
+  'hard_bounce',
+  'complaint',
+  'unsubscribe',
+  'sms_opt_out',
+  'suppressed',
+  'manual',
+]);
 const ENV_KEY: Record<Exclude<ImportProvider, 'ses'>, string> = {
   sendgrid: 'SENDGRID_API_KEY',
   mailgun: 'MAILGUN_API_KEY',
@@ -47,7 +54,11 @@ async function serve(provider: ImportProvider, lists: Record<string, ListData>) 
   const env: Record<string, string> =
     provider === 'ses'
       ? { AWS_ENDPOINT_URL_SESV2: standin.url, AWS_REGION: 'eu-west-1' }
-      : { [ENV_KEY[provider]]: KEY, [`${provider.toUpperCase()}_API_URL`]: standin.url, MAILGUN_DOMAIN: 'mg.example.com' };
+      : {
+          [ENV_KEY[provider]]: KEY,
+          [`${provider.toUpperCase()}_API_URL`]: standin.url,
+          MAILGUN_DOMAIN: 'mg.example.com',
+        };
   const config = await loadImportConfig(provider, env);
   return { standin, config, http: config as HttpImportConfig };
 }
@@ -55,10 +66,18 @@ async function serve(provider: ImportProvider, lists: Record<string, ListData>) 
 async function importAll(
   provider: ImportProvider,
   lists: Record<string, ListData>,
-  options: { http?: SourceHttpOptions; groups?: boolean; types?: string[]; onPage?: (page: SourcePage, counts: ImportCounts) => void } = {},
+  options: {
+    http?: SourceHttpOptions;
+    groups?: boolean;
+    types?: string[];
+    onPage?: (page: SourcePage, counts: ImportCounts) => void;
+  } = {},
 ) {
   const { config } = await serve(provider, lists);
-  const source = createImportSource(config, { http: options.http ?? fakeTime().http, includeGroupUnsubscribes: options.groups === true });
+  const source = createImportSource(config, {
+    http: options.http ?? fakeTime().http,
+    includeGroupUnsubscribes: options.groups === true,
+  });
   const sent: NormalisedMessage[] = [];
   const counts = await runImport({
     source,
@@ -87,7 +106,11 @@ describe('SES (SESv2 ListSuppressedDestinations through the SDK)', () => {
 
 describe('SendGrid', () => {
   it('pages bounces, spam reports and global unsubscribes by offset, and never reads blocks', async () => {
-    const { counts, requests } = await importAll('sendgrid', { bounces: { count: 1200 }, spam_reports: { count: 10 }, unsubscribes: { count: 5 } });
+    const { counts, requests } = await importAll('sendgrid', {
+      bounces: { count: 1200 },
+      spam_reports: { count: 10 },
+      unsubscribes: { count: 5 },
+    });
     expect(counts.byReason).toEqual({ hard_bounce: 1200, complaint: 10, unsubscribe: 5 });
     expect(requests).toBe(Math.ceil(1200 / 500) + 1 + 1);
     expect(standin!.log().some((p) => p.includes('blocks'))).toBe(false);
@@ -97,12 +120,19 @@ describe('SendGrid', () => {
     const without = await importAll('sendgrid', { unsubscribes: { count: 2 }, group_unsubscribes: { count: 3 } });
     expect(without.counts.byReason).toEqual({ unsubscribe: 2 });
     await standin!.close();
-    const withGroups = await importAll('sendgrid', { unsubscribes: { count: 2 }, group_unsubscribes: { count: 3 } }, { groups: true });
+    const withGroups = await importAll(
+      'sendgrid',
+      { unsubscribes: { count: 2 }, group_unsubscribes: { count: 3 } },
+      { groups: true },
+    );
     expect(withGroups.counts.byReason).toEqual({ unsubscribe: 2, group_unsubscribe: 3 });
   });
 
   it('skips a bounce whose status is a temporary 4.x.x', async () => {
-    const rows = [generatedRow(sendgridApi, 'bounces', 0), { ...generatedRow(sendgridApi, 'bounces', 1), status: '4.2.2', reason: 'mailbox full' }];
+    const rows = [
+      generatedRow(sendgridApi, 'bounces', 0),
+      { ...generatedRow(sendgridApi, 'bounces', 1), status: '4.2.2', reason: 'mailbox full' },
+    ];
     const { counts } = await importAll('sendgrid', { bounces: { rows } });
     expect(counts.byReason).toEqual({ hard_bounce: 1 });
     expect(counts.skipped).toEqual({ soft_bounce: 1 });
@@ -113,13 +143,21 @@ describe('SendGrid', () => {
     const time = fakeTime();
     const reset = Math.floor(Date.UTC(2026, 0, 1) / 1000) + 7;
     let injected = false;
-    const { counts } = await importAll('sendgrid', { bounces: { count: 600 } }, {
-      http: time.http,
-      onPage: () => {
-        if (!injected) standin!.inject({ status: 429, headers: { 'x-ratelimit-reset': String(reset), 'x-ratelimit-remaining': '0' } });
-        injected = true;
+    const { counts } = await importAll(
+      'sendgrid',
+      { bounces: { count: 600 } },
+      {
+        http: time.http,
+        onPage: () => {
+          if (!injected)
+            standin!.inject({
+              status: 429,
+              headers: { 'x-ratelimit-reset': String(reset), 'x-ratelimit-remaining': '0' },
+            });
+          injected = true;
+        },
       },
-    });
+    );
     expect(time.waits).toEqual([7000]);
     expect(counts.byReason.hard_bounce).toBe(600);
   });
@@ -127,13 +165,17 @@ describe('SendGrid', () => {
   it('backs off on 5xx in the middle of a page sequence and loses nothing', async () => {
     const time = fakeTime();
     let injected = false;
-    const { counts, sent } = await importAll('sendgrid', { bounces: { count: 1500 } }, {
-      http: time.http,
-      onPage: () => {
-        if (!injected) standin!.inject({ status: 502, body: '<html>bad gateway</html>' }, { status: 500 });
-        injected = true;
+    const { counts, sent } = await importAll(
+      'sendgrid',
+      { bounces: { count: 1500 } },
+      {
+        http: time.http,
+        onPage: () => {
+          if (!injected) standin!.inject({ status: 502, body: '<html>bad gateway</html>' }, { status: 500 });
+          injected = true;
+        },
       },
-    });
+    );
     expect(time.waits).toEqual([1000, 2000]);
     expect(new Set(sent.map((m) => m.contact)).size).toBe(1500);
     expect(counts.contacts).toBe(1500);
@@ -142,7 +184,11 @@ describe('SendGrid', () => {
   it('never puts the API key in an error', async () => {
     const { http } = await serve('sendgrid', { bounces: { count: 1 } });
     const source = createImportSource({ ...http, apiKey: `${KEY}-wrong` }, { http: fakeTime().http });
-    const error = await runImport({ source, page: { types: ['bounces'], until: new Date() }, policy: { blockReasons: ALL } }).catch((e: Error) => e);
+    const error = await runImport({
+      source,
+      page: { types: ['bounces'], until: new Date() },
+      policy: { blockReasons: ALL },
+    }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/refused/u);
     expect((error as Error).message).not.toContain(KEY);
@@ -151,7 +197,11 @@ describe('SendGrid', () => {
 
 describe('Mailgun', () => {
   it('follows paging.next until a page has no items', async () => {
-    const { counts, requests } = await importAll('mailgun', { bounces: { count: 2001 }, complaints: { count: 3 }, unsubscribes: { count: 4 } });
+    const { counts, requests } = await importAll('mailgun', {
+      bounces: { count: 2001 },
+      complaints: { count: 3 },
+      unsubscribes: { count: 4 },
+    });
     expect(counts.byReason).toEqual({ hard_bounce: 2001, complaint: 3, unsubscribe: 4 });
     // bounces: 3 full-or-partial pages + the empty one; complaints and unsubscribes: one page + the empty one each
     expect(requests).toBe(Math.ceil(2001 / 1000) + 1 + 2 + 2);
@@ -163,13 +213,21 @@ describe('Mailgun', () => {
     // The stand-in builds next links from its own origin; point the config at the same server by another name.
     const renamed = { ...http, apiUrl: http.apiUrl.replace('127.0.0.1', 'localhost') };
     const other = createImportSource(renamed, { http: fakeTime().http });
-    const error = await runImport({ source: other, page: { types: ['complaints'], until: new Date() }, policy: { blockReasons: ALL } }).catch((e: Error) => e);
+    const error = await runImport({
+      source: other,
+      page: { types: ['complaints'], until: new Date() },
+      policy: { blockReasons: ALL },
+    }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/another host/u);
     expect(other.requests).toBe(1);
   });
 
   it('uses the EU API when MAILGUN_REGION=eu and no URL is given', async () => {
-    const config = await loadImportConfig('mailgun', { MAILGUN_API_KEY: KEY, MAILGUN_DOMAIN: 'mg.example.com', MAILGUN_REGION: 'eu' });
+    const config = await loadImportConfig('mailgun', {
+      MAILGUN_API_KEY: KEY,
+      MAILGUN_DOMAIN: 'mg.example.com',
+      MAILGUN_REGION: 'eu',
+    });
     expect(config).toMatchObject({ apiUrl: 'https://api.eu.mailgun.net' });
   });
 });
@@ -177,9 +235,24 @@ describe('Mailgun', () => {
 describe('Postmark', () => {
   it('dumps every stream per reason and splits manual suppressions by origin', async () => {
     const manual = [
-      { EmailAddress: 'recipient@example.com', SuppressionReason: 'ManualSuppression', Origin: 'Recipient', CreatedAt: '2024-01-01T00:00:00Z' },
-      { EmailAddress: 'customer@example.com', SuppressionReason: 'ManualSuppression', Origin: 'Customer', CreatedAt: '2024-01-01T00:00:00Z' },
-      { EmailAddress: 'admin@example.com', SuppressionReason: 'ManualSuppression', Origin: 'Admin', CreatedAt: '2024-01-01T00:00:00Z' },
+      {
+        EmailAddress: 'recipient@example.com',
+        SuppressionReason: 'ManualSuppression',
+        Origin: 'Recipient',
+        CreatedAt: '2024-01-01T00:00:00Z',
+      },
+      {
+        EmailAddress: 'customer@example.com',
+        SuppressionReason: 'ManualSuppression',
+        Origin: 'Customer',
+        CreatedAt: '2024-01-01T00:00:00Z',
+      },
+      {
+        EmailAddress: 'admin@example.com',
+        SuppressionReason: 'ManualSuppression',
+        Origin: 'Admin',
+        CreatedAt: '2024-01-01T00:00:00Z',
+      },
     ];
     const { counts, sent } = await importAll('postmark', {
       'outbound/HardBounce': { count: 4 },
@@ -195,13 +268,17 @@ describe('Brevo', () => {
   it('maps reason codes, admin blocks to manual, and honours x-sib-ratelimit-reset', async () => {
     const time = fakeTime();
     let injected = false;
-    const { counts } = await importAll('brevo', { blocked_contacts: { count: 250 } }, {
-      http: time.http,
-      onPage: () => {
-        if (!injected) standin!.inject({ status: 429, headers: { 'x-sib-ratelimit-reset': '3' } });
-        injected = true;
+    const { counts } = await importAll(
+      'brevo',
+      { blocked_contacts: { count: 250 } },
+      {
+        http: time.http,
+        onPage: () => {
+          if (!injected) standin!.inject({ status: 429, headers: { 'x-sib-ratelimit-reset': '3' } });
+          injected = true;
+        },
       },
-    });
+    );
     // generatedRow cycles hardBounce, unsubscribedViaEmail, contactFlaggedAsSpam, adminBlocked
     const per = (k: number) => Array.from({ length: 250 }, (_, i) => i).filter((i) => i % 4 === k).length;
     expect(counts.byReason).toEqual({ hard_bounce: per(0), unsubscribe: per(1), complaint: per(2), manual: per(3) });
@@ -212,12 +289,32 @@ describe('Brevo', () => {
 describe('SparkPost', () => {
   it('follows the next cursor link and counts a recipient on both lists once', async () => {
     const rows = [
-      { recipient: 'both@example.com', type: 'transactional', source: 'Spam Complaint', created: '2024-01-01T00:00:00Z' },
-      { recipient: 'both@example.com', type: 'non_transactional', source: 'Spam Complaint', created: '2024-01-01T00:00:00Z' },
-      { recipient: 'odd@example.com', type: 'non_transactional', source: 'Something New', created: '2024-01-01T00:00:00Z' },
+      {
+        recipient: 'both@example.com',
+        type: 'transactional',
+        source: 'Spam Complaint',
+        created: '2024-01-01T00:00:00Z',
+      },
+      {
+        recipient: 'both@example.com',
+        type: 'non_transactional',
+        source: 'Spam Complaint',
+        created: '2024-01-01T00:00:00Z',
+      },
+      {
+        recipient: 'odd@example.com',
+        type: 'non_transactional',
+        source: 'Something New',
+        created: '2024-01-01T00:00:00Z',
+      },
     ];
     const { counts } = await importAll('sparkpost', { suppression_list: { rows } });
-    expect(counts).toMatchObject({ contacts: 1, duplicates: 1, byReason: { complaint: 1 }, skipped: { unknown_reason: 1 } });
+    expect(counts).toMatchObject({
+      contacts: 1,
+      duplicates: 1,
+      byReason: { complaint: 1 },
+      skipped: { unknown_reason: 1 },
+    });
   });
 });
 
@@ -239,7 +336,11 @@ describe('Mandrill', () => {
   it('fails at once on Invalid_Key (HTTP 500 in Mandrill) instead of retrying', async () => {
     const { http } = await serve('mandrill', { rejects: { count: 1 } });
     const source = createImportSource({ ...http, apiKey: 'wrong-key-123' }, { http: fakeTime().http });
-    const error = await runImport({ source, page: { types: ['rejects'], until: new Date() }, policy: { blockReasons: ALL } }).catch((e: Error) => e);
+    const error = await runImport({
+      source,
+      page: { types: ['rejects'], until: new Date() },
+      policy: { blockReasons: ALL },
+    }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/Invalid_Key/u);
     expect((error as Error).message).not.toContain('wrong-key-123');
     expect(source.requests).toBe(1);
@@ -273,7 +374,13 @@ describe('resuming an interrupted run', () => {
     standin!.heal();
     const before = standin!.requests();
     const second = createImportSource(config, { http: time.http });
-    const counts = await runImport({ source: second, page: { ...page, cursor }, policy: { blockReasons: ALL }, counts: saved, send: async (m) => void sent.push(...m) });
+    const counts = await runImport({
+      source: second,
+      page: { ...page, cursor },
+      policy: { blockReasons: ALL },
+      counts: saved,
+      send: async (m) => void sent.push(...m),
+    });
     // Assess: nothing twice, nothing lost, no page of the first run read again
     expect(new Set(sent.map((m) => m.contact)).size).toBe(1257);
     expect(sent).toHaveLength(1257);

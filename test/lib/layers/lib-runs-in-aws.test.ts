@@ -30,7 +30,9 @@ export function specifiers(text: string): string[] {
 function outsideLib(file: string, specifier: string): string | undefined {
   if (EMULATORS.some((name) => specifier === name || specifier.startsWith(`${name}/`))) return `emulator ${specifier}`;
   if (!specifier.startsWith('.')) return undefined;
-  const target = relative(ROOT, join(file, '..', specifier)).split('\\').join('/');
+  const target = relative(ROOT, join(file, '..', specifier))
+    .split('\\')
+    .join('/');
   return /^(dev|test|bench)\//u.test(target) ? target : undefined;
 }
 

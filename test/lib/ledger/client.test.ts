@@ -7,7 +7,11 @@ describe('createDynamoClient', () => {
     // Prepare
     const config = loadLedgerConfig({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000', AWS_REGION: 'eu-west-1' });
     // Act
-    const client = createDynamoClient({ region: config.region, endpoint: config.endpoint, localCredentials: config.localCredentials });
+    const client = createDynamoClient({
+      region: config.region,
+      endpoint: config.endpoint,
+      localCredentials: config.localCredentials,
+    });
     const credentials = await client.config.credentials();
     const region = await client.config.region();
     client.destroy();

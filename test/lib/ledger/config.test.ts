@@ -9,7 +9,13 @@ describe('ledger configuration', () => {
     // Act
     const config = loadLedgerConfig({});
     // Assess
-    expect(config).toMatchObject({ table: undefined, hashKey: undefined, blockedDays: 30, historyDays: 400, softBounce: undefined });
+    expect(config).toMatchObject({
+      table: undefined,
+      hashKey: undefined,
+      blockedDays: 30,
+      historyDays: 400,
+      softBounce: undefined,
+    });
   });
 
   it('refuses a table without a hash key, naming LEDGER_HASH_KEY', () => {
@@ -21,9 +27,15 @@ describe('ledger configuration', () => {
 
   it('takes a Secrets Manager secret instead of a key', () => {
     // Act
-    const config = loadLedgerConfig({ LEDGER_TABLE: 'tbl', LEDGER_HASH_KEY_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k' });
+    const config = loadLedgerConfig({
+      LEDGER_TABLE: 'tbl',
+      LEDGER_HASH_KEY_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k',
+    });
     // Assess
-    expect(config.hashKey).toEqual({ kind: 'secret', secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k' });
+    expect(config.hashKey).toEqual({
+      kind: 'secret',
+      secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k',
+    });
   });
 
   it('refuses a short hash key without echoing it', () => {
@@ -60,7 +72,6 @@ describe('ledger configuration', () => {
     // Assess
     expect(parse).toThrow(/SOFT_BOUNCE_POLICY/u);
   });
-
 });
 
 describe('ledger keys and stored events (properties)', () => {
@@ -91,7 +102,10 @@ describe('ledger keys and stored events (properties)', () => {
           const n = normaliseContact(c);
           return n.ok ? n.contact : c;
         };
-        return (keys.contact(a) === keys.contact(b)) === (canonical(a) === canonical(b)) && keys.contact(a) === new LedgerKeys('property-test-key-0123456789').contact(a);
+        return (
+          (keys.contact(a) === keys.contact(b)) === (canonical(a) === canonical(b)) &&
+          keys.contact(a) === new LedgerKeys('property-test-key-0123456789').contact(a)
+        );
       }),
       { numRuns: 2000 },
     );

@@ -2,7 +2,12 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ConsumerConfig, loadConsumerConfig } from '../../../lib/config.js';
 import { createLedgerHooks, type Lane } from '../../../lib/consumer/ledger-hooks.js';
-import { type ConsumerDeps, type HoodCreator, type Outcome, processBatch } from '../../../lib/consumer/process-batch.js';
+import {
+  type ConsumerDeps,
+  type HoodCreator,
+  type Outcome,
+  processBatch,
+} from '../../../lib/consumer/process-batch.js';
 import { RecentContacts } from '../../../lib/consumer/recent.js';
 import type { CreateResult } from '../../../lib/hood/client.js';
 import { DynamoLedger } from '../../../lib/ledger/dynamo.js';
@@ -12,7 +17,15 @@ import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import { Pacer } from '../../../lib/pacing/pacer.js';
 import { captureLog } from '../../helpers/logs.js';
 import { waitFor } from '../../helpers/pipeline.js';
-import { attribute, localConsumerEnv, queueDepth, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
+import {
+  attribute,
+  localConsumerEnv,
+  queueDepth,
+  receiveAll,
+  sendBodies,
+  sqsClientFor,
+  toRecord,
+} from '../../helpers/sqs.js';
 
 let dynamo: LocalDynamo;
 let queues: LocalQueues;
@@ -76,7 +89,13 @@ function container(ledger: Ledger, config: ConsumerConfig, hood: HoodCreator) {
     recent: new RecentContacts(),
     logger,
     count,
-    ledger: createLedgerHooks({ ledger, config, logger, count, observeLatency: (lane, ms) => latency.push({ lane, ms }) }),
+    ledger: createLedgerHooks({
+      ledger,
+      config,
+      logger,
+      count,
+      observeLatency: (lane, ms) => latency.push({ lane, ms }),
+    }),
   };
   return { deps, counts, logger, latency };
 }
@@ -91,7 +110,8 @@ async function receiveRecords(n: number) {
   });
 }
 
-const message = (contact: string, extra: Record<string, unknown> = {}) => JSON.stringify({ contact, reason: 'unsubscribe', source: 'test', ...extra });
+const message = (contact: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ contact, reason: 'unsubscribe', source: 'test', ...extra });
 
 describe('consumer with the ledger: one Hood call per contact', () => {
   it('skips Hood for a contact the ledger saw blocked, with outcome already_blocked', async () => {
@@ -154,7 +174,11 @@ describe('consumer with the ledger: one Hood call per contact', () => {
     await processBatch(await receiveRecords(1), () => 60_000, container(ledger, configWith(), hood).deps);
     const story = await ledger.why('jane@example.com');
     // Assess
-    expect(story).toMatchObject({ status: 'blocked', hoodId: '9001', events: [{ outcome: 'blocked', reason: 'unsubscribe', source: 'test', eventId: ledger.eventKey('ev-9') }] });
+    expect(story).toMatchObject({
+      status: 'blocked',
+      hoodId: '9001',
+      events: [{ outcome: 'blocked', reason: 'unsubscribe', source: 'test', eventId: ledger.eventKey('ev-9') }],
+    });
   });
 
   it('records a reason outside BLOCK_REASONS as ignored in the contact’s history', async () => {
@@ -167,7 +191,10 @@ describe('consumer with the ledger: one Hood call per contact', () => {
     const story = await ledger.why('jane@example.com');
     // Assess
     expect(calls).toEqual([]);
-    expect(story).toMatchObject({ status: 'not_blocked', events: [{ outcome: 'ignored', reason: 'group_unsubscribe' }] });
+    expect(story).toMatchObject({
+      status: 'not_blocked',
+      events: [{ outcome: 'ignored', reason: 'group_unsubscribe' }],
+    });
   });
 });
 
@@ -185,22 +212,39 @@ describe('consumer with the ledger in shadow mode (HOOD_DRY_RUN)', () => {
     await processBatch(await receiveRecords(1), () => 60_000, container(ledger, configWith(), real.hood).deps);
     // Assess
     expect(real.calls).toEqual(['jane@example.com']);
-    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual(['dry_run_blocked', 'blocked']);
+    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual([
+      'dry_run_blocked',
+      'blocked',
+    ]);
   });
 });
 
 describe('consumer with the ledger unavailable', () => {
   it('calls no Hood, loses nothing and consumes no attempt', async () => {
     // Prepare
-    const down = new DynamoLedger({ table: 'ledger-consumer', hashKey: 'consumer-ledger-down-key-0123', blockedDays: 30, historyDays: 400, endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const down = new DynamoLedger({
+      table: 'ledger-consumer',
+      hashKey: 'consumer-ledger-down-key-0123',
+      blockedDays: 30,
+      historyDays: 400,
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     const { hood, calls } = scriptedHood(() => created());
     const c = container(down, configWith(), hood);
-    await sendBodies(sqs, queues.blockQueueUrl, [message('jane@example.com'), message('john@example.com')], { attempts: '1' });
+    await sendBodies(sqs, queues.blockQueueUrl, [message('jane@example.com'), message('john@example.com')], {
+      attempts: '1',
+    });
     // Act
     const response = await processBatch(await receiveRecords(2), () => 60_000, c.deps);
     const back = await (async () => {
       let got: Awaited<ReturnType<typeof receiveAll>> = [];
-      await waitFor(async () => (got = [...got, ...(await receiveAll(sqs, queues.blockQueueUrl, 2))]).length >= 2, 10_000, 100);
+      await waitFor(
+        async () => (got = [...got, ...(await receiveAll(sqs, queues.blockQueueUrl, 2))]).length >= 2,
+        10_000,
+        100,
+      );
       return got;
     })();
     // Assess
@@ -216,7 +260,8 @@ describe('consumer with the ledger unavailable', () => {
 });
 
 describe('consumer with SOFT_BOUNCE_POLICY', () => {
-  const soft = (contact: string, eventId: string) => JSON.stringify({ contact, reason: 'soft_bounce', source: 'ses', eventId });
+  const soft = (contact: string, eventId: string) =>
+    JSON.stringify({ contact, reason: 'soft_bounce', source: 'ses', eventId });
 
   async function run(bodies: string[], config: ConsumerConfig, ledger: Ledger) {
     const { hood, calls } = scriptedHood(() => created('55'));
@@ -233,7 +278,11 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     const ledger = tableLedger();
     const config = configWith({ SOFT_BOUNCE_POLICY: '3/30d' });
     // Act
-    const { calls } = await run([soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2'), soft('jane@example.com', 'm3')], config, ledger);
+    const { calls } = await run(
+      [soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2'), soft('jane@example.com', 'm3')],
+      config,
+      ledger,
+    );
     const story = await ledger.why('jane@example.com');
     // Assess
     expect(calls).toEqual(['jane@example.com']);
@@ -248,14 +297,29 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     const mailboxFull = (messageId: string) =>
       JSON.stringify({
         notificationType: 'Bounce',
-        mail: { messageId, timestamp: '2026-01-01T00:00:00.000Z', source: 'news@example.org', destination: ['jane@example.com'] },
-        bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: 'jane@example.com' }], timestamp: '2026-01-01T00:00:00.000Z', feedbackId: `fb-${messageId}` },
+        mail: {
+          messageId,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          source: 'news@example.org',
+          destination: ['jane@example.com'],
+        },
+        bounce: {
+          bounceType: 'Transient',
+          bounceSubType: 'MailboxFull',
+          bouncedRecipients: [{ emailAddress: 'jane@example.com' }],
+          timestamp: '2026-01-01T00:00:00.000Z',
+          feedbackId: `fb-${messageId}`,
+        },
       });
     // Act
     const { calls } = await run([mailboxFull('sent-1'), mailboxFull('sent-1'), mailboxFull('sent-2')], config, ledger);
     // Assess
     expect(calls).toEqual(['jane@example.com']);
-    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual(['soft_bounce_counted', 'soft_bounce_counted', 'blocked']);
+    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual([
+      'soft_bounce_counted',
+      'soft_bounce_counted',
+      'blocked',
+    ]);
   });
 
   it('does not block on two soft bounces', async () => {
@@ -263,11 +327,18 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     const ledger = tableLedger();
     const config = configWith({ SOFT_BOUNCE_POLICY: '3/30d' });
     // Act
-    const { calls, counts } = await run([soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2')], config, ledger);
+    const { calls, counts } = await run(
+      [soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2')],
+      config,
+      ledger,
+    );
     // Assess
     expect(calls).toEqual([]);
     expect(counts.ignored).toBe(2);
-    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual(['soft_bounce_counted', 'soft_bounce_counted']);
+    expect((await ledger.why('jane@example.com'))?.events.map((e) => e.outcome)).toEqual([
+      'soft_bounce_counted',
+      'soft_bounce_counted',
+    ]);
   });
 
   it('counts the same sent message reported three times once', async () => {
@@ -275,7 +346,11 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     const ledger = tableLedger();
     const config = configWith({ SOFT_BOUNCE_POLICY: '3/30d' });
     // Act
-    const { calls } = await run([soft('jane@example.com', 'm1'), soft('jane@example.com', 'm1'), soft('jane@example.com', 'm1')], config, ledger);
+    const { calls } = await run(
+      [soft('jane@example.com', 'm1'), soft('jane@example.com', 'm1'), soft('jane@example.com', 'm1')],
+      config,
+      ledger,
+    );
     // Assess
     expect(calls).toEqual([]);
   });
@@ -287,8 +362,19 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     const outOfOffice = (id: string) =>
       JSON.stringify({
         notificationType: 'Bounce',
-        mail: { messageId: id, timestamp: '2026-01-01T00:00:00.000Z', source: 'news@example.org', destination: ['jane@example.com'] },
-        bounce: { bounceType: 'Transient', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'jane@example.com' }], timestamp: '2026-01-01T00:00:00.000Z', feedbackId: `fb-${id}` },
+        mail: {
+          messageId: id,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          source: 'news@example.org',
+          destination: ['jane@example.com'],
+        },
+        bounce: {
+          bounceType: 'Transient',
+          bounceSubType: 'General',
+          bouncedRecipients: [{ emailAddress: 'jane@example.com' }],
+          timestamp: '2026-01-01T00:00:00.000Z',
+          feedbackId: `fb-${id}`,
+        },
       });
     // Act
     const { calls, counts } = await run([outOfOffice('o1'), outOfOffice('o2'), outOfOffice('o3')], config, ledger);
@@ -302,7 +388,11 @@ describe('consumer with SOFT_BOUNCE_POLICY', () => {
     // Prepare
     const ledger = tableLedger();
     // Act
-    const { calls, counts } = await run([soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2'), soft('jane@example.com', 'm3')], configWith(), ledger);
+    const { calls, counts } = await run(
+      [soft('jane@example.com', 'm1'), soft('jane@example.com', 'm2'), soft('jane@example.com', 'm3')],
+      configWith(),
+      ledger,
+    );
     // Assess
     expect(calls).toEqual([]);
     expect(counts).toEqual({ ignored: 3 });
@@ -316,7 +406,9 @@ describe('opt-out latency', () => {
     const ledger = tableLedger();
     const { hood } = scriptedHood(() => created());
     const c = container(ledger, configWith({ BULK_QUEUE_URL: queues.blockQueueUrl }), hood);
-    await sendBodies(sqs, queues.blockQueueUrl, [message('imported@example.com', { occurredAt: '2019-01-01T00:00:00Z' })]);
+    await sendBodies(sqs, queues.blockQueueUrl, [
+      message('imported@example.com', { occurredAt: '2019-01-01T00:00:00Z' }),
+    ]);
     // Act
     await processBatch(await receiveRecords(1), () => 60_000, c.deps);
     // Assess

@@ -6,7 +6,11 @@ function stdoutLines(run: () => void): string[] {
   const lines: string[] = [];
   const original = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: unknown) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     return true;
   }) as typeof process.stdout.write;
   try {
@@ -22,7 +26,16 @@ describe('optout_latency_ms (EMF)', () => {
     // Prepare
     const publish = latencyEmfPublisher();
     // Act
-    const docs = stdoutLines(() => publish(new Map([['live', [1200, 800]], ['bulk', [50_000]]]))).map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } });
+    const docs = stdoutLines(() =>
+      publish(
+        new Map([
+          ['live', [1200, 800]],
+          ['bulk', [50_000]],
+        ]),
+      ),
+    ).map(
+      (l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } },
+    );
     // Assess
     const live = docs.find((d) => d.lane === undefined)!;
     const bulk = docs.find((d) => d.lane === 'bulk')!;

@@ -22,7 +22,13 @@ interface Made {
   clock: { now: number };
 }
 
-const event = (outcome: string, at = '2026-01-01T00:00:00.000Z', extra: Partial<LedgerEvent> = {}): LedgerEvent => ({ at, source: 'test', reason: 'unsubscribe', outcome, ...extra });
+const event = (outcome: string, at = '2026-01-01T00:00:00.000Z', extra: Partial<LedgerEvent> = {}): LedgerEvent => ({
+  at,
+  source: 'test',
+  reason: 'unsubscribe',
+  outcome,
+  ...extra,
+});
 
 // Each test gets its own key, so items of one test never meet another's in the shared table.
 const implementations: [string, (blockedDays?: number) => Made][] = [
@@ -30,7 +36,15 @@ const implementations: [string, (blockedDays?: number) => Made][] = [
     'memory',
     (blockedDays = 30) => {
       const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
-      return { clock, ledger: new MemoryLedger({ hashKey: `${KEY}${(tableSeq += 1)}`, blockedDays, historyDays: 400, clock: () => clock.now }) };
+      return {
+        clock,
+        ledger: new MemoryLedger({
+          hashKey: `${KEY}${(tableSeq += 1)}`,
+          blockedDays,
+          historyDays: 400,
+          clock: () => clock.now,
+        }),
+      };
     },
   ],
   [
@@ -39,7 +53,14 @@ const implementations: [string, (blockedDays?: number) => Made][] = [
       const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
       return {
         clock,
-        ledger: new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: `${KEY}${(tableSeq += 1)}`, blockedDays, historyDays: 400, clock: () => clock.now }),
+        ledger: new DynamoLedger({
+          table: dynamo.table,
+          client: dynamo.client,
+          hashKey: `${KEY}${(tableSeq += 1)}`,
+          blockedDays,
+          historyDays: 400,
+          clock: () => clock.now,
+        }),
       };
     },
   ],
@@ -98,7 +119,10 @@ describe.each(implementations)('%s ledger', (_name, make) => {
     const { ledger } = make();
     await ledger.record('jane@example.com', event('retried', '2026-01-01T00:00:00.000Z', { eventId: 'ev-1' }));
     await ledger.claim('jane@example.com', 60_000);
-    await ledger.markBlocked('jane@example.com', { hoodId: 'hood-7', event: event('blocked', '2026-01-01T00:05:00.000Z', { eventId: 'ev-2' }) });
+    await ledger.markBlocked('jane@example.com', {
+      hoodId: 'hood-7',
+      event: event('blocked', '2026-01-01T00:05:00.000Z', { eventId: 'ev-2' }),
+    });
     // Act
     const story = await ledger.why('jane@example.com');
     // Assess: the provider's ids as the ledger keeps them, keyed
@@ -107,8 +131,20 @@ describe.each(implementations)('%s ledger', (_name, make) => {
       status: 'blocked',
       hoodId: 'hood-7',
       events: [
-        { at: '2026-01-01T00:00:00.000Z', source: 'test', reason: 'unsubscribe', outcome: 'retried', eventId: ledger.eventKey('ev-1') },
-        { at: '2026-01-01T00:05:00.000Z', source: 'test', reason: 'unsubscribe', outcome: 'blocked', eventId: ledger.eventKey('ev-2') },
+        {
+          at: '2026-01-01T00:00:00.000Z',
+          source: 'test',
+          reason: 'unsubscribe',
+          outcome: 'retried',
+          eventId: ledger.eventKey('ev-1'),
+        },
+        {
+          at: '2026-01-01T00:05:00.000Z',
+          source: 'test',
+          reason: 'unsubscribe',
+          outcome: 'blocked',
+          eventId: ledger.eventKey('ev-2'),
+        },
       ],
     });
     expect(ledger.eventKey('ev-1')).toMatch(/^e#[\w-]{22}$/u);
@@ -230,13 +266,21 @@ describe.each(implementations)('%s ledger', (_name, make) => {
     }
     await ledger.claim('leased@example.com', 60_000);
     await ledger.forget('b@example.com', event('forgotten'));
-    const mine = new Set(['a@example.com', 'b@example.com', '+38761234567', 'leased@example.com'].map((c) => ledger.contactKey(c)));
+    const mine = new Set(
+      ['a@example.com', 'b@example.com', '+38761234567', 'leased@example.com'].map((c) => ledger.contactKey(c)),
+    );
     // Act: pages of 2 (the table is shared with other tests: keep only this test's keys)
     const listed = [];
-    for await (const page of ledger.blockedContacts({ pageSize: 2 })) listed.push(...page.filter((e) => mine.has(e.key)));
+    for await (const page of ledger.blockedContacts({ pageSize: 2 }))
+      listed.push(...page.filter((e) => mine.has(e.key)));
     // Assess
-    expect(listed.map((e) => e.key).sort()).toEqual([ledger.contactKey('a@example.com'), ledger.contactKey('+38761234567')].sort());
-    expect(listed.find((e) => e.key === ledger.contactKey('a@example.com'))).toMatchObject({ masked: 'a***@e***.com', hoodId: 'hood-a@example.com' });
+    expect(listed.map((e) => e.key).sort()).toEqual(
+      [ledger.contactKey('a@example.com'), ledger.contactKey('+38761234567')].sort(),
+    );
+    expect(listed.find((e) => e.key === ledger.contactKey('a@example.com'))).toMatchObject({
+      masked: 'a***@e***.com',
+      hoodId: 'hood-a@example.com',
+    });
   });
 
   it('forgetKey clears a contact known only by its key, and keeps its history', async () => {
@@ -245,14 +289,20 @@ describe.each(implementations)('%s ledger', (_name, make) => {
     await ledger.claim('jane@example.com', 60_000);
     await ledger.markBlocked('jane@example.com', { hoodId: 'hood-1', event: event('blocked') });
     // Act
-    const known = await ledger.forgetKey(ledger.contactKey('jane@example.com'), event('forgotten', '2026-01-01T00:01:00.000Z', { eventId: 'reconcile-repair' }));
+    const known = await ledger.forgetKey(
+      ledger.contactKey('jane@example.com'),
+      event('forgotten', '2026-01-01T00:01:00.000Z', { eventId: 'reconcile-repair' }),
+    );
     const unknown = await ledger.forgetKey(ledger.contactKey('nobody@example.com'), event('forgotten'));
     const claim = await ledger.claim('jane@example.com', 60_000);
     const story = await ledger.why('jane@example.com');
     // Assess
     expect([known, unknown]).toEqual([true, false]);
     expect(claim.kind).toBe('claimed');
-    expect(story?.events.map((e) => [e.outcome, e.eventId])).toEqual([['blocked', undefined], ['forgotten', ledger.eventKey('reconcile-repair')]]);
+    expect(story?.events.map((e) => [e.outcome, e.eventId])).toEqual([
+      ['blocked', undefined],
+      ['forgotten', ledger.eventKey('reconcile-repair')],
+    ]);
   });
 });
 
@@ -260,7 +310,14 @@ describe('dynamodb ledger on dynalite, stored items', () => {
   it('holds no contact in clear text anywhere in the table', async () => {
     // Prepare
     const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
-    const ledger = new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: `${KEY}-scan`, blockedDays: 30, historyDays: 400, clock: () => clock.now });
+    const ledger = new DynamoLedger({
+      table: dynamo.table,
+      client: dynamo.client,
+      hashKey: `${KEY}-scan`,
+      blockedDays: 30,
+      historyDays: 400,
+      clock: () => clock.now,
+    });
     const contacts = ['Scan.Person@Example.org'.toLowerCase(), '+38761234999'];
     for (const c of contacts) {
       await ledger.claim(c, 60_000);
@@ -280,7 +337,15 @@ describe('dynamodb ledger on dynalite, stored items', () => {
 
   it('turns an unreachable table into LedgerUnavailableError', async () => {
     // Prepare
-    const ledger = new DynamoLedger({ table: dynamo.table, hashKey: KEY, blockedDays: 30, historyDays: 400, endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const ledger = new DynamoLedger({
+      table: dynamo.table,
+      hashKey: KEY,
+      blockedDays: 30,
+      historyDays: 400,
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     // Act
     const outcome = ledger.claim('jane@example.com', 60_000);
     // Assess
@@ -293,17 +358,33 @@ describe('dynamodb ledger on dynalite, concurrent claims', () => {
   it('grants a contact to exactly one of 1–10 consumers claiming it at once', async () => {
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 3 }), async (consumers, contactsPerRound) => {
-        // Prepare: one ledger instance per consumer (as in separate containers), the same key and table.
-        round += 1;
-        const key = `${KEY}-concurrent-${round}`;
-        const ledgers = Array.from({ length: consumers }, () => new DynamoLedger({ table: dynamo.table, client: dynamo.client, hashKey: key, blockedDays: 30, historyDays: 400 }));
-        const contacts = Array.from({ length: contactsPerRound }, (_, i) => `race${i}@example.com`);
-        // Act
-        const results = await Promise.all(ledgers.flatMap((l) => contacts.map(async (c) => ({ c, r: await l.claim(c, 60_000) }))));
-        // Assess
-        return contacts.every((c) => results.filter((x) => x.c === c && x.r.kind === 'claimed').length === 1);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (consumers, contactsPerRound) => {
+          // Prepare: one ledger instance per consumer (as in separate containers), the same key and table.
+          round += 1;
+          const key = `${KEY}-concurrent-${round}`;
+          const ledgers = Array.from(
+            { length: consumers },
+            () =>
+              new DynamoLedger({
+                table: dynamo.table,
+                client: dynamo.client,
+                hashKey: key,
+                blockedDays: 30,
+                historyDays: 400,
+              }),
+          );
+          const contacts = Array.from({ length: contactsPerRound }, (_, i) => `race${i}@example.com`);
+          // Act
+          const results = await Promise.all(
+            ledgers.flatMap((l) => contacts.map(async (c) => ({ c, r: await l.claim(c, 60_000) }))),
+          );
+          // Assess
+          return contacts.every((c) => results.filter((x) => x.c === c && x.r.kind === 'claimed').length === 1);
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -17,7 +17,14 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const now = () => Date.now();
 
 function limiter(spec: string, extra: Partial<ConstructorParameters<typeof LedgerRateLimiter>[0]> = {}) {
-  const l = new LedgerRateLimiter({ dynamo: local.client, table: local.table, windows: parseRateLimits(spec), clockSkewMs: 0, pollMs: 5, ...extra });
+  const l = new LedgerRateLimiter({
+    dynamo: local.client,
+    table: local.table,
+    windows: parseRateLimits(spec),
+    clockSkewMs: 0,
+    pollMs: 5,
+    ...extra,
+  });
   l.succeeded(); // a container whose Hood has answered before: full parallelism
   return l;
 }
@@ -179,14 +186,24 @@ describe('LedgerRateLimiter', () => {
     const edge = {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         if (command.constructor.name === 'GetItemCommand' && raced) readsAfterRace += 1;
-        if (command.constructor.name === 'UpdateItemCommand' && command.input.ConditionExpression === '#v <= :v' && !raced) {
+        if (
+          command.constructor.name === 'UpdateItemCommand' &&
+          command.input.ConditionExpression === '#v <= :v' &&
+          !raced
+        ) {
           raced = true;
           await (await other.acquire(now() + 1000, realSleep))!.finish(now());
           try {
             return await local.client.send(command as never);
           } catch (error) {
             const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-            const current = await local.client.send(new GetItemCommand({ TableName: local.table, Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } }, ConsistentRead: true }));
+            const current = await local.client.send(
+              new GetItemCommand({
+                TableName: local.table,
+                Key: { pk: { S: 'rate#hood' }, sk: { S: 'calls' } },
+                ConsistentRead: true,
+              }),
+            );
             throw Object.assign(error as Error, { Item: current.Item });
           }
         }
@@ -246,7 +263,8 @@ describe('LedgerRateLimiter', () => {
             let gate = limiter(spec, caps);
             for (let i = 0; i < perConsumer; i += parallel) {
               // A container hand-over: a fresh limiter (no memory) takes over this consumer's work.
-              if (i > 0 && i % Math.max(1, Math.floor(perConsumer / (handovers + 1))) === 0 && handovers > 0) gate = limiter(spec, caps);
+              if (i > 0 && i % Math.max(1, Math.floor(perConsumer / (handovers + 1))) === 0 && handovers > 0)
+                gate = limiter(spec, caps);
               // Several callers of one container at once (records of a batch side by side).
               await Promise.all(
                 Array.from({ length: parallel }, async (_, k) => {

@@ -241,7 +241,12 @@ describe('Pacer: several calls in flight', () => {
   it('spaces calls by their start times, not by Hood answering (2 s latency, 800 ms spacing)', () => {
     // Prepare
     const clock = { now: 0 };
-    const pacer = new Pacer({ windows: parseRateLimits('10/1s,150/1m'), consumers: 2, maxInFlight: 8, clock: () => clock.now });
+    const pacer = new Pacer({
+      windows: parseRateLimits('10/1s,150/1m'),
+      consumers: 2,
+      maxInFlight: 8,
+      clock: () => clock.now,
+    });
     pacer.succeeded(); // Hood has answered this container before
     // Act
     const spans = simulateInFlight(pacer, 6, 2000, clock);
@@ -252,7 +257,12 @@ describe('Pacer: several calls in flight', () => {
   it('keeps at most its part of HOOD_MAX_IN_FLIGHT in flight (4 over 2 consumers: 2)', () => {
     // Prepare
     const clock = { now: 0 };
-    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 2, maxInFlight: 4, clock: () => clock.now });
+    const pacer = new Pacer({
+      windows: parseRateLimits('150/1m'),
+      consumers: 2,
+      maxInFlight: 4,
+      clock: () => clock.now,
+    });
     pacer.succeeded(); // Hood has answered this container before
     // Act
     const spans = simulateInFlight(pacer, 6, 2000, clock);
@@ -274,7 +284,12 @@ describe('Pacer: several calls in flight', () => {
   it('waits for the reset when the server reports only the declared headroom left', () => {
     // Prepare
     const clock = { now: 0 };
-    const pacer = new Pacer({ windows: parseRateLimits('150/1m'), consumers: 1, headroomPercent: 20, clock: () => clock.now });
+    const pacer = new Pacer({
+      windows: parseRateLimits('150/1m'),
+      consumers: 1,
+      headroomPercent: 20,
+      clock: () => clock.now,
+    });
     const id = pacer.started(0);
     // Act: 30 of 150 left is the 20% promised to others.
     pacer.completed(10, { limit: 150, remaining: 30, resetSeconds: 12 }, id);
@@ -285,7 +300,12 @@ describe('Pacer: several calls in flight', () => {
   it('probes with one call at a time until Hood has answered properly', () => {
     // Prepare
     const clock = { now: 0 };
-    const pacer = new Pacer({ windows: parseRateLimits('1000/1s'), consumers: 1, maxInFlight: 4, clock: () => clock.now });
+    const pacer = new Pacer({
+      windows: parseRateLimits('1000/1s'),
+      consumers: 1,
+      maxInFlight: 4,
+      clock: () => clock.now,
+    });
     pacer.started(0);
     // Act
     const beforeSuccess = pacer.nextSlot(1);

@@ -32,6 +32,11 @@ describe('timer-ms', () => {
 
   it('turns seconds into whole seconds within SQS bounds', () => {
     // Act / Assess
-    expect([wholeSeconds(1.2, 900), wholeSeconds(Number.NaN, 900), wholeSeconds(-1, 900), wholeSeconds(5000, 900)]).toEqual([2, 0, 0, 900]);
+    expect([
+      wholeSeconds(1.2, 900),
+      wholeSeconds(Number.NaN, 900),
+      wholeSeconds(-1, 900),
+      wholeSeconds(5000, 900),
+    ]).toEqual([2, 0, 0, 900]);
   });
 });

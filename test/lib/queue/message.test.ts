@@ -10,7 +10,9 @@ const message: fc.Arbitrary<NormalisedMessage> = fc.record(
     reason: fc.constantFrom(...REASONS),
     source: fc.string({ minLength: 1, maxLength: 100 }),
     eventId: fc.string({ maxLength: 512 }),
-    occurredAt: fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString()),
+    occurredAt: fc
+      .date({ min: new Date(0), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true })
+      .map((d) => d.toISOString()),
   },
   { requiredKeys: ['contact'] },
 );
@@ -31,7 +33,12 @@ describe('queue message', () => {
 
   it('writes only the keys of the message, not the rest of a decision', () => {
     // Prepare
-    const decision = { action: 'block' as const, contact: 'jane@example.com', reason: 'complaint' as const, source: 'ses' };
+    const decision = {
+      action: 'block' as const,
+      contact: 'jane@example.com',
+      reason: 'complaint' as const,
+      source: 'ses',
+    };
 
     // Act
     const body = JSON.parse(encodeMessage(decision)) as Record<string, unknown>;
@@ -42,12 +49,25 @@ describe('queue message', () => {
 
   it('keeps a rejected event replayable: its contact, the reject reason and the detail as description', () => {
     // Prepare
-    const reject = { action: 'reject' as const, reason: 'invalid_contact' as const, source: 'twilio', contact: '12345', detail: 'short code', eventId: 'SM1' };
+    const reject = {
+      action: 'reject' as const,
+      reason: 'invalid_contact' as const,
+      source: 'twilio',
+      contact: '12345',
+      detail: 'short code',
+      eventId: 'SM1',
+    };
 
     // Act
     const body = JSON.parse(encodeRejected(reject)) as Record<string, unknown>;
 
     // Assess
-    expect(body).toEqual({ contact: '12345', reason: 'invalid_contact', source: 'twilio', description: 'short code', eventId: 'SM1' });
+    expect(body).toEqual({
+      contact: '12345',
+      reason: 'invalid_contact',
+      source: 'twilio',
+      description: 'short code',
+      eventId: 'SM1',
+    });
   });
 });

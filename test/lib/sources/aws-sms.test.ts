@@ -13,7 +13,15 @@ describe('AWS End User Messaging inbound SMS', () => {
     const decisions = mapAwsSms(message, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'not_an_opt_out_keyword', source: 'aws-sms', detail: 'keyword: JOIN', eventId: 'cae173d2-66b9-564c-8309-21f858e9fb84' }]);
+    expect(decisions).toEqual([
+      {
+        action: 'ignore',
+        reason: 'not_an_opt_out_keyword',
+        source: 'aws-sms',
+        detail: 'keyword: JOIN',
+        eventId: 'cae173d2-66b9-564c-8309-21f858e9fb84',
+      },
+    ]);
   });
 
   it('blocks the origination number when the whole body is STOP', () => {
@@ -99,17 +107,27 @@ describe('AWS End User Messaging inbound SMS', () => {
     const decisions = mapAwsSms(message, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: '12345' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: '12345' }),
+    ]);
   });
 
   it('ignores delivery events of the same service', () => {
     // Prepare
-    const event = { eventType: 'TEXT_DELIVERED', eventVersion: '1.0', messageId: 'm-1', destinationPhoneNumber: '+14255550182', messageStatus: 'DELIVERED' };
+    const event = {
+      eventType: 'TEXT_DELIVERED',
+      eventVersion: '1.0',
+      messageId: 'm-1',
+      destinationPhoneNumber: '+14255550182',
+      messageStatus: 'DELIVERED',
+    };
 
     // Act
     const decisions = mapAwsSms(event, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'sms_delivery_event', source: 'aws-sms', detail: 'TEXT_DELIVERED', eventId: 'm-1' }]);
+    expect(decisions).toEqual([
+      { action: 'ignore', reason: 'sms_delivery_event', source: 'aws-sms', detail: 'TEXT_DELIVERED', eventId: 'm-1' },
+    ]);
   });
 });

@@ -28,7 +28,11 @@ describe('Brevo events', () => {
 
   it('does not block a deferred event whose reason reads like a permanent 550', () => {
     // Prepare
-    const body = { ...fixture(HARD), event: 'deferred', reason: '550 5.1.1 <not-a-user@example.com>: Recipient address rejected: User unknown' };
+    const body = {
+      ...fixture(HARD),
+      event: 'deferred',
+      reason: '550 5.1.1 <not-a-user@example.com>: Recipient address rejected: User unknown',
+    };
 
     // Act
     const decisions = mapBrevo(body, policy);

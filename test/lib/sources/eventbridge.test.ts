@@ -28,7 +28,9 @@ describe('EventBridge-wrapped SES events', () => {
     const decisions = mapEventBridge(event, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'jane@example.com', reason: 'hard_bounce', source: 'ses' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'block', contact: 'jane@example.com', reason: 'hard_bounce', source: 'ses' }),
+    ]);
   });
 
   it('ignores an "Email Delivery Delayed" event', () => {
@@ -45,13 +47,23 @@ describe('EventBridge-wrapped SES events', () => {
 
   it('uses the EventBridge id when the SES detail carries none', () => {
     // Prepare
-    const event = eventBridge('Email Subscription', { eventType: 'Subscription', subscription: { newTopicPreferences: { unsubscribeAll: true } }, mail: { destination: ['a@example.com'] } });
+    const event = eventBridge('Email Subscription', {
+      eventType: 'Subscription',
+      subscription: { newTopicPreferences: { unsubscribeAll: true } },
+      mail: { destination: ['a@example.com'] },
+    });
 
     // Act
     const decisions = mapEventBridge(event, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', reason: 'unsubscribe', eventId: 'c2a2d3e4-1111-2222-3333-444455556666' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        reason: 'unsubscribe',
+        eventId: 'c2a2d3e4-1111-2222-3333-444455556666',
+      }),
+    ]);
   });
 
   it('dead-letters an EventBridge event from another AWS service', () => {

@@ -16,14 +16,29 @@ describe('generic normalised messages', () => {
 
   it('keeps reason, source, description, eventId and occurredAt from the message', () => {
     // Prepare
-    const body = { contact: '+387 61 234 567', reason: 'sms_opt_out', source: 'crm', description: 'replied STOP', eventId: 'e-1', occurredAt: '2024-05-01T10:00:00+02:00' };
+    const body = {
+      contact: '+387 61 234 567',
+      reason: 'sms_opt_out',
+      source: 'crm',
+      description: 'replied STOP',
+      eventId: 'e-1',
+      occurredAt: '2024-05-01T10:00:00+02:00',
+    };
 
     // Act
     const decisions = mapGeneric(body, policy);
 
     // Assess
     expect(decisions).toEqual([
-      { action: 'block', contact: '+38761234567', reason: 'sms_opt_out', source: 'crm', description: 'replied STOP', eventId: 'e-1', occurredAt: '2024-05-01T10:00:00+02:00' },
+      {
+        action: 'block',
+        contact: '+38761234567',
+        reason: 'sms_opt_out',
+        source: 'crm',
+        description: 'replied STOP',
+        eventId: 'e-1',
+        occurredAt: '2024-05-01T10:00:00+02:00',
+      },
     ]);
   });
 
@@ -35,7 +50,10 @@ describe('generic normalised messages', () => {
     const decisions = mapGeneric(body, policy);
 
     // Assess
-    expect(decisions.map((d) => (d.action === 'block' ? d.contact : d.action))).toEqual(['a@example.com', 'b@example.com']);
+    expect(decisions.map((d) => (d.action === 'block' ? d.contact : d.action))).toEqual([
+      'a@example.com',
+      'b@example.com',
+    ]);
   });
 
   it('rejects a message with an unknown reason as malformed_message', () => {
@@ -46,7 +64,14 @@ describe('generic normalised messages', () => {
     const decisions = mapGeneric(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'malformed_message', source: 'generic', contact: 'a@example.com' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'reject',
+        reason: 'malformed_message',
+        source: 'generic',
+        contact: 'a@example.com',
+      }),
+    ]);
   });
 
   it('rejects a message without a contact as malformed_message', () => {
@@ -68,6 +93,8 @@ describe('generic normalised messages', () => {
     const decisions = mapGeneric(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'jane at example dot com' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'jane at example dot com' }),
+    ]);
   });
 });

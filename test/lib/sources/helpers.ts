@@ -34,7 +34,10 @@ export function blocks(decisions: readonly Decision[]): Array<{ contact: string;
     });
 }
 
-export function only<A extends Decision['action']>(decisions: readonly Decision[], action: A): Array<Extract<Decision, { action: A }>> {
+export function only<A extends Decision['action']>(
+  decisions: readonly Decision[],
+  action: A,
+): Array<Extract<Decision, { action: A }>> {
   return decisions.filter((d): d is Extract<Decision, { action: A }> => d.action === action);
 }
 

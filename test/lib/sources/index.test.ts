@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { DEFAULT_BLOCK_REASONS } from '../../../lib/config.js';
 import { compileNeverBlock } from '../../../lib/sources/never-block.js';
 import { REASONS } from '../../../lib/types.js';
-import { applyBlockReasons, detectSource, mapAwsNative, mapProvider, mapQueueBody, PROVIDERS } from '../../../lib/sources/index.js';
+import {
+  applyBlockReasons,
+  detectSource,
+  mapAwsNative,
+  mapProvider,
+  mapQueueBody,
+  PROVIDERS,
+} from '../../../lib/sources/index.js';
 import type { Decision } from '../../../lib/types.js';
 import { blocks, fixture, policy, snsEnvelope } from './helpers.js';
 
@@ -29,7 +36,9 @@ describe('mapQueueBody', () => {
     const decisions = mapQueueBody(body, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'block', contact: 'jane@example.com', reason: 'hard_bounce', source: 'ses', eventId: 'f-1' }]);
+    expect(decisions).toEqual([
+      { action: 'block', contact: 'jane@example.com', reason: 'hard_bounce', source: 'ses', eventId: 'f-1' },
+    ]);
   });
 
   it('rejects a normalised message with a bad field as malformed_message', () => {
@@ -40,7 +49,9 @@ describe('mapQueueBody', () => {
     const decisions = mapQueueBody(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'malformed_message', source: 'queue' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'malformed_message', source: 'queue' }),
+    ]);
   });
 
   it('rejects a body that is not JSON as unrecognised_event', () => {
@@ -51,7 +62,9 @@ describe('mapQueueBody', () => {
     const decisions = mapQueueBody(body, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'reject', reason: 'unrecognised_event', source: 'queue', detail: 'the message body is not JSON' }]);
+    expect(decisions).toEqual([
+      { action: 'reject', reason: 'unrecognised_event', source: 'queue', detail: 'the message body is not JSON' },
+    ]);
   });
 
   it('maps a raw-delivery SES body', () => {
@@ -78,7 +91,13 @@ describe('mapQueueBody', () => {
 
   it('ignores an SNS SubscriptionConfirmation body', () => {
     // Prepare
-    const body = JSON.stringify(snsEnvelope('confirm', { Type: 'SubscriptionConfirmation', Token: 't', SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription' }));
+    const body = JSON.stringify(
+      snsEnvelope('confirm', {
+        Type: 'SubscriptionConfirmation',
+        Token: 't',
+        SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription',
+      }),
+    );
 
     // Act
     const decisions = mapQueueBody(body, policy);
@@ -89,7 +108,11 @@ describe('mapQueueBody', () => {
 
   it('maps an AWS SMS inbound STOP body', () => {
     // Prepare
-    const body = JSON.stringify({ ...fixture('aws-sms/aws-docs-two-way-sms-inbound-join.json'), messageKeyword: 'STOP', messageBody: 'stop' });
+    const body = JSON.stringify({
+      ...fixture('aws-sms/aws-docs-two-way-sms-inbound-join.json'),
+      messageKeyword: 'STOP',
+      messageBody: 'stop',
+    });
 
     // Act
     const decisions = mapQueueBody(body, policy);
@@ -113,7 +136,12 @@ describe('mapQueueBody', () => {
 describe('mapAwsNative', () => {
   it('maps an EventBridge-wrapped SES bounce', () => {
     // Prepare
-    const payload = { 'detail-type': 'Email Bounced', source: 'aws.ses', id: 'eb-1', detail: { ...fixture(SES_BOUNCE), eventType: 'Bounce' } };
+    const payload = {
+      'detail-type': 'Email Bounced',
+      source: 'aws.ses',
+      id: 'eb-1',
+      detail: { ...fixture(SES_BOUNCE), eventType: 'Bounce' },
+    };
 
     // Act
     const decisions = mapAwsNative(payload, policy);
@@ -154,12 +182,28 @@ describe('mapProvider', () => {
     const decisions = mapProvider('sendgrid', payload, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'unrecognised_event', source: 'sendgrid' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'unrecognised_event', source: 'sendgrid' }),
+    ]);
   });
 
   it('lists the thirteen webhook providers plus the AWS sources', () => {
     // Assess
-    expect([...PROVIDERS].sort()).toEqual(['aws-sms', 'brevo', 'generic', 'mailgun', 'mandrill', 'postmark', 'resend', 'sendgrid', 'ses', 'sns', 'sparkpost', 'twilio', 'vonage']);
+    expect([...PROVIDERS].sort()).toEqual([
+      'aws-sms',
+      'brevo',
+      'generic',
+      'mailgun',
+      'mandrill',
+      'postmark',
+      'resend',
+      'sendgrid',
+      'ses',
+      'sns',
+      'sparkpost',
+      'twilio',
+      'vonage',
+    ]);
   });
 });
 
@@ -211,7 +255,13 @@ describe('applyBlockReasons', () => {
 
     // Assess
     expect(applied).toEqual([
-      { action: 'ignore', reason: 'group_unsubscribe', source: 'sendgrid', detail: 'reason not in BLOCK_REASONS', eventId: 'e-1' },
+      {
+        action: 'ignore',
+        reason: 'group_unsubscribe',
+        source: 'sendgrid',
+        detail: 'reason not in BLOCK_REASONS',
+        eventId: 'e-1',
+      },
       decisions[1],
       decisions[2],
     ]);
@@ -227,14 +277,28 @@ describe('applyBlockReasons', () => {
 });
 
 describe('applyBlockReasons: soft_bounce is count-only', () => {
-  const softBounce: Decision = { action: 'block', contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses', eventId: 'm-1' };
+  const softBounce: Decision = {
+    action: 'block',
+    contact: 'jane@example.com',
+    reason: 'soft_bounce',
+    source: 'ses',
+    eventId: 'm-1',
+  };
 
   it('turns a soft_bounce into an ignore with reason soft_bounce', () => {
     // Act
     const applied = applyBlockReasons([softBounce], new Set(['hard_bounce']));
 
     // Assess
-    expect(applied).toEqual([{ action: 'ignore', reason: 'soft_bounce', source: 'ses', detail: expect.stringContaining('SOFT_BOUNCE_POLICY'), eventId: 'm-1' }]);
+    expect(applied).toEqual([
+      {
+        action: 'ignore',
+        reason: 'soft_bounce',
+        source: 'ses',
+        detail: expect.stringContaining('SOFT_BOUNCE_POLICY'),
+        eventId: 'm-1',
+      },
+    ]);
   });
 
   it('never lets a soft_bounce block, even when the reason set contains it', () => {
@@ -253,30 +317,51 @@ describe('applyBlockReasons: soft_bounce is count-only', () => {
 describe('applyBlockReasons: NEVER_BLOCK (issue 9 item 15)', () => {
   const neverBlock = compileNeverBlock(['Seed@Example.COM', '*@Company.example', '+1 415 555 0100']);
   const policyWith = { blockReasons: new Set(REASONS), neverBlock };
-  const blockOf = (contact: string, reason: Decision['reason'] = 'unsubscribe'): Decision => ({ action: 'block', contact, reason: reason as never, source: 'sendgrid', eventId: 'e-9' });
+  const blockOf = (contact: string, reason: Decision['reason'] = 'unsubscribe'): Decision => ({
+    action: 'block',
+    contact,
+    reason: reason as never,
+    source: 'sendgrid',
+    eventId: 'e-9',
+  });
 
   it('ignores an exact contact with reason never_block, whatever the event says', () => {
     // Act
     const applied = applyBlockReasons([blockOf('seed@example.com', 'complaint')], policyWith);
 
     // Assess
-    expect(applied).toEqual([{ action: 'ignore', reason: 'never_block', source: 'sendgrid', detail: 'NEVER_BLOCK matches s***@e***.com', eventId: 'e-9' }]);
+    expect(applied).toEqual([
+      {
+        action: 'ignore',
+        reason: 'never_block',
+        source: 'sendgrid',
+        detail: 'NEVER_BLOCK matches s***@e***.com',
+        eventId: 'e-9',
+      },
+    ]);
   });
 
   it('ignores every address of a *@domain pattern', () => {
-    expect(applyBlockReasons([blockOf('anyone@company.example')], policyWith).map((d) => d.reason)).toEqual(['never_block']);
+    expect(applyBlockReasons([blockOf('anyone@company.example')], policyWith).map((d) => d.reason)).toEqual([
+      'never_block',
+    ]);
   });
 
   it('does not treat a subdomain or a look-alike domain as the pattern domain', () => {
     // Act
-    const applied = applyBlockReasons([blockOf('a@mail.company.example'), blockOf('a@company.example.evil.test'), blockOf('a@xcompany.example')], policyWith);
+    const applied = applyBlockReasons(
+      [blockOf('a@mail.company.example'), blockOf('a@company.example.evil.test'), blockOf('a@xcompany.example')],
+      policyWith,
+    );
 
     // Assess
     expect(applied.map((d) => d.action)).toEqual(['block', 'block', 'block']);
   });
 
   it('matches a phone number written differently in NEVER_BLOCK (E.164 on both sides)', () => {
-    expect(applyBlockReasons([blockOf('+14155550100', 'sms_opt_out')], policyWith).map((d) => d.reason)).toEqual(['never_block']);
+    expect(applyBlockReasons([blockOf('+14155550100', 'sms_opt_out')], policyWith).map((d) => d.reason)).toEqual([
+      'never_block',
+    ]);
   });
 
   it('matches an internationalised domain given in either Unicode or punycode', () => {
@@ -284,7 +369,10 @@ describe('applyBlockReasons: NEVER_BLOCK (issue 9 item 15)', () => {
     const list = compileNeverBlock(['*@bücher.example']);
 
     // Act
-    const applied = applyBlockReasons([blockOf('jane@xn--bcher-kva.example'), blockOf('jane@BÜCHER.example')], { blockReasons: new Set(REASONS), neverBlock: list });
+    const applied = applyBlockReasons([blockOf('jane@xn--bcher-kva.example'), blockOf('jane@BÜCHER.example')], {
+      blockReasons: new Set(REASONS),
+      neverBlock: list,
+    });
 
     // Assess
     expect(applied.map((d) => d.reason)).toEqual(['never_block', 'never_block']);
@@ -292,7 +380,10 @@ describe('applyBlockReasons: NEVER_BLOCK (issue 9 item 15)', () => {
 
   it('wins over soft_bounce and over reasons outside BLOCK_REASONS', () => {
     // Act
-    const applied = applyBlockReasons([blockOf('seed@example.com', 'soft_bounce'), blockOf('seed@example.com', 'group_unsubscribe')], { blockReasons: new Set(['hard_bounce']), neverBlock });
+    const applied = applyBlockReasons(
+      [blockOf('seed@example.com', 'soft_bounce'), blockOf('seed@example.com', 'group_unsubscribe')],
+      { blockReasons: new Set(['hard_bounce']), neverBlock },
+    );
 
     // Assess
     expect(applied.map((d) => d.reason)).toEqual(['never_block', 'never_block']);
@@ -300,7 +391,11 @@ describe('applyBlockReasons: NEVER_BLOCK (issue 9 item 15)', () => {
 
   it('leaves other contacts, ignores and rejects alone', () => {
     // Prepare
-    const decisions: Decision[] = [blockOf('jane@example.com'), { action: 'ignore', reason: 'delivered', source: 'sendgrid' }, { action: 'reject', reason: 'invalid_contact', source: 'sendgrid', contact: 'seed@example.com x' }];
+    const decisions: Decision[] = [
+      blockOf('jane@example.com'),
+      { action: 'ignore', reason: 'delivered', source: 'sendgrid' },
+      { action: 'reject', reason: 'invalid_contact', source: 'sendgrid', contact: 'seed@example.com x' },
+    ];
 
     // Act
     const applied = applyBlockReasons(decisions, policyWith);
@@ -319,10 +414,20 @@ describe('applyBlockReasons: NEVER_BLOCK (issue 9 item 15)', () => {
 
   it('never blocks a contact in the list, however the provider wrote it (property)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('Seed@example.com', 'SEED@EXAMPLE.COM', ' seed@example.com', '"Seed" <seed@Example.com>', 'x@COMPANY.example', 'y@company.example.'), (raw) => {
-        const decisions = mapProvider('sendgrid', [{ event: 'unsubscribe', email: raw, sg_event_id: 'e' }], policy);
-        return applyBlockReasons(decisions, policyWith).every((d) => d.action !== 'block');
-      }),
+      fc.property(
+        fc.constantFrom(
+          'Seed@example.com',
+          'SEED@EXAMPLE.COM',
+          ' seed@example.com',
+          '"Seed" <seed@Example.com>',
+          'x@COMPANY.example',
+          'y@company.example.',
+        ),
+        (raw) => {
+          const decisions = mapProvider('sendgrid', [{ event: 'unsubscribe', email: raw, sg_event_id: 'e' }], policy);
+          return applyBlockReasons(decisions, policyWith).every((d) => d.action !== 'block');
+        },
+      ),
     );
   });
 });

@@ -9,7 +9,14 @@ const UNSUBSCRIBED = 'mailgun/mailgun-docs-event-data-unsubscribed.json';
 const COMPLAINED = 'mailgun/mailgun-docs-event-data-complained.json';
 
 function webhook(eventData: unknown): Record<string, unknown> {
-  return { signature: { timestamp: '1529006854', token: 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0', signature: 'd2271d12299f6592d9d44cd9d250f0704e4674c30d79d07c47a66f95ce71cf55' }, 'event-data': eventData };
+  return {
+    signature: {
+      timestamp: '1529006854',
+      token: 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0',
+      signature: 'd2271d12299f6592d9d44cd9d250f0704e4674c30d79d07c47a66f95ce71cf55',
+    },
+    'event-data': eventData,
+  };
 }
 
 describe('Mailgun webhooks', () => {
@@ -127,14 +134,29 @@ describe('Mailgun webhooks', () => {
 
   it('blocks a legacy form-encoded bounced post', () => {
     // Prepare
-    const form = { event: 'bounced', recipient: 'alice@example.com', code: '550', error: '5.1.1 The email account does not exist', timestamp: '1403645220', token: '5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6', signature: '9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33', 'Message-Id': '<20140624213500.1.A@example.com>' };
+    const form = {
+      event: 'bounced',
+      recipient: 'alice@example.com',
+      code: '550',
+      error: '5.1.1 The email account does not exist',
+      timestamp: '1403645220',
+      token: '5egbgr1vjgqxtrnp65xfznchgdccwh5d6i09vijqi3whgowmn6',
+      signature: '9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33',
+      'Message-Id': '<20140624213500.1.A@example.com>',
+    };
 
     // Act
     const decisions = mapMailgun(form, policy);
 
     // Assess
     expect(decisions).toEqual([
-      expect.objectContaining({ action: 'block', contact: 'alice@example.com', reason: 'hard_bounce', eventId: '<20140624213500.1.A@example.com>', occurredAt: '2014-06-24T21:27:00.000Z' }),
+      expect.objectContaining({
+        action: 'block',
+        contact: 'alice@example.com',
+        reason: 'hard_bounce',
+        eventId: '<20140624213500.1.A@example.com>',
+        occurredAt: '2014-06-24T21:27:00.000Z',
+      }),
     ]);
   });
 
@@ -149,7 +171,11 @@ describe('Mailgun webhooks', () => {
 
     it('labels an address already on the complaint list a complaint', () => {
       // Prepare
-      const body = permanent('suppress-complaint', { code: 607, message: 'Not delivering to a user who marked your messages as spam', description: '' });
+      const body = permanent('suppress-complaint', {
+        code: 607,
+        message: 'Not delivering to a user who marked your messages as spam',
+        description: '',
+      });
 
       // Act
       const decisions = mapMailgun(body, policy);
@@ -160,7 +186,11 @@ describe('Mailgun webhooks', () => {
 
     it('labels an address already on the unsubscribe list an unsubscribe', () => {
       // Prepare
-      const body = permanent('suppress-unsubscribe', { code: 606, message: 'Not delivering to unsubscribed address', description: '' });
+      const body = permanent('suppress-unsubscribe', {
+        code: 606,
+        message: 'Not delivering to unsubscribed address',
+        description: '',
+      });
 
       // Act
       const decisions = mapMailgun(body, policy);
@@ -182,7 +212,12 @@ describe('Mailgun webhooks', () => {
 
     it('ignores an ESP block, even with a 5xx code', () => {
       // Prepare
-      const body = permanent('espblock', { code: 550, 'enhanced-code': '5.7.1', message: '5.7.1 Sending domain blocked by the ESP', description: '' });
+      const body = permanent('espblock', {
+        code: 550,
+        'enhanced-code': '5.7.1',
+        message: '5.7.1 Sending domain blocked by the ESP',
+        description: '',
+      });
 
       // Act
       const decisions = mapMailgun(body, policy);
@@ -192,11 +227,26 @@ describe('Mailgun webhooks', () => {
     });
 
     it.each([
-      ['a spam/policy rejection (5.7.1)', { code: 550, 'enhanced-code': '5.7.1', message: '5.7.1 Message rejected as spam by Content Filtering' }],
-      ['a sender reputation block (5.7.606)', { code: 550, 'enhanced-code': '5.7.606', message: '5.7.606 Access denied, banned sending IP' }],
+      [
+        'a spam/policy rejection (5.7.1)',
+        { code: 550, 'enhanced-code': '5.7.1', message: '5.7.1 Message rejected as spam by Content Filtering' },
+      ],
+      [
+        'a sender reputation block (5.7.606)',
+        { code: 550, 'enhanced-code': '5.7.606', message: '5.7.606 Access denied, banned sending IP' },
+      ],
       ['a routing failure (5.4.4)', { code: 550, 'enhanced-code': '5.4.4', message: '5.4.4 Unable to route' }],
-      ['a message too large for the server (5.3.4)', { code: 552, 'enhanced-code': '5.3.4', message: '5.3.4 Message size exceeds fixed limit' }],
-      ['a DMARC rejection found only in the text', { code: 550, message: '550 5.7.26 Unauthenticated email from example.com is not accepted due to domain\'s DMARC policy' }],
+      [
+        'a message too large for the server (5.3.4)',
+        { code: 552, 'enhanced-code': '5.3.4', message: '5.3.4 Message size exceeds fixed limit' },
+      ],
+      [
+        'a DMARC rejection found only in the text',
+        {
+          code: 550,
+          message: "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy",
+        },
+      ],
     ])('ignores a permanent bounce that is about the sender: %s', (_name, status) => {
       // Prepare
       const body = permanent('bounce', status);
@@ -209,10 +259,23 @@ describe('Mailgun webhooks', () => {
     });
 
     it.each([
-      ['an unknown mailbox (5.1.1)', { code: 550, 'enhanced-code': '5.1.1', message: '5.1.1 The email account that you tried to reach does not exist.' }],
+      [
+        'an unknown mailbox (5.1.1)',
+        {
+          code: 550,
+          'enhanced-code': '5.1.1',
+          message: '5.1.1 The email account that you tried to reach does not exist.',
+        },
+      ],
       ['a bad destination domain (5.1.2)', { code: 550, 'enhanced-code': '5.1.2', message: 'Domain does not exist' }],
-      ['a disabled mailbox (5.2.1)', { code: 550, 'enhanced-code': '5.2.1', message: 'The email account that you tried to reach is disabled.' }],
-      ['an unknown mailbox named only in the text', { code: 550, message: '550-5.1.1 The email account that you tried to reach does not exist.' }],
+      [
+        'a disabled mailbox (5.2.1)',
+        { code: 550, 'enhanced-code': '5.2.1', message: 'The email account that you tried to reach is disabled.' },
+      ],
+      [
+        'an unknown mailbox named only in the text',
+        { code: 550, message: '550-5.1.1 The email account that you tried to reach does not exist.' },
+      ],
     ])('blocks a permanent bounce of the recipient address: %s', (_name, status) => {
       // Prepare
       const body = permanent('bounce', status);
@@ -226,7 +289,11 @@ describe('Mailgun webhooks', () => {
 
     it('counts a permanent "mailbox full" (5.2.2) as a soft bounce: RFC 3463 calls it a persistent transient failure', () => {
       // Prepare
-      const body = permanent('bounce', { code: 552, 'enhanced-code': '5.2.2', message: '5.2.2 The email account that you tried to reach is over quota.' });
+      const body = permanent('bounce', {
+        code: 552,
+        'enhanced-code': '5.2.2',
+        message: '5.2.2 The email account that you tried to reach is over quota.',
+      });
 
       // Act
       const decisions = mapMailgun(body, policy);
@@ -237,28 +304,60 @@ describe('Mailgun webhooks', () => {
   });
 
   describe('legacy dropped events are labelled by what their code means (issue 9 item 11)', () => {
-    const legacy = (fields: Record<string, string>) => ({ event: 'dropped', recipient: 'alice@example.com', timestamp: '1403645220', token: 't', signature: 's', 'Message-Id': '<m@example.com>', ...fields });
+    const legacy = (fields: Record<string, string>) => ({
+      event: 'dropped',
+      recipient: 'alice@example.com',
+      timestamp: '1403645220',
+      token: 't',
+      signature: 's',
+      'Message-Id': '<m@example.com>',
+      ...fields,
+    });
 
     it('labels code 607 (marked as spam) a complaint', () => {
-      expect(blocks(mapMailgun(legacy({ reason: 'hardfail', code: '607', description: 'Not delivering to a user who marked your messages as spam' }), policy))).toEqual([
-        { contact: 'alice@example.com', reason: 'complaint' },
-      ]);
+      expect(
+        blocks(
+          mapMailgun(
+            legacy({
+              reason: 'hardfail',
+              code: '607',
+              description: 'Not delivering to a user who marked your messages as spam',
+            }),
+            policy,
+          ),
+        ),
+      ).toEqual([{ contact: 'alice@example.com', reason: 'complaint' }]);
     });
 
     it('labels code 606 (unsubscribed) an unsubscribe', () => {
-      expect(blocks(mapMailgun(legacy({ reason: 'hardfail', code: '606', description: 'Not delivering to unsubscribed address' }), policy))).toEqual([
-        { contact: 'alice@example.com', reason: 'unsubscribe' },
-      ]);
+      expect(
+        blocks(
+          mapMailgun(
+            legacy({ reason: 'hardfail', code: '606', description: 'Not delivering to unsubscribed address' }),
+            policy,
+          ),
+        ),
+      ).toEqual([{ contact: 'alice@example.com', reason: 'unsubscribe' }]);
     });
 
     it('labels code 605 (previously bounced) a hard bounce', () => {
-      expect(blocks(mapMailgun(legacy({ reason: 'hardfail', code: '605', description: 'Not delivering to previously bounced address' }), policy))).toEqual([
-        { contact: 'alice@example.com', reason: 'hard_bounce' },
-      ]);
+      expect(
+        blocks(
+          mapMailgun(
+            legacy({ reason: 'hardfail', code: '605', description: 'Not delivering to previously bounced address' }),
+            policy,
+          ),
+        ),
+      ).toEqual([{ contact: 'alice@example.com', reason: 'hard_bounce' }]);
     });
 
     it.each(['maxfails', 'old'])('ignores a message dropped for %s (retries exhausted)', (reason) => {
-      expect(mapMailgun(legacy({ reason, code: '', description: 'Too many failures' }), policy).map((d) => [d.action, d.reason])).toEqual([['ignore', 'retry_limit_reached']]);
+      expect(
+        mapMailgun(legacy({ reason, code: '', description: 'Too many failures' }), policy).map((d) => [
+          d.action,
+          d.reason,
+        ]),
+      ).toEqual([['ignore', 'retry_limit_reached']]);
     });
   });
 
@@ -266,13 +365,24 @@ describe('Mailgun webhooks', () => {
     it('reports a temporary "mailbox full" failure as soft_bounce, with the sent message as event id', () => {
       // Prepare
       const eventData = fixture(TEMPORARY);
-      eventData['delivery-status'] = { code: 452, 'enhanced-code': '4.2.2', message: '4.2.2 The email account that you tried to reach is over quota.' };
+      eventData['delivery-status'] = {
+        code: 452,
+        'enhanced-code': '4.2.2',
+        message: '4.2.2 The email account that you tried to reach is over quota.',
+      };
 
       // Act
       const decisions = mapMailgun(webhook(eventData), policy);
 
       // Assess
-      expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'test@test.com', reason: 'soft_bounce', eventId: '20221006142837.1618e01bf42da9fa@test.com' })]);
+      expect(decisions).toEqual([
+        expect.objectContaining({
+          action: 'block',
+          contact: 'test@test.com',
+          reason: 'soft_bounce',
+          eventId: '20221006142837.1618e01bf42da9fa@test.com',
+        }),
+      ]);
     });
 
     it('does not count a temporary failure about the sender (too many connections)', () => {

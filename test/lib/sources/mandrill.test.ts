@@ -13,7 +13,15 @@ describe('Mandrill message events', () => {
     const decisions = mapMandrill(event, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'example.webhook@mandrillapp.com', reason: 'hard_bounce', eventId: 'id2', occurredAt: '2013-11-20T13:26:44.000Z' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'example.webhook@mandrillapp.com',
+        reason: 'hard_bounce',
+        eventId: 'id2',
+        occurredAt: '2013-11-20T13:26:44.000Z',
+      }),
+    ]);
   });
 
   it('reads the form parameter mandrill_events as a JSON array', () => {
@@ -38,7 +46,9 @@ describe('Mandrill message events', () => {
     const decisions = mapMandrill(form, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'reject', reason: 'malformed_message', source: 'mandrill', detail: 'mandrill_events is not JSON' }]);
+    expect(decisions).toEqual([
+      { action: 'reject', reason: 'malformed_message', source: 'mandrill', detail: 'mandrill_events is not JSON' },
+    ]);
   });
 
   it.each([
@@ -82,18 +92,29 @@ describe('Mandrill message events', () => {
 describe('Mandrill sync events', () => {
   it('labels a blacklist add suppressed', () => {
     // Prepare
-    const events = [{ type: 'blacklist', action: 'add', reject: { email: 'recipient@example.com', reason: 'manual edit' } }];
+    const events = [
+      { type: 'blacklist', action: 'add', reject: { email: 'recipient@example.com', reason: 'manual edit' } },
+    ];
 
     // Act
     const decisions = mapMandrill({ mandrill_events: JSON.stringify(events) }, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'recipient@example.com', reason: 'suppressed', description: 'blacklist add: manual edit' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'recipient@example.com',
+        reason: 'suppressed',
+        description: 'blacklist add: manual edit',
+      }),
+    ]);
   });
 
   it('ignores a blacklist removal', () => {
     // Prepare
-    const events = [{ type: 'blacklist', action: 'remove', reject: { email: 'recipient@example.com', reason: 'manual edit' } }];
+    const events = [
+      { type: 'blacklist', action: 'remove', reject: { email: 'recipient@example.com', reason: 'manual edit' } },
+    ];
 
     // Act
     const decisions = mapMandrill(events, policy);

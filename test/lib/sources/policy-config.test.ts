@@ -47,7 +47,10 @@ describe('loadPolicyConfig: NEVER_BLOCK', () => {
     const policy = loadPolicyConfig({ NEVER_BLOCK: '*@company.example' });
 
     // Act
-    const applied = applyBlockReasons([{ action: 'block', contact: 'ceo@company.example', reason: 'complaint', source: 'ses' }], policy);
+    const applied = applyBlockReasons(
+      [{ action: 'block', contact: 'ceo@company.example', reason: 'complaint', source: 'ses' }],
+      policy,
+    );
 
     // Assess
     expect(applied.map((d) => [d.action, d.reason])).toEqual([['ignore', 'never_block']]);
@@ -60,7 +63,10 @@ describe('loadPolicyConfig: soft_bounce', () => {
     const policy = loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,soft_bounce' });
 
     // Act
-    const applied = applyBlockReasons([{ action: 'block', contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses' }], policy);
+    const applied = applyBlockReasons(
+      [{ action: 'block', contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses' }],
+      policy,
+    );
 
     // Assess
     expect(applied.map((d) => [d.action, d.reason])).toEqual([['ignore', 'soft_bounce']]);
@@ -77,7 +83,10 @@ describe('NEVER_BLOCK_PARAMETER', () => {
     };
 
     // Act
-    const env = await resolveSecretParameters({ NEVER_BLOCK_PARAMETER: '/hood-blocker/never-block' }, { ssm, names: ['NEVER_BLOCK'] });
+    const env = await resolveSecretParameters(
+      { NEVER_BLOCK_PARAMETER: '/hood-blocker/never-block' },
+      { ssm, names: ['NEVER_BLOCK'] },
+    );
 
     // Assess
     expect([...loadPolicyConfig(env).neverBlock!.domains]).toEqual(['company.example']);

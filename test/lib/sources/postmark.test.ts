@@ -31,7 +31,15 @@ describe('Postmark bounces', () => {
 
     // Assess
     expect(decisions).toEqual([
-      { action: 'block', contact: 'john@example.com', reason: 'hard_bounce', source: 'postmark', description: 'HardBounce: Test bounce details', eventId: '42', occurredAt: '2019-11-05T16:33:54.907Z' },
+      {
+        action: 'block',
+        contact: 'john@example.com',
+        reason: 'hard_bounce',
+        source: 'postmark',
+        description: 'HardBounce: Test bounce details',
+        eventId: '42',
+        occurredAt: '2019-11-05T16:33:54.907Z',
+      },
     ]);
   });
 
@@ -46,16 +54,19 @@ describe('Postmark bounces', () => {
     expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'transient_bounce']]);
   });
 
-  it.each(['Transient', 'AutoResponder', 'DnsError', 'Blocked', 'DMARCPolicy', 'Unknown'])('does not block Type %s', (type) => {
-    // Prepare
-    const body = { ...fixture(HARD), Type: type };
+  it.each(['Transient', 'AutoResponder', 'DnsError', 'Blocked', 'DMARCPolicy', 'Unknown'])(
+    'does not block Type %s',
+    (type) => {
+      // Prepare
+      const body = { ...fixture(HARD), Type: type };
 
-    // Act
-    const decisions = mapPostmark(body, policy);
+      // Act
+      const decisions = mapPostmark(body, policy);
 
-    // Assess
-    expect(blocks(decisions)).toEqual([]);
-  });
+      // Assess
+      expect(blocks(decisions)).toEqual([]);
+    },
+  );
 
   it.each([
     ['BadEmailAddress', 'hard_bounce'],
@@ -83,7 +94,15 @@ describe('Postmark bounces', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'no_recipient', source: 'postmark', detail: 'Unsubscribe bounce record without Email', eventId: '42' }]);
+    expect(decisions).toEqual([
+      {
+        action: 'ignore',
+        reason: 'no_recipient',
+        source: 'postmark',
+        detail: 'Unsubscribe bounce record without Email',
+        eventId: '42',
+      },
+    ]);
   });
 
   it('falls back to TypeCode only when Type is missing', () => {
@@ -109,7 +128,9 @@ describe('Postmark spam complaints', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'john@example.com', reason: 'complaint', eventId: '42' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'block', contact: 'john@example.com', reason: 'complaint', eventId: '42' }),
+    ]);
   });
 });
 
@@ -173,6 +194,8 @@ describe('Postmark records that are not opt-outs', () => {
     const decisions = mapPostmark(body, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason, source: 'postmark', detail: `RecordType=${record}`, eventId: 'm-1' }]);
+    expect(decisions).toEqual([
+      { action: 'ignore', reason, source: 'postmark', detail: `RecordType=${record}`, eventId: 'm-1' },
+    ]);
   });
 });

@@ -32,21 +32,33 @@ const REJECT_REASONS = new Set(['invalid_contact', 'unrecognised_event', 'malfor
 function assertWellFormed(decisions: unknown): true {
   if (!Array.isArray(decisions)) throw new Error('mapper did not return an array');
   for (const d of decisions as Array<Record<string, unknown>>) {
-    if (typeof d.source !== 'string' || d.source === '') throw new Error(`decision without source: ${JSON.stringify(d)}`);
+    if (typeof d.source !== 'string' || d.source === '')
+      throw new Error(`decision without source: ${JSON.stringify(d)}`);
     switch (d.action) {
       case 'block': {
         const n = normaliseContact(d.contact);
-        if (!n.ok || n.contact !== d.contact) throw new Error(`block contact is not normalised: ${JSON.stringify(d.contact)}`);
-        if (!ReasonSchema.safeParse(d.reason).success) throw new Error(`block reason is not a Reason: ${String(d.reason)}`);
-        const requeued = NormalisedMessageSchema.safeParse({ contact: d.contact, reason: d.reason, source: d.source, description: d.description, eventId: d.eventId, occurredAt: d.occurredAt });
+        if (!n.ok || n.contact !== d.contact)
+          throw new Error(`block contact is not normalised: ${JSON.stringify(d.contact)}`);
+        if (!ReasonSchema.safeParse(d.reason).success)
+          throw new Error(`block reason is not a Reason: ${String(d.reason)}`);
+        const requeued = NormalisedMessageSchema.safeParse({
+          contact: d.contact,
+          reason: d.reason,
+          source: d.source,
+          description: d.description,
+          eventId: d.eventId,
+          occurredAt: d.occurredAt,
+        });
         if (!requeued.success) throw new Error(`block would not survive re-queueing: ${requeued.error.message}`);
         break;
       }
       case 'ignore':
-        if (typeof d.reason !== 'string' || !/^[a-z][a-z0-9_]*$/u.test(d.reason)) throw new Error(`ignore reason is not snake_case: ${JSON.stringify(d.reason)}`);
+        if (typeof d.reason !== 'string' || !/^[a-z][a-z0-9_]*$/u.test(d.reason))
+          throw new Error(`ignore reason is not snake_case: ${JSON.stringify(d.reason)}`);
         break;
       case 'reject':
-        if (typeof d.reason !== 'string' || !REJECT_REASONS.has(d.reason)) throw new Error(`unknown reject reason: ${JSON.stringify(d.reason)}`);
+        if (typeof d.reason !== 'string' || !REJECT_REASONS.has(d.reason))
+          throw new Error(`unknown reject reason: ${JSON.stringify(d.reason)}`);
         break;
       default:
         throw new Error(`unknown action: ${JSON.stringify(d.action)}`);
@@ -56,10 +68,29 @@ function assertWellFormed(decisions: unknown): true {
 }
 
 // Anything at all, including objects without a prototype (no toString) and bigints (JSON.stringify throws).
-const anything = fc.anything({ maxDepth: 3, maxKeys: 6, withNullPrototype: true, withBigInt: true, withSparseArray: true, withBoxedValues: true });
+const anything = fc.anything({
+  maxDepth: 3,
+  maxKeys: 6,
+  withNullPrototype: true,
+  withBigInt: true,
+  withSparseArray: true,
+  withBoxedValues: true,
+});
 
 const contactish = fc.oneof(
-  fc.constantFrom('jane@example.com', 'Jane Doe <JANE@Example.COM>', '+14158675309', '447700900001', '55555', 'MyBrand', '', '  ', 'a@b', 'x'.repeat(600), 'a\u0000b@example.com'),
+  fc.constantFrom(
+    'jane@example.com',
+    'Jane Doe <JANE@Example.COM>',
+    '+14158675309',
+    '447700900001',
+    '55555',
+    'MyBrand',
+    '',
+    '  ',
+    'a@b',
+    'x'.repeat(600),
+    'a\u0000b@example.com',
+  ),
   fc.emailAddress(),
   fc.string(),
 );
@@ -81,14 +112,23 @@ function shapedLike(template: unknown, enums: Enums, depth = 0): fc.Arbitrary<un
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [key, value] of Object.entries(template)) {
       const plausible = enums[key];
-      const kept = plausible ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...plausible) }, { weight: 2, arbitrary: shapedLike(value, enums, depth + 1) }) : shapedLike(value, enums, depth + 1);
+      const kept = plausible
+        ? fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom(...plausible) },
+            { weight: 2, arbitrary: shapedLike(value, enums, depth + 1) },
+          )
+        : shapedLike(value, enums, depth + 1);
       // Each key is dropped now and then, not half the time: most payloads keep the event's shape.
       model[key] = fc.oneof({ weight: 12, arbitrary: kept }, { weight: 1, arbitrary: fc.constant(DROP) });
     }
     const shaped = fc.record(model).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== DROP)));
     return fc.oneof({ weight: 10, arbitrary: shaped }, { weight: 1, arbitrary: wild });
   }
-  return fc.oneof({ weight: 5, arbitrary: fc.constant(template) }, { weight: 1, arbitrary: contactish }, { weight: 1, arbitrary: wild });
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constant(template) },
+    { weight: 1, arbitrary: contactish },
+    { weight: 1, arbitrary: wild },
+  );
 }
 
 function safeJson(value: unknown): string {
@@ -133,16 +173,35 @@ const snsPayload = fc.oneof(
     Type: ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation', 'Other'],
     Message: [...SNS_MESSAGES, 'Hello from SNS!', '{"message": "hello world"}', '[1,2]', 'null'],
   }),
-  shapedLike(fixture('sns/powertools-lambda-sns-event-direct.json'), { Message: SNS_MESSAGES, EventSource: ['aws:sns', 'aws:sqs'] }),
+  shapedLike(fixture('sns/powertools-lambda-sns-event-direct.json'), {
+    Message: SNS_MESSAGES,
+    EventSource: ['aws:sns', 'aws:sqs'],
+  }),
 );
 
 const eventBridgePayload = shapedLike(
-  { version: '0', id: 'eb-1', 'detail-type': 'Email Bounced', source: 'aws.ses', time: '2016-01-27T14:59:38Z', detail: { ...SES_TEMPLATES[0], eventType: 'Bounce' } },
+  {
+    version: '0',
+    id: 'eb-1',
+    'detail-type': 'Email Bounced',
+    source: 'aws.ses',
+    time: '2016-01-27T14:59:38Z',
+    detail: { ...SES_TEMPLATES[0], eventType: 'Bounce' },
+  },
   { ...SES_ENUMS, source: ['aws.ses', 'aws.ec2'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
 );
 
 const sendgridPayload = shapedLike(fixture('sendgrid/sendgrid-nodejs-example-event-notification-all-types.json'), {
-  event: ['bounce', 'dropped', 'spamreport', 'unsubscribe', 'group_unsubscribe', 'group_resubscribe', 'deferred', 'hasOwnProperty'],
+  event: [
+    'bounce',
+    'dropped',
+    'spamreport',
+    'unsubscribe',
+    'group_unsubscribe',
+    'group_resubscribe',
+    'deferred',
+    'hasOwnProperty',
+  ],
   type: ['bounce', 'blocked', 'expired', 7],
   reason: ['Bounced Address', 'Unsubscribed Address', 'Spam Content', ' invalid '],
   email: ['example@test.com', 'Example <EXAMPLE@test.com>', 'nobody'],
@@ -150,7 +209,12 @@ const sendgridPayload = shapedLike(fixture('sendgrid/sendgrid-nodejs-example-eve
 });
 
 const twilioPayload = shapedLike(
-  { ...fixture<Record<string, string>>('twilio/botbuilder-inbound-sms-hello.form'), OptOutType: 'STOP', ErrorCode: '21610', MessageStatus: 'undelivered' },
+  {
+    ...fixture<Record<string, string>>('twilio/botbuilder-inbound-sms-hello.form'),
+    OptOutType: 'STOP',
+    ErrorCode: '21610',
+    MessageStatus: 'undelivered',
+  },
   {
     Body: ['STOP', '  stop ', 'Stop please', 'START', 'Hello'],
     OptOutType: ['STOP', 'START', 'HELP', 'stop', 'OTHER'],
@@ -170,7 +234,15 @@ const mailgunPayload = fc.oneof(
     'mailgun/mailgun-docs-event-data-failed-permanent-suppress-bounce.json',
     'mailgun/mailgun-docs-event-data-failed-temporary.json',
     'mailgun/mailgun-docs-event-data-complained.json',
-  ].map((f) => fc.oneof(shapedLike(fixture(f), MAILGUN_ENUMS), shapedLike({ signature: { timestamp: '1', token: 't', signature: 's' }, 'event-data': fixture(f) }, MAILGUN_ENUMS))),
+  ].map((f) =>
+    fc.oneof(
+      shapedLike(fixture(f), MAILGUN_ENUMS),
+      shapedLike(
+        { signature: { timestamp: '1', token: 't', signature: 's' }, 'event-data': fixture(f) },
+        MAILGUN_ENUMS,
+      ),
+    ),
+  ),
 );
 
 const postmarkPayload = fc.oneof(
@@ -189,21 +261,53 @@ const postmarkPayload = fc.oneof(
     Email: ['john@example.com', null, ''],
   }),
   shapedLike(
-    { RecordType: 'SubscriptionChange', Recipient: 'a@example.com', Origin: 'Recipient', SuppressSending: true, SuppressionReason: 'HardBounce', MessageID: null, ChangedAt: '2019-11-05T16:33:54Z' },
-    { SuppressSending: [true, false, 'true'], SuppressionReason: ['HardBounce', 'SpamComplaint', 'ManualSuppression', null], Origin: ['Recipient', 'Customer', 'Admin'] },
+    {
+      RecordType: 'SubscriptionChange',
+      Recipient: 'a@example.com',
+      Origin: 'Recipient',
+      SuppressSending: true,
+      SuppressionReason: 'HardBounce',
+      MessageID: null,
+      ChangedAt: '2019-11-05T16:33:54Z',
+    },
+    {
+      SuppressSending: [true, false, 'true'],
+      SuppressionReason: ['HardBounce', 'SpamComplaint', 'ManualSuppression', null],
+      Origin: ['Recipient', 'Customer', 'Admin'],
+    },
   ),
 );
 
 const brevoPayload = shapedLike([fixture('brevo/anymail-brevo-hard-bounce.json')], {
-  event: ['hard_bounce', 'hardBounce', 'soft_bounce', 'deferred', 'spam', 'unsubscribed', 'blocked', 'invalid_email', 'constructor'],
+  event: [
+    'hard_bounce',
+    'hardBounce',
+    'soft_bounce',
+    'deferred',
+    'spam',
+    'unsubscribed',
+    'blocked',
+    'invalid_email',
+    'constructor',
+  ],
   ts_epoch: [1520363423000, '1520363423000', 1e30],
 });
 
 const MANDRILL_EVENTS = [
   fixture('mandrill/telegraf-mandrill-hard-bounce-event.json'),
   { type: 'blacklist', action: 'add', reject: { email: 'recipient@example.com', reason: 'hard-bounce' } },
-  { type: 'whitelist', action: 'add', entry: { email: 'recipient@example.com', detail: 'vip', created_at: '2017-01-01 16:56:20' } },
-  { event: 'sync', type: 'blacklist', action: 'add', reject: { email: 'recipient@example.com', reason: 'custom' }, ts: 1483289780 },
+  {
+    type: 'whitelist',
+    action: 'add',
+    entry: { email: 'recipient@example.com', detail: 'vip', created_at: '2017-01-01 16:56:20' },
+  },
+  {
+    event: 'sync',
+    type: 'blacklist',
+    action: 'add',
+    reject: { email: 'recipient@example.com', reason: 'custom' },
+    ts: 1483289780,
+  },
 ];
 const MANDRILL_ENUMS: Enums = {
   event: ['hard_bounce', 'soft_bounce', 'spam', 'unsub', 'reject', 'send', 'sync', 'blacklist'],
@@ -226,7 +330,14 @@ const sparkpostPayload = fc.oneof(
 );
 
 const resendPayload = shapedLike(fixture('resend-svix/anymail-resend-email-bounced.json'), {
-  type: ['email.bounced', 'email.complained', 'email.suppressed', 'email.delivery_delayed', 'suppression.added', 'contact.updated'],
+  type: [
+    'email.bounced',
+    'email.complained',
+    'email.suppressed',
+    'email.delivery_delayed',
+    'suppression.added',
+    'contact.updated',
+  ],
   to: [['Name <a@example.com>', 'b@example.com'], 'c@example.com', []],
   origin: ['bounce', 'complaint', 'manual'],
   unsubscribed: [true, false],
@@ -234,19 +345,51 @@ const resendPayload = shapedLike(fixture('resend-svix/anymail-resend-email-bounc
 
 const vonagePayload = fc.oneof(
   shapedLike(
-    { msisdn: '447700900001', to: '447700900000', messageId: 'm-1', text: 'STOP', type: 'text', keyword: 'STOP', 'message-timestamp': '2020-01-01 12:00:00' },
+    {
+      msisdn: '447700900001',
+      to: '447700900000',
+      messageId: 'm-1',
+      text: 'STOP',
+      type: 'text',
+      keyword: 'STOP',
+      'message-timestamp': '2020-01-01 12:00:00',
+    },
     { text: ['STOP', 'stop please', 'Hello'], msisdn: ['447700900001', '+447700900001', 'AcmeInc', '123'] },
   ),
   shapedLike(
-    { msisdn: '447700900001', to: 'AcmeInc', messageId: 'm-2', status: 'failed', scts: '2001011400', 'err-code': '9', 'message-timestamp': '2020-01-01 12:00:00' },
+    {
+      msisdn: '447700900001',
+      to: 'AcmeInc',
+      messageId: 'm-2',
+      status: 'failed',
+      scts: '2001011400',
+      'err-code': '9',
+      'message-timestamp': '2020-01-01 12:00:00',
+    },
     { 'err-code': ['9', '09', 9, '0', 'x'] },
   ),
-  shapedLike({ channel: 'sms', from: '447700900001', text: 'STOP', message_uuid: 'u-1' }, { from: ['447700900001', { type: 'sms', number: '447700900001' }] }),
+  shapedLike(
+    { channel: 'sms', from: '447700900001', text: 'STOP', message_uuid: 'u-1' },
+    { from: ['447700900001', { type: 'sms', number: '447700900001' }] },
+  ),
 );
 
-const GENERIC_TEMPLATE = { contact: 'jane@example.com', reason: 'manual', source: 'crm', description: 'replied STOP', eventId: 'e-1', occurredAt: '2024-05-01T10:00:00+02:00' };
-const GENERIC_ENUMS: Enums = { reason: ['manual', 'hard_bounce', 'sms_opt_out', 'annoyed'], contact: ['jane@example.com', '+14158675309', '55555', 'x'.repeat(513)] };
-const genericPayload = fc.oneof(shapedLike(GENERIC_TEMPLATE, GENERIC_ENUMS), shapedLike([GENERIC_TEMPLATE, GENERIC_TEMPLATE], GENERIC_ENUMS));
+const GENERIC_TEMPLATE = {
+  contact: 'jane@example.com',
+  reason: 'manual',
+  source: 'crm',
+  description: 'replied STOP',
+  eventId: 'e-1',
+  occurredAt: '2024-05-01T10:00:00+02:00',
+};
+const GENERIC_ENUMS: Enums = {
+  reason: ['manual', 'hard_bounce', 'sms_opt_out', 'annoyed'],
+  contact: ['jane@example.com', '+14158675309', '55555', 'x'.repeat(513)],
+};
+const genericPayload = fc.oneof(
+  shapedLike(GENERIC_TEMPLATE, GENERIC_ENUMS),
+  shapedLike([GENERIC_TEMPLATE, GENERIC_TEMPLATE], GENERIC_ENUMS),
+);
 
 const MAPPERS: Array<[string, Mapper, fc.Arbitrary<unknown>]> = [
   ['ses', mapSes, sesPayload],
@@ -267,16 +410,19 @@ const MAPPERS: Array<[string, Mapper, fc.Arbitrary<unknown>]> = [
 ];
 
 describe('every mapper is total', () => {
-  it.each(MAPPERS)('%s never throws and returns well-formed decisions for anything, shaped or not', (_name, mapper, shaped) => {
-    // Prepare
-    const payloads = fc.oneof({ weight: 1, arbitrary: anything }, { weight: 3, arbitrary: shaped });
+  it.each(MAPPERS)(
+    '%s never throws and returns well-formed decisions for anything, shaped or not',
+    (_name, mapper, shaped) => {
+      // Prepare
+      const payloads = fc.oneof({ weight: 1, arbitrary: anything }, { weight: 3, arbitrary: shaped });
 
-    // Act / Assess
-    fc.assert(
-      fc.property(payloads, (payload) => assertWellFormed(mapper(payload, policy))),
-      { numRuns: RUNS },
-    );
-  });
+      // Act / Assess
+      fc.assert(
+        fc.property(payloads, (payload) => assertWellFormed(mapper(payload, policy))),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
   it('mapQueueBody never throws for any string, JSON or not', () => {
     // Prepare
@@ -296,7 +442,11 @@ describe('every mapper is total', () => {
 });
 
 // Addresses the library accepts, unique once normalised (mappers dedupe by normalised contact).
-const uniqueEmails = fc.uniqueArray(fc.emailAddress(), { minLength: 1, maxLength: 12, selector: (e) => (normaliseContact(e) as { contact?: string }).contact ?? e });
+const uniqueEmails = fc.uniqueArray(fc.emailAddress(), {
+  minLength: 1,
+  maxLength: 12,
+  selector: (e) => (normaliseContact(e) as { contact?: string }).contact ?? e,
+});
 const normalised = (e: string): string => (normaliseContact(e) as { contact: string }).contact;
 
 describe('no opt-out is lost', () => {
@@ -306,13 +456,19 @@ describe('no opt-out is lost', () => {
 
     // Act / Assess
     fc.assert(
-      fc.property(uniqueEmails, fc.constantFrom('General', 'NoEmail', 'Suppressed', 'OnAccountSuppressionList'), (emails, subType) => {
-        const payload = structuredClone(template);
-        payload.bounce.bounceSubType = subType;
-        payload.bounce.bouncedRecipients = emails.map((emailAddress) => ({ emailAddress, status: '5.1.1' }));
-        const decisions = mapSes(payload, policy);
-        expect(decisions.map((d) => [d.action, d.action === 'block' ? d.contact : undefined])).toEqual(emails.map((e) => ['block', normalised(e)]));
-      }),
+      fc.property(
+        uniqueEmails,
+        fc.constantFrom('General', 'NoEmail', 'Suppressed', 'OnAccountSuppressionList'),
+        (emails, subType) => {
+          const payload = structuredClone(template);
+          payload.bounce.bounceSubType = subType;
+          payload.bounce.bouncedRecipients = emails.map((emailAddress) => ({ emailAddress, status: '5.1.1' }));
+          const decisions = mapSes(payload, policy);
+          expect(decisions.map((d) => [d.action, d.action === 'block' ? d.contact : undefined])).toEqual(
+            emails.map((e) => ['block', normalised(e)]),
+          );
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -329,11 +485,21 @@ describe('no opt-out is lost', () => {
 
     // Act / Assess
     fc.assert(
-      fc.property(uniqueEmails.chain((emails) => fc.tuple(fc.constant(emails), fc.array(kinds, { minLength: emails.length, maxLength: emails.length }))), ([emails, events]) => {
-        const batch = emails.map((email, i) => ({ email, timestamp: 1539462305, sg_event_id: `e-${i}`, ...events[i] }));
-        const contacts = mapSendgrid(batch, policy).flatMap((d) => (d.action === 'block' ? [d.contact] : []));
-        expect(contacts).toEqual(emails.map(normalised));
-      }),
+      fc.property(
+        uniqueEmails.chain((emails) =>
+          fc.tuple(fc.constant(emails), fc.array(kinds, { minLength: emails.length, maxLength: emails.length })),
+        ),
+        ([emails, events]) => {
+          const batch = emails.map((email, i) => ({
+            email,
+            timestamp: 1539462305,
+            sg_event_id: `e-${i}`,
+            ...events[i],
+          }));
+          const contacts = mapSendgrid(batch, policy).flatMap((d) => (d.action === 'block' ? [d.contact] : []));
+          expect(contacts).toEqual(emails.map(normalised));
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -342,7 +508,10 @@ describe('no opt-out is lost', () => {
     // Act / Assess
     fc.assert(
       fc.property(uniqueEmails, (emails) => {
-        const contacts = mapGeneric(emails.map((contact) => ({ contact })), policy).flatMap((d) => (d.action === 'block' ? [d.contact] : []));
+        const contacts = mapGeneric(
+          emails.map((contact) => ({ contact })),
+          policy,
+        ).flatMap((d) => (d.action === 'block' ? [d.contact] : []));
         expect(contacts).toEqual(emails.map(normalised));
       }),
       { numRuns: 2_000 },
@@ -362,7 +531,10 @@ describe('no opt-out is lost', () => {
         const twilio = mapTwilio({ From: number, Body: body, MessageSid: 'SM1' }, policy);
         const vonage = mapVonage({ msisdn: number.slice(1), text: body, messageId: 'm1' }, policy);
         const aws = mapAwsSms({ originationNumber: number, messageBody: body }, policy);
-        for (const decisions of [twilio, vonage, aws]) expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: number, reason: 'sms_opt_out' })]);
+        for (const decisions of [twilio, vonage, aws])
+          expect(decisions).toEqual([
+            expect.objectContaining({ action: 'block', contact: number, reason: 'sms_opt_out' }),
+          ]);
       }),
       { numRuns: 2_000 },
     );

@@ -14,7 +14,14 @@ describe('Resend email events', () => {
 
     // Assess
     expect(decisions).toEqual([
-      expect.objectContaining({ action: 'block', contact: 'bounced@resend.dev', reason: 'hard_bounce', source: 'resend', eventId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', occurredAt: '2023-10-02T18:11:26.101Z' }),
+      expect.objectContaining({
+        action: 'block',
+        contact: 'bounced@resend.dev',
+        reason: 'hard_bounce',
+        source: 'resend',
+        eventId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        occurredAt: '2023-10-02T18:11:26.101Z',
+      }),
     ]);
   });
 
@@ -34,20 +41,30 @@ describe('Resend email events', () => {
     // Prepare: data.to lists the whole message's recipients; the reply is the receiving server's text.
     const body = fixture(BOUNCED);
     body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
-    body.data.bounce = { type: 'Permanent', subType: 'General', message: '550 5.1.1 <to2@example.org>: Recipient address rejected: User unknown' };
+    body.data.bounce = {
+      type: 'Permanent',
+      subType: 'General',
+      message: '550 5.1.1 <to2@example.org>: Recipient address rejected: User unknown',
+    };
 
     // Act
     const decisions = mapResend(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id }),
+    ]);
   });
 
   it('dead-letters a bounce on a message to several that names none of them as ambiguous_recipient', () => {
     // Prepare
     const body = fixture(BOUNCED);
     body.data.to = ['Recipient <To@Example.org>', 'to2@example.org'];
-    body.data.bounce = { type: 'Permanent', subType: 'General', message: 'The recipient mail server rejected the message' };
+    body.data.bounce = {
+      type: 'Permanent',
+      subType: 'General',
+      message: 'The recipient mail server rejected the message',
+    };
 
     // Act
     const decisions = mapResend(body, policy);
@@ -65,12 +82,22 @@ describe('Resend email events', () => {
     const decisions = mapResend(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: body.data.email_id }),
+    ]);
   });
 
   it('dead-letters email.suppressed on a message to several as ambiguous_recipient', () => {
     // Prepare
-    const body = { type: 'email.suppressed', created_at: '2025-01-01T00:00:00.000Z', data: { email_id: 'e1', to: ['a@example.org', 'b@example.org'], suppressed: { type: 'OnAccountSuppressionList', message: 'on the suppression list' } } };
+    const body = {
+      type: 'email.suppressed',
+      created_at: '2025-01-01T00:00:00.000Z',
+      data: {
+        email_id: 'e1',
+        to: ['a@example.org', 'b@example.org'],
+        suppressed: { type: 'OnAccountSuppressionList', message: 'on the suppression list' },
+      },
+    };
 
     // Act
     const decisions = mapResend(body, policy);
@@ -158,18 +185,32 @@ describe('Resend email events', () => {
 describe('Resend contact and suppression events', () => {
   it('blocks contact.updated with unsubscribed true as unsubscribe', () => {
     // Prepare
-    const body = { type: 'contact.updated', created_at: '2024-11-17T19:32:22.980Z', data: { id: 'c-1', audience_id: 'a-1', email: 'steve.wozniak@gmail.com', unsubscribed: true } };
+    const body = {
+      type: 'contact.updated',
+      created_at: '2024-11-17T19:32:22.980Z',
+      data: { id: 'c-1', audience_id: 'a-1', email: 'steve.wozniak@gmail.com', unsubscribed: true },
+    };
 
     // Act
     const decisions = mapResend(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'steve.wozniak@gmail.com', reason: 'unsubscribe', eventId: 'c-1' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'steve.wozniak@gmail.com',
+        reason: 'unsubscribe',
+        eventId: 'c-1',
+      }),
+    ]);
   });
 
   it('ignores contact.updated without unsubscribed true', () => {
     // Prepare
-    const body = { type: 'contact.updated', data: { id: 'c-1', email: 'steve.wozniak@gmail.com', unsubscribed: false } };
+    const body = {
+      type: 'contact.updated',
+      data: { id: 'c-1', email: 'steve.wozniak@gmail.com', unsubscribed: false },
+    };
 
     // Act
     const decisions = mapResend(body, policy);

@@ -42,7 +42,10 @@ describe('SendGrid events', () => {
     const decisions = mapSendgrid(events, policy);
 
     // Assess: the 5.2.2 "over quota" block is a count-only soft bounce, never a block by itself.
-    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'processed'], ['block', 'soft_bounce']]);
+    expect(decisions.map((d) => [d.action, d.reason])).toEqual([
+      ['ignore', 'processed'],
+      ['block', 'soft_bounce'],
+    ]);
     expect(blocks(applyBlockReasons(decisions, new Set(REASONS)))).toEqual([]);
   });
 
@@ -57,27 +60,33 @@ describe('SendGrid events', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'example@test.com', reason: 'hard_bounce' }]);
   });
 
-  it.each(['Bounced Address', 'Unsubscribed Address', 'Spam Reporting Address', 'Invalid'])('labels a drop for "%s" suppressed', (reason) => {
-    // Prepare
-    const event = { ...eventOf('dropped'), reason };
+  it.each(['Bounced Address', 'Unsubscribed Address', 'Spam Reporting Address', 'Invalid'])(
+    'labels a drop for "%s" suppressed',
+    (reason) => {
+      // Prepare
+      const event = { ...eventOf('dropped'), reason };
 
-    // Act
-    const decisions = mapSendgrid([event], policy);
+      // Act
+      const decisions = mapSendgrid([event], policy);
 
-    // Assess
-    expect(blocks(decisions)).toEqual([{ contact: 'example@test.com', reason: 'suppressed' }]);
-  });
+      // Assess
+      expect(blocks(decisions)).toEqual([{ contact: 'example@test.com', reason: 'suppressed' }]);
+    },
+  );
 
-  it.each(['Spam Content', 'Invalid SMTPAPI header', 'Recipient List over Package Quota'])('ignores a drop for "%s" (about the message, not the recipient)', (reason) => {
-    // Prepare
-    const event = { ...eventOf('dropped'), reason };
+  it.each(['Spam Content', 'Invalid SMTPAPI header', 'Recipient List over Package Quota'])(
+    'ignores a drop for "%s" (about the message, not the recipient)',
+    (reason) => {
+      // Prepare
+      const event = { ...eventOf('dropped'), reason };
 
-    // Act
-    const decisions = mapSendgrid([event], policy);
+      // Act
+      const decisions = mapSendgrid([event], policy);
 
-    // Assess
-    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'dropped_not_suppressed']]);
-  });
+      // Assess
+      expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'dropped_not_suppressed']]);
+    },
+  );
 
   it('blocks the signed single dropped body', () => {
     // Prepare
@@ -147,7 +156,9 @@ describe('SendGrid events', () => {
     const decisions = mapSendgrid(events, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'empty_batch', source: 'sendgrid', detail: 'the payload is an empty array' }]);
+    expect(decisions).toEqual([
+      { action: 'ignore', reason: 'empty_batch', source: 'sendgrid', detail: 'the payload is an empty array' },
+    ]);
   });
 
   it('rejects an element that is not an event without losing the rest of the batch', () => {

@@ -68,18 +68,29 @@ describe('SES bounces', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'jane@example.com', reason: 'hard_bounce' }]);
   });
 
-  it.each(['General', 'MessageTooLarge', 'ContentRejected', 'AttachmentRejected'])('ignores a Transient/%s bounce', (subType) => {
-    // Prepare
-    const payload = fixture(BOUNCE);
-    payload.bounce.bounceType = 'Transient';
-    payload.bounce.bounceSubType = subType;
+  it.each(['General', 'MessageTooLarge', 'ContentRejected', 'AttachmentRejected'])(
+    'ignores a Transient/%s bounce',
+    (subType) => {
+      // Prepare
+      const payload = fixture(BOUNCE);
+      payload.bounce.bounceType = 'Transient';
+      payload.bounce.bounceSubType = subType;
 
-    // Act
-    const decisions = mapSes(payload, policy);
+      // Act
+      const decisions = mapSes(payload, policy);
 
-    // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'transient_bounce', source: 'ses', detail: `Transient/${subType}`, eventId: payload.bounce.feedbackId }]);
-  });
+      // Assess
+      expect(decisions).toEqual([
+        {
+          action: 'ignore',
+          reason: 'transient_bounce',
+          source: 'ses',
+          detail: `Transient/${subType}`,
+          eventId: payload.bounce.feedbackId,
+        },
+      ]);
+    },
+  );
 
   it('ignores an Undetermined bounce', () => {
     // Prepare
@@ -107,17 +118,20 @@ describe('SES bounces', () => {
     expect(blocks(decisions)).toEqual([]);
   });
 
-  it.each(['Suppressed', 'OnAccountSuppressionList', 'NoEmail'])('labels a Permanent/%s bounce hard_bounce like every Permanent subtype', (subType) => {
-    // Prepare
-    const payload = fixture(BOUNCE);
-    payload.bounce.bounceSubType = subType;
+  it.each(['Suppressed', 'OnAccountSuppressionList', 'NoEmail'])(
+    'labels a Permanent/%s bounce hard_bounce like every Permanent subtype',
+    (subType) => {
+      // Prepare
+      const payload = fixture(BOUNCE);
+      payload.bounce.bounceSubType = subType;
 
-    // Act
-    const decisions = mapSes(payload, policy);
+      // Act
+      const decisions = mapSes(payload, policy);
 
-    // Assess
-    expect(blocks(decisions)).toEqual([{ contact: 'jane@example.com', reason: 'hard_bounce' }]);
-  });
+      // Assess
+      expect(blocks(decisions)).toEqual([{ contact: 'jane@example.com', reason: 'hard_bounce' }]);
+    },
+  );
 
   it('dead-letters a bounce whose bounceType SES does not document', () => {
     // Prepare
@@ -152,7 +166,9 @@ describe('SES bounces', () => {
     const decisions = mapSes(payload, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'not an address' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'not an address' }),
+    ]);
   });
 
   it('reads the event publishing key eventType like notificationType', () => {
@@ -179,7 +195,12 @@ describe('SES complaints', () => {
 
     // Assess
     expect(decisions).toEqual([
-      expect.objectContaining({ action: 'block', contact: 'richard@example.com', reason: 'complaint', eventId: '000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000' }),
+      expect.objectContaining({
+        action: 'block',
+        contact: 'richard@example.com',
+        reason: 'complaint',
+        eventId: '000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000',
+      }),
     ]);
   });
 
@@ -250,7 +271,9 @@ describe('SES subscription events', () => {
     const decisions = mapSes(payload, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: payload.mail.messageId })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'ambiguous_recipient', eventId: payload.mail.messageId }),
+    ]);
   });
 
   it('ignores a re-subscription (unsubscribeAll true to false) as subscription_opt_in', () => {
@@ -301,7 +324,15 @@ describe('SES events that are not opt-outs', () => {
     const decisions = mapSes(payload, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'delivery_delay', source: 'ses', detail: 'SES DeliveryDelay', eventId: payload.mail.messageId }]);
+    expect(decisions).toEqual([
+      {
+        action: 'ignore',
+        reason: 'delivery_delay',
+        source: 'ses',
+        detail: 'SES DeliveryDelay',
+        eventId: payload.mail.messageId,
+      },
+    ]);
   });
 
   it.each([

@@ -62,7 +62,9 @@ describe('decision helpers', () => {
     const result = block('y'.repeat(400), 'hard_bounce', 'ses');
 
     // Assess
-    expect(result).toEqual(expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'y'.repeat(320) }));
+    expect(result).toEqual(
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'y'.repeat(320) }),
+    );
   });
 
   it('dedupes blocks by (contact, reason) but keeps different reasons and every ignore', () => {
@@ -94,7 +96,9 @@ describe('decision helpers', () => {
 describe('rejected raw input is never echoed in a detail (issue 9 item 8)', () => {
   it('masks addresses and numbers that provider text repeats in an invalid_contact detail', () => {
     // Act
-    const decision = block('x@y.z John Smith +1 415 555 0100', 'hard_bounce', 'ses', { description: 'Permanent/General: smtp; 550 5.1.1 <x@y.z> unknown; callback +1 415 555 0100' });
+    const decision = block('x@y.z John Smith +1 415 555 0100', 'hard_bounce', 'ses', {
+      description: 'Permanent/General: smtp; 550 5.1.1 <x@y.z> unknown; callback +1 415 555 0100',
+    });
 
     // Assess
     expect(decision.action).toBe('reject');
@@ -114,7 +118,15 @@ describe('rejected raw input is never echoed in a detail (issue 9 item 8)', () =
 describe('ignore details are safe to log', () => {
   it('masks an address quoted by provider text in an ignore detail', () => {
     // Act
-    const decision = mapMailgun({ event: 'failed', severity: 'temporary', recipient: 'jane@example.com', 'delivery-status': { code: 451, message: '451 4.7.1 <jane@example.com>: greylisted, try again' } }, policy);
+    const decision = mapMailgun(
+      {
+        event: 'failed',
+        severity: 'temporary',
+        recipient: 'jane@example.com',
+        'delivery-status': { code: 451, message: '451 4.7.1 <jane@example.com>: greylisted, try again' },
+      },
+      policy,
+    );
 
     // Assess
     expect(JSON.stringify(decision)).not.toContain('jane@example.com');

@@ -22,7 +22,9 @@ describe('classifySmtp', () => {
   });
 
   it('reads the enhanced code from the reply text when there is no separate field', () => {
-    expect(classifySmtp({ code: '550', text: "smtp; 550-5.1.1 The email account that you tried to reach does not exist." })).toBe('address');
+    expect(
+      classifySmtp({ code: '550', text: 'smtp; 550-5.1.1 The email account that you tried to reach does not exist.' }),
+    ).toBe('address');
   });
 
   it('lets the text decide when the enhanced code is undefined (5.0.0)', () => {

@@ -45,14 +45,23 @@ describe('SNS envelopes', () => {
     const decisions = mapSns(envelope, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: '+14255550182', reason: 'sms_opt_out', source: 'aws-sms', eventId: 'sns-message-1' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: '+14255550182',
+        reason: 'sms_opt_out',
+        source: 'aws-sms',
+        eventId: 'sns-message-1',
+      }),
+    ]);
   });
 
   it('ignores a SubscriptionConfirmation', () => {
     // Prepare
     const envelope = snsEnvelope('You have chosen to subscribe to the topic …', {
       Type: 'SubscriptionConfirmation',
-      Token: '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
+      Token:
+        '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
       SubscribeURL: 'https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription',
     });
 
@@ -60,7 +69,9 @@ describe('SNS envelopes', () => {
     const decisions = mapSns(envelope, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'ignore', reason: 'subscription_confirmation', source: 'sns' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'ignore', reason: 'subscription_confirmation', source: 'sns' }),
+    ]);
   });
 
   it('ignores an UnsubscribeConfirmation', () => {
@@ -82,7 +93,14 @@ describe('SNS envelopes', () => {
     const decisions = mapSns(envelope, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns', eventId: envelope.MessageId })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'ignore',
+        reason: 'unrecognised_sns_message',
+        source: 'sns',
+        eventId: envelope.MessageId,
+      }),
+    ]);
   });
 
   it('ignores a Notification whose Message is plain text', () => {
@@ -93,7 +111,9 @@ describe('SNS envelopes', () => {
     const decisions = mapSns(envelope, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'ignore', reason: 'unrecognised_sns_message', detail: 'Message is not JSON' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'ignore', reason: 'unrecognised_sns_message', detail: 'Message is not JSON' }),
+    ]);
   });
 
   it('dead-letters a Notification without a Message string', () => {
@@ -118,7 +138,15 @@ describe('SNS → Lambda direct events', () => {
     const decisions = mapSns(event, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'unrecognised_sns_message', source: 'sns', detail: 'Message is not JSON', eventId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e' }]);
+    expect(decisions).toEqual([
+      {
+        action: 'ignore',
+        reason: 'unrecognised_sns_message',
+        source: 'sns',
+        detail: 'Message is not JSON',
+        eventId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+      },
+    ]);
   });
 
   it('unwraps an SES complaint from a record with SigningCertUrl/UnsubscribeUrl casing', () => {

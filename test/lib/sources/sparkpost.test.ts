@@ -19,7 +19,15 @@ describe('SparkPost events', () => {
     const decisions = mapSparkpost(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'bounce@example.com', reason: 'hard_bounce', eventId: '84345317653491230', occurredAt: '2016-06-01T23:42:28.000Z' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'bounce@example.com',
+        reason: 'hard_bounce',
+        eventId: '84345317653491230',
+        occurredAt: '2016-06-01T23:42:28.000Z',
+      }),
+    ]);
   });
 
   it.each(['30'])('blocks bounce class %s as hard_bounce', (bounceClass) => {
@@ -46,7 +54,11 @@ describe('SparkPost events', () => {
 
   it('ignores an admin bounce (class 25) that is a sending policy, not a suppression', () => {
     // Prepare
-    const body = withEvent({ bounce_class: '25', reason: '554 5.7.1 [internal] Message generation rejected: sending limit exceeded', raw_reason: '554 5.7.1 [internal] Message generation rejected: sending limit exceeded' });
+    const body = withEvent({
+      bounce_class: '25',
+      reason: '554 5.7.1 [internal] Message generation rejected: sending limit exceeded',
+      raw_reason: '554 5.7.1 [internal] Message generation rejected: sending limit exceeded',
+    });
 
     // Act
     const decisions = mapSparkpost(body, policy);
@@ -57,7 +69,11 @@ describe('SparkPost events', () => {
 
   it('labels admin bounce class 25 suppressed when the recipient is on a suppression list', () => {
     // Prepare
-    const body = withEvent({ bounce_class: '25', reason: '554 5.7.1 recipient address was suppressed due to customer policy (Unsubscribe Rule)', raw_reason: '554 5.7.1 recipient address was suppressed due to customer policy (Unsubscribe Rule)' });
+    const body = withEvent({
+      bounce_class: '25',
+      reason: '554 5.7.1 recipient address was suppressed due to customer policy (Unsubscribe Rule)',
+      raw_reason: '554 5.7.1 recipient address was suppressed due to customer policy (Unsubscribe Rule)',
+    });
 
     // Act
     const decisions = mapSparkpost(body, policy);
@@ -66,16 +82,19 @@ describe('SparkPost events', () => {
     expect(blocks(decisions)).toEqual([{ contact: 'bounce@example.com', reason: 'suppressed' }]);
   });
 
-  it.each(['1', '20', '21', '23', '24', '40', '50', '51', '52', '53', '54', '60', '70', '80', '100'])('does not block bounce class %s', (bounceClass) => {
-    // Prepare
-    const body = withEvent({ bounce_class: bounceClass });
+  it.each(['1', '20', '21', '23', '24', '40', '50', '51', '52', '53', '54', '60', '70', '80', '100'])(
+    'does not block bounce class %s',
+    (bounceClass) => {
+      // Prepare
+      const body = withEvent({ bounce_class: bounceClass });
 
-    // Act
-    const decisions = mapSparkpost(body, policy);
+      // Act
+      const decisions = mapSparkpost(body, policy);
 
-    // Assess
-    expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'not_a_hard_bounce']]);
-  });
+      // Assess
+      expect(decisions.map((d) => [d.action, d.reason])).toEqual([['ignore', 'not_a_hard_bounce']]);
+    },
+  );
 
   it('reports bounce class 22 (mailbox full) as a count-only soft_bounce with the sent message as event id', () => {
     // Prepare
@@ -85,7 +104,14 @@ describe('SparkPost events', () => {
     const decisions = mapSparkpost(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: 'bounce@example.com', reason: 'soft_bounce', eventId: '0004e3724f57753a3561' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: 'bounce@example.com',
+        reason: 'soft_bounce',
+        eventId: '0004e3724f57753a3561',
+      }),
+    ]);
   });
 
   describe('rejections caused by a suppression list (issue 9 item 12)', () => {
@@ -112,7 +138,13 @@ describe('SparkPost events', () => {
 
     it('blocks a policy rejection of a recipient on the system suppression list as suppressed', () => {
       // Prepare
-      const event = { ...ANYMAIL_GENERATION_REJECTION, type: 'policy_rejection', bounce_class: '25', reason: '554 5.7.1 recipient address was suppressed due to system policy', raw_reason: '554 5.7.1 recipient address was suppressed due to system policy' };
+      const event = {
+        ...ANYMAIL_GENERATION_REJECTION,
+        type: 'policy_rejection',
+        bounce_class: '25',
+        reason: '554 5.7.1 recipient address was suppressed due to system policy',
+        raw_reason: '554 5.7.1 recipient address was suppressed due to system policy',
+      };
 
       // Act
       const decisions = mapSparkpost([{ msys: { message_event: event } }], policy);
@@ -123,7 +155,11 @@ describe('SparkPost events', () => {
 
     it.each([
       ['generation_rejection', 'gen_event', '554 5.7.1 [internal] Message generation rejected'],
-      ['generation_failure', 'gen_event', '554 5.3.3 [internal] Error while rendering part html: substitution value missing'],
+      [
+        'generation_failure',
+        'gen_event',
+        '554 5.3.3 [internal] Error while rendering part html: substitution value missing',
+      ],
       ['policy_rejection', 'message_event', '550 5.7.1 [internal] Exceed Sending Limit (daily)'],
       ['policy_rejection', 'message_event', '554 5.7.1 [internal] Campaign id too long'],
     ])('ignores a %s that is not about a suppression list (%s: %s)', (type, group, reason) => {

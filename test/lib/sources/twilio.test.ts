@@ -17,7 +17,14 @@ describe('Twilio inbound SMS', () => {
     const decisions = mapTwilio(form, policy);
 
     // Assess
-    expect(decisions).toEqual([{ action: 'ignore', reason: 'not_an_opt_out_keyword', source: 'twilio', eventId: 'SMa56324aa4a31735561b7205472192d68' }]);
+    expect(decisions).toEqual([
+      {
+        action: 'ignore',
+        reason: 'not_an_opt_out_keyword',
+        source: 'twilio',
+        eventId: 'SMa56324aa4a31735561b7205472192d68',
+      },
+    ]);
   });
 
   it('blocks the sender when the body is "  stop " (trimmed, case-insensitive)', () => {
@@ -29,7 +36,14 @@ describe('Twilio inbound SMS', () => {
 
     // Assess
     expect(decisions).toEqual([
-      { action: 'block', contact: '+14158675309', reason: 'sms_opt_out', source: 'twilio', description: 'inbound SMS "STOP"', eventId: 'SMa56324aa4a31735561b7205472192d68' },
+      {
+        action: 'block',
+        contact: '+14158675309',
+        reason: 'sms_opt_out',
+        source: 'twilio',
+        description: 'inbound SMS "STOP"',
+        eventId: 'SMa56324aa4a31735561b7205472192d68',
+      },
     ]);
   });
 
@@ -85,7 +99,9 @@ describe('Twilio inbound SMS', () => {
     const decisions = mapTwilio(form, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: '55555' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: '55555' }),
+    ]);
   });
 
   it('rejects a STOP from an alphanumeric sender ID as invalid_contact', () => {
@@ -96,20 +112,30 @@ describe('Twilio inbound SMS', () => {
     const decisions = mapTwilio(form, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'MyBrand' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'MyBrand' }),
+    ]);
   });
 });
 
 describe('Twilio status callbacks', () => {
   it('labels error 21610 (recipient unsubscribed) suppressed, blocking the recipient To', () => {
     // Prepare
-    const form = { MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '21610', To: '+14158675310', From: '+15005550006' };
+    const form = {
+      MessageSid: 'SM1',
+      MessageStatus: 'undelivered',
+      ErrorCode: '21610',
+      To: '+14158675310',
+      From: '+15005550006',
+    };
 
     // Act
     const decisions = mapTwilio(form, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: '+14158675310', reason: 'suppressed', eventId: 'SM1' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+14158675310', reason: 'suppressed', eventId: 'SM1' }),
+    ]);
   });
 
   it('ignores an ordinary delivery status', () => {
@@ -127,12 +153,19 @@ describe('Twilio status callbacks', () => {
 describe('Twilio Event Streams', () => {
   it('applies the keyword rule to inbound-message.received', () => {
     // Prepare
-    const event = { specversion: '1.0', type: 'com.twilio.messaging.inbound-message.received', id: 'EZ1', data: { from: '+14158675309', body: 'Stop', messageSid: 'SM9' } };
+    const event = {
+      specversion: '1.0',
+      type: 'com.twilio.messaging.inbound-message.received',
+      id: 'EZ1',
+      data: { from: '+14158675309', body: 'Stop', messageSid: 'SM9' },
+    };
 
     // Act
     const decisions = mapTwilio([event], policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: '+14158675309', reason: 'sms_opt_out', eventId: 'SM9' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'block', contact: '+14158675309', reason: 'sms_opt_out', eventId: 'SM9' }),
+    ]);
   });
 });

@@ -42,7 +42,15 @@ describe('Vonage inbound SMS', () => {
 
     // Assess
     expect(decisions).toEqual([
-      { action: 'block', contact: '+447700900001', reason: 'sms_opt_out', source: 'vonage', description: 'inbound SMS "STOP"', eventId: '0A0000000123ABCD1', occurredAt: '2020-01-01T12:00:00.000Z' },
+      {
+        action: 'block',
+        contact: '+447700900001',
+        reason: 'sms_opt_out',
+        source: 'vonage',
+        description: 'inbound SMS "STOP"',
+        eventId: '0A0000000123ABCD1',
+        occurredAt: '2020-01-01T12:00:00.000Z',
+      },
     ]);
   });
 
@@ -76,18 +84,34 @@ describe('Vonage inbound SMS', () => {
     const decisions = mapVonage(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'AcmeInc' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ action: 'reject', reason: 'invalid_contact', contact: 'AcmeInc' }),
+    ]);
   });
 
   it('applies the same rule to Messages API inbound SMS', () => {
     // Prepare
-    const body = { channel: 'sms', message_type: 'text', from: '447700900001', to: '447700900000', text: 'stop', message_uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', timestamp: '2020-01-01T14:00:00Z' };
+    const body = {
+      channel: 'sms',
+      message_type: 'text',
+      from: '447700900001',
+      to: '447700900000',
+      text: 'stop',
+      message_uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+      timestamp: '2020-01-01T14:00:00Z',
+    };
 
     // Act
     const decisions = mapVonage(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: '+447700900001', eventId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: '+447700900001',
+        eventId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+      }),
+    ]);
   });
 });
 
@@ -100,7 +124,14 @@ describe('Vonage delivery receipts', () => {
     const decisions = mapVonage(body, policy);
 
     // Assess
-    expect(decisions).toEqual([expect.objectContaining({ action: 'block', contact: '+447700900001', reason: 'suppressed', eventId: '0A0000001234567B' })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: 'block',
+        contact: '+447700900001',
+        reason: 'suppressed',
+        eventId: '0A0000001234567B',
+      }),
+    ]);
   });
 
   it('ignores a delivered receipt', () => {

@@ -46,10 +46,19 @@ export interface LogLine {
 
 export function recordingLogger(): WebhookLogger & { lines: LogLine[]; text(): string } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: string, fields: Record<string, unknown> = {}) => {
-    lines.push({ level, message, fields });
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, message, fields });
+    };
+  return {
+    lines,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    text: () => JSON.stringify(lines),
   };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), text: () => JSON.stringify(lines) };
 }
 
 export interface Harness {
@@ -61,7 +70,9 @@ export interface Harness {
   fetchCertificate: ReturnType<typeof vi.fn<(url: string) => Promise<string>>>;
 }
 
-export function harness(options: { config?: WebhookConfig; signer?: TestSnsSigner; withDeadLetterQueue?: boolean } = {}): Harness {
+export function harness(
+  options: { config?: WebhookConfig; signer?: TestSnsSigner; withDeadLetterQueue?: boolean } = {},
+): Harness {
   const queued: OutgoingMessage[] = [];
   const deadLetters: Array<{ body: string; info: DeadLetterInfo }> = [];
   const logger = recordingLogger();
@@ -90,7 +101,9 @@ export function harness(options: { config?: WebhookConfig; signer?: TestSnsSigne
 }
 
 /** What a test expects on the queue: the parsed body and the attributes. */
-export function queuedMessages(messages: readonly OutgoingMessage[]): Array<{ body: unknown; attributes: OutgoingMessage['attributes'] }> {
+export function queuedMessages(
+  messages: readonly OutgoingMessage[],
+): Array<{ body: unknown; attributes: OutgoingMessage['attributes'] }> {
   return messages.map((m) => ({ body: JSON.parse(m.body) as unknown, attributes: m.attributes }));
 }
 
@@ -99,7 +112,12 @@ export function queuedMessages(messages: readonly OutgoingMessage[]): Array<{ bo
 
 type Headers = Record<string, string>;
 
-export function request(provider: string, rawBody: Buffer | string, headers: Headers = {}, options: { method?: string; query?: string } = {}): WebhookRequest {
+export function request(
+  provider: string,
+  rawBody: Buffer | string,
+  headers: Headers = {},
+  options: { method?: string; query?: string } = {},
+): WebhookRequest {
   const query = options.query ?? '';
   return {
     provider,
@@ -116,7 +134,9 @@ const JSON_TYPE = 'application/json';
 
 export function sendgridRequest(rawBody: string, timestamp = NOW_S): WebhookRequest {
   const body = Buffer.from(rawBody, 'utf8');
-  const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), body]), sendgridKeys.privateKey).toString('base64');
+  const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), body]), sendgridKeys.privateKey).toString(
+    'base64',
+  );
   return request('sendgrid', body, {
     'content-type': JSON_TYPE,
     'x-twilio-email-event-webhook-signature': signature,
@@ -125,21 +145,42 @@ export function sendgridRequest(rawBody: string, timestamp = NOW_S): WebhookRequ
 }
 
 export function twilioRequest(params: Record<string, string>, url = `${PUBLIC_URL}/webhooks/twilio`): WebhookRequest {
-  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k])
+      .join('');
   const signature = createHmac('sha1', SECRETS.TWILIO_AUTH_TOKEN).update(data).digest('base64');
-  return request('twilio', new URLSearchParams(params).toString(), { 'content-type': FORM, 'x-twilio-signature': signature });
+  return request('twilio', new URLSearchParams(params).toString(), {
+    'content-type': FORM,
+    'x-twilio-signature': signature,
+  });
 }
 
-export function mailgunRequest(eventData: unknown, token = `token-${Math.random().toString(36).slice(2)}`, timestamp = NOW_S): WebhookRequest {
-  const signature = createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY).update(timestamp + token).digest('hex');
-  return request('mailgun', JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData }), { 'content-type': JSON_TYPE });
+export function mailgunRequest(
+  eventData: unknown,
+  token = `token-${Math.random().toString(36).slice(2)}`,
+  timestamp = NOW_S,
+): WebhookRequest {
+  const signature = createHmac('sha256', SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY)
+    .update(timestamp + token)
+    .digest('hex');
+  return request('mailgun', JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData }), {
+    'content-type': JSON_TYPE,
+  });
 }
 
 export function mandrillRequest(events: unknown[]): WebhookRequest {
   const mandrillEvents = JSON.stringify(events);
   const url = `${PUBLIC_URL}/webhooks/mandrill`;
-  const signature = createHmac('sha1', SECRETS.MANDRILL_WEBHOOK_KEY).update(`${url}mandrill_events${mandrillEvents}`).digest('base64');
-  return request('mandrill', new URLSearchParams({ mandrill_events: mandrillEvents }).toString(), { 'content-type': FORM, 'x-mandrill-signature': signature });
+  const signature = createHmac('sha1', SECRETS.MANDRILL_WEBHOOK_KEY)
+    .update(`${url}mandrill_events${mandrillEvents}`)
+    .digest('base64');
+  return request('mandrill', new URLSearchParams({ mandrill_events: mandrillEvents }).toString(), {
+    'content-type': FORM,
+    'x-mandrill-signature': signature,
+  });
 }
 
 export function resendRequest(payload: unknown, timestamp = NOW_S): WebhookRequest {
@@ -147,7 +188,12 @@ export function resendRequest(payload: unknown, timestamp = NOW_S): WebhookReque
   const key = Buffer.from(SECRETS.RESEND_WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
   const id = 'msg_2a1b3c';
   const signature = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
-  return request('resend', body, { 'content-type': JSON_TYPE, 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` });
+  return request('resend', body, {
+    'content-type': JSON_TYPE,
+    'svix-id': id,
+    'svix-timestamp': timestamp,
+    'svix-signature': `v1,${signature}`,
+  });
 }
 
 export function vonageRequest(params: Record<string, string>): WebhookRequest {
@@ -156,12 +202,22 @@ export function vonageRequest(params: Record<string, string>): WebhookRequest {
   return request('vonage', JSON.stringify({ ...signed, sig }), { 'content-type': JSON_TYPE });
 }
 
-export function basicRequest(provider: 'postmark' | 'brevo' | 'sparkpost', payload: unknown, credentials: string = SECRETS.WEBHOOK_BASIC_AUTH): WebhookRequest {
-  return request(provider, JSON.stringify(payload), { 'content-type': JSON_TYPE, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
+export function basicRequest(
+  provider: 'postmark' | 'brevo' | 'sparkpost',
+  payload: unknown,
+  credentials: string = SECRETS.WEBHOOK_BASIC_AUTH,
+): WebhookRequest {
+  return request(provider, JSON.stringify(payload), {
+    'content-type': JSON_TYPE,
+    authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+  });
 }
 
 export function genericRequest(payload: unknown, token: string = SECRETS.GENERIC_WEBHOOK_TOKEN): WebhookRequest {
-  return request('generic', typeof payload === 'string' ? payload : JSON.stringify(payload), { 'content-type': JSON_TYPE, authorization: `Bearer ${token}` });
+  return request('generic', typeof payload === 'string' ? payload : JSON.stringify(payload), {
+    'content-type': JSON_TYPE,
+    authorization: `Bearer ${token}`,
+  });
 }
 
 export function snsRequest(message: Record<string, unknown>): WebhookRequest {
@@ -171,4 +227,3 @@ export function snsRequest(message: Record<string, unknown>): WebhookRequest {
     'x-amz-sns-topic-arn': String(message.TopicArn),
   });
 }
-

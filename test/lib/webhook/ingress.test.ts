@@ -62,7 +62,13 @@ describe('handleWebhook: one signed request per provider is queued as normalised
   it('twilio: an inbound STOP becomes an sms_opt_out and is answered with empty TwiML', async () => {
     // Prepare
     const h = harness();
-    const params = { From: '+14155550100', To: '+14155550199', Body: 'STOP', MessageSid: 'SM0123456789abcdef', AccountSid: 'AC0123456789abcdef' };
+    const params = {
+      From: '+14155550100',
+      To: '+14155550199',
+      Body: 'STOP',
+      MessageSid: 'SM0123456789abcdef',
+      AccountSid: 'AC0123456789abcdef',
+    };
 
     // Act
     const response = await handleWebhook(twilioRequest(params), h.deps);
@@ -73,7 +79,13 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     expect(response.body).toBe(EMPTY_TWIML);
     expect(queuedMessages(h.queued)).toEqual([
       {
-        body: { contact: '+14155550100', reason: 'sms_opt_out', source: 'twilio', description: 'inbound SMS "STOP"', eventId: 'SM0123456789abcdef' },
+        body: {
+          contact: '+14155550100',
+          reason: 'sms_opt_out',
+          source: 'twilio',
+          description: 'inbound SMS "STOP"',
+          eventId: 'SM0123456789abcdef',
+        },
         attributes: attrs(response.headers['x-correlation-id']!, 'twilio'),
       },
     ]);
@@ -116,7 +128,13 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     expect(response.statusCode).toBe(200);
     expect(queuedMessages(h.queued)).toEqual([
       {
-        body: expect.objectContaining({ contact: 'example.webhook@mandrillapp.com', reason: 'hard_bounce', source: 'mandrill', eventId: 'id2', occurredAt: '2013-11-20T13:26:44.000Z' }),
+        body: expect.objectContaining({
+          contact: 'example.webhook@mandrillapp.com',
+          reason: 'hard_bounce',
+          source: 'mandrill',
+          eventId: 'id2',
+          occurredAt: '2013-11-20T13:26:44.000Z',
+        }),
         attributes: attrs(response.headers['x-correlation-id']!, 'mandrill'),
       },
     ]);
@@ -127,7 +145,10 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     const h = harness();
 
     // Act
-    const response = await handleWebhook(basicRequest('postmark', fixtureJson('postmark/spatie-postmark-bounce-hardbounce.json')), h.deps);
+    const response = await handleWebhook(
+      basicRequest('postmark', fixtureJson('postmark/spatie-postmark-bounce-hardbounce.json')),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -150,7 +171,10 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     // Prepare
     const h = harness();
     const pass = SECRETS.WEBHOOK_BASIC_AUTH.split(':')[1]!;
-    const req = request('brevo', JSON.stringify(fixtureJson('brevo/anymail-brevo-hard-bounce.json')), { 'content-type': 'application/json', authorization: `Bearer ${pass}` });
+    const req = request('brevo', JSON.stringify(fixtureJson('brevo/anymail-brevo-hard-bounce.json')), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${pass}`,
+    });
 
     // Act
     const response = await handleWebhook(req, h.deps);
@@ -158,7 +182,10 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queuedMessages(h.queued)).toEqual([
-      { body: expect.objectContaining({ contact: 'not-a-user@example.com', reason: 'hard_bounce', source: 'brevo' }), attributes: attrs(response.headers['x-correlation-id']!, 'brevo') },
+      {
+        body: expect.objectContaining({ contact: 'not-a-user@example.com', reason: 'hard_bounce', source: 'brevo' }),
+        attributes: attrs(response.headers['x-correlation-id']!, 'brevo'),
+      },
     ]);
   });
 
@@ -167,13 +194,21 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     const h = harness();
 
     // Act
-    const response = await handleWebhook(basicRequest('sparkpost', fixtureJson('sparkpost/anymail-sparkpost-bounce-class-10.json')), h.deps);
+    const response = await handleWebhook(
+      basicRequest('sparkpost', fixtureJson('sparkpost/anymail-sparkpost-bounce-class-10.json')),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queuedMessages(h.queued)).toEqual([
       {
-        body: expect.objectContaining({ contact: 'bounce@example.com', reason: 'hard_bounce', source: 'sparkpost', eventId: '84345317653491230' }),
+        body: expect.objectContaining({
+          contact: 'bounce@example.com',
+          reason: 'hard_bounce',
+          source: 'sparkpost',
+          eventId: '84345317653491230',
+        }),
         attributes: attrs(response.headers['x-correlation-id']!, 'sparkpost'),
       },
     ]);
@@ -184,13 +219,21 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     const h = harness();
 
     // Act
-    const response = await handleWebhook(resendRequest(fixtureJson('resend-svix/anymail-resend-email-bounced.json')), h.deps);
+    const response = await handleWebhook(
+      resendRequest(fixtureJson('resend-svix/anymail-resend-email-bounced.json')),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queuedMessages(h.queued)).toEqual([
       {
-        body: expect.objectContaining({ contact: 'bounced@resend.dev', reason: 'hard_bounce', source: 'resend', eventId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }),
+        body: expect.objectContaining({
+          contact: 'bounced@resend.dev',
+          reason: 'hard_bounce',
+          source: 'resend',
+          eventId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        }),
         attributes: attrs(response.headers['x-correlation-id']!, 'resend'),
       },
     ]);
@@ -199,7 +242,15 @@ describe('handleWebhook: one signed request per provider is queued as normalised
   it('vonage (signed JSON): an inbound STOP is queued with an E.164 contact', async () => {
     // Prepare
     const h = harness();
-    const params = { msisdn: '447700900001', to: '447700900000', messageId: '0A0000000123ABCD1', text: 'STOP', type: 'text', keyword: 'STOP', 'message-timestamp': '2026-01-15 10:30:00' };
+    const params = {
+      msisdn: '447700900001',
+      to: '447700900000',
+      messageId: '0A0000000123ABCD1',
+      text: 'STOP',
+      type: 'text',
+      keyword: 'STOP',
+      'message-timestamp': '2026-01-15 10:30:00',
+    };
 
     // Act
     const response = await handleWebhook(vonageRequest(params), h.deps);
@@ -245,19 +296,29 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     const h = harness();
 
     // Act
-    const response = await handleWebhook(genericRequest({ contact: 'Jane@Example.com', description: 'asked by phone' }), h.deps);
+    const response = await handleWebhook(
+      genericRequest({ contact: 'Jane@Example.com', description: 'asked by phone' }),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queuedMessages(h.queued)).toEqual([
-      { body: { contact: 'jane@example.com', reason: 'manual', source: 'generic', description: 'asked by phone' }, attributes: attrs(response.headers['x-correlation-id']!, 'generic') },
+      {
+        body: { contact: 'jane@example.com', reason: 'manual', source: 'generic', description: 'asked by phone' },
+        attributes: attrs(response.headers['x-correlation-id']!, 'generic'),
+      },
     ]);
   });
 
   it('generic: an array is queued as one message per contact, and the invalid one is dead-lettered with its reason', async () => {
     // Prepare
     const h = harness();
-    const payload = [{ contact: 'a@example.com', reason: 'complaint' }, { contact: '+38761234567' }, { contact: 'nope' }];
+    const payload = [
+      { contact: 'a@example.com', reason: 'complaint' },
+      { contact: '+38761234567' },
+      { contact: 'nope' },
+    ];
 
     // Act
     const response = await handleWebhook(genericRequest(payload), h.deps);
@@ -266,13 +327,29 @@ describe('handleWebhook: one signed request per provider is queued as normalised
     const correlationId = response.headers['x-correlation-id']!;
     expect(bodyOf(response)).toEqual({ queued: 2, ignored: 0, rejected: 1, correlationId });
     expect(queuedMessages(h.queued)).toEqual([
-      { body: { contact: 'a@example.com', reason: 'complaint', source: 'generic' }, attributes: attrs(correlationId, 'generic') },
-      { body: { contact: '+38761234567', reason: 'manual', source: 'generic' }, attributes: attrs(correlationId, 'generic') },
+      {
+        body: { contact: 'a@example.com', reason: 'complaint', source: 'generic' },
+        attributes: attrs(correlationId, 'generic'),
+      },
+      {
+        body: { contact: '+38761234567', reason: 'manual', source: 'generic' },
+        attributes: attrs(correlationId, 'generic'),
+      },
     ]);
     expect(h.deadLetters).toEqual([
       {
-        body: JSON.stringify({ contact: 'nope', reason: 'invalid_contact', source: 'generic', description: 'not a phone number (alphanumeric sender ID)' }),
-        info: { reason: 'invalid_contact', detail: 'not a phone number (alphanumeric sender ID)', source: 'generic', correlationId },
+        body: JSON.stringify({
+          contact: 'nope',
+          reason: 'invalid_contact',
+          source: 'generic',
+          description: 'not a phone number (alphanumeric sender ID)',
+        }),
+        info: {
+          reason: 'invalid_contact',
+          detail: 'not a phone number (alphanumeric sender ID)',
+          source: 'generic',
+          correlationId,
+        },
       },
     ]);
   });
@@ -282,14 +359,19 @@ describe('handleWebhook: fan-out rules', () => {
   it('queues one message per distinct contact (the first decision wins)', async () => {
     // Prepare
     const h = harness();
-    const payload = [{ contact: 'a@example.com', reason: 'complaint' }, { contact: 'A@example.com', reason: 'hard_bounce' }];
+    const payload = [
+      { contact: 'a@example.com', reason: 'complaint' },
+      { contact: 'A@example.com', reason: 'hard_bounce' },
+    ];
 
     // Act
     const response = await handleWebhook(genericRequest(payload), h.deps);
 
     // Assess
     expect(bodyOf(response)).toMatchObject({ queued: 1 });
-    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([{ contact: 'a@example.com', reason: 'complaint', source: 'generic' }]);
+    expect(queuedMessages(h.queued).map((m) => m.body)).toEqual([
+      { contact: 'a@example.com', reason: 'complaint', source: 'generic' },
+    ]);
   });
 
   it('only counts and logs ignored events (processed, blocked bounce)', async () => {
@@ -303,7 +385,10 @@ describe('handleWebhook: fan-out rules', () => {
     // Assess
     expect(bodyOf(response)).toMatchObject({ queued: 0, ignored: 2, rejected: 0 });
     expect(h.queued).toEqual([]);
-    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({ processed: 1, soft_bounce: 1 });
+    expect(h.logger.lines.find((l) => l.message === 'webhook processed')?.fields.ignoredReasons).toEqual({
+      processed: 1,
+      soft_bounce: 1,
+    });
   });
 
   it('turns a block whose reason is not in BLOCK_REASONS into an ignore', async () => {
@@ -330,7 +415,12 @@ describe('handleWebhook: fan-out rules', () => {
     expect(bodyOf(response)).toMatchObject({ queued: 0, rejected: 1 });
     expect(queuedMessages(h.queued)).toEqual([
       {
-        body: { contact: 'nope', reason: 'invalid_contact', source: 'generic', description: 'not a phone number (alphanumeric sender ID)' },
+        body: {
+          contact: 'nope',
+          reason: 'invalid_contact',
+          source: 'generic',
+          description: 'not a phone number (alphanumeric sender ID)',
+        },
         attributes: { correlation_id: correlationId, source: 'generic', reject_reason: 'invalid_contact' },
       },
     ]);
@@ -552,7 +642,10 @@ describe('handleWebhook: queue failures', () => {
     // Prepare
     const h = harness();
     h.deps.sendToQueue = async () => {
-      throw new QueueError('queue_unavailable', '1 of 1 message(s) could not be sent to the queue (ServiceUnavailable)');
+      throw new QueueError(
+        'queue_unavailable',
+        '1 of 1 message(s) could not be sent to the queue (ServiceUnavailable)',
+      );
     };
 
     // Act
@@ -560,7 +653,11 @@ describe('handleWebhook: queue failures', () => {
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(bodyOf(response)).toEqual({ error: 'unavailable', reason: 'queue_unavailable', correlationId: response.headers['x-correlation-id'] });
+    expect(bodyOf(response)).toEqual({
+      error: 'unavailable',
+      reason: 'queue_unavailable',
+      correlationId: response.headers['x-correlation-id'],
+    });
     expect(h.logger.lines.some((l) => l.message === 'webhook processed')).toBe(false);
   });
 
@@ -581,7 +678,10 @@ describe('handleWebhook: queue failures', () => {
   it('accepts the Mailgun retry of a request that was answered 503 (its token is released)', async () => {
     // Prepare
     const h = harness();
-    const req = mailgunRequest(fixtureJson('mailgun/mailgun-docs-event-data-unsubscribed.json'), 'token-of-a-failed-attempt');
+    const req = mailgunRequest(
+      fixtureJson('mailgun/mailgun-docs-event-data-unsubscribed.json'),
+      'token-of-a-failed-attempt',
+    );
     const working = h.deps.sendToQueue;
     h.deps.sendToQueue = async () => {
       throw new QueueError('queue_unavailable', 'down');
@@ -617,7 +717,12 @@ describe('handleWebhook: SNS subscriptions', () => {
     // Prepare
     const h = harness({ signer });
     const foreign = 'arn:aws:sns:eu-west-1:999999999999:attacker-topic';
-    const message = signer.sign(snsSubscriptionConfirmation({ TopicArn: foreign, SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${foreign}&Token=x` }));
+    const message = signer.sign(
+      snsSubscriptionConfirmation({
+        TopicArn: foreign,
+        SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${foreign}&Token=x`,
+      }),
+    );
 
     // Act
     const response = await handleWebhook(snsRequest(message), h.deps);
@@ -633,7 +738,11 @@ describe('handleWebhook: SNS subscriptions', () => {
   it('does not confirm a signed confirmation whose SubscribeURL leaves the SNS host', async () => {
     // Prepare
     const h = harness({ signer });
-    const message = signer.sign(snsSubscriptionConfirmation({ SubscribeURL: 'https://sns.eu-west-1.amazonaws.com.evil.com/?Action=ConfirmSubscription' }));
+    const message = signer.sign(
+      snsSubscriptionConfirmation({
+        SubscribeURL: 'https://sns.eu-west-1.amazonaws.com.evil.com/?Action=ConfirmSubscription',
+      }),
+    );
 
     // Act
     const response = await handleWebhook(snsRequest(message), h.deps);
@@ -710,7 +819,12 @@ describe('handleWebhook: SNS subscriptions', () => {
 describe('publicRequestUrl', () => {
   it('joins WEBHOOK_PUBLIC_URL, the path and the query', () => {
     // Prepare
-    const input = { publicUrl: 'https://hooks.example.com/', path: '/webhooks/twilio', rawQueryString: 'a=1&b=2', domainName: 'ignored.example' };
+    const input = {
+      publicUrl: 'https://hooks.example.com/',
+      path: '/webhooks/twilio',
+      rawQueryString: 'a=1&b=2',
+      domainName: 'ignored.example',
+    };
 
     // Act
     const url = publicRequestUrl(input);
@@ -721,7 +835,11 @@ describe('publicRequestUrl', () => {
 
   it("falls back to https and API Gateway's domainName", () => {
     // Prepare
-    const input = { publicUrl: undefined, path: '/webhooks/mandrill', domainName: 'abc.execute-api.eu-west-1.amazonaws.com' };
+    const input = {
+      publicUrl: undefined,
+      path: '/webhooks/mandrill',
+      domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+    };
 
     // Act
     const url = publicRequestUrl(input);
@@ -735,7 +853,11 @@ describe('publicRequestUrl', () => {
     const h = harness({ config: testConfig({ WEBHOOK_PUBLIC_URL: undefined }) });
     const url = 'https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/twilio';
     const req = twilioRequest({ From: '+14155550100', Body: 'stop', MessageSid: 'SM1' }, url);
-    req.url = publicRequestUrl({ publicUrl: h.deps.config.publicUrl, path: '/webhooks/twilio', domainName: 'abc.execute-api.eu-west-1.amazonaws.com' });
+    req.url = publicRequestUrl({
+      publicUrl: h.deps.config.publicUrl,
+      path: '/webhooks/twilio',
+      domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+    });
 
     // Act
     const response = await handleWebhook(req, h.deps);

@@ -4,7 +4,12 @@ import type { WebhookConfig } from '../../../lib/config.js';
 import { decodeOptIn } from '../../../lib/queue/opt-in.js';
 import { NormalisedMessageSchema } from '../../../lib/queue/message.js';
 import { REASONS } from '../../../lib/types.js';
-import { handleWebhook, WEBHOOK_PROVIDERS, type WebhookRequest, type WebhookResponse } from '../../../lib/webhook/ingress.js';
+import {
+  handleWebhook,
+  WEBHOOK_PROVIDERS,
+  type WebhookRequest,
+  type WebhookResponse,
+} from '../../../lib/webhook/ingress.js';
 import {
   basicRequest,
   genericRequest,
@@ -50,7 +55,13 @@ const headerValue = fc.oneof(
   base64.map((b) => `v1,${b}`),
   fc.string({ maxLength: 30 }).map((s) => `Bearer ${s}`),
   fc.string({ maxLength: 30 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
-  fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain; charset=UTF-8', 'multipart/form-data; boundary=x', ''),
+  fc.constantFrom(
+    'application/json',
+    'application/x-www-form-urlencoded',
+    'text/plain; charset=UTF-8',
+    'multipart/form-data; boundary=x',
+    '',
+  ),
 );
 const headerName = fc.oneof(
   fc.constantFrom(
@@ -80,11 +91,17 @@ const snsShaped = fc
       Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation', 'Other'),
       MessageId: fc.uuid(),
       TopicArn: fc.oneof(fc.constant(TEST_TOPIC_ARN), fc.string({ maxLength: 40 })),
-      Message: fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v))),
+      Message: fc.oneof(
+        fc.string(),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+      ),
       Subject: fc.option(fc.string({ maxLength: 20 })),
       Timestamp: fc.constant('2026-01-15T10:30:00.000Z'),
       Token: fc.string({ maxLength: 20 }),
-      SubscribeURL: fc.constantFrom('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=x', 'https://evil.example/'),
+      SubscribeURL: fc.constantFrom(
+        'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=x',
+        'https://evil.example/',
+      ),
       SignatureVersion: fc.constantFrom('1', '2', '3', 1),
       Signature: fc.uint8Array({ minLength: 0, maxLength: 256 }).map((b) => Buffer.from(b).toString('base64')),
       SigningCertURL: fc.constantFrom(
@@ -101,7 +118,14 @@ const snsShaped = fc
 
 const mailgunShaped = fc
   .record({
-    signature: fc.record({ timestamp: fc.oneof(fc.constant(NOW_S), fc.string()), token: fc.string({ maxLength: 60 }), signature: fc.stringMatching(/^[0-9a-f]{64}$/u) }, { requiredKeys: [] }),
+    signature: fc.record(
+      {
+        timestamp: fc.oneof(fc.constant(NOW_S), fc.string()),
+        token: fc.string({ maxLength: 60 }),
+        signature: fc.stringMatching(/^[0-9a-f]{64}$/u),
+      },
+      { requiredKeys: [] },
+    ),
     'event-data': fc.jsonValue(),
   })
   .map((m) => JSON.stringify(m));
@@ -110,7 +134,9 @@ const body = fc.oneof(
   fc.uint8Array({ maxLength: 1200 }).map((b) => Buffer.from(b)),
   fc.string({ maxLength: 300 }).map((s) => Buffer.from(s)),
   fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
-  fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 })).map((d) => Buffer.from(new URLSearchParams(d).toString())),
+  fc
+    .dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 }))
+    .map((d) => Buffer.from(new URLSearchParams(d).toString())),
   snsShaped.map((s) => Buffer.from(s)),
   mailgunShaped.map((s) => Buffer.from(s)),
   fc.integer({ min: 1025, max: 3000 }).map((n) => Buffer.alloc(n, 0x7b)),
@@ -118,17 +144,25 @@ const body = fc.oneof(
 
 /** Payloads shaped like the provider's own (so fuzzing reaches signature checks), or anything at all. */
 function bodyFor(provider: string): fc.Arbitrary<Buffer> {
-  if (provider === 'sns') return fc.oneof({ arbitrary: snsShaped.map((s) => Buffer.from(s)), weight: 4 }, { arbitrary: body, weight: 1 });
-  if (provider === 'mailgun') return fc.oneof({ arbitrary: mailgunShaped.map((s) => Buffer.from(s)), weight: 2 }, { arbitrary: body, weight: 1 });
+  if (provider === 'sns')
+    return fc.oneof({ arbitrary: snsShaped.map((s) => Buffer.from(s)), weight: 4 }, { arbitrary: body, weight: 1 });
+  if (provider === 'mailgun')
+    return fc.oneof({ arbitrary: mailgunShaped.map((s) => Buffer.from(s)), weight: 2 }, { arbitrary: body, weight: 1 });
   return body;
 }
 
 const anyRequest: fc.Arbitrary<WebhookRequest> = fc
-  .oneof({ arbitrary: fc.constantFrom(...WEBHOOK_PROVIDERS), weight: 9 }, { arbitrary: fc.string({ maxLength: 15 }), weight: 1 })
+  .oneof(
+    { arbitrary: fc.constantFrom(...WEBHOOK_PROVIDERS), weight: 9 },
+    { arbitrary: fc.string({ maxLength: 15 }), weight: 1 },
+  )
   .chain((provider) =>
     fc.record({
       provider: fc.constant(provider),
-      method: fc.oneof({ arbitrary: fc.constantFrom('POST', 'post'), weight: 8 }, { arbitrary: fc.constantFrom('HEAD', 'GET', 'PUT', 'OPTIONS'), weight: 1 }),
+      method: fc.oneof(
+        { arbitrary: fc.constantFrom('POST', 'post'), weight: 8 },
+        { arbitrary: fc.constantFrom('HEAD', 'GET', 'PUT', 'OPTIONS'), weight: 1 },
+      ),
       headers,
       rawBody: bodyFor(provider),
       query: fc.constantFrom('', 'bodySHA256=abc', 'a=1'),
@@ -149,20 +183,45 @@ const stringParams = fc.dictionary(
   fc.string({ maxLength: 40 }),
   { maxKeys: 8 },
 );
-const contactLike = fc.oneof(fc.emailAddress(), fc.constantFrom('+38761234567', '447700900001', '12345', 'nope', ''), fc.string({ maxLength: 20 }));
+const contactLike = fc.oneof(
+  fc.emailAddress(),
+  fc.constantFrom('+38761234567', '447700900001', '12345', 'nope', ''),
+  fc.string({ maxLength: 20 }),
+);
 const blockish = fc.record(
-  { contact: contactLike, reason: fc.oneof(fc.constantFrom(...REASONS), fc.string({ maxLength: 10 })), description: fc.string({ maxLength: 30 }), eventId: fc.string({ maxLength: 10 }) },
+  {
+    contact: contactLike,
+    reason: fc.oneof(fc.constantFrom(...REASONS), fc.string({ maxLength: 10 })),
+    description: fc.string({ maxLength: 30 }),
+    eventId: fc.string({ maxLength: 10 }),
+  },
   { requiredKeys: [] },
 );
 const payload = fc.oneof(fc.jsonValue(), blockish, fc.array(blockish, { maxLength: 12 }));
 
 const authenticRequest: fc.Arbitrary<WebhookRequest> = fc.oneof(
   payload.map((p) => genericRequest(JSON.stringify(p) ?? 'null')),
-  fc.tuple(fc.constantFrom('postmark', 'brevo', 'sparkpost') as fc.Arbitrary<'postmark' | 'brevo' | 'sparkpost'>, payload).map(([provider, p]) => basicRequest(provider, p)),
+  fc
+    .tuple(
+      fc.constantFrom('postmark', 'brevo', 'sparkpost') as fc.Arbitrary<'postmark' | 'brevo' | 'sparkpost'>,
+      payload,
+    )
+    .map(([provider, p]) => basicRequest(provider, p)),
   payload.map((p) => sendgridRequest(JSON.stringify(p) ?? 'null')),
   payload.map((p) => resendRequest(p)),
   payload.map((p) => mailgunRequest(p)),
-  fc.array(fc.oneof(fc.jsonValue(), fc.record({ event: fc.constantFrom('hard_bounce', 'spam', 'unsub', 'send'), msg: fc.record({ email: contactLike }) })), { maxLength: 5 }).map((events) => mandrillRequest(events)),
+  fc
+    .array(
+      fc.oneof(
+        fc.jsonValue(),
+        fc.record({
+          event: fc.constantFrom('hard_bounce', 'spam', 'unsub', 'send'),
+          msg: fc.record({ email: contactLike }),
+        }),
+      ),
+      { maxLength: 5 },
+    )
+    .map((events) => mandrillRequest(events)),
   stringParams.map((params) => twilioRequest(params)),
   stringParams.map((params) => vonageRequest(params)),
 );
@@ -226,7 +285,10 @@ describe('handleWebhook properties', () => {
         if (request.provider !== 'twilio') {
           // The generic route's answer counts contacts accepted, policy ignores included (issue 19 item 11):
           // what was queued is in the response's summary (logs, metrics).
-          const summary = request.provider === 'generic' ? response.summary! : (JSON.parse(response.body) as { queued: number; rejected: number });
+          const summary =
+            request.provider === 'generic'
+              ? response.summary!
+              : (JSON.parse(response.body) as { queued: number; rejected: number });
           expect(summary.queued).toBe(blocks.length);
           expect(summary.rejected).toBe(h.deadLetters.length);
         }

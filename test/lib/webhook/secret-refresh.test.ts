@@ -34,7 +34,10 @@ function event(token: string): APIGatewayProxyEventV2 {
     body: JSON.stringify({ contact: 'jane@example.com' }),
     isBase64Encoded: false,
     pathParameters: { provider: 'generic' },
-    requestContext: { domainName: 'abc.execute-api.eu-west-1.amazonaws.com', http: { method: 'POST', path: '/webhooks/generic' } },
+    requestContext: {
+      domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+      http: { method: 'POST', path: '/webhooks/generic' },
+    },
   } as unknown as APIGatewayProxyEventV2;
 }
 

@@ -10,10 +10,15 @@ export interface TestSnsSigner {
   certificatePem: string;
   certUrl: string;
   /** Add SignatureVersion, SigningCertURL and Signature to a message (the canonical string is built from the message as given). */
-  sign(message: Record<string, unknown>, version?: '1' | '2', options?: { privateKey?: KeyObject; certUrl?: string }): Record<string, unknown>;
+  sign(
+    message: Record<string, unknown>,
+    version?: '1' | '2',
+    options?: { privateKey?: KeyObject; certUrl?: string },
+  ): Record<string, unknown>;
 }
 
-export const TEST_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-7e57000000000000000000000000000d.pem';
+export const TEST_CERT_URL =
+  'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-7e57000000000000000000000000000d.pem';
 
 /** Generate a key and a self-signed certificate with the openssl CLI (node:crypto cannot issue certificates). */
 export function createTestSnsSigner(): TestSnsSigner {
@@ -21,7 +26,21 @@ export function createTestSnsSigner(): TestSnsSigner {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=sns.amazonaws.com'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=sns.amazonaws.com',
+      ],
       { stdio: 'pipe' },
     );
     const privateKey = createPrivateKey(readFileSync(join(dir, 'key.pem')));
@@ -32,8 +51,17 @@ export function createTestSnsSigner(): TestSnsSigner {
       sign(message, version = '2', options = {}) {
         const canonical = snsStringToSign(message);
         if (canonical === undefined) throw new Error('message lacks a field SNS signs');
-        const signature = sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(canonical, 'utf8'), options.privateKey ?? privateKey).toString('base64');
-        return { ...message, SignatureVersion: version, Signature: signature, SigningCertURL: options.certUrl ?? TEST_CERT_URL };
+        const signature = sign(
+          version === '1' ? 'sha1' : 'sha256',
+          Buffer.from(canonical, 'utf8'),
+          options.privateKey ?? privateKey,
+        ).toString('base64');
+        return {
+          ...message,
+          SignatureVersion: version,
+          Signature: signature,
+          SigningCertURL: options.certUrl ?? TEST_CERT_URL,
+        };
       },
     };
   } finally {
@@ -59,7 +87,8 @@ export function snsSubscriptionConfirmation(overrides: Record<string, unknown> =
   return {
     Type: 'SubscriptionConfirmation',
     MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
-    Token: '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
+    Token:
+      '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
     TopicArn: TEST_TOPIC_ARN,
     Message: `You have chosen to subscribe to the topic ${TEST_TOPIC_ARN}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
     SubscribeURL: `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC_ARN}&Token=2336412f37`,

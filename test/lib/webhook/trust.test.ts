@@ -25,7 +25,14 @@ import {
   testConfig,
   twilioRequest,
 } from './harness.js';
-import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, TEST_CERT_URL, TEST_TOPIC_ARN, type TestSnsSigner } from './sns-signer.js';
+import {
+  createTestSnsSigner,
+  snsNotification,
+  snsSubscriptionConfirmation,
+  TEST_CERT_URL,
+  TEST_TOPIC_ARN,
+  type TestSnsSigner,
+} from './sns-signer.js';
 
 /**
  * Issue 9 "Nothing forged": every decision comes from authenticated bytes. Each test here failed on
@@ -37,7 +44,8 @@ beforeAll(() => {
 });
 
 const bodyOf = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
-const contactsOf = (messages: ReadonlyArray<{ body: string }>) => messages.map((m) => (JSON.parse(m.body) as { contact: string }).contact).sort();
+const contactsOf = (messages: ReadonlyArray<{ body: string }>) =>
+  messages.map((m) => (JSON.parse(m.body) as { contact: string }).contact).sort();
 
 const DELIVERY = JSON.stringify({
   notificationType: 'Delivery',
@@ -48,7 +56,12 @@ const DELIVERY = JSON.stringify({
 function sesBounce(recipient: string): string {
   return JSON.stringify({
     notificationType: 'Bounce',
-    bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: recipient }], timestamp: '2026-01-15T10:00:00.000Z' },
+    bounce: {
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: [{ emailAddress: recipient }],
+      timestamp: '2026-01-15T10:00:00.000Z',
+    },
     mail: { messageId: `m-${recipient}`, destination: [recipient] },
   });
 }
@@ -59,7 +72,13 @@ describe('item 4: SNS decisions come only from the signed fields', () => {
     const h = harness({ signer });
     const signed = signer.sign(snsNotification(DELIVERY));
     const victims = Array.from({ length: 5 }, (_, i) => `victim${i}@example.com`);
-    const stapled = { ...signed, Records: victims.map((v) => ({ EventSource: 'aws:sns', Sns: { Type: 'Notification', MessageId: v, Message: sesBounce(v) } })) };
+    const stapled = {
+      ...signed,
+      Records: victims.map((v) => ({
+        EventSource: 'aws:sns',
+        Sns: { Type: 'Notification', MessageId: v, Message: sesBounce(v) },
+      })),
+    };
 
     // Act
     const response = await handleWebhook(snsRequest(stapled), h.deps);
@@ -74,7 +93,10 @@ describe('item 4: SNS decisions come only from the signed fields', () => {
     const h = harness({ signer });
 
     // Act
-    const response = await handleWebhook(snsRequest(signer.sign(snsNotification(sesBounce('bounced@example.com')))), h.deps);
+    const response = await handleWebhook(
+      snsRequest(signer.sign(snsNotification(sesBounce('bounced@example.com')))),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -84,7 +106,10 @@ describe('item 4: SNS decisions come only from the signed fields', () => {
 
 describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
   const wrongUrls = [
-    ['an S3 host that matches sns.<x>.amazonaws.com', 'https://sns.s3.amazonaws.com/SimpleNotificationService-0123abcd.pem'],
+    [
+      'an S3 host that matches sns.<x>.amazonaws.com',
+      'https://sns.s3.amazonaws.com/SimpleNotificationService-0123abcd.pem',
+    ],
     ['another region than the TopicArn', 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123abcd.pem'],
     ['a file name other than SimpleNotificationService-<hex>.pem', 'https://sns.eu-west-1.amazonaws.com/attacker.pem'],
     ['a nested path', 'https://sns.eu-west-1.amazonaws.com/x/SimpleNotificationService-0123abcd.pem'],
@@ -111,7 +136,9 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
     const topic = 'arn:aws-cn:sns:cn-north-1:123456789012:ses-feedback';
     const h = harness({ signer, config: testConfig({ SNS_TOPIC_ARNS: topic }) });
     const certUrl = 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-0123abcd.pem';
-    const message = signer.sign(snsNotification(sesBounce('bounced@example.com'), { TopicArn: topic }), '2', { certUrl });
+    const message = signer.sign(snsNotification(sesBounce('bounced@example.com'), { TopicArn: topic }), '2', {
+      certUrl,
+    });
 
     // Act
     const response = await handleWebhook(snsRequest(message), h.deps);
@@ -129,7 +156,10 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
     });
     const resolve = createCertificateCache(fetcher);
     await resolve(TEST_CERT_URL);
-    const junk = Array.from({ length: 20 }, (_, i) => `https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-${i.toString(16).padStart(8, '0')}.pem`);
+    const junk = Array.from(
+      { length: 20 },
+      (_, i) => `https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-${i.toString(16).padStart(8, '0')}.pem`,
+    );
 
     // Act
     await Promise.allSettled(junk.map((u) => resolve(u)));
@@ -139,11 +169,13 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
     expect(fetcher.mock.calls.filter(([u]) => u === TEST_CERT_URL)).toHaveLength(1);
   });
 
-  it('does not confirm a signed SubscriptionConfirmation whose SubscribeURL is another region\'s SNS host', async () => {
+  it("does not confirm a signed SubscriptionConfirmation whose SubscribeURL is another region's SNS host", async () => {
     // Prepare
     const h = harness({ signer });
     const message = signer.sign(
-      snsSubscriptionConfirmation({ SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC_ARN}&Token=x` }),
+      snsSubscriptionConfirmation({
+        SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC_ARN}&Token=x`,
+      }),
     );
 
     // Act
@@ -157,7 +189,9 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
   it('answers a message from a topic that is not allowed with the generic 401 and logs the precise reason', async () => {
     // Prepare
     const h = harness({ signer });
-    const message = signer.sign(snsNotification(DELIVERY, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:someone-else' }));
+    const message = signer.sign(
+      snsNotification(DELIVERY, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:someone-else' }),
+    );
 
     // Act
     const response = await handleWebhook(snsRequest(message), h.deps);
@@ -169,7 +203,12 @@ describe('item 5: the SNS certificate URL is pinned before any fetch', () => {
   });
 });
 
-function apiEvent(provider: string, body: string, headers: Record<string, string>, domainName = 'abc123.execute-api.eu-west-1.amazonaws.com'): APIGatewayProxyEventV2 {
+function apiEvent(
+  provider: string,
+  body: string,
+  headers: Record<string, string>,
+  domainName = 'abc123.execute-api.eu-west-1.amazonaws.com',
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'POST /webhooks/{provider}',
@@ -186,7 +225,11 @@ function apiEvent(provider: string, body: string, headers: Record<string, string
 describe('item 6: the signed URL never comes from Host or X-Forwarded-* headers', () => {
   it('builds the URL from API Gateway domainName when WEBHOOK_PUBLIC_URL is unset', () => {
     // Prepare
-    const event = apiEvent('twilio', 'a=b', { host: 'attacker.example', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'attacker.example' });
+    const event = apiEvent('twilio', 'a=b', {
+      host: 'attacker.example',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'attacker.example',
+    });
 
     // Act
     const req = toWebhookRequest(event, { publicUrl: undefined });
@@ -216,8 +259,14 @@ describe('item 6: the signed URL never comes from Host or X-Forwarded-* headers'
       now: () => NOW_MS,
       logger: recordingLogger(),
     });
-    const signedElsewhere = twilioRequest({ From: '+14155550100', Body: 'STOP', MessageSid: 'SM1' }, 'https://other.example/webhooks/twilio');
-    const event = apiEvent('twilio', signedElsewhere.rawBody.toString('utf8'), { ...(signedElsewhere.headers as Record<string, string>), host: 'other.example' });
+    const signedElsewhere = twilioRequest(
+      { From: '+14155550100', Body: 'STOP', MessageSid: 'SM1' },
+      'https://other.example/webhooks/twilio',
+    );
+    const event = apiEvent('twilio', signedElsewhere.rawBody.toString('utf8'), {
+      ...(signedElsewhere.headers as Record<string, string>),
+      host: 'other.example',
+    });
 
     // Act
     const response = await handler(event);
@@ -228,7 +277,11 @@ describe('item 6: the signed URL never comes from Host or X-Forwarded-* headers'
   });
 });
 
-function vonageBody(signed: Record<string, string>, unsigned: Record<string, unknown>, method: 'md5hash' | 'sha256' = 'sha256'): string {
+function vonageBody(
+  signed: Record<string, string>,
+  unsigned: Record<string, unknown>,
+  method: 'md5hash' | 'sha256' = 'sha256',
+): string {
   const sig = vonageSignature(method, SECRETS.VONAGE_SIGNATURE_SECRET, signed);
   return JSON.stringify({ ...signed, ...unsigned, sig });
 }
@@ -237,7 +290,10 @@ describe('item 7: Vonage', () => {
   it('never blocks a contact named only by an unsigned nested from.number', async () => {
     // Prepare
     const h = harness();
-    const body = vonageBody({ channel: 'sms', text: 'STOP', message_uuid: 'u-1', timestamp: NOW_S, nonce: 'n1' }, { from: { number: '447700900001' } });
+    const body = vonageBody(
+      { channel: 'sms', text: 'STOP', message_uuid: 'u-1', timestamp: NOW_S, nonce: 'n1' },
+      { from: { number: '447700900001' } },
+    );
 
     // Act
     const response = await handleWebhook(request('vonage', body, { 'content-type': 'application/json' }), h.deps);
@@ -250,7 +306,11 @@ describe('item 7: Vonage', () => {
   it('with VONAGE_SIGNATURE_METHOD=sha256 refuses a message signed with md5hash', async () => {
     // Prepare
     const h = harness({ config: testConfig({ VONAGE_SIGNATURE_METHOD: 'sha256' }) });
-    const body = vonageBody({ msisdn: '447700900001', to: '447700900000', text: 'STOP', messageId: 'v1', timestamp: NOW_S, nonce: 'n1' }, {}, 'md5hash');
+    const body = vonageBody(
+      { msisdn: '447700900001', to: '447700900000', text: 'STOP', messageId: 'v1', timestamp: NOW_S, nonce: 'n1' },
+      {},
+      'md5hash',
+    );
 
     // Act
     const response = await handleWebhook(request('vonage', body, { 'content-type': 'application/json' }), h.deps);
@@ -263,7 +323,11 @@ describe('item 7: Vonage', () => {
   it('with VONAGE_SIGNATURE_METHOD=md5hash accepts a message signed with md5hash', async () => {
     // Prepare
     const h = harness({ config: testConfig({ VONAGE_SIGNATURE_METHOD: 'md5hash' }) });
-    const body = vonageBody({ msisdn: '447700900001', to: '447700900000', text: 'STOP', messageId: 'v1', timestamp: NOW_S, nonce: 'n1' }, {}, 'md5hash');
+    const body = vonageBody(
+      { msisdn: '447700900001', to: '447700900000', text: 'STOP', messageId: 'v1', timestamp: NOW_S, nonce: 'n1' },
+      {},
+      'md5hash',
+    );
 
     // Act
     const response = await handleWebhook(request('vonage', body, { 'content-type': 'application/json' }), h.deps);
@@ -286,7 +350,9 @@ describe('item 7: Vonage', () => {
     createWebhookHandler({ config: testConfig(), sendToQueue: async () => {}, logger });
 
     // Assess
-    expect(logger.lines.filter((l) => l.level === 'warn' && /VONAGE_SIGNATURE_METHOD/u.test(l.message))).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.level === 'warn' && /VONAGE_SIGNATURE_METHOD/u.test(l.message))).toHaveLength(
+      1,
+    );
   });
 
   it('logs no such warning when the method is pinned', () => {
@@ -294,7 +360,11 @@ describe('item 7: Vonage', () => {
     const logger = recordingLogger();
 
     // Act
-    createWebhookHandler({ config: testConfig({ VONAGE_SIGNATURE_METHOD: 'sha256' }), sendToQueue: async () => {}, logger });
+    createWebhookHandler({
+      config: testConfig({ VONAGE_SIGNATURE_METHOD: 'sha256' }),
+      sendToQueue: async () => {},
+      logger,
+    });
 
     // Assess
     expect(logger.lines.filter((l) => /VONAGE_SIGNATURE_METHOD/u.test(l.message))).toHaveLength(0);
@@ -312,7 +382,14 @@ describe('item 10: basic-auth credentials per provider', () => {
     const h = harness({ config: testConfig(env) });
 
     // Act
-    const response = await handleWebhook(basicRequest('postmark', { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 }, env.POSTMARK_WEBHOOK_BASIC_AUTH), h.deps);
+    const response = await handleWebhook(
+      basicRequest(
+        'postmark',
+        { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 },
+        env.POSTMARK_WEBHOOK_BASIC_AUTH,
+      ),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -323,7 +400,10 @@ describe('item 10: basic-auth credentials per provider', () => {
     const h = harness({ config: testConfig(env) });
 
     // Act
-    const response = await handleWebhook(basicRequest('sparkpost', [{ msys: {} }], env.POSTMARK_WEBHOOK_BASIC_AUTH), h.deps);
+    const response = await handleWebhook(
+      basicRequest('sparkpost', [{ msys: {} }], env.POSTMARK_WEBHOOK_BASIC_AUTH),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(401);
@@ -334,7 +414,10 @@ describe('item 10: basic-auth credentials per provider', () => {
     const h = harness({ config: testConfig(env) });
 
     // Act
-    const response = await handleWebhook(basicRequest('postmark', { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 }), h.deps);
+    const response = await handleWebhook(
+      basicRequest('postmark', { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 }),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(401);
@@ -345,7 +428,10 @@ describe('item 10: basic-auth credentials per provider', () => {
     const h = harness({ config: testConfig(env) });
 
     // Act
-    const response = await handleWebhook(basicRequest('brevo', { event: 'unsubscribed', email: 'a@example.com', id: 1 }), h.deps);
+    const response = await handleWebhook(
+      basicRequest('brevo', { event: 'unsubscribed', email: 'a@example.com', id: 1 }),
+      h.deps,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -353,11 +439,19 @@ describe('item 10: basic-auth credentials per provider', () => {
 
   it('enables a provider that has only its own credentials', async () => {
     // Prepare
-    const h = harness({ config: testConfig({ WEBHOOK_BASIC_AUTH: undefined, BREVO_WEBHOOK_BASIC_AUTH: 'br:brevo-password' }) });
+    const h = harness({
+      config: testConfig({ WEBHOOK_BASIC_AUTH: undefined, BREVO_WEBHOOK_BASIC_AUTH: 'br:brevo-password' }),
+    });
 
     // Act
-    const brevo = await handleWebhook(basicRequest('brevo', { event: 'unsubscribed', email: 'a@example.com', id: 1 }, 'br:brevo-password'), h.deps);
-    const postmark = await handleWebhook(basicRequest('postmark', { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 }, 'br:brevo-password'), h.deps);
+    const brevo = await handleWebhook(
+      basicRequest('brevo', { event: 'unsubscribed', email: 'a@example.com', id: 1 }, 'br:brevo-password'),
+      h.deps,
+    );
+    const postmark = await handleWebhook(
+      basicRequest('postmark', { RecordType: 'SpamComplaint', Email: 'a@example.com', ID: 1 }, 'br:brevo-password'),
+      h.deps,
+    );
 
     // Assess
     expect([brevo.statusCode, postmark.statusCode]).toEqual([200, 404]);
@@ -371,7 +465,10 @@ function twilioForm(body: string, url = 'https://hooks.example.com/webhooks/twil
   let data = url;
   for (const k of [...grouped.keys()].sort()) for (const v of [...new Set(grouped.get(k))].sort()) data += k + v;
   const signature = createHmac('sha1', SECRETS.TWILIO_AUTH_TOKEN).update(data).digest('base64');
-  return request('twilio', body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
+  return request('twilio', body, {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': signature,
+  });
 }
 
 describe('item 13: one form-body parser for extract and the ingress', () => {
@@ -446,7 +543,7 @@ describe('ReplayStore (Mailgun tokens)', () => {
     expect(calls).toEqual([`claim mailgun:tok-1 ${9 * 3_600_000 + 5 * 60_000}`]);
   });
 
-  it('releases the token when the request could not be queued, so the provider\'s retry is accepted', async () => {
+  it("releases the token when the request could not be queued, so the provider's retry is accepted", async () => {
     // Prepare
     const h = harness();
     const { store, calls } = recordingStore();
@@ -480,7 +577,11 @@ describe('ReplayStore (Mailgun tokens)', () => {
 });
 
 describe('ReplayStore (Svix message ids)', () => {
-  const complained = { type: 'email.complained', created_at: '2026-01-15T10:00:00.000Z', data: { email_id: 'em_1', to: ['jane@example.com'] } };
+  const complained = {
+    type: 'email.complained',
+    created_at: '2026-01-15T10:00:00.000Z',
+    data: { email_id: 'em_1', to: ['jane@example.com'] },
+  };
 
   it('answers a second delivery of the same Svix message 200 without queueing it again', async () => {
     // Prepare
@@ -516,7 +617,9 @@ describe('ReplayStore (Svix message ids)', () => {
 describe('webhook configuration', () => {
   it('names POSTMARK_WEBHOOK_BASIC_AUTH when it is not user:password, without echoing it', () => {
     // Act / Assess
-    expect(() => testConfig({ POSTMARK_WEBHOOK_BASIC_AUTH: 'no-colon-secret' })).toThrow(/POSTMARK_WEBHOOK_BASIC_AUTH/u);
+    expect(() => testConfig({ POSTMARK_WEBHOOK_BASIC_AUTH: 'no-colon-secret' })).toThrow(
+      /POSTMARK_WEBHOOK_BASIC_AUTH/u,
+    );
     expect(() => testConfig({ POSTMARK_WEBHOOK_BASIC_AUTH: 'no-colon-secret' })).not.toThrow(/no-colon-secret/u);
   });
 

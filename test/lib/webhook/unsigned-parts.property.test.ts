@@ -7,7 +7,17 @@ import type { WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
 import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/replay-cache.js';
 import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
-import { mandrillRequest, NOW_MS, NOW_S, recordingLogger, resendRequest, SECRETS, sendgridRequest, testConfig, twilioRequest } from './harness.js';
+import {
+  mandrillRequest,
+  NOW_MS,
+  NOW_S,
+  recordingLogger,
+  resendRequest,
+  SECRETS,
+  sendgridRequest,
+  testConfig,
+  twilioRequest,
+} from './harness.js';
 import { createTestSnsSigner, snsNotification, type TestSnsSigner } from './sns-signer.js';
 import { ATTACKER, inboundSms, resplit, signedString, VICTIM } from '../providers/twilio-requests.js';
 
@@ -35,20 +45,33 @@ beforeAll(() => {
   config = testConfig({ WEBHOOK_PUBLIC_URL: undefined });
 });
 
-const emails = fc.uniqueArray(fc.constantFrom('ann@example.com', 'bob@example.org', 'cy@example.net', 'di@example.com'), { minLength: 1, maxLength: 3 });
+const emails = fc.uniqueArray(
+  fc.constantFrom('ann@example.com', 'bob@example.org', 'cy@example.net', 'di@example.com'),
+  { minLength: 1, maxLength: 3 },
+);
 const phone = fc.constantFrom('+14155550100', '+14155550101', '+447700900123');
 
 function sesBounce(recipients: readonly string[]): string {
   return JSON.stringify({
     notificationType: 'Bounce',
-    bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress })), timestamp: '2026-01-15T10:00:00.000Z' },
+    bounce: {
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress })),
+      timestamp: '2026-01-15T10:00:00.000Z',
+    },
     mail: { messageId: 'm-1', destination: [...recipients] },
   });
 }
 
 /** Values an attacker would staple next to signed fields: each names a victim in a shape some mapper reads. */
 const victimValue = fc.constantFrom<unknown>(
-  [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', MessageId: 'v', TopicArn: 'x', Message: sesBounce([VICTIM_EMAIL]) } }],
+  [
+    {
+      EventSource: 'aws:sns',
+      Sns: { Type: 'Notification', MessageId: 'v', TopicArn: 'x', Message: sesBounce([VICTIM_EMAIL]) },
+    },
+  ],
   { number: VICTIM_PHONE, type: 'sms' },
   { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: VICTIM_EMAIL }] },
   [VICTIM_EMAIL, VICTIM_PHONE],
@@ -120,7 +143,11 @@ async function blockedBy(req: WebhookRequest, headers: Record<string, string>, b
 const headersOf = (req: WebhookRequest) => req.headers as Record<string, string>;
 
 /** Asserts the property for one case: the original blocks `expected`, the mutated one blocks the same. */
-async function sameBlocks(req: WebhookRequest, expected: readonly string[], mutated: { headers: Record<string, string>; body: string }): Promise<void> {
+async function sameBlocks(
+  req: WebhookRequest,
+  expected: readonly string[],
+  mutated: { headers: Record<string, string>; body: string },
+): Promise<void> {
   const original = await blockedBy(req, headersOf(req), req.rawBody.toString('utf8'));
   expect(original).toEqual([...expected].sort());
   expect(await blockedBy(req, mutated.headers, mutated.body)).toEqual(original);
@@ -133,11 +160,36 @@ function vonageJson(signed: Record<string, string>): string {
 describe('unsigned parts of a request never change which contacts are blocked', () => {
   it('sns: extra top-level keys and headers', async () => {
     await fc.assert(
-      fc.asyncProperty(emails, fc.dictionary(fc.constantFrom('Records', 'MessageAttributes', 'UnsubscribeURL', 'bounce', 'mail', 'notificationType', 'Sns', 'Extra'), victimValue, { maxKeys: 3 }), extraHeaders, async (recipients, extra, headers) => {
-        const message = signer.sign(snsNotification(sesBounce(recipients)));
-        const req = { provider: 'sns', headers: { 'content-type': 'text/plain; charset=UTF-8' }, rawBody: Buffer.from(JSON.stringify(message)) } as unknown as WebhookRequest;
-        await sameBlocks(req, recipients, { headers: { ...headersOf(req), ...headers }, body: JSON.stringify({ ...extra, ...message }) });
-      }),
+      fc.asyncProperty(
+        emails,
+        fc.dictionary(
+          fc.constantFrom(
+            'Records',
+            'MessageAttributes',
+            'UnsubscribeURL',
+            'bounce',
+            'mail',
+            'notificationType',
+            'Sns',
+            'Extra',
+          ),
+          victimValue,
+          { maxKeys: 3 },
+        ),
+        extraHeaders,
+        async (recipients, extra, headers) => {
+          const message = signer.sign(snsNotification(sesBounce(recipients)));
+          const req = {
+            provider: 'sns',
+            headers: { 'content-type': 'text/plain; charset=UTF-8' },
+            rawBody: Buffer.from(JSON.stringify(message)),
+          } as unknown as WebhookRequest;
+          await sameBlocks(req, recipients, {
+            headers: { ...headersOf(req), ...headers },
+            body: JSON.stringify({ ...extra, ...message }),
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -155,14 +207,23 @@ describe('unsigned parts of a request never change which contacts are blocked', 
 
   it('twilio: headers, parameter order and a repeated identical pair', async () => {
     await fc.assert(
-      fc.asyncProperty(phone, extraHeaders, fc.boolean(), fc.constantFrom('', 'Body', 'From', 'MessageSid'), async (from, headers, reverse, repeat) => {
-        const params = { From: from, To: '+14155550199', Body: 'STOP', MessageSid: 'SM0123', AccountSid: 'AC0123' };
-        const req = twilioRequest(params, `https://${DOMAIN}/webhooks/twilio`);
-        const pairs = Object.entries(params);
-        if (reverse) pairs.reverse();
-        if (repeat !== '') pairs.push([repeat, params[repeat as keyof typeof params]]);
-        await sameBlocks(req, [from], { headers: { ...headersOf(req), ...headers }, body: new URLSearchParams(pairs).toString() });
-      }),
+      fc.asyncProperty(
+        phone,
+        extraHeaders,
+        fc.boolean(),
+        fc.constantFrom('', 'Body', 'From', 'MessageSid'),
+        async (from, headers, reverse, repeat) => {
+          const params = { From: from, To: '+14155550199', Body: 'STOP', MessageSid: 'SM0123', AccountSid: 'AC0123' };
+          const req = twilioRequest(params, `https://${DOMAIN}/webhooks/twilio`);
+          const pairs = Object.entries(params);
+          if (reverse) pairs.reverse();
+          if (repeat !== '') pairs.push([repeat, params[repeat as keyof typeof params]]);
+          await sameBlocks(req, [from], {
+            headers: { ...headersOf(req), ...headers },
+            body: new URLSearchParams(pairs).toString(),
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -217,11 +278,21 @@ describe('unsigned parts of a request never change which contacts are blocked', 
   it('mandrill: headers and an earlier duplicate mandrill_events', async () => {
     await fc.assert(
       fc.asyncProperty(emails, extraHeaders, fc.boolean(), async (recipients, headers, prepend) => {
-        const events = recipients.map((email, i) => ({ event: 'spam', _id: `id${i}`, ts: 1_700_000_000, msg: { email } }));
+        const events = recipients.map((email, i) => ({
+          event: 'spam',
+          _id: `id${i}`,
+          ts: 1_700_000_000,
+          msg: { email },
+        }));
         const req = mandrillRequest(events);
-        const forged = new URLSearchParams({ mandrill_events: JSON.stringify([{ event: 'hard_bounce', _id: 'x', ts: 1, msg: { email: VICTIM_EMAIL } }]) }).toString();
+        const forged = new URLSearchParams({
+          mandrill_events: JSON.stringify([{ event: 'hard_bounce', _id: 'x', ts: 1, msg: { email: VICTIM_EMAIL } }]),
+        }).toString();
         const body = req.rawBody.toString('utf8');
-        await sameBlocks(req, recipients, { headers: { ...headersOf(req), ...headers }, body: prepend ? `${forged}&${body}` : body });
+        await sameBlocks(req, recipients, {
+          headers: { ...headersOf(req), ...headers },
+          body: prepend ? `${forged}&${body}` : body,
+        });
       }),
       { numRuns: RUNS },
     );
@@ -229,30 +300,61 @@ describe('unsigned parts of a request never change which contacts are blocked', 
 
   it('resend (Svix): headers and extra signature entries', async () => {
     await fc.assert(
-      fc.asyncProperty(emails, extraHeaders, fc.constantFrom('', ' v1,AAAA', ' v2,Zm9v', ' v1a,x'), async (recipients, headers, extraSignature) => {
-        const req = resendRequest({
-          type: 'email.bounced',
-          created_at: '2026-01-15T10:00:00.000Z',
-          data: { email_id: 'em_1', to: recipients, bounce: { type: 'Permanent', subType: 'General', message: `550 rejected: ${recipients.join(', ')}` } },
-        });
-        const signed = headersOf(req);
-        const mutated = { ...signed, ...headers, 'svix-signature': `${signed['svix-signature']}${extraSignature}` };
-        // A bounce to several recipients is ambiguous_recipient (the reply text may not pick whom to block).
-        const blocked = recipients.length === 1 ? recipients : [];
-        await sameBlocks(req, blocked, { headers: mutated, body: req.rawBody.toString('utf8') });
-      }),
+      fc.asyncProperty(
+        emails,
+        extraHeaders,
+        fc.constantFrom('', ' v1,AAAA', ' v2,Zm9v', ' v1a,x'),
+        async (recipients, headers, extraSignature) => {
+          const req = resendRequest({
+            type: 'email.bounced',
+            created_at: '2026-01-15T10:00:00.000Z',
+            data: {
+              email_id: 'em_1',
+              to: recipients,
+              bounce: { type: 'Permanent', subType: 'General', message: `550 rejected: ${recipients.join(', ')}` },
+            },
+          });
+          const signed = headersOf(req);
+          const mutated = { ...signed, ...headers, 'svix-signature': `${signed['svix-signature']}${extraSignature}` };
+          // A bounce to several recipients is ambiguous_recipient (the reply text may not pick whom to block).
+          const blocked = recipients.length === 1 ? recipients : [];
+          await sameBlocks(req, blocked, { headers: mutated, body: req.rawBody.toString('utf8') });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('vonage (JSON): headers and extra nested values', async () => {
     await fc.assert(
-      fc.asyncProperty(phone, extraHeaders, fc.dictionary(fc.constantFrom('from', 'message', 'sms', 'data', 'to_list', 'channel_data'), victimValue, { maxKeys: 3 }), async (from, headers, extra) => {
-        const signed = { msisdn: from.slice(1), to: '447700900000', text: 'STOP', messageId: 'v-1', type: 'text', timestamp: NOW_S, nonce: 'n1' };
-        const body = vonageJson(signed);
-        const req = { provider: 'vonage', headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(body) } as unknown as WebhookRequest;
-        await sameBlocks(req, [from], { headers: { ...headersOf(req), ...headers }, body: JSON.stringify({ ...extra, ...(JSON.parse(body) as object) }) });
-      }),
+      fc.asyncProperty(
+        phone,
+        extraHeaders,
+        fc.dictionary(fc.constantFrom('from', 'message', 'sms', 'data', 'to_list', 'channel_data'), victimValue, {
+          maxKeys: 3,
+        }),
+        async (from, headers, extra) => {
+          const signed = {
+            msisdn: from.slice(1),
+            to: '447700900000',
+            text: 'STOP',
+            messageId: 'v-1',
+            type: 'text',
+            timestamp: NOW_S,
+            nonce: 'n1',
+          };
+          const body = vonageJson(signed);
+          const req = {
+            provider: 'vonage',
+            headers: { 'content-type': 'application/json' },
+            rawBody: Buffer.from(body),
+          } as unknown as WebhookRequest;
+          await sameBlocks(req, [from], {
+            headers: { ...headersOf(req), ...headers },
+            body: JSON.stringify({ ...extra, ...(JSON.parse(body) as object) }),
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -260,14 +362,29 @@ describe('unsigned parts of a request never change which contacts are blocked', 
   it('vonage (form): headers and an earlier duplicate of a signed key', async () => {
     await fc.assert(
       fc.asyncProperty(phone, extraHeaders, fc.constantFrom('', 'msisdn', 'text'), async (from, headers, duplicate) => {
-        const signed: Record<string, string> = { msisdn: from.slice(1), to: '447700900000', text: 'STOP', messageId: 'v-1', type: 'text', timestamp: NOW_S, nonce: 'n1' };
-        const body = new URLSearchParams({ ...signed, sig: vonageSignature('md5hash', SECRETS.VONAGE_SIGNATURE_SECRET, signed) }).toString();
-        const req = { provider: 'vonage', headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: Buffer.from(body) } as unknown as WebhookRequest;
-        const forged = duplicate === 'msisdn' ? `msisdn=${VICTIM_PHONE.slice(1)}&` : duplicate === 'text' ? 'text=hello&' : '';
+        const signed: Record<string, string> = {
+          msisdn: from.slice(1),
+          to: '447700900000',
+          text: 'STOP',
+          messageId: 'v-1',
+          type: 'text',
+          timestamp: NOW_S,
+          nonce: 'n1',
+        };
+        const body = new URLSearchParams({
+          ...signed,
+          sig: vonageSignature('md5hash', SECRETS.VONAGE_SIGNATURE_SECRET, signed),
+        }).toString();
+        const req = {
+          provider: 'vonage',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          rawBody: Buffer.from(body),
+        } as unknown as WebhookRequest;
+        const forged =
+          duplicate === 'msisdn' ? `msisdn=${VICTIM_PHONE.slice(1)}&` : duplicate === 'text' ? 'text=hello&' : '';
         await sameBlocks(req, [from], { headers: { ...headersOf(req), ...headers }, body: `${forged}${body}` });
       }),
       { numRuns: RUNS },
     );
   });
 });
-

@@ -18,14 +18,25 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const atSigningTime = (v: MailgunVector) => Number(v.timestamp) * 1000;
 
 function jsonBody(v: Pick<MailgunVector, 'timestamp' | 'token' | 'signature'>): Buffer {
-  return Buffer.from(JSON.stringify({ signature: { timestamp: v.timestamp, token: v.token, signature: v.signature }, 'event-data': eventData }));
+  return Buffer.from(
+    JSON.stringify({
+      signature: { timestamp: v.timestamp, token: v.token, signature: v.signature },
+      'event-data': eventData,
+    }),
+  );
 }
 const freshCache = () => new ReplayCache({ maxEntries: 100, ttlMs: MAILGUN_DEFAULT_WINDOW.maxAgeMs });
 
 describe('verifyMailgun', () => {
   it('accepts the mailgun-php vector in a JSON webhook body', () => {
     // Prepare
-    const input = { rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache: freshCache() };
+    const input = {
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    };
 
     // Act
     const result = verifyMailgun(input);
@@ -36,7 +47,13 @@ describe('verifyMailgun', () => {
 
   it('rejects the mailgun-php vector whose token does not match the signature', () => {
     // Prepare
-    const input = { rawBody: jsonBody(invalid), headers: JSON_HEADERS, signingKey: invalid.signing_key, nowMs: atSigningTime(invalid), replayCache: freshCache() };
+    const input = {
+      rawBody: jsonBody(invalid),
+      headers: JSON_HEADERS,
+      signingKey: invalid.signing_key,
+      nowMs: atSigningTime(invalid),
+      replayCache: freshCache(),
+    };
 
     // Act
     const result = verifyMailgun(input);
@@ -47,10 +64,24 @@ describe('verifyMailgun', () => {
 
   it('accepts the vector as legacy form fields', () => {
     // Prepare
-    const rawBody = Buffer.from(new URLSearchParams({ event: 'unsubscribed', recipient: 'jane@example.com', timestamp: valid.timestamp, token: valid.token, signature: valid.signature }).toString());
+    const rawBody = Buffer.from(
+      new URLSearchParams({
+        event: 'unsubscribed',
+        recipient: 'jane@example.com',
+        timestamp: valid.timestamp,
+        token: valid.token,
+        signature: valid.signature,
+      }).toString(),
+    );
 
     // Act
-    const result = verifyMailgun({ rawBody, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result.ok).toBe(true);
@@ -58,7 +89,13 @@ describe('verifyMailgun', () => {
 
   it('rejects the vector under a different signing key', () => {
     // Prepare
-    const input = { rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: 'key-somebody-else', nowMs: atSigningTime(valid), replayCache: freshCache() };
+    const input = {
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: 'key-somebody-else',
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    };
 
     // Act
     const result = verifyMailgun(input);
@@ -72,7 +109,13 @@ describe('verifyMailgun', () => {
     const tampered = { ...valid, timestamp: String(Number(valid.timestamp) + 1) };
 
     // Act
-    const result = verifyMailgun({ rawBody: jsonBody(tampered), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody: jsonBody(tampered),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -83,7 +126,13 @@ describe('verifyMailgun', () => {
     const nowMs = atSigningTime(valid) + MAILGUN_DEFAULT_WINDOW.maxAgeMs + 1000;
 
     // Act
-    const result = verifyMailgun({ rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs, replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs,
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'stale_timestamp' });
@@ -94,7 +143,13 @@ describe('verifyMailgun', () => {
     const nowMs = atSigningTime(valid) + 8 * 3_600_000 + 5 * 60_000;
 
     // Act
-    const result = verifyMailgun({ rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs, replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs,
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result.ok).toBe(true);
@@ -105,7 +160,13 @@ describe('verifyMailgun', () => {
     const nowMs = atSigningTime(valid) - 6 * 60_000;
 
     // Act
-    const result = verifyMailgun({ rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs, replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs,
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'stale_timestamp' });
@@ -114,7 +175,13 @@ describe('verifyMailgun', () => {
   it('rejects the second use of a token', () => {
     // Prepare
     const replayCache = freshCache();
-    const input = { rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache };
+    const input = {
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache,
+    };
     verifyMailgun(input);
 
     // Act
@@ -127,11 +194,28 @@ describe('verifyMailgun', () => {
   it('rejects a captured signature block stapled to a different event (token replay)', () => {
     // Prepare
     const replayCache = freshCache();
-    verifyMailgun({ rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache });
-    const forged = Buffer.from(JSON.stringify({ signature: { timestamp: valid.timestamp, token: valid.token, signature: valid.signature }, 'event-data': { event: 'complained', recipient: 'victim@example.com' } }));
+    verifyMailgun({
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache,
+    });
+    const forged = Buffer.from(
+      JSON.stringify({
+        signature: { timestamp: valid.timestamp, token: valid.token, signature: valid.signature },
+        'event-data': { event: 'complained', recipient: 'victim@example.com' },
+      }),
+    );
 
     // Act
-    const result = verifyMailgun({ rawBody: forged, headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache });
+    const result = verifyMailgun({
+      rawBody: forged,
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'replayed' });
@@ -140,7 +224,13 @@ describe('verifyMailgun', () => {
   it('accepts a token again once it was released (the first attempt was answered 5xx)', () => {
     // Prepare
     const replayCache = freshCache();
-    const input = { rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache };
+    const input = {
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache,
+    };
     verifyMailgun(input);
     replayCache.delete(valid.token);
 
@@ -156,7 +246,13 @@ describe('verifyMailgun', () => {
     const replayCache = freshCache();
 
     // Act
-    verifyMailgun({ rawBody: jsonBody(valid), headers: JSON_HEADERS, signingKey: 'wrong', nowMs: atSigningTime(valid), replayCache });
+    verifyMailgun({
+      rawBody: jsonBody(valid),
+      headers: JSON_HEADERS,
+      signingKey: 'wrong',
+      nowMs: atSigningTime(valid),
+      replayCache,
+    });
 
     // Assess
     expect(replayCache.has(valid.token, atSigningTime(valid))).toBe(false);
@@ -165,8 +261,15 @@ describe('verifyMailgun', () => {
   it('uses the module-level cache when none is injected, so replays are caught across warm invocations', () => {
     // Prepare
     const token = `module-cache-${Date.now()}`;
-    const signature = createHmac('sha256', valid.signing_key).update(valid.timestamp + token).digest('hex');
-    const input = { rawBody: jsonBody({ timestamp: valid.timestamp, token, signature }), headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid) };
+    const signature = createHmac('sha256', valid.signing_key)
+      .update(valid.timestamp + token)
+      .digest('hex');
+    const input = {
+      rawBody: jsonBody({ timestamp: valid.timestamp, token, signature }),
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+    };
     verifyMailgun(input);
 
     // Act
@@ -182,7 +285,13 @@ describe('verifyMailgun', () => {
     const rawBody = Buffer.from(JSON.stringify({ 'event-data': eventData }));
 
     // Act
-    const result = verifyMailgun({ rawBody, headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody,
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'missing_signature' });
@@ -193,7 +302,13 @@ describe('verifyMailgun', () => {
     const rawBody = Buffer.from(JSON.stringify({ signature: { token: valid.token, signature: valid.signature } }));
 
     // Act
-    const result = verifyMailgun({ rawBody, headers: JSON_HEADERS, signingKey: valid.signing_key, nowMs: atSigningTime(valid), replayCache: freshCache() });
+    const result = verifyMailgun({
+      rawBody,
+      headers: JSON_HEADERS,
+      signingKey: valid.signing_key,
+      nowMs: atSigningTime(valid),
+      replayCache: freshCache(),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'missing_timestamp' });

@@ -14,7 +14,12 @@ const rawBody = Buffer.from(new URLSearchParams({ mandrill_events: events }).toS
  * base64_encode(hash_hmac('sha1', $signed_data, $key, true))`.
  */
 function mandrillReference(key: string, url: string, params: Record<string, string>): string {
-  const signedData = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const signedData =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k])
+      .join('');
   return createHmac('sha1', key).update(signedData).digest('base64');
 }
 const SIGNATURE = mandrillReference(KEY, URL_AS_CONFIGURED, { mandrill_events: events });
@@ -61,7 +66,12 @@ describe('verifyMandrill', () => {
     tampered[tampered.length - 5] = tampered[tampered.length - 5]! ^ 0x01;
 
     // Act
-    const result = verifyMandrill({ rawBody: tampered, headers: { [MANDRILL_SIGNATURE_HEADER]: SIGNATURE }, url: URL_AS_CONFIGURED, webhookKey: KEY });
+    const result = verifyMandrill({
+      rawBody: tampered,
+      headers: { [MANDRILL_SIGNATURE_HEADER]: SIGNATURE },
+      url: URL_AS_CONFIGURED,
+      webhookKey: KEY,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });

@@ -29,7 +29,12 @@ const SIGNED_AT = vector('single_event').timestamp;
 describe('verifySendgrid', () => {
   it.each(vectors.filter((v) => v.expect_valid))('accepts the sendgrid-nodejs vector "$name"', (v) => {
     // Prepare
-    const input = { rawBody: Buffer.from(v.raw_body, 'utf8'), headers: headersFor(v), publicKey: v.public_key_spki_der_b64, nowMs: clockAt(v.timestamp) };
+    const input = {
+      rawBody: Buffer.from(v.raw_body, 'utf8'),
+      headers: headersFor(v),
+      publicKey: v.public_key_spki_der_b64,
+      nowMs: clockAt(v.timestamp),
+    };
 
     // Act
     const result = verifySendgrid(input);
@@ -40,7 +45,12 @@ describe('verifySendgrid', () => {
 
   it.each(vectors.filter((v) => !v.expect_valid))('rejects the sendgrid-nodejs vector "$name"', (v) => {
     // Prepare
-    const input = { rawBody: Buffer.from(v.raw_body, 'utf8'), headers: headersFor(v), publicKey: v.public_key_spki_der_b64, nowMs: clockAt(SIGNED_AT) };
+    const input = {
+      rawBody: Buffer.from(v.raw_body, 'utf8'),
+      headers: headersFor(v),
+      publicKey: v.public_key_spki_der_b64,
+      nowMs: clockAt(SIGNED_AT),
+    };
 
     // Act
     const result = verifySendgrid(input);
@@ -55,7 +65,12 @@ describe('verifySendgrid', () => {
     const rawBody = fixtureBytes('sendgrid/signed-multi-event-body.raw');
 
     // Act
-    const result = verifySendgrid({ rawBody, headers: headersFor(v), publicKey: v.public_key_spki_der_b64, nowMs: clockAt(v.timestamp) });
+    const result = verifySendgrid({
+      rawBody,
+      headers: headersFor(v),
+      publicKey: v.public_key_spki_der_b64,
+      nowMs: clockAt(v.timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: true });
@@ -68,7 +83,12 @@ describe('verifySendgrid', () => {
     rawBody[10] = rawBody[10]! ^ 0x01;
 
     // Act
-    const result = verifySendgrid({ rawBody, headers: headersFor(v), publicKey: v.public_key_spki_der_b64, nowMs: clockAt(v.timestamp) });
+    const result = verifySendgrid({
+      rawBody,
+      headers: headersFor(v),
+      publicKey: v.public_key_spki_der_b64,
+      nowMs: clockAt(v.timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -79,7 +99,12 @@ describe('verifySendgrid', () => {
     const v = vector('single_event');
 
     // Act
-    const result = verifySendgrid({ rawBody: Buffer.from(v.raw_body.trimEnd(), 'utf8'), headers: headersFor(v), publicKey: v.public_key_spki_der_b64, nowMs: clockAt(v.timestamp) });
+    const result = verifySendgrid({
+      rawBody: Buffer.from(v.raw_body.trimEnd(), 'utf8'),
+      headers: headersFor(v),
+      publicKey: v.public_key_spki_der_b64,
+      nowMs: clockAt(v.timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -91,7 +116,12 @@ describe('verifySendgrid', () => {
     const otherKey = vector('wrong_key').public_key_spki_der_b64;
 
     // Act
-    const result = verifySendgrid({ rawBody: Buffer.from(v.raw_body, 'utf8'), headers: headersFor(v), publicKey: otherKey, nowMs: clockAt(v.timestamp) });
+    const result = verifySendgrid({
+      rawBody: Buffer.from(v.raw_body, 'utf8'),
+      headers: headersFor(v),
+      publicKey: otherKey,
+      nowMs: clockAt(v.timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -171,7 +201,12 @@ describe('verifySendgrid', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
     // Act
-    const result = verifySendgrid({ rawBody, headers: headersFor({ timestamp, signature_b64: signature }), publicKey: pem, nowMs: clockAt(timestamp) });
+    const result = verifySendgrid({
+      rawBody,
+      headers: headersFor({ timestamp, signature_b64: signature }),
+      publicKey: pem,
+      nowMs: clockAt(timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: true });
@@ -186,7 +221,12 @@ describe('verifySendgrid', () => {
     const escaped = publicKey.export({ type: 'spki', format: 'pem' }).toString().replace(/\n/gu, '\\n');
 
     // Act
-    const result = verifySendgrid({ rawBody, headers: headersFor({ timestamp, signature_b64: signature }), publicKey: escaped, nowMs: clockAt(timestamp) });
+    const result = verifySendgrid({
+      rawBody,
+      headers: headersFor({ timestamp, signature_b64: signature }),
+      publicKey: escaped,
+      nowMs: clockAt(timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: true });
@@ -198,11 +238,18 @@ describe('verifySendgrid', () => {
     const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const timestamp = '1700000000';
     const rawBody = Buffer.from('[{"email":"jane@example.com","event":"spamreport"}]\r\n');
-    const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), rawBody]), attacker.privateKey).toString('base64');
+    const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), rawBody]), attacker.privateKey).toString(
+      'base64',
+    );
     const der = configured.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 
     // Act
-    const result = verifySendgrid({ rawBody, headers: headersFor({ timestamp, signature_b64: signature }), publicKey: der, nowMs: clockAt(timestamp) });
+    const result = verifySendgrid({
+      rawBody,
+      headers: headersFor({ timestamp, signature_b64: signature }),
+      publicKey: der,
+      nowMs: clockAt(timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -226,11 +273,18 @@ describe('verifySendgrid', () => {
 
   it('answers invalid_key for a configured key that is not an EC P-256 key', () => {
     // Prepare
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'der' })
+      .toString('base64');
     const v = vector('single_event');
 
     // Act
-    const result = verifySendgrid({ rawBody: Buffer.from(v.raw_body, 'utf8'), headers: headersFor(v), publicKey: rsa, nowMs: clockAt(v.timestamp) });
+    const result = verifySendgrid({
+      rawBody: Buffer.from(v.raw_body, 'utf8'),
+      headers: headersFor(v),
+      publicKey: rsa,
+      nowMs: clockAt(v.timestamp),
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'invalid_key' });

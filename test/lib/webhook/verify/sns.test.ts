@@ -3,9 +3,17 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCertificateCache } from '../../../../lib/providers/sns/client.js';
 import { isSnsUrl, verifySns } from '../../../../lib/providers/sns/verify.js';
 import { fixtureJson } from '../fixtures.js';
-import { createTestSnsSigner, snsNotification, snsSubscriptionConfirmation, TEST_TOPIC_ARN, type TestSnsSigner } from '../sns-signer.js';
+import {
+  createTestSnsSigner,
+  snsNotification,
+  snsSubscriptionConfirmation,
+  TEST_TOPIC_ARN,
+  type TestSnsSigner,
+} from '../sns-signer.js';
 
-const awsVectors = fixtureJson<{ certificate_pem: string; messages: Array<Record<string, string>> }>('sns/signature-vectors-aws-php-validator.json');
+const awsVectors = fixtureJson<{ certificate_pem: string; messages: Array<Record<string, string>> }>(
+  'sns/signature-vectors-aws-php-validator.json',
+);
 const body = (message: unknown) => Buffer.from(JSON.stringify(message));
 
 let signer: TestSnsSigner;
@@ -20,19 +28,24 @@ function certificates(pem = () => signer.certificatePem) {
 }
 
 describe('verifySns with real AWS-signed messages', () => {
-  it.each(awsVectors.messages.map((m) => [`SignatureVersion ${m.SignatureVersion}${m.Subject ? ' with Subject' : ''}`, m] as const))(
-    'accepts the aws-php-sns-message-validator vector (%s)',
-    async (_name, message) => {
-      // Prepare
-      const getCertificateKey = createCertificateCache(async () => awsVectors.certificate_pem);
+  it.each(
+    awsVectors.messages.map(
+      (m) => [`SignatureVersion ${m.SignatureVersion}${m.Subject ? ' with Subject' : ''}`, m] as const,
+    ),
+  )('accepts the aws-php-sns-message-validator vector (%s)', async (_name, message) => {
+    // Prepare
+    const getCertificateKey = createCertificateCache(async () => awsVectors.certificate_pem);
 
-      // Act
-      const result = await verifySns({ rawBody: body(message), allowedTopicArns: [message.TopicArn!], getCertificateKey });
+    // Act
+    const result = await verifySns({
+      rawBody: body(message),
+      allowedTopicArns: [message.TopicArn!],
+      getCertificateKey,
+    });
 
-      // Assess
-      expect(result.ok).toBe(true);
-    },
-  );
+    // Assess
+    expect(result.ok).toBe(true);
+  });
 
   it('rejects a real AWS-signed message whose Message was edited', async () => {
     // Prepare
@@ -40,7 +53,11 @@ describe('verifySns with real AWS-signed messages', () => {
     const getCertificateKey = createCertificateCache(async () => awsVectors.certificate_pem);
 
     // Act
-    const result = await verifySns({ rawBody: body(message), allowedTopicArns: [message.TopicArn!], getCertificateKey });
+    const result = await verifySns({
+      rawBody: body(message),
+      allowedTopicArns: [message.TopicArn!],
+      getCertificateKey,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
@@ -67,7 +84,10 @@ describe('verifySns with a test certificate', () => {
     const result = await verifySns({ rawBody: body(message), allowedTopicArns: [TEST_TOPIC_ARN], ...certificates() });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, message: { type: 'SubscriptionConfirmation', subscribeUrl: message.SubscribeURL } });
+    expect(result).toMatchObject({
+      ok: true,
+      message: { type: 'SubscriptionConfirmation', subscribeUrl: message.SubscribeURL },
+    });
   });
 
   it('accepts "Subject": null, which SNS leaves out of the signed string', async () => {
@@ -83,7 +103,10 @@ describe('verifySns with a test certificate', () => {
 
   it('rejects a Notification whose Message was changed by one character', async () => {
     // Prepare
-    const message = { ...signer.sign(snsNotification('{"notificationType":"Complaint"}')), Message: '{"notificationType":"Complaint "}' };
+    const message = {
+      ...signer.sign(snsNotification('{"notificationType":"Complaint"}')),
+      Message: '{"notificationType":"Complaint "}',
+    };
 
     // Act
     const result = await verifySns({ rawBody: body(message), allowedTopicArns: [TEST_TOPIC_ARN], ...certificates() });
@@ -92,7 +115,7 @@ describe('verifySns with a test certificate', () => {
     expect(result).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
-  it('rejects a Notification signed by a key other than the certificate\'s', async () => {
+  it("rejects a Notification signed by a key other than the certificate's", async () => {
     // Prepare
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const message = signer.sign(snsNotification('hello'), '2', { privateKey });
@@ -191,10 +214,22 @@ describe('createCertificateCache', () => {
   it('fetches a certificate once for concurrent verifications', async () => {
     // Prepare
     const source = certificates();
-    const messages = [signer.sign(snsNotification('a')), signer.sign(snsNotification('b')), signer.sign(snsNotification('c'))];
+    const messages = [
+      signer.sign(snsNotification('a')),
+      signer.sign(snsNotification('b')),
+      signer.sign(snsNotification('c')),
+    ];
 
     // Act
-    const results = await Promise.all(messages.map((m) => verifySns({ rawBody: body(m), allowedTopicArns: [TEST_TOPIC_ARN], getCertificateKey: source.getCertificateKey })));
+    const results = await Promise.all(
+      messages.map((m) =>
+        verifySns({
+          rawBody: body(m),
+          allowedTopicArns: [TEST_TOPIC_ARN],
+          getCertificateKey: source.getCertificateKey,
+        }),
+      ),
+    );
 
     // Assess
     expect(results.every((r) => r.ok)).toBe(true);
@@ -210,10 +245,18 @@ describe('createCertificateCache', () => {
       return signer.certificatePem;
     });
     const message = signer.sign(snsNotification('hello'));
-    await verifySns({ rawBody: body(message), allowedTopicArns: [TEST_TOPIC_ARN], getCertificateKey: source.getCertificateKey });
+    await verifySns({
+      rawBody: body(message),
+      allowedTopicArns: [TEST_TOPIC_ARN],
+      getCertificateKey: source.getCertificateKey,
+    });
 
     // Act
-    const result = await verifySns({ rawBody: body(message), allowedTopicArns: [TEST_TOPIC_ARN], getCertificateKey: source.getCertificateKey });
+    const result = await verifySns({
+      rawBody: body(message),
+      allowedTopicArns: [TEST_TOPIC_ARN],
+      getCertificateKey: source.getCertificateKey,
+    });
 
     // Assess
     expect(result.ok).toBe(true);

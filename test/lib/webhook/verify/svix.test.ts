@@ -13,7 +13,11 @@ interface SvixVector {
 const [v] = fixtureJson<{ vectors: SvixVector[] }>('resend-svix/signature-vectors-svix.json').vectors as [SvixVector];
 const nowMs = Number(v.svix_timestamp) * 1000;
 const rawBody = Buffer.from(v.raw_body, 'utf8');
-const svixHeaders = (signature = v.svix_signature) => ({ 'svix-id': v.svix_id, 'svix-timestamp': v.svix_timestamp, 'svix-signature': signature });
+const svixHeaders = (signature = v.svix_signature) => ({
+  'svix-id': v.svix_id,
+  'svix-timestamp': v.svix_timestamp,
+  'svix-signature': signature,
+});
 
 describe('verifySvix', () => {
   it('accepts the svix-webhooks vector', () => {
@@ -29,7 +33,11 @@ describe('verifySvix', () => {
 
   it('accepts the Standard Webhooks header aliases', () => {
     // Prepare
-    const headers = { 'webhook-id': v.svix_id, 'webhook-timestamp': v.svix_timestamp, 'webhook-signature': v.svix_signature };
+    const headers = {
+      'webhook-id': v.svix_id,
+      'webhook-timestamp': v.svix_timestamp,
+      'webhook-signature': v.svix_signature,
+    };
 
     // Act
     const result = verifySvix({ rawBody, headers, secret: v.secret, nowMs });
@@ -88,7 +96,9 @@ describe('verifySvix', () => {
     const afterIt = nowMs + 5 * 60_000 + 1000;
 
     // Act
-    const results = [lastSecond, afterIt].map((at) => verifySvix({ rawBody, headers: svixHeaders(), secret: v.secret, nowMs: at }));
+    const results = [lastSecond, afterIt].map((at) =>
+      verifySvix({ rawBody, headers: svixHeaders(), secret: v.secret, nowMs: at }),
+    );
 
     // Assess
     expect(results).toEqual([{ ok: true }, { ok: false, reason: 'stale_timestamp' }]);
@@ -145,7 +155,10 @@ describe('verifySvix', () => {
     // Prepare
     const secret = Buffer.from('a-32-byte-secret-for-svix-tests!').toString('base64');
     const body = Buffer.from(JSON.stringify(fixtureJson('resend-svix/anymail-resend-email-bounced.json')));
-    const signature = createHmac('sha256', svixKey(secret)!).update(`msg_1.${v.svix_timestamp}.`).update(body).digest('base64');
+    const signature = createHmac('sha256', svixKey(secret)!)
+      .update(`msg_1.${v.svix_timestamp}.`)
+      .update(body)
+      .digest('base64');
     const headers = { 'svix-id': 'msg_1', 'svix-timestamp': v.svix_timestamp, 'svix-signature': `v1,${signature}` };
 
     // Act

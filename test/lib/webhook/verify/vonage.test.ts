@@ -74,7 +74,12 @@ describe('verifyVonage', () => {
     const rawBody = formBody({ ...params, sig: signatures.sha256! });
 
     // Act
-    const result = verifyVonage({ rawBody, headers: FORM, signatureSecret: secret, nowMs: nowMs + VONAGE_DEFAULT_WINDOW.maxAgeMs + 1000 });
+    const result = verifyVonage({
+      rawBody,
+      headers: FORM,
+      signatureSecret: secret,
+      nowMs: nowMs + VONAGE_DEFAULT_WINDOW.maxAgeMs + 1000,
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'stale_timestamp' });
@@ -85,7 +90,13 @@ describe('verifyVonage', () => {
     const rawBody = formBody({ ...params, sig: signatures.sha256! });
 
     // Act
-    const result = verifyVonage({ rawBody, headers: FORM, signatureSecret: secret, nowMs: nowMs + 6 * 60_000, window: { maxAgeMs: 5 * 60_000, maxFutureMs: 5 * 60_000 } });
+    const result = verifyVonage({
+      rawBody,
+      headers: FORM,
+      signatureSecret: secret,
+      nowMs: nowMs + 6 * 60_000,
+      window: { maxAgeMs: 5 * 60_000, maxFutureMs: 5 * 60_000 },
+    });
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'stale_timestamp' });
