@@ -50,7 +50,7 @@ server.on('request', (req, res) => {
     // dynalite reads `headers`, `method`, `url` and the body's 'data' / 'end' events: hand it the body again.
     const replay = Object.assign(new EventEmitter(), { headers: req.headers, method: req.method, url: req.url });
     const run = () => {
-      handlers.forEach((h) => h(replay as unknown as IncomingMessage, res));
+      for (const h of handlers) h(replay as unknown as IncomingMessage, res);
       replay.emit('data', body);
       replay.emit('end');
     };

@@ -9,7 +9,7 @@
  * for the backlog. Hood's windows are time-scaled (`--scale 10`: 150/1m → 150/6s); per-minute figures
  * are printed both as measured and converted back to Hood's real windows. Numbers only, never asserted.
  */
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { loadConsumerConfig } from '../lib/config.js';
 import { type Consumer, createConsumer } from '../lib/consumer/consumer.js';
 import type { Lane } from '../lib/consumer/ledger-hooks.js';

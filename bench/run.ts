@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
-import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseRateLimits, loadConsumerConfig, type RateWindow } from '../lib/config.js';
 import { coldFirstBatch } from './cold-batch.js';
 import { consumerQueueEnv, sqsClientFor, startLocalQueues } from '../dev/emulator.js';
@@ -171,7 +171,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
       if (question) hoodWorker.postMessage(question);
     });
   const hood = { url: (await hoodAsk<{ url: string }>('', 'ready')).url };
-  const hoodStats = async () => (await hoodAsk<{ stats: SandboxStats }>('stats', 'stats')).stats;
+  const _hoodStats = async () => (await hoodAsk<{ stats: SandboxStats }>('stats', 'stats')).stats;
   const table = o.ledger ? await startBenchTable(o.dynamoLatencyMs) : undefined;
   const sqs = sqsClientFor(queues);
   const contacts = Array.from({ length: messages }, (_, i) => `bench${i}@example.com`);
@@ -179,12 +179,10 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queues.blockQueueUrl,
-        Entries: contacts
-          .slice(i, i + 10)
-          .map((c, j) => ({
-            Id: String(j),
-            MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench' }),
-          })),
+        Entries: contacts.slice(i, i + 10).map((c, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify({ contact: c, reason: 'unsubscribe', source: 'bench' }),
+        })),
       }),
     );
   }
@@ -538,28 +536,26 @@ async function coldStart(baselineRoot?: string) {
 
 function importMs(root: string, file: string): number {
   {
-    {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)}); console.log(performance.now()-t)`,
-        ],
-        {
-          env: {
-            ...process.env,
-            HOOD_API_TOKEN: TOKEN,
-            AWS_REGION: 'eu-west-1',
-            BLOCK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
-            DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
-            POWERTOOLS_LOG_LEVEL: 'ERROR',
-          },
-          encoding: 'utf8',
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(root, file)).href)}); console.log(performance.now()-t)`,
+      ],
+      {
+        env: {
+          ...process.env,
+          HOOD_API_TOKEN: TOKEN,
+          AWS_REGION: 'eu-west-1',
+          BLOCK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+          DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
-      );
-      return Number(out.trim().split('\n').pop());
-    }
+        encoding: 'utf8',
+      },
+    );
+    return Number(out.trim().split('\n').pop());
   }
 }
 

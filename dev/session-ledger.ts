@@ -7,9 +7,7 @@ import type { LocalDynamo } from './dynalite.js';
  * (nothing outlives the process, so nothing needs the same key later). Undefined when the operator
  * points `npm start` at a ledger of their own with LEDGER_TABLE.
  */
-export async function startSessionLedger(
-  env: Env,
-): Promise<
+export async function startSessionLedger(env: Env): Promise<
   | {
       env: Record<string, string>;
       state: { endpoint: string; region: string; table: string; hashKey: string };

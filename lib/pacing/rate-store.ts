@@ -99,7 +99,7 @@ export class RateStore {
       values[':pc'] = capEntry(w.cap);
       sets.push('#pc = :pc');
     }
-    w.drop.forEach((id, i) => (names[`#d${i}`] = id));
+    for (const [i, id] of w.drop.entries()) names[`#d${i}`] = id;
     const remove = w.drop.length > 0 ? ` REMOVE ${w.drop.map((_, i) => `#c.#d${i}`).join(', ')}` : '';
     return this.conditional(
       new UpdateItemCommand({

@@ -3,7 +3,7 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueRecord } from '../../lib/consumer/process-batch.js';
 import { type LocalQueues, sqsClientFor } from '../../dev/emulator.js';

@@ -217,7 +217,7 @@ describe('signed webhooks → built ingress → queue → built consumer → Hoo
 });
 
 describe('adversarial input against the built handlers', () => {
-  const before = () => pipeline.hood.contacts().length;
+  const blockedSoFar = () => pipeline.hood.contacts().length;
 
   it('answers 413 to a body over 1 MB', async () => {
     // Act
@@ -247,7 +247,7 @@ describe('adversarial input against the built handlers', () => {
 
   it('dead-letters a header-injection contact instead of blocking it', async () => {
     // Prepare
-    const count = before();
+    const count = blockedSoFar();
     // Act
     const response = await webhook(
       generic({ contact: 'victim@example.com\r\nBcc: everyone@example.com', reason: 'unsubscribe' }),
@@ -307,11 +307,11 @@ describe('adversarial input against the built handlers', () => {
   it('dead-letters hostile queue bodies in the consumer and blocks nobody', async () => {
     // Prepare: let the earlier tests' legitimate opt-outs land first.
     await settled(0);
-    const count = before();
+    const count = blockedSoFar();
     const hostile = [
       `${'['.repeat(50_000)}${']'.repeat(50_000)}`,
       '{"contact":"\uD800@example.com"}',
-      JSON.stringify({ contact: 'x'.repeat(300) + '@example.com' }),
+      JSON.stringify({ contact: `${'x'.repeat(300)}@example.com` }),
       JSON.stringify({ Type: 'Notification', Message: '{"notificationType":"Bounce"' }),
       'x'.repeat(200_000),
     ];

@@ -153,7 +153,7 @@ describe('LedgerRateLimiter', () => {
           await new Promise<void>((release) => {
             held.push(release);
             if (held.length === 2) {
-              held.forEach((r) => r());
+              for (const r of held) r();
               held = [];
             }
           });
