@@ -1,4 +1,4 @@
-import { maskContact } from '../contact.js';
+import { maskContact, redactContacts } from '../contact.js';
 import type { LedgerStory } from '../ledger/types.js';
 import { deadLetterAttributes, type DeadLetterInfo } from '../queue/sqs.js';
 import type { OptInMessage } from '../queue/opt-in.js';
@@ -72,7 +72,12 @@ export function settleOptIn(
     ];
   }
   const m = decoded.message;
-  const fields = { ...ctx, source: m.source, signal: m.signal, contact: maskContact(m.optIn.contact) };
+  const fields = {
+    ...ctx,
+    source: redactContacts(m.source),
+    signal: redactContacts(m.signal),
+    contact: maskContact(m.optIn.contact),
+  };
   if (standing === 'never_blocked') {
     return [
       { kind: 'count', outcome: 'ignored', n: 1 },

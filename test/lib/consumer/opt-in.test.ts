@@ -151,6 +151,18 @@ describe('consumer: an opt-in after a block', () => {
     expect(steps[0]).toMatchObject({ outcome: 'resubscribed' });
   });
 
+  it('logs a source a caller chose with any contact in it masked', () => {
+    // Prepare: a queue producer chooses `source`; it may hold an address.
+    const body = encodeOptIn(optInOf('+14155550100', 'sms_opt_in', 'export-of-jane.roe@example.com'));
+    const decoded = decodeOptIn(body)!;
+
+    // Act
+    const steps = settleOptIn(decoded, 'no_ledger', { messageId: 'm', body, correlationId: 'c', receiveCount: 1 }, 0);
+
+    // Assess
+    expect(JSON.stringify(steps.filter((s) => s.kind === 'log'))).not.toContain('jane.roe@example.com');
+  });
+
   it('dead-letters a body that says opt_in but is not a valid one, never reading it as a block', async () => {
     // Prepare
     const forged = JSON.stringify({ kind: 'opt_in', contact: '+14155550100', reason: 'sms_opt_out', source: 'twilio' });
