@@ -63,9 +63,13 @@ export function parseRateLimits(spec: string, variable = 'HOOD_RATE_LIMITS'): Ra
   });
 }
 
+/** A value as given, trimmed; `undefined` when unset or blank (an empty variable means "not set"). */
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
 function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
+  return nonEmpty(env[name]);
 }
 
 function url(env: Env, name: string, fallback?: string): string | undefined {

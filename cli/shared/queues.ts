@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type Env, LOCAL_CREDENTIALS, loadQueueConfig } from '../../lib/config.js';
+import { type Env, LOCAL_CREDENTIALS, loadQueueConfig, nonEmpty } from '../../lib/config.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../../dev/state.js';
 import { queueUrlFromArn } from '../../lib/queue/sqs.js';
 import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
@@ -293,8 +293,4 @@ function loadQueueConfigOrUsage(env: Env): ReturnType<typeof loadQueueConfig> {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,4 +1,4 @@
-import { type Env, localCredentialsFor } from '../../lib/config.js';
+import { type Env, localCredentialsFor, nonEmpty } from '../../lib/config.js';
 import { UsageError } from './command.js';
 import { describeAwsProblem } from './errors.js';
 
@@ -220,8 +220,4 @@ export async function createSsmClient(env: Env, region?: string) {
 export async function createSecretsClient(env: Env, region?: string) {
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return new SecretsManagerClient(awsClientOptions('SECRETS_MANAGER', env, region));
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Env } from '../config.js';
+import { type Env, nonEmpty } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { resolveSecretParameters, type SsmLike } from '../ssm-env.js';
 
@@ -59,8 +59,4 @@ export async function loadHttpImportConfig(
     );
   }
   return parsed.data;
-}
-
-export function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
 }

@@ -1,4 +1,4 @@
-import type { Env } from '../config.js';
+import { type Env, nonEmpty } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { BasicAuthCredentials, SecretKind, SecretSpec, SecretsView, SecretValues } from './types.js';
 
@@ -6,11 +6,6 @@ import type { BasicAuthCredentials, SecretKind, SecretSpec, SecretsView, SecretV
  * Reading webhook secrets from the environment, for every provider in the registry (lib/config.ts calls
  * `loadSecrets` with the registry's list). Errors name the variable, never the value.
  */
-
-function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
 
 function basicAuthOf(value: string, variable: string): BasicAuthCredentials {
   const i = value.indexOf(':');
@@ -32,7 +27,7 @@ function topicArnsOf(value: string, variable: string): readonly string[] | undef
 
 /** One secret's value, parsed by its kind; undefined when unset. */
 export function parseSecret<T extends SecretKind>(env: Env, spec: SecretSpec<string, T>): SecretValues[T] | undefined {
-  const value = str(env, spec.variable);
+  const value = nonEmpty(env[spec.variable]);
   if (value === undefined) return undefined;
   switch (spec.kind) {
     case 'basicAuth':

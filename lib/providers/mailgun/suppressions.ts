@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Env } from '../../config.js';
 import { ConfigError } from '../../errors.js';
-import { type HttpImportConfig, loadHttpImportConfig, nonEmpty } from '../../import/config.js';
+import { nonEmpty } from '../../config.js';
+import { type HttpImportConfig, loadHttpImportConfig } from '../../import/config.js';
 import { createJsonClient, firstOf, readResetHeader, readRetryAfter } from '../../import/http.js';
 import { bounceSkipReason, bump, isoTime, sameOrigin, str, walkLists } from '../../import/paging.js';
 import type {

@@ -2,7 +2,8 @@ import { ListSuppressedDestinationsCommand, SESv2Client, type SuppressionListRea
 import { z } from 'zod';
 import { type Env, localCredentialsFor } from '../../config.js';
 import { ConfigError } from '../../errors.js';
-import { HttpUrlSchema, nonEmpty } from '../../import/config.js';
+import { nonEmpty } from '../../config.js';
+import { HttpUrlSchema } from '../../import/config.js';
 import { walkLists } from '../../import/paging.js';
 import type { ImportSource, SuppressionsSpec, PageOptions, SourcePage, SuppressionEntry } from '../../import/types.js';
 
