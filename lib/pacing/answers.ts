@@ -1,5 +1,5 @@
 import type { RateWindow } from '../config.js';
-import type { ServerRateLimit } from './pacer.js';
+import type { ServerRateLimit } from './rate-gate.js';
 import { waitMs } from './timer-ms.js';
 
 /**

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import { AnswerState } from './answers.js';
 import { inFlightBounds, type Lane, laneWindows } from './budget.js';
-import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './gate.js';
+import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './rate-gate.js';
 import { OwnCalls } from './own-calls.js';
 import { type CapBounds, type CapState, provenBy, raisedCap, steppedBack, trustedCap } from './parallel-cap.js';
 import { type Plan, type PlannerConfig, plan } from './planner.js';

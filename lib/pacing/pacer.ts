@@ -1,14 +1,14 @@
 import type { RateWindow } from '../config.js';
 import { AnswerState } from './answers.js';
 import { inFlightBounds, type Lane, shareWindows, usableWindows } from './budget.js';
-import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './gate.js';
+import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './rate-gate.js';
 import { LocalCap } from './parallel-cap.js';
 import { type CallMark, type CountWindow, earliestStart, inFlightAt, trimCalls } from './sliding.js';
 import { waitMs } from './timer-ms.js';
 
 // The names other modules have always imported from here.
 export { type Lane, shareWindows, usableWindows } from './budget.js';
-export type { CallTicket, RateGate, ServerRateLimit } from './gate.js';
+export type { CallTicket, RateGate, ServerRateLimit } from './rate-gate.js';
 
 export interface PacerOptions {
   /** The account's windows (`HOOD_RATE_LIMITS`). */
