@@ -17,7 +17,7 @@ import {
 import { isLambdaSqsEvent } from '../lib/envelopes/sqs.js';
 import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
-import { formFields } from '../lib/webhook/body.js';
+import { formFields } from '../lib/providers/shared/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
 import { didYouMean } from './shared/suggest.js';
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import type { Decision } from '../types.js';
-import type { ReplayStore } from '../webhook/replay-cache.js';
+import type { ReplayStore } from './shared/replay.js';
 import type { JsonRecord, MappingPolicy } from './shared/map.js';
 import type { RequestHeaders, TimestampWindow, VerifyFailureReason } from './shared/verify.js';
 import type { CertificateKeyResolver } from './sns/verify.js';

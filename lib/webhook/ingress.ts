@@ -21,8 +21,8 @@ import { gateDecisions } from '../ledger/soft-bounce.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
-import { parseBody } from './body.js';
-import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
+import { parseBody } from '../providers/shared/body.js';
+import { memoryReplayStore, type ReplayCache, type ReplayStore } from '../providers/shared/replay.js';
 
 export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../providers/index.js';
 export type { VerificationOptions } from '../providers/types.js';

@@ -1,4 +1,4 @@
-import { parseBody } from '../../webhook/body.js';
+import { parseBody } from '../shared/body.js';
 import { has } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';

@@ -6,7 +6,7 @@ import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import type { WebhookConfig } from '../../../lib/config.js';
 import { handleWebhook, type WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
-import { ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { ReplayCache } from '../../../lib/providers/shared/replay.js';
 import { receiveAll, sqsClientFor } from '../../helpers/sqs.js';
 import { sqsRefuses, strictSqs } from '../../helpers/strict-sqs.js';
 import { unicodeText } from '../../helpers/unicode.js';
