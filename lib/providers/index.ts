@@ -13,7 +13,7 @@ import type { JsonRecord } from './shared/map.js';
 import { sns } from './sns/index.js';
 import { sparkpost } from './sparkpost/index.js';
 import { twilio } from './twilio/index.js';
-import type { Detector, Provider, SecretSpec, SecretValues, WebhookSpec } from './types.js';
+import type { Detector, Provider, SecretSpec, SecretValues, SettingsSpec, WebhookSpec } from './types.js';
 import { vonage } from './vonage/index.js';
 
 /**
@@ -83,6 +83,12 @@ export function webhookOf(name: WebhookProvider): WebhookSpec {
 export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
   REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])),
 );
+
+/** Every provider's settings that are not secrets (`SettingsSpec`), in registry order. */
+export const WEBHOOK_SETTINGS: readonly SettingsSpec[] = REGISTRY.flatMap((p): readonly SettingsSpec[] => {
+  const webhook: WebhookSpec | undefined = 'webhook' in p ? p.webhook : undefined;
+  return webhook?.settings ? [webhook.settings] : [];
+});
 
 /** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
 export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map(

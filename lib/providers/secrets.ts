@@ -1,6 +1,14 @@
 import { type Env, nonEmpty } from '../config.js';
 import { ConfigError } from '../errors.js';
-import type { BasicAuthCredentials, SecretKind, SecretSpec, SecretsView, SecretValues } from './types.js';
+import type {
+  BasicAuthCredentials,
+  SecretKind,
+  SecretSpec,
+  SecretsView,
+  SecretValues,
+  SettingsSpec,
+  SettingsView,
+} from './types.js';
 
 /**
  * Reading webhook secrets from the environment, for every provider in the registry (lib/config.ts calls
@@ -72,4 +80,16 @@ export function secretOf<T extends SecretKind>(
   spec: SecretSpec<string, T>,
 ): SecretValues[T] | undefined {
   return (secrets as Readonly<Record<string, unknown>>)[spec.key] as SecretValues[T] | undefined;
+}
+
+/** Every provider's settings (`SettingsSpec`), by key; a malformed one throws ConfigError naming its variable. */
+export function loadSettings(env: Env, specs: readonly SettingsSpec[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) out[spec.key] = spec.load(env);
+  return out;
+}
+
+/** A provider's own settings, typed by its spec (undefined in a hand-built configuration without them). */
+export function settingOf<T>(settings: SettingsView, spec: SettingsSpec<string, T>): T | undefined {
+  return settings[spec.key] as T | undefined;
 }

@@ -38,7 +38,7 @@ function container(
     deadLetter: async () => {},
     now: () => NOW_MS,
     logger: recordingLogger(),
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 9 * 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 9 * 3_600_000 }),
   });
   return { handler, queued };
 }

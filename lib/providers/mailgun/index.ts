@@ -2,7 +2,7 @@ import { has } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapMailgun } from './map.js';
-import { MAILGUN_DEFAULT_WINDOW, verifyMailgun } from './verify.js';
+import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify.js';
 import { signMailgunSample } from './sign.js';
 
 const SIGNING_KEY = {
@@ -26,8 +26,9 @@ export const mailgun = {
   webhook: {
     secrets: [SIGNING_KEY],
     isEnabled: (secrets) => secretOf(secrets, SIGNING_KEY) !== undefined,
+    replayCache: mailgunReplayCache,
     async authenticate(ctx) {
-      const window = ctx.verification.mailgunWindow;
+      const window = ctx.window;
       const result = verifyMailgun({
         rawBody: ctx.rawBody,
         headers: ctx.headers,

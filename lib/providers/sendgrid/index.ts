@@ -33,7 +33,7 @@ export const sendgrid = {
         headers: ctx.headers,
         publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!,
         nowMs: ctx.nowMs,
-        toleranceMs: ctx.verification.sendgridToleranceMs,
+        toleranceMs: ctx.window?.maxAgeMs,
       }),
     signedBody: true,
     sign: signSendgridSample,

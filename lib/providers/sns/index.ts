@@ -1,5 +1,6 @@
 import type { AuthContext, Authentication, Provider, SecretSpec } from '../types.js';
 import { secretOf } from '../secrets.js';
+import { certificateResolver, confirmSnsSubscription } from './client.js';
 import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
 
@@ -49,7 +50,7 @@ async function answerControlMessage(
     };
   }
   try {
-    await ctx.confirmSubscription(message.subscribeUrl);
+    await (ctx.confirmSubscription ?? confirmSnsSubscription)(message.subscribeUrl);
   } catch (error) {
     // SNS retries only 5xx and timeouts (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
     return {
@@ -87,7 +88,7 @@ export const sns = {
       const result = await verifySns({
         rawBody: ctx.rawBody,
         allowedTopicArns: secretOf(ctx.secrets, TOPIC_ARNS)!,
-        getCertificateKey: ctx.certificateKey(),
+        getCertificateKey: certificateResolver(ctx.fetchCertificate),
       });
       if (!result.ok) return result;
       // Only the signed fields are mapped: an unsigned `Records` array next to a signed notification never is.

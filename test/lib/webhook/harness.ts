@@ -90,7 +90,7 @@ export function harness(
     fetchCertificate,
     confirmSubscription,
     logger,
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
   };
   if (options.withDeadLetterQueue !== false) {
     deps.deadLetter = async (items) => {

@@ -200,7 +200,7 @@ function lambdaFor(config: WebhookConfig, sqsClient: ReturnType<typeof strictSqs
     sqsClient,
     now: () => NOW_MS,
     logger: recordingLogger(),
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
     fetchCertificate: async () => signer.certificatePem,
     confirmSubscription: async () => undefined,
   });
