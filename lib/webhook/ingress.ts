@@ -355,12 +355,6 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 
     const auth = await authenticate(provider, request, deps);
     if (!auth.ok) {
-      if (auth.reason === 'certificate_unavailable') {
-        // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
-        // (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
-        deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
-        return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
-      }
       // The precise reason is for the operator only: telling the caller `topic_not_allowed` or
       // `stale_timestamp` lets it probe the allowlist and the windows.
       deps.logger.warn('webhook rejected: authentication failed', { ...log, reason: auth.reason, statusCode: 401 });

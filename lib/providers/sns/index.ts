@@ -76,6 +76,19 @@ async function answerControlMessage(
   };
 }
 
+/**
+ * Our fetch of the signing certificate failed, not the sender's signature: SNS retries only 5xx and
+ * timeouts, a 4xx ends the delivery (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
+ */
+const CERTIFICATE_UNAVAILABLE: Authentication = {
+  ok: true,
+  answer: {
+    statusCode: 503,
+    body: { error: 'unavailable', reason: 'certificate_unavailable' },
+    log: { level: 'error', message: 'SNS signing certificate unavailable', fields: {} },
+  },
+};
+
 /** Amazon SNS: HTTPS subscriptions (signature v1/v2, pinned certificate host, TopicArn allowlist) and envelopes on the queue. */
 export const sns = {
   name: 'sns',
@@ -90,7 +103,7 @@ export const sns = {
         allowedTopicArns: secretOf(ctx.secrets, TOPIC_ARNS)!,
         getCertificateKey: certificateResolver(ctx.fetchCertificate),
       });
-      if (!result.ok) return result;
+      if (!result.ok) return result.reason === 'certificate_unavailable' ? CERTIFICATE_UNAVAILABLE : result;
       // Only the signed fields are mapped: an unsigned `Records` array next to a signed notification never is.
       return (await answerControlMessage(result.message, ctx)) ?? { ok: true, signed: result.message.envelope };
     },
