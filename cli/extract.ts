@@ -3,17 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadPolicyConfig } from '../lib/config.js';
 import { buildDescription } from '../lib/description.js';
 import { ConfigError } from '../lib/errors.js';
-import {
-  applyBlockReasons,
-  detectSource,
-  isSourceName,
-  mapAwsNative,
-  mapProvider,
-  mapQueueBody,
-  type MappingPolicy,
-  SOURCE_NAMES,
-  type SourceName,
-} from '../lib/sources/index.js';
+import { applyBlockReasons, mapAwsNative, mapQueueBody, type MappingPolicy } from '../lib/sources/index.js';
+import { detectSource, isSourceName, mapProvider, SOURCE_NAMES, type SourceName } from '../lib/sources/provider.js';
 import { isLambdaSqsEvent } from '../lib/envelopes/sqs.js';
 import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';

@@ -17,6 +17,19 @@ export type Mapper = (payload: unknown, policy: MappingPolicy) => Decision[];
  */
 export type Detector = (payload: JsonRecord, inBatch: boolean) => boolean;
 
+/**
+ * A payload that reaches the queue from AWS without our ingress (raw SES, EventBridge, SMS, SNS envelopes):
+ * how to recognise it and map it. Declared next to the mapper (lib/providers/<name>/map.ts), listed in
+ * lib/providers/queue-native.ts, which the consumer reads without importing any verifier.
+ */
+export interface QueueNative {
+  detect(payload: unknown): boolean;
+  readonly map: Mapper;
+}
+
+/** Maps an AWS payload another one carries (an SNS Message); undefined when it is none of them. */
+export type CarriedMapper = (payload: unknown, policy: MappingPolicy) => Decision[] | undefined;
+
 /** How a secret's text is read: as is, `user:password` (HTTP Basic), or a comma-separated SNS topic ARN list. */
 export type SecretKind = 'text' | 'basicAuth' | 'topicArns';
 

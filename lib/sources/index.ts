@@ -1,24 +1,19 @@
 import { maskContact } from '../contact.js';
-import { detectRecord, providerNamed, type SourceName } from '../providers/index.js';
-import { mapNormalisedMessage } from '../providers/generic/map.js';
-import { isLambdaSnsEvent, isSnsEnvelope } from '../envelopes/sns.js';
 import { unwrapQueueBody } from '../envelopes/sqs.js';
-import { mapSns } from '../providers/sns/map.js';
-import { dedupe, detail, ignore, isRecord, reject } from '../providers/shared/map.js';
+import { mapNormalisedMessage, QUEUE_NATIVE, UNRECOGNISED_QUEUE_PAYLOAD } from '../providers/queue-native.js';
+import { dedupe, detail, ignore, reject } from '../providers/shared/map.js';
 import type { MappingPolicy } from '../providers/types.js';
 import type { Decision, Reason } from '../types.js';
-import { mapAwsEvent } from './aws-native.js';
 import { isNeverBlocked, type NeverBlockList } from './never-block.js';
 
 export { compileNeverBlock, EMPTY_NEVER_BLOCK, isNeverBlocked, type NeverBlockList } from './never-block.js';
-export { isSourceName, PROVIDERS, type ProviderName, SOURCE_NAMES, type SourceName } from '../providers/index.js';
 export type { Mapper, MappingPolicy } from '../providers/types.js';
 
 /**
  * Last line of defence for the handlers: mappers are total by construction (and property-tested), but a
  * bug must dead-letter one message, not crash a batch.
  */
-function safely(source: string, run: () => Decision[]): Decision[] {
+export function safely(source: string, run: () => Decision[]): Decision[] {
   try {
     return dedupe(run());
   } catch (error) {
@@ -32,12 +27,6 @@ function safely(source: string, run: () => Decision[]): Decision[] {
   }
 }
 
-/** Map one provider payload (webhook body, already parsed from JSON or form encoding). */
-export function mapProvider(source: SourceName, payload: unknown, policy: MappingPolicy): Decision[] {
-  const { map } = providerNamed(source);
-  return safely(source, () => map(payload, policy));
-}
-
 /**
  * What can arrive on the queue from AWS without our ingress (docs/configuration.md "Queue message"): SNS envelopes
  * (non-raw delivery) and SNS→Lambda events, bare SES notifications/events (raw delivery), EventBridge-wrapped
@@ -45,12 +34,9 @@ export function mapProvider(source: SourceName, payload: unknown, policy: Mappin
  */
 export function mapAwsNative(payload: unknown, policy: MappingPolicy): Decision[] {
   return safely('unknown', () => {
-    if (isSnsEnvelope(payload) || isLambdaSnsEvent(payload)) return mapSns(payload, policy);
-    return (
-      mapAwsEvent(payload, policy) ?? [
-        reject('unrecognised_event', 'unknown', 'not a normalised message, nor an SES, SNS, EventBridge or SMS event'),
-      ]
-    );
+    const reader = QUEUE_NATIVE.find((r) => r.detect(payload));
+    if (reader !== undefined) return reader.map(payload, policy);
+    return [reject('unrecognised_event', 'unknown', UNRECOGNISED_QUEUE_PAYLOAD)];
   });
 }
 
@@ -65,19 +51,6 @@ export function mapQueueBody(body: string, policy: MappingPolicy): Decision[] {
     case 'aws':
       return mapAwsNative(unwrapped.payload, policy);
   }
-}
-
-/**
- * Which provider produced a payload, from its shape alone (extract `--source auto`), by the registry's
- * detectors in their priority order (lib/providers/index.ts). A Lambda SQS event is not a source: callers
- * unwrap it first. Undefined when no provider matches.
- */
-export function detectSource(payload: unknown): SourceName | undefined {
-  if (Array.isArray(payload)) {
-    const first = payload.find(isRecord);
-    return first === undefined ? undefined : detectRecord(first, true);
-  }
-  return isRecord(payload) ? detectRecord(payload, false) : undefined;
 }
 
 /** What applyBlockReasons needs of the policy (PolicyConfig has both). */

@@ -16,7 +16,7 @@ import {
   type WebhookRequest,
   webhookMetrics,
 } from './ingress.js';
-import { WEBHOOK_SECRETS, WEBHOOK_SETTINGS } from '../providers/index.js';
+import { SECRET_VARIABLES, WEBHOOK_SECRETS, WEBHOOK_SETTINGS } from '../providers/index.js';
 import { checkSecrets as checkSecretFormats } from '../providers/secrets.js';
 
 /**
@@ -244,7 +244,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
  * that does not exist leaves its provider disabled), then lib/config.ts validates the result.
  */
 export async function loadWebhookHandlerConfig(env: Env, options: { ssm?: SsmLike } = {}): Promise<WebhookConfig> {
-  return loadWebhookConfig(await resolveSecretParameters(env, options));
+  return loadWebhookConfig(await resolveSecretParameters(env, { ...options, names: SECRET_VARIABLES }));
 }
 
 /** EMF per request: namespace HoodBlocker, dimensions service and provider (11 values at most). */

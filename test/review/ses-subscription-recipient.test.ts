@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../lib/contact.js';
 import { mapSes } from '../../lib/providers/ses/map.js';
-import { detectSource, mapProvider } from '../../lib/sources/index.js';
+import { detectSource, mapProvider } from '../../lib/sources/provider.js';
 import type { Decision } from '../../lib/types.js';
 import { FIXTURES, fixture, policy } from '../lib/sources/helpers.js';
 

@@ -43,6 +43,8 @@ describe('what counts as naming a provider', () => {
     ["'@aws-sdk/client-sesv2'", 'ses', true],
     ['const uses = processes;', 'ses', false],
     ['const sesame = 1;', 'ses', false],
+    ['env.AWS_SESSION_TOKEN', 'ses', false],
+    ['const SESTopicArn = 1;', 'ses', true],
   ])('%s names %s: %s', (code, name, expected) => {
     expect(namePattern(name).test(code)).toBe(expected);
   });

@@ -1,7 +1,8 @@
 import type { AuthContext, Authentication, Provider, SecretSpec } from '../types.js';
 import { secretOf } from '../secrets.js';
 import { certificateResolver, confirmSnsSubscription } from './client.js';
-import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './map.js';
+import { mapCarried } from '../queue-native.js';
+import { isLambdaSnsEvent, isSnsEnvelope, mapSnsWith } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
 
 /** Not an SSM parameter: topic ARNs are not secret, they are an allowlist. */
@@ -92,7 +93,7 @@ const CERTIFICATE_UNAVAILABLE: Authentication = {
 /** Amazon SNS: HTTPS subscriptions (signature v1/v2, pinned certificate host, TopicArn allowlist) and envelopes on the queue. */
 export const sns = {
   name: 'sns',
-  map: mapSns,
+  map: mapSnsWith(mapCarried),
   detect: { envelope: (p) => isSnsEnvelope(p) || isLambdaSnsEvent(p) },
   webhook: {
     secrets: [TOPIC_ARNS],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyBlockReasons, mapProvider } from '../../../lib/sources/index.js';
+import { applyBlockReasons } from '../../../lib/sources/index.js';
+import { mapProvider } from '../../../lib/sources/provider.js';
 import { REASONS, type Decision } from '../../../lib/types.js';
 import { fixture, policy } from './helpers.js';
 

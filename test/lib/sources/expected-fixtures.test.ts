@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REASONS, type Decision } from '../../../lib/types.js';
-import {
-  applyBlockReasons,
-  detectSource,
-  mapProvider,
-  mapQueueBody,
-  type SourceName,
-} from '../../../lib/sources/index.js';
+import { applyBlockReasons, mapQueueBody } from '../../../lib/sources/index.js';
+import { detectSource, mapProvider, type SourceName } from '../../../lib/sources/provider.js';
 import { blocks, FIXTURES, fixture, policy } from './helpers.js';
 
 interface ExpectedCase {

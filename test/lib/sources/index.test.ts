@@ -3,14 +3,8 @@ import fc from 'fast-check';
 import { DEFAULT_BLOCK_REASONS } from '../../../lib/config.js';
 import { compileNeverBlock } from '../../../lib/sources/never-block.js';
 import { REASONS } from '../../../lib/types.js';
-import {
-  applyBlockReasons,
-  detectSource,
-  mapAwsNative,
-  mapProvider,
-  mapQueueBody,
-  PROVIDERS,
-} from '../../../lib/sources/index.js';
+import { applyBlockReasons, mapAwsNative, mapQueueBody } from '../../../lib/sources/index.js';
+import { detectSource, mapProvider, PROVIDERS } from '../../../lib/sources/provider.js';
 import type { Decision } from '../../../lib/types.js';
 import { blocks, fixture, policy, snsEnvelope } from './helpers.js';
 

@@ -12,7 +12,10 @@ import { mapPostmark } from '../../../lib/providers/postmark/map.js';
 import { mapResend } from '../../../lib/providers/resend/map.js';
 import { mapSendgrid } from '../../../lib/providers/sendgrid/map.js';
 import { mapSes } from '../../../lib/providers/ses/map.js';
-import { mapSns } from '../../../lib/providers/sns/map.js';
+import { mapCarried } from '../../../lib/providers/queue-native.js';
+import { mapSnsWith } from '../../../lib/providers/sns/map.js';
+
+const mapSns = mapSnsWith(mapCarried);
 import { mapSparkpost } from '../../../lib/providers/sparkpost/map.js';
 import { mapTwilio } from '../../../lib/providers/twilio/map.js';
 import { mapVonage } from '../../../lib/providers/vonage/map.js';
