@@ -3,8 +3,8 @@
 // name: `sendgrid`, `SendGrid`, `SENDGRID_…`, `aws-sms`, `awsSms`, `AWS_SMS` (any case, not inside a longer
 // lower-case word, so `uses` is not SES and `sesv2` is; all capitals not inside a longer capitalised word, so
 // `AWS_SESSION_TOKEN` is not SES). Not counted: lib/providers/<name>/, the registry (lib/providers/index.ts and
-// its queue-native half, lib/providers/queue-native.ts, which the consumer reads without the verifiers) and
-// dev/ files named after the provider (dev/<name>.ts, dev/<name>-api.ts).
+// the halves bundles import alone: queue-native.ts, suppressions.ts) and dev/ files named after the provider
+// (dev/<name>.ts, dev/<name>-api.ts).
 // The providers are the folders of lib/providers/ (shared/ aside), so this script names none of them.
 //
 // Usage: node scripts/provider-names.mjs [--json] [--max N]   (--max: exit 1 when a provider exceeds N files)
@@ -63,8 +63,15 @@ export function namePattern(name) {
   return new RegExp(`${start}${notCapitalWord}${spelled}(?:(?![a-z])|(?=v\\d))`);
 }
 
-/** The registry: the one list of providers, and its queue-native half (the consumer's, without verifiers). */
-const REGISTRY_FILES = new Set(['lib/providers/index.ts', 'lib/providers/queue-native.ts']);
+/**
+ * The registry: the one list of providers, and its two halves that bundles import alone: the queue-native
+ * readers (the consumer's, without verifiers) and the suppression-list readers (`import`, never in a Lambda).
+ */
+const REGISTRY_FILES = new Set([
+  'lib/providers/index.ts',
+  'lib/providers/queue-native.ts',
+  'lib/providers/suppressions.ts',
+]);
 
 function exempt(rel, name) {
   const posix = rel.split(sep).join('/');

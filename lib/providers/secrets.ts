@@ -21,30 +21,12 @@ function basicAuthOf(value: string, variable: string): BasicAuthCredentials {
   return { user: value.slice(0, i), pass: value.slice(i + 1) };
 }
 
-function topicArnsOf(value: string, variable: string): readonly string[] | undefined {
-  const arns = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const arn of arns) {
-    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn))
-      throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
-  }
-  return arns.length > 0 ? arns : undefined;
-}
-
 /** One secret's value, parsed by its kind; undefined when unset. */
 export function parseSecret<T extends SecretKind>(env: Env, spec: SecretSpec<string, T>): SecretValues[T] | undefined {
   const value = nonEmpty(env[spec.variable]);
   if (value === undefined) return undefined;
-  switch (spec.kind) {
-    case 'basicAuth':
-      return basicAuthOf(value, spec.variable) as SecretValues[T];
-    case 'topicArns':
-      return topicArnsOf(value, spec.variable) as SecretValues[T] | undefined;
-    default:
-      return value as SecretValues[T];
-  }
+  if (spec.parse !== undefined) return spec.parse(value, spec.variable);
+  return (spec.kind === 'basicAuth' ? basicAuthOf(value, spec.variable) : value) as SecretValues[T];
 }
 
 /** The distinct secrets of several providers (a shared one, such as WEBHOOK_BASIC_AUTH, once), in order. */

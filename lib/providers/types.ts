@@ -52,6 +52,11 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
   /** Its key in `WebhookConfig.secrets`. */
   readonly key: K;
   readonly kind: T;
+  /**
+   * Reads a kind the provider defines itself (`topicArns`: its own ARN format); throws ConfigError naming
+   * the variable when malformed, undefined when nothing usable is set. Absent: `text` as is, `basicAuth`.
+   */
+  parse?(value: string, variable: string): SecretValues[T] | undefined;
   /** Also accepted as `<variable>_PARAMETER`, an SSM SecureString name read at cold start (default true). */
   readonly parameter?: boolean;
   /** `npm start` generates a value when it is unset, and `send-test` falls back to that value. */

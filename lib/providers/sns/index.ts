@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors.js';
 import type { AuthContext, Authentication, Provider, SecretSpec } from '../types.js';
 import { secretOf } from '../secrets.js';
 import { certificateResolver, confirmSnsSubscription } from './client.js';
@@ -5,13 +6,27 @@ import { mapCarried } from '../queue-native.js';
 import { isLambdaSnsEvent, isSnsEnvelope, mapSnsWith } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
 
+/** A comma-separated list of SNS topic ARNs; a malformed one fails naming the variable, never silently dropped. */
+function topicArnsOf(value: string, variable: string): readonly string[] | undefined {
+  const arns = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const arn of arns) {
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn))
+      throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
+  }
+  return arns.length > 0 ? arns : undefined;
+}
+
 /** Not an SSM parameter: topic ARNs are not secret, they are an allowlist. */
 const TOPIC_ARNS = {
   variable: 'SNS_TOPIC_ARNS',
   key: 'snsTopicArns',
   kind: 'topicArns',
   parameter: false,
-} as const satisfies SecretSpec;
+  parse: topicArnsOf,
+} as const satisfies SecretSpec<string, 'topicArns'>;
 
 /**
  * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
