@@ -33,7 +33,7 @@ const named = (c: Case) =>
     on(c.shadow, 'shadow'),
   ].join(', ');
 
-const CASES: Case[] = REASONS.flatMap((reason) =>
+const CASES: (Case & { name: string })[] = REASONS.flatMap((reason) =>
   [true, false].flatMap((enabled) =>
     [true, false].flatMap((neverBlocked) =>
       [true, false].flatMap((softBouncePolicy) =>
@@ -85,62 +85,65 @@ describe('policy table, rule 1: NEVER_BLOCK wins over every other rule', () => {
 });
 
 describe('policy table, rule 2: a soft bounce is count-only, passed on to be counted under SOFT_BOUNCE_POLICY', () => {
-  it.each(
-    CASES.filter((c) => !c.neverBlocked && c.reason === 'soft_bounce'),
-  )('$name → passed on only with SOFT_BOUNCE_POLICY, whatever BLOCK_REASONS says', (c) => {
-    // Act
-    const decided = gateDecision(blockFor(c), policyFor(c));
+  it.each(CASES.filter((c) => !c.neverBlocked && c.reason === 'soft_bounce'))(
+    '$name → passed on only with SOFT_BOUNCE_POLICY, whatever BLOCK_REASONS says',
+    (c) => {
+      // Act
+      const decided = gateDecision(blockFor(c), policyFor(c));
 
-    // Assess
-    expect(decided).toEqual(
-      c.softBouncePolicy
-        ? blockFor(c)
-        : {
-            action: 'ignore',
-            reason: 'soft_bounce',
-            source: 'sendgrid',
-            detail: 'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself',
-            eventId: 'e-1',
-          },
-    );
-  });
+      // Assess
+      expect(decided).toEqual(
+        c.softBouncePolicy
+          ? blockFor(c)
+          : {
+              action: 'ignore',
+              reason: 'soft_bounce',
+              source: 'sendgrid',
+              detail: 'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself',
+              eventId: 'e-1',
+            },
+      );
+    },
+  );
 });
 
 describe('policy table, rule 3: BLOCK_REASONS', () => {
-  it.each(
-    CASES.filter((c) => !c.neverBlocked && c.reason !== 'soft_bounce'),
-  )('$name → a block only when enabled, else an ignore with that reason', (c) => {
-    // Act
-    const decided = gateDecision(blockFor(c), policyFor(c));
+  it.each(CASES.filter((c) => !c.neverBlocked && c.reason !== 'soft_bounce'))(
+    '$name → a block only when enabled, else an ignore with that reason',
+    (c) => {
+      // Act
+      const decided = gateDecision(blockFor(c), policyFor(c));
 
-    // Assess
-    expect(decided).toEqual(
-      c.enabled
-        ? blockFor(c)
-        : {
-            action: 'ignore',
-            reason: c.reason,
-            source: 'sendgrid',
-            detail: 'reason not in BLOCK_REASONS',
-            eventId: 'e-1',
-          },
-    );
-  });
+      // Assess
+      expect(decided).toEqual(
+        c.enabled
+          ? blockFor(c)
+          : {
+              action: 'ignore',
+              reason: c.reason,
+              source: 'sendgrid',
+              detail: 'reason not in BLOCK_REASONS',
+              eventId: 'e-1',
+            },
+      );
+    },
+  );
 });
 
 describe('policy table, rule 4: shadow mode turns every block the gate passes into a would-be block', () => {
-  it.each(
-    CASES.filter((c) => !c.neverBlocked && (c.reason === 'soft_bounce' ? c.softBouncePolicy : c.enabled)),
-  )('$name → Hood holds it only outside shadow mode', (c) => {
-    // Prepare
-    const decided = gateDecision(blockFor(c), policyFor(c));
+  it.each(CASES.filter((c) => !c.neverBlocked && (c.reason === 'soft_bounce' ? c.softBouncePolicy : c.enabled)))(
+    '$name → Hood holds it only outside shadow mode',
+    (c) => {
+      // Prepare
+      const decided = gateDecision(blockFor(c), policyFor(c));
 
-    // Act
-    const answer = answerFor(c);
+      // Act
+      const answer = answerFor(c);
 
-    // Assess
-    expect([decided.action, answer]).toEqual(['block', { shadowAnswer: c.shadow }]);
-  });
+      // Assess
+      expect([decided.action, answer]).toEqual(['block', { shadowAnswer: c.shadow }]);
+    },
+  );
 });
 
 describe('policy table: ignores and rejects pass every policy unchanged', () => {
