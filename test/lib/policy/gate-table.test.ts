@@ -43,6 +43,11 @@ const CASES: (Case & { name: string })[] = REASONS.flatMap((reason) =>
   ),
 ).map((c) => ({ ...c, name: named(c) }));
 
+/** `it.each` with the whole name: vitest cuts a `$name` value after 40 characters. */
+function table<T extends { name: string }>(rows: readonly T[], outcome: string, test: (row: T) => void): void {
+  for (const row of rows) it(`${row.name}${outcome}`, () => test(row));
+}
+
 function blockFor(c: Case): BlockDecision {
   return {
     action: 'block',
@@ -69,24 +74,29 @@ function answerFor(c: Case): { shadowAnswer: boolean } {
 }
 
 describe('policy table, rule 1: NEVER_BLOCK wins over every other rule', () => {
-  it.each(CASES.filter((c) => c.neverBlocked))('$name → ignore never_block', (c) => {
-    // Act
-    const decided = gateDecision(blockFor(c), policyFor(c));
+  table(
+    CASES.filter((c) => c.neverBlocked),
+    ' → ignore never_block',
+    (c) => {
+      // Act
+      const decided = gateDecision(blockFor(c), policyFor(c));
 
-    // Assess
-    expect(decided).toEqual({
-      action: 'ignore',
-      reason: 'never_block',
-      source: 'sendgrid',
-      detail: 'NEVER_BLOCK matches s***@c***.example',
-      eventId: 'e-1',
-    });
-  });
+      // Assess
+      expect(decided).toEqual({
+        action: 'ignore',
+        reason: 'never_block',
+        source: 'sendgrid',
+        detail: 'NEVER_BLOCK matches s***@c***.example',
+        eventId: 'e-1',
+      });
+    },
+  );
 });
 
 describe('policy table, rule 2: a soft bounce is count-only, passed on to be counted under SOFT_BOUNCE_POLICY', () => {
-  it.each(CASES.filter((c) => !c.neverBlocked && c.reason === 'soft_bounce'))(
-    '$name → passed on only with SOFT_BOUNCE_POLICY, whatever BLOCK_REASONS says',
+  table(
+    CASES.filter((c) => !c.neverBlocked && c.reason === 'soft_bounce'),
+    ' → passed on only with SOFT_BOUNCE_POLICY, whatever BLOCK_REASONS says',
     (c) => {
       // Act
       const decided = gateDecision(blockFor(c), policyFor(c));
@@ -108,8 +118,9 @@ describe('policy table, rule 2: a soft bounce is count-only, passed on to be cou
 });
 
 describe('policy table, rule 3: BLOCK_REASONS', () => {
-  it.each(CASES.filter((c) => !c.neverBlocked && c.reason !== 'soft_bounce'))(
-    '$name → a block only when enabled, else an ignore with that reason',
+  table(
+    CASES.filter((c) => !c.neverBlocked && c.reason !== 'soft_bounce'),
+    ' → a block only when enabled, else an ignore with that reason',
     (c) => {
       // Act
       const decided = gateDecision(blockFor(c), policyFor(c));
@@ -131,8 +142,9 @@ describe('policy table, rule 3: BLOCK_REASONS', () => {
 });
 
 describe('policy table, rule 4: shadow mode turns every block the gate passes into a would-be block', () => {
-  it.each(CASES.filter((c) => !c.neverBlocked && (c.reason === 'soft_bounce' ? c.softBouncePolicy : c.enabled)))(
-    '$name → Hood holds it only outside shadow mode',
+  table(
+    CASES.filter((c) => !c.neverBlocked && (c.reason === 'soft_bounce' ? c.softBouncePolicy : c.enabled)),
+    ' → Hood holds it only outside shadow mode',
     (c) => {
       // Prepare
       const decided = gateDecision(blockFor(c), policyFor(c));
@@ -155,8 +167,9 @@ describe('policy table: ignores and rejects pass every policy unchanged', () => 
   ];
   const policies = CASES.filter((c) => c.reason === 'soft_bounce');
 
-  it.each(others.flatMap((d) => policies.map((c) => ({ d, c, name: `${d.action} ${d.reason}, ${c.name}` }))))(
-    '$name',
+  table(
+    others.flatMap((d) => policies.map((c) => ({ d, c, name: `${d.action} ${d.reason}, ${c.name}` }))),
+    '',
     ({ d, c }) => {
       // Act
       const decided = gateDecision(d, policyFor(c));
