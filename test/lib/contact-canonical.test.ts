@@ -5,7 +5,7 @@ import { normaliseContact } from '../../lib/contact.js';
 import { loadPolicyConfig } from '../../lib/config.js';
 import { mapQueueBody } from '../../lib/sources/index.js';
 import { mapProvider } from '../../lib/sources/provider.js';
-import { compileNeverBlock, isNeverBlocked } from '../../lib/sources/never-block.js';
+import { compileNeverBlock, isNeverBlocked } from '../../lib/policy/never-block.js';
 
 /**
  * Issue 19 item 3: no address may become another one through case folding or Unicode normalisation, and
