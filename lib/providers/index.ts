@@ -19,7 +19,7 @@ import { vonage } from './vonage/index.js';
 /**
  * The provider registry: every provider (and transport) once. Ingress, configuration, the SSM loader,
  * `npm start` and `extract` iterate it; adding a provider is one module under lib/providers/<name>/ and
- * one line here (plus one in DETECTION_ORDER when `extract --source auto` should recognise it).
+ * one line here (its `detectPriority` places its shape tests among the others for `extract --source auto`).
  */
 export const REGISTRY = [
   ses,
@@ -105,8 +105,9 @@ export function secretHint(name: string): string {
 }
 
 /**
- * `extract --source auto`: the detectors of every provider in priority order; the first that matches names
- * the source. The order matters where shapes overlap, and is exactly the historical one:
+ * `extract --source auto`: the detectors of every provider sorted by the priority each declares
+ * (`detectPriority`, lower first); the first that matches names the source. The order matters where shapes
+ * overlap, and is exactly the historical one:
  * - Mandrill's batch form (`mandrill_events`) and the AWS envelopes are unambiguous and come first;
  * - field names unique to one provider (`msys`, `event-data`, `RecordType` or `TypeCode`, typed CloudEvents,
  *   Twilio's `…Sid`, Vonage's `msisdn`) next;
@@ -114,39 +115,26 @@ export function secretHint(name: string): string {
  *   Mailgun's `recipient`, Brevo's fields, and a bare `email` is SendGrid in an array, Brevo alone;
  * - a normalised block request (`contact`) last.
  */
-const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = [
-  ['mandrill', mandrill.detect.batch],
-  ['sns', sns.detect.envelope],
-  ['eventbridge', eventbridge.detect.event],
-  ['ses', ses.detect.event],
-  ['aws-sms', awsSms.detect.event],
-  ['sparkpost', sparkpost.detect.msys],
-  ['mailgun', mailgun.detect.eventData],
-  ['postmark', postmark.detect.recordType],
-  ['postmark', postmark.detect.legacyBounce],
-  ['resend', resend.detect.type],
-  ['twilio', twilio.detect.event],
-  ['vonage', vonage.detect.event],
-  ['mandrill', mandrill.detect.event],
-  ['sendgrid', sendgrid.detect.ids],
-  ['mailgun', mailgun.detect.recipient],
-  ['brevo', brevo.detect.fields],
-  ['sendgrid', sendgrid.detect.batchEmail],
-  ['brevo', brevo.detect.email],
-  ['generic', generic.detect.contact],
-];
+const DETECTORS = REGISTRY.flatMap((p: Provider) =>
+  Object.entries(p.detect ?? {}).map(([rule, detect]) => ({
+    name: p.name as SourceName,
+    rule,
+    detect,
+    priority: p.detectPriority?.[rule],
+  })),
+);
+const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = DETECTORS.filter(
+  (d) => d.priority !== undefined,
+)
+  .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0))
+  .map((d) => [d.name, d.detect] as const);
 
 /** The source whose detector matches first, for one record (`inBatch`: the first object of an array). */
 export function detectRecord(payload: JsonRecord, inBatch: boolean): SourceName | undefined {
   return DETECTION_ORDER.find(([, detect]) => detect(payload, inBatch))?.[0];
 }
 
-/** Every detector of every registered provider, for the test that none is left out of DETECTION_ORDER. */
+/** Detectors without a declared priority, for the test that none is left out of DETECTION_ORDER. */
 export function unorderedDetectors(): Array<[SourceName, string]> {
-  const ordered = new Set(DETECTION_ORDER.map(([, d]) => d));
-  return REGISTRY.flatMap((p) =>
-    Object.entries(p.detect ?? {})
-      .filter(([, d]) => !ordered.has(d))
-      .map(([rule]): [SourceName, string] => [p.name, rule]),
-  );
+  return DETECTORS.filter((d) => d.priority === undefined).map((d): [SourceName, string] => [d.name, d.rule]);
 }

@@ -12,8 +12,8 @@ export type Mapper = (payload: unknown, policy: MappingPolicy) => Decision[];
 
 /**
  * Recognises a provider's payload by its shape alone (`extract --source auto`). `inBatch`: the record is
- * the first object of an array. The registry (lib/providers/index.ts) orders every provider's detectors
- * in one list: the first that matches names the source.
+ * the first object of an array. The registry (lib/providers/index.ts) sorts every provider's detectors by
+ * their declared `detectPriority`: the first that matches names the source.
  */
 export type Detector = (payload: JsonRecord, inBatch: boolean) => boolean;
 
@@ -249,8 +249,13 @@ export interface Provider<N extends string = string> {
   readonly name: N;
   /** Pure and total: payload → decisions. */
   readonly map: Mapper;
-  /** Shape tests for `extract --source auto`, by rule name; the registry orders them. */
+  /** Shape tests for `extract --source auto`, by rule name. */
   readonly detect?: Readonly<Record<string, Detector>>;
+  /**
+   * Each rule's place among every provider's (lower first; the registry sorts them): where shapes overlap,
+   * the more specific rule must come first (lib/providers/index.ts `detectRecord` says which overlap).
+   */
+  readonly detectPriority?: Readonly<Record<string, number>>;
   /** Absent: events arrive by queue only (SES, SMS, EventBridge). */
   readonly webhook?: WebhookSpec;
   /** A transport that only wraps another source (EventBridge carries SES events): not a provider name. */

@@ -23,6 +23,7 @@ export const mailgun = {
     // Mailgun's bare event-data and legacy form posts say `recipient`; SendGrid and Brevo say `email`.
     recipient: (p) => typeof p.event === 'string' && has(p, 'recipient'),
   },
+  detectPriority: { eventData: 70, recipient: 150 },
   webhook: {
     secrets: [SIGNING_KEY],
     isEnabled: (secrets) => secretOf(secrets, SIGNING_KEY) !== undefined,

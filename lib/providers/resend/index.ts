@@ -21,6 +21,7 @@ export const resend = {
   name: 'resend',
   map: mapResend,
   detect: { type: (p) => typeof p.type === 'string' && /^(email|contact|suppression|domain)\./u.test(p.type) },
+  detectPriority: { type: 100 },
   webhook: {
     secrets: [SECRET],
     isEnabled: (secrets) => secretOf(secrets, SECRET) !== undefined,

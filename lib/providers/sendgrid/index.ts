@@ -24,6 +24,7 @@ export const sendgrid = {
     // SendGrid always posts arrays; Brevo posts single objects unless batched.
     batchEmail: (p, inBatch) => typeof p.event === 'string' && has(p, 'email') && inBatch,
   },
+  detectPriority: { ids: 140, batchEmail: 170 },
   webhook: {
     secrets: [PUBLIC_KEY],
     isEnabled: (secrets) => secretOf(secrets, PUBLIC_KEY) !== undefined,

@@ -6,4 +6,5 @@ export const ses = {
   name: 'ses',
   map: mapSes,
   detect: { event: (p) => isSesEvent(p) },
+  detectPriority: { event: 40 },
 } satisfies Provider<'ses'>;

@@ -110,6 +110,7 @@ export const sns = {
   name: 'sns',
   map: mapSnsWith(mapCarried),
   detect: { envelope: (p) => isSnsEnvelope(p) || isLambdaSnsEvent(p) },
+  detectPriority: { envelope: 20 },
   webhook: {
     secrets: [TOPIC_ARNS],
     isEnabled: (secrets) => (secretOf(secrets, TOPIC_ARNS)?.length ?? 0) > 0,

@@ -37,6 +37,7 @@ export const twilio = {
       has(p, 'SmsSid') ||
       has(p, 'OptOutType'),
   },
+  detectPriority: { event: 110 },
   webhook: {
     secrets: [AUTH_TOKEN, SIGNING_KEY],
     isEnabled: (secrets) => secretOf(secrets, AUTH_TOKEN) !== undefined || secretOf(secrets, SIGNING_KEY) !== undefined,

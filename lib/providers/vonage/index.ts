@@ -34,6 +34,7 @@ export const vonage = {
   name: 'vonage',
   map: mapVonage,
   detect: { event: (p) => has(p, 'msisdn') || (p.channel === 'sms' && has(p, 'message_uuid')) },
+  detectPriority: { event: 120 },
   webhook: {
     secrets: [SIGNATURE_SECRET],
     isEnabled: (secrets) => secretOf(secrets, SIGNATURE_SECRET) !== undefined,
