@@ -79,6 +79,11 @@ export function webhookOf(name: WebhookProvider): WebhookSpec {
   return BY_NAME.get(name)!.webhook!;
 }
 
+/** How providers call their event ids, in registry order (`why --help`). */
+export const EVENT_ID_EXAMPLES: readonly string[] = REGISTRY.flatMap((p: Provider) =>
+  p.eventIdExample !== undefined ? [p.eventIdExample] : [],
+);
+
 /** Every webhook secret, once (a shared one such as WEBHOOK_BASIC_AUTH too), in registry order. */
 export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
   REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])),

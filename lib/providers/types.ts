@@ -258,6 +258,8 @@ export interface Provider<N extends string = string> {
   readonly detectPriority?: Readonly<Record<string, number>>;
   /** Absent: events arrive by queue only (SES, SMS, EventBridge). */
   readonly webhook?: WebhookSpec;
+  /** What its own event id is called, for people (`why --help`: "an SES feedbackId"); absent: not shown. */
+  readonly eventIdExample?: string;
   /** A transport that only wraps another source (EventBridge carries SES events): not a provider name. */
   readonly transport?: boolean;
 }

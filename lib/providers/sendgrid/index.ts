@@ -25,6 +25,7 @@ export const sendgrid = {
     batchEmail: (p, inBatch) => typeof p.event === 'string' && has(p, 'email') && inBatch,
   },
   detectPriority: { ids: 140, batchEmail: 170 },
+  eventIdExample: 'a SendGrid sg_event_id',
   webhook: {
     secrets: [PUBLIC_KEY],
     isEnabled: (secrets) => secretOf(secrets, PUBLIC_KEY) !== undefined,

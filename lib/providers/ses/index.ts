@@ -7,4 +7,5 @@ export const ses = {
   map: mapSes,
   detect: { event: (p) => isSesEvent(p) },
   detectPriority: { event: 40 },
+  eventIdExample: 'an SES feedbackId',
 } satisfies Provider<'ses'>;
