@@ -31,6 +31,8 @@ const [minMs, maxMs] = ((workerData as { latencyMs?: [number, number] } | null)?
   number,
 ];
 const counts: Record<string, number> = {};
+/** Conditional writes refused (`ConditionalCheckFailedException`), by the same key: never billed twice, only told. */
+const refused: Record<string, number> = {};
 const mod = (await import('dynalite')) as unknown as { default: (o: Record<string, number>) => DynaliteServer };
 const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 const handlers = server.listeners('request');
@@ -45,8 +47,14 @@ server.on('request', (req, res) => {
       String(req.headers['x-amz-target'] ?? '')
         .split('.')
         .pop() || 'unknown';
-    const key = `${body.includes('"rate#') ? 'rate' : 'ledger'} ${op}`;
+    const key = `${body.includes('"rate#') ? 'rate' : 'ledger'} ${op}${rateWrite(op, body)}`;
     counts[key] = (counts[key] ?? 0) + 1;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      if (res.statusCode === 400 && String(args[0] ?? '').includes('ConditionalCheckFailed'))
+        refused[key] = (refused[key] ?? 0) + 1;
+      return end(...args);
+    }) as typeof res.end;
     // dynalite reads `headers`, `method`, `url` and the body's 'data' / 'end' events: hand it the body again.
     const replay = Object.assign(new EventEmitter(), { headers: req.headers, method: req.method, url: req.url });
     const run = () => {
@@ -58,6 +66,16 @@ server.on('request', (req, res) => {
     else run();
   });
 });
+/** Which of the rate store's writes an UpdateItem on the rate item is (its update expression tells). */
+function rateWrite(op: string, body: Buffer): string {
+  if (op !== 'UpdateItem' || !body.includes('"rate#')) return '';
+  const text = body.toString();
+  if (text.includes('#v = #v + :m')) return ' (claim)';
+  if (text.includes(':bump')) return ' (cap step back)';
+  if (text.includes('#lw = :u')) return ' (live waiting)';
+  return ' (ends)';
+}
+
 await new Promise<void>((resolve, reject) =>
   server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
 );
@@ -67,9 +85,10 @@ await ensureLedgerTable(client, 'ledger');
 client.destroy();
 // The table's creation is not the benchmark's.
 for (const op of Object.keys(counts)) delete counts[op];
+for (const op of Object.keys(refused)) delete refused[op];
 parentPort!.postMessage({ kind: 'ready', endpoint, table: 'ledger' });
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  parentPort!.postMessage({ kind: 'stopped', counts });
+  parentPort!.postMessage({ kind: 'stopped', counts, refused });
 });
