@@ -366,7 +366,9 @@ async function startBenchTable(latencyMs?: [number, number]): Promise<{
   endpoint: string;
   stop(): Promise<{ counts: Record<string, number>; refused: Record<string, number> }>;
 }> {
-  const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs } });
+  // BENCH_PLAIN_DYNALITE=1: a refused conditional write comes back without the item (dynalite's way, not DynamoDB's).
+  const plainDynalite = process.env.BENCH_PLAIN_DYNALITE === '1';
+  const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs, plainDynalite } });
   const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
   return {
     table: ready.table,
