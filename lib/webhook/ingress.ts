@@ -16,7 +16,7 @@ import {
 } from '../queue/sqs.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { gateDecisions } from '../policy/index.js';
-import { mapProvider } from '../sources/provider.js';
+import { mapProvider } from '../mapping/provider.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from '../providers/shared/body.js';
 import { memoryReplayStore, ReplayCache, type ReplayStore } from '../providers/shared/replay.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../../lib/contact.js';
-import { type Mapper, mapAwsNative, mapQueueBody } from '../../../lib/sources/index.js';
+import { type Mapper, mapAwsNative, mapQueueBody } from '../../../lib/mapping/index.js';
 import { mapAwsSms } from '../../../lib/providers/aws-sms/map.js';
 import { mapBrevo } from '../../../lib/providers/brevo/map.js';
 import { mapEventBridge } from '../../../lib/providers/eventbridge/map.js';
