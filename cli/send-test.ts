@@ -3,8 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } from '../dev/state.js';
-import { WEBHOOK_SECRETS, webhookOf } from '../lib/providers/index.js';
-import type { SampleToSign, ShellSecret } from '../lib/providers/types.js';
+import { GENERATED_SECRET, LOCAL_TOPICS, webhookOf } from '../lib/providers/index.js';
+import type { LocalPublish, SampleToSign, ShellSecret } from '../lib/providers/types.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
@@ -12,14 +12,17 @@ import { stampSampleTime } from './send-test-time.js';
 import { STACK_OPTIONS, stackOf } from './shared/stack.js';
 import { didYouMean } from './shared/suggest.js';
 
-/** What each provider's signer signs (its own words), or how a sample of a provider nobody else can sign goes. */
+/**
+ * What each provider's signer signs (its own words), or how a sample of a provider nobody else can sign goes:
+ * through the local pipeline's topic (the provider declaring it says how).
+ */
 function providerLines(): string {
   const width = Math.max(...WEBHOOK_PROVIDERS.map((p) => p.length));
   return WEBHOOK_PROVIDERS.map((name) => {
     const help =
       webhookOf(name).sign?.help ??
       "signed with the provider's own key, which nobody else can use: for the local pipeline the\n" +
-        'sample (an SES notification) is published to its SNS topic instead (SES → SNS → SQS path)';
+        LOCAL_TOPICS.map((topic) => topic.sendTestHelp).join('\n');
     return `  ${name.padEnd(width)}  ${help.split('\n').join(`\n  ${' '.repeat(width)}  `)}`;
   }).join('\n');
 }
@@ -68,7 +71,7 @@ interface SignContext {
   payload: string;
   env: CliIo['env'];
   now: number;
-  sendgridKeyFile: string;
+  keyFile: string;
   io: CliIo;
   json: boolean;
   generatedToken: string | undefined;
@@ -131,8 +134,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const state = local?.ok ? local.state : undefined;
 
   // Only AWS can sign an SNS message: the sample goes through the local topic instead.
-  if (webhookOf(provider).sign === undefined)
-    return sendSns(payload, state, targetUrl, values.print === true, io, json);
+  const publishLocally = webhookOf(provider).publishLocally;
+  if (webhookOf(provider).sign === undefined && publishLocally !== undefined)
+    return publishToLocalTopic(provider, publishLocally, payload, state, targetUrl, values.print === true, io, json);
 
   const url = webhookUrl(targetUrl ?? state!.webhookUrl, provider);
   const signed = signRequest({
@@ -141,10 +145,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     payload,
     env: io.env,
     now: Date.now(),
-    sendgridKeyFile: values.key ?? join(stateDir, keyFileName(provider)),
+    keyFile: values.key ?? join(stateDir, keyFileName(provider)),
     io,
     json,
-    generatedToken: state?.genericWebhookToken,
+    generatedToken: GENERATED_SECRET && state?.[GENERATED_SECRET.generatedLocally.stateKey],
   });
   if (values.print) {
     const curl = curlCommand(signed);
@@ -258,8 +262,7 @@ function shellSecret(
 
 /** The token `npm start` generated (recorded in its state file), under the variable it stands for. */
 function generatedSecrets(generatedToken: string | undefined): Record<string, string | undefined> {
-  const generated = WEBHOOK_SECRETS.find((spec) => spec.generatedLocally === true);
-  return generated === undefined ? {} : { [generated.variable]: generatedToken };
+  return GENERATED_SECRET === undefined ? {} : { [GENERATED_SECRET.variable]: generatedToken };
 }
 
 /** The sample signed by the provider's own module (lib/providers/<name>/sign.ts). */
@@ -291,7 +294,7 @@ export function signRequest(ctx: SignContext): SignedRequest {
  * own secret variable).
  */
 function testPrivateKey(ctx: SignContext): { key: KeyObject; description: string } {
-  const file = ctx.sendgridKeyFile;
+  const file = ctx.keyFile;
   const variable = webhookOf(ctx.provider).secrets[0]!.variable;
   let generated = false;
   if (!existsSync(file)) {
@@ -368,8 +371,13 @@ function failureHint(
   return undefined;
 }
 
-/** SNS: the local pipeline's topic, via the emulator's SNS Publish (AWS query API, as the AWS CLI sends it). */
-async function sendSns(
+/**
+ * A provider only AWS can sign (SNS): the sample is published to the local pipeline's topic, via the
+ * emulator's SNS Publish (AWS query API, as the AWS CLI sends it), in the provider's words.
+ */
+async function publishToLocalTopic(
+  provider: Provider,
+  words: LocalPublish,
   payload: string,
   state: LocalState | undefined,
   url: string | undefined,
@@ -377,20 +385,15 @@ async function sendSns(
   io: CliIo,
   json: boolean,
 ): Promise<number> {
-  if (state === undefined) {
-    throw new UsageError(
-      `SNS signs with AWS's own key, so a signed SNS test cannot be made here${url ? ` for ${url}` : ''}; ` +
-        'publish to your topic instead: aws sns publish --topic-arn <arn> --message file://examples/sns.json',
-    );
-  }
+  const topic = LOCAL_TOPICS[0];
+  if (state === undefined || topic === undefined) throw new UsageError(words.unsignable(url));
   const message = compactJson(payload);
-  const { endpoint, sesTopicArn, region } = state.sqs;
+  const { endpoint, region } = state.sqs;
+  const topicArn = state.sqs[topic.stateKey] ?? '';
   if (print) {
     const quoted = `'${message.replace(/'/gu, `'\\''`)}'`;
-    const command =
-      `aws --endpoint-url ${endpoint} --region ${region} sns publish --topic-arn ${sesTopicArn}` +
-      ` --message ${quoted}`;
-    if (json) writeJson(io.stdout, { provider: 'sns', topicArn: sesTopicArn, command });
+    const command = words.command({ endpoint, region, topicArn, message: quoted });
+    if (json) writeJson(io.stdout, { provider, topicArn, command });
     else writeLine(io.stdout, command);
     return 0;
   }
@@ -402,29 +405,19 @@ async function sendSns(
       body: new URLSearchParams({
         Action: 'Publish',
         Version: '2010-03-31',
-        TopicArn: sesTopicArn,
+        TopicArn: topicArn,
         Message: message,
       }).toString(),
     });
     status = res.status;
     await res.text();
   } catch (error) {
-    writeLine(
-      io.stderr,
-      `hood-blocker send-test: cannot reach the local SNS at ${endpoint} ` +
-        `(${error instanceof Error ? error.message : String(error)}): is "npm start" still running?`,
-    );
+    const cause = error instanceof Error ? error.message : String(error);
+    writeLine(io.stderr, `hood-blocker send-test: ${words.unreachable(endpoint, cause)}: is "npm start" still running?`);
     return 1;
   }
   const ok = status >= 200 && status < 300;
-  if (json) writeJson(io.stdout, { provider: 'sns', topicArn: sesTopicArn, status });
-  else {
-    writeLine(io.stdout, `Published to ${sesTopicArn} (local SNS, raw delivery to the block queue) → ${status}`);
-    writeLine(
-      io.stdout,
-      'SNS HTTPS subscriptions (/webhooks/sns) are signed by AWS with its private key; ' +
-        'only a real topic can send those.',
-    );
-  }
+  if (json) writeJson(io.stdout, { provider, topicArn, status });
+  else for (const line of words.published(topicArn, status)) writeLine(io.stdout, line);
   return ok ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS } from '../lib/config.js';
+import { LOCAL_TOPICS } from '../lib/providers/index.js';
 import { createSqsClient } from '../lib/queue/sqs-sdk.js';
 import type { LocalState } from './state.js';
 /**
@@ -21,8 +22,11 @@ export interface LocalQueues {
   bulkQueueArn: string;
   bulkDeadLetterQueueUrl: string;
   bulkDeadLetterQueueArn: string;
-  /** SNS topic subscribed to the block queue with raw delivery (the SES → SNS → SQS path). */
-  sesTopicArn: string;
+  /**
+   * The providers' local topics (`LocalTopic`: SES's, the SES → SNS → SQS path), each subscribed to the block
+   * queue with raw delivery: their ARNs by the key local.json records them under.
+   */
+  topicArns: Readonly<Record<`${string}TopicArn`, string>>;
   publish(topicArn: string, message: string): void;
   stop(): Promise<void>;
 }
@@ -90,12 +94,15 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
       }),
     },
   });
-  const topic = server.createTopic('hood-blocker-ses-notifications');
-  server.subscribe({
-    topic: 'hood-blocker-ses-notifications',
-    queue: options.blockQueueName ?? 'hood-blocker-block',
-    attributes: { RawMessageDelivery: 'true' },
-  });
+  const topicArns: Record<`${string}TopicArn`, string> = {};
+  for (const topic of LOCAL_TOPICS) {
+    topicArns[topic.stateKey] = server.createTopic(topic.name).topicArn;
+    server.subscribe({
+      topic: topic.name,
+      queue: options.blockQueueName ?? 'hood-blocker-block',
+      attributes: { RawMessageDelivery: 'true' },
+    });
+  }
   return {
     endpoint,
     port: server.port,
@@ -108,7 +115,7 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     bulkQueueArn: bulk.queueArn,
     bulkDeadLetterQueueUrl: toLocal(bulkDlq.queueUrl),
     bulkDeadLetterQueueArn: bulkDlq.queueArn,
-    sesTopicArn: topic.topicArn,
+    topicArns,
     publish: (topicArn, message) => {
       server.publish(topicArn.split(':').pop()!, message);
     },
@@ -147,7 +154,7 @@ export function queuesForState(queues: LocalQueues): LocalState['sqs'] {
     blockQueueArn: queues.blockQueueArn,
     deadLetterQueueUrl: queues.deadLetterQueueUrl,
     deadLetterQueueArn: queues.deadLetterQueueArn,
-    sesTopicArn: queues.sesTopicArn,
+    ...queues.topicArns,
     bulkQueueUrl: queues.bulkQueueUrl,
     bulkQueueArn: queues.bulkQueueArn,
     bulkDeadLetterQueueUrl: queues.bulkDeadLetterQueueUrl,

@@ -18,7 +18,8 @@ export interface LocalState {
     blockQueueArn: string;
     deadLetterQueueUrl: string;
     deadLetterQueueArn: string;
-    sesTopicArn: string;
+    /** The providers' local topics (`LocalTopic`), by the key each declares (`sesTopicArn`). */
+    [topicArn: `${string}TopicArn`]: string;
     /** Imports and backfills (`BULK_QUEUE_URL`); absent in state files of older versions. */
     bulkQueueUrl?: string;
     bulkQueueArn?: string;
@@ -27,8 +28,11 @@ export interface LocalState {
   };
   /** `http://127.0.0.1:<port>/webhooks`; append `/<provider>`. */
   webhookUrl: string;
-  /** Only when `start` generated it: a token the user supplied is never written or printed. */
-  genericWebhookToken?: string;
+  /**
+   * The generated webhook token, under the key its provider declares (`GeneratedLocally`), only when `start`
+   * generated it: a token the user supplied is never written or printed.
+   */
+  [generatedToken: `${string}WebhookToken`]: string | undefined;
   hood: {
     /** True when the consumer calls the built-in sandbox; false when it calls the real Hood. */
     sandbox: boolean;

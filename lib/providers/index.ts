@@ -13,7 +13,16 @@ import type { JsonRecord } from './shared/map.js';
 import { sns } from './sns/index.js';
 import { sparkpost } from './sparkpost/index.js';
 import { twilio } from './twilio/index.js';
-import type { Detector, Provider, SecretSpec, SecretValues, SettingsSpec, WebhookSpec } from './types.js';
+import type {
+  Detector,
+  GeneratedLocally,
+  LocalTopic,
+  Provider,
+  SecretSpec,
+  SecretValues,
+  SettingsSpec,
+  WebhookSpec,
+} from './types.js';
 import { vonage } from './vonage/index.js';
 
 /**
@@ -84,10 +93,34 @@ export const EVENT_ID_EXAMPLES: readonly string[] = REGISTRY.flatMap((p: Provide
   p.eventIdExample !== undefined ? [p.eventIdExample] : [],
 );
 
+/** Ids that quoted a contact before event ids were keyed (`ledger-rekey --help`), in registry order. */
+export const EVENT_IDS_QUOTING_CONTACTS: readonly string[] = REGISTRY.flatMap((p: Provider) =>
+  p.eventIdQuotesContact !== undefined ? [p.eventIdQuotesContact] : [],
+);
+
+/** What `extract` reads besides the providers' own payloads: their envelopes and Lambda events. */
+export const EXTRACT_FORMS: ReadonlyArray<NonNullable<Provider['extractForms']>> = REGISTRY.flatMap((p: Provider) =>
+  p.extractForms !== undefined ? [p.extractForms] : [],
+);
+
+/** The topics the local pipeline's emulator creates, each delivering raw to the block queue. */
+export const LOCAL_TOPICS: readonly LocalTopic[] = REGISTRY.flatMap((p: Provider) =>
+  p.localTopic !== undefined ? [p.localTopic] : [],
+);
+
+/** The providers' queue bodies by label, in registry order (the benchmark's mapping cost). */
+export const QUEUE_SAMPLES: ReadonlyArray<readonly [string, string]> = REGISTRY.flatMap((p: Provider) =>
+  Object.entries(p.queueSamples ?? {}),
+);
+
 /** Every webhook secret, once (a shared one such as WEBHOOK_BASIC_AUTH too), in registry order. */
 export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
   REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])),
 );
+
+/** The secret `npm start` generates when unset, and how it records and prints it; undefined: none. */
+export const GENERATED_SECRET: (SecretSpec & { generatedLocally: GeneratedLocally }) | undefined =
+  WEBHOOK_SECRETS.find((s): s is SecretSpec & { generatedLocally: GeneratedLocally } => s.generatedLocally !== undefined);
 
 /** Every provider's settings that are not secrets (`SettingsSpec`), in registry order. */
 export const WEBHOOK_SETTINGS: readonly SettingsSpec[] = REGISTRY.flatMap((p): readonly SettingsSpec[] => {

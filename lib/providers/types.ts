@@ -59,8 +59,11 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
   parse?(value: string, variable: string): SecretValues[T] | undefined;
   /** Also accepted as `<variable>_PARAMETER`, an SSM SecureString name read at cold start (default true). */
   readonly parameter?: boolean;
-  /** `npm start` generates a value when it is unset, and `send-test` falls back to that value. */
-  readonly generatedLocally?: boolean;
+  /**
+   * `npm start` generates a value when it is unset (and records it as this says), and `send-test` falls back
+   * to that value.
+   */
+  readonly generatedLocally?: GeneratedLocally;
   /**
    * A format check run at cold start and on every secret refresh: a malformed value fails loudly with the
    * variable's name instead of answering 401 to every genuine event. Returns what is wrong, never the value.
@@ -68,7 +71,23 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
   check?(value: SecretValues[T]): string | undefined;
 }
 
-/** Parsed secrets by key; a provider reads its own through `secretOf`. */
+/**
+ * A secret `npm start` generates when unset: where it is recorded and what is printed about it. The keys are
+ * user-facing contracts (scripts read local.json and `start --json`), declared by their provider so that the
+ * shared code spells none of them.
+ */
+export interface GeneratedLocally {
+  /** Its key in `.hood-blocker/local.json` (only when generated) and in `start --json` (null when it was not). */
+  readonly stateKey: `${string}WebhookToken`;
+  /** The `start --json` key saying whether it was generated. */
+  readonly generatedKey: `${string}WebhookTokenGenerated`;
+  /**
+   * What `npm start` prints about it once running: `value` only when generated (a value the user set is never
+   * shown; the lines name `variable` instead), `webhookUrl` the local `…/webhooks`.
+   */
+  startLines(value: string | undefined, variable: string, webhookUrl: string): string[];
+}
+
 /** Parsed secrets by key (any object: `WebhookSecrets` is one); a provider reads its own through `secretOf`. */
 export type SecretsView = object;
 
@@ -241,6 +260,42 @@ export interface WebhookSpec {
    * how to make the provider itself send a test event. `send-test --stack` prints it instead of posting.
    */
   readonly testFromProvider?: string;
+  /**
+   * Where only the provider can sign (no `sign`): `send-test` publishes the sample to the local pipeline's
+   * topic (`LocalTopic`) instead, in these words.
+   */
+  readonly publishLocally?: LocalPublish;
+}
+
+/** A provider's words for `send-test` publishing its sample to the local pipeline's topic. */
+export interface LocalPublish {
+  /** The usage error without a local pipeline (`url`: the one given, if any). */
+  unsignable(url: string | undefined): string;
+  /** The command `--print` shows (`message`: the sample, already shell-quoted). */
+  command(target: { endpoint: string; region: string; topicArn: string; message: string }): string;
+  /** Why nothing was published: the emulator is unreachable (`cause`: the error's message). */
+  unreachable(endpoint: string, cause: string): string;
+  /** What was done, after the emulator answered `status`. */
+  published(topicArn: string, status: number): string[];
+}
+
+/**
+ * A topic the local pipeline (`npm start`) creates in its emulator, subscribed to the block queue with raw
+ * delivery: the path by which the provider's events reach the queue without our ingress.
+ */
+export interface LocalTopic {
+  /** The topic's name in the emulator. */
+  readonly name: string;
+  /** Its ARN's key in local.json's `sqs` and in `start --json` (a contract: scripts read it). */
+  readonly stateKey: `${string}TopicArn`;
+  /** The AWS service the emulator stands in for besides SQS, in `start --help`. */
+  readonly service: string;
+  /** `start --help`: what the topic is, after "and ". */
+  readonly startHelp: string;
+  /** `npm start`: its label before the ARN. */
+  readonly label: string;
+  /** `send-test --help`: how a sample no one else can sign goes through it, after "for the local pipeline the". */
+  readonly sendTestHelp: string;
 }
 
 /** Everything about one provider (or transport); listed once in lib/providers/index.ts. */
@@ -260,6 +315,17 @@ export interface Provider<N extends string = string> {
   readonly webhook?: WebhookSpec;
   /** What its own event id is called, for people (`why --help`: "an SES feedbackId"); absent: not shown. */
   readonly eventIdExample?: string;
+  /**
+   * Why its event ids were keyed (`ledger-rekey --help`): an id of its that quotes a contact, after "an" (the
+   * article stays with the help's line).
+   */
+  readonly eventIdQuotesContact?: string;
+  /** Besides its own payload, what `extract` reads of it (`extract --help`): an envelope, a Lambda event. */
+  readonly extractForms?: { readonly envelope: string; readonly lambdaEvent: string };
+  /** The local pipeline's topic through which its events arrive (`npm start`). */
+  readonly localTopic?: LocalTopic;
+  /** Queue bodies of it by label, for the benchmark's mapping cost per event. */
+  readonly queueSamples?: Readonly<Record<string, string>>;
   /** A transport that only wraps another source (EventBridge carries SES events): not a provider name. */
   readonly transport?: boolean;
 }

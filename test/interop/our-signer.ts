@@ -33,7 +33,7 @@ export function sendTestSign(
     payload,
     env,
     now: nowMs,
-    sendgridKeyFile,
+    keyFile: sendgridKeyFile,
     io,
     json: false,
     generatedToken: undefined,

@@ -193,7 +193,7 @@ function sendTestSign(payload: string, env: Record<string, string>, url = URL) {
     payload,
     env,
     now: Date.now(),
-    sendgridKeyFile: '/nonexistent',
+    keyFile: '/nonexistent',
     io,
     json: false,
     generatedToken: undefined,

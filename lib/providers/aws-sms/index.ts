@@ -7,4 +7,14 @@ export const awsSms = {
   map: mapAwsSms,
   detect: { event: (p) => isSmsInbound(p) || isSmsDeliveryEvent(p) },
   detectPriority: { event: 50 },
+  queueSamples: {
+    'SMS STOP (AWS EUM)': JSON.stringify({
+      originationNumber: '+14255550182',
+      destinationNumber: '+12125550101',
+      messageKeyword: 'STOP',
+      messageBody: 'Stop',
+      inboundMessageId: 'i',
+      previousPublishedMessageId: 'p',
+    }),
+  },
 } satisfies Provider<'aws-sms'>;

@@ -4,13 +4,14 @@ import type { Provider, SecretSpec } from '../types.js';
 import { mapGeneric } from './map.js';
 import { verifyBearer } from './verify.js';
 import { signGenericSample } from './sign.js';
+import { localToken } from './local.js';
 
 /** `npm start` generates one when unset (and prints it). */
 const TOKEN = {
   variable: 'GENERIC_WEBHOOK_TOKEN',
   key: 'genericToken',
   kind: 'text',
-  generatedLocally: true,
+  generatedLocally: localToken,
 } as const satisfies SecretSpec;
 
 /** The company's own apps: one normalised block request or an array, `Authorization: Bearer`. */

@@ -1,4 +1,5 @@
 import type { Provider } from '../types.js';
+import { localTopic, queueSamples } from './local.js';
 import { isSesEvent, mapSes } from './map.js';
 
 /** Amazon SES notifications and published events; they arrive by queue (raw, SNS or EventBridge), never by webhook. */
@@ -8,4 +9,7 @@ export const ses = {
   detect: { event: (p) => isSesEvent(p) },
   detectPriority: { event: 40 },
   eventIdExample: 'an SES feedbackId',
+  eventIdQuotesContact: "SES Subscription id quotes the recipient's name and address",
+  localTopic,
+  queueSamples,
 } satisfies Provider<'ses'>;

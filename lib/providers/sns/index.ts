@@ -3,6 +3,7 @@ import type { AuthContext, Authentication, Provider, SecretSpec } from '../types
 import { secretOf } from '../secrets.js';
 import { certificateResolver, confirmSnsSubscription } from './client.js';
 import { mapCarried } from '../queue-native.js';
+import { publishLocally } from './local.js';
 import { isLambdaSnsEvent, isSnsEnvelope, mapSnsWith } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
 
@@ -111,6 +112,7 @@ export const sns = {
   map: mapSnsWith(mapCarried),
   detect: { envelope: (p) => isSnsEnvelope(p) || isLambdaSnsEvent(p) },
   detectPriority: { envelope: 20 },
+  extractForms: { envelope: 'an SNS envelope', lambdaEvent: 'SNS' },
   webhook: {
     secrets: [TOPIC_ARNS],
     isEnabled: (secrets) => (secretOf(secrets, TOPIC_ARNS)?.length ?? 0) > 0,
@@ -130,5 +132,6 @@ export const sns = {
       'Only AWS signs SNS messages. Publish a test through the topic the stack subscribes, e.g. ' +
       'aws sns publish --topic-arn <your notification topic> --message file://examples/sns.json, ' +
       "or send an email to the AWS mailbox simulator's bounce address, which bounces it.",
+    publishLocally,
   },
 } satisfies Provider<'sns'>;
