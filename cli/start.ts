@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, loadConsumerConfig, type RateWindow } from '../lib/config.js';
 import { loadWebhookConfig } from '../lib/webhook/config.js';
-import { secretHint } from '../lib/providers/index.js';
+import { GENERATED_SECRET, LOCAL_TOPICS, secretHint } from '../lib/providers/index.js';
 import { type QueueDepth, readQueueDepth } from '../lib/queue/sqs.js';
 import { type LocalQueues, queuesForState } from '../dev/emulator.js';
 import { openFileLog } from '../dev/file-log.js';
@@ -40,11 +40,35 @@ import {
   writeLine,
 } from './shared/output.js';
 
+/** A help bullet: words on one line while it stays within `width`, the next lines indented under its text. */
+function bullet(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '  -';
+  for (const word of text.split(' ')) {
+    if (line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `    ${word}`;
+    } else line = `${line} ${word}`;
+  }
+  return [...lines, line].join('\n');
+}
+
+/** The emulator: SQS, and the services of the topics providers declare (SES's). */
+const EMULATED = [...new Set(['SQS', ...LOCAL_TOPICS.map((t) => t.service)])].join(' + ');
+const EMULATOR_HELP = bullet(
+  `an embedded ${EMULATED} (fauxqs, in memory): block queue, dead-letter queue (redrive policy)` +
+    LOCAL_TOPICS.map((t) => `, and ${t.startHelp}`).join(''),
+  108,
+);
+/** The token `npm start` generates when unset (the generic webhook's). */
+const GENERATED_HELP = GENERATED_SECRET
+  ? `${GENERATED_SECRET.variable} is generated and printed when unset (one you set is never printed). `
+  : '';
+
 export const HELP = `Usage: hood-blocker start [options]        (npm start = build + this)
 
 Runs the whole pipeline on this machine, in one process, without an AWS account:
-  - an embedded SQS + SNS (fauxqs, in memory): block queue, dead-letter queue (redrive policy), and an SNS
-    topic delivering raw to the block queue (the SES → SNS → SQS path)
+${EMULATOR_HELP}
   - the webhook ingress at http://127.0.0.1:PORT/webhooks/{provider}
   - the consumer: CONSUMER_MAX_CONCURRENCY pollers (default 2), batch 10, 60 s timeout, like the Lambda
     event source mapping
@@ -53,7 +77,7 @@ Runs the whole pipeline on this machine, in one process, without an AWS account:
     (HOOD_API_URL) and every contact you send is really blocked
 
 Provider secrets come from the environment (a provider without its secret answers 404);
-GENERIC_WEBHOOK_TOKEN is generated and printed when unset (one you set is never printed). Logs go to
+${GENERATED_HELP}Logs go to
 .hood-blocker/local.log; the previous runs' logs are kept as local.log.1 to local.log.3. One pipeline per
 state directory: a second "start" there refuses and names the running one (pid, port).
 Ctrl-C stops polling, lets in-flight batches finish, and prints a summary; a second Ctrl-C stops at once.
@@ -82,9 +106,10 @@ interface StartInfo {
   pid: number;
   webhookUrl: string;
   webhooks: { enabled: string[]; disabled: string[] };
-  /** Only when generated here; null when the user supplied GENERIC_WEBHOOK_TOKEN (never echoed). */
-  genericWebhookToken: string | null;
-  genericWebhookTokenGenerated: boolean;
+  /** The generated token under its declared key (`GeneratedLocally`): null when the user supplied it (never echoed). */
+  [generatedToken: `${string}WebhookToken`]: string | null;
+  /** Whether it was generated here. */
+  [generated: `${string}WebhookTokenGenerated`]: boolean;
   hood: {
     sandbox: boolean;
     url: string;
@@ -124,15 +149,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const json = values.json === true;
 
   const sandbox = !io.env.HOOD_API_TOKEN?.trim() && !io.env.HOOD_API_TOKEN_PARAMETER?.trim();
-  const givenGenericToken = io.env.GENERIC_WEBHOOK_TOKEN?.trim();
-  const genericToken = givenGenericToken || randomBytes(24).toString('base64url');
+  const generated = GENERATED_SECRET;
+  const givenToken = generated && io.env[generated.variable]?.trim();
+  const token = givenToken || randomBytes(24).toString('base64url');
   const sandboxToken = sandbox ? `sandbox-${randomBytes(16).toString('hex')}` : undefined;
 
   // Configuration mistakes surface before anything starts (placeholders stand in for what the running
   // pipeline fills in: its own URLs).
   const envFor = (urls: { hoodUrl: string; queues?: LocalQueues }): Env => ({
     ...io.env,
-    GENERIC_WEBHOOK_TOKEN: genericToken,
+    ...(generated ? { [generated.variable]: token } : {}),
     ...(sandbox ? { HOOD_API_URL: urls.hoodUrl, HOOD_API_TOKEN: sandboxToken } : {}),
     BLOCK_QUEUE_URL: urls.queues?.blockQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-block',
     DEAD_LETTER_QUEUE_URL: urls.queues?.deadLetterQueueUrl ?? 'http://127.0.0.1:1/000000000000/placeholder-dlq',
@@ -195,8 +221,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     pid: process.pid,
     webhookUrl: `${origin}/webhooks`,
     webhooks: pipeline.webhooks,
-    genericWebhookToken: givenGenericToken ? null : genericToken,
-    genericWebhookTokenGenerated: !givenGenericToken,
+    ...(generated
+      ? {
+          [generated.generatedLocally.stateKey]: givenToken ? null : token,
+          [generated.generatedLocally.generatedKey]: !givenToken,
+        }
+      : {}),
     hood: {
       sandbox,
       url: pipeline.hoodUrl,
@@ -219,7 +249,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     startedAt: new Date().toISOString(),
     sqs: info.sqs,
     webhookUrl: info.webhookUrl,
-    ...(givenGenericToken ? {} : { genericWebhookToken: genericToken }),
+    ...(generated && !givenToken ? { [generated.generatedLocally.stateKey]: token } : {}),
     hood: {
       sandbox,
       url: pipeline.hoodUrl,
@@ -477,7 +507,10 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
     ['', `block queue   ${info.sqs.blockQueueUrl}`],
     ['', `dead letters  ${info.sqs.deadLetterQueueUrl}`],
     ['', `bulk queue    ${info.sqs.bulkQueueUrl} (imports; dead letters: ${info.sqs.bulkDeadLetterQueueUrl})`],
-    ['', `SES topic     ${info.sqs.sesTopicArn} (raw delivery to the block queue)`],
+    ...LOCAL_TOPICS.map((t): [string, string] => [
+      '',
+      `${t.label.padEnd(13)} ${info.sqs[t.stateKey]} (raw delivery to the block queue)`,
+    ]),
     [
       'Consumer',
       `${info.consumers} pollers, batch ${BATCH_SIZE}, ${FUNCTION_TIMEOUT_MS / 1000} s timeout, at most ${formatRate(info.hood.ratePerMinute)} to Hood`,
@@ -495,16 +528,12 @@ function printStartInfo(io: CliIo, info: StartInfo): void {
   ];
   out(table(rows));
   out();
-  // A token the user chose stays theirs: it is not echoed to a terminal (or its scrollback, or a CI log).
-  const bearer = info.genericWebhookToken ?? '$GENERIC_WEBHOOK_TOKEN';
-  if (info.genericWebhookToken !== null)
-    out(`Generic webhook token (generated; set GENERIC_WEBHOOK_TOKEN to choose one): ${info.genericWebhookToken}`);
-  else out('Generic webhook token: the one in GENERIC_WEBHOOK_TOKEN (not shown)');
-  out();
-  out('Block a contact through the generic webhook:');
-  out(
-    `  curl -sS -X POST ${info.webhookUrl}/generic -H "Authorization: Bearer ${bearer}" -H 'Content-Type: application/json' -d '{"contact":"jane@example.com","reason":"unsubscribe"}'`,
-  );
+  // The generated token and how to try its route, in its provider's words.
+  if (GENERATED_SECRET) {
+    const { variable, generatedLocally } = GENERATED_SECRET;
+    const value = info[generatedLocally.stateKey] ?? undefined;
+    for (const line of generatedLocally.startLines(value, variable, info.webhookUrl)) out(line);
+  }
   out(`Or sign a provider's sample event as the provider would: ${cli} send-test <provider> (see examples/)`);
   if (info.hood.listUrl && info.hood.token) {
     out('See what the sandbox Hood has blocked:');
