@@ -22,6 +22,7 @@ import { Pacer } from '../lib/pacing/pacer.js';
 import { type PeerKind, startPeer } from './peers.js';
 import { gateDecisions } from '../lib/policy/index.js';
 import { mapQueueBody } from '../lib/mapping/index.js';
+import { QUEUE_SAMPLES } from '../lib/providers/index.js';
 import { loadPolicyConfig } from '../lib/config.js';
 
 const TOKEN = 'bench-token-not-a-secret';
@@ -433,48 +434,8 @@ async function mappingRun() {
   const policy = loadPolicyConfig({});
   const samples: Record<string, string> = {
     'normalised message': JSON.stringify({ contact: 'jane@example.com', reason: 'unsubscribe', source: 'crm' }),
-    'SES bounce (raw)': JSON.stringify({
-      notificationType: 'Bounce',
-      bounce: {
-        bounceType: 'Permanent',
-        bounceSubType: 'General',
-        bouncedRecipients: [{ emailAddress: 'jane@example.com' }, { emailAddress: 'richard@example.com' }],
-        timestamp: '2016-01-27T14:59:38.237Z',
-        feedbackId: 'x',
-      },
-      mail: {
-        messageId: 'm',
-        destination: ['jane@example.com'],
-        timestamp: '2016-01-27T14:59:38.237Z',
-        source: 'a@b.co',
-      },
-    }),
-    'SES complaint (SNS envelope)': JSON.stringify({
-      Type: 'Notification',
-      MessageId: 'id',
-      TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
-      Message: JSON.stringify({
-        notificationType: 'Complaint',
-        complaint: {
-          complainedRecipients: [{ emailAddress: 'richard@example.com' }],
-          timestamp: '2016-01-27T14:59:38.237Z',
-          feedbackId: 'f',
-        },
-        mail: { messageId: 'm', destination: ['richard@example.com'] },
-      }),
-      Timestamp: '2016-01-27T14:59:38.237Z',
-      SignatureVersion: '1',
-      Signature: 'x',
-      SigningCertURL: 'https://sns.us-east-1.amazonaws.com/x.pem',
-    }),
-    'SMS STOP (AWS EUM)': JSON.stringify({
-      originationNumber: '+14255550182',
-      destinationNumber: '+12125550101',
-      messageKeyword: 'STOP',
-      messageBody: 'Stop',
-      inboundMessageId: 'i',
-      previousPublishedMessageId: 'p',
-    }),
+    // Each provider's queue bodies as it declares them (`queueSamples`: SES raw and in an SNS envelope, SMS).
+    ...Object.fromEntries(QUEUE_SAMPLES),
   };
   console.log(`\n## Mapping cost per event (mapQueueBody + BLOCK_REASONS)`);
   for (const [name, body] of Object.entries(samples)) {

@@ -8,6 +8,7 @@ import { mapAwsNative, mapQueueBody, type MappingPolicy } from '../lib/mapping/i
 import { detectSource, isSourceName, mapProvider, SOURCE_NAMES, type SourceName } from '../lib/mapping/provider.js';
 import { isLambdaSqsEvent } from '../lib/envelopes/sqs.js';
 import { isRecord, reject } from '../lib/providers/shared/map.js';
+import { EXTRACT_FORMS } from '../lib/providers/index.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/providers/shared/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
@@ -31,8 +32,9 @@ export function extractUsage(): string {
     'Dry run of the mapping: reads one payload and prints one JSON line per decision',
     '(block, ignore or reject). No network, no signature check.',
     '',
-    'The payload may be a provider webhook body (JSON or form-encoded), an SNS envelope, an SQS',
-    'message body, or a whole Lambda SQS or SNS event. Without a file, or with "-", it is read from stdin.',
+    // The envelopes and Lambda events of the providers that declare them (`extractForms`: SNS's).
+    `The payload may be a provider webhook body (JSON or form-encoded), ${EXTRACT_FORMS.map((f) => `${f.envelope}, `).join('')}an SQS`,
+    `message body, or a whole Lambda SQS${EXTRACT_FORMS.map((f) => ` or ${f.lambdaEvent}`).join('')} event. Without a file, or with "-", it is read from stdin.`,
     'BLOCK_REASONS, SMS_OPT_OUT_KEYWORDS and NEVER_BLOCK are read from the environment; a reason outside',
     'BLOCK_REASONS prints as an ignore with that reason, a NEVER_BLOCK contact as an ignore with reason',
     'never_block, and a soft bounce (count-only) as an ignore with reason soft_bounce.',

@@ -1,4 +1,5 @@
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
+import { EVENT_IDS_QUOTING_CONTACTS } from '../lib/providers/index.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { openLedgerForCommand } from './shared/ledger.js';
 import { writeJson, writeLine } from './shared/output.js';
@@ -7,7 +8,7 @@ export const HELP = `Usage: hood-blocker ledger-rekey [--local] [--json]
 
 Once, after upgrading to a release with keyed event ids (CHANGELOG "Unreleased"): rewrites the ledger's
 history items written by earlier releases, whose event ids were stored as the providers gave them (an
-SES Subscription id quotes the recipient's name and address). Each gets its event id keyed (e#…), and a
+${EVENT_IDS_QUOTING_CONTACTS.join('; ')}). Each gets its event id keyed (e#…), and a
 source that could be a contact keyed too (k#…); times, reasons and outcomes stay. Run it when no function
 of the earlier release is left (after the deploy): items they write meanwhile would be missed. Safe to
 run again, or to stop and run again: rewritten items are skipped.
