@@ -413,7 +413,10 @@ async function publishToLocalTopic(
     await res.text();
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    writeLine(io.stderr, `hood-blocker send-test: ${words.unreachable(endpoint, cause)}: is "npm start" still running?`);
+    writeLine(
+      io.stderr,
+      `hood-blocker send-test: ${words.unreachable(endpoint, cause)}: is "npm start" still running?`,
+    );
     return 1;
   }
   const ok = status >= 200 && status < 300;

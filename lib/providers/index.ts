@@ -119,8 +119,9 @@ export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
 );
 
 /** The secret `npm start` generates when unset, and how it records and prints it; undefined: none. */
-export const GENERATED_SECRET: (SecretSpec & { generatedLocally: GeneratedLocally }) | undefined =
-  WEBHOOK_SECRETS.find((s): s is SecretSpec & { generatedLocally: GeneratedLocally } => s.generatedLocally !== undefined);
+export const GENERATED_SECRET: (SecretSpec & { generatedLocally: GeneratedLocally }) | undefined = WEBHOOK_SECRETS.find(
+  (s): s is SecretSpec & { generatedLocally: GeneratedLocally } => s.generatedLocally !== undefined,
+);
 
 /** Every provider's settings that are not secrets (`SettingsSpec`), in registry order. */
 export const WEBHOOK_SETTINGS: readonly SettingsSpec[] = REGISTRY.flatMap((p): readonly SettingsSpec[] => {
