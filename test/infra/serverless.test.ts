@@ -951,7 +951,8 @@ describe('serverless.yml: dashboard', () => {
     const widget = widgets.find((w) => w.type === 'metric' && /last seen per source/iu.test(w.properties.title));
 
     // Assess
-    expect((widget?.properties.metrics as unknown[][]).filter((m) => m[0] === 'HoodBlocker')).toEqual([]);
+    expect(widget).toBeDefined();
+    expect((widget!.properties.metrics as unknown[][]).filter((m) => m[0] === 'HoodBlocker')).toEqual([]);
   });
 
   it('only substitutes names of resources in the stack', () => {
