@@ -106,7 +106,7 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   );
   checks.push(...(await checkLedger(localStateDir, io)));
   if (localStateDir !== undefined) checks.push(...checkLocalSources(localStateDir, deps.now ?? Date.now));
-  else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io)));
+  else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io, deps.now ?? Date.now)));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -690,21 +690,42 @@ export async function readSourceLastSeen(
   }
 }
 
-async function checkStackSources(target: QueueTarget, io: CliIo): Promise<CheckResult[]> {
+/**
+ * The stack's ExpectedSources output (`ses:24,sendgrid:24`, or `none`; absent on a stack deployed before it):
+ * source → hours. An entry that does not read is skipped: the output is written by packaging, which validated it.
+ */
+function stackExpectedSources(output: string | undefined): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const entry of (output ?? '').split(',')) {
+    const m = /^\s*([a-z][a-z0-9-]*):(\d+)\s*$/u.exec(entry);
+    if (m) expected.set(m[1]!, Number(m[2]));
+  }
+  return expected;
+}
+
+const utcHour = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `--stack`: each source's last event, to the hour; an expected source (ExpectedSources output) whose last hour
+ * with an event ended `hours` or more ago, or that sent nothing in 7 days, fails as its quiet-source alarm does.
+ */
+async function checkStackSources(target: QueueTarget, io: CliIo, now: () => number): Promise<CheckResult[]> {
+  const at = now();
   let seen: Record<string, Date>;
   try {
-    seen = await readSourceLastSeen(target.region, io.env);
+    seen = await readSourceLastSeen(target.region, io.env, new Date(at));
   } catch (error) {
     return [
       {
         name: 'sources',
         status: 'warn',
-        message: `last request per source unknown: ${error instanceof Error ? error.message : String(error)}`,
+        message: `last event per source unknown: ${error instanceof Error ? error.message : String(error)}`,
       },
     ];
   }
-  const entries = Object.entries(seen).sort(([a], [b]) => a.localeCompare(b));
-  if (entries.length === 0) {
+  const expected = stackExpectedSources(target.stackOutputs?.ExpectedSources);
+  const names = [...new Set([...Object.keys(seen), ...expected.keys()])].sort((a, b) => a.localeCompare(b));
+  if (names.length === 0) {
     return [
       {
         name: 'sources',
@@ -713,10 +734,33 @@ async function checkStackSources(target: QueueTarget, io: CliIo): Promise<CheckR
       },
     ];
   }
-  return entries.map(([provider, at]) => ({
-    name: `source ${provider}`,
-    status: 'ok' as const,
-    message: `last ${eventWord(provider)} in the hour from ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    lastSeen: at.toISOString(),
-  }));
+  return names.map((name): CheckResult => {
+    const last = seen[name];
+    const hours = expected.get(name);
+    const within = hours === undefined ? '' : ` (expected within ${hours} h; expectedSources)`;
+    if (last === undefined) {
+      return {
+        name: `source ${name}`,
+        status: 'fail',
+        message: `quiet: nothing in the last ${LAST_SEEN_DAYS} days${within}`,
+        lastSeen: null,
+      };
+    }
+    // The datapoint is an hourly sum: the event was somewhere in that hour, so count from the hour's end.
+    const silentMs = at - (last.getTime() + 3_600_000);
+    if (hours !== undefined && silentMs >= hours * 3_600_000) {
+      return {
+        name: `source ${name}`,
+        status: 'fail',
+        message: `quiet: last ${eventWord(name)} in the hour from ${utcHour(last)}${within}`,
+        lastSeen: last.toISOString(),
+      };
+    }
+    return {
+      name: `source ${name}`,
+      status: 'ok',
+      message: `last ${eventWord(name)} in the hour from ${utcHour(last)}`,
+      lastSeen: last.toISOString(),
+    };
+  });
 }

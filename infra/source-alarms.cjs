@@ -142,6 +142,15 @@ async function expectedSources({ resolveVariable }) {
   return parseExpectedSources(await param(resolveVariable, 'expectedSources'), routes().sources);
 }
 
+/**
+ * The ExpectedSources stack output: `ses:24,sendgrid:24` as validated, or `none` (an output cannot be empty).
+ * `check --stack` reads it to say which expected source is quiet.
+ */
+async function expectedSourcesOutput(options) {
+  const expected = await expectedSources(options);
+  return expected.length === 0 ? 'none' : expected.map(({ name, hours }) => `${name}:${hours}`).join(',');
+}
+
 /** Every generated alarm: { logicalId: resource }. */
 async function alarms({ resolveVariable }) {
   const stage = String(await resolveVariable('sls:stage'));
@@ -233,6 +242,7 @@ module.exports = {
   resources,
   alarmIds,
   expectedSources,
+  expectedSourcesOutput,
   parseExpectedSources,
   MAX_QUIET_HOURS,
   DEFAULT_SIGNATURE_THRESHOLD,

@@ -136,6 +136,32 @@ describe('--stack NAME', () => {
     expect(standIn.calls).toEqual(expect.arrayContaining(['CloudWatch:GetMetricData']));
   });
 
+  it('check --stack fails an expected source (ExpectedSources output) silent longer than its hours', async () => {
+    // Prepare: SES last heard 3 hours ago, expected every 2; SendGrid within its 24; Twilio never in 7 days.
+    standIn.stacks.set(STACK, { ...outputs(), ExpectedSources: 'ses:2,sendgrid:24,twilio:24' });
+    const hour = (h: number) => new Date(Math.floor(Date.now() / 3_600_000 - h) * 3_600_000);
+    standIn.lastSourceEvent.set('ses', hour(3));
+    standIn.lastRequest.set('sendgrid', hour(2));
+
+    // Act
+    const result = await runCli(['check', '--stack', STACK], env);
+    standIn.lastRequest.clear();
+    standIn.lastSourceEvent.clear();
+
+    // Assess
+    const sources = result.stdout.split('\n').filter((l) => / source /u.test(l));
+    expect(sources).toEqual([
+      expect.stringMatching(/^ok +source sendgrid +last request in the hour from /u),
+      expect.stringMatching(
+        /^FAIL +source ses +quiet: last event in the hour from .* \(expected within 2 h; expectedSources\)$/u,
+      ),
+      expect.stringMatching(
+        /^FAIL +source twilio +quiet: nothing in the last 7 days \(expected within 24 h; expectedSources\)$/u,
+      ),
+    ]);
+    expect(result.code).toBe(1);
+  });
+
   it('check finds the token under the default parameter name of a stack deployed without the HoodApiTokenParameter output', async () => {
     // Prepare
     const { HoodApiTokenParameter: _omitted, ...older } = outputs();

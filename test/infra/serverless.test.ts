@@ -989,6 +989,19 @@ describe('serverless.yml: dashboard', () => {
   });
 });
 
+describe('serverless.yml: ExpectedSources output', () => {
+  it.each([
+    ['default', () => template, 'none'],
+    ['expectedSources=ses:24,sendgrid:12', () => prod, 'ses:24,sendgrid:12'],
+  ])('carries the packaged expectedSources, or none (%s)', (_, t, value) => {
+    // Act
+    const output = t().Outputs.ExpectedSources;
+
+    // Assess
+    expect(output?.Value).toBe(value);
+  });
+});
+
 describe('serverless.yml: webhook endpoint limits', () => {
   it('throttles the HTTP API stage by default', () => {
     // Prepare

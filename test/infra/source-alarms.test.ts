@@ -134,6 +134,12 @@ describe('generated alarms', () => {
     });
   });
 
+  it('tells check --stack the expected sources in the ExpectedSources output', () => {
+    expect(
+      (configured as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs.ExpectedSources?.Value,
+    ).toBe('sns:24,sendgrid:168,ses:24');
+  });
+
   it('alarms per provider on signature failures at the configured threshold', () => {
     const twilio = configured.Resources.SignatureFailuresTwilioAlarm?.Properties;
     expect(twilio).toMatchObject({ MetricName: 'webhook_unauthorized', Threshold: 7, Period: 300 });
