@@ -44,7 +44,8 @@ Is everything in place for blocking to work? Spends nothing from the account's H
   ledger        the ledger table answers (DescribeTable: status, approximate item count)
   rate budget   the consumers' shared Hood budget: calls in each window, in flight, last call
   source NAME   each source's last event: with --stack, to the hour from CloudWatch (webhook_requests and
-                source_events, 7 days); with --local, each EXPECTED_SOURCES entry, failing one silent too long
+                source_events, 7 days), failing an expected source (stack output ExpectedSources) silent
+                longer than its hours; with --local, each EXPECTED_SOURCES entry, failing one silent too long
 Everything that can hold an opt-out is listed; what this setup does not have is shown as "skip".
 
 Hood: HOOD_API_URL (default https://api.ocamba.com/v1/hood) and HOOD_API_TOKEN or
