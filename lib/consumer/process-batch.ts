@@ -3,7 +3,8 @@ import type { ConsumerConfig } from '../config.js';
 import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
-import { applyBlockReasons, isSourceName, mapQueueBody } from '../sources/index.js';
+import { gateDecisions } from '../policy/index.js';
+import { isSourceName, mapQueueBody } from '../sources/index.js';
 import { unwrapQueueBody } from '../envelopes/sqs.js';
 import type { Decision } from '../types.js';
 import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
@@ -107,7 +108,7 @@ export async function processBatch(
         return;
       }
       // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
-      // by the ledger hooks) and BLOCK_REASONS (lib/sources/index.ts, lib/ledger/soft-bounce.ts).
+      // by the ledger hooks) and BLOCK_REASONS (lib/policy/gate.ts).
       const mapped = mapQueueBody(record.body, config.policy);
       // First delivery only: a redelivered record is the same event, not a sign of life.
       if (deps.countSource && receiveCount === 1)
@@ -131,7 +132,7 @@ export async function processBatch(
         );
         await applySteps(steps, record, queueUrl, deps);
       }
-      const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
+      const decisions = deps.ledger ? deps.ledger.gate(mapped) : gateDecisions(mapped, config.policy);
       await deps.ledger?.recordIgnored(mapped, decisions);
       const plan = planRecord(decisions);
       const settled: SettleRecord = {
