@@ -60,11 +60,6 @@ async function webhookReservedConcurrency({ resolveVariable }) {
   return positiveInt('webhookReservedConcurrency', value, 10_000);
 }
 
-/** 'true' | 'false' (strings), kept for callers of the former HasWebhookReservedConcurrency condition. */
-async function hasWebhookReservedConcurrency(options) {
-  return (await webhookReservedConcurrency(options)) > 0 ? 'true' : 'false';
-}
-
 /**
  * The webhook function's extra Properties: `ReservedConcurrentExecutions` only when the param reserves some,
  * else nothing. Decided here, not with a condition, because the value is known at packaging time (a condition
@@ -107,7 +102,6 @@ module.exports = {
   hoodDryRun,
   optOutLatencyThresholdMs,
   webhookReservedConcurrency,
-  hasWebhookReservedConcurrency,
   webhookFunctionProperties,
   alarmEmailResources,
   DISPOSABLE_STAGE,

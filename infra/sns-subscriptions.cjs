@@ -82,8 +82,6 @@ async function resources({ resolveVariable }) {
 }
 
 module.exports = {
-  /** The trimmed, de-duplicated, validated topic ARNs (the queue policy's aws:SourceArn list). */
-  topicArns: async ({ resolveVariable }) => topicArnList(resolveVariable),
   /** `resources` fragment: the queue policy and one subscription per topic; nothing for an empty list. */
   resources,
 };
