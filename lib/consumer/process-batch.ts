@@ -4,7 +4,7 @@ import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { gateDecisions } from '../policy/index.js';
-import { isSourceName, mapQueueBody } from '../sources/index.js';
+import { mapQueueBody } from '../sources/index.js';
 import { unwrapQueueBody } from '../envelopes/sqs.js';
 import type { Decision } from '../types.js';
 import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
@@ -48,7 +48,9 @@ export interface ConsumerDeps {
  */
 export function awsDeliveredSources(body: string, decisions: readonly Decision[]): string[] {
   if (unwrapQueueBody(body).kind !== 'aws') return [];
-  return [...new Set(decisions.map((d) => d.source))].filter(isSourceName);
+  // `unknown`: a payload no mapper recognised names no source. (The registry's name list is not imported: it would
+  // pull every webhook verifier into the consumer bundle.)
+  return [...new Set(decisions.map((d) => d.source))].filter((s) => s !== 'unknown');
 }
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, waitMs(ms)));

@@ -88,6 +88,14 @@ describe('source_events', () => {
     expect(published).toEqual([]);
   });
 
+  it('counts nothing for a payload no mapper recognises: it names no source', async () => {
+    // Act
+    const published = await runConsumer([JSON.stringify({ hello: 'world' })]);
+
+    // Assess
+    expect(published).toEqual([]);
+  });
+
   it('counts a record once, not again when SQS redelivers it', async () => {
     // Act
     const published = await runConsumer([SES_BOUNCE], (r) => ({
