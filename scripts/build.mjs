@@ -96,7 +96,8 @@ for (const [file, size] of Object.entries(sizes)) console.log(`${file}  ${(size 
 async function writeWebhookRoutes() {
   const registry = await build({
     stdin: {
-      contents: "export { SECRET_VARIABLES, SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
+      contents:
+        "export { SECRET_VARIABLES, SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
       resolveDir: '.',
       loader: 'ts',
     },
