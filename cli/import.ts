@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
-import {
-  createImportSource,
-  IMPORT_PROVIDERS,
-  importHelpLines,
-  loadImportConfig,
-} from '../lib/providers/suppressions.js';
+import { loadRateLimits } from '../lib/config.js';
+import { createImportSource, IMPORT_PROVIDERS, importHelpLines } from '../lib/providers/suppressions.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import type { ImportProvider } from '../lib/import/types.js';
 import { writePrivateFile } from '../lib/private-file.js';
@@ -17,6 +12,7 @@ import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, parseArgs, UsageError } from './shared/command.js';
 import { describeError } from './shared/errors.js';
 import { didYouMean } from './shared/suggest.js';
+import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import {
   clearLine,
@@ -102,14 +98,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
 
-  let policy;
-  let config;
-  try {
-    policy = loadPolicyConfig(io.env);
-    config = await loadImportConfig(provider, io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { policy, config } = await loadSuppressionConfig(provider, io.env);
   const ratePerMinute = steadyRatePerMinute(loadRateLimits(io.env));
   const warn = (line: string) => writeLine(io.stderr, `hood-blocker import: ${line}`);
   const showProgress = !json && isTty(io.stderr);
@@ -123,16 +112,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
 
-  const types =
-    values.types === undefined
-      ? [...source.defaultLists]
-      : values.types
-          .split(',')
-          .map((t) => t.trim())
-          .filter((t) => t !== '');
-  const unknown = types.filter((t) => !source.lists.includes(t));
-  if (unknown.length > 0 || types.length === 0)
-    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const types = listsFromFlag(values.types, source, provider);
   const ordered = source.lists.filter((l) => types.includes(l));
   if (ordered.includes('group_unsubscribes') && !policy.blockReasons.has('group_unsubscribe')) {
     warn(
@@ -140,12 +120,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     );
   }
 
-  let since: Date | undefined;
-  if (values.since !== undefined) {
-    since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
-    if (Number.isNaN(since.getTime()))
-      throw new UsageError(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO-8601)`);
-  }
+  const since = sinceFromFlag(values.since, ' (YYYY-MM-DD or ISO-8601)');
 
   const cursorFile = values['cursor-file'] ?? join(values['state-dir'] ?? DEFAULT_STATE_DIR, `import-${provider}.json`);
   let resume: ResumeState | undefined;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { loadHoodConfig, loadPolicyConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
+import { loadHoodConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
-import { createImportSource, IMPORT_PROVIDERS, loadImportConfig } from '../lib/providers/suppressions.js';
+import { createImportSource, IMPORT_PROVIDERS } from '../lib/providers/suppressions.js';
 import { pageHoodList } from '../lib/import/hood-list.js';
 import {
   type LedgerReconcileCounts,
@@ -24,6 +24,8 @@ import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './sh
 import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
 import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
 import { createSsmClient } from './shared/stack.js';
+import { configOrUsage } from './shared/config-errors.js';
+import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
 
 export const HELP = `Usage: hood-blocker reconcile --from <provider|ledger> [options]
 
@@ -98,31 +100,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--from "${values.from}": one of ${IMPORT_PROVIDERS.join(', ')}, ledger`);
   if (values.reveal && values.out === undefined) throw new UsageError('--reveal only applies to --out FILE');
   const provider = from as ImportProvider;
-  let since: Date | undefined;
-  if (values.since !== undefined) {
-    since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
-    if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date`);
-  }
+  const since = sinceFromFlag(values.since);
   const json = values.json === true;
 
-  let policy;
-  let config;
-  try {
-    policy = loadPolicyConfig(io.env);
-    config = await loadImportConfig(provider, io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { policy, config } = await loadSuppressionConfig(provider, io.env);
   const source = createImportSource(config, { includeGroupUnsubscribes: policy.blockReasons.has('group_unsubscribe') });
-  const types =
-    values.types === undefined
-      ? [...source.defaultLists]
-      : values.types
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
-  if (types.length === 0 || types.some((t) => !source.lists.includes(t)))
-    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const types = listsFromFlag(values.types, source, provider);
 
   const hood = await connectHood(values.local === true, values['state-dir'] ?? DEFAULT_STATE_DIR, io);
   const bulk = values['enqueue-missing'] ? await resolveBulkQueue(values, io.env) : undefined;
@@ -424,12 +407,7 @@ async function connectHood(
       };
     }
   }
-  let config;
-  try {
-    config = loadHoodConfig(io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const config = configOrUsage(() => loadHoodConfig(io.env));
   // The SSM client of this command's environment: its region (--stack/--region) and endpoint.
   const ssmClient = config.token.kind === 'ssm' ? await createSsmClient(io.env) : undefined;
   const token = await resolveToken(config.token, ssmClient ? { ssmClient } : {});
