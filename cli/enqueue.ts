@@ -20,7 +20,8 @@ import {
   writeLine,
 } from './shared/output.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
-import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { readBacklog } from './shared/backlog.js';
 import { DELIMITER_NAMES } from './shared/csv.js';
 import { detectFormat, readRows, type RowFormat, UnreadableFileError } from './shared/rows.js';
 
@@ -147,17 +148,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!dryRun && bulk && target && queueUrl && valid.length > 0) {
     const sqs = createBulkQueueClient(bulk, io.env);
     try {
-      // Doubles as a preflight: a missing queue, missing credentials or a stopped local pipeline is named
-      // here, before any row is sent. Only a denied GetQueueAttributes is tolerated (a producer role may
-      // be allowed SendMessage alone); then the ETA simply leaves out what is already waiting.
-      try {
-        const depth = await readQueueDepth(sqs, queueUrl);
-        backlog = depth.visible + depth.inFlight + depth.delayed;
-      } catch (error) {
-        if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
-          throw new Error(`cannot use the queue ${queueUrl}: ${describeAwsError(error, target)}`);
-        }
-      }
+      // The preflight too: a queue that cannot be used is named before any row is sent.
+      backlog = await readBacklog(sqs, queueUrl, target);
       const showProgress = isTty(io.stderr);
       let lastDraw = 0;
       const draw = (force = false) => {

@@ -26,7 +26,8 @@ import {
   writeJson,
   writeLine,
 } from './shared/output.js';
-import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { readBacklog } from './shared/backlog.js';
 
 export const HELP = `Usage: hood-blocker import <provider> [options]
 
@@ -155,13 +156,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let backlog = 0;
   if (sqs && bulk) {
     try {
-      const depth = await readQueueDepth(sqs, bulk.queueUrl);
-      backlog = depth.visible + depth.inFlight + depth.delayed;
+      backlog = (await readBacklog(sqs, bulk.queueUrl, bulk.target)) ?? 0;
     } catch (error) {
-      if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
-        sqs.destroy();
-        throw new Error(`cannot use the queue ${bulk.queueUrl}: ${describeAwsError(error, bulk.target)}`);
-      }
+      sqs.destroy();
+      throw error;
     }
   }
 
