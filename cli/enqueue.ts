@@ -22,6 +22,7 @@ import {
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
 import { readBacklog } from './shared/backlog.js';
+import { whyUnreadable } from './shared/read-error.js';
 import { DELIMITER_NAMES } from './shared/csv.js';
 import { detectFormat, readRows, type RowFormat, UnreadableFileError } from './shared/rows.js';
 
@@ -224,15 +225,7 @@ async function readInput(file: string, io: CliIo): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : String(code ?? error);
+    const why = whyUnreadable(error) ?? String((error as NodeJS.ErrnoException).code ?? error);
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
 }
