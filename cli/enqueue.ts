@@ -6,7 +6,8 @@ import { maskContact } from '../lib/contact.js';
 import { encodeMessage } from '../lib/queue/message.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseCommandArgs } from './shared/parse-command.js';
 import {
   clearLine,
   formatEta,
@@ -58,10 +59,11 @@ const DEFAULT_SOURCE = 'backfill';
 const PROGRESS_INTERVAL_MS = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs({
     args,
+    io,
+    help: HELP,
     allowPositionals: true,
-    strict: true,
     options: {
       ...QUEUE_OPTIONS,
       reason: { type: 'string' },
@@ -70,13 +72,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       column: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0 ? 'which file? hood-blocker enqueue <file.csv|file.ndjson>' : 'give exactly one file',

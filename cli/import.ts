@@ -9,7 +9,8 @@ import { writePrivateFile } from '../lib/private-file.js';
 import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseCommandArgs } from './shared/parse-command.js';
 import { describeError } from './shared/errors.js';
 import { didYouMean } from './shared/suggest.js';
 import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
@@ -69,10 +70,11 @@ interface ResumeState {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs({
     args,
+    io,
+    help: HELP,
     allowPositionals: true,
-    strict: true,
     options: {
       ...QUEUE_OPTIONS,
       types: { type: 'string' },
@@ -81,13 +83,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       resume: { type: 'boolean' },
       'cursor-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
   const provider = positionals[0]!.toLowerCase() as ImportProvider;

@@ -1,5 +1,6 @@
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseCommandArgs } from './shared/parse-command.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
@@ -24,16 +25,15 @@ ${LEDGER_COMMAND_HELP}
 Exit codes: 0 done · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs({
     args,
-    strict: true,
+    io,
+    help: HELP,
     allowPositionals: true,
     options: LEDGER_COMMAND_OPTIONS,
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError('takes no arguments');
   const totals = { scanned: 0, rewritten: 0 };
   await withLedger(values, io, async (ledger) => {

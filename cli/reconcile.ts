@@ -18,7 +18,8 @@ import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseCommandArgs } from './shared/parse-command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
 import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
@@ -67,9 +68,10 @@ Exit codes: 0 nothing missing (or all missing queued / repaired) · 1 contacts m
 const QUEUE_FLUSH = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs({
     args,
-    strict: true,
+    io,
+    help: HELP,
     options: {
       ...QUEUE_OPTIONS,
       from: { type: 'string' },
@@ -81,13 +83,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       reveal: { type: 'boolean' },
       'page-size': { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const from = values.from?.trim().toLowerCase();
   if (from === undefined) throw new UsageError(`--from is needed: ${IMPORT_PROVIDERS.join(', ')} or ledger`);
   const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);

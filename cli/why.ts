@@ -2,7 +2,8 @@ import { maskContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
 import { contactArgument } from './shared/ledger.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
-import { type CliIo, parseArgs } from './shared/command.js';
+import type { CliIo } from './shared/command.js';
+import { parseCommandArgs } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker why <contact> [--event ID] [--json] [--local]
@@ -25,16 +26,15 @@ ${LEDGER_COMMAND_HELP}
 Exit codes: 0 found · 1 the ledger knows nothing of it · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs({
     args,
-    strict: true,
+    io,
+    help: HELP,
     allowPositionals: true,
     options: { ...LEDGER_COMMAND_OPTIONS, event: { type: 'string' } },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const contact = contactArgument(positionals);
   const story = await withLedger(values, io, async (ledger): Promise<LedgerStory | undefined> => {
     const found = await ledger.why(contact);

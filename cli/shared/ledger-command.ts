@@ -12,7 +12,6 @@ export const LEDGER_COMMAND_OPTIONS = {
   json: { type: 'boolean' },
   local: { type: 'boolean' },
   'state-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const LEDGER_COMMAND_HELP = [
