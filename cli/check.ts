@@ -17,7 +17,7 @@ import { humanDuration, readSourceActivity, sourceVerdicts } from '../dev/source
 import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
 import type { CliIo } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlags } from './shared/parse-command.js';
 import { plural, writeJson, writeLine } from './shared/output.js';
 import {
   createQueueClient,
@@ -76,15 +76,10 @@ export interface CheckDeps {
 }
 
 export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      ...QUEUE_OPTIONS,
-      probe: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    probe: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;

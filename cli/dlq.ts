@@ -18,7 +18,7 @@ import { encodeMessage } from '../lib/queue/message.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema } from '../lib/types.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlags, parseFlagsAndOperands } from './shared/parse-command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
 import {
@@ -110,17 +110,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      'show-contacts': { type: 'boolean' },
-      max: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    'show-contacts': { type: 'boolean' },
+    max: { type: 'string' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;
@@ -183,19 +178,14 @@ async function list(args: string[], io: CliIo): Promise<number> {
 }
 
 async function redrive(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      reason: { type: 'string' },
-      rate: { type: 'string' },
-      max: { type: 'string' },
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    reason: { type: 'string' },
+    rate: { type: 'string' },
+    max: { type: 'string' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;
@@ -270,17 +260,12 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
  * dead letters the operator was never shown.
  */
 async function purge(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      reason: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    reason: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;
@@ -504,19 +489,13 @@ async function laneTarget(flags: QueueFlags & { bulk?: boolean | undefined }, en
  * in between leaves it where it was.
  */
 async function resolve(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      block: { type: 'string', multiple: true },
-      reason: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    block: { type: 'string', multiple: true },
+    reason: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;

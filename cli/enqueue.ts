@@ -7,7 +7,7 @@ import { encodeMessage } from '../lib/queue/message.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import {
   clearLine,
   formatEta,
@@ -59,20 +59,14 @@ const DEFAULT_SOURCE = 'backfill';
 const PROGRESS_INTERVAL_MS = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      reason: { type: 'string' },
-      source: { type: 'string' },
-      format: { type: 'string' },
-      column: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    reason: { type: 'string' },
+    source: { type: 'string' },
+    format: { type: 'string' },
+    column: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;

@@ -1,6 +1,6 @@
 import { maskContact } from '../lib/contact.js';
 import type { CliIo } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { contactArgument } from './shared/ledger.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
@@ -21,13 +21,7 @@ ${LEDGER_COMMAND_HELP}
 Exit codes: 0 forgotten · 1 the ledger knows nothing of it · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: LEDGER_COMMAND_OPTIONS,
-  });
+  const parsed = parseFlagsAndOperands(args, io, HELP, LEDGER_COMMAND_OPTIONS);
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   const contact = contactArgument(positionals);

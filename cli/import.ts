@@ -10,7 +10,7 @@ import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { describeError } from './shared/errors.js';
 import { didYouMean } from './shared/suggest.js';
 import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
@@ -70,20 +70,14 @@ interface ResumeState {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      types: { type: 'string' },
-      since: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      resume: { type: 'boolean' },
-      'cursor-file': { type: 'string' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    types: { type: 'string' },
+    since: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    resume: { type: 'boolean' },
+    'cursor-file': { type: 'string' },
   });
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;

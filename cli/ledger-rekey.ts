@@ -1,6 +1,6 @@
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
@@ -25,13 +25,7 @@ ${LEDGER_COMMAND_HELP}
 Exit codes: 0 done · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: LEDGER_COMMAND_OPTIONS,
-  });
+  const parsed = parseFlagsAndOperands(args, io, HELP, LEDGER_COMMAND_OPTIONS);
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError('takes no arguments');

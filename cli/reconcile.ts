@@ -19,7 +19,7 @@ import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlags } from './shared/parse-command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
 import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
@@ -68,22 +68,17 @@ Exit codes: 0 nothing missing (or all missing queued / repaired) · 1 contacts m
 const QUEUE_FLUSH = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      ...QUEUE_OPTIONS,
-      from: { type: 'string' },
-      types: { type: 'string' },
-      since: { type: 'string' },
-      'enqueue-missing': { type: 'boolean' },
-      repair: { type: 'boolean' },
-      out: { type: 'string' },
-      reveal: { type: 'boolean' },
-      'page-size': { type: 'string' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    from: { type: 'string' },
+    types: { type: 'string' },
+    since: { type: 'string' },
+    'enqueue-missing': { type: 'boolean' },
+    repair: { type: 'boolean' },
+    out: { type: 'string' },
+    reveal: { type: 'boolean' },
+    'page-size': { type: 'string' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;

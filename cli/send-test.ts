@@ -7,7 +7,7 @@ import { WEBHOOK_SECRETS, webhookOf } from '../lib/providers/index.js';
 import type { SampleToSign, ShellSecret } from '../lib/providers/types.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { stampSampleTime } from './send-test-time.js';
 import { STACK_OPTIONS, stackOf } from './shared/stack.js';
@@ -79,20 +79,14 @@ interface SignContext {
 const keyFileName = (provider: string) => `${provider}-test-key.pem`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      print: { type: 'boolean' },
-      key: { type: 'string' },
-      'state-dir': { type: 'string' },
-      json: { type: 'boolean' },
-      // main.ts resolved the stack's outputs into io.env; the flags are listed so the parser accepts them.
-      ...STACK_OPTIONS,
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    url: { type: 'string' },
+    print: { type: 'boolean' },
+    key: { type: 'string' },
+    'state-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    // main.ts resolved the stack's outputs into io.env; the flags are listed so the parser accepts them.
+    ...STACK_OPTIONS,
   });
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;

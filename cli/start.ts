@@ -29,7 +29,7 @@ import {
   writeLocalState,
 } from '../dev/state.js';
 import { type CliIo, UsageError } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlags } from './shared/parse-command.js';
 import {
   clearLine,
   formatRate,
@@ -105,16 +105,11 @@ interface StartInfo {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    options: {
-      port: { type: 'string' },
-      'state-dir': { type: 'string' },
-      verbose: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    port: { type: 'string' },
+    'state-dir': { type: 'string' },
+    verbose: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;

@@ -3,7 +3,7 @@ import type { LedgerStory } from '../lib/ledger/index.js';
 import { contactArgument } from './shared/ledger.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
 import type { CliIo } from './shared/command.js';
-import { parseCommandArgs } from './shared/parse-command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker why <contact> [--event ID] [--json] [--local]
@@ -26,13 +26,7 @@ ${LEDGER_COMMAND_HELP}
 Exit codes: 0 found · 1 the ledger knows nothing of it · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs({
-    args,
-    io,
-    help: HELP,
-    allowPositionals: true,
-    options: { ...LEDGER_COMMAND_OPTIONS, event: { type: 'string' } },
-  });
+  const parsed = parseFlagsAndOperands(args, io, HELP, { ...LEDGER_COMMAND_OPTIONS, event: { type: 'string' } });
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   const contact = contactArgument(positionals);

@@ -7,39 +7,46 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Every command's `-h`/`--help`. */
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
-/** What a command asks for: its arguments, its streams, its help text, its options, and whether it takes operands. */
-export interface CommandArgsConfig {
-  args: string[];
-  io: CliIo;
-  help: string;
-  options: Options;
-  allowPositionals?: boolean;
-}
-
-type Parsed<C extends CommandArgsConfig> = ReturnType<
-  typeof parseArgs<{
-    args: string[];
-    strict: true;
-    allowPositionals: C['allowPositionals'] extends true ? true : false;
-    options: C['options'] & typeof HELP_OPTION;
-  }>
+type Parsed<O extends Options, P extends boolean> = ReturnType<
+  typeof parseArgs<{ args: string[]; strict: true; allowPositionals: P; options: O & typeof HELP_OPTION }>
 >;
 
 /**
- * A command's arguments, parsed as `node:util` parseArgs does, always strictly (an unknown option is a
- * usage error, with "did you mean" from `main`) and with `-h`/`--help` added. On `--help` the command's
- * help is printed and undefined returned: the command then exits 0 and does nothing else.
+ * A command's flags, parsed as `node:util` parseArgs does, always strictly (an unknown option, or an
+ * operand the command takes none of, is a usage error, with "did you mean" from `main`) and with
+ * `-h`/`--help` added. On `--help` the command's help is printed and undefined returned: the command
+ * then exits 0 and does nothing else.
  */
-export function parseCommandArgs<const C extends CommandArgsConfig>(config: C): Parsed<C> | undefined {
-  const parsed = parseArgs({
-    args: config.args,
-    strict: true,
-    allowPositionals: config.allowPositionals === true,
-    options: { ...config.options, ...HELP_OPTION },
-  });
+export function parseFlags<const O extends Options>(
+  args: string[],
+  io: CliIo,
+  help: string,
+  options: O,
+): Parsed<O, false> | undefined {
+  return parse(args, io, help, options, false);
+}
+
+/** `parseFlags` for a command that takes operands too (a file, a contact, a provider). */
+export function parseFlagsAndOperands<const O extends Options>(
+  args: string[],
+  io: CliIo,
+  help: string,
+  options: O,
+): Parsed<O, true> | undefined {
+  return parse(args, io, help, options, true);
+}
+
+function parse<O extends Options, P extends boolean>(
+  args: string[],
+  io: CliIo,
+  help: string,
+  options: O,
+  allowPositionals: P,
+): Parsed<O, P> | undefined {
+  const parsed = parseArgs({ args, strict: true, allowPositionals, options: { ...options, ...HELP_OPTION } });
   if ((parsed.values as { help?: boolean }).help === true) {
-    writeLine(config.io.stdout, config.help);
+    writeLine(io.stdout, help);
     return undefined;
   }
-  return parsed as unknown as Parsed<C>;
+  return parsed as unknown as Parsed<O, P>;
 }

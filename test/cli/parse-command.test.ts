@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/shared/command.js';
-import { parseCommandArgs } from '../../cli/shared/parse-command.js';
+import { parseFlags, parseFlagsAndOperands } from '../../cli/shared/parse-command.js';
 
 // Every command parses its arguments strictly and answers -h/--help with its help, and nothing else.
 
@@ -18,30 +18,30 @@ function ioCapturing(): { io: CliIo; stdout: () => string } {
   return { io: { stdout, stderr: stdout, stdin: process.stdin, env: {} }, stdout: () => out };
 }
 
-describe('parseCommandArgs', () => {
-  it.each([['--help'], ['-h'], ['--json', '--help']])('%s prints the help and parses to nothing', (...args) => {
-    // Prepare
-    const { io, stdout } = ioCapturing();
+describe('parseFlags and parseFlagsAndOperands', () => {
+  it.each([['--help'], ['-h'], ['--json', '--help']])(
+    '%s prints the help and parses to nothing',
+    (...args: string[]) => {
+      // Prepare
+      const { io, stdout } = ioCapturing();
 
-    // Act
-    const parsed = parseCommandArgs({ args, io, help: HELP, options: { json: { type: 'boolean' } } });
+      // Act
+      const parsed = parseFlags(args, io, HELP, { json: { type: 'boolean' } });
 
-    // Assess
-    expect(parsed).toBeUndefined();
-    expect(stdout()).toBe(`${HELP}\n`);
-  });
+      // Assess
+      expect(parsed).toBeUndefined();
+      expect(stdout()).toBe(`${HELP}\n`);
+    },
+  );
 
   it("returns the command's options and operands, and prints nothing", () => {
     // Prepare
     const { io, stdout } = ioCapturing();
 
     // Act
-    const parsed = parseCommandArgs({
-      args: ['a@example.com', '--json', '--event', 'e-1'],
-      io,
-      help: HELP,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, event: { type: 'string' } },
+    const parsed = parseFlagsAndOperands(['a@example.com', '--json', '--event', 'e-1'], io, HELP, {
+      json: { type: 'boolean' },
+      event: { type: 'string' },
     });
 
     // Assess
@@ -59,8 +59,7 @@ describe('parseCommandArgs', () => {
     const { io } = ioCapturing();
 
     // Act
-    const act = () =>
-      parseCommandArgs({ args, io, help: HELP, options: { json: { type: 'boolean' }, event: { type: 'string' } } });
+    const act = () => parseFlags(args, io, HELP, { json: { type: 'boolean' }, event: { type: 'string' } });
 
     // Assess
     expect(act).toThrow(expect.objectContaining({ code }));
