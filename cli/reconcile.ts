@@ -13,7 +13,7 @@ import {
 } from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
 import type { ImportProvider, SuppressionEntry } from '../lib/import/types.js';
-import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
+import type { Ledger, LedgerBlockedEntry, LedgerEvent } from '../lib/ledger/types.js';
 import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/ledger.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
@@ -141,17 +141,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           `${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`,
         );
         if (sqs && policy.blockReasons.has(entry.reason)) {
-          if (
-            ledger &&
-            (await ledger.forget(contact, {
-              at: new Date().toISOString(),
-              source: 'cli',
-              reason: 'reconcile',
-              outcome: 'forgotten',
-              eventId: `reconcile:${provider}`,
-            }))
-          )
-            cleared += 1;
+          if (ledger && (await ledger.forget(contact, forgottenByReconcile(provider)))) cleared += 1;
           pending.push({
             body: encodeJsonBody(importMessage(provider, entry, contact)),
             attributes: { correlation_id: randomUUID(), lane: 'bulk' },
@@ -182,12 +172,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const result = {
     from: provider,
-    hood: counts?.hood ?? null,
-    hoodUnreadable: counts?.hoodUnreadable ?? null,
+    ...hoodCounts(counts),
     source: counts?.source ?? null,
-    both: counts?.both ?? null,
-    missing: counts?.missing ?? null,
-    onlyInHood: counts?.onlyInHood ?? null,
+    ...comparedCounts(counts),
     sourceInvalid: counts?.sourceInvalid ?? null,
     queued,
     ledgerCleared: ledger ? cleared : null,
@@ -201,10 +188,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLine(
       io.stdout,
       table([
-        [
-          'Hood',
-          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
-        ],
+        hoodRow(counts),
         [provider, `${counts.source} contacts (${types.join(', ')})`],
         ['both', String(counts.both)],
         [
@@ -299,16 +283,7 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
       error = `not repaired: Hood returned ${counts.hoodUnreadable} rows without a readable contact (may the token read GDPR fields?), so "missing" may be wrong`;
     } else if (repair) {
       for (const entry of missing) {
-        if (
-          await ledger.forgetKey(entry.key, {
-            at: new Date().toISOString(),
-            source: 'cli',
-            reason: 'reconcile',
-            outcome: 'forgotten',
-            eventId: 'reconcile:ledger',
-          })
-        )
-          repaired += 1;
+        if (await ledger.forgetKey(entry.key, forgottenByReconcile('ledger'))) repaired += 1;
       }
     }
   } catch (e) {
@@ -322,12 +297,9 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
   }
   const result = {
     from: 'ledger',
-    hood: counts?.hood ?? null,
-    hoodUnreadable: counts?.hoodUnreadable ?? null,
+    ...hoodCounts(counts),
     ledger: counts?.ledger ?? null,
-    both: counts?.both ?? null,
-    missing: counts?.missing ?? null,
-    onlyInHood: counts?.onlyInHood ?? null,
+    ...comparedCounts(counts),
     repaired,
     out: outFile ?? null,
     ...(error !== undefined ? { error } : {}),
@@ -337,10 +309,7 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
     writeLine(
       io.stdout,
       table([
-        [
-          'Hood',
-          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
-        ],
+        hoodRow(counts),
         ['ledger', `${counts.ledger} blocked contacts`],
         ['both', String(counts.both)],
         [
@@ -363,6 +332,35 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
   if (error !== undefined && !json) writeLine(io.stderr, `hood-blocker reconcile: ${error}`);
   if (error !== undefined) return 1;
   return counts!.missing === 0 || (repair && repaired === counts!.missing) ? 0 : 1;
+}
+
+/** Both comparisons' counts of Hood's side (null when the comparison did not finish). */
+function hoodCounts(counts: ReconcileCounts | LedgerReconcileCounts | undefined) {
+  return { hood: counts?.hood ?? null, hoodUnreadable: counts?.hoodUnreadable ?? null };
+}
+
+/** Both comparisons' outcome counts (null when the comparison did not finish). */
+function comparedCounts(counts: ReconcileCounts | LedgerReconcileCounts | undefined) {
+  return { both: counts?.both ?? null, missing: counts?.missing ?? null, onlyInHood: counts?.onlyInHood ?? null };
+}
+
+/** The "Hood" line of both summaries. */
+function hoodRow(counts: ReconcileCounts | LedgerReconcileCounts): [string, string] {
+  return [
+    'Hood',
+    `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
+  ];
+}
+
+/** The history line of a contact whose stale ledger state reconcile cleared, naming what it compared with. */
+function forgottenByReconcile(source: string): LedgerEvent {
+  return {
+    at: new Date().toISOString(),
+    source: 'cli',
+    reason: 'reconcile',
+    outcome: 'forgotten',
+    eventId: `reconcile:${source}`,
+  };
 }
 
 /**
