@@ -1,5 +1,6 @@
 import { maskContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
+import { EVENT_ID_EXAMPLES } from '../lib/providers/index.js';
 import { contactArgument } from './shared/ledger.js';
 import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
 import type { CliIo } from './shared/command.js';
@@ -19,7 +20,7 @@ AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the
 
 Options:
   --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
-  --event ID          only the events of this provider event id (an SES feedbackId, a SendGrid sg_event_id…)
+  --event ID          only the events of this provider event id (${EVENT_ID_EXAMPLES.join(', ')}…)
 ${LEDGER_COMMAND_HELP}
   -h, --help          this help
 

@@ -25,30 +25,6 @@ const phoneMetadataAsJson = {
   },
 };
 
-/**
- * The provider modules (lib/providers/**) only declare things: mappers, verifiers, their secrets, the
- * registry. None registers itself or does anything when merely imported, so a bundle may leave out any of
- * them whose exports it does not use. esbuild cannot tell by itself (a top-level `new Map(…)` or a helper
- * call looks like a side effect), and the consumer would carry every webhook verifier and the registry,
- * though it maps only normalised messages and AWS events.
- */
-const providersAreDeclarations = {
-  name: 'providers-are-declarations',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
-      if (args.pluginData?.providersAreDeclarations) return undefined;
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: { providersAreDeclarations: true },
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { ...resolved, ...(/[/\\]lib[/\\]providers[/\\]/.test(resolved.path) ? { sideEffects: false } : {}) };
-    });
-  },
-};
-
 const common = {
   bundle: true,
   platform: 'node',
@@ -68,7 +44,7 @@ const common = {
     js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);",
   },
   metafile: true,
-  plugins: [phoneMetadataAsJson, providersAreDeclarations],
+  plugins: [phoneMetadataAsJson],
 };
 
 mkdirSync('dist/handlers', { recursive: true });

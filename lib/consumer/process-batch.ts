@@ -4,7 +4,7 @@ import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { gateDecisions } from '../policy/index.js';
-import { mapQueueBody } from '../sources/index.js';
+import { mapQueueBody } from '../mapping/index.js';
 import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
 import { applySteps } from './apply.js';
 import { settleOptIn } from './opt-in.js';
