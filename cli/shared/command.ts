@@ -1,6 +1,7 @@
 /**
- * What every command module needs from the binary: its streams and environment, and the user-mistake error Kept apart from `cli/main.ts` so that the commands never import the entry
- * point that loads them (no import cycles).
+ * What every command module needs from the binary: its streams and environment, and the user-mistake error.
+ * Kept apart from `cli/main.ts` so that the commands never import the entry point that loads them (no import
+ * cycles).
  */
 export interface CliIo {
   stdout: NodeJS.WritableStream;
