@@ -21,4 +21,3 @@ export class UsageError extends Error {
 }
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
-
