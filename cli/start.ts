@@ -15,7 +15,7 @@ import {
   type StopSummary,
   startPipeline,
 } from '../dev/pipeline.js';
-import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
+import { SOURCE_NAMES } from '../lib/providers/index.js';
 import { type ExpectedSource, parseExpectedSources, sourceRecorder } from '../dev/source-activity.js';
 import {
   acquireStartLock,
@@ -28,7 +28,8 @@ import {
   stateFilePath,
   writeLocalState,
 } from '../dev/state.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlags } from './shared/parse-command.js';
 import {
   clearLine,
   formatRate,
@@ -129,21 +130,14 @@ interface StartInfo {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      'state-dir': { type: 'string' },
-      verbose: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    port: { type: 'string' },
+    'state-dir': { type: 'string' },
+    verbose: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const port = parsePort(values.port ?? io.env.PORT, values.port !== undefined ? '--port' : 'PORT');
   const stateDir = values['state-dir'] ?? DEFAULT_STATE_DIR;
   const json = values.json === true;
@@ -174,7 +168,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     maxReceiveCount = loadConsumerConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` })).hood.maxAttempts;
     loadWebhookConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` }));
     // EXPECTED_SOURCES=generic:5m,…: `check --local` says when one went quiet (dev/source-activity.ts).
-    expectedSources = parseExpectedSources(io.env.EXPECTED_SOURCES, WEBHOOK_PROVIDERS);
+    expectedSources = parseExpectedSources(io.env.EXPECTED_SOURCES, SOURCE_NAMES);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), 1);
   }
@@ -197,6 +191,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   let pipeline: Pipeline;
   try {
+    // One recorder for both: webhook requests and records AWS would deliver to the queue itself (ses, …).
     const onWebhookRequest = sourceRecorder(stateDir);
     pipeline = await startPipeline({
       port,
@@ -207,6 +202,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       log,
       undo,
       onWebhookRequest,
+      onSourceEvent: onWebhookRequest,
     });
   } catch (error) {
     await rollback();
