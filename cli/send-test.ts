@@ -128,7 +128,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   // Only AWS can sign an SNS message: the sample goes through the local topic instead.
   const publishLocally = webhookOf(provider).publishLocally;
-  if (webhookOf(provider).sign === undefined && publishLocally !== undefined)
+  if (publishLocally !== undefined)
     return publishToLocalTopic(provider, publishLocally, payload, state, targetUrl, values.print === true, io, json);
 
   const url = webhookUrl(targetUrl ?? state!.webhookUrl, provider);
