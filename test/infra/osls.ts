@@ -54,49 +54,59 @@ const STALE_LOCK_MS = 5 * 60_000;
 // Entries from older sources are removed after a day, so the cache does not grow without bound.
 const KEEP_MS = 24 * 60 * 60_000;
 
-function packageKey(params: string[], stage: string): string {
+/** The key of a service copy: every file in it, the osls version, the stage and the parameters. */
+function packageKey(service: string, params: string[], stage: string): string {
   const hash = createHash('sha256');
   const add = (path: string) => {
     if (statSync(path).isDirectory()) {
       for (const entry of readdirSync(path).sort()) add(join(path, entry));
       return;
     }
-    hash.update(`${relative(ROOT, path)}\0`);
+    hash.update(`${relative(service, path)}\0`);
     hash.update(readFileSync(path));
   };
-  for (const entry of SERVICE) add(join(ROOT, entry));
+  add(service);
   hash.update(readFileSync(join(ROOT, 'node_modules', 'osls', 'package.json')));
   hash.update(JSON.stringify({ params, stage }));
   return hash.digest('hex').slice(0, 32);
 }
 
-/** The cached package directory for these inputs; the first test file to ask packages, the others wait. */
+/**
+ * The cached package directory for these inputs; the first test file to ask packages, the others wait.
+ * The key is taken from the copy osls packages, not from the tree: a build rewriting dist/ meanwhile cannot
+ * put one service's package under another's key.
+ */
 async function cachedPackage(params: string[], stage: string): Promise<string> {
   mkdirSync(CACHE, { recursive: true });
-  const key = packageKey(params, stage);
-  const entry = join(CACHE, key);
-  const lock = `${entry}.lock`;
-  for (;;) {
-    if (existsSync(join(entry, 'cloudformation-template-update-stack.json'))) return entry;
-    try {
-      mkdirSync(lock);
-    } catch {
-      const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 200));
-      continue;
+  const work = mkdtempSync(join(CACHE, 'work-'));
+  try {
+    const service = join(work, 'service');
+    mkdirSync(service);
+    for (const entry of SERVICE) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
+    const entry = join(CACHE, packageKey(service, params, stage));
+    const lock = `${entry}.lock`;
+    for (;;) {
+      if (existsSync(join(entry, 'cloudformation-template-update-stack.json'))) return entry;
+      try {
+        mkdirSync(lock);
+      } catch {
+        const held = statSync(lock, { throwIfNoEntry: false });
+        if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      try {
+        if (existsSync(join(entry, 'cloudformation-template-update-stack.json'))) return entry;
+        rmSync(entry, { recursive: true, force: true });
+        renameSync(await packageOnce(work, params, stage), entry);
+        prune();
+        return entry;
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
     }
-    try {
-      if (existsSync(entry)) return entry;
-      const work = mkdtempSync(join(CACHE, `${key}-`));
-      const dir = await packageOnce(work, params, stage);
-      renameSync(dir, entry);
-      rmSync(work, { recursive: true, force: true });
-      prune();
-      return entry;
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -111,14 +121,12 @@ function prune(): void {
 const SERVICE = ['serverless.yml', 'package.json', 'infra', 'dist'];
 
 /**
- * `osls package --package <dir>` from a copy of the service (serverless.yml, infra/, the built dist/,
+ * `osls package --package <dir>` from the copy of the service (serverless.yml, infra/, the built dist/,
  * package.json) in `<work>/service`: osls wipes `<service>/.serverless` while packaging, so packaging in
  * place would delete the repo's own `.serverless/` and two packagings would race. Returns the package dir.
  */
 async function packageOnce(work: string, params: string[], stage: string): Promise<string> {
   const service = join(work, 'service');
-  mkdirSync(service);
-  for (const entry of SERVICE) cpSync(join(ROOT, entry), join(service, entry), { recursive: true });
   // No credentials, no profile, no config file: packaging must not need AWS.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   env.AWS_SHARED_CREDENTIALS_FILE = join(work, 'no-credentials');
