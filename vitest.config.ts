@@ -25,6 +25,8 @@ const ISOLATED = [
   'test/interop/resend.test.ts',
   'test/interop/vonage.test.ts',
   'test/lib/ledger/latency-metric.test.ts',
+  // Compares the emulator credentials with a literal: the AWS SDK marks a credentials object it has used.
+  'test/lib/ledger/config.test.ts',
   'test/lib/observability.test.ts',
 ];
 
