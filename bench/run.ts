@@ -20,7 +20,8 @@ import { processBatch, type QueueRecord } from '../lib/consumer/process-batch.js
 import { RecentContacts } from '../lib/consumer/recent.js';
 import { Pacer } from '../lib/pacing/pacer.js';
 import { type PeerKind, startPeer } from './peers.js';
-import { applyBlockReasons, mapQueueBody } from '../lib/sources/index.js';
+import { gateDecisions } from '../lib/policy/index.js';
+import { mapQueueBody } from '../lib/sources/index.js';
 import { loadPolicyConfig } from '../lib/config.js';
 
 const TOKEN = 'bench-token-not-a-secret';
@@ -465,10 +466,10 @@ async function mappingRun() {
   };
   console.log(`\n## Mapping cost per event (mapQueueBody + BLOCK_REASONS)`);
   for (const [name, body] of Object.entries(samples)) {
-    for (let i = 0; i < 2000; i += 1) applyBlockReasons(mapQueueBody(body, policy), policy.blockReasons);
+    for (let i = 0; i < 2000; i += 1) gateDecisions(mapQueueBody(body, policy), { blockReasons: policy.blockReasons });
     const n = 20_000;
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i += 1) applyBlockReasons(mapQueueBody(body, policy), policy.blockReasons);
+    for (let i = 0; i < n; i += 1) gateDecisions(mapQueueBody(body, policy), { blockReasons: policy.blockReasons });
     console.log(`${name.padEnd(28)}${fmt(Number(process.hrtime.bigint() - t0) / 1000 / n, 2)} µs`);
   }
 }

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadPolicyConfig } from '../lib/config.js';
 import { buildDescription } from '../lib/description.js';
 import { ConfigError } from '../lib/errors.js';
+import { gateDecisions } from '../lib/policy/index.js';
 import {
-  applyBlockReasons,
   detectSource,
   isSourceName,
   mapAwsNative,
@@ -87,7 +87,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const text = await readInput(file, io);
   const payload = parsePayload(text);
-  const decisions = applyBlockReasons(mapPayload(payload, source, policy), policy);
+  const decisions = gateDecisions(mapPayload(payload, source, policy), policy);
   io.stdout.write(decisions.map((d) => `${JSON.stringify(toLine(d))}\n`).join(''));
   return 0;
 }

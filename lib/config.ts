@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
-import { compileNeverBlock, type NeverBlockList } from './sources/never-block.js';
+import { compileNeverBlock, type NeverBlockList } from './policy/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
 
 /**
@@ -112,7 +112,7 @@ export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
   const reasons = list(env, 'BLOCK_REASONS') ?? [...DEFAULT_BLOCK_REASONS];
   const blockReasons = new Set<Reason>();
   for (const r of reasons) {
-    // soft_bounce is accepted (scripts list every label) but stays count-only: applyBlockReasons never
+    // soft_bounce is accepted (scripts list every label) but stays count-only: the policy gate never
     // lets it block; only SOFT_BOUNCE_POLICY turns soft bounces into a block (soft_bounce_threshold).
     const parsed = ReasonSchema.safeParse(r);
     if (!parsed.success) {

@@ -13,7 +13,7 @@ export const ReasonSchema = z.enum([
   // What repeated soft bounces block as under SOFT_BOUNCE_POLICY (the ledger hooks turn the soft bounce that
   // reaches the threshold into it); otherwise only if listed in BLOCK_REASONS.
   'soft_bounce_threshold',
-  // Count-only: a mailbox-level soft bounce. Never blocks by itself (applyBlockReasons turns it into an
+  // Count-only: a mailbox-level soft bounce. Never blocks by itself (the policy gate turns it into an
   // ignore); the consumer's SOFT_BOUNCE_POLICY counts it (docs/configuration.md "Soft bounces").
   'soft_bounce',
 ]);

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ConsumerConfig } from '../config.js';
 import { createHoodClient } from '../hood/client.js';
 import { createLedger, type Ledger } from '../ledger/index.js';
+import { shadowCounts } from '../policy/index.js';
 import { countsEmfPublisher, powertoolsLog, serviceMetrics } from '../observability.js';
 import { resolveToken } from '../hood/token.js';
 import type { Lane as RateLane } from '../pacing/budget.js';
@@ -201,14 +202,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         });
       } finally {
         // A would-be block is counted as such, never as `blocked` (that metric means Hood's 201).
-        const wouldBlock = dryRun?.takeCount() ?? 0;
-        if (wouldBlock > 0) {
-          counts.dry_run_blocked = wouldBlock;
-          const real = Math.max(0, (counts.blocked ?? 0) - wouldBlock);
-          if (real > 0) counts.blocked = real;
-          else delete counts.blocked;
-        }
-        publishCounts(counts);
+        publishCounts(shadowCounts(counts, dryRun?.takeCount() ?? 0));
         if (latency.size > 0) publishLatency(latency);
         const parallel = paced?.parallelReport?.();
         if (parallel) publishParallel(parallel, lane);

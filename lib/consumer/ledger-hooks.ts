@@ -2,10 +2,16 @@ import { createHash } from 'node:crypto';
 import type { ConsumerConfig, SoftBouncePolicy } from '../config.js';
 import { maskContact } from '../contact.js';
 import { isLedgerUnavailable, type Ledger, type LedgerEvent } from '../ledger/index.js';
-import { DRY_RUN_ID_PREFIX } from './dry-run.js';
 import { type OptInStanding, RESUBSCRIBED_REASON, standingOf } from './opt-in.js';
 import type { OptInMessage } from '../queue/opt-in.js';
-import { gateDecisions } from '../ledger/soft-bounce.js';
+import {
+  type GatePolicy,
+  gateDecisions,
+  isShadowAnswer,
+  SOFT_BOUNCE_POLICY_NOT_SET,
+  softBounceAt,
+  softBounceVerdict,
+} from '../policy/index.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import type { BlockDecision, Decision } from '../types.js';
 
@@ -53,7 +59,7 @@ export type HoodOutcome =
   | { kind: 'retry'; retry: string };
 
 export interface LedgerHooks {
-  /** The last gate before Hood; with SOFT_BOUNCE_POLICY, soft bounces pass it to be counted (lib/ledger/soft-bounce.ts). */
+  /** The last gate before Hood; with SOFT_BOUNCE_POLICY, soft bounces pass it to be counted (lib/policy/gate.ts). */
   gate(mapped: readonly Decision[]): Decision[];
   before(block: BlockDecision, record: LedgerRecordInfo): Promise<GateVerdict>;
   after(block: BlockDecision, outcome: HoodOutcome, record: LedgerRecordInfo): Promise<void>;
@@ -97,6 +103,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
   const { ledger, config, logger } = options;
   const clock = options.clock ?? (() => Date.now());
   const policy: SoftBouncePolicy | undefined = config.ledger?.softBounce;
+  const gatePolicy: GatePolicy = { ...config.policy, softBounceCounting: policy !== undefined };
   // A lease must outlive the pacing wait and the call; a crash keeps the contact only this long.
   const leaseMs = config.hood.requestTimeoutMs + 60_000;
   let downUntil = 0;
@@ -158,13 +165,8 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
     record.attributes?.ApproximateFirstReceiveTimestamp ??
     record.attributes?.SentTimestamp;
 
-  const softBounceAt = (block: BlockDecision) => {
-    const at = block.occurredAt === undefined ? Number.NaN : Date.parse(block.occurredAt);
-    return Number.isFinite(at) && at <= clock() ? at : clock();
-  };
-
   return {
-    gate: (mapped) => gateDecisions(mapped, config.policy, policy !== undefined),
+    gate: (mapped) => gateDecisions(mapped, gatePolicy),
     firstReceivedAt,
 
     async before(block, record) {
@@ -174,24 +176,21 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       try {
         if (block.reason === 'soft_bounce') {
           if (!policy)
-            return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: 'SOFT_BOUNCE_POLICY is not set' };
+            return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: SOFT_BOUNCE_POLICY_NOT_SET };
           // Distinct sent messages: the provider's event id, or the record's own bytes when it has none.
           const eventKey = block.eventId ?? createHash('sha256').update(record.body).digest('base64url');
-          const n = await ledger.countSoftBounce(block.contact, eventKey, softBounceAt(block), policy.periodMs);
-          if (n < policy.count) {
+          const n = await ledger.countSoftBounce(
+            block.contact,
+            eventKey,
+            softBounceAt(block, clock()),
+            policy.periodMs,
+          );
+          const verdict = softBounceVerdict(block, n, policy);
+          if (verdict.kind === 'counted') {
             await remember(block.contact, event(block, 'soft_bounce_counted'));
-            return {
-              kind: 'done',
-              outcome: 'ignored',
-              reason: 'soft_bounce',
-              detail: `${n} of ${policy.count} within ${policy.text}`,
-            };
+            return { kind: 'done', outcome: 'ignored', reason: 'soft_bounce', detail: verdict.detail };
           }
-          effective = {
-            ...block,
-            reason: 'soft_bounce_threshold',
-            description: `${n} soft bounces within ${policy.text}${block.description ? `; ${block.description}` : ''}`,
-          };
+          effective = verdict.block;
         }
         const claim = await ledger.claim(effective.contact, leaseMs);
         failures = 0;
@@ -217,7 +216,7 @@ export function createLedgerHooks(options: LedgerHookOptions): LedgerHooks {
       try {
         // Shadow mode (HOOD_DRY_RUN): nothing reached Hood, so nothing may be recorded as blocked — leaving
         // shadow mode must send every one of these contacts to Hood.
-        if (outcome.kind === 'done' && (config.hood.dryRun === true || outcome.hoodId?.startsWith(DRY_RUN_ID_PREFIX))) {
+        if (outcome.kind === 'done' && isShadowAnswer(config.hood.dryRun === true, outcome.hoodId)) {
           await ledger.release(block.contact);
           await remember(block.contact, event(block, 'dry_run_blocked'));
           return;

@@ -3,7 +3,8 @@ import type { ConsumerConfig } from '../config.js';
 import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
-import { applyBlockReasons, mapQueueBody } from '../sources/index.js';
+import { gateDecisions } from '../policy/index.js';
+import { mapQueueBody } from '../sources/index.js';
 import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
 import { applySteps } from './apply.js';
 import { settleOptIn } from './opt-in.js';
@@ -93,7 +94,7 @@ export async function processBatch(
         return;
       }
       // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
-      // by the ledger hooks) and BLOCK_REASONS (lib/sources/index.ts, lib/ledger/soft-bounce.ts).
+      // by the ledger hooks) and BLOCK_REASONS (lib/policy/gate.ts).
       const mapped = mapQueueBody(record.body, config.policy);
       // A provider event read here (SES through SNS raw delivery) may be an opt-in: it stays an ignore below
       // and, for someone blocked, also goes to a human as an opt-in message (never_blocked: the ignore counts it).
@@ -114,7 +115,7 @@ export async function processBatch(
         );
         await applySteps(steps, record, queueUrl, deps);
       }
-      const decisions = deps.ledger ? deps.ledger.gate(mapped) : applyBlockReasons(mapped, config.policy);
+      const decisions = deps.ledger ? deps.ledger.gate(mapped) : gateDecisions(mapped, config.policy);
       await deps.ledger?.recordIgnored(mapped, decisions);
       const plan = planRecord(decisions);
       const settled: SettleRecord = {

@@ -1,16 +1,13 @@
-import { maskContact } from '../contact.js';
 import { detectRecord, providerNamed, type SourceName } from '../providers/index.js';
 import { mapNormalisedMessage } from '../providers/generic/map.js';
 import { isLambdaSnsEvent, isSnsEnvelope } from '../envelopes/sns.js';
 import { unwrapQueueBody } from '../envelopes/sqs.js';
 import { mapSns } from '../providers/sns/map.js';
-import { dedupe, detail, ignore, isRecord, reject } from '../providers/shared/map.js';
+import { dedupe, detail, isRecord, reject } from '../providers/shared/map.js';
 import type { MappingPolicy } from '../providers/types.js';
-import type { Decision, Reason } from '../types.js';
+import type { Decision } from '../types.js';
 import { mapAwsEvent } from './aws-native.js';
-import { isNeverBlocked, type NeverBlockList } from './never-block.js';
 
-export { compileNeverBlock, EMPTY_NEVER_BLOCK, isNeverBlocked, type NeverBlockList } from './never-block.js';
 export { isSourceName, PROVIDERS, type ProviderName, SOURCE_NAMES, type SourceName } from '../providers/index.js';
 export type { Mapper, MappingPolicy } from '../providers/types.js';
 
@@ -78,46 +75,4 @@ export function detectSource(payload: unknown): SourceName | undefined {
     return first === undefined ? undefined : detectRecord(first, true);
   }
   return isRecord(payload) ? detectRecord(payload, false) : undefined;
-}
-
-/** What applyBlockReasons needs of the policy (PolicyConfig has both). */
-export interface BlockPolicy {
-  blockReasons: ReadonlySet<Reason>;
-  neverBlock?: NeverBlockList | undefined;
-}
-
-/**
- * The policy gate every path applies between mapping and Hood (consumer decision step, webhook ingress,
- * `extract`), in this order:
- * 1. NEVER_BLOCK: a listed contact is ignored with reason `never_block` whatever the event says; the
- *    detail names it masked only.
- * 2. `soft_bounce` is a count-only signal (docs/configuration.md "Soft bounces"): here it is always an ignore with
- *    reason `soft_bounce`, even if a reason set contains it. The SOFT_BOUNCE_POLICY machinery must take
- *    soft bounces out of the decisions *before* this gate; nothing after it can block one.
- * 3. BLOCK_REASONS: a block whose reason the operator did not enable becomes an ignore carrying that
- *    reason, so it is still counted and logged ("a reason outside BLOCK_REASONS prints as an ignore").
- * Accepts the reason set alone (older callers) or the policy (`config.policy`), which also applies NEVER_BLOCK.
- */
-export function applyBlockReasons(
-  decisions: readonly Decision[],
-  policy: ReadonlySet<Reason> | BlockPolicy,
-): Decision[] {
-  const { blockReasons, neverBlock } =
-    policy instanceof Set
-      ? { blockReasons: policy as ReadonlySet<Reason>, neverBlock: undefined }
-      : (policy as BlockPolicy);
-  return decisions.map((d) => {
-    if (d.action !== 'block') return d;
-    if (isNeverBlocked(d.contact, neverBlock))
-      return ignore('never_block', d.source, `NEVER_BLOCK matches ${maskContact(d.contact)}`, d.eventId);
-    if (d.reason === 'soft_bounce')
-      return ignore(
-        'soft_bounce',
-        d.source,
-        'soft bounce: counted only under SOFT_BOUNCE_POLICY, never a block by itself',
-        d.eventId,
-      );
-    if (!blockReasons.has(d.reason)) return ignore(d.reason, d.source, 'reason not in BLOCK_REASONS', d.eventId);
-    return d;
-  });
 }

@@ -17,8 +17,8 @@ import {
   type SendFailure,
   undeliveredError,
 } from '../queue/sqs.js';
-import { gateDecisions } from '../ledger/soft-bounce.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
+import { gateDecisions } from '../policy/index.js';
 import { mapProvider } from '../sources/index.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
 import { parseBody } from './body.js';
@@ -421,7 +421,12 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     }
 
     // Soft bounces are queued (to be counted by the consumer) only under SOFT_BOUNCE_POLICY; otherwise dropped.
-    const plan = fanOut(gateDecisions(decisions, deps.config.policy, deps.config.ledger?.softBounce !== undefined));
+    const plan = fanOut(
+      gateDecisions(decisions, {
+        ...deps.config.policy,
+        softBounceCounting: deps.config.ledger?.softBounce !== undefined,
+      }),
+    );
     const refused = await enqueue(plan, correlationId, deps);
     queued = true;
 

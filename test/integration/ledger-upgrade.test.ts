@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicyConfig } from '../../lib/config.js';
-import { applyBlockReasons, mapQueueBody } from '../../lib/sources/index.js';
+import { gateDecisions } from '../../lib/policy/index.js';
+import { mapQueueBody } from '../../lib/sources/index.js';
 import { createWebhookHandler } from '../../lib/webhook/lambda.js';
 import { recordingLogger, SECRETS, testConfig, NOW_MS } from '../lib/webhook/harness.js';
 import type { OutgoingMessage } from '../../lib/queue/sqs.js';
+import type { Decision } from '../../lib/types.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /**
@@ -48,9 +50,11 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
       oldTree = mkdtempSync(join(tmpdir(), 'hood-blocker-old-'));
       execFileSync('sh', ['-c', `git archive ${PRE_LEDGER_COMMIT} lib | tar -x -C '${oldTree}'`]);
       symlinkSync(resolve('node_modules'), join(oldTree, 'node_modules'), 'dir');
-      const old = (await import(
-        pathToFileURL(join(oldTree, 'lib/sources/index.ts')).href
-      )) as typeof import('../../lib/sources/index.js');
+      const old = (await import(pathToFileURL(join(oldTree, 'lib/sources/index.ts')).href)) as {
+        // The gate's name and signature in that release.
+        applyBlockReasons: (decisions: Decision[], blockReasons: ReadonlySet<string>) => Decision[];
+        mapQueueBody: typeof mapQueueBody;
+      };
       const oldPolicy = (await import(
         pathToFileURL(join(oldTree, 'lib/config.ts')).href
       )) as typeof import('../../lib/config.js');
@@ -66,10 +70,9 @@ describe('upgrade in place: a soft_bounce message and the consumer before the le
 
   it('is ignored with reason soft_bounce by the new consumer’s mapping when no policy is set', () => {
     // Act
-    const decisions = applyBlockReasons(
-      mapQueueBody(softBounce, loadPolicyConfig({})),
-      loadPolicyConfig({}).blockReasons,
-    );
+    const decisions = gateDecisions(mapQueueBody(softBounce, loadPolicyConfig({})), {
+      blockReasons: loadPolicyConfig({}).blockReasons,
+    });
     // Assess
     expect(decisions).toMatchObject([{ action: 'ignore', reason: 'soft_bounce' }]);
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../lib/contact.js';
 import { loadPolicyConfig } from '../../lib/config.js';
 import { mapProvider, mapQueueBody } from '../../lib/sources/index.js';
-import { compileNeverBlock, isNeverBlocked } from '../../lib/sources/never-block.js';
+import { compileNeverBlock, isNeverBlocked } from '../../lib/policy/never-block.js';
 
 /**
  * Issue 19 item 3: no address may become another one through case folding or Unicode normalisation, and

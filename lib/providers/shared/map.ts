@@ -13,7 +13,7 @@ export type JsonRecord = Record<string, unknown>;
 
 /**
  * The slice of the policy a mapper needs. Which reasons actually block (`BLOCK_REASONS`) is applied
- * afterwards by `applyBlockReasons`, so that a mapper always says what an event *is*, not what to do.
+ * afterwards by the policy gate (`gateDecisions`), so that a mapper always says what an event *is*, not what to do.
  */
 export interface MappingPolicy {
   /** Upper-cased opt-out keywords, matched against the whole trimmed SMS body (`SMS_OPT_OUT_KEYWORDS`). */

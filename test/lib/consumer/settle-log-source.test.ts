@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../../lib/config.js';
 import type { ContactResult } from '../../../lib/consumer/types.js';
 import { needsHood, planRecord, type SettleRecord, type SettleStep, settle } from '../../../lib/consumer/settle.js';
-import { applyBlockReasons, mapQueueBody } from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
+import { mapQueueBody } from '../../../lib/sources/index.js';
 
 // A caller of the generic route or `enqueue` chooses `source`; it may hold a contact. Logs mask contacts, so
 // the source a log line carries is redacted like any other free text (the dead letter keeps it: it is how
@@ -17,7 +18,7 @@ const policy = { maxAttempts: 5, retryBaseSeconds: 10, now: Date.UTC(2026, 10, 2
 const LEAKY_SOURCE = 'crm-export-for-leaky.person@example.com';
 
 function run(body: string, results: readonly ContactResult[]): SettleStep[] {
-  const plan = planRecord(applyBlockReasons(mapQueueBody(body, config.policy), config.policy));
+  const plan = planRecord(gateDecisions(mapQueueBody(body, config.policy), config.policy));
   const rec: SettleRecord = { messageId: 'm-1', body, correlationId: 'c-1', receiveCount: 1, priorAttempts: 0 };
   const outcomes = needsHood(plan, rec, policy) ? plan.blocks.map((block, i) => ({ block, result: results[i]! })) : [];
   return settle(plan, outcomes, rec, policy);

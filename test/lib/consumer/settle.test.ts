@@ -5,7 +5,8 @@ import { createDryRunHood } from '../../../lib/consumer/dry-run.js';
 import { HELD_DELAY_SECONDS } from '../../../lib/consumer/hood-call.js';
 import { needsHood, planRecord, type SettleRecord, type SettleStep, settle } from '../../../lib/consumer/settle.js';
 import type { ContactResult } from '../../../lib/consumer/types.js';
-import { applyBlockReasons, mapQueueBody } from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
+import { mapQueueBody } from '../../../lib/sources/index.js';
 import { captureLog } from '../../helpers/logs.js';
 
 // The consumer's outcome table (docs/outcomes.md), row by row, on the pure settle step: the record's body goes through the
@@ -42,7 +43,7 @@ const unavailable: ContactResult = { kind: 'retry', retry: 'unavailable', delayS
 
 /** The body through the real gate, then each contact's result (in order) through settle. */
 function run(body: string, results: readonly ContactResult[], priorAttempts = 0): SettleStep[] {
-  const plan = planRecord(applyBlockReasons(mapQueueBody(body, config.policy), config.policy));
+  const plan = planRecord(gateDecisions(mapQueueBody(body, config.policy), config.policy));
   const rec = record(body, priorAttempts);
   const outcomes = needsHood(plan, rec, policy) ? plan.blocks.map((block, i) => ({ block, result: results[i]! })) : [];
   return settle(plan, outcomes, rec, policy);

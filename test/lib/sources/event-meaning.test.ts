@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyBlockReasons, mapProvider } from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
+import { mapProvider } from '../../../lib/sources/index.js';
 import { REASONS, type Decision } from '../../../lib/types.js';
 import { fixture, policy } from './helpers.js';
 
@@ -440,7 +441,7 @@ describe('soft_bounce through the policy gate', () => {
     ses.bounce.bounceSubType = 'MailboxFull';
 
     // Act
-    const applied = applyBlockReasons(mapProvider('ses', ses, policy), ALL);
+    const applied = gateDecisions(mapProvider('ses', ses, policy), { blockReasons: ALL });
 
     // Assess
     expect(verdicts(applied)).toEqual([['ignore', 'soft_bounce']]);

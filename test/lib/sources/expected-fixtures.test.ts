@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REASONS, type Decision } from '../../../lib/types.js';
-import {
-  applyBlockReasons,
-  detectSource,
-  mapProvider,
-  mapQueueBody,
-  type SourceName,
-} from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
+import { detectSource, mapProvider, mapQueueBody, type SourceName } from '../../../lib/sources/index.js';
 import { blocks, FIXTURES, fixture, policy } from './helpers.js';
 
 interface ExpectedCase {
@@ -60,7 +55,7 @@ describe('expected.json', () => {
       const payload = fixture(file);
 
       // Act
-      const decisions = applyBlockReasons(mapFixture(payload, source!), ALL_REASONS);
+      const decisions = gateDecisions(mapFixture(payload, source!), { blockReasons: ALL_REASONS });
 
       // Assess
       expect(blocks(decisions)).toEqual(

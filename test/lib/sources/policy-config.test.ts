@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicyConfig } from '../../../lib/config.js';
 import { ConfigError } from '../../../lib/errors.js';
-import { applyBlockReasons } from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
 import { resolveSecretParameters, type SsmLike } from '../../../lib/ssm-env.js';
 
 function configError(run: () => unknown): ConfigError {
@@ -47,7 +47,7 @@ describe('loadPolicyConfig: NEVER_BLOCK', () => {
     const policy = loadPolicyConfig({ NEVER_BLOCK: '*@company.example' });
 
     // Act
-    const applied = applyBlockReasons(
+    const applied = gateDecisions(
       [{ action: 'block', contact: 'ceo@company.example', reason: 'complaint', source: 'ses' }],
       policy,
     );
@@ -63,7 +63,7 @@ describe('loadPolicyConfig: soft_bounce', () => {
     const policy = loadPolicyConfig({ BLOCK_REASONS: 'hard_bounce,soft_bounce' });
 
     // Act
-    const applied = applyBlockReasons(
+    const applied = gateDecisions(
       [{ action: 'block', contact: 'jane@example.com', reason: 'soft_bounce', source: 'ses' }],
       policy,
     );

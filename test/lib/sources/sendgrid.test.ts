@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBlockReasons } from '../../../lib/sources/index.js';
+import { gateDecisions } from '../../../lib/policy/index.js';
 import { REASONS } from '../../../lib/types.js';
 import { mapSendgrid } from '../../../lib/providers/sendgrid/map.js';
 import { blocks, fixture, only, policy } from './helpers.js';
@@ -46,7 +46,7 @@ describe('SendGrid events', () => {
       ['ignore', 'processed'],
       ['block', 'soft_bounce'],
     ]);
-    expect(blocks(applyBlockReasons(decisions, new Set(REASONS)))).toEqual([]);
+    expect(blocks(gateDecisions(decisions, { blockReasons: new Set(REASONS) }))).toEqual([]);
   });
 
   it('blocks a bounce that explicitly says type bounce', () => {
