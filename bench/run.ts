@@ -340,8 +340,9 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   }
   sqs.destroy();
   await queues.stop();
-  const dynamoOps = await table?.stop();
-  if (dynamoOps) {
+  const dynamo = await table?.stop();
+  const dynamoOps = dynamo?.counts;
+  if (dynamo && dynamoOps) {
     result.dynamoPerMessage = Object.values(dynamoOps).reduce((a, b) => a + b, 0) / messages;
     result.rateDynamoPerMessage =
       Object.entries(dynamoOps)
@@ -350,28 +351,39 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
     if (process.env.BENCH_TRACE || !o.quiet)
       console.log(
         `DynamoDB requests per message: ${Object.entries(dynamoOps)
-          .map(([op, n]) => `${op} ${fmt(n / messages, 1)}`)
-          .join(', ')}`,
+          .map(([op, n]) => `${op} ${fmt(n / messages, 2)}`)
+          .join(', ')}; refused conditions per message: ${
+          Object.entries(dynamo.refused)
+            .map(([op, n]) => `${op} ${fmt(n / messages, 2)}`)
+            .join(', ') || 'none'
+        }`,
       );
   }
   return result;
 }
 
-async function startBenchTable(
-  latencyMs?: [number, number],
-): Promise<{ table: string; endpoint: string; stop(): Promise<Record<string, number>> }> {
-  const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs } });
+async function startBenchTable(latencyMs?: [number, number]): Promise<{
+  table: string;
+  endpoint: string;
+  stop(): Promise<{ counts: Record<string, number>; refused: Record<string, number> }>;
+}> {
+  // BENCH_PLAIN_DYNALITE=1: a refused conditional write comes back without the item (dynalite's way, not DynamoDB's).
+  const plainDynalite = process.env.BENCH_PLAIN_DYNALITE === '1';
+  const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs, plainDynalite } });
   const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
   return {
     table: ready.table,
     endpoint: ready.endpoint,
     async stop() {
-      const { counts } = await new Promise<{ counts: Record<string, number> }>((done) => {
+      const { counts, refused } = await new Promise<{
+        counts: Record<string, number>;
+        refused: Record<string, number>;
+      }>((done) => {
         worker.once('message', done);
         worker.postMessage('stop');
       });
       await worker.terminate();
-      return counts;
+      return { counts, refused };
     },
   };
 }
@@ -732,7 +744,7 @@ const row = (name: string, r: BacklogResult) =>
   // A backlog of a few windows bursts each window's allowance: its 10th–90th percentile slope is no steady
   // rate (it can exceed 100 %); its wall time against the ideals is the measure.
   table.push(
-    `| ${name} | ${fmt(r.throughputPct)} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.parallelLimited} | ${r.lost} | ${r.duplicates} | ${r.dynamoPerMessage === undefined ? '—' : `${fmt(r.dynamoPerMessage)} (rate ${fmt(r.rateDynamoPerMessage ?? 0)})`} |`,
+    `| ${name} | ${fmt(r.throughputPct)} | ${r.windows >= 10 ? fmt(r.steadyPct) : '(burst)'} | ${fmt(r.attainablePct)} | ${fmt(r.idealPct)} | ${fmt(r.cappedIdealPct)} | ${fmt(r.elapsedMs / 1000)} | ${r.oursRateLimited} / ${r.theirsRateLimited} | ${r.parallelLimited} | ${r.lost} | ${r.duplicates} | ${r.dynamoPerMessage === undefined ? '—' : `${fmt(r.dynamoPerMessage)} (rate budget ${fmt(r.rateDynamoPerMessage ?? 0)} + ledger ${fmt(r.dynamoPerMessage - (r.rateDynamoPerMessage ?? 0))})`} |`,
   );
 if (want('matrix')) {
   const ledger = !process.argv.includes('--static');
@@ -867,7 +879,7 @@ if (table.length > 0) {
     `\n## Throughput table (time ÷ ${SCALE}; HOOD_MAX_IN_FLIGHT=10 learned from 4 unless named; DynamoDB ${DYNAMO_LATENCY.map((x) => fmt(x)).join('–')} ms injected; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version})`,
   );
   console.log(
-    '| run | throughput % (n × W/count ÷ time) | % of sustained limit (10th–90th pct slope) | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | of which -1 | lost | duplicates | DynamoDB requests / message (rate budget) |',
+    '| run | throughput % (n × W/count ÷ time) | % of sustained limit (10th–90th pct slope) | best attainable % | % of window-bursting ideal | % of ideal under the in-flight cap | wall s | 429s ours / theirs | of which -1 | lost | duplicates | DynamoDB requests / message (rate budget + contact ledger) |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);

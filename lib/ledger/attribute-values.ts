@@ -1,11 +1,22 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /**
- * Reading what a DynamoDB item holds without trusting it, shared by the contact ledger and the rate item.
+ * Writing and reading DynamoDB attribute values (reading without trusting what the item holds), one home for
+ * the contact ledger (`dynamo.ts`) and the rate item (`rate-item.ts`, `rate-store.ts`).
  * Type-only SDK import: the module stays free of the SDK at run time (the rate gate loads the SDK lazily).
  */
 
 type Item = Record<string, AttributeValue>;
+
+/** A string attribute. */
+export function textValue(value: string): AttributeValue {
+  return { S: value };
+}
+
+/** A number attribute (DynamoDB carries numbers as text). */
+export function numberValue(value: number): AttributeValue {
+  return { N: String(value) };
+}
 
 /** A number attribute's value: undefined unless it is an `N` whose text is a finite number. */
 export function numberOf(v: AttributeValue | undefined): number | undefined {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -11,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { maskContact } from '../contact.js';
+import { numberOf, numberValue, isConditionFailure, textOf, textValue } from './attribute-values.js';
 import { createDynamoClient } from './client.js';
 import {
   CONTACT_PREFIX,
@@ -49,10 +49,11 @@ export interface DynamoLedgerOptions {
 
 type Item = Record<string, AttributeValue>;
 
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(Math.floor(value)) });
-const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
-const text = (v: AttributeValue | undefined): string | undefined => v?.S;
+// Marshalling shared with the rate item (`attribute-values.ts`): the ledger stores whole numbers only.
+const S = textValue;
+const N = (value: number): AttributeValue => numberValue(Math.floor(value));
+const num = numberOf;
+const text = textOf;
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 /**
@@ -110,7 +111,7 @@ export class DynamoLedger implements Ledger {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
+      if (isConditionFailure(error)) throw error;
       throw new LedgerUnavailableError(operation, error);
     }
   }
@@ -159,7 +160,7 @@ export class DynamoLedger implements Ledger {
         this.#owners.set(pk, owner);
         return { kind: 'claimed' };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
       // Lost the condition: say why (a consistent read; the item may have changed since, then try again).
       const item = await this.#state(pk);
@@ -219,7 +220,7 @@ export class DynamoLedger implements Ledger {
       );
       return;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     try {
       await this.#send('release', () =>
@@ -235,7 +236,7 @@ export class DynamoLedger implements Ledger {
       );
     } catch (error) {
       // Not ours any more (the lease ended and another consumer took it): nothing to give back.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -278,7 +279,7 @@ export class DynamoLedger implements Ledger {
         ),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     let count = 0;
     let start: Item | undefined;
@@ -505,7 +506,7 @@ export class DynamoLedger implements Ledger {
           rewritten += 1;
         } catch (error) {
           // Rewritten meanwhile (another run), or expired and deleted: nothing to do.
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          if (!isConditionFailure(error)) throw error;
         }
       }
       yield { scanned: out.ScannedCount ?? 0, rewritten };
@@ -534,7 +535,7 @@ export class DynamoLedger implements Ledger {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RateWindow } from '../config.js';
 import { AnswerState } from './answers.js';
 import { inFlightBounds, type Lane, laneWindows } from './budget.js';
@@ -6,7 +6,7 @@ import type { CallTicket, ParallelReport, RateGate, ServerRateLimit } from './ra
 import { OwnCalls } from './own-calls.js';
 import { type CapBounds, type CapState, provenBy, raisedCap, steppedBack, trustedCap } from './parallel-cap.js';
 import { type Plan, type PlannerConfig, plan } from './planner.js';
-import { expiresAtFor, parseRateItem, type RateItem, type StoredCall } from './rate-item.js';
+import { expiresAtFor, parseRateItem, type RateItem, type StoredCall, type TrustLimits } from './rate-item.js';
 import { RateStore } from './rate-store.js';
 import { inFlightAt } from './sliding.js';
 import { waitMs } from './timer-ms.js';
@@ -47,6 +47,8 @@ export interface LedgerRateLimiterOptions {
   clock?: () => number;
 }
 
+type Item = Record<string, AttributeValue>;
+
 interface Waiter {
   latestStart: number;
   sleep: (ms: number) => Promise<void>;
@@ -59,6 +61,35 @@ interface View {
   item: RateItem;
   at: number;
   current: boolean;
+}
+
+/** The rate item: the store that reads and writes it, and the view of it this container holds. */
+class KnownItem {
+  view: View | undefined;
+
+  constructor(
+    readonly store: RateStore,
+    private readonly clock: () => number,
+    private readonly trust: (now: number) => TrustLimits,
+  ) {}
+
+  /** The item as read or as a write returned it (`current`: known to be as it is now). */
+  learn(raw: Item | undefined, current: boolean): void {
+    const at = this.clock();
+    this.view = { item: parseRateItem(raw, this.trust(at)), at, current };
+  }
+
+  /** An item our write returned, kept unless the view we have is newer. */
+  learnIfNewer(raw: Item): void {
+    const at = this.clock();
+    const item = parseRateItem(raw, this.trust(at));
+    if (this.view === undefined || item.version >= this.view.item.version) this.view = { item, at, current: false };
+  }
+
+  /** The item as the view shows it, or an empty one. */
+  itemAt(now: number): RateItem {
+    return this.view?.item ?? parseRateItem(undefined, this.trust(now));
+  }
 }
 
 /** Moving averages and counters that tune the rounds (none of them bears on safety). */
@@ -100,7 +131,7 @@ export class LedgerRateLimiter implements RateGate {
   readonly maxInFlight: number;
   /** The last DynamoDB error seen while writing back an end or a step back (for logs); never thrown. */
   lastError: unknown;
-  private readonly store: RateStore;
+  private readonly known: KnownItem;
   private readonly planner: PlannerConfig;
   private readonly clock: () => number;
   /** Pauses, probing and waiters, from Hood's answers (shared with the static `Pacer`). */
@@ -110,13 +141,11 @@ export class LedgerRateLimiter implements RateGate {
   private readonly own: OwnCalls;
   private readonly timing = new Timing();
   private readonly learning: CapLearning;
-  private view: View | undefined;
 
   constructor(options: LedgerRateLimiterOptions) {
     if (options.windows.length === 0) throw new Error('LedgerRateLimiter needs at least one window');
     const headroom = options.headroomPercent ?? 0;
     const lane = options.lane ?? 'live';
-    this.store = new RateStore(options.dynamo, options.table, options.key);
     this.own = new OwnCalls(Math.random().toString(36).slice(2, 10));
     this.planner = {
       windows: laneWindows(options.windows, lane, headroom, options.clockSkewMs ?? 5),
@@ -126,6 +155,9 @@ export class LedgerRateLimiter implements RateGate {
       pollMs: Math.max(1, Math.ceil(options.pollMs ?? 100)),
     };
     this.clock = options.clock ?? (() => Date.now());
+    this.known = new KnownItem(new RateStore(options.dynamo, options.table, options.key), this.clock, (now) =>
+      this.trust(now),
+    );
     this.answers = new AnswerState(options.windows, headroom);
     const bounds = inFlightBounds(
       options.maxInFlight ?? 10,
@@ -166,7 +198,7 @@ export class LedgerRateLimiter implements RateGate {
     return Math.max(...this.planner.windows.map((w) => w.windowMs)) + this.planner.requestTimeoutMs;
   }
 
-  private trust(now: number) {
+  private trust(now: number): TrustLimits {
     return {
       now,
       requestTimeoutMs: this.planner.requestTimeoutMs,
@@ -174,18 +206,10 @@ export class LedgerRateLimiter implements RateGate {
     };
   }
 
-  private learn(
-    item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined,
-    current: boolean,
-  ): void {
-    const at = this.clock();
-    this.view = { item: parseRateItem(item, this.trust(at)), at, current };
-  }
-
   /** One step towards serving the first caller in line. */
   private async round(): Promise<void> {
-    if (this.view === undefined) this.learn(await this.store.read(), true);
-    const view = this.view!;
+    if (this.known.view === undefined) this.known.learn(await this.known.store.read(), true);
+    const view = this.known.view!;
     const now = this.clock();
     const item = this.own.overlay(view.item, now, this.forgetAfterMs);
     const cap = this.learning.state(view.item, now);
@@ -210,7 +234,7 @@ export class LedgerRateLimiter implements RateGate {
     });
     switch (next.kind) {
       case 'read':
-        this.view = undefined;
+        this.known.view = undefined;
         return;
       case 'give-up':
         this.queue.shift()!.resolve(undefined);
@@ -223,7 +247,7 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
-    if (next.liveWaitingUntil !== undefined) await this.store.markLiveWaiting(next.liveWaitingUntil);
+    if (next.liveWaitingUntil !== undefined) await this.known.store.markLiveWaiting(next.liveWaitingUntil);
     if (next.standBack) this.timing.stoodBackAt = view.item.version;
     // Other containers may need our ends before our next claim would carry them.
     if (!next.deferEnds) await this.flushEnds();
@@ -258,7 +282,7 @@ export class LedgerRateLimiter implements RateGate {
       this.learning.local && this.learning.local.holdUntil > now
         ? undefined
         : raisedCap(cap, evidence, this.learning.bounds, now);
-    const out = await this.store.claim({
+    const out = await this.known.store.claim({
       item: view.item,
       room: next.room,
       mine,
@@ -272,14 +296,14 @@ export class LedgerRateLimiter implements RateGate {
       // Another container claimed since the item we planned on: plan again on the item as it is (DynamoDB returns
       // it with the failure; a local DynamoDB does not, and the next round reads), after a short random pause so
       // that containers racing for one slot fall out of step.
-      this.learn(out.item, out.item !== undefined);
-      if (out.item === undefined) this.view = undefined;
+      if (out.item === undefined) this.known.view = undefined;
+      else this.known.learn(out.item, true);
       this.timing.contention = Math.min(8, this.timing.contention + 1);
       await this.queue[0]!.sleep(waitMs(Math.random() * Math.max(1, this.planner.pollMs * 0.05)));
       return;
     }
     this.own.written(ends);
-    this.learn(out.item, false);
+    this.known.learn(out.item, false);
     this.timing.claimMs = Timing.average(this.timing.claimMs, this.clock() - began);
     this.timing.contention = Math.max(0, this.timing.contention - 1);
     this.own.inFlight += mine.length;
@@ -302,7 +326,8 @@ export class LedgerRateLimiter implements RateGate {
   ): Promise<void> {
     const ended = { ...call, end: Math.min(Math.max(Math.ceil(end), call.start), call.deadline) };
     // Calls in flight at this answer, itself included, as far as this container knows.
-    const known = this.view ? this.own.overlay(this.view.item, end, this.forgetAfterMs).calls : [];
+    const view = this.known.view;
+    const known = view ? this.own.overlay(view.item, end, this.forgetAfterMs).calls : [];
     const still = Math.max(1, inFlightAt(known, end) + (known.some((c) => c.id === call.id) ? 0 : 1));
     this.timing.typicalCallMs = Timing.average(this.timing.typicalCallMs, ended.end - call.start);
     this.own.ended(ended);
@@ -319,43 +344,47 @@ export class LedgerRateLimiter implements RateGate {
   private async stepBack(level: number, now: number): Promise<void> {
     this.learning.limited += 1;
     this.learning.provenLevel = 0;
-    const stepped = steppedBack(
-      this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now),
-      level,
-      this.learning.bounds,
-      now,
-    );
+    const stepped = steppedBack(this.learning.state(this.known.itemAt(now), now), level, this.learning.bounds, now);
     this.learning.local = stepped;
     try {
-      const out = await this.store.stepBack(stepped, expiresAtFor(now, this.trust(now), stepped.holdUntil));
-      if (out.ok) this.learn(out.item, false);
+      const out = await this.known.store.stepBack(stepped, expiresAtFor(now, this.trust(now), stepped.holdUntil));
+      if (out.ok) this.known.learn(out.item, false);
     } catch (error) {
       this.lastError = error;
     }
   }
 
-  /** Writes the ends the item does not show yet, one request each (claims carry them when they can). */
+  /**
+   * Writes the ends the item does not show yet (claims carry them when they can): all in one request; when that
+   * fails because one of the calls was trimmed meanwhile, one request each.
+   */
   private async flushEnds(): Promise<void> {
     if (!this.own.hasUnwritten) return;
-    for (const call of this.own.all()) {
+    const ends = this.own.all();
+    try {
+      const out = await this.known.store.writeEnds(ends);
+      if (out.ok) return this.endsWritten(ends, out.item);
+      if (ends.length === 1) return this.endsWritten(ends, undefined);
+    } catch (error) {
+      // DynamoDB unreachable: for other containers the calls count as in flight until their deadlines, which
+      // only ever delays later calls; our next claim carries the ends.
+      this.lastError = error;
+      return;
+    }
+    for (const call of ends) {
       try {
-        const out = await this.store.writeEnd(call);
+        const out = await this.known.store.writeEnd(call);
         // Written, or trimmed already (it no longer bounds anything): either way done.
-        this.own.written([call]);
-        if (out.ok && out.item) this.learnIfNewer(out.item);
+        this.endsWritten([call], out.ok ? out.item : undefined);
       } catch (error) {
-        // DynamoDB unreachable: for other containers the call counts as in flight until its deadline, which
-        // only ever delays later calls; our next claim carries the end.
         this.lastError = error;
       }
     }
   }
 
-  /** An item our write returned, kept unless the view we have is newer. */
-  private learnIfNewer(raw: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>): void {
-    const at = this.clock();
-    const item = parseRateItem(raw, this.trust(at));
-    if (this.view === undefined || item.version >= this.view.item.version) this.view = { item, at, current: false };
+  private endsWritten(ends: readonly StoredCall[], item: Item | undefined): void {
+    this.own.written(ends);
+    if (item) this.known.learnIfNewer(item);
   }
 
   succeeded(): void {
@@ -373,7 +402,7 @@ export class LedgerRateLimiter implements RateGate {
   parallelReport(): ParallelReport {
     const now = this.clock();
     const report = {
-      learnedCap: this.learning.state(this.view?.item ?? parseRateItem(undefined, this.trust(now)), now).cap,
+      learnedCap: this.learning.state(this.known.itemAt(now), now).cap,
       parallelLimited: this.learning.limited,
     };
     this.learning.limited = 0;
@@ -383,6 +412,6 @@ export class LedgerRateLimiter implements RateGate {
   /** Calls in flight across the account, as the item says (for logs and tests). */
   async inFlightNow(): Promise<number> {
     const now = this.clock();
-    return inFlightAt(parseRateItem(await this.store.read(), this.trust(now)).calls, now);
+    return inFlightAt(parseRateItem(await this.known.store.read(), this.trust(now)).calls, now);
   }
 }

@@ -36,9 +36,11 @@ export type ShareWindow = CountWindow;
 
 export const DEFAULT_MAX_IN_FLIGHT = 10;
 
-/** The calls one pacer made that can still bound a new one. */
+/** The calls one pacer made that can still bound a new one, and how long they typically take. */
 class CallHistory {
   calls: (CallMark & { id: number; level: number })[] = [];
+  /** Typical call time (send to answer), ms. */
+  typicalCallMs: number | undefined;
   private nextId = 1;
 
   constructor(
@@ -60,7 +62,11 @@ class CallHistory {
   /** The call `id` (else the oldest in flight) ended at `now`; returns the number in flight when it started. */
   end(now: number, id?: number): number {
     const call = id === undefined ? this.calls.find((c) => c.end === undefined) : this.calls.find((c) => c.id === id);
-    if (call) call.end = Math.max(now, call.start);
+    if (call) {
+      this.typicalCallMs =
+        this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
+      call.end = Math.max(now, call.start);
+    }
     this.calls = trimCalls(
       this.calls,
       Math.max(...this.shares.map((s) => s.count)),
@@ -68,6 +74,28 @@ class CallHistory {
       Math.max(...this.shares.map((s) => s.windowMs)),
     );
     return call?.level ?? 1;
+  }
+}
+
+/**
+ * Even spacing of starts (GCRA with one call of tolerance): the steady rate of the tightest share while fresh;
+ * a call that starts late (a batch boundary) is made up by the next one instead of pushing every later call back.
+ */
+class EvenSpacing {
+  /** GCRA "theoretical arrival time" of the next call at the even rate. */
+  private tat: number | undefined;
+
+  /** `ms`: smallest gap between two starts, whole ms. */
+  constructor(readonly ms: number) {}
+
+  /** The earliest start the spacing allows (none before the first call). */
+  earliest(): number {
+    return this.tat === undefined ? Number.NEGATIVE_INFINITY : this.tat - this.ms;
+  }
+
+  started(now: number): void {
+    // A fresh pacer earns its tolerance first: the second call waits a full spacing.
+    this.tat = this.tat === undefined ? now + 2 * this.ms : Math.max(this.tat, now) + this.ms;
   }
 }
 
@@ -92,18 +120,14 @@ export class Pacer implements RateGate {
   /** Calls this consumer may ever keep in flight (its share of `HOOD_MAX_IN_FLIGHT`). */
   readonly maxInFlight: number;
   readonly lane: Lane;
-  /** Smallest gap between two starts while fresh: the steady rate of the tightest share, whole ms. */
-  readonly spacingMs: number;
+  private readonly spacing: EvenSpacing;
   private readonly clock: () => number;
   private readonly history: CallHistory;
   /** Pauses, probing and waiters, from Hood's answers. */
   private readonly answers: AnswerState;
   private readonly cap: LocalCap;
-  /** GCRA "theoretical arrival time" of the next call at the even rate. */
-  private tat: number | undefined;
+  /** The end of the line of callers taking turns (`exclusive`). */
   private tail: Promise<void> = Promise.resolve();
-  /** Typical call time (send to answer), ms. */
-  private typicalCallMs: number | undefined;
 
   constructor(options: PacerOptions) {
     if (options.windows.length === 0) throw new Error('Pacer needs at least one window');
@@ -119,13 +143,18 @@ export class Pacer implements RateGate {
     // Whole milliseconds, rounded up (never faster than the share): 150/min over 4 consumers is 37 calls
     // per 60 s, one per 1621.6 ms → 1622 ms. Every slot below is then a whole millisecond too, as the
     // timers and signals it ends up in require.
-    this.spacingMs = Math.max(...this.shares.map((s) => Math.ceil(s.windowMs / s.count)));
+    this.spacing = new EvenSpacing(Math.max(...this.shares.map((s) => Math.ceil(s.windowMs / s.count))));
     const hard = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     const bounds = inFlightBounds(hard, options.startInFlight ?? hard, headroomPercent, consumers);
     this.cap = new LocalCap({ ...bounds, probeIntervalMs: options.probeIntervalMs ?? 300_000 });
     this.maxInFlight = bounds.ceiling;
     this.history = new CallHistory(this.shares, options.requestTimeoutMs ?? 10_000);
     this.lane = options.lane ?? 'live';
+  }
+
+  /** Smallest gap between two starts while fresh: the steady rate of the tightest share, whole ms. */
+  get spacingMs(): number {
+    return this.spacing.ms;
   }
 
   /** Calls this consumer may keep in flight now (the learned cap; one while probing). */
@@ -136,9 +165,8 @@ export class Pacer implements RateGate {
   /** Earliest time (whole ms since epoch) the next call may start; `Infinity` while the in-flight cap is reached. */
   nextSlot(now = this.clock()): number {
     let slot = Math.max(now, this.answers.pausedUntil);
-    // While fresh, calls are spread evenly at the share's steady rate; a call that starts late (a batch
-    // boundary) is made up by the next one instead of pushing every later call back.
-    if (this.tat !== undefined) slot = Math.max(slot, this.tat - this.spacingMs);
+    // While fresh, calls are spread evenly at the share's steady rate.
+    slot = Math.max(slot, this.spacing.earliest());
     slot = Math.max(
       slot,
       earliestStart(this.history.calls, this.shares, now, this.answers.healthy ? this.cap.state.cap : 1),
@@ -154,10 +182,9 @@ export class Pacer implements RateGate {
 
   /** Call when a request is about to be sent; returns its id for `completed`. */
   started(now = this.clock()): number {
-    if (this.inFlight + 1 >= this.cap.state.cap) this.cap.filling(this.typicalCallMs, this.shares, now);
+    if (this.inFlight + 1 >= this.cap.state.cap) this.cap.filling(this.history.typicalCallMs, this.shares, now);
     const { id } = this.history.start(now);
-    // A fresh pacer earns its tolerance first: the second call waits a full spacing.
-    this.tat = this.tat === undefined ? now + 2 * this.spacingMs : Math.max(this.tat, now) + this.spacingMs;
+    this.spacing.started(now);
     return id;
   }
 
@@ -166,10 +193,6 @@ export class Pacer implements RateGate {
    * oldest call in flight is the one that finished. `parallelLimited`: Hood answered `Retry-After: -1`.
    */
   completed(now = this.clock(), rateLimit?: ServerRateLimit, id?: number, parallelLimited = false): void {
-    const call = this.history.calls.find((c) => (id === undefined ? c.end === undefined : c.id === id));
-    if (call)
-      this.typicalCallMs =
-        this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
     const still = this.inFlight;
     const level = this.history.end(now, id);
     this.cap.answered(level, parallelLimited, this.answers.healthy, now, still);

@@ -1,6 +1,14 @@
 import type { Lane } from './budget.js';
 import type { RateItem, StoredCall } from './rate-item.js';
-import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
+import {
+  type CallMark,
+  type CountWindow,
+  earliestStart,
+  effectiveEnd,
+  inFlightAt,
+  inFlightCalls,
+  trimCalls,
+} from './sliding.js';
 import { waitMs } from './timer-ms.js';
 
 /**
@@ -119,16 +127,21 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
  * sleep. An end the item lacks counts there as "in flight, never ending". For a window's rule that changes
  * nothing while the call is among the `count - 1` newest (an end that is not yet written ranks where its true
  * end, the newest, would), and by our turn only the containers ahead of us in line will have claimed after it.
- * For the in-flight cap it does matter: when the cap is close, ends go out at once.
+ * For the in-flight cap it does matter: when the cap is close, ends go out at once. Close is counted with the
+ * calls the view shows in flight that are likely still so (started less than two typical calls ago): the view
+ * is as old as our last write, and the others' ends come with their next writes.
  */
 function mayDeferEnds(config: PlannerConfig, input: PlanInput, slot: number): boolean {
   if (input.unwrittenEnds === 0 || !Number.isFinite(slot)) return false;
   const { ahead } = line(config, input);
   const tightest = Math.min(...config.windows.map((w) => w.count));
-  return (
-    ahead + input.unwrittenEnds + 1 < tightest &&
-    inFlightAt(input.item.calls, input.now) + input.unwrittenEnds + 1 < input.cap
-  );
+  return ahead + input.unwrittenEnds + 1 < tightest && likelyInFlight(input) + input.unwrittenEnds + 1 < input.cap;
+}
+
+function likelyInFlight(input: PlanInput): number {
+  const calls = inFlightCalls(input.item.calls, input.now);
+  const typical = input.typicalCallMs;
+  return typical === undefined ? calls.length : calls.filter((c) => c.start + 2 * typical > input.now).length;
 }
 
 /** The spacing of calls at the sustained rate (the longest window's): one turn. */

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { mapOf, numberOf, textOf, wholeNumberOf } from '../ledger/attribute-values.js';
+import { mapOf, numberOf, numberValue, textOf, textValue, wholeNumberOf } from '../ledger/attribute-values.js';
 import type { Lane } from './budget.js';
 import type { CapState } from './parallel-cap.js';
 import type { CallMark } from './sliding.js';
@@ -11,7 +11,7 @@ import type { CallMark } from './sliding.js';
  * | attribute | what |
  * |---|---|
  * | `v` (N) | calls claimed so far (a claim adds its calls; a step back of the cap adds `CAP_STEP_BUMP`) |
- * | `c` (M) | per call id (`<container>.<n>`): `s` start, `d` deadline, `e` end once answered, `l` lane |
+ * | `c` (M) | per call id (`<container>.<n>`): `s` start, `d` deadline, `e` end once answered, `l` lane (absent: live) |
  * | `lw` (N) | a live caller waits for a slot until then (ms): bulk callers stand back |
  * | `pc` (M) | the learned parallel cap: `n` cap, `ok` highest cap that drew no `-1`, `h` hold until (ms) |
  * | `expiresAt` (N) | epoch seconds, the table's TTL attribute: the item goes once nothing in it matters |
@@ -127,20 +127,21 @@ function liveWaitOf(lw: number | undefined, limits: TrustLimits): number {
   return lw !== undefined && lw <= limits.now + limits.longestMs + limits.requestTimeoutMs ? lw : 0;
 }
 
-/** A call's entry in `c`. */
+/**
+ * A call's entry in `c`. A live call stores no `l` (absent reads as live, in every release): the item holds up
+ * to a window's count of calls and a write is billed per KB of it. `d` stays although it is mostly the start
+ * plus the timeout: containers of the previous release skip an entry without one.
+ */
 export function callEntry(call: StoredCall): AttributeValue {
-  const m: Record<string, AttributeValue> = {
-    s: { N: String(call.start) },
-    d: { N: String(call.deadline) },
-    l: { S: call.lane },
-  };
-  if (call.end !== undefined) m.e = { N: String(call.end) };
+  const m: Record<string, AttributeValue> = { s: numberValue(call.start), d: numberValue(call.deadline) };
+  if (call.lane !== 'live') m.l = textValue(call.lane);
+  if (call.end !== undefined) m.e = numberValue(call.end);
   return { M: m };
 }
 
 export function capEntry(cap: CapState): AttributeValue {
   return {
-    M: { n: { N: String(cap.cap) }, ok: { N: String(cap.proven) }, h: { N: String(Math.ceil(cap.holdUntil)) } },
+    M: { n: numberValue(cap.cap), ok: numberValue(cap.proven), h: numberValue(Math.ceil(cap.holdUntil)) },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { conditionFailureItem, isConditionFailure } from '../ledger/attribute-values.js';
+import { conditionFailureItem, isConditionFailure, numberValue } from '../ledger/attribute-values.js';
 import type { Lane } from './budget.js';
 import type { CapState } from './parallel-cap.js';
 import {
@@ -77,9 +77,9 @@ export class RateStore {
     const { UpdateItemCommand } = await this.sdk();
     const names: Record<string, string> = { '#c': 'c', '#v': 'v', '#x': 'expiresAt' };
     const values: Record<string, AttributeValue> = {
-      ':v': { N: String(w.item.version + Math.max(0, w.room - w.mine.length)) },
-      ':m': { N: String(w.mine.length) },
-      ':x': { N: String(w.expiresAt) },
+      ':v': numberValue(w.item.version + Math.max(0, w.room - w.mine.length)),
+      ':m': numberValue(w.mine.length),
+      ':x': numberValue(w.expiresAt),
     };
     const sets: string[] = [];
     [...w.mine, ...w.ends].forEach((call, i) => {
@@ -125,10 +125,10 @@ export class RateStore {
     const version = (w.item.exists ? RESET_VERSION : 0) + w.mine.length;
     const item: Item = {
       ...this.key,
-      v: { N: String(version) },
+      v: numberValue(version),
       c: { M: Object.fromEntries(calls.map((call) => [call.id, callEntry(call)])) },
-      lw: { N: String(w.lane === 'live' ? 0 : Math.ceil(w.item.liveWaitUntil)) },
-      expiresAt: { N: String(w.expiresAt) },
+      lw: numberValue(w.lane === 'live' ? 0 : Math.ceil(w.item.liveWaitUntil)),
+      expiresAt: numberValue(w.expiresAt),
     };
     if (w.cap) item.pc = capEntry(w.cap);
     const condition = !w.item.exists
@@ -155,22 +155,38 @@ export class RateStore {
   }
 
   /**
-   * A call's end, alone (when no claim of ours is about to carry it). Only into an entry that is still there: a
-   * trimmed call no longer bounds anything. The legacy form, which containers of every release read.
+   * Calls' ends, in one write (when no claim of ours is about to carry them). Only into entries that are still
+   * there: a trimmed call no longer bounds anything, and the write fails if any is gone (then write them one by
+   * one, `writeEnd`). The legacy form (`c.<id>.e`), which containers of every release read.
    */
-  async writeEnd(call: StoredCall): Promise<WriteOutcome> {
+  async writeEnds(calls: readonly StoredCall[]): Promise<WriteOutcome> {
     const { UpdateItemCommand } = await this.sdk();
+    const names: Record<string, string> = { '#c': 'c', '#e': 'e' };
+    const values: Record<string, AttributeValue> = {};
+    const sets: string[] = [];
+    const exist: string[] = [];
+    calls.forEach((call, i) => {
+      names[`#n${i}`] = call.id;
+      values[`:e${i}`] = numberValue(call.end!);
+      sets.push(`#c.#n${i}.#e = :e${i}`);
+      exist.push(`attribute_exists(#c.#n${i})`);
+    });
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
         Key: this.key,
-        UpdateExpression: 'SET #c.#id.#e = :e',
-        ConditionExpression: 'attribute_exists(#c.#id)',
-        ExpressionAttributeNames: { '#c': 'c', '#id': call.id, '#e': 'e' },
-        ExpressionAttributeValues: { ':e': { N: String(call.end) } },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: exist.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),
     );
+  }
+
+  /** One call's end (see `writeEnds`). */
+  writeEnd(call: StoredCall): Promise<WriteOutcome> {
+    return this.writeEnds([call]);
   }
 
   /** A live caller waits for a slot until `until`: bulk callers stand back until then. */
@@ -183,7 +199,7 @@ export class RateStore {
         UpdateExpression: 'SET #lw = :u',
         ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#lw) OR #lw < :u)',
         ExpressionAttributeNames: { '#lw': 'lw' },
-        ExpressionAttributeValues: { ':u': { N: String(Math.ceil(until)) } },
+        ExpressionAttributeValues: { ':u': numberValue(Math.ceil(until)) },
       }),
     );
   }
@@ -204,8 +220,8 @@ export class RateStore {
         ExpressionAttributeNames: { '#pc': 'pc', '#v': 'v', '#x': 'expiresAt' },
         ExpressionAttributeValues: {
           ':pc': capEntry(cap),
-          ':bump': { N: String(CAP_STEP_BUMP) },
-          ':x': { N: String(expiresAt) },
+          ':bump': numberValue(CAP_STEP_BUMP),
+          ':x': numberValue(expiresAt),
           ':n': { S: 'N' },
         },
         ReturnValues: 'ALL_NEW',

@@ -95,6 +95,29 @@ describe('RateStore (dynalite)', () => {
     expect((await view()).calls[0]!.end).toBe(T + 50);
   });
 
+  it('writes several ends in one request', async () => {
+    // Prepare
+    await claim(await view(), [call('a.1'), call('a.2')]);
+    // Act
+    const out = await store.writeEnds([call('a.1', T, T + 50), call('a.2', T, T + 70)]);
+    // Assess
+    expect(out.ok).toBe(true);
+    expect(Object.fromEntries((await view()).calls.map((c) => [c.id, c.end]))).toEqual({
+      'a.1': T + 50,
+      'a.2': T + 70,
+    });
+  });
+
+  it('writes none of several ends when one entry was trimmed', async () => {
+    // Prepare
+    await claim(await view(), [call('a.1')]);
+    // Act
+    const out = await store.writeEnds([call('a.1', T, T + 50), call('a.9', T, T + 70)]);
+    // Assess
+    expect(out.ok).toBe(false);
+    expect((await view()).calls[0]!.end).toBeUndefined();
+  });
+
   it('stores a stepped-back cap and makes claims planned before it fail', async () => {
     // Prepare
     await claim(await view(), [call('a.1')]);
