@@ -21,7 +21,7 @@ import { RecentContacts } from '../lib/consumer/recent.js';
 import { Pacer } from '../lib/pacing/pacer.js';
 import { type PeerKind, startPeer } from './peers.js';
 import { gateDecisions } from '../lib/policy/index.js';
-import { mapQueueBody } from '../lib/sources/index.js';
+import { mapQueueBody } from '../lib/mapping/index.js';
 import { loadPolicyConfig } from '../lib/config.js';
 
 const TOKEN = 'bench-token-not-a-secret';

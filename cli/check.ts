@@ -12,7 +12,7 @@ import { awsClientOptions, createSsmClient } from './shared/stack.js';
 import { createHoodClient, type HoodClient, type RateLimitInfo } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
-import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
+import { SOURCE_NAMES, WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
 import { humanDuration, readSourceActivity, sourceVerdicts } from '../dev/source-activity.js';
 import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
@@ -43,6 +43,9 @@ Is everything in place for blocking to work? Spends nothing from the account's H
   bulk dead letters  depth, and how many per reason
   ledger        the ledger table answers (DescribeTable: status, approximate item count)
   rate budget   the consumers' shared Hood budget: calls in each window, in flight, last call
+  source NAME   each source's last event: with --stack, to the hour from CloudWatch (webhook_requests and
+                source_events, 7 days), failing an expected source (stack output ExpectedSources) silent
+                longer than its hours; with --local, each EXPECTED_SOURCES entry, failing one silent too long
 Everything that can hold an opt-out is listed; what this setup does not have is shown as "skip".
 
 Hood: HOOD_API_URL (default https://api.ocamba.com/v1/hood) and HOOD_API_TOKEN or
@@ -104,7 +107,7 @@ export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Prom
   );
   checks.push(...(await checkLedger(localStateDir, io)));
   if (localStateDir !== undefined) checks.push(...checkLocalSources(localStateDir, deps.now ?? Date.now));
-  else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io)));
+  else if (target?.mode === 'stack') checks.push(...(await checkStackSources(target, io, deps.now ?? Date.now)));
 
   const failed = checks.filter((c) => c.status === 'fail');
   if (values.json) {
@@ -591,7 +594,7 @@ function retryText(seconds: number | undefined): string {
 }
 
 /**
- * `--local`: each source of the pipeline's EXPECTED_SOURCES with its last webhook request, failing when one was
+ * `--local`: each source of the pipeline's EXPECTED_SOURCES with its last event, failing when one was
  * silent longer than its window (the local counterpart of the stack's quiet-source alarms); other sources that
  * sent something are listed as info.
  */
@@ -606,30 +609,39 @@ function checkLocalSources(stateDir: string, now: () => number): CheckResult[] {
       ? {
           name: `source ${v.name}`,
           status: 'ok',
-          message: `last request ${humanDuration(v.silentMs)} ago`,
+          message: `last ${eventWord(v.name)} ${humanDuration(v.silentMs)} ago`,
           lastSeen: v.lastSeen,
         }
       : {
           name: `source ${v.name}`,
           status: 'fail',
-          message: `quiet: no request for ${humanDuration(v.silentMs)} (expected within ${humanDuration(v.quietMs)}; EXPECTED_SOURCES)`,
+          message: `quiet: no ${eventWord(v.name)} for ${humanDuration(v.silentMs)} (expected within ${humanDuration(v.quietMs)}; EXPECTED_SOURCES)`,
           lastSeen: v.lastSeen ?? null,
         },
   );
   for (const [name, lastSeen] of Object.entries(activity.lastSeen)) {
     if (expected.some((e) => e.name === name)) continue;
     const ago = humanDuration(Math.max(0, at - Date.parse(lastSeen)));
-    results.push({ name: `source ${name}`, status: 'ok', message: `last request ${ago} ago`, lastSeen });
+    results.push({ name: `source ${name}`, status: 'ok', message: `last ${eventWord(name)} ${ago} ago`, lastSeen });
   }
   return results;
 }
 
-/** How far back `check --stack` looks for each provider's last webhook request (CloudWatch keeps hourly data). */
+/** A webhook provider sends requests; an AWS-native source (ses, aws-sms, …) reaches the queue as events. */
+function eventWord(source: string): 'request' | 'event' {
+  return (WEBHOOK_PROVIDERS as readonly string[]).includes(source) ? 'request' : 'event';
+}
+
+/** How far back `check --stack` looks for each source's last event (CloudWatch keeps hourly data). */
 const LAST_SEEN_DAYS = 7;
 
+/** The two per-source metrics the quiet-source alarms sum: webhook requests, and records AWS queued itself. */
+const SOURCE_METRICS = ['webhook_requests', 'source_events'] as const;
+
 /**
- * `--stack`: each provider's last webhook request, to the hour, from the webhook's `webhook_requests` metric
- * (namespace HoodBlocker, dimensions service and provider): one GetMetricData call, hourly sums over 7 days.
+ * `--stack`: each source's last event, to the hour, from the webhook's `webhook_requests` and the consumer's
+ * `source_events` (records AWS delivered to the queue itself: ses, aws-sms, …), namespace HoodBlocker,
+ * dimensions service and provider: one GetMetricData call, hourly sums over 7 days, the later of the two.
  */
 export async function readSourceLastSeen(
   region: string | undefined,
@@ -644,30 +656,34 @@ export async function readSourceLastSeen(
         StartTime: new Date(now.getTime() - LAST_SEEN_DAYS * 24 * 3_600_000),
         EndTime: now,
         ScanBy: 'TimestampDescending',
-        MetricDataQueries: WEBHOOK_PROVIDERS.map((provider, i) => ({
-          Id: `p${i}`,
-          Label: provider,
-          MetricStat: {
-            Metric: {
-              Namespace: 'HoodBlocker',
-              MetricName: 'webhook_requests',
-              Dimensions: [
-                { Name: 'service', Value: 'hood-blocker' },
-                { Name: 'provider', Value: provider },
-              ],
+        MetricDataQueries: SOURCE_NAMES.flatMap((provider, i) =>
+          SOURCE_METRICS.map((metric, m) => ({
+            Id: `s${i}m${m}`,
+            Label: `${provider} ${metric}`,
+            MetricStat: {
+              Metric: {
+                Namespace: 'HoodBlocker',
+                MetricName: metric,
+                Dimensions: [
+                  { Name: 'service', Value: 'hood-blocker' },
+                  { Name: 'provider', Value: provider },
+                ],
+              },
+              Period: 3600,
+              Stat: 'Sum',
             },
-            Period: 3600,
-            Stat: 'Sum',
-          },
-        })),
+          })),
+        ),
       }),
     );
     const seen: Record<string, Date> = {};
     for (const series of out.MetricDataResults ?? []) {
-      const provider = WEBHOOK_PROVIDERS[Number(series.Id?.slice(1))];
+      const provider = SOURCE_NAMES[Number(/^s(\d+)m\d+$/u.exec(series.Id ?? '')?.[1] ?? Number.NaN)];
       const i = (series.Values ?? []).findIndex((v) => v > 0);
       const at = i < 0 ? undefined : series.Timestamps?.[i];
-      if (provider !== undefined && at !== undefined) seen[provider] = at;
+      if (provider === undefined || at === undefined) continue;
+      const before = seen[provider];
+      if (before === undefined || at.getTime() > before.getTime()) seen[provider] = at;
     }
     return seen;
   } finally {
@@ -675,33 +691,77 @@ export async function readSourceLastSeen(
   }
 }
 
-async function checkStackSources(target: QueueTarget, io: CliIo): Promise<CheckResult[]> {
+/**
+ * The stack's ExpectedSources output (`ses:24,sendgrid:24`, or `none`; absent on a stack deployed before it):
+ * source → hours. An entry that does not read is skipped: the output is written by packaging, which validated it.
+ */
+function stackExpectedSources(output: string | undefined): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const entry of (output ?? '').split(',')) {
+    const m = /^\s*([a-z][a-z0-9-]*):(\d+)\s*$/u.exec(entry);
+    if (m) expected.set(m[1]!, Number(m[2]));
+  }
+  return expected;
+}
+
+const utcHour = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `--stack`: each source's last event, to the hour; an expected source (ExpectedSources output) whose last hour
+ * with an event ended `hours` or more ago, or that sent nothing in 7 days, fails as its quiet-source alarm does.
+ */
+async function checkStackSources(target: QueueTarget, io: CliIo, now: () => number): Promise<CheckResult[]> {
+  const at = now();
   let seen: Record<string, Date>;
   try {
-    seen = await readSourceLastSeen(target.region, io.env);
+    seen = await readSourceLastSeen(target.region, io.env, new Date(at));
   } catch (error) {
     return [
       {
         name: 'sources',
         status: 'warn',
-        message: `last request per source unknown: ${error instanceof Error ? error.message : String(error)}`,
+        message: `last event per source unknown: ${error instanceof Error ? error.message : String(error)}`,
       },
     ];
   }
-  const entries = Object.entries(seen).sort(([a], [b]) => a.localeCompare(b));
-  if (entries.length === 0) {
+  const expected = stackExpectedSources(target.stackOutputs?.ExpectedSources);
+  const names = [...new Set([...Object.keys(seen), ...expected.keys()])].sort((a, b) => a.localeCompare(b));
+  if (names.length === 0) {
     return [
       {
         name: 'sources',
         status: 'skip',
-        message: `no webhook request in the last ${LAST_SEEN_DAYS} days (CloudWatch webhook_requests)`,
+        message: `no event from any source in the last ${LAST_SEEN_DAYS} days (CloudWatch webhook_requests, source_events)`,
       },
     ];
   }
-  return entries.map(([provider, at]) => ({
-    name: `source ${provider}`,
-    status: 'ok' as const,
-    message: `last request in the hour from ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    lastSeen: at.toISOString(),
-  }));
+  return names.map((name): CheckResult => {
+    const last = seen[name];
+    const hours = expected.get(name);
+    const within = hours === undefined ? '' : ` (expected within ${hours} h; expectedSources)`;
+    if (last === undefined) {
+      return {
+        name: `source ${name}`,
+        status: 'fail',
+        message: `quiet: nothing in the last ${LAST_SEEN_DAYS} days${within}`,
+        lastSeen: null,
+      };
+    }
+    // The datapoint is an hourly sum: the event was somewhere in that hour, so count from the hour's end.
+    const silentMs = at - (last.getTime() + 3_600_000);
+    if (hours !== undefined && silentMs >= hours * 3_600_000) {
+      return {
+        name: `source ${name}`,
+        status: 'fail',
+        message: `quiet: last ${eventWord(name)} in the hour from ${utcHour(last)}${within}`,
+        lastSeen: last.toISOString(),
+      };
+    }
+    return {
+      name: `source ${name}`,
+      status: 'ok',
+      message: `last ${eventWord(name)} in the hour from ${utcHour(last)}`,
+      lastSeen: last.toISOString(),
+    };
+  });
 }

@@ -4,20 +4,12 @@ import { loadPolicyConfig } from '../lib/config.js';
 import { buildDescription } from '../lib/description.js';
 import { ConfigError } from '../lib/errors.js';
 import { gateDecisions } from '../lib/policy/index.js';
-import {
-  detectSource,
-  isSourceName,
-  mapAwsNative,
-  mapProvider,
-  mapQueueBody,
-  type MappingPolicy,
-  SOURCE_NAMES,
-  type SourceName,
-} from '../lib/sources/index.js';
+import { mapAwsNative, mapQueueBody, type MappingPolicy } from '../lib/mapping/index.js';
+import { detectSource, isSourceName, mapProvider, SOURCE_NAMES, type SourceName } from '../lib/mapping/provider.js';
 import { isLambdaSqsEvent } from '../lib/envelopes/sqs.js';
 import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
-import { formFields } from '../lib/webhook/body.js';
+import { formFields } from '../lib/providers/shared/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
 import { didYouMean } from './shared/suggest.js';
 

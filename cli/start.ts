@@ -15,7 +15,7 @@ import {
   type StopSummary,
   startPipeline,
 } from '../dev/pipeline.js';
-import { WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
+import { SOURCE_NAMES } from '../lib/providers/index.js';
 import { type ExpectedSource, parseExpectedSources, sourceRecorder } from '../dev/source-activity.js';
 import {
   acquireStartLock,
@@ -148,7 +148,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     maxReceiveCount = loadConsumerConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` })).hood.maxAttempts;
     loadWebhookConfig(envFor({ hoodUrl: `http://${HOST}${SANDBOX_BASE_PATH}` }));
     // EXPECTED_SOURCES=generic:5m,…: `check --local` says when one went quiet (dev/source-activity.ts).
-    expectedSources = parseExpectedSources(io.env.EXPECTED_SOURCES, WEBHOOK_PROVIDERS);
+    expectedSources = parseExpectedSources(io.env.EXPECTED_SOURCES, SOURCE_NAMES);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), 1);
   }
@@ -171,6 +171,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   let pipeline: Pipeline;
   try {
+    // One recorder for both: webhook requests and records AWS would deliver to the queue itself (ses, …).
     const onWebhookRequest = sourceRecorder(stateDir);
     pipeline = await startPipeline({
       port,
@@ -181,6 +182,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       log,
       undo,
       onWebhookRequest,
+      onSourceEvent: onWebhookRequest,
     });
   } catch (error) {
     await rollback();

@@ -1,5 +1,6 @@
 import { maskContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
+import { EVENT_ID_EXAMPLES } from '../lib/providers/index.js';
 import { contactArgument, openLedgerForCommand } from './shared/ledger.js';
 import { type CliIo, parseArgs } from './shared/command.js';
 import { writeJson, writeLine } from './shared/output.js';
@@ -17,7 +18,7 @@ AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the
 
 Options:
   --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
-  --event ID          only the events of this provider event id (an SES feedbackId, a SendGrid sg_event_id…)
+  --event ID          only the events of this provider event id (${EVENT_ID_EXAMPLES.join(', ')}…)
   --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
   --region REGION     AWS region of the stack
   --local             the running "npm start" (.hood-blocker/local.json)

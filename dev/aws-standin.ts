@@ -8,7 +8,8 @@ import { closeServer, listen } from './http.js';
  *   SSM GetParameter(s)             awsJson1_1, X-Amz-Target AmazonSSM.* (SSM API Reference)
  *   Secrets Manager GetSecretValue  awsJson1_1, X-Amz-Target secretsmanager.* (Secrets Manager API Reference)
  *   CloudWatch GetMetricData        awsJson1_0, X-Amz-Target GraniteServiceVersion20100801.* (no datapoints, but
- *                                   `lastRequest` providers' webhook_requests)
+ *                                   `lastRequest` providers' webhook_requests and `lastSourceEvent` sources'
+ *                                   source_events)
  * Point the SDK at it with AWS_ENDPOINT_URL_CLOUDFORMATION / _SSM / _SECRETS_MANAGER / _CLOUDWATCH. It records
  * each call's operation so that a test can check which permissions a command needs. Never imported by lib/.
  */
@@ -24,6 +25,8 @@ export interface AwsStandIn {
   secrets: Map<string, string>;
   /** Provider → when its last webhook request was counted (`webhook_requests`; GetMetricData answers that hour). */
   lastRequest: Map<string, Date>;
+  /** Source → when its last record AWS delivered to the queue was counted (the consumer's `source_events`). */
+  lastSourceEvent: Map<string, Date>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startAwsStandIn(
   const secrets = new Map(Object.entries(seed.secrets ?? {}));
   const calls: string[] = [];
   const lastRequest = new Map<string, Date>();
+  const lastSourceEvent = new Map<string, Date>();
   const server = createServer((req, res) => {
     readBody(req)
       .then((body) => answer(req, res, body))
@@ -54,7 +58,8 @@ export async function startAwsStandIn(
     if (prefix === 'secretsmanager') return secretsManager(res, operation, input);
     if (prefix === 'GraniteServiceVersion20100801') {
       calls.push(`CloudWatch:${operation}`);
-      // One result per query; a `webhook_requests` query for a provider in `lastRequest` gets one hourly point.
+      // One result per query; a `webhook_requests` query for a provider in `lastRequest` (a `source_events` one for
+      // a source in `lastSourceEvent`) gets one hourly point.
       const queries =
         (input.MetricDataQueries as
           | Array<{ Id: string; MetricStat?: { Metric?: { Dimensions?: unknown; MetricName?: string } } }>
@@ -62,8 +67,10 @@ export async function startAwsStandIn(
       const results = queries.map((q) => {
         const dims = (q.MetricStat?.Metric?.Dimensions ?? []) as Array<{ Name: string; Value: string }>;
         const provider = dims.find((d) => d.Name === 'provider')?.Value;
-        const at =
-          q.MetricStat?.Metric?.MetricName === 'webhook_requests' && provider ? lastRequest.get(provider) : undefined;
+        const metric = q.MetricStat?.Metric?.MetricName;
+        const series =
+          metric === 'webhook_requests' ? lastRequest : metric === 'source_events' ? lastSourceEvent : undefined;
+        const at = provider === undefined ? undefined : series?.get(provider);
         const points =
           at === undefined ? { Timestamps: [], Values: [] } : { Timestamps: [at.getTime() / 1000], Values: [1] };
         return { Id: q.Id, Label: q.Id, ...points, StatusCode: 'Complete' };
@@ -123,7 +130,16 @@ export async function startAwsStandIn(
   }
 
   const endpoint = await listen(server, 0);
-  return { endpoint, calls, stacks, parameters, secrets, lastRequest, close: () => closeServer(server) };
+  return {
+    endpoint,
+    calls,
+    stacks,
+    parameters,
+    secrets,
+    lastRequest,
+    lastSourceEvent,
+    close: () => closeServer(server),
+  };
 }
 
 /** The variables that send each AWS SDK client of the CLI to the stand-in. */

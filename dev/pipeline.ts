@@ -72,6 +72,8 @@ export async function startPipeline(options: {
   port: number;
   /** Called with the provider of every webhook request answered other than 404 (dev/source-activity.ts). */
   onWebhookRequest?: (provider: string) => void;
+  /** Called with the source of every record AWS would have put on the queue itself (SES raw delivery, …). */
+  onSourceEvent?: (source: string) => void;
   sandbox: boolean;
   sandboxToken: string | undefined;
   /** The consumer's HOOD_MAX_ATTEMPTS: the block queue's redrive maxReceiveCount, as in serverless.yml. */
@@ -181,6 +183,10 @@ export async function startPipeline(options: {
       // the operator's terminal (or `start --json`'s one document per line): the counts above are the numbers.
       publishLatency: () => undefined,
       publishParallel: () => undefined,
+      // `source_events` on a stack: here the source's last-seen for `check --local`, as a webhook request is.
+      publishSources: (counts) => {
+        for (const source of Object.keys(counts)) options.onSourceEvent?.(source);
+      },
     });
     countHoodCalls(consumer, live);
     consumers.push(consumer);

@@ -5,9 +5,11 @@ import { writePrivateFile } from '../lib/private-file.js';
 /**
  * Last-seen per source for the local pipeline (`npm start`), so that `check --local` can show an expected source
  * going quiet as the deployed stack's quiet-source alarms do. `EXPECTED_SOURCES` (read by `start`) lists
- * `<provider>:<duration>,…` where the duration is minutes (`5m`), hours (`2h`, `0.05h`) or bare hours (`24`, the
- * deploy param's form). The pipeline records every webhook request it answers other than 404, per provider, in
- * `<state dir>/sources.json`.
+ * `<source>:<duration>,…` where the duration is minutes (`5m`), hours (`2h`, `0.05h`) or bare hours (`24`, the
+ * deploy param's form), and a source is any name of the provider registry. The pipeline records, per source, in
+ * `<state dir>/sources.json`: every webhook request it answers other than 404 (by provider), and every record an
+ * AWS service would have delivered to the queue itself (by the source the consumer's mapper attributed: ses,
+ * aws-sms, …), the two metrics the stack's quiet-source alarms sum.
  */
 
 export const SOURCES_FILE = 'sources.json';
@@ -20,19 +22,19 @@ export interface ExpectedSource {
 }
 
 export interface SourceActivity {
-  /** provider → ISO time of its last webhook request. */
+  /** source → ISO time of its last webhook request or AWS-delivered record. */
   lastSeen: Record<string, string>;
 }
 
-/** `generic:5m,sns:0.5h,sendgrid:24` → expected sources; throws with the variable's name on a bad entry. */
-export function parseExpectedSources(text: string | undefined, providers: readonly string[]): ExpectedSource[] {
+/** `generic:5m,ses:0.5h,sendgrid:24` → expected sources; throws with the variable's name on a bad entry. */
+export function parseExpectedSources(text: string | undefined, sources: readonly string[]): ExpectedSource[] {
   if (text === undefined || text.trim() === '') return [];
   return text.split(',').map((entry) => {
     const m = /^\s*([a-z][a-z0-9-]*)\s*:\s*(\d+(?:\.\d+)?)\s*([mh]?)\s*$/u.exec(entry);
     if (!m) throw new Error(`EXPECTED_SOURCES: "${entry.trim()}" is not <source>:<minutes>m or <source>:<hours>[h]`);
     const [, name, amount, unit] = m as unknown as [string, string, string, string];
-    if (!providers.includes(name)) {
-      throw new Error(`EXPECTED_SOURCES: unknown source "${name}" (webhook providers: ${providers.join(', ')})`);
+    if (!sources.includes(name)) {
+      throw new Error(`EXPECTED_SOURCES: unknown source "${name}" (sources: ${sources.join(', ')})`);
     }
     const quietMs = Number(amount) * (unit === 'm' ? 60_000 : 3_600_000);
     if (!(quietMs > 0) || quietMs > MAX_HOURS * 3_600_000) {
@@ -73,7 +75,7 @@ export function readSourceActivity(stateDir: string): SourceActivity {
   }
 }
 
-/** Records one webhook request of `provider` (called by the local pipeline; a tiny file, rewritten whole). */
+/** Records one event of a source (called by the local pipeline's webhook and consumers; a tiny file, rewritten whole). */
 export function sourceRecorder(stateDir: string, clock: () => number = Date.now): (provider: string) => void {
   const activity: SourceActivity = { lastSeen: {} };
   return (provider) => {

@@ -7,6 +7,10 @@
 // HoodBlocker, dimension service=hood-blocker; webhook counters also by provider).
 
 const NAMESPACE = 'HoodBlocker';
+// The dashboard's heading line under the stack name (the hoodDryRun deploy param).
+const SHADOW_MODE =
+  '**SHADOW MODE (HOOD_DRY_RUN=true): nothing is sent to Hood.** "Would block" counts what a live stack would have blocked.';
+const LIVE = 'Live: block requests are sent to Hood.';
 const SERVICE = 'hood-blocker';
 
 /** Every alarm of serverless.yml, shown in the dashboard's alarm-status widget (the infra test checks the list). */
@@ -27,8 +31,8 @@ const ALARMS = [
 
 const own = (metric, label, extra = {}) => [NAMESPACE, metric, 'service', SERVICE, { label, ...extra }];
 const queue = (metric, logicalId, label) => ['AWS/SQS', metric, 'QueueName', `\${${logicalId}.QueueName}`, { label }];
-const search = (metrics, id, stat = 'Sum') => ({
-  expression: `SEARCH('{${NAMESPACE},provider,service} MetricName=(${metrics.map((m) => `"${m}"`).join(' OR ')})', '${stat}', 60)`,
+const search = (metrics, id, stat = 'Sum', period = 60) => ({
+  expression: `SEARCH('{${NAMESPACE},provider,service} MetricName=(${metrics.map((m) => `"${m}"`).join(' OR ')})', '${stat}', ${period})`,
   id,
 });
 
@@ -43,8 +47,48 @@ function widget(x, y, width, height, title, properties) {
   };
 }
 
-/** `generated`: the alarms infra/source-alarms.cjs adds for this stage's params. */
-function body(generated = []) {
+/**
+ * Last seen per source: hourly event counts over a week, every source that sent anything (webhook requests and
+ * records AWS delivered to the queue, the two metrics the quiet-source alarms sum) plus one line per expected
+ * source, shown even while it has never sent. A source's last bar is its last-seen hour.
+ */
+function lastSeenWidget(expected) {
+  const perExpected = expected.flatMap(({ name, hours }) => [
+    [
+      NAMESPACE,
+      'webhook_requests',
+      'service',
+      SERVICE,
+      'provider',
+      name,
+      { label: `${name} webhook (expected every ${hours} h)` },
+    ],
+    [
+      NAMESPACE,
+      'source_events',
+      'service',
+      SERVICE,
+      'provider',
+      name,
+      { label: `${name} via queue (expected every ${hours} h)` },
+    ],
+  ]);
+  return widget(0, 32, 24, 6, 'Last seen per source (events per hour, 7 days)', {
+    stat: 'Sum',
+    period: 3600,
+    start: '-PT168H',
+    metrics: [
+      [{ ...search(['webhook_requests', 'source_events'], 'sources', 'Sum', 3600), label: 'all sources' }],
+      ...perExpected,
+    ],
+  });
+}
+
+/**
+ * `generated`: the alarms infra/source-alarms.cjs adds for this stage's params; `expected`: its expectedSources;
+ * `dryRun`: the hoodDryRun param, decided at packaging time (no condition in the template).
+ */
+function body(generated = [], { expected = [], dryRun = false } = {}) {
   const widgets = [
     {
       type: 'text',
@@ -52,8 +96,7 @@ function body(generated = []) {
       y: 0,
       width: 24,
       height: 2,
-      // ${ShadowMode} comes from the IsDryRun condition (the hoodDryRun deploy param).
-      properties: { markdown: '# hood-blocker ${AWS::StackName}\n${ShadowMode}' },
+      properties: { markdown: `# hood-blocker \${AWS::StackName}\n${dryRun ? SHADOW_MODE : LIVE}` },
     },
     widget(0, 2, 12, 6, 'Queue depth (messages visible)', {
       stat: 'Maximum',
@@ -130,10 +173,11 @@ function body(generated = []) {
       stat: 'Sum',
       metrics: [own('hood_parallel_limited', 'Retry-After: -1')],
     }),
+    lastSeenWidget(expected),
     {
       type: 'alarm',
       x: 0,
-      y: 32,
+      y: 38,
       width: 24,
       height: 4,
       properties: {
@@ -144,23 +188,16 @@ function body(generated = []) {
       },
     },
   ];
-  return {
-    'Fn::Sub': [
-      JSON.stringify({ widgets }),
-      {
-        ShadowMode: {
-          'Fn::If': [
-            'IsDryRun',
-            '**SHADOW MODE (HOOD_DRY_RUN=true): nothing is sent to Hood.** "Would block" counts what a live stack would have blocked.',
-            'Live: block requests are sent to Hood.',
-          ],
-        },
-      },
-    ],
-  };
+  return { 'Fn::Sub': JSON.stringify({ widgets }) };
 }
 
 module.exports = {
-  body: async (options) => body(await require('./source-alarms.cjs').alarmIds(options)),
+  body: async (options) => {
+    const sources = require('./source-alarms.cjs');
+    return body(await sources.alarmIds(options), {
+      expected: await sources.expectedSources(options),
+      dryRun: (await require('./params.cjs').hoodDryRun(options)) === 'true',
+    });
+  },
   ALARMS,
 };

@@ -37,7 +37,7 @@ async function ledgerDeletionProtection({ resolveVariable }) {
   return !DISPOSABLE_STAGE.test(stage);
 }
 
-/** `hoodDryRun` as the exact string the consumer's HOOD_DRY_RUN and the IsDryRun condition expect. */
+/** `hoodDryRun` as the exact string the consumer's HOOD_DRY_RUN and the HoodDryRun output carry. */
 async function hoodDryRun({ resolveVariable }) {
   return bool('hoodDryRun', (await param(resolveVariable, 'hoodDryRun')) || 'false') ? 'true' : 'false';
 }
@@ -53,19 +53,35 @@ async function optOutLatencyThresholdMs({ resolveVariable }) {
   );
 }
 
-/**
- * Reserved concurrency for the webhook function: `0` (default) reserves nothing; otherwise a cap. Returned
- * as a number; serverless.yml applies it only under the HasWebhookReservedConcurrency condition.
- */
+/** Reserved concurrency for the webhook function: `0` (default) reserves nothing; otherwise a cap. */
 async function webhookReservedConcurrency({ resolveVariable }) {
   const value = (await param(resolveVariable, 'webhookReservedConcurrency')) || '0';
   if (value === '0') return 0;
   return positiveInt('webhookReservedConcurrency', value, 10_000);
 }
 
-/** 'true' | 'false' (strings): the HasWebhookReservedConcurrency condition compares strings. */
-async function hasWebhookReservedConcurrency(options) {
-  return (await webhookReservedConcurrency(options)) > 0 ? 'true' : 'false';
+/**
+ * The webhook function's extra Properties: `ReservedConcurrentExecutions` only when the param reserves some,
+ * else nothing. Decided here, not with a condition, because the value is known at packaging time (a condition
+ * that always answers the same is cfn-lint W8003).
+ */
+async function webhookFunctionProperties(options) {
+  const reserved = await webhookReservedConcurrency(options);
+  return reserved > 0 ? { ReservedConcurrentExecutions: reserved } : {};
+}
+
+/** `resources` fragment: the alarm topic's e-mail subscription when `alarmEmail` is set, else no resource. */
+async function alarmEmailResources({ resolveVariable }) {
+  const email = await param(resolveVariable, 'alarmEmail');
+  if (email === '') return { Resources: {} };
+  return {
+    Resources: {
+      AlarmEmailSubscription: {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: email },
+      },
+    },
+  };
 }
 
 /**
@@ -86,6 +102,7 @@ module.exports = {
   hoodDryRun,
   optOutLatencyThresholdMs,
   webhookReservedConcurrency,
-  hasWebhookReservedConcurrency,
+  webhookFunctionProperties,
+  alarmEmailResources,
   DISPOSABLE_STAGE,
 };

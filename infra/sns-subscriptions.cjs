@@ -3,8 +3,8 @@
 // osls `${file(./infra/sns-subscriptions.cjs):…}` resolvers for serverless.yml: the SES → SNS → SQS example
 // wiring, expanded from the `sesNotificationTopicArns` param (comma list) at package time, offline.
 // CloudFormation has no loop without the AWS::LanguageExtensions transform, and its `Fn::ForEach::…` keys
-// fail osls's resource-name schema, so the list is expanded here. An empty list yields no resources; the
-// queue policy in serverless.yml is gated by the matching `HasSesNotificationTopics` condition.
+// fail osls's resource-name schema, so the list is expanded here. An empty list yields no resources at all: no
+// subscription and no queue policy (decided here rather than by a condition, whose value is known now).
 
 const { createHash } = require('node:crypto');
 
@@ -36,7 +36,6 @@ function subscription(arn) {
     id,
     {
       Type: 'AWS::SNS::Subscription',
-      Condition: 'HasSesNotificationTopics',
       // Deliveries start once the queue accepts them from this topic.
       DependsOn: ['BlockQueueSnsPolicy'],
       Properties: {
@@ -52,11 +51,37 @@ function subscription(arn) {
   ];
 }
 
+/** The block queue's policy: only the listed topics may send to it through SNS. */
+function queuePolicy(arns) {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: 'BlockQueue' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowListedSnsTopicsOnly',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': ['BlockQueue', 'Arn'] },
+            // Without aws:SourceArn any topic in any account could write to the queue through SNS.
+            Condition: { ArnEquals: { 'aws:SourceArn': arns } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+async function resources({ resolveVariable }) {
+  const arns = await topicArnList(resolveVariable);
+  if (arns.length === 0) return { Resources: {} };
+  return { Resources: { BlockQueueSnsPolicy: queuePolicy(arns), ...Object.fromEntries(arns.map(subscription)) } };
+}
+
 module.exports = {
-  /** The trimmed, de-duplicated, validated topic ARNs (the queue policy's aws:SourceArn list). */
-  topicArns: async ({ resolveVariable }) => topicArnList(resolveVariable),
-  /** `resources` fragment: one subscription per topic. */
-  resources: async ({ resolveVariable }) => ({
-    Resources: Object.fromEntries((await topicArnList(resolveVariable)).map(subscription)),
-  }),
+  /** `resources` fragment: the queue policy and one subscription per topic; nothing for an empty list. */
+  resources,
 };

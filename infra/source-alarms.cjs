@@ -2,13 +2,18 @@
 
 // osls `${file(./infra/source-alarms.cjs):resources}` for serverless.yml: the alarms that hear a source go
 // quiet, decided at packaging time from deploy params (no Fn::If, no empty branch):
-// - QuietSource<Name>Alarm per `expectedSources=<provider>:<hours>,…` (off by default): no webhook request from
-//   that provider for <hours> (1–168) consecutive hours — a deleted subscription, a changed webhook URL.
+// - QuietSource<Name>Alarm per `expectedSources=<source>:<hours>,…` (off by default): nothing from that source
+//   for <hours> (1–168) consecutive hours — a deleted subscription, a changed webhook URL. A source is any name
+//   of the provider registry: a webhook provider (counted by the webhook, `webhook_requests`) or an AWS-native
+//   source AWS delivers to the block queue itself (ses, aws-sms, eventbridge; counted by the consumer,
+//   `source_events`). The alarm sums both metrics, and each event is counted once: the consumer counts only
+//   records that did not come through our ingress (those carry a normalised message).
 // - SignatureFailures<Name>Alarm per webhook provider: `webhook_unauthorized` reached
 //   `signatureFailureAlarmThreshold` (default 5) in 5 minutes — typically a rotated secret.
 // - NoRetry5xx<Name>Alarm per provider whose webhook declares it does not retry a 5xx (dist/webhook-routes.json
 //   `noRetry`, from the provider's own folder): the first 5xx the webhook answered it.
-// The metrics are the webhook's EMF counts per request (namespace HoodBlocker, dimensions service, provider).
+// The metrics are EMF counts (namespace HoodBlocker, dimensions service, provider): the webhook's per request, the
+// consumer's `source_events` per AWS-delivered record.
 
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -21,7 +26,8 @@ const DEFAULT_SIGNATURE_THRESHOLD = 5;
 function routes() {
   if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
   const parsed = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
-  return { providers: parsed.providers ?? [], noRetry: parsed.noRetry ?? [] };
+  const providers = parsed.providers ?? [];
+  return { providers, sources: parsed.sources ?? providers, noRetry: parsed.noRetry ?? [] };
 }
 
 async function param(resolveVariable, name) {
@@ -29,8 +35,8 @@ async function param(resolveVariable, name) {
   return value === undefined || value === null ? '' : String(value).trim();
 }
 
-/** `ses:24,sendgrid:24` → [{ name, hours }], every name a webhook provider, hours an integer 1–168. */
-function parseExpectedSources(text, providers) {
+/** `ses:24,sendgrid:24` → [{ name, hours }], every name one of `sources`, hours an integer 1–168. */
+function parseExpectedSources(text, sources) {
   if (text === '') return [];
   const seen = new Set();
   return text.split(',').map((entry) => {
@@ -39,10 +45,10 @@ function parseExpectedSources(text, providers) {
     if (extra !== undefined || rawHours === undefined) {
       throw new Error(`--param expectedSources: "${entry.trim()}" is not <source>:<hours>`);
     }
-    if (!providers.includes(name)) {
+    if (!sources.includes(name)) {
       throw new Error(
-        `--param expectedSources: unknown source "${name}" (webhook providers: ${providers.join(', ')}; SES feedback ` +
-          'posted to /webhooks/sns is "sns")',
+        `--param expectedSources: unknown source "${name}" (sources: ${sources.join(', ')}; SES feedback ` +
+          'posted to /webhooks/sns is "sns", SES delivered to the queue by SNS or EventBridge is "ses")',
       );
     }
     const hours = Number(rawHours.trim());
@@ -72,6 +78,45 @@ const logicalName = (name) =>
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('');
 
+const dimensions = (provider) => [
+  { Name: 'service', Value: SERVICE },
+  { Name: 'provider', Value: provider },
+];
+
+/** The metric an alarm watches: one metric's sum, or (props.metrics) the sum of several, missing as 0. */
+function watched(props) {
+  if (props.metrics === undefined) {
+    return {
+      Namespace: 'HoodBlocker',
+      MetricName: props.metric,
+      Dimensions: dimensions(props.provider),
+      Statistic: 'Sum',
+      Period: props.period,
+    };
+  }
+  const ids = props.metrics.map((_, i) => `m${i}`);
+  return {
+    Metrics: [
+      ...props.metrics.map((metric, i) => ({
+        Id: ids[i],
+        MetricStat: {
+          Metric: { Namespace: 'HoodBlocker', MetricName: metric, Dimensions: dimensions(props.provider) },
+          Period: props.period,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      })),
+      // FILL: an hour one metric has no datapoint counts 0 for it; an hour neither has stays missing (breaching).
+      {
+        Id: 'events',
+        Expression: `SUM([${ids.map((id) => `FILL(${id}, 0)`).join(', ')}])`,
+        Label: `${props.provider} events`,
+        ReturnData: true,
+      },
+    ],
+  };
+}
+
 function alarm(stage, id, props, actions) {
   return {
     [id]: {
@@ -79,14 +124,7 @@ function alarm(stage, id, props, actions) {
       Properties: {
         AlarmName: `${SERVICE}-${stage}-${props.suffix}`,
         AlarmDescription: props.description,
-        Namespace: 'HoodBlocker',
-        MetricName: props.metric,
-        Dimensions: [
-          { Name: 'service', Value: SERVICE },
-          { Name: 'provider', Value: props.provider },
-        ],
-        Statistic: 'Sum',
-        Period: props.period,
+        ...watched(props),
         EvaluationPeriods: props.periods,
         DatapointsToAlarm: props.periods,
         Threshold: props.threshold,
@@ -99,11 +137,25 @@ function alarm(stage, id, props, actions) {
   };
 }
 
+/** The `expectedSources` param, validated: [{ name, hours }] (the dashboard's last-seen widget lists them too). */
+async function expectedSources({ resolveVariable }) {
+  return parseExpectedSources(await param(resolveVariable, 'expectedSources'), routes().sources);
+}
+
+/**
+ * The ExpectedSources stack output: `ses:24,sendgrid:24` as validated, or `none` (an output cannot be empty).
+ * `check --stack` reads it to say which expected source is quiet.
+ */
+async function expectedSourcesOutput(options) {
+  const expected = await expectedSources(options);
+  return expected.length === 0 ? 'none' : expected.map(({ name, hours }) => `${name}:${hours}`).join(',');
+}
+
 /** Every generated alarm: { logicalId: resource }. */
 async function alarms({ resolveVariable }) {
   const stage = String(await resolveVariable('sls:stage'));
   const { providers, noRetry } = routes();
-  const expected = parseExpectedSources(await param(resolveVariable, 'expectedSources'), providers);
+  const expected = await expectedSources({ resolveVariable });
   const threshold = signatureThreshold(await param(resolveVariable, 'signatureFailureAlarmThreshold'));
   const external = await param(resolveVariable, 'alarmTopicArn');
   const actions = external === '' ? [{ Ref: 'AlarmTopic' }] : [{ Ref: 'AlarmTopic' }, external];
@@ -116,8 +168,9 @@ async function alarms({ resolveVariable }) {
         `QuietSource${logicalName(name)}Alarm`,
         {
           suffix: `quiet-source-${name}`,
-          description: `No ${name} webhook request for ${hours} h: check the provider's webhook or subscription (docs/operate.md "Quiet source").`,
-          metric: 'webhook_requests',
+          description: `Nothing from ${name} for ${hours} h: check the provider's webhook or subscription (docs/operate.md "Quiet source").`,
+          // Webhook requests plus records AWS delivered to the queue itself: one event is never in both.
+          metrics: ['webhook_requests', 'source_events'],
           provider: name,
           // Hourly sums, every one of the last <hours> empty; no data at all is the quiet this alarm is for.
           period: 3600,
@@ -185,4 +238,12 @@ async function alarmIds(options) {
   return Object.keys(await alarms(options));
 }
 
-module.exports = { resources, alarmIds, parseExpectedSources, MAX_QUIET_HOURS, DEFAULT_SIGNATURE_THRESHOLD };
+module.exports = {
+  resources,
+  alarmIds,
+  expectedSources,
+  expectedSourcesOutput,
+  parseExpectedSources,
+  MAX_QUIET_HOURS,
+  DEFAULT_SIGNATURE_THRESHOLD,
+};

@@ -445,10 +445,8 @@ export function loadReplayConfig(env: Env = process.env): ReplayConfig | undefin
  * provider: the webhook's entry (lib/webhook/config.ts) hands the registry's declarations in.
  */
 export type SecretsByKey = Readonly<Record<string, unknown>>;
-
-/** VONAGE_SIGNATURE_METHOD: the account's signature method (Vonage dashboard → API settings). */
-export const VonageSignatureMethodSchema = z.enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512']);
-export type VonageSignatureMethod = z.infer<typeof VonageSignatureMethodSchema>;
+/** Per-provider settings that are not secrets (a provider's signature method), by key. */
+export type SettingsByKey = Readonly<Record<string, unknown>>;
 
 export interface WebhookConfig {
   /** The ledger's table and policy (SOFT_BOUNCE_POLICY), without its hash key; absent in hand-built configs. */
@@ -457,8 +455,8 @@ export interface WebhookConfig {
   replay?: ReplayConfig;
   secrets: SecretsByKey;
   publicUrl: string | undefined;
-  /** Unset: any method, recognised by the digest length (a cold-start warning advises pinning it). */
-  vonageSignatureMethod: VonageSignatureMethod | undefined;
+  /** Per-provider settings that are not secrets, by key, parsed as each provider module declares them. */
+  settings: SettingsByKey;
   /** How long `_PARAMETER` secrets read from SSM are used before they are read again (rotation without a deploy). */
   secretsRefreshMs: number;
   queues: QueueConfig;
@@ -466,26 +464,20 @@ export interface WebhookConfig {
   maxBodyBytes: number;
 }
 
-function vonageSignatureMethod(env: Env): VonageSignatureMethod | undefined {
-  const value = str(env, 'VONAGE_SIGNATURE_METHOD')?.toLowerCase();
-  if (value === undefined) return undefined;
-  const parsed = VonageSignatureMethodSchema.safeParse(value);
-  if (!parsed.success)
-    throw new ConfigError(
-      'VONAGE_SIGNATURE_METHOD',
-      `must be one of ${VonageSignatureMethodSchema.options.join(', ')}`,
-    );
-  return parsed.data;
+/** What the webhook's entry hands in: reading the providers' secrets and settings as they declare them. */
+export interface ProviderDeclarations {
+  secrets(env: Env): SecretsByKey;
+  settings(env: Env): SettingsByKey;
 }
 
-/** The webhook's configuration; `loadSecrets` reads the providers' secrets as they declare them. */
-export function loadWebhookConfigWith(env: Env, loadSecrets: (env: Env) => SecretsByKey): WebhookConfig {
+/** The webhook's configuration; the providers' own parts are read as the registry declares them. */
+export function loadWebhookConfigWith(env: Env, providers: ProviderDeclarations): WebhookConfig {
   return {
     ledger: loadLedgerConfig(env, { hashKey: false }),
     replay: loadReplayConfig(env),
-    secrets: loadSecrets(env),
+    secrets: providers.secrets(env),
+    settings: providers.settings(env),
     publicUrl: url(env, 'WEBHOOK_PUBLIC_URL'),
-    vonageSignatureMethod: vonageSignatureMethod(env),
     secretsRefreshMs: int(env, 'WEBHOOK_SECRETS_REFRESH_SECONDS', 300, 60, 86_400) * 1000,
     queues: loadQueueConfig(env),
     policy: loadPolicyConfig(env),

@@ -1,9 +1,7 @@
 import type { Env } from './config.js';
 import { ConfigError } from './errors.js';
-import { SECRET_VARIABLES } from './providers/index.js';
 import { readParameters, type SsmLike } from './ssm.js';
 
-export { SECRET_VARIABLES } from './providers/index.js';
 export type { SsmLike } from './ssm.js';
 
 /**
@@ -11,18 +9,18 @@ export type { SsmLike } from './ssm.js';
  * and never in the template or the function configuration. A value set directly wins; a parameter that
  * does not exist leaves the secret unset (the provider stays disabled: 404) — except NEVER_BLOCK, which
  * refuses the start. Errors name the parameter, never a value. Returns a new env map for `load*Config`.
+ * `names`: the variables that may be given so (the webhook: the registry's SECRET_VARIABLES).
  */
 export async function resolveSecretParameters(
   env: Env,
-  options: { ssm?: SsmLike; names?: readonly string[] } = {},
+  options: { ssm?: SsmLike; names: readonly string[] },
 ): Promise<Env> {
-  return resolveParameterVariables(env, options.names ?? SECRET_VARIABLES, options);
+  return resolveParameterVariables(env, options.names, options);
 }
 
 /**
- * `resolveSecretParameters` for the given variables only. The consumer's cold start calls this one: it
- * does not refer to the provider registry (SECRET_VARIABLES), so the consumer bundle leaves the webhook
- * providers' modules out.
+ * `resolveSecretParameters` with the variables as a plain list (the consumer's cold start: NEVER_BLOCK).
+ * This module imports no provider: the webhook hands in the registry's list itself.
  */
 export async function resolveParameterVariables(
   env: Env,

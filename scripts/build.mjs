@@ -25,30 +25,6 @@ const phoneMetadataAsJson = {
   },
 };
 
-/**
- * The provider modules (lib/providers/**) only declare things: mappers, verifiers, their secrets, the
- * registry. None registers itself or does anything when merely imported, so a bundle may leave out any of
- * them whose exports it does not use. esbuild cannot tell by itself (a top-level `new Map(…)` or a helper
- * call looks like a side effect), and the consumer would carry every webhook verifier and the registry,
- * though it maps only normalised messages and AWS events.
- */
-const providersAreDeclarations = {
-  name: 'providers-are-declarations',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
-      if (args.pluginData?.providersAreDeclarations) return undefined;
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: { providersAreDeclarations: true },
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { ...resolved, ...(/[/\\]lib[/\\]providers[/\\]/.test(resolved.path) ? { sideEffects: false } : {}) };
-    });
-  },
-};
-
 const common = {
   bundle: true,
   platform: 'node',
@@ -68,7 +44,7 @@ const common = {
     js: "import { createRequire as __hbCreateRequire } from 'node:module'; const require = __hbCreateRequire(import.meta.url);",
   },
   metafile: true,
-  plugins: [phoneMetadataAsJson, providersAreDeclarations],
+  plugins: [phoneMetadataAsJson],
 };
 
 mkdirSync('dist/handlers', { recursive: true });
@@ -120,7 +96,7 @@ for (const [file, size] of Object.entries(sizes)) console.log(`${file}  ${(size 
 async function writeWebhookRoutes() {
   const registry = await build({
     stdin: {
-      contents: "export { WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
+      contents: "export { SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
       resolveDir: '.',
       loader: 'ts',
     },
@@ -136,10 +112,14 @@ async function writeWebhookRoutes() {
   try {
     const file = join(dir, 'registry.mjs');
     writeFileSync(file, registry.outputFiles[0].contents);
-    const { WEBHOOK_PROVIDERS, webhookOf } = await import(pathToFileURL(file).href);
+    const { SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } = await import(pathToFileURL(file).href);
     // `noRetry`: providers whose webhook declares it does not retry a 5xx (the stack alarms on the first one).
     const noRetry = WEBHOOK_PROVIDERS.filter((name) => webhookOf(name).retriesServerErrors === false);
-    writeFileSync('dist/webhook-routes.json', `${JSON.stringify({ providers: WEBHOOK_PROVIDERS, noRetry })}\n`);
+    // `sources`: every name a decision can carry, webhook or AWS-native (the quiet-source alarms accept each).
+    writeFileSync(
+      'dist/webhook-routes.json',
+      `${JSON.stringify({ providers: WEBHOOK_PROVIDERS, sources: SOURCE_NAMES, noRetry })}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,10 @@
 // Counts, for every provider, the source files outside its own folder that name it: the measure of "a provider
 // is one folder". A file counts when its code (comments removed, string literals kept) spells the provider's
 // name: `sendgrid`, `SendGrid`, `SENDGRID_…`, `aws-sms`, `awsSms`, `AWS_SMS` (any case, not inside a longer
-// lower-case word, so `uses` is not SES and `sesv2` is). Not counted: lib/providers/<name>/, the registry
-// (lib/providers/index.ts) and dev/ files named after the provider (dev/<name>.ts, dev/<name>-api.ts).
+// lower-case word, so `uses` is not SES and `sesv2` is; all capitals not inside a longer capitalised word, so
+// `AWS_SESSION_TOKEN` is not SES). Not counted: lib/providers/<name>/, the registry (lib/providers/index.ts and
+// the halves bundles import alone: queue-native.ts, suppressions.ts) and dev/ files named after the provider
+// (dev/<name>.ts, dev/<name>-api.ts).
 // The providers are the folders of lib/providers/ (shared/ aside), so this script names none of them.
 //
 // Usage: node scripts/provider-names.mjs [--json] [--max N]   (--max: exit 1 when a provider exceeds N files)
@@ -52,15 +54,29 @@ export function namePattern(name) {
       )
       .join('');
   const spelled = name.split('-').map(anyCase).join('[-_]?');
+  const upper = name.toUpperCase().split('-').join('[-_]?');
   // Starts a word (no letter before it) or a camelCase part (`createSendgridSource`: upper case after lower);
-  // ends one (no lower-case letter after it, so `Sesame` is not SES), or carries a version (`sesv2`).
-  return new RegExp(`(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))${spelled}(?:(?![a-z])|(?=v\\d))`);
+  // ends one (no lower-case letter after it, so `Sesame` is not SES), or carries a version (`sesv2`). In
+  // capitals it ends at a non-letter or a camelCase part (`SESTopic` is SES), never inside a word (`SESSION`).
+  const start = '(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))';
+  const notCapitalWord = `(?!${upper}[A-Z]{2,})`;
+  return new RegExp(`${start}${notCapitalWord}${spelled}(?:(?![a-z])|(?=v\\d))`);
 }
+
+/**
+ * The registry: the one list of providers, and its two halves that bundles import alone: the queue-native
+ * readers (the consumer's, without verifiers) and the suppression-list readers (`import`, never in a Lambda).
+ */
+const REGISTRY_FILES = new Set([
+  'lib/providers/index.ts',
+  'lib/providers/queue-native.ts',
+  'lib/providers/suppressions.ts',
+]);
 
 function exempt(rel, name) {
   const posix = rel.split(sep).join('/');
   if (posix.startsWith(`lib/providers/${name}/`)) return true;
-  if (posix === 'lib/providers/index.ts') return true;
+  if (REGISTRY_FILES.has(posix)) return true;
   const base = posix.startsWith('dev/') ? posix.slice(4) : undefined;
   return base !== undefined && !base.includes('/') && (base.startsWith(`${name}.`) || base.startsWith(`${name}-`));
 }

@@ -52,6 +52,11 @@ export interface ConsumerOptions {
   publishLatency?: (samples: ReadonlyMap<Lane, readonly number[]>) => void;
   /** Receives the gate's learned parallel cap and `-1` answers after each invocation; default: EMF. */
   publishParallel?: (report: ParallelReport, lane: RateLane) => void;
+  /**
+   * Receives each invocation's records AWS delivered to the queue itself, per source (ses, aws-sms, …);
+   * default: EMF `source_events` with a `provider` dimension, the one the quiet-source alarms read.
+   */
+  publishSources?: (counts: Readonly<Record<string, number>>) => void;
 }
 
 // The gate factory lives with the budget it builds (lib/pacing/gate.ts); re-exported for existing importers.
@@ -99,6 +104,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
     options.ledger ?? (config.ledger ? await createLedger(config.ledger, { logger, clock: options.clock }) : undefined);
   const publishLatency = options.publishLatency ?? latencyEmfPublisher();
   const publishParallel = options.publishParallel ?? parallelEmfPublisher();
+  const publishSources = options.publishSources ?? sourcesEmfPublisher();
   const latency = new Map<Lane, number[]>();
   let ledgerCount: ((n: number) => void) | undefined;
   const ledgerHooks = ledger
@@ -166,6 +172,7 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
         }
       }
       const counts: Partial<Record<Outcome | 'dry_run_blocked', number>> = {};
+      const sources: Record<string, number> = {};
       ledgerCount = (n) => {
         counts.ledger_unavailable = (counts.ledger_unavailable ?? 0) + n;
       };
@@ -199,10 +206,14 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
           onUnauthorized: () => {
             reconnect = true;
           },
+          countSource: (source) => {
+            sources[source] = (sources[source] ?? 0) + 1;
+          },
         });
       } finally {
         // A would-be block is counted as such, never as `blocked` (that metric means Hood's 201).
         publishCounts(shadowCounts(counts, dryRun?.takeCount() ?? 0));
+        if (Object.keys(sources).length > 0) publishSources(sources);
         if (latency.size > 0) publishLatency(latency);
         const parallel = paced?.parallelReport?.();
         if (parallel) publishParallel(parallel, lane);
@@ -220,6 +231,17 @@ export async function createConsumer(config: ConsumerConfig, options: ConsumerOp
 export function emfPublisher(): (counts: Partial<Record<Outcome | 'dry_run_blocked', number>>) => void {
   const publish = countsEmfPublisher({ whenEmpty: 'skip' });
   return (counts) => publish(counts);
+}
+
+/**
+ * `source_events`: one EMF document per source, with the `provider` dimension the webhook's `webhook_requests`
+ * carries (the quiet-source alarms of infra/source-alarms.cjs sum the two; an event is in only one of them).
+ */
+export function sourcesEmfPublisher(): (counts: Readonly<Record<string, number>>) => void {
+  const publish = countsEmfPublisher({ whenEmpty: 'skip' });
+  return (counts) => {
+    for (const [provider, n] of Object.entries(counts)) publish({ source_events: n }, { provider });
+  };
 }
 
 /**

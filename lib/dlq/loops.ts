@@ -10,7 +10,7 @@ import {
 import { maskContact } from '../contact.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { sendMessages } from '../queue/sqs.js';
-import { mapQueueBody, type MappingPolicy } from '../sources/index.js';
+import { mapQueueBody, type MappingPolicy } from '../mapping/index.js';
 import { retryability } from './retryable.js';
 
 /**

@@ -1,6 +1,6 @@
 import { unwrapQueueBody } from '../envelopes/sqs.js';
 import { isRecord } from '../providers/shared/map.js';
-import { mapQueueBody, type MappingPolicy } from '../sources/index.js';
+import { mapQueueBody, type MappingPolicy } from '../mapping/index.js';
 import type { Reason } from '../types.js';
 
 /**

@@ -13,13 +13,13 @@ import type { JsonRecord } from './shared/map.js';
 import { sns } from './sns/index.js';
 import { sparkpost } from './sparkpost/index.js';
 import { twilio } from './twilio/index.js';
-import type { Detector, Provider, SecretSpec, SecretValues, WebhookSpec } from './types.js';
+import type { Detector, Provider, SecretSpec, SecretValues, SettingsSpec, WebhookSpec } from './types.js';
 import { vonage } from './vonage/index.js';
 
 /**
  * The provider registry: every provider (and transport) once. Ingress, configuration, the SSM loader,
  * `npm start` and `extract` iterate it; adding a provider is one module under lib/providers/<name>/ and
- * one line here (plus one in DETECTION_ORDER when `extract --source auto` should recognise it).
+ * one line here (its `detectPriority` places its shape tests among the others for `extract --source auto`).
  */
 export const REGISTRY = [
   ses,
@@ -79,10 +79,21 @@ export function webhookOf(name: WebhookProvider): WebhookSpec {
   return BY_NAME.get(name)!.webhook!;
 }
 
+/** How providers call their event ids, in registry order (`why --help`). */
+export const EVENT_ID_EXAMPLES: readonly string[] = REGISTRY.flatMap((p: Provider) =>
+  p.eventIdExample !== undefined ? [p.eventIdExample] : [],
+);
+
 /** Every webhook secret, once (a shared one such as WEBHOOK_BASIC_AUTH too), in registry order. */
 export const WEBHOOK_SECRETS: readonly SecretSpec[] = distinctSecrets(
   REGISTRY.flatMap((p): readonly SecretSpec[] => ('webhook' in p ? p.webhook.secrets : [])),
 );
+
+/** Every provider's settings that are not secrets (`SettingsSpec`), in registry order. */
+export const WEBHOOK_SETTINGS: readonly SettingsSpec[] = REGISTRY.flatMap((p): readonly SettingsSpec[] => {
+  const webhook: WebhookSpec | undefined = 'webhook' in p ? p.webhook : undefined;
+  return webhook?.settings ? [webhook.settings] : [];
+});
 
 /** Secrets that may be given as an SSM SecureString name in `<NAME>_PARAMETER` instead of a value. */
 export const SECRET_VARIABLES: readonly string[] = WEBHOOK_SECRETS.filter((s) => s.parameter !== false).map(
@@ -99,8 +110,9 @@ export function secretHint(name: string): string {
 }
 
 /**
- * `extract --source auto`: the detectors of every provider in priority order; the first that matches names
- * the source. The order matters where shapes overlap, and is exactly the historical one:
+ * `extract --source auto`: the detectors of every provider sorted by the priority each declares
+ * (`detectPriority`, lower first); the first that matches names the source. The order matters where shapes
+ * overlap, and is exactly the historical one:
  * - Mandrill's batch form (`mandrill_events`) and the AWS envelopes are unambiguous and come first;
  * - field names unique to one provider (`msys`, `event-data`, `RecordType` or `TypeCode`, typed CloudEvents,
  *   Twilio's `…Sid`, Vonage's `msisdn`) next;
@@ -108,39 +120,26 @@ export function secretHint(name: string): string {
  *   Mailgun's `recipient`, Brevo's fields, and a bare `email` is SendGrid in an array, Brevo alone;
  * - a normalised block request (`contact`) last.
  */
-const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = [
-  ['mandrill', mandrill.detect.batch],
-  ['sns', sns.detect.envelope],
-  ['eventbridge', eventbridge.detect.event],
-  ['ses', ses.detect.event],
-  ['aws-sms', awsSms.detect.event],
-  ['sparkpost', sparkpost.detect.msys],
-  ['mailgun', mailgun.detect.eventData],
-  ['postmark', postmark.detect.recordType],
-  ['postmark', postmark.detect.legacyBounce],
-  ['resend', resend.detect.type],
-  ['twilio', twilio.detect.event],
-  ['vonage', vonage.detect.event],
-  ['mandrill', mandrill.detect.event],
-  ['sendgrid', sendgrid.detect.ids],
-  ['mailgun', mailgun.detect.recipient],
-  ['brevo', brevo.detect.fields],
-  ['sendgrid', sendgrid.detect.batchEmail],
-  ['brevo', brevo.detect.email],
-  ['generic', generic.detect.contact],
-];
+const DETECTORS = REGISTRY.flatMap((p: Provider) =>
+  Object.entries(p.detect ?? {}).map(([rule, detect]) => ({
+    name: p.name as SourceName,
+    rule,
+    detect,
+    priority: p.detectPriority?.[rule],
+  })),
+);
+const DETECTION_ORDER: ReadonlyArray<readonly [SourceName, Detector]> = DETECTORS.filter(
+  (d) => d.priority !== undefined,
+)
+  .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0))
+  .map((d) => [d.name, d.detect] as const);
 
 /** The source whose detector matches first, for one record (`inBatch`: the first object of an array). */
 export function detectRecord(payload: JsonRecord, inBatch: boolean): SourceName | undefined {
   return DETECTION_ORDER.find(([, detect]) => detect(payload, inBatch))?.[0];
 }
 
-/** Every detector of every registered provider, for the test that none is left out of DETECTION_ORDER. */
+/** Detectors without a declared priority, for the test that none is left out of DETECTION_ORDER. */
 export function unorderedDetectors(): Array<[SourceName, string]> {
-  const ordered = new Set(DETECTION_ORDER.map(([, d]) => d));
-  return REGISTRY.flatMap((p) =>
-    Object.entries(p.detect ?? {})
-      .filter(([, d]) => !ordered.has(d))
-      .map(([rule]): [SourceName, string] => [p.name, rule]),
-  );
+  return DETECTORS.filter((d) => d.priority === undefined).map((d): [SourceName, string] => [d.name, d.rule]);
 }

@@ -1,6 +1,14 @@
 import { type Env, nonEmpty } from '../config.js';
 import { ConfigError } from '../errors.js';
-import type { BasicAuthCredentials, SecretKind, SecretSpec, SecretsView, SecretValues } from './types.js';
+import type {
+  BasicAuthCredentials,
+  SecretKind,
+  SecretSpec,
+  SecretsView,
+  SecretValues,
+  SettingsSpec,
+  SettingsView,
+} from './types.js';
 
 /**
  * Reading webhook secrets from the environment, for every provider in the registry (lib/config.ts calls
@@ -13,30 +21,12 @@ function basicAuthOf(value: string, variable: string): BasicAuthCredentials {
   return { user: value.slice(0, i), pass: value.slice(i + 1) };
 }
 
-function topicArnsOf(value: string, variable: string): readonly string[] | undefined {
-  const arns = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const arn of arns) {
-    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn))
-      throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
-  }
-  return arns.length > 0 ? arns : undefined;
-}
-
 /** One secret's value, parsed by its kind; undefined when unset. */
 export function parseSecret<T extends SecretKind>(env: Env, spec: SecretSpec<string, T>): SecretValues[T] | undefined {
   const value = nonEmpty(env[spec.variable]);
   if (value === undefined) return undefined;
-  switch (spec.kind) {
-    case 'basicAuth':
-      return basicAuthOf(value, spec.variable) as SecretValues[T];
-    case 'topicArns':
-      return topicArnsOf(value, spec.variable) as SecretValues[T] | undefined;
-    default:
-      return value as SecretValues[T];
-  }
+  if (spec.parse !== undefined) return spec.parse(value, spec.variable);
+  return (spec.kind === 'basicAuth' ? basicAuthOf(value, spec.variable) : value) as SecretValues[T];
 }
 
 /** The distinct secrets of several providers (a shared one, such as WEBHOOK_BASIC_AUTH, once), in order. */
@@ -72,4 +62,16 @@ export function secretOf<T extends SecretKind>(
   spec: SecretSpec<string, T>,
 ): SecretValues[T] | undefined {
   return (secrets as Readonly<Record<string, unknown>>)[spec.key] as SecretValues[T] | undefined;
+}
+
+/** Every provider's settings (`SettingsSpec`), by key; a malformed one throws ConfigError naming its variable. */
+export function loadSettings(env: Env, specs: readonly SettingsSpec[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) out[spec.key] = spec.load(env);
+  return out;
+}
+
+/** A provider's own settings, typed by its spec (undefined in a hand-built configuration without them). */
+export function settingOf<T>(settings: SettingsView, spec: SettingsSpec<string, T>): T | undefined {
+  return settings[spec.key] as T | undefined;
 }

@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import type { WebhookConfig } from '../config.js';
+import type { Env } from '../config.js';
 import type { Decision } from '../types.js';
-import type { ReplayStore } from '../webhook/replay-cache.js';
+import type { ReplayCache, ReplayStore } from './shared/replay.js';
 import type { JsonRecord, MappingPolicy } from './shared/map.js';
 import type { RequestHeaders, TimestampWindow, VerifyFailureReason } from './shared/verify.js';
-import type { CertificateKeyResolver } from './sns/verify.js';
 
 export type { MappingPolicy } from './shared/map.js';
 
@@ -13,10 +12,23 @@ export type Mapper = (payload: unknown, policy: MappingPolicy) => Decision[];
 
 /**
  * Recognises a provider's payload by its shape alone (`extract --source auto`). `inBatch`: the record is
- * the first object of an array. The registry (lib/providers/index.ts) orders every provider's detectors
- * in one list: the first that matches names the source.
+ * the first object of an array. The registry (lib/providers/index.ts) sorts every provider's detectors by
+ * their declared `detectPriority`: the first that matches names the source.
  */
 export type Detector = (payload: JsonRecord, inBatch: boolean) => boolean;
+
+/**
+ * A payload that reaches the queue from AWS without our ingress (raw SES, EventBridge, SMS, SNS envelopes):
+ * how to recognise it and map it. Declared next to the mapper (lib/providers/<name>/map.ts), listed in
+ * lib/providers/queue-native.ts, which the consumer reads without importing any verifier.
+ */
+export interface QueueNative {
+  detect(payload: unknown): boolean;
+  readonly map: Mapper;
+}
+
+/** Maps an AWS payload another one carries (an SNS Message); undefined when it is none of them. */
+export type CarriedMapper = (payload: unknown, policy: MappingPolicy) => Decision[] | undefined;
 
 /** How a secret's text is read: as is, `user:password` (HTTP Basic), or a comma-separated SNS topic ARN list. */
 export type SecretKind = 'text' | 'basicAuth' | 'topicArns';
@@ -40,6 +52,11 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
   /** Its key in `WebhookConfig.secrets`. */
   readonly key: K;
   readonly kind: T;
+  /**
+   * Reads a kind the provider defines itself (`topicArns`: its own ARN format); throws ConfigError naming
+   * the variable when malformed, undefined when nothing usable is set. Absent: `text` as is, `basicAuth`.
+   */
+  parse?(value: string, variable: string): SecretValues[T] | undefined;
   /** Also accepted as `<variable>_PARAMETER`, an SSM SecureString name read at cold start (default true). */
   readonly parameter?: boolean;
   /** `npm start` generates a value when it is unset, and `send-test` falls back to that value. */
@@ -55,13 +72,32 @@ export interface SecretSpec<K extends string = string, T extends SecretKind = Se
 /** Parsed secrets by key (any object: `WebhookSecrets` is one); a provider reads its own through `secretOf`. */
 export type SecretsView = object;
 
-/** Timestamp windows; each defaults to the one its verifier documents. */
-export interface VerificationOptions {
-  sendgridToleranceMs?: number;
-  svixToleranceMs?: number;
-  mailgunWindow?: TimestampWindow;
-  vonageWindow?: TimestampWindow;
+/**
+ * Timestamp windows by provider name, replacing the one its verifier documents (tests); a verifier with
+ * one tolerance both ways reads `maxAgeMs`.
+ */
+export type VerificationOptions = Readonly<Record<string, TimestampWindow | undefined>>;
+
+/**
+ * A provider's own settings that are not secrets (VONAGE_SIGNATURE_METHOD): read once with the webhook's
+ * configuration, as the provider declares them, so that configuration and ingress name no provider.
+ */
+export interface SettingsSpec<K extends string = string, T = unknown> {
+  /** The environment variables it reads (docs/configuration.md). */
+  readonly variables: readonly string[];
+  /** Its key in `WebhookConfig.settings`. */
+  readonly key: K;
+  /** Parses them; throws a ConfigError naming the variable when one is malformed. */
+  load(env: Env): T;
+  /** A cold-start warning about them (a setting advised but unset), or nothing. */
+  warning?(settings: T, secrets: SecretsView): string | undefined;
 }
+
+/** Parsed settings by key (`WebhookConfig.settings`); a provider reads its own through `settingOf`. */
+export type SettingsView = Readonly<Record<string, unknown>>;
+
+/** HTTPS GET of a URL the provider's verifier pinned (SNS: signing certificates, subscription confirmations). */
+export type HttpsGet<T> = (url: string) => Promise<T>;
 
 /** Everything a provider's `authenticate` may use; built by the ingress for one request. */
 export interface AuthContext {
@@ -72,16 +108,21 @@ export interface AuthContext {
   /** The public URL the provider called (Twilio and Mandrill sign it). */
   url: string;
   secrets: SecretsView;
-  config: Pick<WebhookConfig, 'vonageSignatureMethod'>;
+  /** Every provider's settings (`SettingsSpec`), by key. */
+  settings: SettingsView;
   /** Epoch milliseconds. */
   nowMs: number;
-  verification: VerificationOptions;
-  /** Single-use values (Mailgun tokens, Svix message ids), shared by warm invocations or every container. */
+  /** This provider's timestamp window when a test replaces it; else its verifier's own. */
+  window?: TimestampWindow;
+  /**
+   * Single-use values (Mailgun tokens, Svix message ids), shared by every container (LEDGER_TABLE) or, without
+   * one, by the warm invocations of this instance (the provider's own `replayCache`).
+   */
   replayStore(): ReplayStore;
-  /** The SNS signing-certificate cache of this function. */
-  certificateKey(): CertificateKeyResolver;
-  /** GET a (pinned) SNS SubscribeURL. */
-  confirmSubscription(subscribeUrl: string): Promise<void>;
+  /** The network edge a test replaces: GET a certificate (PEM); absent, the provider's own client. */
+  fetchCertificate?: HttpsGet<string>;
+  /** The network edge a test replaces: GET a confirmation URL; absent, the provider's own client. */
+  confirmSubscription?: HttpsGet<void>;
 }
 
 /** The ingress's answer to a protocol message, and the one log line it writes for it. */
@@ -164,6 +205,13 @@ export interface WebhookSpec {
   readonly secrets: readonly SecretSpec[];
   /** Enabled only when its secret is configured (docs/outcomes.md: otherwise 404). */
   isEnabled(secrets: SecretsView): boolean;
+  /** Its settings that are not secrets, when it has any. */
+  readonly settings?: SettingsSpec;
+  /**
+   * Where its single-use values are kept when no shared store is configured: module level in its own
+   * folder, so that it survives warm invocations. Absent: the ingress's own per-instance cache.
+   */
+  readonly replayCache?: ReplayCache;
   /** Verifies the request on its raw bytes. */
   authenticate(ctx: AuthContext): Authentication | Promise<Authentication>;
   /**
@@ -201,10 +249,17 @@ export interface Provider<N extends string = string> {
   readonly name: N;
   /** Pure and total: payload → decisions. */
   readonly map: Mapper;
-  /** Shape tests for `extract --source auto`, by rule name; the registry orders them. */
+  /** Shape tests for `extract --source auto`, by rule name. */
   readonly detect?: Readonly<Record<string, Detector>>;
+  /**
+   * Each rule's place among every provider's (lower first; the registry sorts them): where shapes overlap,
+   * the more specific rule must come first (lib/providers/index.ts `detectRecord` says which overlap).
+   */
+  readonly detectPriority?: Readonly<Record<string, number>>;
   /** Absent: events arrive by queue only (SES, SMS, EventBridge). */
   readonly webhook?: WebhookSpec;
+  /** What its own event id is called, for people (`why --help`: "an SES feedbackId"); absent: not shown. */
+  readonly eventIdExample?: string;
   /** A transport that only wraps another source (EventBridge carries SES events): not a provider name. */
   readonly transport?: boolean;
 }

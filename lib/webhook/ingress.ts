@@ -3,11 +3,8 @@ import type { WebhookConfig } from '../config.js';
 import { distinctBlocks } from '../dedupe.js';
 import { QueueError } from '../errors.js';
 import { isWebhookProvider, webhookOf, type WebhookProvider } from '../providers/index.js';
-import { mailgunReplayCache } from '../providers/mailgun/verify.js';
 import { header, type RequestHeaders } from '../providers/shared/verify.js';
-import { type ConfirmSubscription, createCertificateCache, type FetchCertificate } from '../providers/sns/client.js';
-import type { CertificateKeyResolver } from '../providers/sns/verify.js';
-import type { Authentication, AuthContext, VerificationOptions } from '../providers/types.js';
+import type { Authentication, AuthContext, HttpsGet, VerificationOptions } from '../providers/types.js';
 import { encodeMessage, encodeRejected } from '../queue/message.js';
 import { encodeOptIn, isOptIn, type OptInDecision } from '../queue/opt-in.js';
 import {
@@ -19,10 +16,10 @@ import {
 } from '../queue/sqs.js';
 import { isLedgerUnavailable } from '../ledger/types.js';
 import { gateDecisions } from '../policy/index.js';
-import { mapProvider } from '../sources/index.js';
+import { mapProvider } from '../mapping/provider.js';
 import type { BlockDecision, Decision, RejectDecision } from '../types.js';
-import { parseBody } from './body.js';
-import { memoryReplayStore, type ReplayCache, type ReplayStore } from './replay-cache.js';
+import { parseBody } from '../providers/shared/body.js';
+import { memoryReplayStore, ReplayCache, type ReplayStore } from '../providers/shared/replay.js';
 
 export { isWebhookProvider, WEBHOOK_PROVIDERS, type WebhookProvider } from '../providers/index.js';
 export type { VerificationOptions } from '../providers/types.js';
@@ -81,16 +78,23 @@ export interface WebhookDeps {
   deadLetter?: (items: readonly DeadLetterItem[]) => Promise<DeliveryReport | void>;
   /** Epoch milliseconds. */
   now(): number;
-  /** GET a (pinned) SNS SigningCertURL, resolving to PEM. Cached per function, promise included. */
-  fetchCertificate: FetchCertificate;
-  /** GET a (pinned) SNS SubscribeURL. */
-  confirmSubscription: ConfirmSubscription;
+  /**
+   * The network edge of a provider that fetches what it verifies with (a signing certificate, resolving to
+   * PEM; its cache is the provider's, per fetcher). Absent: the provider's own client.
+   */
+  fetchCertificate?: HttpsGet<string>;
+  /** The network edge of a provider that confirms a subscription by GET. Absent: the provider's own client. */
+  confirmSubscription?: HttpsGet<void>;
   logger: WebhookLogger;
   newCorrelationId?: () => string;
-  /** Single-use Mailgun tokens and Svix message ids. Default: the module-level cache of lib/providers/mailgun/verify.ts (per instance, shared by warm invocations). */
+  /**
+   * Single-use values (Mailgun tokens, Svix message ids). Default: in memory, in the provider's own
+   * module-level cache (per instance, shared by warm invocations).
+   */
   replayStore?: ReplayStore;
-  /** @deprecated use `replayStore`; wrapped in a memory ReplayStore when given. */
-  mailgunReplayCache?: ReplayCache;
+  /** Replaces every provider's own memory cache when no `replayStore` is given (tests). */
+  replayCache?: ReplayCache;
+  /** Timestamp windows by provider name (tests); absent, each verifier's own. */
   verification?: VerificationOptions;
 }
 
@@ -174,20 +178,12 @@ export function isEnabled(provider: WebhookProvider, config: Pick<WebhookConfig,
   return webhookOf(provider).isEnabled(config.secrets);
 }
 
-function replayStoreOf(deps: WebhookDeps): ReplayStore {
-  return deps.replayStore ?? memoryReplayStore(deps.mailgunReplayCache ?? mailgunReplayCache, deps.now);
-}
+/** For a provider that claims single-use values without declaring a cache of its own; per instance. */
+const instanceReplayCache = new ReplayCache({ maxEntries: 50_000, ttlMs: 24 * 3_600_000 });
 
-const certificateCaches = new WeakMap<FetchCertificate, CertificateKeyResolver>();
-
-/** One certificate cache per fetcher: the handler passes the same function on every warm invocation. */
-function certificateResolver(fetchCertificate: FetchCertificate): CertificateKeyResolver {
-  let resolver = certificateCaches.get(fetchCertificate);
-  if (!resolver) {
-    resolver = createCertificateCache(fetchCertificate);
-    certificateCaches.set(fetchCertificate, resolver);
-  }
-  return resolver;
+function replayStoreOf(provider: WebhookProvider, deps: WebhookDeps): ReplayStore {
+  const cache = deps.replayCache ?? webhookOf(provider).replayCache ?? instanceReplayCache;
+  return deps.replayStore ?? memoryReplayStore(cache, deps.now);
 }
 
 /** The provider's own verifier (lib/providers/<name>/), given what it may need of this request and function. */
@@ -201,12 +197,12 @@ async function authenticate(
     headers: request.headers,
     url: request.url,
     secrets: deps.config.secrets,
-    config: deps.config,
+    settings: deps.config.settings,
     nowMs: deps.now(),
-    verification: deps.verification ?? {},
-    replayStore: () => replayStoreOf(deps),
-    certificateKey: () => certificateResolver(deps.fetchCertificate),
-    confirmSubscription: (subscribeUrl) => deps.confirmSubscription(subscribeUrl),
+    window: deps.verification?.[provider],
+    replayStore: () => replayStoreOf(provider, deps),
+    fetchCertificate: deps.fetchCertificate,
+    confirmSubscription: deps.confirmSubscription,
   };
   return webhookOf(provider).authenticate(ctx);
 }
@@ -359,12 +355,6 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 
     const auth = await authenticate(provider, request, deps);
     if (!auth.ok) {
-      if (auth.reason === 'certificate_unavailable') {
-        // Our fetch failed, not the sender's: SNS retries only 5xx and timeouts, a 4xx ends the delivery
-        // (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
-        deps.logger.error('SNS signing certificate unavailable', { ...log, statusCode: 503 });
-        return json(503, correlationId, { error: 'unavailable', reason: auth.reason, correlationId });
-      }
       // The precise reason is for the operator only: telling the caller `topic_not_allowed` or
       // `stale_timestamp` lets it probe the allowlist and the windows.
       deps.logger.warn('webhook rejected: authentication failed', { ...log, reason: auth.reason, statusCode: 401 });
@@ -403,7 +393,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       const parsed = parseBody(request.rawBody, contentType);
       if (!parsed.ok) {
         deps.logger.warn('webhook rejected: body cannot be parsed', { ...log, reason: parsed.reason, statusCode: 400 });
-        await releaseClaim(claimedKey, deps);
+        await releaseClaim(claimedKey, provider, deps);
         return json(400, correlationId, { error: 'bad_request', reason: parsed.reason, correlationId });
       }
       decisions = mapProvider(provider, parsed.payload, deps.config.policy);
@@ -470,7 +460,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
     return { ...json(200, correlationId, { ...answer }), summary };
   } catch (error) {
     // A retry of this request must not be refused as a replay: the work was not done.
-    if (!queued) await releaseClaim(claimedKey, deps).catch(() => undefined);
+    if (!queued) await releaseClaim(claimedKey, provider, deps).catch(() => undefined);
     if (isLedgerUnavailable(error)) {
       // The shared replay store (the ledger) cannot be asked: accepting unchecked would reopen replays,
       // refusing would lose the event; 503 makes the provider retry later.
@@ -505,6 +495,7 @@ function sum(counts: ReadonlyMap<string, number>): number {
   return total;
 }
 
-async function releaseClaim(key: string | undefined, deps: WebhookDeps): Promise<void> {
-  if (key !== undefined) await replayStoreOf(deps).release(key);
+/** Only an authenticated request of a webhook provider has claimed a key. */
+async function releaseClaim(key: string | undefined, provider: string, deps: WebhookDeps): Promise<void> {
+  if (key !== undefined && isWebhookProvider(provider)) await replayStoreOf(provider, deps).release(key);
 }

@@ -16,8 +16,7 @@ import {
   type WebhookRequest,
   webhookMetrics,
 } from './ingress.js';
-import { confirmSnsSubscription, fetchSnsCertificate } from '../providers/sns/client.js';
-import { WEBHOOK_SECRETS } from '../providers/index.js';
+import { SECRET_VARIABLES, WEBHOOK_SECRETS, WEBHOOK_SETTINGS } from '../providers/index.js';
 import { checkSecrets as checkSecretFormats } from '../providers/secrets.js';
 
 /**
@@ -189,11 +188,10 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     dead = (items) => deadLetterMany(sqsClient, deadLetterQueueUrl, items, { concurrency: WEBHOOK_SEND_CONCURRENCY });
   }
   const logger = overrides.logger ?? powertoolsLog();
-  if (config.secrets.vonageSignatureSecret !== undefined && config.vonageSignatureMethod === undefined) {
-    // https://developer.vonage.com/en/getting-started/concepts/signing-messages: the account uses ONE method.
-    logger.warn(
-      "VONAGE_SIGNATURE_METHOD is not set: Vonage signatures are accepted with any method of the right length; set it to your account's method (md5hash, md5, sha1, sha256 or sha512)",
-    );
+  // A provider's advice about its own settings (one it recommends setting), once per cold start.
+  for (const spec of WEBHOOK_SETTINGS) {
+    const warning = spec.warning?.(config.settings[spec.key], config.secrets);
+    if (warning !== undefined) logger.warn(warning);
   }
   const now = overrides.now ?? (() => Date.now());
   const replayKey = config.replay?.hashKeyVariable;
@@ -211,8 +209,8 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     sendToQueue,
     deadLetter: dead,
     now,
-    fetchCertificate: overrides.fetchCertificate ?? ((url) => fetchSnsCertificate(url)),
-    confirmSubscription: overrides.confirmSubscription ?? ((url) => confirmSnsSubscription(url)),
+    fetchCertificate: overrides.fetchCertificate,
+    confirmSubscription: overrides.confirmSubscription,
     logger,
     newCorrelationId: overrides.newCorrelationId,
     // LEDGER_TABLE set: replay protection shared by every container (opened at first use), keyed with
@@ -220,7 +218,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
     replayStore:
       overrides.replayStore ??
       (config.replay !== undefined ? sharedReplayStore(config.replay, { clock: now }) : undefined),
-    mailgunReplayCache: overrides.mailgunReplayCache,
+    replayCache: overrides.replayCache,
     verification: overrides.verification,
   };
 
@@ -246,7 +244,7 @@ export function createWebhookHandler(overrides: WebhookHandlerOverrides = {}): W
  * that does not exist leaves its provider disabled), then lib/config.ts validates the result.
  */
 export async function loadWebhookHandlerConfig(env: Env, options: { ssm?: SsmLike } = {}): Promise<WebhookConfig> {
-  return loadWebhookConfig(await resolveSecretParameters(env, options));
+  return loadWebhookConfig(await resolveSecretParameters(env, { ...options, names: SECRET_VARIABLES }));
 }
 
 /** EMF per request: namespace HoodBlocker, dimensions service and provider (11 values at most). */

@@ -2,7 +2,7 @@ import type { ReplayConfig } from '../config.js';
 import { resolveHashKey, type SecretsSender } from '../ledger/index.js';
 import { LedgerKeys } from '../ledger/keys.js';
 import { LedgerUnavailableError } from '../ledger/types.js';
-import type { ReplayStore } from './replay-cache.js';
+import type { ReplayStore } from '../providers/shared/replay.js';
 import type { ReplayItemStore } from './replay-items.js';
 
 /**

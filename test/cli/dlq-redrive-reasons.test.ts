@@ -7,7 +7,7 @@ import { loadPolicyConfig } from '../../lib/config.js';
 import { blockReasonOf, recipientsOf, retryability } from '../../lib/dlq/retryable.js';
 import { encodeMessage, encodeRejected } from '../../lib/queue/message.js';
 import { deadLetterAttributes, sendMessages } from '../../lib/queue/sqs.js';
-import { mapQueueBody } from '../../lib/sources/index.js';
+import { mapQueueBody } from '../../lib/mapping/index.js';
 import type { RejectDecision, RejectReason } from '../../lib/types.js';
 import { attribute, receiveAll, sqsClientFor } from '../helpers/sqs.js';
 import { runCli, tempDir, writeStateFor } from './helpers.js';

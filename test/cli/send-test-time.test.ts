@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_INSTANT_MS, stampSampleTime } from '../../cli/send-test-time.js';
 import { DEFAULT_SMS_OPT_OUT_KEYWORDS } from '../../lib/config.js';
-import { mapProvider } from '../../lib/sources/index.js';
-import { formFields } from '../../lib/webhook/body.js';
+import { mapProvider } from '../../lib/mapping/provider.js';
+import { formFields } from '../../lib/providers/shared/body.js';
 import { WEBHOOK_PROVIDERS } from '../../lib/webhook/ingress.js';
 
 const EXAMPLES = new URL('../../examples/', import.meta.url);

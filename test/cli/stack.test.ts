@@ -93,6 +93,75 @@ describe('--stack NAME', () => {
     expect(standIn.calls.filter((c) => c === 'CloudFormation:DescribeStacks')).toHaveLength(1);
   });
 
+  it('check --stack prints every line of the table: token, mode, queues, dead letters, ledger, budget, sources', async () => {
+    // Prepare: a dead letter with its reason, and the last event of a webhook provider and of SES (raw delivery).
+    await sendMessages(sqs, queues.deadLetterQueueUrl, [
+      {
+        body: encodeMessage({ contact: 'check.person@example.com', reason: 'hard_bounce', source: 'ses' }),
+        attributes: deadLetterAttributes({ reason: 'retries_exhausted' }),
+      },
+    ]);
+    const hour = (h: number) => new Date(Math.floor(Date.now() / 3_600_000 - h) * 3_600_000);
+    standIn.lastRequest.set('sendgrid', hour(1));
+    standIn.lastSourceEvent.set('ses', hour(3));
+
+    // Act
+    const result = await runCli(['check', '--stack', STACK], env);
+    standIn.lastRequest.clear();
+    standIn.lastSourceEvent.clear();
+    await runCli(['dlq', 'purge', '--stack', STACK, '--yes'], env);
+
+    // Assess
+    const line = (name: string) =>
+      result.stdout.split('\n').find((l) => new RegExp(`^\\S+ +${name} {2,}`, 'u').test(l));
+    const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(line('token')).toMatch(/^ok +token +valid \(Hood answered \d+\) at http:\/\/127\.0\.0\.1:\d+/u);
+    expect(line('mode')).toMatch(/^ok +mode +live: .*stack output HoodDryRun/u);
+    expect(line('block queue')).toMatch(/^ok +block queue +now: 0 waiting/u);
+    expect(line('dead letters')).toMatch(
+      /^warn +dead letters +1 message waiting for a decision \(1 retries_exhausted\)/u,
+    );
+    expect(line('bulk queue')).toMatch(/^ok +bulk queue +now: \d+ waiting/u);
+    expect(line('bulk dead letters')).toMatch(/^ok +bulk dead letters +none/u);
+    expect(line('ledger')).toMatch(new RegExp(`^ok +ledger +table ${dynamo.table}: ACTIVE`, 'u'));
+    expect(line('rate budget')).toMatch(/^ok +rate budget /u);
+    expect(line('source sendgrid')).toMatch(
+      new RegExp(`^ok +source sendgrid +last request in the hour from ${utc(hour(1))}$`, 'u'),
+    );
+    expect(line('source ses')).toMatch(
+      new RegExp(`^ok +source ses +last event in the hour from ${utc(hour(3))}$`, 'u'),
+    );
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('healthy');
+    expect(result.code).toBe(0);
+    expect(standIn.calls).toEqual(expect.arrayContaining(['CloudWatch:GetMetricData']));
+  });
+
+  it('check --stack fails an expected source (ExpectedSources output) silent longer than its hours', async () => {
+    // Prepare: SES last heard 3 hours ago, expected every 2; SendGrid within its 24; Twilio never in 7 days.
+    standIn.stacks.set(STACK, { ...outputs(), ExpectedSources: 'ses:2,sendgrid:24,twilio:24' });
+    const hour = (h: number) => new Date(Math.floor(Date.now() / 3_600_000 - h) * 3_600_000);
+    standIn.lastSourceEvent.set('ses', hour(3));
+    standIn.lastRequest.set('sendgrid', hour(2));
+
+    // Act
+    const result = await runCli(['check', '--stack', STACK], env);
+    standIn.lastRequest.clear();
+    standIn.lastSourceEvent.clear();
+
+    // Assess
+    const sources = result.stdout.split('\n').filter((l) => / source /u.test(l));
+    expect(sources).toEqual([
+      expect.stringMatching(/^ok +source sendgrid +last request in the hour from /u),
+      expect.stringMatching(
+        /^FAIL +source ses +quiet: last event in the hour from .* \(expected within 2 h; expectedSources\)$/u,
+      ),
+      expect.stringMatching(
+        /^FAIL +source twilio +quiet: nothing in the last 7 days \(expected within 24 h; expectedSources\)$/u,
+      ),
+    ]);
+    expect(result.code).toBe(1);
+  });
+
   it('check finds the token under the default parameter name of a stack deployed without the HoodApiTokenParameter output', async () => {
     // Prepare
     const { HoodApiTokenParameter: _omitted, ...older } = outputs();
@@ -137,6 +206,34 @@ describe('--stack NAME', () => {
     expect(JSON.parse(why.stdout)).toMatchObject({ status: 'blocked', hoodId: 'h-1' });
     expect(forget.code).toBe(0);
     expect(standIn.calls).toContain('SecretsManager:GetSecretValue');
+  });
+
+  it('reconcile --from ledger compares the stack ledger with the stack Hood, with the token from SSM', async () => {
+    // Prepare: blocked in the ledger, not in Hood (an admin removed it there, say).
+    const ledger = new DynamoLedger({
+      table: dynamo.table,
+      client: dynamo.client,
+      hashKey: HASH_KEY,
+      blockedDays: 30,
+      historyDays: 400,
+    });
+    await ledger.markBlocked('reconcile.person@example.com', {
+      hoodId: 'h-2',
+      event: { at: new Date().toISOString(), source: 'ses', reason: 'hard_bounce', outcome: 'blocked' },
+    });
+
+    // Act
+    const result = await runCli(['reconcile', '--from', 'ledger', '--repair', '--stack', STACK, '--json'], env);
+    const again = await runCli(['reconcile', '--from', 'ledger', '--stack', STACK, '--json'], env);
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ from: 'ledger', ledger: 1, both: 0, missing: 1, repaired: 1 });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ from: 'ledger', ledger: 0, missing: 0 });
+    expect(standIn.calls).toEqual(
+      expect.arrayContaining(['CloudFormation:DescribeStacks', 'SSM:GetParameters', 'SecretsManager:GetSecretValue']),
+    );
   });
 
   it('dlq list reads the stack dead-letter queue', async () => {

@@ -27,19 +27,22 @@ function fullStackParams(): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-/** cfn-lint's error lines (E…) per template file, in one run (its start-up is most of its time). */
-async function lintErrors(files: string[]): Promise<string[]> {
+/** cfn-lint's error (E…) and warning (W…) lines per template file, in one run (its start-up is most of its time). */
+async function lintFindings(files: string[]): Promise<string[]> {
+  let out: string;
   try {
-    await run('cfn-lint', ['--format', 'parseable', '--non-zero-exit-code', 'error', '--', ...files]);
-    return [];
+    out = (await run('cfn-lint', ['--format', 'parseable', '--non-zero-exit-code', 'none', '--', ...files])).stdout;
   } catch (error) {
-    const out = (error as { stdout?: string }).stdout ?? '';
-    return out.split('\n').filter((l) => /:E\d{4}:/u.test(l));
+    out = (error as { stdout?: string }).stdout ?? '';
   }
+  return out.split('\n').filter((l) => /:[EW]\d{4}:/u.test(l));
 }
+
+const lintErrors = async (files: string[]) => (await lintFindings(files)).filter((l) => /:E\d{4}:/u.test(l));
 
 let workDir: string;
 let errors: string[] = [];
+let warnings: string[] = [];
 const file = (name: string) => join(workDir, `${name}.json`);
 
 beforeAll(async () => {
@@ -52,7 +55,9 @@ beforeAll(async () => {
   ]);
   writeFileSync(file('default'), JSON.stringify(byDefault));
   writeFileSync(file('full'), JSON.stringify(full));
-  errors = await lintErrors([file('default'), file('full')]);
+  const findings = await lintFindings([file('default'), file('full')]);
+  errors = findings.filter((l) => /:E\d{4}:/u.test(l));
+  warnings = findings.filter((l) => /:W\d{4}:/u.test(l));
 }, 180_000);
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -67,6 +72,30 @@ describe.skipIf(!hasCfnLint)('cfn-lint on the packaged template', () => {
     // Assess
     expect(errors.filter((e) => e.startsWith(file('full')))).toEqual([]);
   });
+
+  it('finds no condition whose value packaging already knows (W8003) in either template', () => {
+    // Assess: every deploy-param choice is decided at packaging time (infra/*.cjs), not by a condition.
+    expect(warnings.filter((w) => /:W8003:/u.test(w))).toEqual([]);
+  });
+
+  it('reads cfn-lint warnings as warnings (a condition that always answers the same)', async () => {
+    // Prepare
+    const fixed = join(workDir, 'fixed-condition.json');
+    writeFileSync(
+      fixed,
+      JSON.stringify({
+        AWSTemplateFormatVersion: '2010-09-09',
+        Conditions: { Always: { 'Fn::Equals': ['true', 'true'] } },
+        Resources: { T: { Type: 'AWS::SNS::Topic', Condition: 'Always' } },
+      }),
+    );
+
+    // Act
+    const found = await lintFindings([fixed]);
+
+    // Assess
+    expect(found.join('\n')).toMatch(/W8003/u);
+  }, 60_000);
 
   it('reads cfn-lint errors as errors (a template with an empty Fn::If branch)', async () => {
     // Prepare

@@ -130,6 +130,8 @@ beforeAll(async () => {
         'webhookThrottleBurst=9',
         'webhookRouteThrottle=twilio=3/13, sendgrid=2.5/12',
         'optOutLatencyAlarmSeconds=600',
+        'alarmEmail=ops@example.com',
+        'expectedSources=ses:24,sendgrid:12',
       ],
       'prod',
     ),
@@ -393,6 +395,23 @@ describe('serverless.yml: alarms', () => {
     expect(template.Conditions?.HasAlarmTopicArn).toBeUndefined();
   });
 
+  it.each([
+    ['default', () => template, []],
+    ['alarmEmail=ops@example.com', () => prod, [['email', 'ops@example.com', { Ref: 'AlarmTopic' }]]],
+  ])('subscribes alarmEmail to the alarm topic only when it is set (%s)', (_, t, expected) => {
+    // Prepare
+    const subscriptions = ofType(t(), 'AWS::SNS::Subscription');
+
+    // Act
+    const email = subscriptions
+      .filter(([, s]) => s.Properties.Protocol === 'email')
+      .map(([, s]) => [s.Properties.Protocol, s.Properties.Endpoint, s.Properties.TopicArn]);
+
+    // Assess: decided at packaging time, no HasAlarmEmail condition (cfn-lint W8003).
+    expect(email).toEqual(expected);
+    expect(t().Conditions).toBeUndefined();
+  });
+
   it('notifies the external topic given as alarmTopicArn from every alarm', () => {
     // Prepare
     const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
@@ -614,14 +633,14 @@ describe('serverless.yml: IAM', () => {
 describe('serverless.yml: SES → SNS → SQS example wiring', () => {
   it('creates no subscription and no queue policy when sesNotificationTopicArns is empty', () => {
     // Prepare
-    const condition = template.Conditions?.HasSesNotificationTopics;
+    const policies = ofType(template, 'AWS::SQS::QueuePolicy');
 
     // Act
     const subscriptions = ofType(template, 'AWS::SNS::Subscription').filter(([, s]) => s.Properties.Protocol === 'sqs');
 
-    // Assess
-    expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
-    expect(template.Resources.BlockQueueSnsPolicy!.Condition).toBe('HasSesNotificationTopics');
+    // Assess: decided at packaging time, so no HasSesNotificationTopics condition (cfn-lint W8003).
+    expect(template.Conditions).toBeUndefined();
+    expect(policies).toEqual([]);
     expect(subscriptions).toEqual([]);
   });
 
@@ -637,12 +656,14 @@ describe('serverless.yml: SES → SNS → SQS example wiring', () => {
       s.Properties.Endpoint,
       s.Properties.RawMessageDelivery,
       s.Condition,
+      s.DependsOn,
     ]);
 
     // Assess
     expect(wiring).toEqual(
-      SES_TOPICS.map((arn) => [arn, { 'Fn::GetAtt': ['BlockQueue', 'Arn'] }, true, 'HasSesNotificationTopics']),
+      SES_TOPICS.map((arn) => [arn, { 'Fn::GetAtt': ['BlockQueue', 'Arn'] }, true, undefined, ['BlockQueueSnsPolicy']]),
     );
+    expect(withTopics.Conditions).toBeUndefined();
   });
 
   it('lets only the listed topics send to the block queue', () => {
@@ -802,13 +823,10 @@ describe('serverless.yml: monitoring for every place an opt-out can be lost', ()
 
 describe('serverless.yml: dashboard', () => {
   const dashboard = (t: Template = template) => {
-    const [body, variables] = t.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub'] as [
-      string,
-      Record<string, unknown>,
-    ];
+    // One string: every choice the params make (shadow mode, expected sources) is written in at packaging time.
+    const body = t.Resources.Dashboard!.Properties.DashboardBody['Fn::Sub'] as string;
     return {
       widgets: (JSON.parse(body) as { widgets: { type: string; properties: Record<string, any> }[] }).widgets,
-      variables,
       body,
     };
   };
@@ -904,13 +922,46 @@ describe('serverless.yml: dashboard', () => {
     );
   });
 
+  it('shows last seen per source: every source by search, and each expected source by name', () => {
+    // Prepare
+    const { widgets } = dashboard(prod);
+
+    // Act
+    const widget = widgets.find((w) => w.type === 'metric' && /last seen per source/iu.test(w.properties.title));
+    const metrics = (widget?.properties.metrics ?? []) as unknown[][];
+    const named = metrics.filter((m) => m[0] === 'HoodBlocker').map((m) => [m[1], m[5]]);
+    const search = metrics.flat().find((e): e is { expression: string } => typeof e === 'object' && e !== null);
+
+    // Assess: hourly sums over the alarms' longest window, the two metrics the quiet-source alarms sum.
+    expect(widget?.properties).toMatchObject({ period: 3600, stat: 'Sum', start: '-PT168H' });
+    expect(search?.expression).toMatch(/"webhook_requests" OR "source_events"/u);
+    expect(named).toEqual([
+      ['webhook_requests', 'ses'],
+      ['source_events', 'ses'],
+      ['webhook_requests', 'sendgrid'],
+      ['source_events', 'sendgrid'],
+    ]);
+  });
+
+  it('lists no expected source in the last-seen widget when expectedSources is empty', () => {
+    // Prepare
+    const { widgets } = dashboard();
+
+    // Act
+    const widget = widgets.find((w) => w.type === 'metric' && /last seen per source/iu.test(w.properties.title));
+
+    // Assess
+    expect(widget).toBeDefined();
+    expect((widget!.properties.metrics as unknown[][]).filter((m) => m[0] === 'HoodBlocker')).toEqual([]);
+  });
+
   it('only substitutes names of resources in the stack', () => {
     // Prepare
-    const { body, variables } = dashboard();
+    const { body } = dashboard();
 
     // Act
     const names = [...body.matchAll(/\$\{([^}!]+)\}/gu)].map((m) => m[1]!.split('.')[0]!);
-    const unknown = names.filter((n) => !n.startsWith('AWS::') && !(n in template.Resources) && !(n in variables));
+    const unknown = names.filter((n) => !n.startsWith('AWS::') && !(n in template.Resources));
 
     // Assess
     expect(names.length).toBeGreaterThan(0);
@@ -918,24 +969,36 @@ describe('serverless.yml: dashboard', () => {
   });
 
   it.each([
-    ['default', () => template, 'false'],
-    ['hoodDryRun=true', () => prod, 'true'],
-  ])('shows whether the stack is in shadow mode (%s)', (_, t, dryRun) => {
+    ['default', () => template, 'false', /^Live: block requests are sent to Hood/mu],
+    ['hoodDryRun=true', () => prod, 'true', /^\*\*SHADOW MODE \(HOOD_DRY_RUN=true\)/mu],
+  ])('shows whether the stack is in shadow mode (%s)', (_, t, dryRun, heading) => {
     // Prepare
-    const { variables, widgets } = dashboard(t());
+    const { widgets } = dashboard(t());
 
     // Act
-    const condition = t().Conditions?.IsDryRun;
+    const markdown = widgets[0]!.properties.markdown as string;
     const env = (t().Resources.BlockContactsLambdaFunction!.Properties.Environment.Variables as Record<string, unknown>)
       .HOOD_DRY_RUN;
 
-    // Assess
-    expect(widgets[0]!.properties.markdown).toContain('${ShadowMode}');
-    expect((variables.ShadowMode as any)['Fn::If'][0]).toBe('IsDryRun');
-    expect((variables.ShadowMode as any)['Fn::If'][1]).toMatch(/SHADOW MODE/u);
-    expect(condition).toEqual({ 'Fn::Equals': [dryRun, 'true'] });
+    // Assess: decided at packaging time, so the template has no IsDryRun condition (cfn-lint W8003).
+    expect(markdown).toMatch(heading);
+    expect(markdown).not.toMatch(dryRun === 'true' ? /^Live:/mu : /SHADOW MODE/u);
+    expect(t().Conditions).toBeUndefined();
     expect(env).toBe(dryRun);
     expect(t().Outputs.HoodDryRun!.Value).toBe(dryRun);
+  });
+});
+
+describe('serverless.yml: ExpectedSources output', () => {
+  it.each([
+    ['default', () => template, 'none'],
+    ['expectedSources=ses:24,sendgrid:12', () => prod, 'ses:24,sendgrid:12'],
+  ])('carries the packaged expectedSources, or none (%s)', (_, t, value) => {
+    // Act
+    const output = t().Outputs.ExpectedSources;
+
+    // Assess
+    expect(output?.Value).toBe(value);
   });
 });
 
@@ -967,26 +1030,26 @@ describe('serverless.yml: webhook endpoint limits', () => {
 
   it('reserves no webhook concurrency by default', () => {
     // Prepare
-    const reserved = webhook().Properties.ReservedConcurrentExecutions;
+    const properties = webhook().Properties;
 
     // Act
-    const condition = template.Conditions?.HasWebhookReservedConcurrency;
+    const reserved = 'ReservedConcurrentExecutions' in properties;
 
-    // Assess
-    expect(reserved).toEqual({ 'Fn::If': ['HasWebhookReservedConcurrency', 0, { Ref: 'AWS::NoValue' }] });
-    expect(condition).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    // Assess: decided at packaging time, no HasWebhookReservedConcurrency condition (cfn-lint W8003).
+    expect(reserved).toBe(false);
+    expect(template.Conditions).toBeUndefined();
   });
 
   it('reserves webhookReservedConcurrency when the param is set', () => {
     // Prepare
-    const reserved = prod.Resources.WebhookLambdaFunction!.Properties.ReservedConcurrentExecutions;
+    const properties = prod.Resources.WebhookLambdaFunction!.Properties;
 
     // Act
-    const condition = prod.Conditions?.HasWebhookReservedConcurrency;
+    const reserved = properties.ReservedConcurrentExecutions;
 
-    // Assess
-    expect(reserved).toEqual({ 'Fn::If': ['HasWebhookReservedConcurrency', 20, { Ref: 'AWS::NoValue' }] });
-    expect(condition).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    // Assess: the number itself (--param values arrive as strings; CloudFormation reads either).
+    expect(Number(reserved)).toBe(20);
+    expect(prod.Conditions).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicyConfig } from '../../lib/config.js';
 import { gateDecisions } from '../../lib/policy/index.js';
-import { mapQueueBody } from '../../lib/sources/index.js';
+import { mapQueueBody } from '../../lib/mapping/index.js';
 import { createWebhookHandler } from '../../lib/webhook/lambda.js';
 import { recordingLogger, SECRETS, testConfig, NOW_MS } from '../lib/webhook/harness.js';
 import type { OutgoingMessage } from '../../lib/queue/sqs.js';

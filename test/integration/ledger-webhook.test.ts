@@ -4,7 +4,7 @@ import { type LocalDynamo, startLocalDynamo } from '../../dev/dynalite.js';
 import type { OutgoingMessage } from '../../lib/queue/sqs.js';
 import { createWebhookHandler } from '../../lib/webhook/lambda.js';
 import { mailgunSignature } from '../../lib/providers/mailgun/verify.js';
-import { ReplayCache } from '../../lib/webhook/replay-cache.js';
+import { ReplayCache } from '../../lib/providers/shared/replay.js';
 import { svixKey, svixSignature } from '../../lib/providers/resend/verify.js';
 import { NOW_MS, NOW_S, recordingLogger, SECRETS, testConfig } from '../lib/webhook/harness.js';
 
@@ -38,7 +38,7 @@ function container(
     deadLetter: async () => {},
     now: () => NOW_MS,
     logger: recordingLogger(),
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 9 * 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 9 * 3_600_000 }),
   });
   return { handler, queued };
 }

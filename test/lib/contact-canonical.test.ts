@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../lib/contact.js';
 import { loadPolicyConfig } from '../../lib/config.js';
-import { mapProvider, mapQueueBody } from '../../lib/sources/index.js';
+import { mapQueueBody } from '../../lib/mapping/index.js';
+import { mapProvider } from '../../lib/mapping/provider.js';
 import { compileNeverBlock, isNeverBlocked } from '../../lib/policy/never-block.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY, type SourceName } from '../../lib/providers/index.js';
-import { FIXTURES, fixture, policy } from '../lib/sources/helpers.js';
+import { FIXTURES, fixture, policy } from '../lib/mapping/helpers.js';
 
 /**
  * Issue 19 item 9: a signed 100 KB Resend body took 11.6 s in one regular expression (`\.+$` on every

@@ -10,7 +10,7 @@ import { mapSendgrid } from '../../lib/providers/sendgrid/map.js';
 import { mapSes } from '../../lib/providers/ses/map.js';
 import { mapSparkpost } from '../../lib/providers/sparkpost/map.js';
 import type { Decision } from '../../lib/types.js';
-import { fixture, policy } from '../lib/sources/helpers.js';
+import { fixture, policy } from '../lib/mapping/helpers.js';
 
 /**
  * Issue 19 item 2: a bounce's or complaint's reply text is written by the receiving server (or by whoever

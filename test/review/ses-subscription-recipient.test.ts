@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../lib/contact.js';
 import { mapSes } from '../../lib/providers/ses/map.js';
-import { detectSource, mapProvider } from '../../lib/sources/index.js';
+import { detectSource, mapProvider } from '../../lib/mapping/provider.js';
 import type { Decision } from '../../lib/types.js';
-import { FIXTURES, fixture, policy } from '../lib/sources/helpers.js';
+import { FIXTURES, fixture, policy } from '../lib/mapping/helpers.js';
 
 /**
  * Issue 19 item 4 (and the contact-free event ids of item 8 on the mapping side): an SES list-management

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { mapMailgun } from '../../lib/providers/mailgun/map.js';
 import { mapMandrill } from '../../lib/providers/mandrill/map.js';
 import { mapPostmark } from '../../lib/providers/postmark/map.js';
-import { detectSource } from '../../lib/sources/index.js';
+import { detectSource } from '../../lib/mapping/provider.js';
 import type { Decision } from '../../lib/types.js';
 import { handleWebhook } from '../../lib/webhook/ingress.js';
-import { fixture, policy } from '../lib/sources/helpers.js';
+import { fixture, policy } from '../lib/mapping/helpers.js';
 import { fixtureBytes } from '../lib/webhook/fixtures.js';
 import {
   basicRequest,

@@ -6,4 +6,5 @@ export const awsSms = {
   name: 'aws-sms',
   map: mapAwsSms,
   detect: { event: (p) => isSmsInbound(p) || isSmsDeliveryEvent(p) },
+  detectPriority: { event: 50 },
 } satisfies Provider<'aws-sms'>;

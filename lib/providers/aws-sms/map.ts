@@ -11,7 +11,7 @@ import {
   text,
   trimmed,
 } from '../shared/map.js';
-import type { MappingPolicy } from '../types.js';
+import type { MappingPolicy, QueueNative } from '../types.js';
 
 /**
  * AWS End User Messaging SMS (pinpoint-sms-voice-v2) / Amazon SNS SMS, two-way inbound messages
@@ -72,3 +72,9 @@ export function mapAwsSms(payload: unknown, policy: MappingPolicy): Decision[] {
     }),
   ];
 }
+
+/** End User Messaging SMS inbound messages and delivery events, carried by SNS. */
+export const queueNative: QueueNative = {
+  detect: (payload) => isSmsInbound(payload) || isSmsDeliveryEvent(payload),
+  map: mapAwsSms,
+};

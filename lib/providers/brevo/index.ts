@@ -23,5 +23,6 @@ export const brevo = {
     // Brevo posts single objects unless batched; SendGrid always posts arrays.
     email: (p, inBatch) => typeof p.event === 'string' && has(p, 'email') && !inBatch,
   },
+  detectPriority: { fields: 160, email: 180 },
   webhook: basicAuthWebhook(BASIC_AUTH, { acceptBearer: true }),
 } satisfies Provider<'brevo'>;

@@ -7,4 +7,5 @@ export const eventbridge = {
   map: mapEventBridge,
   transport: true,
   detect: { event: (p) => isEventBridgeEvent(p) },
+  detectPriority: { event: 30 },
 } satisfies Provider<'eventbridge'>;

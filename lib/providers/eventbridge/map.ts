@@ -1,8 +1,8 @@
 import type { Decision } from '../../types.js';
-import { unwrapEventBridge } from '../../envelopes/eventbridge.js';
+import { isEventBridgeEvent, unwrapEventBridge } from './envelope.js';
 import { reject, withEventId } from '../shared/map.js';
 import { mapSes } from '../ses/map.js';
-import type { MappingPolicy } from '../types.js';
+import type { MappingPolicy, QueueNative } from '../types.js';
 
 /**
  * SES events routed through Amazon EventBridge (a configuration-set event destination of type EventBridge):
@@ -30,4 +30,7 @@ export function mapEventBridge(payload: unknown, policy: MappingPolicy): Decisio
   return withEventId(mapSes(event.payload, policy), eventId);
 }
 
-export { isEventBridgeEvent } from '../../envelopes/eventbridge.js';
+export { isEventBridgeEvent };
+
+/** EventBridge-wrapped SES events, on the queue or carried by SNS. */
+export const queueNative: QueueNative = { detect: isEventBridgeEvent, map: mapEventBridge };

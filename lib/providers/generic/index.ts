@@ -18,6 +18,7 @@ export const generic = {
   name: 'generic',
   map: mapGeneric,
   detect: { contact: (p) => has(p, 'contact') },
+  detectPriority: { contact: 190 },
   webhook: {
     secrets: [TOKEN],
     isEnabled: (secrets) => secretOf(secrets, TOKEN) !== undefined,

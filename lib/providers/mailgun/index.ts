@@ -2,7 +2,7 @@ import { has } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
 import { mapMailgun } from './map.js';
-import { MAILGUN_DEFAULT_WINDOW, verifyMailgun } from './verify.js';
+import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from './verify.js';
 import { signMailgunSample } from './sign.js';
 
 const SIGNING_KEY = {
@@ -23,11 +23,13 @@ export const mailgun = {
     // Mailgun's bare event-data and legacy form posts say `recipient`; SendGrid and Brevo say `email`.
     recipient: (p) => typeof p.event === 'string' && has(p, 'recipient'),
   },
+  detectPriority: { eventData: 70, recipient: 150 },
   webhook: {
     secrets: [SIGNING_KEY],
     isEnabled: (secrets) => secretOf(secrets, SIGNING_KEY) !== undefined,
+    replayCache: mailgunReplayCache,
     async authenticate(ctx) {
-      const window = ctx.verification.mailgunWindow;
+      const window = ctx.window;
       const result = verifyMailgun({
         rawBody: ctx.rawBody,
         headers: ctx.headers,

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { decodeUtf8, detectBodyKind, formObject } from '../../webhook/body.js';
+import { decodeUtf8, detectBodyKind, formObject } from '../shared/body.js';
 import {
   checkTimestamp,
   fail,
@@ -9,7 +9,7 @@ import {
   type TimestampWindow,
   type VerifyFailure,
 } from '../shared/verify.js';
-import { ReplayCache } from '../../webhook/replay-cache.js';
+import { ReplayCache } from '../shared/replay.js';
 
 /**
  * Mailgun webhook signature (Mailgun docs "Securing Webhooks"):

@@ -22,6 +22,7 @@ export const mandrill = {
       (typeof p.event === 'string' && isRecord(p.msg)) ||
       (isMandrillSyncEvent(p) && (isRecord(p.reject) || isRecord(p.entry) || typeof p.type === 'string')),
   },
+  detectPriority: { batch: 10, event: 130 },
   webhook: {
     secrets: [WEBHOOK_KEY],
     isEnabled: (secrets) => secretOf(secrets, WEBHOOK_KEY) !== undefined,

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { formObject } from '../../webhook/body.js';
+import { formObject } from '../shared/body.js';
 import { fail, header, type RequestHeaders, safeEqualStrings, type VerifyFailure } from '../shared/verify.js';
 
 /**

@@ -13,5 +13,6 @@ export const postmark = {
   name: 'postmark',
   map: mapPostmark,
   detect: { recordType: (p) => typeof p.RecordType === 'string', legacyBounce: isLegacyBounce },
+  detectPriority: { recordType: 80, legacyBounce: 90 },
   webhook: basicAuthWebhook(BASIC_AUTH),
 } satisfies Provider<'postmark'>;

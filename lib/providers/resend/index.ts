@@ -1,3 +1,4 @@
+import { ReplayCache } from '../shared/replay.js';
 import { header } from '../shared/verify.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
@@ -12,16 +13,21 @@ const SECRET = {
   check: (value: string) => (svixKey(value) === undefined ? 'is not a "whsec_<base64>" signing secret' : undefined),
 } as const satisfies SecretSpec<string, 'text'>;
 
+/** Svix message ids handled by this instance, when no shared replay store is configured. */
+const svixReplayCache = new ReplayCache({ maxEntries: 50_000, ttlMs: 2 * SVIX_DEFAULT_TOLERANCE_MS });
+
 /** Resend webhooks, signed by Svix. */
 export const resend = {
   name: 'resend',
   map: mapResend,
   detect: { type: (p) => typeof p.type === 'string' && /^(email|contact|suppression|domain)\./u.test(p.type) },
+  detectPriority: { type: 100 },
   webhook: {
     secrets: [SECRET],
     isEnabled: (secrets) => secretOf(secrets, SECRET) !== undefined,
+    replayCache: svixReplayCache,
     async authenticate(ctx) {
-      const toleranceMs = ctx.verification.svixToleranceMs;
+      const toleranceMs = ctx.window?.maxAgeMs;
       const result = verifySvix({
         rawBody: ctx.rawBody,
         headers: ctx.headers,

@@ -24,6 +24,8 @@ export const sendgrid = {
     // SendGrid always posts arrays; Brevo posts single objects unless batched.
     batchEmail: (p, inBatch) => typeof p.event === 'string' && has(p, 'email') && inBatch,
   },
+  detectPriority: { ids: 140, batchEmail: 170 },
+  eventIdExample: 'a SendGrid sg_event_id',
   webhook: {
     secrets: [PUBLIC_KEY],
     isEnabled: (secrets) => secretOf(secrets, PUBLIC_KEY) !== undefined,
@@ -33,7 +35,7 @@ export const sendgrid = {
         headers: ctx.headers,
         publicKey: secretOf(ctx.secrets, PUBLIC_KEY)!,
         nowMs: ctx.nowMs,
-        toleranceMs: ctx.verification.sendgridToleranceMs,
+        toleranceMs: ctx.window?.maxAgeMs,
       }),
     signedBody: true,
     sign: signSendgridSample,

@@ -6,4 +6,6 @@ export const ses = {
   name: 'ses',
   map: mapSes,
   detect: { event: (p) => isSesEvent(p) },
+  detectPriority: { event: 40 },
+  eventIdExample: 'an SES feedbackId',
 } satisfies Provider<'ses'>;

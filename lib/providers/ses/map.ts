@@ -15,7 +15,7 @@ import {
   text,
   trimmed,
 } from '../shared/map.js';
-import type { MappingPolicy } from '../types.js';
+import type { MappingPolicy, QueueNative } from '../types.js';
 
 /**
  * Amazon SES, both producers:
@@ -272,3 +272,6 @@ function mapSubscription(subscription: unknown, mail: JsonRecord): Decision[] {
   }
   return [block(destinations[0], reason, SOURCE, { description, eventId: messageId, occurredAt })];
 }
+
+/** SES notifications and published events, raw on the queue or carried by SNS. */
+export const queueNative: QueueNative = { detect: isSesEvent, map: mapSes };

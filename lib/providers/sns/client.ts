@@ -83,3 +83,19 @@ export function createCertificateCache(
     return pending;
   };
 }
+
+const defaultFetch: FetchCertificate = (url) => fetchSnsCertificate(url);
+const certificateCaches = new WeakMap<FetchCertificate, CertificateKeyResolver>();
+
+/**
+ * One certificate cache per fetcher, module level: the ingress hands the same fetcher (a test's, or this
+ * module's own) to every warm invocation, so the cache lives as long as the instance.
+ */
+export function certificateResolver(fetchCertificate: FetchCertificate = defaultFetch): CertificateKeyResolver {
+  let resolver = certificateCaches.get(fetchCertificate);
+  if (!resolver) {
+    resolver = createCertificateCache(fetchCertificate);
+    certificateCaches.set(fetchCertificate, resolver);
+  }
+  return resolver;
+}

@@ -1,7 +1,23 @@
+import { ConfigError } from '../../errors.js';
 import type { AuthContext, Authentication, Provider, SecretSpec } from '../types.js';
 import { secretOf } from '../secrets.js';
-import { isLambdaSnsEvent, isSnsEnvelope, mapSns } from './map.js';
+import { certificateResolver, confirmSnsSubscription } from './client.js';
+import { mapCarried } from '../queue-native.js';
+import { isLambdaSnsEvent, isSnsEnvelope, mapSnsWith } from './map.js';
 import { isSnsUrl, topicRegion, type VerifiedSnsMessage, verifySns } from './verify.js';
+
+/** A comma-separated list of SNS topic ARNs; a malformed one fails naming the variable, never silently dropped. */
+function topicArnsOf(value: string, variable: string): readonly string[] | undefined {
+  const arns = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const arn of arns) {
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/u.test(arn))
+      throw new ConfigError(variable, `"${arn}" is not an SNS topic ARN`);
+  }
+  return arns.length > 0 ? arns : undefined;
+}
 
 /** Not an SSM parameter: topic ARNs are not secret, they are an allowlist. */
 const TOPIC_ARNS = {
@@ -9,7 +25,8 @@ const TOPIC_ARNS = {
   key: 'snsTopicArns',
   kind: 'topicArns',
   parameter: false,
-} as const satisfies SecretSpec;
+  parse: topicArnsOf,
+} as const satisfies SecretSpec<string, 'topicArns'>;
 
 /**
  * SubscriptionConfirmation of an allow-listed topic (the allowlist was checked before the signature):
@@ -49,7 +66,7 @@ async function answerControlMessage(
     };
   }
   try {
-    await ctx.confirmSubscription(message.subscribeUrl);
+    await (ctx.confirmSubscription ?? confirmSnsSubscription)(message.subscribeUrl);
   } catch (error) {
     // SNS retries only 5xx and timeouts (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
     return {
@@ -75,11 +92,25 @@ async function answerControlMessage(
   };
 }
 
+/**
+ * Our fetch of the signing certificate failed, not the sender's signature: SNS retries only 5xx and
+ * timeouts, a 4xx ends the delivery (docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
+ */
+const CERTIFICATE_UNAVAILABLE: Authentication = {
+  ok: true,
+  answer: {
+    statusCode: 503,
+    body: { error: 'unavailable', reason: 'certificate_unavailable' },
+    log: { level: 'error', message: 'SNS signing certificate unavailable', fields: {} },
+  },
+};
+
 /** Amazon SNS: HTTPS subscriptions (signature v1/v2, pinned certificate host, TopicArn allowlist) and envelopes on the queue. */
 export const sns = {
   name: 'sns',
-  map: mapSns,
+  map: mapSnsWith(mapCarried),
   detect: { envelope: (p) => isSnsEnvelope(p) || isLambdaSnsEvent(p) },
+  detectPriority: { envelope: 20 },
   webhook: {
     secrets: [TOPIC_ARNS],
     isEnabled: (secrets) => (secretOf(secrets, TOPIC_ARNS)?.length ?? 0) > 0,
@@ -87,9 +118,9 @@ export const sns = {
       const result = await verifySns({
         rawBody: ctx.rawBody,
         allowedTopicArns: secretOf(ctx.secrets, TOPIC_ARNS)!,
-        getCertificateKey: ctx.certificateKey(),
+        getCertificateKey: certificateResolver(ctx.fetchCertificate),
       });
-      if (!result.ok) return result;
+      if (!result.ok) return result.reason === 'certificate_unavailable' ? CERTIFICATE_UNAVAILABLE : result;
       // Only the signed fields are mapped: an unsigned `Records` array next to a signed notification never is.
       return (await answerControlMessage(result.message, ctx)) ?? { ok: true, signed: result.message.envelope };
     },

@@ -1,8 +1,7 @@
 import type { Decision } from '../../types.js';
-import { mapAwsEvent } from '../../sources/aws-native.js';
-import { lambdaSnsEnvelopes, unwrapSns } from '../../envelopes/sns.js';
+import { isLambdaSnsEvent, isSnsEnvelope, lambdaSnsEnvelopes, unwrapSns } from './envelope.js';
 import { eachEvent, ignore, isRecord, reject, withEventId } from '../shared/map.js';
-import type { MappingPolicy } from '../types.js';
+import type { CarriedMapper, Mapper, MappingPolicy, QueueNative } from '../types.js';
 
 /**
  * Amazon SNS envelopes, in the three ways they arrive:
@@ -17,20 +16,31 @@ import type { MappingPolicy } from '../types.js';
  */
 const SOURCE = 'sns';
 
-export { isLambdaSnsEvent, isSnsEnvelope } from '../../envelopes/sns.js';
+export { isLambdaSnsEvent, isSnsEnvelope };
 
-export function mapSns(payload: unknown, policy: MappingPolicy): Decision[] {
-  if (isRecord(payload) && Array.isArray(payload.Records)) {
-    return eachEvent(lambdaSnsEnvelopes({ Records: payload.Records }), SOURCE, (envelope) =>
-      envelope !== undefined
-        ? mapEnvelope(envelope, policy)
-        : [reject('unrecognised_event', SOURCE, 'Lambda record without an Sns object')],
-    );
-  }
-  return mapEnvelope(payload, policy);
+/**
+ * The SNS mapper, given the mapper of what a Notification may carry (the registry's list in
+ * lib/providers/queue-native.ts, handed in so that this folder names no other provider).
+ */
+export function mapSnsWith(mapCarried: CarriedMapper): Mapper {
+  return (payload, policy) => {
+    if (isRecord(payload) && Array.isArray(payload.Records)) {
+      return eachEvent(lambdaSnsEnvelopes({ Records: payload.Records }), SOURCE, (envelope) =>
+        envelope !== undefined
+          ? mapEnvelope(envelope, policy, mapCarried)
+          : [reject('unrecognised_event', SOURCE, 'Lambda record without an Sns object')],
+      );
+    }
+    return mapEnvelope(payload, policy, mapCarried);
+  };
 }
 
-function mapEnvelope(envelope: unknown, policy: MappingPolicy): Decision[] {
+/** SNS envelopes (non-raw delivery) and SNS→Lambda events on the queue, around what they carry. */
+export function snsQueueNative(mapCarried: CarriedMapper): QueueNative {
+  return { detect: (p) => isSnsEnvelope(p) || isLambdaSnsEvent(p), map: mapSnsWith(mapCarried) };
+}
+
+function mapEnvelope(envelope: unknown, policy: MappingPolicy, mapCarried: CarriedMapper): Decision[] {
   const unwrapped = unwrapSns(envelope);
   const { messageId, topic } = unwrapped.ids;
   switch (unwrapped.kind) {
@@ -44,7 +54,7 @@ function mapEnvelope(envelope: unknown, policy: MappingPolicy): Decision[] {
     case 'invalid':
       return [reject('unrecognised_event', SOURCE, unwrapped.why, { eventId: messageId })];
     case 'notification': {
-      const decisions = mapAwsEvent(unwrapped.payload, policy);
+      const decisions = mapCarried(unwrapped.payload, policy);
       if (decisions === undefined)
         return [
           ignore(

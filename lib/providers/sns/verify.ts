@@ -1,5 +1,5 @@
 import { type KeyObject, verify as verifySignature, X509Certificate } from 'node:crypto';
-import { parseJsonObject } from '../../webhook/body.js';
+import { parseJsonObject } from '../shared/body.js';
 import { decodeBase64, fail, type VerifyFailure } from '../shared/verify.js';
 
 /**

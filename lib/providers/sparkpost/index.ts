@@ -14,5 +14,6 @@ export const sparkpost = {
   name: 'sparkpost',
   map: mapSparkpost,
   detect: { msys: (p) => has(p, 'msys') },
+  detectPriority: { msys: 60 },
   webhook: basicAuthWebhook(BASIC_AUTH),
 } satisfies Provider<'sparkpost'>;

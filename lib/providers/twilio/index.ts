@@ -1,4 +1,4 @@
-import { parseBody } from '../../webhook/body.js';
+import { parseBody } from '../shared/body.js';
 import { has } from '../shared/map.js';
 import { secretOf } from '../secrets.js';
 import type { Provider, SecretSpec } from '../types.js';
@@ -37,6 +37,7 @@ export const twilio = {
       has(p, 'SmsSid') ||
       has(p, 'OptOutType'),
   },
+  detectPriority: { event: 110 },
   webhook: {
     secrets: [AUTH_TOKEN, SIGNING_KEY],
     isEnabled: (secrets) => secretOf(secrets, AUTH_TOKEN) !== undefined || secretOf(secrets, SIGNING_KEY) !== undefined,

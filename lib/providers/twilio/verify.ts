@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
-import { formEntries } from '../../webhook/body.js';
+import { formEntries } from '../shared/body.js';
 import { fail, header, type RequestHeaders, safeEqualStrings, type VerifyFailure } from '../shared/verify.js';
 import type { Param } from './resplit.js';
 

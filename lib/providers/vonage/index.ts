@@ -1,16 +1,11 @@
 import { has } from '../shared/map.js';
-import { secretOf } from '../secrets.js';
-import type { Authentication, Provider, SecretSpec } from '../types.js';
+import { secretOf, settingOf } from '../secrets.js';
+import type { Authentication, Provider } from '../types.js';
 import { mapVonage } from './map.js';
 import { hasBearerToken, verifyVonageJwt } from './jwt.js';
 import { VONAGE_DEFAULT_WINDOW, verifyVonage } from './verify.js';
 import { signVonageSample } from './sign.js';
-
-const SIGNATURE_SECRET = {
-  variable: 'VONAGE_SIGNATURE_SECRET',
-  key: 'vonageSignatureSecret',
-  kind: 'text',
-} as const satisfies SecretSpec;
+import { SETTINGS, SIGNATURE_SECRET } from './settings.js';
 
 /**
  * "In the rare case of an internal error, it is possible that the callback service will send an unsigned
@@ -39,9 +34,11 @@ export const vonage = {
   name: 'vonage',
   map: mapVonage,
   detect: { event: (p) => has(p, 'msisdn') || (p.channel === 'sms' && has(p, 'message_uuid')) },
+  detectPriority: { event: 120 },
   webhook: {
     secrets: [SIGNATURE_SECRET],
     isEnabled: (secrets) => secretOf(secrets, SIGNATURE_SECRET) !== undefined,
+    settings: SETTINGS,
     authenticate(ctx) {
       const signatureSecret = secretOf(ctx.secrets, SIGNATURE_SECRET)!;
       const parameters = (): Authentication => {
@@ -50,8 +47,8 @@ export const vonage = {
           headers: ctx.headers,
           signatureSecret,
           nowMs: ctx.nowMs,
-          window: ctx.verification.vonageWindow,
-          method: ctx.config.vonageSignatureMethod,
+          window: ctx.window,
+          method: settingOf(ctx.settings, SETTINGS)?.signatureMethod,
         });
         // Only the signed parameters are mapped: an unsigned nested `from: {number}` never names a contact.
         return result.ok ? { ok: true, signed: result.params } : result;
@@ -60,7 +57,7 @@ export const vonage = {
       if (hasBearerToken(ctx.headers)) {
         // The token's payload_hash covers the whole body, so the ingress maps the body as it is. A request
         // whose token fails may still carry a valid `sig`: each proves the secret on its own.
-        const window = ctx.verification.vonageWindow ?? VONAGE_DEFAULT_WINDOW;
+        const window = ctx.window ?? VONAGE_DEFAULT_WINDOW;
         const { rawBody, headers, nowMs } = ctx;
         const jwt = verifyVonageJwt({ rawBody, headers, signatureSecret, nowMs, window });
         if (jwt.ok) return jwt;

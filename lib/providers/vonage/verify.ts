@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { decodeUtf8, detectBodyKind, formObject } from '../../webhook/body.js';
+import { decodeUtf8, detectBodyKind, formObject } from '../shared/body.js';
 import {
   checkTimestamp,
   fail,

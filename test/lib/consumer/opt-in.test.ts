@@ -10,7 +10,7 @@ import { type Ledger, MemoryLedger, createLedger } from '../../../lib/ledger/ind
 import { settleOptIn } from '../../../lib/consumer/opt-in.js';
 import { type LocalTable, startLocalTable } from '../../helpers/dynalite.js';
 import { decodeOptIn, encodeOptIn, type OptInDecision } from '../../../lib/queue/opt-in.js';
-import { mapQueueBody } from '../../../lib/sources/index.js';
+import { mapQueueBody } from '../../../lib/mapping/index.js';
 import { captureLog } from '../../helpers/logs.js';
 import { localConsumerEnv, receiveAll, sendBodies, sqsClientFor, toRecord } from '../../helpers/sqs.js';
 

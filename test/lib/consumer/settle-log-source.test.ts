@@ -3,7 +3,7 @@ import { loadConsumerConfig } from '../../../lib/config.js';
 import type { ContactResult } from '../../../lib/consumer/types.js';
 import { needsHood, planRecord, type SettleRecord, type SettleStep, settle } from '../../../lib/consumer/settle.js';
 import { gateDecisions } from '../../../lib/policy/index.js';
-import { mapQueueBody } from '../../../lib/sources/index.js';
+import { mapQueueBody } from '../../../lib/mapping/index.js';
 
 // A caller of the generic route or `enqueue` chooses `source`; it may hold a contact. Logs mask contacts, so
 // the source a log line carries is redacted like any other free text (the dead letter keeps it: it is how

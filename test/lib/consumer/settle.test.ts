@@ -6,7 +6,7 @@ import { HELD_DELAY_SECONDS } from '../../../lib/consumer/hood-call.js';
 import { needsHood, planRecord, type SettleRecord, type SettleStep, settle } from '../../../lib/consumer/settle.js';
 import type { ContactResult } from '../../../lib/consumer/types.js';
 import { gateDecisions } from '../../../lib/policy/index.js';
-import { mapQueueBody } from '../../../lib/sources/index.js';
+import { mapQueueBody } from '../../../lib/mapping/index.js';
 import { captureLog } from '../../helpers/logs.js';
 
 // The consumer's outcome table (docs/outcomes.md), row by row, on the pure settle step: the record's body goes through the

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lambdaSnsEnvelopes, unwrapEventBridge, unwrapQueueBody, unwrapSns } from '../../../lib/envelopes/index.js';
+import { unwrapEventBridge } from '../../../lib/providers/eventbridge/envelope.js';
+import { lambdaSnsEnvelopes, unwrapSns } from '../../../lib/providers/sns/envelope.js';
+import { unwrapQueueBody } from '../../../lib/envelopes/sqs.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ses-events';
 

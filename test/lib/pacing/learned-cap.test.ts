@@ -289,7 +289,7 @@ describe('the learned cap on the dashboard', () => {
     // Prepare
     const { createRequire } = await import('node:module');
     const dashboard = createRequire(import.meta.url)('../../../infra/dashboard.cjs') as {
-      body(options: { resolveVariable(name: string): Promise<unknown> }): Promise<{ 'Fn::Sub': [string, unknown] }>;
+      body(options: { resolveVariable(name: string): Promise<unknown> }): Promise<{ 'Fn::Sub': string }>;
     };
     const { parallelEmfPublisher } = await import('../../../lib/consumer/consumer.js');
     const lines: string[] = [];
@@ -303,7 +303,7 @@ describe('the learned cap on the dashboard', () => {
     }
     // The default stage as osls resolves it: no optional parameter set.
     const resolveVariable = async (name: string) => (name === 'sls:stage' ? 'ci' : undefined);
-    const body = (await dashboard.body({ resolveVariable }))['Fn::Sub'][0];
+    const body = (await dashboard.body({ resolveVariable }))['Fn::Sub'];
     // Assess
     const published = JSON.parse(lines.join('').trim().split('\n').pop()!) as Record<string, unknown>;
     expect(published).toMatchObject({ hood_parallel_cap: 5, hood_parallel_limited: 1 });

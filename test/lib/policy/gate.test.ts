@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_REASONS } from '../../../lib/config.js';
 import { compileNeverBlock, gateDecisions } from '../../../lib/policy/index.js';
-import { mapProvider } from '../../../lib/sources/index.js';
+import { mapProvider } from '../../../lib/mapping/provider.js';
 import { type Decision, REASONS } from '../../../lib/types.js';
-import { policy } from '../sources/helpers.js';
+import { policy } from '../mapping/helpers.js';
 
-// The gate's examples, moved with it from test/lib/sources/index.test.ts; the tables are in gate-table.test.ts.
+// The gate's examples, moved with it from test/lib/mapping/index.test.ts; the tables are in gate-table.test.ts.
 
 describe('gateDecisions', () => {
   const decisions: Decision[] = [

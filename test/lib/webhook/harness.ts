@@ -4,7 +4,7 @@ import type { WebhookConfig } from '../../../lib/config.js';
 import { loadWebhookConfig } from '../../../lib/webhook/config.js';
 import type { DeadLetterInfo, OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookDeps, WebhookLogger, WebhookRequest } from '../../../lib/webhook/ingress.js';
-import { ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { ReplayCache } from '../../../lib/providers/shared/replay.js';
 import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import type { TestSnsSigner } from './sns-signer.js';
 import { TEST_TOPIC_ARN } from './sns-signer.js';
@@ -90,7 +90,7 @@ export function harness(
     fetchCertificate,
     confirmSubscription,
     logger,
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
   };
   if (options.withDeadLetterQueue !== false) {
     deps.deadLetter = async (items) => {

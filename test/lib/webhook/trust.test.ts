@@ -7,7 +7,7 @@ import { loadWebhookConfig } from '../../../lib/webhook/config.js';
 import { createCertificateCache } from '../../../lib/providers/sns/client.js';
 import { QueueError } from '../../../lib/errors.js';
 import { handleWebhook } from '../../../lib/webhook/ingress.js';
-import type { ReplayStore } from '../../../lib/webhook/replay-cache.js';
+import type { ReplayStore } from '../../../lib/providers/shared/replay.js';
 import { createWebhookHandler, toWebhookRequest } from '../../../lib/webhook/lambda.js';
 import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import {

@@ -6,7 +6,7 @@ import { type LocalQueues, startLocalQueues } from '../../../dev/emulator.js';
 import type { WebhookConfig } from '../../../lib/config.js';
 import { handleWebhook, type WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
-import { ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { ReplayCache } from '../../../lib/providers/shared/replay.js';
 import { receiveAll, sqsClientFor } from '../../helpers/sqs.js';
 import { sqsRefuses, strictSqs } from '../../helpers/strict-sqs.js';
 import { unicodeText } from '../../helpers/unicode.js';
@@ -200,7 +200,7 @@ function lambdaFor(config: WebhookConfig, sqsClient: ReturnType<typeof strictSqs
     sqsClient,
     now: () => NOW_MS,
     logger: recordingLogger(),
-    mailgunReplayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
+    replayCache: new ReplayCache({ maxEntries: 1000, ttlMs: 3_600_000 }),
     fetchCertificate: async () => signer.certificatePem,
     confirmSubscription: async () => undefined,
   });

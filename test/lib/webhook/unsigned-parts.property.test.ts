@@ -5,7 +5,7 @@ import type { WebhookConfig } from '../../../lib/config.js';
 import type { OutgoingMessage } from '../../../lib/queue/sqs.js';
 import type { WebhookRequest } from '../../../lib/webhook/ingress.js';
 import { createWebhookHandler } from '../../../lib/webhook/lambda.js';
-import { memoryReplayStore, ReplayCache } from '../../../lib/webhook/replay-cache.js';
+import { memoryReplayStore, ReplayCache } from '../../../lib/providers/shared/replay.js';
 import { vonageSignature } from '../../../lib/providers/vonage/verify.js';
 import {
   mandrillRequest,

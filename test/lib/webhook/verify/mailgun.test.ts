@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAILGUN_DEFAULT_WINDOW, mailgunReplayCache, verifyMailgun } from '../../../../lib/providers/mailgun/verify.js';
-import { ReplayCache } from '../../../../lib/webhook/replay-cache.js';
+import { ReplayCache } from '../../../../lib/providers/shared/replay.js';
 import { fixtureJson } from '../fixtures.js';
 
 interface MailgunVector {

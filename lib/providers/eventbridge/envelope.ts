@@ -1,4 +1,4 @@
-import { eventIdOf, isRecord, type JsonRecord, text } from '../providers/shared/map.js';
+import { eventIdOf, isRecord, type JsonRecord, text } from '../shared/map.js';
 
 /**
  * Amazon EventBridge events (https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html):

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normaliseContact } from '../../../lib/contact.js';
-import { type Mapper, mapAwsNative, mapQueueBody } from '../../../lib/sources/index.js';
+import { type Mapper, mapAwsNative, mapQueueBody } from '../../../lib/mapping/index.js';
 import { mapAwsSms } from '../../../lib/providers/aws-sms/map.js';
 import { mapBrevo } from '../../../lib/providers/brevo/map.js';
 import { mapEventBridge } from '../../../lib/providers/eventbridge/map.js';
@@ -12,7 +12,10 @@ import { mapPostmark } from '../../../lib/providers/postmark/map.js';
 import { mapResend } from '../../../lib/providers/resend/map.js';
 import { mapSendgrid } from '../../../lib/providers/sendgrid/map.js';
 import { mapSes } from '../../../lib/providers/ses/map.js';
-import { mapSns } from '../../../lib/providers/sns/map.js';
+import { mapCarried } from '../../../lib/providers/queue-native.js';
+import { mapSnsWith } from '../../../lib/providers/sns/map.js';
+
+const mapSns = mapSnsWith(mapCarried);
 import { mapSparkpost } from '../../../lib/providers/sparkpost/map.js';
 import { mapTwilio } from '../../../lib/providers/twilio/map.js';
 import { mapVonage } from '../../../lib/providers/vonage/map.js';

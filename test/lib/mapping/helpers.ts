@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseBody } from '../../../cli/extract.js';
 import { DEFAULT_SMS_OPT_OUT_KEYWORDS } from '../../../lib/config.js';
-import type { MappingPolicy } from '../../../lib/sources/index.js';
+import type { MappingPolicy } from '../../../lib/mapping/index.js';
 import type { Decision } from '../../../lib/types.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));

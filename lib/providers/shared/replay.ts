@@ -1,4 +1,4 @@
-import { TtlSet } from '../ttl-set.js';
+import { TtlSet } from '../../ttl-set.js';
 
 /**
  * Recently seen one-time values (Mailgun tokens): the project's one bounded TTL set. Per instance, so it

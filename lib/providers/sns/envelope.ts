@@ -1,4 +1,4 @@
-import { detail, eventIdOf, isRecord, type JsonRecord, text } from '../providers/shared/map.js';
+import { detail, eventIdOf, isRecord, type JsonRecord, text } from '../shared/map.js';
 
 /**
  * Amazon SNS envelopes, in the ways they arrive:

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectSource, mapAwsNative, mapProvider, mapQueueBody, PROVIDERS } from '../../../lib/sources/index.js';
+import { mapAwsNative, mapQueueBody } from '../../../lib/mapping/index.js';
+import { detectSource, mapProvider, PROVIDERS } from '../../../lib/mapping/provider.js';
 import { blocks, fixture, policy, snsEnvelope } from './helpers.js';
 
 const SES_BOUNCE = 'ses/aws-docs-notification-bounce-with-dsn.json';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REASONS, type Decision } from '../../../lib/types.js';
 import { gateDecisions } from '../../../lib/policy/index.js';
-import { detectSource, mapProvider, mapQueueBody, type SourceName } from '../../../lib/sources/index.js';
+import { mapQueueBody } from '../../../lib/mapping/index.js';
+import { detectSource, mapProvider, type SourceName } from '../../../lib/mapping/provider.js';
 import { blocks, FIXTURES, fixture, policy } from './helpers.js';
 
 interface ExpectedCase {

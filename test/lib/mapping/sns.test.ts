@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mapSns } from '../../../lib/providers/sns/map.js';
+import { mapCarried } from '../../../lib/providers/queue-native.js';
+import { mapSnsWith } from '../../../lib/providers/sns/map.js';
+
+const mapSns = mapSnsWith(mapCarried);
 import { blocks, fixture, policy, snsEnvelope } from './helpers.js';
 
 const LAMBDA_SNS = 'sns/powertools-lambda-sns-event-direct.json';

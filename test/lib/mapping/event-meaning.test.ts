@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gateDecisions } from '../../../lib/policy/index.js';
-import { mapProvider } from '../../../lib/sources/index.js';
+import { mapProvider } from '../../../lib/mapping/provider.js';
 import { REASONS, type Decision } from '../../../lib/types.js';
 import { fixture, policy } from './helpers.js';
 
