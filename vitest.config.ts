@@ -28,6 +28,7 @@ const ISOLATED = [
   // Compares the emulator credentials with a literal: the AWS SDK marks a credentials object it has used.
   'test/lib/ledger/config.test.ts',
   'test/lib/observability.test.ts',
+  'test/lib/consumer/source-events.test.ts',
 ];
 
 // Projects do not inherit these (extends: true would merge the root include into each project's).
