@@ -16,7 +16,8 @@ import { SOURCE_NAMES, WEBHOOK_PROVIDERS } from '../lib/providers/index.js';
 import { humanDuration, readSourceActivity, sourceVerdicts } from '../dev/source-activity.js';
 import { peekDeadLetters } from '../lib/dlq/loops.js';
 import { describeError } from './shared/errors.js';
-import { type CliIo, parseArgs } from './shared/command.js';
+import type { CliIo } from './shared/command.js';
+import { parseFlags } from './shared/parse-command.js';
 import { plural, writeJson, writeLine } from './shared/output.js';
 import {
   createQueueClient,
@@ -78,20 +79,13 @@ export interface CheckDeps {
 }
 
 export async function run(args: string[], io: CliIo, deps: CheckDeps = {}): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      probe: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    probe: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   // Queue flags are checked first: a usage mistake should not cost a Hood request.
   const target = await resolveQueueTarget(values, io.env);
   const checks: CheckResult[] = [];

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { loadPolicyConfig } from '../lib/config.js';
+import { type Env, loadPolicyConfig } from '../lib/config.js';
 import {
   deadLetterAttribute,
   deleteDeadLetter,
@@ -17,7 +17,8 @@ import { maskContact, normaliseContact } from '../lib/contact.js';
 import { encodeMessage } from '../lib/queue/message.js';
 import { sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema } from '../lib/types.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlags, parseFlagsAndOperands } from './shared/parse-command.js';
 import { plural, table, writeJson, writeLine } from './shared/output.js';
 import { didYouMean } from './shared/suggest.js';
 import {
@@ -26,6 +27,7 @@ import {
   NO_QUEUE_MESSAGE,
   QUEUE_HELP,
   QUEUE_OPTIONS,
+  type QueueFlags,
   type QueueTarget,
   readQueueArn,
   readQueueDepth,
@@ -108,27 +110,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      'show-contacts': { type: 'boolean' },
-      max: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    'show-contacts': { type: 'boolean' },
+    max: { type: 'string' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const max = positiveInt(values.max, '--max') ?? DEFAULT_LIST_MAX;
-  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
-  const sqs = createQueueClient(target);
-  try {
-    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+  const target = await laneTarget(values, io.env);
+  return withDeadLetterQueue(target, async (sqs, dlqUrl) => {
     const depth = await withAwsErrors(() => readQueueDepth(sqs, dlqUrl), target);
     const approximateTotal = depth.visible + depth.inFlight + depth.delayed;
     const policy = loadPolicyConfig(io.env);
@@ -181,39 +174,27 @@ async function list(args: string[], io: CliIo): Promise<number> {
     if (sorted.some((g) => g.reason === 'ambiguous_recipient'))
       out('Settle ambiguous_recipient: hood-blocker dlq resolve <message id> --block CONTACT');
     return 0;
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 async function redrive(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      reason: { type: 'string' },
-      rate: { type: 'string' },
-      max: { type: 'string' },
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    reason: { type: 'string' },
+    rate: { type: 'string' },
+    max: { type: 'string' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const rate = parseRate(values.rate);
   const max = positiveInt(values.max, '--max');
-  const reason = values.reason?.trim();
-  if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
-  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
+  const reason = reasonFilter(values.reason);
+  const target = await laneTarget(values, io.env);
   const blockQueueUrl = requireBlockQueueUrl(target);
-  const sqs = createQueueClient(target);
-  try {
-    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+  return withDeadLetterQueue(target, async (sqs, dlqUrl) => {
     const policy = loadPolicyConfig(io.env);
     if (reason === undefined && max === undefined && !target.local) {
       // A move task moves everything: only when every dead letter is retryable (all read, none rejected again).
@@ -270,9 +251,7 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
         writeLine(io.stderr, 'hood-blocker dlq redrive: interrupted; the rest is still in the dead-letter queue.');
     }
     return result.error ? 1 : 0;
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 /**
@@ -281,28 +260,18 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
  * dead letters the operator was never shown.
  */
 async function purge(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      reason: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    reason: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
-  const reason = values.reason?.trim();
-  if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
-  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
-  const sqs = createQueueClient(target);
-  try {
-    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
+  const reason = reasonFilter(values.reason);
+  const target = await laneTarget(values, io.env);
+  return withDeadLetterQueue(target, async (sqs, dlqUrl) => {
     const peeked = await withAwsErrors(
       () => peekDeadLetters(sqs, dlqUrl, { max: DEFAULT_LIST_MAX, policy: loadPolicyConfig(io.env) }),
       target,
@@ -356,9 +325,7 @@ async function purge(args: string[], io: CliIo): Promise<number> {
       if (result.error) writeLine(io.stderr, `hood-blocker dlq purge: stopped early: ${result.error}`);
     }
     return result.error ? 1 : 0;
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 /** One line from stdin; undefined when it ends first (a pipe, CI): no answer is never a yes. */
@@ -444,6 +411,30 @@ async function tryMoveTask(
   return failed ? 1 : 0;
 }
 
+/**
+ * The lane's dead-letter queue for one subcommand: a client for the lane's queues (destroyed after) and
+ * the dead-letter queue's URL (given, or found through the block queue's redrive policy).
+ */
+async function withDeadLetterQueue<T>(
+  target: QueueTarget,
+  use: (sqs: SQSClient, dlqUrl: string) => Promise<T>,
+): Promise<T> {
+  const sqs = createQueueClient(target);
+  try {
+    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+    return await use(sqs, dlqUrl);
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** `--reason R` of redrive and purge: only the dead letters of that reason; not given, all of them. */
+function reasonFilter(value: string | undefined): string | undefined {
+  const reason = value?.trim();
+  if (reason === '') throw new UsageError('--reason needs a reason label (see "hood-blocker dlq list")');
+  return reason;
+}
+
 async function withAwsErrors<T>(fn: () => Promise<T>, target: QueueTarget): Promise<T> {
   try {
     return await fn();
@@ -473,9 +464,10 @@ function parseRate(value: string | undefined): number {
 }
 
 /** The queues a dlq command works on: the block lane's, or with --bulk the bulk lane's. */
-function laneTarget(target: QueueTarget | undefined, bulk: boolean): QueueTarget {
+async function laneTarget(flags: QueueFlags & { bulk?: boolean | undefined }, env: Env): Promise<QueueTarget> {
+  const target = await resolveQueueTarget(flags, env);
   if (target === undefined) throw new UsageError(NO_QUEUE_MESSAGE);
-  if (!bulk) return target;
+  if (flags.bulk !== true) return target;
   if (target.bulkDeadLetterQueueUrl === undefined) {
     throw new UsageError(
       `no bulk dead-letter queue in ${target.description}: use --stack NAME or --local, or set BULK_DEAD_LETTER_QUEUE_URL`,
@@ -497,24 +489,16 @@ function laneTarget(target: QueueTarget | undefined, bulk: boolean): QueueTarget
  * in between leaves it where it was.
  */
 async function resolve(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      bulk: { type: 'boolean' },
-      block: { type: 'string', multiple: true },
-      reason: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    bulk: { type: 'boolean' },
+    block: { type: 'string', multiple: true },
+    reason: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw new UsageError(
       'expected one message id (see "hood-blocker dlq list"): dlq resolve <message id> --block CONTACT',
@@ -541,11 +525,9 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
       );
     givenReason = parsed.data;
   }
-  const target = laneTarget(await resolveQueueTarget(values, io.env), values.bulk === true);
+  const target = await laneTarget(values, io.env);
   const queueUrl = requireBlockQueueUrl(target);
-  const sqs = createQueueClient(target);
-  try {
-    const dlqUrl = await withAwsErrors(() => resolveDeadLetterQueueUrl(sqs, target), target);
+  return withDeadLetterQueue(target, async (sqs, dlqUrl) => {
     const message = await withAwsErrors(() => takeDeadLetter(sqs, dlqUrl, messageId), target);
     if (message === undefined)
       throw new UsageError(
@@ -643,9 +625,7 @@ async function resolve(args: string[], io: CliIo): Promise<number> {
     } finally {
       if (!settled) await returnDeadLetter(sqs, dlqUrl, message);
     }
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 function parseRecord(body: string): Record<string, unknown> {

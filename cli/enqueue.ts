@@ -6,7 +6,8 @@ import { maskContact } from '../lib/contact.js';
 import { encodeMessage } from '../lib/queue/message.js';
 import { type OutgoingMessage, SQS_BATCH_SIZE, sendMessages } from '../lib/queue/sqs.js';
 import { type Reason, ReasonSchema, REASONS } from '../lib/types.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import {
   clearLine,
   formatEta,
@@ -20,7 +21,9 @@ import {
   writeLine,
 } from './shared/output.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
-import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+import { describeAwsError, NO_QUEUE_MESSAGE, QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { readBacklog } from './shared/backlog.js';
+import { whyUnreadable } from './shared/read-error.js';
 import { DELIMITER_NAMES } from './shared/csv.js';
 import { detectFormat, readRows, type RowFormat, UnreadableFileError } from './shared/rows.js';
 
@@ -56,25 +59,17 @@ const DEFAULT_SOURCE = 'backfill';
 const PROGRESS_INTERVAL_MS = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      reason: { type: 'string' },
-      source: { type: 'string' },
-      format: { type: 'string' },
-      column: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    reason: { type: 'string' },
+    source: { type: 'string' },
+    format: { type: 'string' },
+    column: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0 ? 'which file? hood-blocker enqueue <file.csv|file.ndjson>' : 'give exactly one file',
@@ -147,17 +142,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!dryRun && bulk && target && queueUrl && valid.length > 0) {
     const sqs = createBulkQueueClient(bulk, io.env);
     try {
-      // Doubles as a preflight: a missing queue, missing credentials or a stopped local pipeline is named
-      // here, before any row is sent. Only a denied GetQueueAttributes is tolerated (a producer role may
-      // be allowed SendMessage alone); then the ETA simply leaves out what is already waiting.
-      try {
-        const depth = await readQueueDepth(sqs, queueUrl);
-        backlog = depth.visible + depth.inFlight + depth.delayed;
-      } catch (error) {
-        if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
-          throw new Error(`cannot use the queue ${queueUrl}: ${describeAwsError(error, target)}`);
-        }
-      }
+      // The preflight too: a queue that cannot be used is named before any row is sent.
+      backlog = await readBacklog(sqs, queueUrl, target);
       const showProgress = isTty(io.stderr);
       let lastDraw = 0;
       const draw = (force = false) => {
@@ -232,15 +218,7 @@ async function readInput(file: string, io: CliIo): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : String(code ?? error);
+    const why = whyUnreadable(error) ?? String((error as NodeJS.ErrnoException).code ?? error);
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
 }

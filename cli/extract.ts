@@ -11,6 +11,7 @@ import { isRecord, reject } from '../lib/providers/shared/map.js';
 import type { Decision } from '../lib/types.js';
 import { formFields } from '../lib/providers/shared/body.js';
 import { type CliIo, UsageError } from './shared/command.js';
+import { whyUnreadable } from './shared/read-error.js';
 import { didYouMean } from './shared/suggest.js';
 
 /**
@@ -95,16 +96,7 @@ async function readInput(file: string | undefined, io: CliIo): Promise<string> {
   try {
     buffer = await readFile(file);
   } catch (error) {
-    const code = isRecord(error) ? error.code : undefined;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : 'unreadable';
-    throw new UsageError(`cannot read "${file}": ${why}`);
+    throw new UsageError(`cannot read "${file}": ${whyUnreadable(error) ?? 'unreadable'}`);
   }
   if (buffer.length > MAX_INPUT_BYTES) throw new UsageError(`"${file}" is larger than ${MAX_INPUT_BYTES} bytes`);
   return buffer.toString('utf8');

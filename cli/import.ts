@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadPolicyConfig, loadRateLimits } from '../lib/config.js';
-import {
-  createImportSource,
-  IMPORT_PROVIDERS,
-  importHelpLines,
-  loadImportConfig,
-} from '../lib/providers/suppressions.js';
+import { loadRateLimits } from '../lib/config.js';
+import { createImportSource, IMPORT_PROVIDERS, importHelpLines } from '../lib/providers/suppressions.js';
 import { emptyCounts, type ImportCounts, runImport } from '../lib/import/run.js';
 import type { ImportProvider } from '../lib/import/types.js';
 import { writePrivateFile } from '../lib/private-file.js';
 import { DEFAULT_STATE_DIR } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { describeError } from './shared/errors.js';
 import { didYouMean } from './shared/suggest.js';
+import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import {
   clearLine,
@@ -30,7 +27,8 @@ import {
   writeJson,
   writeLine,
 } from './shared/output.js';
-import { describeAwsError, QUEUE_HELP, QUEUE_OPTIONS, readQueueDepth } from './shared/queues.js';
+import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
+import { readBacklog } from './shared/backlog.js';
 
 export const HELP = `Usage: hood-blocker import <provider> [options]
 
@@ -72,25 +70,17 @@ interface ResumeState {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      types: { type: 'string' },
-      since: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      resume: { type: 'boolean' },
-      'cursor-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    types: { type: 'string' },
+    since: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    resume: { type: 'boolean' },
+    'cursor-file': { type: 'string' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw new UsageError(`which provider? hood-blocker import <${IMPORT_PROVIDERS.join('|')}>`);
   const provider = positionals[0]!.toLowerCase() as ImportProvider;
@@ -102,14 +92,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const dryRun = values['dry-run'] === true;
   const json = values.json === true;
 
-  let policy;
-  let config;
-  try {
-    policy = loadPolicyConfig(io.env);
-    config = await loadImportConfig(provider, io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { policy, config } = await loadSuppressionConfig(provider, io.env);
   const ratePerMinute = steadyRatePerMinute(loadRateLimits(io.env));
   const warn = (line: string) => writeLine(io.stderr, `hood-blocker import: ${line}`);
   const showProgress = !json && isTty(io.stderr);
@@ -123,16 +106,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
   });
 
-  const types =
-    values.types === undefined
-      ? [...source.defaultLists]
-      : values.types
-          .split(',')
-          .map((t) => t.trim())
-          .filter((t) => t !== '');
-  const unknown = types.filter((t) => !source.lists.includes(t));
-  if (unknown.length > 0 || types.length === 0)
-    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const types = listsFromFlag(values.types, source, provider);
   const ordered = source.lists.filter((l) => types.includes(l));
   if (ordered.includes('group_unsubscribes') && !policy.blockReasons.has('group_unsubscribe')) {
     warn(
@@ -140,12 +114,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     );
   }
 
-  let since: Date | undefined;
-  if (values.since !== undefined) {
-    since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
-    if (Number.isNaN(since.getTime()))
-      throw new UsageError(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO-8601)`);
-  }
+  const since = sinceFromFlag(values.since, ' (YYYY-MM-DD or ISO-8601)');
 
   const cursorFile = values['cursor-file'] ?? join(values['state-dir'] ?? DEFAULT_STATE_DIR, `import-${provider}.json`);
   let resume: ResumeState | undefined;
@@ -180,13 +149,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let backlog = 0;
   if (sqs && bulk) {
     try {
-      const depth = await readQueueDepth(sqs, bulk.queueUrl);
-      backlog = depth.visible + depth.inFlight + depth.delayed;
+      backlog = (await readBacklog(sqs, bulk.queueUrl, bulk.target)) ?? 0;
     } catch (error) {
-      if (!(error instanceof Error && /AccessDenied|UnauthorizedOperation/iu.test(error.name))) {
-        sqs.destroy();
-        throw new Error(`cannot use the queue ${bulk.queueUrl}: ${describeAwsError(error, bulk.target)}`);
-      }
+      sqs.destroy();
+      throw error;
     }
   }
 

@@ -1,6 +1,7 @@
 import { DynamoLedger } from '../lib/ledger/dynamo.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
-import { openLedgerForCommand } from './shared/ledger.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
+import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker ledger-rekey [--local] [--json]
@@ -17,43 +18,25 @@ It scans the whole table (an operator's command: it needs dynamodb:Scan and dyna
 Ledger: as for "hood-blocker why" (LEDGER_TABLE + LEDGER_HASH_KEY[_SECRET], or --local).
 
 Options:
-  --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
-  --region REGION     AWS region of the stack
-  --local             the running "npm start" (.hood-blocker/local.json)
-  --state-dir DIR     where "npm start" keeps local.json (default .hood-blocker)
+${LEDGER_COMMAND_HELP}
   --json              {"scanned","rewritten"}
   -h, --help          this help
 
 Exit codes: 0 done · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      local: { type: 'boolean' },
-      'state-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  const parsed = parseFlagsAndOperands(args, io, HELP, LEDGER_COMMAND_OPTIONS);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError('takes no arguments');
-  const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
   const totals = { scanned: 0, rewritten: 0 };
-  try {
+  await withLedger(values, io, async (ledger) => {
     if (!(ledger instanceof DynamoLedger)) throw new UsageError('only a DynamoDB ledger keeps history between runs');
     for await (const page of ledger.rekeyHistory()) {
       totals.scanned += page.scanned;
       totals.rewritten += page.rewritten;
     }
-  } finally {
-    ledger.close();
-  }
+  });
   if (values.json) writeJson(io.stdout, totals);
   else
     writeLine(

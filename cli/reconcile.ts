@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { loadHoodConfig, loadPolicyConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
+import { loadHoodConfig, loadRateLimits, type RateWindow } from '../lib/config.js';
 import { maskContact } from '../lib/contact.js';
 import { createHoodClient, type HoodClient } from '../lib/hood/client.js';
 import { resolveToken } from '../lib/hood/token.js';
-import { createImportSource, IMPORT_PROVIDERS, loadImportConfig } from '../lib/providers/suppressions.js';
+import { createImportSource, IMPORT_PROVIDERS } from '../lib/providers/suppressions.js';
 import { pageHoodList } from '../lib/import/hood-list.js';
 import {
   type LedgerReconcileCounts,
@@ -13,17 +13,20 @@ import {
 } from '../lib/import/reconcile.js';
 import { importMessage } from '../lib/import/run.js';
 import type { ImportProvider, SuppressionEntry } from '../lib/import/types.js';
-import type { Ledger, LedgerBlockedEntry } from '../lib/ledger/types.js';
+import type { Ledger, LedgerBlockedEntry, LedgerEvent } from '../lib/ledger/types.js';
 import { LedgerNotConfigured, openLedger, openLedgerForCommand } from './shared/ledger.js';
 import { DEFAULT_STATE_DIR, readLocalState } from '../dev/state.js';
 import { encodeJsonBody } from '../lib/queue/encode.js';
 import { type OutgoingMessage, sendMessages } from '../lib/queue/sqs.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlags } from './shared/parse-command.js';
 import { createBulkQueueClient, resolveBulkQueue } from './shared/bulk-queue.js';
 import { clearLine, isTty, rewriteLine, table, writeJson, writeLine } from './shared/output.js';
 import { openPrivateFile, type PrivateFileWriter } from '../lib/private-file.js';
 import { QUEUE_HELP, QUEUE_OPTIONS } from './shared/queues.js';
 import { createSsmClient } from './shared/stack.js';
+import { configOrUsage } from './shared/config-errors.js';
+import { listsFromFlag, loadSuppressionConfig, sinceFromFlag } from './shared/suppression-flags.js';
 
 export const HELP = `Usage: hood-blocker reconcile --from <provider|ledger> [options]
 
@@ -65,27 +68,20 @@ Exit codes: 0 nothing missing (or all missing queued / repaired) · 1 contacts m
 const QUEUE_FLUSH = 100;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...QUEUE_OPTIONS,
-      from: { type: 'string' },
-      types: { type: 'string' },
-      since: { type: 'string' },
-      'enqueue-missing': { type: 'boolean' },
-      repair: { type: 'boolean' },
-      out: { type: 'string' },
-      reveal: { type: 'boolean' },
-      'page-size': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    ...QUEUE_OPTIONS,
+    from: { type: 'string' },
+    types: { type: 'string' },
+    since: { type: 'string' },
+    'enqueue-missing': { type: 'boolean' },
+    repair: { type: 'boolean' },
+    out: { type: 'string' },
+    reveal: { type: 'boolean' },
+    'page-size': { type: 'string' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const from = values.from?.trim().toLowerCase();
   if (from === undefined) throw new UsageError(`--from is needed: ${IMPORT_PROVIDERS.join(', ')} or ledger`);
   const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);
@@ -98,31 +94,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--from "${values.from}": one of ${IMPORT_PROVIDERS.join(', ')}, ledger`);
   if (values.reveal && values.out === undefined) throw new UsageError('--reveal only applies to --out FILE');
   const provider = from as ImportProvider;
-  let since: Date | undefined;
-  if (values.since !== undefined) {
-    since = new Date(/^\d{4}-\d\d-\d\d$/u.test(values.since) ? `${values.since}T00:00:00Z` : values.since);
-    if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date`);
-  }
+  const since = sinceFromFlag(values.since);
   const json = values.json === true;
 
-  let policy;
-  let config;
-  try {
-    policy = loadPolicyConfig(io.env);
-    config = await loadImportConfig(provider, io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { policy, config } = await loadSuppressionConfig(provider, io.env);
   const source = createImportSource(config, { includeGroupUnsubscribes: policy.blockReasons.has('group_unsubscribe') });
-  const types =
-    values.types === undefined
-      ? [...source.defaultLists]
-      : values.types
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
-  if (types.length === 0 || types.some((t) => !source.lists.includes(t)))
-    throw new UsageError(`--types: ${provider} lists are ${source.lists.join(', ')}`);
+  const types = listsFromFlag(values.types, source, provider);
 
   const hood = await connectHood(values.local === true, values['state-dir'] ?? DEFAULT_STATE_DIR, io);
   const bulk = values['enqueue-missing'] ? await resolveBulkQueue(values, io.env) : undefined;
@@ -164,17 +141,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           `${csv(values.reveal ? contact : maskContact(contact))},${entry.reason},${csv(entry.list)},${csv(entry.providerReason)},${entry.occurredAt ?? ''}\n`,
         );
         if (sqs && policy.blockReasons.has(entry.reason)) {
-          if (
-            ledger &&
-            (await ledger.forget(contact, {
-              at: new Date().toISOString(),
-              source: 'cli',
-              reason: 'reconcile',
-              outcome: 'forgotten',
-              eventId: `reconcile:${provider}`,
-            }))
-          )
-            cleared += 1;
+          if (ledger && (await ledger.forget(contact, forgottenByReconcile(provider)))) cleared += 1;
           pending.push({
             body: encodeJsonBody(importMessage(provider, entry, contact)),
             attributes: { correlation_id: randomUUID(), lane: 'bulk' },
@@ -205,12 +172,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const result = {
     from: provider,
-    hood: counts?.hood ?? null,
-    hoodUnreadable: counts?.hoodUnreadable ?? null,
+    ...hoodCounts(counts),
     source: counts?.source ?? null,
-    both: counts?.both ?? null,
-    missing: counts?.missing ?? null,
-    onlyInHood: counts?.onlyInHood ?? null,
+    ...comparedCounts(counts),
     sourceInvalid: counts?.sourceInvalid ?? null,
     queued,
     ledgerCleared: ledger ? cleared : null,
@@ -224,10 +188,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLine(
       io.stdout,
       table([
-        [
-          'Hood',
-          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
-        ],
+        hoodRow(counts),
         [provider, `${counts.source} contacts (${types.join(', ')})`],
         ['both', String(counts.both)],
         [
@@ -322,16 +283,7 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
       error = `not repaired: Hood returned ${counts.hoodUnreadable} rows without a readable contact (may the token read GDPR fields?), so "missing" may be wrong`;
     } else if (repair) {
       for (const entry of missing) {
-        if (
-          await ledger.forgetKey(entry.key, {
-            at: new Date().toISOString(),
-            source: 'cli',
-            reason: 'reconcile',
-            outcome: 'forgotten',
-            eventId: 'reconcile:ledger',
-          })
-        )
-          repaired += 1;
+        if (await ledger.forgetKey(entry.key, forgottenByReconcile('ledger'))) repaired += 1;
       }
     }
   } catch (e) {
@@ -345,12 +297,9 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
   }
   const result = {
     from: 'ledger',
-    hood: counts?.hood ?? null,
-    hoodUnreadable: counts?.hoodUnreadable ?? null,
+    ...hoodCounts(counts),
     ledger: counts?.ledger ?? null,
-    both: counts?.both ?? null,
-    missing: counts?.missing ?? null,
-    onlyInHood: counts?.onlyInHood ?? null,
+    ...comparedCounts(counts),
     repaired,
     out: outFile ?? null,
     ...(error !== undefined ? { error } : {}),
@@ -360,10 +309,7 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
     writeLine(
       io.stdout,
       table([
-        [
-          'Hood',
-          `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
-        ],
+        hoodRow(counts),
         ['ledger', `${counts.ledger} blocked contacts`],
         ['both', String(counts.both)],
         [
@@ -386,6 +332,35 @@ async function runLedger(values: Values, pageSize: number, io: CliIo): Promise<n
   if (error !== undefined && !json) writeLine(io.stderr, `hood-blocker reconcile: ${error}`);
   if (error !== undefined) return 1;
   return counts!.missing === 0 || (repair && repaired === counts!.missing) ? 0 : 1;
+}
+
+/** Both comparisons' counts of Hood's side (null when the comparison did not finish). */
+function hoodCounts(counts: ReconcileCounts | LedgerReconcileCounts | undefined) {
+  return { hood: counts?.hood ?? null, hoodUnreadable: counts?.hoodUnreadable ?? null };
+}
+
+/** Both comparisons' outcome counts (null when the comparison did not finish). */
+function comparedCounts(counts: ReconcileCounts | LedgerReconcileCounts | undefined) {
+  return { both: counts?.both ?? null, missing: counts?.missing ?? null, onlyInHood: counts?.onlyInHood ?? null };
+}
+
+/** The "Hood" line of both summaries. */
+function hoodRow(counts: ReconcileCounts | LedgerReconcileCounts): [string, string] {
+  return [
+    'Hood',
+    `${counts.hood} blocked contacts${counts.hoodUnreadable ? ` (+${counts.hoodUnreadable} unreadable: masked or not a contact)` : ''}`,
+  ];
+}
+
+/** The history line of a contact whose stale ledger state reconcile cleared, naming what it compared with. */
+function forgottenByReconcile(source: string): LedgerEvent {
+  return {
+    at: new Date().toISOString(),
+    source: 'cli',
+    reason: 'reconcile',
+    outcome: 'forgotten',
+    eventId: `reconcile:${source}`,
+  };
 }
 
 /**
@@ -424,12 +399,7 @@ async function connectHood(
       };
     }
   }
-  let config;
-  try {
-    config = loadHoodConfig(io.env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const config = configOrUsage(() => loadHoodConfig(io.env));
   // The SSM client of this command's environment: its region (--stack/--region) and endpoint.
   const ssmClient = config.token.kind === 'ssm' ? await createSsmClient(io.env) : undefined;
   const token = await resolveToken(config.token, ssmClient ? { ssmClient } : {});

@@ -6,7 +6,8 @@ import { DEFAULT_STATE_DIR, ensureStateDir, type LocalState, readLocalState } fr
 import { WEBHOOK_SECRETS, webhookOf } from '../lib/providers/index.js';
 import type { SampleToSign, ShellSecret } from '../lib/providers/types.js';
 import { WEBHOOK_PROVIDERS } from '../lib/webhook/ingress.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 import { stampSampleTime } from './send-test-time.js';
 import { STACK_OPTIONS, stackOf } from './shared/stack.js';
@@ -78,25 +79,17 @@ interface SignContext {
 const keyFileName = (provider: string) => `${provider}-test-key.pem`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      url: { type: 'string' },
-      print: { type: 'boolean' },
-      key: { type: 'string' },
-      'state-dir': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      // main.ts resolved the stack's outputs into io.env; the flags are listed so the parser accepts them.
-      ...STACK_OPTIONS,
-    },
+  const parsed = parseFlagsAndOperands(args, io, HELP, {
+    url: { type: 'string' },
+    print: { type: 'boolean' },
+    key: { type: 'string' },
+    'state-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    // main.ts resolved the stack's outputs into io.env; the flags are listed so the parser accepts them.
+    ...STACK_OPTIONS,
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [name, payloadFile, ...extra] = positionals;
   if (name === undefined)
     throw new UsageError(`which provider? hood-blocker send-test <${WEBHOOK_PROVIDERS.join('|')}> [payload]`);

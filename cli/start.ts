@@ -28,7 +28,8 @@ import {
   stateFilePath,
   writeLocalState,
 } from '../dev/state.js';
-import { type CliIo, parseArgs, UsageError } from './shared/command.js';
+import { type CliIo, UsageError } from './shared/command.js';
+import { parseFlags } from './shared/parse-command.js';
 import {
   clearLine,
   formatRate,
@@ -104,21 +105,14 @@ interface StartInfo {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      'state-dir': { type: 'string' },
-      verbose: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseFlags(args, io, HELP, {
+    port: { type: 'string' },
+    'state-dir': { type: 'string' },
+    verbose: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const port = parsePort(values.port ?? io.env.PORT, values.port !== undefined ? '--port' : 'PORT');
   const stateDir = values['state-dir'] ?? DEFAULT_STATE_DIR;
   const json = values.json === true;

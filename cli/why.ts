@@ -1,8 +1,10 @@
 import { maskContact } from '../lib/contact.js';
 import type { LedgerStory } from '../lib/ledger/index.js';
 import { EVENT_ID_EXAMPLES } from '../lib/providers/index.js';
-import { contactArgument, openLedgerForCommand } from './shared/ledger.js';
-import { type CliIo, parseArgs } from './shared/command.js';
+import { contactArgument } from './shared/ledger.js';
+import { LEDGER_COMMAND_HELP, LEDGER_COMMAND_OPTIONS, withLedger } from './shared/ledger-command.js';
+import type { CliIo } from './shared/command.js';
+import { parseFlagsAndOperands } from './shared/parse-command.js';
 import { writeJson, writeLine } from './shared/output.js';
 
 export const HELP = `Usage: hood-blocker why <contact> [--event ID] [--json] [--local]
@@ -19,43 +21,22 @@ AWS_ENDPOINT_URL_DYNAMODB for a local endpoint; or --local for the ledger of the
 Options:
   --json              {"contact","status","hoodId"?,"events":[{"at","source","reason","outcome","eventId"?}]}
   --event ID          only the events of this provider event id (${EVENT_ID_EXAMPLES.join(', ')}…)
-  --stack NAME        the deployed stack's ledger table and hash-key secret (its outputs; set variables win)
-  --region REGION     AWS region of the stack
-  --local             the running "npm start" (.hood-blocker/local.json)
-  --state-dir DIR     where "npm start" keeps local.json (default .hood-blocker)
+${LEDGER_COMMAND_HELP}
   -h, --help          this help
 
 Exit codes: 0 found · 1 the ledger knows nothing of it · 2 usage`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      event: { type: 'string' },
-      local: { type: 'boolean' },
-      'state-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    writeLine(io.stdout, HELP);
-    return 0;
-  }
+  const parsed = parseFlagsAndOperands(args, io, HELP, { ...LEDGER_COMMAND_OPTIONS, event: { type: 'string' } });
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const contact = contactArgument(positionals);
-  let story: LedgerStory | undefined;
-  const ledger = await openLedgerForCommand(values.local === true, values['state-dir'], io);
-  try {
-    story = await ledger.why(contact);
+  const story = await withLedger(values, io, async (ledger): Promise<LedgerStory | undefined> => {
+    const found = await ledger.why(contact);
     const event = values.event;
-    if (story !== undefined && event !== undefined) {
-      story = { ...story, events: story.events.filter((e) => e.eventId === ledger.eventKey(event)) };
-    }
-  } finally {
-    ledger.close();
-  }
+    if (found === undefined || event === undefined) return found;
+    return { ...found, events: found.events.filter((e) => e.eventId === ledger.eventKey(event)) };
+  });
   if (values.json) {
     writeJson(io.stdout, story ?? { contact: maskContact(contact), status: 'not_blocked', events: [] });
   } else if (story === undefined) {

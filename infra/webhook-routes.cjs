@@ -43,6 +43,24 @@ const MAX_RATE = 10_000;
 const MAX_BURST = 5_000;
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/u;
 
+const SECRET_VARIABLE = /^[A-Z][A-Z0-9_]{0,127}$/u;
+
+/** The registry's provider secrets that are read from SSM (`<NAME>_PARAMETER`), as the build wrote them. */
+function secretVariables() {
+  if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
+  const { secrets } = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
+  if (!Array.isArray(secrets) || !secrets.every((n) => typeof n === 'string' && SECRET_VARIABLE.test(n))) {
+    throw new Error(`${ROUTES_FILE} does not list secret variables: run "npm run build" again`);
+  }
+  return secrets;
+}
+
+/** `SENDGRID_WEBHOOK_PUBLIC_KEY` → `<prefix>/sendgrid-webhook-public-key`: the SSM parameter a secret is read from. */
+async function parameterOf(resolveVariable, variable) {
+  const prefix = await resolveVariable('self:custom.parameterPrefix');
+  return `${prefix}/${variable.toLowerCase().replace(/_/gu, '-')}`;
+}
+
 /** The registry's webhook providers, as the build wrote them. */
 function providers() {
   if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
@@ -137,6 +155,24 @@ module.exports = {
         r.routeKey,
         { DetailedMetricsEnabled: false, ThrottlingRateLimit: r.throttle.rate, ThrottlingBurstLimit: r.throttle.burst },
       ]),
+    ),
+  /**
+   * The webhook function's environment: `custom.webhookEnvironment` plus `<NAME>_PARAMETER` for every provider
+   * secret of the registry, so a provider added to the registry is wired without editing the stack.
+   */
+  webhookEnvironment: async ({ resolveVariable }) => {
+    const fixed = await resolveVariable('self:custom.webhookEnvironment');
+    const secrets = await Promise.all(
+      secretVariables().map(async (v) => [`${v}_PARAMETER`, await parameterOf(resolveVariable, v)]),
+    );
+    return { ...fixed, ...Object.fromEntries(secrets) };
+  },
+  /** The webhook role's grant: exactly those parameters, never the prefix (it also holds the Hood API token). */
+  secretParameterArns: async ({ resolveVariable }) =>
+    Promise.all(
+      secretVariables().map(async (v) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${await parameterOf(resolveVariable, v)}`,
+      })),
     ),
   /** The stage must be created after its routes: RouteSettings naming a route that does not exist yet fail. */
   routeLogicalIds: async (options) => (await routes(options)).map((r) => routeLogicalId(r.routeKey)),

@@ -96,7 +96,8 @@ for (const [file, size] of Object.entries(sizes)) console.log(`${file}  ${(size 
 async function writeWebhookRoutes() {
   const registry = await build({
     stdin: {
-      contents: "export { SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
+      contents:
+        "export { SECRET_VARIABLES, SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } from './lib/providers/index.ts';",
       resolveDir: '.',
       loader: 'ts',
     },
@@ -112,13 +113,14 @@ async function writeWebhookRoutes() {
   try {
     const file = join(dir, 'registry.mjs');
     writeFileSync(file, registry.outputFiles[0].contents);
-    const { SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } = await import(pathToFileURL(file).href);
+    const { SECRET_VARIABLES, SOURCE_NAMES, WEBHOOK_PROVIDERS, webhookOf } = await import(pathToFileURL(file).href);
     // `noRetry`: providers whose webhook declares it does not retry a 5xx (the stack alarms on the first one).
     const noRetry = WEBHOOK_PROVIDERS.filter((name) => webhookOf(name).retriesServerErrors === false);
     // `sources`: every name a decision can carry, webhook or AWS-native (the quiet-source alarms accept each).
+    // `secrets`: every provider secret read from SSM (`<NAME>_PARAMETER`), for the webhook's environment and grant.
     writeFileSync(
       'dist/webhook-routes.json',
-      `${JSON.stringify({ providers: WEBHOOK_PROVIDERS, sources: SOURCE_NAMES, noRetry })}\n`,
+      `${JSON.stringify({ providers: WEBHOOK_PROVIDERS, sources: SOURCE_NAMES, noRetry, secrets: SECRET_VARIABLES })}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,7 @@
-import { parseArgs } from 'node:util';
-
 /**
- * What every command module needs from the binary: its streams and environment, the user-mistake error,
- * and the argument parser. Kept apart from `cli/main.ts` so that the commands never import the entry
- * point that loads them (no import cycles).
+ * What every command module needs from the binary: its streams and environment, and the user-mistake error.
+ * Kept apart from `cli/main.ts` so that the commands never import the entry point that loads them (no import
+ * cycles).
  */
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -23,5 +21,3 @@ export class UsageError extends Error {
 }
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
-
-export { parseArgs };

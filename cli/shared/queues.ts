@@ -6,6 +6,7 @@ import { createSqsClient } from '../../lib/queue/sqs-sdk.js';
 
 export { type QueueDepth, readQueueDepth } from '../../lib/queue/sqs.js';
 import { UsageError } from './command.js';
+import { configOrUsage } from './config-errors.js';
 import { describeAwsProblem } from './errors.js';
 import { readStackOutputs, resolveStackEnv, stackOf } from './stack.js';
 
@@ -288,9 +289,5 @@ function checkUrl(value: string | undefined, flag: string): string | undefined {
 }
 
 function loadQueueConfigOrUsage(env: Env): ReturnType<typeof loadQueueConfig> {
-  try {
-    return loadQueueConfig(env);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  return configOrUsage(() => loadQueueConfig(env));
 }
