@@ -4,8 +4,8 @@ import type { RateGate } from '../pacing/pacer.js';
 import { queueUrlFromArn } from '../queue/sqs.js';
 import { waitMs } from '../pacing/timer-ms.js';
 import { gateDecisions } from '../policy/index.js';
-import { mapQueueBody } from '../mapping/index.js';
-import { unwrapQueueBody } from '../envelopes/sqs.js';
+import { mapUnwrappedBody } from '../mapping/index.js';
+import { type UnwrappedQueueBody, unwrapQueueBody } from '../envelopes/sqs.js';
 import type { Decision } from '../types.js';
 import { decodeOptIn, encodeOptIn, isOptIn } from '../queue/opt-in.js';
 import { applySteps } from './apply.js';
@@ -46,8 +46,8 @@ export interface ConsumerDeps {
  * as the mapper attributed them, so that a quiet SES source can alarm like a quiet webhook. A normalised message
  * (our ingress, the CLI, a consumer's own copy) gives none: the webhook already counted its request.
  */
-export function awsDeliveredSources(body: string, decisions: readonly Decision[]): string[] {
-  if (unwrapQueueBody(body).kind !== 'aws') return [];
+export function awsDeliveredSources(body: UnwrappedQueueBody, decisions: readonly Decision[]): string[] {
+  if (body.kind !== 'aws') return [];
   // `unknown`: a payload no mapper recognised names no source. (The registry's name list is not imported: it would
   // pull every webhook verifier into the consumer bundle.)
   return [...new Set(decisions.map((d) => d.source))].filter((s) => s !== 'unknown');
@@ -111,10 +111,11 @@ export async function processBatch(
       }
       // The last gate before Hood: NEVER_BLOCK, soft_bounce (count-only, or counted under SOFT_BOUNCE_POLICY
       // by the ledger hooks) and BLOCK_REASONS (lib/policy/gate.ts).
-      const mapped = mapQueueBody(record.body, config.policy);
+      const body = unwrapQueueBody(record.body);
+      const mapped = mapUnwrappedBody(body, config.policy);
       // First delivery only: a redelivered record is the same event, not a sign of life.
       if (deps.countSource && receiveCount === 1)
-        for (const s of awsDeliveredSources(record.body, mapped)) deps.countSource(s);
+        for (const s of awsDeliveredSources(body, mapped)) deps.countSource(s);
       // A provider event read here (SES through SNS raw delivery) may be an opt-in: it stays an ignore below
       // and, for someone blocked, also goes to a human as an opt-in message (never_blocked: the ignore counts it).
       for (const d of mapped.filter(isOptIn)) {

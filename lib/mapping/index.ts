@@ -1,4 +1,4 @@
-import { unwrapQueueBody } from '../envelopes/sqs.js';
+import { type UnwrappedQueueBody, unwrapQueueBody } from '../envelopes/sqs.js';
 import { mapNormalisedMessage, QUEUE_NATIVE, UNRECOGNISED_QUEUE_PAYLOAD } from '../providers/queue-native.js';
 import { dedupe, detail, reject } from '../providers/shared/map.js';
 import type { MappingPolicy } from '../providers/types.js';
@@ -40,7 +40,11 @@ export function mapAwsNative(payload: unknown, policy: MappingPolicy): Decision[
 
 /** One SQS record body, as the consumer sees it: a normalised message, or an AWS-native payload. */
 export function mapQueueBody(body: string, policy: MappingPolicy): Decision[] {
-  const unwrapped = unwrapQueueBody(body);
+  return mapUnwrappedBody(unwrapQueueBody(body), policy);
+}
+
+/** `mapQueueBody` for a body already unwrapped (the consumer also needs to know what kind it was). */
+export function mapUnwrappedBody(unwrapped: UnwrappedQueueBody, policy: MappingPolicy): Decision[] {
   switch (unwrapped.kind) {
     case 'invalid':
       return [reject('unrecognised_event', 'queue', unwrapped.why)];
