@@ -4,13 +4,10 @@
 // stage at package time, offline. CloudFormation conditions cannot match a prefix ("dev*") or multiply, so
 // those derivations live here; each one validates its input and fails packaging with the param's name.
 
+const { param } = require('./packaging.cjs');
+
 /** Stages that are disposable by name: no deletion protection unless the param asks for it. */
 const DISPOSABLE_STAGE = /^(dev|test)|^ci$/u;
-
-async function param(resolveVariable, name) {
-  const value = await resolveVariable(`param:${name}`);
-  return value === undefined || value === null ? '' : String(value).trim();
-}
 
 function bool(name, value) {
   const v = value.toLowerCase();

@@ -15,24 +15,16 @@
 // The metrics are EMF counts (namespace HoodBlocker, dimensions service, provider): the webhook's per request, the
 // consumer's `source_events` per AWS-delivered record.
 
-const { existsSync, readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { buildOutput, param } = require('./packaging.cjs');
 
-const ROUTES_FILE = join(__dirname, '..', 'dist', 'webhook-routes.json');
 const SERVICE = 'hood-blocker';
 const MAX_QUIET_HOURS = 168;
 const DEFAULT_SIGNATURE_THRESHOLD = 5;
 
 function routes() {
-  if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
-  const parsed = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
+  const parsed = buildOutput();
   const providers = parsed.providers ?? [];
   return { providers, sources: parsed.sources ?? providers, noRetry: parsed.noRetry ?? [] };
-}
-
-async function param(resolveVariable, name) {
-  const value = await resolveVariable(`param:${name}`);
-  return value === undefined || value === null ? '' : String(value).trim();
 }
 
 /** `ses:24,sendgrid:24` → [{ name, hours }], every name one of `sources`, hours an integer 1–168. */

@@ -10,10 +10,7 @@
 // The provider list is the registry's (lib/providers/index.ts), written by `npm run build` to
 // dist/webhook-routes.json, since osls cannot import TypeScript.
 
-const { existsSync, readFileSync } = require('node:fs');
-const { join } = require('node:path');
-
-const ROUTES_FILE = join(__dirname, '..', 'dist', 'webhook-routes.json');
+const { ROUTES_FILE, buildOutput, param } = require('./packaging.cjs');
 
 /**
  * Steady requests per second and burst, per provider. A provider not listed gets the stage default
@@ -47,8 +44,7 @@ const SECRET_VARIABLE = /^[A-Z][A-Z0-9_]{0,127}$/u;
 
 /** The registry's provider secrets that are read from SSM (`<NAME>_PARAMETER`), as the build wrote them. */
 function secretVariables() {
-  if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
-  const { secrets } = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
+  const { secrets } = buildOutput();
   if (!Array.isArray(secrets) || !secrets.every((n) => typeof n === 'string' && SECRET_VARIABLE.test(n))) {
     throw new Error(`${ROUTES_FILE} does not list secret variables: run "npm run build" again`);
   }
@@ -63,8 +59,7 @@ async function parameterOf(resolveVariable, variable) {
 
 /** The registry's webhook providers, as the build wrote them. */
 function providers() {
-  if (!existsSync(ROUTES_FILE)) throw new Error(`${ROUTES_FILE} is missing: run "npm run build" before packaging`);
-  const { providers: names } = JSON.parse(readFileSync(ROUTES_FILE, 'utf8'));
+  const { providers: names } = buildOutput();
   if (
     !Array.isArray(names) ||
     names.length === 0 ||
@@ -73,11 +68,6 @@ function providers() {
     throw new Error(`${ROUTES_FILE} does not list webhook provider names`);
   }
   return names;
-}
-
-async function param(resolveVariable, name) {
-  const value = await resolveVariable(`param:${name}`);
-  return value === undefined || value === null ? '' : String(value).trim();
 }
 
 function rate(name, value) {
