@@ -93,20 +93,19 @@ export const EVENT_ID_EXAMPLES: readonly string[] = REGISTRY.flatMap((p: Provide
   p.eventIdExample !== undefined ? [p.eventIdExample] : [],
 );
 
+/** One optional field of the declarations, for the providers that declare it, in registry order. */
+function declared<K extends keyof Provider>(field: K): NonNullable<Provider[K]>[] {
+  return REGISTRY.flatMap((p: Provider) => (p[field] !== undefined ? [p[field] as NonNullable<Provider[K]>] : []));
+}
+
 /** Ids that quoted a contact before event ids were keyed (`ledger-rekey --help`), in registry order. */
-export const EVENT_IDS_QUOTING_CONTACTS: readonly string[] = REGISTRY.flatMap((p: Provider) =>
-  p.eventIdQuotesContact !== undefined ? [p.eventIdQuotesContact] : [],
-);
+export const EVENT_IDS_QUOTING_CONTACTS: readonly string[] = declared('eventIdQuotesContact');
 
 /** What `extract` reads besides the providers' own payloads: their envelopes and Lambda events. */
-export const EXTRACT_FORMS: ReadonlyArray<NonNullable<Provider['extractForms']>> = REGISTRY.flatMap((p: Provider) =>
-  p.extractForms !== undefined ? [p.extractForms] : [],
-);
+export const EXTRACT_FORMS: ReadonlyArray<NonNullable<Provider['extractForms']>> = declared('extractForms');
 
 /** The topics the local pipeline's emulator creates, each delivering raw to the block queue. */
-export const LOCAL_TOPICS: readonly LocalTopic[] = REGISTRY.flatMap((p: Provider) =>
-  p.localTopic !== undefined ? [p.localTopic] : [],
-);
+export const LOCAL_TOPICS: readonly LocalTopic[] = declared('localTopic');
 
 /** The providers' queue bodies by label, in registry order (the benchmark's mapping cost). */
 export const QUEUE_SAMPLES: ReadonlyArray<readonly [string, string]> = REGISTRY.flatMap((p: Provider) =>
