@@ -37,6 +37,9 @@ const [minMs, maxMs] = ((workerData as { latencyMs?: [number, number] } | null)?
   number,
 ];
 const counts: Record<string, number> = {};
+/** `workerData.traceFile`: one JSON line per rate-item request (when, which write, whose, the condition, the outcome). */
+const traceFile = (workerData as { traceFile?: string } | null)?.traceFile;
+const trace: string[] = [];
 /** Conditional writes refused (`ConditionalCheckFailedException`), by the same key: never billed twice, only told. */
 const refused: Record<string, number> = {};
 const mod = (await import('dynalite')) as unknown as { default: (o: Record<string, number>) => DynaliteServer };
@@ -61,12 +64,23 @@ server.on('request', (req, res) => {
     const key = `${body.includes('"rate#') ? 'rate' : 'ledger'} ${op}${rateWrite(op, body)}`;
     counts[key] = (counts[key] ?? 0) + 1;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    const sent = Date.now();
     res.end = ((...args: unknown[]) => {
       const text = String(args[0] ?? '');
-      if (res.statusCode !== 400 || !text.includes('ConditionalCheckFailed')) return end(...args);
+      const traced = (answer: string) => {
+        if (traceFile && key.startsWith('rate')) trace.push(traceLine(key, body, answer, sent, res.statusCode));
+      };
+      if (res.statusCode !== 400 || !text.includes('ConditionalCheckFailed')) {
+        traced(text);
+        return end(...args);
+      }
       refused[key] = (refused[key] ?? 0) + 1;
-      if (plainDynalite || !body.includes('"ReturnValuesOnConditionCheckFailure":"ALL_OLD"')) return end(...args);
+      if (plainDynalite || !body.includes('"ReturnValuesOnConditionCheckFailure":"ALL_OLD"')) {
+        traced(text);
+        return end(...args);
+      }
       void withItem(body, text).then((out) => {
+        traced(out);
         res.setHeader('Content-Length', Buffer.byteLength(out));
         res.removeHeader('x-amz-crc32');
         end(out);
@@ -110,6 +124,47 @@ async function withItem(body: Buffer, error: string): Promise<string> {
   return item === undefined ? error : JSON.stringify({ ...(JSON.parse(error) as object), Item: item });
 }
 
+function traceLine(key: string, body: Buffer, answer: string, sent: number, status: number): string {
+  const req = JSON.parse(body.toString()) as {
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, { N?: string }>;
+  };
+  const names = Object.entries(req.ExpressionAttributeNames ?? {})
+    .filter(([k]) => k.startsWith('#n'))
+    .map(([, v]) => v);
+  const values = req.ExpressionAttributeValues ?? {};
+  let v: number | undefined;
+  let inFlight: number | undefined;
+  let recent: number | undefined;
+  try {
+    type Entry = { M?: { s?: { N?: string }; d?: { N?: string }; e?: { N?: string } } };
+    const out = JSON.parse(answer) as {
+      Attributes?: { v?: { N?: string }; c?: { M?: Record<string, Entry> } };
+      Item?: { v?: { N?: string }; c?: { M?: Record<string, Entry> } };
+    };
+    const item = out.Attributes ?? out.Item;
+    v = Number(item?.v?.N);
+    const entries = Object.values(item?.c?.M ?? {});
+    const at = Date.now();
+    inFlight = entries.filter((e) => e.M?.e === undefined && Number(e.M?.d?.N) > at).length;
+    // Calls that end (or may end) within the last second: the 10/s window's count.
+    recent = entries.filter((e) => e.M?.e === undefined || Number(e.M?.e?.N) > at - 1000).length;
+  } catch {}
+  return JSON.stringify({
+    t: sent,
+    done: Date.now(),
+    key,
+    ok: status === 200,
+    who: names[0]?.split('.')[0],
+    ids: names,
+    cond: values[':v']?.N,
+    n: values[':m']?.N,
+    v,
+    inFlight,
+    recent,
+  });
+}
+
 /** Which of the rate store's writes an UpdateItem on the rate item is (its update expression tells). */
 function rateWrite(op: string, body: Buffer): string {
   if (op !== 'UpdateItem' || !body.includes('"rate#')) return '';
@@ -134,5 +189,6 @@ parentPort!.postMessage({ kind: 'ready', endpoint, table: 'ledger' });
 parentPort!.on('message', async (m: string) => {
   if (m !== 'stop') return;
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (traceFile) (await import('node:fs')).writeFileSync(traceFile, `${trace.join('\n')}\n`);
   parentPort!.postMessage({ kind: 'stopped', counts, refused });
 });

@@ -24,6 +24,7 @@ import { gateDecisions } from '../lib/policy/index.js';
 import { mapQueueBody } from '../lib/mapping/index.js';
 import { QUEUE_SAMPLES } from '../lib/providers/index.js';
 import { loadPolicyConfig } from '../lib/config.js';
+import { TUNING_LAYERS } from '../lib/pacing/tuning.js';
 
 const TOKEN = 'bench-token-not-a-secret';
 const args = new Set(process.argv.slice(2));
@@ -53,6 +54,8 @@ interface BacklogOptions {
   dynamoLatencyMs?: [number, number];
   /** A peer instead of our consumers (bench/peers.ts). */
   peer?: PeerKind;
+  /** `HOOD_PACING_TUNING_OFF` for the consumers: tuning layers turned off (lib/pacing/tuning.ts). */
+  tuningOff?: string;
 }
 
 interface BacklogResult {
@@ -195,6 +198,7 @@ async function backlogRun(o: BacklogOptions): Promise<BacklogResult> {
   });
   // Unset: the default (10, learned from 4).
   if (o.maxInFlight !== undefined) env.HOOD_MAX_IN_FLIGHT = String(o.maxInFlight);
+  if (o.tuningOff) env.HOOD_PACING_TUNING_OFF = o.tuningOff;
   if (table) {
     env.LEDGER_TABLE = table.table;
     env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
@@ -370,7 +374,9 @@ async function startBenchTable(latencyMs?: [number, number]): Promise<{
 }> {
   // BENCH_PLAIN_DYNALITE=1: a refused conditional write comes back without the item (dynalite's way, not DynamoDB's).
   const plainDynalite = process.env.BENCH_PLAIN_DYNALITE === '1';
-  const worker = new Worker(resolve(DYNAMO_BUNDLE), { workerData: { latencyMs, plainDynalite } });
+  const worker = new Worker(resolve(DYNAMO_BUNDLE), {
+    workerData: { latencyMs, plainDynalite, traceFile: process.env.BENCH_RATE_TRACE },
+  });
   const ready = await new Promise<{ endpoint: string; table: string }>((done) => worker.once('message', done));
   return {
     table: ready.table,
@@ -640,7 +646,7 @@ for (const [entry, outfile] of [
 //   cold [--baseline <dir with an older dist/>]  bundle sizes and import time (before/after)
 //   mapping, overhead                             per-event CPU cost
 //   uneven                                        3 and 4 consumers (shares that do not divide 150)
-//   matrix [--static] [--consumers 2,4,8] [--latency 50,1000,2000] [--backlogs 300,3000] [--max-in-flight 4]
+//   matrix [--ablate all|turns,…] [--static] [--consumers 2,4,8] [--latency 50,1000,2000] [--backlogs 300,3000] [--max-in-flight 4]
 //                                                 consumers × Hood latency × backlog, shared budget unless --static
 //   neighbour                                     another client using 30% of the budget, with and without headroom
 //   quick                                         one time-scaled cell per dimension + the peer rows (~5 min)
@@ -717,28 +723,34 @@ if (want('matrix')) {
   const maxInFlight = process.argv.includes('--max-in-flight') ? only('--max-in-flight', [10])[0]! : undefined;
   const hoodParallel = only('--hood-parallel', [10])[0]!;
   const runs = only('--runs', [1])[0]!;
+  // `--ablate turns,batch,…` (or `all`): a row with every tuning layer, then one without each named layer.
+  const ablateAt = process.argv.indexOf('--ablate');
+  const ablate = ablateAt < 0 ? [] : process.argv[ablateAt + 1]!.split(',');
+  const variants = [undefined, ...(ablate.includes('all') ? [...TUNING_LAYERS] : ablate)];
   for (const consumers of only('--consumers', [2, 4, 8])) {
     for (const latency of only('--latency', [50, 1000, 2000])) {
       for (const messages of backlogs) {
-        for (let run = 0; run < runs; run += 1) {
-          const r = await backlogRun({
-            label: 'matrix',
-            messages,
-            limits: SCALED,
-            consumers,
-            latencyMs: latency / SCALE,
-            ledger,
-            maxInFlight,
-            hoodParallel,
-            dynamoLatencyMs: DYNAMO_LATENCY,
-            quiet: true,
-          });
-          row(
-            `${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}${maxInFlight === undefined ? '' : `, HOOD_MAX_IN_FLIGHT=${maxInFlight}`}${hoodParallel === 10 ? '' : `, stand-in cap ${hoodParallel}`}`,
-            r,
-          );
-          console.log(table[table.length - 1]);
-        }
+        for (const tuningOff of variants)
+          for (let run = 0; run < runs; run += 1) {
+            const r = await backlogRun({
+              label: 'matrix',
+              messages,
+              limits: SCALED,
+              consumers,
+              latencyMs: latency / SCALE,
+              ledger,
+              maxInFlight,
+              hoodParallel,
+              dynamoLatencyMs: DYNAMO_LATENCY,
+              quiet: true,
+              tuningOff,
+            });
+            row(
+              `${consumers} consumers, Hood ${latency} ms, backlog ${messages}${ledger ? '' : ' (static shares)'}${maxInFlight === undefined ? '' : `, HOOD_MAX_IN_FLIGHT=${maxInFlight}`}${hoodParallel === 10 ? '' : `, stand-in cap ${hoodParallel}`}${tuningOff ? `, without ${tuningOff}` : ablate.length > 0 ? ', every layer' : ''}`,
+              r,
+            );
+            console.log(table[table.length - 1]);
+          }
       }
     }
   }

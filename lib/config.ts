@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isTuningLayer, TUNING_LAYERS, type TuningLayer } from './pacing/tuning.js';
 import { ConfigError } from './errors.js';
 import { compileNeverBlock, type NeverBlockList } from './policy/never-block.js';
 import { type Reason, ReasonSchema } from './types.js';
@@ -223,6 +224,11 @@ export interface HoodConfig {
   /** `HOOD_RATE_HEADROOM`: percent of every window left to other clients of the account. */
   rateHeadroomPercent: number;
   /**
+   * `HOOD_PACING_TUNING_OFF`: the shared budget's tuning layers to turn off (lib/pacing/tuning.ts), for measuring
+   * what each buys. Safety never depends on them. Default none.
+   */
+  pacingTuningOff: readonly TuningLayer[];
+  /**
    * `LEDGER_TABLE`: when set, consumers share one rate budget through it (items `pk` = `rate#…`); unset: static
    * shares. `AWS_ENDPOINT_URL_DYNAMODB`: the SDK's standard override (a loopback one gets dummy credentials).
    */
@@ -275,9 +281,18 @@ export function loadHoodConfig(env: Env = process.env): HoodConfig {
     startInFlight: Math.min(int(env, 'HOOD_START_IN_FLIGHT', 4, 1, 10), int(env, 'HOOD_MAX_IN_FLIGHT', 10, 1, 10)),
     parallelProbeMs: int(env, 'HOOD_PARALLEL_PROBE_SECONDS', 300, 60, 86_400) * 1000,
     rateHeadroomPercent: int(env, 'HOOD_RATE_HEADROOM', 0, 0, 90),
+    pacingTuningOff: tuningLayers(env, 'HOOD_PACING_TUNING_OFF'),
     rateLedger: rateLedgerConfig(env),
     dryRun: bool(env, 'HOOD_DRY_RUN', false),
   };
+}
+
+function tuningLayers(env: Env, name: string): TuningLayer[] {
+  const names = list(env, name) ?? [];
+  const unknown = names.filter((n) => !isTuningLayer(n));
+  if (unknown.length > 0)
+    throw new ConfigError(name, `names no tuning layer: ${unknown.join(', ')} (known: ${TUNING_LAYERS.join(', ')})`);
+  return names.filter(isTuningLayer);
 }
 
 function rateLedgerConfig(env: Env): HoodConfig['rateLedger'] {

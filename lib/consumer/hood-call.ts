@@ -109,14 +109,20 @@ export function createContactCaller(
         await ticket.finish(clock());
         return 'deduplicated' as const;
       }
-      const budget = deadlineAt() - ticket.startedAt - DEADLINE_RESERVE_MS;
+      // Both limits count from now, not from the slot: the gate recorded the call as ending by its slot plus
+      // the request timeout (other consumers rely on that end), and the invocation's deadline is absolute.
+      const sent = clock();
+      const budget = Math.min(
+        config.hood.requestTimeoutMs - (sent - ticket.startedAt),
+        deadlineAt() - sent - DEADLINE_RESERVE_MS,
+      );
       let answer: CreateResult | undefined;
       let pauseMs: number | undefined;
       try {
         answer = await deps.hood.createBlockedContact(
           { contact: block.contact, description: buildDescription(block) },
-          // The budget comes from the deadline and the slot: whole milliseconds for the request's signal.
-          { correlationId, timeoutMs: budgetMs(Math.min(config.hood.requestTimeoutMs, budget)) },
+          // Whole milliseconds for the request's signal.
+          { correlationId, timeoutMs: budgetMs(budget) },
         );
         pauseMs = observe(answer);
         if (answer.kind === 'created' || answer.kind === 'already_blocked') {

@@ -47,6 +47,7 @@ export async function createRateGate(config: ConsumerConfig, options: RateGateOp
       probeIntervalMs: hood.parallelProbeMs,
       headroomPercent: hood.rateHeadroomPercent,
       requestTimeoutMs: hood.requestTimeoutMs,
+      tuningOff: hood.pacingTuningOff,
       clock: options.clock,
     });
   }

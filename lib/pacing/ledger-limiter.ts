@@ -10,6 +10,7 @@ import { expiresAtFor, parseRateItem, type RateItem, type StoredCall, type Trust
 import { RateStore } from './rate-store.js';
 import { inFlightAt } from './sliding.js';
 import { waitMs } from './timer-ms.js';
+import type { TuningLayer } from './tuning.js';
 
 /**
  * One rate budget for the whole account, shared by every consumer through one DynamoDB item (`rate-item.ts`).
@@ -42,8 +43,13 @@ export interface LedgerRateLimiterOptions {
   requestTimeoutMs?: number;
   /** Added to every window: bounds the clock difference between containers. Default 5 ms. */
   clockSkewMs?: number;
-  /** Longest single wait between two reads of the item while the in-flight cap is reached. Default 100 ms. */
+  /**
+   * Longest first wait between two reads of the item while the in-flight cap is reached (reads that keep finding
+   * it full double the wait, up to two calls' time). Default 100 ms.
+   */
   pollMs?: number;
+  /** `HOOD_PACING_TUNING_OFF`: tuning layers turned off, to measure what each buys (`tuning.ts`). */
+  tuningOff?: readonly TuningLayer[];
   clock?: () => number;
 }
 
@@ -98,7 +104,7 @@ class Timing {
   claimMs: number | undefined;
   /** A call's time, send to answer (ms). */
   typicalCallMs: number | undefined;
-  /** Claims recently lost to other containers (0–8). */
+  /** Claims recently lost to other containers and reads that found the cap still full (0–8). */
   contention = 0;
   /** The item's version when we last stood back for containers ahead in line. */
   stoodBackAt = -1;
@@ -125,6 +131,9 @@ class CapLearning {
     return stored.cap <= this.local.cap ? stored : this.local;
   }
 }
+
+/** `ends-one-write` turned off: write the ends one by one (to measure what one write saves). */
+class OneEachForMeasuring extends Error {}
 
 export class LedgerRateLimiter implements RateGate {
   /** Records a batch runs side by side: the hard cap (the learned one holds the calls themselves). */
@@ -153,6 +162,7 @@ export class LedgerRateLimiter implements RateGate {
       instance: this.own.instance,
       requestTimeoutMs: Math.ceil(options.requestTimeoutMs ?? 10_000),
       pollMs: Math.max(1, Math.ceil(options.pollMs ?? 100)),
+      off: new Set(options.tuningOff ?? []),
     };
     this.clock = options.clock ?? (() => Date.now());
     this.known = new KnownItem(new RateStore(options.dynamo, options.table, options.key), this.clock, (now) =>
@@ -198,6 +208,14 @@ export class LedgerRateLimiter implements RateGate {
     return Math.max(...this.planner.windows.map((w) => w.windowMs)) + this.planner.requestTimeoutMs;
   }
 
+  /**
+   * A claim replacing an answered call must land before any container counts that call as ended by its deadline:
+   * a quarter of the request timeout (2.5 s by default) is far more than a DynamoDB write with its retries takes.
+   */
+  private get replaceMarginMs(): number {
+    return this.planner.requestTimeoutMs / 4;
+  }
+
   private trust(now: number): TrustLimits {
     return {
       now,
@@ -211,7 +229,7 @@ export class LedgerRateLimiter implements RateGate {
     if (this.known.view === undefined) this.known.learn(await this.known.store.read(), true);
     const view = this.known.view!;
     const now = this.clock();
-    const item = this.own.overlay(view.item, now, this.forgetAfterMs);
+    const item = this.planner.off.has('own-answer') ? view.item : this.own.overlay(view.item, now, this.forgetAfterMs);
     const cap = this.learning.state(view.item, now);
     // The answers the plan knows of: one that comes in while we write before waiting must still wake us.
     const answered = this.answers.answered;
@@ -220,6 +238,9 @@ export class LedgerRateLimiter implements RateGate {
       fresh: view.current || now - view.at <= (this.timing.claimMs ?? 0),
       ageMs: now - view.at,
       unwrittenEnds: this.own.unwrittenCount,
+      replaceable: this.planner.off.has('own-answer')
+        ? []
+        : this.own.replaceableIn(view.item, now, this.replaceMarginMs),
       waiters: this.queue.map((w) => w.latestStart),
       now,
       cap: cap.cap,
@@ -249,6 +270,9 @@ export class LedgerRateLimiter implements RateGate {
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.known.store.markLiveWaiting(next.liveWaitingUntil);
     if (next.standBack) this.timing.stoodBackAt = view.item.version;
+    // The item as it is shows the cap full and none of our calls will free a slot: poll less often.
+    if (next.atCap && view.current && this.own.inFlight === 0 && !this.planner.off.has('poll-backoff'))
+      this.timing.contention = Math.min(8, this.timing.contention + 1);
     // Other containers may need our ends before our next claim would carry them.
     if (!next.deferEnds) await this.flushEnds();
     view.current = false;
@@ -287,6 +311,7 @@ export class LedgerRateLimiter implements RateGate {
       room: next.room,
       mine,
       ends,
+      replaced: next.replaced,
       drop: [...next.drop, ...view.item.ignored],
       lane: this.planner.lane,
       cap: raised,
@@ -362,14 +387,17 @@ export class LedgerRateLimiter implements RateGate {
     if (!this.own.hasUnwritten) return;
     const ends = this.own.all();
     try {
+      if (this.planner.off.has('ends-one-write') && ends.length > 1) throw new OneEachForMeasuring();
       const out = await this.known.store.writeEnds(ends);
       if (out.ok) return this.endsWritten(ends, out.item);
       if (ends.length === 1) return this.endsWritten(ends, undefined);
     } catch (error) {
       // DynamoDB unreachable: for other containers the calls count as in flight until their deadlines, which
       // only ever delays later calls; our next claim carries the ends.
-      this.lastError = error;
-      return;
+      if (!(error instanceof OneEachForMeasuring)) {
+        this.lastError = error;
+        return;
+      }
     }
     for (const call of ends) {
       try {

@@ -45,6 +45,17 @@ export class OwnCalls {
     return [...this.unwritten.values()];
   }
 
+  /**
+   * Our answered calls that `item` still shows in flight, with at least `marginMs` left before their deadlines
+   * (a claim carrying their ends may replace them: see `planner.ts`), oldest first.
+   */
+  replaceableIn(item: RateItem, now: number, marginMs: number): string[] {
+    return item.calls
+      .filter((c) => c.end === undefined && this.unwritten.has(c.id) && c.deadline - now >= marginMs)
+      .sort((a, b) => a.start - b.start)
+      .map((c) => c.id);
+  }
+
   get hasUnwritten(): boolean {
     return this.unwritten.size > 0;
   }

@@ -1,5 +1,5 @@
 import type { Lane } from './budget.js';
-import type { RateItem, StoredCall } from './rate-item.js';
+import { CAP_STEP_BUMP, type RateItem, type StoredCall } from './rate-item.js';
 import {
   type CallMark,
   type CountWindow,
@@ -10,6 +10,7 @@ import {
   trimCalls,
 } from './sliding.js';
 import { waitMs } from './timer-ms.js';
+import type { TuningLayer } from './tuning.js';
 
 /**
  * The shared budget's decisions, without I/O: given the rate item as this container knows it, its callers
@@ -23,7 +24,9 @@ import { waitMs } from './timer-ms.js';
  * - stand back: when the containers ahead in line would take all the room, let them (once per item version);
  * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
  * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
- * - ends ride along: a finished call's end goes with our next claim when it cannot matter before then.
+ * - ends ride along: a finished call's end goes with our next claim when it cannot matter before then;
+ * - replace our own answered call: its end and the next call go in one claim that no other container's claim
+ *   can refuse for the parallel cap (the calls in flight stay as many).
  */
 export interface PlannerConfig {
   /** The lane's windows (after headroom and reserve, skew added). */
@@ -34,6 +37,8 @@ export interface PlannerConfig {
   requestTimeoutMs: number;
   /** Longest single wait between two reads while the in-flight cap is reached. */
   pollMs: number;
+  /** Tuning layers turned off, to measure what each buys (`tuning.ts`). */
+  off: ReadonlySet<TuningLayer>;
 }
 
 /** What the limiter knows at one moment, besides its configuration. */
@@ -46,6 +51,11 @@ export interface PlanInput {
   ageMs: number;
   /** Our finished calls whose ends the item does not show yet. */
   unwrittenEnds: number;
+  /**
+   * Of those, the ones the item still shows in flight, far enough from their deadlines that a claim carrying
+   * their ends lands before any container could count them as ended (ids, oldest first).
+   */
+  replaceable: readonly string[];
   /** The latest start of every caller waiting, in arrival order (the first is served first). */
   waiters: readonly number[];
   now: number;
@@ -59,7 +69,7 @@ export interface PlanInput {
   /** Typical call time and claim time of this container (ms), once known. */
   typicalCallMs: number | undefined;
   claimMs: number | undefined;
-  /** Claims recently lost to other containers (0–8). */
+  /** Claims recently lost to other containers and reads that found the cap still full (0–8). */
   contention: number;
   /** The item's version when we last stood back for containers ahead in line. */
   stoodBackAt: number;
@@ -71,9 +81,13 @@ export type Plan =
   | { kind: 'give-up' }
   | { kind: 'read' }
   /** `ms`: at most this long, and no longer than the next answer of ours (Infinity: until that answer). */
-  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; deferEnds?: boolean }
-  /** Claim `n` calls (the first `n` waiters) from `item`, which leaves `room`; `drop` no longer bound anything. */
-  | { kind: 'claim'; n: number; room: number; drop: string[]; fillsCap: boolean };
+  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; deferEnds?: boolean; atCap?: boolean }
+  /**
+   * Claim `n` calls (the first `n` waiters) from `item`: the condition lets other containers claim `room - n`
+   * calls since the item was known; `replaced`: our answered calls whose ends the claim carries and which must
+   * still be in flight in the item; `drop`: calls that no longer bound anything.
+   */
+  | { kind: 'claim'; n: number; room: number; replaced: string[]; drop: string[]; fillsCap: boolean };
 
 export function plan(config: PlannerConfig, input: PlanInput): Plan {
   const { item, now } = input;
@@ -86,7 +100,8 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
   // longest window tells nothing worth a claim. Otherwise a view that is not current is claimed on as it is:
   // the claim's condition counts every call claimed since as in flight within the room this view leaves, so it
   // is exact, and when it fails DynamoDB returns the item as it is (as good as a read).
-  if (!input.fresh && (!Number.isFinite(slot) || input.ageMs > longestMs(config))) return { kind: 'read' };
+  if (!input.fresh && (!Number.isFinite(slot) || input.ageMs > longestMs(config) || config.off.has('stale-view')))
+    return { kind: 'read' };
   // A finite slot past the latest start, or no slot (the in-flight cap) and the latest start reached.
   if (slot > latestStart && (Number.isFinite(slot) || now >= latestStart)) return { kind: 'give-up' };
   const untilLatest = waitMs(Math.max(1, latestStart - now));
@@ -96,30 +111,67 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
     const mark = config.lane === 'live' && bulkAbout && Number.isFinite(slot) && item.liveWaitUntil < slot;
     const wait = Math.min(waitBeforeReading(config, input, slot), untilLatest);
     const deferEnds = mayDeferEnds(config, input, slot);
-    return mark ? { kind: 'wait', ms: wait, liveWaitingUntil: slot, deferEnds } : { kind: 'wait', ms: wait, deferEnds };
+    if (mark) return { kind: 'wait', ms: wait, liveWaitingUntil: slot, deferEnds };
+    return Number.isFinite(slot)
+      ? { kind: 'wait', ms: wait, deferEnds }
+      : { kind: 'wait', ms: wait, deferEnds, atCap: true };
   }
   const room = roomAt(config, input);
+  const replacing = replacementsFor(config, input, room);
   const { ahead, active } = line(config, input);
-  if (ahead >= room && item.version !== input.stoodBackAt) {
+  // A slot our own answer freed is ours (no other container knows it is free): no standing back for it.
+  if (replacing.length === 0 && ahead >= room && item.version !== input.stoodBackAt && !config.off.has('stand-back')) {
     // Long enough for the containers ahead to read and claim, never longer than our turn.
     const grace = (input.claimMs ?? config.pollMs) * (ahead - room + 1);
     const ms = waitMs(Math.min(turnSlot(config, input, slot, ahead) - now, grace) + input.random * jitterMs(config));
     return { kind: 'wait', ms: Math.min(ms, untilLatest), standBack: true };
   }
-  // Our share of the room: every container in line (up to the room) gets its part in the same moment.
-  const share = Math.max(1, Math.floor(room / Math.min(active, room)));
+  // Our share of the room: every container in line (up to the room) gets its part in the same moment. When we
+  // replace our own answered calls, just as many: the rest of the room is left to the others.
+  const share =
+    replacing.length > 0
+      ? replacing.length
+      : config.off.has('batch')
+        ? 1
+        : Math.max(1, Math.floor(room / Math.min(active, room)));
   let n = 0;
   for (const latest of input.waiters) {
     if (n > 0 && (n >= share || !input.healthy || now > latest)) break;
     n += 1;
   }
+  const replaced = replacing.slice(0, n);
   return {
     kind: 'claim',
     n,
-    room,
-    drop: dropFor(config, item.calls, n, now),
+    room: replaced.length > 0 ? replacementRoom(config, input, n) : room,
+    replaced,
+    drop: dropFor(config, item.calls, n, now, replaced),
     fillsCap: inFlightAt(item.calls, now) + n >= input.cap,
   };
+}
+
+/**
+ * Our answered calls that the next claim may replace: live calls only (bulk keeps live traffic's reserve of the
+ * cap, which no replacement checks), while Hood answers properly, and only while the item cannot show more in
+ * flight than the cap (after a step back it may, until calls end). Other containers count these calls as in
+ * flight (their ends are not in the item), so no claim of theirs used the slots; a claim that writes each end
+ * with one new call leaves the calls in flight as many, whatever they claimed since. The store checks that
+ * each is still in flight in the item (`RateStore.claim`).
+ */
+function replacementsFor(config: PlannerConfig, input: PlanInput, room: number): readonly string[] {
+  if (config.lane !== 'live' || !input.healthy || input.replaceable.length === 0 || config.off.has('replace'))
+    return [];
+  if (inFlightAt(input.item.calls, input.now) + input.unwrittenEnds > input.cap) return [];
+  return input.replaceable.slice(0, room);
+}
+
+/**
+ * The room for a claim of `n` calls that replace as many of ours: the windows' rule alone (the cap is kept by
+ * the replacement itself), at most `CAP_STEP_BUMP - 1` beyond our calls, so that a step back of the cap since
+ * the item was known still makes the claim fail.
+ */
+function replacementRoom(config: PlannerConfig, input: PlanInput, n: number): number {
+  return roomAt(config, { ...input, cap: Number.POSITIVE_INFINITY }, n + CAP_STEP_BUMP - 1);
 }
 
 /**
@@ -132,7 +184,7 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
  * is as old as our last write, and the others' ends come with their next writes.
  */
 function mayDeferEnds(config: PlannerConfig, input: PlanInput, slot: number): boolean {
-  if (input.unwrittenEnds === 0 || !Number.isFinite(slot)) return false;
+  if (input.unwrittenEnds === 0 || !Number.isFinite(slot) || config.off.has('ends-ride-along')) return false;
   const { ahead } = line(config, input);
   const tightest = Math.min(...config.windows.map((w) => w.count));
   return ahead + input.unwrittenEnds + 1 < tightest && likelyInFlight(input) + input.unwrittenEnds + 1 < input.cap;
@@ -175,10 +227,14 @@ export function slotFor(
  * Whatever other containers claimed since is at most as permissive as that, so a claim stays within the
  * rule as long as their calls and ours together fit this room (see `RateStore.claim`). Bounded by the cap.
  */
-export function roomAt(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>): number {
+export function roomAt(
+  config: PlannerConfig,
+  input: Pick<PlanInput, 'item' | 'now' | 'pausedUntil' | 'cap'>,
+  limit = input.cap,
+): number {
   const calls: CallMark[] = [...input.item.calls];
   let room = 0;
-  while (room < input.cap && slotFor(config, input, calls) <= input.now) {
+  while (room < limit && slotFor(config, input, calls) <= input.now) {
     calls.push({ start: input.now, deadline: Number.POSITIVE_INFINITY });
     room += 1;
   }
@@ -186,14 +242,21 @@ export function roomAt(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'n
 }
 
 /** Entries a claim of `n` calls at `now` removes: they no longer bound anything (and those not trusted). */
-function dropFor(config: PlannerConfig, calls: readonly StoredCall[], n: number, now: number): string[] {
+function dropFor(
+  config: PlannerConfig,
+  calls: readonly StoredCall[],
+  n: number,
+  now: number,
+  replaced: readonly string[],
+): string[] {
   const placed: (CallMark & { id: string })[] = [
     ...calls,
     ...Array.from({ length: n }, (_, i) => ({ id: `\u0000${i}`, start: now, deadline: now + config.requestTimeoutMs })),
   ];
   const keep = Math.max(...config.windows.map((w) => w.count));
   const kept = new Set(trimCalls(placed, keep, now, longestMs(config)).map((c) => c.id));
-  return calls.filter((c) => !kept.has(c.id)).map((c) => c.id);
+  // A replaced call's end is written by the claim (it is among the newest ends anyway).
+  return calls.filter((c) => !kept.has(c.id) && !replaced.includes(c.id)).map((c) => c.id);
 }
 
 /**
@@ -232,6 +295,7 @@ export function turnSlot(
   ahead = line(config, input).ahead,
 ): number {
   const { now } = input;
+  if (config.off.has('turns')) ahead = 0;
   if (ahead === 0 && Number.isFinite(slot)) return slot;
   const typical = input.typicalCallMs ?? config.pollMs;
   const calls: CallMark[] = input.item.calls.map((c) =>
@@ -254,18 +318,35 @@ export function turnSlot(
   return turn;
 }
 
+/** A container without answers of its own yet: the calls' time the item shows (mean of its answered calls). */
+function typicalInItem(item: RateItem): number | undefined {
+  const answered = item.calls.filter((c) => c.end !== undefined);
+  if (answered.length === 0) return undefined;
+  return answered.reduce((sum, c) => sum + (c.end! - c.start), 0) / answered.length;
+}
+
 /**
  * How long to wait before reading the item again when the slot is not now. A finite slot is exact (ends only
  * move it earlier by turning "never" into a time, claims only later, and then our claim fails and we read):
  * sleep until our turn, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
- * only shows in the item: read when the oldest call is expected to end, then in steps of 1/20 of a call's time,
- * widened by each claim lost to other containers.
+ * only shows in the item: with a call of ours in flight, wait for its answer; otherwise read when the oldest call
+ * is expected to end, then in steps of 1/20 of a call's time, doubled by each claim lost to other containers and
+ * each read that found the cap still full.
  */
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
   if (Number.isFinite(slot))
     return waitMs(Math.min(turnSlot(config, input, slot) - now + input.random * jitterMs(config), longestMs(config)));
-  const expected = input.typicalCallMs ?? config.pollMs;
-  const step = Math.min(config.pollMs, Math.max(5, expected / 20) * (1 + input.contention)) * (0.5 + input.random);
+  // A call of ours in flight: its answer frees a slot for us (and wakes us); another container's end would only
+  // free one that the containers with none in flight are reading for.
+  if (config.off.has('poll-at-cap')) return config.pollMs;
+  const backoff = !config.off.has('poll-backoff');
+  if (input.localInFlight > 0 && backoff) return Number.POSITIVE_INFINITY;
+  const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
+  const first = Math.min(config.pollMs, Math.max(5, expected / 20));
+  // Containers that answer calls replace them (`replacementsFor`): a read that finds the cap full again says the
+  // slots are taken for a while. Each doubles the step (`contention`), up to four calls' time.
+  const widest = backoff ? Math.max(first, 4 * expected) : config.pollMs;
+  const step = Math.min(widest, first * 2 ** input.contention) * (0.5 + input.random);
   return waitMs(Math.min(longestMs(config), Math.max(step, turnSlot(config, input, slot) - now)));
 }

@@ -23,6 +23,11 @@ export interface ClaimWrite {
   mine: readonly StoredCall[];
   /** Our finished calls whose ends the item does not show yet: written with the claim, saving a write each. */
   ends: readonly StoredCall[];
+  /**
+   * Of `ends`, the calls our new ones replace (`room` counts no cap for them): the claim holds only while each is
+   * still in the item without an end, so that no container can have counted its slot free.
+   */
+  replaced?: readonly string[];
   /** Entries that no longer bound anything (or were not trusted). */
   drop: readonly string[];
   lane: Lane;
@@ -101,12 +106,18 @@ export class RateStore {
     }
     for (const [i, id] of w.drop.entries()) names[`#d${i}`] = id;
     const remove = w.drop.length > 0 ? ` REMOVE ${w.drop.map((_, i) => `#c.#d${i}`).join(', ')}` : '';
+    const conditions = ['#v <= :v'];
+    for (const [i, id] of (w.replaced ?? []).entries()) {
+      names[`#r${i}`] = id;
+      names['#e'] = 'e';
+      conditions.push(`attribute_exists(#c.#r${i}) AND attribute_not_exists(#c.#r${i}.#e)`);
+    }
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
         Key: this.key,
         UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-        ConditionExpression: '#v <= :v',
+        ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         // The item after our claim, free of read capacity: the next claim may need no read.

@@ -55,6 +55,41 @@ describe('parseRateLimits', () => {
   });
 });
 
+describe('HOOD_PACING_TUNING_OFF', () => {
+  it('turns no tuning layer off by default', () => {
+    // Act
+    const config = loadConsumerConfig({ ...base, BLOCK_QUEUE_URL: 'http://q', DEAD_LETTER_QUEUE_URL: 'http://d' });
+    // Assess
+    expect(config.hood.pacingTuningOff).toEqual([]);
+  });
+
+  it('reads a comma-separated list of layers', () => {
+    // Act
+    const config = loadConsumerConfig({
+      ...base,
+      BLOCK_QUEUE_URL: 'http://q',
+      DEAD_LETTER_QUEUE_URL: 'http://d',
+      HOOD_PACING_TUNING_OFF: 'turns, replace',
+    });
+    // Assess
+    expect(config.hood.pacingTuningOff).toEqual(['turns', 'replace']);
+  });
+
+  it('names an unknown layer and lists the known ones', () => {
+    // Act
+    const error = configError(() =>
+      loadConsumerConfig({
+        ...base,
+        BLOCK_QUEUE_URL: 'http://q',
+        DEAD_LETTER_QUEUE_URL: 'http://d',
+        HOOD_PACING_TUNING_OFF: 'turns,warp',
+      }),
+    );
+    // Assess
+    expect(error.message).toMatch(/^HOOD_PACING_TUNING_OFF: names no tuning layer: warp \(known: batch, turns, /);
+  });
+});
+
 describe('loadConsumerConfig', () => {
   it('applies the documented defaults', () => {
     // Act

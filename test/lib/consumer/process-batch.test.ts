@@ -213,6 +213,32 @@ describe('processBatch: Hood 201', () => {
   });
 });
 
+describe('processBatch: the call keeps the end its slot promised', () => {
+  it('gives the request only the part of its timeout left since the slot started', async () => {
+    // Prepare: a gate whose slot began 3 s before the call could be sent (e.g. a slow claim write).
+    const timeouts: number[] = [];
+    const hood: HoodCreator = {
+      async createBlockedContact(_input, options) {
+        timeouts.push(options?.timeoutMs ?? Number.NaN);
+        return created();
+      },
+    };
+    const gate = {
+      maxInFlight: 1,
+      acquire: async () => ({ startedAt: Date.now() - 3000, finish() {} }),
+      rateLimited: () => 0,
+      succeeded() {},
+      failed() {},
+    } as unknown as Pacer;
+    // Act
+    await runBatch([message('late-slot@example.com')], hood, { pacer: gate });
+    // Assess: the gate counts the call as ended by its slot plus HOOD_REQUEST_TIMEOUT_MS (10 s).
+    expect(timeouts).toHaveLength(1);
+    expect(timeouts[0]).toBeLessThanOrEqual(7000);
+    expect(timeouts[0]).toBeGreaterThan(6000);
+  });
+});
+
 describe('processBatch: not an opt-out', () => {
   it('deletes a delivery notification without calling Hood and counts it as ignored', async () => {
     // Prepare

@@ -225,7 +225,8 @@ describe('LedgerRateLimiter', () => {
     let endWrites = 0;
     const counting = {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-        if (command.input.UpdateExpression === 'SET #c.#id.#e = :e') endWrites += 1;
+        const update = String(command.input.UpdateExpression ?? '');
+        if (/\.#e = :e\d/.test(update) && !update.includes('#v = #v + :m')) endWrites += 1;
         return local.client.send(command as never);
       },
     };
@@ -239,6 +240,40 @@ describe('LedgerRateLimiter', () => {
     expect(ticket).toBeDefined();
     expect(endWrites).toBe(0);
     expect(await gate.inFlightNow()).toBe(1);
+  });
+
+  it('replaces its own answered call at the cap in one write, though another container claimed since', async () => {
+    // Prepare: cap 2, shared by two containers; ours has a second caller waiting; requests of ours are counted.
+    const sent: string[] = [];
+    const counting = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const update = String(command.input.UpdateExpression ?? '');
+        sent.push(
+          update.includes('#v = #v + :m') ? 'claim' : command.constructor.name === 'GetItemCommand' ? 'read' : 'other',
+        );
+        return local.client.send(command as never);
+      },
+    };
+    const caps = { maxInFlight: 2, startInFlight: 2 };
+    const gate = limiter('100/1s', { dynamo: counting as never, ...caps });
+    const other = limiter('100/1s', caps);
+    const first = (await gate.acquire(now() + 5000, realSleep))!;
+    const theirFirst = (await other.acquire(now() + 5000, realSleep))!;
+    const theirNext = other.acquire(now() + 5000, realSleep);
+    const second = gate.acquire(now() + 5000, realSleep);
+    await realSleep(50); // both next callers have found the cap full and wait
+    // The other container's next call takes the slot of its answer after we looked: our view is one claim behind.
+    await theirFirst.finish(now());
+    const theirs = (await theirNext)!;
+    sent.length = 0;
+    // Act
+    await first.finish(now());
+    const ticket = await second;
+    // Assess: one claim carried our end and the next call; no read, no end of its own; still 2 in flight.
+    expect(ticket).toBeDefined();
+    expect(sent).toEqual(['claim']);
+    expect(await gate.inFlightNow()).toBe(2);
+    await theirs.finish(now());
   });
 
   it('never lets any window see more than its limit, for any consumer count, windows, latencies and hand-overs', async () => {

@@ -11,6 +11,7 @@ const config: PlannerConfig = {
   instance: 'me',
   requestTimeoutMs: 5000,
   pollMs: 100,
+  off: new Set(),
 };
 
 function call(id: string, start: number, end?: number, lane: 'live' | 'bulk' = 'live'): StoredCall {
@@ -27,6 +28,7 @@ function input(extra: Partial<PlanInput> = {}): PlanInput {
     fresh: true,
     ageMs: 0,
     unwrittenEnds: 0,
+    replaceable: [],
     waiters: [T + 60_000],
     now: T,
     cap: 4,
@@ -132,6 +134,17 @@ const rows: {
     expected: { kind: 'wait' },
   },
   {
+    name: 'at the cap with a call of ours in flight: wait for its answer (it wakes us), no reads meanwhile',
+    input: { cap: 1, localInFlight: 1, item: item([call('me.1', -10)]) },
+    expected: { kind: 'wait', ms: 60_000, atCap: true },
+  },
+  {
+    name: 'at the cap with none of ours in flight, after many reads that found it full: read every few calls’ time',
+    input: { cap: 1, contention: 8, typicalCallMs: 100, item: item([call('a.1', -10)]) },
+    // Four calls' time (400 ms), times 0.5 + random (0 here).
+    expected: { kind: 'wait', ms: 200, atCap: true },
+  },
+  {
     name: 'at the cap and the latest start reached: give up',
     input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) },
     expected: { kind: 'give-up' },
@@ -205,6 +218,62 @@ const rows: {
     name: 'a caller whose latest start has passed does not ride along',
     input: { now: T + 10, waiters: [T + 100, T + 5] },
     expected: { kind: 'claim', n: 1 },
+  },
+  {
+    name: 'our answered call at the cap: replace it, the room counting the windows only',
+    config: { windows: [{ count: 100, windowMs: 1000 }] },
+    input: {
+      cap: 2,
+      unwrittenEnds: 1,
+      replaceable: ['me.1'],
+      waiters: [T + 1, T + 1],
+      item: item([call('me.1', -900, -10), call('x.1', -500)]),
+    },
+    expected: { kind: 'claim', n: 1, replaced: ['me.1'], room: 98 },
+  },
+  {
+    name: 'the room of a replacement stays under the step-back bump (a step back since still refuses it)',
+    config: { windows: [{ count: 1000, windowMs: 1000 }] },
+    input: {
+      cap: 2,
+      unwrittenEnds: 1,
+      replaceable: ['me.1'],
+      item: item([call('me.1', -900, -10), call('x.1', -500)]),
+    },
+    expected: { kind: 'claim', n: 1, replaced: ['me.1'], room: 100 },
+  },
+  {
+    name: 'our own freed slot is not stood back from for containers ahead in line',
+    config: { windows: [{ count: 100, windowMs: 1000 }] },
+    input: {
+      cap: 3,
+      unwrittenEnds: 1,
+      replaceable: ['me.1'],
+      item: item([call('x.1', -3000, -2900), call('y.1', -2000), call('z.1', -1500), call('me.1', -900, -10)]),
+    },
+    expected: { kind: 'claim', n: 1, replaced: ['me.1'] },
+  },
+  {
+    name: 'bulk does not replace (live traffic’s reserve of the cap is not checked by a replacement)',
+    config: { lane: 'bulk', windows: [{ count: 100, windowMs: 1000 }] },
+    input: {
+      cap: 2,
+      unwrittenEnds: 1,
+      replaceable: ['me.1'],
+      item: item([call('me.1', -900, -10), call('x.1', -500)]),
+    },
+    expected: { kind: 'claim', n: 1, replaced: [], room: 1 },
+  },
+  {
+    name: 'the item shows more in flight than the cap (a step back): no replacement until calls end',
+    config: { windows: [{ count: 100, windowMs: 1000 }] },
+    input: {
+      cap: 1,
+      unwrittenEnds: 1,
+      replaceable: ['me.1'],
+      item: item([call('me.1', -900, -10), call('x.1', -500)]),
+    },
+    expected: { kind: 'wait' },
   },
   {
     name: 'calls that no longer bound anything are dropped',

@@ -55,6 +55,39 @@ describe('RateStore (dynalite)', () => {
     expect([first.ok, second.ok]).toEqual([true, true]);
   });
 
+  it('lets a claim that replaces our answered call pass whatever others claimed since, within its room', async () => {
+    // Prepare: our a.1 in flight; another container claims after we read.
+    await claim(await view(), [call('a.1')]);
+    const seen = await view();
+    await claim(seen, [call('b.1')]);
+    // Act: a.1's end and a.2 in one claim, the room counting no cap (the calls in flight stay as many).
+    const out = await claim(seen, [call('a.2')], { ends: [call('a.1', T, T + 500)], replaced: ['a.1'], room: 50 });
+    // Assess
+    expect(out.ok).toBe(true);
+    expect((await view()).calls.find((c) => c.id === 'a.1')?.end).toBe(T + 500);
+  });
+
+  it('refuses a replacing claim once the replaced call shows an end (another container may have used its slot)', async () => {
+    // Prepare
+    await claim(await view(), [call('a.1')]);
+    const seen = await view();
+    await store.writeEnd(call('a.1', T, T + 500));
+    // Act
+    const out = await claim(seen, [call('a.2')], { ends: [call('a.1', T, T + 500)], replaced: ['a.1'], room: 50 });
+    // Assess
+    expect(out.ok).toBe(false);
+  });
+
+  it('refuses a replacing claim when the replaced call is gone from the item', async () => {
+    // Prepare
+    await claim(await view(), [call('a.1')]);
+    const seen = await view();
+    // Act
+    const out = await claim(seen, [call('a.2')], { ends: [call('x.9', T, T + 500)], replaced: ['x.9'], room: 50 });
+    // Assess
+    expect(out.ok).toBe(false);
+  });
+
   it('refuses a claim when others claimed more than its room left since the item was read', async () => {
     // Prepare
     await claim(await view(), [call('a.1')]);
