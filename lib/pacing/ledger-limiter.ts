@@ -274,7 +274,7 @@ export class LedgerRateLimiter implements RateGate {
     if (next.atCap && view.current && this.own.inFlight === 0 && !this.planner.off.has('poll-backoff'))
       this.timing.contention = Math.min(8, this.timing.contention + 1);
     // Other containers may need our ends before our next claim would carry them.
-    if (!next.deferEnds) await this.flushEnds();
+    await this.flushEnds();
     view.current = false;
     const sleep = this.queue[0]!.sleep;
     // One of our own answers frees a slot at once; another container's only shows in the item.

@@ -1,14 +1,6 @@
 import type { Lane } from './budget.js';
 import { CAP_STEP_BUMP, type RateItem, type StoredCall } from './rate-item.js';
-import {
-  type CallMark,
-  type CountWindow,
-  earliestStart,
-  effectiveEnd,
-  inFlightAt,
-  inFlightCalls,
-  trimCalls,
-} from './sliding.js';
+import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
 import { waitMs } from './timer-ms.js';
 import type { TuningLayer } from './tuning.js';
 
@@ -24,7 +16,6 @@ import type { TuningLayer } from './tuning.js';
  * - stand back: when the containers ahead in line would take all the room, let them (once per item version);
  * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
  * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
- * - ends ride along: a finished call's end goes with our next claim when it cannot matter before then;
  * - replace our own answered call: its end and the next call go in one claim that no other container's claim
  *   can refuse for the parallel cap (the calls in flight stay as many).
  */
@@ -81,7 +72,7 @@ export type Plan =
   | { kind: 'give-up' }
   | { kind: 'read' }
   /** `ms`: at most this long, and no longer than the next answer of ours (Infinity: until that answer). */
-  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; deferEnds?: boolean; atCap?: boolean }
+  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; atCap?: boolean }
   /**
    * Claim `n` calls (the first `n` waiters) from `item`: the condition lets other containers claim `room - n`
    * calls since the item was known; `replaced`: our answered calls whose ends the claim carries and which must
@@ -110,11 +101,8 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
     const bulkAbout = item.calls.some((c) => c.lane === 'bulk');
     const mark = config.lane === 'live' && bulkAbout && Number.isFinite(slot) && item.liveWaitUntil < slot;
     const wait = Math.min(waitBeforeReading(config, input, slot), untilLatest);
-    const deferEnds = mayDeferEnds(config, input, slot);
-    if (mark) return { kind: 'wait', ms: wait, liveWaitingUntil: slot, deferEnds };
-    return Number.isFinite(slot)
-      ? { kind: 'wait', ms: wait, deferEnds }
-      : { kind: 'wait', ms: wait, deferEnds, atCap: true };
+    if (mark) return { kind: 'wait', ms: wait, liveWaitingUntil: slot };
+    return Number.isFinite(slot) ? { kind: 'wait', ms: wait } : { kind: 'wait', ms: wait, atCap: true };
   }
   const room = roomAt(config, input);
   const replacing = replacementsFor(config, input, room);
@@ -172,28 +160,6 @@ function replacementsFor(config: PlannerConfig, input: PlanInput, room: number):
  */
 function replacementRoom(config: PlannerConfig, input: PlanInput, n: number): number {
   return roomAt(config, { ...input, cap: Number.POSITIVE_INFINITY }, n + CAP_STEP_BUMP - 1);
-}
-
-/**
- * Whether our unwritten ends may wait for our next claim (saving a write each) instead of going out before we
- * sleep. An end the item lacks counts there as "in flight, never ending". For a window's rule that changes
- * nothing while the call is among the `count - 1` newest (an end that is not yet written ranks where its true
- * end, the newest, would), and by our turn only the containers ahead of us in line will have claimed after it.
- * For the in-flight cap it does matter: when the cap is close, ends go out at once. Close is counted with the
- * calls the view shows in flight that are likely still so (started less than two typical calls ago): the view
- * is as old as our last write, and the others' ends come with their next writes.
- */
-function mayDeferEnds(config: PlannerConfig, input: PlanInput, slot: number): boolean {
-  if (input.unwrittenEnds === 0 || !Number.isFinite(slot) || config.off.has('ends-ride-along')) return false;
-  const { ahead } = line(config, input);
-  const tightest = Math.min(...config.windows.map((w) => w.count));
-  return ahead + input.unwrittenEnds + 1 < tightest && likelyInFlight(input) + input.unwrittenEnds + 1 < input.cap;
-}
-
-function likelyInFlight(input: PlanInput): number {
-  const calls = inFlightCalls(input.item.calls, input.now);
-  const typical = input.typicalCallMs;
-  return typical === undefined ? calls.length : calls.filter((c) => c.start + 2 * typical > input.now).length;
 }
 
 /** The spacing of calls at the sustained rate (the longest window's): one turn. */

@@ -16,8 +16,6 @@ export const TUNING_LAYERS = [
   'poll-backoff',
   /** At our turn, claim on the item our last write returned, without reading it first. */
   'stale-view',
-  /** A finished call's end goes with our next claim while it cannot matter before then. */
-  'ends-ride-along',
   /** The ends that cannot wait go out in one request, not one each. */
   'ends-one-write',
   /** Our own answer frees its slot for our next caller before the item shows the end. */

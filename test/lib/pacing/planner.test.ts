@@ -77,37 +77,6 @@ const rows: {
     expected: { kind: 'read' },
   },
   {
-    name: 'waiting for our turn far from the cap: our unwritten end rides with the next claim',
-    config: { windows: [{ count: 150, windowMs: 60_000 }] },
-    input: {
-      unwrittenEnds: 1,
-      cap: 10,
-      item: item(Array.from({ length: 150 }, (_, i) => call(`me.${i}`, -150 + i, -100 + i))),
-    },
-    expected: { kind: 'wait', deferEnds: true },
-  },
-  {
-    name: 'waiting near the cap: our ends go out before we sleep',
-    config: { windows: [{ count: 150, windowMs: 60_000 }] },
-    input: {
-      unwrittenEnds: 1,
-      cap: 2,
-      item: item([...Array.from({ length: 149 }, (_, i) => call(`me.${i}`, -150 + i, -100 + i)), call('x.1', -10)]),
-    },
-    expected: { kind: 'wait', deferEnds: false },
-  },
-  {
-    name: 'near the cap only by calls that started more than two typical calls ago: our end still rides along',
-    config: { windows: [{ count: 150, windowMs: 60_000 }] },
-    input: {
-      unwrittenEnds: 1,
-      cap: 3,
-      typicalCallMs: 1000,
-      item: item([...Array.from({ length: 149 }, (_, i) => call(`me.${i}`, -150 + i, -100 + i)), call('x.1', -3000)]),
-    },
-    expected: { kind: 'wait', deferEnds: true },
-  },
-  {
     name: 'a view that is not current and shows a later slot: sleep until it without reading',
     input: {
       fresh: false,
