@@ -106,8 +106,6 @@ class Timing {
   typicalCallMs: number | undefined;
   /** Claims recently lost to other containers and reads that found the cap still full (0–8). */
   contention = 0;
-  /** The item's version when we last stood back for containers ahead in line. */
-  stoodBackAt = -1;
 
   static average(prev: number | undefined, sample: number): number {
     return prev === undefined ? sample : prev * 0.8 + sample * 0.2;
@@ -250,7 +248,6 @@ export class LedgerRateLimiter implements RateGate {
       typicalCallMs: this.timing.typicalCallMs,
       claimMs: this.timing.claimMs,
       contention: this.timing.contention,
-      stoodBackAt: this.timing.stoodBackAt,
       random: Math.random(),
     });
     switch (next.kind) {
@@ -269,7 +266,6 @@ export class LedgerRateLimiter implements RateGate {
 
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.known.store.markLiveWaiting(next.liveWaitingUntil);
-    if (next.standBack) this.timing.stoodBackAt = view.item.version;
     // The item as it is shows the cap full and none of our calls will free a slot: poll less often.
     if (next.atCap && view.current && this.own.inFlight === 0 && !this.planner.off.has('poll-backoff'))
       this.timing.contention = Math.min(8, this.timing.contention + 1);

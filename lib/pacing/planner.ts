@@ -13,7 +13,6 @@ import type { TuningLayer } from './tuning.js';
  * tuning that saves requests or time, each named in docs/pacing.md with the bench row that keeps it:
  * - batch: one claim serves every caller that may start now (up to this container's share of the room);
  * - turns: containers waiting for the next slot take turns (`turnSlot`) instead of all reading for it;
- * - stand back: when the containers ahead in line would take all the room, let them (once per item version);
  * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
  * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
  * - replace our own answered call: its end and the next call go in one claim that no other container's claim
@@ -62,8 +61,6 @@ export interface PlanInput {
   claimMs: number | undefined;
   /** Claims recently lost to other containers and reads that found the cap still full (0–8). */
   contention: number;
-  /** The item's version when we last stood back for containers ahead in line. */
-  stoodBackAt: number;
   /** In [0, 1): spreads containers that would otherwise act in step. */
   random: number;
 }
@@ -72,7 +69,7 @@ export type Plan =
   | { kind: 'give-up' }
   | { kind: 'read' }
   /** `ms`: at most this long, and no longer than the next answer of ours (Infinity: until that answer). */
-  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; standBack?: boolean; atCap?: boolean }
+  | { kind: 'wait'; ms: number; liveWaitingUntil?: number; atCap?: boolean }
   /**
    * Claim `n` calls (the first `n` waiters) from `item`: the condition lets other containers claim `room - n`
    * calls since the item was known; `replaced`: our answered calls whose ends the claim carries and which must
@@ -106,14 +103,7 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
   }
   const room = roomAt(config, input);
   const replacing = replacementsFor(config, input, room);
-  const { ahead, active } = line(config, input);
-  // A slot our own answer freed is ours (no other container knows it is free): no standing back for it.
-  if (replacing.length === 0 && ahead >= room && item.version !== input.stoodBackAt && !config.off.has('stand-back')) {
-    // Long enough for the containers ahead to read and claim, never longer than our turn.
-    const grace = (input.claimMs ?? config.pollMs) * (ahead - room + 1);
-    const ms = waitMs(Math.min(turnSlot(config, input, slot, ahead) - now, grace) + input.random * jitterMs(config));
-    return { kind: 'wait', ms: Math.min(ms, untilLatest), standBack: true };
-  }
+  const { active } = line(config, input);
   // Our share of the room: every container in line (up to the room) gets its part in the same moment. When we
   // replace our own answered calls, just as many: the rest of the room is left to the others.
   const share =

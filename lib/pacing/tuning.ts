@@ -8,8 +8,6 @@ export const TUNING_LAYERS = [
   'batch',
   /** Containers waiting for the next slot sleep until their turn in line instead of all reading for it. */
   'turns',
-  /** When the containers ahead in line would take the whole room, let them. */
-  'stand-back',
   /** At the cap: read when the oldest call is expected to end, then in small steps (off: every poll interval). */
   'poll-at-cap',
   /** At the cap: wait for our own answer while a call of ours is in flight; read less after fruitless reads. */

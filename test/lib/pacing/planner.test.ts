@@ -38,7 +38,6 @@ function input(extra: Partial<PlanInput> = {}): PlanInput {
     typicalCallMs: undefined,
     claimMs: undefined,
     contention: 0,
-    stoodBackAt: -1,
     random: 0,
     ...extra,
   };
@@ -163,21 +162,6 @@ const rows: {
     expected: { kind: 'wait', liveWaitingUntil: T + 7100 },
   },
   {
-    name: 'two containers ahead in line would take the room of one: stand back once',
-    config: { windows: [{ count: 4, windowMs: 10_000 }] },
-    input: { item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]) },
-    expected: { kind: 'wait', standBack: true },
-  },
-  {
-    name: 'stood back at this version already: claim',
-    config: { windows: [{ count: 4, windowMs: 10_000 }] },
-    input: {
-      stoodBackAt: 3,
-      item: item([call('x.1', -3000, -2900), call('y.1', -2000, -1900), call('me.1', -1000, -900)]),
-    },
-    expected: { kind: 'claim', n: 1, room: 1 },
-  },
-  {
     name: 'two containers claiming: each takes half the room',
     config: { windows: [{ count: 10, windowMs: 10_000 }] },
     input: { waiters: [T + 1, T + 1, T + 1, T + 1], item: item([call('me.1', -900, -800), call('x.1', -1000, -900)]) },
@@ -271,7 +255,6 @@ describe('plan (pure, virtual time)', () => {
           { ...config, windows: [{ count: 100, windowMs: 1000 }] },
           input({
             cap,
-            stoodBackAt: calls.length,
             item: item(calls),
             waiters: Array.from({ length: 8 }, () => T + 60_000),
           }),
