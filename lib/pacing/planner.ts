@@ -12,7 +12,6 @@ import type { TuningLayer } from './tuning.js';
  * The guarantee is the sliding rule (`sliding.ts`) and the store's conditional claim; everything else here is
  * tuning that saves requests or time, each named in docs/pacing.md with the bench row that keeps it:
  * - batch: one claim serves every caller that may start now (up to this container's share of the room);
- * - turns: containers waiting for the next slot take turns (`turnSlot`) instead of all reading for it;
  * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
  * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
  * - replace our own answered call: its end and the next call go in one claim that no other container's claim
@@ -103,7 +102,7 @@ export function plan(config: PlannerConfig, input: PlanInput): Plan {
   }
   const room = roomAt(config, input);
   const replacing = replacementsFor(config, input, room);
-  const { active } = line(config, input);
+  const active = activeContainers(config, input);
   // Our share of the room: every container in line (up to the room) gets its part in the same moment. When we
   // replace our own answered calls, just as many: the rest of the room is left to the others.
   const share =
@@ -216,62 +215,37 @@ function dropFor(
 }
 
 /**
- * This container's place in line: the containers claiming now (a claim within one round of turns, plus
- * one), and how many of them claimed longer ago than we did (a container new to the item comes last).
+ * The containers claiming now, ours included: those with a call claimed within one round of turns (one turn per
+ * container, plus one). The room a claim of ours may take is split between them (`batch`).
  */
-export function line(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now'>): { ahead: number; active: number } {
+export function activeContainers(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now'>): number {
   const latest = new Map<string, number>();
   for (const c of input.item.calls) {
     const who = c.id.slice(0, c.id.indexOf('.'));
     latest.set(who, Math.max(latest.get(who) ?? Number.NEGATIVE_INFINITY, c.start));
   }
-  const mine = latest.get(config.instance) ?? Number.POSITIVE_INFINITY;
   const activeSince = input.now - turnMs(config) * (latest.size + 1);
-  let ahead = 0;
   let active = 1;
-  for (const [who, at] of latest) {
-    if (who === config.instance || at < activeSince) continue;
-    active += 1;
-    if (at < mine) ahead += 1;
-  }
-  return { ahead, active };
+  for (const [who, at] of latest) if (who !== config.instance && at >= activeSince) active += 1;
+  return active;
 }
 
 /**
- * When it is this container's turn to read again (for a window slot, or at the cap). Every container waiting
- * for the next slot would otherwise wake for it together: one claims it, the others have read the item for
- * nothing. Instead the r-th in line (by latest claim, oldest first) sleeps until the r-th next slot, found by
- * the same sliding rule with the r calls before it placed (each expected to take as long as ours take). This
- * only decides when to read: a claim is still checked against the item as it is.
+ * At the cap: when the item's calls in flight are expected to leave a slot (each taking as long as ours take),
+ * the windows' rule applied too. Only when to read: a claim is still checked against the item as it is.
  */
-export function turnSlot(
-  config: PlannerConfig,
-  input: PlanInput,
-  slot: number,
-  ahead = line(config, input).ahead,
-): number {
+export function expectedFreeAt(config: PlannerConfig, input: PlanInput): number {
   const { now } = input;
-  if (config.off.has('turns')) ahead = 0;
-  if (ahead === 0 && Number.isFinite(slot)) return slot;
   const typical = input.typicalCallMs ?? config.pollMs;
   const calls: CallMark[] = input.item.calls.map((c) =>
     effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c,
   );
-  const next = (from: number): number => {
-    // The windows' rule, and the in-flight cap: the first moment after `from` with fewer than the cap in flight.
-    const ends = calls
-      .map((c) => effectiveEnd(c, now))
-      .filter((e) => e > from)
-      .sort((x, y) => y - x);
-    const capFree = ends.length >= input.cap ? ends[input.cap - 1]! : from;
-    return Math.max(from, capFree, earliestStart(calls, config.windows, now));
-  };
-  let turn = Number.isFinite(slot) ? slot : Math.max(input.pausedUntil, next(now));
-  for (let i = 0; i < ahead; i += 1) {
-    calls.push({ start: turn, end: turn + typical, deadline: turn + config.requestTimeoutMs });
-    turn = next(turn);
-  }
-  return turn;
+  const ends = calls
+    .map((c) => effectiveEnd(c, now))
+    .filter((e) => e > now)
+    .sort((x, y) => y - x);
+  const capFree = ends.length >= input.cap ? ends[input.cap - 1]! : now;
+  return Math.max(input.pausedUntil, now, capFree, earliestStart(calls, config.windows, now));
 }
 
 /** A container without answers of its own yet: the calls' time the item shows (mean of its answered calls). */
@@ -284,15 +258,14 @@ function typicalInItem(item: RateItem): number | undefined {
 /**
  * How long to wait before reading the item again when the slot is not now. A finite slot is exact (ends only
  * move it earlier by turning "never" into a time, claims only later, and then our claim fails and we read):
- * sleep until our turn, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
+ * sleep until it, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
  * only shows in the item: with a call of ours in flight, wait for its answer; otherwise read when the oldest call
  * is expected to end, then in steps of 1/20 of a call's time, doubled by each claim lost to other containers and
  * each read that found the cap still full.
  */
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
-  if (Number.isFinite(slot))
-    return waitMs(Math.min(turnSlot(config, input, slot) - now + input.random * jitterMs(config), longestMs(config)));
+  if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + input.random * jitterMs(config), longestMs(config)));
   // A call of ours in flight: its answer frees a slot for us (and wakes us); another container's end would only
   // free one that the containers with none in flight are reading for.
   if (config.off.has('poll-at-cap')) return config.pollMs;
@@ -304,5 +277,5 @@ export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot:
   // slots are taken for a while. Each doubles the step (`contention`), up to four calls' time.
   const widest = backoff ? Math.max(first, 4 * expected) : config.pollMs;
   const step = Math.min(widest, first * 2 ** input.contention) * (0.5 + input.random);
-  return waitMs(Math.min(longestMs(config), Math.max(step, turnSlot(config, input, slot) - now)));
+  return waitMs(Math.min(longestMs(config), Math.max(step, expectedFreeAt(config, input) - now)));
 }

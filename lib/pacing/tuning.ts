@@ -6,8 +6,6 @@
 export const TUNING_LAYERS = [
   /** One claim serves every caller that may start now (up to this container's share of the room). */
   'batch',
-  /** Containers waiting for the next slot sleep until their turn in line instead of all reading for it. */
-  'turns',
   /** At the cap: read when the oldest call is expected to end, then in small steps (off: every poll interval). */
   'poll-at-cap',
   /** At the cap: wait for our own answer while a call of ours is in flight; read less after fruitless reads. */

@@ -135,22 +135,6 @@ const rows: {
     expected: { kind: 'wait', ms: 400 },
   },
   {
-    name: 'we claimed longer ago than the other container: the next slot is our turn',
-    input: {
-      typicalCallMs: 100,
-      item: item([call('me.1', -3000, -2900), call('me.2', -2000, -1900), call('a.1', -1000, -900)]),
-    },
-    expected: { kind: 'wait', ms: 7100 },
-  },
-  {
-    name: 'the other container claimed longer ago: our turn is the slot after its one',
-    input: {
-      typicalCallMs: 100,
-      item: item([call('a.1', -3000, -2900), call('me.1', -2000, -1900), call('me.2', -1000, -900)]),
-    },
-    expected: { kind: 'wait', ms: 8100 },
-  },
-  {
     name: 'a live caller waiting beside bulk traffic marks the item',
     input: {
       item: item([
