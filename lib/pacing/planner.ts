@@ -274,8 +274,9 @@ export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot:
   const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
   const first = Math.min(config.pollMs, Math.max(5, expected / 20));
   // Containers that answer calls replace them (`replacementsFor`): a read that finds the cap full again says the
-  // slots are taken for a while. Each doubles the step (`contention`), up to four calls' time.
-  const widest = backoff ? Math.max(first, 4 * expected) : config.pollMs;
+  // slots are taken for a while. Each doubles the step (`contention`), up to four calls' time, and no longer than
+  // the sustained rate takes for ten calls (4 s at 150/min): a slot given back is not left idle longer.
+  const widest = backoff ? Math.max(first, Math.min(4 * expected, 10 * turnMs(config))) : config.pollMs;
   const step = Math.min(widest, first * 2 ** input.contention) * (0.5 + input.random);
   return waitMs(Math.min(longestMs(config), Math.max(step, expectedFreeAt(config, input) - now)));
 }

@@ -113,6 +113,13 @@ const rows: {
     expected: { kind: 'wait', ms: 200, atCap: true },
   },
   {
+    name: 'reads at a full cap are never further apart than the sustained rate takes for ten calls',
+    config: { windows: [{ count: 150, windowMs: 60_000 }] },
+    input: { cap: 1, contention: 8, typicalCallMs: 4000, item: item([call('a.1', -3990)]) },
+    // Four calls' time would be 16 s; ten calls at 150/min take 4 s (times 0.5 + random, 0 here).
+    expected: { kind: 'wait', ms: 2000, atCap: true },
+  },
+  {
     name: 'at the cap and the latest start reached: give up',
     input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) },
     expected: { kind: 'give-up' },
