@@ -10,7 +10,7 @@ export interface RateGateOptions {
   clock?: () => number;
   /** `bulk`: imports and backfills, which only use budget live traffic leaves. Default `live`. */
   lane?: Lane;
-  /** Static shares only: consumers of this lane (default `CONSUMER_MAX_CONCURRENCY`). */
+  /** Static shares: consumers of this lane (default `CONSUMER_MAX_CONCURRENCY`); the shared budget reads the config. */
   consumers?: number;
   /**
    * Static shares only: percent of the budget (after headroom) this lane's consumers split. Without the
@@ -48,6 +48,7 @@ export async function createRateGate(config: ConsumerConfig, options: RateGateOp
       headroomPercent: hood.rateHeadroomPercent,
       requestTimeoutMs: hood.requestTimeoutMs,
       tuningOff: hood.pacingTuningOff,
+      consumers: options.lane === 'bulk' ? hood.bulkMaxConcurrency : hood.consumerMaxConcurrency,
       clock: options.clock,
     });
   }

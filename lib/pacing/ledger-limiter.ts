@@ -48,6 +48,8 @@ export interface LedgerRateLimiterOptions {
    * it full double the wait, up to two calls' time). Default 100 ms.
    */
   pollMs?: number;
+  /** `CONSUMER_MAX_CONCURRENCY`: containers that may claim at once (who reads for given-back slots). Default 1. */
+  consumers?: number;
   /** `HOOD_PACING_TUNING_OFF`: tuning layers turned off, to measure what each buys (`tuning.ts`). */
   tuningOff?: readonly TuningLayer[];
   clock?: () => number;
@@ -161,6 +163,7 @@ export class LedgerRateLimiter implements RateGate {
       requestTimeoutMs: Math.ceil(options.requestTimeoutMs ?? 10_000),
       pollMs: Math.max(1, Math.ceil(options.pollMs ?? 100)),
       off: new Set(options.tuningOff ?? []),
+      consumers: Math.max(1, options.consumers ?? 1),
     };
     this.clock = options.clock ?? (() => Date.now());
     this.known = new KnownItem(new RateStore(options.dynamo, options.table, options.key), this.clock, (now) =>
@@ -266,8 +269,8 @@ export class LedgerRateLimiter implements RateGate {
 
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.known.store.markLiveWaiting(next.liveWaitingUntil);
-    // The item as it is shows the cap full and none of our calls will free a slot: poll less often.
-    if (next.atCap && view.current && this.own.inFlight === 0 && !this.planner.off.has('poll-backoff'))
+    // The item as it is shows the cap full: poll less often.
+    if (next.atCap && view.current && !this.planner.off.has('poll-backoff'))
       this.timing.contention = Math.min(8, this.timing.contention + 1);
     // Other containers may need our ends before our next claim would carry them.
     await this.flushEnds();

@@ -28,6 +28,8 @@ export interface PlannerConfig {
   pollMs: number;
   /** Tuning layers turned off, to measure what each buys (`tuning.ts`). */
   off: ReadonlySet<TuningLayer>;
+  /** Containers that may claim at once (`CONSUMER_MAX_CONCURRENCY`). */
+  consumers: number;
 }
 
 /** What the limiter knows at one moment, besides its configuration. */
@@ -266,11 +268,12 @@ function typicalInItem(item: RateItem): number | undefined {
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
   if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + input.random * jitterMs(config), longestMs(config)));
-  // A call of ours in flight: its answer frees a slot for us (and wakes us); another container's end would only
-  // free one that the containers with none in flight are reading for.
+  // A call of ours in flight: its answer frees a slot for us (and wakes us).
   if (config.off.has('poll-at-cap')) return config.pollMs;
   const backoff = !config.off.has('poll-backoff');
-  if (input.localInFlight > 0 && backoff) return Number.POSITIVE_INFINITY;
+  // Someone must read for slots that other containers give back: when there can be more containers than calls in
+  // flight, those with none do; otherwise (every container may hold a slot) we do.
+  if (input.localInFlight > 0 && backoff && config.consumers > input.cap) return Number.POSITIVE_INFINITY;
   const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
   const first = Math.min(config.pollMs, Math.max(5, expected / 20));
   // Containers that answer calls replace them (`replacementsFor`): a read that finds the cap full again says the

@@ -12,6 +12,7 @@ const config: PlannerConfig = {
   requestTimeoutMs: 5000,
   pollMs: 100,
   off: new Set(),
+  consumers: 8,
 };
 
 function call(id: string, start: number, end?: number, lane: 'live' | 'bulk' = 'live'): StoredCall {
