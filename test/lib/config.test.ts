@@ -69,10 +69,10 @@ describe('HOOD_PACING_TUNING_OFF', () => {
       ...base,
       BLOCK_QUEUE_URL: 'http://q',
       DEAD_LETTER_QUEUE_URL: 'http://d',
-      HOOD_PACING_TUNING_OFF: 'turns, replace',
+      HOOD_PACING_TUNING_OFF: 'batch, replace',
     });
     // Assess
-    expect(config.hood.pacingTuningOff).toEqual(['turns', 'replace']);
+    expect(config.hood.pacingTuningOff).toEqual(['batch', 'replace']);
   });
 
   it('names an unknown layer and lists the known ones', () => {
@@ -82,11 +82,11 @@ describe('HOOD_PACING_TUNING_OFF', () => {
         ...base,
         BLOCK_QUEUE_URL: 'http://q',
         DEAD_LETTER_QUEUE_URL: 'http://d',
-        HOOD_PACING_TUNING_OFF: 'turns,warp',
+        HOOD_PACING_TUNING_OFF: 'batch,warp',
       }),
     );
     // Assess
-    expect(error.message).toMatch(/^HOOD_PACING_TUNING_OFF: names no tuning layer: warp \(known: batch, turns, /);
+    expect(error.message).toMatch(/^HOOD_PACING_TUNING_OFF: names no tuning layer: warp \(known: batch, poll-at-cap, /);
   });
 });
 
