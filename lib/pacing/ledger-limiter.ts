@@ -269,8 +269,9 @@ export class LedgerRateLimiter implements RateGate {
 
   private async wait(next: Extract<Plan, { kind: 'wait' }>, view: View, answered: number): Promise<void> {
     if (next.liveWaitingUntil !== undefined) await this.known.store.markLiveWaiting(next.liveWaitingUntil);
-    // The item as it is shows the cap full: poll less often.
-    if (next.atCap && view.current && !this.planner.off.has('poll-backoff'))
+    // The item as it is shows the cap full and none of our calls will free a slot: poll less often. (With a call
+    // in flight we poll only where no other container reads for given-back slots: then not less often.)
+    if (next.atCap && view.current && this.own.inFlight === 0 && !this.planner.off.has('poll-backoff'))
       this.timing.contention = Math.min(8, this.timing.contention + 1);
     // Other containers may need our ends before our next claim would carry them.
     await this.flushEnds();
