@@ -153,7 +153,7 @@ function replacementRoom(config: PlannerConfig, input: PlanInput, n: number): nu
   return roomAt(config, { ...input, cap: Number.POSITIVE_INFINITY }, n + CAP_STEP_BUMP - 1);
 }
 
-/** The spacing of calls at the sustained rate (the longest window's): one turn. */
+/** The spacing of calls at the sustained rate (the longest window's). */
 function turnMs(config: PlannerConfig): number {
   return Math.max(...config.windows.map((w) => w.windowMs / Math.max(1, w.count)));
 }
@@ -268,11 +268,11 @@ function typicalInItem(item: RateItem): number | undefined {
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
   if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + input.random * jitterMs(config), longestMs(config)));
-  // A call of ours in flight: its answer frees a slot for us (and wakes us).
   if (config.off.has('poll-at-cap')) return config.pollMs;
   const backoff = !config.off.has('poll-backoff');
-  // Someone must read for slots that other containers give back: when there can be more containers than calls in
-  // flight, those with none do; otherwise (every container may hold a slot) we do.
+  // A call of ours in flight: its answer frees a slot for us (and wakes us). Someone must read for slots that other
+  // containers give back: when there can be more containers than calls in flight, those with none do; otherwise
+  // (every container may hold a slot) we do.
   if (input.localInFlight > 0 && backoff && config.consumers > input.cap) return Number.POSITIVE_INFINITY;
   const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
   const first = Math.min(config.pollMs, Math.max(5, expected / 20));
