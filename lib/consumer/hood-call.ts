@@ -12,6 +12,20 @@ import type { ContactResult, HoodCreator, Log, QueueRecord } from './types.js';
 export const DEADLINE_RESERVE_MS = 1500;
 /** A call is started only if it can use at least this much of its timeout before the deadline. */
 export const MIN_CALL_BUDGET_MS = 2000;
+/**
+ * ... and at least this many times the gate's typical call time: a call cut off by the deadline may still be
+ * acted on by Hood, and its record's retry then calls Hood twice for one contact (Hood answers the repeat as
+ * already blocked, but the call and its slot are spent twice).
+ */
+export const TYPICAL_CALL_MARGIN = 1.5;
+
+/** The time a call needs left before the invocation's deadline to be started: see the two constants above. */
+export function callBudgetNeededMs(requestTimeoutMs: number, typicalCallMs: number | undefined): number {
+  return Math.min(
+    requestTimeoutMs,
+    Math.max(MIN_CALL_BUDGET_MS, Math.ceil((typicalCallMs ?? 0) * TYPICAL_CALL_MARGIN)),
+  );
+}
 /** After this many consecutive outages in one invocation, stop calling Hood until the next one. */
 export const CIRCUIT_BREAK_AFTER = 3;
 /** Delay before a held message (token rejected) is tried again. */
@@ -95,7 +109,7 @@ export function createContactCaller(
     }
     const call = (async () => {
       const latestStart =
-        deadlineAt() - DEADLINE_RESERVE_MS - Math.min(config.hood.requestTimeoutMs, MIN_CALL_BUDGET_MS);
+        deadlineAt() - DEADLINE_RESERVE_MS - callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
       const ticket = await deps.pacer.acquire(latestStart, sleep);
       if (ticket === undefined) return undefined;
       // A 401 or an outage seen by a call that finished while this one waited: do not add to it.

@@ -412,6 +412,10 @@ export class LedgerRateLimiter implements RateGate {
     if (item) this.known.learnIfNewer(item);
   }
 
+  get typicalCallMs(): number | undefined {
+    return this.timing.typicalCallMs;
+  }
+
   succeeded(): void {
     this.answers.succeeded();
   }

@@ -200,6 +200,10 @@ export class Pacer implements RateGate {
     this.answers.wake();
   }
 
+  get typicalCallMs(): number | undefined {
+    return this.history.typicalCallMs;
+  }
+
   succeeded(): void {
     this.answers.succeeded();
   }

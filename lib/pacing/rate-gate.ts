@@ -32,6 +32,12 @@ export interface RateGate {
   failed(): void;
   /** The learned parallel cap and the `Retry-After: -1` answers since the last look (for metrics). */
   parallelReport?(): ParallelReport;
+  /**
+   * How long this gate's calls typically take, send to answer (ms; moving average), once one was answered. A
+   * call with less time than that left before the invocation's deadline would be cut off while Hood may still
+   * act on it (`hood-call.ts`).
+   */
+  readonly typicalCallMs?: number | undefined;
 }
 
 export interface ParallelReport {

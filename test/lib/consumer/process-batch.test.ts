@@ -470,6 +470,22 @@ describe('processBatch: retryable failures', () => {
     expect(back.every((m) => m.Attributes?.ApproximateReceiveCount === '1')).toBe(true);
   });
 
+  it('does not start a call with less time left than its calls typically take, though more than the minimum', async () => {
+    // Prepare: Hood answers this gate's calls in 4 s; 7 s remain (1.5 s reserve leaves 5.5 s, over 2 s)
+    const { hood, calls } = scriptedHood(() => created());
+    class SlowHoodPacer extends Pacer {
+      override get typicalCallMs(): number {
+        return 4000;
+      }
+    }
+    const pacer = new SlowHoodPacer({ windows: config.hood.rateLimits, consumers: 1 });
+    // Act
+    const { counts } = await runBatch([message('late@example.com')], hood, { remainingMs: 7000, pacer });
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(counts.deferred).toBe(1);
+  });
+
   it('stops calling Hood after consecutive outages and defers the rest of the batch', async () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => ({ kind: 'unavailable', cause: 'timeout', message: 'timeout' }));
