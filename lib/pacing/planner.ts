@@ -250,6 +250,21 @@ export function expectedFreeAt(config: PlannerConfig, input: PlanInput): number 
   return Math.max(input.pausedUntil, now, capFree, earliestStart(calls, config.windows, now));
 }
 
+/**
+ * When the next call of another container in flight is expected to end (its start plus the typical call time),
+ * if any is still to come: a call past that time is late, and then reads fall back to widening steps.
+ */
+function nextForeignEnd(config: PlannerConfig, input: PlanInput, typicalMs: number): number | undefined {
+  const mine = `${config.instance}.`;
+  let next: number | undefined;
+  for (const c of input.item.calls) {
+    if (c.id.startsWith(mine) || effectiveEnd(c, input.now) !== Number.POSITIVE_INFINITY) continue;
+    const end = c.start + typicalMs;
+    if (end > input.now && (next === undefined || end < next)) next = end;
+  }
+  return next;
+}
+
 /** A container without answers of its own yet: the calls' time the item shows (mean of its answered calls). */
 function typicalInItem(item: RateItem): number | undefined {
   const answered = item.calls.filter((c) => c.end !== undefined);
@@ -261,9 +276,10 @@ function typicalInItem(item: RateItem): number | undefined {
  * How long to wait before reading the item again when the slot is not now. A finite slot is exact (ends only
  * move it earlier by turning "never" into a time, claims only later, and then our claim fails and we read):
  * sleep until it, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
- * only shows in the item: with a call of ours in flight, wait for its answer; otherwise read when the oldest call
- * is expected to end, then in steps of 1/20 of a call's time, doubled by each claim lost to other containers and
- * each read that found the cap still full.
+ * only shows in the item: with a call of ours in flight, wait for its answer (where containers can outnumber the
+ * cap); where they cannot, read when another container's call is expected to end; otherwise read when the oldest
+ * call is expected to end, then in steps of 1/20 of a call's time, doubled by each claim lost to other containers
+ * and each read that found the cap still full.
  */
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
@@ -276,6 +292,14 @@ export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot:
   if (input.localInFlight > 0 && backoff && config.consumers > input.cap) return Number.POSITIVE_INFINITY;
   const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
   const first = Math.min(config.pollMs, Math.max(5, expected / 20));
+  // Every container may hold a slot: one comes free only when another container's call ends with no caller of its
+  // own to replace it (the end of its batch). Read when the next of their calls is expected to end, a claim's time
+  // or two after it (its end is written by then); one read per call elsewhere, whether we hold calls or not.
+  if (backoff && config.consumers <= input.cap) {
+    const next = nextForeignEnd(config, input, expected);
+    if (next !== undefined)
+      return waitMs(Math.min(longestMs(config), next - now + (input.claimMs ?? first) * (1 + input.random)));
+  }
   // Containers that answer calls replace them (`replacementsFor`): a read that finds the cap full again says the
   // slots are taken for a while. Each doubles the step (`contention`), up to four calls' time, and no longer than
   // the sustained rate takes for ten calls (4 s at 150/min): a slot given back is not left idle longer.

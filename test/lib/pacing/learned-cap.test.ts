@@ -23,10 +23,12 @@ const hood = parseRateLimits('10/1s,150/1m');
 
 describe('neededInFlight (Little’s law on the sliding rule’s best rate)', () => {
   it.each([
-    ['150/min at 2 s: 150 × 2 / 62 → 5', '150/1m', 2000, 5],
-    ['10/s at 2 s: 10 × 2 / 3 → 7', '10/1s', 2000, 7],
-    ['Hood’s windows at 2 s: the slower rate (150/min) → 5', '10/1s,150/1m', 2000, 5],
-    ['Hood’s windows at 4 s: 10/s is the slower then, 10 × 4 / 5 → 8', '10/1s,150/1m', 4000, 8],
+    ['150/min at 2 s: 150 × 2 / 62 × 1.1 = 5.3 → 6', '150/1m', 2000, 6],
+    ['10/s at 2 s: 10 × 2 / 3 × 1.1 = 7.3 → 8', '10/1s', 2000, 8],
+    ['Hood’s windows at 2 s: the slower rate (150/min) → 6', '10/1s,150/1m', 2000, 6],
+    ['Hood’s windows at 1 s: 150 / 61 × 1.1 = 2.7 → 3', '10/1s,150/1m', 1000, 3],
+    ['Hood’s windows at 4 s: 10/s is the slower then, 10 × 4 / 5 × 1.1 = 8.8 → 9', '10/1s,150/1m', 4000, 9],
+    ['the margin tips a need just under a whole number: 150/min at 1.6 s, 3.9 × 1.1 → 5', '150/1m', 1600, 5],
     ['Hood’s windows at 50 ms → 1', '10/1s,150/1m', 50, 1],
     ['no latency known yet → 1', '10/1s', 0, 1],
   ])('%s', (_name, spec, latency, expected) => {
@@ -106,7 +108,7 @@ describe('Pacer: a container with static shares learns within its share', () => 
     return { caps, now };
   }
 
-  it('raises the cap one at a time up to what 2 s answers need (7 for 10/s), never past HOOD_MAX_IN_FLIGHT', () => {
+  it('raises the cap one at a time up to what 2 s answers need (8 for 10/s with the margin), never past HOOD_MAX_IN_FLIGHT', () => {
     // Prepare: one consumer, HOOD_MAX_IN_FLIGHT 10, start 4.
     const pacer = new Pacer({
       windows: parseRateLimits('10/1s'),
@@ -120,7 +122,7 @@ describe('Pacer: a container with static shares learns within its share', () => 
     const { caps } = drive(pacer, 60, 2000);
     // Assess
     expect(caps[0]).toBe(4);
-    expect(Math.max(...caps)).toBe(7);
+    expect(Math.max(...caps)).toBe(8);
     for (let i = 1; i < caps.length; i += 1) expect(caps[i]! - caps[i - 1]!).toBeLessThanOrEqual(1);
   });
 

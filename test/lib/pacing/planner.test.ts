@@ -121,6 +121,38 @@ const rows: {
     expected: { kind: 'wait', ms: 2000, atCap: true },
   },
   {
+    name: 'containers cannot outnumber the cap: read a claim’s time after another container’s call is expected to end',
+    config: { consumers: 2 },
+    input: {
+      cap: 2,
+      localInFlight: 1,
+      typicalCallMs: 2000,
+      claimMs: 10,
+      item: item([call('me.1', -1900), call('a.1', -500)]),
+    },
+    // a.1 is expected to end at +1500 (our me.1 at +100 wakes us by its answer); then 10 ms for its end's write.
+    expected: { kind: 'wait', ms: 1510, atCap: true },
+  },
+  {
+    name: 'containers cannot outnumber the cap, none of ours in flight: the next of the others’ calls, not the oldest',
+    config: { consumers: 2 },
+    input: {
+      cap: 2,
+      contention: 8,
+      typicalCallMs: 2000,
+      claimMs: 10,
+      item: item([call('a.1', -1000), call('b.1', -1500)]),
+    },
+    expected: { kind: 'wait', ms: 510, atCap: true },
+  },
+  {
+    name: 'containers cannot outnumber the cap and the others’ calls are late: widening steps',
+    config: { consumers: 2 },
+    input: { cap: 1, contention: 8, typicalCallMs: 100, item: item([call('a.1', -200)]) },
+    // Four calls' time (400 ms), times 0.5 + random (0 here).
+    expected: { kind: 'wait', ms: 200, atCap: true },
+  },
+  {
     name: 'at the cap and the latest start reached: give up',
     input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) },
     expected: { kind: 'give-up' },
