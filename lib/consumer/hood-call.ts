@@ -108,9 +108,8 @@ export function createContactCaller(
         return { kind: 'done', outcome: 'deduplicated', hoodId: state.doneInBatch.get(block.contact) };
     }
     const call = (async () => {
-      const latestStart =
-        deadlineAt() - DEADLINE_RESERVE_MS - callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
-      const ticket = await deps.pacer.acquire(latestStart, sleep);
+      const needed = callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
+      const ticket = await deps.pacer.acquire(deadlineAt() - DEADLINE_RESERVE_MS - needed, sleep);
       if (ticket === undefined) return undefined;
       // A 401 or an outage seen by a call that finished while this one waited: do not add to it.
       if (state.stopped) {
@@ -130,6 +129,12 @@ export function createContactCaller(
         config.hood.requestTimeoutMs - (sent - ticket.startedAt),
         deadlineAt() - sent - DEADLINE_RESERVE_MS,
       );
+      // The slot was planned in time, but its claim's write (or anything since) may have taken long enough that
+      // the call would now be cut off: give the slot back (as used) and re-queue the record without calling.
+      if (budget < needed) {
+        await ticket.finish(sent);
+        return undefined;
+      }
       let answer: CreateResult | undefined;
       let pauseMs: number | undefined;
       try {

@@ -1,6 +1,14 @@
 import type { Lane } from './budget.js';
 import { CAP_STEP_BUMP, type RateItem, type StoredCall } from './rate-item.js';
-import { type CallMark, type CountWindow, earliestStart, effectiveEnd, inFlightAt, trimCalls } from './sliding.js';
+import {
+  type CallMark,
+  type CountWindow,
+  earliestStart,
+  effectiveEnd,
+  inFlightAt,
+  inFlightCalls,
+  trimCalls,
+} from './sliding.js';
 import { waitMs } from './timer-ms.js';
 import type { TuningLayer } from './tuning.js';
 
@@ -251,18 +259,23 @@ export function expectedFreeAt(config: PlannerConfig, input: PlanInput): number 
 }
 
 /**
- * When the next call of another container in flight is expected to end (its start plus the typical call time),
- * if any is still to come: a call past that time is late, and then reads fall back to widening steps.
+ * When to read for a slot another container may give back: when one of their calls in flight is expected to end
+ * (its start plus the typical call time), if any is still to come (a call past that time is late, and then reads
+ * fall back to widening steps). With k other containers holding calls, each of them picks one of the next k ends
+ * at random, so each end draws about one read from all of them together, not one from each.
  */
-function nextForeignEnd(config: PlannerConfig, input: PlanInput, typicalMs: number): number | undefined {
+function foreignEndToWatch(config: PlannerConfig, input: PlanInput, typicalMs: number): number | undefined {
   const mine = `${config.instance}.`;
-  let next: number | undefined;
-  for (const c of input.item.calls) {
-    if (c.id.startsWith(mine) || effectiveEnd(c, input.now) !== Number.POSITIVE_INFINITY) continue;
-    const end = c.start + typicalMs;
-    if (end > input.now && (next === undefined || end < next)) next = end;
+  const others = new Set<string>();
+  const ends: number[] = [];
+  for (const c of inFlightCalls(input.item.calls, input.now)) {
+    if (c.id.startsWith(mine)) continue;
+    others.add(c.id.slice(0, c.id.indexOf('.')));
+    if (c.start + typicalMs > input.now) ends.push(c.start + typicalMs);
   }
-  return next;
+  if (ends.length === 0) return undefined;
+  ends.sort((a, b) => a - b);
+  return ends[Math.floor(Math.min(ends.length, others.size) * input.random)] ?? ends[0];
 }
 
 /** A container without answers of its own yet: the calls' time the item shows (mean of its answered calls). */
@@ -293,10 +306,10 @@ export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot:
   const expected = input.typicalCallMs ?? (backoff ? typicalInItem(input.item) : undefined) ?? config.pollMs;
   const first = Math.min(config.pollMs, Math.max(5, expected / 20));
   // Every container may hold a slot: one comes free only when another container's call ends with no caller of its
-  // own to replace it (the end of its batch). Read when the next of their calls is expected to end, a claim's time
-  // or two after it (its end is written by then); one read per call elsewhere, whether we hold calls or not.
+  // own to replace it (the end of its batch). Read when one of their calls is expected to end, a claim's time or
+  // two after it (its end is written by then), whether we hold calls or not: about one read per call elsewhere.
   if (backoff && config.consumers <= input.cap) {
-    const next = nextForeignEnd(config, input, expected);
+    const next = foreignEndToWatch(config, input, expected);
     if (next !== undefined)
       return waitMs(Math.min(longestMs(config), next - now + (input.claimMs ?? first) * (1 + input.random)));
   }

@@ -61,6 +61,8 @@ async function runBatch(
   hood: HoodCreator,
   options: {
     remainingMs?: number;
+    /** The invocation's remaining time as it moves (default: `remainingMs`, fixed). */
+    remaining?: () => number;
     attributes?: Record<string, string>;
     recent?: RecentContacts;
     pacer?: Pacer;
@@ -84,7 +86,7 @@ async function runBatch(
     },
     ...(options.clock ? { clock: options.clock } : {}),
   };
-  const response = await processBatch(records, () => options.remainingMs ?? 60_000, deps);
+  const response = await processBatch(records, options.remaining ?? (() => options.remainingMs ?? 60_000), deps);
   return { response, counts, logger, records };
 }
 
@@ -481,6 +483,25 @@ describe('processBatch: retryable failures', () => {
     const pacer = new SlowHoodPacer({ windows: config.hood.rateLimits, consumers: 1 });
     // Act
     const { counts } = await runBatch([message('late@example.com')], hood, { remainingMs: 7000, pacer });
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(counts.deferred).toBe(1);
+  });
+
+  it('does not send a call whose slot came too late after all (a slow claim), and re-queues its record', async () => {
+    // Prepare: 4 s left when the slot is asked for (2 s needed after the 1.5 s reserve); the claim takes 1 s.
+    const { hood, calls } = scriptedHood(() => created());
+    let left = 4000;
+    class SlowClaimPacer extends Pacer {
+      override async acquire(latestStart: number, sleep: (ms: number) => Promise<void>) {
+        const ticket = await super.acquire(latestStart, sleep);
+        left -= 1000;
+        return ticket;
+      }
+    }
+    const pacer = new SlowClaimPacer({ windows: config.hood.rateLimits, consumers: 1 });
+    // Act
+    const { counts } = await runBatch([message('slow-claim@example.com')], hood, { remaining: () => left, pacer });
     // Assess
     expect(calls).toHaveLength(0);
     expect(counts.deferred).toBe(1);

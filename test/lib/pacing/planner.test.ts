@@ -146,6 +146,19 @@ const rows: {
     expected: { kind: 'wait', ms: 510, atCap: true },
   },
   {
+    name: 'containers cannot outnumber the cap, two others hold calls: one of their next two ends, picked at random',
+    config: { consumers: 3 },
+    input: {
+      cap: 3,
+      random: 0.75,
+      typicalCallMs: 2000,
+      claimMs: 10,
+      item: item([call('a.1', -1000), call('b.1', -1500), call('b.2', -100)]),
+    },
+    // Ends at +500 (b.1), +1000 (a.1), +1900 (b.2); 2 others → index ⌊2 × 0.75⌋ = 1: +1000, then 10 × 1.75 ms.
+    expected: { kind: 'wait', ms: 1018, atCap: true },
+  },
+  {
     name: 'containers cannot outnumber the cap and the others’ calls are late: widening steps',
     config: { consumers: 2 },
     input: { cap: 1, contention: 8, typicalCallMs: 100, item: item([call('a.1', -200)]) },
