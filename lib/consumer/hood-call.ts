@@ -108,18 +108,18 @@ export function createContactCaller(
         return { kind: 'done', outcome: 'deduplicated', hoodId: state.doneInBatch.get(block.contact) };
     }
     const call = (async () => {
-      const needed = callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
-      const ticket = await deps.pacer.acquire(deadlineAt() - DEADLINE_RESERVE_MS - needed, sleep);
+      const needed = () => callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
+      const ticket = await deps.pacer.acquire(deadlineAt() - DEADLINE_RESERVE_MS - needed(), sleep);
       if (ticket === undefined) return undefined;
       // A 401 or an outage seen by a call that finished while this one waited: do not add to it.
       if (state.stopped) {
-        await ticket.finish(clock());
+        await ticket.finish(clock(), undefined, false, false);
         return 'stopped' as const;
       }
       // Another invocation of this container may have blocked it while we waited our turn (the slot is
       // given back as used: it may have been counted already, and a slot too few is the safe side).
       if (deps.recent.has(block.contact) || state.doneInBatch.has(block.contact)) {
-        await ticket.finish(clock());
+        await ticket.finish(clock(), undefined, false, false);
         return 'deduplicated' as const;
       }
       // Both limits count from now, not from the slot: the gate recorded the call as ending by its slot plus
@@ -129,10 +129,12 @@ export function createContactCaller(
         config.hood.requestTimeoutMs - (sent - ticket.startedAt),
         deadlineAt() - sent - DEADLINE_RESERVE_MS,
       );
-      // The slot was planned in time, but its claim's write (or anything since) may have taken long enough that
-      // the call would now be cut off: give the slot back (as used) and re-queue the record without calling.
-      if (budget < needed) {
-        await ticket.finish(sent);
+      // The slot was asked for in time, but the call would now be cut off: its claim's write (or anything since)
+      // took long, or the typical call time became known or grew while it waited (a record that waits from the
+      // first invocation's start asks before any call was answered). Give the slot back (as used) and re-queue
+      // the record without calling.
+      if (budget < needed()) {
+        await ticket.finish(sent, undefined, false, false);
         return undefined;
       }
       let answer: CreateResult | undefined;

@@ -334,7 +334,8 @@ export class LedgerRateLimiter implements RateGate {
       const level = before + i + 1;
       this.queue.shift()!.resolve({
         startedAt: now,
-        finish: (end, rateLimit, parallelLimited) => this.finish(call, level, end, rateLimit, parallelLimited),
+        finish: (end, rateLimit, parallelLimited, sent) =>
+          this.finish(call, level, end, rateLimit, parallelLimited, sent),
       });
     });
   }
@@ -345,17 +346,19 @@ export class LedgerRateLimiter implements RateGate {
     end: number,
     rateLimit?: ServerRateLimit,
     parallelLimited = false,
+    sent = true,
   ): Promise<void> {
     const ended = { ...call, end: Math.min(Math.max(Math.ceil(end), call.start), call.deadline) };
     // Calls in flight at this answer, itself included, as far as this container knows.
     const view = this.known.view;
     const known = view ? this.own.overlay(view.item, end, this.forgetAfterMs).calls : [];
     const still = Math.max(1, inFlightAt(known, end) + (known.some((c) => c.id === call.id) ? 0 : 1));
-    this.timing.typicalCallMs = Timing.average(this.timing.typicalCallMs, ended.end - call.start);
+    // A slot given back without a request tells nothing of Hood's time or cap.
+    if (sent) this.timing.typicalCallMs = Timing.average(this.timing.typicalCallMs, ended.end - call.start);
     this.own.ended(ended);
     this.answers.serverView(end, rateLimit);
     if (parallelLimited) await this.stepBack(level, ended.end);
-    else if (this.answers.healthy)
+    else if (this.answers.healthy && sent)
       this.learning.provenLevel = Math.max(this.learning.provenLevel, provenBy(level, still));
     this.answers.wake();
     // Our callers in line take the end with their next claim (or write it before they wait); alone, write it now.

@@ -60,11 +60,12 @@ class CallHistory {
   }
 
   /** The call `id` (else the oldest in flight) ended at `now`; returns the number in flight when it started. */
-  end(now: number, id?: number): number {
+  end(now: number, id?: number, sent = true): number {
     const call = id === undefined ? this.calls.find((c) => c.end === undefined) : this.calls.find((c) => c.id === id);
     if (call) {
-      this.typicalCallMs =
-        this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
+      if (sent)
+        this.typicalCallMs =
+          this.typicalCallMs === undefined ? now - call.start : this.typicalCallMs * 0.8 + (now - call.start) * 0.2;
       call.end = Math.max(now, call.start);
     }
     this.calls = trimCalls(
@@ -191,11 +192,12 @@ export class Pacer implements RateGate {
   /**
    * Call when a request's answer is in. `rateLimit` comes from the answer's headers. Without `id`, the
    * oldest call in flight is the one that finished. `parallelLimited`: Hood answered `Retry-After: -1`.
+   * `sent: false`: the slot was given back without a request (it tells nothing of Hood's time or cap).
    */
-  completed(now = this.clock(), rateLimit?: ServerRateLimit, id?: number, parallelLimited = false): void {
+  completed(now = this.clock(), rateLimit?: ServerRateLimit, id?: number, parallelLimited = false, sent = true): void {
     const still = this.inFlight;
-    const level = this.history.end(now, id);
-    this.cap.answered(level, parallelLimited, this.answers.healthy, now, still);
+    const level = this.history.end(now, id, sent);
+    if (sent) this.cap.answered(level, parallelLimited, this.answers.healthy, now, still);
     this.answers.serverView(now, rateLimit);
     this.answers.wake();
   }
@@ -256,8 +258,8 @@ export class Pacer implements RateGate {
         const id = this.started(now);
         return {
           startedAt: now,
-          finish: (end: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean) =>
-            this.completed(end, rateLimit, id, parallelLimited),
+          finish: (end: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean, sent?: boolean) =>
+            this.completed(end, rateLimit, id, parallelLimited, sent),
         };
       }
     });

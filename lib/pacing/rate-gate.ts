@@ -52,6 +52,8 @@ export interface CallTicket {
   /**
    * The answer (any answer, or a network error: it may still have reached Hood) is in. `parallelLimited`:
    * Hood answered `429 Retry-After: -1` (too many requests in flight), which steps the learned cap back.
+   * `sent: false`: the slot is given back without a request (it still counts in the windows as a call), so it
+   * tells nothing of Hood: no call time for the typical one, no proof of the parallel cap.
    */
-  finish(now: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean): void | Promise<void>;
+  finish(now: number, rateLimit?: ServerRateLimit, parallelLimited?: boolean, sent?: boolean): void | Promise<void>;
 }

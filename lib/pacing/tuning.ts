@@ -8,7 +8,10 @@ export const TUNING_LAYERS = [
   'batch',
   /** At the cap: read when the oldest call is expected to end, then in small steps (off: every poll interval). */
   'poll-at-cap',
-  /** At the cap: wait for our own answer while a call of ours is in flight; read less after fruitless reads. */
+  /**
+   * At the cap: wait for our own answer while a call of ours is in flight (containers can outnumber the cap) or read
+   * at one of the others' expected ends (they cannot); read less after fruitless reads.
+   */
   'poll-backoff',
   /** At our turn, claim on the item our last write returned, without reading it first. */
   'stale-view',

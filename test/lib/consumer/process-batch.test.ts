@@ -507,6 +507,28 @@ describe('processBatch: retryable failures', () => {
     expect(counts.deferred).toBe(1);
   });
 
+  it('does not send a call whose typical time became known while it waited and no longer fits', async () => {
+    // Prepare: nothing answered when the slot is asked for (2 s needed, 5.5 s left); Hood's 4 s known by its slot.
+    const { hood, calls } = scriptedHood(() => created());
+    class LearningPacer extends Pacer {
+      learned = false;
+      override get typicalCallMs(): number | undefined {
+        return this.learned ? 4000 : undefined;
+      }
+      override async acquire(latestStart: number, sleep: (ms: number) => Promise<void>) {
+        const ticket = await super.acquire(latestStart, sleep);
+        this.learned = true;
+        return ticket;
+      }
+    }
+    const pacer = new LearningPacer({ windows: config.hood.rateLimits, consumers: 1 });
+    // Act
+    const { counts } = await runBatch([message('learned@example.com')], hood, { remainingMs: 7000, pacer });
+    // Assess
+    expect(calls).toHaveLength(0);
+    expect(counts.deferred).toBe(1);
+  });
+
   it('stops calling Hood after consecutive outages and defers the rest of the batch', async () => {
     // Prepare
     const { hood, calls } = scriptedHood(() => ({ kind: 'unavailable', cause: 'timeout', message: 'timeout' }));

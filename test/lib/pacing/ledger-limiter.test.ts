@@ -60,6 +60,20 @@ describe('LedgerRateLimiter', () => {
     expect(ticket).toBeUndefined();
   });
 
+  it('keeps its typical call time when a slot is given back without a request', async () => {
+    // Prepare: one call answered after 40 ms (virtual clock), then a slot given back at once.
+    let t = 1_700_000_000_000;
+    const l = limiter('100/10s', { clock: () => t });
+    const answered = (await l.acquire(t + 1000, realSleep))!;
+    t += 40;
+    await answered.finish(t);
+    const given = (await l.acquire(t + 1000, realSleep))!;
+    // Act
+    await given.finish(t, undefined, false, false);
+    // Assess
+    expect(l.typicalCallMs).toBe(40);
+  });
+
   it('bulk leaves the live reserve of every window untouched', async () => {
     // Prepare: 10 per 10 s; bulk keeps 10% (one call) for live traffic.
     const bulk = limiter('10/10s', { lane: 'bulk' });

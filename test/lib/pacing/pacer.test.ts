@@ -55,6 +55,18 @@ describe('shareWindows', () => {
 });
 
 describe('Pacer', () => {
+  it('keeps its typical call time when a slot is given back without a request', () => {
+    // Prepare: one call answered after 40 ms, then a slot given back at once.
+    const pacer = new Pacer({ windows: parseRateLimits('100/10s'), consumers: 1, clock: () => 0 });
+    const first = pacer.started(0);
+    pacer.completed(40, undefined, first);
+    const given = pacer.started(40);
+    // Act
+    pacer.completed(40, undefined, given, false, false);
+    // Assess
+    expect(pacer.typicalCallMs).toBe(40);
+  });
+
   it('starts the first call at once', () => {
     // Prepare
     const clock = { now: 1_000_000 };
