@@ -125,18 +125,17 @@ export function createContactCaller(
       // Both limits count from now, not from the slot: the gate recorded the call as ending by its slot plus
       // the request timeout (other consumers rely on that end), and the invocation's deadline is absolute.
       const sent = clock();
-      const budget = Math.min(
-        config.hood.requestTimeoutMs - (sent - ticket.startedAt),
-        deadlineAt() - sent - DEADLINE_RESERVE_MS,
-      );
-      // The slot was asked for in time, but the call would now be cut off: its claim's write (or anything since)
-      // took long, or the typical call time became known or grew while it waited (a record that waits from the
-      // first invocation's start asks before any call was answered). Give the slot back (as used) and re-queue
-      // the record without calling.
-      if (budget < needed()) {
+      const untilDeadline = deadlineAt() - sent - DEADLINE_RESERVE_MS;
+      // The slot was asked for in time, but the invocation would now cut the call off: its claim's write (or
+      // anything since) took long, or the typical call time became known or grew while it waited (a record that
+      // waits from the first invocation's start asks before any call was answered). Give the slot back (as used)
+      // and re-queue the record without calling. Only the deadline is judged here: the request timeout counts
+      // from the slot's start by design (below), so a call always has a little less than all of it.
+      if (untilDeadline < needed()) {
         await ticket.finish(sent, undefined, false, false);
         return undefined;
       }
+      const budget = Math.min(config.hood.requestTimeoutMs - (sent - ticket.startedAt), untilDeadline);
       let answer: CreateResult | undefined;
       let pauseMs: number | undefined;
       try {

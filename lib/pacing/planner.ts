@@ -20,6 +20,7 @@ import type { TuningLayer } from './tuning.js';
  * The guarantee is the sliding rule (`sliding.ts`) and the store's conditional claim; everything else here is
  * tuning that saves requests or time, each named in docs/pacing.md with the bench row that keeps it:
  * - batch: one claim serves every caller that may start now (up to this container's share of the room);
+ * - spread turns: after claims lost to other containers, wait for one of the next few window slots, not the next;
  * - poll at the cap: read again when the oldest call in flight is expected to end, then in small steps;
  * - claim on a stale view: at our turn, claim on the item our last write returned instead of reading it first;
  * - replace our own answered call: its end and the next call go in one claim that no other container's claim
@@ -278,6 +279,31 @@ function foreignEndToWatch(config: PlannerConfig, input: PlanInput, typicalMs: n
   return ends[Math.floor(Math.min(ends.length, others.size) * input.random)] ?? ends[0];
 }
 
+/**
+ * A window slot every container waiting for one sleeps until is raced for by all of them: one claim wins, each
+ * of the others is refused (a billed write that returns the item) and they race again for the next. After claims
+ * lost (`contention`), a container takes one of the next min(active containers, 2^contention) slots at random,
+ * each counted as taken by a call of the typical time: about one claim per slot. A slot nobody took is still free
+ * when the next container wakes (it claims at once), so the cost is a delay, never a slot.
+ */
+function spreadTurn(config: PlannerConfig, input: PlanInput, slot: number): number {
+  if (input.contention === 0 || config.off.has('spread-turns')) return slot;
+  const turn = Math.floor(input.random * Math.min(activeContainers(config, input), 2 ** input.contention));
+  if (turn === 0) return slot;
+  const typical = input.typicalCallMs ?? typicalInItem(input.item) ?? config.pollMs;
+  const calls: CallMark[] = input.item.calls.map((c) =>
+    effectiveEnd(c, input.now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(input.now, c.start + typical) } : c,
+  );
+  let at = slot;
+  for (let i = 0; i < turn; i += 1) {
+    calls.push({ start: at, deadline: at + config.requestTimeoutMs, end: at + typical });
+    const next = Math.max(at, earliestStart(calls, config.windows, at));
+    if (!Number.isFinite(next) || next - input.now > longestMs(config)) break;
+    at = next;
+  }
+  return at;
+}
+
 /** A container without answers of its own yet: the calls' time the item shows (mean of its answered calls). */
 function typicalInItem(item: RateItem): number | undefined {
   const answered = item.calls.filter((c) => c.end !== undefined);
@@ -296,7 +322,10 @@ function typicalInItem(item: RateItem): number | undefined {
  */
 export function waitBeforeReading(config: PlannerConfig, input: PlanInput, slot: number): number {
   const { now } = input;
-  if (Number.isFinite(slot)) return waitMs(Math.min(slot - now + input.random * jitterMs(config), longestMs(config)));
+  if (Number.isFinite(slot)) {
+    const target = spreadTurn(config, input, slot);
+    return waitMs(Math.min(target - now + input.random * jitterMs(config), longestMs(config)));
+  }
   if (config.off.has('poll-at-cap')) return config.pollMs;
   const backoff = !config.off.has('poll-backoff');
   // A call of ours in flight: its answer frees a slot for us (and wakes us). Someone must read for slots that other

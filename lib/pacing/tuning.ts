@@ -21,6 +21,11 @@ export const TUNING_LAYERS = [
   'own-answer',
   /** Our answered call's end and the next call in one claim that no claim of another container can refuse for the cap. */
   'replace',
+  /**
+   * After claims lost to other containers, wait for a later window slot (one of the next few, at random) instead of
+   * racing every container for the next one again.
+   */
+  'spread-turns',
 ] as const;
 
 export type TuningLayer = (typeof TUNING_LAYERS)[number];

@@ -507,6 +507,24 @@ describe('processBatch: retryable failures', () => {
     expect(counts.deferred).toBe(1);
   });
 
+  it('sends a call whose slot began before the send though the request timeout is under the 2 s minimum', async () => {
+    // Prepare: HOOD_REQUEST_TIMEOUT_MS 1500 (the need is then 1.5 s); the slot began 100 ms before the send.
+    config = loadConsumerConfig({ ...localConsumerEnv(queues), HOOD_REQUEST_TIMEOUT_MS: '1500' });
+    const { hood, calls } = scriptedHood(() => created());
+    class EarlySlotPacer extends Pacer {
+      override async acquire(latestStart: number, sleep: (ms: number) => Promise<void>) {
+        const ticket = await super.acquire(latestStart, sleep);
+        return ticket && { startedAt: ticket.startedAt - 100, finish: ticket.finish };
+      }
+    }
+    const pacer = new EarlySlotPacer({ windows: config.hood.rateLimits, consumers: 1 });
+    // Act
+    const { counts } = await runBatch([message('short-timeout@example.com')], hood, { pacer });
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(counts.blocked).toBe(1);
+  });
+
   it('does not send a call whose typical time became known while it waited and no longer fits', async () => {
     // Prepare: nothing answered when the slot is asked for (2 s needed, 5.5 s left); Hood's 4 s known by its slot.
     const { hood, calls } = scriptedHood(() => created());

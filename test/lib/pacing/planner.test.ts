@@ -166,6 +166,38 @@ const rows: {
     expected: { kind: 'wait', ms: 200, atCap: true },
   },
   {
+    name: 'a window slot: sleep until it (a little late at random)',
+    input: {
+      random: 0.75,
+      typicalCallMs: 100,
+      item: item([call('a.1', -3000, -2900), call('b.1', -2000, -1900), call('a.2', -1000, -900)]),
+    },
+    // 3 per 10 s: the third-latest end (-2900) + 10 s; 0.75 × 20 ms of jitter.
+    expected: { kind: 'wait', ms: 7115 },
+  },
+  {
+    name: 'a window slot after claims lost: one of the next slots, each counted as taken (spread-turns)',
+    input: {
+      random: 0.75,
+      contention: 2,
+      typicalCallMs: 100,
+      item: item([call('a.1', -3000, -2900), call('b.1', -2000, -1900), call('a.2', -1000, -900)]),
+    },
+    // 3 containers active, 2 lost claims: turn ⌊0.75 × min(3, 4)⌋ = 2 → slots +7100, +8100, then +9100.
+    expected: { kind: 'wait', ms: 9115 },
+  },
+  {
+    name: 'a window slot after claims lost, spread-turns off: the next slot',
+    config: { off: new Set(['spread-turns'] as const) },
+    input: {
+      random: 0.75,
+      contention: 2,
+      typicalCallMs: 100,
+      item: item([call('a.1', -3000, -2900), call('b.1', -2000, -1900), call('a.2', -1000, -900)]),
+    },
+    expected: { kind: 'wait', ms: 7115 },
+  },
+  {
     name: 'at the cap and the latest start reached: give up',
     input: { cap: 1, waiters: [T], item: item([call('a.1', -10)]) },
     expected: { kind: 'give-up' },
