@@ -380,11 +380,21 @@ export class LedgerRateLimiter implements RateGate {
   }
 
   /**
-   * Writes the ends the item does not show yet (claims carry them when they can): all in one request; when that
-   * fails because one of the calls was trimmed meanwhile, one request each.
+   * Writes the ends the item does not show yet (claims carry them when they can), one write at a time: a slot
+   * given back at once (its ticket finished as it is handed out) used to meet the line's own flush and write its
+   * end twice.
    */
   private async flushEnds(): Promise<void> {
+    while (this.own.writing) await this.own.writing;
     if (!this.own.hasUnwritten) return;
+    this.own.writing = this.writeEnds().finally(() => {
+      this.own.writing = undefined;
+    });
+    await this.own.writing;
+  }
+
+  /** All in one request; when that fails because one of the calls was trimmed meanwhile, one request each. */
+  private async writeEnds(): Promise<void> {
     const ends = this.own.all();
     // `ends-one-write` turned off (to measure what one write saves): straight to one request each.
     if (ends.length === 1 || !this.planner.off.has('ends-one-write')) {

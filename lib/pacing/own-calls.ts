@@ -11,6 +11,11 @@ export class OwnCalls {
   private seq = 0;
   /** Finished calls whose ends the item may not show yet, by id. */
   private readonly unwritten = new Map<string, StoredCall>();
+  /**
+   * The write of ends in progress, if any: one at a time, so that an answer that comes in while the line's loop
+   * flushes does not write the same ends a second time.
+   */
+  writing: Promise<void> | undefined;
 
   constructor(readonly instance: string) {}
 

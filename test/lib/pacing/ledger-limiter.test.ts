@@ -74,6 +74,26 @@ describe('LedgerRateLimiter', () => {
     expect(l.typicalCallMs).toBe(40);
   });
 
+  it('writes each end once when an answer comes in while the line is still being served', async () => {
+    // Prepare: count the end writes that reach DynamoDB.
+    let endWrites = 0;
+    const dynamo = {
+      send: (command: { input: { UpdateExpression?: string } }) => {
+        if (/^SET #c\.#n0\.#e = :e0/.test(command.input.UpdateExpression ?? '')) endWrites += 1;
+        return local.client.send(command as never);
+      },
+    };
+    const l = limiter('100/10s', { dynamo: dynamo as never });
+    // Act: each ticket is finished as soon as it is handed out (a slot given back), twice.
+    for (let i = 0; i < 2; i += 1) {
+      const ticket = (await l.acquire(now() + 1000, realSleep))!;
+      await ticket.finish(now(), undefined, false, false);
+    }
+    await realSleep(50);
+    // Assess
+    expect(endWrites).toBe(2);
+  });
+
   it('bulk leaves the live reserve of every window untouched', async () => {
     // Prepare: 10 per 10 s; bulk keeps 10% (one call) for live traffic.
     const bulk = limiter('10/10s', { lane: 'bulk' });
