@@ -262,8 +262,8 @@ export function expectedFreeAt(config: PlannerConfig, input: PlanInput): number 
 /**
  * When to read for a slot another container may give back: when one of their calls in flight is expected to end
  * (its start plus the typical call time), if any is still to come (a call past that time is late, and then reads
- * fall back to widening steps). With k other containers holding calls, each of them picks one of the next k ends
- * at random, so each end draws about one read from all of them together, not one from each.
+ * fall back to widening steps). With k other containers holding calls, every container at the cap picks one of the
+ * next k ends at random, so each end draws about one read from all of them together, not one from each.
  */
 function foreignEndToWatch(config: PlannerConfig, input: PlanInput, typicalMs: number): number | undefined {
   const mine = `${config.instance}.`;
@@ -280,8 +280,8 @@ function foreignEndToWatch(config: PlannerConfig, input: PlanInput, typicalMs: n
 }
 
 /**
- * A window slot every container waiting for one sleeps until is raced for by all of them: one claim wins, each
- * of the others is refused (a billed write that returns the item) and they race again for the next. After claims
+ * Containers waiting for a window slot all sleep until the same one and race for it: one claim wins, each of the
+ * others is refused (a billed write that returns the item), and they race again for the next. After claims
  * lost (`contention`), a container takes one of the next min(active containers, 2^contention) slots at random,
  * each counted as taken by a call of the typical time: about one claim per slot. A slot nobody took is still free
  * when the next container wakes (it claims at once), so the cost is a delay, never a slot.
@@ -314,7 +314,7 @@ function typicalInItem(item: RateItem): number | undefined {
 /**
  * How long to wait before reading the item again when the slot is not now. A finite slot is exact (ends only
  * move it earlier by turning "never" into a time, claims only later, and then our claim fails and we read):
- * sleep until it, a little late at random. An infinite slot (the in-flight cap) ends with an answer that
+ * sleep until it (after claims lost, one of the next few: `spreadTurn`), a little late at random. An infinite slot (the in-flight cap) ends with an answer that
  * only shows in the item: with a call of ours in flight, wait for its answer (where containers can outnumber the
  * cap); where they cannot, read when another container's call is expected to end; otherwise read when the oldest
  * call is expected to end, then in steps of 1/20 of a call's time, doubled by each claim lost to other containers
