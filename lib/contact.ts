@@ -32,6 +32,16 @@ const HIDDEN_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u00A0\u1680\u2000-\u2
 const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting characters';
 
 /**
+ * Trims ASCII white space only. `String.prototype.trim` also drops the BOM and the non-ASCII spaces at either
+ * end, so a contact with U+FEFF or U+00A0 before it passed while one with U+200B did not: every hidden
+ * character, at either end as anywhere else, now makes the contact invalid (a file's leading BOM is dropped
+ * where the file is read, `cli/shared/csv.ts`).
+ */
+function trimAscii(value: string): string {
+  return value.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/gu, '');
+}
+
+/**
  * Normalise an email address or phone number to its one canonical form: the form Hood is sent, the ledger
  * keys, NEVER_BLOCK compares and `why`/`forget` look up, so that one person is one key everywhere.
  * An address: the bare address in Unicode NFC, lower-cased, its domain as the A-label (punycode) that
@@ -43,7 +53,7 @@ const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting ch
 export function normaliseContact(raw: unknown): NormalisedContact {
   if (typeof raw !== 'string') return { ok: false, detail: 'contact is not a string' };
   if (raw.length > MAX_INPUT) return { ok: false, detail: 'contact is too long' };
-  const value = raw.trim();
+  const value = trimAscii(raw);
   if (value === '') return { ok: false, detail: 'contact is empty' };
   if (CONTROL_RE.test(value)) return { ok: false, detail: 'contact contains control characters' };
   // A lone surrogate cannot be encoded as UTF-8: no mailbox or number can contain one.
@@ -109,10 +119,10 @@ const ASCII_LABEL_RE = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/u;
 const ASCII_TLD_RE = /^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/u;
 
 export function normaliseEmail(input: string): NormalisedContact {
-  let value = input.trim();
+  let value = trimAscii(input);
   // `"Jane Doe" <jane@example.com>` or `Jane <jane@example.com>` (Resend data.to, mail headers).
   const angle = /<([^<>]*)>\s*$/u.exec(value);
-  if (angle) value = angle[1]!.trim();
+  if (angle) value = trimAscii(angle[1]!);
   if (/^mailto:/iu.test(value)) value = value.slice(7);
   // Checked on the address only: a display name may hold an emoji ZWJ sequence, and is never the contact.
   if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
@@ -191,7 +201,7 @@ const NON_ASCII_NUMERAL_DETAIL =
  * international numbers without `+` (Vonage `msisdn`) add it in their own mapper.
  */
 export function normalisePhone(input: string): NormalisedContact {
-  let value = input.trim().replace(/^tel:/iu, '');
+  let value = trimAscii(input).replace(/^tel:/iu, '');
   if (HIDDEN_RE.test(value)) return { ok: false, detail: HIDDEN_DETAIL };
   if (NON_ASCII_NUMERAL_RE.test(value)) return { ok: false, detail: NON_ASCII_NUMERAL_DETAIL };
   if (/[A-Za-z]/u.test(value)) return { ok: false, detail: 'not a phone number (alphanumeric sender ID)' };

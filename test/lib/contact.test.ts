@@ -182,6 +182,26 @@ describe('normaliseContact: hidden characters (issue 9 item 8)', () => {
     expect(result).toEqual({ ok: false, detail: 'contact contains invisible or bidirectional formatting characters' });
   });
 
+  it.each([
+    ['a BOM before the address', '\uFEFFjane@example.com'],
+    ['a BOM after the address', 'jane@example.com\uFEFF'],
+    ['a no-break space before the address', '\u00A0jane@example.com'],
+    ['an ideographic space after a number', '+38761234567\u3000'],
+    ['a BOM before a number', '\uFEFF+38761234567'],
+  ])('an invisible character at either end makes the contact invalid too (%s)', (_name, raw) => {
+    // Act
+    const result = normaliseContact(raw);
+    // Assess
+    expect(result).toEqual({ ok: false, detail: 'contact contains invisible or bidirectional formatting characters' });
+  });
+
+  it('still trims ASCII white space around a contact', () => {
+    // Act
+    const result = normaliseContact(' \tJane@Example.com\r\n');
+    // Assess
+    expect(result).toMatchObject({ ok: true, contact: 'jane@example.com' });
+  });
+
   it('any Cf character anywhere in an address makes it invalid (property)', () => {
     // Every Cf code point, enumerated once: filtering random code points would skip too often (Cf is rare).
     const all: string[] = [];
