@@ -36,7 +36,10 @@ const SOURCE = 'vonage';
  * international; everywhere else a number without "+" is refused (it may be national).
  */
 function international(raw: unknown): unknown {
-  return typeof raw === 'string' && /^\s*\d{8,15}\s*$/u.test(raw) ? `+${raw.trim()}` : raw;
+  // ASCII white space only (`\s` and `trim()` also take a BOM or a no-break space, which must leave the number
+  // invalid as anywhere else: lib/contact.ts).
+  const digits = typeof raw === 'string' ? /^[\t\n\v\f\r ]*(\d{8,15})[\t\n\v\f\r ]*$/u.exec(raw) : null;
+  return digits ? `+${digits[1]}` : raw;
 }
 const OPTED_OUT_ERR_CODE = 9;
 

@@ -33,6 +33,18 @@ function receipt(fields: Record<string, string>): Record<string, string> {
 }
 
 describe('Vonage inbound SMS', () => {
+  it.each([
+    ['a BOM', '\uFEFF447700900001'],
+    ['a no-break space', '447700900001\u00A0'],
+  ])('does not read a msisdn with %s at an end as a number', (_name, msisdn) => {
+    // Prepare
+    const body = inbound({ msisdn, text: 'STOP', keyword: 'STOP' });
+    // Act
+    const decisions = mapVonage(body, policy);
+    // Assess
+    expect(decisions.some((d) => d.action === 'block')).toBe(false);
+  });
+
   it('blocks the sender, adding the + that msisdn omits', () => {
     // Prepare
     const body = inbound({ text: 'STOP', keyword: 'STOP' });
