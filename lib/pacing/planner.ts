@@ -232,7 +232,7 @@ function dropFor(
 export function activeContainers(config: PlannerConfig, input: Pick<PlanInput, 'item' | 'now'>): number {
   const latest = new Map<string, number>();
   for (const c of input.item.calls) {
-    const who = c.id.slice(0, c.id.indexOf('.'));
+    const who = containerOf(c.id);
     latest.set(who, Math.max(latest.get(who) ?? Number.NEGATIVE_INFINITY, c.start));
   }
   const activeSince = input.now - turnMs(config) * (latest.size + 1);
@@ -241,16 +241,25 @@ export function activeContainers(config: PlannerConfig, input: Pick<PlanInput, '
   return active;
 }
 
+/** The container a call id belongs to (its prefix before the first dot: `OwnCalls.next`). */
+function containerOf(id: string): string {
+  return id.slice(0, id.indexOf('.'));
+}
+
+/** The calls, each still in flight given the end it is expected at: its start plus the typical call time. */
+function withExpectedEnds(calls: readonly CallMark[], now: number, typicalMs: number): CallMark[] {
+  return calls.map((c) =>
+    effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typicalMs) } : c,
+  );
+}
+
 /**
  * At the cap: when the item's calls in flight are expected to leave a slot (each taking as long as ours take),
  * the windows' rule applied too. Only when to read: a claim is still checked against the item as it is.
  */
 export function expectedFreeAt(config: PlannerConfig, input: PlanInput): number {
   const { now } = input;
-  const typical = input.typicalCallMs ?? config.pollMs;
-  const calls: CallMark[] = input.item.calls.map((c) =>
-    effectiveEnd(c, now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(now, c.start + typical) } : c,
-  );
+  const calls = withExpectedEnds(input.item.calls, now, input.typicalCallMs ?? config.pollMs);
   const ends = calls
     .map((c) => effectiveEnd(c, now))
     .filter((e) => e > now)
@@ -271,7 +280,7 @@ function foreignEndToWatch(config: PlannerConfig, input: PlanInput, typicalMs: n
   const ends: number[] = [];
   for (const c of inFlightCalls(input.item.calls, input.now)) {
     if (c.id.startsWith(mine)) continue;
-    others.add(c.id.slice(0, c.id.indexOf('.')));
+    others.add(containerOf(c.id));
     if (c.start + typicalMs > input.now) ends.push(c.start + typicalMs);
   }
   if (ends.length === 0) return undefined;
@@ -291,9 +300,7 @@ function spreadTurn(config: PlannerConfig, input: PlanInput, slot: number): numb
   const turn = Math.floor(input.random * Math.min(activeContainers(config, input), 2 ** input.contention));
   if (turn === 0) return slot;
   const typical = input.typicalCallMs ?? typicalInItem(input.item) ?? config.pollMs;
-  const calls: CallMark[] = input.item.calls.map((c) =>
-    effectiveEnd(c, input.now) === Number.POSITIVE_INFINITY ? { ...c, end: Math.max(input.now, c.start + typical) } : c,
-  );
+  const calls = withExpectedEnds(input.item.calls, input.now, typical);
   let at = slot;
   for (let i = 0; i < turn; i += 1) {
     calls.push({ start: at, deadline: at + config.requestTimeoutMs, end: at + typical });
