@@ -37,7 +37,7 @@ const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting ch
  * character, at either end as anywhere else, now makes the contact invalid (a file's leading BOM is dropped
  * where the file is read, `cli/shared/csv.ts`).
  */
-function trimAscii(value: string): string {
+export function trimAscii(value: string): string {
   return value.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/gu, '');
 }
 

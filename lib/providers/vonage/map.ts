@@ -1,3 +1,4 @@
+import { trimAscii } from '../../contact.js';
 import type { Decision } from '../../types.js';
 import {
   block,
@@ -37,9 +38,9 @@ const SOURCE = 'vonage';
  */
 function international(raw: unknown): unknown {
   // ASCII white space only (`\s` and `trim()` also take a BOM or a no-break space, which must leave the number
-  // invalid as anywhere else: lib/contact.ts).
-  const digits = typeof raw === 'string' ? /^[\t\n\v\f\r ]*(\d{8,15})[\t\n\v\f\r ]*$/u.exec(raw) : null;
-  return digits ? `+${digits[1]}` : raw;
+  // invalid as anywhere else).
+  const digits = typeof raw === 'string' ? trimAscii(raw) : '';
+  return /^\d{8,15}$/u.test(digits) ? `+${digits}` : raw;
 }
 const OPTED_OUT_ERR_CODE = 9;
 
