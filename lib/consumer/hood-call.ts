@@ -111,15 +111,17 @@ export function createContactCaller(
       const needed = () => callBudgetNeededMs(config.hood.requestTimeoutMs, deps.pacer.typicalCallMs);
       const ticket = await deps.pacer.acquire(deadlineAt() - DEADLINE_RESERVE_MS - needed(), sleep);
       if (ticket === undefined) return undefined;
+      // The slot given back without a request: it counts as a call in the windows, but tells nothing of Hood.
+      const giveBack = (at: number) => ticket.finish(at, undefined, false, false);
       // A 401 or an outage seen by a call that finished while this one waited: do not add to it.
       if (state.stopped) {
-        await ticket.finish(clock(), undefined, false, false);
+        await giveBack(clock());
         return 'stopped' as const;
       }
       // Another invocation of this container may have blocked it while we waited our turn (the slot is
       // given back as used: it may have been counted already, and a slot too few is the safe side).
       if (deps.recent.has(block.contact) || state.doneInBatch.has(block.contact)) {
-        await ticket.finish(clock(), undefined, false, false);
+        await giveBack(clock());
         return 'deduplicated' as const;
       }
       // Both limits count from now, not from the slot: the gate recorded the call as ending by its slot plus
@@ -132,7 +134,7 @@ export function createContactCaller(
       // and re-queue the record without calling. Only the deadline is judged here: the request timeout counts
       // from the slot's start by design (below), so a call always has a little less than all of it.
       if (untilDeadline < needed()) {
-        await ticket.finish(sent, undefined, false, false);
+        await giveBack(sent);
         return undefined;
       }
       const budget = Math.min(config.hood.requestTimeoutMs - (sent - ticket.startedAt), untilDeadline);
