@@ -38,7 +38,18 @@ const HIDDEN_DETAIL = 'contact contains invisible or bidirectional formatting ch
  * where the file is read, `cli/shared/csv.ts`).
  */
 export function trimAscii(value: string): string {
-  return value.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/gu, '');
+  // A scan, not `/^\s+|\s+$/`: that regex retries the trailing class at every run of spaces, quadratic on long
+  // provider text (test/review/mapper-redos.test.ts).
+  let start = 0;
+  let end = value.length;
+  while (start < end && isAsciiSpace(value.charCodeAt(start))) start += 1;
+  while (end > start && isAsciiSpace(value.charCodeAt(end - 1))) end -= 1;
+  return value.slice(start, end);
+}
+
+/** Tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
 }
 
 /**
